@@ -1,0 +1,92 @@
+/* The event bus of DESIGN.md: transactional outbox, relay to Redis pub/sub, consumers with
+ * per-source offsets applied in the same transaction, catch-up from the producers' feeds. */
+#ifndef CLAIMSUITE_BUS_H
+#define CLAIMSUITE_BUS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+struct db_pool;
+
+/* Redis channel of a source: "claimsuite.events.<source>". */
+#define BUS_CHANNEL_PREFIX "claimsuite.events."
+
+/* Adds an event to the outbox inside the caller's open transaction: it exists only if that
+ * transaction commits. data is borrowed. portal_id may be NULL. */
+int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
+                   const char *aggregate_id, const json_t *data);
+
+/* The relay: one thread publishing committed outbox rows in seq order, retrying with backoff
+ * while Redis is away. source is the service name. *out is new. */
+struct bus_relay;
+int bus_relay_start(const char *source, const char *conninfo, const char *redis_host,
+                    int redis_port, long poll_ms, struct bus_relay **out);
+void bus_relay_stop(struct bus_relay *relay); /* joins the thread; NULL-safe */
+
+/* The feed behind GET /internal/events?after=SEQ&limit=N: envelopes with seq > after, in
+ * order. *items is a new array. */
+int bus_feed_read(PGconn *conn, const char *source, long long after, int limit, json_t **items);
+
+/* Outbox lag for /metrics: rows not yet published and the age in seconds of the oldest one. */
+int bus_outbox_lag(PGconn *conn, long long *pending, double *oldest_age_s);
+
+/* Applies one event inside the consumer's transaction; non-zero rolls it back (and retries). */
+typedef int (*bus_apply_fn)(PGconn *conn, const json_t *event, void *arg);
+
+/* A consumer of one source: subscribes, applies each event exactly once with the offset in the
+ * same transaction, catches up from feed_url (the producer's base URL) at start, on a gap and
+ * after every reconnect. *out is new. */
+struct bus_consumer;
+int bus_consumer_start(struct db_pool *pool, const char *source, const char *feed_url,
+                       const char *redis_host, int redis_port, bus_apply_fn apply, void *arg,
+                       struct bus_consumer **out);
+void bus_consumer_stop(struct bus_consumer *consumer); /* joins the thread; NULL-safe */
+
+/* The offset stored for source (0 when none). */
+int bus_consumer_offset(PGconn *conn, const char *source, long long *seq);
+
+/* --- Envelopes (shared by the relay, the feed and the consumer; pure, unit-tested). --- */
+
+/* The outbox columns an envelope is made of, in the order bus_envelope_from_row reads them:
+ * id, seq, type, portal_id, aggregate_id, occurred_at (RFC 3339 UTC text), data (jsonb text). */
+#define BUS_ENVELOPE_COLUMNS                                                                  \
+  "id, seq, type, portal_id, aggregate_id, "                                                 \
+  "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), data"
+
+/* {"id","source","seq","type","portal_id","aggregate_id","occurred_at","data"}. Every string is
+ * borrowed (portal_id may be NULL: JSON null); data_json is the payload as JSON text.
+ * *out is new. CS_ERR_INVALID when a field is missing or data_json is not JSON. */
+int bus_envelope_new(const char *id, const char *source, long long seq, const char *type,
+                     const char *portal_id, const char *aggregate_id, const char *occurred_at,
+                     const char *data_json, json_t **out);
+
+/* The envelope of row of res, a result of "SELECT " BUS_ENVELOPE_COLUMNS. *out is new. */
+int bus_envelope_from_row(const PGresult *res, int row, const char *source, json_t **out);
+
+/* Checks an envelope received from Redis or a feed (an object with string id, source, type,
+ * aggregate_id, occurred_at, an integer seq >= 1 and a data member) and gives its seq.
+ * event is borrowed. CS_OK or CS_ERR_INVALID. */
+int bus_envelope_seq(const json_t *event, long long *seq);
+
+/* --- Helpers shared by the bus threads (bus_relay.c, bus_consumer.c); not for services. --- */
+
+/* Reconnect backoff: BUS_BACKOFF_MIN_MS doubling up to BUS_BACKOFF_MAX_MS. */
+#define BUS_BACKOFF_MIN_MS 100L
+#define BUS_BACKOFF_MAX_MS 5000L
+long bus_backoff_next(long current_ms);
+
+/* A monotonic clock in milliseconds. */
+long long bus_now_ms(void);
+
+/* A stop flag a thread can sleep on: bus_waker_stop wakes every bus_waker_wait at once (a
+ * self-pipe), so threads stop promptly even in a long backoff. *out is new. */
+struct bus_waker;
+int bus_waker_new(struct bus_waker **out);
+void bus_waker_free(struct bus_waker *w); /* NULL-safe */
+void bus_waker_stop(struct bus_waker *w);  /* any thread */
+int bus_waker_stopped(struct bus_waker *w); /* 1 once bus_waker_stop was called */
+/* Waits up to timeout_ms for fd (-1: none) to be ready for events (POLLIN/POLLOUT) or for a
+ * stop. Returns 1 when fd is ready, 0 on timeout or stop, CS_ERR when poll failed. */
+int bus_waker_wait(struct bus_waker *w, int fd, short events, long timeout_ms);
+
+#endif

@@ -1,0 +1,500 @@
+/* A consumer of one source: a thread with its own Redis subscriber context and its own libcurl
+ * handle. Each event is applied in a transaction that also advances event_offsets under a row
+ * lock (FOR UPDATE), so it is applied exactly once even with several instances running.
+ * Pub/sub delivers at most once, so the thread catches up from the producer's feed
+ * (GET <feed>/internal/events?after=SEQ) at start, after every (re)subscribe, on a gap, after a
+ * failed apply (with backoff) and every few seconds while subscribed and idle. While Redis is
+ * away, it retries with backoff and applies what the next subscribe's catch-up brings. */
+#include "bus.h"
+
+#include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "status.h"
+
+#define CATCHUP_PAGE 200
+#define CATCHUP_IDLE_MS 5000LL      /* safety net while subscribed */
+#define FEED_MAX_BYTES (32L << 20)  /* a page of 200 envelopes is far below this */
+#define FEED_CONNECT_TIMEOUT_MS 2000L
+#define FEED_TIMEOUT_MS 15000L
+#define NEVER (1LL << 62)
+
+enum apply_result { APPLIED, DUPLICATE, GAP, FAILED, INVALID };
+
+struct bus_consumer {
+  struct db_pool *pool;
+  char *source;
+  char *feed_url; /* without a trailing slash */
+  char *redis_host;
+  int redis_port;
+  bus_apply_fn apply;
+  void *arg;
+  char *channel;
+  struct bus_waker *waker;
+  pthread_t thread;
+  int started;
+
+  /* Owned by the thread. */
+  redisContext *redis;
+  long redis_backoff;
+  long long redis_retry_at;
+  CURL *curl;
+  long long known_last;   /* an offset seen in the database: anything <= is a duplicate */
+  int catchup_pending;    /* a catch-up must run (start, subscribe, gap, failure) */
+  long long catchup_at;   /* when the pending one may run */
+  long catchup_backoff;
+  long long idle_catchup_at; /* the periodic one, while subscribed */
+};
+
+/* --- Applying one event ---------------------------------------------------------------- */
+
+static const char *result_name(enum apply_result r) {
+  switch (r) {
+    case APPLIED: return "applied";
+    case DUPLICATE: return "duplicate";
+    case GAP: return "gap";
+    case FAILED: return "failed";
+    case INVALID: return "invalid";
+  }
+  return "?";
+}
+
+/* One transaction: lock the offset row, check seq against it, apply, advance, commit. */
+static enum apply_result apply_event(struct bus_consumer *c, const json_t *event, long long seq) {
+  enum apply_result result = FAILED;
+  PGconn *conn = NULL;
+  PGresult *res = NULL;
+  int in_tx = 0;
+  char seq_s[24];
+  snprintf(seq_s, sizeof(seq_s), "%lld", seq);
+  const char *p1[] = {c->source};
+  const char *p2[] = {c->source, seq_s};
+
+  if (db_pool_acquire(c->pool, &conn) != CS_OK) {
+    log_warning("consumer %s: no database connection free; seq %lld retried later", c->source,
+                seq);
+    goto done;
+  }
+  if (db_begin(conn) != CS_OK) goto done;
+  in_tx = 1;
+  if (db_exec(conn, "INSERT INTO event_offsets (source) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+              p1, NULL, NULL) != CS_OK) {
+    goto done;
+  }
+  if (db_exec(conn, "SELECT last_seq FROM event_offsets WHERE source = $1 FOR UPDATE", 1, p1, &res,
+              NULL) != CS_OK ||
+      PQntuples(res) != 1) {
+    goto done;
+  }
+  long long last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  if (last > c->known_last) c->known_last = last;
+  if (seq <= last) {
+    result = DUPLICATE;
+    goto done;
+  }
+  if (seq > last + 1) {
+    result = GAP;
+    goto done;
+  }
+  if (c->apply(conn, event, c->arg) != 0) {
+    log_error("consumer %s: applying seq %lld failed; retried later", c->source, seq);
+    goto done;
+  }
+  if (db_exec(conn,
+              "UPDATE event_offsets SET last_seq = $2::bigint, updated_at = now() "
+              "WHERE source = $1",
+              2, p2, NULL, NULL) != CS_OK) {
+    goto done;
+  }
+  in_tx = 0;
+  if (db_commit(conn) != CS_OK) goto done;
+  c->known_last = seq;
+  result = APPLIED;
+done:
+  PQclear(res);
+  if (in_tx) db_rollback(conn);
+  if (conn != NULL) db_pool_release(c->pool, conn);
+  return result;
+}
+
+/* Checks an envelope of our source, then applies it unless it is a known duplicate. */
+static enum apply_result handle_event(struct bus_consumer *c, const json_t *event,
+                                      long long *seq_out) {
+  long long seq = 0;
+  if (bus_envelope_seq(event, &seq) != CS_OK ||
+      strcmp(json_string_value(json_object_get(event, "source")), c->source) != 0) {
+    log_warning("consumer %s: received something that is not an envelope of this source",
+                c->source);
+    return INVALID;
+  }
+  if (seq_out != NULL) *seq_out = seq;
+  if (seq <= c->known_last) return DUPLICATE;
+  return apply_event(c, event, seq);
+}
+
+/* --- Catch-up from the feed ------------------------------------------------------------ */
+
+struct feed_body {
+  char *data;
+  size_t len;
+  int too_big;
+};
+
+static size_t feed_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
+  struct feed_body *b = userdata;
+  size_t n = size * nmemb;
+  if (b->len + n > (size_t)FEED_MAX_BYTES) {
+    b->too_big = 1;
+    return 0;
+  }
+  char *grown = realloc(b->data, b->len + n + 1);
+  if (grown == NULL) return 0;
+  memcpy(grown + b->len, ptr, n);
+  b->len += n;
+  grown[b->len] = '\0';
+  b->data = grown;
+  return n;
+}
+
+/* Aborts a transfer when the consumer is stopping. */
+static int feed_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow) {
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  return bus_waker_stopped(clientp) ? 1 : 0;
+}
+
+/* The thread's handle, reused for every page so the connection to the producer is kept. */
+static CURL *feed_handle_new(struct bus_consumer *c) {
+  CURL *h = curl_easy_init();
+  if (h == NULL) return NULL;
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, FEED_CONNECT_TIMEOUT_MS);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, FEED_TIMEOUT_MS);
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FEED_MAX_BYTES);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, feed_write);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, feed_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, c->waker);
+  return h;
+}
+
+/* One page of the feed: *items is a new array. */
+static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
+  int rc = CS_ERR_UNAVAILABLE;
+  struct feed_body body = {0};
+  json_t *doc = NULL;
+  char url[2048];
+  *items = NULL;
+  if (c->curl == NULL) {
+    c->curl = feed_handle_new(c);
+    if (c->curl == NULL) {
+      rc = CS_ERR_NOMEM;
+      goto done;
+    }
+  }
+  int n = snprintf(url, sizeof(url), "%s/internal/events?after=%lld&limit=%d", c->feed_url, after,
+                   CATCHUP_PAGE);
+  if (n < 0 || (size_t)n >= sizeof(url)) {
+    rc = CS_ERR_INVALID;
+    goto done;
+  }
+  CURL *h = c->curl;
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+  CURLcode cr = curl_easy_perform(h);
+  if (cr != CURLE_OK) {
+    if (!bus_waker_stopped(c->waker)) {
+      log_warning("consumer %s: feed %s unreachable: %s", c->source, c->feed_url,
+                  body.too_big ? "response too large" : curl_easy_strerror(cr));
+    }
+    goto done;
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) {
+    log_warning("consumer %s: feed %s answered %ld", c->source, c->feed_url, status);
+    goto done;
+  }
+  doc = json_loadb(body.data ? body.data : "", body.len, JSON_REJECT_DUPLICATES, NULL);
+  json_t *arr = json_object_get(doc, "items");
+  if (!json_is_array(arr)) {
+    log_warning("consumer %s: feed %s answered without an items array", c->source, c->feed_url);
+    rc = CS_ERR_INVALID;
+    goto done;
+  }
+  *items = json_incref(arr);
+  rc = CS_OK;
+done:
+  json_decref(doc);
+  free(body.data);
+  return rc;
+}
+
+/* Applies every event after our offset, page by page, until a short page. */
+static int catch_up(struct bus_consumer *c) {
+  int rc;
+  PGconn *conn = NULL;
+  long long after = 0;
+  long total = 0;
+  rc = db_pool_acquire(c->pool, &conn);
+  if (rc != CS_OK) goto done;
+  rc = bus_consumer_offset(conn, c->source, &after);
+  db_pool_release(c->pool, conn);
+  if (rc != CS_OK) goto done;
+  if (after > c->known_last) c->known_last = after;
+  for (;;) {
+    json_t *items = NULL;
+    rc = feed_get(c, after, &items);
+    if (rc != CS_OK) goto done;
+    size_t n = json_array_size(items);
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+      long long seq = 0;
+      enum apply_result r = handle_event(c, json_array_get(items, i), &seq);
+      if (r == APPLIED) total++;
+      if (r == APPLIED || r == DUPLICATE) {
+        if (seq > after) after = seq;
+      } else {
+        /* The feed is gapless from our offset and made of envelopes: anything else is a bug
+         * of the producer, retried with backoff rather than skipped. */
+        if (r == GAP || r == INVALID) {
+          log_error("consumer %s: feed item after %lld is a %s", c->source, after, result_name(r));
+        }
+        rc = CS_ERR;
+      }
+      if (bus_waker_stopped(c->waker)) rc = CS_ERR;
+    }
+    json_decref(items);
+    if (rc != CS_OK || n < CATCHUP_PAGE) break;
+  }
+done:
+  if (total > 0) log_info("consumer %s: caught up %ld events, offset %lld", c->source, total,
+                          c->known_last);
+  return rc;
+}
+
+/* --- Redis subscriber ------------------------------------------------------------------ */
+
+static void sub_close(struct bus_consumer *c, const char *why) {
+  if (c->redis == NULL) return;
+  if (!bus_waker_stopped(c->waker)) {
+    log_warning("consumer %s: Redis subscription lost (%s), reconnecting", c->source, why);
+  }
+  redisFree(c->redis);
+  c->redis = NULL;
+  c->redis_retry_at = bus_now_ms() + c->redis_backoff;
+  c->redis_backoff = bus_backoff_next(c->redis_backoff);
+}
+
+static void sub_open(struct bus_consumer *c) {
+  struct timeval connect_tv = {1, 0}, io_tv = {2, 0};
+  redisReply *reply = NULL;
+  redisContext *ctx = redisConnectWithTimeout(c->redis_host, c->redis_port, connect_tv);
+  if (ctx == NULL || ctx->err != 0 || redisSetTimeout(ctx, io_tv) != REDIS_OK) goto fail;
+  redisEnableKeepAlive(ctx);
+  reply = redisCommand(ctx, "SUBSCRIBE %s", c->channel);
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      strcmp(reply->element[0]->str, "subscribe") != 0) {
+    goto fail;
+  }
+  freeReplyObject(reply);
+  c->redis = ctx;
+  c->redis_backoff = BUS_BACKOFF_MIN_MS;
+  /* What was published while we were not subscribed comes from the feed. */
+  c->catchup_pending = 1;
+  c->catchup_at = 0;
+  c->idle_catchup_at = bus_now_ms() + CATCHUP_IDLE_MS;
+  log_info("consumer %s: subscribed to %s", c->source, c->channel);
+  return;
+fail:
+  if (c->redis_backoff == BUS_BACKOFF_MIN_MS || c->redis_backoff == BUS_BACKOFF_MAX_MS) {
+    log_warning("consumer %s: Redis %s:%d unreachable (%s), retrying", c->source, c->redis_host,
+                c->redis_port, ctx != NULL && ctx->err != 0 ? ctx->errstr : "subscribe failed");
+  }
+  if (reply != NULL) freeReplyObject(reply);
+  if (ctx != NULL) redisFree(ctx);
+  c->redis_retry_at = bus_now_ms() + c->redis_backoff;
+  c->redis_backoff = bus_backoff_next(c->redis_backoff);
+}
+
+/* A pub/sub message: ["message", channel, payload]. */
+static void sub_message(struct bus_consumer *c, const redisReply *reply) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      strcmp(reply->element[0]->str, "message") != 0 ||
+      reply->element[2]->type != REDIS_REPLY_STRING) {
+    return;
+  }
+  json_t *event = json_loadb(reply->element[2]->str, reply->element[2]->len,
+                             JSON_REJECT_DUPLICATES, NULL);
+  long long seq = 0;
+  enum apply_result r = handle_event(c, event, &seq);
+  json_decref(event);
+  if (r == GAP || r == FAILED) {
+    log_debug("consumer %s: seq %lld %s, catching up", c->source, seq, result_name(r));
+    if (!c->catchup_pending) { /* a failure retry keeps its backoff */
+      c->catchup_pending = 1;
+      c->catchup_at = r == GAP ? 0 : bus_now_ms() + c->catchup_backoff;
+    }
+  }
+}
+
+/* Handles the replies already read, then reads what the socket has (never blocking). */
+static void sub_drain(struct bus_consumer *c, int readable) {
+  if (readable && redisBufferRead(c->redis) != REDIS_OK) {
+    sub_close(c, c->redis->errstr);
+    return;
+  }
+  for (;;) {
+    redisReply *reply = NULL;
+    if (redisGetReplyFromReader(c->redis, (void **)&reply) != REDIS_OK) {
+      sub_close(c, c->redis->errstr);
+      return;
+    }
+    if (reply == NULL) return;
+    sub_message(c, reply);
+    freeReplyObject(reply);
+    if (bus_waker_stopped(c->waker)) return;
+  }
+}
+
+/* --- The loop -------------------------------------------------------------------------- */
+
+static void run_catch_up(struct bus_consumer *c) {
+  long long now = bus_now_ms();
+  if (catch_up(c) == CS_OK) {
+    c->catchup_pending = 0;
+    c->catchup_backoff = BUS_BACKOFF_MIN_MS;
+  } else {
+    c->catchup_pending = 1;
+    c->catchup_at = now + c->catchup_backoff;
+    c->catchup_backoff = bus_backoff_next(c->catchup_backoff);
+  }
+  c->idle_catchup_at = bus_now_ms() + CATCHUP_IDLE_MS;
+}
+
+static void *consumer_main(void *arg) {
+  struct bus_consumer *c = arg;
+  log_info("consumer %s: started, feed %s", c->source, c->feed_url);
+  while (!bus_waker_stopped(c->waker)) {
+    long long now = bus_now_ms();
+    if (c->redis == NULL && now >= c->redis_retry_at) sub_open(c);
+    if (c->redis != NULL) sub_drain(c, 0);
+
+    now = bus_now_ms();
+    if ((c->catchup_pending && now >= c->catchup_at) ||
+        (c->redis != NULL && now >= c->idle_catchup_at)) {
+      run_catch_up(c);
+      continue; /* messages that came meanwhile are handled first */
+    }
+
+    long long wake = c->redis != NULL ? c->idle_catchup_at : c->redis_retry_at;
+    if (c->catchup_pending && c->catchup_at < wake) wake = c->catchup_at;
+    long timeout = wake - now > 500 ? 500 : (long)(wake - now);
+    int fd = c->redis != NULL ? c->redis->fd : -1;
+    int ready = bus_waker_wait(c->waker, fd, POLLIN, timeout);
+    if (ready == 1 && c->redis != NULL) sub_drain(c, 1);
+  }
+  if (c->redis != NULL) redisFree(c->redis);
+  c->redis = NULL;
+  if (c->curl != NULL) curl_easy_cleanup(c->curl);
+  c->curl = NULL;
+  log_info("consumer %s: stopped at offset %lld", c->source, c->known_last);
+  return NULL;
+}
+
+static void consumer_free(struct bus_consumer *c) {
+  if (c == NULL) return;
+  bus_waker_free(c->waker);
+  free(c->source);
+  free(c->feed_url);
+  free(c->redis_host);
+  free(c->channel);
+  free(c);
+}
+
+int bus_consumer_start(struct db_pool *pool, const char *source, const char *feed_url,
+                       const char *redis_host, int redis_port, bus_apply_fn apply, void *arg,
+                       struct bus_consumer **out) {
+  int rc = CS_ERR_INVALID;
+  struct bus_consumer *c = NULL;
+  if (pool == NULL || source == NULL || *source == '\0' || feed_url == NULL ||
+      (strncmp(feed_url, "http://", 7) != 0 && strncmp(feed_url, "https://", 8) != 0) ||
+      redis_host == NULL || apply == NULL || out == NULL) {
+    goto done;
+  }
+  rc = CS_ERR_NOMEM;
+  c = calloc(1, sizeof(*c));
+  if (c == NULL) goto done;
+  c->source = strdup(source);
+  c->feed_url = strdup(feed_url);
+  c->redis_host = strdup(redis_host);
+  size_t len = strlen(BUS_CHANNEL_PREFIX) + strlen(source) + 1;
+  c->channel = malloc(len);
+  if (c->source == NULL || c->feed_url == NULL || c->redis_host == NULL || c->channel == NULL) {
+    goto done;
+  }
+  snprintf(c->channel, len, "%s%s", BUS_CHANNEL_PREFIX, source);
+  size_t ulen = strlen(c->feed_url);
+  while (ulen > 0 && c->feed_url[ulen - 1] == '/') c->feed_url[--ulen] = '\0';
+  c->pool = pool;
+  c->redis_port = redis_port;
+  c->apply = apply;
+  c->arg = arg;
+  c->redis_backoff = BUS_BACKOFF_MIN_MS;
+  c->catchup_backoff = BUS_BACKOFF_MIN_MS;
+  c->catchup_pending = 1; /* at start */
+  c->catchup_at = 0;
+  c->idle_catchup_at = NEVER;
+  rc = bus_waker_new(&c->waker);
+  if (rc != CS_OK) goto done;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    rc = CS_ERR;
+    goto done;
+  }
+  if (pthread_create(&c->thread, NULL, consumer_main, c) != 0) {
+    curl_global_cleanup();
+    rc = CS_ERR;
+    goto done;
+  }
+  c->started = 1;
+  *out = c;
+  c = NULL;
+  rc = CS_OK;
+done:
+  consumer_free(c);
+  return rc;
+}
+
+void bus_consumer_stop(struct bus_consumer *consumer) {
+  if (consumer == NULL) return;
+  if (consumer->started) {
+    bus_waker_stop(consumer->waker);
+    pthread_join(consumer->thread, NULL);
+    curl_global_cleanup();
+  }
+  consumer_free(consumer);
+}
+
+int bus_consumer_offset(PGconn *conn, const char *source, long long *seq) {
+  PGresult *res = NULL;
+  const char *params[] = {source};
+  *seq = 0;
+  int rc = db_exec(conn, "SELECT last_seq FROM event_offsets WHERE source = $1", 1, params, &res,
+                   NULL);
+  if (rc != CS_OK) return rc;
+  if (PQntuples(res) == 1) *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  return CS_OK;
+}

@@ -1,0 +1,118 @@
+/* Configuration from the environment: every getenv of the project is here. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "status.h"
+
+#ifndef CLAIMSUITE_DEFAULT_MIGRATIONS_DIR
+#define CLAIMSUITE_DEFAULT_MIGRATIONS_DIR "."
+#endif
+
+const char *config_env(const char *name, const char *def) {
+  const char *v = getenv(name);
+  return (v != NULL && v[0] != '\0') ? v : def;
+}
+
+int config_str(const char *name, const char *def, char **out, char *err, size_t errlen) {
+  const char *v = config_env(name, def);
+  if (v == NULL) {
+    snprintf(err, errlen, "%s is required but not set", name);
+    return CS_ERR_INVALID;
+  }
+  *out = strdup(v);
+  return *out != NULL ? CS_OK : CS_ERR_NOMEM;
+}
+
+int config_long(const char *name, long def, long min, long max, long *out, char *err,
+                size_t errlen) {
+  const char *v = config_env(name, NULL);
+  if (v == NULL) {
+    *out = def;
+    return CS_OK;
+  }
+  char *end = NULL;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
+    snprintf(err, errlen, "%s must be an integer between %ld and %ld, got '%s'", name, min, max,
+             v);
+    return CS_ERR_INVALID;
+  }
+  *out = n;
+  return CS_OK;
+}
+
+int config_bool(const char *name, int def, int *out, char *err, size_t errlen) {
+  const char *v = config_env(name, NULL);
+  if (v == NULL) {
+    *out = def;
+    return CS_OK;
+  }
+  if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes")) {
+    *out = 1;
+  } else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no")) {
+    *out = 0;
+  } else {
+    snprintf(err, errlen, "%s must be true or false, got '%s'", name, v);
+    return CS_ERR_INVALID;
+  }
+  return CS_OK;
+}
+
+int config_service_load(const char *service, long default_port, struct service_config *c,
+                        char *err, size_t errlen) {
+  char default_db[256];
+  int rc;
+  memset(c, 0, sizeof(*c));
+  snprintf(default_db, sizeof(default_db), "host=127.0.0.1 port=5432 dbname=claimsuite user=%s",
+           service);
+  c->service = strdup(service);
+  if (c->service == NULL) return CS_ERR_NOMEM;
+  if ((rc = config_str("BIND_ADDRESS", "0.0.0.0", &c->bind_address, err, errlen)) ||
+      (rc = config_long("PORT", default_port, 1, 65535, &c->port, err, errlen)) ||
+      (rc = config_str("DATABASE_URL", default_db, &c->database_url, err, errlen)) ||
+      (rc = config_long("DB_POOL_SIZE", 8, 1, 256, &c->db_pool_size, err, errlen)) ||
+      (rc = config_long("DB_STATEMENT_TIMEOUT_MS", 5000, 0, 600000, &c->db_statement_timeout_ms,
+                        err, errlen)) ||
+      (rc = config_long("DB_CHECKOUT_TIMEOUT_MS", 2000, 1, 60000, &c->db_checkout_timeout_ms, err,
+                        errlen)) ||
+      (rc = config_str("REDIS_HOST", "127.0.0.1", &c->redis_host, err, errlen)) ||
+      (rc = config_long("REDIS_PORT", 6379, 1, 65535, &c->redis_port, err, errlen)) ||
+      (rc = config_long("HTTP_THREADS", 0, 0, 512, &c->http_threads, err, errlen)) ||
+      (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 3600, &c->http_timeout_s, err, errlen)) ||
+      (rc = config_long("HTTP_MAX_CONNECTIONS", 1024, 1, 100000, &c->http_max_connections, err,
+                        errlen)) ||
+      (rc = config_long("HTTP_MAX_BODY_BYTES", 32L * 1024 * 1024, 1024, 1L << 31,
+                        &c->max_body_bytes, err, errlen)) ||
+      (rc = config_str("JWKS_URL", "http://127.0.0.1:8081/v1/auth/jwks", &c->jwks_url, err,
+                       errlen)) ||
+      (rc = config_long("JWKS_CACHE_SECONDS", 300, 1, 86400, &c->jwks_cache_s, err, errlen)) ||
+      (rc = config_str("LOG_LEVEL", "info", &c->log_level, err, errlen)) ||
+      (rc = config_str("MIGRATIONS_DIR", CLAIMSUITE_DEFAULT_MIGRATIONS_DIR, &c->migrations_dir,
+                       err, errlen)) ||
+      (rc = config_str("EVENT_FEEDS", "", &c->event_feeds, err, errlen)) ||
+      (rc = config_long("OUTBOX_POLL_MS", 1000, 10, 60000, &c->relay_poll_ms, err, errlen))) {
+    return rc;
+  }
+  /* Enough worker threads to keep every pooled connection busy, never fewer. */
+  if (c->http_threads == 0 || c->http_threads < c->db_pool_size) c->http_threads = c->db_pool_size;
+  return CS_OK;
+}
+
+void config_service_free(struct service_config *c) {
+  if (c == NULL) return;
+  free(c->service);
+  free(c->bind_address);
+  free(c->database_url);
+  free(c->redis_host);
+  free(c->jwks_url);
+  free(c->log_level);
+  free(c->migrations_dir);
+  free(c->event_feeds);
+  memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,44 @@
+/* Configuration from environment variables. The only module that calls getenv. */
+#ifndef CLAIMSUITE_CONFIG_H
+#define CLAIMSUITE_CONFIG_H
+
+#include <stddef.h>
+
+/* All readers return CS_OK, or CS_ERR_INVALID with a message naming the variable in err. */
+
+/* *out is a new string (free with free()); def may be NULL for "required". */
+int config_str(const char *name, const char *def, char **out, char *err, size_t errlen);
+int config_long(const char *name, long def, long min, long max, long *out, char *err, size_t errlen);
+int config_bool(const char *name, int def, int *out, char *err, size_t errlen);
+
+/* What every service process reads at start. */
+struct service_config {
+  char *service;           /* "policy", "cases", ... (not from the environment) */
+  char *bind_address;      /* BIND_ADDRESS */
+  long port;               /* PORT */
+  char *database_url;      /* DATABASE_URL, libpq conninfo or URI */
+  long db_pool_size;       /* DB_POOL_SIZE */
+  long db_statement_timeout_ms; /* DB_STATEMENT_TIMEOUT_MS */
+  long db_checkout_timeout_ms;  /* DB_CHECKOUT_TIMEOUT_MS */
+  char *redis_host;        /* REDIS_HOST */
+  long redis_port;         /* REDIS_PORT */
+  long http_threads;       /* HTTP_THREADS, defaults to the pool size */
+  long http_timeout_s;     /* HTTP_TIMEOUT_SECONDS: idle connection timeout */
+  long http_max_connections; /* HTTP_MAX_CONNECTIONS */
+  long max_body_bytes;     /* HTTP_MAX_BODY_BYTES */
+  char *jwks_url;          /* JWKS_URL: the policy service's key set */
+  long jwks_cache_s;       /* JWKS_CACHE_SECONDS */
+  char *log_level;         /* LOG_LEVEL: error, warning, info, debug */
+  char *migrations_dir;    /* MIGRATIONS_DIR: root holding common/ and services/<name>/ migrations */
+  char *event_feeds;       /* EVENT_FEEDS: "source=http://host:port,..." producers this service follows */
+  long relay_poll_ms;      /* OUTBOX_POLL_MS: relay wake-up when no notification arrives */
+};
+
+int config_service_load(const char *service, long default_port, struct service_config *out,
+                        char *err, size_t errlen);
+void config_service_free(struct service_config *c); /* NULL-safe */
+
+/* For service-specific settings: a variable of this process's environment, or def. Borrowed. */
+const char *config_env(const char *name, const char *def);
+
+#endif

@@ -1,0 +1,43 @@
+/* PostgreSQL on libpq: a bounded connection pool and parameterised query helpers. */
+#ifndef CLAIMSUITE_DB_H
+#define CLAIMSUITE_DB_H
+
+#include <libpq-fe.h>
+
+struct db_pool;
+
+struct db_pool_stats {
+  int size;
+  int in_use;
+  long acquired_total;
+  long timeouts_total;
+};
+
+/* Opens size connections (statement_timeout set on each). *out is new; free with db_pool_free. */
+int db_pool_new(const char *conninfo, int size, long checkout_timeout_ms,
+                long statement_timeout_ms, struct db_pool **out);
+void db_pool_free(struct db_pool *pool); /* NULL-safe; waits for nothing: release all first */
+
+/* Borrows a connection; CS_ERR_TIMEOUT when none frees up in time (answer 503). */
+int db_pool_acquire(struct db_pool *pool, PGconn **out);
+/* Gives it back; a broken connection is reset, an open transaction rolled back. */
+void db_pool_release(struct db_pool *pool, PGconn *conn);
+void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
+
+/* PQexecParams with text parameters (NULL entries are SQL NULL).
+ * On success *res is a new result (PQclear it) unless res is NULL.
+ * On failure returns CS_ERR_DB, *res is NULL, and sqlstate (if given, 6 bytes) holds the code. */
+int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+            PGresult **res, char *sqlstate);
+
+int db_begin(PGconn *conn);
+int db_commit(PGconn *conn);
+int db_rollback(PGconn *conn);
+
+/* HTTP status for a SQLSTATE: 23505 → 409, 23503/23514 → 422, 57014 → 504, 40001/40P01 → 503
+ * (retryable), anything else → 500. */
+int db_sqlstate_http_status(const char *sqlstate);
+/* 1 when the transaction may be retried (serialization failure, deadlock). */
+int db_sqlstate_retryable(const char *sqlstate);
+
+#endif

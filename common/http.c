@@ -1,0 +1,347 @@
+/* HTTP helpers: problem+json, JSON bodies and their validation, pagination, ETags, ids. */
+#include "http.h"
+
+#include <ctype.h>
+#include <orcania.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "log.h"
+#include "status.h"
+
+static const char *status_title(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Error";
+  }
+}
+
+int http_problem_full(struct _u_response *resp, int status, const char *slug, const char *title,
+                      const char *detail, json_t *errors) {
+  char type[128];
+  if (slug != NULL) snprintf(type, sizeof(type), HTTP_PROBLEM_TYPE_PREFIX "%s", slug);
+  else snprintf(type, sizeof(type), "about:blank");
+  json_t *body = json_pack("{s:s, s:s, s:i}", "type", type, "title",
+                           title ? title : status_title(status), "status", status);
+  if (body != NULL && detail != NULL) json_object_set_new(body, "detail", json_string(detail));
+  if (body != NULL && errors != NULL) json_object_set(body, "errors", errors);
+  json_decref(errors);
+  char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(body);
+  if (text == NULL) {
+    ulfius_set_string_body_response(resp, (unsigned)status, "");
+  } else {
+    ulfius_set_string_body_response(resp, (unsigned)status, text);
+    free(text);
+  }
+  u_map_put(resp->map_header, "Content-Type", "application/problem+json");
+  return CS_OK;
+}
+
+int http_problem(struct _u_response *resp, int status, const char *detail) {
+  return http_problem_full(resp, status, NULL, NULL, detail, NULL);
+}
+
+int http_json(struct _u_response *resp, int status, json_t *body) {
+  char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(body);
+  if (text == NULL) return http_problem(resp, 500, "response could not be encoded");
+  ulfius_set_string_body_response(resp, (unsigned)status, text);
+  free(text);
+  u_map_put(resp->map_header, "Content-Type", "application/json");
+  return CS_OK;
+}
+
+const char *http_header(const struct _u_request *req, const char *name) {
+  return u_map_get_case(req->map_header, name);
+}
+
+static int is_json_media_type(const char *ct) {
+  if (ct == NULL) return 0;
+  while (*ct == ' ') ct++;
+  size_t n = strcspn(ct, "; ");
+  if (n == strlen("application/json") && !strncasecmp(ct, "application/json", n)) return 1;
+  /* application/<something>+json, e.g. merge-patch+json */
+  return n > 5 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5);
+}
+
+int http_parse_json_object(const struct _u_request *req, struct _u_response *resp, json_t **out) {
+  json_error_t err;
+  *out = NULL;
+  if (!is_json_media_type(http_header(req, "Content-Type"))) {
+    http_problem_full(resp, 415, "unsupported-media-type", NULL,
+                      "the request body must be JSON (Content-Type: application/json)", NULL);
+    return CS_ERR_INVALID;
+  }
+  if (req->binary_body == NULL || req->binary_body_length == 0) {
+    http_problem_full(resp, 400, "malformed-json", NULL, "the request body is empty", NULL);
+    return CS_ERR_INVALID;
+  }
+  json_t *j = json_loadb(req->binary_body, req->binary_body_length, JSON_REJECT_DUPLICATES, &err);
+  if (j == NULL) {
+    char detail[300];
+    snprintf(detail, sizeof(detail), "the body is not valid JSON: %s (line %d, column %d)",
+             err.text, err.line, err.column);
+    http_problem_full(resp, 400, "malformed-json", NULL, detail, NULL);
+    return CS_ERR_INVALID;
+  }
+  if (!json_is_object(j)) {
+    json_decref(j);
+    http_problem_full(resp, 400, "malformed-json", NULL, "the body must be a JSON object", NULL);
+    return CS_ERR_INVALID;
+  }
+  *out = j;
+  return CS_OK;
+}
+
+int http_is_uuid(const char *s) {
+  if (s == NULL || strlen(s) != 36) return 0;
+  for (int i = 0; i < 36; i++) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return 0;
+    } else if (!isxdigit((unsigned char)s[i])) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int digits(const char *s, int n) {
+  for (int i = 0; i < n; i++)
+    if (!isdigit((unsigned char)s[i])) return 0;
+  return 1;
+}
+
+static int valid_ymd(const char *s) {
+  if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
+    return 0;
+  int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return 0;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return !(m == 2 && d == 29 && !leap);
+}
+
+int http_is_date(const char *s) { return s != NULL && strlen(s) == 10 && valid_ymd(s); }
+
+int http_is_timestamp(const char *s) {
+  /* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) */
+  if (s == NULL || strlen(s) < 20 || !valid_ymd(s) || (s[10] != 'T' && s[10] != 't')) return 0;
+  const char *t = s + 11;
+  if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
+    return 0;
+  if (atoi(t) > 23 || atoi(t + 3) > 59 || atoi(t + 6) > 60) return 0;
+  t += 8;
+  if (*t == '.') {
+    t++;
+    if (!isdigit((unsigned char)*t)) return 0;
+    while (isdigit((unsigned char)*t)) t++;
+  }
+  if ((*t == 'Z' || *t == 'z') && t[1] == '\0') return 1;
+  return (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) &&
+         t[6] == '\0';
+}
+
+static const char *type_name(enum http_field_type t) {
+  switch (t) {
+    case HTTP_FIELD_STRING: return "a string";
+    case HTTP_FIELD_INTEGER: return "an integer";
+    case HTTP_FIELD_NUMBER: return "a number";
+    case HTTP_FIELD_BOOLEAN: return "true or false";
+    case HTTP_FIELD_OBJECT: return "an object";
+    case HTTP_FIELD_ARRAY: return "an array";
+    case HTTP_FIELD_UUID: return "a UUID";
+    case HTTP_FIELD_DATE: return "a date (YYYY-MM-DD)";
+    case HTTP_FIELD_TIMESTAMP: return "an RFC 3339 timestamp";
+  }
+  return "a value";
+}
+
+static int type_ok(const json_t *v, enum http_field_type t) {
+  switch (t) {
+    case HTTP_FIELD_STRING: return json_is_string(v);
+    case HTTP_FIELD_INTEGER: return json_is_integer(v);
+    case HTTP_FIELD_NUMBER: return json_is_number(v);
+    case HTTP_FIELD_BOOLEAN: return json_is_boolean(v);
+    case HTTP_FIELD_OBJECT: return json_is_object(v);
+    case HTTP_FIELD_ARRAY: return json_is_array(v);
+    case HTTP_FIELD_UUID: return json_is_string(v) && http_is_uuid(json_string_value(v));
+    case HTTP_FIELD_DATE: return json_is_string(v) && http_is_date(json_string_value(v));
+    case HTTP_FIELD_TIMESTAMP: return json_is_string(v) && http_is_timestamp(json_string_value(v));
+  }
+  return 0;
+}
+
+static void add_error(json_t *errors, const char *field, const char *message) {
+  json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+}
+
+json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t n) {
+  json_t *errors = json_array();
+  char msg[160];
+  for (size_t i = 0; i < n; i++) {
+    const json_t *v = json_object_get(body, fields[i].name);
+    if (v == NULL || json_is_null(v)) {
+      if (fields[i].required) add_error(errors, fields[i].name, "is required");
+      continue;
+    }
+    if (!type_ok(v, fields[i].type)) {
+      snprintf(msg, sizeof(msg), "must be %s", type_name(fields[i].type));
+      add_error(errors, fields[i].name, msg);
+    } else if (json_is_string(v) && fields[i].max_len > 0 &&
+               json_string_length(v) > fields[i].max_len) {
+      snprintf(msg, sizeof(msg), "must be at most %zu bytes long", fields[i].max_len);
+      add_error(errors, fields[i].name, msg);
+    }
+  }
+  const char *key;
+  const json_t *value;
+  json_object_foreach((json_t *)body, key, value) {
+    (void)value;
+    size_t i = 0;
+    while (i < n && strcmp(fields[i].name, key) != 0) i++;
+    if (i == n) add_error(errors, key, "is not a known field");
+  }
+  return errors;
+}
+
+int http_validate(const json_t *body, const struct http_field *fields, size_t n,
+                  struct _u_response *resp) {
+  json_t *errors = http_validate_errors(body, fields, n);
+  if (json_array_size(errors) == 0) {
+    json_decref(errors);
+    return CS_OK;
+  }
+  http_problem_full(resp, 422, "validation", "Validation failed",
+                    "one or more fields are invalid", errors);
+  return CS_ERR_INVALID;
+}
+
+int http_page_params(const struct _u_request *req, struct _u_response *resp, long *limit,
+                     const char **cursor) {
+  const char *l = u_map_get(req->map_url, "limit");
+  *limit = 50;
+  *cursor = u_map_get(req->map_url, "cursor");
+  if (l != NULL) {
+    char *end = NULL;
+    long v = strtol(l, &end, 10);
+    if (end == l || *end != '\0' || v < 1 || v > 200) {
+      http_problem_full(resp, 400, "invalid-parameter", NULL, "limit must be between 1 and 200",
+                        json_pack("[{s:s, s:s}]", "field", "limit", "message",
+                                  "must be an integer between 1 and 200"));
+      return CS_ERR_INVALID;
+    }
+    *limit = v;
+  }
+  if (*cursor != NULL) {
+    json_t *pos = http_cursor_decode(*cursor);
+    if (pos == NULL) {
+      http_problem_full(resp, 400, "invalid-parameter", NULL, "cursor is not valid",
+                        json_pack("[{s:s, s:s}]", "field", "cursor", "message",
+                                  "must be a next_cursor value from a previous page"));
+      return CS_ERR_INVALID;
+    }
+    json_decref(pos);
+  }
+  return CS_OK;
+}
+
+char *http_cursor_encode(const json_t *position) {
+  char *text = json_dumps(position, JSON_COMPACT | JSON_SORT_KEYS);
+  if (text == NULL) return NULL;
+  size_t len = strlen(text), out_len = 0;
+  unsigned char *out = malloc(len * 4 / 3 + 8);
+  if (out != NULL && !o_base64url_encode((const unsigned char *)text, len, out, &out_len)) {
+    free(out);
+    out = NULL;
+  }
+  if (out != NULL) out[out_len] = '\0';
+  free(text);
+  return (char *)out;
+}
+
+json_t *http_cursor_decode(const char *cursor) {
+  size_t len = strlen(cursor), out_len = 0;
+  if (len == 0 || len > 2048) return NULL;
+  unsigned char *out = malloc(len + 4);
+  json_t *pos = NULL;
+  if (out != NULL && o_base64url_decode((const unsigned char *)cursor, len, out, &out_len)) {
+    pos = json_loadb((const char *)out, out_len, JSON_REJECT_DUPLICATES, NULL);
+    if (pos != NULL && !json_is_object(pos)) {
+      json_decref(pos);
+      pos = NULL;
+    }
+  }
+  free(out);
+  return pos;
+}
+
+void http_etag_format(char *buf, size_t len, const char *version) {
+  snprintf(buf, len, "\"%s\"", version);
+}
+
+/* 1 when the If-Match list (comma-separated, "*" or quoted tags, W/ ignored) names etag. */
+static int if_match_names(const char *header, const char *etag) {
+  const char *p = header;
+  size_t elen = strlen(etag);
+  while (*p) {
+    while (*p == ' ' || *p == ',') p++;
+    if (*p == '*') return 1;
+    if (!strncmp(p, "W/", 2)) p += 2;
+    size_t n = strcspn(p, ",");
+    size_t t = n;
+    while (t > 0 && p[t - 1] == ' ') t--;
+    if (t == elen && !strncmp(p, etag, elen)) return 1;
+    p += n;
+  }
+  return 0;
+}
+
+int http_check_if_match(const struct _u_request *req, struct _u_response *resp, const char *etag,
+                        int require) {
+  const char *h = http_header(req, "If-Match");
+  if (h == NULL) {
+    if (!require) return CS_OK;
+    http_problem_full(resp, 428, "precondition-required", NULL,
+                      "send If-Match with the ETag of the version you are changing", NULL);
+    return CS_ERR_CONFLICT;
+  }
+  if (if_match_names(h, etag)) return CS_OK;
+  http_problem_full(resp, 412, "precondition-failed", NULL,
+                    "the resource has changed since you read it; fetch it again and retry", NULL);
+  u_map_put(resp->map_header, "ETag", etag);
+  return CS_ERR_CONFLICT;
+}
+
+void http_uuid_v4(char buf[37]) {
+  unsigned char b[16];
+  if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+    /* getrandom on Linux does not fail for 16 bytes once the pool is ready; be loud if it does */
+    log_error("getrandom failed");
+    memset(b, 0, sizeof(b));
+  }
+  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+  snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+           b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+           b[15]);
+}

@@ -1,0 +1,77 @@
+/* HTTP helpers on ulfius + jansson: problem+json, JSON bodies, validation, pagination, ETags. */
+#ifndef CLAIMSUITE_HTTP_H
+#define CLAIMSUITE_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <ulfius.h>
+
+#define HTTP_PROBLEM_TYPE_PREFIX "urn:claimsuite:problem:"
+
+/* RFC 9457 body {type,title,status,detail[,errors]}; type is HTTP_PROBLEM_TYPE_PREFIX + slug, or
+ * "about:blank" when slug is NULL. errors (array of {field,message}) is stolen, may be NULL.
+ * Always returns CS_OK so callbacks can `return http_problem(...)`-style chain. */
+int http_problem_full(struct _u_response *resp, int status, const char *slug, const char *title,
+                      const char *detail, json_t *errors);
+int http_problem(struct _u_response *resp, int status, const char *detail);
+
+/* Sets a JSON body and Content-Type. body is stolen. */
+int http_json(struct _u_response *resp, int status, json_t *body);
+
+/* Parses the request body as one JSON object (duplicate keys rejected). On failure writes a
+ * 400/415 problem and returns CS_ERR_INVALID. *out is a new reference. */
+int http_parse_json_object(const struct _u_request *req, struct _u_response *resp, json_t **out);
+
+enum http_field_type {
+  HTTP_FIELD_STRING,
+  HTTP_FIELD_INTEGER,
+  HTTP_FIELD_NUMBER,
+  HTTP_FIELD_BOOLEAN,
+  HTTP_FIELD_OBJECT,
+  HTTP_FIELD_ARRAY,
+  HTTP_FIELD_UUID,
+  HTTP_FIELD_DATE,      /* YYYY-MM-DD */
+  HTTP_FIELD_TIMESTAMP  /* RFC 3339 */
+};
+
+struct http_field {
+  const char *name;
+  enum http_field_type type;
+  int required;
+  size_t max_len; /* strings: maximum length in bytes, 0 = unlimited */
+};
+
+/* Checks body against fields; unknown fields are reported too. On failure writes one 422
+ * problem listing every bad field and returns CS_ERR_INVALID. */
+int http_validate(const json_t *body, const struct http_field *fields, size_t nfields,
+                  struct _u_response *resp);
+/* The same check without a response: *errors is a new array (empty when valid). */
+json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t nfields);
+
+int http_is_uuid(const char *s);
+int http_is_date(const char *s);
+int http_is_timestamp(const char *s);
+
+/* ?limit= (default 50, 1..200) and ?cursor= (opaque). *cursor is borrowed from the request.
+ * On a bad value writes a 400 problem and returns CS_ERR_INVALID. */
+int http_page_params(const struct _u_request *req, struct _u_response *resp, long *limit,
+                     const char **cursor);
+/* Cursor <-> JSON object, as unpadded base64url. encode returns a new string (free());
+ * decode returns a new reference or NULL when the cursor is not ours. */
+char *http_cursor_encode(const json_t *position);
+json_t *http_cursor_decode(const char *cursor);
+
+/* ETag for a row version: "\"<version>\"" into buf. */
+void http_etag_format(char *buf, size_t len, const char *version);
+/* With If-Match present and not matching etag (or "*"), writes 412 and returns CS_ERR_CONFLICT.
+ * When require is set and If-Match is absent, writes 428. */
+int http_check_if_match(const struct _u_request *req, struct _u_response *resp, const char *etag,
+                        int require);
+
+/* A new random UUID (v4) in buf (37 bytes). */
+void http_uuid_v4(char buf[37]);
+
+/* The request header value or NULL (case-insensitive). Borrowed. */
+const char *http_header(const struct _u_request *req, const char *name);
+
+#endif

@@ -1,0 +1,122 @@
+# Shell functions shared by the run command (scripts/run.sh) and the test stack
+# (tests/support/stack.sh): a private PostgreSQL cluster and Redis in a directory of ours,
+# and the service processes. Sourced, not executed.
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+SERVICES="policy cases customer orders"
+
+die() { echo "error: $*" >&2; exit 1; }
+
+# A TCP port nobody listens on (a random one above 20000).
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  die "no free port found"
+}
+
+port_open() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+# Waits until url answers 200 or the process with pid dies.
+wait_http() {
+  local url=$1 pid=$2 tries=${3:-200}
+  for _ in $(seq 1 "$tries"); do
+    curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# PostgreSQL runs as the postgres user (initdb refuses root): the data directory is theirs.
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_init() { # dir port
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
+  chmod 700 "$dir"
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    as_postgres "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 \
+      || { cat "$dir.initdb.log" >&2; die "initdb failed"; }
+  fi
+  cat > "$dir/postgresql.auto.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$dir'
+max_connections = 200
+shared_buffers = 128MB
+fsync = ${PG_FSYNC:-on}
+synchronous_commit = ${PG_SYNC_COMMIT:-on}
+log_min_messages = warning
+CONF
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir/postgresql.auto.conf"; fi
+}
+
+pg_start() { # dir
+  as_postgres "$PG_BIN/pg_ctl" -D "$1" -l "$1/server.log" -w -t 60 start >/dev/null \
+    || { tail -20 "$1/server.log" >&2; die "PostgreSQL did not start"; }
+}
+
+pg_stop() { # dir
+  [ -f "$1/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1
+  return 0
+}
+
+psql_super() { # port args...
+  local port=$1; shift
+  psql -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -q "$@"
+}
+
+# Creates the database and one role + schema per name (deploy/db/bootstrap.sql).
+db_bootstrap() { # port source_dir role...
+  local port=$1 src=$2; shift 2
+  psql_super "$port" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'claimsuite'" | grep -q 1 \
+    || psql_super "$port" -d postgres -c "CREATE DATABASE claimsuite"
+  for role in "$@"; do
+    psql_super "$port" -d claimsuite -v role="$role" -v password="$role" -f "$src/deploy/db/bootstrap.sql" >/dev/null
+  done
+}
+
+redis_start() { # dir port
+  mkdir -p "$1"
+  redis-server --port "$2" --bind 127.0.0.1 --dir "$1" --daemonize yes --pidfile "$1/redis.pid" \
+    --logfile "$1/redis.log" --save "" --appendonly no >/dev/null || die "Redis did not start"
+  for _ in $(seq 1 100); do redis-cli -p "$2" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+  die "Redis did not answer on port $2"
+}
+
+redis_stop() { # dir port
+  redis-cli -p "$2" shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 1 100); do [ -f "$1/redis.pid" ] && kill -0 "$(cat "$1/redis.pid")" 2>/dev/null || return 0; sleep 0.05; done
+}
+
+# Starts one binary in the background with the environment given as NAME=value arguments;
+# its pid goes to piddir/name.pid and its output to logdir/name.log.
+start_process() { # name piddir logdir binary env...
+  local name=$1 piddir=$2 logdir=$3 bin=$4; shift 4
+  mkdir -p "$piddir" "$logdir"
+  env "$@" "$bin" >>"$logdir/$name.log" 2>&1 &
+  echo $! > "$piddir/$name.pid"
+}
+
+# Stops the processes whose pid files are in piddir (only those we started), TERM then KILL.
+stop_processes() { # piddir
+  local f pid
+  for f in "$1"/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for f in "$1"/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    rm -f "$f"
+  done
+}

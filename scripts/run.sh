@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs the whole suite locally in the foreground: PostgreSQL and Redis under ./var/, the four
+# services and the gateway on :8080. Ctrl-C stops everything this script started.
+set -u
+src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/scripts/lib.sh"
+bin=$(cd "${1:-$src/build}" && pwd)
+var="$src/var"
+PG_PORT=${PG_PORT:-55432}
+REDIS_PORT=${REDIS_PORT:-56379}
+GATEWAY_PORT=${GATEWAY_PORT:-8080}
+declare -A port=([policy]=8081 [cases]=8082 [customer]=8083 [orders]=8084)
+
+mkdir -p "$var"
+chmod 755 "$var"
+exec 9>"$var/run.lock"
+if ! flock -n 9; then
+  echo "claimsuite is already running from $src (see $var/logs); not starting twice." >&2
+  exit 1
+fi
+for p in "$GATEWAY_PORT" "${port[@]}" "$PG_PORT" "$REDIS_PORT"; do
+  port_open "$p" && die "port $p is taken by another program; stop it or change the port"
+done
+
+stopping=0
+shutdown() {
+  [ "$stopping" = 1 ] && return
+  stopping=1
+  echo; echo "stopping claimsuite..."
+  stop_processes "$var/pids"
+  redis_stop "$var/redis" "$REDIS_PORT"
+  pg_stop "$var/pg"
+  echo "stopped."
+}
+trap shutdown EXIT
+trap 'exit 130' INT TERM
+
+echo "starting PostgreSQL 15 on 127.0.0.1:$PG_PORT (data in var/pg)"
+pg_init "$var/pg" "$PG_PORT"
+pg_start "$var/pg"
+db_bootstrap "$PG_PORT" "$src" $SERVICES
+echo "starting Redis on 127.0.0.1:$REDIS_PORT"
+redis_start "$var/redis" "$REDIS_PORT"
+"$bin/services/policy/claimsuite-keygen" "$var/signing-key.json" || die "cannot create the signing key"
+
+common=(BIND_ADDRESS=127.0.0.1 REDIS_HOST=127.0.0.1 "REDIS_PORT=$REDIS_PORT" "MIGRATIONS_DIR=$src"
+        "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" LOG_LEVEL=${LOG_LEVEL:-info})
+for svc in $SERVICES; do
+  extra=()
+  [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$var/signing-key.json")
+  start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
+    "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
+done
+start_process gateway "$var/pids" "$var/logs" "$bin/gateway/gateway" BIND_ADDRESS=0.0.0.0 \
+  "PORT=$GATEWAY_PORT" "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" "OPENAPI_DIR=$src" \
+  "UPSTREAM_POLICY=http://127.0.0.1:${port[policy]}" "UPSTREAM_CASES=http://127.0.0.1:${port[cases]}" \
+  "UPSTREAM_CUSTOMER=http://127.0.0.1:${port[customer]}" "UPSTREAM_ORDERS=http://127.0.0.1:${port[orders]}"
+
+for svc in $SERVICES; do
+  wait_http "http://127.0.0.1:${port[$svc]}/readyz" "$(cat "$var/pids/$svc.pid")" 300 \
+    || { tail -20 "$var/logs/$svc.log" >&2; die "$svc did not become ready"; }
+done
+wait_http "http://127.0.0.1:$GATEWAY_PORT/healthz" "$(cat "$var/pids/gateway.pid")" 300 \
+  || { tail -20 "$var/logs/gateway.log" >&2; die "the gateway did not start"; }
+
+[ -x "$src/scripts/demo-data.sh" ] && "$src/scripts/demo-data.sh" "$PG_PORT"
+
+cat <<INFO
+
+claimsuite is running. Ctrl-C stops it.
+  gateway      http://localhost:$GATEWAY_PORT   (health: /healthz, OpenAPI: /openapi/<service>.yaml)
+  policy       http://127.0.0.1:${port[policy]}   cases http://127.0.0.1:${port[cases]}
+  customer     http://127.0.0.1:${port[customer]}   orders http://127.0.0.1:${port[orders]}
+  PostgreSQL   psql -h 127.0.0.1 -p $PG_PORT -U postgres claimsuite
+  Redis        redis-cli -p $REDIS_PORT
+  logs         var/logs/<name>.log (JSON lines)
+INFO
+
+# Stay in the foreground; if a process dies, say so and stop the rest.
+while :; do
+  wait -n
+  for f in "$var"/pids/*.pid; do
+    [ -f "$f" ] || continue
+    if ! kill -0 "$(cat "$f")" 2>/dev/null; then
+      name=$(basename "$f" .pid)
+      rm -f "$f"
+      echo "$name exited; see var/logs/$name.log" >&2
+      exit 1
+    fi
+  done
+done

@@ -1,0 +1,202 @@
+/* The pool under concurrent use, checkout timeouts, broken connections, migrations applied once
+ * by concurrent starters, failed migrations leaving nothing behind, and schema isolation. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "db.h"
+#include "migrate.h"
+#include "status.h"
+#include "testlib.h"
+
+#define POOL_SIZE 4
+#define THREADS 16
+#define ROUNDS 25
+
+static struct db_pool *pool;
+static atomic_int in_use, max_in_use, failures;
+
+static void *worker(void *arg) {
+  (void)arg;
+  for (int i = 0; i < ROUNDS; i++) {
+    PGconn *c;
+    if (db_pool_acquire(pool, &c) != CS_OK) {
+      atomic_fetch_add(&failures, 1);
+      continue;
+    }
+    int now = atomic_fetch_add(&in_use, 1) + 1;
+    int seen = atomic_load(&max_in_use);
+    while (now > seen && !atomic_compare_exchange_weak(&max_in_use, &seen, now)) {}
+    if (db_exec(c, "SELECT pg_sleep(0.002)", 0, NULL, NULL, NULL) != CS_OK) atomic_fetch_add(&failures, 1);
+    atomic_fetch_sub(&in_use, 1);
+    db_pool_release(pool, c);
+  }
+  return NULL;
+}
+
+static void test_pool_concurrent(void **state) {
+  (void)state;
+  pthread_t t[THREADS];
+  assert_int_equal(db_pool_new(tl_env("PG_SUPERUSER_CONNINFO"), POOL_SIZE, 10000, 5000, &pool), CS_OK);
+  for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, worker, NULL);
+  for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+  struct db_pool_stats st;
+  db_pool_stats(pool, &st);
+  assert_int_equal(atomic_load(&failures), 0);
+  assert_true(atomic_load(&max_in_use) <= POOL_SIZE);
+  assert_true(atomic_load(&max_in_use) >= 2); /* it really was shared concurrently */
+  assert_int_equal(st.acquired_total, THREADS * ROUNDS);
+  assert_int_equal(st.in_use, 0);
+  db_pool_free(pool);
+}
+
+static void test_pool_checkout_timeout(void **state) {
+  (void)state;
+  PGconn *held, *other;
+  assert_int_equal(db_pool_new(tl_env("PG_SUPERUSER_CONNINFO"), 1, 200, 5000, &pool), CS_OK);
+  assert_int_equal(db_pool_acquire(pool, &held), CS_OK);
+  assert_int_equal(db_pool_acquire(pool, &other), CS_ERR_TIMEOUT);
+  struct db_pool_stats st;
+  db_pool_stats(pool, &st);
+  assert_int_equal(st.timeouts_total, 1);
+  assert_int_equal(st.in_use, 1);
+  db_pool_release(pool, held);
+  assert_int_equal(db_pool_acquire(pool, &other), CS_OK);
+  db_pool_release(pool, other);
+  db_pool_free(pool);
+}
+
+static void test_pool_recovers_dead_connection_and_open_transaction(void **state) {
+  (void)state;
+  PGconn *c;
+  PGresult *res;
+  assert_int_equal(db_pool_new(tl_env("PG_SUPERUSER_CONNINFO"), 1, 1000, 5000, &pool), CS_OK);
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_int_equal(db_begin(c), CS_OK); /* left open on purpose */
+  db_pool_release(pool, c);
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_int_equal(PQtransactionStatus(c), PQTRANS_IDLE);
+  /* kill the backend under the pool's feet */
+  assert_int_equal(tl_sh("psql -q -h 127.0.0.1 -p %s -U postgres -d claimsuite -c "
+                         "\"SELECT pg_terminate_backend(%d)\" >/dev/null", tl_env("PG_PORT"),
+                         PQbackendPID(c)), 0);
+  char sqlstate[6];
+  assert_int_equal(db_exec(c, "SELECT 1", 0, NULL, NULL, sqlstate), CS_ERR_DB);
+  db_pool_release(pool, c);
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_int_equal(db_exec(c, "SELECT 41 + 1", 0, NULL, &res, NULL), CS_OK);
+  assert_string_equal(PQgetvalue(res, 0, 0), "42");
+  PQclear(res);
+  db_pool_release(pool, c);
+  db_pool_free(pool);
+}
+
+static char mig_dir[256];
+static char schema[64];
+
+static void write_file(const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/%s", mig_dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static long scalar(PGconn *c, const char *sql) {
+  PGresult *res;
+  assert_int_equal(db_exec(c, sql, 0, NULL, &res, NULL), CS_OK);
+  long v = atol(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return v;
+}
+
+static int migrate_in_child(void) {
+  PGconn *c = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
+  struct migration_dir dirs[] = {{"test", mig_dir}};
+  int applied = 0;
+  int rc = PQstatus(c) == CONNECTION_OK ? migrate_apply(c, schema, dirs, 1, &applied) : CS_ERR;
+  PQfinish(c);
+  return rc == CS_OK ? 0 : 1;
+}
+
+static void test_migrations_once_with_two_starters(void **state) {
+  (void)state;
+  char sql[256];
+  snprintf(schema, sizeof(schema), "migtest_%d", (int)getpid());
+  snprintf(mig_dir, sizeof(mig_dir), "%s/migtest_%d", tl_env("STACK_DIR"), (int)getpid());
+  mkdir(mig_dir, 0755);
+  /* the sleep holds the first migrator inside its transaction while the second arrives */
+  write_file("0001_first.sql", "CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);\nSELECT pg_sleep(0.5);\n");
+  write_file("0002_second.sql", "INSERT INTO t VALUES (2);\n");
+  write_file("README", "not a migration");
+
+  PGconn *c = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
+  assert_int_equal(PQstatus(c), CONNECTION_OK);
+  snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", schema);
+  assert_int_equal(db_exec(c, sql, 0, NULL, NULL, NULL), CS_OK);
+
+  pid_t a = fork();
+  if (a == 0) _exit(migrate_in_child());
+  pid_t b = fork();
+  if (b == 0) _exit(migrate_in_child());
+  int sa, sb;
+  waitpid(a, &sa, 0);
+  waitpid(b, &sb, 0);
+  assert_true(WIFEXITED(sa) && WEXITSTATUS(sa) == 0);
+  assert_true(WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
+
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.t", schema);
+  assert_int_equal(scalar(c, sql), 2); /* each file's INSERT ran once */
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.schema_migrations", schema);
+  assert_int_equal(scalar(c, sql), 2);
+
+  /* a broken migration applies nothing, not even its first statement */
+  write_file("0003_broken.sql", "INSERT INTO t VALUES (3);\nSELEC broken;\n");
+  assert_int_equal(migrate_in_child(), 1);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.t", schema);
+  assert_int_equal(scalar(c, sql), 2);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.schema_migrations", schema);
+  assert_int_equal(scalar(c, sql), 2);
+
+  snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", schema);
+  db_exec(c, sql, 0, NULL, NULL, NULL);
+  PQfinish(c);
+  tl_sh("rm -rf '%s'", mig_dir);
+}
+
+static void test_service_roles_are_confined_to_their_schema(void **state) {
+  (void)state;
+  char conninfo[256], sqlstate[6];
+  snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s dbname=claimsuite user=cases",
+           tl_env("PG_PORT"));
+  PGconn *c = PQconnectdb(conninfo);
+  assert_int_equal(PQstatus(c), CONNECTION_OK);
+  /* its own tables, migrated at start, unqualified through its search_path */
+  assert_true(scalar(c, "SELECT count(*) FROM schema_migrations") >= 1);
+  assert_int_equal(db_exec(c, "SELECT count(*) FROM policy.outbox", 0, NULL, NULL, sqlstate), CS_ERR_DB);
+  assert_string_equal(sqlstate, "42501"); /* insufficient privilege */
+  assert_int_equal(db_exec(c, "CREATE TABLE public.sneaky (x int)", 0, NULL, NULL, sqlstate), CS_ERR_DB);
+  assert_string_equal(sqlstate, "42501");
+  PQfinish(c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pool_concurrent),
+      cmocka_unit_test(test_pool_checkout_timeout),
+      cmocka_unit_test(test_pool_recovers_dead_connection_and_open_transaction),
+      cmocka_unit_test(test_migrations_once_with_two_starters),
+      cmocka_unit_test(test_service_roles_are_confined_to_their_schema),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,378 @@
+/* The service skeleton over HTTP, on the probe service: health, readiness, metrics, request
+ * ids, problem+json for every kind of bad request, authentication, idempotent creates,
+ * If-Match, cursor paging, and the outbox event written with the create. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "http.h"
+#include "testlib.h"
+
+static char url[256];
+
+static const char *at(const char *path) {
+  snprintf(url, sizeof(url), "%s%s", tl_env("PROBE_A_URL"), path);
+  return url;
+}
+
+/* A user of its own per test, so tests do not see each other's notes. */
+static char auth[1200];
+static const char *as_user(const char *sub) {
+  char *token = tl_token(sub, 300, NULL);
+  snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+  free(token);
+  return auth;
+}
+
+static void assert_problem(const struct tl_response *r, long status, const char *type) {
+  assert_int_equal(r->status, status);
+  char *ct = tl_header(r, "Content-Type");
+  assert_non_null(ct);
+  assert_string_equal(ct, "application/problem+json");
+  free(ct);
+  assert_non_null(r->json);
+  assert_int_equal(json_integer_value(json_object_get(r->json, "status")), status);
+  assert_non_null(json_string_value(json_object_get(r->json, "title")));
+  if (type != NULL)
+    assert_string_equal(json_string_value(json_object_get(r->json, "type")), type);
+  char *rid = tl_header(r, "X-Request-Id");
+  assert_non_null(rid); /* errors carry the request id too */
+  free(rid);
+}
+
+static void test_health_ready_metrics(void **state) {
+  (void)state;
+  struct tl_response r;
+  assert_int_equal(tl_http("GET", at("/healthz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
+  assert_string_equal(json_string_value(json_object_get(r.json, "service")), "probe_a");
+  char *rid = tl_header(&r, "X-Request-Id");
+  assert_true(rid != NULL && http_is_uuid(rid));
+  free(rid);
+  tl_response_free(&r);
+
+  const char *h[] = {"X-Request-Id: trace-abc.123", NULL};
+  assert_int_equal(tl_http("GET", at("/healthz"), h, NULL, 0, 0, &r), 0);
+  rid = tl_header(&r, "X-Request-Id");
+  assert_string_equal(rid, "trace-abc.123");
+  free(rid);
+  tl_response_free(&r);
+
+  const char *evil[] = {"X-Request-Id: has spaces and \"quotes\"", NULL};
+  assert_int_equal(tl_http("GET", at("/healthz"), evil, NULL, 0, 0, &r), 0);
+  rid = tl_header(&r, "X-Request-Id");
+  assert_true(http_is_uuid(rid)); /* replaced, not echoed */
+  free(rid);
+  tl_response_free(&r);
+
+  assert_int_equal(tl_http("GET", at("/readyz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "checks"), "database")), "ok");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "checks"), "redis")), "ok");
+  tl_response_free(&r);
+
+  assert_int_equal(tl_http("GET", at("/metrics"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "http_requests_total{service=\"probe_a\",route=\"GET /healthz\",status=\"2xx\"}"));
+  assert_non_null(strstr(r.body, "http_request_duration_seconds_bucket{service=\"probe_a\",route=\"GET /healthz\",le=\"+Inf\"}"));
+  assert_non_null(strstr(r.body, "db_pool_connections{service=\"probe_a\"} 4"));
+  assert_non_null(strstr(r.body, "outbox_pending_events{service=\"probe_a\"}"));
+  tl_response_free(&r);
+}
+
+static void test_unknown_route_and_wrong_method(void **state) {
+  (void)state;
+  struct tl_response r;
+  assert_int_equal(tl_http("GET", at("/no/such/thing"), NULL, NULL, 0, 0, &r), 0);
+  assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_response_free(&r);
+
+  assert_int_equal(tl_http("DELETE", at("/healthz"), NULL, NULL, 0, 0, &r), 0);
+  assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
+  char *allow = tl_header(&r, "Allow");
+  assert_string_equal(allow, "GET");
+  free(allow);
+  tl_response_free(&r);
+
+  assert_int_equal(tl_http("PUT", at("/notes/123e4567-e89b-42d3-a456-426614174000"), NULL, "{}", 2, 0, &r), 0);
+  assert_problem(&r, 405, NULL);
+  allow = tl_header(&r, "Allow");
+  assert_string_equal(allow, "GET, PATCH");
+  free(allow);
+  tl_response_free(&r);
+}
+
+static void test_authentication_required(void **state) {
+  (void)state;
+  struct tl_response r;
+  assert_int_equal(tl_http("GET", at("/notes"), NULL, NULL, 0, 0, &r), 0);
+  assert_problem(&r, 401, "urn:claimsuite:problem:unauthenticated");
+  char *www = tl_header(&r, "WWW-Authenticate");
+  assert_string_equal(www, "Bearer");
+  free(www);
+  tl_response_free(&r);
+
+  char *expired = tl_token("someone", -120, NULL);
+  char h0[1200];
+  snprintf(h0, sizeof(h0), "Authorization: Bearer %s", expired);
+  const char *h[] = {h0, NULL};
+  assert_int_equal(tl_http("GET", at("/notes"), h, NULL, 0, 0, &r), 0);
+  assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  free(expired);
+  tl_response_free(&r);
+}
+
+static long post_note(const char *user_header, const char *key, const char *ctype,
+                      const char *body, size_t len, struct tl_response *r) {
+  char k[300];
+  snprintf(k, sizeof(k), "Idempotency-Key: %s", key ? key : "");
+  const char *h[] = {user_header, ctype, key ? k : NULL, NULL};
+  assert_int_equal(tl_http("POST", at("/notes"), h, body, len, 0, r), 0);
+  return r->status;
+}
+
+static const char *field_error(const json_t *problem, const char *field) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(problem, "errors"), i, e) {
+    if (!strcmp(json_string_value(json_object_get(e, "field")), field))
+      return json_string_value(json_object_get(e, "message"));
+  }
+  return NULL;
+}
+
+static void test_bad_bodies(void **state) {
+  (void)state;
+  const char *u = as_user("bad-bodies");
+  const char *json = "Content-Type: application/json";
+  struct tl_response r;
+
+  post_note(u, NULL, json, "{\"title\": ", 10, &r);
+  assert_problem(&r, 400, "urn:claimsuite:problem:malformed-json");
+  tl_response_free(&r);
+
+  post_note(u, NULL, json, "{\"title\":\"a\",\"title\":\"b\"}", 25, &r);
+  assert_problem(&r, 400, "urn:claimsuite:problem:malformed-json");
+  tl_response_free(&r);
+
+  post_note(u, NULL, "Content-Type: text/plain", "{\"title\":\"x\"}", 13, &r);
+  assert_problem(&r, 415, NULL);
+  tl_response_free(&r);
+
+  post_note(u, NULL, json, "{\"title\": 5, \"body\": []}", 24, &r);
+  assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_string_equal(field_error(r.json, "title"), "must be a string");
+  assert_string_equal(field_error(r.json, "body"), "must be a string");
+  tl_response_free(&r);
+
+  post_note(u, NULL, json, "{\"colour\": \"red\"}", 17, &r);
+  assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_string_equal(field_error(r.json, "title"), "is required");
+  assert_string_equal(field_error(r.json, "colour"), "is not a known field");
+  tl_response_free(&r);
+
+  /* one byte above the 32 MiB limit */
+  size_t big = 32u * 1024 * 1024 + 1;
+  char *huge = malloc(big);
+  memset(huge, 'a', big);
+  post_note(u, NULL, json, huge, big, &r);
+  assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
+  tl_response_free(&r);
+  free(huge);
+
+  /* nothing of the above was stored */
+  const char *h[] = {u, NULL};
+  assert_int_equal(tl_http("GET", at("/notes"), h, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+  tl_response_free(&r);
+}
+
+static void test_idempotent_create(void **state) {
+  (void)state;
+  const char *json = "Content-Type: application/json";
+  const char *body = "{\"title\":\"first\"}";
+  struct tl_response a, b, c, d;
+  char user[64];
+  snprintf(user, sizeof(user), "idem-%d", rand());
+  char ua[1200];
+  snprintf(ua, sizeof(ua), "%s", as_user(user));
+
+  assert_int_equal(post_note(ua, "key-1", json, body, strlen(body), &a), 201);
+  char *loc = tl_header(&a, "Location");
+  const char *id = json_string_value(json_object_get(a.json, "id"));
+  assert_true(http_is_uuid(id));
+  assert_non_null(strstr(loc, id));
+
+  assert_int_equal(post_note(ua, "key-1", json, body, strlen(body), &b), 201);
+  assert_string_equal(b.body, a.body); /* the same resource, not a second one */
+  char *replayed = tl_header(&b, "Idempotent-Replayed");
+  assert_string_equal(replayed, "true");
+  char *loc2 = tl_header(&b, "Location");
+  assert_string_equal(loc2, loc);
+
+  const char *other = "{\"title\":\"second\"}";
+  post_note(ua, "key-1", json, other, strlen(other), &c);
+  assert_problem(&c, 422, "urn:claimsuite:problem:idempotency-key-reused");
+
+  /* keys belong to their caller: another user's same key is a new create */
+  assert_int_equal(post_note(as_user("someone-else"), "key-1", json, body, strlen(body), &d), 201);
+  assert_string_not_equal(json_string_value(json_object_get(d.json, "id")), id);
+
+  struct tl_response list;
+  const char *h[] = {ua, NULL};
+  assert_int_equal(tl_http("GET", at("/notes"), h, NULL, 0, 0, &list), 0);
+  assert_int_equal(json_array_size(json_object_get(list.json, "items")), 1);
+
+  /* the create wrote its event in the same transaction */
+  struct tl_response feed;
+  int found = 0;
+  for (long after = 0; !found;) {
+    char path[96];
+    snprintf(path, sizeof(path), "/internal/events?after=%ld&limit=1000", after);
+    assert_int_equal(tl_http("GET", at(path), NULL, NULL, 0, 0, &feed), 0);
+    size_t i, n = json_array_size(json_object_get(feed.json, "items"));
+    json_t *e;
+    json_array_foreach(json_object_get(feed.json, "items"), i, e) {
+      if (!strcmp(json_string_value(json_object_get(e, "aggregate_id")), id)) {
+        assert_string_equal(json_string_value(json_object_get(e, "type")), "note.created");
+        found = 1;
+      }
+    }
+    after = (long)json_integer_value(json_object_get(feed.json, "next_after"));
+    tl_response_free(&feed);
+    if (n == 0) break;
+  }
+  assert_true(found);
+
+  free(loc);
+  free(loc2);
+  free(replayed);
+  tl_response_free(&a);
+  tl_response_free(&b);
+  tl_response_free(&c);
+  tl_response_free(&d);
+  tl_response_free(&list);
+}
+
+static void test_if_match(void **state) {
+  (void)state;
+  const char *body = "{\"title\":\"v1\"}";
+  struct tl_response r;
+  char u[1200], path[128], etag_h[64];
+  snprintf(u, sizeof(u), "%s", as_user("etag-user"));
+  post_note(u, NULL, "Content-Type: application/json", body, strlen(body), &r);
+  assert_int_equal(r.status, 201);
+  snprintf(path, sizeof(path), "/notes/%s", json_string_value(json_object_get(r.json, "id")));
+  tl_response_free(&r);
+
+  const char *get[] = {u, NULL};
+  assert_int_equal(tl_http("GET", at(path), get, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  char *etag = tl_header(&r, "ETag");
+  assert_string_equal(etag, "\"1\"");
+  tl_response_free(&r);
+
+  const char *patch = "{\"title\":\"v2\"}";
+  const char *no_match[] = {u, "Content-Type: application/json", NULL};
+  assert_int_equal(tl_http("PATCH", at(path), no_match, patch, strlen(patch), 0, &r), 0);
+  assert_problem(&r, 428, "urn:claimsuite:problem:precondition-required");
+  tl_response_free(&r);
+
+  snprintf(etag_h, sizeof(etag_h), "If-Match: %s", etag);
+  const char *match[] = {u, "Content-Type: application/json", etag_h, NULL};
+  assert_int_equal(tl_http("PATCH", at(path), match, patch, strlen(patch), 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(r.json, "title")), "v2");
+  char *etag2 = tl_header(&r, "ETag");
+  assert_string_equal(etag2, "\"2\"");
+  tl_response_free(&r);
+
+  /* a second writer with the old version is refused and the first write stands */
+  const char *stale = "{\"title\":\"lost update\"}";
+  assert_int_equal(tl_http("PATCH", at(path), match, stale, strlen(stale), 0, &r), 0);
+  assert_problem(&r, 412, "urn:claimsuite:problem:precondition-failed");
+  tl_response_free(&r);
+  assert_int_equal(tl_http("GET", at(path), get, NULL, 0, 0, &r), 0);
+  assert_string_equal(json_string_value(json_object_get(r.json, "title")), "v2");
+  tl_response_free(&r);
+
+  /* another caller cannot see it at all */
+  const char *intruder[] = {as_user("intruder"), NULL};
+  assert_int_equal(tl_http("GET", at(path), intruder, NULL, 0, 0, &r), 0);
+  assert_problem(&r, 404, NULL);
+  tl_response_free(&r);
+  free(etag);
+  free(etag2);
+}
+
+static void test_paging(void **state) {
+  (void)state;
+  char u[1200], user[64];
+  struct tl_response r;
+  snprintf(user, sizeof(user), "pager-%d", rand());
+  snprintf(u, sizeof(u), "%s", as_user(user));
+  for (int i = 0; i < 5; i++) {
+    char body[64];
+    snprintf(body, sizeof(body), "{\"title\":\"n%d\"}", i);
+    post_note(u, NULL, "Content-Type: application/json", body, strlen(body), &r);
+    assert_int_equal(r.status, 201);
+    tl_response_free(&r);
+  }
+  const char *h[] = {u, NULL};
+  char path[1200] = "/notes?limit=2";
+  int seen = 0, pages = 0;
+  char titles[8][8];
+  for (;;) {
+    assert_int_equal(tl_http("GET", at(path), h, NULL, 0, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(r.json, "items"), i, item) {
+      snprintf(titles[seen++], 8, "%s", json_string_value(json_object_get(item, "title")));
+    }
+    pages++;
+    const char *next = json_string_value(json_object_get(r.json, "next_cursor"));
+    if (next == NULL) {
+      assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
+      tl_response_free(&r);
+      break;
+    }
+    snprintf(path, sizeof(path), "/notes?limit=2&cursor=%s", next);
+    tl_response_free(&r);
+  }
+  assert_int_equal(pages, 3);
+  assert_int_equal(seen, 5);
+  for (int i = 0; i < 5; i++) { /* newest first, none twice */
+    char want[8];
+    snprintf(want, sizeof(want), "n%d", 4 - i);
+    assert_string_equal(titles[i], want);
+  }
+  assert_int_equal(tl_http("GET", at("/notes?limit=500"), h, NULL, 0, 0, &r), 0);
+  assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  tl_response_free(&r);
+  assert_int_equal(tl_http("GET", at("/notes?cursor=bm90LWpzb24"), h, NULL, 0, 0, &r), 0);
+  assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  tl_response_free(&r);
+}
+
+int main(void) {
+  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_health_ready_metrics),
+      cmocka_unit_test(test_unknown_route_and_wrong_method),
+      cmocka_unit_test(test_authentication_required),
+      cmocka_unit_test(test_bad_bodies),
+      cmocka_unit_test(test_idempotent_create),
+      cmocka_unit_test(test_if_match),
+      cmocka_unit_test(test_paging),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

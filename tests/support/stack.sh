@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The stack the integration tests talk to: PostgreSQL and Redis on free ports in a temporary
+# directory, the four services, two probe services (tests only) and the gateway.
+#   stack.sh start DIR BIN_DIR      start everything, write DIR/stack.env
+#   stack.sh stop DIR [BIN_DIR]     stop everything started here
+#   stack.sh kill DIR NAME [SIGNAL] stop one process (default TERM) and wait for it
+#   stack.sh restart DIR NAME       start one process again with the environment it had
+#   stack.sh redis-stop DIR | redis-start DIR
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+. "$src/scripts/lib.sh"
+
+cmd=${1:-}; dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: stack.sh start|stop|kill|restart|redis-stop|redis-start DIR ..."
+
+envfile="$dir/stack.env"
+getenv() { grep "^$1=" "$envfile" | head -1 | cut -d= -f2-; }
+
+# Starts NAME from its saved environment DIR/envs/NAME.env (binary path on the first line).
+launch() { # name
+  local f="$dir/envs/$1.env" bin
+  bin=$(head -1 "$f")
+  mapfile -t vars < <(tail -n +2 "$f")
+  start_process "$1" "$dir/pids" "$dir/logs" "$bin" "${vars[@]}"
+}
+
+save_env() { # name binary env...
+  local name=$1; shift
+  mkdir -p "$dir/envs"
+  printf '%s\n' "$@" > "$dir/envs/$name.env"
+}
+
+wait_ready() { # name url
+  wait_http "$2/healthz" "$(cat "$dir/pids/$1.pid")" 300 \
+    || { echo "--- $1 log" >&2; tail -30 "$dir/logs/$1.log" >&2; die "$1 did not start"; }
+}
+
+case "$cmd" in
+start)
+  bin=${3:?BIN_DIR}
+  "$0" stop "$dir" >/dev/null 2>&1
+  rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
+  pg_port=$(free_port); redis_port=$(free_port)
+  PG_FSYNC=off PG_SYNC_COMMIT=off pg_init "$dir/pg" "$pg_port"
+  pg_start "$dir/pg"
+  db_bootstrap "$pg_port" "$src" policy cases customer orders probe_a probe_b
+  redis_start "$dir/redis" "$redis_port"
+  "$bin/services/policy/claimsuite-keygen" "$dir/signing-key.json" || die "keygen failed"
+
+  declare -A url
+  for name in policy cases customer orders probe_a probe_b gateway; do
+    url[$name]="http://127.0.0.1:$(free_port)"
+  done
+  common_env=(BIND_ADDRESS=127.0.0.1 "REDIS_HOST=127.0.0.1" "REDIS_PORT=$redis_port"
+              "JWKS_URL=${url[policy]}/v1/auth/jwks" "MIGRATIONS_DIR=$src" LOG_LEVEL=info
+              DB_POOL_SIZE=4 OUTBOX_POLL_MS=200)
+  for svc in $SERVICES; do
+    extra=()
+    [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$dir/signing-key.json")
+    save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
+      "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
+  done
+  save_env probe_a "$bin/tests/probe" "${common_env[@]}" PROBE_NAME=probe_a "PORT=${url[probe_a]##*:}" \
+    "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=probe_a"
+  save_env probe_b "$bin/tests/probe" "${common_env[@]}" PROBE_NAME=probe_b "PORT=${url[probe_b]##*:}" \
+    "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=probe_b" \
+    "EVENT_FEEDS=probe_a=${url[probe_a]}"
+  save_env gateway "$bin/gateway/gateway" BIND_ADDRESS=127.0.0.1 "PORT=${url[gateway]##*:}" LOG_LEVEL=info \
+    "JWKS_URL=${url[policy]}/v1/auth/jwks" "UPSTREAM_POLICY=${url[policy]}" "UPSTREAM_CASES=${url[cases]}" \
+    "UPSTREAM_CUSTOMER=${url[customer]}" "UPSTREAM_ORDERS=${url[orders]}" "OPENAPI_DIR=$src"
+
+  for name in policy cases customer orders probe_a probe_b gateway; do launch "$name"; done
+  for name in policy cases customer orders probe_a probe_b gateway; do wait_ready "$name" "${url[$name]}"; done
+
+  cat > "$envfile" <<ENV
+STACK_DIR=$dir
+BIN_DIR=$bin
+SOURCE_DIR=$src
+PG_PORT=$pg_port
+PG_SUPERUSER_CONNINFO=host=127.0.0.1 port=$pg_port dbname=claimsuite user=postgres
+REDIS_PORT=$redis_port
+SIGNING_KEY_FILE=$dir/signing-key.json
+POLICY_URL=${url[policy]}
+CASES_URL=${url[cases]}
+CUSTOMER_URL=${url[customer]}
+ORDERS_URL=${url[orders]}
+PROBE_A_URL=${url[probe_a]}
+PROBE_B_URL=${url[probe_b]}
+GATEWAY_URL=${url[gateway]}
+ENV
+  echo "stack up in $dir"
+  ;;
+stop)
+  stop_processes "$dir/pids"
+  [ -f "$envfile" ] && redis_stop "$dir/redis" "$(getenv REDIS_PORT)"
+  pg_stop "$dir/pg"
+  ;;
+kill)
+  name=${3:?NAME}; sig=${4:-TERM}
+  pid=$(cat "$dir/pids/$name.pid" 2>/dev/null) || die "$name is not running"
+  kill -"$sig" "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$dir/pids/$name.pid"
+  ;;
+restart)
+  name=${3:?NAME}
+  launch "$name"
+  port=$(grep '^PORT=' "$dir/envs/$name.env" | cut -d= -f2)
+  wait_ready "$name" "http://127.0.0.1:$port"
+  ;;
+redis-stop) redis_stop "$dir/redis" "$(getenv REDIS_PORT)" ;;
+redis-start) redis_start "$dir/redis" "$(getenv REDIS_PORT)" ;;
+*) die "unknown command $cmd" ;;
+esac

@@ -1,0 +1,141 @@
+/* Test helpers: the stack's environment file, an HTTP client on libcurl, shell and polling. */
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "testlib.h"
+
+#define TL_MAX_VARS 64
+
+static char tl_names[TL_MAX_VARS][64];
+static char tl_values[TL_MAX_VARS][512];
+static int tl_count = -1;
+
+static void tl_load(void) {
+  const char *path = config_env("CLAIMSUITE_STACK_ENV", NULL);
+  tl_count = 0;
+  if (path == NULL) return;
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return;
+  char line[640];
+  while (tl_count < TL_MAX_VARS && fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    char *eq = strchr(line, '=');
+    if (eq == NULL) continue;
+    *eq = '\0';
+    snprintf(tl_names[tl_count], sizeof(tl_names[0]), "%.63s", line);
+    snprintf(tl_values[tl_count], sizeof(tl_values[0]), "%.511s", eq + 1);
+    tl_count++;
+  }
+  fclose(f);
+}
+
+const char *tl_env(const char *name) {
+  if (tl_count < 0) tl_load();
+  for (int i = 0; i < tl_count; i++)
+    if (!strcmp(tl_names[i], name)) return tl_values[i];
+  fprintf(stderr, "test environment has no %s (is CLAIMSUITE_STACK_ENV set?)\n", name);
+  abort();
+}
+
+struct growbuf {
+  char *data;
+  size_t len;
+};
+
+static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata) {
+  struct growbuf *b = userdata;
+  size_t n = size * nmemb;
+  char *grown = realloc(b->data, b->len + n + 1);
+  if (grown == NULL) return 0;
+  memcpy(grown + b->len, ptr, n);
+  b->len += n;
+  grown[b->len] = '\0';
+  b->data = grown;
+  return n;
+}
+
+int tl_http(const char *method, const char *url, const char *const *headers, const char *body,
+            size_t body_len, long timeout_ms, struct tl_response *out) {
+  memset(out, 0, sizeof(*out));
+  CURL *c = curl_easy_init();
+  if (c == NULL) return -1;
+  struct growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
+  struct curl_slist *list = NULL;
+  /* curl adds these on its own unless told not to: the tests want exact requests */
+  list = curl_slist_append(list, "Expect:");
+  for (int i = 0; headers != NULL && headers[i] != NULL; i++) list = curl_slist_append(list, headers[i]);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 30000L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+  if (!strcmp(method, "HEAD")) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (body != NULL) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+  }
+  CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+  curl_slist_free_all(list);
+  curl_easy_cleanup(c);
+  out->body = b.data;
+  out->body_len = b.len;
+  out->headers = h.data;
+  if (rc != CURLE_OK) return -1;
+  out->json = json_loadb(b.data, b.len, 0, NULL);
+  return 0;
+}
+
+char *tl_header(const struct tl_response *r, const char *name) {
+  size_t n = strlen(name);
+  const char *p = r->headers;
+  while (p != NULL && *p) {
+    if (!strncasecmp(p, name, n) && p[n] == ':') {
+      p += n + 1;
+      while (*p == ' ') p++;
+      size_t len = strcspn(p, "\r\n");
+      return strndup(p, len);
+    }
+    p = strchr(p, '\n');
+    if (p != NULL) p++;
+  }
+  return NULL;
+}
+
+void tl_response_free(struct tl_response *r) {
+  free(r->body);
+  free(r->headers);
+  json_decref(r->json);
+  memset(r, 0, sizeof(*r));
+}
+
+int tl_sh(const char *fmt, ...) {
+  char cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof(cmd), fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int tl_wait(int (*fn)(void *arg), void *arg, long timeout_ms) {
+  int v = 0;
+  for (long waited = 0; waited <= timeout_ms; waited += 50) {
+    if ((v = fn(arg)) != 0) return v;
+    usleep(50000);
+  }
+  return v;
+}

@@ -1,0 +1,95 @@
+/* Configuration from the environment: defaults, bounds, and errors that name the variable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "status.h"
+
+static void test_long_default_and_value(void **state) {
+  (void)state;
+  char err[200];
+  long v = 0;
+  unsetenv("TEST_N");
+  assert_int_equal(config_long("TEST_N", 7, 1, 10, &v, err, sizeof(err)), CS_OK);
+  assert_int_equal(v, 7);
+  setenv("TEST_N", "9", 1);
+  assert_int_equal(config_long("TEST_N", 7, 1, 10, &v, err, sizeof(err)), CS_OK);
+  assert_int_equal(v, 9);
+}
+
+static void test_long_malformed_names_variable(void **state) {
+  (void)state;
+  char err[200];
+  long v = 0;
+  const char *bad[] = {"abc", "12x", "11", "0", "-3", "99999999999999999999"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    setenv("TEST_N", bad[i], 1);
+    err[0] = '\0';
+    assert_int_equal(config_long("TEST_N", 7, 1, 10, &v, err, sizeof(err)), CS_ERR_INVALID);
+    assert_non_null(strstr(err, "TEST_N"));
+    assert_non_null(strstr(err, bad[i]));
+  }
+}
+
+static void test_required_string(void **state) {
+  (void)state;
+  char err[200];
+  char *s = NULL;
+  unsetenv("TEST_S");
+  assert_int_equal(config_str("TEST_S", NULL, &s, err, sizeof(err)), CS_ERR_INVALID);
+  assert_non_null(strstr(err, "TEST_S is required"));
+  setenv("TEST_S", "hello", 1);
+  assert_int_equal(config_str("TEST_S", NULL, &s, err, sizeof(err)), CS_OK);
+  assert_string_equal(s, "hello");
+  free(s);
+}
+
+static void test_bool(void **state) {
+  (void)state;
+  char err[200];
+  int b = -1;
+  setenv("TEST_B", "yes", 1);
+  assert_int_equal(config_bool("TEST_B", 0, &b, err, sizeof(err)), CS_OK);
+  assert_int_equal(b, 1);
+  setenv("TEST_B", "maybe", 1);
+  assert_int_equal(config_bool("TEST_B", 0, &b, err, sizeof(err)), CS_ERR_INVALID);
+  assert_non_null(strstr(err, "TEST_B"));
+}
+
+static void test_service_defaults_and_threads(void **state) {
+  (void)state;
+  char err[200];
+  struct service_config c;
+  unsetenv("PORT");
+  unsetenv("HTTP_THREADS");
+  setenv("DB_POOL_SIZE", "6", 1);
+  assert_int_equal(config_service_load("cases", 8082, &c, err, sizeof(err)), CS_OK);
+  assert_int_equal(c.port, 8082);
+  assert_string_equal(c.service, "cases");
+  assert_non_null(strstr(c.database_url, "user=cases"));
+  assert_int_equal(c.http_threads, 6); /* never fewer workers than pooled connections */
+  assert_int_equal(c.max_body_bytes, 32L * 1024 * 1024);
+  config_service_free(&c);
+
+  setenv("PORT", "70000", 1);
+  assert_int_equal(config_service_load("cases", 8082, &c, err, sizeof(err)), CS_ERR_INVALID);
+  assert_non_null(strstr(err, "PORT"));
+  config_service_free(&c);
+  unsetenv("PORT");
+  config_service_free(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_long_default_and_value),
+      cmocka_unit_test(test_long_malformed_names_variable),
+      cmocka_unit_test(test_required_string),
+      cmocka_unit_test(test_bool),
+      cmocka_unit_test(test_service_defaults_and_threads),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
