@@ -12,19 +12,26 @@ struct db_pool;
 #define BUS_CHANNEL_PREFIX "claimsuite.events."
 
 /* Adds an event to the outbox inside the caller's open transaction: it exists only if that
- * transaction commits. data is borrowed. portal_id may be NULL. */
+ * transaction commits, and only then does it wake the relay (NOTIFY on channel
+ * "claimsuite_outbox_<schema>"). type, aggregate_id and data are required; data (any JSON) is
+ * borrowed; portal_id (a uuid) may be NULL. CS_OK, CS_ERR_INVALID or CS_ERR_DB (the caller
+ * rolls back). */
 int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
                    const char *aggregate_id, const json_t *data);
 
 /* The relay: one thread publishing committed outbox rows in seq order, retrying with backoff
- * while Redis is away. source is the service name. *out is new. */
+ * while Redis is away. source is the service name (its schema's events). It opens its own
+ * connection with conninfo; of several instances of a service only the one holding the advisory
+ * lock "claimsuite_relay.<schema>" relays, the others stand by. poll_ms: the wake-up when no
+ * notification comes. Strings are copied. *out is new; stop it with bus_relay_stop. */
 struct bus_relay;
 int bus_relay_start(const char *source, const char *conninfo, const char *redis_host,
                     int redis_port, long poll_ms, struct bus_relay **out);
 void bus_relay_stop(struct bus_relay *relay); /* joins the thread; NULL-safe */
 
 /* The feed behind GET /internal/events?after=SEQ&limit=N: envelopes with seq > after, in
- * order. *items is a new array. */
+ * order (only events the relay has numbered). after >= 0, 1 <= limit <= 1000, else
+ * CS_ERR_INVALID. *items is a new array. */
 int bus_feed_read(PGconn *conn, const char *source, long long after, int limit, json_t **items);
 
 /* Outbox lag for /metrics: rows not yet published and the age in seconds of the oldest one. */
@@ -34,8 +41,11 @@ int bus_outbox_lag(PGconn *conn, long long *pending, double *oldest_age_s);
 typedef int (*bus_apply_fn)(PGconn *conn, const json_t *event, void *arg);
 
 /* A consumer of one source: subscribes, applies each event exactly once with the offset in the
- * same transaction, catches up from feed_url (the producer's base URL) at start, on a gap and
- * after every reconnect. *out is new. */
+ * same transaction, catches up from feed_url (the producer's base URL, http or https) at start,
+ * on a gap, after every reconnect, after a failed apply (backoff) and every 5 s while idle.
+ * apply runs on the consumer's thread with a pooled connection inside the transaction; arg is
+ * passed through. Strings are copied; pool is borrowed and must outlive the consumer.
+ * *out is new; stop it with bus_consumer_stop. */
 struct bus_consumer;
 int bus_consumer_start(struct db_pool *pool, const char *source, const char *feed_url,
                        const char *redis_host, int redis_port, bus_apply_fn apply, void *arg,

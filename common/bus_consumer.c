@@ -328,8 +328,11 @@ fail:
   c->redis_backoff = bus_backoff_next(c->redis_backoff);
 }
 
-/* A pub/sub message: ["message", channel, payload]. */
+/* A pub/sub message: ["message", channel, payload]. While a catch-up is pending it is left to
+ * that catch-up: what was published is committed and numbered, so the feed has it, and trying
+ * it here would only find the same gap again, one transaction per message. */
 static void sub_message(struct bus_consumer *c, const redisReply *reply) {
+  if (c->catchup_pending) return;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
       reply->element[0]->type != REDIS_REPLY_STRING ||
       strcmp(reply->element[0]->str, "message") != 0 ||
@@ -343,10 +346,8 @@ static void sub_message(struct bus_consumer *c, const redisReply *reply) {
   json_decref(event);
   if (r == GAP || r == FAILED) {
     log_debug("consumer %s: seq %lld %s, catching up", c->source, seq, result_name(r));
-    if (!c->catchup_pending) { /* a failure retry keeps its backoff */
-      c->catchup_pending = 1;
-      c->catchup_at = r == GAP ? 0 : bus_now_ms() + c->catchup_backoff;
-    }
+    c->catchup_pending = 1;
+    c->catchup_at = r == GAP ? 0 : bus_now_ms() + c->catchup_backoff;
   }
 }
 

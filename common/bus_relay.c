@@ -37,6 +37,7 @@ struct bus_relay {
   /* Owned by the thread. */
   PGconn *pg;
   int leader;             /* the advisory lock is ours on pg */
+  int standby_logged;
   long pg_backoff;
   redisContext *redis;
   long redis_backoff;
@@ -109,8 +110,9 @@ static int pg_lead(struct bus_relay *r, int *leader) {
   int rc;
   PGresult *res = NULL;
   *leader = 0;
-  rc = db_exec(r->pg, "SELECT pg_try_advisory_lock(hashtext('claimsuite_relay.' || current_schema()))",
-               0, NULL, &res, NULL);
+  rc = db_exec(r->pg,
+               "SELECT pg_try_advisory_lock(hashtext('claimsuite_relay.' || current_schema()))", 0,
+               NULL, &res, NULL);
   if (rc != CS_OK) goto done;
   if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) goto done;
   PQclear(res);
@@ -287,10 +289,15 @@ static void *relay_main(void *arg) {
         continue;
       }
       if (!leader) { /* another instance relays; take over if it goes away */
+        if (!r->standby_logged) {
+          log_info("relay %s: another instance relays; standing by", r->source);
+          r->standby_logged = 1;
+        }
         bus_waker_wait(r->waker, -1, 0, RELAY_LOCK_RETRY_MS);
         continue;
       }
       r->leader = 1;
+      r->standby_logged = 0;
       r->pg_backoff = BUS_BACKOFF_MIN_MS;
       log_info("relay %s: relaying (lock taken, listening)", r->source);
     }

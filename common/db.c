@@ -23,6 +23,12 @@ struct db_pool {
   long timeouts_total;
 };
 
+/* Server notices (e.g. "already exists, skipping") are routine: debug level, not stderr. */
+static void db_notice(void *arg, const char *message) {
+  (void)arg;
+  log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 static PGconn *db_connect(const char *conninfo, long statement_timeout_ms) {
   char options[64];
   /* statement_timeout rides on the connection's options, so it survives PQreset. */
@@ -36,6 +42,7 @@ static PGconn *db_connect(const char *conninfo, long statement_timeout_ms) {
     PQfinish(c);
     return NULL;
   }
+  PQsetNoticeProcessor(c, db_notice, NULL);
   return c;
 }
 

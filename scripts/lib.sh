@@ -7,11 +7,11 @@ SERVICES="policy cases customer orders"
 
 die() { echo "error: $*" >&2; exit 1; }
 
-# A TCP port nobody listens on (a random one above 20000).
+# A TCP port nobody listens on (random, 20000-31999: outgoing connections never take those).
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
+    p=$(( 20000 + RANDOM % 12000 )) # below the kernel's ephemeral range (32768+)
     if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return 0; fi
   done
   die "no free port found"
@@ -69,7 +69,7 @@ pg_stop() { # dir
 
 psql_super() { # port args...
   local port=$1; shift
-  psql -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -q "$@"
+  PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -q "$@"
 }
 
 # Creates the database and one role + schema per name (deploy/db/bootstrap.sql).

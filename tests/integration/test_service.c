@@ -1,6 +1,7 @@
 /* The service skeleton over HTTP, on the probe service: health, readiness, metrics, request
  * ids, problem+json for every kind of bad request, authentication, idempotent creates,
  * If-Match, cursor paging, and the outbox event written with the create. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -363,6 +364,46 @@ static void test_paging(void **state) {
   tl_response_free(&r);
 }
 
+struct slow_call {
+  struct tl_response r;
+  int rc;
+};
+
+static void *call_slow(void *arg) {
+  struct slow_call *c = arg;
+  c->rc = tl_http("GET", at("/sleep?ms=1500"), NULL, NULL, 0, 10000, &c->r);
+  return NULL;
+}
+
+/* SIGTERM while a request is in progress: the request completes, then the process exits. */
+static void test_graceful_shutdown(void **state) {
+  (void)state;
+  struct slow_call call;
+  pthread_t t;
+  char log_path[512];
+  pthread_create(&t, NULL, call_slow, &call);
+  usleep(300000);
+  assert_int_equal(tl_sh("bash %s/tests/support/stack.sh kill %s probe_a TERM", tl_env("SOURCE_DIR"),
+                         tl_env("STACK_DIR")), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(call.rc, 0);
+  assert_int_equal(call.r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(call.r.json, "slept_ms")), 1500);
+  tl_response_free(&call.r);
+
+  snprintf(log_path, sizeof(log_path), "%s/logs/probe_a.log", tl_env("STACK_DIR"));
+  assert_int_equal(tl_sh("tail -5 %s | grep -q 'probe_a stopped'", log_path), 0);
+  struct tl_response r;
+  assert_int_not_equal(tl_http("GET", at("/healthz"), NULL, NULL, 0, 1000, &r), 0); /* gone */
+  tl_response_free(&r);
+
+  assert_int_equal(tl_sh("bash %s/tests/support/stack.sh restart %s probe_a", tl_env("SOURCE_DIR"),
+                         tl_env("STACK_DIR")), 0);
+  assert_int_equal(tl_http("GET", at("/healthz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  tl_response_free(&r);
+}
+
 int main(void) {
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
   const struct CMUnitTest tests[] = {
@@ -373,6 +414,7 @@ int main(void) {
       cmocka_unit_test(test_idempotent_create),
       cmocka_unit_test(test_if_match),
       cmocka_unit_test(test_paging),
+      cmocka_unit_test(test_graceful_shutdown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,108 @@
+/* The gateway's settings from the environment, validated once at start. */
+#include "gw_config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "status.h"
+
+static const char *const upstream_env[GW_UP_COUNT] = {"UPSTREAM_POLICY", "UPSTREAM_CASES",
+                                                      "UPSTREAM_CUSTOMER", "UPSTREAM_ORDERS"};
+static const char *const upstream_default[GW_UP_COUNT] = {
+    "http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083",
+    "http://127.0.0.1:8084"};
+
+/* An upstream base URL: http(s)://authority[/path], no query; the trailing '/' is dropped. */
+static int check_base_url(const char *name, char *url, char *err, size_t errlen) {
+  size_t n = strlen(url);
+  const char *rest = NULL;
+  if (!strncasecmp(url, "http://", 7)) rest = url + 7;
+  else if (!strncasecmp(url, "https://", 8)) rest = url + 8;
+  if (rest == NULL || rest[0] == '\0' || rest[0] == '/' || strpbrk(url, "?# \t") != NULL) {
+    snprintf(err, errlen, "%s must be an http:// or https:// base URL, got '%s'", name, url);
+    return CS_ERR_INVALID;
+  }
+  while (n > 0 && url[n - 1] == '/') url[--n] = '\0';
+  return CS_OK;
+}
+
+static int check_bind_address(const char *addr, char *err, size_t errlen) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1) return CS_OK;
+  snprintf(err, errlen, "BIND_ADDRESS must be an IPv4 or IPv6 address, got '%s'", addr);
+  return CS_ERR_INVALID;
+}
+
+static int check_log_level(const char *level, char *err, size_t errlen) {
+  static const char *const levels[] = {"error", "warning", "info", "debug"};
+  for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+    if (!strcmp(level, levels[i])) return CS_OK;
+  }
+  snprintf(err, errlen, "LOG_LEVEL must be error, warning, info or debug, got '%s'", level);
+  return CS_ERR_INVALID;
+}
+
+int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
+  int rc;
+  char *routes = NULL, *public_paths = NULL;
+  memset(c, 0, sizeof(*c));
+  if ((rc = config_str("BIND_ADDRESS", "0.0.0.0", &c->bind_address, err, errlen)) ||
+      (rc = check_bind_address(c->bind_address, err, errlen)) ||
+      (rc = config_long("PORT", 8080, 1, 65535, &c->port, err, errlen)) ||
+      (rc = config_str("LOG_LEVEL", "info", &c->log_level, err, errlen)) ||
+      (rc = check_log_level(c->log_level, err, errlen)) ||
+      (rc = config_str("JWKS_URL", "http://127.0.0.1:8081/v1/auth/jwks", &c->jwks_url, err,
+                       errlen)) ||
+      (rc = config_long("JWKS_CACHE_SECONDS", 300, 1, 86400, &c->jwks_cache_s, err, errlen)) ||
+      (rc = config_long("UPSTREAM_CONNECT_TIMEOUT_MS", 2000, 1, 600000, &c->connect_timeout_ms,
+                        err, errlen)) ||
+      (rc = config_long("UPSTREAM_TIMEOUT_MS", 30000, 1, 3600000, &c->timeout_ms, err, errlen)) ||
+      (rc = config_long("UPSTREAM_MAX_RESPONSE_BYTES", 64L * 1024 * 1024, 1024, 1L << 31,
+                        &c->max_response_bytes, err, errlen)) ||
+      (rc = config_long("UPSTREAM_HEALTH_INTERVAL_MS", 2000, 100, 3600000,
+                        &c->health_interval_ms, err, errlen)) ||
+      (rc = config_long("UPSTREAM_HEALTH_TIMEOUT_MS", 500, 10, 60000, &c->health_timeout_ms, err,
+                        errlen)) ||
+      (rc = config_long("HTTP_MAX_BODY_BYTES", 32L * 1024 * 1024, 1, 1L << 31, &c->max_body_bytes,
+                        err, errlen)) ||
+      (rc = config_long("HTTP_THREADS", 8, 1, 1024, &c->threads, err, errlen)) ||
+      (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 86400, &c->http_timeout_s, err,
+                        errlen)) ||
+      (rc = config_long("HTTP_MAX_CONNECTIONS", 4096, 1, 1000000, &c->max_connections, err,
+                        errlen)) ||
+      (rc = config_str("OPENAPI_DIR", ".", &c->openapi_dir, err, errlen))) {
+    goto done;
+  }
+  for (int i = 0; i < GW_UP_COUNT; i++) {
+    if ((rc = config_str(upstream_env[i], upstream_default[i], &c->upstream_url[i], err, errlen)) ||
+        (rc = check_base_url(upstream_env[i], c->upstream_url[i], err, errlen))) {
+      goto done;
+    }
+  }
+  if ((rc = config_str("GATEWAY_ROUTES", "", &routes, err, errlen))) goto done;
+  if (routes[0] == '\0') gw_routes_default(&c->routes);
+  else if ((rc = gw_routes_parse(routes, &c->routes, err, errlen))) goto done;
+  if ((rc = config_str("GATEWAY_PUBLIC_PATHS", "", &public_paths, err, errlen))) goto done;
+  if (public_paths[0] == '\0') gw_public_default(&c->public_paths);
+  else if ((rc = gw_public_parse(public_paths, &c->public_paths, err, errlen))) goto done;
+  rc = CS_OK;
+done:
+  free(routes);
+  free(public_paths);
+  if (rc != CS_OK) gw_config_free(c);
+  return rc;
+}
+
+void gw_config_free(struct gw_config *c) {
+  if (c == NULL) return;
+  free(c->bind_address);
+  free(c->log_level);
+  free(c->jwks_url);
+  free(c->openapi_dir);
+  for (int i = 0; i < GW_UP_COUNT; i++) free(c->upstream_url[i]);
+  memset(c, 0, sizeof(*c));
+}

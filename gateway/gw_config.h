@@ -1,0 +1,36 @@
+/* The gateway's configuration, read once from the environment (through common/config.h) at
+ * start and read-only afterwards. */
+#ifndef CLAIMSUITE_GATEWAY_CONFIG_H
+#define CLAIMSUITE_GATEWAY_CONFIG_H
+
+#include <stddef.h>
+
+#include "routes_table.h"
+
+struct gw_config {
+  char *bind_address;            /* BIND_ADDRESS (0.0.0.0), IPv4 or IPv6 literal */
+  long port;                     /* PORT (8080) */
+  char *log_level;               /* LOG_LEVEL (info) */
+  char *jwks_url;                /* JWKS_URL */
+  long jwks_cache_s;             /* JWKS_CACHE_SECONDS (300) */
+  long connect_timeout_ms;       /* UPSTREAM_CONNECT_TIMEOUT_MS (2000) */
+  long timeout_ms;               /* UPSTREAM_TIMEOUT_MS (30000) */
+  long max_response_bytes;       /* UPSTREAM_MAX_RESPONSE_BYTES (64 MiB): bigger answers → 502 */
+  long health_interval_ms;       /* UPSTREAM_HEALTH_INTERVAL_MS (2000) */
+  long health_timeout_ms;        /* UPSTREAM_HEALTH_TIMEOUT_MS (500) */
+  long max_body_bytes;           /* HTTP_MAX_BODY_BYTES (32 MiB): bigger requests → 413 */
+  long threads;                  /* HTTP_THREADS (8) */
+  long http_timeout_s;           /* HTTP_TIMEOUT_SECONDS (60): idle client connections */
+  long max_connections;          /* HTTP_MAX_CONNECTIONS (4096) */
+  char *openapi_dir;             /* OPENAPI_DIR (.): root holding services/<name>/openapi.yaml */
+  char *upstream_url[GW_UP_COUNT]; /* UPSTREAM_POLICY ... UPSTREAM_ORDERS, no trailing '/' */
+  struct gw_routes routes;       /* GATEWAY_ROUTES or the built-in table */
+  struct gw_prefixes public_paths; /* GATEWAY_PUBLIC_PATHS or /v1/auth;/v1/customer-portal/login */
+};
+
+/* Fills c from the environment. On a malformed variable returns CS_ERR_INVALID with a message
+ * naming it in err; c is then freed already. */
+int gw_config_load(struct gw_config *c, char *err, size_t errlen);
+void gw_config_free(struct gw_config *c); /* NULL-safe, idempotent */
+
+#endif

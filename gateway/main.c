@@ -1,0 +1,152 @@
+/* The gateway process: configuration, HTTP server start, wait for SIGTERM/SIGINT, clean stop.
+ * Nothing else lives here (request handling: http_gateway.c). */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <ulfius.h>
+
+#include "gw_config.h"
+#include "http_gateway.h"
+#include "log.h"
+#include "proxy.h"
+#include "status.h"
+
+#define EXIT_CONFIG 2
+
+/* libmicrohttpd's own complaints, into our log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  char line[512];
+  vsnprintf(line, sizeof(line), fmt, ap);
+  size_t n = strlen(line);
+  while (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
+  log_warning("microhttpd: %s", line);
+}
+
+/* Room for every allowed connection plus upstream sockets, if the hard limit lets us. */
+static void raise_fd_limit(long connections) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = (rlim_t)connections * 2 + 256;
+  if (rl.rlim_cur >= want) return;
+  rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) log_warning("could not raise the open file limit");
+}
+
+struct listen_addr {
+  struct sockaddr_storage ss;
+  int ipv6;
+};
+
+static int listen_addr_init(const struct gw_config *cfg, struct listen_addr *a) {
+  memset(a, 0, sizeof(*a));
+  struct sockaddr_in *in4 = (struct sockaddr_in *)&a->ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
+  if (inet_pton(AF_INET, cfg->bind_address, &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)cfg->port);
+    return CS_OK;
+  }
+  memset(a, 0, sizeof(*a));
+  if (inet_pton(AF_INET6, cfg->bind_address, &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)cfg->port);
+    a->ipv6 = 1;
+    return CS_OK;
+  }
+  return CS_ERR_INVALID;
+}
+
+int main(void) {
+  struct gw_config cfg;
+  struct gw_app *app = NULL;
+  struct _u_instance instance;
+  struct listen_addr addr;
+  sigset_t stop_signals;
+  char err[512];
+  int exit_code = 1, instance_ready = 0, proxy_ready = 0, started = 0;
+
+  if (gw_config_load(&cfg, err, sizeof(err)) != CS_OK) {
+    fprintf(stderr, "gateway: configuration error: %s\n", err);
+    return EXIT_CONFIG;
+  }
+  if (log_init("gateway", cfg.log_level) != CS_OK || listen_addr_init(&cfg, &addr) != CS_OK) {
+    fprintf(stderr, "gateway: could not start logging or parse BIND_ADDRESS\n");
+    gw_config_free(&cfg);
+    return EXIT_CONFIG;
+  }
+
+  /* Every thread started from here on inherits the blocked mask; only sigwait sees them. */
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit(cfg.max_connections);
+
+  struct gw_proxy_settings ps = {cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes};
+  if (gw_proxy_init(&ps) != CS_OK) {
+    log_error("could not initialise libcurl");
+    goto done;
+  }
+  proxy_ready = 1;
+  if (gw_app_new(&cfg, &app) != CS_OK || gw_app_start(app) != CS_OK) {
+    log_error("could not set up the gateway (JWKS cache, metrics, health checks)");
+    goto done;
+  }
+
+  if (ulfius_init_instance(&instance, (unsigned)cfg.port, NULL, NULL) != U_OK) {
+    log_error("ulfius_init_instance failed");
+    goto done;
+  }
+  instance_ready = 1;
+  instance.check_utf8 = 0;                              /* headers and bodies are bytes */
+  instance.allowed_post_processor = U_POST_PROCESS_NONE; /* bodies are forwarded, not parsed */
+  instance.max_post_body_size = (size_t)cfg.max_body_bytes + 1; /* +1: "over the limit" shows */
+  instance.timeout = (unsigned)cfg.http_timeout_s;
+  if (ulfius_set_default_endpoint(&instance, gw_http_dispatch, app) != U_OK) {
+    log_error("ulfius_set_default_endpoint failed");
+    goto done;
+  }
+
+  struct MHD_OptionItem ops[] = {
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL}, /* first, or MHD complains */
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &addr.ss},
+      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg.threads, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg.http_timeout_s, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg.max_connections, NULL},
+      {MHD_OPTION_END, 0, NULL}};
+  unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+  if (addr.ipv6) flags |= MHD_USE_DUAL_STACK; /* "::" takes IPv4 clients as well */
+  if (ulfius_start_framework_with_mhd_options(&instance, flags, ops) != U_OK) {
+    log_error("could not listen on %s:%ld", cfg.bind_address, cfg.port);
+    goto done;
+  }
+  started = 1;
+  log_info("gateway listening on %s:%ld (%ld threads, %zu routes)", cfg.bind_address, cfg.port,
+           cfg.threads, cfg.routes.n);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log_info("signal %d: stopping", sig);
+  exit_code = 0;
+
+done:
+  if (started) ulfius_stop_framework(&instance); /* joins the worker threads */
+  if (instance_ready) ulfius_clean_instance(&instance);
+  gw_app_free(app);
+  if (proxy_ready) gw_proxy_cleanup();
+  log_info("gateway stopped");
+  log_close();
+  gw_config_free(&cfg);
+  return exit_code;
+}

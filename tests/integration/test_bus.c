@@ -1,0 +1,379 @@
+/* The event bus end to end: probe_a emits (outbox + relay), probe_b consumes (Redis pub/sub +
+ * catch-up from probe_a's feed). Every check reads what probe_b really applied (GET /applied),
+ * with times_applied counted by the database, so a lost or a doubled event shows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "http.h"
+#include "testlib.h"
+
+static const char *const JSON_HEADERS[] = {"Content-Type: application/json", NULL};
+
+/* A label no earlier run of this stack used. */
+static void label(char *buf, size_t len, const char *what) {
+  snprintf(buf, len, "%s-%ld-%d", what, (long)time(NULL), (int)getpid());
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* tests/support/stack.sh COMMAND STACK_DIR [ARGS] */
+static int stack(const char *command, const char *args) {
+  return tl_sh("bash %s/tests/support/stack.sh %s %s %s", tl_env("SOURCE_DIR"), command,
+               tl_env("STACK_DIR"), args);
+}
+
+/* POST <probe>/events and checks the answer. */
+static void emit(const char *probe_url, const char *batch, int count, int rollback) {
+  char url[512], body[512];
+  struct tl_response r;
+  snprintf(url, sizeof(url), "%s/events", probe_url);
+  snprintf(body, sizeof(body),
+           "{\"count\":%d,\"type\":\"probe.tested\",\"rollback\":%s,\"batch\":\"%s\"}", count,
+           rollback ? "true" : "false", batch);
+  assert_int_equal(tl_http("POST", url, JSON_HEADERS, body, strlen(body), 0, &r), 0);
+  assert_int_equal(r.status, 201);
+  assert_non_null(r.json);
+  assert_true(json_is_boolean(json_object_get(r.json, "committed")));
+  assert_int_equal(json_is_true(json_object_get(r.json, "committed")), !rollback);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "count")), count);
+  tl_response_free(&r);
+}
+
+/* GET probe_b /applied?batch=: a new reference to the body. */
+static json_t *applied(const char *batch) {
+  char url[512];
+  struct tl_response r;
+  snprintf(url, sizeof(url), "%s/applied?batch=%s", tl_env("PROBE_B_URL"), batch);
+  if (tl_http("GET", url, NULL, NULL, 0, 5000, &r) != 0 || r.status != 200 || r.json == NULL) {
+    tl_response_free(&r);
+    return NULL;
+  }
+  json_t *j = json_incref(r.json);
+  tl_response_free(&r);
+  return j;
+}
+
+static long applied_count(const char *batch) {
+  json_t *j = applied(batch);
+  long n = j != NULL ? (long)json_integer_value(json_object_get(j, "count")) : -1;
+  json_decref(j);
+  return n;
+}
+
+struct expect {
+  const char *batch;
+  long count;
+};
+
+static int reached(void *arg) {
+  const struct expect *e = arg;
+  return applied_count(e->batch) >= e->count;
+}
+
+static void wait_applied(const char *batch, long count, long timeout_ms) {
+  struct expect e = {batch, count};
+  if (!tl_wait(reached, &e, timeout_ms)) {
+    fail_msg("batch %s: %ld of %ld events applied after %ld ms", batch, applied_count(batch),
+             count, timeout_ms);
+  }
+}
+
+/* Every n of 1..count applied once, from probe_a, with consecutive seqs in n order. */
+static void assert_exactly_once(const char *batch, long count) {
+  json_t *j = applied(batch);
+  assert_non_null(j);
+  json_t *items = json_object_get(j, "items");
+  assert_int_equal(json_integer_value(json_object_get(j, "count")), count);
+  assert_int_equal(json_array_size(items), count);
+  long long first = json_integer_value(json_object_get(json_array_get(items, 0), "seq"));
+  assert_true(first >= 1);
+  for (size_t i = 0; i < json_array_size(items); i++) {
+    json_t *it = json_array_get(items, i);
+    assert_string_equal(json_string_value(json_object_get(it, "source")), "probe_a");
+    if (json_integer_value(json_object_get(it, "times_applied")) != 1 ||
+        json_integer_value(json_object_get(it, "n")) != (json_int_t)i + 1 ||
+        json_integer_value(json_object_get(it, "seq")) != first + (json_int_t)i) {
+      char *dump = json_dumps(it, JSON_COMPACT);
+      fail_msg("batch %s item %zu: %s", batch, i, dump);
+    }
+  }
+  json_decref(j);
+}
+
+/* GET probe_a /internal/events?query: the response (free it). */
+static void feed(const char *query, struct tl_response *r) {
+  char url[512];
+  snprintf(url, sizeof(url), "%s/internal/events?%s", tl_env("PROBE_A_URL"), query);
+  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 5000, r), 0);
+}
+
+/* Reads probe_a's whole feed: checks seqs are 1, 2, 3, ... and counts events of batch. */
+static long feed_count_batch(const char *batch) {
+  long long after = 0, found = 0;
+  for (;;) {
+    char query[64];
+    struct tl_response r;
+    snprintf(query, sizeof(query), "after=%lld&limit=1000", after);
+    feed(query, &r);
+    assert_int_equal(r.status, 200);
+    json_t *items = json_object_get(r.json, "items");
+    assert_true(json_is_array(items));
+    size_t n = json_array_size(items);
+    for (size_t i = 0; i < n; i++) {
+      json_t *ev = json_array_get(items, i);
+      assert_int_equal(json_integer_value(json_object_get(ev, "seq")), after + 1);
+      after++;
+      const char *b = json_string_value(json_object_get(json_object_get(ev, "data"), "batch"));
+      if (b != NULL && strcmp(b, batch) == 0) found++;
+    }
+    assert_int_equal(json_integer_value(json_object_get(r.json, "next_after")), after);
+    tl_response_free(&r);
+    if (n == 0) break;
+  }
+  return (long)found;
+}
+
+static int in_feed(void *arg) {
+  const struct expect *e = arg;
+  return feed_count_batch(e->batch) >= e->count;
+}
+
+static void test_events_arrive_once_in_order(void **state) {
+  (void)state;
+  char batch[64];
+  label(batch, sizeof(batch), "happy");
+  emit(tl_env("PROBE_A_URL"), batch, 20, 0);
+  wait_applied(batch, 20, 10000);
+  assert_exactly_once(batch, 20);
+}
+
+static void test_rolled_back_events_never_exist(void **state) {
+  (void)state;
+  char rolled[64], after[64];
+  label(rolled, sizeof(rolled), "rolledback");
+  label(after, sizeof(after), "after-rollback");
+  emit(tl_env("PROBE_A_URL"), rolled, 5, 1);
+  emit(tl_env("PROBE_A_URL"), after, 3, 0);
+  /* The later committed batch has arrived: the consumer is past the rolled back one. */
+  wait_applied(after, 3, 10000);
+  assert_exactly_once(after, 3);
+  assert_int_equal(applied_count(rolled), 0);
+  assert_int_equal(feed_count_batch(rolled), 0);
+  assert_int_equal(feed_count_batch(after), 3);
+}
+
+static void test_feed_serves_envelopes(void **state) {
+  (void)state;
+  char batch[64];
+  struct tl_response r;
+  label(batch, sizeof(batch), "feed");
+  emit(tl_env("PROBE_A_URL"), batch, 5, 0);
+
+  feed("after=0&limit=5", &r);
+  assert_int_equal(r.status, 200);
+  json_t *items = json_object_get(r.json, "items");
+  assert_int_equal(json_array_size(items), 5);
+  for (size_t i = 0; i < 5; i++) {
+    json_t *ev = json_array_get(items, i);
+    assert_int_equal(json_object_size(ev), 8);
+    assert_true(http_is_uuid(json_string_value(json_object_get(ev, "id"))));
+    assert_string_equal(json_string_value(json_object_get(ev, "source")), "probe_a");
+    assert_int_equal(json_integer_value(json_object_get(ev, "seq")), (json_int_t)i + 1);
+    assert_true(json_is_string(json_object_get(ev, "type")));
+    assert_true(json_is_null(json_object_get(ev, "portal_id")));
+    assert_true(json_string_length(json_object_get(ev, "aggregate_id")) > 0);
+    const char *at = json_string_value(json_object_get(ev, "occurred_at"));
+    assert_non_null(at);
+    assert_true(http_is_timestamp(at));
+    assert_int_equal(at[strlen(at) - 1], 'Z');
+    assert_true(json_is_object(json_object_get(ev, "data")));
+  }
+  assert_int_equal(json_integer_value(json_object_get(r.json, "next_after")), 5);
+  tl_response_free(&r);
+
+  /* The events of this batch, read back by seq once the relay numbered them (the feed holds
+   * committed events that have a seq: it lags the commit by one relay cycle). */
+  struct expect e = {batch, 5};
+  assert_true(tl_wait(in_feed, &e, 5000));
+  feed("after=0&limit=1000", &r);
+  assert_int_equal(r.status, 200);
+  items = json_object_get(r.json, "items");
+  long seen = 0;
+  for (size_t i = 0; i < json_array_size(items); i++) {
+    json_t *ev = json_array_get(items, i);
+    json_t *data = json_object_get(ev, "data");
+    if (strcmp(json_string_value(json_object_get(data, "batch")), batch) != 0) continue;
+    seen++;
+    assert_int_equal(json_integer_value(json_object_get(data, "n")), seen);
+    assert_string_equal(json_string_value(json_object_get(ev, "type")), "probe.tested");
+  }
+  assert_int_equal(seen, 5);
+  tl_response_free(&r);
+
+  /* Past the end: nothing, and next_after stays. */
+  feed("after=100000000&limit=10", &r);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "next_after")), 100000000);
+  tl_response_free(&r);
+
+  const char *bad[] = {"after=abc", "after=-1", "after=1x", "limit=0", "limit=x",
+                       "limit=1001", "after=0&limit=-5"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    feed(bad[i], &r);
+    if (r.status != 400) fail_msg("%s answered %ld", bad[i], r.status);
+    char *ct = tl_header(&r, "Content-Type");
+    assert_non_null(ct);
+    assert_non_null(strstr(ct, "application/problem+json"));
+    free(ct);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "status")), 400);
+    assert_true(json_is_string(json_object_get(r.json, "type")));
+    assert_true(json_is_string(json_object_get(r.json, "title")));
+    tl_response_free(&r);
+  }
+}
+
+/* PUBLISHes text on probe_a's channel, as the relay would. */
+static void publish_raw(const char *text) {
+  char path[] = "/tmp/test_bus_envelope_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  int rc = tl_sh("redis-cli -p %s -x PUBLISH claimsuite.events.probe_a < %s > /dev/null",
+                 tl_env("REDIS_PORT"), path);
+  unlink(path);
+  assert_int_equal(rc, 0);
+}
+
+static void test_replayed_and_forged_events_change_nothing(void **state) {
+  (void)state;
+  char batch[64], later[64];
+  struct tl_response r;
+  label(batch, sizeof(batch), "replayed");
+  label(later, sizeof(later), "after-replay");
+  emit(tl_env("PROBE_A_URL"), batch, 3, 0);
+  wait_applied(batch, 3, 10000);
+
+  /* The second event of the batch, as the feed serves it, delivered again. */
+  json_t *got = applied(batch);
+  assert_non_null(got);
+  json_t *second = json_array_get(json_object_get(got, "items"), 1);
+  json_int_t seq = json_integer_value(json_object_get(second, "seq"));
+  json_decref(got);
+  char query[64];
+  snprintf(query, sizeof(query), "after=%lld&limit=1", (long long)seq - 1);
+  feed(query, &r);
+  assert_int_equal(r.status, 200);
+  json_t *ev = json_array_get(json_object_get(r.json, "items"), 0);
+  assert_int_equal(json_integer_value(json_object_get(ev, "seq")), seq);
+  char *text = json_dumps(ev, JSON_COMPACT);
+  publish_raw(text);
+  free(text);
+  /* A forged one far ahead (a gap: the consumer asks the feed, which has nothing there), one
+   * that is not an envelope, and one that is not JSON. */
+  json_object_set_new(ev, "seq", json_integer(seq + 1000000));
+  text = json_dumps(ev, JSON_COMPACT);
+  publish_raw(text);
+  free(text);
+  publish_raw("{\"seq\":\"x\"}");
+  publish_raw("not json");
+  tl_response_free(&r);
+
+  /* Once a later batch is through, the replayed batch is still applied once, nothing more. */
+  emit(tl_env("PROBE_A_URL"), later, 2, 0);
+  wait_applied(later, 2, 10000);
+  assert_exactly_once(later, 2);
+  assert_exactly_once(batch, 3);
+}
+
+static int redis_stopped;
+
+static int restart_redis(void **state) {
+  (void)state;
+  if (redis_stopped && stack("redis-start", "") == 0) redis_stopped = 0;
+  return 0;
+}
+
+static void test_events_wait_out_a_redis_outage(void **state) {
+  (void)state;
+  char batch[64];
+  label(batch, sizeof(batch), "redis-down");
+  assert_int_equal(stack("redis-stop", ""), 0);
+  redis_stopped = 1;
+  emit(tl_env("PROBE_A_URL"), batch, 10, 0);
+  /* Committed and numbered (in the feed), but with no Redis nobody is told. */
+  sleep_ms(1500);
+  assert_int_equal(feed_count_batch(batch), 10);
+  assert_int_equal(applied_count(batch), 0);
+  assert_int_equal(stack("redis-start", ""), 0);
+  redis_stopped = 0;
+  wait_applied(batch, 10, 20000);
+  assert_exactly_once(batch, 10);
+}
+
+static int probe_b_dead;
+
+static int restart_probe_b(void **state) {
+  (void)state;
+  if (probe_b_dead && stack("restart", "probe_b") == 0) probe_b_dead = 0;
+  return 0;
+}
+
+static void set_apply_delay(long ms) {
+  char url[512], body[64];
+  struct tl_response r;
+  snprintf(url, sizeof(url), "%s/apply-delay", tl_env("PROBE_B_URL"));
+  snprintf(body, sizeof(body), "{\"ms\":%ld}", ms);
+  assert_int_equal(tl_http("PUT", url, JSON_HEADERS, body, strlen(body), 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "ms")), ms);
+  tl_response_free(&r);
+}
+
+static void test_consumer_killed_mid_stream(void **state) {
+  (void)state;
+  char first[64], second[64];
+  label(first, sizeof(first), "killed-200");
+  label(second, sizeof(second), "killed-50");
+  set_apply_delay(30);
+  emit(tl_env("PROBE_A_URL"), first, 200, 0);
+  wait_applied(first, 20, 20000);
+  long before_kill = applied_count(first);
+  assert_int_equal(stack("kill", "probe_b KILL"), 0);
+  probe_b_dead = 1;
+  /* Killed part-way (200 applies take 6 s at this pace), and really gone. */
+  assert_true(before_kill >= 20 && before_kill < 200);
+  assert_int_equal(applied_count(first), -1);
+  emit(tl_env("PROBE_A_URL"), second, 50, 0);
+  assert_int_equal(stack("restart", "probe_b"), 0);
+  probe_b_dead = 0;
+  wait_applied(first, 200, 60000);
+  wait_applied(second, 50, 30000);
+  assert_exactly_once(first, 200);
+  assert_exactly_once(second, 50);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_events_arrive_once_in_order),
+      cmocka_unit_test(test_rolled_back_events_never_exist),
+      cmocka_unit_test(test_feed_serves_envelopes),
+      cmocka_unit_test(test_replayed_and_forged_events_change_nothing),
+      cmocka_unit_test_teardown(test_events_wait_out_a_redis_outage, restart_redis),
+      cmocka_unit_test_teardown(test_consumer_killed_mid_stream, restart_probe_b),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
