@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "http_client.h"
 #include "log.h"
 #include "status.h"
 
@@ -141,67 +142,22 @@ static enum apply_result handle_event(struct bus_consumer *c, const json_t *even
 
 /* --- Catch-up from the feed ------------------------------------------------------------ */
 
-struct feed_body {
-  char *data;
-  size_t len;
-  int too_big;
-};
+static int feed_stopping(void *waker) { return bus_waker_stopped(waker); }
 
-static size_t feed_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
-  struct feed_body *b = userdata;
-  size_t n = size * nmemb;
-  if (b->len + n > (size_t)FEED_MAX_BYTES) {
-    b->too_big = 1;
-    return 0;
-  }
-  char *grown = realloc(b->data, b->len + n + 1);
-  if (grown == NULL) return 0;
-  memcpy(grown + b->len, ptr, n);
-  b->len += n;
-  grown[b->len] = '\0';
-  b->data = grown;
-  return n;
-}
-
-/* Aborts a transfer when the consumer is stopping. */
-static int feed_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                         curl_off_t ulnow) {
-  (void)dltotal;
-  (void)dlnow;
-  (void)ultotal;
-  (void)ulnow;
-  return bus_waker_stopped(clientp) ? 1 : 0;
-}
-
-/* The thread's handle, reused for every page so the connection to the producer is kept. */
-static CURL *feed_handle_new(struct bus_consumer *c) {
-  CURL *h = curl_easy_init();
-  if (h == NULL) return NULL;
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, FEED_CONNECT_TIMEOUT_MS);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, FEED_TIMEOUT_MS);
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FEED_MAX_BYTES);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, feed_write);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, feed_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, c->waker);
-  return h;
-}
-
-/* One page of the feed: *items is a new array. */
+/* One page of the feed: *items is a new array. The thread's handle is reused for every page so
+ * the connection to the producer is kept. */
 static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
   int rc = CS_ERR_UNAVAILABLE;
-  struct feed_body body = {0};
+  struct httpc_body body = {0};
   json_t *doc = NULL;
-  char url[2048];
+  char url[2048], err[128];
+  long status = 0;
+  const struct httpc_options options = {FEED_CONNECT_TIMEOUT_MS, FEED_TIMEOUT_MS, FEED_MAX_BYTES,
+                                        feed_stopping, c->waker};
   *items = NULL;
-  if (c->curl == NULL) {
-    c->curl = feed_handle_new(c);
-    if (c->curl == NULL) {
-      rc = CS_ERR_NOMEM;
-      goto done;
-    }
+  if (c->curl == NULL && (c->curl = httpc_handle_new(&options)) == NULL) {
+    rc = CS_ERR_NOMEM;
+    goto done;
   }
   int n = snprintf(url, sizeof(url), "%s/internal/events?after=%lld&limit=%d", c->feed_url, after,
                    CATCHUP_PAGE);
@@ -209,19 +165,12 @@ static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
     rc = CS_ERR_INVALID;
     goto done;
   }
-  CURL *h = c->curl;
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-  CURLcode cr = curl_easy_perform(h);
-  if (cr != CURLE_OK) {
+  if (httpc_get(c->curl, &options, url, &status, &body, err, sizeof(err)) != CS_OK) {
     if (!bus_waker_stopped(c->waker)) {
-      log_warning("consumer %s: feed %s unreachable: %s", c->source, c->feed_url,
-                  body.too_big ? "response too large" : curl_easy_strerror(cr));
+      log_warning("consumer %s: feed %s unreachable: %s", c->source, c->feed_url, err);
     }
     goto done;
   }
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
     log_warning("consumer %s: feed %s answered %ld", c->source, c->feed_url, status);
     goto done;

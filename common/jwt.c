@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "http_client.h"
 #include "log.h"
 #include "status.h"
 
@@ -227,70 +228,24 @@ done:
 
 /* ---------------------------------------------------------------- fetching */
 
-struct fetch_buf {
-  char *data;
-  size_t len;
-  int too_big;
-};
-
-static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
-  struct fetch_buf *b = userdata;
-  size_t n = size * nmemb;
-  char *grown;
-  if (n == 0) return 0;
-  if (b->len + n > (size_t)JWKS_MAX_BYTES) {
-    b->too_big = 1;
-    return 0; /* aborts the transfer */
-  }
-  grown = realloc(b->data, b->len + n + 1);
-  if (grown == NULL) return 0;
-  b->data = grown;
-  memcpy(b->data + b->len, ptr, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-  return n;
-}
-
 /* Fetches and parses the key set at url. *out is new. CS_ERR_UNAVAILABLE on any failure. */
 static int jwks_fetch(const char *url, jwks_t **out) {
-  CURL *h = NULL;
-  struct curl_slist *headers = NULL;
-  struct fetch_buf buf = {NULL, 0, 0};
-  char errbuf[CURL_ERROR_SIZE];
+  static const struct httpc_options options = {JWKS_CONNECT_TIMEOUT_MS, JWKS_TOTAL_TIMEOUT_MS,
+                                               JWKS_MAX_BYTES, NULL, NULL};
+  struct httpc_body buf = {0};
+  char err[128];
   long status = 0;
   size_t nkeys = 0;
-  CURLcode res;
   int rc = CS_ERR_UNAVAILABLE;
 
   *out = NULL;
-  errbuf[0] = '\0';
-  h = curl_easy_init();
+  /* a fetch is rare (ttl, unknown kid): a handle of its own each time is fine */
+  CURL *h = httpc_handle_new(&options);
   if (h == NULL) goto done;
-  headers = curl_slist_append(NULL, "Accept: application/json");
-  if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, JWKS_CONNECT_TIMEOUT_MS) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, JWKS_TOTAL_TIMEOUT_MS) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)JWKS_MAX_BYTES) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_WRITEDATA, &buf) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
-      curl_easy_setopt(h, CURLOPT_USERAGENT, "claimsuite-jwks/1") != CURLE_OK) {
-    log_error("jwks: cannot configure libcurl");
+  if (httpc_get(h, &options, url, &status, &buf, err, sizeof(err)) != CS_OK) {
+    log_warning("jwks: fetching %s failed: %s", url, err);
     goto done;
   }
-  res = curl_easy_perform(h);
-  if (res != CURLE_OK) {
-    log_warning("jwks: fetching %s failed: %s", url,
-                buf.too_big ? "response larger than 1 MiB"
-                            : (errbuf[0] != '\0' ? errbuf : curl_easy_strerror(res)));
-    goto done;
-  }
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
     log_warning("jwks: fetching %s answered HTTP %ld", url, status);
     goto done;
@@ -311,7 +266,6 @@ static int jwks_fetch(const char *url, jwks_t **out) {
   }
   log_info("jwks: fetched %zu key(s) from %s", nkeys, url);
 done:
-  curl_slist_free_all(headers);
   if (h != NULL) curl_easy_cleanup(h);
   free(buf.data);
   return rc;

@@ -14,6 +14,7 @@
 #define LOG_REQUEST_ID_MAX 128
 
 static char log_service[64] = "claimsuite";
+static unsigned long log_level = Y_LOG_LEVEL_INFO;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread char log_rid[LOG_REQUEST_ID_MAX + 1];
 
@@ -71,12 +72,15 @@ int log_init(const char *service, const char *level) {
   else if (!strcmp(level, "debug")) lvl = Y_LOG_LEVEL_DEBUG;
   else return CS_ERR_INVALID;
   snprintf(log_service, sizeof(log_service), "%s", service);
+  log_level = lvl;
   if (y_init_logs(service, Y_LOG_MODE_CALLBACK, lvl, NULL, NULL) != 1) return CS_ERR;
   if (y_set_logs_callback(log_callback, NULL, NULL) != 1) return CS_ERR;
   return CS_OK;
 }
 
 void log_close(void) { y_close_logs(); }
+
+int log_enabled(unsigned long level) { return level <= log_level; }
 
 void log_set_request_id(const char *request_id) {
   if (request_id == NULL) {

@@ -12,6 +12,10 @@ void log_close(void);
 void log_set_request_id(const char *request_id);
 const char *log_request_id(void); /* borrowed, "" when none */
 
+/* 1 when messages of level (Y_LOG_LEVEL_*) are written: yder formats a message before it
+ * looks at the level, so hot paths ask first. */
+int log_enabled(unsigned long level);
+
 /* Formats one JSON line into buf (exposed for tests). Returns the length written. */
 size_t log_format_line(char *buf, size_t len, const char *service, unsigned long level,
                        const char *request_id, const char *message);

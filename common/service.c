@@ -130,7 +130,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
   if (resp->status >= 500) {
     log_error("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
               elapsed * 1e3);
-  } else {
+  } else if (log_enabled(Y_LOG_LEVEL_DEBUG)) {
     log_debug("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
               elapsed * 1e3);
   }
@@ -154,10 +154,14 @@ int service_init(struct service *svc, const char *name, long default_port) {
     return 2;
   }
   svc->internal = calloc(1, sizeof(*svc->internal));
-  if (svc->internal == NULL || metrics_new(name, &svc->metrics) != CS_OK ||
-      jwks_cache_new(svc->cfg.jwks_url, svc->cfg.jwks_cache_s, &svc->jwks) != CS_OK) {
+  if (svc->internal == NULL || metrics_new(name, &svc->metrics) != CS_OK) {
     fprintf(stderr, "%s: out of memory at start\n", name);
     return 1;
+  }
+  if (jwks_cache_new(svc->cfg.jwks_url, svc->cfg.jwks_cache_s, &svc->jwks) != CS_OK) {
+    fprintf(stderr, "%s: configuration error: JWKS_URL must be an http(s) URL, got '%s'\n", name,
+            svc->cfg.jwks_url);
+    return 2;
   }
   return 0;
 }

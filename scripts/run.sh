@@ -33,7 +33,7 @@ shutdown() {
   echo "stopped."
 }
 trap shutdown EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM # Ctrl-C is the normal way to stop
 
 echo "starting PostgreSQL 15 on 127.0.0.1:$PG_PORT (data in var/pg)"
 pg_init "$var/pg" "$PG_PORT"
@@ -60,7 +60,7 @@ for svc in $SERVICES; do
   wait_http "http://127.0.0.1:${port[$svc]}/readyz" "$(cat "$var/pids/$svc.pid")" 300 \
     || { tail -20 "$var/logs/$svc.log" >&2; die "$svc did not become ready"; }
 done
-wait_http "http://127.0.0.1:$GATEWAY_PORT/healthz" "$(cat "$var/pids/gateway.pid")" 300 \
+wait_http "http://127.0.0.1:$GATEWAY_PORT/readyz" "$(cat "$var/pids/gateway.pid")" 300 \
   || { tail -20 "$var/logs/gateway.log" >&2; die "the gateway did not start"; }
 
 [ -x "$src/scripts/demo-data.sh" ] && "$src/scripts/demo-data.sh" "$PG_PORT"

@@ -14,5 +14,6 @@ int main(void) {
   }
   if (code == 0) code = service_run(&svc);
   service_free(&svc);
+  policy_jwks_free();
   return code;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "http_client.h"
 #include "testlib.h"
 
 #define TL_MAX_VARS 64
@@ -45,29 +46,12 @@ const char *tl_env(const char *name) {
   abort();
 }
 
-struct growbuf {
-  char *data;
-  size_t len;
-};
-
-static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata) {
-  struct growbuf *b = userdata;
-  size_t n = size * nmemb;
-  char *grown = realloc(b->data, b->len + n + 1);
-  if (grown == NULL) return 0;
-  memcpy(grown + b->len, ptr, n);
-  b->len += n;
-  grown[b->len] = '\0';
-  b->data = grown;
-  return n;
-}
-
 int tl_http(const char *method, const char *url, const char *const *headers, const char *body,
             size_t body_len, long timeout_ms, struct tl_response *out) {
   memset(out, 0, sizeof(*out));
   CURL *c = curl_easy_init();
   if (c == NULL) return -1;
-  struct growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
+  struct httpc_body b = {0}, h = {0};
   struct curl_slist *list = NULL;
   /* curl adds these on its own unless told not to: the tests want exact requests */
   list = curl_slist_append(list, "Expect:");
@@ -77,9 +61,9 @@ int tl_http(const char *method, const char *url, const char *const *headers, con
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 30000L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, httpc_collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, httpc_collect);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
   if (!strcmp(method, "HEAD")) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   if (body != NULL) {
@@ -90,9 +74,9 @@ int tl_http(const char *method, const char *url, const char *const *headers, con
   if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
   curl_slist_free_all(list);
   curl_easy_cleanup(c);
-  out->body = b.data;
+  out->body = b.data != NULL ? b.data : calloc(1, 1);
   out->body_len = b.len;
-  out->headers = h.data;
+  out->headers = h.data != NULL ? h.data : calloc(1, 1);
   if (rc != CURLE_OK) return -1;
   out->json = json_loadb(b.data, b.len, 0, NULL);
   return 0;

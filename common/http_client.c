@@ -1,0 +1,73 @@
+/* Outgoing HTTP GETs on a reused libcurl handle. See http_client.h. */
+#include "http_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+size_t httpc_collect(char *ptr, size_t size, size_t nmemb, void *userdata) {
+  struct httpc_body *b = userdata;
+  size_t n = size * nmemb;
+  if (b->cap_bytes > 0 && b->len + n > b->cap_bytes) {
+    b->too_big = 1;
+    return 0; /* aborts the transfer */
+  }
+  char *grown = realloc(b->data, b->len + n + 1);
+  if (grown == NULL) return 0;
+  memcpy(grown + b->len, ptr, n);
+  b->len += n;
+  grown[b->len] = '\0';
+  b->data = grown;
+  return n;
+}
+
+static int progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                    curl_off_t ulnow) {
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  const struct httpc_options *o = clientp;
+  return o->should_abort(o->abort_arg) ? 1 : 0;
+}
+
+CURL *httpc_handle_new(const struct httpc_options *o) {
+  CURL *h = curl_easy_init();
+  if (h == NULL) return NULL;
+  if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+      curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms) != CURLE_OK ||
+      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms) != CURLE_OK ||
+      curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes) != CURLE_OK ||
+      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, httpc_collect) != CURLE_OK) {
+    curl_easy_cleanup(h);
+    return NULL;
+  }
+  if (o->should_abort != NULL) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)o);
+  }
+  return h;
+}
+
+int httpc_get(CURL *h, const struct httpc_options *o, const char *url, long *status,
+              struct httpc_body *body, char *err, size_t errlen) {
+  memset(body, 0, sizeof(*body));
+  body->cap_bytes = o->max_bytes;
+  *status = 0;
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+  /* the options may live on the caller's stack: point the abort check at this call's */
+  if (o->should_abort != NULL) curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)o);
+  CURLcode cc = curl_easy_perform(h);
+  if (cc != CURLE_OK) {
+    snprintf(err, errlen, "%s", body->too_big ? "the answer is too large" : curl_easy_strerror(cc));
+    return CS_ERR_UNAVAILABLE;
+  }
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+  return CS_OK;
+}
