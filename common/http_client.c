@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "status.h"
 
 size_t httpc_collect(char *ptr, size_t size, size_t nmemb, void *userdata) {
@@ -59,11 +60,21 @@ int httpc_get(CURL *h, const struct httpc_options *o, const char *url, long *sta
   memset(body, 0, sizeof(*body));
   body->cap_bytes = o->max_bytes;
   *status = 0;
+  /* the request id of the request being served travels on, so logs join up across services */
+  struct curl_slist *headers = NULL;
+  char rid[160];
+  if (log_request_id()[0] != '\0') {
+    snprintf(rid, sizeof(rid), "X-Request-Id: %s", log_request_id());
+    headers = curl_slist_append(NULL, rid);
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_URL, url);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
   /* the options may live on the caller's stack: point the abort check at this call's */
   if (o->should_abort != NULL) curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)o);
   CURLcode cc = curl_easy_perform(h);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all(headers);
   if (cc != CURLE_OK) {
     snprintf(err, errlen, "%s", body->too_big ? "the answer is too large" : curl_easy_strerror(cc));
     return CS_ERR_UNAVAILABLE;

@@ -26,7 +26,7 @@ struct httpc_body {
   int too_big;
 };
 
-/* GET url with h. CS_OK when an answer arrived (*status set, any status); otherwise
+/* GET url with h, carrying the calling thread's request id (log_request_id) as X-Request-Id. CS_OK when an answer arrived (*status set, any status); otherwise
  * CS_ERR_UNAVAILABLE and err says why (unreachable, timeout, too large). body->data is new
  * either way (free it). */
 int httpc_get(CURL *h, const struct httpc_options *options, const char *url, long *status,
