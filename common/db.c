@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,8 +108,14 @@ int db_pool_acquire(struct db_pool *p, PGconn **out) {
   p->acquired_total++;
   pthread_mutex_unlock(&p->lock);
 
-  /* A connection that died while idle is reset here, not handed out broken. */
-  if (PQstatus(*out) != CONNECTION_OK) PQreset(*out);
+  /* An idle pooled connection has nothing to read unless the server said goodbye (restart,
+   * terminated backend): one poll notices that, and the connection is made anew rather than
+   * handed out broken. */
+  struct pollfd pfd = {PQsocket(*out), POLLIN, 0};
+  if (PQstatus(*out) != CONNECTION_OK || pfd.fd < 0 || poll(&pfd, 1, 0) != 0) {
+    log_warning("database connection lost while idle: reconnecting");
+    PQreset(*out);
+  }
   return CS_OK;
 }
 

@@ -364,6 +364,42 @@ static void test_paging(void **state) {
   tl_response_free(&r);
 }
 
+struct create_call {
+  char auth[1200];
+  long status;
+};
+
+static void *create_note(void *arg) {
+  struct create_call *c = arg;
+  struct tl_response r;
+  const char *h[] = {c->auth, "Content-Type: application/json", NULL};
+  c->status = tl_http("POST", at("/notes"), h, "{\"title\":\"after restart\"}", 25, 10000, &r) == 0
+                  ? r.status : -1;
+  tl_response_free(&r);
+  return NULL;
+}
+
+/* After PostgreSQL restarts, pooled connections are found dead on checkout and reconnected:
+ * no request fails for it. */
+static void test_database_restart(void **state) {
+  (void)state;
+  struct create_call calls[8];
+  pthread_t t[8];
+  assert_int_equal(tl_sh("cd /tmp && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D %s/pg "
+                         "-m fast -w restart -l %s/pg/server.log >/dev/null",
+                         tl_env("STACK_DIR"), tl_env("STACK_DIR")), 0);
+  for (int i = 0; i < 8; i++) {
+    snprintf(calls[i].auth, sizeof(calls[i].auth), "%s", as_user("restart-user"));
+    pthread_create(&t[i], NULL, create_note, &calls[i]);
+  }
+  for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 8; i++) assert_int_equal(calls[i].status, 201);
+  struct tl_response r;
+  assert_int_equal(tl_http("GET", at("/readyz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  tl_response_free(&r);
+}
+
 struct slow_call {
   struct tl_response r;
   int rc;
@@ -414,6 +450,7 @@ int main(void) {
       cmocka_unit_test(test_idempotent_create),
       cmocka_unit_test(test_if_match),
       cmocka_unit_test(test_paging),
+      cmocka_unit_test(test_database_restart),
       cmocka_unit_test(test_graceful_shutdown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
