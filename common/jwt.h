@@ -1,5 +1,7 @@
 /* JWT verification (rhonabwy) against a JWKS fetched with libcurl from the policy service and
- * cached. Only asymmetric algorithms are accepted: ES256 and EdDSA. */
+ * cached. Only asymmetric algorithms are accepted: ES256 and EdDSA.
+ * Implemented in three files: jwks_cache.c (the key set cache), jwt.c (verification),
+ * jwt_keys.c (signing keys); what they share is in jwt_internal.h, private to them. */
 #ifndef CLAIMSUITE_JWT_H
 #define CLAIMSUITE_JWT_H
 
