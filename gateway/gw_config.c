@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config.h"
 #include "status.h"
+#include "upstream_parse.h"
 
 static const char *const upstream_env[GW_UP_COUNT] = {"UPSTREAM_POLICY", "UPSTREAM_CASES",
                                                       "UPSTREAM_CUSTOMER", "UPSTREAM_ORDERS"};
@@ -16,16 +16,16 @@ static const char *const upstream_default[GW_UP_COUNT] = {
     "http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083",
     "http://127.0.0.1:8084"};
 
-/* An upstream base URL: http(s)://authority[/path], no query; the trailing '/' is dropped. */
+/* An upstream base URL: http://authority[/path], no query; the trailing '/' is dropped. The
+ * gateway's own client speaks plain HTTP/1.1 only: https is refused here, at start. */
 static int check_base_url(const char *name, char *url, char *err, size_t errlen) {
-  size_t n = strlen(url);
-  const char *rest = NULL;
-  if (!strncasecmp(url, "http://", 7)) rest = url + 7;
-  else if (!strncasecmp(url, "https://", 8)) rest = url + 8;
-  if (rest == NULL || rest[0] == '\0' || rest[0] == '/' || strpbrk(url, "?# \t") != NULL) {
-    snprintf(err, errlen, "%s must be an http:// or https:// base URL, got '%s'", name, url);
+  struct gw_upstream_url parsed;
+  const char *why = NULL;
+  if (gw_upstream_url_parse(url, &parsed, &why) != CS_OK) {
+    snprintf(err, errlen, "%s %s (http://host[:port][/path]); got '%s'", name, why, url);
     return CS_ERR_INVALID;
   }
+  size_t n = strlen(url);
   while (n > 0 && url[n - 1] == '/') url[--n] = '\0';
   return CS_OK;
 }

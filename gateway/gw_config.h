@@ -23,7 +23,8 @@ struct gw_config {
   long http_timeout_s;           /* HTTP_TIMEOUT_SECONDS (60): idle client connections */
   long max_connections;          /* HTTP_MAX_CONNECTIONS (4096) */
   char *openapi_dir;             /* OPENAPI_DIR (.): root holding services/<name>/openapi.yaml */
-  char *upstream_url[GW_UP_COUNT]; /* UPSTREAM_POLICY ... UPSTREAM_ORDERS, no trailing '/' */
+  char *upstream_url[GW_UP_COUNT]; /* UPSTREAM_POLICY ... UPSTREAM_ORDERS: http:// only (the
+                                   * gateway's own HTTP/1.1 client), no trailing '/' */
   struct gw_routes routes;       /* GATEWAY_ROUTES or the built-in table */
   struct gw_prefixes public_paths; /* GATEWAY_PUBLIC_PATHS or /v1/auth;/v1/customer-portal/login */
 };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "http.h"
@@ -248,8 +249,7 @@ static void forward(struct gw_app *app, const struct _u_request *req, struct _u_
                     const struct gw_route *route, const char *request_id) {
   char ip[INET_ADDRSTRLEN];
   const char *detail = NULL;
-  struct gw_forward f = {app->cfg->upstream_url[route->upstream], request_id,
-                         client_ip(req, ip, sizeof(ip))};
+  struct gw_forward f = {route->upstream, request_id, client_ip(req, ip, sizeof(ip))};
   int rc = gw_proxy_forward(req, &f, resp, &detail);
   switch (rc) {
     case CS_OK: return;
@@ -270,6 +270,39 @@ static void forward(struct gw_app *app, const struct _u_request *req, struct _u_
   }
 }
 
+/* A random UUID v4 for a request that brought no usable id, as http_uuid_v4 makes them but from
+ * a per-thread reserve of random bytes: one getrandom call per 64 ids and no printf. */
+#define RID_RESERVE 1024
+static __thread struct {
+  unsigned char bytes[RID_RESERVE];
+  size_t used, len;
+} rid_reserve;
+
+static void request_id_new(char out[37]) {
+  static const char hex[] = "0123456789abcdef";
+  if (rid_reserve.len - rid_reserve.used < 16) {
+    ssize_t n = getrandom(rid_reserve.bytes, sizeof(rid_reserve.bytes), 0);
+    if (n < 16) { /* interrupted, or no entropy yet: the slow path says so in the log */
+      http_uuid_v4(out);
+      return;
+    }
+    rid_reserve.len = (size_t)n;
+    rid_reserve.used = 0;
+  }
+  unsigned char *b = rid_reserve.bytes + rid_reserve.used;
+  rid_reserve.used += 16;
+  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+  char *o = out;
+  for (int i = 0; i < 16; i++) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) *o++ = '-';
+    *o++ = hex[b[i] >> 4];
+    *o++ = hex[b[i] & 0x0f];
+  }
+  *o = '\0';
+  memset(b, 0, 16); /* a used id is not kept around */
+}
+
 static double seconds_since(const struct timespec *t0) {
   struct timespec t1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -286,8 +319,8 @@ int gw_http_dispatch(const struct _u_request *req, struct _u_response *resp, voi
   clock_gettime(CLOCK_MONOTONIC, &t0);
 
   const char *given = u_map_get_case(req->map_header, "X-Request-Id");
-  if (gw_request_id_valid(given)) snprintf(rid, sizeof(rid), "%s", given);
-  else http_uuid_v4(rid);
+  if (gw_request_id_valid(given)) memcpy(rid, given, strlen(given) + 1); /* at most 128 */
+  else request_id_new(rid);
   u_map_put(resp->map_header, "X-Request-Id", rid);
   log_set_request_id(rid);
 

@@ -1,6 +1,7 @@
 /* The gateway process: configuration, HTTP server start, wait for SIGTERM/SIGINT, clean stop.
  * Nothing else lives here (request handling: http_gateway.c). */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -71,7 +72,7 @@ int main(void) {
   struct listen_addr addr;
   sigset_t stop_signals;
   char err[512];
-  int exit_code = 1, instance_ready = 0, proxy_ready = 0, started = 0;
+  int exit_code = 1, curl_ready = 0, instance_ready = 0, proxy_ready = 0, started = 0;
 
   if (gw_config_load(&cfg, err, sizeof(err)) != CS_OK) {
     fprintf(stderr, "gateway: configuration error: %s\n", err);
@@ -91,9 +92,17 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   raise_fd_limit(cfg.max_connections);
 
-  struct gw_proxy_settings ps = {cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes};
-  if (gw_proxy_init(&ps) != CS_OK) {
+  /* libcurl serves the upstream health checks and the JWKS fetches (forwarding does not use it) */
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     log_error("could not initialise libcurl");
+    goto done;
+  }
+  curl_ready = 1;
+  struct gw_proxy_settings ps = {cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes,
+                                 {NULL}};
+  for (int i = 0; i < GW_UP_COUNT; i++) ps.upstream_url[i] = cfg.upstream_url[i];
+  if (gw_proxy_init(&ps) != CS_OK) {
+    log_error("could not set up forwarding to the upstreams");
     goto done;
   }
   proxy_ready = 1;
@@ -145,6 +154,7 @@ done:
   if (instance_ready) ulfius_clean_instance(&instance);
   gw_app_free(app);
   if (proxy_ready) gw_proxy_cleanup();
+  if (curl_ready) curl_global_cleanup();
   log_info("gateway stopped");
   log_close();
   gw_config_free(&cfg);

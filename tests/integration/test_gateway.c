@@ -7,8 +7,11 @@
  *    so the test sees exactly what an upstream received and what the client got back:
  *      gw_custom   GATEWAY_ROUTES pointing prefixes at upstreams alpha and beta, a refused port
  *                  (customer), a 500 ms upstream timeout and a 1024-byte body limit;
- *      gw_default  the built-in routing table, each upstream a recording server of its own name.
- * Tokens are verified against the stack's policy JWKS in both. */
+ *      gw_default  the built-in routing table, each upstream a recording server of its own name;
+ *      gw_single   one worker thread (so one upstream connection, and the test knows which one a
+ *                  request takes) in front of gamma under /v1/g, answers capped at 4096 bytes:
+ *                  the keep-alive races and the ways an answer can be framed.
+ * Tokens are verified against the stack's policy JWKS in all of them. */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,7 +63,8 @@ struct gateway {
 
 static struct tl_upstream *alpha, *beta;       /* behind gw_custom */
 static struct tl_upstream *named[4];           /* behind gw_default, one per upstream name */
-static struct gateway gw_custom, gw_default;
+static struct tl_upstream *gamma_up;           /* behind gw_single */
+static struct gateway gw_custom, gw_default, gw_single;
 static int refused_port;
 static char bearer[2048];                      /* "Authorization: Bearer <valid token>" */
 
@@ -348,6 +352,13 @@ static int setup(void **state) {
   }
   const char *default_env[] = {d[0], d[1], d[2], d[3], NULL};
   gateway_start(&gw_default, "test-gateway-default", default_env);
+
+  if (tl_upstream_start("gamma", &gamma_up) != 0) return -1;
+  char up_gamma[64];
+  snprintf(up_gamma, sizeof(up_gamma), "UPSTREAM_POLICY=http://127.0.0.1:%d", tl_upstream_port(gamma_up));
+  const char *single_env[] = {up_gamma, "GATEWAY_ROUTES=/v1/g=policy", "HTTP_THREADS=1",
+                              "UPSTREAM_MAX_RESPONSE_BYTES=4096", "UPSTREAM_TIMEOUT_MS=3000", NULL};
+  gateway_start(&gw_single, "test-gateway-single", single_env);
   return 0;
 }
 
@@ -355,6 +366,8 @@ static int teardown(void **state) {
   (void)state;
   if (gw_custom.pid > 0) tl_process_stop(gw_custom.pid, 5000);
   if (gw_default.pid > 0) tl_process_stop(gw_default.pid, 5000);
+  if (gw_single.pid > 0) tl_process_stop(gw_single.pid, 5000);
+  tl_upstream_stop(gamma_up);
   tl_upstream_stop(alpha);
   tl_upstream_stop(beta);
   for (int i = 0; i < 4; i++) tl_upstream_stop(named[i]);
@@ -756,6 +769,160 @@ static void test_upstream_connections_are_reused(void **state) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* keep-alive races and answer framing (gw_single: one thread, one connection to gamma)        */
+
+/* A request through gw_single; asserts the status, returns the response in *r. */
+static void single(const char *method, const char *path, const char *body, long status,
+                   struct tl_response *r) {
+  const char *h[] = {bearer, "Content-Type: text/plain", NULL};
+  assert_int_equal(tl_http(method, at(&gw_single, path), h, body, body ? strlen(body) : 0, 0, r), 0);
+  if (r->status != status) fail_msg("%s %s: %ld, expected %ld: %s", method, path, r->status, status, r->body);
+}
+
+/* Which upstream connection carried the latest request whose target contains needle. */
+static int gamma_connection(const char *needle) {
+  struct tl_seen s;
+  assert_int_equal(tl_upstream_find(gamma_up, needle, &s), 0);
+  int id = s.connection_id;
+  tl_seen_free(&s);
+  return id;
+}
+
+static void test_upstream_closing_idle_connections_is_survived(void **state) {
+  (void)state;
+  struct tl_response r;
+  single("GET", "/v1/g/idle-1/close-after/50", NULL, 200, &r);
+  tl_response_free(&r);
+  int first = gamma_connection("idle-1");
+  usleep(300 * 1000); /* gamma has closed the idle connection by now */
+  single("GET", "/v1/g/idle-2", NULL, 200, &r);
+  assert_string_equal(json_string_value(json_object_get(r.json, "target")), "/v1/g/idle-2");
+  tl_response_free(&r);
+  assert_int_not_equal(gamma_connection("idle-2"), first);
+  assert_int_equal(tl_upstream_count(gamma_up, "idle-2"), 1);
+
+  /* a POST after the same: goes out once, on a new connection, and succeeds */
+  single("POST", "/v1/g/idle-3/close-after/50", "one", 200, &r);
+  tl_response_free(&r);
+  usleep(300 * 1000);
+  single("POST", "/v1/g/idle-4", "two", 200, &r);
+  tl_response_free(&r);
+  assert_int_equal(tl_upstream_count(gamma_up, "idle-4"), 1);
+  struct tl_seen s;
+  assert_int_equal(tl_upstream_find(gamma_up, "idle-4", &s), 0);
+  assert_int_equal(s.body_len, 3);
+  assert_string_equal(s.body, "two");
+  assert_int_not_equal(s.connection_id, gamma_connection("idle-3"));
+  tl_seen_free(&s);
+}
+
+static void test_lost_request_on_a_reused_connection_is_retried_only_if_idempotent(void **state) {
+  (void)state;
+  struct tl_response r;
+  /* GET and PUT: gamma reads them on the reused connection and closes it; sent again on a new
+   * one, they are answered */
+  static const char *const idempotent[] = {"GET", "PUT", "DELETE"};
+  for (size_t i = 0; i < sizeof(idempotent) / sizeof(idempotent[0]); i++) {
+    char path[128], needle[64];
+    snprintf(needle, sizeof(needle), "drop-reused/%s", idempotent[i]);
+    snprintf(path, sizeof(path), "/v1/g/%s", needle);
+    single("GET", "/v1/g/drop-warm", NULL, 200, &r); /* the connection has answered once */
+    tl_response_free(&r);
+    single(idempotent[i], path, !strcmp(idempotent[i], "PUT") ? "put" : NULL, 200, &r);
+    assert_string_equal(json_string_value(json_object_get(r.json, "target")), path);
+    tl_response_free(&r);
+    assert_int_equal(tl_upstream_count(gamma_up, needle), 2);
+  }
+
+  /* POST and PATCH: never sent twice, the client learns the upstream was not reached */
+  static const char *const unsafe[] = {"POST", "PATCH"};
+  for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+    char path[128], needle[64];
+    snprintf(needle, sizeof(needle), "drop-reused/%s", unsafe[i]);
+    snprintf(path, sizeof(path), "/v1/g/%s", needle);
+    single("GET", "/v1/g/drop-warm", NULL, 200, &r);
+    tl_response_free(&r);
+    single(unsafe[i], path, "create-once", 502, &r);
+    assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
+    tl_response_free(&r);
+    assert_int_equal(tl_upstream_count(gamma_up, needle), 1);
+  }
+  /* and the next request goes through */
+  single("POST", "/v1/g/drop-after", "x", 200, &r);
+  tl_response_free(&r);
+  assert_int_equal(tl_upstream_count(gamma_up, "drop-after"), 1);
+}
+
+static void test_chunked_answer_is_decoded(void **state) {
+  (void)state;
+  struct tl_response r;
+  single("GET", "/v1/g/chunked-answer/x?q=1", NULL, 200, &r);
+  assert_string_equal(json_string_value(json_object_get(r.json, "upstream")), "gamma");
+  assert_string_equal(json_string_value(json_object_get(r.json, "target")), "/v1/g/chunked-answer/x?q=1");
+  assert_header(&r, "Content-Type", "application/json");
+  assert_header(&r, "X-Upstream", "gamma");
+  char expect_len[32];
+  snprintf(expect_len, sizeof(expect_len), "%zu", r.body_len);
+  assert_header(&r, "Content-Length", expect_len);
+  assert_null(strcasestr(r.headers, "Transfer-Encoding"));
+  assert_null(strcasestr(r.headers, "X-Checksum"));
+  assert_null(strcasestr(r.headers, "Trailer"));
+  tl_response_free(&r);
+  /* the connection stays open after a chunked answer */
+  single("GET", "/v1/g/after-chunked", NULL, 200, &r);
+  tl_response_free(&r);
+  assert_int_equal(gamma_connection("after-chunked"), gamma_connection("chunked-answer/x"));
+
+  /* byte for byte, in chunks of 1000, up to the cap */
+  single("GET", "/v1/g/chunked-answer/big/4096", NULL, 200, &r);
+  assert_int_equal(r.body_len, 4096);
+  for (size_t i = 0; i < r.body_len; i++) assert_int_equal(r.body[i], 'z');
+  tl_response_free(&r);
+  single("GET", "/v1/g/chunked-answer/big/5000", NULL, 502, &r);
+  assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
+  assert_string_equal(json_string_value(json_object_get(r.json, "detail")),
+                      "the upstream service's answer is too large");
+  tl_response_free(&r);
+}
+
+static void test_http10_answer_ends_with_the_connection(void **state) {
+  (void)state;
+  struct tl_response r;
+  single("GET", "/v1/g/http10-answer/x", NULL, 200, &r);
+  assert_string_equal(json_string_value(json_object_get(r.json, "target")), "/v1/g/http10-answer/x");
+  assert_header(&r, "X-Upstream", "gamma");
+  assert_header(&r, "Content-Type", "application/json");
+  char expect_len[32];
+  snprintf(expect_len, sizeof(expect_len), "%zu", r.body_len);
+  assert_header(&r, "Content-Length", expect_len);
+  tl_response_free(&r);
+  single("GET", "/v1/g/after-http10", NULL, 200, &r);
+  tl_response_free(&r);
+  assert_int_not_equal(gamma_connection("after-http10"), gamma_connection("http10-answer/x"));
+  assert_int_equal(tl_upstream_count(gamma_up, "http10-answer"), 1);
+}
+
+static void test_malformed_and_oversized_answers_are_502(void **state) {
+  (void)state;
+  struct tl_response r;
+  single("GET", "/v1/g/bad-length", NULL, 502, &r);
+  assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
+  tl_response_free(&r);
+  single("GET", "/v1/g/big/4097", NULL, 502, &r);
+  assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
+  assert_string_equal(json_string_value(json_object_get(r.json, "detail")),
+                      "the upstream service's answer is too large");
+  tl_response_free(&r);
+  single("GET", "/v1/g/big/4096", NULL, 200, &r);
+  assert_int_equal(r.body_len, 4096);
+  assert_header(&r, "Content-Type", "text/plain");
+  tl_response_free(&r);
+  single("HEAD", "/v1/g/big/4097", NULL, 200, &r); /* no body comes with a HEAD */
+  assert_int_equal(r.body_len, 0);
+  tl_response_free(&r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* failures                                                                                    */
 
 static void test_refused_upstream_is_502(void **state) {
@@ -1076,6 +1243,25 @@ static void test_bad_configuration_exits_2_naming_the_variable(void **state) {
   }
 }
 
+/* The gateway's own client speaks plain HTTP: an https upstream is refused at start, by name. */
+static void test_https_upstream_is_refused_at_start(void **state) {
+  (void)state;
+  char bin[600], log[600];
+  snprintf(bin, sizeof(bin), "%s/gateway/gateway", tl_env("BIN_DIR"));
+  snprintf(log, sizeof(log), "%s/logs/test-gateway-https.log", tl_env("STACK_DIR"));
+  unlink(log);
+  const char *env[] = {"UPSTREAM_ORDERS=https://orders:8443", NULL};
+  pid_t pid = tl_process_start(bin, env, log);
+  int st = 0;
+  for (int k = 0; k < 100 && !tl_process_exited(pid, &st); k++) usleep(50000);
+  if (!WIFEXITED(st)) {
+    tl_process_stop(pid, 1000);
+    fail_msg("the gateway did not exit");
+  }
+  assert_int_equal(WEXITSTATUS(st), 2);
+  assert_int_equal(tl_sh("grep -q 'UPSTREAM_ORDERS cannot be https' '%s'", log), 0);
+}
+
 static void test_unreachable_key_set_is_503(void **state) {
   (void)state;
   struct gateway g;
@@ -1125,6 +1311,11 @@ int main(void) {
       cmocka_unit_test(test_methods_without_body_send_none),
       cmocka_unit_test(test_statuses_bodies_and_headers_come_back_intact),
       cmocka_unit_test(test_upstream_connections_are_reused),
+      cmocka_unit_test(test_upstream_closing_idle_connections_is_survived),
+      cmocka_unit_test(test_lost_request_on_a_reused_connection_is_retried_only_if_idempotent),
+      cmocka_unit_test(test_chunked_answer_is_decoded),
+      cmocka_unit_test(test_http10_answer_ends_with_the_connection),
+      cmocka_unit_test(test_malformed_and_oversized_answers_are_502),
       cmocka_unit_test(test_refused_upstream_is_502),
       cmocka_unit_test(test_slow_upstream_is_504),
       cmocka_unit_test(test_body_above_the_limit_is_413),
@@ -1134,6 +1325,7 @@ int main(void) {
       cmocka_unit_test(test_public_paths_need_no_token),
       cmocka_unit_test(test_own_health_ready_metrics_openapi),
       cmocka_unit_test(test_bad_configuration_exits_2_naming_the_variable),
+      cmocka_unit_test(test_https_upstream_is_refused_at_start),
       cmocka_unit_test(test_unreachable_key_set_is_503),
       cmocka_unit_test(test_sigterm_stops_cleanly),
   };

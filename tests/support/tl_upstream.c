@@ -119,6 +119,31 @@ static void record(struct tl_upstream *u, const struct record *r) {
   pthread_mutex_unlock(&u->lock);
 }
 
+/* The body in chunks of at most 1000 bytes (the first with an extension), a pause between
+ * writes so the reader gets them in pieces, and a trailer. 0, or -1 on a write error. */
+static int respond_chunked(struct tl_upstream *u, int fd, const char *body, size_t len) {
+  char line[256];
+  int n = snprintf(line, sizeof(line),
+                   "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   "Transfer-Encoding: chunked\r\nX-Upstream: %s\r\nTrailer: X-Checksum\r\n\r\n",
+                   u->name);
+  if (write_all(fd, line, (size_t)n) != 0) return -1;
+  size_t step = len > 3 ? len / 3 : 1;
+  if (step > 1000) step = 1000;
+  for (size_t off = 0; off < len; off += step) {
+    size_t k = len - off < step ? len - off : step;
+    n = snprintf(line, sizeof(line), off == 0 ? "%zx;name=first\r\n" : "%zX\r\n", k);
+    if (write_all(fd, line, (size_t)n) != 0 || write_all(fd, body + off, k) != 0 ||
+        write_all(fd, "\r\n", 2) != 0 || sleep_unless_stopping(u, len > 3000 ? 0 : 20) != 0) {
+      return -1;
+    }
+  }
+  static const char last[] = "0\r\nX-Checksum: none\r\n\r\n";
+  return write_all(fd, last, sizeof(last) - 1);
+}
+
+/* Writes the answer: 0 (the connection stays open), 1 (close it: the answer ends with it), or
+ * -1 on a write error. */
 static int respond(struct tl_upstream *u, int fd, const struct record *r) {
   int status = 200;
   const char *ctype = "application/json";
@@ -153,6 +178,32 @@ static int respond(struct tl_upstream *u, int fd, const struct record *r) {
     body_len = body ? strlen(body) : 0;
   }
   if (strstr(r->target, "/cookies") != NULL) extra = "Set-Cookie: a=1; Path=/\r\nSet-Cookie: b=2; HttpOnly\r\n";
+  if ((p = strstr(r->target, "/big/")) != NULL) {
+    free(body);
+    body_len = (size_t)strtoul(p + 5, NULL, 10);
+    body = malloc(body_len + 1);
+    if (body == NULL) return -1;
+    memset(body, 'z', body_len);
+    ctype = "text/plain";
+  }
+  if (strstr(r->target, "/chunked-answer") != NULL && body != NULL) {
+    rc = respond_chunked(u, fd, body, body_len);
+    goto done;
+  }
+  if (strstr(r->target, "/http10-answer") != NULL && body != NULL) {
+    /* HTTP/1.0, no Content-Length: the body ends where the connection does */
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.0 200 OK\r\nContent-Type: %s\r\nX-Upstream: %s\r\n\r\n", ctype,
+                     u->name);
+    rc = write_all(fd, head, (size_t)n) == 0 && write_all(fd, body, body_len) == 0 ? 1 : -1;
+    goto done;
+  }
+  if (strstr(r->target, "/bad-length") != NULL) {
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc");
+    rc = write_all(fd, head, (size_t)n) == 0 ? 1 : -1;
+    goto done;
+  }
   if (status == 204 || status == 304 || !strcmp(r->method, "HEAD")) {
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\nX-Upstream: %s\r\nX-Custom-Reply: yes, \"kept\"\r\n%s%s\r\n",
@@ -196,6 +247,7 @@ static void *conn_main(void *arg) {
   struct tl_upstream *u = c->u;
   char *buf = NULL;
   size_t len = 0, cap = 0;
+  int served = 0; /* answers written on this connection */
 
   for (;;) {
     char *end;
@@ -249,9 +301,20 @@ static void *conn_main(void *arg) {
     copy.headers = strdup(r.headers);
     copy.body = NULL;
     record(u, &r);
+    if (served > 0 && strstr(copy.target, "/drop-reused") != NULL) {
+      free(copy.headers); /* read it, answer nothing, close: a keep-alive race lost */
+      goto done;
+    }
     int sent = copy.headers != NULL ? respond(u, c->fd, &copy) : -1;
+    const char *linger = strstr(copy.target, "/close-after/");
+    long linger_ms = linger != NULL ? strtol(linger + 13, NULL, 10) : -1;
     free(copy.headers);
     if (sent != 0) goto done;
+    served++;
+    if (linger_ms >= 0) { /* an idle timeout: close the kept-alive connection a bit later */
+      sleep_unless_stopping(u, linger_ms);
+      goto done;
+    }
   }
 done:
   free(buf);

@@ -12,10 +12,21 @@
  *   .../status/<NNN>...       answers status NNN with the default body (none for 204/304)
  *   .../binary...             200 application/octet-stream, 256 bytes 0x00..0xff
  *   .../cookies...            200 with two Set-Cookie headers (a=1, b=2)
+ *   .../big/<n>...            200 text/plain, n bytes 'z'
  *   anything else             200 application/json {"upstream":name,"method","target",
  *                             "request_id","body_len"}
- * Every answer carries X-Upstream: <name> and X-Custom-Reply: yes, "kept"; it never sends
- * Date. */
+ * and, changing how that answer travels:
+ *   .../chunked-answer...     Transfer-Encoding: chunked, in pieces written 20 ms apart (a chunk
+ *                             extension, hex sizes in both cases, a trailer)
+ *   .../http10-answer...      HTTP/1.0 without Content-Length, the body ends when the upstream
+ *                             closes the connection
+ *   .../bad-length...         two different Content-Length headers, then close
+ *   .../close-after/<ms>...   answers, then closes the kept-alive connection <ms> later
+ *   .../drop-reused...        on a connection that has answered before: recorded, not answered,
+ *                             the connection closed (a request lost to an idle-timeout race); on
+ *                             a new connection answered like the default
+ * Every answer carries X-Upstream: <name>, the Content-Length framed ones X-Custom-Reply: yes,
+ * "kept"; it never sends Date. */
 struct tl_upstream;
 
 /* Listens on 127.0.0.1, a free port. *out is new (tl_upstream_stop frees it). 0 on success. */

@@ -1,0 +1,487 @@
+/* Connections to the upstreams and the HTTP/1.1 exchange on them. See upstream_client.h; the
+ * response parsing is upstream_parse.c.
+ *
+ * Sockets are non-blocking; every wait is a poll() bounded by the request's deadline. A request
+ * in the steady state costs four system calls: poll (is the idle connection still open?),
+ * sendmsg (header block and body together), poll (wait for the answer), recv. */
+#include "upstream_client.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "status.h"
+
+#define RECV_BUF_BYTES (16 * 1024)
+/* An idle connection is retired before the upstream's own idle timeout (60 s for claimsuite's
+ * services) can close it under a request being sent. */
+#define IDLE_MAX_MS 15000
+/* A body buffer left over from a failed exchange is kept only up to this size. */
+#define KEEP_BODY_BYTES (1u << 20)
+
+#define D_NOMEM "the gateway is out of memory"
+#define D_TIMEOUT "the upstream service did not answer in time"
+#define D_UNREACHABLE "the upstream service is not reachable"
+#define D_CLOSED "the upstream service closed the connection before answering"
+#define D_BROKEN "the upstream service's answer was broken off or malformed"
+#define D_NO_STATUS "the upstream service sent no valid HTTP status"
+#define D_TOO_LARGE "the upstream service's answer is too large"
+
+/* Internal to this file: the connection died before any byte of the answer (send failed, EOF
+ * or reset before the status line). Retried, or mapped, by gw_upstream_exchange. */
+#define PEER_GONE (-100)
+
+struct upstream {
+  struct gw_upstream_url url;
+  char *base_url; /* as configured, for logs */
+};
+
+struct conn {
+  int fd;                  /* -1 when there is none */
+  long long idle_since_ms; /* when its last exchange ended */
+};
+
+struct gw_upstream_call {
+  struct conn conn[GW_UP_COUNT];
+  struct gw_bytes req;     /* request line and header lines of the call being built */
+  char *in;                /* receive buffer, RECV_BUF_BYTES */
+  struct gw_resp resp;
+  int upstream;            /* of the call being built */
+  int head, idempotent;
+  const char *method;      /* borrowed from the caller until gw_upstream_exchange returns */
+};
+
+static struct {
+  long connect_timeout_ms, timeout_ms;
+  size_t max_response_bytes;
+  struct upstream up[GW_UP_COUNT];
+} cfg;
+static pthread_key_t thread_key;
+static __thread struct gw_upstream_call *thread_call;
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void conn_close(struct conn *k) {
+  if (k->fd >= 0) close(k->fd);
+  k->fd = -1;
+}
+
+static void thread_state_free(void *p) {
+  struct gw_upstream_call *c = p;
+  if (c == NULL) return;
+  for (int i = 0; i < GW_UP_COUNT; i++) conn_close(&c->conn[i]);
+  free(c->req.data);
+  free(c->in);
+  gw_resp_free(&c->resp);
+  free(c);
+}
+
+static struct gw_upstream_call *thread_state(void) {
+  if (thread_call != NULL) return thread_call;
+  struct gw_upstream_call *c = calloc(1, sizeof(*c));
+  if (c == NULL) return NULL;
+  for (int i = 0; i < GW_UP_COUNT; i++) c->conn[i].fd = -1;
+  gw_resp_init(&c->resp);
+  c->in = malloc(RECV_BUF_BYTES);
+  if (c->in == NULL || pthread_setspecific(thread_key, c) != 0) {
+    thread_state_free(c);
+    return NULL;
+  }
+  thread_call = c;
+  return c;
+}
+
+int gw_upstream_init(const struct gw_upstream_settings *s) {
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.connect_timeout_ms = s->connect_timeout_ms;
+  cfg.timeout_ms = s->timeout_ms;
+  cfg.max_response_bytes = (size_t)s->max_response_bytes;
+  for (int i = 0; i < GW_UP_COUNT; i++) {
+    const char *why = NULL;
+    if (gw_upstream_url_parse(s->base_url[i], &cfg.up[i].url, &why) != CS_OK) {
+      log_error("upstream %s: %s", gw_upstream_name(i), why);
+      goto fail;
+    }
+    if ((cfg.up[i].base_url = strdup(s->base_url[i])) == NULL) goto fail;
+  }
+  if (pthread_key_create(&thread_key, thread_state_free) != 0) goto fail;
+  return CS_OK;
+fail:
+  for (int i = 0; i < GW_UP_COUNT; i++) free(cfg.up[i].base_url);
+  memset(&cfg, 0, sizeof(cfg));
+  return CS_ERR_INVALID;
+}
+
+void gw_upstream_cleanup(void) {
+  /* the calling thread's state, if it ever forwarded (worker threads free theirs on exit) */
+  thread_state_free(thread_call);
+  thread_call = NULL;
+  pthread_key_delete(thread_key);
+  for (int i = 0; i < GW_UP_COUNT; i++) free(cfg.up[i].base_url);
+  memset(&cfg, 0, sizeof(cfg));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* building the request                                                                        */
+
+static int is_tchar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int is_token(const char *s) {
+  if (*s == '\0') return 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (!is_tchar(*p)) return 0;
+  }
+  return 1;
+}
+
+static int is_method(const char *m, const char *name) { return strcmp(m, name) == 0; }
+
+/* The bytes of s up to its end, '#' written as %23; CS_ERR_INVALID for controls and spaces. */
+static int append_target(struct gw_bytes *b, const char *target) {
+  for (const unsigned char *p = (const unsigned char *)target; *p; p++) {
+    if (*p <= ' ' || *p == 0x7f) return CS_ERR_INVALID;
+  }
+  for (const char *p = target; *p != '\0';) {
+    size_t n = strcspn(p, "#");
+    if (gw_bytes_append(b, p, n) != CS_OK) return CS_ERR_NOMEM;
+    p += n;
+    if (*p == '#') {
+      if (gw_bytes_append(b, "%23", 3) != CS_OK) return CS_ERR_NOMEM;
+      p++;
+    }
+  }
+  return CS_OK;
+}
+
+static int append_str(struct gw_bytes *b, const char *s) { return gw_bytes_append(b, s, strlen(s)); }
+
+int gw_upstream_begin(int upstream, const char *method, const char *target,
+                      struct gw_upstream_call **out) {
+  int rc;
+  struct gw_upstream_call *c = thread_state();
+  *out = c;
+  if (c == NULL) return CS_ERR_NOMEM;
+  if (upstream < 0 || upstream >= GW_UP_COUNT || !is_token(method) || target[0] == '\0') {
+    return CS_ERR_INVALID;
+  }
+  const struct gw_upstream_url *u = &cfg.up[upstream].url;
+  c->upstream = upstream;
+  c->method = method;
+  c->head = is_method(method, "HEAD");
+  c->idempotent = c->head || is_method(method, "GET") || is_method(method, "PUT") ||
+                  is_method(method, "DELETE") || is_method(method, "OPTIONS");
+  c->req.len = 0;
+  c->resp.nhdrs = 0; /* the previous answer's header refs are gone from here on */
+  if ((rc = append_str(&c->req, method)) != CS_OK || (rc = append_str(&c->req, " ")) != CS_OK ||
+      (rc = append_str(&c->req, u->path)) != CS_OK ||
+      (rc = append_target(&c->req, target)) != CS_OK ||
+      (rc = append_str(&c->req, " HTTP/1.1\r\nHost: ")) != CS_OK ||
+      (rc = append_str(&c->req, u->authority)) != CS_OK ||
+      (rc = append_str(&c->req, "\r\n")) != CS_OK) {
+    return rc;
+  }
+  return CS_OK;
+}
+
+int gw_upstream_add_header(struct gw_upstream_call *c, const char *name, const char *value,
+                           const char *value_tail) {
+  if (value == NULL) value = "";
+  if (value_tail == NULL) value_tail = "";
+  if (!is_token(name) || strpbrk(value, "\r\n") != NULL || strpbrk(value_tail, "\r\n") != NULL) {
+    return CS_OK; /* would break the framing: left out */
+  }
+  int empty = value[0] == '\0' && value_tail[0] == '\0';
+  if (append_str(&c->req, name) != CS_OK ||
+      gw_bytes_append(&c->req, empty ? ":" : ": ", empty ? 1 : 2) != CS_OK ||
+      append_str(&c->req, value) != CS_OK || append_str(&c->req, value_tail) != CS_OK ||
+      gw_bytes_append(&c->req, "\r\n", 2) != CS_OK) {
+    return CS_ERR_NOMEM;
+  }
+  return CS_OK;
+}
+
+/* "Content-Length: n\r\n". */
+static int append_length(struct gw_bytes *b, size_t n) {
+  char digits[24];
+  size_t i = sizeof(digits);
+  do {
+    digits[--i] = (char)('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  if (append_str(b, "Content-Length: ") != CS_OK ||
+      gw_bytes_append(b, digits + i, sizeof(digits) - i) != CS_OK ||
+      gw_bytes_append(b, "\r\n", 2) != CS_OK) {
+    return CS_ERR_NOMEM;
+  }
+  return CS_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* sockets                                                                                     */
+
+static const char *errno_text(int err) {
+  switch (err) {
+    case ECONNREFUSED: return ": connection refused";
+    case ETIMEDOUT: return ": timed out";
+    case EHOSTUNREACH: return ": host unreachable";
+    case ENETUNREACH: return ": network unreachable";
+    case ECONNRESET: return ": connection reset";
+    case EADDRNOTAVAIL: return ": address not available";
+    case EMFILE:
+    case ENFILE: return ": too many open files";
+    default: return ": system error";
+  }
+}
+
+static void log_failure(const struct gw_upstream_call *c, const char *what, int err) {
+  const char *url = cfg.up[c->upstream].base_url;
+  if (err != 0) log_warning("upstream %s %s: %s%s (errno %d)", c->method, url, what, errno_text(err), err);
+  else log_warning("upstream %s %s: %s", c->method, url, what);
+}
+
+/* Waits until fd is ready for events or the deadline passes: CS_OK (ready, or in error: the
+ * next call on fd tells), CS_ERR_TIMEOUT, or CS_ERR. */
+static int wait_fd(int fd, short events, long long deadline) {
+  for (;;) {
+    long long left = deadline - now_ms();
+    if (left <= 0) return CS_ERR_TIMEOUT;
+    struct pollfd p = {fd, events, 0};
+    int n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left + 1);
+    if (n > 0) return CS_OK;
+    if (n < 0 && errno != EINTR) return CS_ERR;
+  }
+}
+
+/* 1 when an idle connection is still worth a request: nothing to read (no EOF, no stray bytes),
+ * no error, and not idle for long. */
+static int idle_conn_usable(const struct conn *k, long long now) {
+  if (now - k->idle_since_ms > IDLE_MAX_MS) return 0;
+  struct pollfd p = {k->fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 0;
+}
+
+/* A new connection to the call's upstream, resolved now (names like "policy" may move). */
+static int connect_upstream(struct gw_upstream_call *c, long long deadline, const char **detail) {
+  const struct gw_upstream_url *u = &cfg.up[c->upstream].url;
+  struct addrinfo hints, *list = NULL;
+  int rc = CS_ERR_UNAVAILABLE, err = 0, fd = -1;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  int g = getaddrinfo(u->host, u->port, &hints, &list);
+  if (g != 0) {
+    log_failure(c, gai_strerror(g), 0);
+    *detail = D_UNREACHABLE;
+    return CS_ERR_UNAVAILABLE;
+  }
+  long long connect_deadline = now_ms() + cfg.connect_timeout_ms;
+  if (connect_deadline > deadline) connect_deadline = deadline;
+  for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) goto connected;
+    err = errno;
+    if (err == EINPROGRESS) {
+      int w = wait_fd(fd, POLLOUT, connect_deadline);
+      if (w == CS_ERR_TIMEOUT) {
+        rc = CS_ERR_TIMEOUT;
+        err = ETIMEDOUT;
+        break;
+      }
+      socklen_t len = sizeof(err);
+      if (w == CS_OK && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
+        goto connected;
+      }
+    }
+    close(fd);
+    fd = -1;
+  }
+  if (fd >= 0) close(fd);
+  freeaddrinfo(list);
+  log_failure(c, "connect", err);
+  *detail = rc == CS_ERR_TIMEOUT ? D_TIMEOUT : D_UNREACHABLE;
+  return rc;
+connected:
+  freeaddrinfo(list);
+  c->conn[c->upstream].fd = fd;
+  return CS_OK;
+}
+
+/* Writes the request head and body: CS_OK, CS_ERR_TIMEOUT or PEER_GONE. */
+static int send_request(struct gw_upstream_call *c, int fd, const void *body, size_t body_len,
+                        long long deadline) {
+  struct iovec iov[2] = {{c->req.data, c->req.len}, {(void *)(uintptr_t)body, body_len}};
+  struct msghdr m;
+  memset(&m, 0, sizeof(m));
+  m.msg_iov = iov;
+  m.msg_iovlen = body_len > 0 ? 2 : 1;
+  while (m.msg_iovlen > 0) {
+    ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return PEER_GONE;
+      int w = wait_fd(fd, POLLOUT, deadline);
+      if (w != CS_OK) return w == CS_ERR_TIMEOUT ? w : PEER_GONE;
+      continue;
+    }
+    size_t sent = (size_t)n;
+    while (m.msg_iovlen > 0 && sent >= m.msg_iov[0].iov_len) {
+      sent -= m.msg_iov[0].iov_len;
+      m.msg_iov++;
+      m.msg_iovlen--;
+    }
+    if (m.msg_iovlen > 0) {
+      m.msg_iov[0].iov_base = (char *)m.msg_iov[0].iov_base + sent;
+      m.msg_iov[0].iov_len -= sent;
+    }
+  }
+  return CS_OK;
+}
+
+static int parse_failure(int rc, const char **detail) {
+  switch (rc) {
+    case GW_RESP_NOMEM: *detail = D_NOMEM; return CS_ERR_NOMEM;
+    case GW_RESP_TOO_LARGE: *detail = D_TOO_LARGE; return CS_ERR;
+    case GW_RESP_BAD_STATUS: *detail = D_NO_STATUS; return CS_ERR;
+    default: *detail = D_BROKEN; return CS_ERR;
+  }
+}
+
+/* Reads one answer into c->resp: CS_OK (*reusable says whether the connection may stay open),
+ * PEER_GONE, CS_ERR_TIMEOUT, or a parse failure with *detail. */
+static int read_response(struct gw_upstream_call *c, int fd, long long deadline, int *reusable,
+                         const char **detail) {
+  struct gw_resp *r = &c->resp;
+  int got_any = 0, waited = 0;
+  gw_resp_start(r, c->head, cfg.max_response_bytes);
+  *reusable = 0;
+  for (;;) {
+    if (!waited) { /* the answer takes a while: wait before the first recv */
+      int w = wait_fd(fd, POLLIN, deadline);
+      if (w != CS_OK) {
+        *detail = w == CS_ERR_TIMEOUT ? D_TIMEOUT : D_BROKEN;
+        return w == CS_ERR_TIMEOUT ? w : CS_ERR;
+      }
+      waited = 1;
+    }
+    char *at = NULL;
+    size_t room = gw_resp_body_window(r, &at);
+    int direct = room > 0;
+    if (!direct) {
+      at = c->in;
+      room = RECV_BUF_BYTES;
+    }
+    ssize_t n = recv(fd, at, room, 0);
+    if (n > 0) {
+      size_t used = (size_t)n;
+      int rc = direct ? gw_resp_commit(r, (size_t)n) : gw_resp_feed(r, at, (size_t)n, &used);
+      got_any = 1;
+      if (rc == GW_RESP_MORE) continue;
+      if (rc != GW_RESP_DONE) return parse_failure(rc, detail);
+      *reusable = r->keep_alive && used == (size_t)n; /* stray bytes after it: not reused */
+      return CS_OK;
+    }
+    if (n == 0 || errno == ECONNRESET) {
+      if (!got_any) return PEER_GONE;
+      int rc = n == 0 ? gw_resp_eof(r) : GW_RESP_BAD;
+      return rc == GW_RESP_DONE ? CS_OK : parse_failure(rc, detail);
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      *detail = D_BROKEN;
+      return CS_ERR;
+    }
+    waited = 0;
+  }
+}
+
+/* One attempt on the call's connection (reused or new): CS_OK, PEER_GONE (*reused set), or a
+ * failure with *detail. */
+static int attempt(struct gw_upstream_call *c, const void *body, size_t body_len,
+                   long long deadline, int *reused, const char **detail) {
+  struct conn *k = &c->conn[c->upstream];
+  long long now = now_ms();
+  int rc, reusable = 0;
+  *reused = 0;
+  if (k->fd >= 0 && !idle_conn_usable(k, now)) conn_close(k);
+  if (k->fd >= 0) *reused = 1;
+  else if ((rc = connect_upstream(c, deadline, detail)) != CS_OK) return rc;
+  rc = send_request(c, k->fd, body, body_len, deadline);
+  if (rc == CS_OK) rc = read_response(c, k->fd, deadline, &reusable, detail);
+  if (rc == CS_ERR_TIMEOUT) *detail = D_TIMEOUT;
+  if (rc == CS_OK && reusable) {
+    k->idle_since_ms = now_ms();
+  } else {
+    conn_close(k);
+  }
+  return rc;
+}
+
+int gw_upstream_exchange(struct gw_upstream_call *c, const void *body, size_t body_len,
+                         int send_length, struct gw_upstream_answer *out, const char **detail) {
+  int rc, reused = 0;
+  memset(out, 0, sizeof(*out));
+  *detail = D_NOMEM;
+  if ((send_length && append_length(&c->req, body_len) != CS_OK) ||
+      gw_bytes_append(&c->req, "\r\n", 2) != CS_OK) {
+    return CS_ERR_NOMEM;
+  }
+  if (!send_length) body_len = 0;
+  long long deadline = now_ms() + cfg.timeout_ms;
+  rc = attempt(c, body, body_len, deadline, &reused, detail);
+  if (rc == PEER_GONE && reused && c->idempotent) {
+    /* the upstream closed the idle connection as the request went out: once more, new one */
+    rc = attempt(c, body, body_len, deadline, &reused, detail);
+  }
+  if (rc == PEER_GONE) {
+    log_failure(c, reused ? "connection closed before an answer" : "empty answer", 0);
+    /* on a reused connection the request may never have arrived: unreachable, not a bad answer
+     * (and a POST is not sent again, it may have been acted on) */
+    *detail = reused ? D_CLOSED : D_BROKEN;
+    rc = reused ? CS_ERR_UNAVAILABLE : CS_ERR;
+  } else if (rc != CS_OK && rc != CS_ERR_UNAVAILABLE) {
+    log_failure(c, *detail, 0);
+  }
+  if (rc != CS_OK) {
+    c->resp.nhdrs = 0;
+    c->resp.body.len = 0;
+    if (c->resp.body.cap > KEEP_BODY_BYTES) {
+      free(c->resp.body.data);
+      c->resp.body.data = NULL;
+      c->resp.body.cap = 0;
+    }
+    return rc;
+  }
+  out->status = c->resp.status;
+  out->hdr_text = c->resp.hdr_text.data;
+  out->hdrs = c->resp.hdrs;
+  out->nhdrs = c->resp.nhdrs;
+  out->body = gw_resp_take_body(&c->resp, &out->body_len);
+  *detail = NULL;
+  return CS_OK;
+}

@@ -1,0 +1,67 @@
+/* The gateway's HTTP/1.1 client for its upstreams: one request, one response, over a
+ * keep-alive connection per upstream and per worker thread.
+ *
+ * Each thread that forwards owns its state (created on its first request, freed when the thread
+ * exits): one TCP connection per upstream (a thread handles one request at a time), the request
+ * buffer, the receive buffer and the response parser. In the steady state a request costs no
+ * allocation besides the response body, which is handed to the caller. */
+#ifndef CLAIMSUITE_GATEWAY_UPSTREAM_CLIENT_H
+#define CLAIMSUITE_GATEWAY_UPSTREAM_CLIENT_H
+
+#include <stddef.h>
+
+#include "routes_table.h"
+#include "upstream_parse.h"
+
+struct gw_upstream_settings {
+  long connect_timeout_ms; /* connecting, within the overall timeout */
+  long timeout_ms;         /* the whole exchange: connect + send + receive */
+  long max_response_bytes; /* a bigger response body is refused */
+  const char *base_url[GW_UP_COUNT]; /* "http://host[:port][/path]", per enum gw_upstream */
+};
+
+/* Once, before any worker thread starts: parses the base URLs and creates the per-thread state
+ * key. The settings are copied. CS_OK, CS_ERR_INVALID (a URL is not http://host[:port][/path])
+ * or CS_ERR. */
+int gw_upstream_init(const struct gw_upstream_settings *settings);
+/* Once, after every worker thread has stopped: the calling thread's state and the key. */
+void gw_upstream_cleanup(void);
+
+/* The request being built on the calling thread: its state, borrowed, nothing to free. */
+struct gw_upstream_call;
+
+/* Starts a request on the calling thread: "METHOD <base path><target> HTTP/1.1" and Host. The
+ * target is the path and query as received; a raw '#' goes out as %23. *out is the thread's
+ * state. CS_OK, CS_ERR_INVALID (method or target cannot be sent as they are), CS_ERR_NOMEM. */
+int gw_upstream_begin(int upstream, const char *method, const char *target,
+                      struct gw_upstream_call **out);
+
+/* Adds the header line "name: value value_tail" (value_tail may be NULL). A name that is not an
+ * HTTP token or a value with CR or LF is left out. CS_OK or CS_ERR_NOMEM. */
+int gw_upstream_add_header(struct gw_upstream_call *c, const char *name, const char *value,
+                           const char *value_tail);
+
+struct gw_upstream_answer {
+  int status;                      /* 200..999 */
+  const char *hdr_text;            /* headers as gw_resp keeps them; borrowed: valid until */
+  const struct gw_header_ref *hdrs;/* the calling thread's next gw_upstream_begin */
+  size_t nhdrs;
+  char *body;                      /* new (free() it, or hand it on), NULL when empty */
+  size_t body_len;
+};
+
+/* Sends the request with body (Content-Length: body_len when send_length, else no body at all)
+ * and reads the answer into *out. CS_OK when the upstream answered; otherwise *out is empty and
+ * *detail (static) says why:
+ *   CS_ERR_TIMEOUT      the exchange did not finish within timeout_ms (or connect_timeout_ms)
+ *   CS_ERR_UNAVAILABLE  no connection (refused, unreachable, name unknown), or a reused
+ *                       connection the upstream had closed while the method is not idempotent
+ *                       (POST, PATCH: never sent twice)
+ *   CS_ERR              a malformed, broken off or oversized answer
+ *   CS_ERR_NOMEM
+ * A reused connection found dead before any byte of the answer is retried once on a new one for
+ * GET, HEAD, PUT, DELETE and OPTIONS. */
+int gw_upstream_exchange(struct gw_upstream_call *c, const void *body, size_t body_len,
+                         int send_length, struct gw_upstream_answer *out, const char **detail);
+
+#endif
