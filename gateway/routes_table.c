@@ -108,16 +108,24 @@ static const char *copy_prefix(const char *s, const char *e, char out[GW_PREFIX_
   return NULL;
 }
 
+/* The next non-empty ';'-separated item of a list, trimmed, as [*s, *e); 0 at the end. */
+static int next_item(const char **p, const char **s, const char **e) {
+  while (**p != '\0') {
+    const char *end = strchr(*p, ';');
+    if (end == NULL) end = *p + strlen(*p);
+    *s = *p;
+    *e = end;
+    *p = *end ? end + 1 : end;
+    trim(s, e);
+    if (*s != *e) return 1;
+  }
+  return 0;
+}
+
 int gw_routes_parse(const char *spec, struct gw_routes *t, char *err, size_t errlen) {
   memset(t, 0, sizeof(*t));
-  const char *p = spec;
-  while (*p != '\0') {
-    const char *end = strchr(p, ';');
-    if (end == NULL) end = p + strlen(p);
-    const char *s = p, *e = end;
-    p = *end ? end + 1 : end;
-    trim(&s, &e);
-    if (s == e) continue;
+  const char *p = spec, *s, *e;
+  while (next_item(&p, &s, &e)) {
     const char *eq = memchr(s, '=', (size_t)(e - s));
     if (eq == NULL) {
       snprintf(err, errlen, "GATEWAY_ROUTES: item '%.*s' is not prefix=upstream", (int)(e - s), s);
@@ -173,14 +181,8 @@ void gw_public_default(struct gw_prefixes *l) {
 
 int gw_public_parse(const char *spec, struct gw_prefixes *l, char *err, size_t errlen) {
   memset(l, 0, sizeof(*l));
-  const char *p = spec;
-  while (*p != '\0') {
-    const char *end = strchr(p, ';');
-    if (end == NULL) end = p + strlen(p);
-    const char *s = p, *e = end;
-    p = *end ? end + 1 : end;
-    trim(&s, &e);
-    if (s == e) continue;
+  const char *p = spec, *s, *e;
+  while (next_item(&p, &s, &e)) {
     if (l->n >= GW_PUBLIC_MAX) {
       snprintf(err, errlen, "GATEWAY_PUBLIC_PATHS: more than %d prefixes", GW_PUBLIC_MAX);
       goto fail;

@@ -81,22 +81,6 @@ static const char *stack(const char *path) {
   return urlbuf;
 }
 
-static void assert_problem(const struct tl_response *r, long status, const char *type) {
-  if (r->status != status) fail_msg("status %ld, expected %ld; body: %s", r->status, status, r->body);
-  char *ct = tl_header(r, "Content-Type");
-  assert_non_null(ct);
-  assert_string_equal(ct, "application/problem+json");
-  free(ct);
-  assert_non_null(r->json);
-  assert_int_equal(json_integer_value(json_object_get(r->json, "status")), status);
-  assert_non_null(json_string_value(json_object_get(r->json, "title")));
-  if (type != NULL) assert_string_equal(json_string_value(json_object_get(r->json, "type")), type);
-  char *rid = tl_header(r, "X-Request-Id");
-  assert_non_null(rid);
-  assert_true(strlen(rid) > 0);
-  free(rid);
-}
-
 static void assert_header(const struct tl_response *r, const char *name, const char *value) {
   char *v = tl_header(r, name);
   if (v == NULL) fail_msg("no %s header in\n%s", name, r->headers);
@@ -423,13 +407,13 @@ static void test_stack_internal_and_unknown_are_404(void **state) {
   struct tl_response r;
   const char *h[] = {bearer, NULL};
   assert_int_equal(tl_http("GET", stack("/internal/events?after=0&limit=10"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   tl_response_free(&r);
   assert_int_equal(tl_http("POST", stack("/internal/authorize"), h, "{}", 2, 0, &r), 0);
-  assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   tl_response_free(&r);
   assert_int_equal(tl_http("GET", stack("/v1/nope"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   assert_string_equal(json_string_value(json_object_get(r.json, "detail")), "no route for this path");
   tl_response_free(&r);
 
@@ -504,7 +488,7 @@ static void test_stack_body_limit_32_mib(void **state) {
   struct tl_response r;
   const char *h[] = {bearer, "Content-Type: application/octet-stream", NULL};
   assert_int_equal(tl_http("POST", stack("/v1/cases/gateway-too-big"), h, body, len, 60000, &r), 0);
-  assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
+  tl_assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
   tl_response_free(&r);
   free(body);
 }
@@ -539,7 +523,7 @@ static void test_default_table_routes_each_prefix_to_its_service(void **state) {
     struct tl_response r;
     const char *h[] = {bearer, NULL};
     assert_int_equal(tl_http("GET", at(&gw_default, unrouted[i]), h, NULL, 0, 0, &r), 0);
-    assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+    tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
     tl_response_free(&r);
   }
 }
@@ -557,7 +541,7 @@ static void test_longest_prefix_wins(void **state) {
   assert_string_equal(json_string_value(json_object_get(r.json, "upstream")), "alpha");
   tl_response_free(&r);
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/echoes"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   tl_response_free(&r);
 }
 
@@ -843,7 +827,7 @@ static void test_lost_request_on_a_reused_connection_is_retried_only_if_idempote
     single("GET", "/v1/g/drop-warm", NULL, 200, &r);
     tl_response_free(&r);
     single(unsafe[i], path, "create-once", 502, &r);
-    assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
+    tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
     tl_response_free(&r);
     assert_int_equal(tl_upstream_count(gamma_up, needle), 1);
   }
@@ -879,7 +863,7 @@ static void test_chunked_answer_is_decoded(void **state) {
   for (size_t i = 0; i < r.body_len; i++) assert_int_equal(r.body[i], 'z');
   tl_response_free(&r);
   single("GET", "/v1/g/chunked-answer/big/5000", NULL, 502, &r);
-  assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
+  tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
   assert_string_equal(json_string_value(json_object_get(r.json, "detail")),
                       "the upstream service's answer is too large");
   tl_response_free(&r);
@@ -906,10 +890,10 @@ static void test_malformed_and_oversized_answers_are_502(void **state) {
   (void)state;
   struct tl_response r;
   single("GET", "/v1/g/bad-length", NULL, 502, &r);
-  assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
+  tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
   tl_response_free(&r);
   single("GET", "/v1/g/big/4097", NULL, 502, &r);
-  assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
+  tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-bad-answer");
   assert_string_equal(json_string_value(json_object_get(r.json, "detail")),
                       "the upstream service's answer is too large");
   tl_response_free(&r);
@@ -930,7 +914,7 @@ static void test_refused_upstream_is_502(void **state) {
   struct tl_response r;
   const char *h[] = {bearer, "X-Request-Id: refused-1", NULL};
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/refused/x"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
+  tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
   assert_header(&r, "X-Request-Id", "refused-1");
   tl_response_free(&r);
 }
@@ -943,7 +927,7 @@ static void test_slow_upstream_is_504(void **state) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/echo/slow/3000"), h, NULL, 0, 0, &r), 0);
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  assert_problem(&r, 504, "urn:claimsuite:problem:upstream-timeout");
+  tl_assert_problem(&r, 504, "urn:claimsuite:problem:upstream-timeout");
   assert_header(&r, "X-Request-Id", "slow-1");
   double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   assert_true(took >= 0.4 && took < 2.5);
@@ -961,7 +945,7 @@ static void test_body_above_the_limit_is_413(void **state) {
   struct tl_response r;
   const char *h[] = {bearer, "Content-Type: text/plain", "X-Request-Id: big-1", NULL};
   assert_int_equal(tl_http("POST", at(&gw_custom, "/v1/echo/too-big"), h, body, sizeof(body), 0, &r), 0);
-  assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
+  tl_assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
   assert_header(&r, "X-Request-Id", "big-1");
   tl_response_free(&r);
   assert_int_equal(tl_upstream_count(alpha, "/v1/echo/too-big"), 0);
@@ -969,7 +953,7 @@ static void test_body_above_the_limit_is_413(void **state) {
   /* chunked, so no Content-Length announces it */
   const char *hc[] = {bearer, "Transfer-Encoding: chunked", NULL};
   assert_int_equal(tl_http("PUT", at(&gw_custom, "/v1/echo/too-big-chunked"), hc, body, sizeof(body), 0, &r), 0);
-  assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
+  tl_assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
   tl_response_free(&r);
   assert_int_equal(tl_upstream_count(alpha, "/v1/echo/too-big"), 0);
 
@@ -1053,7 +1037,7 @@ static void test_request_id_generated_or_kept(void **state) {
   /* errors made by the gateway itself carry it too */
   const char *h404[] = {"X-Request-Id: err-404", NULL};
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/unknown"), h404, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   assert_header(&r, "X-Request-Id", "err-404");
   tl_response_free(&r);
 }
@@ -1065,7 +1049,7 @@ static void expect_401(const char *authorization, const char *path) {
   struct tl_response r;
   const char *h[] = {authorization, NULL};
   assert_int_equal(tl_http("GET", at(&gw_custom, path), authorization ? h : NULL, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 401, NULL);
+  tl_assert_problem(&r, 401, NULL);
   char *www = tl_header(&r, "WWW-Authenticate");
   if (www == NULL || strncmp(www, "Bearer", 6) != 0) fail_msg("WWW-Authenticate: %s", www ? www : "(none)");
   free(www);
@@ -1200,12 +1184,12 @@ static void test_own_health_ready_metrics_openapi(void **state) {
   for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
     assert_int_equal(tl_http("GET", at(&gw_custom, missing[i]), NULL, NULL, 0, 0, &r), 0);
     if (r.status != 404 && r.status != 400) fail_msg("%s: %ld", missing[i], r.status);
-    assert_problem(&r, r.status, NULL);
+    tl_assert_problem(&r, r.status, NULL);
     tl_response_free(&r);
   }
 
   assert_int_equal(tl_http("POST", at(&gw_custom, "/healthz"), NULL, "x", 1, 0, &r), 0);
-  assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
+  tl_assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
   tl_response_free(&r);
 }
 
@@ -1273,13 +1257,13 @@ static void test_unreachable_key_set_is_503(void **state) {
   struct tl_response r;
   const char *h[] = {bearer, "X-Request-Id: nojwks-1", NULL};
   assert_int_equal(tl_http("GET", at(&g, "/v1/cases/nojwks"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 503, "urn:claimsuite:problem:keys-unavailable");
+  tl_assert_problem(&r, 503, "urn:claimsuite:problem:keys-unavailable");
   assert_header(&r, "X-Request-Id", "nojwks-1");
   tl_response_free(&r);
   assert_int_equal(tl_upstream_count(alpha, "/v1/cases/nojwks"), 0);
   /* without a token it is still 401: nothing to verify */
   assert_int_equal(tl_http("GET", at(&g, "/v1/cases/nojwks"), NULL, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 401, "urn:claimsuite:problem:unauthenticated");
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:unauthenticated");
   tl_response_free(&r);
   int st = tl_process_stop(g.pid, 5000);
   assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);

@@ -31,22 +31,6 @@ static const char *as_user(const char *sub) {
   return auth;
 }
 
-static void assert_problem(const struct tl_response *r, long status, const char *type) {
-  assert_int_equal(r->status, status);
-  char *ct = tl_header(r, "Content-Type");
-  assert_non_null(ct);
-  assert_string_equal(ct, "application/problem+json");
-  free(ct);
-  assert_non_null(r->json);
-  assert_int_equal(json_integer_value(json_object_get(r->json, "status")), status);
-  assert_non_null(json_string_value(json_object_get(r->json, "title")));
-  if (type != NULL)
-    assert_string_equal(json_string_value(json_object_get(r->json, "type")), type);
-  char *rid = tl_header(r, "X-Request-Id");
-  assert_non_null(rid); /* errors carry the request id too */
-  free(rid);
-}
-
 static void test_health_ready_metrics(void **state) {
   (void)state;
   struct tl_response r;
@@ -92,18 +76,18 @@ static void test_unknown_route_and_wrong_method(void **state) {
   (void)state;
   struct tl_response r;
   assert_int_equal(tl_http("GET", at("/no/such/thing"), NULL, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   tl_response_free(&r);
 
   assert_int_equal(tl_http("DELETE", at("/healthz"), NULL, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
+  tl_assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
   char *allow = tl_header(&r, "Allow");
   assert_string_equal(allow, "GET");
   free(allow);
   tl_response_free(&r);
 
   assert_int_equal(tl_http("PUT", at("/notes/123e4567-e89b-42d3-a456-426614174000"), NULL, "{}", 2, 0, &r), 0);
-  assert_problem(&r, 405, NULL);
+  tl_assert_problem(&r, 405, NULL);
   allow = tl_header(&r, "Allow");
   assert_string_equal(allow, "GET, PATCH");
   free(allow);
@@ -114,7 +98,7 @@ static void test_authentication_required(void **state) {
   (void)state;
   struct tl_response r;
   assert_int_equal(tl_http("GET", at("/notes"), NULL, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 401, "urn:claimsuite:problem:unauthenticated");
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:unauthenticated");
   char *www = tl_header(&r, "WWW-Authenticate");
   assert_string_equal(www, "Bearer");
   free(www);
@@ -125,7 +109,7 @@ static void test_authentication_required(void **state) {
   snprintf(h0, sizeof(h0), "Authorization: Bearer %s", expired);
   const char *h[] = {h0, NULL};
   assert_int_equal(tl_http("GET", at("/notes"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
   free(expired);
   tl_response_free(&r);
 }
@@ -156,25 +140,25 @@ static void test_bad_bodies(void **state) {
   struct tl_response r;
 
   post_note(u, NULL, json, "{\"title\": ", 10, &r);
-  assert_problem(&r, 400, "urn:claimsuite:problem:malformed-json");
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:malformed-json");
   tl_response_free(&r);
 
   post_note(u, NULL, json, "{\"title\":\"a\",\"title\":\"b\"}", 25, &r);
-  assert_problem(&r, 400, "urn:claimsuite:problem:malformed-json");
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:malformed-json");
   tl_response_free(&r);
 
   post_note(u, NULL, "Content-Type: text/plain", "{\"title\":\"x\"}", 13, &r);
-  assert_problem(&r, 415, NULL);
+  tl_assert_problem(&r, 415, NULL);
   tl_response_free(&r);
 
   post_note(u, NULL, json, "{\"title\": 5, \"body\": []}", 24, &r);
-  assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
   assert_string_equal(field_error(r.json, "title"), "must be a string");
   assert_string_equal(field_error(r.json, "body"), "must be a string");
   tl_response_free(&r);
 
   post_note(u, NULL, json, "{\"colour\": \"red\"}", 17, &r);
-  assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
   assert_string_equal(field_error(r.json, "title"), "is required");
   assert_string_equal(field_error(r.json, "colour"), "is not a known field");
   tl_response_free(&r);
@@ -184,7 +168,7 @@ static void test_bad_bodies(void **state) {
   char *huge = malloc(big);
   memset(huge, 'a', big);
   post_note(u, NULL, json, huge, big, &r);
-  assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
+  tl_assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
   tl_response_free(&r);
   free(huge);
 
@@ -221,7 +205,7 @@ static void test_idempotent_create(void **state) {
 
   const char *other = "{\"title\":\"second\"}";
   post_note(ua, "key-1", json, other, strlen(other), &c);
-  assert_problem(&c, 422, "urn:claimsuite:problem:idempotency-key-reused");
+  tl_assert_problem(&c, 422, "urn:claimsuite:problem:idempotency-key-reused");
 
   /* keys belong to their caller: another user's same key is a new create */
   assert_int_equal(post_note(as_user("someone-else"), "key-1", json, body, strlen(body), &d), 201);
@@ -284,7 +268,7 @@ static void test_if_match(void **state) {
   const char *patch = "{\"title\":\"v2\"}";
   const char *no_match[] = {u, "Content-Type: application/json", NULL};
   assert_int_equal(tl_http("PATCH", at(path), no_match, patch, strlen(patch), 0, &r), 0);
-  assert_problem(&r, 428, "urn:claimsuite:problem:precondition-required");
+  tl_assert_problem(&r, 428, "urn:claimsuite:problem:precondition-required");
   tl_response_free(&r);
 
   snprintf(etag_h, sizeof(etag_h), "If-Match: %s", etag);
@@ -299,7 +283,7 @@ static void test_if_match(void **state) {
   /* a second writer with the old version is refused and the first write stands */
   const char *stale = "{\"title\":\"lost update\"}";
   assert_int_equal(tl_http("PATCH", at(path), match, stale, strlen(stale), 0, &r), 0);
-  assert_problem(&r, 412, "urn:claimsuite:problem:precondition-failed");
+  tl_assert_problem(&r, 412, "urn:claimsuite:problem:precondition-failed");
   tl_response_free(&r);
   assert_int_equal(tl_http("GET", at(path), get, NULL, 0, 0, &r), 0);
   assert_string_equal(json_string_value(json_object_get(r.json, "title")), "v2");
@@ -308,7 +292,7 @@ static void test_if_match(void **state) {
   /* another caller cannot see it at all */
   const char *intruder[] = {as_user("intruder"), NULL};
   assert_int_equal(tl_http("GET", at(path), intruder, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 404, NULL);
+  tl_assert_problem(&r, 404, NULL);
   tl_response_free(&r);
   free(etag);
   free(etag2);
@@ -357,10 +341,10 @@ static void test_paging(void **state) {
     assert_string_equal(titles[i], want);
   }
   assert_int_equal(tl_http("GET", at("/notes?limit=500"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
   tl_response_free(&r);
   assert_int_equal(tl_http("GET", at("/notes?cursor=bm90LWpzb24"), h, NULL, 0, 0, &r), 0);
-  assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
   tl_response_free(&r);
 }
 

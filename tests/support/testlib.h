@@ -33,6 +33,10 @@ void tl_response_free(struct tl_response *r);
  * New string. */
 char *tl_token(const char *sub, long ttl_s, const json_t *extra);
 
+/* Fails the test unless r is an RFC 9457 problem+json answer with this status, the type (when
+ * not NULL), a title, and an X-Request-Id header. */
+void tl_assert_problem(const struct tl_response *r, long status, const char *type);
+
 /* Runs a shell command (printf-style); returns its exit status. */
 int tl_sh(const char *fmt, ...);
 
