@@ -47,7 +47,8 @@ common=(BIND_ADDRESS=127.0.0.1 REDIS_HOST=127.0.0.1 "REDIS_PORT=$REDIS_PORT" "MI
         "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" LOG_LEVEL=${LOG_LEVEL:-info})
 for svc in $SERVICES; do
   extra=()
-  [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$var/signing-key.json")
+  # the gateway is the only proxy in front of policy: its X-Forwarded-For names the client
+  [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$var/signing-key.json" AUTH_TRUSTED_PROXIES=127.0.0.1)
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done
@@ -63,7 +64,7 @@ done
 wait_http "http://127.0.0.1:$GATEWAY_PORT/readyz" "$(cat "$var/pids/gateway.pid")" 300 \
   || { tail -20 "$var/logs/gateway.log" >&2; die "the gateway did not start"; }
 
-[ -x "$src/scripts/demo-data.sh" ] && "$src/scripts/demo-data.sh" "$PG_PORT"
+[ -x "$src/scripts/demo-data.sh" ] && "$src/scripts/demo-data.sh" "$PG_PORT" "$bin"
 
 cat <<INFO
 

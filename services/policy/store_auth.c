@@ -1,0 +1,264 @@
+/* SQL of the token endpoint and /v1/me. Parameterised statements only (db_exec). */
+#include "store_auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "status.h"
+
+void policy_store_login_free(struct policy_store_login *l) {
+  if (l == NULL) return;
+  free(l->id);
+  free(l->secret_hash);
+  free(l->company_id);
+  free(l->company_kind);
+  free(l->email);
+  free(l->name);
+  free(l->client_id);
+  json_decref(l->portal_ids);
+  memset(l, 0, sizeof(*l));
+}
+
+/* A new copy of a column value, NULL for SQL NULL. Sets *failed when out of memory. */
+static char *column(PGresult *res, int col, int *failed) {
+  if (PQgetisnull(res, 0, col)) return NULL;
+  char *s = strdup(PQgetvalue(res, 0, col));
+  if (s == NULL) *failed = 1;
+  return s;
+}
+
+/* The portal ids column: a JSON array text built by the query. */
+static json_t *portal_column(PGresult *res, int col, int *failed) {
+  json_t *a = json_loads(PQgetvalue(res, 0, col), JSON_REJECT_DUPLICATES, NULL);
+  if (!json_is_array(a)) {
+    json_decref(a);
+    *failed = 1;
+    return NULL;
+  }
+  return a;
+}
+
+static const char sql_login_user[] =
+    "SELECT u.id, u.password_hash, c.id, c.kind, u.email, u.name, u.authority_level,"
+    "       COALESCE((SELECT json_agg(cp.portal_id::text ORDER BY cp.portal_id::text)"
+    "                   FROM company_portals cp WHERE cp.company_id = c.id), '[]'::json)::text"
+    "  FROM users u JOIN companies c ON c.id = u.company_id"
+    " WHERE lower(u.email) = lower($1) AND u.active";
+
+int policy_store_login_user(PGconn *conn, const char *username, struct policy_store_login *out) {
+  const char *params[] = {username};
+  PGresult *res = NULL;
+  int failed = 0, rc;
+
+  memset(out, 0, sizeof(*out));
+  if ((rc = db_exec(conn, sql_login_user, 1, params, &res, NULL)) != CS_OK) return rc;
+  if (PQntuples(res) != 1) {
+    rc = CS_ERR_NOT_FOUND;
+    goto done;
+  }
+  out->id = column(res, 0, &failed);
+  out->secret_hash = column(res, 1, &failed);
+  out->company_id = column(res, 2, &failed);
+  out->company_kind = column(res, 3, &failed);
+  out->email = column(res, 4, &failed);
+  out->name = column(res, 5, &failed);
+  out->authority_level = atoi(PQgetvalue(res, 0, 6));
+  out->portal_ids = portal_column(res, 7, &failed);
+  rc = failed ? CS_ERR_NOMEM : CS_OK;
+done:
+  if (rc != CS_OK) policy_store_login_free(out);
+  PQclear(res);
+  return rc;
+}
+
+static const char sql_login_client[] =
+    "SELECT a.id, a.secret_hash, c.id, c.kind, a.name, a.client_id,"
+    "       json_build_array(a.portal_id::text)::text"
+    "  FROM api_clients a JOIN companies c ON c.id = a.company_id"
+    " WHERE a.client_id = $1 AND a.active";
+
+int policy_store_login_client(PGconn *conn, const char *client_id,
+                              struct policy_store_login *out) {
+  const char *params[] = {client_id};
+  PGresult *res = NULL;
+  int failed = 0, rc;
+
+  memset(out, 0, sizeof(*out));
+  if ((rc = db_exec(conn, sql_login_client, 1, params, &res, NULL)) != CS_OK) return rc;
+  if (PQntuples(res) != 1) {
+    rc = CS_ERR_NOT_FOUND;
+    goto done;
+  }
+  out->id = column(res, 0, &failed);
+  out->secret_hash = column(res, 1, &failed);
+  out->company_id = column(res, 2, &failed);
+  out->company_kind = column(res, 3, &failed);
+  out->name = column(res, 4, &failed);
+  out->client_id = column(res, 5, &failed);
+  out->portal_ids = portal_column(res, 6, &failed);
+  rc = failed ? CS_ERR_NOMEM : CS_OK;
+done:
+  if (rc != CS_OK) policy_store_login_free(out);
+  PQclear(res);
+  return rc;
+}
+
+/* ---- throttle ------------------------------------------------------------------------- */
+
+static const char sql_throttle_blocked[] =
+    "SELECT COALESCE(max(ceil(extract(epoch FROM blocked_until - now()))), 0)::bigint"
+    "  FROM auth_failures"
+    " WHERE key IN ($1 || lower($2), 'ip:' || $3) AND blocked_until > now()";
+
+int policy_store_throttle_blocked(PGconn *conn, const char *prefix, const char *value,
+                                  const char *ip, long *retry_after_s) {
+  const char *params[] = {prefix, value, ip};
+  PGresult *res = NULL;
+  int rc;
+
+  *retry_after_s = 0;
+  if ((rc = db_exec(conn, sql_throttle_blocked, 3, params, &res, NULL)) != CS_OK) return rc;
+  if (PQntuples(res) == 1) {
+    long s = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    *retry_after_s = s > 0 ? s : 0;
+  }
+  PQclear(res);
+  return CS_OK;
+}
+
+/* One statement, so concurrent failures of one key never lose a count. "Recent" ($6 seconds)
+ * is: the count started, or the key was last blocked, within the window; otherwise the count
+ * starts over. The block of the n-th failure (n >= threshold $3) lasts $4 * 2^(n - $3) seconds,
+ * at most $5. */
+static const char sql_throttle_fail[] =
+    "INSERT INTO auth_failures AS f (key, failures, window_start, blocked_until)"
+    " VALUES ($1 || lower($2), 1, now(),"
+    "         CASE WHEN $3::int <= 1 THEN now() + make_interval(secs => $4::int) END)"
+    " ON CONFLICT (key) DO UPDATE SET"
+    "   failures = CASE WHEN f.window_start > now() - make_interval(secs => $6::int)"
+    "                     OR f.blocked_until > now() - make_interval(secs => $6::int)"
+    "                   THEN f.failures + 1 ELSE 1 END,"
+    "   window_start = CASE WHEN f.window_start > now() - make_interval(secs => $6::int)"
+    "                         OR f.blocked_until > now() - make_interval(secs => $6::int)"
+    "                       THEN f.window_start ELSE now() END,"
+    "   blocked_until = CASE"
+    "     WHEN (f.window_start > now() - make_interval(secs => $6::int)"
+    "           OR f.blocked_until > now() - make_interval(secs => $6::int))"
+    "          AND f.failures + 1 >= $3::int"
+    "     THEN now() + make_interval(secs => least($5::double precision,"
+    "            $4::double precision * power(2::double precision,"
+    "                                         least(f.failures + 1 - $3::int, 30))))"
+    "     WHEN $3::int <= 1 THEN now() + make_interval(secs => $4::int)"
+    "     ELSE f.blocked_until END"
+    " RETURNING failures";
+
+int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value,
+                               int threshold, long block_s, long block_max_s, long window_s,
+                               long *failures) {
+  char thr[16], base[24], max[24], win[24];
+  PGresult *res = NULL;
+  int rc;
+
+  snprintf(thr, sizeof(thr), "%d", threshold);
+  snprintf(base, sizeof(base), "%ld", block_s);
+  snprintf(max, sizeof(max), "%ld", block_max_s);
+  snprintf(win, sizeof(win), "%ld", window_s);
+  const char *params[] = {prefix, value, thr, base, max, win};
+  if ((rc = db_exec(conn, sql_throttle_fail, 6, params, &res, NULL)) != CS_OK) return rc;
+  if (failures != NULL) *failures = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+  PQclear(res);
+  return CS_OK;
+}
+
+int policy_store_throttle_clear(PGconn *conn, const char *prefix, const char *value) {
+  const char *params[] = {prefix, value};
+  return db_exec(conn, "DELETE FROM auth_failures WHERE key = $1 || lower($2)", 2, params, NULL,
+                 NULL);
+}
+
+int policy_store_throttle_purge(PGconn *conn, long window_s) {
+  char win[24];
+  snprintf(win, sizeof(win), "%ld", window_s);
+  const char *params[] = {win};
+  return db_exec(conn,
+                 "DELETE FROM auth_failures"
+                 " WHERE window_start < now() - make_interval(secs => $1::int)"
+                 "   AND (blocked_until IS NULL"
+                 "        OR blocked_until < now() - make_interval(secs => $1::int))",
+                 1, params, NULL, NULL);
+}
+
+/* ---- /v1/me ---------------------------------------------------------------------------- */
+
+/* Runs a query whose single column is one JSON object; *out is a new reference. */
+static int json_row(PGconn *conn, const char *sql, const char *const *params, int nparams,
+                    json_t **out) {
+  PGresult *res = NULL;
+  int rc;
+
+  *out = NULL;
+  if ((rc = db_exec(conn, sql, nparams, params, &res, NULL)) != CS_OK) return rc;
+  if (PQntuples(res) != 1) {
+    rc = CS_ERR_NOT_FOUND;
+    goto done;
+  }
+  *out = json_loads(PQgetvalue(res, 0, 0), JSON_REJECT_DUPLICATES, NULL);
+  if (!json_is_object(*out)) {
+    log_error("the profile query did not return a JSON object");
+    json_decref(*out);
+    *out = NULL;
+    rc = CS_ERR;
+    goto done;
+  }
+  rc = CS_OK;
+done:
+  PQclear(res);
+  return rc;
+}
+
+static const char sql_me_user[] =
+    "SELECT json_build_object("
+    "  'id', u.id, 'kind', 'user', 'email', u.email, 'name', u.name, 'mobile', u.mobile,"
+    "  'authority_level', u.authority_level,"
+    "  'external_case_handler', u.external_case_handler,"
+    "  'budget_limit', u.budget_limit,"
+    "  'company', json_build_object('id', c.id, 'name', c.name, 'kind', c.kind),"
+    "  'portal', json_build_object('id', p.id, 'name', p.name, 'currency', p.currency,"
+    "                              'timezone', p.timezone),"
+    "  'offices', COALESCE((SELECT json_agg(json_build_object('id', o.id, 'name', o.name)"
+    "                                       ORDER BY o.name, o.id)"
+    "                         FROM user_offices uo JOIN offices o ON o.id = uo.office_id"
+    "                        WHERE uo.user_id = u.id AND o.company_id = u.company_id),"
+    "                      '[]'::json),"
+    "  'org_roles', COALESCE((SELECT json_agg(r.role ORDER BY r.role)"
+    "                           FROM user_org_roles r WHERE r.user_id = u.id), '[]'::json))::text"
+    "  FROM users u"
+    "  JOIN companies c ON c.id = u.company_id"
+    "  JOIN company_portals cp ON cp.company_id = c.id AND cp.portal_id = $2::uuid"
+    "  JOIN portals p ON p.id = cp.portal_id"
+    " WHERE u.id = $1::uuid AND u.active";
+
+int policy_store_me_user(PGconn *conn, const char *user_id, const char *portal_id, json_t **out) {
+  const char *params[] = {user_id, portal_id};
+  return json_row(conn, sql_me_user, params, 2, out);
+}
+
+static const char sql_me_client[] =
+    "SELECT json_build_object("
+    "  'id', a.id, 'kind', 'client', 'client_id', a.client_id, 'name', a.name,"
+    "  'company', json_build_object('id', c.id, 'name', c.name, 'kind', c.kind),"
+    "  'portal', json_build_object('id', p.id, 'name', p.name, 'currency', p.currency,"
+    "                              'timezone', p.timezone))::text"
+    "  FROM api_clients a"
+    "  JOIN companies c ON c.id = a.company_id"
+    "  JOIN portals p ON p.id = a.portal_id"
+    " WHERE a.id = $1::uuid AND a.portal_id = $2::uuid AND a.active";
+
+int policy_store_me_client(PGconn *conn, const char *client_pk, const char *portal_id,
+                           json_t **out) {
+  const char *params[] = {client_pk, portal_id};
+  return json_row(conn, sql_me_client, params, 2, out);
+}

@@ -1,0 +1,72 @@
+/* SQL of the token endpoint and /v1/me (schema policy): the principals that may log in, the
+ * throttle of failed logins (auth_failures) and the current principal's profile. SQL only; the
+ * rules live in auth.c. Every function borrows conn and returns CS_OK or CS_ERR_DB (logged),
+ * CS_ERR_NOT_FOUND or CS_ERR_NOMEM as stated. */
+#ifndef CLAIMSUITE_POLICY_STORE_AUTH_H
+#define CLAIMSUITE_POLICY_STORE_AUTH_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+/* A principal that may ask for a token: an active user (by email) or an active API client (by
+ * client_id). Every string is owned by the struct; free with policy_store_login_free. */
+struct policy_store_login {
+  char *id;              /* users.id or api_clients.id */
+  char *secret_hash;     /* argon2id encoded password or client secret; NULL: none set */
+  char *company_id;
+  char *company_kind;    /* insurer, partner, customer, agent */
+  char *email;           /* users only */
+  char *name;
+  char *client_id;       /* clients only */
+  int authority_level;   /* users only (1..6), 0 for clients */
+  json_t *portal_ids;    /* array of portal id strings, sorted: the portals the user's company
+                          * serves, or the client's one portal (owned reference) */
+};
+
+/* Releases what l owns and zeroes it; NULL-safe. */
+void policy_store_login_free(struct policy_store_login *l);
+
+/* The active user whose email equals username case-insensitively (lower() on both sides), with
+ * the company and its portals. username is borrowed. *out is filled (free it with
+ * policy_store_login_free) or left zeroed with CS_ERR_NOT_FOUND. */
+int policy_store_login_user(PGconn *conn, const char *username, struct policy_store_login *out);
+
+/* The active API client with this client_id (exact match), its company and portal. Same
+ * ownership and results as policy_store_login_user. */
+int policy_store_login_client(PGconn *conn, const char *client_id, struct policy_store_login *out);
+
+/* Throttle keys are built in SQL as prefix || lower(value), so the key of a username matches
+ * the lookup of its user whatever the case. A NULL value means "no such key" (skipped). */
+
+/* The longest time, in whole seconds (>= 1), that the key prefix+value or "ip:"+ip is still
+ * blocked; 0 when neither is. Strings borrowed. */
+int policy_store_throttle_blocked(PGconn *conn, const char *prefix, const char *value,
+                                  const char *ip, long *retry_after_s);
+
+/* Counts one failure for the key prefix+value in one atomic upsert: a new count starts when the
+ * key has neither failed nor been blocked within window_s; from the threshold-th failure of a
+ * count the key is blocked for block_s, doubled for each further failure, at most block_max_s.
+ * *failures (may be NULL) receives the count. Strings borrowed. */
+int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value,
+                               int threshold, long block_s, long block_max_s, long window_s,
+                               long *failures);
+
+/* Forgets the failures of the key prefix+value (a successful login). */
+int policy_store_throttle_clear(PGconn *conn, const char *prefix, const char *value);
+
+/* Deletes keys that neither failed nor were blocked within window_s (housekeeping). */
+int policy_store_throttle_purge(PGconn *conn, long window_s);
+
+/* GET /v1/me of an active user working in portal_id (the company must still serve it):
+ * {id, kind, email, name, mobile, authority_level, external_case_handler, budget_limit,
+ * company{id,name,kind}, portal{id,name,currency,timezone}, offices[{id,name}], org_roles[]}.
+ * user_id and portal_id must be UUIDs (borrowed). *out is a new reference; CS_ERR_NOT_FOUND
+ * when the user is gone, inactive or no longer in that portal. */
+int policy_store_me_user(PGconn *conn, const char *user_id, const char *portal_id, json_t **out);
+
+/* The same for an active API client of portal_id: {id, kind, client_id, name, company{...},
+ * portal{...}}. */
+int policy_store_me_client(PGconn *conn, const char *client_pk, const char *portal_id,
+                           json_t **out);
+
+#endif
