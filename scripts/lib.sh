@@ -96,11 +96,12 @@ redis_stop() { # dir port
 }
 
 # Starts one binary in the background with the environment given as NAME=value arguments;
-# its pid goes to piddir/name.pid and its output to logdir/name.log.
+# its pid goes to piddir/name.pid and its output to logdir/name.log. It gets a session of its
+# own, so a Ctrl-C reaches only the script, which then stops everything in order.
 start_process() { # name piddir logdir binary env...
   local name=$1 piddir=$2 logdir=$3 bin=$4; shift 4
   mkdir -p "$piddir" "$logdir"
-  env "$@" "$bin" >>"$logdir/$name.log" 2>&1 &
+  setsid env "$@" "$bin" >>"$logdir/$name.log" 2>&1 < /dev/null &
   echo $! > "$piddir/$name.pid"
 }
 
