@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "auth.h"
+#include "authority.h"
 #include "demo.h"
 #include "jwks.h"
+#include "org.h"
 #include "service.h"
 #include "status.h"
 
@@ -29,6 +31,8 @@ int main(int argc, char **argv) {
   }
   if (code == 0) {
     policy_auth_routes(&svc);
+    policy_authority_routes(&svc);
+    policy_org_routes(&svc);
     code = service_run(&svc);
   }
   service_free(&svc);

@@ -277,6 +277,8 @@ for rel, owner in docs:
     nonproblem = []
     for p, item in paths.items():
         for m, op in item.items():
+            if m not in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+                continue  # path-level parameters, summary, servers
             for code, resp in (op.get("responses") or {}).items():
                 if "$ref" in resp:
                     resp = resolve(doc, resp["$ref"])

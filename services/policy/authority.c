@@ -1,0 +1,453 @@
+/* The domain of authority: who may change role definitions and portal settings, what a valid
+ * change is, and the decision point (the pure rules are in rights.c). SQL lives in
+ * store_authority.c, HTTP in http_authority.c. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authority_internal.h"
+#include "bus.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "rights.h"
+#include "status.h"
+#include "store_authority.h"
+
+int policy_authority_is_admin(const json_t *claims) {
+  const char *kind = json_string_value(json_object_get(claims, "kind"));
+  const char *company_kind = json_string_value(json_object_get(claims, "company_kind"));
+  const json_t *level = json_object_get(claims, "authority_level");
+  return kind != NULL && !strcmp(kind, "user") && company_kind != NULL &&
+         !strcmp(company_kind, "insurer") && json_is_integer(level) &&
+         json_integer_value(level) == 6 && http_is_uuid(policy_authority_portal(claims));
+}
+
+const char *policy_authority_portal(const json_t *claims) {
+  return json_string_value(json_object_get(claims, "portal_id"));
+}
+
+static void add_error(json_t *errors, const char *field, const char *message) {
+  json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+}
+
+static void etag_of(char etag[POLICY_ETAG_MAX], json_int_t version) {
+  char v[24];
+  snprintf(v, sizeof(v), "%lld", (long long)version);
+  http_etag_format(etag, POLICY_ETAG_MAX, v);
+}
+
+/* ---- role definitions ------------------------------------------------------------------ */
+
+static json_t *role_json(const char *portal_id, const char *role, json_t *rights, int version) {
+  return json_pack("{s:s, s:s, s:o, s:i}", "portal_id", portal_id, "role", role, "rights", rights,
+                   "version", version);
+}
+
+int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role,
+                              json_t **out, char etag[POLICY_ETAG_MAX]) {
+  json_t *rights = NULL;
+  int version = 0, rc;
+
+  *out = NULL;
+  if (policy_role_index(role) < 0) return CS_ERR_NOT_FOUND;
+  if ((rc = policy_store_role_get(conn, portal_id, role, 0, &rights, &version)) != CS_OK) return rc;
+  if ((*out = role_json(portal_id, role, rights, version)) == NULL) return CS_ERR_NOMEM;
+  etag_of(etag, version);
+  return CS_OK;
+}
+
+/* The rights as a sorted array without duplicates, or the errors of unknown names. */
+static int canonical_rights(const json_t *rights, json_t **sorted, json_t *errors) {
+  int have[POLICY_RIGHT_COUNT] = {0};
+  size_t i;
+  const json_t *v;
+  char msg[200];
+
+  *sorted = NULL;
+  json_array_foreach(rights, i, v) {
+    int idx = json_is_string(v) ? policy_right_index(json_string_value(v)) : -1;
+    if (idx < 0) {
+      if (json_is_string(v))
+        snprintf(msg, sizeof(msg), "'%.100s' is not a known right", json_string_value(v));
+      else
+        snprintf(msg, sizeof(msg), "element %zu must be a string", i);
+      add_error(errors, "rights", msg);
+      continue;
+    }
+    have[idx] = 1;
+  }
+  if (json_array_size(errors) > 0) return CS_ERR_INVALID;
+  /* sorted by name: pick the smallest remaining each time (16 names) */
+  json_t *out = json_array();
+  if (out == NULL) return CS_ERR_NOMEM;
+  for (;;) {
+    int best = -1;
+    for (int k = 0; k < POLICY_RIGHT_COUNT; k++)
+      if (have[k] && (best < 0 || strcmp(policy_right_names[k], policy_right_names[best]) < 0))
+        best = k;
+    if (best < 0) break;
+    have[best] = 0;
+    json_array_append_new(out, json_string(policy_right_names[best]));
+  }
+  *sorted = out;
+  return CS_OK;
+}
+
+int policy_authority_role_put(PGconn *conn, const char *portal_id, const char *role,
+                              const json_t *rights, policy_precondition_fn check, void *arg,
+                              json_t **out, json_t **errors, char etag[POLICY_ETAG_MAX]) {
+  json_t *sorted = NULL, *current = NULL, *event = NULL;
+  char aggregate[96];
+  int version = 0, rc;
+
+  *out = NULL;
+  if ((*errors = json_array()) == NULL) return CS_ERR_NOMEM;
+  if (policy_role_index(role) < 0) {
+    rc = CS_ERR_NOT_FOUND;
+    goto done;
+  }
+  if ((rc = canonical_rights(rights, &sorted, *errors)) != CS_OK) goto done;
+  if ((rc = db_begin(conn)) != CS_OK) goto done;
+  if ((rc = policy_store_role_get(conn, portal_id, role, 1, &current, &version)) != CS_OK)
+    goto done;
+  etag_of(etag, version);
+  if (check(arg, etag) != 0) {
+    rc = CS_ERR_CONFLICT;
+    goto done;
+  }
+  if ((rc = policy_store_role_put(conn, portal_id, role, sorted, version, &version)) != CS_OK)
+    goto done;
+  event = json_pack("{s:s, s:s, s:O, s:i}", "portal_id", portal_id, "role", role, "rights",
+                    sorted, "version", version);
+  snprintf(aggregate, sizeof(aggregate), "%s/%s", portal_id, role);
+  if (event == NULL) {
+    rc = CS_ERR_NOMEM;
+    goto done;
+  }
+  if ((rc = bus_outbox_add(conn, "role.updated", portal_id, aggregate, event)) != CS_OK ||
+      (rc = db_commit(conn)) != CS_OK)
+    goto done;
+  etag_of(etag, version);
+  *out = role_json(portal_id, role, sorted, version);
+  sorted = NULL;
+  rc = *out != NULL ? CS_OK : CS_ERR_NOMEM;
+done:
+  if (rc != CS_OK && rc != CS_ERR_INVALID) {
+    json_decref(*errors);
+    *errors = NULL;
+  }
+  if (rc == CS_OK) {
+    json_decref(*errors);
+    *errors = NULL;
+  }
+  json_decref(sorted);
+  json_decref(current);
+  json_decref(event);
+  return rc; /* an open transaction is rolled back when the connection is released */
+}
+
+/* ---- portal settings ------------------------------------------------------------------- */
+
+static int settings_etag(const json_t *settings, char etag[POLICY_ETAG_MAX]) {
+  const json_t *v = json_object_get(settings, "version");
+  if (!json_is_integer(v)) return CS_ERR;
+  etag_of(etag, json_integer_value(v));
+  return CS_OK;
+}
+
+int policy_authority_settings_get(PGconn *conn, const char *portal_id, json_t **out,
+                                  char etag[POLICY_ETAG_MAX]) {
+  int rc = policy_store_settings_get(conn, portal_id, 0, out);
+  if (rc == CS_OK) rc = settings_etag(*out, etag);
+  return rc;
+}
+
+/* "HH:MM" (00..23, 00..59) into minutes after midnight, -1 when malformed. */
+static int hhmm(const char *s) {
+  if (s == NULL || strlen(s) != 5 || s[2] != ':' || !isdigit((unsigned char)s[0]) ||
+      !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[3]) ||
+      !isdigit((unsigned char)s[4]))
+    return -1;
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  return h < 24 && m < 60 ? h * 60 + m : -1;
+}
+
+static const struct http_field settings_fields[] = {
+    {"name", HTTP_FIELD_STRING, 0, 200},
+    {"timezone", HTTP_FIELD_STRING, 0, 64},
+    {"office_hours", HTTP_FIELD_OBJECT, 0, 0},
+    {"office_days", HTTP_FIELD_ARRAY, 0, 0},
+    {"public_holidays", HTTP_FIELD_ARRAY, 0, 0},
+    {"enhanced_temporary_cases", HTTP_FIELD_BOOLEAN, 0, 0},
+    {"default_budget_limit", HTTP_FIELD_INTEGER, 0, 0},
+    {"currency", HTTP_FIELD_STRING, 0, 3},
+};
+
+json_t *policy_authority_settings_errors(const json_t *patch) {
+  json_t *errors = http_validate_errors(patch, settings_fields,
+                                        sizeof(settings_fields) / sizeof(settings_fields[0]));
+  const char *key;
+  const json_t *v;
+  size_t i;
+
+  if (errors == NULL) return NULL;
+  json_object_foreach((json_t *)patch, key, v) {
+    if (json_is_null(v)) add_error(errors, key, "must not be null");
+  }
+  v = json_object_get(patch, "name");
+  if (json_is_string(v) && json_string_length(v) == 0) add_error(errors, "name", "must not be empty");
+  v = json_object_get(patch, "timezone");
+  if (json_is_string(v) && json_string_length(v) == 0)
+    add_error(errors, "timezone", "must be an IANA time zone name");
+  v = json_object_get(patch, "office_hours");
+  if (json_is_object(v)) {
+    const json_t *start = json_object_get(v, "start"), *end = json_object_get(v, "end");
+    int s = hhmm(json_string_value(start)), e = hhmm(json_string_value(end));
+    if (s < 0) add_error(errors, "office_hours.start", "must be a time HH:MM");
+    if (e < 0) add_error(errors, "office_hours.end", "must be a time HH:MM");
+    if (s >= 0 && e >= 0 && s >= e) add_error(errors, "office_hours", "start must be before end");
+    if (json_object_size(v) != 2 || start == NULL || end == NULL)
+      add_error(errors, "office_hours", "must have exactly the members start and end");
+  }
+  v = json_object_get(patch, "office_days");
+  if (json_is_array(v)) {
+    const json_t *d;
+    int bad = json_array_size(v) == 0;
+    json_array_foreach(v, i, d) {
+      if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 7) bad = 1;
+    }
+    if (bad) add_error(errors, "office_days", "must be a non-empty array of ISO weekdays 1..7");
+  }
+  v = json_object_get(patch, "public_holidays");
+  if (json_is_array(v)) {
+    const json_t *d;
+    int bad = 0;
+    json_array_foreach(v, i, d) {
+      if (!json_is_string(d) || !http_is_date(json_string_value(d))) bad = 1;
+    }
+    if (bad) add_error(errors, "public_holidays", "must be an array of dates (YYYY-MM-DD)");
+  }
+  v = json_object_get(patch, "default_budget_limit");
+  if (json_is_integer(v) && json_integer_value(v) < 0)
+    add_error(errors, "default_budget_limit", "must be an integer >= 0 (minor units)");
+  v = json_object_get(patch, "currency");
+  if (json_is_string(v)) {
+    const char *c = json_string_value(v);
+    if (strlen(c) != 3 || !isupper((unsigned char)c[0]) || !isupper((unsigned char)c[1]) ||
+        !isupper((unsigned char)c[2]) || (c[0] | c[1] | c[2]) & 0x80)
+      add_error(errors, "currency", "must be an ISO 4217 code (three capital letters)");
+  }
+  return errors;
+}
+
+int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const json_t *patch,
+                                    policy_precondition_fn check, void *arg, json_t **out,
+                                    json_t **errors, char etag[POLICY_ETAG_MAX]) {
+  json_t *current = NULL;
+  const json_t *tz = json_object_get(patch, "timezone");
+  char sqlstate[6] = "";
+  int rc;
+
+  *out = NULL;
+  if ((*errors = policy_authority_settings_errors(patch)) == NULL) return CS_ERR_NOMEM;
+  if (json_array_size(*errors) == 0 && json_is_string(tz)) {
+    int known = 0;
+    if ((rc = policy_store_timezone_known(conn, json_string_value(tz), &known)) != CS_OK) goto done;
+    if (!known) add_error(*errors, "timezone", "is not a known IANA time zone");
+  }
+  if (json_array_size(*errors) > 0) {
+    rc = CS_ERR_INVALID;
+    goto done;
+  }
+  if ((rc = db_begin(conn)) != CS_OK) goto done;
+  if ((rc = policy_store_settings_get(conn, portal_id, 1, &current)) != CS_OK) goto done;
+  if ((rc = settings_etag(current, etag)) != CS_OK) goto done;
+  if (check(arg, etag) != 0) {
+    rc = CS_ERR_CONFLICT;
+    goto done;
+  }
+  if ((rc = policy_store_settings_update(conn, portal_id, patch, out, sqlstate)) != CS_OK) {
+    if (rc == CS_ERR_DB && (!strcmp(sqlstate, "23514") || !strcmp(sqlstate, "22007") ||
+                            !strcmp(sqlstate, "22008"))) {
+      add_error(*errors, "settings", "a value is out of range");
+      rc = CS_ERR_INVALID;
+    }
+    goto done;
+  }
+  if ((rc = bus_outbox_add(conn, "portal.updated", portal_id, portal_id, *out)) != CS_OK ||
+      (rc = db_commit(conn)) != CS_OK || (rc = settings_etag(*out, etag)) != CS_OK)
+    goto done;
+done:
+  if (rc != CS_OK) {
+    json_decref(*out);
+    *out = NULL;
+  }
+  if (rc != CS_ERR_INVALID) {
+    json_decref(*errors);
+    *errors = NULL;
+  }
+  json_decref(current);
+  return rc;
+}
+
+/* ---- decisions ------------------------------------------------------------------------- */
+
+static const struct http_field authorize_fields[] = {
+    {"user_id", HTTP_FIELD_UUID, 1, 0},
+    {"action", HTTP_FIELD_STRING, 1, 100},
+    {"portal_id", HTTP_FIELD_UUID, 1, 0},
+    {"case_roles", HTTP_FIELD_ARRAY, 0, 0},
+    {"amount", HTTP_FIELD_INTEGER, 0, 0},
+};
+
+/* "must be one of: a, b, ..." listing every action. */
+static void unknown_action(json_t *errors) {
+  char msg[1024];
+  size_t n = (size_t)snprintf(msg, sizeof(msg), "is not a known action; valid actions:");
+  for (int i = 0; i < POLICY_RIGHT_COUNT && n < sizeof(msg); i++)
+    n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s,", policy_right_names[i]);
+  for (int i = 0; i < POLICY_ALWAYS_COUNT && n < sizeof(msg); i++)
+    n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s%s", policy_always_actions[i],
+                          i + 1 < POLICY_ALWAYS_COUNT ? "," : "");
+  add_error(errors, "action", msg);
+}
+
+/* A right mask from a definition's names (unknown names stored earlier are ignored). */
+static unsigned mask_of(const json_t *names) {
+  unsigned m = 0;
+  size_t i;
+  const json_t *v;
+  json_array_foreach(names, i, v) {
+    int idx = policy_right_index(json_string_value(v));
+    if (idx >= 0) m |= 1u << idx;
+  }
+  return m;
+}
+
+int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, json_t **errors) {
+  struct policy_decision_input in;
+  struct policy_decision d;
+  struct policy_store_principal p;
+  json_t *defs = NULL, *roles = NULL;
+  const json_t *v;
+  size_t i;
+  const char *action, *user_id, *portal_id;
+  long long amount = 0;
+  int has_amount, rc;
+
+  *out = NULL;
+  memset(&in, 0, sizeof(in));
+  *errors = http_validate_errors(body, authorize_fields,
+                                 sizeof(authorize_fields) / sizeof(authorize_fields[0]));
+  if (*errors == NULL) return CS_ERR_NOMEM;
+  action = json_string_value(json_object_get(body, "action"));
+  user_id = json_string_value(json_object_get(body, "user_id"));
+  portal_id = json_string_value(json_object_get(body, "portal_id"));
+  if (action != NULL && !policy_action_known(action)) unknown_action(*errors);
+  roles = json_object_get(body, "case_roles");
+  roles = json_is_array(roles) ? json_incref(roles) : json_array();
+  json_array_foreach(roles, i, v) {
+    int r = policy_role_index(json_string_value(v));
+    if (r < 0) {
+      char msg[200];
+      snprintf(msg, sizeof(msg), "element %zu is not a case role (external_case_handler, "
+                                 "project_manager, inspector_extra_authority)", i);
+      add_error(*errors, "case_roles", msg);
+    } else {
+      in.role_mask |= 1u << r;
+    }
+  }
+  v = json_object_get(body, "amount");
+  has_amount = json_is_integer(v);
+  if (has_amount) amount = json_integer_value(v);
+  if (has_amount && amount < 0) add_error(*errors, "amount", "must be >= 0 (minor units)");
+  if (action != NULL && !strcmp(action, "approve_budget") && !has_amount &&
+      (v == NULL || json_is_null(v)))
+    add_error(*errors, "amount", "is required for approve_budget");
+  if (json_array_size(*errors) > 0) {
+    rc = CS_ERR_INVALID;
+    goto done;
+  }
+  json_decref(*errors);
+  *errors = NULL;
+
+  if ((rc = policy_store_principal_get(conn, user_id, portal_id, &p)) != CS_OK) goto done;
+  if ((rc = policy_store_role_definitions(conn, portal_id, &defs)) != CS_OK) goto done;
+  in.action = action;
+  in.user_in_portal = p.found && p.in_portal;
+  in.user_active = p.active;
+  in.insurer = p.insurer;
+  in.marked_external = p.marked_external;
+  for (int r = 0; r < POLICY_ROLE_COUNT; r++)
+    in.definitions[r] = mask_of(json_object_get(defs, policy_role_names[r]));
+  in.amount = amount;
+  in.has_own_limit = p.has_own_limit;
+  in.own_limit = p.own_limit;
+  in.default_limit = p.default_limit;
+  policy_rights_decide(&in, &d);
+
+  if ((rc = policy_store_decision_add(conn, portal_id, user_id, action, d.allow, d.reason, roles,
+                                      has_amount ? &amount : NULL,
+                                      d.has_limit_remaining ? &d.limit_remaining : NULL)) != CS_OK)
+    goto done;
+  *out = json_pack("{s:b, s:s}", "allow", d.allow, "reason", d.reason);
+  if (*out == NULL) {
+    rc = CS_ERR_NOMEM;
+    goto done;
+  }
+  if (d.has_limit_remaining)
+    json_object_set_new(*out, "limit_remaining", json_integer((json_int_t)d.limit_remaining));
+done:
+  if (rc != CS_ERR_INVALID) {
+    json_decref(*errors);
+    *errors = NULL;
+  }
+  json_decref(roles);
+  json_decref(defs);
+  return rc;
+}
+
+int policy_authority_log(PGconn *conn, const char *portal_id,
+                         const struct policy_store_decision_filter *f, const char *cursor,
+                         long limit, json_t **items, char **next_cursor) {
+  struct policy_store_decision_filter filter = *f;
+  json_t *pos = NULL, *all = NULL;
+  char before[24];
+  int rc;
+
+  *items = NULL;
+  *next_cursor = NULL;
+  if (cursor != NULL) {
+    const json_t *id;
+    pos = http_cursor_decode(cursor);
+    id = json_object_get(pos, "before");
+    if (!json_is_integer(id) || json_integer_value(id) < 1) {
+      rc = CS_ERR_INVALID;
+      goto done;
+    }
+    snprintf(before, sizeof(before), "%lld", (long long)json_integer_value(id));
+    filter.before_id = before;
+  }
+  if ((rc = policy_store_decisions_list(conn, portal_id, &filter, limit + 1, &all)) != CS_OK)
+    goto done;
+  if ((long)json_array_size(all) > limit) {
+    const char *last = json_string_value(json_object_get(json_array_get(all, (size_t)limit - 1),
+                                                         "id"));
+    json_t *next = json_pack("{s:I}", "before", (json_int_t)(last != NULL ? strtoll(last, NULL, 10) : 0));
+    json_array_remove(all, (size_t)limit);
+    *next_cursor = next != NULL ? http_cursor_encode(next) : NULL;
+    json_decref(next);
+    if (*next_cursor == NULL) {
+      rc = CS_ERR_NOMEM;
+      goto done;
+    }
+  }
+  *items = all;
+  all = NULL;
+done:
+  json_decref(pos);
+  json_decref(all);
+  return rc;
+}

@@ -1,0 +1,64 @@
+/* The rules of the authority resources, shared by http_authority.c (HTTP) and authority.c
+ * (domain). Private to the policy service's authority files.
+ *
+ * Results: CS_OK; CS_ERR_INVALID with *errors (a new array of {field, message}: answer 422);
+ * CS_ERR_CONFLICT when the precondition callback refused (it has answered 412/428);
+ * CS_ERR_NOT_FOUND; CS_ERR_DB / CS_ERR_NOMEM / CS_ERR (logged). */
+#ifndef CLAIMSUITE_POLICY_AUTHORITY_INTERNAL_H
+#define CLAIMSUITE_POLICY_AUTHORITY_INTERNAL_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "store_authority.h"
+
+#define POLICY_ETAG_MAX 32
+
+/* 1 when the token is of an insurer admin: a user of an insurer company with authority level 6
+ * (its portal is the token's portal_id). claims borrowed. */
+int policy_authority_is_admin(const json_t *claims);
+/* The token's portal (borrowed from claims), NULL when absent. */
+const char *policy_authority_portal(const json_t *claims);
+
+/* Asked, inside the transaction, whether the change may go on given the current ETag; non-zero
+ * refuses (and the callee has answered). */
+typedef int (*policy_precondition_fn)(void *arg, const char *etag);
+
+/* GET /v1/roles/{role}: {portal_id, role, rights (sorted), version}; version 0 without a row.
+ * role must be a known case role. *out new; etag filled. */
+int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role,
+                              json_t **out, char etag[POLICY_ETAG_MAX]);
+
+/* PUT /v1/roles/{role} with a body already checked to be {"rights": [...]}: unknown or
+ * non-string names are CS_ERR_INVALID; duplicates collapse. One transaction: lock, check the
+ * precondition, write, outbox role.updated. *out as role_get. */
+int policy_authority_role_put(PGconn *conn, const char *portal_id, const char *role,
+                              const json_t *rights, policy_precondition_fn check, void *arg,
+                              json_t **out, json_t **errors, char etag[POLICY_ETAG_MAX]);
+
+/* GET /v1/portal/settings. CS_ERR_NOT_FOUND when the portal is gone. */
+int policy_authority_settings_get(PGconn *conn, const char *portal_id, json_t **out,
+                                  char etag[POLICY_ETAG_MAX]);
+
+/* The checks of a settings patch that need no database; a new array (empty when valid). */
+json_t *policy_authority_settings_errors(const json_t *patch);
+
+/* PATCH /v1/portal/settings: validation (also the time zone against PostgreSQL), then in one
+ * transaction lock, precondition, update, outbox portal.updated. */
+int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const json_t *patch,
+                                    policy_precondition_fn check, void *arg, json_t **out,
+                                    json_t **errors, char etag[POLICY_ETAG_MAX]);
+
+/* POST /internal/authorize: validates the request (unknown action, case role, missing or
+ * negative amount for approve_budget: CS_ERR_INVALID), decides (rights.c) and records the
+ * decision in decision_log. *out {allow, reason[, limit_remaining]} new. */
+int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, json_t **errors);
+
+/* GET /v1/authorize/log: decisions of the portal newest first. limit rows at most; *items new,
+ * *next_cursor a new string (free()) or NULL on the last page. cursor may be NULL; a cursor that
+ * is not ours is CS_ERR_INVALID. */
+int policy_authority_log(PGconn *conn, const char *portal_id,
+                         const struct policy_store_decision_filter *f, const char *cursor,
+                         long limit, json_t **items, char **next_cursor);
+
+#endif

@@ -1,0 +1,259 @@
+/* GET/PUT /v1/roles/{role}, GET/PATCH /v1/portal/settings, POST /internal/authorize and
+ * GET /v1/authorize/log: decode the request, call the domain (authority.c), map the result to
+ * HTTP. No SQL here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authority.h"
+#include "authority_internal.h"
+#include "http.h"
+#include "log.h"
+#include "rights.h"
+#include "service.h"
+#include "status.h"
+
+static void set_etag(struct request_ctx *ctx, const char *etag) {
+  u_map_put(ctx->resp->map_header, "ETag", etag);
+}
+
+static void forbidden(struct request_ctx *ctx, const char *detail) {
+  http_problem_full(ctx->resp, 403, "forbidden", NULL, detail, NULL);
+}
+
+static void invalid(struct request_ctx *ctx, const char *detail, json_t *errors) {
+  http_problem_full(ctx->resp, 422, "validation", "Validation failed", detail, errors);
+}
+
+/* The token's portal, or answers 403 (a token without a portal, e.g. of another kind). */
+static const char *portal_of(struct request_ctx *ctx) {
+  const char *portal = policy_authority_portal(ctx->claims);
+  if (!http_is_uuid(portal)) {
+    forbidden(ctx, "the token is not for a portal");
+    return NULL;
+  }
+  return portal;
+}
+
+/* The If-Match precondition of a change (required): answers 428/412 and refuses. */
+static int if_match(void *arg, const char *etag) {
+  struct request_ctx *ctx = arg;
+  return http_check_if_match(ctx->req, ctx->resp, etag, 1) != CS_OK;
+}
+
+/* Answers a domain failure other than CS_ERR_INVALID / CS_ERR_CONFLICT. */
+static void failure(struct request_ctx *ctx, int rc, const char *what) {
+  if (rc == CS_ERR_NOT_FOUND) http_problem(ctx->resp, 404, what);
+  else if (rc == CS_ERR_DB) service_db_problem(ctx, NULL);
+  else http_problem(ctx->resp, 500, "the request could not be completed");
+}
+
+/* ---- /v1/roles/{role} ------------------------------------------------------------------ */
+
+static void callback_policy_roles_get(struct request_ctx *ctx) {
+  const char *role = u_map_get(ctx->req->map_url, "role"), *portal;
+  PGconn *conn = NULL;
+  json_t *out = NULL;
+  char etag[POLICY_ETAG_MAX];
+  int rc;
+
+  if ((portal = portal_of(ctx)) == NULL) return;
+  if (policy_role_index(role) < 0) {
+    http_problem(ctx->resp, 404, "no such role (external_case_handler, project_manager, "
+                                 "inspector_extra_authority)");
+    return;
+  }
+  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  rc = policy_authority_role_get(conn, portal, role, &out, etag);
+  service_db_release(ctx, conn);
+  if (rc != CS_OK) {
+    failure(ctx, rc, "no such role");
+    return;
+  }
+  set_etag(ctx, etag);
+  http_json(ctx->resp, 200, out);
+}
+
+static void callback_policy_roles_put(struct request_ctx *ctx) {
+  static const struct http_field fields[] = {{"rights", HTTP_FIELD_ARRAY, 1, 0}};
+  const char *role = u_map_get(ctx->req->map_url, "role"), *portal;
+  PGconn *conn = NULL;
+  json_t *body = NULL, *out = NULL, *errors = NULL;
+  char etag[POLICY_ETAG_MAX];
+  int rc;
+
+  if ((portal = portal_of(ctx)) == NULL) return;
+  if (!policy_authority_is_admin(ctx->claims)) {
+    forbidden(ctx, "only an admin (authority level 6) of the insurer may change role definitions");
+    return;
+  }
+  if (policy_role_index(role) < 0) {
+    http_problem(ctx->resp, 404, "no such role (external_case_handler, project_manager, "
+                                 "inspector_extra_authority)");
+    return;
+  }
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
+      http_validate(body, fields, 1, ctx->resp) != CS_OK)
+    goto done;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  rc = policy_authority_role_put(conn, portal, role, json_object_get(body, "rights"), if_match,
+                                 ctx, &out, &errors, etag);
+  if (rc == CS_OK) {
+    set_etag(ctx, etag);
+    http_json(ctx->resp, 200, out);
+  } else if (rc == CS_ERR_INVALID) {
+    invalid(ctx, "rights holds names that are not rights", errors);
+  } else if (rc != CS_ERR_CONFLICT) {
+    failure(ctx, rc, "no such role");
+  }
+done:
+  if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
+  json_decref(body);
+}
+
+/* ---- /v1/portal/settings --------------------------------------------------------------- */
+
+static void callback_policy_settings_get(struct request_ctx *ctx) {
+  const char *portal;
+  PGconn *conn = NULL;
+  json_t *out = NULL;
+  char etag[POLICY_ETAG_MAX];
+  int rc;
+
+  if ((portal = portal_of(ctx)) == NULL) return;
+  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  rc = policy_authority_settings_get(conn, portal, &out, etag);
+  service_db_release(ctx, conn);
+  if (rc != CS_OK) {
+    failure(ctx, rc, "no such portal");
+    return;
+  }
+  set_etag(ctx, etag);
+  http_json(ctx->resp, 200, out);
+}
+
+static void callback_policy_settings_patch(struct request_ctx *ctx) {
+  const char *portal;
+  PGconn *conn = NULL;
+  json_t *body = NULL, *out = NULL, *errors = NULL;
+  char etag[POLICY_ETAG_MAX];
+  int rc;
+
+  if ((portal = portal_of(ctx)) == NULL) return;
+  if (!policy_authority_is_admin(ctx->claims)) {
+    forbidden(ctx, "only an admin (authority level 6) of the insurer may change portal settings");
+    return;
+  }
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  rc = policy_authority_settings_patch(conn, portal, body, if_match, ctx, &out, &errors, etag);
+  if (rc == CS_OK) {
+    set_etag(ctx, etag);
+    http_json(ctx->resp, 200, out);
+  } else if (rc == CS_ERR_INVALID) {
+    invalid(ctx, "one or more fields are invalid", errors);
+  } else if (rc != CS_ERR_CONFLICT) {
+    failure(ctx, rc, "no such portal");
+  }
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  json_decref(body);
+}
+
+/* ---- POST /internal/authorize ---------------------------------------------------------- */
+
+static void callback_policy_authorize_post(struct request_ctx *ctx) {
+  PGconn *conn = NULL;
+  json_t *body = NULL, *out = NULL, *errors = NULL;
+  int rc;
+
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  rc = policy_authority_authorize(conn, body, &out, &errors);
+  if (rc == CS_OK) {
+    u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
+    http_json(ctx->resp, 200, out);
+  } else if (rc == CS_ERR_INVALID) {
+    invalid(ctx, "the authorization request is invalid", errors);
+  } else {
+    failure(ctx, rc, "not found");
+  }
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  json_decref(body);
+}
+
+/* ---- GET /v1/authorize/log ------------------------------------------------------------- */
+
+static void bad_parameter(struct request_ctx *ctx, const char *field, const char *message) {
+  http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, message,
+                    json_pack("[{s:s, s:s}]", "field", field, "message", message));
+}
+
+static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
+  struct policy_store_decision_filter f = {NULL, NULL, NULL, NULL};
+  const char *portal, *cursor;
+  PGconn *conn = NULL;
+  json_t *items = NULL;
+  char *next = NULL;
+  long limit;
+  int rc;
+
+  if ((portal = portal_of(ctx)) == NULL) return;
+  if (!policy_authority_is_admin(ctx->claims)) {
+    forbidden(ctx, "only an admin (authority level 6) of the insurer may read the decision log");
+    return;
+  }
+  if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) return;
+  f.user_id = u_map_get(ctx->req->map_url, "user_id");
+  f.action = u_map_get(ctx->req->map_url, "action");
+  f.allow = u_map_get(ctx->req->map_url, "allow");
+  if (f.user_id != NULL && !http_is_uuid(f.user_id))
+    {
+    bad_parameter(ctx, "user_id", "user_id must be a UUID");
+    return;
+  }
+  if (f.allow != NULL && strcmp(f.allow, "true") != 0 && strcmp(f.allow, "false") != 0)
+    {
+    bad_parameter(ctx, "allow", "allow must be true or false");
+    return;
+  }
+  if (f.action != NULL && strlen(f.action) > 100)
+    {
+    bad_parameter(ctx, "action", "action is too long");
+    return;
+  }
+  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  rc = policy_authority_log(conn, portal, &f, cursor, limit, &items, &next);
+  service_db_release(ctx, conn);
+  if (rc == CS_ERR_INVALID) {
+    bad_parameter(ctx, "cursor", "cursor is not valid");
+    return;
+  }
+  if (rc != CS_OK) {
+    failure(ctx, rc, "not found");
+    return;
+  }
+  http_json(ctx->resp, 200, json_pack("{s:o, s:s?}", "items", items, "next_cursor", next));
+  free(next);
+}
+
+/* ---- start ----------------------------------------------------------------------------- */
+
+void policy_authority_routes(struct service *svc) {
+  if (service_route(svc, "GET", "/v1/roles/:role", callback_policy_roles_get,
+                    ROUTE_AUTHENTICATED) != CS_OK ||
+      service_route(svc, "PUT", "/v1/roles/:role", callback_policy_roles_put,
+                    ROUTE_AUTHENTICATED) != CS_OK ||
+      service_route(svc, "GET", "/v1/portal/settings", callback_policy_settings_get,
+                    ROUTE_AUTHENTICATED) != CS_OK ||
+      service_route(svc, "PATCH", "/v1/portal/settings", callback_policy_settings_patch,
+                    ROUTE_AUTHENTICATED) != CS_OK ||
+      service_route(svc, "POST", "/internal/authorize", callback_policy_authorize_post,
+                    ROUTE_PUBLIC) != CS_OK ||
+      service_route(svc, "GET", "/v1/authorize/log", callback_policy_authorize_log_get,
+                    ROUTE_AUTHENTICATED) != CS_OK) {
+    log_error("cannot register the routes of the authority resources");
+    exit(1);
+  }
+}

@@ -1,0 +1,54 @@
+/* /v1/api-clients: decode the request, call org_api_clients.c, encode the answer. No SQL. */
+#include "http.h"
+#include "org_internal.h"
+#include "service.h"
+#include "status.h"
+
+static const struct http_field client_create_fields[] = {
+    {"name", HTTP_FIELD_STRING, 1, 200},
+};
+
+static void clients_list(struct request_ctx *ctx) {
+  struct policy_org_caller c;
+  struct policy_org_page pg = {0};
+  struct policy_org_error err = {0};
+  json_t *pos = NULL, *rows = NULL;
+  PGconn *conn = NULL;
+  long limit;
+
+  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
+  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
+  pg.limit = limit + 1;
+  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
+  pg.after_id = json_string_value(json_object_get(pos, "id"));
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (policy_org_api_client_list(conn, &c, &pg, &rows, &err) != CS_OK) {
+    policy_org_http_error(ctx, &err);
+    goto done;
+  }
+  policy_org_http_page(ctx, rows, limit);
+  rows = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  policy_org_error_clear(&err);
+  json_decref(rows);
+  json_decref(pos);
+}
+
+static void clients_create(struct request_ctx *ctx) {
+  policy_org_http_write(ctx, client_create_fields, 1, NULL, policy_org_api_client_create, 201,
+                        "/v1/api-clients", "/v1/api-clients");
+  u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
+}
+
+static void clients_delete(struct request_ctx *ctx) {
+  const char *id = policy_org_http_path_id(ctx, "API client");
+  if (id == NULL) return;
+  policy_org_http_write(ctx, NULL, 0, id, policy_org_api_client_delete, 204, NULL, NULL);
+}
+
+void policy_org_api_clients_routes(struct service *svc) {
+  service_route(svc, "GET", "/v1/api-clients", clients_list, ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/api-clients", clients_create, ROUTE_AUTHENTICATED);
+  service_route(svc, "DELETE", "/v1/api-clients/:id", clients_delete, ROUTE_AUTHENTICATED);
+}

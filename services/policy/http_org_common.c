@@ -1,0 +1,265 @@
+/* HTTP plumbing shared by the organisation resources: the caller, problem answers, ETags,
+ * paging, and the write runner (transaction, Idempotency-Key, If-Match). No SQL here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "db.h"
+#include "http.h"
+#include "idempotency.h"
+#include "org.h"
+#include "org_internal.h"
+#include "service.h"
+#include "status.h"
+
+int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c) {
+  if (policy_org_caller_from_claims(ctx->claims, c) == CS_OK) return CS_OK;
+  http_problem_full(ctx->resp, 401, "invalid-token", NULL,
+                    "the token does not name a user or API client of a portal", NULL);
+  return CS_ERR_INVALID;
+}
+
+void policy_org_http_error(struct request_ctx *ctx, const struct policy_org_error *err) {
+  if (err->status == 0) {
+    service_db_problem(ctx, err->sqlstate[0] ? err->sqlstate : NULL);
+    return;
+  }
+  http_problem_full(ctx->resp, err->status, err->slug, NULL, err->detail,
+                    err->errors != NULL ? json_incref(err->errors) : NULL);
+}
+
+static void set_etag(struct request_ctx *ctx, const json_t *resource) {
+  char version[24], etag[32];
+  snprintf(version, sizeof(version), "%lld",
+           (long long)json_integer_value(json_object_get(resource, "version")));
+  http_etag_format(etag, sizeof(etag), version);
+  u_map_put(ctx->resp->map_header, "ETag", etag);
+}
+
+void policy_org_http_resource(struct request_ctx *ctx, int status, json_t *resource) {
+  if (json_object_get(resource, "version") != NULL) set_etag(ctx, resource);
+  http_json(ctx->resp, status, resource);
+}
+
+const char *policy_org_http_query(struct request_ctx *ctx, const char *name) {
+  return u_map_get(ctx->req->map_url, name);
+}
+
+const char *policy_org_http_path_id(struct request_ctx *ctx, const char *what) {
+  const char *id = u_map_get(ctx->req->map_url, "id");
+  if (http_is_uuid(id)) return id;
+  char detail[80];
+  snprintf(detail, sizeof(detail), "no such %s", what);
+  http_problem_full(ctx->resp, 404, "not-found", NULL, detail, NULL);
+  return NULL;
+}
+
+int policy_org_http_page_params(struct request_ctx *ctx, long *limit, json_t **pos) {
+  const char *cursor = NULL;
+  *pos = NULL;
+  if (http_page_params(ctx->req, ctx->resp, limit, &cursor) != CS_OK) return CS_ERR_INVALID;
+  if (cursor == NULL) return CS_OK;
+  *pos = http_cursor_decode(cursor);
+  if (*pos == NULL || !http_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
+      !http_is_uuid(json_string_value(json_object_get(*pos, "id")))) {
+    json_decref(*pos);
+    *pos = NULL;
+    http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, "cursor is not valid",
+                      json_pack("[{s:s, s:s}]", "field", "cursor", "message",
+                                "must be a next_cursor value from a previous page"));
+    return CS_ERR_INVALID;
+  }
+  return CS_OK;
+}
+
+void policy_org_http_page(struct request_ctx *ctx, json_t *rows, long limit) {
+  json_t *page = json_pack("{s:[], s:n}", "items", "next_cursor");
+  json_t *items = json_object_get(page, "items");
+  size_t n = json_array_size(rows), shown = n > (size_t)limit ? (size_t)limit : n;
+  for (size_t i = 0; i < shown; i++) json_array_append(items, json_array_get(rows, i));
+  if (n > shown && shown > 0) {
+    json_t *last = json_array_get(rows, shown - 1);
+    json_t *pos = json_pack("{s:O, s:O}", "created_at", json_object_get(last, "created_at"), "id",
+                            json_object_get(last, "id"));
+    char *next = http_cursor_encode(pos);
+    json_object_set_new(page, "next_cursor", next ? json_string(next) : json_null());
+    free(next);
+    json_decref(pos);
+  }
+  json_decref(rows);
+  http_json(ctx->resp, 200, page);
+}
+
+/* ---- the write runner ------------------------------------------------------------------ */
+
+struct runner_http {
+  struct request_ctx *ctx;
+};
+
+static int precondition(struct policy_org_write *w, int version, int required) {
+  struct runner_http *h = w->http;
+  char v[24], etag[32];
+  snprintf(v, sizeof(v), "%d", version);
+  http_etag_format(etag, sizeof(etag), v);
+  if (http_check_if_match(h->ctx->req, h->ctx->resp, etag, required) == CS_OK) return 0;
+  w->precondition_failed = 1;
+  return 1;
+}
+
+static void answer_stored(struct request_ctx *ctx, const struct idem_stored *s) {
+  ulfius_set_string_body_response(ctx->resp, (unsigned)s->status, s->body);
+  u_map_put(ctx->resp->map_header, "Content-Type", "application/json");
+  u_map_put(ctx->resp->map_header, "Idempotent-Replayed", "true");
+  if (s->location != NULL) u_map_put(ctx->resp->map_header, "Location", s->location);
+  json_t *r = json_loads(s->body, 0, NULL);
+  if (r != NULL && json_object_get(r, "version") != NULL) set_etag(ctx, r);
+  json_decref(r);
+}
+
+void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fields,
+                           size_t nfields, const char *id, policy_org_write_fn fn, int ok_status,
+                           const char *idem_path, const char *location_prefix) {
+  struct policy_org_caller caller;
+  struct runner_http h = {ctx};
+  struct policy_org_write w;
+  struct idem_stored stored = {0};
+  json_t *body = NULL;
+  PGconn *conn = NULL;
+  char location[200] = "";
+  char *text = NULL;
+  const char *key = idem_path != NULL ? http_header(ctx->req, "Idempotency-Key") : NULL;
+
+  memset(&w, 0, sizeof(w));
+  if (policy_org_http_caller(ctx, &caller) != CS_OK) goto done;
+  if (fields != NULL && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
+                         http_validate(body, fields, nfields, ctx->resp) != CS_OK))
+    goto done;
+  if (key != NULL && (key[0] == '\0' || strlen(key) > IDEM_KEY_MAX)) {
+    http_problem_full(ctx->resp, 400, "invalid-header", NULL,
+                      "Idempotency-Key must be 1 to 200 characters",
+                      json_pack("[{s:s, s:s}]", "field", "Idempotency-Key", "message",
+                                "must be 1 to 200 characters"));
+    goto done;
+  }
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (db_begin(conn) != CS_OK) goto db_error;
+  if (key != NULL) {
+    enum idem_outcome outcome;
+    const char *raw = ctx->req->binary_body != NULL ? ctx->req->binary_body : "";
+    if (idem_claim(conn, caller.sub, key, "POST", idem_path, raw, ctx->req->binary_body_length,
+                   &outcome, &stored) != CS_OK)
+      goto db_error;
+    if (outcome == IDEM_REPLAY) {
+      answer_stored(ctx, &stored);
+      goto done;
+    }
+    if (outcome == IDEM_MISMATCH) {
+      http_problem_full(ctx->resp, 422, "idempotency-key-reused", NULL,
+                        "this Idempotency-Key was used with a different request", NULL);
+      goto done;
+    }
+  }
+  w.caller = &caller;
+  w.body = body;
+  w.id = id;
+  w.precondition = precondition;
+  w.http = &h;
+  if (fn(conn, &w) != CS_OK) {
+    if (!w.precondition_failed) policy_org_http_error(ctx, &w.err);
+    goto done;
+  }
+  if (location_prefix != NULL && w.result != NULL)
+    snprintf(location, sizeof(location), "%s/%s", location_prefix,
+             json_string_value(json_object_get(w.result, "id")));
+  if (key != NULL) {
+    /* a secret is shown once: a replay answers without it */
+    json_t *kept = w.result != NULL ? json_deep_copy(w.result) : NULL;
+    json_object_del(kept, "client_secret");
+    text = kept != NULL ? json_dumps(kept, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(kept);
+    if (idem_record(conn, caller.sub, key, ok_status, text != NULL ? text : "",
+                    location[0] ? location : NULL) != CS_OK)
+      goto db_error;
+  }
+  if (db_commit(conn) != CS_OK) goto db_error;
+  if (location[0]) u_map_put(ctx->resp->map_header, "Location", location);
+  if (ok_status == 204 || w.result == NULL) {
+    ulfius_set_empty_body_response(ctx->resp, (unsigned)ok_status);
+  } else {
+    policy_org_http_resource(ctx, ok_status, w.result);
+    w.result = NULL;
+  }
+  goto done;
+db_error:
+  service_db_problem(ctx, NULL);
+done:
+  if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
+  idem_stored_clear(&stored);
+  policy_org_error_clear(&w.err);
+  json_decref(w.result);
+  json_decref(body);
+  free(text);
+}
+
+const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, char kind,
+                                   const char *const *allowed, json_t **errors) {
+  const char *v = policy_org_http_query(ctx, name), *message = NULL;
+  if (v == NULL) return NULL;
+  switch (kind) {
+    case 'u':
+      if (!http_is_uuid(v)) message = "must be a UUID";
+      break;
+    case 'b':
+      if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) message = "must be true or false";
+      break;
+    case 's':
+      if (v[0] == '\0' || strlen(v) > 200) message = "must be 1 to 200 bytes long";
+      break;
+    default: {
+      int ok = 0;
+      for (size_t i = 0; allowed != NULL && allowed[i] != NULL; i++) ok |= !strcmp(v, allowed[i]);
+      if (!ok) message = "is not one of the allowed values";
+    }
+  }
+  if (message == NULL) return v;
+  if (*errors == NULL) *errors = json_array();
+  json_array_append_new(*errors, json_pack("{s:s, s:s}", "field", name, "message", message));
+  return NULL;
+}
+
+int policy_org_http_filter_errors(struct request_ctx *ctx, json_t *errors) {
+  if (errors == NULL) return 0;
+  http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, "a query parameter is not valid",
+                    errors);
+  return 1;
+}
+
+void policy_org_routes(struct service *svc) {
+  policy_org_users_routes(svc);
+  policy_org_offices_routes(svc);
+  policy_org_companies_routes(svc);
+  policy_org_api_clients_routes(svc);
+}
+
+void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_get_fn get) {
+  struct policy_org_caller c;
+  struct policy_org_error err = {0};
+  PGconn *conn = NULL;
+  json_t *resource = NULL;
+  const char *id;
+
+  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
+  if ((id = policy_org_http_path_id(ctx, what)) == NULL) goto done;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (get(conn, &c, id, &resource, &err) != CS_OK) {
+    policy_org_http_error(ctx, &err);
+    goto done;
+  }
+  policy_org_http_resource(ctx, 200, resource);
+  resource = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  policy_org_error_clear(&err);
+  json_decref(resource);
+}

@@ -1,0 +1,71 @@
+/* /v1/companies: decode the request, call org_companies.c, encode the answer. No SQL here. */
+#include "http.h"
+#include "org_internal.h"
+#include "service.h"
+#include "status.h"
+
+static const struct http_field company_create_fields[] = {
+    {"kind", HTTP_FIELD_STRING, 1, 20},
+    {"name", HTTP_FIELD_STRING, 1, 200},
+    {"org_number", HTTP_FIELD_STRING, 0, 40},
+};
+static const struct http_field company_patch_fields[] = {
+    {"name", HTTP_FIELD_STRING, 0, 200},
+    {"org_number", HTTP_FIELD_STRING, 0, 40},
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const kinds[] = {"insurer", "partner", "customer", "agent", NULL};
+
+static void companies_list(struct request_ctx *ctx) {
+  struct policy_org_caller c;
+  struct policy_org_page pg = {0};
+  struct policy_org_error err = {0};
+  json_t *pos = NULL, *rows = NULL, *errors = NULL;
+  PGconn *conn = NULL;
+  long limit;
+
+  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
+  const char *kind = policy_org_http_filter(ctx, "kind", 'w', kinds, &errors);
+  if (policy_org_http_filter_errors(ctx, errors)) goto done;
+  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
+  pg.limit = limit + 1;
+  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
+  pg.after_id = json_string_value(json_object_get(pos, "id"));
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (policy_org_company_list(conn, &c, kind, &pg, &rows, &err) != CS_OK) {
+    policy_org_http_error(ctx, &err);
+    goto done;
+  }
+  policy_org_http_page(ctx, rows, limit);
+  rows = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  policy_org_error_clear(&err);
+  json_decref(rows);
+  json_decref(pos);
+}
+
+static void companies_get(struct request_ctx *ctx) {
+  policy_org_http_read(ctx, "company", policy_org_company_get);
+}
+
+static void companies_create(struct request_ctx *ctx) {
+  policy_org_http_write(ctx, company_create_fields, NFIELDS(company_create_fields), NULL,
+                        policy_org_company_create, 201, "/v1/companies", "/v1/companies");
+}
+
+static void companies_patch(struct request_ctx *ctx) {
+  const char *id = policy_org_http_path_id(ctx, "company");
+  if (id == NULL) return;
+  policy_org_http_write(ctx, company_patch_fields, NFIELDS(company_patch_fields), id,
+                        policy_org_company_patch, 200, NULL, NULL);
+}
+
+void policy_org_companies_routes(struct service *svc) {
+  service_route(svc, "GET", "/v1/companies", companies_list, ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/companies", companies_create, ROUTE_AUTHENTICATED);
+  service_route(svc, "GET", "/v1/companies/:id", companies_get, ROUTE_AUTHENTICATED);
+  service_route(svc, "PATCH", "/v1/companies/:id", companies_patch, ROUTE_AUTHENTICATED);
+}

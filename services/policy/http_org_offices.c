@@ -1,0 +1,84 @@
+/* /v1/offices: decode the request, call org_offices.c, encode the answer. No SQL here. */
+#include "http.h"
+#include "org_internal.h"
+#include "service.h"
+#include "status.h"
+
+#define OFFICE_FIELDS                                 \
+  {"name", HTTP_FIELD_STRING, 0, 200},                \
+  {"street", HTTP_FIELD_STRING, 0, 200},              \
+  {"postal_code", HTTP_FIELD_STRING, 0, 20},          \
+  {"city", HTTP_FIELD_STRING, 0, 100},                \
+  {"country", HTTP_FIELD_STRING, 0, 2},               \
+  {"latitude", HTTP_FIELD_NUMBER, 0, 0},              \
+  {"longitude", HTTP_FIELD_NUMBER, 0, 0},             \
+  {"temporary_cases", HTTP_FIELD_STRING, 0, 40},      \
+  {"categories", HTTP_FIELD_ARRAY, 0, 0}
+
+static const struct http_field office_create_fields[] = {
+    {"company_id", HTTP_FIELD_UUID, 0, 0},
+    {"name", HTTP_FIELD_STRING, 1, 200},
+    OFFICE_FIELDS,
+};
+static const struct http_field office_patch_fields[] = {OFFICE_FIELDS};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const temporary_cases[] = {"never", "outside_office_hours", "always", NULL};
+static const char *const roles[] = {"external_case_handler", NULL};
+
+static void offices_list(struct request_ctx *ctx) {
+  struct policy_org_caller c;
+  struct policy_org_office_query q;
+  struct policy_org_page pg = {0};
+  struct policy_org_error err = {0};
+  json_t *pos = NULL, *rows = NULL, *errors = NULL;
+  PGconn *conn = NULL;
+  long limit;
+
+  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
+  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &errors);
+  q.category = policy_org_http_filter(ctx, "category", 's', NULL, &errors);
+  q.has_role = policy_org_http_filter(ctx, "has_role", 'w', roles, &errors);
+  q.temporary_cases = policy_org_http_filter(ctx, "temporary_cases", 'w', temporary_cases, &errors);
+  if (policy_org_http_filter_errors(ctx, errors)) goto done;
+  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
+  pg.limit = limit + 1;
+  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
+  pg.after_id = json_string_value(json_object_get(pos, "id"));
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (policy_org_office_list(conn, &c, &q, &pg, &rows, &err) != CS_OK) {
+    policy_org_http_error(ctx, &err);
+    goto done;
+  }
+  policy_org_http_page(ctx, rows, limit);
+  rows = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  policy_org_error_clear(&err);
+  json_decref(rows);
+  json_decref(pos);
+}
+
+static void offices_get(struct request_ctx *ctx) {
+  policy_org_http_read(ctx, "office", policy_org_office_get);
+}
+
+static void offices_create(struct request_ctx *ctx) {
+  policy_org_http_write(ctx, office_create_fields, NFIELDS(office_create_fields), NULL,
+                        policy_org_office_create, 201, "/v1/offices", "/v1/offices");
+}
+
+static void offices_patch(struct request_ctx *ctx) {
+  const char *id = policy_org_http_path_id(ctx, "office");
+  if (id == NULL) return;
+  policy_org_http_write(ctx, office_patch_fields, NFIELDS(office_patch_fields), id,
+                        policy_org_office_patch, 200, NULL, NULL);
+}
+
+void policy_org_offices_routes(struct service *svc) {
+  service_route(svc, "GET", "/v1/offices", offices_list, ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/offices", offices_create, ROUTE_AUTHENTICATED);
+  service_route(svc, "GET", "/v1/offices/:id", offices_get, ROUTE_AUTHENTICATED);
+  service_route(svc, "PATCH", "/v1/offices/:id", offices_patch, ROUTE_AUTHENTICATED);
+}

@@ -1,0 +1,101 @@
+/* /v1/users: decode the request, call org_users.c, encode the answer. No SQL here. */
+#include <string.h>
+
+#include "http.h"
+#include "org_internal.h"
+#include "service.h"
+#include "status.h"
+
+static const struct http_field user_create_fields[] = {
+    {"email", HTTP_FIELD_STRING, 1, 320},
+    {"name", HTTP_FIELD_STRING, 1, 200},
+    {"mobile", HTTP_FIELD_STRING, 0, 40},
+    {"password", HTTP_FIELD_STRING, 0, 1024},
+    {"authority_level", HTTP_FIELD_INTEGER, 1, 0},
+    {"company_id", HTTP_FIELD_UUID, 0, 0},
+    {"offices", HTTP_FIELD_ARRAY, 0, 0},
+    {"active", HTTP_FIELD_BOOLEAN, 0, 0},
+    {"external_case_handler", HTTP_FIELD_BOOLEAN, 0, 0},
+    {"budget_limit", HTTP_FIELD_INTEGER, 0, 0},
+};
+
+static const struct http_field user_patch_fields[] = {
+    {"name", HTTP_FIELD_STRING, 0, 200},
+    {"mobile", HTTP_FIELD_STRING, 0, 40},
+    {"authority_level", HTTP_FIELD_INTEGER, 0, 0},
+    {"active", HTTP_FIELD_BOOLEAN, 0, 0},
+    {"offices", HTTP_FIELD_ARRAY, 0, 0},
+    {"external_case_handler", HTTP_FIELD_BOOLEAN, 0, 0},
+    {"budget_limit", HTTP_FIELD_INTEGER, 0, 0},
+};
+
+static const struct http_field user_roles_fields[] = {
+    {"roles", HTTP_FIELD_ARRAY, 1, 0},
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static void users_list(struct request_ctx *ctx) {
+  struct policy_org_caller c;
+  struct policy_org_user_query q;
+  struct policy_org_page pg = {0};
+  struct policy_org_error err = {0};
+  json_t *pos = NULL, *rows = NULL, *errors = NULL;
+  PGconn *conn = NULL;
+  long limit;
+
+  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
+  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &errors);
+  q.office_id = policy_org_http_filter(ctx, "office", 'u', NULL, &errors);
+  q.external_case_handler = policy_org_http_filter(ctx, "external_case_handler", 'b', NULL, &errors);
+  q.active = policy_org_http_filter(ctx, "active", 'b', NULL, &errors);
+  q.q = policy_org_http_filter(ctx, "q", 's', NULL, &errors);
+  if (policy_org_http_filter_errors(ctx, errors)) goto done;
+  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
+  pg.limit = limit + 1;
+  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
+  pg.after_id = json_string_value(json_object_get(pos, "id"));
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (policy_org_user_list(conn, &c, &q, &pg, &rows, &err) != CS_OK) {
+    policy_org_http_error(ctx, &err);
+    goto done;
+  }
+  policy_org_http_page(ctx, rows, limit);
+  rows = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  policy_org_error_clear(&err);
+  json_decref(rows);
+  json_decref(pos);
+}
+
+static void users_get(struct request_ctx *ctx) {
+  policy_org_http_read(ctx, "user", policy_org_user_get);
+}
+
+static void users_create(struct request_ctx *ctx) {
+  policy_org_http_write(ctx, user_create_fields, NFIELDS(user_create_fields), NULL,
+                        policy_org_user_create, 201, "/v1/users", "/v1/users");
+}
+
+static void users_patch(struct request_ctx *ctx) {
+  const char *id = policy_org_http_path_id(ctx, "user");
+  if (id == NULL) return;
+  policy_org_http_write(ctx, user_patch_fields, NFIELDS(user_patch_fields), id,
+                        policy_org_user_patch, 200, NULL, NULL);
+}
+
+static void users_put_roles(struct request_ctx *ctx) {
+  const char *id = policy_org_http_path_id(ctx, "user");
+  if (id == NULL) return;
+  policy_org_http_write(ctx, user_roles_fields, NFIELDS(user_roles_fields), id,
+                        policy_org_user_put_roles, 200, NULL, NULL);
+}
+
+void policy_org_users_routes(struct service *svc) {
+  service_route(svc, "GET", "/v1/users", users_list, ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/users", users_create, ROUTE_AUTHENTICATED);
+  service_route(svc, "GET", "/v1/users/:id", users_get, ROUTE_AUTHENTICATED);
+  service_route(svc, "PATCH", "/v1/users/:id", users_patch, ROUTE_AUTHENTICATED);
+  service_route(svc, "PUT", "/v1/users/:id/org-roles", users_put_roles, ROUTE_AUTHENTICATED);
+}

@@ -1,0 +1,83 @@
+/* The caller and the error outcome shared by the organisation resources (org_internal.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "org_internal.h"
+#include "status.h"
+
+int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller *c) {
+  const char *kind = json_string_value(json_object_get(claims, "kind"));
+  memset(c, 0, sizeof(*c));
+  c->sub = json_string_value(json_object_get(claims, "sub"));
+  c->portal_id = json_string_value(json_object_get(claims, "portal_id"));
+  c->company_id = json_string_value(json_object_get(claims, "company_id"));
+  c->company_kind = json_string_value(json_object_get(claims, "company_kind"));
+  c->is_client = kind != NULL && strcmp(kind, "client") == 0;
+  c->level = (int)json_integer_value(json_object_get(claims, "authority_level"));
+  if (c->sub == NULL || c->portal_id == NULL || c->company_id == NULL || kind == NULL ||
+      (!c->is_client && (c->company_kind == NULL || strcmp(kind, "user") != 0)))
+    return CS_ERR_INVALID;
+  return CS_OK;
+}
+
+static int is_insurer(const struct policy_org_caller *c) {
+  return c->company_kind != NULL && strcmp(c->company_kind, "insurer") == 0;
+}
+
+int policy_org_sees_portal(const struct policy_org_caller *c) {
+  return c->is_client || is_insurer(c);
+}
+
+int policy_org_is_insurer_admin(const struct policy_org_caller *c) {
+  return !c->is_client && is_insurer(c) && c->level >= POLICY_ORG_ADMIN_LEVEL;
+}
+
+int policy_org_may_manage(const struct policy_org_caller *c, const char *company_id) {
+  if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL) return 0;
+  if (is_insurer(c)) return 1;
+  return company_id != NULL && strcmp(company_id, c->company_id) == 0;
+}
+
+const char *policy_org_scope_company(const struct policy_org_caller *c) {
+  return policy_org_sees_portal(c) ? NULL : c->company_id;
+}
+
+int policy_org_refuse(struct policy_org_error *err, int status, const char *slug,
+                      const char *fmt, ...) {
+  va_list ap;
+  err->status = status;
+  err->slug = slug;
+  va_start(ap, fmt);
+  vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+  va_end(ap);
+  return POLICY_ORG_REFUSED;
+}
+
+void policy_org_field_error(struct policy_org_error *err, const char *field, const char *message) {
+  if (err->errors == NULL) err->errors = json_array();
+  json_array_append_new(err->errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+}
+
+int policy_org_validation_result(struct policy_org_error *err) {
+  if (json_array_size(err->errors) == 0) return CS_OK;
+  return policy_org_refuse(err, 422, "validation", "one or more fields are invalid");
+}
+
+int policy_org_db_failed(struct policy_org_error *err) {
+  err->status = 0;
+  return POLICY_ORG_REFUSED;
+}
+
+void policy_org_error_clear(struct policy_org_error *err) {
+  json_decref(err->errors);
+  memset(err, 0, sizeof(*err));
+}
+
+json_t *policy_org_event_data(const json_t *resource) {
+  json_t *data = json_deep_copy(resource);
+  json_object_del(data, "version");
+  json_object_del(data, "password_hash");
+  json_object_del(data, "secret_hash");
+  return data;
+}

@@ -1,0 +1,104 @@
+/* Companies: the insurer's admin creates partner, customer and agent companies in the portal and
+ * changes any company serving it; a company's own admin changes its own. SQL lives in
+ * store_org_companies.c. */
+#include <string.h>
+
+#include "bus.h"
+#include "http.h"
+#include "org_internal.h"
+#include "status.h"
+#include "store_org_companies.h"
+
+int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
+                           json_t **out, struct policy_org_error *err) {
+  int rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), id, 0,
+                                        out, err->sqlstate);
+  if (rc == CS_ERR_NOT_FOUND) return policy_org_refuse(err, 404, "not-found", "no such company");
+  return rc == CS_OK ? CS_OK : policy_org_db_failed(err);
+}
+
+int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, const char *kind,
+                            const struct policy_org_page *pg, json_t **rows,
+                            struct policy_org_error *err) {
+  if (policy_store_org_company_list(conn, c->portal_id, policy_org_scope_company(c), kind,
+                                    pg->after_created_at, pg->after_id, pg->limit, rows,
+                                    err->sqlstate) != CS_OK)
+    return policy_org_db_failed(err);
+  return CS_OK;
+}
+
+static int finish(PGconn *conn, struct policy_org_write *w, const char *id, const char *type) {
+  json_t *company = NULL;
+  if (policy_store_org_company_get(conn, w->caller->portal_id,
+                                   policy_org_scope_company(w->caller), id, 0, &company,
+                                   w->err.sqlstate) != CS_OK)
+    return policy_org_db_failed(&w->err);
+  json_t *data = policy_org_event_data(company);
+  int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
+  json_decref(data);
+  if (rc != CS_OK) {
+    json_decref(company);
+    return policy_org_db_failed(&w->err);
+  }
+  w->result = company;
+  return CS_OK;
+}
+
+static void check_name(const json_t *body, struct policy_org_error *err) {
+  const json_t *name = json_object_get(body, "name");
+  if (name != NULL && (json_is_null(name) || json_string_length(name) == 0))
+    policy_org_field_error(err, "name", "must not be empty");
+}
+
+int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
+  const char *kind = json_string_value(json_object_get(w->body, "kind"));
+  char id[37];
+  int rc;
+  check_name(w->body, &w->err);
+  if (strcmp(kind, "partner") && strcmp(kind, "customer") && strcmp(kind, "agent"))
+    policy_org_field_error(&w->err, "kind", "must be partner, customer or agent");
+  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+  if (!policy_org_is_insurer_admin(w->caller))
+    return policy_org_refuse(&w->err, 403, "forbidden",
+                             "only the insurer's admin may create companies");
+  http_uuid_v4(id);
+  if (policy_store_org_company_insert(conn, id, kind,
+                                      json_string_value(json_object_get(w->body, "name")),
+                                      json_string_value(json_object_get(w->body, "org_number")),
+                                      w->caller->portal_id, w->err.sqlstate) != CS_OK)
+    return policy_org_db_failed(&w->err);
+  return finish(conn, w, id, "company.created");
+}
+
+int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
+  const struct policy_org_caller *c = w->caller;
+  json_t *company = NULL;
+  int rc;
+  check_name(w->body, &w->err);
+  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+  rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
+                                    &company, w->err.sqlstate);
+  if (rc == CS_ERR_NOT_FOUND)
+    return policy_org_refuse(&w->err, 404, "not-found", "no such company");
+  if (rc != CS_OK) return policy_org_db_failed(&w->err);
+  if (!policy_org_may_manage(c, w->id)) {
+    rc = policy_org_refuse(&w->err, 403, "forbidden",
+                           "only the company's own admin or the insurer's admin may change it");
+    goto done;
+  }
+  if (w->precondition(w, (int)json_integer_value(json_object_get(company, "version")), 1)) {
+    rc = POLICY_ORG_REFUSED;
+    goto done;
+  }
+  const json_t *name = json_object_get(w->body, "name"), *org = json_object_get(w->body, "org_number");
+  if (policy_store_org_company_update(conn, w->id, name != NULL, json_string_value(name),
+                                      org != NULL, json_string_value(org),
+                                      w->err.sqlstate) != CS_OK) {
+    rc = policy_org_db_failed(&w->err);
+    goto done;
+  }
+  rc = finish(conn, w, w->id, "company.updated");
+done:
+  json_decref(company);
+  return rc;
+}

@@ -1,0 +1,193 @@
+/* Shared by the organisation resources of the policy service (companies, offices, users, API
+ * clients): who the caller is, what they may see, and the outcome of a domain call. Private to
+ * the org_*.c, http_org_*.c and store_org_*.c files.
+ *
+ * Visibility (every list and read is scoped; an invisible object is 404, never 403):
+ *   - insurer users and API clients see every company serving the token's portal, with their
+ *     offices and users;
+ *   - partner, customer and agent users see only their own company, its offices and users.
+ * Changes need a level-6 user: the insurer admin on any company serving the portal, or the
+ * admin of the object's own company. API clients are read-only here. */
+#ifndef CLAIMSUITE_POLICY_ORG_INTERNAL_H
+#define CLAIMSUITE_POLICY_ORG_INTERNAL_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#define POLICY_ORG_ADMIN_LEVEL 6
+
+/* The token's principal; every string is borrowed from the claims. */
+struct policy_org_caller {
+  const char *sub;          /* user or API client id */
+  const char *portal_id;
+  const char *company_id;
+  const char *company_kind; /* insurer, partner, customer, agent */
+  int is_client;            /* kind "client" */
+  int level;                /* authority level (users), 0 for clients */
+};
+
+/* Fills c from verified claims (borrowed). CS_ERR_INVALID when a claim is missing. */
+int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller *c);
+
+/* 1 when the caller sees every company serving the portal (insurer users, API clients). */
+int policy_org_sees_portal(const struct policy_org_caller *c);
+/* 1 for an insurer user of level 6. */
+int policy_org_is_insurer_admin(const struct policy_org_caller *c);
+/* 1 when the caller may change things of company_id (borrowed): the insurer admin (company_id
+ * must already be visible), or a level-6 user of that very company. */
+int policy_org_may_manage(const struct policy_org_caller *c, const char *company_id);
+
+/* The scope parameter of the store's visibility conditions: NULL for portal-wide callers, else
+ * the caller's own company. Borrowed. */
+const char *policy_org_scope_company(const struct policy_org_caller *c);
+
+/* What went wrong in a domain call, for the HTTP layer to answer as problem+json. */
+struct policy_org_error {
+  int status;            /* HTTP status: 403, 404, 409, 422, or 0 for a database failure */
+  const char *slug;      /* problem type slug, static, may be NULL */
+  char detail[200];
+  json_t *errors;        /* [{field, message}] or NULL, owned */
+  char sqlstate[6];      /* for database failures */
+};
+
+/* Domain results besides CS_OK: POLICY_ORG_REFUSED means err is filled in. */
+#define POLICY_ORG_REFUSED (-300)
+
+/* Fills err and returns POLICY_ORG_REFUSED; detail is printf-style. */
+int policy_org_refuse(struct policy_org_error *err, int status, const char *slug,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Adds one {field, message} to err->errors. */
+void policy_org_field_error(struct policy_org_error *err, const char *field, const char *message);
+/* Refuses with 422 "validation" when err->errors holds anything; else CS_OK. */
+int policy_org_validation_result(struct policy_org_error *err);
+/* Maps a store failure: CS_ERR_DB keeps err->sqlstate (filled by the store), returns
+ * POLICY_ORG_REFUSED with status 0 (the HTTP layer maps the SQLSTATE). */
+int policy_org_db_failed(struct policy_org_error *err);
+void policy_org_error_clear(struct policy_org_error *err);
+
+/* A write for the HTTP runner (http_org_common.c): the domain function gets the caller, the
+ * validated body (borrowed), the path id (or NULL) and a precondition hook, and returns CS_OK
+ * with *result (a new reference: the resource, with an integer "version") or
+ * POLICY_ORG_REFUSED with err filled. */
+struct policy_org_write {
+  const struct policy_org_caller *caller;
+  const json_t *body;
+  const char *id;
+  /* Checks If-Match against the current version (428 without one when required); non-zero
+   * when the request must stop (the response has been written). Called by PATCH/PUT domain
+   * functions after the row is locked and seen to be visible and changeable. */
+  int (*precondition)(struct policy_org_write *w, int version, int required);
+  void *http; /* the HTTP layer's own state */
+  json_t *result;
+  int precondition_failed;
+  struct policy_org_error err;
+};
+
+typedef int (*policy_org_write_fn)(PGconn *conn, struct policy_org_write *w);
+
+/* An object's event payload without private fields and the version: a new reference. */
+json_t *policy_org_event_data(const json_t *resource);
+
+/* ---- domain entry points, one group per resource (org_<resource>.c) ---------------------- */
+
+/* Reads: CS_OK with *out / *rows (new references) or POLICY_ORG_REFUSED with err. Query values
+ * are borrowed, already checked for shape by the HTTP layer; NULL does not filter. */
+struct policy_org_page {
+  long limit;                              /* rows wanted (the page plus one) */
+  const char *after_created_at, *after_id; /* keyset cursor, or NULL */
+};
+
+int policy_org_user_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
+                        json_t **out, struct policy_org_error *err);
+struct policy_org_user_query {
+  const char *company_id, *office_id, *external_case_handler, *active, *q;
+};
+int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c,
+                         const struct policy_org_user_query *q, const struct policy_org_page *pg,
+                         json_t **rows, struct policy_org_error *err);
+int policy_org_user_create(PGconn *conn, struct policy_org_write *w);
+int policy_org_user_patch(PGconn *conn, struct policy_org_write *w);
+int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w);
+
+int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
+                          json_t **out, struct policy_org_error *err);
+struct policy_org_office_query {
+  const char *company_id, *category, *has_role, *temporary_cases;
+};
+int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
+                           const struct policy_org_office_query *q,
+                           const struct policy_org_page *pg, json_t **rows,
+                           struct policy_org_error *err);
+int policy_org_office_create(PGconn *conn, struct policy_org_write *w);
+int policy_org_office_patch(PGconn *conn, struct policy_org_write *w);
+
+int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
+                           json_t **out, struct policy_org_error *err);
+int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, const char *kind,
+                            const struct policy_org_page *pg, json_t **rows,
+                            struct policy_org_error *err);
+int policy_org_company_create(PGconn *conn, struct policy_org_write *w);
+int policy_org_company_patch(PGconn *conn, struct policy_org_write *w);
+
+int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
+                               const struct policy_org_page *pg, json_t **rows,
+                               struct policy_org_error *err);
+int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w);
+int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w);
+
+/* ---- HTTP helpers (http_org_common.c), used by the http_org_*.c files only ---------------- */
+
+struct request_ctx;
+
+/* Reads the caller from the token; on a token without the needed claims answers 401 and
+ * returns non-zero. */
+int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c);
+
+/* Answers err as problem+json (a database failure by its SQLSTATE). */
+void policy_org_http_error(struct request_ctx *ctx, const struct policy_org_error *err);
+
+/* Answers one resource (stolen) with its ETag (from its "version"). */
+void policy_org_http_resource(struct request_ctx *ctx, int status, json_t *resource);
+
+/* Runs a write in one transaction: parses and validates the body against fields (when fields is
+ * not NULL), claims the Idempotency-Key when idem_path is set (a create: replay, 422 on another
+ * body), calls fn, commits, and answers ok_status with the resource and its ETag (and
+ * Location: location_prefix/<id> for creates). ok_status 204 answers no body. */
+struct http_field;
+void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fields,
+                           size_t nfields, const char *id, policy_org_write_fn fn, int ok_status,
+                           const char *idem_path, const char *location_prefix);
+
+/* Answers GET <collection>/{id}: the caller, the id (404 naming what when not a UUID), then
+ * get's resource with its ETag, or get's error. */
+typedef int (*policy_org_get_fn)(PGconn *conn, const struct policy_org_caller *c, const char *id,
+                                 json_t **out, struct policy_org_error *err);
+void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_get_fn get);
+
+/* ?limit and ?cursor: CS_OK with *limit and *pos (a new reference or NULL); otherwise answered. */
+int policy_org_http_page_params(struct request_ctx *ctx, long *limit, json_t **pos);
+/* Answers {"items": [...], "next_cursor"} from rows (stolen; limit+1 rows mean another page,
+ * the cursor holds the last shown item's created_at and id). */
+void policy_org_http_page(struct request_ctx *ctx, json_t *rows, long limit);
+
+/* A query parameter or NULL. Borrowed. */
+const char *policy_org_http_query(struct request_ctx *ctx, const char *name);
+/* A path parameter that must be a UUID: NULL (and a 404 answered, saying what) otherwise. */
+const char *policy_org_http_path_id(struct request_ctx *ctx, const char *what);
+
+/* Route registration of each resource (http_org_<resource>.c). */
+struct service;
+void policy_org_users_routes(struct service *svc);
+void policy_org_offices_routes(struct service *svc);
+void policy_org_companies_routes(struct service *svc);
+void policy_org_api_clients_routes(struct service *svc);
+
+/* Checks an optional query parameter: kind 'u' a UUID, 'b' true/false, 's' text up to 200
+ * bytes, or one of the words of allowed (NULL-terminated). Adds a field error to *errors
+ * (created when needed) when it is wrong. Returns the value (borrowed) or NULL. */
+const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, char kind,
+                                   const char *const *allowed, json_t **errors);
+/* Answers 400 with errors (stolen) when there are any; non-zero then. */
+int policy_org_http_filter_errors(struct request_ctx *ctx, json_t *errors);
+
+#endif

@@ -1,0 +1,124 @@
+/* Right names and the pure authority decision (see rights.h). */
+#include "rights.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const policy_right_names[POLICY_RIGHT_COUNT] = {
+    "add_remove_tasks",
+    "allocate_partners",
+    "show_office_categories",
+    "make_compensation_decision",
+    "cash_offer_all_tasks",
+    "cash_offer_before_budget_approval",
+    "add_budget_for_other_partners",
+    "approve_budget",
+    "approve_tasks",
+    "rfq_initiate_edit",
+    "rfq_add_external_partners",
+    "rfq_decide",
+    "customer_communication",
+    "chat_notifications",
+    "cash_offer_wi_before_budget_approval",
+    "start_inspection",
+};
+
+const char *const policy_always_actions[POLICY_ALWAYS_COUNT] = {"chat", "documents",
+                                                                "reported_information"};
+
+const char *const policy_role_names[POLICY_ROLE_COUNT] = {
+    "external_case_handler", "project_manager", "inspector_extra_authority"};
+
+int policy_right_index(const char *name) {
+  if (name == NULL) return -1;
+  for (int i = 0; i < POLICY_RIGHT_COUNT; i++)
+    if (!strcmp(policy_right_names[i], name)) return i;
+  return -1;
+}
+
+int policy_role_index(const char *name) {
+  if (name == NULL) return -1;
+  for (int i = 0; i < POLICY_ROLE_COUNT; i++)
+    if (!strcmp(policy_role_names[i], name)) return i;
+  return -1;
+}
+
+static int always_index(const char *name) {
+  if (name == NULL) return -1;
+  for (int i = 0; i < POLICY_ALWAYS_COUNT; i++)
+    if (!strcmp(policy_always_actions[i], name)) return i;
+  return -1;
+}
+
+int policy_action_known(const char *name) {
+  return policy_right_index(name) >= 0 || always_index(name) >= 0;
+}
+
+static void deny(struct policy_decision *out, const char *reason) {
+  out->allow = 0;
+  snprintf(out->reason, sizeof(out->reason), "%s", reason);
+}
+
+/* approve_budget once the right is held: bounded by the own limit, else the portal default. */
+static void budget(const struct policy_decision_input *in, struct policy_decision *out,
+                   const char *granted_by) {
+  long long limit = in->has_own_limit ? in->own_limit : in->default_limit;
+  const char *which = in->has_own_limit ? "own" : "portal default";
+  out->has_limit_remaining = 1;
+  if (in->amount <= limit) {
+    out->allow = 1;
+    out->limit_remaining = limit - in->amount;
+    snprintf(out->reason, sizeof(out->reason), "%s; within the %s budget limit", granted_by,
+             which);
+  } else {
+    out->allow = 0;
+    out->limit_remaining = limit;
+    snprintf(out->reason, sizeof(out->reason), "amount exceeds the %s budget limit", which);
+  }
+}
+
+void policy_rights_decide(const struct policy_decision_input *in, struct policy_decision *out) {
+  int right = policy_right_index(in->action);
+  int is_budget = right >= 0 && !strcmp(in->action, "approve_budget");
+  unsigned roles = in->role_mask;
+  int ech_given = (roles >> POLICY_ROLE_EXTERNAL_CASE_HANDLER) & 1u;
+
+  memset(out, 0, sizeof(*out));
+  if (!in->user_in_portal) { deny(out, "user not in portal"); return; }
+  if (!in->user_active) { deny(out, "user inactive"); return; }
+  if (!policy_action_known(in->action)) { deny(out, "unknown action"); return; }
+  if (in->insurer) {
+    if (is_budget) { budget(in, out, "internal user of the insurer"); return; }
+    out->allow = 1;
+    snprintf(out->reason, sizeof(out->reason), "internal user of the insurer");
+    return;
+  }
+  /* The external case handler role counts only for a user the insurer marked for it. */
+  if (ech_given && !in->marked_external) roles &= ~(1u << POLICY_ROLE_EXTERNAL_CASE_HANDLER);
+  if (right < 0) { /* chat, documents, reported_information */
+    if ((roles >> POLICY_ROLE_EXTERNAL_CASE_HANDLER) & 1u) {
+      out->allow = 1;
+      snprintf(out->reason, sizeof(out->reason),
+               "always allowed to the external_case_handler role");
+      return;
+    }
+    if (ech_given) { deny(out, "user not marked as external case handler"); return; }
+    deny(out, "no case role grants this action");
+    return;
+  }
+  for (int r = 0; r < POLICY_ROLE_COUNT; r++) {
+    if (((roles >> r) & 1u) && ((in->definitions[r] >> right) & 1u)) {
+      char by[64];
+      snprintf(by, sizeof(by), "granted by role %s", policy_role_names[r]);
+      if (is_budget) { budget(in, out, by); return; }
+      out->allow = 1;
+      snprintf(out->reason, sizeof(out->reason), "%s", by);
+      return;
+    }
+  }
+  if (ech_given && !in->marked_external &&
+      ((in->definitions[POLICY_ROLE_EXTERNAL_CASE_HANDLER] >> right) & 1u))
+    deny(out, "user not marked as external case handler");
+  else
+    deny(out, "no case role grants this action");
+}

@@ -1,0 +1,34 @@
+/* SQL helpers shared by the organisation stores (store_org_*.c). SQL only; every function
+ * borrows conn and returns CS_OK, CS_ERR_NOT_FOUND or CS_ERR_DB (sqlstate, when given, 6 bytes,
+ * holds the code). */
+#ifndef CLAIMSUITE_POLICY_STORE_ORG_COMMON_H
+#define CLAIMSUITE_POLICY_STORE_ORG_COMMON_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+/* RFC 3339 UTC text with microseconds of a timestamptz expression. */
+#define POLICY_ORG_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* The company column col is visible to a caller: $P is the portal, $S the scope company (NULL:
+ * every company serving the portal, else only that company). Both are parameter numbers. */
+#define POLICY_ORG_VISIBLE(col, P, S)                                                       \
+  "(CASE WHEN $" S "::uuid IS NULL THEN EXISTS (SELECT 1 FROM company_portals vcp"          \
+  " WHERE vcp.company_id = " col " AND vcp.portal_id = $" P "::uuid) ELSE " col " = $" S    \
+  "::uuid END)"
+
+/* Runs a query whose rows hold one JSON text column; *rows is a new array of the parsed values. */
+int policy_store_org_rows(PGconn *conn, const char *sql, int n, const char *const *params,
+                          json_t **rows, char *sqlstate);
+/* The same for at most one row: *out is a new reference, or CS_ERR_NOT_FOUND. */
+int policy_store_org_row(PGconn *conn, const char *sql, int n, const char *const *params,
+                         json_t **out, char *sqlstate);
+/* Runs a statement without rows; *affected (may be NULL) receives the row count. */
+int policy_store_org_exec(PGconn *conn, const char *sql, int n, const char *const *params,
+                          long *affected, char *sqlstate);
+
+/* A PostgreSQL array literal {"a","b"} of the strings of arr (quoted and escaped; passed as a
+ * parameter, never spliced into SQL). New string (free()). */
+char *policy_store_org_array_literal(const json_t *arr);
+
+#endif
