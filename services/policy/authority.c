@@ -14,14 +14,21 @@
 #include "rights.h"
 #include "status.h"
 #include "store_authority.h"
+#include "store_org_common.h"
 
-int policy_authority_is_admin(const json_t *claims) {
+int policy_authority_admin_check(PGconn *conn, const json_t *claims) {
+  struct policy_store_org_principal p;
   const char *kind = json_string_value(json_object_get(claims, "kind"));
-  const char *company_kind = json_string_value(json_object_get(claims, "company_kind"));
-  const json_t *level = json_object_get(claims, "authority_level");
-  return kind != NULL && !strcmp(kind, "user") && company_kind != NULL &&
-         !strcmp(company_kind, "insurer") && json_is_integer(level) &&
-         json_integer_value(level) == 6 && http_is_uuid(policy_authority_portal(claims));
+  const char *sub = json_string_value(json_object_get(claims, "sub"));
+  const char *company = json_string_value(json_object_get(claims, "company_id"));
+  const char *portal = policy_authority_portal(claims);
+  if (kind == NULL || strcmp(kind, "user") != 0) return POLICY_AUTHORITY_NOT_ADMIN;
+  if (!http_is_uuid(sub) || !http_is_uuid(portal) || company == NULL) return POLICY_AUTHORITY_GONE;
+  if (policy_store_org_principal(conn, sub, portal, 0, &p, NULL) != CS_OK) return CS_ERR_DB;
+  if (!p.found || !p.active || !p.in_portal || strcmp(p.company_id, company) != 0)
+    return POLICY_AUTHORITY_GONE;
+  if (strcmp(p.kind, "insurer") != 0 || p.level != 6) return POLICY_AUTHORITY_NOT_ADMIN;
+  return CS_OK;
 }
 
 const char *policy_authority_portal(const json_t *claims) {

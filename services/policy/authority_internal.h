@@ -14,9 +14,15 @@
 
 #define POLICY_ETAG_MAX 32
 
-/* 1 when the token is of an insurer admin: a user of an insurer company with authority level 6
- * (its portal is the token's portal_id). claims borrowed. */
-int policy_authority_is_admin(const json_t *claims);
+/* Results of policy_authority_admin_check besides CS_OK and CS_ERR_DB. */
+#define POLICY_AUTHORITY_GONE (-310)      /* the user is gone, inactive, moved or its company no
+                                           * longer serves the portal: answer 401 */
+#define POLICY_AUTHORITY_NOT_ADMIN (-311) /* answer 403 */
+
+/* CS_OK when the token is of an insurer admin as the database says now (once per request, so a
+ * demoted or deactivated admin loses the rights at once): an active user of level 6 of an
+ * insurer company serving the token's portal_id. claims borrowed, conn borrowed. */
+int policy_authority_admin_check(PGconn *conn, const json_t *claims);
 /* The token's portal (borrowed from claims), NULL when absent. */
 const char *policy_authority_portal(const json_t *claims);
 

@@ -35,6 +35,28 @@ static const char *portal_of(struct request_ctx *ctx) {
   return portal;
 }
 
+/* Acquires *conn and checks the caller is the insurer's admin now (authority.c); otherwise answers
+ * 401 (user gone or inactive in the portal), 403 (not an admin) or a database problem, releases
+ * and returns non-zero. */
+static int admin_conn(struct request_ctx *ctx, PGconn **conn, const char *forbidden_detail) {
+  int rc;
+  if (service_db_acquire(ctx, conn) != CS_OK) return 1;
+  rc = policy_authority_admin_check(*conn, ctx->claims);
+  if (rc == CS_OK) return 0;
+  service_db_release(ctx, *conn);
+  *conn = NULL;
+  if (rc == POLICY_AUTHORITY_GONE) {
+    http_problem_full(ctx->resp, 401, "invalid-token", NULL,
+                      "the user is no longer active in this portal", NULL);
+    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+  } else if (rc == POLICY_AUTHORITY_NOT_ADMIN) {
+    forbidden(ctx, forbidden_detail);
+  } else {
+    service_db_problem(ctx, NULL);
+  }
+  return 1;
+}
+
 /* The If-Match precondition of a change (required): answers 428/412 and refuses. */
 static int if_match(void *arg, const char *etag) {
   struct request_ctx *ctx = arg;
@@ -83,19 +105,17 @@ static void callback_policy_roles_put(struct request_ctx *ctx) {
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
-  if (!policy_authority_is_admin(ctx->claims)) {
-    forbidden(ctx, "only an admin (authority level 6) of the insurer may change role definitions");
+  if (admin_conn(ctx, &conn,
+                 "only an admin (authority level 6) of the insurer may change role definitions"))
     return;
-  }
   if (policy_role_index(role) < 0) {
     http_problem(ctx->resp, 404, "no such role (external_case_handler, project_manager, "
                                  "inspector_extra_authority)");
-    return;
+    goto done;
   }
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
       http_validate(body, fields, 1, ctx->resp) != CS_OK)
     goto done;
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   rc = policy_authority_role_put(conn, portal, role, json_object_get(body, "rights"), if_match,
                                  ctx, &out, &errors, etag);
   if (rc == CS_OK) {
@@ -140,12 +160,10 @@ static void callback_policy_settings_patch(struct request_ctx *ctx) {
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
-  if (!policy_authority_is_admin(ctx->claims)) {
-    forbidden(ctx, "only an admin (authority level 6) of the insurer may change portal settings");
+  if (admin_conn(ctx, &conn,
+                 "only an admin (authority level 6) of the insurer may change portal settings"))
     return;
-  }
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   rc = policy_authority_settings_patch(conn, portal, body, if_match, ctx, &out, &errors, etag);
   if (rc == CS_OK) {
     set_etag(ctx, etag);
@@ -200,10 +218,11 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
-  if (!policy_authority_is_admin(ctx->claims)) {
-    forbidden(ctx, "only an admin (authority level 6) of the insurer may read the decision log");
+  if (admin_conn(ctx, &conn,
+                 "only an admin (authority level 6) of the insurer may read the decision log"))
     return;
-  }
+  service_db_release(ctx, conn);
+  conn = NULL;
   if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) return;
   f.user_id = u_map_get(ctx->req->map_url, "user_id");
   f.action = u_map_get(ctx->req->map_url, "action");

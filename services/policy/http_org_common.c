@@ -14,9 +14,26 @@
 #include "status.h"
 
 int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c) {
-  if (policy_org_caller_from_claims(ctx->claims, c) == CS_OK) return CS_OK;
-  http_problem_full(ctx->resp, 401, "invalid-token", NULL,
-                    "the token does not name a user or API client of a portal", NULL);
+  PGconn *conn = NULL;
+  char sqlstate[6] = "";
+  int rc;
+  if (policy_org_caller_from_claims(ctx->claims, c) != CS_OK) {
+    http_problem_full(ctx->resp, 401, "invalid-token", NULL,
+                      "the token does not name a user or API client of a portal", NULL);
+    return CS_ERR_INVALID;
+  }
+  /* the token's rights may be stale: the current row decides (once per request) */
+  if (service_db_acquire(ctx, &conn) != CS_OK) return CS_ERR_UNAVAILABLE;
+  rc = policy_org_caller_refresh(conn, c, sqlstate);
+  service_db_release(ctx, conn);
+  if (rc == CS_OK) return CS_OK;
+  if (rc == CS_ERR_NOT_FOUND) {
+    http_problem_full(ctx->resp, 401, "invalid-token", NULL,
+                      "the user or API client is no longer active in this portal", NULL);
+    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+  } else {
+    service_db_problem(ctx, sqlstate[0] ? sqlstate : NULL);
+  }
   return CS_ERR_INVALID;
 }
 
@@ -169,7 +186,8 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
     if (!w.precondition_failed) policy_org_http_error(ctx, &w.err);
     goto done;
   }
-  if (location_prefix != NULL && w.result != NULL)
+  if (w.status != 0) ok_status = w.status;
+  if (location_prefix != NULL && w.result != NULL && ok_status == 201)
     snprintf(location, sizeof(location), "%s/%s", location_prefix,
              json_string_value(json_object_get(w.result, "id")));
   if (key != NULL) {

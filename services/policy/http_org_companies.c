@@ -13,6 +13,9 @@ static const struct http_field company_patch_fields[] = {
     {"name", HTTP_FIELD_STRING, 0, 200},
     {"org_number", HTTP_FIELD_STRING, 0, 40},
 };
+static const struct http_field company_link_fields[] = {
+    {"org_number", HTTP_FIELD_STRING, 1, 40},
+};
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,6 +59,11 @@ static void companies_create(struct request_ctx *ctx) {
                         policy_org_company_create, 201, "/v1/companies", "/v1/companies");
 }
 
+static void companies_link(struct request_ctx *ctx) {
+  policy_org_http_write(ctx, company_link_fields, NFIELDS(company_link_fields), NULL,
+                        policy_org_company_link, 201, "/v1/companies/links", "/v1/companies");
+}
+
 static void companies_patch(struct request_ctx *ctx) {
   const char *id = policy_org_http_path_id(ctx, "company");
   if (id == NULL) return;
@@ -66,6 +74,7 @@ static void companies_patch(struct request_ctx *ctx) {
 void policy_org_companies_routes(struct service *svc) {
   service_route(svc, "GET", "/v1/companies", companies_list, ROUTE_AUTHENTICATED);
   service_route(svc, "POST", "/v1/companies", companies_create, ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/companies/links", companies_link, ROUTE_AUTHENTICATED);
   service_route(svc, "GET", "/v1/companies/:id", companies_get, ROUTE_AUTHENTICATED);
   service_route(svc, "PATCH", "/v1/companies/:id", companies_patch, ROUTE_AUTHENTICATED);
 }

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "org_internal.h"
 #include "status.h"
+#include "store_org_common.h"
 
 int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller *c) {
   const char *kind = json_string_value(json_object_get(claims, "kind"));
@@ -18,6 +20,22 @@ int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller
   if (c->sub == NULL || c->portal_id == NULL || c->company_id == NULL || kind == NULL ||
       (!c->is_client && (c->company_kind == NULL || strcmp(kind, "user") != 0)))
     return CS_ERR_INVALID;
+  return CS_OK;
+}
+
+int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c, char *sqlstate) {
+  static const char *const kinds[] = {"insurer", "partner", "customer", "agent"};
+  struct policy_store_org_principal p;
+  if (!http_is_uuid(c->sub) || !http_is_uuid(c->portal_id)) return CS_ERR_NOT_FOUND;
+  if (policy_store_org_principal(conn, c->sub, c->portal_id, c->is_client, &p, sqlstate) != CS_OK)
+    return CS_ERR_DB;
+  if (!p.found || !p.active || !p.in_portal || strcmp(p.company_id, c->company_id) != 0)
+    return CS_ERR_NOT_FOUND;
+  c->company_kind = NULL;
+  for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+    if (strcmp(p.kind, kinds[i]) == 0) c->company_kind = kinds[i];
+  if (c->company_kind == NULL) return CS_ERR_NOT_FOUND;
+  c->level = c->is_client ? 0 : p.level;
   return CS_OK;
 }
 

@@ -102,3 +102,49 @@ done:
   json_decref(company);
   return rc;
 }
+
+int policy_org_company_link(PGconn *conn, struct policy_org_write *w) {
+  const char *org = json_string_value(json_object_get(w->body, "org_number"));
+  json_t *company = NULL, *portals = NULL, *data = NULL;
+  char id[37];
+  int added = 0, rc;
+  if (!policy_org_is_insurer_admin(w->caller))
+    return policy_org_refuse(&w->err, 403, "forbidden",
+                             "only the insurer's admin may add a partner to the portal");
+  if (org == NULL || org[0] == '\0')
+    policy_org_field_error(&w->err, "org_number", "must not be empty");
+  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+  rc = policy_store_org_partner_by_org_number(conn, org, id, w->err.sqlstate);
+  if (rc == CS_ERR_NOT_FOUND)
+    return policy_org_refuse(&w->err, 404, "not-found",
+                             "no partner company with this organisation number");
+  if (rc != CS_OK) return policy_org_db_failed(&w->err);
+  if (policy_store_org_company_link(conn, id, w->caller->portal_id, &added, w->err.sqlstate) !=
+          CS_OK ||
+      policy_store_org_company_get(conn, w->caller->portal_id, NULL, id, 0, &company,
+                                   w->err.sqlstate) != CS_OK) {
+    rc = policy_org_db_failed(&w->err);
+    goto done;
+  }
+  if (added) {
+    if (policy_store_org_company_portals(conn, id, &portals, w->err.sqlstate) != CS_OK ||
+        (data = policy_org_event_data(company)) == NULL) {
+      rc = policy_org_db_failed(&w->err);
+      goto done;
+    }
+    json_object_set(data, "portal_ids", portals);
+    if (bus_outbox_add(conn, "company.updated", w->caller->portal_id, id, data) != CS_OK) {
+      rc = policy_org_db_failed(&w->err);
+      goto done;
+    }
+  }
+  w->status = added ? 201 : 200;
+  w->result = company;
+  company = NULL;
+  rc = CS_OK;
+done:
+  json_decref(company);
+  json_decref(portals);
+  json_decref(data);
+  return rc;
+}

@@ -29,6 +29,12 @@ struct policy_org_caller {
 /* Fills c from verified claims (borrowed). CS_ERR_INVALID when a claim is missing. */
 int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller *c);
 
+/* Re-reads the caller's current row (once per request): the level and company kind come from
+ * the database, not the token. CS_OK; CS_ERR_NOT_FOUND when the user or client is gone or
+ * inactive, its company changed or no longer serves the token's portal (answer 401); CS_ERR_DB
+ * (sqlstate, 6 bytes, filled). company_kind then points to a static string. */
+int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c, char *sqlstate);
+
 /* 1 when the caller sees every company serving the portal (insurer users, API clients). */
 int policy_org_sees_portal(const struct policy_org_caller *c);
 /* 1 for an insurer user of level 6. */
@@ -80,6 +86,7 @@ struct policy_org_write {
   void *http; /* the HTTP layer's own state */
   json_t *result;
   int precondition_failed;
+  int status; /* set by fn to answer another success status than ok_status; 0 keeps it */
   struct policy_org_error err;
 };
 
@@ -128,6 +135,9 @@ int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, con
                             struct policy_org_error *err);
 int policy_org_company_create(PGconn *conn, struct policy_org_write *w);
 int policy_org_company_patch(PGconn *conn, struct policy_org_write *w);
+/* POST /v1/companies/links: the insurer's admin adds the partner company with the body's
+ * org_number to the token's portal; w->status 201 for a new link, 200 when already linked. */
+int policy_org_company_link(PGconn *conn, struct policy_org_write *w);
 
 int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
                                const struct policy_org_page *pg, json_t **rows,
@@ -139,7 +149,9 @@ int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w);
 
 struct request_ctx;
 
-/* Reads the caller from the token; on a token without the needed claims answers 401 and
+/* Reads the caller from the token, then its current row (policy_org_caller_refresh, on a pooled
+ * connection taken and given back here): on a token without the needed claims, or a user or
+ * client no longer active in the portal, answers 401 (a busy or failing database 503/5xx) and
  * returns non-zero. */
 int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c);
 

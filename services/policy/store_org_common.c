@@ -1,4 +1,5 @@
 /* SQL helpers shared by the organisation stores. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,4 +74,33 @@ char *policy_store_org_array_literal(const json_t *arr) {
   *p++ = '}';
   *p = '\0';
   return out;
+}
+
+int policy_store_org_principal(PGconn *conn, const char *sub, const char *portal, int is_client,
+                               struct policy_store_org_principal *out, char *sqlstate) {
+  static const char sql_user[] =
+      "SELECT u.active, u.authority_level, c.kind, u.company_id::text,"
+      "       EXISTS (SELECT 1 FROM company_portals cp"
+      "                WHERE cp.company_id = u.company_id AND cp.portal_id = $2::uuid)"
+      "  FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = $1::uuid";
+  static const char sql_client[] =
+      "SELECT a.active, 0, c.kind, a.company_id::text,"
+      "       a.portal_id = $2::uuid AND EXISTS (SELECT 1 FROM company_portals cp"
+      "                WHERE cp.company_id = a.company_id AND cp.portal_id = $2::uuid)"
+      "  FROM api_clients a JOIN companies c ON c.id = a.company_id WHERE a.id = $1::uuid";
+  const char *p[] = {sub, portal};
+  PGresult *res = NULL;
+  memset(out, 0, sizeof(*out));
+  if (db_exec(conn, is_client ? sql_client : sql_user, 2, p, &res, sqlstate) != CS_OK)
+    return CS_ERR_DB;
+  if (PQntuples(res) == 1) {
+    out->found = 1;
+    out->active = PQgetvalue(res, 0, 0)[0] == 't';
+    out->level = (int)strtol(PQgetvalue(res, 0, 1), NULL, 10);
+    snprintf(out->kind, sizeof(out->kind), "%s", PQgetvalue(res, 0, 2));
+    snprintf(out->company_id, sizeof(out->company_id), "%s", PQgetvalue(res, 0, 3));
+    out->in_portal = PQgetvalue(res, 0, 4)[0] == 't';
+  }
+  PQclear(res);
+  return CS_OK;
 }

@@ -27,6 +27,21 @@ int policy_store_org_row(PGconn *conn, const char *sql, int n, const char *const
 int policy_store_org_exec(PGconn *conn, const char *sql, int n, const char *const *params,
                           long *affected, char *sqlstate);
 
+/* The current row of a token's principal (users re-read on every request, so a demoted or
+ * deactivated user loses rights at once). */
+struct policy_store_org_principal {
+  int found;          /* the row exists */
+  int active;         /* users.active / api_clients.active */
+  int level;          /* authority level (users), 0 for clients */
+  int in_portal;      /* the company serves portal (and a client belongs to it) */
+  char kind[16];      /* the company's kind */
+  char company_id[37];
+};
+/* Reads the principal sub (a user, or an API client when is_client) against portal. sub and
+ * portal must be UUIDs (borrowed). CS_OK with out->found 0 when there is no such row. */
+int policy_store_org_principal(PGconn *conn, const char *sub, const char *portal, int is_client,
+                               struct policy_store_org_principal *out, char *sqlstate);
+
 /* A PostgreSQL array literal {"a","b"} of the strings of arr (quoted and escaped; passed as a
  * parameter, never spliced into SQL). New string (free()). */
 char *policy_store_org_array_literal(const json_t *arr);

@@ -77,3 +77,38 @@ int policy_store_org_company_update(PGconn *conn, const char *id, int has_name, 
                                " version = version + 1, updated_at = now() WHERE id = $1::uuid",
                                5, p, NULL, sqlstate);
 }
+
+int policy_store_org_partner_by_org_number(PGconn *conn, const char *org_number, char *id,
+                                           char *sqlstate) {
+  json_t *row = NULL;
+  const char *p[] = {org_number};
+  int rc = policy_store_org_row(conn,
+                                "SELECT to_json(c.id::text)::text FROM companies c"
+                                " WHERE c.kind = 'partner' AND c.org_number = $1"
+                                " ORDER BY c.created_at, c.id LIMIT 1",
+                                1, p, &row, sqlstate);
+  if (rc == CS_OK) snprintf(id, 37, "%s", json_string_value(row) ? json_string_value(row) : "");
+  json_decref(row);
+  return rc;
+}
+
+int policy_store_org_company_link(PGconn *conn, const char *company_id, const char *portal,
+                                  int *added, char *sqlstate) {
+  long n = 0;
+  const char *p[] = {company_id, portal};
+  int rc = policy_store_org_exec(conn,
+                                 "INSERT INTO company_portals (company_id, portal_id)"
+                                 " VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING",
+                                 2, p, &n, sqlstate);
+  *added = n > 0;
+  return rc;
+}
+
+int policy_store_org_company_portals(PGconn *conn, const char *company_id, json_t **out,
+                                     char *sqlstate) {
+  const char *p[] = {company_id};
+  return policy_store_org_row(conn,
+                              "SELECT COALESCE(json_agg(cp.portal_id::text ORDER BY cp.portal_id),"
+                              " '[]')::text FROM company_portals cp WHERE cp.company_id = $1::uuid",
+                              1, p, out, sqlstate);
+}

@@ -24,5 +24,15 @@ int policy_store_org_company_insert(PGconn *conn, const char *id, const char *ki
 /* Changes name (when has_name) and org_number (when has_org_number), bumps the version. */
 int policy_store_org_company_update(PGconn *conn, const char *id, int has_name, const char *name,
                                     int has_org_number, const char *org_number, char *sqlstate);
+/* The partner company whose org_number equals org_number (the oldest when several): its id into
+ * id (37 bytes) or CS_ERR_NOT_FOUND. */
+int policy_store_org_partner_by_org_number(PGconn *conn, const char *org_number, char *id,
+                                           char *sqlstate);
+/* Adds (company_id, portal) to company_portals; *added 1 for a new link, 0 when it was there. */
+int policy_store_org_company_link(PGconn *conn, const char *company_id, const char *portal,
+                                  int *added, char *sqlstate);
+/* The ids of the portals company_id serves, sorted: a new array in *out. */
+int policy_store_org_company_portals(PGconn *conn, const char *company_id, json_t **out,
+                                     char *sqlstate);
 
 #endif

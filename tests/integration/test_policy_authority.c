@@ -42,6 +42,7 @@ static struct {
   struct person paul;  /* partner, external case handler, own limit 50000 */
   struct person nina;  /* partner, not marked, no own limit */
   struct person ivan;  /* partner, inactive */
+  struct person dora;  /* insurer A admin, demoted and deactivated by test_stale_admin */
 } fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -279,6 +280,7 @@ static int setup(void **state) {
   add_user(&fx.paul, "paul", fx.partner, "3", "true", hash);
   add_user(&fx.nina, "nina", fx.partner, "3", "true", hash);
   add_user(&fx.ivan, "ivan", fx.partner, "3", "false", hash);
+  add_user(&fx.dora, "dora", fx.insurer_a, "6", "true", hash);
   free(hash);
   {
     const char *p[] = {fx.paul.id};
@@ -295,7 +297,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  struct person *all[] = {&fx.alice, &fx.carl, &fx.bob, &fx.padmin, &fx.paul, &fx.nina, &fx.ivan};
+  struct person *all[] = {&fx.alice, &fx.carl, &fx.bob,  &fx.padmin,
+                          &fx.paul,  &fx.nina, &fx.ivan, &fx.dora};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
     free(all[i]->token);
     all[i]->token = NULL;
@@ -742,6 +745,56 @@ static void test_gateway(void **state) {
   tl_response_free(&r);
 }
 
+/* The admin check re-reads the user: a token issued to an admin loses the admin rights when the
+ * user is demoted (403) and every right when deactivated (401), before the token expires. */
+static void test_stale_admin(void **state) {
+  (void)state;
+  struct tl_response r;
+  const char *p[] = {fx.dora.id};
+  const char *body = "{\"rights\":[\"approve_tasks\"]}";
+  fx.dora.token = login(&fx.dora, NULL);
+  assert_int_equal(call("GET", "/v1/authorize/log?limit=1", fx.dora.token, NULL, NULL, &r), 200);
+  assert_true(json_is_array(json_object_get(r.json, "items")));
+  tl_response_free(&r);
+  assert_int_equal(call("GET", "/v1/roles/project_manager", fx.dora.token, NULL, NULL, &r), 200);
+  char etag[32];
+  char *e = tl_header(&r, "ETag");
+  assert_non_null(e);
+  snprintf(etag, sizeof(etag), "%s", e);
+  free(e);
+  tl_response_free(&r);
+
+  sql("UPDATE policy.users SET authority_level = 3 WHERE id = $1", 1, p);
+  call("PUT", "/v1/roles/project_manager", fx.dora.token, etag, body, &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  call("PATCH", "/v1/portal/settings", fx.dora.token, "\"1\"", "{\"name\":\"Stale\"}", &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  call("GET", "/v1/authorize/log", fx.dora.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  /* nothing changed */
+  assert_int_equal(call("GET", "/v1/roles/project_manager", fx.alice.token, NULL, NULL, &r), 200);
+  e = tl_header(&r, "ETag");
+  assert_non_null(e);
+  assert_string_equal(e, etag);
+  free(e);
+  tl_response_free(&r);
+
+  /* promoted back, then deactivated: 401 with the same token */
+  sql("UPDATE policy.users SET authority_level = 6, active = false WHERE id = $1", 1, p);
+  call("PUT", "/v1/roles/project_manager", fx.dora.token, etag, body, &r);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_response_free(&r);
+  call("GET", "/v1/authorize/log", fx.dora.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_response_free(&r);
+  /* an admin still active keeps working */
+  assert_int_equal(call("GET", "/v1/authorize/log?limit=1", fx.alice.token, NULL, NULL, &r), 200);
+  tl_response_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roles),
@@ -749,6 +802,7 @@ int main(void) {
       cmocka_unit_test(test_authorize),
       cmocka_unit_test(test_decision_log),
       cmocka_unit_test(test_gateway),
+      cmocka_unit_test(test_stale_admin),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

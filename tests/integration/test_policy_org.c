@@ -896,6 +896,188 @@ static void test_events(void **state) {
   assert_true(tl_wait(event_seen, &w, 10000));
 }
 
+/* ---- linking a partner to a portal and stale tokens --------------------------------------- */
+
+/* The status of a password login to portal (no token kept). */
+static long login_status(const struct person *u, const char *portal, struct tl_response *r) {
+  char url[300], body[512];
+  snprintf(url, sizeof(url), "%s/v1/auth/token", tl_env("POLICY_URL"));
+  snprintf(body, sizeof(body), "grant_type=password&username=%s&password=%s&portal=%s", u->email,
+           PASSWORD, portal);
+  for (char *p = body; *p; p++)
+    if (*p == '+') {
+      memmove(p + 3, p + 1, strlen(p + 1) + 1);
+      memcpy(p, "%2B", 3);
+    }
+  const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+  assert_int_equal(tl_http("POST", url, h, body, strlen(body), 0, r), 0);
+  return r->status;
+}
+
+static void test_company_link(void **state) {
+  (void)state;
+  struct tl_response r, r2;
+  char lco[37], cco[37], lo1[37], org[40], cust_org[40], body[128], key[96], path[200];
+  struct person lars, luke;
+  /* partner L serves portal B only; a customer company has an org number too */
+  add_company(lco, "partner", "Org partner L");
+  add_company(cco, "customer", "Org customer C");
+  snprintf(org, sizeof(org), "LNK-%s", fx.sfx);
+  snprintf(cust_org, sizeof(cust_org), "CUS-%s", fx.sfx);
+  {
+    const char *p[] = {lco, org}, *q[] = {cco, cust_org};
+    sql("UPDATE policy.companies SET org_number = $2 WHERE id = $1", 2, p);
+    sql("UPDATE policy.companies SET org_number = $2 WHERE id = $1", 2, q);
+  }
+  serve(lco, fx.portal_b);
+  add_office(lo1, lco, "L office");
+  add_user(&lars, "lars", lco, "6", "false", NULL);
+  add_user(&luke, "luke", lco, "3", "false", lo1);
+
+  /* before: invisible to insurer A, no login to portal A */
+  snprintf(path, sizeof(path), "/v1/companies/%s", lco);
+  call("GET", path, &fx.alice, NULL, NULL, NULL, &r);
+  tl_assert_problem(&r, 404, NULL);
+  tl_response_free(&r);
+  assert_int_equal(login_status(&luke, fx.portal_a, &r), 400);
+  tl_response_free(&r);
+
+  /* only the insurer's admin links */
+  snprintf(body, sizeof(body), "{\"org_number\":\"%s\"}", org);
+  call("POST", "/v1/companies/links", &fx.pam, body, NULL, NULL, &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  call("POST", "/v1/companies/links", &fx.pia, body, NULL, NULL, &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  /* unknown number, a customer's number, no number */
+  call("POST", "/v1/companies/links", &fx.alice, "{\"org_number\":\"no-such-number\"}", NULL, NULL,
+       &r);
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  assert_str(r.json, "detail", "no partner company with this organisation number");
+  tl_response_free(&r);
+  snprintf(body, sizeof(body), "{\"org_number\":\"%s\"}", cust_org);
+  call("POST", "/v1/companies/links", &fx.alice, body, NULL, NULL, &r);
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_response_free(&r);
+  call("POST", "/v1/companies/links", &fx.alice, "{}", NULL, NULL, &r);
+  assert_true(r.status == 400 || r.status == 422);
+  assert_field_error(&r, "org_number");
+  tl_response_free(&r);
+  call("POST", "/v1/companies/links", &fx.alice, "{\"org_number\":\"\"}", NULL, NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "org_number");
+  tl_response_free(&r);
+
+  /* the link: 201 with the company, replayed with the same key, then 200 */
+  snprintf(body, sizeof(body), "{\"org_number\":\"%s\"}", org);
+  snprintf(key, sizeof(key), "Idempotency-Key: link-%s", fx.sfx);
+  call("POST", "/v1/companies/links", &fx.alice, body, key, NULL, &r);
+  expect(&r, 201);
+  assert_str(r.json, "id", lco);
+  assert_str(r.json, "kind", "partner");
+  assert_str(r.json, "org_number", org);
+  assert_header(&r, "Location", path);
+  call("POST", "/v1/companies/links", &fx.alice, body, key, NULL, &r2);
+  expect(&r2, 201);
+  assert_header(&r2, "Idempotent-Replayed", "true");
+  assert_true(json_equal(r.json, r2.json));
+  tl_response_free(&r2);
+  tl_response_free(&r);
+  call("POST", "/v1/companies/links", &fx.alice, body, NULL, NULL, &r);
+  expect(&r, 200);
+  assert_str(r.json, "id", lco);
+  tl_response_free(&r);
+  /* insurer B: already linked */
+  call("POST", "/v1/companies/links", &fx.bob, body, NULL, NULL, &r);
+  expect(&r, 200);
+  assert_str(r.json, "id", lco);
+  tl_response_free(&r);
+  struct wanted w = {"company.updated", lco};
+  assert_true(tl_wait(event_seen, &w, 10000));
+
+  /* after: the insurer sees the company, its offices and users */
+  call("GET", path, &fx.alice, NULL, NULL, NULL, &r);
+  expect(&r, 200);
+  assert_str(r.json, "id", lco);
+  tl_response_free(&r);
+  call("GET", "/v1/companies?kind=partner&limit=100", &fx.alice, NULL, NULL, NULL, &r);
+  expect(&r, 200);
+  assert_true(list_has(&r, lco));
+  assert_true(list_has(&r, fx.partner_p));
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/offices?company=%s", lco);
+  assert_list(path, &fx.alice, lo1, NULL);
+  snprintf(path, sizeof(path), "/v1/users?company=%s", lco);
+  assert_list(path, &fx.alice, lars.id, luke.id, NULL);
+  /* other partners still do not see it */
+  snprintf(path, sizeof(path), "/v1/companies/%s", lco);
+  call("GET", path, &fx.pam, NULL, NULL, NULL, &r);
+  tl_assert_problem(&r, 404, NULL);
+  tl_response_free(&r);
+
+  /* the partner's users log in to portal A and work there */
+  login(&luke, fx.portal_a);
+  call("GET", "/v1/me", &luke, NULL, NULL, NULL, &r);
+  expect(&r, 200);
+  assert_str(json_object_get(r.json, "portal"), "id", fx.portal_a);
+  tl_response_free(&r);
+  call("GET", "/v1/offices", &luke, NULL, NULL, NULL, &r);
+  expect(&r, 200);
+  assert_true(list_has(&r, lo1));
+  assert_false(list_has(&r, fx.po1));
+  tl_response_free(&r);
+}
+
+/* Admin rights come from the user's current row, not the token: a demoted admin gets 403, a
+ * deactivated user or a company no longer serving the portal 401, with the same token. */
+static void test_stale_token(void **state) {
+  (void)state;
+  struct tl_response r;
+  char body[256], rco[37];
+  struct person dora, rita;
+  add_user(&dora, "dora", fx.insurer_a, "6", "false", NULL);
+  login(&dora, fx.portal_a);
+  snprintf(body, sizeof(body), "{\"email\":\"stale1+%s@org.test\",\"name\":\"Stale One\","
+           "\"authority_level\":1}", fx.sfx);
+  call("POST", "/v1/users", &dora, body, NULL, NULL, &r);
+  expect(&r, 201);
+  tl_response_free(&r);
+
+  const char *p[] = {dora.id};
+  sql("UPDATE policy.users SET authority_level = 3 WHERE id = $1", 1, p);
+  snprintf(body, sizeof(body), "{\"email\":\"stale2+%s@org.test\",\"name\":\"Stale Two\","
+           "\"authority_level\":1}", fx.sfx);
+  call("POST", "/v1/users", &dora, body, NULL, NULL, &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  call("GET", "/v1/users?limit=100", &dora, NULL, NULL, NULL, &r); /* reading still allowed */
+  expect(&r, 200);
+  tl_response_free(&r);
+
+  sql("UPDATE policy.users SET authority_level = 6, active = false WHERE id = $1", 1, p);
+  call("POST", "/v1/users", &dora, body, NULL, NULL, &r);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_response_free(&r);
+  call("GET", "/v1/users", &dora, NULL, NULL, NULL, &r);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_response_free(&r);
+
+  /* a partner dropped from the portal */
+  add_company(rco, "partner", "Org partner R");
+  serve(rco, fx.portal_a);
+  add_user(&rita, "rita", rco, "6", "false", NULL);
+  login(&rita, fx.portal_a);
+  call("GET", "/v1/offices", &rita, NULL, NULL, NULL, &r);
+  expect(&r, 200);
+  tl_response_free(&r);
+  const char *d[] = {rco, fx.portal_a};
+  sql("DELETE FROM policy.company_portals WHERE company_id = $1 AND portal_id = $2", 2, d);
+  call("GET", "/v1/offices", &rita, NULL, NULL, NULL, &r);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_response_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_users_create_get_patch),
@@ -907,6 +1089,8 @@ int main(void) {
       cmocka_unit_test(test_companies),
       cmocka_unit_test(test_api_clients),
       cmocka_unit_test(test_events),
+      cmocka_unit_test(test_company_link),
+      cmocka_unit_test(test_stale_token),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
