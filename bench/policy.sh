@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# What the policy service's two hot paths cost: the decision point POST /internal/authorize
+# (asked by every guarded action of the other services) and a password login (argon2id).
+#   bash bench/policy.sh [BUILD_DIR]     (default ./build, built with tests: the stack needs them)
+# Settings: BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (10s), BENCH_LOGINS (20).
+# Not a test: it prints numbers.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-./build}" && pwd)
+threads=${BENCH_THREADS:-2}
+conns=${BENCH_CONNECTIONS:-16}
+duration=${BENCH_DURATION:-10s}
+logins=${BENCH_LOGINS:-20}
+. "$src/scripts/lib.sh"
+command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/claimsuite-bench.XXXXXX")
+chmod 755 "$tmp"
+cleanup() {
+  bash "$src/tests/support/stack.sh" stop "$tmp/stack" "$build" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "starting the stack in $tmp/stack ..."
+bash "$src/tests/support/stack.sh" start "$tmp/stack" "$build" >"$tmp/stack.log" 2>&1 \
+  || { cat "$tmp/stack.log" >&2; die "the stack did not start"; }
+. "$tmp/stack/stack.env"
+bash "$src/scripts/demo-data.sh" "$PG_PORT" "$build" >/dev/null
+
+# The demo's external case handler asking to approve a budget within its own limit.
+ech=$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc \
+  "SELECT id FROM policy.users WHERE email = 'ech@demo.test'")
+portal=$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc \
+  "SELECT id FROM policy.portals WHERE name = 'Demo'")
+body="{\"user_id\":\"$ech\",\"action\":\"approve_budget\",\"portal_id\":\"$portal\",\"case_roles\":[\"external_case_handler\"],\"amount\":100000}"
+curl -fsS -H 'Content-Type: application/json' -d "$body" "$POLICY_URL/internal/authorize" >/dev/null \
+  || die "the authorize request of the benchmark is refused"
+cat > "$tmp/authorize.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '$body'
+LUA
+
+echo
+echo "POST /internal/authorize (wrk -t$threads -c$conns -d$duration --latency; each decision is also logged):"
+wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$tmp/authorize.lua" "$POLICY_URL/internal/authorize" \
+  | grep -E 'Requests/sec|  50%|  99%|Non-2xx|Socket errors' | sed 's/^/  /'
+
+echo
+echo "password logins, one after another ($logins, argon2id m=19 MiB t=2):"
+start=$(date +%s%N)
+for _ in $(seq 1 "$logins"); do
+  curl -fsS -o /dev/null -d grant_type=password -d username=handler@demo.test -d password=demo \
+    "$POLICY_URL/v1/auth/token"
+done
+end=$(date +%s%N)
+echo "  $(( (end - start) / 1000000 / logins )) ms per login"
+psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc \
+  "SELECT '  decisions logged: ' || count(*) FROM policy.decision_log"
