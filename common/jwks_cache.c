@@ -271,10 +271,16 @@ int jwks_cache_get_key(struct jwks_cache *c, const char *kid, jwk_t **out) {
   cache_lookup(c, kid, &l);
   if (l.key != NULL && l.fresh) goto found;
   if (c->url == NULL) goto decide; /* a static set is never fetched */
+  if (l.key != NULL && l.usable) {
+    /* A stale key that still serves is used while another thread refreshes the set: no request
+     * waits on a slow key server when it has an answer at hand. */
+    if (pthread_mutex_trylock(&c->fetch_lock) != 0) goto found;
+  } else {
+    pthread_mutex_lock(&c->fetch_lock);
+  }
   r_jwk_free(l.key);
   l.key = NULL;
 
-  pthread_mutex_lock(&c->fetch_lock);
   /* Another thread may have refreshed the set while we waited for the lock. */
   cache_lookup(c, kid, &l);
   if (!(l.key != NULL && l.fresh)) {

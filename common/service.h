@@ -65,6 +65,7 @@ void service_free(struct service *svc);
 /* Helpers for handlers. */
 /* Borrows a pooled connection or answers 503 and returns non-zero. */
 int service_db_acquire(struct request_ctx *ctx, PGconn **conn);
+/* Gives the connection back, rolling back a transaction the handler did not finish. */
 void service_db_release(struct request_ctx *ctx, PGconn *conn);
 /* Answers a database failure with the status its SQLSTATE maps to (problem+json). */
 void service_db_problem(struct request_ctx *ctx, const char *sqlstate);

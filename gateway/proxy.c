@@ -60,9 +60,9 @@ static int add_request_headers(struct gw_upstream_call *c, const struct _u_reque
     } else {
       rc = gw_upstream_add_header(c, "X-Forwarded-For", f->client_ip, NULL);
     }
-  } else if (xff != NULL) {
-    rc = gw_upstream_add_header(c, "X-Forwarded-For", xff, NULL);
   }
+  /* Without the peer's address the chain cannot be extended truthfully: the client's own
+   * X-Forwarded-For is dropped rather than passed on as if the gateway had vouched for it. */
   if (rc != CS_OK) return rc;
   if (xfp == NULL && (rc = gw_upstream_add_header(c, "X-Forwarded-Proto", "http", NULL)) != CS_OK) {
     return rc;

@@ -117,6 +117,7 @@ int policy_authority_role_put(PGconn *conn, const char *portal_id, const char *r
   }
   if ((rc = canonical_rights(rights, &sorted, *errors)) != CS_OK) goto done;
   if ((rc = db_begin(conn)) != CS_OK) goto done;
+  if ((rc = policy_store_role_lock(conn, portal_id, role)) != CS_OK) goto done;
   if ((rc = policy_store_role_get(conn, portal_id, role, 1, &current, &version)) != CS_OK)
     goto done;
   etag_of(etag, version);

@@ -159,12 +159,15 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
                                 "must be 1 to 200 characters"));
     goto done;
   }
+  /* keys belong to the caller in one portal: the same key in another portal is another create */
+  char scope[80];
+  snprintf(scope, sizeof(scope), "%s/%s", caller.sub, caller.portal_id);
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (db_begin(conn) != CS_OK) goto db_error;
   if (key != NULL) {
     enum idem_outcome outcome;
     const char *raw = ctx->req->binary_body != NULL ? ctx->req->binary_body : "";
-    if (idem_claim(conn, caller.sub, key, "POST", idem_path, raw, ctx->req->binary_body_length,
+    if (idem_claim(conn, scope, key, "POST", idem_path, raw, ctx->req->binary_body_length,
                    &outcome, &stored) != CS_OK)
       goto db_error;
     if (outcome == IDEM_REPLAY) {
@@ -196,7 +199,7 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
     json_object_del(kept, "client_secret");
     text = kept != NULL ? json_dumps(kept, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(kept);
-    if (idem_record(conn, caller.sub, key, ok_status, text != NULL ? text : "",
+    if (idem_record(conn, scope, key, ok_status, text != NULL ? text : "",
                     location[0] ? location : NULL) != CS_OK)
       goto db_error;
   }

@@ -81,9 +81,17 @@ int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
   if (rc == CS_ERR_NOT_FOUND)
     return policy_org_refuse(&w->err, 404, "not-found", "no such company");
   if (rc != CS_OK) return policy_org_db_failed(&w->err);
-  if (!policy_org_may_manage(c, w->id)) {
+  /* the id of the row, not of the path: the path may spell the same UUID in capitals */
+  const char *company_id = json_string_value(json_object_get(company, "id"));
+  if (!policy_org_may_manage(c, company_id)) {
     rc = policy_org_refuse(&w->err, 403, "forbidden",
                            "only the company's own admin or the insurer's admin may change it");
+    goto done;
+  }
+  /* The organisation number is what insurers link partners by: only they may change it. */
+  if (json_object_get(w->body, "org_number") != NULL && !policy_org_is_insurer_admin(c)) {
+    rc = policy_org_refuse(&w->err, 403, "forbidden",
+                           "only the insurer's admin may change org_number");
     goto done;
   }
   if (w->precondition(w, (int)json_integer_value(json_object_get(company, "version")), 1)) {
@@ -91,13 +99,13 @@ int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   const json_t *name = json_object_get(w->body, "name"), *org = json_object_get(w->body, "org_number");
-  if (policy_store_org_company_update(conn, w->id, name != NULL, json_string_value(name),
+  if (policy_store_org_company_update(conn, company_id, name != NULL, json_string_value(name),
                                       org != NULL, json_string_value(org),
                                       w->err.sqlstate) != CS_OK) {
     rc = policy_org_db_failed(&w->err);
     goto done;
   }
-  rc = finish(conn, w, w->id, "company.updated");
+  rc = finish(conn, w, company_id, "company.updated");
 done:
   json_decref(company);
   return rc;

@@ -42,6 +42,12 @@ static const char sql_role_get[] =
     "       version"
     "  FROM role_definitions WHERE portal_id = $1::uuid AND role = $2";
 
+int policy_store_role_lock(PGconn *conn, const char *portal_id, const char *role) {
+  const char *p[] = {portal_id, role};
+  return db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('claimsuite_role.' || $1 || '.' || $2))",
+                 2, p, NULL, NULL);
+}
+
 int policy_store_role_get(PGconn *conn, const char *portal_id, const char *role, int for_update,
                           json_t **rights, int *version) {
   const char *params[] = {portal_id, role};

@@ -9,6 +9,10 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+/* Serialises writers of one role definition until the transaction ends, also when its row does
+ * not exist yet (FOR UPDATE locks nothing then). */
+int policy_store_role_lock(PGconn *conn, const char *portal_id, const char *role);
+
 /* The rights of one role of a portal, sorted, as a new array in *rights, and its version (0 and
  * an empty array when the portal has no row for the role). for_update locks the row. */
 int policy_store_role_get(PGconn *conn, const char *portal_id, const char *role, int for_update,

@@ -742,11 +742,15 @@ static void test_companies(void **state) {
   call("POST", "/v1/companies", &fx.pam, "{\"kind\":\"partner\",\"name\":\"Mine\"}", NULL, NULL, &r);
   tl_assert_problem(&r, 403, NULL);
   tl_response_free(&r);
-  /* a partner admin changes its own company, not another */
+  /* a partner admin changes its own company, not another, and not its organisation number
+   * (insurers link partners by it) */
   snprintf(path, sizeof(path), "/v1/companies/%s", fx.partner_p);
-  call("PATCH", path, &fx.pam, "{\"org_number\":\"556677-8899\"}", "If-Match: \"1\"", NULL, &r);
+  call("PATCH", path, &fx.pam, "{\"name\":\"Partner P renamed\"}", "If-Match: \"1\"", NULL, &r);
   expect(&r, 200);
-  assert_str(r.json, "org_number", "556677-8899");
+  assert_str(r.json, "name", "Partner P renamed");
+  tl_response_free(&r);
+  call("PATCH", path, &fx.pam, "{\"org_number\":\"556677-8899\"}", "If-Match: \"2\"", NULL, &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   tl_response_free(&r);
   snprintf(path, sizeof(path), "/v1/companies/%s", fx.partner_q);
   call("PATCH", path, &fx.pam, "{\"org_number\":\"1\"}", "If-Match: \"1\"", NULL, &r);
