@@ -13,8 +13,10 @@
 #include "service.h"
 #include "status.h"
 
-static void set_etag(struct request_ctx *ctx, const char *etag) {
+/* 200 with a versioned resource (stolen) and its ETag. */
+static void answer_versioned(struct request_ctx *ctx, json_t *resource, const char *etag) {
   u_map_put(ctx->resp->map_header, "ETag", etag);
+  http_json(ctx->resp, 200, resource);
 }
 
 static void forbidden(struct request_ctx *ctx, const char *detail) {
@@ -92,8 +94,7 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
     failure(ctx, rc, "no such role");
     return;
   }
-  set_etag(ctx, etag);
-  http_json(ctx->resp, 200, out);
+  answer_versioned(ctx, out, etag);
 }
 
 static void callback_policy_roles_put(struct request_ctx *ctx) {
@@ -119,8 +120,7 @@ static void callback_policy_roles_put(struct request_ctx *ctx) {
   rc = policy_authority_role_put(conn, portal, role, json_object_get(body, "rights"), if_match,
                                  ctx, &out, &errors, etag);
   if (rc == CS_OK) {
-    set_etag(ctx, etag);
-    http_json(ctx->resp, 200, out);
+    answer_versioned(ctx, out, etag);
   } else if (rc == CS_ERR_INVALID) {
     invalid(ctx, "rights holds names that are not rights", errors);
   } else if (rc != CS_ERR_CONFLICT) {
@@ -148,8 +148,7 @@ static void callback_policy_settings_get(struct request_ctx *ctx) {
     failure(ctx, rc, "no such portal");
     return;
   }
-  set_etag(ctx, etag);
-  http_json(ctx->resp, 200, out);
+  answer_versioned(ctx, out, etag);
 }
 
 static void callback_policy_settings_patch(struct request_ctx *ctx) {
@@ -166,8 +165,7 @@ static void callback_policy_settings_patch(struct request_ctx *ctx) {
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
   rc = policy_authority_settings_patch(conn, portal, body, if_match, ctx, &out, &errors, etag);
   if (rc == CS_OK) {
-    set_etag(ctx, etag);
-    http_json(ctx->resp, 200, out);
+    answer_versioned(ctx, out, etag);
   } else if (rc == CS_ERR_INVALID) {
     invalid(ctx, "one or more fields are invalid", errors);
   } else if (rc != CS_ERR_CONFLICT) {

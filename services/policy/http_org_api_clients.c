@@ -8,31 +8,17 @@ static const struct http_field client_create_fields[] = {
     {"name", HTTP_FIELD_STRING, 1, 200},
 };
 
+static int list_clients(PGconn *conn, const struct policy_org_caller *c, const void *query,
+                        const struct policy_org_page *pg, json_t **rows,
+                        struct policy_org_error *err) {
+  (void)query;
+  return policy_org_api_client_list(conn, c, pg, rows, err);
+}
+
 static void clients_list(struct request_ctx *ctx) {
   struct policy_org_caller c;
-  struct policy_org_page pg = {0};
-  struct policy_org_error err = {0};
-  json_t *pos = NULL, *rows = NULL;
-  PGconn *conn = NULL;
-  long limit;
-
-  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
-  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
-  pg.limit = limit + 1;
-  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
-  pg.after_id = json_string_value(json_object_get(pos, "id"));
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (policy_org_api_client_list(conn, &c, &pg, &rows, &err) != CS_OK) {
-    policy_org_http_error(ctx, &err);
-    goto done;
-  }
-  policy_org_http_page(ctx, rows, limit);
-  rows = NULL;
-done:
-  if (conn != NULL) service_db_release(ctx, conn);
-  policy_org_error_clear(&err);
-  json_decref(rows);
-  json_decref(pos);
+  if (policy_org_http_caller(ctx, &c) != CS_OK) return;
+  policy_org_http_list(ctx, &c, list_clients, NULL);
 }
 
 static void clients_create(struct request_ctx *ctx) {

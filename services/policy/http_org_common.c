@@ -284,3 +284,29 @@ done:
   policy_org_error_clear(&err);
   json_decref(resource);
 }
+
+void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_caller *c,
+                          policy_org_list_fn fn, const void *query) {
+  struct policy_org_page pg = {0};
+  struct policy_org_error err = {0};
+  json_t *pos = NULL, *rows = NULL;
+  PGconn *conn = NULL;
+  long limit;
+
+  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
+  pg.limit = limit + 1;
+  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
+  pg.after_id = json_string_value(json_object_get(pos, "id"));
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (fn(conn, c, query, &pg, &rows, &err) != CS_OK) {
+    policy_org_http_error(ctx, &err);
+    goto done;
+  }
+  policy_org_http_page(ctx, rows, limit);
+  rows = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  policy_org_error_clear(&err);
+  json_decref(rows);
+  json_decref(pos);
+}

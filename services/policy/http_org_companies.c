@@ -21,33 +21,20 @@ static const struct http_field company_link_fields[] = {
 
 static const char *const kinds[] = {"insurer", "partner", "customer", "agent", NULL};
 
+static int list_companies(PGconn *conn, const struct policy_org_caller *c, const void *kind,
+                          const struct policy_org_page *pg, json_t **rows,
+                          struct policy_org_error *err) {
+  return policy_org_company_list(conn, c, kind, pg, rows, err);
+}
+
 static void companies_list(struct request_ctx *ctx) {
   struct policy_org_caller c;
-  struct policy_org_page pg = {0};
-  struct policy_org_error err = {0};
-  json_t *pos = NULL, *rows = NULL, *errors = NULL;
-  PGconn *conn = NULL;
-  long limit;
+  json_t *errors = NULL;
 
-  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
+  if (policy_org_http_caller(ctx, &c) != CS_OK) return;
   const char *kind = policy_org_http_filter(ctx, "kind", 'w', kinds, &errors);
-  if (policy_org_http_filter_errors(ctx, errors)) goto done;
-  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
-  pg.limit = limit + 1;
-  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
-  pg.after_id = json_string_value(json_object_get(pos, "id"));
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (policy_org_company_list(conn, &c, kind, &pg, &rows, &err) != CS_OK) {
-    policy_org_http_error(ctx, &err);
-    goto done;
-  }
-  policy_org_http_page(ctx, rows, limit);
-  rows = NULL;
-done:
-  if (conn != NULL) service_db_release(ctx, conn);
-  policy_org_error_clear(&err);
-  json_decref(rows);
-  json_decref(pos);
+  if (policy_org_http_filter_errors(ctx, errors)) return;
+  policy_org_http_list(ctx, &c, list_companies, kind);
 }
 
 static void companies_get(struct request_ctx *ctx) {

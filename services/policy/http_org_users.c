@@ -35,38 +35,25 @@ static const struct http_field user_roles_fields[] = {
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
+static int list_users(PGconn *conn, const struct policy_org_caller *c, const void *query,
+                      const struct policy_org_page *pg, json_t **rows,
+                      struct policy_org_error *err) {
+  return policy_org_user_list(conn, c, query, pg, rows, err);
+}
+
 static void users_list(struct request_ctx *ctx) {
   struct policy_org_caller c;
   struct policy_org_user_query q;
-  struct policy_org_page pg = {0};
-  struct policy_org_error err = {0};
-  json_t *pos = NULL, *rows = NULL, *errors = NULL;
-  PGconn *conn = NULL;
-  long limit;
+  json_t *errors = NULL;
 
-  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
+  if (policy_org_http_caller(ctx, &c) != CS_OK) return;
   q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &errors);
   q.office_id = policy_org_http_filter(ctx, "office", 'u', NULL, &errors);
   q.external_case_handler = policy_org_http_filter(ctx, "external_case_handler", 'b', NULL, &errors);
   q.active = policy_org_http_filter(ctx, "active", 'b', NULL, &errors);
   q.q = policy_org_http_filter(ctx, "q", 's', NULL, &errors);
-  if (policy_org_http_filter_errors(ctx, errors)) goto done;
-  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
-  pg.limit = limit + 1;
-  pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
-  pg.after_id = json_string_value(json_object_get(pos, "id"));
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (policy_org_user_list(conn, &c, &q, &pg, &rows, &err) != CS_OK) {
-    policy_org_http_error(ctx, &err);
-    goto done;
-  }
-  policy_org_http_page(ctx, rows, limit);
-  rows = NULL;
-done:
-  if (conn != NULL) service_db_release(ctx, conn);
-  policy_org_error_clear(&err);
-  json_decref(rows);
-  json_decref(pos);
+  if (policy_org_http_filter_errors(ctx, errors)) return;
+  policy_org_http_list(ctx, &c, list_users, &q);
 }
 
 static void users_get(struct request_ctx *ctx) {

@@ -176,6 +176,14 @@ typedef int (*policy_org_get_fn)(PGconn *conn, const struct policy_org_caller *c
                                  json_t **out, struct policy_org_error *err);
 void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_get_fn get);
 
+/* Answers a list: ?limit and ?cursor, then fn with query (the resource's filters, borrowed)
+ * and the page, as {"items", "next_cursor"}, or fn's error. */
+typedef int (*policy_org_list_fn)(PGconn *conn, const struct policy_org_caller *c,
+                                  const void *query, const struct policy_org_page *pg,
+                                  json_t **rows, struct policy_org_error *err);
+void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_caller *c,
+                          policy_org_list_fn fn, const void *query);
+
 /* ?limit and ?cursor: CS_OK with *limit and *pos (a new reference or NULL); otherwise answered. */
 int policy_org_http_page_params(struct request_ctx *ctx, long *limit, json_t **pos);
 /* Answers {"items": [...], "next_cursor"} from rows (stolen; limit+1 rows mean another page,

@@ -41,20 +41,29 @@ static json_t *portal_column(PGresult *res, int col, int *failed) {
   return a;
 }
 
+/* Both logins answer the same columns: id, secret hash, company id and kind, email, name,
+ * authority level, client_id, the portal ids (JSON array text). */
 static const char sql_login_user[] =
-    "SELECT u.id, u.password_hash, c.id, c.kind, u.email, u.name, u.authority_level,"
+    "SELECT u.id, u.password_hash, c.id, c.kind, u.email, u.name, u.authority_level, NULL,"
     "       COALESCE((SELECT json_agg(cp.portal_id::text ORDER BY cp.portal_id::text)"
     "                   FROM company_portals cp WHERE cp.company_id = c.id), '[]'::json)::text"
     "  FROM users u JOIN companies c ON c.id = u.company_id"
     " WHERE lower(u.email) = lower($1) AND u.active";
 
-int policy_store_login_user(PGconn *conn, const char *username, struct policy_store_login *out) {
-  const char *params[] = {username};
+static const char sql_login_client[] =
+    "SELECT a.id, a.secret_hash, c.id, c.kind, NULL, a.name, 0, a.client_id,"
+    "       json_build_array(a.portal_id::text)::text"
+    "  FROM api_clients a JOIN companies c ON c.id = a.company_id"
+    " WHERE a.client_id = $1 AND a.active";
+
+static int login_lookup(PGconn *conn, const char *sql, const char *name,
+                        struct policy_store_login *out) {
+  const char *params[] = {name};
   PGresult *res = NULL;
   int failed = 0, rc;
 
   memset(out, 0, sizeof(*out));
-  if ((rc = db_exec(conn, sql_login_user, 1, params, &res, NULL)) != CS_OK) return rc;
+  if ((rc = db_exec(conn, sql, 1, params, &res, NULL)) != CS_OK) return rc;
   if (PQntuples(res) != 1) {
     rc = CS_ERR_NOT_FOUND;
     goto done;
@@ -66,7 +75,8 @@ int policy_store_login_user(PGconn *conn, const char *username, struct policy_st
   out->email = column(res, 4, &failed);
   out->name = column(res, 5, &failed);
   out->authority_level = atoi(PQgetvalue(res, 0, 6));
-  out->portal_ids = portal_column(res, 7, &failed);
+  out->client_id = column(res, 7, &failed);
+  out->portal_ids = portal_column(res, 8, &failed);
   rc = failed ? CS_ERR_NOMEM : CS_OK;
 done:
   if (rc != CS_OK) policy_store_login_free(out);
@@ -74,36 +84,13 @@ done:
   return rc;
 }
 
-static const char sql_login_client[] =
-    "SELECT a.id, a.secret_hash, c.id, c.kind, a.name, a.client_id,"
-    "       json_build_array(a.portal_id::text)::text"
-    "  FROM api_clients a JOIN companies c ON c.id = a.company_id"
-    " WHERE a.client_id = $1 AND a.active";
+int policy_store_login_user(PGconn *conn, const char *username, struct policy_store_login *out) {
+  return login_lookup(conn, sql_login_user, username, out);
+}
 
 int policy_store_login_client(PGconn *conn, const char *client_id,
                               struct policy_store_login *out) {
-  const char *params[] = {client_id};
-  PGresult *res = NULL;
-  int failed = 0, rc;
-
-  memset(out, 0, sizeof(*out));
-  if ((rc = db_exec(conn, sql_login_client, 1, params, &res, NULL)) != CS_OK) return rc;
-  if (PQntuples(res) != 1) {
-    rc = CS_ERR_NOT_FOUND;
-    goto done;
-  }
-  out->id = column(res, 0, &failed);
-  out->secret_hash = column(res, 1, &failed);
-  out->company_id = column(res, 2, &failed);
-  out->company_kind = column(res, 3, &failed);
-  out->name = column(res, 4, &failed);
-  out->client_id = column(res, 5, &failed);
-  out->portal_ids = portal_column(res, 6, &failed);
-  rc = failed ? CS_ERR_NOMEM : CS_OK;
-done:
-  if (rc != CS_OK) policy_store_login_free(out);
-  PQclear(res);
-  return rc;
+  return login_lookup(conn, sql_login_client, client_id, out);
 }
 
 /* ---- throttle ------------------------------------------------------------------------- */
