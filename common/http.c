@@ -62,7 +62,9 @@ int http_problem(struct _u_response *resp, int status, const char *detail) {
 }
 
 int http_json(struct _u_response *resp, int status, json_t *body) {
-  char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  /* 15 significant digits: 63.7 stays 63.7 rather than 63.700000000000003 */
+  size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15);
+  char *text = body ? json_dumps(body, flags) : NULL;
   json_decref(body);
   if (text == NULL) return http_problem(resp, 500, "response could not be encoded");
   ulfius_set_string_body_response(resp, (unsigned)status, text);

@@ -1,4 +1,4 @@
-/* Outgoing HTTP GETs on a reused libcurl handle. See http_client.h. */
+/* Outgoing HTTP GETs and JSON POSTs on a reused libcurl handle. See http_client.h. */
 #include "http_client.h"
 
 #include <stdio.h>
@@ -55,17 +55,27 @@ CURL *httpc_handle_new(const struct httpc_options *o) {
   return h;
 }
 
-int httpc_get(CURL *h, const struct httpc_options *o, const char *url, long *status,
-              struct httpc_body *body, char *err, size_t errlen) {
+/* One transfer with the method and body the caller has set on h: the calling thread's request
+ * id travels on as X-Request-Id (so logs join up across services), plus content_type when not
+ * NULL. The answer goes into body; see httpc_get for the results. */
+static int perform(CURL *h, const struct httpc_options *o, const char *url,
+                   const char *content_type, long *status, struct httpc_body *body, char *err,
+                   size_t errlen) {
+  struct curl_slist *headers = NULL, *grown;
+  char line[160];
+
   memset(body, 0, sizeof(*body));
   body->cap_bytes = o->max_bytes;
   *status = 0;
-  /* the request id of the request being served travels on, so logs join up across services */
-  struct curl_slist *headers = NULL;
-  char rid[160];
   if (log_request_id()[0] != '\0') {
-    snprintf(rid, sizeof(rid), "X-Request-Id: %s", log_request_id());
-    headers = curl_slist_append(NULL, rid);
+    snprintf(line, sizeof(line), "X-Request-Id: %s", log_request_id());
+    if ((grown = curl_slist_append(headers, line)) != NULL) headers = grown;
+  }
+  if (content_type != NULL) {
+    snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+    if ((grown = curl_slist_append(headers, line)) != NULL) headers = grown;
+    /* no "Expect: 100-continue" round trip before a body */
+    if ((grown = curl_slist_append(headers, "Expect:")) != NULL) headers = grown;
   }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_URL, url);
@@ -81,4 +91,23 @@ int httpc_get(CURL *h, const struct httpc_options *o, const char *url, long *sta
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
   return CS_OK;
+}
+
+int httpc_get(CURL *h, const struct httpc_options *o, const char *url, long *status,
+              struct httpc_body *body, char *err, size_t errlen) {
+  return perform(h, o, url, NULL, status, body, err, errlen);
+}
+
+int httpc_post_json(CURL *h, const struct httpc_options *o, const char *url,
+                    const char *json_body, long *status, struct httpc_body *body, char *err,
+                    size_t errlen) {
+  /* POSTFIELDS is not copied: json_body is the caller's and outlives the transfer */
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json_body));
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, json_body);
+  int rc = perform(h, o, url, "application/json", status, body, err, errlen);
+  /* forget the body (the pointer would dangle) and make the handle a GET handle again */
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  return rc;
 }

@@ -26,11 +26,19 @@ struct httpc_body {
   int too_big;
 };
 
-/* GET url with h, carrying the calling thread's request id (log_request_id) as X-Request-Id. CS_OK when an answer arrived (*status set, any status); otherwise
- * CS_ERR_UNAVAILABLE and err says why (unreachable, timeout, too large). body->data is new
- * either way (free it). */
+/* GET url with h, carrying the calling thread's request id (log_request_id) as X-Request-Id.
+ * CS_OK when an answer arrived (*status set, any status); otherwise CS_ERR_UNAVAILABLE and err
+ * says why (unreachable, timeout, too large). body->data is new either way (free it). h, url
+ * and options are borrowed. */
 int httpc_get(CURL *h, const struct httpc_options *options, const char *url, long *status,
               struct httpc_body *body, char *err, size_t errlen);
+
+/* POST json_body (borrowed, NUL-terminated JSON text) to url with Content-Type:
+ * application/json; otherwise as httpc_get (request id, results, body->data new either way).
+ * Afterwards h is a GET handle again, so a later httpc_get on it sends a GET. */
+int httpc_post_json(CURL *h, const struct httpc_options *options, const char *url,
+                    const char *json_body, long *status, struct httpc_body *body, char *err,
+                    size_t errlen);
 
 /* A CURLOPT_WRITEFUNCTION appending to a struct httpc_body (exposed for other curl users). */
 size_t httpc_collect(char *ptr, size_t size, size_t nmemb, void *userdata);

@@ -70,4 +70,15 @@ void service_db_release(struct request_ctx *ctx, PGconn *conn);
 /* Answers a database failure with the status its SQLSTATE maps to (problem+json). */
 void service_db_problem(struct request_ctx *ctx, const char *sqlstate);
 
+/* Idempotency-Key of a create, inside conn's open transaction (the key is stored exactly when
+ * the create commits). begin: CS_OK to go on (*key is the header, borrowed, or NULL without
+ * one); otherwise the request has been answered (bad key 400, replay of the stored answer,
+ * the key used for another request 422, database failure). scope names whose keys these are. */
+int service_idem_begin(struct request_ctx *ctx, PGconn *conn, const char *scope,
+                       const char *path, const char **key);
+/* Stores the answer of the create under key (body borrowed, may be NULL; location may be
+ * NULL). CS_OK, or a database failure answered. */
+int service_idem_record(struct request_ctx *ctx, PGconn *conn, const char *scope,
+                        const char *key, int status, const json_t *body, const char *location);
+
 #endif

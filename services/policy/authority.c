@@ -302,24 +302,29 @@ done:
 
 /* ---- decisions ------------------------------------------------------------------------- */
 
+/* The most actions one batch may ask about. */
+#define AUTHORIZE_MAX_ACTIONS 32
+
+/* action or actions, exactly one of them: checked in authorize_parse */
 static const struct http_field authorize_fields[] = {
     {"user_id", HTTP_FIELD_UUID, 1, 0},
-    {"action", HTTP_FIELD_STRING, 1, 100},
+    {"action", HTTP_FIELD_STRING, 0, 100},
+    {"actions", HTTP_FIELD_ARRAY, 0, 0},
     {"portal_id", HTTP_FIELD_UUID, 1, 0},
     {"case_roles", HTTP_FIELD_ARRAY, 0, 0},
     {"amount", HTTP_FIELD_INTEGER, 0, 0},
 };
 
-/* "must be one of: a, b, ..." listing every action. */
-static void unknown_action(json_t *errors) {
+/* "<what>; valid actions: a, b, ..." on field, listing every action. */
+static void unknown_action(json_t *errors, const char *field, const char *what) {
   char msg[1024];
-  size_t n = (size_t)snprintf(msg, sizeof(msg), "is not a known action; valid actions:");
+  size_t n = (size_t)snprintf(msg, sizeof(msg), "%s; valid actions:", what);
   for (int i = 0; i < POLICY_RIGHT_COUNT && n < sizeof(msg); i++)
     n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s,", policy_right_names[i]);
   for (int i = 0; i < POLICY_ALWAYS_COUNT && n < sizeof(msg); i++)
     n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s%s", policy_always_actions[i],
                           i + 1 < POLICY_ALWAYS_COUNT ? "," : "");
-  add_error(errors, "action", msg);
+  add_error(errors, field, msg);
 }
 
 /* A right mask from a definition's names (unknown names stored earlier are ignored). */
@@ -334,86 +339,188 @@ static unsigned mask_of(const json_t *names) {
   return m;
 }
 
-int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, json_t **errors) {
-  struct policy_decision_input in;
-  struct policy_decision d;
-  struct policy_store_principal p;
-  json_t *defs = NULL, *roles = NULL;
+/* A POST /internal/authorize request; strings borrowed from the body. */
+struct authorize_request {
+  const char *user_id, *portal_id;
+  const char *actions[AUTHORIZE_MAX_ACTIONS]; /* the one action, or the batch's in order */
+  size_t nactions;
+  int batch;          /* "actions" given */
+  unsigned role_mask; /* bit r: case role r given */
+  json_t *roles;      /* the case_roles given, an array (new reference) */
+  int has_amount;
+  long long amount;   /* 0 when absent */
+};
+
+/* The "actions" of a batch (an array) into r, in order; one error names every bad element. */
+static void batch_actions(const json_t *actions, struct authorize_request *r, json_t *errors) {
+  char text[220], bad[160] = ""; /* 32 indexes fit */
+  size_t i, used = 0, nbad = 0;
+  const json_t *v;
+
+  r->batch = 1;
+  if (json_array_size(actions) < 1 || json_array_size(actions) > AUTHORIZE_MAX_ACTIONS) {
+    snprintf(text, sizeof(text), "must hold 1 to %d actions", AUTHORIZE_MAX_ACTIONS);
+    add_error(errors, "actions", text);
+    return;
+  }
+  json_array_foreach(actions, i, v) {
+    if (policy_action_known(json_string_value(v))) {
+      r->actions[r->nactions++] = json_string_value(v);
+      continue;
+    }
+    if (used < sizeof(bad))
+      used += (size_t)snprintf(bad + used, sizeof(bad) - used, "%s%zu", nbad ? ", " : "", i);
+    nbad++;
+  }
+  if (nbad == 0) return;
+  snprintf(text, sizeof(text),
+           nbad > 1 ? "elements %s are not known actions" : "element %s is not a known action", bad);
+  unknown_action(errors, "actions", text);
+}
+
+/* Reads body into *r, adding what is wrong to errors (the field checks are done already).
+ * CS_OK or CS_ERR_NOMEM; r->roles must be released either way. */
+static int authorize_parse(const json_t *body, struct authorize_request *r, json_t *errors) {
+  const json_t *action = json_object_get(body, "action"), *actions = json_object_get(body, "actions");
   const json_t *v;
   size_t i;
-  const char *action, *user_id, *portal_id;
-  long long amount = 0;
-  int has_amount, rc;
 
-  *out = NULL;
-  memset(&in, 0, sizeof(in));
-  *errors = http_validate_errors(body, authorize_fields,
-                                 sizeof(authorize_fields) / sizeof(authorize_fields[0]));
-  if (*errors == NULL) return CS_ERR_NOMEM;
-  action = json_string_value(json_object_get(body, "action"));
-  user_id = json_string_value(json_object_get(body, "user_id"));
-  portal_id = json_string_value(json_object_get(body, "portal_id"));
-  if (action != NULL && !policy_action_known(action)) unknown_action(*errors);
-  roles = json_object_get(body, "case_roles");
-  roles = json_is_array(roles) ? json_incref(roles) : json_array();
-  json_array_foreach(roles, i, v) {
-    int r = policy_role_index(json_string_value(v));
-    if (r < 0) {
+  memset(r, 0, sizeof(*r));
+  r->user_id = json_string_value(json_object_get(body, "user_id"));
+  r->portal_id = json_string_value(json_object_get(body, "portal_id"));
+  if (json_is_null(action)) action = NULL;
+  if (json_is_null(actions)) actions = NULL;
+  if (action != NULL && actions != NULL) {
+    add_error(errors, "actions", "must not be given with action: ask for one or the other");
+  } else if (action == NULL && actions == NULL) {
+    add_error(errors, "action", "is required (or actions, a list of actions)");
+  } else if (json_is_string(action)) {
+    r->actions[r->nactions++] = json_string_value(action);
+    if (!policy_action_known(r->actions[0]))
+      unknown_action(errors, "action", "is not a known action");
+  } else if (json_is_array(actions)) {
+    batch_actions(actions, r, errors);
+  }
+
+  v = json_object_get(body, "case_roles");
+  r->roles = json_is_array(v) ? json_incref((json_t *)v) : json_array();
+  if (r->roles == NULL) return CS_ERR_NOMEM;
+  json_array_foreach(r->roles, i, v) {
+    int role = policy_role_index(json_string_value(v));
+    if (role < 0) {
       char msg[200];
       snprintf(msg, sizeof(msg), "element %zu is not a case role (external_case_handler, "
                                  "project_manager, inspector_extra_authority)", i);
-      add_error(*errors, "case_roles", msg);
+      add_error(errors, "case_roles", msg);
     } else {
-      in.role_mask |= 1u << r;
+      r->role_mask |= 1u << role;
     }
   }
+
   v = json_object_get(body, "amount");
-  has_amount = json_is_integer(v);
-  if (has_amount) amount = json_integer_value(v);
-  if (has_amount && amount < 0) add_error(*errors, "amount", "must be >= 0 (minor units)");
-  if (action != NULL && !strcmp(action, "approve_budget") && !has_amount &&
-      (v == NULL || json_is_null(v)))
-    add_error(*errors, "amount", "is required for approve_budget");
+  r->has_amount = json_is_integer(v);
+  if (r->has_amount) r->amount = json_integer_value(v);
+  if (r->has_amount && r->amount < 0) add_error(errors, "amount", "must be >= 0 (minor units)");
+  /* A batch without an amount asks approve_budget for 0, so its answer carries the whole
+   * remaining limit; the single form must say how much is to be approved. */
+  if (!r->batch && r->nactions == 1 && !strcmp(r->actions[0], "approve_budget") &&
+      !r->has_amount && (v == NULL || json_is_null(v)))
+    add_error(errors, "amount", "is required for approve_budget");
+  return CS_OK;
+}
+
+/* Reads what the decisions of r are made of, once for all of its actions: the user's facts and
+ * the portal's role definitions, into *in (in->action left for the caller). */
+static int authorize_facts(PGconn *conn, const struct authorize_request *r,
+                           struct policy_decision_input *in, char *sqlstate) {
+  struct policy_store_principal p;
+  json_t *defs = NULL;
+  int rc;
+
+  memset(in, 0, sizeof(*in));
+  if ((rc = policy_store_principal_get(conn, r->user_id, r->portal_id, &p, sqlstate)) != CS_OK ||
+      (rc = policy_store_role_definitions(conn, r->portal_id, &defs, sqlstate)) != CS_OK)
+    return rc;
+  in->user_in_portal = p.found && p.in_portal;
+  in->user_active = p.active;
+  in->insurer = p.insurer;
+  in->marked_external = p.marked_external;
+  in->role_mask = r->role_mask;
+  for (int role = 0; role < POLICY_ROLE_COUNT; role++)
+    in->definitions[role] = mask_of(json_object_get(defs, policy_role_names[role]));
+  in->amount = r->amount;
+  in->has_own_limit = p.has_own_limit;
+  in->own_limit = p.own_limit;
+  in->default_limit = p.default_limit;
+  json_decref(defs);
+  return CS_OK;
+}
+
+/* {["action",] allow, reason[, limit_remaining]} of one decision, new (NULL: out of memory).
+ * action NULL leaves the member out (the single form). */
+static json_t *decision_json(const char *action, const struct policy_decision *d) {
+  json_t *o = action != NULL ? json_pack("{s:s, s:b, s:s}", "action", action, "allow", d->allow,
+                                         "reason", d->reason)
+                             : json_pack("{s:b, s:s}", "allow", d->allow, "reason", d->reason);
+  if (o != NULL && d->has_limit_remaining)
+    json_object_set_new(o, "limit_remaining", json_integer((json_int_t)d->limit_remaining));
+  return o;
+}
+
+int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, json_t **errors,
+                               char *sqlstate) {
+  struct authorize_request r = {0};
+  struct policy_decision_input in;
+  struct policy_decision d;
+  json_t *decisions = NULL;
+  int rc;
+
+  *out = NULL;
+  *errors = http_validate_errors(body, authorize_fields,
+                                 sizeof(authorize_fields) / sizeof(authorize_fields[0]));
+  if (*errors == NULL) return CS_ERR_NOMEM;
+  if ((rc = authorize_parse(body, &r, *errors)) != CS_OK) goto done;
   if (json_array_size(*errors) > 0) {
     rc = CS_ERR_INVALID;
     goto done;
   }
-  json_decref(*errors);
-  *errors = NULL;
+  if ((rc = authorize_facts(conn, &r, &in, sqlstate)) != CS_OK) goto done;
 
-  if ((rc = policy_store_principal_get(conn, user_id, portal_id, &p)) != CS_OK) goto done;
-  if ((rc = policy_store_role_definitions(conn, portal_id, &defs)) != CS_OK) goto done;
-  in.action = action;
-  in.user_in_portal = p.found && p.in_portal;
-  in.user_active = p.active;
-  in.insurer = p.insurer;
-  in.marked_external = p.marked_external;
-  for (int r = 0; r < POLICY_ROLE_COUNT; r++)
-    in.definitions[r] = mask_of(json_object_get(defs, policy_role_names[r]));
-  in.amount = amount;
-  in.has_own_limit = p.has_own_limit;
-  in.own_limit = p.own_limit;
-  in.default_limit = p.default_limit;
-  policy_rights_decide(&in, &d);
-
-  if ((rc = policy_store_decision_add(conn, portal_id, user_id, action, d.allow, d.reason, roles,
-                                      has_amount ? &amount : NULL,
-                                      d.has_limit_remaining ? &d.limit_remaining : NULL)) != CS_OK)
-    goto done;
-  *out = json_pack("{s:b, s:s}", "allow", d.allow, "reason", d.reason);
-  if (*out == NULL) {
-    rc = CS_ERR_NOMEM;
-    goto done;
+  if (!r.batch) {
+    in.action = r.actions[0];
+    policy_rights_decide(&in, &d);
+    if ((rc = policy_store_decision_add(conn, r.portal_id, r.user_id, in.action, d.allow,
+                                        d.reason, r.roles, r.has_amount ? &r.amount : NULL,
+                                        d.has_limit_remaining ? &d.limit_remaining : NULL,
+                                        sqlstate)) != CS_OK)
+      goto done;
+    *out = decision_json(NULL, &d);
+  } else {
+    /* A batch answers "what could this user do" (which buttons to draw), not a decision to
+     * act on: the guarded action asks again, alone, when it happens, and that one is logged.
+     * So nothing is written to the decision log here. */
+    if ((decisions = json_array()) == NULL) {
+      rc = CS_ERR_NOMEM;
+      goto done;
+    }
+    for (size_t i = 0; i < r.nactions; i++) {
+      in.action = r.actions[i];
+      policy_rights_decide(&in, &d);
+      if (json_array_append_new(decisions, decision_json(in.action, &d)) != 0) {
+        rc = CS_ERR_NOMEM;
+        goto done;
+      }
+    }
+    *out = json_pack("{s:O}", "decisions", decisions);
   }
-  if (d.has_limit_remaining)
-    json_object_set_new(*out, "limit_remaining", json_integer((json_int_t)d.limit_remaining));
+  rc = *out != NULL ? CS_OK : CS_ERR_NOMEM;
 done:
   if (rc != CS_ERR_INVALID) {
     json_decref(*errors);
     *errors = NULL;
   }
-  json_decref(roles);
-  json_decref(defs);
+  json_decref(decisions);
+  json_decref(r.roles);
   return rc;
 }
 

@@ -56,9 +56,14 @@ int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const j
                                     json_t **errors, char etag[POLICY_ETAG_MAX]);
 
 /* POST /internal/authorize: validates the request (unknown action, case role, missing or
- * negative amount for approve_budget: CS_ERR_INVALID), decides (rights.c) and records the
- * decision in decision_log. *out {allow, reason[, limit_remaining]} new. */
-int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, json_t **errors);
+ * negative amount for approve_budget, neither or both of action and actions: CS_ERR_INVALID
+ * with *errors new), reads the user and the portal's role definitions once, and decides
+ * (rights.c). With "action": records the decision in decision_log; *out {allow, reason[,
+ * limit_remaining]} new. With "actions" (1..32 names, a batch): one decision per name in the
+ * order given, approve_budget for amount (0 when absent), nothing logged; *out {decisions:
+ * [{action, allow, reason[, limit_remaining]}]} new. CS_ERR_DB fills sqlstate (6 bytes). */
+int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, json_t **errors,
+                               char *sqlstate);
 
 /* GET /v1/authorize/log: decisions of the portal newest first. limit rows at most; *items new,
  * *next_cursor a new string (free()) or NULL on the last page. cursor may be NULL; a cursor that

@@ -178,19 +178,23 @@ done:
 
 /* ---- POST /internal/authorize ---------------------------------------------------------- */
 
+/* One decision ("action"), or a batch ("actions") that is not logged: authority.c. */
 static void callback_policy_authorize_post(struct request_ctx *ctx) {
   PGconn *conn = NULL;
   json_t *body = NULL, *out = NULL, *errors = NULL;
+  char sqlstate[6] = "";
   int rc;
 
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  rc = policy_authority_authorize(conn, body, &out, &errors);
+  rc = policy_authority_authorize(conn, body, &out, &errors, sqlstate);
   if (rc == CS_OK) {
     u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
     http_json(ctx->resp, 200, out);
   } else if (rc == CS_ERR_INVALID) {
     invalid(ctx, "the authorization request is invalid", errors);
+  } else if (rc == CS_ERR_DB) {
+    service_db_problem(ctx, sqlstate[0] != '\0' ? sqlstate : NULL); /* a timeout is 504 */
   } else {
     failure(ctx, rc, "not found");
   }

@@ -7,7 +7,6 @@
 #include "bus.h"
 #include "db.h"
 #include "http.h"
-#include "idempotency.h"
 #include "org.h"
 #include "org_internal.h"
 #include "service.h"
@@ -124,62 +123,29 @@ static int precondition(struct policy_org_write *w, int version, int required) {
   return 1;
 }
 
-static void answer_stored(struct request_ctx *ctx, const struct idem_stored *s) {
-  ulfius_set_string_body_response(ctx->resp, (unsigned)s->status, s->body);
-  u_map_put(ctx->resp->map_header, "Content-Type", "application/json");
-  u_map_put(ctx->resp->map_header, "Idempotent-Replayed", "true");
-  if (s->location != NULL) u_map_put(ctx->resp->map_header, "Location", s->location);
-  json_t *r = json_loads(s->body, 0, NULL);
-  if (r != NULL && json_object_get(r, "version") != NULL) set_etag(ctx, r);
-  json_decref(r);
-}
-
 void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fields,
                            size_t nfields, const char *id, policy_org_write_fn fn, int ok_status,
                            const char *idem_path, const char *location_prefix) {
   struct policy_org_caller caller;
   struct runner_http h = {ctx};
   struct policy_org_write w;
-  struct idem_stored stored = {0};
   json_t *body = NULL;
   PGconn *conn = NULL;
   char location[200] = "";
-  char *text = NULL;
-  const char *key = idem_path != NULL ? http_header(ctx->req, "Idempotency-Key") : NULL;
+  const char *key = NULL;
 
   memset(&w, 0, sizeof(w));
   if (policy_org_http_caller(ctx, &caller) != CS_OK) goto done;
   if (fields != NULL && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
                          http_validate(body, fields, nfields, ctx->resp) != CS_OK))
     goto done;
-  if (key != NULL && (key[0] == '\0' || strlen(key) > IDEM_KEY_MAX)) {
-    http_problem_full(ctx->resp, 400, "invalid-header", NULL,
-                      "Idempotency-Key must be 1 to 200 characters",
-                      json_pack("[{s:s, s:s}]", "field", "Idempotency-Key", "message",
-                                "must be 1 to 200 characters"));
-    goto done;
-  }
   /* keys belong to the caller in one portal: the same key in another portal is another create */
   char scope[80];
   snprintf(scope, sizeof(scope), "%s/%s", caller.sub, caller.portal_id);
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (db_begin(conn) != CS_OK) goto db_error;
-  if (key != NULL) {
-    enum idem_outcome outcome;
-    const char *raw = ctx->req->binary_body != NULL ? ctx->req->binary_body : "";
-    if (idem_claim(conn, scope, key, "POST", idem_path, raw, ctx->req->binary_body_length,
-                   &outcome, &stored) != CS_OK)
-      goto db_error;
-    if (outcome == IDEM_REPLAY) {
-      answer_stored(ctx, &stored);
-      goto done;
-    }
-    if (outcome == IDEM_MISMATCH) {
-      http_problem_full(ctx->resp, 422, "idempotency-key-reused", NULL,
-                        "this Idempotency-Key was used with a different request", NULL);
-      goto done;
-    }
-  }
+  if (idem_path != NULL && service_idem_begin(ctx, conn, scope, idem_path, &key) != CS_OK)
+    goto done;
   w.caller = &caller;
   w.body = body;
   w.id = id;
@@ -197,11 +163,10 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
     /* a secret is shown once: a replay answers without it */
     json_t *kept = w.result != NULL ? json_deep_copy(w.result) : NULL;
     json_object_del(kept, "client_secret");
-    text = kept != NULL ? json_dumps(kept, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    int stored_ok = service_idem_record(ctx, conn, scope, key, ok_status, kept,
+                                        location[0] ? location : NULL);
     json_decref(kept);
-    if (idem_record(conn, scope, key, ok_status, text != NULL ? text : "",
-                    location[0] ? location : NULL) != CS_OK)
-      goto db_error;
+    if (stored_ok != CS_OK) goto done;
   }
   if (db_commit(conn) != CS_OK) goto db_error;
   if (location[0]) u_map_put(ctx->resp->map_header, "Location", location);
@@ -216,11 +181,9 @@ db_error:
   service_db_problem(ctx, NULL);
 done:
   if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
-  idem_stored_clear(&stored);
   policy_org_error_clear(&w.err);
   json_decref(w.result);
   json_decref(body);
-  free(text);
 }
 
 const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, char kind,

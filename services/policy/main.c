@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "authority.h"
 #include "demo.h"
+#include "directory.h"
 #include "jwks.h"
 #include "org.h"
 #include "service.h"
@@ -32,6 +33,7 @@ int main(int argc, char **argv) {
   if (code == 0) {
     policy_auth_routes(&svc);
     policy_authority_routes(&svc);
+    policy_directory_routes(&svc);
     policy_org_routes(&svc);
     code = service_run(&svc);
   }

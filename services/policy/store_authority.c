@@ -104,12 +104,13 @@ done:
   return rc;
 }
 
-int policy_store_role_definitions(PGconn *conn, const char *portal_id, json_t **out) {
+int policy_store_role_definitions(PGconn *conn, const char *portal_id, json_t **out,
+                                  char *sqlstate) {
   const char *params[] = {portal_id};
   int rc = json_cell(conn,
                      "SELECT COALESCE(json_object_agg(role, array_to_json(rights)), '{}')::text"
                      "  FROM role_definitions WHERE portal_id = $1::uuid",
-                     1, params, out, NULL);
+                     1, params, out, sqlstate);
   if (rc == CS_OK && !json_is_object(*out)) {
     json_decref(*out);
     *out = NULL;
@@ -214,13 +215,13 @@ static const char sql_principal[] =
     " WHERE u.id = $1::uuid";
 
 int policy_store_principal_get(PGconn *conn, const char *user_id, const char *portal_id,
-                               struct policy_store_principal *out) {
+                               struct policy_store_principal *out, char *sqlstate) {
   const char *params[] = {user_id, portal_id};
   PGresult *res = NULL;
   int rc;
 
   memset(out, 0, sizeof(*out));
-  if ((rc = db_exec(conn, sql_principal, 2, params, &res, NULL)) != CS_OK) return rc;
+  if ((rc = db_exec(conn, sql_principal, 2, params, &res, sqlstate)) != CS_OK) return rc;
   if (PQntuples(res) == 1) {
     out->found = 1;
     out->active = PQgetvalue(res, 0, 0)[0] == 't';
@@ -238,7 +239,7 @@ int policy_store_principal_get(PGconn *conn, const char *user_id, const char *po
 int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *user_id,
                               const char *action, int allow, const char *reason,
                               const json_t *case_roles, const long long *amount,
-                              const long long *limit_remaining) {
+                              const long long *limit_remaining, char *sqlstate) {
   char amount_s[24], remaining_s[24];
   char *roles = json_dumps(case_roles, JSON_COMPACT);
   int rc;
@@ -254,7 +255,7 @@ int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *u
                " amount, limit_remaining)"
                " VALUES ($1::uuid, $2::uuid, $3, $4::boolean, $5,"
                "         ARRAY(SELECT json_array_elements_text($6::json)), $7::bigint, $8::bigint)",
-               8, params, NULL, NULL);
+               8, params, NULL, sqlstate);
   free(roles);
   return rc;
 }

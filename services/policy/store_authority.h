@@ -26,7 +26,8 @@ int policy_store_role_put(PGconn *conn, const char *portal_id, const char *role,
 
 /* Every role definition of the portal as a new object {role: [rights...]} (roles without a row
  * are absent). */
-int policy_store_role_definitions(PGconn *conn, const char *portal_id, json_t **out);
+int policy_store_role_definitions(PGconn *conn, const char *portal_id, json_t **out,
+                                  char *sqlstate);
 
 /* The settings of a portal as a new object {portal_id, name, timezone, office_hours{start,end},
  * office_days, public_holidays, enhanced_temporary_cases, default_budget_limit, currency,
@@ -54,14 +55,14 @@ struct policy_store_principal {
 };
 
 int policy_store_principal_get(PGconn *conn, const char *user_id, const char *portal_id,
-                               struct policy_store_principal *out);
+                               struct policy_store_principal *out, char *sqlstate);
 
 /* Appends one decision. case_roles (array of strings) borrowed; amount and limit_remaining
  * may be NULL (SQL NULL). user_id may be NULL when it is not a UUID. */
 int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *user_id,
                               const char *action, int allow, const char *reason,
                               const json_t *case_roles, const long long *amount,
-                              const long long *limit_remaining);
+                              const long long *limit_remaining, char *sqlstate);
 
 /* Filters of the decision log; NULL members do not filter. */
 struct policy_store_decision_filter {

@@ -117,6 +117,18 @@ static void assert_demo_rows(PGconn *conn) {
                               " ('attestant@demo.test', 'attestant'),"
                               " ('customer-attestant@demo.test', 'customer_attestant'))"),
                    3);
+  /* the demo cases: three, one with a task awaiting its user, one with the external case
+   * handler role awaiting its user (rows for the partner's dashboard) */
+  assert_int_equal(query_long(conn, "SELECT count(*) FROM cases.cases WHERE claim_number LIKE 'DEMO-%'"),
+                   3);
+  assert_int_equal(query_long(conn,
+                              "SELECT count(*) FROM cases.tasks t JOIN cases.cases c"
+                              " ON c.id = t.case_id WHERE c.claim_number LIKE 'DEMO-%'"),
+                   3);
+  assert_int_equal(query_long(conn,
+                              "SELECT count(*) FROM cases.cases WHERE claim_number = 'DEMO-1002'"
+                              " AND ech_office_id IS NOT NULL AND ech_user_id IS NULL"),
+                   1);
 }
 
 static char *admin_hash(PGconn *conn) {

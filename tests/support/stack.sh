@@ -58,6 +58,7 @@ start)
   for svc in $SERVICES; do
     extra=()
     [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$dir/signing-key.json")
+    [ "$svc" = cases ] && extra=("POLICY_URL=${url[policy]}")
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
   done

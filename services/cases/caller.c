@@ -1,0 +1,97 @@
+/* The caller of a request: the token's claims, refreshed for users from the policy service so
+ * that a deactivated, moved or demoted user loses access at once (see cases_internal.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cases_internal.h"
+#include "http.h"
+#include "service.h"
+#include "status.h"
+
+static int copy_claim(const json_t *claims, const char *name, char *dst, size_t len) {
+  const char *v = json_string_value(json_object_get(claims, name));
+  if (v == NULL || strlen(v) >= len) return CS_ERR_INVALID;
+  memcpy(dst, v, strlen(v) + 1);
+  return CS_OK;
+}
+
+static void unauthorized(struct request_ctx *ctx, const char *detail) {
+  http_problem_full(ctx->resp, 401, "invalid-token", NULL, detail, NULL);
+  u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+}
+
+/* Fills the user's current facts from the policy service. CS_ERR_NOT_FOUND when the user may
+ * no longer act in the token's portal for the token's company. */
+static int refresh_user(struct cases_caller *c) {
+  json_t *ids = json_pack("[s]", c->sub), *items = NULL;
+  int rc = ids != NULL ? cases_policy_users(c->portal_id, ids, &items) : CS_ERR_NOMEM;
+  json_decref(ids);
+  if (rc != CS_OK) return rc;
+  const json_t *u = json_array_get(items, 0);
+  const char *company = json_string_value(json_object_get(u, "company_id"));
+  const char *kind = json_string_value(json_object_get(u, "company_kind"));
+  const char *email = json_string_value(json_object_get(u, "email"));
+  if (u == NULL || !json_is_true(json_object_get(u, "active")) ||
+      !json_is_true(json_object_get(u, "in_portal")) || company == NULL ||
+      strcmp(company, c->company_id) != 0 || kind == NULL || strlen(kind) >= sizeof(c->company_kind)) {
+    json_decref(items);
+    return CS_ERR_NOT_FOUND;
+  }
+  snprintf(c->company_kind, sizeof(c->company_kind), "%s", kind);
+  snprintf(c->email, sizeof(c->email), "%s", email != NULL ? email : "");
+  c->level = (int)json_integer_value(json_object_get(u, "authority_level"));
+  c->marked_external = json_is_true(json_object_get(u, "external_case_handler"));
+  json_t *offices = json_object_get(u, "office_ids");
+  c->office_ids = json_is_array(offices) ? json_incref(offices) : json_array();
+  json_decref(items);
+  return CS_OK;
+}
+
+int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
+  const json_t *claims = ctx->claims;
+  const char *kind = json_string_value(json_object_get(claims, "kind"));
+  memset(c, 0, sizeof(*c));
+  if (kind == NULL || (strcmp(kind, "user") != 0 && strcmp(kind, "client") != 0) ||
+      copy_claim(claims, "sub", c->sub, sizeof(c->sub)) != CS_OK ||
+      copy_claim(claims, "portal_id", c->portal_id, sizeof(c->portal_id)) != CS_OK ||
+      copy_claim(claims, "company_id", c->company_id, sizeof(c->company_id)) != CS_OK ||
+      copy_claim(claims, "company_kind", c->company_kind, sizeof(c->company_kind)) != CS_OK ||
+      !http_is_uuid(c->portal_id) || !http_is_uuid(c->company_id)) {
+    unauthorized(ctx, "the token does not name a user or API client of a portal");
+    return CS_ERR_INVALID;
+  }
+  c->is_client = !strcmp(kind, "client");
+  if (c->is_client) {
+    /* an integration acts for the insurer of its portal */
+    snprintf(c->company_kind, sizeof(c->company_kind), "insurer");
+    c->office_ids = json_array();
+    return CS_OK;
+  }
+  if (!http_is_uuid(c->sub)) {
+    unauthorized(ctx, "the token does not name a user");
+    return CS_ERR_INVALID;
+  }
+  int rc = refresh_user(c);
+  if (rc == CS_OK) return CS_OK;
+  if (rc == CS_ERR_NOT_FOUND)
+    unauthorized(ctx, "the user is no longer active in this portal");
+  else
+    http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL,
+                      "the policy service could not be asked; try again", NULL);
+  cases_caller_clear(c);
+  return CS_ERR_INVALID;
+}
+
+void cases_caller_clear(struct cases_caller *c) {
+  if (c == NULL) return;
+  json_decref(c->office_ids);
+  c->office_ids = NULL;
+}
+
+int cases_caller_is_internal(const struct cases_caller *c) {
+  return c->is_client || !strcmp(c->company_kind, "insurer");
+}
+
+const char *cases_caller_scope(const struct cases_caller *c) {
+  return cases_caller_is_internal(c) ? NULL : c->company_id;
+}

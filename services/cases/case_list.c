@@ -1,0 +1,328 @@
+/* The case list's rules: which query parameters mean what, the caller's scope, and pages with
+ * opaque keyset cursors (see case_list.h). SQL in store_case_list.c, HTTP in http_case_list.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_list.h"
+#include "http.h"
+#include "status.h"
+
+#define Q_MAX_BYTES 100
+
+/* ---- the caller's scope ------------------------------------------------------------------ */
+
+/* "{id,id,...}" from the user's office ids; ids that are not UUIDs (never expected) are left
+ * out so that the literal stays well-formed. A new string. */
+static char *offices_literal(const json_t *office_ids) {
+  size_t n = json_array_size(office_ids), i, used = 1;
+  char *out = malloc(n * 37 + 3);
+  const json_t *v;
+  if (out == NULL) return NULL;
+  out[0] = '{';
+  json_array_foreach(office_ids, i, v) {
+    const char *id = json_string_value(v);
+    if (!http_is_uuid(id)) continue;
+    if (used > 1) out[used++] = ',';
+    memcpy(out + used, id, 36);
+    used += 36;
+  }
+  out[used++] = '}';
+  out[used] = '\0';
+  return out;
+}
+
+int cases_scope_init(struct cases_scope *s, const struct cases_caller *c) {
+  memset(s, 0, sizeof(*s));
+  s->portal_id = c->portal_id;
+  s->company = cases_caller_scope(c);
+  s->timezone = CASES_PORTAL_TIMEZONE;
+  /* insurers answer for the whole portal, a partner's admin for every office of the company */
+  if (s->company == NULL || c->level >= 6) return CS_OK;
+  s->offices = offices_literal(c->office_ids);
+  return s->offices != NULL ? CS_OK : CS_ERR_NOMEM;
+}
+
+void cases_scope_clear(struct cases_scope *s) {
+  if (s == NULL) return;
+  free(s->offices);
+  s->offices = NULL;
+}
+
+/* ---- query parameters --------------------------------------------------------------------- */
+
+static const char *const known_params[] = {
+    "status",   "damage_type",  "q",        "action_required", "action_reason",
+    "user_id",  "my_tasks",     "my_open_tasks", "has_external_case_handler",
+    "external_case_handler", "case_handler", "reminder", "sort", "limit", "cursor"};
+
+static const char *const action_reasons[] = {"task_awaiting_office", "task_awaiting_user",
+                                             "external_case_handler_awaiting_user"};
+static const char *const reminders[] = {"today", "tomorrow", "later"};
+
+static int one_of(const char *v, const char *const *names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(v, names[i])) return 1;
+  return 0;
+}
+#define ONE_OF(v, names) one_of((v), (names), sizeof(names) / sizeof((names)[0]))
+
+/* 1 when s is well-formed UTF-8. ulfius already drops query values that are not; checked again
+ * because PostgreSQL answers anything else with an error (a 500). */
+static int utf8_valid(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
+          : (*p & 0xF8) == 0xF0 ? 3 : -1;
+    if (n < 0 || (n == 1 && *p < 0xC2)) return 0;
+    p++;
+    for (int i = 0; i < n; i++, p++)
+      if ((*p & 0xC0) != 0x80) return 0;
+  }
+  return 1;
+}
+
+static void unknown_params(const struct _u_map *params, struct cases_error *err) {
+  const char **keys = u_map_enum_keys(params);
+  for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (!ONE_OF(keys[i], known_params))
+      cases_field_error(err, keys[i], "is not a parameter of the case list");
+}
+
+/* "true", "false" or NULL (absent); anything else is an error. */
+static const char *boolean_param(const struct _u_map *params, const char *name,
+                                 struct cases_error *err) {
+  const char *v = u_map_get(params, name);
+  if (v == NULL) return NULL;
+  if (!strcmp(v, "true") || !strcmp(v, "false")) return v;
+  cases_field_error(err, name, "must be true or false");
+  return NULL;
+}
+
+/* "me" (the calling user) or a UUID; API clients are no user and cannot say "me". */
+static const char *user_param(const struct _u_map *params, const char *name,
+                              const struct cases_caller *c, struct cases_error *err) {
+  const char *v = u_map_get(params, name);
+  if (v == NULL || http_is_uuid(v)) return v;
+  if (strcmp(v, "me") != 0) {
+    cases_field_error(err, name, "must be a user id (UUID) or me");
+    return NULL;
+  }
+  if (!c->is_client) return c->sub;
+  cases_field_error(err, name, "me names a user; an API client holds no tasks or roles");
+  return NULL;
+}
+
+/* The "me" filters need a user. */
+static const char *caller_user(const char *flag, const char *name, const struct cases_caller *c,
+                               struct cases_error *err) {
+  if (flag == NULL || !c->is_client) return c->sub;
+  cases_field_error(err, name, "concerns a user; an API client holds no tasks or roles");
+  return NULL;
+}
+
+/* status=open,on_hold: a comma-separated list (no empty entries) into a text[] literal. */
+static void parse_statuses(const char *v, struct cases_list_query *q, struct cases_error *err) {
+  static const char *const statuses[] = {"open", "on_hold", "closed"};
+  size_t used = 1;
+  q->statuses[0] = '{';
+  for (const char *p = v;; p++) {
+    size_t n = strcspn(p, ",");
+    char one[16];
+    if (n == 0 || n >= sizeof(one)) goto bad;
+    memcpy(one, p, n);
+    one[n] = '\0';
+    if (!ONE_OF(one, statuses) || used + n + 3 > sizeof(q->statuses)) goto bad;
+    used += (size_t)snprintf(q->statuses + used, sizeof(q->statuses) - used, "%s%s",
+                             used > 1 ? "," : "", one);
+    p += n;
+    if (*p == '\0') break;
+  }
+  q->statuses[used++] = '}';
+  q->statuses[used] = '\0';
+  return;
+bad:
+  q->statuses[0] = '\0';
+  cases_field_error(err, "status", "must be open, on_hold or closed, or a comma-separated list");
+}
+
+static int damage_type_valid(const char *v) {
+  size_t n = strlen(v);
+  if (n < 1 || n > 40 || v[0] < 'a' || v[0] > 'z') return 0;
+  for (size_t i = 1; i < n; i++)
+    if (!((v[i] >= 'a' && v[i] <= 'z') || v[i] == '_')) return 0;
+  return 1;
+}
+
+/* q: a case-insensitive substring; the ILIKE pattern escapes its own wildcards. */
+static void parse_search(const char *v, struct cases_list_query *q, struct cases_error *err) {
+  size_t n = strlen(v), used = 0;
+  if (n == 0) return; /* an empty search box searches nothing */
+  if (n > Q_MAX_BYTES || !utf8_valid(v)) {
+    cases_field_error(err, "q", "must be UTF-8 text of at most 100 bytes");
+    return;
+  }
+  q->q_pattern = malloc(2 * n + 3);
+  if (q->q_pattern == NULL) return;
+  q->q_pattern[used++] = '%';
+  for (const char *p = v; *p; p++) {
+    if (*p == '%' || *p == '_' || *p == '\\') q->q_pattern[used++] = '\\';
+    q->q_pattern[used++] = *p;
+  }
+  q->q_pattern[used++] = '%';
+  q->q_pattern[used] = '\0';
+}
+
+static void parse_limit(const char *v, struct cases_list_query *q, struct cases_error *err) {
+  char *end = NULL;
+  long n;
+  q->limit = 50;
+  if (v == NULL) return;
+  n = strtol(v, &end, 10);
+  if (end == v || *end != '\0' || n < 1 || n > 200)
+    cases_field_error(err, "limit", "must be an integer between 1 and 200");
+  else
+    q->limit = n;
+}
+
+/* cursor: {"sort", "at", "id"} of the last case of the previous page, in the same order. */
+static void parse_cursor(const char *v, struct cases_list_query *q, struct cases_error *err) {
+  json_t *pos;
+  const char *sort, *at, *id;
+  if (v == NULL) return;
+  pos = http_cursor_decode(v);
+  sort = json_string_value(json_object_get(pos, "sort"));
+  at = json_string_value(json_object_get(pos, "at"));
+  id = json_string_value(json_object_get(pos, "id"));
+  if (sort == NULL || !http_is_timestamp(at) || strlen(at) >= sizeof(q->after_time) ||
+      !http_is_uuid(id)) {
+    cases_field_error(err, "cursor", "must be a next_cursor value from a previous page");
+  } else if (strcmp(sort, q->sort_updated ? "updated" : "created") != 0) {
+    cases_field_error(err, "cursor", "belongs to a list in another sort order");
+  } else {
+    snprintf(q->after_time, sizeof(q->after_time), "%s", at);
+    snprintf(q->after_id, sizeof(q->after_id), "%s", id);
+  }
+  json_decref(pos);
+}
+
+/* The filters on values (as opposed to the caller): status, type, search, user, reminder. */
+static void parse_value_filters(const struct _u_map *params, const struct cases_caller *c,
+                                struct cases_list_query *q, struct cases_error *err) {
+  const char *v;
+  if ((v = u_map_get(params, "status")) != NULL) parse_statuses(v, q, err);
+  if ((v = u_map_get(params, "damage_type")) != NULL && !damage_type_valid(v))
+    cases_field_error(err, "damage_type", "must match ^[a-z][a-z_]{0,39}$");
+  else
+    q->damage_type = v;
+  if ((v = u_map_get(params, "q")) != NULL) parse_search(v, q, err);
+  if ((v = u_map_get(params, "user_id")) != NULL && !http_is_uuid(v))
+    cases_field_error(err, "user_id", "must be a user id (UUID)");
+  else
+    q->user_id = v;
+  if ((v = u_map_get(params, "reminder")) != NULL && !ONE_OF(v, reminders))
+    cases_field_error(err, "reminder", "must be today, tomorrow or later");
+  else
+    q->reminder = v;
+  q->ech_user = user_param(params, "external_case_handler", c, err);
+  q->case_handler = user_param(params, "case_handler", c, err);
+  q->has_ech = boolean_param(params, "has_external_case_handler", err);
+}
+
+/* The filters relative to the caller: action required, my tasks. */
+static void parse_caller_filters(const struct _u_map *params, const struct cases_caller *c,
+                                 struct cases_list_query *q, struct cases_error *err) {
+  const char *v;
+  q->action_required = boolean_param(params, "action_required", err);
+  if ((v = u_map_get(params, "action_reason")) != NULL && !ONE_OF(v, action_reasons))
+    cases_field_error(err, "action_reason",
+                      "must be task_awaiting_office, task_awaiting_user or "
+                      "external_case_handler_awaiting_user");
+  else
+    q->action_reason = v;
+  q->my_tasks = boolean_param(params, "my_tasks", err);
+  q->my_open_tasks = boolean_param(params, "my_open_tasks", err);
+  const char *me1 = caller_user(q->my_tasks, "my_tasks", c, err);
+  const char *me2 = caller_user(q->my_open_tasks, "my_open_tasks", c, err);
+  q->me = me1 != NULL && me2 != NULL ? c->sub : NULL;
+}
+
+static void parse_order(const struct _u_map *params, struct cases_list_query *q,
+                        struct cases_error *err) {
+  const char *v = u_map_get(params, "sort");
+  if (v != NULL && strcmp(v, "created") != 0 && strcmp(v, "updated") != 0)
+    cases_field_error(err, "sort", "must be created or updated");
+  q->sort_updated = v != NULL && !strcmp(v, "updated");
+  parse_limit(u_map_get(params, "limit"), q, err);
+  parse_cursor(u_map_get(params, "cursor"), q, err);
+}
+
+int cases_list_query_parse(const struct _u_map *params, const struct cases_caller *c,
+                           struct cases_list_query *q, struct cases_error *err) {
+  memset(q, 0, sizeof(*q));
+  unknown_params(params, err);
+  parse_value_filters(params, c, q, err);
+  parse_caller_filters(params, c, q, err);
+  parse_order(params, q, err);
+  if (json_array_size(err->errors) > 0)
+    return cases_refuse(err, 400, "invalid-parameter", "the query has invalid parameters");
+  if (u_map_get(params, "q") != NULL && u_map_get(params, "q")[0] != '\0' && q->q_pattern == NULL)
+    return cases_refuse(err, 500, NULL, "out of memory");
+  return CS_OK;
+}
+
+void cases_list_query_clear(struct cases_list_query *q) {
+  if (q == NULL) return;
+  free(q->q_pattern);
+  q->q_pattern = NULL;
+}
+
+/* ---- pages ------------------------------------------------------------------------------- */
+
+/* The cursor after the last item shown. A new string or NULL. */
+static char *next_cursor(const json_t *last, int sort_updated) {
+  const char *key = sort_updated ? "updated_at" : "created_at";
+  json_t *pos = json_pack("{s:s, s:O, s:O}", "sort", sort_updated ? "updated" : "created", "at",
+                          json_object_get(last, key), "id", json_object_get(last, "id"));
+  char *cursor = pos != NULL ? http_cursor_encode(pos) : NULL;
+  json_decref(pos);
+  return cursor;
+}
+
+int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
+                    json_t **page, struct cases_error *err) {
+  struct cases_scope scope;
+  json_t *items = NULL, *item;
+  char *cursor = NULL;
+  size_t i;
+  int rc = CASES_REFUSED;
+
+  *page = NULL;
+  if (cases_scope_init(&scope, c) != CS_OK) {
+    cases_refuse(err, 500, NULL, "out of memory");
+    goto done;
+  }
+  if (cases_store_list(conn, &scope, q, &items, err->sqlstate) != CS_OK) {
+    cases_db_failed(err);
+    goto done;
+  }
+  if (json_array_size(items) > (size_t)q->limit) {
+    json_array_remove(items, (size_t)q->limit);
+    cursor = next_cursor(json_array_get(items, (size_t)q->limit - 1), q->sort_updated);
+  }
+  json_array_foreach(items, i, item) {
+    size_t reasons = json_array_size(json_object_get(item, "action_reasons"));
+    json_object_set_new(item, "action_required", json_boolean(reasons > 0));
+  }
+  *page = json_pack("{s:O, s:s?}", "items", items, "next_cursor", cursor);
+  if (*page == NULL) {
+    cases_refuse(err, 500, NULL, "out of memory");
+    goto done;
+  }
+  rc = CS_OK;
+done:
+  free(cursor);
+  json_decref(items);
+  cases_scope_clear(&scope);
+  return rc;
+}

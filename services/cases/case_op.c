@@ -1,0 +1,242 @@
+/* The runner of case changes and the helpers a change uses: history, events, authority.
+ * No resource-specific rules here (see cases_internal.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "cases_internal.h"
+#include "db.h"
+#include "http.h"
+#include "service.h"
+#include "status.h"
+
+const char *cases_http_query(struct request_ctx *ctx, const char *name) {
+  return u_map_get(ctx->req->map_url, name);
+}
+
+void cases_http_resource(struct request_ctx *ctx, int status, json_t *resource) {
+  const json_t *v = json_object_get(resource, "version");
+  if (json_is_integer(v)) {
+    char version[24], etag[32];
+    snprintf(version, sizeof(version), "%lld", (long long)json_integer_value(v));
+    http_etag_format(etag, sizeof(etag), version);
+    u_map_put(ctx->resp->map_header, "ETag", etag);
+  }
+  http_json(ctx->resp, status, resource);
+}
+
+int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]) {
+  const char *params[] = {id};
+  PGresult *res = NULL;
+  *out = NULL;
+  int rc = db_exec(conn, "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1,
+                   params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  if (PQntuples(res) == 1) *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+  PQclear(res);
+  return CS_OK;
+}
+
+/* The visible case's document, locked FOR UPDATE when lock is set: *out NULL when the caller
+ * may not see it. */
+static int visible_document(PGconn *conn, const struct cases_caller *c, const char *id,
+                            int lock, json_t **out, char sqlstate[6]) {
+  const char *params[] = {c->portal_id, cases_caller_scope(c), id};
+  PGresult *res = NULL;
+  *out = NULL;
+  int rc = db_exec(conn,
+                   lock ? "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
+                          CASES_VISIBLE_SQL " FOR UPDATE OF c"
+                        : "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
+                          CASES_VISIBLE_SQL,
+                   3, params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  if (PQntuples(res) == 1) *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+  PQclear(res);
+  return CS_OK;
+}
+
+static const char *path_uuid(struct request_ctx *ctx, const char *name, const char *what) {
+  const char *id = u_map_get(ctx->req->map_url, name);
+  if (http_is_uuid(id)) return id;
+  char detail[80];
+  snprintf(detail, sizeof(detail), "no such %s", what);
+  http_problem_full(ctx->resp, 404, "not-found", NULL, detail, NULL);
+  return NULL;
+}
+
+int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGconn **conn,
+                            const char **case_id) {
+  char sqlstate[6] = "";
+  json_t *doc = NULL;
+  *conn = NULL;
+  if (cases_caller_load(ctx, c) != CS_OK) return CS_ERR_INVALID;
+  if ((*case_id = path_uuid(ctx, "id", "case")) == NULL) goto refused;
+  if (service_db_acquire(ctx, conn) != CS_OK) goto refused;
+  if (visible_document(*conn, c, *case_id, 0, &doc, sqlstate) != CS_OK) {
+    service_db_problem(ctx, sqlstate);
+    goto refused;
+  }
+  if (doc == NULL) {
+    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+    goto refused;
+  }
+  json_decref(doc);
+  return CS_OK;
+refused:
+  if (*conn != NULL) service_db_release(ctx, *conn);
+  *conn = NULL;
+  cases_caller_clear(c);
+  return CS_ERR_INVALID;
+}
+
+/* ---- helpers of a change ----------------------------------------------------------------- */
+
+int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, const char *task_id,
+                      const json_t *before, const json_t *after) {
+  char *b = before != NULL ? json_dumps(before, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  char *a = after != NULL ? json_dumps(after, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  const char *portal = json_string_value(json_object_get(op->current, "portal_id"));
+  const char *params[] = {op->case_id, portal, op->caller->sub,
+                          op->caller->is_client ? "client" : "user", op->caller->company_id,
+                          action, task_id, b, a};
+  int rc = db_exec(conn,
+                   "INSERT INTO case_history (case_id, portal_id, actor_id, actor_kind, "
+                   "company_id, action, task_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, "
+                   "$7, $8::jsonb, $9::jsonb)",
+                   9, params, NULL, op->err.sqlstate);
+  free(b);
+  free(a);
+  if (rc != CS_OK) return cases_db_failed(&op->err);
+  op->changed = 1;
+  return CS_OK;
+}
+
+int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *data) {
+  const char *portal = json_string_value(json_object_get(op->current, "portal_id"));
+  if (data == NULL) return cases_refuse(&op->err, 500, NULL, "out of memory");
+  json_object_set_new(data, "case_id", json_string(op->case_id));
+  json_object_set(data, "claim_number", json_object_get(op->current, "claim_number"));
+  json_object_set_new(data, "actor",
+                      json_pack("{s:s, s:s, s:s}", "id", op->caller->sub, "kind",
+                                op->caller->is_client ? "client" : "user", "company_id",
+                                op->caller->company_id));
+  int rc = bus_outbox_add(conn, type, portal, op->case_id, data);
+  json_decref(data);
+  if (rc != CS_OK) return cases_db_failed(&op->err);
+  return CS_OK;
+}
+
+int cases_require_internal(struct cases_op *op, const char *what) {
+  if (cases_caller_is_internal(op->caller)) return CS_OK;
+  return cases_refuse(&op->err, 403, "forbidden", "only the insurer may %s", what);
+}
+
+int cases_require(struct cases_op *op, const char *action, const long long *amount) {
+  struct cases_decision d;
+  if (op->caller->is_client) return CS_OK; /* the integration acts for the insurer */
+  if (cases_policy_authorize(op->caller->sub, op->caller->portal_id, action, op->case_roles,
+                             amount, &d) != CS_OK)
+    return cases_policy_failed(&op->err);
+  if (d.allow) return CS_OK;
+  return cases_refuse(&op->err, 403, "forbidden", "%s is not allowed: %s", action, d.reason);
+}
+
+/* ---- the runner ---------------------------------------------------------------------------- */
+
+int cases_op_bump(PGconn *conn, struct cases_op *op) {
+  const char *params[] = {op->case_id};
+  if (db_exec(conn, "UPDATE cases SET version = version + 1, updated_at = now() WHERE id = $1",
+              1, params, NULL, op->err.sqlstate) != CS_OK)
+    return cases_db_failed(&op->err);
+  return CS_OK;
+}
+
+static int check_if_match(struct request_ctx *ctx, const json_t *doc, int flags) {
+  char version[24], etag[32];
+  if (!(flags & (CASES_OP_IF_MATCH | CASES_OP_REQUIRE_IF_MATCH))) return CS_OK;
+  snprintf(version, sizeof(version), "%lld",
+           (long long)json_integer_value(json_object_get(doc, "version")));
+  http_etag_format(etag, sizeof(etag), version);
+  return http_check_if_match(ctx->req, ctx->resp, etag, (flags & CASES_OP_REQUIRE_IF_MATCH) != 0);
+}
+
+void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields, size_t nfields,
+                        int flags, cases_op_fn fn, int ok_status) {
+  struct cases_caller caller;
+  struct cases_op op;
+  json_t *body = NULL, *current = NULL;
+  PGconn *conn = NULL;
+  const char *key = NULL;
+  char scope[128];
+  int loaded = 0;
+
+  memset(&op, 0, sizeof(op));
+  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  loaded = 1;
+  op.ctx = ctx;
+  op.caller = &caller;
+  if ((op.case_id = path_uuid(ctx, "id", "case")) == NULL) goto done;
+  if (u_map_get(ctx->req->map_url, "task_id") != NULL &&
+      (op.sub_id = path_uuid(ctx, "task_id", "task")) == NULL)
+    goto done;
+  if ((flags & CASES_OP_BODY) && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
+                                  http_validate(body, fields, nfields, ctx->resp) != CS_OK))
+    goto done;
+  op.body = body;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  snprintf(scope, sizeof(scope), "%s/%s", caller.sub, caller.portal_id);
+  if (db_begin(conn) != CS_OK) {
+    service_db_problem(ctx, NULL);
+    goto done;
+  }
+  if ((flags & CASES_OP_IDEMPOTENT) &&
+      service_idem_begin(ctx, conn, scope, ctx->req->url_path, &key) != CS_OK)
+    goto done;
+  if (visible_document(conn, &caller, op.case_id, 1, &current, op.err.sqlstate) != CS_OK) {
+    service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
+    goto done;
+  }
+  if (current == NULL) {
+    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+    goto done;
+  }
+  if (check_if_match(ctx, current, flags) != CS_OK) goto done;
+  op.current = current;
+  if (cases_roles_of(conn, &caller, op.case_id, &op.case_roles, op.err.sqlstate) != CS_OK) {
+    service_db_problem(ctx, op.err.sqlstate);
+    goto done;
+  }
+  if (fn(conn, &op) != CS_OK || (op.changed && cases_op_bump(conn, &op) != CS_OK)) {
+    cases_http_error(ctx, &op.err);
+    goto done;
+  }
+  if (op.result == NULL &&
+      (cases_store_document(conn, op.case_id, &op.result, op.err.sqlstate) != CS_OK ||
+       op.result == NULL)) {
+    service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
+    goto done;
+  }
+  if (op.status != 0) ok_status = op.status;
+  if (key != NULL && service_idem_record(ctx, conn, scope, key, ok_status, op.result,
+                                         u_map_get(ctx->resp->map_header, "Location")) != CS_OK)
+    goto done;
+  if (db_commit(conn) != CS_OK) {
+    service_db_problem(ctx, NULL);
+    goto done;
+  }
+  if (ok_status == 204) {
+    ulfius_set_empty_body_response(ctx->resp, 204);
+  } else {
+    cases_http_resource(ctx, ok_status, op.result);
+    op.result = NULL;
+  }
+done:
+  if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
+  cases_error_clear(&op.err);
+  json_decref(op.result);
+  json_decref(current);
+  json_decref(body);
+  if (loaded) cases_caller_clear(&caller);
+}

@@ -1,0 +1,292 @@
+/* The case resource's rules (see cases.h). */
+#include "cases.h"
+
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "status.h"
+#include "store_cases.h"
+
+const struct http_field cases_create_fields[] = {
+    {"claim_number", HTTP_FIELD_STRING, 1, 100},   {"damage_type", HTTP_FIELD_STRING, 1, 40},
+    {"damage_date", HTTP_FIELD_DATE, 1, 0},        {"address", HTTP_FIELD_OBJECT, 1, 0},
+    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
+    {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
+    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
+};
+const size_t cases_create_nfields = sizeof(cases_create_fields) / sizeof(cases_create_fields[0]);
+
+const struct http_field cases_patch_fields[] = {
+    {"claim_number", HTTP_FIELD_STRING, 0, 100},   {"damage_type", HTTP_FIELD_STRING, 0, 40},
+    {"damage_date", HTTP_FIELD_DATE, 0, 0},        {"address", HTTP_FIELD_OBJECT, 0, 0},
+    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
+    {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
+    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
+};
+const size_t cases_patch_nfields = sizeof(cases_patch_fields) / sizeof(cases_patch_fields[0]);
+
+/* The editable members of a case document. */
+static const char *const editable[] = {"claim_number", "damage_type", "damage_date", "address",
+                                       "case_handler_id", "contacts", "description",
+                                       "external_ref", "reminder_date"};
+#define EDITABLE_COUNT (sizeof(editable) / sizeof(editable[0]))
+
+static int matches(const char *pattern, const char *s) {
+  regex_t re;
+  if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return 0;
+  int ok = regexec(&re, s, 0, NULL, 0) == 0;
+  regfree(&re);
+  return ok;
+}
+
+static void check_text(const json_t *o, const char *key, const char *field, size_t max,
+                       struct cases_error *err) {
+  const json_t *v = json_object_get(o, key);
+  char msg[80];
+  if (v == NULL || json_is_null(v)) return;
+  if (!json_is_string(v)) {
+    cases_field_error(err, field, "must be a string");
+  } else if (json_string_length(v) > max) {
+    snprintf(msg, sizeof(msg), "must be at most %zu bytes long", max);
+    cases_field_error(err, field, msg);
+  }
+}
+
+static void check_address(const json_t *a, struct cases_error *err) {
+  static const char *const known[] = {"street", "postal_code", "city", "country", "latitude",
+                                      "longitude"};
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)a, key, v) {
+    size_t i = 0;
+    while (i < 6 && strcmp(known[i], key) != 0) i++;
+    if (i == 6) {
+      char field[96];
+      snprintf(field, sizeof(field), "address.%.60s", key);
+      cases_field_error(err, field, "is not a known field");
+    }
+  }
+  check_text(a, "street", "address.street", 200, err);
+  check_text(a, "postal_code", "address.postal_code", 20, err);
+  check_text(a, "city", "address.city", 100, err);
+  const json_t *country = json_object_get(a, "country");
+  if (country != NULL && !json_is_null(country) &&
+      (!json_is_string(country) || !matches("^[A-Z]{2}$", json_string_value(country))))
+    cases_field_error(err, "address.country", "must be an ISO 3166 alpha-2 code such as SE");
+  const json_t *lat = json_object_get(a, "latitude"), *lon = json_object_get(a, "longitude");
+  int has_lat = lat != NULL && !json_is_null(lat), has_lon = lon != NULL && !json_is_null(lon);
+  if (has_lat != has_lon)
+    cases_field_error(err, "address", "latitude and longitude go together");
+  if (has_lat && (!json_is_number(lat) || fabs(json_number_value(lat)) > 90))
+    cases_field_error(err, "address.latitude", "must be a number from -90 to 90");
+  if (has_lon && (!json_is_number(lon) || fabs(json_number_value(lon)) > 180))
+    cases_field_error(err, "address.longitude", "must be a number from -180 to 180");
+}
+
+static void check_contacts(const json_t *contacts, struct cases_error *err) {
+  size_t i;
+  const json_t *c;
+  char field[64];
+  if (json_array_size(contacts) > 20) cases_field_error(err, "contacts", "at most 20 contacts");
+  json_array_foreach(contacts, i, c) {
+    const char *kind = json_string_value(json_object_get(c, "kind"));
+    const char *name = json_string_value(json_object_get(c, "name"));
+    const char *email = json_string_value(json_object_get(c, "email"));
+    const char *key;
+    const json_t *v;
+    snprintf(field, sizeof(field), "contacts[%zu]", i);
+    if (!json_is_object(c)) {
+      cases_field_error(err, field, "must be an object");
+      continue;
+    }
+    json_object_foreach((json_t *)c, key, v) {
+      if (strcmp(key, "kind") && strcmp(key, "name") && strcmp(key, "phone") &&
+          strcmp(key, "email"))
+        cases_field_error(err, field, "has a member that is not kind, name, phone or email");
+    }
+    if (kind == NULL || (strcmp(kind, "policyholder") && strcmp(kind, "customer") &&
+                         strcmp(kind, "contact")))
+      cases_field_error(err, field, "kind must be policyholder, customer or contact");
+    if (name == NULL || name[0] == '\0' || strlen(name) > 200)
+      cases_field_error(err, field, "name is required (at most 200 bytes)");
+    check_text(c, "phone", field, 40, err);
+    check_text(c, "email", field, 254, err);
+    if (email != NULL && !matches("^[^@[:space:]]+@[^@[:space:]]+$", email))
+      cases_field_error(err, field, "email is not an email address");
+  }
+}
+
+/* The case handler must be an active insurer user of the portal. */
+static int check_handler(const char *handler, const char *portal_id, struct cases_error *err) {
+  json_t *ids = json_pack("[s]", handler), *items = NULL;
+  int rc = cases_policy_users(portal_id, ids, &items);
+  json_decref(ids);
+  if (rc != CS_OK) return cases_policy_failed(err);
+  const json_t *u = json_array_get(items, 0);
+  const char *kind = json_string_value(json_object_get(u, "company_kind"));
+  if (u == NULL || kind == NULL || strcmp(kind, "insurer") != 0 ||
+      !json_is_true(json_object_get(u, "active")) ||
+      !json_is_true(json_object_get(u, "in_portal")))
+    cases_field_error(err, "case_handler_id", "must be an active insurer user of this portal");
+  json_decref(items);
+  return CS_OK;
+}
+
+int cases_case_check(const json_t *f, const char *portal_id, struct cases_error *err) {
+  const char *claim = json_string_value(json_object_get(f, "claim_number"));
+  const char *type = json_string_value(json_object_get(f, "damage_type"));
+  const char *handler = json_string_value(json_object_get(f, "case_handler_id"));
+  const json_t *ref = json_object_get(f, "external_ref");
+  static const char *const required[] = {"claim_number", "damage_type", "damage_date"};
+  for (size_t i = 0; i < 3; i++)
+    if (!json_is_string(json_object_get(f, required[i])))
+      cases_field_error(err, required[i], "is required");
+  if (!json_is_object(json_object_get(f, "address")))
+    cases_field_error(err, "address", "is required");
+  if (claim != NULL && (claim[0] == '\0' || matches("^[[:space:]]|[[:space:]]$", claim)))
+    cases_field_error(err, "claim_number", "must not be empty or start or end with a space");
+  if (type != NULL && !matches("^[a-z][a-z_]{0,39}$", type))
+    cases_field_error(err, "damage_type", "must be a lower-case code such as water or fire");
+  if (json_is_string(ref) && json_string_length(ref) == 0)
+    cases_field_error(err, "external_ref", "must not be empty");
+  check_address(json_object_get(f, "address"), err);
+  check_contacts(json_object_get(f, "contacts"), err);
+  if (cases_validation_result(err) != CS_OK) return CASES_REFUSED;
+  if (handler != NULL && check_handler(handler, portal_id, err) != CS_OK) return CASES_REFUSED;
+  return cases_validation_result(err);
+}
+
+/* A 409 for a duplicate claim number or external reference, else the database failure. */
+static int write_failed(struct cases_error *err) {
+  if (!strcmp(err->sqlstate, "23505"))
+    return cases_refuse(err, 409, "conflict",
+                        "another case of this portal has this claim_number or external_ref");
+  return cases_db_failed(err);
+}
+
+int cases_case_create(PGconn *conn, const struct cases_caller *c, const json_t *body,
+                      json_t **out, struct cases_error *err) {
+  char id[37];
+  *out = NULL;
+  if (!cases_caller_is_internal(c))
+    return cases_refuse(err, 403, "forbidden", "only the insurer creates cases");
+  if (cases_case_check(body, c->portal_id, err) != CS_OK) return CASES_REFUSED;
+  http_uuid_v4(id);
+  if (cases_store_insert(conn, id, c->portal_id, c->sub, body, err->sqlstate) != CS_OK)
+    return write_failed(err);
+  if (cases_store_document(conn, id, out, err->sqlstate) != CS_OK || *out == NULL)
+    return cases_db_failed(err);
+  /* the history and the event through the helpers of a change on the new case */
+  struct cases_op op = {.caller = c, .case_id = id, .current = *out};
+  int rc = cases_history_add(conn, &op, "case.created", NULL, NULL, *out);
+  if (rc == CS_OK) rc = cases_event(conn, &op, "case.created", json_pack("{s:O}", "case", *out));
+  if (rc != CS_OK) {
+    *err = op.err;
+    json_decref(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* The editable members of doc, with patch's members over them (address merged member by
+ * member): a new object. */
+static json_t *merged(const json_t *doc, const json_t *patch) {
+  json_t *f = json_object();
+  for (size_t i = 0; i < EDITABLE_COUNT; i++) {
+    const json_t *v = json_object_get(doc, editable[i]);
+    if (v != NULL && !json_is_null(v)) json_object_set_new(f, editable[i], json_deep_copy(v));
+  }
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)patch, key, v) {
+    if (!strcmp(key, "address") && json_is_object(v)) {
+      json_t *a = json_object_get(f, "address");
+      json_object_update(a, (json_t *)v);
+    } else {
+      json_object_set_new(f, key, json_deep_copy(v));
+    }
+  }
+  return f;
+}
+
+/* Before/after of the members that differ: two new objects, NULL when nothing changed. */
+static void diff(const json_t *doc, const json_t *f, json_t **before, json_t **after) {
+  *before = json_object();
+  *after = json_object();
+  for (size_t i = 0; i < EDITABLE_COUNT; i++) {
+    const json_t *old = json_object_get(doc, editable[i]), *now = json_object_get(f, editable[i]);
+    json_t *o = old != NULL ? json_incref((json_t *)old) : json_null();
+    json_t *n = now != NULL ? json_incref((json_t *)now) : json_null();
+    if (!json_equal(o, n)) {
+      json_object_set(*before, editable[i], o);
+      json_object_set(*after, editable[i], n);
+    }
+    json_decref(o);
+    json_decref(n);
+  }
+  if (json_object_size(*after) == 0) {
+    json_decref(*before);
+    json_decref(*after);
+    *before = *after = NULL;
+  }
+}
+
+int cases_case_patch(PGconn *conn, struct cases_op *op) {
+  json_t *f = NULL, *before = NULL, *after = NULL;
+  int rc;
+  if ((rc = cases_require_internal(op, "change a case's details")) != CS_OK) return rc;
+  f = merged(op->current, op->body);
+  if ((rc = cases_case_check(f, op->caller->portal_id, &op->err)) != CS_OK) goto done;
+  diff(op->current, f, &before, &after);
+  if (after == NULL) goto done; /* nothing changed: no history, no event, same version */
+  if (cases_store_update(conn, op->case_id, f, op->err.sqlstate) != CS_OK) {
+    rc = write_failed(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "case.updated", NULL, before, after)) != CS_OK) goto done;
+  rc = cases_event(conn, op, "case.updated", json_pack("{s:O, s:O}", "before", before, "after",
+                                                       after));
+done:
+  json_decref(f);
+  json_decref(before);
+  json_decref(after);
+  return rc;
+}
+
+/* Moves the case to status `to` when its status is one of from (NULL-terminated). */
+static int transition(PGconn *conn, struct cases_op *op, const char *to, const char *const *from,
+                      const char *event) {
+  const char *now = json_string_value(json_object_get(op->current, "status"));
+  int rc, allowed = 0;
+  if ((rc = cases_require_internal(op, "change a case's status")) != CS_OK) return rc;
+  for (int i = 0; from[i] != NULL; i++) allowed |= now != NULL && !strcmp(now, from[i]);
+  if (!allowed)
+    return cases_refuse(&op->err, 409, "invalid-state", "the case is %s; it cannot become %s",
+                        now ? now : "?", to);
+  if (cases_store_set_status(conn, op->case_id, to, op->err.sqlstate) != CS_OK)
+    return cases_db_failed(&op->err);
+  json_t *b = json_pack("{s:s}", "status", now), *a = json_pack("{s:s}", "status", to);
+  rc = cases_history_add(conn, op, event, NULL, b, a);
+  json_decref(b);
+  json_decref(a);
+  if (rc != CS_OK) return rc;
+  return cases_event(conn, op, event, json_pack("{s:s, s:s}", "from", now, "to", to));
+}
+
+int cases_case_close(PGconn *conn, struct cases_op *op) {
+  static const char *const from[] = {"open", "on_hold", NULL};
+  return transition(conn, op, "closed", from, "case.closed");
+}
+
+int cases_case_reopen(PGconn *conn, struct cases_op *op) {
+  static const char *const from[] = {"closed", "on_hold", NULL};
+  return transition(conn, op, "open", from, "case.reopened");
+}
+
+int cases_case_hold(PGconn *conn, struct cases_op *op) {
+  static const char *const from[] = {"open", NULL};
+  return transition(conn, op, "on_hold", from, "case.on_hold");
+}

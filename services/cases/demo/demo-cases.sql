@@ -1,0 +1,56 @@
+-- Demo cases of the demo portal (services/policy/demo_data.c holds its companies, offices and
+-- users). Fixed ids: a second load changes nothing. Run as the cases role after the cases
+-- service has migrated its schema (scripts/demo-data.sh).
+\set ON_ERROR_STOP on
+BEGIN;
+INSERT INTO cases (id, portal_id, claim_number, damage_type, damage_date, street, postal_code,
+                   city, latitude, longitude, case_handler_id, contacts, description,
+                   reminder_date, created_by)
+VALUES
+  ('00000000-0000-4000-8000-de0000000601', '00000000-0000-4000-8000-de0000000201',
+   'DEMO-1001', 'water', current_date - 3, 'Drottninggatan 50', '111 21', 'Stockholm',
+   59.3340, 18.0610, '00000000-0000-4000-8000-de0000000502',
+   '[{"kind": "policyholder", "name": "Maria Lund", "phone": "+46701112233", "email": "maria@example.se"}]',
+   'Leaking pipe under the kitchen sink; water in the floor below.', current_date,
+   '00000000-0000-4000-8000-de0000000502'),
+  ('00000000-0000-4000-8000-de0000000602', '00000000-0000-4000-8000-de0000000201',
+   'DEMO-1002', 'fire', current_date - 10, 'Kungsgatan 12', '753 21', 'Uppsala',
+   59.8590, 17.6400, '00000000-0000-4000-8000-de0000000502',
+   '[{"kind": "policyholder", "name": "Per Olsson", "phone": "+46702223344"}]',
+   'Kitchen fire; smoke damage in two rooms.', current_date + 1,
+   '00000000-0000-4000-8000-de0000000502'),
+  ('00000000-0000-4000-8000-de0000000603', '00000000-0000-4000-8000-de0000000201',
+   'DEMO-1003', 'storm', current_date - 30, 'Strandvägen 7', '114 56', 'Stockholm',
+   59.3320, 18.0850, '00000000-0000-4000-8000-de0000000501',
+   '[{"kind": "policyholder", "name": "Lena Berg"}]',
+   'Roof tiles blown off.', NULL, '00000000-0000-4000-8000-de0000000501')
+ON CONFLICT (id) DO NOTHING;
+
+-- DEMO-1002 has the external case handler role at the Uppsala office, awaiting a user.
+UPDATE cases SET ech_office_id = '00000000-0000-4000-8000-de0000000302',
+                 ech_office_name = 'Bygg & Sanering Nord Uppsala',
+                 ech_company_id = '00000000-0000-4000-8000-de0000000102',
+                 ech_company_name = 'Bygg & Sanering Nord AB',
+                 ech_office_assigned_at = now()
+ WHERE id = '00000000-0000-4000-8000-de0000000602' AND ech_office_id IS NULL;
+
+INSERT INTO tasks (id, case_id, portal_id, type, status, office_id, office_name, company_id,
+                   company_name, user_id, user_name, office_assigned_at, user_assigned_at,
+                   meeting_at)
+VALUES
+  ('00000000-0000-4000-8000-de0000000701', '00000000-0000-4000-8000-de0000000601',
+   '00000000-0000-4000-8000-de0000000201', 'inspection', '2',
+   '00000000-0000-4000-8000-de0000000301', 'Bygg & Sanering Nord Stockholm',
+   '00000000-0000-4000-8000-de0000000102', 'Bygg & Sanering Nord AB',
+   '00000000-0000-4000-8000-de0000000505', 'Mikael Svensson', now(), now(),
+   date_trunc('day', now()) + interval '1 day 9 hours'),
+  ('00000000-0000-4000-8000-de0000000702', '00000000-0000-4000-8000-de0000000601',
+   '00000000-0000-4000-8000-de0000000201', 'first_aid', '1',
+   '00000000-0000-4000-8000-de0000000301', 'Bygg & Sanering Nord Stockholm',
+   '00000000-0000-4000-8000-de0000000102', 'Bygg & Sanering Nord AB', NULL, NULL, now(), NULL,
+   NULL),
+  ('00000000-0000-4000-8000-de0000000703', '00000000-0000-4000-8000-de0000000603',
+   '00000000-0000-4000-8000-de0000000201', 'repair', '0', NULL, NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL)
+ON CONFLICT (id) DO NOTHING;
+COMMIT;

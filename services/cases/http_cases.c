@@ -1,0 +1,262 @@
+/* HTTP of the case resource: POST /v1/cases, GET/PATCH /v1/cases/{id}, GET/PUT
+ * /v1/cases/by-external-ref/{ref}, POST /v1/cases/{id}/close|reopen|hold and
+ * GET /v1/cases/{id}/history. Decoding and answers only; rules in cases.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "db.h"
+#include "http.h"
+#include "service.h"
+#include "status.h"
+#include "store_cases.h"
+
+/* Idempotency keys belong to the caller in one portal. */
+static void idem_scope(const struct cases_caller *c, char scope[128]) {
+  snprintf(scope, 128, "%s/%s", c->sub, c->portal_id);
+}
+
+static void answer_created(struct request_ctx *ctx, json_t *doc, char location[96]) {
+  snprintf(location, 96, "/v1/cases/%s", json_string_value(json_object_get(doc, "id")));
+  u_map_put(ctx->resp->map_header, "Location", location);
+  cases_http_resource(ctx, 201, doc);
+}
+
+static void callback_cases_case_post(struct request_ctx *ctx) {
+  struct cases_caller caller;
+  struct cases_error err = {0};
+  json_t *body = NULL, *doc = NULL;
+  PGconn *conn = NULL;
+  const char *key = NULL;
+  char scope[128], location[96];
+
+  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
+      http_validate(body, cases_create_fields, cases_create_nfields, ctx->resp) != CS_OK)
+    goto done;
+  idem_scope(&caller, scope);
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (db_begin(conn) != CS_OK) {
+    service_db_problem(ctx, NULL);
+    goto done;
+  }
+  if (service_idem_begin(ctx, conn, scope, "/v1/cases", &key) != CS_OK) goto done;
+  if (cases_case_create(conn, &caller, body, &doc, &err) != CS_OK) {
+    cases_http_error(ctx, &err);
+    goto done;
+  }
+  snprintf(location, sizeof(location), "/v1/cases/%s", json_string_value(json_object_get(doc, "id")));
+  if ((key != NULL &&
+       service_idem_record(ctx, conn, scope, key, 201, doc, location) != CS_OK))
+    goto done;
+  if (db_commit(conn) != CS_OK) {
+    service_db_problem(ctx, NULL);
+    goto done;
+  }
+  answer_created(ctx, doc, location);
+  doc = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  cases_error_clear(&err);
+  json_decref(doc);
+  json_decref(body);
+  cases_caller_clear(&caller);
+}
+
+static void callback_cases_case_get(struct request_ctx *ctx) {
+  struct cases_caller caller;
+  PGconn *conn = NULL;
+  const char *id;
+  json_t *doc = NULL;
+  char sqlstate[6] = "";
+  if (cases_http_visible_case(ctx, &caller, &conn, &id) != CS_OK) return;
+  if (cases_store_document(conn, id, &doc, sqlstate) != CS_OK || doc == NULL)
+    service_db_problem(ctx, sqlstate[0] ? sqlstate : NULL);
+  else
+    cases_http_resource(ctx, 200, doc);
+  service_db_release(ctx, conn);
+  cases_caller_clear(&caller);
+}
+
+static void callback_cases_case_patch(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, cases_patch_fields, cases_patch_nfields,
+                     CASES_OP_BODY | CASES_OP_REQUIRE_IF_MATCH, cases_case_patch, 200);
+}
+
+static void callback_cases_case_close(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_case_close, 200);
+}
+
+static void callback_cases_case_reopen(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_case_reopen, 200);
+}
+
+static void callback_cases_case_hold(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_case_hold, 200);
+}
+
+/* ---- by external reference ---------------------------------------------------------------- */
+
+/* The reference of the path: 1..200 bytes, else a 404 has been answered. */
+static const char *path_ref(struct request_ctx *ctx) {
+  const char *ref = u_map_get(ctx->req->map_url, "ref");
+  if (ref != NULL && ref[0] != '\0' && strlen(ref) <= 200) return ref;
+  http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+  return NULL;
+}
+
+static void callback_cases_case_get_by_ref(struct request_ctx *ctx) {
+  struct cases_caller caller;
+  PGconn *conn = NULL;
+  json_t *doc = NULL;
+  char id[37], sqlstate[6] = "";
+  const char *ref;
+  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  if ((ref = path_ref(ctx)) == NULL) goto done;
+  if (!cases_caller_is_internal(&caller)) { /* partners know cases by id, not by core reference */
+    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+    goto done;
+  }
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (cases_store_find_external(conn, caller.portal_id, ref, id, sqlstate) != CS_OK ||
+      (id[0] && cases_store_document(conn, id, &doc, sqlstate) != CS_OK)) {
+    service_db_problem(ctx, sqlstate);
+    goto done;
+  }
+  if (doc == NULL)
+    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+  else
+    cases_http_resource(ctx, 200, doc);
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  cases_caller_clear(&caller);
+}
+
+/* PUT: creates the case with this external_ref (201), or applies the body to it (200; fields
+ * not sent are kept, so a core system resending the same claim changes nothing). */
+static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
+  struct cases_caller caller;
+  struct cases_op op;
+  json_t *body = NULL, *current = NULL;
+  PGconn *conn = NULL;
+  const char *ref;
+  char id[37], location[96];
+  int status = 200;
+
+  memset(&op, 0, sizeof(op));
+  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  if ((ref = path_ref(ctx)) == NULL) goto done;
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
+      http_validate(body, cases_create_fields, cases_create_nfields, ctx->resp) != CS_OK)
+    goto done;
+  const char *given = json_string_value(json_object_get(body, "external_ref"));
+  if (given != NULL && strcmp(given, ref) != 0) {
+    http_problem_full(ctx->resp, 422, "validation", NULL, "external_ref differs from the path",
+                      json_pack("[{s:s, s:s}]", "field", "external_ref", "message",
+                                "must equal the reference in the path (or be left out)"));
+    goto done;
+  }
+  json_object_set_new(body, "external_ref", json_string(ref));
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (db_begin(conn) != CS_OK ||
+      cases_store_find_external(conn, caller.portal_id, ref, id, op.err.sqlstate) != CS_OK) {
+    service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
+    goto done;
+  }
+  if (id[0] == '\0') {
+    status = 201;
+    if (cases_case_create(conn, &caller, body, &op.result, &op.err) != CS_OK) goto refused;
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(op.result, "id")));
+  } else {
+    if (cases_store_document(conn, id, &current, op.err.sqlstate) != CS_OK || current == NULL) {
+      service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
+      goto done;
+    }
+    op = (struct cases_op){.ctx = ctx, .caller = &caller, .case_id = id, .body = body,
+                           .current = current};
+    if (cases_case_patch(conn, &op) != CS_OK || (op.changed && cases_op_bump(conn, &op) != CS_OK))
+      goto refused;
+    if (cases_store_document(conn, id, &op.result, op.err.sqlstate) != CS_OK) {
+      service_db_problem(ctx, op.err.sqlstate);
+      goto done;
+    }
+  }
+  if (db_commit(conn) != CS_OK) {
+    service_db_problem(ctx, NULL);
+    goto done;
+  }
+  if (status == 201) {
+    answer_created(ctx, op.result, location);
+  } else {
+    cases_http_resource(ctx, 200, op.result);
+  }
+  op.result = NULL;
+  goto done;
+refused:
+  cases_http_error(ctx, &op.err);
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  cases_error_clear(&op.err);
+  json_decref(op.result);
+  json_decref(current);
+  json_decref(body);
+  cases_caller_clear(&caller);
+}
+
+/* ---- history ------------------------------------------------------------------------------ */
+
+static void callback_cases_case_history(struct request_ctx *ctx) {
+  struct cases_caller caller;
+  PGconn *conn = NULL;
+  json_t *items = NULL, *pos = NULL;
+  const char *id, *cursor = NULL;
+  char sqlstate[6] = "";
+  long limit;
+  long long after = 0;
+
+  if (cases_http_visible_case(ctx, &caller, &conn, &id) != CS_OK) return;
+  if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) goto done;
+  if (cursor != NULL) {
+    pos = http_cursor_decode(cursor);
+    after = json_integer_value(json_object_get(pos, "after"));
+  }
+  if (cases_store_history(conn, id, after, limit + 1, &items, sqlstate) != CS_OK) {
+    service_db_problem(ctx, sqlstate);
+    goto done;
+  }
+  json_t *page = json_pack("{s:o, s:n}", "items", items, "next_cursor");
+  items = NULL;
+  json_t *list = json_object_get(page, "items");
+  if ((long)json_array_size(list) > limit) {
+    json_array_remove(list, (size_t)limit);
+    json_t *next = json_pack("{s:O}", "after",
+                             json_object_get(json_array_get(list, (size_t)limit - 1), "id"));
+    char *text = http_cursor_encode(next);
+    json_object_set_new(page, "next_cursor", text != NULL ? json_string(text) : json_null());
+    free(text);
+    json_decref(next);
+  }
+  http_json(ctx->resp, 200, page);
+done:
+  service_db_release(ctx, conn);
+  json_decref(items);
+  json_decref(pos);
+  cases_caller_clear(&caller);
+}
+
+void cases_case_routes(struct service *svc) {
+  service_route(svc, "POST", "/v1/cases", callback_cases_case_post, ROUTE_AUTHENTICATED);
+  service_route(svc, "GET", "/v1/cases/by-external-ref/:ref", callback_cases_case_get_by_ref,
+                ROUTE_AUTHENTICATED);
+  service_route(svc, "PUT", "/v1/cases/by-external-ref/:ref", callback_cases_case_put_by_ref,
+                ROUTE_AUTHENTICATED);
+  service_route(svc, "GET", "/v1/cases/:id", callback_cases_case_get, ROUTE_AUTHENTICATED);
+  service_route(svc, "PATCH", "/v1/cases/:id", callback_cases_case_patch, ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/cases/:id/close", callback_cases_case_close, ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/cases/:id/reopen", callback_cases_case_reopen,
+                ROUTE_AUTHENTICATED);
+  service_route(svc, "POST", "/v1/cases/:id/hold", callback_cases_case_hold, ROUTE_AUTHENTICATED);
+  service_route(svc, "GET", "/v1/cases/:id/history", callback_cases_case_history,
+                ROUTE_AUTHENTICATED);
+}

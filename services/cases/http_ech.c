@@ -1,0 +1,75 @@
+/* HTTP of the external case handler role and of the caller's allowed actions on a case:
+ *   PUT    /v1/cases/{id}/external-case-handler/office  {"office_id"}
+ *   PUT    /v1/cases/{id}/external-case-handler/user    {"user_id"}
+ *   DELETE /v1/cases/{id}/external-case-handler
+ *   GET    /v1/cases/{id}/allowed-actions
+ * plus GET /v1/cases/{id}/office-recommendations (http_recommendations.c), registered here.
+ * Decode, call the domain (ech.c), answer; no SQL here. Changes answer the whole case document
+ * with its ETag; If-Match, when given, refers to the case's ETag. */
+#include <stdlib.h>
+
+#include "ech.h"
+#include "http.h"
+#include "log.h"
+#include "service.h"
+#include "status.h"
+
+static const struct http_field office_fields[] = {{"office_id", HTTP_FIELD_UUID, 1, 0}};
+static const struct http_field user_fields[] = {{"user_id", HTTP_FIELD_UUID, 1, 0}};
+
+static void callback_cases_ech_office_put(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, office_fields, 1, CASES_OP_BODY | CASES_OP_IF_MATCH,
+                     cases_ech_assign_office, 200);
+}
+
+static void callback_cases_ech_user_put(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, user_fields, 1, CASES_OP_BODY | CASES_OP_IF_MATCH,
+                     cases_ech_assign_user, 200);
+}
+
+static void callback_cases_ech_delete(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_ech_remove, 200);
+}
+
+static void callback_cases_allowed_actions_get(struct request_ctx *ctx) {
+  struct cases_caller caller;
+  PGconn *conn = NULL;
+  const char *case_id;
+  char sqlstate[6] = "";
+  unsigned roles = 0;
+  json_t *answer = NULL;
+
+  if (cases_http_visible_case(ctx, &caller, &conn, &case_id) != CS_OK) return;
+  int rc = cases_roles_of(conn, &caller, case_id, &roles, sqlstate);
+  /* the connection goes back before the policy service is asked */
+  service_db_release(ctx, conn);
+  if (rc != CS_OK) {
+    service_db_problem(ctx, sqlstate);
+    goto done;
+  }
+  rc = cases_allowed_actions(&caller, case_id, roles, &answer);
+  if (rc == CS_ERR_UNAVAILABLE)
+    http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL,
+                      "the policy service could not be asked; try again", NULL);
+  else if (rc != CS_OK)
+    http_problem(ctx->resp, 500, "the request could not be completed");
+  else
+    http_json(ctx->resp, 200, answer);
+done:
+  cases_caller_clear(&caller);
+}
+
+void cases_ech_routes(struct service *svc) {
+  if (service_route(svc, "PUT", "/v1/cases/:id/external-case-handler/office",
+                    callback_cases_ech_office_put, ROUTE_AUTHENTICATED) != CS_OK ||
+      service_route(svc, "PUT", "/v1/cases/:id/external-case-handler/user",
+                    callback_cases_ech_user_put, ROUTE_AUTHENTICATED) != CS_OK ||
+      service_route(svc, "DELETE", "/v1/cases/:id/external-case-handler",
+                    callback_cases_ech_delete, ROUTE_AUTHENTICATED) != CS_OK ||
+      service_route(svc, "GET", "/v1/cases/:id/allowed-actions",
+                    callback_cases_allowed_actions_get, ROUTE_AUTHENTICATED) != CS_OK) {
+    log_error("cannot register the routes of the external case handler role");
+    exit(1);
+  }
+  cases_recommendation_routes(svc);
+}

@@ -1,0 +1,87 @@
+/* Routes of the task resource: decode the request, run the change through cases_http_case_op
+ * (one transaction on the case row, If-Match against the case's ETag), answer the whole case
+ * document. No SQL and no rules here (see tasks.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cases_internal.h"
+#include "http.h"
+#include "log.h"
+#include "service.h"
+#include "status.h"
+#include "tasks.h"
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct http_field add_fields[] = {
+    {"type", HTTP_FIELD_STRING, 1, 40},      {"trade", HTTP_FIELD_STRING, 0, 40},
+    {"office_id", HTTP_FIELD_UUID, 0, 0},    {"meeting_at", HTTP_FIELD_TIMESTAMP, 0, 0},
+    {"schedule", HTTP_FIELD_OBJECT, 0, 0},
+};
+static const struct http_field patch_fields[] = {
+    {"meeting_at", HTTP_FIELD_TIMESTAMP, 0, 0},
+    {"schedule", HTTP_FIELD_OBJECT, 0, 0},
+};
+static const struct http_field office_fields[] = {{"office_id", HTTP_FIELD_UUID, 1, 0}};
+static const struct http_field user_fields[] = {{"user_id", HTTP_FIELD_UUID, 1, 0}};
+static const struct http_field status_fields[] = {{"status", HTTP_FIELD_STRING, 1, 8}};
+
+/* Adds the task and points Location at it. */
+static int op_add(PGconn *conn, struct cases_op *op) {
+  char task_id[37], location[160];
+  int rc = cases_task_add(conn, op, task_id);
+  if (rc != CS_OK) return rc;
+  snprintf(location, sizeof(location), "/v1/cases/%s/tasks/%s", op->case_id, task_id);
+  u_map_put(op->ctx->resp->map_header, "Location", location);
+  return CS_OK;
+}
+
+static void callback_cases_task_post(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, add_fields, NFIELDS(add_fields),
+                     CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201);
+}
+
+static void callback_cases_task_delete(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_task_remove, 200);
+}
+
+static void callback_cases_task_patch(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, patch_fields, NFIELDS(patch_fields), CASES_OP_BODY | CASES_OP_IF_MATCH,
+                     cases_task_patch, 200);
+}
+
+static void callback_cases_task_office_put(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, office_fields, NFIELDS(office_fields),
+                     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_office, 200);
+}
+
+static void callback_cases_task_user_put(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, user_fields, NFIELDS(user_fields), CASES_OP_BODY | CASES_OP_IF_MATCH,
+                     cases_task_assign_user, 200);
+}
+
+static void callback_cases_task_status_post(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, status_fields, NFIELDS(status_fields),
+                     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200);
+}
+
+void cases_task_routes(struct service *svc) {
+  static const struct {
+    const char *method, *pattern;
+    service_handler handler;
+  } routes[] = {
+      {"POST", "/v1/cases/:id/tasks", callback_cases_task_post},
+      {"DELETE", "/v1/cases/:id/tasks/:task_id", callback_cases_task_delete},
+      {"PATCH", "/v1/cases/:id/tasks/:task_id", callback_cases_task_patch},
+      {"PUT", "/v1/cases/:id/tasks/:task_id/office", callback_cases_task_office_put},
+      {"PUT", "/v1/cases/:id/tasks/:task_id/user", callback_cases_task_user_put},
+      {"POST", "/v1/cases/:id/tasks/:task_id/status", callback_cases_task_status_post},
+  };
+  for (size_t i = 0; i < NFIELDS(routes); i++) {
+    if (service_route(svc, routes[i].method, routes[i].pattern, routes[i].handler,
+                      ROUTE_AUTHENTICATED) != CS_OK) {
+      log_error("cannot register the routes of the tasks");
+      exit(1);
+    }
+  }
+}

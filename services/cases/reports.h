@@ -1,0 +1,56 @@
+/* Reports: GET /v1/reports/case-statistics, one row per visible case created in a date range,
+ * as JSON or CSV. Private to services/cases/; owned by the lists resource (http_reports.c,
+ * reports.c, store_reports.c). */
+#ifndef CLAIMSUITE_CASES_REPORTS_H
+#define CLAIMSUITE_CASES_REPORTS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <ulfius.h>
+
+#include "cases_internal.h"
+
+/* At most this many rows; a longer report says "truncated". */
+#define CASES_REPORT_MAX_ROWS 10000
+/* Users asked of the policy service per call. */
+#define CASES_REPORT_USER_BATCH 500
+
+/* The creation dates of the report, inclusive, local dates of the portal; "" when open. */
+struct cases_report_range {
+  char from[11];
+  char to[11];
+};
+
+/* Reports are for company admins (authority level 6) and API clients: CS_OK, or
+ * CASES_REFUSED with 403. */
+int cases_report_allowed(const struct cases_caller *c, struct cases_error *err);
+/* Reads ?from=YYYY-MM-DD&to=YYYY-MM-DD (both optional; from after to is refused). CS_OK or
+ * CASES_REFUSED with 400 "invalid-parameter" listing every bad parameter. */
+int cases_report_range_parse(const struct _u_map *params, struct cases_report_range *r,
+                             struct cases_error *err);
+
+/* The case statistics of the caller's visible cases: *out is a new object {from, to,
+ * generated_at, truncated, rows: [{claim_number, case_id, status, damage_type, damage_date,
+ * created_at, closed_at, city, tasks_total, tasks_approved, external_case_handler_office,
+ * external_case_handler_email}]}, the email being the current one of the user holding the role
+ * now (asked of the policy service). CS_OK or CASES_REFUSED (database failure, 503). */
+int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
+                                 const struct cases_report_range *r, json_t **out,
+                                 struct cases_error *err);
+
+/* The rows of a report (borrowed) as RFC 4180 CSV: a header line, CRLF line ends, fields
+ * quoted when they hold , " CR or LF, and cells that a spreadsheet would take for a formula
+ * (starting with = + - @ TAB CR) prefixed with '. A new string (free()) of *len bytes, NULL when
+ * out of memory. */
+char *cases_report_csv(const json_t *rows, size_t *len);
+
+/* The store (store_reports.c): at most max_rows rows of visible cases created in the range
+ * (from/to NULL when open) in the time zone tz, oldest first, as a new array; each row has the
+ * report's members but the email, and "external_case_handler_user_id" instead. CS_OK or
+ * CS_ERR_DB. */
+int cases_store_case_statistics(PGconn *conn, const char *portal_id, const char *scope,
+                                const char *from, const char *to, const char *tz, long max_rows,
+                                json_t **rows, char sqlstate[6]);
+
+#endif

@@ -1,0 +1,128 @@
+/* SQL of the case resource (see store_cases.h). */
+#include "store_cases.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "status.h"
+
+/* The text of member key of o: a string as is, a number printed, NULL for absent/null. */
+static const char *text_of(const json_t *o, const char *key, char *buf, size_t len) {
+  const json_t *v = json_object_get(o, key);
+  if (json_is_string(v)) return json_string_value(v);
+  if (json_is_number(v)) {
+    snprintf(buf, len, "%.10g", json_number_value(v));
+    return buf;
+  }
+  return NULL;
+}
+
+/* The 14 column values of fields, in the order of the statements below ($n+1 ...). */
+struct case_columns {
+  const char *v[14];
+  char lat[32], lon[32];
+  char *contacts;
+};
+
+static void columns_of(const json_t *f, struct case_columns *c) {
+  const json_t *a = json_object_get(f, "address");
+  const char *country = json_string_value(json_object_get(a, "country"));
+  const json_t *contacts = json_object_get(f, "contacts");
+  c->contacts = json_is_array(contacts) ? json_dumps(contacts, JSON_COMPACT) : strdup("[]");
+  const char *v[14] = {
+      json_string_value(json_object_get(f, "claim_number")),
+      json_string_value(json_object_get(f, "damage_type")),
+      json_string_value(json_object_get(f, "damage_date")),
+      json_string_value(json_object_get(a, "street")),
+      json_string_value(json_object_get(a, "postal_code")),
+      json_string_value(json_object_get(a, "city")),
+      country != NULL ? country : "SE",
+      text_of(a, "latitude", c->lat, sizeof(c->lat)),
+      text_of(a, "longitude", c->lon, sizeof(c->lon)),
+      json_string_value(json_object_get(f, "case_handler_id")),
+      c->contacts,
+      json_string_value(json_object_get(f, "description")),
+      json_string_value(json_object_get(f, "external_ref")),
+      json_string_value(json_object_get(f, "reminder_date"))};
+  memcpy(c->v, v, sizeof(v));
+}
+
+int cases_store_insert(PGconn *conn, const char *id, const char *portal_id,
+                       const char *created_by, const json_t *fields, char sqlstate[6]) {
+  struct case_columns c;
+  columns_of(fields, &c);
+  const char *p[17] = {id, portal_id, created_by};
+  memcpy(p + 3, c.v, sizeof(c.v));
+  int rc = db_exec(conn,
+                   "INSERT INTO cases (id, portal_id, created_by, claim_number, damage_type, "
+                   "damage_date, street, postal_code, city, country, latitude, longitude, "
+                   "case_handler_id, contacts, description, external_ref, reminder_date) VALUES "
+                   "($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11::float8, $12::float8, "
+                   "$13::uuid, $14::jsonb, $15, $16, $17::date)",
+                   17, p, NULL, sqlstate);
+  free(c.contacts);
+  return rc;
+}
+
+int cases_store_update(PGconn *conn, const char *id, const json_t *fields, char sqlstate[6]) {
+  struct case_columns c;
+  columns_of(fields, &c);
+  const char *p[15] = {id};
+  memcpy(p + 1, c.v, sizeof(c.v));
+  int rc = db_exec(conn,
+                   "UPDATE cases SET claim_number = $2, damage_type = $3, damage_date = $4::date, "
+                   "street = $5, postal_code = $6, city = $7, country = $8, "
+                   "latitude = $9::float8, longitude = $10::float8, case_handler_id = $11::uuid, "
+                   "contacts = $12::jsonb, description = $13, external_ref = $14, "
+                   "reminder_date = $15::date WHERE id = $1",
+                   15, p, NULL, sqlstate);
+  free(c.contacts);
+  return rc;
+}
+
+int cases_store_set_status(PGconn *conn, const char *id, const char *status, char sqlstate[6]) {
+  const char *p[] = {id, status};
+  return db_exec(conn,
+                 "UPDATE cases SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN now() "
+                 "END WHERE id = $1",
+                 2, p, NULL, sqlstate);
+}
+
+int cases_store_find_external(PGconn *conn, const char *portal_id, const char *ref,
+                              char id_out[37], char sqlstate[6]) {
+  const char *p[] = {portal_id, ref};
+  PGresult *res = NULL;
+  id_out[0] = '\0';
+  int rc = db_exec(conn,
+                   "SELECT id FROM cases WHERE portal_id = $1 AND external_ref = $2 FOR UPDATE", 2,
+                   p, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  if (PQntuples(res) == 1) snprintf(id_out, 37, "%s", PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return CS_OK;
+}
+
+int cases_store_history(PGconn *conn, const char *case_id, long long after_id, long limit,
+                        json_t **items, char sqlstate[6]) {
+  char after[24], lim[24];
+  snprintf(after, sizeof(after), "%lld", after_id);
+  snprintf(lim, sizeof(lim), "%ld", limit);
+  const char *p[] = {case_id, after, lim};
+  PGresult *res = NULL;
+  *items = NULL;
+  int rc = db_exec(conn,
+                   "SELECT jsonb_build_object('id', id, 'occurred_at', iso(occurred_at), "
+                   "'actor', jsonb_build_object('id', actor_id, 'kind', actor_kind), "
+                   "'on_behalf_of_company_id', company_id, 'action', action, 'task_id', task_id, "
+                   "'before', before, 'after', after) FROM case_history "
+                   "WHERE case_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::int",
+                   3, p, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(*items, json_loads(PQgetvalue(res, i, 0), 0, NULL));
+  PQclear(res);
+  return CS_OK;
+}

@@ -1,0 +1,45 @@
+/* SQL of the reports (see reports.h). */
+#include <stdio.h>
+
+#include "db.h"
+#include "reports.h"
+#include "status.h"
+
+/* $1 portal, $2 company scope (CASES_VISIBLE_SQL), $3/$4 the local creation dates, $5 the
+ * portal's time zone, $6 the row limit. */
+#define CASE_STATISTICS_SQL                                                                   \
+  "SELECT json_build_object('claim_number', c.claim_number, 'case_id', c.id, "              \
+  "'status', c.status, 'damage_type', c.damage_type, 'damage_date', c.damage_date, "        \
+  "'created_at', iso(c.created_at), 'closed_at', iso(c.closed_at), 'city', c.city, "        \
+  "'tasks_total', k.total, 'tasks_approved', k.approved, "                                  \
+  "'external_case_handler_office', c.ech_office_name, "                                     \
+  "'external_case_handler_user_id', c.ech_user_id)::text "                                  \
+  "FROM cases c CROSS JOIN LATERAL (SELECT count(*) AS total, "                             \
+  "  count(*) FILTER (WHERE t.status = 'A') AS approved FROM tasks t "                      \
+  "  WHERE t.case_id = c.id) k "                                                            \
+  "WHERE " CASES_VISIBLE_SQL                                                                \
+  " AND ($3::date IS NULL OR c.created_at >= ($3::date)::timestamp AT TIME ZONE $5::text)"  \
+  " AND ($4::date IS NULL OR c.created_at < ($4::date + 1)::timestamp AT TIME ZONE $5::text)" \
+  " ORDER BY c.created_at, c.id LIMIT $6::int"
+
+int cases_store_case_statistics(PGconn *conn, const char *portal_id, const char *scope,
+                                const char *from, const char *to, const char *tz, long max_rows,
+                                json_t **rows, char sqlstate[6]) {
+  char limit[24];
+  PGresult *res = NULL;
+  snprintf(limit, sizeof(limit), "%ld", max_rows);
+  const char *params[] = {portal_id, scope, from, to, tz, limit};
+  *rows = NULL;
+  int rc = db_exec(conn, CASE_STATISTICS_SQL, 6, params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  *rows = json_array();
+  for (int i = 0; i < PQntuples(res) && *rows != NULL; i++) {
+    json_t *row = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+    if (row == NULL || json_array_append_new(*rows, row) != 0) {
+      json_decref(*rows);
+      *rows = NULL;
+    }
+  }
+  PQclear(res);
+  return *rows != NULL ? CS_OK : CS_ERR_NOMEM;
+}

@@ -1,0 +1,529 @@
+/* The task resource's rules: who may add, remove, schedule, assign and move a task, what a
+ * valid task is, and the history and events each change leaves (see tasks.h). SQL in
+ * store_tasks.c, HTTP in http_tasks.c, the status table in task_status.c.
+ *
+ * Order of the checks in every change: the task exists in this case (404), the caller may do
+ * it (403), the body makes sense (422), the case and the task are in a state that allows it
+ * (409), then the facts of other services (an eligible office, a user of the company: 422). */
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "status.h"
+#include "store_tasks.h"
+#include "tasks.h"
+
+/* ---- reading documents ------------------------------------------------------------------ */
+
+static const char *text(const json_t *o, const char *name) {
+  return json_string_value(json_object_get(o, name));
+}
+
+/* The company holding the task (NULL in status 0). Borrowed. */
+static const char *task_company(const json_t *task) {
+  return text(json_object_get(task, "office"), "company_id");
+}
+
+static const char *task_user(const json_t *task) {
+  return text(json_object_get(task, "user"), "id");
+}
+
+static int is_type(const json_t *task, const char *type) {
+  const char *t = text(task, "type");
+  return t != NULL && !strcmp(t, type);
+}
+
+static int same_text(const char *a, const char *b) {
+  return a != NULL && b != NULL && !strcmp(a, b);
+}
+
+/* dst[name] = src[name], JSON null when absent. */
+static void copy_member(json_t *dst, const char *name, const json_t *src) {
+  json_t *v = json_object_get(src, name);
+  json_object_set_new(dst, name, v != NULL ? json_incref(v) : json_null());
+}
+
+/* {task_id, task_type, trade} of a task document: the start of every event's data. */
+static json_t *task_facts(const json_t *task) {
+  json_t *data = json_object();
+  if (data == NULL) return NULL;
+  json_object_set_new(data, "task_id", json_string(text(task, "id")));
+  json_object_set_new(data, "task_type", json_string(text(task, "type")));
+  copy_member(data, "trade", task);
+  return data;
+}
+
+/* ---- refusals --------------------------------------------------------------------------- */
+
+static int load_task(PGconn *conn, struct cases_op *op, json_t **task) {
+  if (cases_store_task_get(conn, op->case_id, op->sub_id, task, op->err.sqlstate) != CS_OK)
+    return cases_db_failed(&op->err);
+  if (*task == NULL) return cases_refuse(&op->err, 404, "not-found", "no such task in this case");
+  return CS_OK;
+}
+
+static int refuse_closed_case(struct cases_op *op) {
+  if (!same_text(text(op->current, "status"), "closed")) return CS_OK;
+  return cases_refuse(&op->err, 409, "case-closed",
+                      "the case is closed; its tasks cannot change until it is reopened");
+}
+
+/* The insurer (users and API clients) or a user of the company holding the task. */
+static int require_insurer_or_supplier(struct cases_op *op, const json_t *task, const char *what) {
+  if (cases_caller_is_internal(op->caller) || same_text(task_company(task), op->caller->company_id))
+    return CS_OK;
+  return cases_refuse(&op->err, 403, "forbidden",
+                      "only the insurer or the company holding the task may %s", what);
+}
+
+/* 409 naming the current status, with the statuses via could move the task to. */
+static int refuse_transition(struct cases_op *op, const json_t *task, const char *to,
+                             enum cases_task_via via) {
+  const char *from = text(task, "status");
+  cases_refuse(&op->err, 409, "invalid-transition",
+               "a task in status %s (%s) cannot move to %s (%s) this way", from,
+               cases_task_status_name(from), to, cases_task_status_name(to));
+  op->err.extra = json_pack("{s:o, s:s}", "allowed_transitions",
+                            cases_task_allowed_targets(from, via), "current_status", from);
+  return CASES_REFUSED;
+}
+
+/* ---- facts of the policy service -------------------------------------------------------- */
+
+/* The snapshot {id, name, company_id, company_name} of office_id when it is a partner office
+ * serving the case's portal (*office new); 422 on office_id otherwise. */
+static int eligible_office(struct cases_op *op, const char *office_id, json_t **office) {
+  json_t *items = NULL;
+  size_t i;
+  const json_t *o;
+  *office = NULL;
+  if (cases_policy_offices(text(op->current, "portal_id"), NULL, NULL, 0, &items) != CS_OK)
+    return cases_policy_failed(&op->err);
+  json_array_foreach(items, i, o) {
+    if (!same_text(text(o, "id"), office_id)) continue;
+    *office = json_object();
+    json_object_set_new(*office, "id", json_string(office_id));
+    copy_member(*office, "name", o);
+    copy_member(*office, "company_id", o);
+    copy_member(*office, "company_name", o);
+    break;
+  }
+  json_decref(items);
+  if (*office != NULL && json_is_string(json_object_get(*office, "company_id"))) return CS_OK;
+  json_decref(*office);
+  *office = NULL;
+  cases_field_error(&op->err, "office_id", "is not an office of a partner serving this portal");
+  return cases_validation_result(&op->err);
+}
+
+/* {id, name} of user_id when it is an active user, in the case's portal, of company_id
+ * (*user new); 422 on user_id otherwise. */
+static int company_user(struct cases_op *op, const char *user_id, const char *company_id,
+                        json_t **user) {
+  json_t *ids = json_pack("[s]", user_id), *items = NULL;
+  *user = NULL;
+  int rc = ids != NULL ? cases_policy_users(text(op->current, "portal_id"), ids, &items)
+                       : CS_ERR_NOMEM;
+  json_decref(ids);
+  if (rc != CS_OK) return cases_policy_failed(&op->err);
+  const json_t *u = json_array_get(items, 0);
+  if (u != NULL && same_text(text(u, "id"), user_id) &&
+      json_is_true(json_object_get(u, "active")) &&
+      json_is_true(json_object_get(u, "in_portal")) &&
+      same_text(text(u, "company_id"), company_id)) {
+    const char *name = text(u, "name") != NULL ? text(u, "name") : text(u, "email");
+    *user = json_pack("{s:s, s:s?}", "id", user_id, "name", name);
+  }
+  json_decref(items);
+  if (*user != NULL) return CS_OK;
+  cases_field_error(&op->err, "user_id", "must be a user of the company holding the task");
+  return cases_validation_result(&op->err);
+}
+
+/* ---- meeting time and schedule ---------------------------------------------------------- */
+
+/* 1 when a and b (RFC 3339 or NULL) are the same instant, or both NULL. */
+static int same_instant(const char *a, const char *b) {
+  long long ta, tb;
+  if (a == NULL || b == NULL) return a == b;
+  return cases_task_timestamp_us(a, &ta) == CS_OK && cases_task_timestamp_us(b, &tb) == CS_OK &&
+         ta == tb;
+}
+
+/* One member of the schedule object: a required RFC 3339 timestamp. */
+static const char *schedule_bound(const json_t *schedule, const char *name, const char *field,
+                                  struct cases_error *err) {
+  const json_t *v = json_object_get(schedule, name);
+  if (v == NULL || json_is_null(v)) {
+    cases_field_error(err, field, "is required");
+    return NULL;
+  }
+  if (!json_is_string(v) || !http_is_timestamp(json_string_value(v))) {
+    cases_field_error(err, field, "must be an RFC 3339 timestamp");
+    return NULL;
+  }
+  return json_string_value(v);
+}
+
+/* Reads meeting_at and schedule of body into t (borrowed strings), adding field errors: a
+ * schedule is null (cleared) or {start, end} with end not before start. */
+static void read_times(const json_t *body, struct cases_store_task_times *t,
+                       struct cases_error *err) {
+  const json_t *meeting = json_object_get(body, "meeting_at");
+  const json_t *schedule = json_object_get(body, "schedule");
+  const char *key;
+  const json_t *v;
+  long long start_us, end_us;
+
+  memset(t, 0, sizeof(*t));
+  t->set_meeting = meeting != NULL;
+  t->meeting_at = json_string_value(meeting); /* the type was checked by http_validate */
+  t->set_schedule = schedule != NULL;
+  if (schedule == NULL || json_is_null(schedule)) return;
+  json_object_foreach((json_t *)schedule, key, v) {
+    (void)v;
+    if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
+      cases_field_error(err, "schedule", "holds only start and end");
+  }
+  t->schedule_start = schedule_bound(schedule, "start", "schedule.start", err);
+  t->schedule_end = schedule_bound(schedule, "end", "schedule.end", err);
+  if (t->schedule_start != NULL && t->schedule_end != NULL &&
+      cases_task_timestamp_us(t->schedule_start, &start_us) == CS_OK &&
+      cases_task_timestamp_us(t->schedule_end, &end_us) == CS_OK && end_us < start_us)
+    cases_field_error(err, "schedule.end", "must not be before schedule.start");
+}
+
+/* Keeps in t only what differs from the task document. */
+static void keep_changes(const json_t *task, struct cases_store_task_times *t) {
+  const json_t *schedule = json_object_get(task, "schedule");
+  if (t->set_meeting && same_instant(t->meeting_at, text(task, "meeting_at"))) t->set_meeting = 0;
+  if (t->set_schedule && same_instant(t->schedule_start, text(schedule, "start")) &&
+      same_instant(t->schedule_end, text(schedule, "end")))
+    t->set_schedule = 0;
+}
+
+/* {task_id, task_type, trade, <member>, office, company_id} of a changed task. */
+static json_t *times_event(const json_t *task, const char *member) {
+  json_t *data = task_facts(task);
+  if (data == NULL) return NULL;
+  copy_member(data, member, task);
+  copy_member(data, "office", task);
+  json_object_set_new(data, "company_id",
+                      task_company(task) ? json_string(task_company(task)) : json_null());
+  return data;
+}
+
+/* ---- the changes ------------------------------------------------------------------------ */
+
+/* The type, trade and times of a new task (field errors into op->err). */
+static void check_new_task(const json_t *body, struct cases_store_task_times *times,
+                           struct cases_error *err) {
+  const char *type = text(body, "type");
+  const json_t *trade = json_object_get(body, "trade");
+  if (!cases_task_type_known(type))
+    cases_field_error(err, "type", "must be one of inspection, first_aid, repair, "
+                                   "project_management");
+  if (trade != NULL && !json_is_null(trade)) {
+    if (type != NULL && strcmp(type, "repair") != 0)
+      cases_field_error(err, "trade", "is given only for repair tasks");
+    else if (!cases_task_trade_valid(json_string_value(trade)))
+      cases_field_error(err, "trade", "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
+  }
+  read_times(body, times, err);
+}
+
+static int refuse_second_project_management(PGconn *conn, struct cases_op *op, const char *type) {
+  long count = 0;
+  if (strcmp(type, "project_management") != 0) return CS_OK;
+  if (cases_store_task_count(conn, op->case_id, type, &count, op->err.sqlstate) != CS_OK)
+    return cases_db_failed(&op->err);
+  if (count == 0) return CS_OK;
+  return cases_refuse(&op->err, 409, "project-management-exists",
+                      "the case already has a project_management task");
+}
+
+/* task.added with the whole plan of the task; task.office_assigned too when it has one. */
+static int added_events(PGconn *conn, struct cases_op *op, const json_t *task) {
+  json_t *data = task_facts(task);
+  if (data != NULL) {
+    const char *members[] = {"status", "office", "user", "meeting_at", "schedule"};
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+      copy_member(data, members[i], task);
+  }
+  if (cases_event(conn, op, "task.added", data) != CS_OK) return CASES_REFUSED;
+  if (task_company(task) == NULL) return CS_OK;
+  data = task_facts(task);
+  if (data != NULL) {
+    copy_member(data, "office", task);
+    json_object_set_new(data, "previous_office", json_null());
+  }
+  return cases_event(conn, op, "task.office_assigned", data);
+}
+
+int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
+  struct cases_store_task_times times;
+  struct cases_store_new_task row;
+  const char *office_id = text(op->body, "office_id");
+  json_t *office = NULL, *task = NULL;
+  int rc;
+
+  task_id_out[0] = '\0';
+  if ((rc = cases_require(op, "add_remove_tasks", NULL)) != CS_OK ||
+      (office_id != NULL && (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK))
+    goto done;
+  check_new_task(op->body, &times, &op->err);
+  if ((rc = cases_validation_result(&op->err)) != CS_OK ||
+      (rc = refuse_closed_case(op)) != CS_OK ||
+      (rc = refuse_second_project_management(conn, op, text(op->body, "type"))) != CS_OK ||
+      (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK))
+    goto done;
+  http_uuid_v4(task_id_out);
+  row = (struct cases_store_new_task){.id = task_id_out,
+                                      .case_id = op->case_id,
+                                      .portal_id = text(op->current, "portal_id"),
+                                      .type = text(op->body, "type"),
+                                      .trade = text(op->body, "trade"),
+                                      .meeting_at = times.meeting_at,
+                                      .schedule_start = times.schedule_start,
+                                      .schedule_end = times.schedule_end,
+                                      .office = office};
+  if (cases_store_task_insert(conn, &row, &task, op->err.sqlstate) != CS_OK || task == NULL) {
+    rc = cases_db_failed(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "task.added", task_id_out, NULL, task)) != CS_OK) goto done;
+  rc = added_events(conn, op, task);
+done:
+  json_decref(office);
+  json_decref(task);
+  return rc;
+}
+
+int cases_task_remove(PGconn *conn, struct cases_op *op) {
+  json_t *task = NULL, *data = NULL;
+  const char *status;
+  int rc;
+
+  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+      (rc = cases_require(op, "add_remove_tasks", NULL)) != CS_OK ||
+      (rc = refuse_closed_case(op)) != CS_OK)
+    goto done;
+  status = text(task, "status");
+  if (!cases_task_removable(status)) {
+    rc = cases_refuse(&op->err, 409, "task-in-progress",
+                      "a task in status %s (%s) cannot be removed once work has started", status,
+                      cases_task_status_name(status));
+    goto done;
+  }
+  if (cases_store_task_delete(conn, op->sub_id, op->err.sqlstate) != CS_OK) {
+    rc = cases_db_failed(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "task.removed", op->sub_id, task, NULL)) != CS_OK)
+    goto done;
+  if ((data = task_facts(task)) != NULL) {
+    copy_member(data, "status", task);
+    copy_member(data, "office", task);
+    copy_member(data, "user", task);
+  }
+  if ((rc = cases_event(conn, op, "task.removed", data)) != CS_OK) goto done;
+  /* the case loses its project manager with the task */
+  if (is_type(task, "project_management") && task_user(task) != NULL)
+    rc = cases_event(conn, op, "project_manager.changed",
+                     json_pack("{s:s, s:n, s:O}", "task_id", op->sub_id, "user",
+                               "previous_user", json_object_get(task, "user")));
+done:
+  json_decref(task);
+  return rc;
+}
+
+int cases_task_patch(PGconn *conn, struct cases_op *op) {
+  struct cases_store_task_times times;
+  json_t *task = NULL, *after = NULL;
+  int rc;
+
+  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+      (rc = require_insurer_or_supplier(op, task, "change its meeting time or schedule")) != CS_OK)
+    goto done;
+  read_times(op->body, &times, &op->err);
+  if (!times.set_meeting && !times.set_schedule)
+    cases_field_error(&op->err, "meeting_at", "give meeting_at, schedule or both");
+  if ((rc = cases_validation_result(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
+    goto done;
+  keep_changes(task, &times);
+  if (!times.set_meeting && !times.set_schedule) goto done; /* nothing changes: no history */
+  if (cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate) != CS_OK ||
+      after == NULL) {
+    rc = cases_db_failed(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "task.updated", op->sub_id, task, after)) != CS_OK ||
+      (times.set_meeting &&
+       (rc = cases_event(conn, op, "meeting_time.changed", times_event(after, "meeting_at"))) !=
+           CS_OK) ||
+      (times.set_schedule &&
+       (rc = cases_event(conn, op, "schedule.changed", times_event(after, "schedule"))) != CS_OK))
+    goto done;
+done:
+  json_decref(task);
+  json_decref(after);
+  return rc;
+}
+
+int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
+  const char *office_id = text(op->body, "office_id");
+  json_t *task = NULL, *office = NULL, *after = NULL, *data;
+  int rc;
+
+  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+      (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK ||
+      (rc = refuse_closed_case(op)) != CS_OK)
+    goto done;
+  if (cases_task_move_of(text(task, "status"), "1", CASES_TASK_VIA_OFFICE) ==
+      CASES_TASK_MOVE_NONE) {
+    rc = refuse_transition(op, task, "1", CASES_TASK_VIA_OFFICE);
+    goto done;
+  }
+  if ((rc = eligible_office(op, office_id, &office)) != CS_OK) goto done;
+  if (same_text(text(json_object_get(task, "office"), "id"), office_id)) goto done; /* as is */
+  if (cases_store_task_set_office(conn, op->sub_id, office, &after, op->err.sqlstate) != CS_OK ||
+      after == NULL) {
+    rc = cases_db_failed(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "task.office_assigned", op->sub_id, task, after)) != CS_OK)
+    goto done;
+  if ((data = task_facts(after)) != NULL) {
+    copy_member(data, "office", after);
+    json_object_set(data, "previous_office", json_object_get(task, "office"));
+  }
+  rc = cases_event(conn, op, "task.office_assigned", data);
+done:
+  json_decref(task);
+  json_decref(office);
+  json_decref(after);
+  return rc;
+}
+
+/* task.user_assigned, and project_manager.changed for a project_management task. */
+static int user_events(PGconn *conn, struct cases_op *op, const json_t *before,
+                       const json_t *after) {
+  json_t *data = task_facts(after);
+  if (data != NULL) {
+    copy_member(data, "user", after);
+    copy_member(data, "office", after);
+    json_object_set_new(data, "company_id", json_string(task_company(after)));
+  }
+  if (cases_event(conn, op, "task.user_assigned", data) != CS_OK) return CASES_REFUSED;
+  if (!is_type(after, "project_management")) return CS_OK;
+  return cases_event(conn, op, "project_manager.changed",
+                     json_pack("{s:s, s:O, s:O}", "task_id", op->sub_id, "user",
+                               json_object_get(after, "user"), "previous_user",
+                               json_object_get(before, "user")));
+}
+
+int cases_task_assign_user(PGconn *conn, struct cases_op *op) {
+  const char *user_id = text(op->body, "user_id");
+  json_t *task = NULL, *user = NULL, *after = NULL;
+  int rc;
+
+  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+      (rc = require_insurer_or_supplier(op, task, "assign its responsible user")) != CS_OK ||
+      (rc = refuse_closed_case(op)) != CS_OK)
+    goto done;
+  if (cases_task_move_of(text(task, "status"), "2", CASES_TASK_VIA_USER) == CASES_TASK_MOVE_NONE) {
+    rc = refuse_transition(op, task, "2", CASES_TASK_VIA_USER);
+    goto done;
+  }
+  if ((rc = company_user(op, user_id, task_company(task), &user)) != CS_OK) goto done;
+  if (same_text(task_user(task), user_id)) goto done; /* as is */
+  if (cases_store_task_set_user(conn, op->sub_id, user_id, text(user, "name"), &after,
+                                op->err.sqlstate) != CS_OK ||
+      after == NULL) {
+    rc = cases_db_failed(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "task.user_assigned", op->sub_id, task, after)) != CS_OK)
+    goto done;
+  rc = user_events(conn, op, task, after);
+done:
+  json_decref(task);
+  json_decref(user);
+  json_decref(after);
+  return rc;
+}
+
+/* Who may make move on task (see the table in tasks.h). */
+static int require_mover(struct cases_op *op, const json_t *task, enum cases_task_move move) {
+  int holder = !op->caller->is_client && same_text(task_user(task), op->caller->sub);
+  switch (move) {
+    case CASES_TASK_MOVE_START:
+      if (holder) return CS_OK;
+      /* an inspection started by anyone but its inspector is the start_inspection right */
+      if (is_type(task, "inspection")) return cases_require(op, "start_inspection", NULL);
+      return require_insurer_or_supplier(op, task, "start it");
+    case CASES_TASK_MOVE_COMPLETE:
+      return require_insurer_or_supplier(op, task, "report it complete");
+    case CASES_TASK_MOVE_APPROVE:
+    case CASES_TASK_MOVE_REOPEN:
+      return cases_require(op, "approve_tasks", NULL);
+    default:
+      return cases_refuse(&op->err, 409, "invalid-transition", "not a status change");
+  }
+}
+
+/* task.status_changed, and inspection.started / inspection.completed for an inspection. */
+static int status_events(PGconn *conn, struct cases_op *op, const char *from,
+                         const json_t *after, enum cases_task_move move) {
+  json_t *data = task_facts(after);
+  if (data != NULL) {
+    json_object_set_new(data, "from", json_string(from));
+    json_object_set(data, "to", json_object_get(after, "status"));
+    copy_member(data, "office", after);
+    copy_member(data, "user", after);
+  }
+  if (cases_event(conn, op, "task.status_changed", data) != CS_OK) return CASES_REFUSED;
+  if (!is_type(after, "inspection") ||
+      (move != CASES_TASK_MOVE_START && move != CASES_TASK_MOVE_COMPLETE))
+    return CS_OK;
+  if ((data = task_facts(after)) != NULL) {
+    copy_member(data, "office", after);
+    copy_member(data, "user", after);
+    json_object_set(data, "at", json_object_get(after, "updated_at"));
+  }
+  return cases_event(conn, op,
+                     move == CASES_TASK_MOVE_START ? "inspection.started" : "inspection.completed",
+                     data);
+}
+
+int cases_task_change_status(PGconn *conn, struct cases_op *op) {
+  const char *to = text(op->body, "status");
+  json_t *task = NULL, *after = NULL;
+  enum cases_task_move move;
+  char from[2] = "";
+  int rc;
+
+  if ((rc = load_task(conn, op, &task)) != CS_OK) goto done;
+  if (!cases_task_status_requestable(to))
+    cases_field_error(&op->err, "status", "must be 2, 3, 4 or A");
+  if ((rc = cases_validation_result(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
+    goto done;
+  snprintf(from, sizeof(from), "%s", text(task, "status"));
+  if ((move = cases_task_move_of(from, to, CASES_TASK_VIA_STATUS)) == CASES_TASK_MOVE_NONE) {
+    rc = refuse_transition(op, task, to, CASES_TASK_VIA_STATUS);
+    goto done;
+  }
+  if ((rc = require_mover(op, task, move)) != CS_OK) goto done;
+  if (cases_store_task_set_status(conn, op->sub_id, to, &after, op->err.sqlstate) != CS_OK ||
+      after == NULL) {
+    rc = cases_db_failed(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "task.status_changed", op->sub_id, task, after)) != CS_OK)
+    goto done;
+  rc = status_events(conn, op, from, after, move);
+done:
+  json_decref(task);
+  json_decref(after);
+  return rc;
+}

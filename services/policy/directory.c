@@ -1,0 +1,111 @@
+/* The service-to-service directory: what a valid question is, and the answers from the store.
+ * SQL lives in store_directory.c, HTTP in http_directory.c. */
+#include "directory.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "status.h"
+#include "store_directory.h"
+#include "store_org_common.h"
+
+static void add_error(json_t *errors, const char *field, const char *message) {
+  json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+}
+
+/* A plain decimal number (sign, digits, point, exponent: no hex, inf or nan, no blanks) within
+ * [min, max] into *out; 0 when s is not one. */
+static int coordinate(const char *s, double min, double max, double *out) {
+  char *end = NULL;
+  double v;
+  if (*s == '\0' || strspn(s, "0123456789+-.eE") != strlen(s)) return 0;
+  errno = 0;
+  v = strtod(s, &end);
+  if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v) || v < min || v > max) return 0;
+  *out = v;
+  return 1;
+}
+
+json_t *policy_directory_query_parse(const char *portal_id, const char *latitude,
+                                     const char *longitude, const char *external_case_handler,
+                                     struct policy_directory_query *q) {
+  json_t *errors = json_array();
+  if (errors == NULL) return NULL;
+  memset(q, 0, sizeof(*q));
+  q->portal_id = portal_id;
+  if (portal_id == NULL) add_error(errors, "portal_id", "is required");
+  else if (!http_is_uuid(portal_id)) add_error(errors, "portal_id", "must be a UUID");
+
+  if (latitude != NULL && !coordinate(latitude, -90, 90, &q->latitude))
+    add_error(errors, "latitude", "must be a number between -90 and 90");
+  if (longitude != NULL && !coordinate(longitude, -180, 180, &q->longitude))
+    add_error(errors, "longitude", "must be a number between -180 and 180");
+  if ((latitude == NULL) != (longitude == NULL))
+    add_error(errors, latitude == NULL ? "latitude" : "longitude",
+              "is required with the other coordinate: give both or neither");
+  q->has_point = latitude != NULL && longitude != NULL;
+
+  if (external_case_handler == NULL || !strcmp(external_case_handler, "false"))
+    q->external_case_handler = 0;
+  else if (!strcmp(external_case_handler, "true"))
+    q->external_case_handler = 1;
+  else
+    add_error(errors, "external_case_handler", "must be true or false");
+  return errors;
+}
+
+int policy_directory_offices_eligible(PGconn *conn, const struct policy_directory_query *q,
+                                      json_t **items, char *sqlstate) {
+  char lat[32], lon[32];
+  /* %.17g gives the parsed double back exactly, in a form PostgreSQL reads */
+  snprintf(lat, sizeof(lat), "%.17g", q->latitude);
+  snprintf(lon, sizeof(lon), "%.17g", q->longitude);
+  return policy_store_directory_offices(conn, q->portal_id, q->has_point ? lat : NULL,
+                                        q->has_point ? lon : NULL, q->external_case_handler,
+                                        items, sqlstate);
+}
+
+static const struct http_field lookup_fields[] = {
+    {"portal_id", HTTP_FIELD_UUID, 1, 0},
+    {"ids", HTTP_FIELD_ARRAY, 1, 0},
+};
+
+json_t *policy_directory_lookup_errors(const json_t *body) {
+  json_t *errors = http_validate_errors(body, lookup_fields,
+                                        sizeof(lookup_fields) / sizeof(lookup_fields[0]));
+  const json_t *ids = json_object_get(body, "ids"), *v;
+  char msg[80];
+  size_t i;
+
+  if (errors == NULL || !json_is_array(ids)) return errors;
+  if (json_array_size(ids) > POLICY_DIRECTORY_LOOKUP_MAX) {
+    snprintf(msg, sizeof(msg), "must hold at most %d ids", POLICY_DIRECTORY_LOOKUP_MAX);
+    add_error(errors, "ids", msg);
+    return errors;
+  }
+  json_array_foreach(ids, i, v) {
+    if (!http_is_uuid(json_string_value(v))) {
+      snprintf(msg, sizeof(msg), "element %zu must be a UUID", i);
+      add_error(errors, "ids", msg);
+    }
+  }
+  return errors;
+}
+
+int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **items,
+                                  char *sqlstate) {
+  const char *portal_id = json_string_value(json_object_get(body, "portal_id"));
+  /* the ids travel as one uuid[] parameter; they are UUIDs already, quoted all the same */
+  char *ids = policy_store_org_array_literal(json_object_get(body, "ids"));
+  int rc;
+
+  *items = NULL;
+  if (ids == NULL) return CS_ERR_NOMEM;
+  rc = policy_store_directory_users(conn, portal_id, ids, items, sqlstate);
+  free(ids);
+  return rc;
+}

@@ -1,0 +1,86 @@
+/* GET /internal/offices/eligible and POST /internal/users/lookup: decode the request, call the
+ * directory (directory.c), map the result to HTTP. No SQL here. Service-to-service only: no
+ * token, never routed by the gateway. */
+#include <stdlib.h>
+
+#include "directory.h"
+#include "http.h"
+#include "log.h"
+#include "service.h"
+#include "status.h"
+
+/* Answers a failure of the directory: the database's SQLSTATE decides (a timeout is 504). */
+static void failure(struct request_ctx *ctx, int rc, const char *sqlstate) {
+  if (rc == CS_ERR_DB) service_db_problem(ctx, sqlstate[0] != '\0' ? sqlstate : NULL);
+  else http_problem(ctx->resp, 500, "the request could not be completed");
+}
+
+/* 200 {"items": items (stolen)}. */
+static void answer_items(struct request_ctx *ctx, json_t *items) {
+  http_json(ctx->resp, 200, json_pack("{s:o}", "items", items));
+}
+
+static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
+  const struct _u_map *q = ctx->req->map_url;
+  struct policy_directory_query query;
+  PGconn *conn = NULL;
+  json_t *errors, *items = NULL;
+  char sqlstate[6] = "";
+  int rc;
+
+  errors = policy_directory_query_parse(u_map_get(q, "portal_id"), u_map_get(q, "latitude"),
+                                        u_map_get(q, "longitude"),
+                                        u_map_get(q, "external_case_handler"), &query);
+  if (errors == NULL) {
+    http_problem(ctx->resp, 500, "the request could not be completed");
+    return;
+  }
+  if (json_array_size(errors) > 0) {
+    http_problem_full(ctx->resp, 400, "invalid-parameter", NULL,
+                      "one or more query parameters are invalid", errors);
+    return;
+  }
+  json_decref(errors);
+  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  rc = policy_directory_offices_eligible(conn, &query, &items, sqlstate);
+  service_db_release(ctx, conn);
+  if (rc != CS_OK) failure(ctx, rc, sqlstate);
+  else answer_items(ctx, items);
+}
+
+static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
+  PGconn *conn = NULL;
+  json_t *body = NULL, *errors = NULL, *items = NULL;
+  char sqlstate[6] = "";
+  int rc;
+
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
+  if ((errors = policy_directory_lookup_errors(body)) == NULL) {
+    http_problem(ctx->resp, 500, "the request could not be completed");
+    goto done;
+  }
+  if (json_array_size(errors) > 0) {
+    http_problem_full(ctx->resp, 422, "validation", "Validation failed",
+                      "the lookup request is invalid", errors);
+    errors = NULL; /* stolen */
+    goto done;
+  }
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  rc = policy_directory_users_lookup(conn, body, &items, sqlstate);
+  service_db_release(ctx, conn);
+  if (rc != CS_OK) failure(ctx, rc, sqlstate);
+  else answer_items(ctx, items);
+done:
+  json_decref(errors);
+  json_decref(body);
+}
+
+void policy_directory_routes(struct service *svc) {
+  if (service_route(svc, "GET", "/internal/offices/eligible", callback_policy_offices_eligible_get,
+                    ROUTE_PUBLIC) != CS_OK ||
+      service_route(svc, "POST", "/internal/users/lookup", callback_policy_users_lookup_post,
+                    ROUTE_PUBLIC) != CS_OK) {
+    log_error("cannot register the routes of the directory");
+    exit(1);
+  }
+}

@@ -1,0 +1,755 @@
+/* The policy service's service-to-service directory against the running stack:
+ * GET /internal/offices/eligible, POST /internal/users/lookup, and the batch form of
+ * POST /internal/authorize (decisions in order, nothing logged).
+ *
+ * Fixtures are inserted as the database superuser, in portals created for this run:
+ *   portal A (default budget limit 20000): insurer I (office "HQ" in Stockholm, admin alice),
+ *     partner P (offices Stockholm, Uppsala, "Uppsala Annex" at the same point, one without
+ *     coordinates), partner Q (office Gothenburg), an agent company with an office;
+ *     users: eric (P, marked, Uppsala), ivan (P, marked but inactive, Stockholm and Uppsala),
+ *     pia (P, not marked, Stockholm and Uppsala), quinn (Q, marked, own limit 70000,
+ *     Gothenburg);
+ *   portal B: partner R serving B only (office Malmo, user rolf);
+ *   portal C: an insurer without partners.
+ * Categories "Vattenskada" and "Brand" of portal A, "Storm" of portal B, linked to P's offices.
+ * No tokens: these paths are internal. */
+#include <libpq-fe.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "db.h"
+#include "http.h"
+#include "status.h"
+#include "testlib.h"
+
+static struct {
+  PGconn *pg;
+  char sfx[9];
+  char insurer_i[37], insurer_j[37], insurer_k[37], partner_p[37], partner_q[37],
+      partner_r[37], agent[37];
+  char portal_a[37], portal_b[37], portal_c[37];
+  char hq[37], sthlm[37], upps[37], annex[37], nocoord[37], gbg[37], malmo[37], agent_office[37];
+  char alice[37], eric[37], ivan[37], pia[37], quinn[37], rolf[37];
+} fx;
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static void sql(const char *query, int n, const char *const *params) {
+  if (db_exec(fx.pg, query, n, params, NULL, NULL) != CS_OK)
+    fail_msg("fixture SQL failed: %s\n%s", PQerrorMessage(fx.pg), query);
+}
+
+/* method path [body] on the policy service, without a token; returns the status. */
+static long call(const char *method, const char *path, const char *body, struct tl_response *r) {
+  char url[700];
+  const char *h[] = {body != NULL ? "Content-Type: application/json" : NULL, NULL};
+  snprintf(url, sizeof(url), "%s%s", tl_env("POLICY_URL"), path);
+  assert_int_equal(tl_http(method, url, h, body, body ? strlen(body) : 0, 0, r), 0);
+  return r->status;
+}
+
+static void expect(const struct tl_response *r, long status) {
+  if (r->status != status) fail_msg("status %ld, expected %ld; body: %s", r->status, status, r->body);
+}
+
+static const char *str(const json_t *o, const char *key) {
+  return json_string_value(json_object_get(o, key));
+}
+
+static void assert_str(const json_t *o, const char *key, const char *expected) {
+  const char *v = str(o, key);
+  if (v == NULL || strcmp(v, expected) != 0)
+    fail_msg("%s is '%s', expected '%s'", key, v ? v : "(missing)", expected);
+}
+
+/* The problem r has an error for field whose message contains needle (NULL: any). */
+static void assert_field_error(const struct tl_response *r, const char *field, const char *needle) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(r->json, "errors"), i, e) {
+    if (!strcmp(str(e, "field"), field) && (needle == NULL || strstr(str(e, "message"), needle)))
+      return;
+  }
+  fail_msg("no error for field %s (%s) in %s", field, needle ? needle : "any", r->body);
+}
+
+/* The array of strings a as one comma-joined string (static buffer). */
+static const char *joined(const json_t *a) {
+  static char buf[2048];
+  size_t i, n = 0;
+  const json_t *v;
+  buf[0] = '\0';
+  assert_true(json_is_array(a));
+  json_array_foreach(a, i, v) {
+    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", json_string_value(v));
+  }
+  return buf;
+}
+
+/* Sorts n strings in place (ids: the order PostgreSQL gives uuids, lowercase hex). */
+static void sort_strings(const char **s, size_t n) {
+  for (size_t a = 0; a < n; a++)
+    for (size_t b = a + 1; b < n; b++)
+      if (strcmp(s[a], s[b]) > 0) {
+        const char *t = s[a];
+        s[a] = s[b];
+        s[b] = t;
+      }
+}
+
+/* A JSON array of k times "chat" into buf. */
+static const char *chats(char *buf, size_t len, int k) {
+  size_t n = (size_t)snprintf(buf, len, "[");
+  for (int i = 0; i < k; i++) n += (size_t)snprintf(buf + n, len - n, "%s\"chat\"", i ? "," : "");
+  snprintf(buf + n, len - n, "]");
+  return buf;
+}
+
+/* The ids of r's items, comma-joined, against the expected ones (NULL-terminated). */
+static void assert_ids(const struct tl_response *r, ...) {
+  char want[2048] = "";
+  size_t n = 0;
+  va_list ap;
+  json_t *ids = json_array(), *it;
+  size_t i;
+  json_array_foreach(json_object_get(r->json, "items"), i, it) {
+    json_array_append_new(ids, json_string(str(it, "id")));
+  }
+  va_start(ap, r);
+  for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *))
+    n += (size_t)snprintf(want + n, sizeof(want) - n, "%s%s", n ? "," : "", s);
+  va_end(ap);
+  if (strcmp(joined(ids), want) != 0) fail_msg("ids\n  %s\nexpected\n  %s", joined(ids), want);
+  json_decref(ids);
+}
+
+/* The item of r with this id, or fails. Borrowed. */
+static json_t *item(const struct tl_response *r, const char *id) {
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(r->json, "items"), i, it) {
+    if (!strcmp(str(it, "id"), id)) return it;
+  }
+  fail_msg("no item %s in %s", id, r->body);
+  return NULL;
+}
+
+/* distance_km of o lies in [lo, hi] and is rounded to 0.1 km. */
+static void assert_km(const json_t *o, double lo, double hi) {
+  const json_t *v = json_object_get(o, "distance_km");
+  double km = json_number_value(v);
+  if (!json_is_number(v) || km < lo || km > hi)
+    fail_msg("distance_km of %s is %g, expected %g..%g", str(o, "name"), km, lo, hi);
+  if (fabs(km * 10 - round(km * 10)) > 1e-6) fail_msg("distance_km %.17g is not rounded", km);
+}
+
+static long decision_rows(void) {
+  const char *p[] = {fx.portal_a};
+  PGresult *res = NULL;
+  assert_int_equal(db_exec(fx.pg, "SELECT count(*) FROM policy.decision_log WHERE portal_id = $1",
+                           1, p, &res, NULL), CS_OK);
+  long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  return n;
+}
+
+/* ---- fixtures ----------------------------------------------------------------------------- */
+
+static void add_company(char *id, const char *kind, const char *label) {
+  char name[96];
+  http_uuid_v4(id);
+  snprintf(name, sizeof(name), "Dir %s %s", label, fx.sfx);
+  const char *p[] = {id, kind, name};
+  sql("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, p);
+}
+
+static void add_portal(char *id, const char *insurer) {
+  http_uuid_v4(id);
+  const char *p[] = {id, insurer, fx.sfx};
+  sql("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
+      " VALUES ($1, $2, 'Dir portal ' || $3, 20000)", 3, p);
+}
+
+static void serve(const char *company, const char *portal) {
+  const char *p[] = {company, portal};
+  sql("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2, p);
+}
+
+/* lat and lon NULL: an office without coordinates. */
+static void add_office(char *id, const char *company, const char *name, const char *city,
+                       const char *lat, const char *lon) {
+  http_uuid_v4(id);
+  const char *p[] = {id, company, name, city, lat, lon};
+  sql("INSERT INTO policy.offices (id, company_id, name, street, postal_code, city, latitude,"
+      " longitude) VALUES ($1, $2, $3, 'Storgatan 1', '111 22', $4, $5::double precision,"
+      " $6::double precision)", 6, p);
+}
+
+static void add_category(const char *portal, const char *name, const char *office) {
+  char id[37];
+  http_uuid_v4(id);
+  const char *p[] = {id, portal, name, office};
+  sql("WITH c AS (INSERT INTO policy.office_categories (id, portal_id, name)"
+      "           VALUES ($1, $2, $3) RETURNING id)"
+      " INSERT INTO policy.office_category_links (office_id, category_id) SELECT $4, id FROM c",
+      4, p);
+}
+
+static void link_category(const char *portal, const char *name, const char *office) {
+  const char *p[] = {portal, name, office};
+  sql("INSERT INTO policy.office_category_links (office_id, category_id)"
+      " SELECT $3, id FROM policy.office_categories WHERE portal_id = $1 AND name = $2", 3, p);
+}
+
+static void add_user(char *id, const char *label, const char *company, const char *marked,
+                     const char *active, const char *budget_limit) {
+  char email[128];
+  http_uuid_v4(id);
+  snprintf(email, sizeof(email), "%s+%s@directory.test", label, fx.sfx);
+  const char *p[] = {id, company, email, label, marked, active, budget_limit};
+  sql("INSERT INTO policy.users (id, company_id, email, name, authority_level,"
+      " external_case_handler, active, budget_limit)"
+      " VALUES ($1, $2, $3, $4, 3, $5, $6, $7::bigint)", 7, p);
+}
+
+static void in_office(const char *user, const char *office) {
+  const char *p[] = {user, office};
+  sql("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, p);
+}
+
+static int setup(void **state) {
+  (void)state;
+  char rnd[37];
+  http_uuid_v4(rnd);
+  snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
+  fx.pg = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
+  if (PQstatus(fx.pg) != CONNECTION_OK) return -1;
+
+  add_company(fx.insurer_i, "insurer", "insurer I");
+  add_company(fx.insurer_j, "insurer", "insurer J");
+  add_company(fx.insurer_k, "insurer", "insurer K");
+  add_company(fx.partner_p, "partner", "partner P");
+  add_company(fx.partner_q, "partner", "partner Q");
+  add_company(fx.partner_r, "partner", "partner R");
+  add_company(fx.agent, "agent", "agent");
+  add_portal(fx.portal_a, fx.insurer_i);
+  add_portal(fx.portal_b, fx.insurer_j);
+  add_portal(fx.portal_c, fx.insurer_k);
+  serve(fx.insurer_i, fx.portal_a);
+  serve(fx.partner_p, fx.portal_a);
+  serve(fx.partner_q, fx.portal_a);
+  serve(fx.agent, fx.portal_a);
+  serve(fx.insurer_j, fx.portal_b);
+  serve(fx.partner_r, fx.portal_b);
+  serve(fx.insurer_k, fx.portal_c);
+
+  add_office(fx.hq, fx.insurer_i, "HQ", "Stockholm", "59.3293", "18.0686");
+  add_office(fx.agent_office, fx.agent, "Agency", "Stockholm", "59.3293", "18.0686");
+  add_office(fx.sthlm, fx.partner_p, "Stockholm", "Stockholm", "59.3293", "18.0686");
+  add_office(fx.upps, fx.partner_p, "Uppsala", "Uppsala", "59.8586", "17.6389");
+  add_office(fx.annex, fx.partner_p, "Uppsala Annex", "Uppsala", "59.8586", "17.6389");
+  add_office(fx.nocoord, fx.partner_p, "Aaa No Coordinates", "Kiruna", NULL, NULL);
+  add_office(fx.gbg, fx.partner_q, "Gothenburg", "Göteborg", "57.7089", "11.9746");
+  add_office(fx.malmo, fx.partner_r, "Malmo", "Malmö", "55.6050", "13.0038");
+
+  add_category(fx.portal_a, "Vattenskada", fx.sthlm);
+  link_category(fx.portal_a, "Vattenskada", fx.upps);
+  add_category(fx.portal_a, "Brand", fx.sthlm);
+  add_category(fx.portal_b, "Storm", fx.sthlm); /* another portal's label: never shown in A */
+
+  add_user(fx.alice, "alice", fx.insurer_i, "false", "true", NULL);
+  add_user(fx.eric, "eric", fx.partner_p, "true", "true", NULL);
+  add_user(fx.ivan, "ivan", fx.partner_p, "true", "false", NULL);
+  add_user(fx.pia, "pia", fx.partner_p, "false", "true", NULL);
+  add_user(fx.quinn, "quinn", fx.partner_q, "true", "true", "70000");
+  add_user(fx.rolf, "rolf", fx.partner_r, "true", "true", NULL);
+  in_office(fx.eric, fx.upps);
+  in_office(fx.ivan, fx.sthlm);
+  in_office(fx.ivan, fx.upps);
+  in_office(fx.pia, fx.upps);
+  in_office(fx.pia, fx.sthlm);
+  in_office(fx.quinn, fx.gbg);
+  in_office(fx.rolf, fx.malmo);
+  {
+    const char *p[] = {fx.portal_a};
+    sql("INSERT INTO policy.role_definitions (portal_id, role, rights)"
+        " VALUES ($1, 'project_manager', '{approve_budget,start_inspection}')", 1, p);
+  }
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  PQfinish(fx.pg);
+  return 0;
+}
+
+/* ---- GET /internal/offices/eligible ------------------------------------------------------- */
+
+static void test_offices_by_distance(void **state) {
+  (void)state;
+  struct tl_response r;
+  char path[300];
+  json_t *o;
+
+  /* from Stockholm: nearest first, the Uppsala tie by name, no coordinates last; the insurer's,
+   * the agent's and portal B's partner's offices never */
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3293"
+           "&longitude=18.0686", fx.portal_a);
+  call("GET", path, NULL, &r);
+  expect(&r, 200);
+  assert_int_equal(json_object_size(r.json), 1);
+  assert_ids(&r, fx.sthlm, fx.upps, fx.annex, fx.gbg, fx.nocoord, NULL);
+  assert_km(item(&r, fx.sthlm), 0, 0);
+  assert_km(item(&r, fx.upps), 61, 67); /* Stockholm → Uppsala ≈ 64 km */
+  assert_km(item(&r, fx.annex), 61, 67);
+  assert_km(item(&r, fx.gbg), 394, 401); /* → Gothenburg ≈ 397 km */
+  assert_true(json_is_null(json_object_get(item(&r, fx.nocoord), "distance_km")));
+  assert_true(json_is_null(json_object_get(item(&r, fx.nocoord), "latitude")));
+  assert_true(json_is_null(json_object_get(item(&r, fx.nocoord), "longitude")));
+
+  /* every member of one office */
+  o = item(&r, fx.upps);
+  assert_int_equal(json_object_size(o), 13);
+  assert_str(o, "name", "Uppsala");
+  assert_str(o, "company_id", fx.partner_p);
+  char company[64];
+  snprintf(company, sizeof(company), "Dir partner P %s", fx.sfx);
+  assert_str(o, "company_name", company);
+  assert_str(o, "street", "Storgatan 1");
+  assert_str(o, "postal_code", "111 22");
+  assert_str(o, "city", "Uppsala");
+  assert_str(o, "country", "SE");
+  assert_true(fabs(json_number_value(json_object_get(o, "latitude")) - 59.8586) < 1e-9);
+  assert_true(fabs(json_number_value(json_object_get(o, "longitude")) - 17.6389) < 1e-9);
+  assert_string_equal(joined(json_object_get(o, "categories")), "Vattenskada");
+  /* eric counts; ivan is marked but inactive, pia is not marked */
+  assert_int_equal(json_integer_value(json_object_get(o, "external_case_handler_users")), 1);
+  o = item(&r, fx.sthlm);
+  assert_string_equal(joined(json_object_get(o, "categories")), "Brand,Vattenskada");
+  assert_int_equal(json_integer_value(json_object_get(o, "external_case_handler_users")), 0);
+  assert_string_equal(joined(json_object_get(item(&r, fx.nocoord), "categories")), "");
+  assert_int_equal(json_integer_value(json_object_get(item(&r, fx.gbg),
+                                                       "external_case_handler_users")), 1);
+  tl_response_free(&r);
+
+  /* from Gothenburg the order turns around */
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=57.7089"
+           "&longitude=11.9746&external_case_handler=false", fx.portal_a);
+  call("GET", path, NULL, &r);
+  expect(&r, 200);
+  assert_ids(&r, fx.gbg, fx.sthlm, fx.upps, fx.annex, fx.nocoord, NULL);
+  assert_km(item(&r, fx.gbg), 0, 0);
+  assert_km(item(&r, fx.sthlm), 394, 401);
+  tl_response_free(&r);
+
+  /* without a point: every distance null, by name */
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_a);
+  call("GET", path, NULL, &r);
+  expect(&r, 200);
+  assert_ids(&r, fx.nocoord, fx.gbg, fx.sthlm, fx.upps, fx.annex, NULL);
+  assert_true(json_is_null(json_object_get(item(&r, fx.sthlm), "distance_km")));
+  assert_true(json_is_null(json_object_get(item(&r, fx.gbg), "distance_km")));
+  tl_response_free(&r);
+}
+
+static void test_offices_external_case_handler(void **state) {
+  (void)state;
+  struct tl_response r;
+  char path[300];
+
+  /* only offices with an active marked user: Stockholm (ivan inactive, pia unmarked), the
+   * annex and the one without coordinates have none */
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3293"
+           "&longitude=18.0686&external_case_handler=true", fx.portal_a);
+  call("GET", path, NULL, &r);
+  expect(&r, 200);
+  assert_ids(&r, fx.upps, fx.gbg, NULL);
+  assert_int_equal(json_integer_value(json_object_get(item(&r, fx.upps),
+                                                       "external_case_handler_users")), 1);
+  assert_km(item(&r, fx.upps), 61, 67);
+  tl_response_free(&r);
+
+  /* portal B: its own partner only */
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&external_case_handler=true",
+           fx.portal_b);
+  call("GET", path, NULL, &r);
+  expect(&r, 200);
+  assert_ids(&r, fx.malmo, NULL);
+  assert_string_equal(joined(json_object_get(item(&r, fx.malmo), "categories")), "");
+  tl_response_free(&r);
+}
+
+static void test_offices_empty_and_bad(void **state) {
+  (void)state;
+  struct tl_response r;
+  char path[300], ghost[37];
+
+  /* a portal without partners, and an unknown one: empty, not 404 */
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_c);
+  call("GET", path, NULL, &r);
+  expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+  tl_response_free(&r);
+  http_uuid_v4(ghost);
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=1&longitude=2",
+           ghost);
+  call("GET", path, NULL, &r);
+  expect(&r, 200);
+  assert_true(json_is_array(json_object_get(r.json, "items")));
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+  tl_response_free(&r);
+
+  call("GET", "/internal/offices/eligible", NULL, &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  assert_field_error(&r, "portal_id", "required");
+  tl_response_free(&r);
+
+  call("GET", "/internal/offices/eligible?portal_id=nope&latitude=91&longitude=-180.5"
+       "&external_case_handler=yes", NULL, &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  assert_field_error(&r, "portal_id", "UUID");
+  assert_field_error(&r, "latitude", "-90 and 90");
+  assert_field_error(&r, "longitude", "-180 and 180");
+  assert_field_error(&r, "external_case_handler", "true or false");
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 4);
+  tl_response_free(&r);
+
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3",
+           fx.portal_a);
+  call("GET", path, NULL, &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  assert_field_error(&r, "longitude", "both or neither");
+  tl_response_free(&r);
+
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=nan"
+           "&longitude=18x", fx.portal_a);
+  call("GET", path, NULL, &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  assert_field_error(&r, "latitude", NULL);
+  assert_field_error(&r, "longitude", NULL);
+  tl_response_free(&r);
+
+  /* not routed by the gateway */
+  char url[400];
+  snprintf(url, sizeof(url), "%s/internal/offices/eligible?portal_id=%s", tl_env("GATEWAY_URL"),
+           fx.portal_a);
+  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 404);
+  tl_response_free(&r);
+}
+
+/* ---- POST /internal/users/lookup ---------------------------------------------------------- */
+
+static void test_users_lookup(void **state) {
+  (void)state;
+  struct tl_response r;
+  char body[1024], ghost[37], upper[37];
+  json_t *u;
+
+  http_uuid_v4(ghost);
+  snprintf(upper, sizeof(upper), "%s", fx.pia);
+  for (char *c = upper; *c; c++)
+    if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
+  snprintf(body, sizeof(body),
+           "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]}",
+           fx.portal_a, fx.quinn, fx.rolf, ghost, fx.ivan, fx.quinn, upper, fx.alice);
+  call("POST", "/internal/users/lookup", body, &r);
+  expect(&r, 200);
+  assert_int_equal(json_object_size(r.json), 1);
+  /* ordered by id, each once (pia asked in capitals), the unknown id absent */
+  const char *found[] = {fx.quinn, fx.rolf, fx.ivan, fx.pia, fx.alice};
+  sort_strings(found, 5);
+  assert_ids(&r, found[0], found[1], found[2], found[3], found[4], NULL);
+
+  u = item(&r, fx.quinn);
+  assert_int_equal(json_object_size(u), 11);
+  assert_str(u, "company_id", fx.partner_q);
+  assert_str(u, "company_kind", "partner");
+  char email[128];
+  snprintf(email, sizeof(email), "quinn+%s@directory.test", fx.sfx);
+  assert_str(u, "email", email);
+  assert_str(u, "name", "quinn");
+  assert_true(json_is_true(json_object_get(u, "active")));
+  assert_true(json_is_true(json_object_get(u, "external_case_handler")));
+  assert_int_equal(json_integer_value(json_object_get(u, "authority_level")), 3);
+  assert_int_equal(json_integer_value(json_object_get(u, "budget_limit")), 70000);
+  assert_string_equal(joined(json_object_get(u, "office_ids")), fx.gbg);
+  assert_true(json_is_true(json_object_get(u, "in_portal")));
+
+  /* portal B's partner: found, but not in portal A */
+  u = item(&r, fx.rolf);
+  assert_true(json_is_false(json_object_get(u, "in_portal")));
+  assert_string_equal(joined(json_object_get(u, "office_ids")), fx.malmo);
+  /* inactive, no own limit, two offices sorted */
+  u = item(&r, fx.ivan);
+  assert_true(json_is_false(json_object_get(u, "active")));
+  assert_true(json_is_null(json_object_get(u, "budget_limit")));
+  char offices[80];
+  const char *two[] = {fx.sthlm, fx.upps};
+  sort_strings(two, 2);
+  snprintf(offices, sizeof(offices), "%s,%s", two[0], two[1]);
+  assert_string_equal(joined(json_object_get(u, "office_ids")), offices);
+  assert_string_equal(joined(json_object_get(item(&r, fx.pia), "office_ids")), offices);
+  assert_true(json_is_false(json_object_get(item(&r, fx.pia), "external_case_handler")));
+  u = item(&r, fx.alice);
+  assert_str(u, "company_kind", "insurer");
+  assert_true(json_is_true(json_object_get(u, "in_portal")));
+  assert_string_equal(joined(json_object_get(u, "office_ids")), "");
+  tl_response_free(&r);
+
+  /* in portal B the answer is the other way round */
+  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"%s\"]}", fx.portal_b,
+           fx.rolf, fx.quinn);
+  call("POST", "/internal/users/lookup", body, &r);
+  expect(&r, 200);
+  assert_true(json_is_true(json_object_get(item(&r, fx.rolf), "in_portal")));
+  assert_true(json_is_false(json_object_get(item(&r, fx.quinn), "in_portal")));
+  tl_response_free(&r);
+
+  /* nothing asked, nothing found */
+  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[]}", fx.portal_a);
+  call("POST", "/internal/users/lookup", body, &r);
+  expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+  tl_response_free(&r);
+}
+
+static void test_users_lookup_invalid(void **state) {
+  (void)state;
+  struct tl_response r;
+  char body[512];
+  /* 500 ids are fine, 501 are not (39 bytes each: "uuid",) */
+  size_t cap = 501 * 40 + 200, n;
+  char *big = malloc(cap);
+
+  assert_non_null(big);
+  for (int count = 500; count <= 501; count++) {
+    n = (size_t)snprintf(big, cap, "{\"portal_id\":\"%s\",\"ids\":[", fx.portal_a);
+    for (int i = 0; i < count; i++)
+      n += (size_t)snprintf(big + n, cap - n, "%s\"%s\"", i ? "," : "", fx.eric);
+    snprintf(big + n, cap - n, "]}");
+    call("POST", "/internal/users/lookup", big, &r);
+    if (count == 500) {
+      expect(&r, 200);
+      assert_ids(&r, fx.eric, NULL);
+    } else {
+      tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+      assert_field_error(&r, "ids", "at most 500");
+    }
+    tl_response_free(&r);
+  }
+  free(big);
+
+  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"x\",7]}", fx.portal_a,
+           fx.eric);
+  call("POST", "/internal/users/lookup", body, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "ids", "element 1 must be a UUID");
+  assert_field_error(&r, "ids", "element 2 must be a UUID");
+  tl_response_free(&r);
+
+  call("POST", "/internal/users/lookup", "{\"ids\":\"all\",\"who\":1}", &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "portal_id", "required");
+  assert_field_error(&r, "ids", "array");
+  assert_field_error(&r, "who", "not a known field");
+  tl_response_free(&r);
+
+  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\"}", fx.portal_a);
+  call("POST", "/internal/users/lookup", body, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "ids", "required");
+  tl_response_free(&r);
+
+  call("POST", "/internal/users/lookup", "[1,2]", &r);
+  tl_assert_problem(&r, 400, NULL);
+  tl_response_free(&r);
+}
+
+/* ---- POST /internal/authorize, the batch form --------------------------------------------- */
+
+/* The decision i of a batch answer: action, allow, reason containing needle (NULL: any),
+ * limit_remaining (-1: absent). */
+static void assert_decision(const struct tl_response *r, size_t i, const char *action, int allow,
+                            const char *needle, long long remaining) {
+  json_t *d = json_array_get(json_object_get(r->json, "decisions"), i);
+  if (d == NULL) fail_msg("no decision %zu in %s", i, r->body);
+  assert_str(d, "action", action);
+  if (json_is_true(json_object_get(d, "allow")) != allow || !json_is_boolean(json_object_get(d, "allow")))
+    fail_msg("decision %zu (%s): %s", i, action, r->body);
+  if (needle != NULL && strstr(str(d, "reason"), needle) == NULL)
+    fail_msg("reason '%s' lacks '%s'", str(d, "reason"), needle);
+  if (remaining < 0) {
+    assert_null(json_object_get(d, "limit_remaining"));
+    assert_int_equal(json_object_size(d), 3);
+  } else {
+    assert_int_equal(json_integer_value(json_object_get(d, "limit_remaining")), remaining);
+    assert_int_equal(json_object_size(d), 4);
+  }
+}
+
+static long batch(const char *user, const char *actions, const char *roles, const char *amount,
+                  struct tl_response *r) {
+  char body[2048];
+  int n = snprintf(body, sizeof(body),
+                   "{\"user_id\":\"%s\",\"portal_id\":\"%s\",\"actions\":%s,\"case_roles\":%s",
+                   user, fx.portal_a, actions, roles);
+  if (amount != NULL) n += snprintf(body + n, sizeof(body) - (size_t)n, ",\"amount\":%s", amount);
+  snprintf(body + n, sizeof(body) - (size_t)n, "}");
+  return call("POST", "/internal/authorize", body, r);
+}
+
+static void test_authorize_batch(void **state) {
+  (void)state;
+  struct tl_response r;
+  const char *pm = "[\"project_manager\"]";
+  long before = decision_rows();
+
+  /* in the order asked, duplicates answered twice; approve_budget without an amount: the
+   * whole own limit */
+  batch(fx.quinn, "[\"start_inspection\",\"chat\",\"approve_budget\",\"rfq_decide\","
+        "\"start_inspection\"]", pm, NULL, &r);
+  expect(&r, 200);
+  assert_int_equal(json_object_size(r.json), 1);
+  assert_int_equal(json_array_size(json_object_get(r.json, "decisions")), 5);
+  assert_decision(&r, 0, "start_inspection", 1, "granted by role project_manager", -1);
+  assert_decision(&r, 1, "chat", 0, "no case role", -1);
+  assert_decision(&r, 2, "approve_budget", 1, "own budget limit", 70000);
+  assert_decision(&r, 3, "rfq_decide", 0, "no case role", -1);
+  assert_decision(&r, 4, "start_inspection", 1, NULL, -1);
+  tl_response_free(&r);
+
+  /* an amount applies to approve_budget */
+  batch(fx.quinn, "[\"approve_budget\",\"chat\"]", "[\"project_manager\",\"external_case_handler\"]",
+        "50000", &r);
+  expect(&r, 200);
+  assert_decision(&r, 0, "approve_budget", 1, NULL, 20000);
+  assert_decision(&r, 1, "chat", 1, "always allowed", -1);
+  tl_response_free(&r);
+  batch(fx.quinn, "[\"approve_budget\"]", pm, "70001", &r);
+  expect(&r, 200);
+  assert_decision(&r, 0, "approve_budget", 0, "exceeds the own", 70000);
+  tl_response_free(&r);
+
+  /* the portal default for a user without an own limit; an insurer user; users outside */
+  batch(fx.pia, "[\"approve_budget\"]", pm, NULL, &r);
+  expect(&r, 200);
+  assert_decision(&r, 0, "approve_budget", 1, "portal default", 20000);
+  tl_response_free(&r);
+  batch(fx.alice, "[\"rfq_decide\",\"approve_budget\"]", "[]", "1", &r);
+  expect(&r, 200);
+  assert_decision(&r, 0, "rfq_decide", 1, "internal user", -1);
+  assert_decision(&r, 1, "approve_budget", 1, "internal user", 19999);
+  tl_response_free(&r);
+  batch(fx.rolf, "[\"chat\",\"approve_budget\"]", "[\"external_case_handler\"]", NULL, &r);
+  expect(&r, 200);
+  assert_decision(&r, 0, "chat", 0, "user not in portal", -1);
+  assert_decision(&r, 1, "approve_budget", 0, "user not in portal", -1);
+  tl_response_free(&r);
+  batch(fx.ivan, "[\"chat\"]", "[\"external_case_handler\"]", NULL, &r);
+  expect(&r, 200);
+  assert_decision(&r, 0, "chat", 0, "user inactive", -1);
+  tl_response_free(&r);
+
+  /* batches are not logged; a single decision still is */
+  assert_int_equal(decision_rows(), before);
+  char body[512];
+  snprintf(body, sizeof(body),
+           "{\"user_id\":\"%s\",\"portal_id\":\"%s\",\"action\":\"approve_budget\","
+           "\"case_roles\":[\"project_manager\"],\"amount\":100}", fx.quinn, fx.portal_a);
+  call("POST", "/internal/authorize", body, &r);
+  expect(&r, 200);
+  assert_int_equal(json_object_size(r.json), 3);
+  assert_true(json_is_true(json_object_get(r.json, "allow")));
+  assert_int_equal(json_integer_value(json_object_get(r.json, "limit_remaining")), 69900);
+  assert_null(json_object_get(r.json, "action"));
+  tl_response_free(&r);
+  assert_int_equal(decision_rows(), before + 1);
+}
+
+static void test_authorize_batch_invalid(void **state) {
+  (void)state;
+  struct tl_response r;
+  char body[1024], many[700];
+  long before = decision_rows();
+
+  batch(fx.quinn, "[\"chat\",\"fly\",\"approve_budget\",5]", "[]", NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "actions", "elements 1, 3 are not known actions");
+  assert_field_error(&r, "actions", "start_inspection"); /* the valid ones are listed */
+  tl_response_free(&r);
+
+  batch(fx.quinn, "[\"fly\"]", "[]", NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "actions", "element 0 is not a known action");
+  tl_response_free(&r);
+
+  batch(fx.quinn, "[]", "[]", NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "actions", "1 to 32");
+  tl_response_free(&r);
+
+  batch(fx.quinn, chats(many, sizeof(many), 33), "[]", NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "actions", "1 to 32");
+  tl_response_free(&r);
+  batch(fx.quinn, chats(many, sizeof(many), 32), "[]", NULL, &r);
+  expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "decisions")), 32);
+  tl_response_free(&r);
+
+  batch(fx.quinn, "\"chat\"", "[]", NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "actions", "array");
+  tl_response_free(&r);
+
+  batch(fx.quinn, "[\"approve_budget\"]", "[]", "-1", &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "amount", NULL);
+  tl_response_free(&r);
+
+  snprintf(body, sizeof(body),
+           "{\"user_id\":\"%s\",\"portal_id\":\"%s\",\"action\":\"chat\",\"actions\":[\"chat\"]}",
+           fx.quinn, fx.portal_a);
+  call("POST", "/internal/authorize", body, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "actions", "one or the other");
+  tl_response_free(&r);
+
+  snprintf(body, sizeof(body), "{\"user_id\":\"%s\",\"portal_id\":\"%s\"}", fx.quinn, fx.portal_a);
+  call("POST", "/internal/authorize", body, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "action", "required");
+  tl_response_free(&r);
+
+  /* the single form keeps asking for an amount */
+  snprintf(body, sizeof(body),
+           "{\"user_id\":\"%s\",\"portal_id\":\"%s\",\"action\":\"approve_budget\"}", fx.quinn,
+           fx.portal_a);
+  call("POST", "/internal/authorize", body, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  assert_field_error(&r, "amount", "required");
+  tl_response_free(&r);
+
+  assert_int_equal(decision_rows(), before);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_offices_by_distance),
+      cmocka_unit_test(test_offices_external_case_handler),
+      cmocka_unit_test(test_offices_empty_and_bad),
+      cmocka_unit_test(test_users_lookup),
+      cmocka_unit_test(test_users_lookup_invalid),
+      cmocka_unit_test(test_authorize_batch),
+      cmocka_unit_test(test_authorize_batch_invalid),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

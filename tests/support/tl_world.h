@@ -1,0 +1,80 @@
+/* A small claims world for the cases tests, inserted into the policy schema as the database
+ * superuser with names unique to the run, and calls to the cases service with tokens minted
+ * with the stack's signing key (the users exist in the policy service, so the cases service's
+ * look-ups of the caller succeed).
+ *
+ *   portal A (insurer IA):
+ *     ia_admin    insurer admin, level 6           ia_handler  insurer case handler, level 3
+ *     partner P serves A and B:
+ *       office p_sthlm  Stockholm (59.3293, 18.0686), category "Water"
+ *         p_admin   level 6                         p_ech     marked external case handler,
+ *         p_worker  level 3                                   level 3, own budget limit 50000
+ *       office p_upps   Uppsala (59.8586, 17.6389), no marked user
+ *         p_upps_worker level 3
+ *     partner Q serves A only:
+ *       office q_gbg    Göteborg (57.7089, 11.9746)
+ *         q_ech     marked external case handler, level 3 (no own limit)
+ *         q_worker  level 3
+ *       office q_nocoord (no coordinates), no users
+ *   portal B (insurer IB):  ib_admin  insurer admin, level 6
+ *   portal A's default budget limit is 10000; its role definitions are empty.
+ *   client_a: an API client token of portal A (kind "client").
+ * Every user's token is valid for an hour and names the portal it acts in (p_* users act in
+ * portal A; use tl_world_token_in for portal B). */
+#ifndef CLAIMSUITE_TL_WORLD_H
+#define CLAIMSUITE_TL_WORLD_H
+
+#include <jansson.h>
+
+#include "testlib.h"
+
+struct tl_person {
+  char id[37];
+  char email[128];
+  char company_id[37];
+  const char *company_kind;
+  char *token; /* in portal A (portal B for ib_admin) */
+};
+
+struct tl_world {
+  char sfx[13]; /* unique to the run, also in names and emails */
+  char portal_a[37], portal_b[37];
+  char insurer_a[37], insurer_b[37], partner_p[37], partner_q[37];
+  char p_sthlm[37], p_upps[37], q_gbg[37], q_nocoord[37];
+  struct tl_person ia_admin, ia_handler, ib_admin;
+  struct tl_person p_admin, p_ech, p_worker, p_upps_worker, q_ech, q_worker;
+  char client_a_id[37];
+  char *client_a_token;
+};
+
+/* Creates the world (fails the test on any error). Call once per test executable. */
+void tl_world_create(struct tl_world *w);
+void tl_world_free(struct tl_world *w);
+
+/* A token of person acting in portal_id. New string. */
+char *tl_world_token_in(const struct tl_world *w, const struct tl_person *p, const char *portal_id);
+
+/* Runs SQL as the superuser (search_path: policy, cases); params may be NULL. Fails the test
+ * on an error. Returns the first column of the first row as a new string, or NULL. */
+char *tl_world_sql(const char *query, int nparams, const char *const *params);
+
+/* Sets portal A's definition of role (external_case_handler, project_manager,
+ * inspector_extra_authority) to rights (a JSON array text, e.g. "[\"approve_budget\"]"),
+ * through the policy service's API as ia_admin. */
+void tl_world_define_role(const struct tl_world *w, const char *role, const char *rights_json);
+
+/* Calls the cases service directly (CASES_URL) with token (may be NULL) and a JSON body (may
+ * be NULL); extra_header may be NULL ("If-Match: ...", "Idempotency-Key: ..."). Returns the
+ * status; r holds the answer (free with tl_response_free). */
+long tl_cases(const char *method, const char *path, const char *token, const char *body,
+              const char *extra_header, struct tl_response *r);
+
+/* Creates a case in portal A as ia_handler at the given coordinates (Stockholm when lat is
+ * NULL-like: pass 0,0 for none) with a unique claim number; copies its id to id_out (37 bytes).
+ * Fails the test unless 201. */
+void tl_world_case(const struct tl_world *w, double lat, double lon, char id_out[37]);
+
+/* Fails the test unless r->status == status, printing the body. */
+void tl_expect(const struct tl_response *r, long status);
+
+#endif
