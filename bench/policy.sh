@@ -12,22 +12,8 @@ threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-16}
 duration=${BENCH_DURATION:-10s}
 logins=${BENCH_LOGINS:-20}
-. "$src/scripts/lib.sh"
-command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk)"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/claimsuite-bench.XXXXXX")
-chmod 755 "$tmp"
-cleanup() {
-  bash "$src/tests/support/stack.sh" stop "$tmp/stack" "$build" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-echo "starting the stack in $tmp/stack ..."
-bash "$src/tests/support/stack.sh" start "$tmp/stack" "$build" >"$tmp/stack.log" 2>&1 \
-  || { cat "$tmp/stack.log" >&2; die "the stack did not start"; }
-. "$tmp/stack/stack.env"
-bash "$src/scripts/demo-data.sh" "$PG_PORT" "$build" >/dev/null
+. "$src/bench/lib.sh"
+bench_stack_up
 
 # The demo's external case handler asking to approve a budget within its own limit.
 ech=$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc \

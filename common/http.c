@@ -347,3 +347,12 @@ void http_uuid_v4(char buf[37]) {
            b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
            b[15]);
 }
+
+void http_etag_header(struct _u_response *resp, const json_t *resource) {
+  const json_t *v = json_object_get(resource, "version");
+  char version[24], etag[32];
+  if (!json_is_integer(v)) return;
+  snprintf(version, sizeof(version), "%lld", (long long)json_integer_value(v));
+  http_etag_format(etag, sizeof(etag), version);
+  u_map_put(resp->map_header, "ETag", etag);
+}

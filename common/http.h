@@ -63,6 +63,8 @@ json_t *http_cursor_decode(const char *cursor);
 
 /* ETag for a row version: "\"<version>\"" into buf. */
 void http_etag_format(char *buf, size_t len, const char *version);
+/* Sets the ETag header from resource's integer "version" (borrowed); none without one. */
+void http_etag_header(struct _u_response *resp, const json_t *resource);
 /* With If-Match present and not matching etag (or "*"), writes 412 and returns CS_ERR_CONFLICT.
  * When require is set and If-Match is absent, writes 428. */
 int http_check_if_match(const struct _u_request *req, struct _u_response *resp, const char *etag,

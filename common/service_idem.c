@@ -15,13 +15,7 @@ static void answer_stored(struct request_ctx *ctx, const struct idem_stored *s) 
   u_map_put(ctx->resp->map_header, "Idempotent-Replayed", "true");
   if (s->location != NULL) u_map_put(ctx->resp->map_header, "Location", s->location);
   json_t *r = json_loads(s->body, 0, NULL);
-  const json_t *v = json_object_get(r, "version");
-  if (json_is_integer(v)) {
-    char version[24], etag[32];
-    snprintf(version, sizeof(version), "%lld", (long long)json_integer_value(v));
-    http_etag_format(etag, sizeof(etag), version);
-    u_map_put(ctx->resp->map_header, "ETag", etag);
-  }
+  http_etag_header(ctx->resp, r);
   json_decref(r);
 }
 

@@ -16,13 +16,7 @@ const char *cases_http_query(struct request_ctx *ctx, const char *name) {
 }
 
 void cases_http_resource(struct request_ctx *ctx, int status, json_t *resource) {
-  const json_t *v = json_object_get(resource, "version");
-  if (json_is_integer(v)) {
-    char version[24], etag[32];
-    snprintf(version, sizeof(version), "%lld", (long long)json_integer_value(v));
-    http_etag_format(etag, sizeof(etag), version);
-    u_map_put(ctx->resp->map_header, "ETag", etag);
-  }
+  http_etag_header(ctx->resp, resource);
   http_json(ctx->resp, status, resource);
 }
 

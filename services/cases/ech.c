@@ -8,29 +8,6 @@
 #include "status.h"
 #include "store_ech.h"
 
-const char *const cases_action_names[CASES_ACTION_COUNT] = {
-    "add_remove_tasks",
-    "allocate_partners",
-    "show_office_categories",
-    "make_compensation_decision",
-    "cash_offer_all_tasks",
-    "cash_offer_before_budget_approval",
-    "add_budget_for_other_partners",
-    "approve_budget",
-    "approve_tasks",
-    "rfq_initiate_edit",
-    "rfq_add_external_partners",
-    "rfq_decide",
-    "customer_communication",
-    "chat_notifications",
-    "cash_offer_wi_before_budget_approval",
-    "start_inspection",
-    /* always allowed to a marked external case handler, whatever the definition */
-    "chat",
-    "documents",
-    "reported_information",
-};
-
 /* ---- helpers ------------------------------------------------------------------------------- */
 
 /* The case's "external_case_handler" member (borrowed): NULL when nobody holds the role. */
@@ -253,16 +230,16 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op) {
 
 static json_t *action_names(void) {
   json_t *a = json_array();
-  for (size_t i = 0; a != NULL && i < CASES_ACTION_COUNT; i++)
-    json_array_append_new(a, json_string(cases_action_names[i]));
+  for (size_t i = 0; a != NULL && i < CASE_ACTION_COUNT; i++)
+    json_array_append_new(a, json_string(case_action_names[i]));
   return a;
 }
 
 /* An API client acts for the insurer of its portal: everything, no personal budget limit. */
 static json_t *client_decisions(void) {
   json_t *a = json_array();
-  for (size_t i = 0; a != NULL && i < CASES_ACTION_COUNT; i++)
-    json_array_append_new(a, json_pack("{s:s, s:b, s:s}", "action", cases_action_names[i],
+  for (size_t i = 0; a != NULL && i < CASE_ACTION_COUNT; i++)
+    json_array_append_new(a, json_pack("{s:s, s:b, s:s}", "action", case_action_names[i],
                                        "allow", 1, "reason",
                                        "API client of the portal's insurer"));
   return a;
@@ -270,17 +247,17 @@ static json_t *client_decisions(void) {
 
 json_t *cases_allowed_actions_from(const char *case_id, unsigned roles, const json_t *decisions) {
   json_t *actions = json_array(), *limit = json_null();
-  if (actions == NULL || json_array_size(decisions) != CASES_ACTION_COUNT) goto fail;
-  for (size_t i = 0; i < CASES_ACTION_COUNT; i++) {
+  if (actions == NULL || json_array_size(decisions) != CASE_ACTION_COUNT) goto fail;
+  for (size_t i = 0; i < CASE_ACTION_COUNT; i++) {
     const json_t *d = json_array_get(decisions, i);
     int allowed = json_is_true(json_object_get(d, "allow"));
     const char *reason = member_text(d, "reason");
-    json_array_append_new(actions, json_pack("{s:s, s:b, s:s}", "action", cases_action_names[i],
+    json_array_append_new(actions, json_pack("{s:s, s:b, s:s}", "action", case_action_names[i],
                                              "allowed", allowed, "reason",
                                              reason != NULL ? reason : ""));
     /* the policy gives the remaining limit once approve_budget itself is held */
     const json_t *left = json_object_get(d, "limit_remaining");
-    if (allowed && !strcmp(cases_action_names[i], "approve_budget") && json_is_integer(left)) {
+    if (allowed && !strcmp(case_action_names[i], "approve_budget") && json_is_integer(left)) {
       json_decref(limit);
       limit = json_incref((json_t *)left);
     }

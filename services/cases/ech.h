@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "case_actions.h"
 #include "cases_internal.h"
 
 /* ---- changes of the role (cases_op functions, run by cases_http_case_op) ----------------- */
@@ -31,17 +32,14 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op);
 
 /* ---- allowed actions --------------------------------------------------------------------- */
 
-/* The actions answered by allowed-actions: the 16 rights, then the three the external case
- * handler always has. */
-#define CASES_ACTION_COUNT 19
-extern const char *const cases_action_names[CASES_ACTION_COUNT];
+/* The actions answered by allowed-actions are case_action_names (common/case_actions.h). */
 
 /* The body of GET /v1/cases/{id}/allowed-actions for the caller holding roles in case_id:
  * *out is a new object {case_id, case_roles, actions, budget_approval_limit_remaining}.
  * CS_OK, CS_ERR_UNAVAILABLE (the policy service could not be asked) or CS_ERR_NOMEM. */
 int cases_allowed_actions(const struct cases_caller *c, const char *case_id, unsigned roles,
                           json_t **out);
-/* The same from the policy's decisions (borrowed, in the order of cases_action_names); pure.
+/* The same from the policy's decisions (borrowed, in the order of case_action_names); pure.
  * A new object, NULL when decisions do not match. Exposed for the unit tests. */
 json_t *cases_allowed_actions_from(const char *case_id, unsigned roles, const json_t *decisions);
 

@@ -45,16 +45,8 @@ void policy_org_http_error(struct request_ctx *ctx, const struct policy_org_erro
                     err->errors != NULL ? json_incref(err->errors) : NULL);
 }
 
-static void set_etag(struct request_ctx *ctx, const json_t *resource) {
-  char version[24], etag[32];
-  snprintf(version, sizeof(version), "%lld",
-           (long long)json_integer_value(json_object_get(resource, "version")));
-  http_etag_format(etag, sizeof(etag), version);
-  u_map_put(ctx->resp->map_header, "ETag", etag);
-}
-
 void policy_org_http_resource(struct request_ctx *ctx, int status, json_t *resource) {
-  if (json_object_get(resource, "version") != NULL) set_etag(ctx, resource);
+  http_etag_header(ctx->resp, resource);
   http_json(ctx->resp, status, resource);
 }
 

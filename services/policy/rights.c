@@ -4,28 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const policy_right_names[POLICY_RIGHT_COUNT] = {
-    "add_remove_tasks",
-    "allocate_partners",
-    "show_office_categories",
-    "make_compensation_decision",
-    "cash_offer_all_tasks",
-    "cash_offer_before_budget_approval",
-    "add_budget_for_other_partners",
-    "approve_budget",
-    "approve_tasks",
-    "rfq_initiate_edit",
-    "rfq_add_external_partners",
-    "rfq_decide",
-    "customer_communication",
-    "chat_notifications",
-    "cash_offer_wi_before_budget_approval",
-    "start_inspection",
-};
-
-const char *const policy_always_actions[POLICY_ALWAYS_COUNT] = {"chat", "documents",
-                                                                "reported_information"};
-
 const char *const policy_role_names[POLICY_ROLE_COUNT] = {
     "external_case_handler", "project_manager", "inspector_extra_authority"};
 

@@ -6,14 +6,16 @@
 
 #include <stddef.h>
 
+#include "case_actions.h"
+
 /* The 16 rights a role definition may hold, in the order of the issue. A set of rights is a
  * bit mask: bit i is policy_right_names[i]. */
-#define POLICY_RIGHT_COUNT 16
-extern const char *const policy_right_names[POLICY_RIGHT_COUNT];
+#define POLICY_RIGHT_COUNT CASE_RIGHT_COUNT
+#define policy_right_names case_action_names
 
 /* Actions the external case handler role always has, whatever its definition. */
-#define POLICY_ALWAYS_COUNT 3
-extern const char *const policy_always_actions[POLICY_ALWAYS_COUNT];
+#define POLICY_ALWAYS_COUNT CASE_ALWAYS_COUNT
+#define policy_always_actions (case_action_names + CASE_RIGHT_COUNT)
 
 /* The case roles a portal defines. */
 enum policy_case_role {
