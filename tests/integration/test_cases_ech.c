@@ -7,7 +7,9 @@
  * with the marked p_ech, Uppsala without a marked user) and Q (Göteborg with the marked q_ech,
  * an office without coordinates nor users), portal B with ib_admin. Every negative answer is
  * checked for its status and its problem body; every change for its history row and its event.
- * (The dashboard, list and report parts of the story are tested with those resources.) */
+ * The story runs through the screens too: the supplier's red arrow and dashboard row, the
+ * handler's dashboard row and filters, the report's email column (their own details are tested
+ * in test_cases_list.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -463,10 +465,106 @@ static void story_remove(const char *case_id) {
   tl_response_free(&r);
 }
 
+
+/* ---- the screens of the story: case list, dashboard, report -------------------------------- */
+
+/* The item of case_id in the first page of GET /v1/cases?<query> as token (a new reference),
+ * or NULL when the list does not hold it. */
+static json_t *listed(const char *token, const char *query, const char *case_id) {
+  struct tl_response r;
+  json_t *found = NULL;
+  size_t i;
+  const json_t *item;
+  api(&r, "GET", token, NULL, "/v1/cases?limit=200&%s", query);
+  tl_expect(&r, 200);
+  json_array_foreach(json_object_get(r.json, "items"), i, item) {
+    if (!strcmp(text(item, "id"), case_id)) found = json_incref((json_t *)item);
+  }
+  tl_response_free(&r);
+  return found;
+}
+
+/* The count of the dashboard row named row for token, -1 when the row is absent. */
+static long long dashboard_count(const char *token, const char *row) {
+  struct tl_response r;
+  long long count = -1;
+  size_t i;
+  const json_t *item;
+  api(&r, "GET", token, NULL, "/v1/dashboard");
+  tl_expect(&r, 200);
+  json_array_foreach(json_object_get(r.json, "rows"), i, item) {
+    if (!strcmp(text(item, "row"), row)) count = json_integer_value(json_object_get(item, "count"));
+  }
+  tl_response_free(&r);
+  return count;
+}
+
+/* Once the role is at P's office: the supplier is told a user must be assigned (red arrow in
+ * the list, the dashboard row); another partner's lists show nothing of it. */
+static void story_supplier_told(const char *case_id) {
+  json_t *item = listed(w.p_admin.token, "action_required=true", case_id);
+  assert_non_null(item);
+  const json_t *reasons = json_object_get(item, "action_reasons");
+  assert_int_equal(json_array_size(reasons), 1);
+  assert_string_equal(json_string_value(json_array_get(reasons, 0)),
+                      "external_case_handler_awaiting_user");
+  json_decref(item);
+  assert_true(dashboard_count(w.p_admin.token, "new_external_case_handler_awaiting_user") >= 1);
+  item = listed(w.p_admin.token, "action_reason=external_case_handler_awaiting_user", case_id);
+  assert_non_null(item);
+  json_decref(item);
+  assert_null(listed(w.q_worker.token, "", case_id));
+  assert_null(listed(w.q_ech.token, "has_external_case_handler=true", case_id));
+}
+
+/* Once p_ech holds the role: its dashboard row and its filters show the case, the supplier's
+ * red arrow is gone, and the case statistics report names p_ech's email. */
+static void story_handler_finds_it(const char *case_id) {
+  assert_true(dashboard_count(w.p_ech.token, "cases_assigned_to_me_as_external_case_handler") >= 1);
+  assert_int_equal(dashboard_count(w.p_worker.token, "cases_assigned_to_me_as_external_case_handler"),
+                   -1); /* not marked: no such row */
+  const char *mine[] = {"external_case_handler=me", "my_tasks=true", "has_external_case_handler=true"};
+  for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+    json_t *item = listed(w.p_ech.token, mine[i], case_id);
+    if (item == NULL) fail_msg("p_ech's list with %s does not show the case", mine[i]);
+    json_decref(item);
+  }
+  char by_user[64];
+  snprintf(by_user, sizeof(by_user), "user_id=%s", w.p_ech.id);
+  json_t *item = listed(w.ia_handler.token, by_user, case_id);
+  assert_non_null(item);
+  assert_string_equal(text(json_object_get(json_object_get(item, "external_case_handler"), "user"),
+                           "id"),
+                      w.p_ech.id);
+  json_decref(item);
+  item = listed(w.p_admin.token, "action_reason=external_case_handler_awaiting_user", case_id);
+  assert_null(item);
+
+  struct tl_response r;
+  size_t i;
+  const json_t *row;
+  int seen = 0;
+  api(&r, "GET", w.ia_admin.token, NULL, "/v1/reports/case-statistics");
+  tl_expect(&r, 200);
+  json_array_foreach(json_object_get(r.json, "rows"), i, row) {
+    if (strcmp(text(row, "case_id"), case_id) != 0) continue;
+    assert_string_equal(text(row, "external_case_handler_email"), w.p_ech.email);
+    seen = 1;
+  }
+  assert_true(seen);
+  tl_response_free(&r);
+}
+
 static void test_story(void **state) {
   (void)state;
   char case_id[37], other[37];
   struct tl_response r;
+  /* the insurer marks the user for the role: its dashboard row appears at once */
+  tl_world_mark_external(&w, &w.p_ech, 0);
+  assert_int_equal(dashboard_count(w.p_ech.token, "cases_assigned_to_me_as_external_case_handler"),
+                   -1);
+  tl_world_mark_external(&w, &w.p_ech, 1);
+  assert_true(dashboard_count(w.p_ech.token, "cases_assigned_to_me_as_external_case_handler") >= 0);
   tl_world_define_role(&w, "external_case_handler",
                        "[\"allocate_partners\", \"approve_budget\", \"add_remove_tasks\"]");
   tl_world_case(&w, STHLM_LAT, STHLM_LON, case_id);
@@ -480,7 +578,9 @@ static void test_story(void **state) {
 
   story_recommend(case_id);
   story_assign_office(case_id);
+  story_supplier_told(case_id);
   story_assign_user(case_id);
+  story_handler_finds_it(case_id);
   story_rights(case_id, other);
   story_remove(case_id);
 }

@@ -197,20 +197,35 @@ void tl_expect(const struct tl_response *r, long status) {
     fail_msg("status %ld, expected %ld; body: %s", r->status, status, r->body ? r->body : "");
 }
 
-void tl_world_define_role(const struct tl_world *w, const char *role, const char *rights_json) {
-  char path[128], body[2048], if_match[96];
+/* GET path on the policy service as ia_admin for its ETag, then method path with body and it
+ * as If-Match; fails the test unless both answer 200. */
+static void policy_change(const struct tl_world *w, const char *method, const char *path,
+                          const char *body) {
+  char if_match[96];
   struct tl_response r;
-  snprintf(path, sizeof(path), "/v1/roles/%s", role);
   call(tl_env("POLICY_URL"), "GET", path, w->ia_admin.token, NULL, NULL, &r);
   tl_expect(&r, 200);
   char *etag = tl_header(&r, "ETag");
   tl_response_free(&r);
   snprintf(if_match, sizeof(if_match), "If-Match: %s", etag != NULL ? etag : "*");
   free(etag);
-  snprintf(body, sizeof(body), "{\"rights\": %s}", rights_json);
-  call(tl_env("POLICY_URL"), "PUT", path, w->ia_admin.token, body, if_match, &r);
+  call(tl_env("POLICY_URL"), method, path, w->ia_admin.token, body, if_match, &r);
   tl_expect(&r, 200);
   tl_response_free(&r);
+}
+
+void tl_world_define_role(const struct tl_world *w, const char *role, const char *rights_json) {
+  char path[128], body[2048];
+  snprintf(path, sizeof(path), "/v1/roles/%s", role);
+  snprintf(body, sizeof(body), "{\"rights\": %s}", rights_json);
+  policy_change(w, "PUT", path, body);
+}
+
+void tl_world_mark_external(const struct tl_world *w, const struct tl_person *p, int marked) {
+  char path[96];
+  snprintf(path, sizeof(path), "/v1/users/%s", p->id);
+  policy_change(w, "PATCH", path,
+                marked ? "{\"external_case_handler\": true}" : "{\"external_case_handler\": false}");
 }
 
 void tl_world_case(const struct tl_world *w, double lat, double lon, char id_out[37]) {

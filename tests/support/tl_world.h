@@ -63,6 +63,10 @@ char *tl_world_sql(const char *query, int nparams, const char *const *params);
  * through the policy service's API as ia_admin. */
 void tl_world_define_role(const struct tl_world *w, const char *role, const char *rights_json);
 
+/* Marks (or unmarks) person as external case handler through the policy service's API, as the
+ * insurer's admin ia_admin does it in the portal (PATCH /v1/users/{id} with If-Match). */
+void tl_world_mark_external(const struct tl_world *w, const struct tl_person *p, int marked);
+
 /* Calls the cases service directly (CASES_URL) with token (may be NULL) and a JSON body (may
  * be NULL); extra_header may be NULL ("If-Match: ...", "Idempotency-Key: ..."). Returns the
  * status; r holds the answer (free with tl_response_free). */
