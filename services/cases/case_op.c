@@ -32,18 +32,15 @@ int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlsta
   return CS_OK;
 }
 
-/* The visible case's document, locked FOR UPDATE when lock is set: *out NULL when the caller
- * may not see it. */
-static int visible_document(PGconn *conn, const struct cases_caller *c, const char *id,
-                            int lock, json_t **out, char sqlstate[6]) {
+/* The visible case's document, locked FOR UPDATE: *out NULL when the caller may not see it. */
+static int locked_document(PGconn *conn, const struct cases_caller *c, const char *id,
+                           json_t **out, char sqlstate[6]) {
   const char *params[] = {c->portal_id, cases_caller_scope(c), id};
   PGresult *res = NULL;
   *out = NULL;
   int rc = db_exec(conn,
-                   lock ? "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
-                          CASES_VISIBLE_SQL " FOR UPDATE OF c"
-                        : "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
-                          CASES_VISIBLE_SQL,
+                   "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
+                   CASES_VISIBLE_SQL " FOR UPDATE OF c",
                    3, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   if (PQntuples(res) == 1) *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
@@ -60,23 +57,36 @@ static const char *path_uuid(struct request_ctx *ctx, const char *name, const ch
   return NULL;
 }
 
+/* 1 in *visible when the caller sees case id (cheaper than building its document). */
+static int case_visible(PGconn *conn, const struct cases_caller *c, const char *id, int *visible,
+                        char sqlstate[6]) {
+  const char *params[] = {c->portal_id, cases_caller_scope(c), id};
+  PGresult *res = NULL;
+  *visible = 0;
+  int rc = db_exec(conn, "SELECT 1 FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL, 3,
+                   params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  *visible = PQntuples(res) == 1;
+  PQclear(res);
+  return CS_OK;
+}
+
 int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGconn **conn,
                             const char **case_id) {
   char sqlstate[6] = "";
-  json_t *doc = NULL;
+  int visible = 0;
   *conn = NULL;
   if (cases_caller_load(ctx, c) != CS_OK) return CS_ERR_INVALID;
   if ((*case_id = path_uuid(ctx, "id", "case")) == NULL) goto refused;
   if (service_db_acquire(ctx, conn) != CS_OK) goto refused;
-  if (visible_document(*conn, c, *case_id, 0, &doc, sqlstate) != CS_OK) {
+  if (case_visible(*conn, c, *case_id, &visible, sqlstate) != CS_OK) {
     service_db_problem(ctx, sqlstate);
     goto refused;
   }
-  if (doc == NULL) {
+  if (!visible) {
     http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
     goto refused;
   }
-  json_decref(doc);
   return CS_OK;
 refused:
   if (*conn != NULL) service_db_release(ctx, *conn);
@@ -188,7 +198,7 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
   if ((flags & CASES_OP_IDEMPOTENT) &&
       service_idem_begin(ctx, conn, scope, ctx->req->url_path, &key) != CS_OK)
     goto done;
-  if (visible_document(conn, &caller, op.case_id, 1, &current, op.err.sqlstate) != CS_OK) {
+  if (locked_document(conn, &caller, op.case_id, &current, op.err.sqlstate) != CS_OK) {
     service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
     goto done;
   }
