@@ -113,8 +113,8 @@ int cases_store_history(PGconn *conn, const char *case_id, long long after_id, l
   PGresult *res = NULL;
   *items = NULL;
   int rc = db_exec(conn,
-                   "SELECT jsonb_build_object('id', id, 'occurred_at', iso(occurred_at), "
-                   "'actor', jsonb_build_object('id', actor_id, 'kind', actor_kind), "
+                   "SELECT json_build_object('id', id, 'occurred_at', iso(occurred_at), "
+                   "'actor', json_build_object('id', actor_id, 'kind', actor_kind), "
                    "'on_behalf_of_company_id', company_id, 'action', action, 'task_id', task_id, "
                    "'before', before, 'after', after) FROM case_history "
                    "WHERE case_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::int",

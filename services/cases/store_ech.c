@@ -11,7 +11,7 @@
 
 /* The "external_case_handler" member of the updated row, JSON null when nobody holds it. */
 #define ECH_MEMBER_SQL \
-  " RETURNING COALESCE(case_document(cases)->'external_case_handler', 'null'::jsonb)::text"
+  " RETURNING COALESCE(case_document(cases)->'external_case_handler', 'null'::json)::text"
 
 /* The single text value of res (an UPDATE ... RETURNING) as JSON: a new reference. */
 static int member_of(PGresult *res, json_t **after) {

@@ -98,45 +98,46 @@ END $$;
 CREATE TRIGGER case_history_append_only BEFORE UPDATE OR DELETE ON case_history
   FOR EACH ROW EXECUTE FUNCTION case_history_append_only();
 
--- The JSON documents the API answers, built in one place. PL/pgSQL rather than SQL functions:
--- their plans are cached per connection instead of planned again on every call.
+-- The JSON documents the API answers, built in one place: json (not jsonb) keeps the members
+-- in the order written here. PL/pgSQL rather than SQL functions: their plans are cached per
+-- connection instead of planned again on every call.
 CREATE FUNCTION iso(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
-CREATE FUNCTION task_document(t tasks) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION task_document(t tasks) RETURNS json LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  RETURN jsonb_build_object(
+  RETURN json_build_object(
     'id', t.id, 'case_id', t.case_id, 'type', t.type, 'trade', t.trade, 'status', t.status,
-    'office', CASE WHEN t.office_id IS NULL THEN NULL ELSE jsonb_build_object(
+    'office', CASE WHEN t.office_id IS NULL THEN NULL ELSE json_build_object(
       'id', t.office_id, 'name', t.office_name, 'company_id', t.company_id,
       'company_name', t.company_name, 'assigned_at', iso(t.office_assigned_at)) END,
-    'user', CASE WHEN t.user_id IS NULL THEN NULL ELSE jsonb_build_object(
+    'user', CASE WHEN t.user_id IS NULL THEN NULL ELSE json_build_object(
       'id', t.user_id, 'name', t.user_name, 'assigned_at', iso(t.user_assigned_at)) END,
     'meeting_at', iso(t.meeting_at),
-    'schedule', jsonb_build_object('start', iso(t.schedule_start), 'end', iso(t.schedule_end)),
+    'schedule', json_build_object('start', iso(t.schedule_start), 'end', iso(t.schedule_end)),
     'created_at', iso(t.created_at), 'updated_at', iso(t.updated_at), 'version', t.version);
 END $$;
 
-CREATE FUNCTION case_document(c cases) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION case_document(c cases) RETURNS json LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  RETURN jsonb_build_object(
+  RETURN json_build_object(
     'id', c.id, 'portal_id', c.portal_id, 'claim_number', c.claim_number,
     'damage_type', c.damage_type, 'damage_date', c.damage_date, 'status', c.status,
-    'address', jsonb_build_object('street', c.street, 'postal_code', c.postal_code,
+    'address', json_build_object('street', c.street, 'postal_code', c.postal_code,
       'city', c.city, 'country', c.country, 'latitude', c.latitude, 'longitude', c.longitude),
     'case_handler_id', c.case_handler_id, 'contacts', c.contacts,
     'description', c.description, 'external_ref', c.external_ref,
     'reminder_date', c.reminder_date,
-    'external_case_handler', CASE WHEN c.ech_office_id IS NULL THEN NULL ELSE jsonb_build_object(
-      'office', jsonb_build_object('id', c.ech_office_id, 'name', c.ech_office_name,
+    'external_case_handler', CASE WHEN c.ech_office_id IS NULL THEN NULL ELSE json_build_object(
+      'office', json_build_object('id', c.ech_office_id, 'name', c.ech_office_name,
         'company_id', c.ech_company_id, 'company_name', c.ech_company_name,
         'assigned_at', iso(c.ech_office_assigned_at)),
-      'user', CASE WHEN c.ech_user_id IS NULL THEN NULL ELSE jsonb_build_object(
+      'user', CASE WHEN c.ech_user_id IS NULL THEN NULL ELSE json_build_object(
         'id', c.ech_user_id, 'name', c.ech_user_name, 'assigned_at', iso(c.ech_user_assigned_at))
         END) END,
-    'tasks', COALESCE((SELECT jsonb_agg(task_document(t) ORDER BY t.created_at, t.id)
-                         FROM tasks t WHERE t.case_id = c.id), '[]'),
+    'tasks', COALESCE((SELECT json_agg(task_document(t) ORDER BY t.created_at, t.id)
+                         FROM tasks t WHERE t.case_id = c.id), '[]'::json),
     'created_by', c.created_by, 'created_at', iso(c.created_at),
     'updated_at', iso(c.updated_at), 'closed_at', iso(c.closed_at), 'version', c.version);
 END $$;
