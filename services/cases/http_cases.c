@@ -119,7 +119,7 @@ static void callback_cases_case_get_by_ref(struct request_ctx *ctx) {
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (cases_store_find_external(conn, caller.portal_id, ref, id, sqlstate) != CS_OK ||
+  if (cases_store_find_external(conn, caller.portal_id, ref, 0, id, sqlstate) != CS_OK ||
       (id[0] && cases_store_document(conn, id, &doc, sqlstate) != CS_OK)) {
     service_db_problem(ctx, sqlstate);
     goto done;
@@ -160,7 +160,7 @@ static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
   json_object_set_new(body, "external_ref", json_string(ref));
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (db_begin(conn) != CS_OK ||
-      cases_store_find_external(conn, caller.portal_id, ref, id, op.err.sqlstate) != CS_OK) {
+      cases_store_find_external(conn, caller.portal_id, ref, 1, id, op.err.sqlstate) != CS_OK) {
     service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
     goto done;
   }

@@ -91,13 +91,23 @@ int cases_store_set_status(PGconn *conn, const char *id, const char *status, cha
 }
 
 int cases_store_find_external(PGconn *conn, const char *portal_id, const char *ref,
-                              char id_out[37], char sqlstate[6]) {
+                              int for_update, char id_out[37], char sqlstate[6]) {
   const char *p[] = {portal_id, ref};
   PGresult *res = NULL;
   id_out[0] = '\0';
-  int rc = db_exec(conn,
-                   "SELECT id FROM cases WHERE portal_id = $1 AND external_ref = $2 FOR UPDATE", 2,
-                   p, &res, sqlstate);
+  /* Two upserts of a new reference at once would both find nothing and both insert; the
+   * transaction lock on the reference makes the second wait, then find the first's case. */
+  int rc = for_update ? db_exec(conn,
+                                "SELECT pg_advisory_xact_lock(hashtextextended("
+                                "'cases.external_ref/' || $1 || '/' || $2, 0))",
+                                2, p, NULL, sqlstate)
+                      : CS_OK;
+  if (rc != CS_OK) return rc;
+  rc = db_exec(conn,
+               for_update ? "SELECT id FROM cases WHERE portal_id = $1 AND external_ref = $2 "
+                            "FOR UPDATE"
+                          : "SELECT id FROM cases WHERE portal_id = $1 AND external_ref = $2",
+               2, p, &res, sqlstate);
   if (rc != CS_OK) return rc;
   if (PQntuples(res) == 1) snprintf(id_out, 37, "%s", PQgetvalue(res, 0, 0));
   PQclear(res);

@@ -1,6 +1,7 @@
 /* The case resource of the cases service: create (validation, idempotency, conflicts, who may),
  * read, PATCH with If-Match, upsert by external reference, close/reopen/hold, the history, the
  * events, and that other companies and portals see nothing (404). Fixtures: tl_world.h. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -310,6 +311,47 @@ static void test_upsert_by_external_ref(void **state) {
   free(id);
 }
 
+/* A core system sending the same new claim twice at once gets one case, not a 409. */
+struct put_call {
+  const char *path, *body;
+  long status;
+};
+
+static void *put_once(void *arg) {
+  struct put_call *c = arg;
+  struct tl_response r;
+  c->status = tl_cases("PUT", c->path, w.client_a_token, c->body, NULL, &r);
+  tl_response_free(&r);
+  return NULL;
+}
+
+static void test_concurrent_upserts(void **state) {
+  (void)state;
+  char body[1024], claim[64], path[160], ref[64];
+  struct put_call calls[6];
+  pthread_t threads[6];
+  int created = 0;
+  snprintf(claim, sizeof(claim), "C-%s-race", w.sfx);
+  snprintf(ref, sizeof(ref), "race-%s", w.sfx);
+  snprintf(path, sizeof(path), "/v1/cases/by-external-ref/%s", ref);
+  body_of(body, sizeof(body), claim, NULL);
+  for (int i = 0; i < 6; i++) {
+    calls[i] = (struct put_call){path, body, 0};
+    pthread_create(&threads[i], NULL, put_once, &calls[i]);
+  }
+  for (int i = 0; i < 6; i++) {
+    pthread_join(threads[i], NULL);
+    if (calls[i].status != 200 && calls[i].status != 201)
+      fail_msg("an upsert answered %ld", calls[i].status);
+    created += calls[i].status == 201;
+  }
+  assert_int_equal(created, 1);
+  char *n = tl_world_sql("SELECT count(*) FROM cases.cases WHERE external_ref = $1", 1,
+                         (const char *[]){ref});
+  assert_string_equal(n, "1");
+  free(n);
+}
+
 static void test_stale_user_token(void **state) {
   (void)state;
   struct tl_response r;
@@ -335,6 +377,7 @@ int main(void) {
       cmocka_unit_test(test_idempotent_create_and_event),
       cmocka_unit_test(test_patch_status_and_history),
       cmocka_unit_test(test_upsert_by_external_ref),
+      cmocka_unit_test(test_concurrent_upserts),
       cmocka_unit_test(test_stale_user_token),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
