@@ -143,6 +143,11 @@ void db_pool_stats(struct db_pool *p, struct db_pool_stats *out) {
   pthread_mutex_unlock(&p->lock);
 }
 
+static __thread char last_sqlstate[6];
+
+const char *db_last_sqlstate(void) { return last_sqlstate; }
+void db_clear_last_sqlstate(void) { last_sqlstate[0] = '\0'; }
+
 int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params, PGresult **res,
             char *sqlstate) {
   if (res != NULL) *res = NULL;
@@ -151,7 +156,8 @@ int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params, 
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    if (sqlstate != NULL) snprintf(sqlstate, 6, "%s", code ? code : "08000");
+    snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", code ? code : "08000");
+    if (sqlstate != NULL) snprintf(sqlstate, 6, "%s", last_sqlstate);
     /* Constraint violations are the caller's to answer; everything else is worth a log line. */
     if (code == NULL || strncmp(code, "23", 2) != 0) {
       log_error("query failed (%s): %s", code ? code : "no code", PQerrorMessage(c));

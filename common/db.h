@@ -30,6 +30,12 @@ void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
 int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
             PGresult **res, char *sqlstate);
 
+/* The SQLSTATE of the calling thread's last failed db_exec, "" when none since
+ * db_clear_last_sqlstate (the service skeleton clears it when a request starts): lets the
+ * answer name a failure (a timeout is 504, not 500) where the code in between dropped it. */
+const char *db_last_sqlstate(void);
+void db_clear_last_sqlstate(void);
+
 int db_begin(PGconn *conn);
 int db_commit(PGconn *conn);
 int db_rollback(PGconn *conn);

@@ -104,6 +104,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
   atomic_fetch_add(&svc->internal->in_flight, 1);
   request_id(req, rid);
   log_set_request_id(rid);
+  db_clear_last_sqlstate();
   if (body_too_large(req, svc->cfg.max_body_bytes)) {
     char detail[96];
     snprintf(detail, sizeof(detail), "the body is larger than %ld bytes", svc->cfg.max_body_bytes);
@@ -207,6 +208,9 @@ void service_db_release(struct request_ctx *ctx, PGconn *conn) {
 }
 
 void service_db_problem(struct request_ctx *ctx, const char *sqlstate) {
+  /* without one, the request's last failed statement says what went wrong */
+  if ((sqlstate == NULL || sqlstate[0] == '\0') && db_last_sqlstate()[0] != '\0')
+    sqlstate = db_last_sqlstate();
   int status = db_sqlstate_http_status(sqlstate);
   const char *detail;
   switch (status) {

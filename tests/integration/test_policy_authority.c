@@ -795,6 +795,27 @@ static void test_stale_admin(void **state) {
   tl_response_free(&r);
 }
 
+/* A statement that runs past the service's statement timeout is 504, not 500: another
+ * transaction holds the role definitions locked while an admin reads one. */
+static void test_database_timeout_is_504(void **state) {
+  (void)state;
+  struct tl_response r;
+  PGconn *locker = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
+  assert_int_equal(PQstatus(locker), CONNECTION_OK);
+  PQclear(PQexec(locker, "BEGIN"));
+  PGresult *res = PQexec(locker, "LOCK TABLE policy.role_definitions IN ACCESS EXCLUSIVE MODE");
+  assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+  PQclear(res);
+  call("GET", "/v1/roles/external_case_handler", fx.alice.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 504, NULL);
+  tl_response_free(&r);
+  PQclear(PQexec(locker, "ROLLBACK"));
+  PQfinish(locker);
+  assert_int_equal(call("GET", "/v1/roles/external_case_handler", fx.alice.token, NULL, NULL, &r),
+                   200);
+  tl_response_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roles),
@@ -803,6 +824,7 @@ int main(void) {
       cmocka_unit_test(test_decision_log),
       cmocka_unit_test(test_gateway),
       cmocka_unit_test(test_stale_admin),
+      cmocka_unit_test(test_database_timeout_is_504),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
