@@ -16,19 +16,36 @@
 #include "store_authority.h"
 #include "store_org_common.h"
 
-int policy_authority_admin_check(PGconn *conn, const json_t *claims) {
-  struct policy_store_org_principal p;
-  const char *kind = json_string_value(json_object_get(claims, "kind"));
+/* The token's principal as the database says now: CS_OK with *p, POLICY_AUTHORITY_GONE when it
+ * may no longer act in the token's portal for the token's company. */
+static int current_principal(PGconn *conn, const json_t *claims, int is_client,
+                             struct policy_store_org_principal *p) {
   const char *sub = json_string_value(json_object_get(claims, "sub"));
   const char *company = json_string_value(json_object_get(claims, "company_id"));
   const char *portal = policy_authority_portal(claims);
-  if (kind == NULL || strcmp(kind, "user") != 0) return POLICY_AUTHORITY_NOT_ADMIN;
   if (!http_is_uuid(sub) || !http_is_uuid(portal) || company == NULL) return POLICY_AUTHORITY_GONE;
-  if (policy_store_org_principal(conn, sub, portal, 0, &p, NULL) != CS_OK) return CS_ERR_DB;
-  if (!p.found || !p.active || !p.in_portal || strcmp(p.company_id, company) != 0)
+  if (policy_store_org_principal(conn, sub, portal, is_client, p, NULL) != CS_OK) return CS_ERR_DB;
+  if (!p->found || !p->active || !p->in_portal || strcmp(p->company_id, company) != 0)
     return POLICY_AUTHORITY_GONE;
+  return CS_OK;
+}
+
+int policy_authority_admin_check(PGconn *conn, const json_t *claims) {
+  struct policy_store_org_principal p;
+  const char *kind = json_string_value(json_object_get(claims, "kind"));
+  if (kind == NULL || strcmp(kind, "user") != 0) return POLICY_AUTHORITY_NOT_ADMIN;
+  int rc = current_principal(conn, claims, 0, &p);
+  if (rc != CS_OK) return rc;
   if (strcmp(p.kind, "insurer") != 0 || p.level != 6) return POLICY_AUTHORITY_NOT_ADMIN;
   return CS_OK;
+}
+
+int policy_authority_caller_check(PGconn *conn, const json_t *claims) {
+  struct policy_store_org_principal p;
+  const char *kind = json_string_value(json_object_get(claims, "kind"));
+  if (kind == NULL || (strcmp(kind, "user") != 0 && strcmp(kind, "client") != 0))
+    return POLICY_AUTHORITY_GONE;
+  return current_principal(conn, claims, !strcmp(kind, "client"), &p);
 }
 
 const char *policy_authority_portal(const json_t *claims) {

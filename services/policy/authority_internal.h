@@ -14,7 +14,7 @@
 
 #define POLICY_ETAG_MAX 32
 
-/* Results of policy_authority_admin_check besides CS_OK and CS_ERR_DB. */
+/* Results of policy_authority_admin_check / _caller_check besides CS_OK and CS_ERR_DB. */
 #define POLICY_AUTHORITY_GONE (-310)      /* the user is gone, inactive, moved or its company no
                                            * longer serves the portal: answer 401 */
 #define POLICY_AUTHORITY_NOT_ADMIN (-311) /* answer 403 */
@@ -23,6 +23,9 @@
  * demoted or deactivated admin loses the rights at once): an active user of level 6 of an
  * insurer company serving the token's portal_id. claims borrowed, conn borrowed. */
 int policy_authority_admin_check(PGconn *conn, const json_t *claims);
+/* CS_OK when the token's user or API client is still active in the token's portal, for the
+ * token's company, as the database says now (reads of role definitions and settings). */
+int policy_authority_caller_check(PGconn *conn, const json_t *claims);
 /* The token's portal (borrowed from claims), NULL when absent. */
 const char *policy_authority_portal(const json_t *claims);
 

@@ -37,19 +37,21 @@ static const char *portal_of(struct request_ctx *ctx) {
   return portal;
 }
 
-/* Acquires *conn and checks the caller is the insurer's admin now (authority.c); otherwise answers
- * 401 (user gone or inactive in the portal), 403 (not an admin) or a database problem, releases
- * and returns non-zero. */
+/* Acquires *conn and checks the caller is the insurer's admin now (authority.c), or only still
+ * active in the portal when forbidden_detail is NULL; otherwise answers 401 (user gone or
+ * inactive in the portal), 403 (not an admin) or a database problem, releases and returns
+ * non-zero. */
 static int admin_conn(struct request_ctx *ctx, PGconn **conn, const char *forbidden_detail) {
   int rc;
   if (service_db_acquire(ctx, conn) != CS_OK) return 1;
-  rc = policy_authority_admin_check(*conn, ctx->claims);
+  rc = forbidden_detail != NULL ? policy_authority_admin_check(*conn, ctx->claims)
+                                : policy_authority_caller_check(*conn, ctx->claims);
   if (rc == CS_OK) return 0;
   service_db_release(ctx, *conn);
   *conn = NULL;
   if (rc == POLICY_AUTHORITY_GONE) {
     http_problem_full(ctx->resp, 401, "invalid-token", NULL,
-                      "the user is no longer active in this portal", NULL);
+                      "the user or API client is no longer active in this portal", NULL);
     u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
   } else if (rc == POLICY_AUTHORITY_NOT_ADMIN) {
     forbidden(ctx, forbidden_detail);
@@ -87,7 +89,7 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
                                  "inspector_extra_authority)");
     return;
   }
-  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  if (admin_conn(ctx, &conn, NULL) != 0) return;
   rc = policy_authority_role_get(conn, portal, role, &out, etag);
   service_db_release(ctx, conn);
   if (rc != CS_OK) {
@@ -141,7 +143,7 @@ static void callback_policy_settings_get(struct request_ctx *ctx) {
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
-  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  if (admin_conn(ctx, &conn, NULL) != 0) return;
   rc = policy_authority_settings_get(conn, portal, &out, etag);
   service_db_release(ctx, conn);
   if (rc != CS_OK) {

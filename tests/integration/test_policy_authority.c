@@ -790,6 +790,13 @@ static void test_stale_admin(void **state) {
   call("GET", "/v1/authorize/log", fx.dora.token, NULL, NULL, &r);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
   tl_response_free(&r);
+  /* reads too: the definitions and the settings are no longer for a deactivated user */
+  call("GET", "/v1/roles/project_manager", fx.dora.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_response_free(&r);
+  call("GET", "/v1/portal/settings", fx.dora.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
+  tl_response_free(&r);
   /* an admin still active keeps working */
   assert_int_equal(call("GET", "/v1/authorize/log?limit=1", fx.alice.token, NULL, NULL, &r), 200);
   tl_response_free(&r);
