@@ -1,12 +1,17 @@
-/* The caller of a request: the token's claims, refreshed for users from the policy service so
- * that a deactivated, moved or demoted user loses access at once (see cases_internal.h). */
+/* The caller of a request: the token's claims, refreshed from the policy service on every
+ * request so that a deactivated, moved or demoted user, or a deactivated API client, loses
+ * access at once; and the portal's time zone from the same answer (see cases_internal.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cases_internal.h"
 #include "http.h"
+#include "log.h"
 #include "service.h"
 #include "status.h"
+
+/* The portal's time zone when the policy service's answer names none. */
+#define DEFAULT_TIMEZONE "Europe/Stockholm"
 
 static int copy_claim(const json_t *claims, const char *name, char *dst, size_t len) {
   const char *v = json_string_value(json_object_get(claims, name));
@@ -20,11 +25,37 @@ static void unauthorized(struct request_ctx *ctx, const char *detail) {
   u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
 }
 
+/* 1 when tz has the shape of an IANA name ("Europe/Stockholm", "Etc/GMT+5"): 1..63 bytes of
+ * letters, digits, '/', '_', '-', '+'. It travels as a query parameter, never into SQL text. */
+static int timezone_sane(const char *tz) {
+  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789/_-+";
+  size_t n = tz != NULL ? strlen(tz) : 0;
+  return n > 0 && n < 64 && strspn(tz, allowed) == n;
+}
+
+/* The time zone of portal (borrowed: {id, timezone}, null or NULL) into c: the default when the
+ * answer names none; CS_ERR_UNAVAILABLE when it names something that is not a time zone. */
+static int take_timezone(struct cases_caller *c, const json_t *portal) {
+  const json_t *tz = json_object_get(portal, "timezone");
+  if (tz == NULL || json_is_null(tz)) {
+    snprintf(c->timezone, sizeof(c->timezone), "%s", DEFAULT_TIMEZONE);
+    return CS_OK;
+  }
+  if (!timezone_sane(json_string_value(tz))) {
+    log_error("policy answered an unusable time zone for portal %s", c->portal_id);
+    return CS_ERR_UNAVAILABLE;
+  }
+  snprintf(c->timezone, sizeof(c->timezone), "%s", json_string_value(tz));
+  return CS_OK;
+}
+
 /* Fills the user's current facts from the policy service. CS_ERR_NOT_FOUND when the user may
  * no longer act in the token's portal for the token's company. */
 static int refresh_user(struct cases_caller *c) {
-  json_t *ids = json_pack("[s]", c->sub), *items = NULL;
-  int rc = ids != NULL ? cases_policy_users(c->portal_id, ids, &items) : CS_ERR_NOMEM;
+  json_t *ids = json_pack("[s]", c->sub), *items = NULL, *portal = NULL;
+  int rc = ids != NULL ? cases_policy_users_portal(c->portal_id, ids, &items, &portal)
+                       : CS_ERR_NOMEM;
   json_decref(ids);
   if (rc != CS_OK) return rc;
   const json_t *u = json_array_get(items, 0);
@@ -34,17 +65,43 @@ static int refresh_user(struct cases_caller *c) {
   if (u == NULL || !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")) || company == NULL ||
       strcmp(company, c->company_id) != 0 || kind == NULL || strlen(kind) >= sizeof(c->company_kind)) {
-    json_decref(items);
-    return CS_ERR_NOT_FOUND;
+    rc = CS_ERR_NOT_FOUND;
+    goto done;
   }
+  if ((rc = take_timezone(c, portal)) != CS_OK) goto done;
   snprintf(c->company_kind, sizeof(c->company_kind), "%s", kind);
   snprintf(c->email, sizeof(c->email), "%s", email != NULL ? email : "");
   c->level = (int)json_integer_value(json_object_get(u, "authority_level"));
   c->marked_external = json_is_true(json_object_get(u, "external_case_handler"));
   json_t *offices = json_object_get(u, "office_ids");
   c->office_ids = json_is_array(offices) ? json_incref(offices) : json_array();
+done:
   json_decref(items);
-  return CS_OK;
+  json_decref(portal);
+  return rc;
+}
+
+/* Checks the API client against the policy service: CS_ERR_NOT_FOUND when it is gone, inactive,
+ * or not the token's portal's and company's. An integration acts for the insurer of its portal. */
+static int refresh_client(struct cases_caller *c) {
+  json_t *client = NULL;
+  int rc = cases_policy_api_client(c->sub, c->portal_id, &client);
+  if (rc != CS_OK) return rc;
+  const char *portal_id = json_string_value(json_object_get(client, "portal_id"));
+  const char *company = json_string_value(json_object_get(client, "company_id"));
+  if (!json_is_true(json_object_get(client, "active")) || portal_id == NULL ||
+      strcmp(portal_id, c->portal_id) != 0 || company == NULL ||
+      strcmp(company, c->company_id) != 0) {
+    rc = CS_ERR_NOT_FOUND;
+    goto done;
+  }
+  if ((rc = take_timezone(c, json_object_get(client, "portal"))) != CS_OK) goto done;
+  snprintf(c->company_kind, sizeof(c->company_kind), "insurer");
+  c->office_ids = json_array();
+  rc = c->office_ids != NULL ? CS_OK : CS_ERR_NOMEM;
+done:
+  json_decref(client);
+  return rc;
 }
 
 int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
@@ -61,20 +118,16 @@ int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
     return CS_ERR_INVALID;
   }
   c->is_client = !strcmp(kind, "client");
-  if (c->is_client) {
-    /* an integration acts for the insurer of its portal */
-    snprintf(c->company_kind, sizeof(c->company_kind), "insurer");
-    c->office_ids = json_array();
-    return CS_OK;
-  }
   if (!http_is_uuid(c->sub)) {
-    unauthorized(ctx, "the token does not name a user");
+    unauthorized(ctx, c->is_client ? "the token does not name an API client"
+                                   : "the token does not name a user");
     return CS_ERR_INVALID;
   }
-  int rc = refresh_user(c);
+  int rc = c->is_client ? refresh_client(c) : refresh_user(c);
   if (rc == CS_OK) return CS_OK;
   if (rc == CS_ERR_NOT_FOUND)
-    unauthorized(ctx, "the user is no longer active in this portal");
+    unauthorized(ctx, c->is_client ? "the API client is no longer active in this portal"
+                                   : "the user is no longer active in this portal");
   else
     http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL,
                       "the policy service could not be asked; try again", NULL);

@@ -36,7 +36,7 @@ int cases_scope_init(struct cases_scope *s, const struct cases_caller *c) {
   memset(s, 0, sizeof(*s));
   s->portal_id = c->portal_id;
   s->company = cases_caller_scope(c);
-  s->timezone = CASES_PORTAL_TIMEZONE;
+  s->timezone = c->timezone;
   /* insurers answer for the whole portal, a partner's admin for every office of the company */
   if (s->company == NULL || c->level >= 6) return CS_OK;
   s->offices = offices_literal(c->office_ids);

@@ -19,16 +19,12 @@
 
 #include "cases_internal.h"
 
-/* The portal's time zone. The policy service keeps one per portal but offers no internal read
- * of it yet; every portal so far is Swedish. */
-#define CASES_PORTAL_TIMEZONE "Europe/Stockholm"
-
 /* The caller's scope as the first four query parameters. */
 struct cases_scope {
   const char *portal_id; /* borrowed from the caller */
   const char *company;   /* borrowed; NULL for internal callers */
   char *offices;         /* owned: a uuid[] literal "{...}", or NULL for every office */
-  const char *timezone;  /* static */
+  const char *timezone;  /* borrowed from the caller: the portal's IANA time zone */
 };
 #define CASES_SCOPE_NPARAMS 4
 

@@ -35,12 +35,15 @@ struct cases_caller {
   int level;             /* users: the current authority level; clients 0 */
   int marked_external;   /* users: marked as external case handler */
   json_t *office_ids;    /* users: array of the user's office ids (owned); clients: [] */
+  char timezone[64];     /* the portal's IANA time zone, from the policy service: the local
+                            dates ("today") of the portal */
 };
 
-/* Reads the caller from the verified token, then (users) its current row from the policy
- * service: a user gone, inactive, moved to another company or out of the portal is answered
- * 401; the policy service unreachable 503. Non-zero when answered. Clear with
- * cases_caller_clear. */
+/* Reads the caller from the verified token, then its current row from the policy service: a
+ * user gone, inactive, moved to another company or out of the portal, an API client gone,
+ * inactive, of another portal or another company than the token says, is answered 401; the
+ * policy service unreachable 503. Also reads the portal's time zone. Non-zero when answered.
+ * Clear with cases_caller_clear. */
 int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c);
 void cases_caller_clear(struct cases_caller *c); /* NULL-safe */
 /* 1 for insurer users and API clients: they see and act on the whole portal. */
@@ -165,7 +168,8 @@ void cases_http_resource(struct request_ctx *ctx, int status, json_t *resource);
 /* ---- the policy service ---------------------------------------------------------------- */
 
 /* Every call: CS_OK with the answer, CS_ERR_UNAVAILABLE when the policy service could not be
- * reached or answered something unexpected (answer 503). POLICY_URL configures the address. */
+ * reached or answered something unexpected (answer 503); CS_ERR_NOT_FOUND only where stated.
+ * POLICY_URL configures the address. */
 
 /* The decision for one action; amount may be NULL; *has_limit says limit_remaining is set. */
 struct cases_decision {
@@ -185,6 +189,15 @@ int cases_policy_authorize_batch(const char *user_id, const char *portal_id,
  * name, active, external_case_handler, authority_level, budget_limit, office_ids, in_portal};
  * unknown ids are absent. */
 int cases_policy_users(const char *portal_id, const json_t *ids, json_t **items);
+/* The same, and *portal (NULL: not wanted) a new reference to the answer's "portal": {id,
+ * timezone} of portal_id, JSON null when there is no such portal, NULL when the answer has no
+ * such member. */
+int cases_policy_users_portal(const char *portal_id, const json_t *ids, json_t **items,
+                              json_t **portal);
+/* The API client id of any portal, as it is now: *client is a new object {id, portal_id,
+ * company_id, active, portal}, portal being {id, timezone} of portal_id (the one asked about)
+ * or null. CS_ERR_NOT_FOUND when there is no such client (or id or portal_id is no UUID). */
+int cases_policy_api_client(const char *id, const char *portal_id, json_t **client);
 /* The partner offices serving the portal, nearest first when lat/lon are given (both or
  * neither; NULL for none), only those with a marked external case handler when ech_only:
  * *items is a new array of {id, name, company_id, company_name, city, latitude, longitude,

@@ -1,6 +1,6 @@
-/* Calls to the policy service's /internal endpoints: authority decisions, users and offices.
- * A small stack of libcurl handles is shared by the worker threads, so each call reuses a
- * kept-alive connection (see cases_internal.h). */
+/* Calls to the policy service's /internal endpoints: authority decisions, users (with their
+ * portal's time zone), API clients and offices. A small stack of libcurl handles is shared by
+ * the worker threads, so each call reuses a kept-alive connection (see cases_internal.h). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 
 #include "cases_internal.h"
 #include "config.h"
+#include "http.h"
 #include "http_client.h"
 #include "log.h"
 #include "status.h"
@@ -63,8 +64,9 @@ static void handle_give(CURL *h) {
 }
 
 /* POSTs body (borrowed) or GETs (body NULL) path; CS_OK with *answer (a new JSON object) only
- * for a 200 with a JSON object. */
-static int call(const char *path, const json_t *body, json_t **answer) {
+ * for a 200 with a JSON object; CS_ERR_NOT_FOUND for a 404 when absent_ok (the path names one
+ * resource), else CS_ERR_UNAVAILABLE. */
+static int call(const char *path, const json_t *body, int absent_ok, json_t **answer) {
   char url[1024], err[160];
   struct httpc_body got;
   long status = 0;
@@ -84,6 +86,10 @@ static int call(const char *path, const json_t *body, json_t **answer) {
                     : httpc_get(h, &options, url, &status, &got, err, sizeof(err));
   handle_give(h);
   free(text);
+  if (rc == CS_OK && status == 404 && absent_ok) {
+    free(got.data);
+    return CS_ERR_NOT_FOUND;
+  }
   if (rc == CS_OK && status == 200) {
     *answer = json_loadb(got.data != NULL ? got.data : "", got.len, 0, NULL);
     if (!json_is_object(*answer)) {
@@ -112,7 +118,7 @@ int cases_policy_authorize(const char *user_id, const char *portal_id, const cha
   memset(out, 0, sizeof(*out));
   if (req == NULL || add_roles(req, case_roles) != 0) goto done;
   if (amount != NULL) json_object_set_new(req, "amount", json_integer((json_int_t)*amount));
-  if ((rc = call("/internal/authorize", req, &answer)) != CS_OK) goto done;
+  if ((rc = call("/internal/authorize", req, 0, &answer)) != CS_OK) goto done;
   const json_t *allow = json_object_get(answer, "allow");
   const json_t *limit = json_object_get(answer, "limit_remaining");
   if (!json_is_boolean(allow)) {
@@ -138,7 +144,7 @@ int cases_policy_authorize_batch(const char *user_id, const char *portal_id,
   int rc = CS_ERR_NOMEM;
   *decisions = NULL;
   if (req == NULL || add_roles(req, case_roles) != 0) goto done;
-  if ((rc = call("/internal/authorize", req, &answer)) != CS_OK) goto done;
+  if ((rc = call("/internal/authorize", req, 0, &answer)) != CS_OK) goto done;
   json_t *list = json_object_get(answer, "decisions");
   if (!json_is_array(list) || json_array_size(list) != json_array_size(actions)) {
     rc = CS_ERR_UNAVAILABLE;
@@ -151,7 +157,7 @@ done:
   return rc;
 }
 
-/* The "items" array of an answer: a new reference. */
+/* The "items" array of an answer (stolen): a new reference. */
 static int items_of(json_t *answer, json_t **items) {
   json_t *list = json_object_get(answer, "items");
   *items = json_is_array(list) ? json_incref(list) : NULL;
@@ -159,12 +165,32 @@ static int items_of(json_t *answer, json_t **items) {
   return *items != NULL ? CS_OK : CS_ERR_UNAVAILABLE;
 }
 
-int cases_policy_users(const char *portal_id, const json_t *ids, json_t **items) {
+int cases_policy_users_portal(const char *portal_id, const json_t *ids, json_t **items,
+                              json_t **portal) {
   json_t *req = json_pack("{s:s, s:O}", "portal_id", portal_id, "ids", ids), *answer = NULL;
-  int rc = req != NULL ? call("/internal/users/lookup", req, &answer) : CS_ERR_NOMEM;
+  int rc = req != NULL ? call("/internal/users/lookup", req, 0, &answer) : CS_ERR_NOMEM;
   json_decref(req);
   *items = NULL;
-  return rc == CS_OK ? items_of(answer, items) : rc;
+  if (portal != NULL) *portal = NULL;
+  if (rc != CS_OK) return rc;
+  json_t *found = json_incref(json_object_get(answer, "portal"));
+  rc = items_of(answer, items); /* steals answer */
+  if (rc == CS_OK && portal != NULL) *portal = found;
+  else json_decref(found);
+  return rc;
+}
+
+int cases_policy_users(const char *portal_id, const json_t *ids, json_t **items) {
+  return cases_policy_users_portal(portal_id, ids, items, NULL);
+}
+
+int cases_policy_api_client(const char *id, const char *portal_id, json_t **answer) {
+  char path[160];
+  *answer = NULL;
+  /* both are UUIDs, checked here as they go into the path: nothing to escape */
+  if (!http_is_uuid(id) || !http_is_uuid(portal_id)) return CS_ERR_NOT_FOUND;
+  snprintf(path, sizeof(path), "/internal/api-clients/%s?portal_id=%s", id, portal_id);
+  return call(path, NULL, 1, answer);
 }
 
 int cases_policy_offices(const char *portal_id, const double *lat, const double *lon,
@@ -184,6 +210,6 @@ int cases_policy_offices(const char *portal_id, const double *lat, const double 
                  "/internal/offices/eligible?portal_id=%s&external_case_handler=%s", portal_id,
                  ech_only ? "true" : "false");
   if (n < 0 || (size_t)n >= sizeof(path)) return CS_ERR_INVALID;
-  int rc = call(path, NULL, &answer);
+  int rc = call(path, NULL, 0, &answer);
   return rc == CS_OK ? items_of(answer, items) : rc;
 }

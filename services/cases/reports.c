@@ -119,7 +119,7 @@ int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
   /* one row more than shown tells a truncated report */
   if (cases_store_case_statistics(conn, c->portal_id, cases_caller_scope(c),
                                   r->from[0] ? r->from : NULL, r->to[0] ? r->to : NULL,
-                                  CASES_PORTAL_TIMEZONE, CASES_REPORT_MAX_ROWS + 1, &rows,
+                                  c->timezone, CASES_REPORT_MAX_ROWS + 1, &rows,
                                   err->sqlstate) != CS_OK) {
     cases_db_failed(err);
     goto done;

@@ -96,16 +96,30 @@ json_t *policy_directory_lookup_errors(const json_t *body) {
   return errors;
 }
 
-int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **items,
+int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **answer,
                                   char *sqlstate) {
   const char *portal_id = json_string_value(json_object_get(body, "portal_id"));
   /* the ids travel as one uuid[] parameter; they are UUIDs already, quoted all the same */
   char *ids = policy_store_org_array_literal(json_object_get(body, "ids"));
   int rc;
 
-  *items = NULL;
+  *answer = NULL;
   if (ids == NULL) return CS_ERR_NOMEM;
-  rc = policy_store_directory_users(conn, portal_id, ids, items, sqlstate);
+  rc = policy_store_directory_users(conn, portal_id, ids, answer, sqlstate);
   free(ids);
   return rc;
+}
+
+json_t *policy_directory_api_client_errors(const char *id, const char *portal_id, int *known) {
+  json_t *errors = json_array();
+  *known = http_is_uuid(id);
+  if (errors == NULL) return NULL;
+  if (portal_id == NULL) add_error(errors, "portal_id", "is required");
+  else if (!http_is_uuid(portal_id)) add_error(errors, "portal_id", "must be a UUID");
+  return errors;
+}
+
+int policy_directory_api_client(PGconn *conn, const char *id, const char *portal_id,
+                                json_t **client, char *sqlstate) {
+  return policy_store_directory_api_client(conn, id, portal_id, client, sqlstate);
 }

@@ -1,10 +1,11 @@
 /* The service-to-service directory of the policy service, for services that cannot read its
- * tables (cases picks partner offices and shows users): GET /internal/offices/eligible and
- * POST /internal/users/lookup. Never routed by the gateway, no token (like /internal/authorize).
- * HTTP in http_directory.c, rules here (directory.c), SQL in store_directory.c.
+ * tables (cases picks partner offices, shows users and re-checks its callers):
+ * GET /internal/offices/eligible, POST /internal/users/lookup and GET /internal/api-clients/{id}.
+ * Never routed by the gateway, no token (like /internal/authorize). HTTP in http_directory.c,
+ * rules here (directory.c), SQL in store_directory.c.
  *
- * Results: CS_OK; CS_ERR_DB (sqlstate, 6 bytes, holds the code: answer with
- * service_db_problem); CS_ERR_NOMEM. */
+ * Results: CS_OK; CS_ERR_NOT_FOUND where stated; CS_ERR_DB (sqlstate, 6 bytes, holds the code:
+ * answer with service_db_problem); CS_ERR_NOMEM. */
 #ifndef CLAIMSUITE_POLICY_DIRECTORY_H
 #define CLAIMSUITE_POLICY_DIRECTORY_H
 
@@ -46,11 +47,25 @@ int policy_directory_offices_eligible(PGconn *conn, const struct policy_director
  * {field, message}, empty when valid (answer 422 otherwise), NULL when out of memory. */
 json_t *policy_directory_lookup_errors(const json_t *body);
 
-/* The users of a valid lookup body (borrowed) ordered by id, unknown ids absent: *items is a new
- * array of {id, company_id, company_kind, email, name, active, external_case_handler,
- * authority_level, budget_limit (null: the portal default), office_ids (sorted), in_portal (the
- * user's company serves portal_id)}. */
-int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **items,
+/* The answer to a valid lookup body (borrowed): *answer is a new object {items, portal}; items
+ * the users ordered by id, unknown ids absent, each {id, company_id, company_kind, email, name,
+ * active, external_case_handler, authority_level, budget_limit (null: the portal default),
+ * office_ids (sorted), in_portal (the user's company serves portal_id)}; portal {id, timezone}
+ * of portal_id, null when there is no such portal. */
+int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **answer,
                                   char *sqlstate);
+
+/* GET /internal/api-clients/{id}?portal_id=: the checks of the path id and the query value
+ * (both borrowed, NULL when absent). Pure. A new array of {field, message} about portal_id,
+ * empty when valid (answer 400 otherwise), NULL when out of memory; *known is 0 when id cannot
+ * name a client (not a UUID: answer 404). */
+json_t *policy_directory_api_client_errors(const char *id, const char *portal_id, int *known);
+
+/* The API client id (a UUID) of any portal: *client is a new object {id, portal_id, company_id,
+ * active, portal}, portal being {id, timezone} of portal_id (the portal the caller asks about,
+ * a UUID) or null when there is no such portal. CS_ERR_NOT_FOUND when there is no such client
+ * (a deleted client is inactive, not absent). */
+int policy_directory_api_client(PGconn *conn, const char *id, const char *portal_id,
+                                json_t **client, char *sqlstate);
 
 #endif

@@ -1,6 +1,6 @@
-/* GET /internal/offices/eligible and POST /internal/users/lookup: decode the request, call the
- * directory (directory.c), map the result to HTTP. No SQL here. Service-to-service only: no
- * token, never routed by the gateway. */
+/* GET /internal/offices/eligible, POST /internal/users/lookup and GET /internal/api-clients/{id}:
+ * decode the request, call the directory (directory.c), map the result to HTTP. No SQL here.
+ * Service-to-service only: no token, never routed by the gateway. */
 #include <stdlib.h>
 
 #include "directory.h"
@@ -20,6 +20,17 @@ static void answer_items(struct request_ctx *ctx, json_t *items) {
   http_json(ctx->resp, 200, json_pack("{s:o}", "items", items));
 }
 
+/* 404: id names no API client. */
+static void no_such_client(struct request_ctx *ctx) {
+  http_problem_full(ctx->resp, 404, "not-found", NULL, "no such API client", NULL);
+}
+
+/* 400 listing errors (stolen) about the query. */
+static void bad_query(struct request_ctx *ctx, json_t *errors) {
+  http_problem_full(ctx->resp, 400, "invalid-parameter", NULL,
+                    "one or more query parameters are invalid", errors);
+}
+
 static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
   const struct _u_map *q = ctx->req->map_url;
   struct policy_directory_query query;
@@ -36,8 +47,7 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
     return;
   }
   if (json_array_size(errors) > 0) {
-    http_problem_full(ctx->resp, 400, "invalid-parameter", NULL,
-                      "one or more query parameters are invalid", errors);
+    bad_query(ctx, errors);
     return;
   }
   json_decref(errors);
@@ -50,7 +60,7 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
 
 static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
   PGconn *conn = NULL;
-  json_t *body = NULL, *errors = NULL, *items = NULL;
+  json_t *body = NULL, *errors = NULL, *answer = NULL;
   char sqlstate[6] = "";
   int rc;
 
@@ -66,19 +76,51 @@ static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  rc = policy_directory_users_lookup(conn, body, &items, sqlstate);
+  rc = policy_directory_users_lookup(conn, body, &answer, sqlstate);
   service_db_release(ctx, conn);
   if (rc != CS_OK) failure(ctx, rc, sqlstate);
-  else answer_items(ctx, items);
+  else http_json(ctx->resp, 200, answer);
 done:
   json_decref(errors);
   json_decref(body);
+}
+
+static void callback_policy_api_client_get(struct request_ctx *ctx) {
+  const char *id = u_map_get(ctx->req->map_url, "id");
+  const char *portal_id = u_map_get(ctx->req->map_url, "portal_id");
+  PGconn *conn = NULL;
+  json_t *errors, *client = NULL;
+  char sqlstate[6] = "";
+  int known, rc;
+
+  if ((errors = policy_directory_api_client_errors(id, portal_id, &known)) == NULL) {
+    http_problem(ctx->resp, 500, "the request could not be completed");
+    return;
+  }
+  if (!known) {
+    json_decref(errors);
+    no_such_client(ctx);
+    return;
+  }
+  if (json_array_size(errors) > 0) {
+    bad_query(ctx, errors);
+    return;
+  }
+  json_decref(errors);
+  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  rc = policy_directory_api_client(conn, id, portal_id, &client, sqlstate);
+  service_db_release(ctx, conn);
+  if (rc == CS_OK) http_json(ctx->resp, 200, client);
+  else if (rc == CS_ERR_NOT_FOUND) no_such_client(ctx);
+  else failure(ctx, rc, sqlstate);
 }
 
 void policy_directory_routes(struct service *svc) {
   if (service_route(svc, "GET", "/internal/offices/eligible", callback_policy_offices_eligible_get,
                     ROUTE_PUBLIC) != CS_OK ||
       service_route(svc, "POST", "/internal/users/lookup", callback_policy_users_lookup_post,
+                    ROUTE_PUBLIC) != CS_OK ||
+      service_route(svc, "GET", "/internal/api-clients/:id", callback_policy_api_client_get,
                     ROUTE_PUBLIC) != CS_OK) {
     log_error("cannot register the routes of the directory");
     exit(1);

@@ -34,22 +34,41 @@ int policy_store_directory_offices(PGconn *conn, const char *portal_id, const ch
   return policy_store_org_rows(conn, sql_offices, 4, p, rows, sqlstate);
 }
 
-/* $1 the ids (uuid[] literal), $2 the portal */
+/* The portal $n as {id, timezone}, JSON null when there is none. */
+#define PORTAL_REF_SQL(n)                                                                    \
+  "(SELECT json_build_object('id', p.id, 'timezone', p.timezone) FROM portals p"            \
+  " WHERE p.id = " n "::uuid)"
+
+/* $1 the ids (uuid[] literal), $2 the portal. One row: the aggregate of no user is '[]'. */
 static const char sql_users[] =
-    "SELECT json_build_object('id', u.id, 'company_id', u.company_id, 'company_kind', c.kind,"
+    "SELECT json_build_object('items', COALESCE(json_agg(json_build_object("
+    "  'id', u.id, 'company_id', u.company_id, 'company_kind', c.kind,"
     "  'email', u.email, 'name', u.name, 'active', u.active,"
     "  'external_case_handler', u.external_case_handler,"
     "  'authority_level', u.authority_level, 'budget_limit', u.budget_limit,"
     "  'office_ids', array_to_json(ARRAY(SELECT uo.office_id FROM user_offices uo"
     "     WHERE uo.user_id = u.id ORDER BY uo.office_id)),"
     "  'in_portal', EXISTS (SELECT 1 FROM company_portals cp"
-    "     WHERE cp.company_id = u.company_id AND cp.portal_id = $2::uuid))::text"
+    "     WHERE cp.company_id = u.company_id AND cp.portal_id = $2::uuid))"
+    "  ORDER BY u.id), '[]'::json),"
+    "  'portal', " PORTAL_REF_SQL("$2") ")::text"
     "  FROM users u JOIN companies c ON c.id = u.company_id"
-    " WHERE u.id = ANY($1::uuid[])"
-    " ORDER BY u.id";
+    " WHERE u.id = ANY($1::uuid[])";
 
 int policy_store_directory_users(PGconn *conn, const char *portal_id, const char *ids_literal,
-                                 json_t **rows, char *sqlstate) {
+                                 json_t **answer, char *sqlstate) {
   const char *p[] = {ids_literal, portal_id};
-  return policy_store_org_rows(conn, sql_users, 2, p, rows, sqlstate);
+  return policy_store_org_row(conn, sql_users, 2, p, answer, sqlstate);
+}
+
+/* $1 the client, $2 the portal asked about */
+static const char sql_api_client[] =
+    "SELECT json_build_object('id', a.id, 'portal_id', a.portal_id, 'company_id', a.company_id,"
+    "  'active', a.active, 'portal', " PORTAL_REF_SQL("$2") ")::text"
+    "  FROM api_clients a WHERE a.id = $1::uuid";
+
+int policy_store_directory_api_client(PGconn *conn, const char *id, const char *portal_id,
+                                      json_t **out, char *sqlstate) {
+  const char *p[] = {id, portal_id};
+  return policy_store_org_row(conn, sql_api_client, 2, p, out, sqlstate);
 }

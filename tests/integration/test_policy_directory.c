@@ -1,6 +1,7 @@
 /* The policy service's service-to-service directory against the running stack:
- * GET /internal/offices/eligible, POST /internal/users/lookup, and the batch form of
- * POST /internal/authorize (decisions in order, nothing logged).
+ * GET /internal/offices/eligible, POST /internal/users/lookup (with the portal's time zone),
+ * GET /internal/api-clients/{id}, and the batch form of POST /internal/authorize (decisions in
+ * order, nothing logged).
  *
  * Fixtures are inserted as the database superuser, in portals created for this run:
  *   portal A (default budget limit 20000): insurer I (office "HQ" in Stockholm, admin alice),
@@ -10,7 +11,9 @@
  *     pia (P, not marked, Stockholm and Uppsala), quinn (Q, marked, own limit 70000,
  *     Gothenburg);
  *   portal B: partner R serving B only (office Malmo, user rolf);
- *   portal C: an insurer without partners.
+ *   portal C: an insurer without partners, time zone Asia/Tokyo (A and B: the default,
+ *     Europe/Stockholm).
+ * API clients of portal A for insurer I: "core" (active) and "old" (inactive).
  * Categories "Vattenskada" and "Brand" of portal A, "Storm" of portal B, linked to P's offices.
  * No tokens: these paths are internal. */
 #include <libpq-fe.h>
@@ -36,6 +39,7 @@ static struct {
   char portal_a[37], portal_b[37], portal_c[37];
   char hq[37], sthlm[37], upps[37], annex[37], nocoord[37], gbg[37], malmo[37], agent_office[37];
   char alice[37], eric[37], ivan[37], pia[37], quinn[37], rolf[37];
+  char client_core[37], client_old[37];
 } fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -140,6 +144,14 @@ static json_t *item(const struct tl_response *r, const char *id) {
   return NULL;
 }
 
+/* r's "portal" is exactly {id, timezone}. */
+static void assert_portal(const struct tl_response *r, const char *id, const char *timezone) {
+  const json_t *p = json_object_get(r->json, "portal");
+  if (!json_is_object(p) || json_object_size(p) != 2) fail_msg("portal in %s", r->body);
+  assert_str(p, "id", id);
+  assert_str(p, "timezone", timezone);
+}
+
 /* distance_km of o lies in [lo, hi] and is rounded to 0.1 km. */
 static void assert_km(const json_t *o, double lo, double hi) {
   const json_t *v = json_object_get(o, "distance_km");
@@ -218,6 +230,15 @@ static void add_user(char *id, const char *label, const char *company, const cha
       " VALUES ($1, $2, $3, $4, 3, $5, $6, $7::bigint)", 7, p);
 }
 
+static void add_client(char *id, const char *label, const char *active) {
+  char client_id[64];
+  http_uuid_v4(id);
+  snprintf(client_id, sizeof(client_id), "dir-%s-%s", label, fx.sfx);
+  const char *p[] = {id, fx.portal_a, fx.insurer_i, client_id, active};
+  sql("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, secret_hash,"
+      " active) VALUES ($1, $2, $3, $4, $4, 'unused', $5)", 5, p);
+}
+
 static void in_office(const char *user, const char *office) {
   const char *p[] = {user, office};
   sql("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, p);
@@ -248,6 +269,10 @@ static int setup(void **state) {
   serve(fx.insurer_j, fx.portal_b);
   serve(fx.partner_r, fx.portal_b);
   serve(fx.insurer_k, fx.portal_c);
+  {
+    const char *p[] = {fx.portal_c};
+    sql("UPDATE policy.portals SET timezone = 'Asia/Tokyo' WHERE id = $1", 1, p);
+  }
 
   add_office(fx.hq, fx.insurer_i, "HQ", "Stockholm", "59.3293", "18.0686");
   add_office(fx.agent_office, fx.agent, "Agency", "Stockholm", "59.3293", "18.0686");
@@ -276,6 +301,8 @@ static int setup(void **state) {
   in_office(fx.pia, fx.sthlm);
   in_office(fx.quinn, fx.gbg);
   in_office(fx.rolf, fx.malmo);
+  add_client(fx.client_core, "core", "true");
+  add_client(fx.client_old, "old", "false");
   {
     const char *p[] = {fx.portal_a};
     sql("INSERT INTO policy.role_definitions (portal_id, role, rights)"
@@ -462,7 +489,8 @@ static void test_users_lookup(void **state) {
            fx.portal_a, fx.quinn, fx.rolf, ghost, fx.ivan, fx.quinn, upper, fx.alice);
   call("POST", "/internal/users/lookup", body, &r);
   expect(&r, 200);
-  assert_int_equal(json_object_size(r.json), 1);
+  assert_int_equal(json_object_size(r.json), 2);
+  assert_portal(&r, fx.portal_a, "Europe/Stockholm");
   /* ordered by id, each once (pia asked in capitals), the unknown id absent */
   const char *found[] = {fx.quinn, fx.rolf, fx.ivan, fx.pia, fx.alice};
   sort_strings(found, 5);
@@ -511,13 +539,24 @@ static void test_users_lookup(void **state) {
   expect(&r, 200);
   assert_true(json_is_true(json_object_get(item(&r, fx.rolf), "in_portal")));
   assert_true(json_is_false(json_object_get(item(&r, fx.quinn), "in_portal")));
+  assert_portal(&r, fx.portal_b, "Europe/Stockholm");
   tl_response_free(&r);
 
-  /* nothing asked, nothing found */
-  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[]}", fx.portal_a);
+  /* nothing asked, nothing found; the portal all the same, with its own time zone */
+  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[]}", fx.portal_c);
   call("POST", "/internal/users/lookup", body, &r);
   expect(&r, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+  assert_portal(&r, fx.portal_c, "Asia/Tokyo");
+  tl_response_free(&r);
+
+  /* an unknown portal: the users are found, not in it, and the portal is null */
+  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\"]}", ghost, fx.eric);
+  call("POST", "/internal/users/lookup", body, &r);
+  expect(&r, 200);
+  assert_ids(&r, fx.eric, NULL);
+  assert_true(json_is_false(json_object_get(item(&r, fx.eric), "in_portal")));
+  assert_true(json_is_null(json_object_get(r.json, "portal")));
   tl_response_free(&r);
 }
 
@@ -570,6 +609,89 @@ static void test_users_lookup_invalid(void **state) {
 
   call("POST", "/internal/users/lookup", "[1,2]", &r);
   tl_assert_problem(&r, 400, NULL);
+  tl_response_free(&r);
+}
+
+/* ---- GET /internal/api-clients/{id} -------------------------------------------------------- */
+
+static long get_client(const char *id, const char *portal_id, struct tl_response *r) {
+  char path[200];
+  snprintf(path, sizeof(path), "/internal/api-clients/%s?portal_id=%s", id, portal_id);
+  return call("GET", path, NULL, r);
+}
+
+static void test_api_client(void **state) {
+  (void)state;
+  struct tl_response r;
+  char ghost[37];
+
+  get_client(fx.client_core, fx.portal_a, &r);
+  expect(&r, 200);
+  assert_int_equal(json_object_size(r.json), 5);
+  assert_str(r.json, "id", fx.client_core);
+  assert_str(r.json, "portal_id", fx.portal_a);
+  assert_str(r.json, "company_id", fx.insurer_i);
+  assert_true(json_is_true(json_object_get(r.json, "active")));
+  assert_portal(&r, fx.portal_a, "Europe/Stockholm");
+  tl_response_free(&r);
+
+  /* deactivated (DELETE /v1/api-clients/{id} does the same): still found, inactive */
+  get_client(fx.client_old, fx.portal_a, &r);
+  expect(&r, 200);
+  assert_str(r.json, "id", fx.client_old);
+  assert_true(json_is_false(json_object_get(r.json, "active")));
+  tl_response_free(&r);
+
+  /* asked about another portal: the client's own portal_id, the portal asked about */
+  get_client(fx.client_core, fx.portal_c, &r);
+  expect(&r, 200);
+  assert_str(r.json, "portal_id", fx.portal_a);
+  assert_portal(&r, fx.portal_c, "Asia/Tokyo");
+  tl_response_free(&r);
+  http_uuid_v4(ghost);
+  get_client(fx.client_core, ghost, &r);
+  expect(&r, 200);
+  assert_str(r.json, "portal_id", fx.portal_a);
+  assert_true(json_is_null(json_object_get(r.json, "portal")));
+  tl_response_free(&r);
+}
+
+static void test_api_client_absent_and_bad(void **state) {
+  (void)state;
+  struct tl_response r;
+  char ghost[37], path[200];
+
+  /* unknown ids, a user's id, and what is no id at all */
+  http_uuid_v4(ghost);
+  const char *absent[] = {ghost, fx.alice, "not-a-uuid"};
+  for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+    get_client(absent[i], fx.portal_a, &r);
+    tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+    assert_string_equal(str(r.json, "detail"), "no such API client");
+    tl_response_free(&r);
+  }
+
+  snprintf(path, sizeof(path), "/internal/api-clients/%s", fx.client_core);
+  call("GET", path, NULL, &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  assert_field_error(&r, "portal_id", "required");
+  tl_response_free(&r);
+  get_client(fx.client_core, "nope", &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  assert_field_error(&r, "portal_id", "UUID");
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 1);
+  tl_response_free(&r);
+
+  /* read only, and not routed by the gateway */
+  snprintf(path, sizeof(path), "/internal/api-clients/%s?portal_id=%s", fx.client_core,
+           fx.portal_a);
+  call("DELETE", path, NULL, &r);
+  tl_assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
+  tl_response_free(&r);
+  char url[400];
+  snprintf(url, sizeof(url), "%s%s", tl_env("GATEWAY_URL"), path);
+  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 404);
   tl_response_free(&r);
 }
 
@@ -748,6 +870,8 @@ int main(void) {
       cmocka_unit_test(test_offices_empty_and_bad),
       cmocka_unit_test(test_users_lookup),
       cmocka_unit_test(test_users_lookup_invalid),
+      cmocka_unit_test(test_api_client),
+      cmocka_unit_test(test_api_client_absent_and_bad),
       cmocka_unit_test(test_authorize_batch),
       cmocka_unit_test(test_authorize_batch_invalid),
   };

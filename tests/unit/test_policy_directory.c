@@ -1,6 +1,7 @@
 /* The pure checks of the policy service's directory (services/policy/directory.c): the query of
  * GET /internal/offices/eligible (coordinates as plain decimals in range, both or neither, the
- * boolean) and the body of POST /internal/users/lookup. No database: only the parsers run. */
+ * boolean), the body of POST /internal/users/lookup and the path and query of
+ * GET /internal/api-clients/{id}. No database: only the parsers run. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,11 +175,36 @@ static void test_lookup_body(void **state) {
   json_decref(errors);
 }
 
+static void test_api_client_request(void **state) {
+  (void)state;
+  int known = -1;
+  json_t *errors = policy_directory_api_client_errors(USER, PORTAL, &known);
+  assert_true(known);
+  assert_int_equal(json_array_size(errors), 0);
+  json_decref(errors);
+
+  /* an id that is no UUID names no client (404); portal_id is required and a UUID (400) */
+  errors = policy_directory_api_client_errors("core-system", PORTAL, &known);
+  assert_false(known);
+  assert_int_equal(json_array_size(errors), 0);
+  json_decref(errors);
+  errors = policy_directory_api_client_errors(NULL, NULL, &known);
+  assert_false(known);
+  assert_true(has_error(errors, "portal_id", "required"));
+  json_decref(errors);
+  errors = policy_directory_api_client_errors(USER, PORTAL "0", &known);
+  assert_true(known);
+  assert_true(has_error(errors, "portal_id", "UUID"));
+  assert_int_equal(json_array_size(errors), 1);
+  json_decref(errors);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_query_valid),
       cmocka_unit_test(test_query_invalid),
       cmocka_unit_test(test_lookup_body),
+      cmocka_unit_test(test_api_client_request),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
