@@ -70,6 +70,11 @@ void service_db_release(struct request_ctx *ctx, PGconn *conn);
 /* Answers a database failure with the status its SQLSTATE maps to (problem+json). */
 void service_db_problem(struct request_ctx *ctx, const char *sqlstate);
 
+/* Answers a domain call's refusal as problem+json (a database failure by its SQLSTATE; the
+ * refusal's extra members are added to the problem). */
+struct cs_refusal;
+void service_refusal_answer(struct request_ctx *ctx, const struct cs_refusal *r);
+
 /* Idempotency-Key of a create, inside conn's open transaction (the key is stored exactly when
  * the create commits). begin: CS_OK to go on (*key is the header, borrowed, or NULL without
  * one); otherwise the request has been answered (bad key 400, replay of the stored answer,

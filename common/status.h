@@ -11,7 +11,8 @@ enum cs_status {
   CS_ERR_DB = -5,
   CS_ERR_NOT_FOUND = -6,
   CS_ERR_CONFLICT = -7,
-  CS_ERR_UNAVAILABLE = -8 /* a dependency (database, Redis, upstream) is not reachable */
+  CS_ERR_UNAVAILABLE = -8, /* a dependency (database, Redis, upstream) is not reachable */
+  CS_REFUSED = -9          /* a domain call refused the request: its struct cs_refusal says why */
 };
 
 #endif

@@ -64,7 +64,8 @@ static int refresh_user(struct cases_caller *c) {
   const char *email = json_string_value(json_object_get(u, "email"));
   if (u == NULL || !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")) || company == NULL ||
-      strcmp(company, c->company_id) != 0 || kind == NULL || strlen(kind) >= sizeof(c->company_kind)) {
+      strcmp(company, c->company_id) != 0 || kind == NULL ||
+      strlen(kind) >= sizeof(c->company_kind)) {
     rc = CS_ERR_NOT_FOUND;
     goto done;
   }

@@ -82,47 +82,47 @@ static int utf8_valid(const char *s) {
   return 1;
 }
 
-static void unknown_params(const struct _u_map *params, struct cases_error *err) {
+static void unknown_params(const struct _u_map *params, struct cs_refusal *err) {
   const char **keys = u_map_enum_keys(params);
   for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
     if (!ONE_OF(keys[i], known_params))
-      cases_field_error(err, keys[i], "is not a parameter of the case list");
+      cs_refusal_field(err, keys[i], "is not a parameter of the case list");
 }
 
 /* "true", "false" or NULL (absent); anything else is an error. */
 static const char *boolean_param(const struct _u_map *params, const char *name,
-                                 struct cases_error *err) {
+                                 struct cs_refusal *err) {
   const char *v = u_map_get(params, name);
   if (v == NULL) return NULL;
   if (!strcmp(v, "true") || !strcmp(v, "false")) return v;
-  cases_field_error(err, name, "must be true or false");
+  cs_refusal_field(err, name, "must be true or false");
   return NULL;
 }
 
 /* "me" (the calling user) or a UUID; API clients are no user and cannot say "me". */
 static const char *user_param(const struct _u_map *params, const char *name,
-                              const struct cases_caller *c, struct cases_error *err) {
+                              const struct cases_caller *c, struct cs_refusal *err) {
   const char *v = u_map_get(params, name);
   if (v == NULL || http_is_uuid(v)) return v;
   if (strcmp(v, "me") != 0) {
-    cases_field_error(err, name, "must be a user id (UUID) or me");
+    cs_refusal_field(err, name, "must be a user id (UUID) or me");
     return NULL;
   }
   if (!c->is_client) return c->sub;
-  cases_field_error(err, name, "me names a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, "me names a user; an API client holds no tasks or roles");
   return NULL;
 }
 
 /* The "me" filters need a user. */
 static const char *caller_user(const char *flag, const char *name, const struct cases_caller *c,
-                               struct cases_error *err) {
+                               struct cs_refusal *err) {
   if (flag == NULL || !c->is_client) return c->sub;
-  cases_field_error(err, name, "concerns a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, "concerns a user; an API client holds no tasks or roles");
   return NULL;
 }
 
 /* status=open,on_hold: a comma-separated list (no empty entries) into a text[] literal. */
-static void parse_statuses(const char *v, struct cases_list_query *q, struct cases_error *err) {
+static void parse_statuses(const char *v, struct cases_list_query *q, struct cs_refusal *err) {
   static const char *const statuses[] = {"open", "on_hold", "closed"};
   size_t used = 1;
   q->statuses[0] = '{';
@@ -143,7 +143,7 @@ static void parse_statuses(const char *v, struct cases_list_query *q, struct cas
   return;
 bad:
   q->statuses[0] = '\0';
-  cases_field_error(err, "status", "must be open, on_hold or closed, or a comma-separated list");
+  cs_refusal_field(err, "status", "must be open, on_hold or closed, or a comma-separated list");
 }
 
 static int damage_type_valid(const char *v) {
@@ -155,11 +155,11 @@ static int damage_type_valid(const char *v) {
 }
 
 /* q: a case-insensitive substring; the ILIKE pattern escapes its own wildcards. */
-static void parse_search(const char *v, struct cases_list_query *q, struct cases_error *err) {
+static void parse_search(const char *v, struct cases_list_query *q, struct cs_refusal *err) {
   size_t n = strlen(v), used = 0;
   if (n == 0) return; /* an empty search box searches nothing */
   if (n > Q_MAX_BYTES || !utf8_valid(v)) {
-    cases_field_error(err, "q", "must be UTF-8 text of at most 100 bytes");
+    cs_refusal_field(err, "q", "must be UTF-8 text of at most 100 bytes");
     return;
   }
   q->q_pattern = malloc(2 * n + 3);
@@ -173,20 +173,20 @@ static void parse_search(const char *v, struct cases_list_query *q, struct cases
   q->q_pattern[used] = '\0';
 }
 
-static void parse_limit(const char *v, struct cases_list_query *q, struct cases_error *err) {
+static void parse_limit(const char *v, struct cases_list_query *q, struct cs_refusal *err) {
   char *end = NULL;
   long n;
   q->limit = 50;
   if (v == NULL) return;
   n = strtol(v, &end, 10);
   if (end == v || *end != '\0' || n < 1 || n > 200)
-    cases_field_error(err, "limit", "must be an integer between 1 and 200");
+    cs_refusal_field(err, "limit", "must be an integer between 1 and 200");
   else
     q->limit = n;
 }
 
 /* cursor: {"sort", "at", "id"} of the last case of the previous page, in the same order. */
-static void parse_cursor(const char *v, struct cases_list_query *q, struct cases_error *err) {
+static void parse_cursor(const char *v, struct cases_list_query *q, struct cs_refusal *err) {
   json_t *pos;
   const char *sort, *at, *id;
   if (v == NULL) return;
@@ -196,9 +196,9 @@ static void parse_cursor(const char *v, struct cases_list_query *q, struct cases
   id = json_string_value(json_object_get(pos, "id"));
   if (sort == NULL || !http_is_timestamp(at) || strlen(at) >= sizeof(q->after_time) ||
       !http_is_uuid(id)) {
-    cases_field_error(err, "cursor", "must be a next_cursor value from a previous page");
+    cs_refusal_field(err, "cursor", "must be a next_cursor value from a previous page");
   } else if (strcmp(sort, q->sort_updated ? "updated" : "created") != 0) {
-    cases_field_error(err, "cursor", "belongs to a list in another sort order");
+    cs_refusal_field(err, "cursor", "belongs to a list in another sort order");
   } else {
     snprintf(q->after_time, sizeof(q->after_time), "%s", at);
     snprintf(q->after_id, sizeof(q->after_id), "%s", id);
@@ -208,20 +208,20 @@ static void parse_cursor(const char *v, struct cases_list_query *q, struct cases
 
 /* The filters on values (as opposed to the caller): status, type, search, user, reminder. */
 static void parse_value_filters(const struct _u_map *params, const struct cases_caller *c,
-                                struct cases_list_query *q, struct cases_error *err) {
+                                struct cases_list_query *q, struct cs_refusal *err) {
   const char *v;
   if ((v = u_map_get(params, "status")) != NULL) parse_statuses(v, q, err);
   if ((v = u_map_get(params, "damage_type")) != NULL && !damage_type_valid(v))
-    cases_field_error(err, "damage_type", "must match ^[a-z][a-z_]{0,39}$");
+    cs_refusal_field(err, "damage_type", "must match ^[a-z][a-z_]{0,39}$");
   else
     q->damage_type = v;
   if ((v = u_map_get(params, "q")) != NULL) parse_search(v, q, err);
   if ((v = u_map_get(params, "user_id")) != NULL && !http_is_uuid(v))
-    cases_field_error(err, "user_id", "must be a user id (UUID)");
+    cs_refusal_field(err, "user_id", "must be a user id (UUID)");
   else
     q->user_id = v;
   if ((v = u_map_get(params, "reminder")) != NULL && !ONE_OF(v, reminders))
-    cases_field_error(err, "reminder", "must be today, tomorrow or later");
+    cs_refusal_field(err, "reminder", "must be today, tomorrow or later");
   else
     q->reminder = v;
   q->ech_user = user_param(params, "external_case_handler", c, err);
@@ -231,11 +231,11 @@ static void parse_value_filters(const struct _u_map *params, const struct cases_
 
 /* The filters relative to the caller: action required, my tasks. */
 static void parse_caller_filters(const struct _u_map *params, const struct cases_caller *c,
-                                 struct cases_list_query *q, struct cases_error *err) {
+                                 struct cases_list_query *q, struct cs_refusal *err) {
   const char *v;
   q->action_required = boolean_param(params, "action_required", err);
   if ((v = u_map_get(params, "action_reason")) != NULL && !ONE_OF(v, action_reasons))
-    cases_field_error(err, "action_reason",
+    cs_refusal_field(err, "action_reason",
                       "must be task_awaiting_office, task_awaiting_user or "
                       "external_case_handler_awaiting_user");
   else
@@ -248,26 +248,26 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
 }
 
 static void parse_order(const struct _u_map *params, struct cases_list_query *q,
-                        struct cases_error *err) {
+                        struct cs_refusal *err) {
   const char *v = u_map_get(params, "sort");
   if (v != NULL && strcmp(v, "created") != 0 && strcmp(v, "updated") != 0)
-    cases_field_error(err, "sort", "must be created or updated");
+    cs_refusal_field(err, "sort", "must be created or updated");
   q->sort_updated = v != NULL && !strcmp(v, "updated");
   parse_limit(u_map_get(params, "limit"), q, err);
   parse_cursor(u_map_get(params, "cursor"), q, err);
 }
 
 int cases_list_query_parse(const struct _u_map *params, const struct cases_caller *c,
-                           struct cases_list_query *q, struct cases_error *err) {
+                           struct cases_list_query *q, struct cs_refusal *err) {
   memset(q, 0, sizeof(*q));
   unknown_params(params, err);
   parse_value_filters(params, c, q, err);
   parse_caller_filters(params, c, q, err);
   parse_order(params, q, err);
   if (json_array_size(err->errors) > 0)
-    return cases_refuse(err, 400, "invalid-parameter", "the query has invalid parameters");
+    return cs_refuse(err, 400, "invalid-parameter", "the query has invalid parameters");
   if (u_map_get(params, "q") != NULL && u_map_get(params, "q")[0] != '\0' && q->q_pattern == NULL)
-    return cases_refuse(err, 500, NULL, "out of memory");
+    return cs_refuse(err, 500, NULL, "out of memory");
   return CS_OK;
 }
 
@@ -290,20 +290,20 @@ static char *next_cursor(const json_t *last, int sort_updated) {
 }
 
 int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
-                    json_t **page, struct cases_error *err) {
+                    json_t **page, struct cs_refusal *err) {
   struct cases_scope scope;
   json_t *items = NULL, *item;
   char *cursor = NULL;
   size_t i;
-  int rc = CASES_REFUSED;
+  int rc = CS_REFUSED;
 
   *page = NULL;
   if (cases_scope_init(&scope, c) != CS_OK) {
-    cases_refuse(err, 500, NULL, "out of memory");
+    cs_refuse(err, 500, NULL, "out of memory");
     goto done;
   }
   if (cases_store_list(conn, &scope, q, &items, err->sqlstate) != CS_OK) {
-    cases_db_failed(err);
+    cs_refusal_db(err);
     goto done;
   }
   if (json_array_size(items) > (size_t)q->limit) {
@@ -316,7 +316,7 @@ int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cas
   }
   *page = json_pack("{s:O, s:s?}", "items", items, "next_cursor", cursor);
   if (*page == NULL) {
-    cases_refuse(err, 500, NULL, "out of memory");
+    cs_refuse(err, 500, NULL, "out of memory");
     goto done;
   }
   rc = CS_OK;

@@ -94,16 +94,16 @@ struct cases_list_query {
 };
 
 /* Reads the query parameters of GET /v1/cases (the request's map, borrowed: the query
- * borrows its values) for the caller. CS_OK, or CASES_REFUSED with 400 "invalid-parameter"
+ * borrows its values) for the caller. CS_OK, or CS_REFUSED with 400 "invalid-parameter"
  * listing every bad parameter in err->errors. Clear with cases_list_query_clear. */
 int cases_list_query_parse(const struct _u_map *params, const struct cases_caller *c,
-                           struct cases_list_query *q, struct cases_error *err);
+                           struct cases_list_query *q, struct cs_refusal *err);
 void cases_list_query_clear(struct cases_list_query *q);
 
 /* One page of visible cases: *page is a new object {items, next_cursor}. CS_OK or
- * CASES_REFUSED (database failure in err). */
+ * CS_REFUSED (database failure in err). */
 int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
-                    json_t **page, struct cases_error *err);
+                    json_t **page, struct cs_refusal *err);
 
 /* The store (store_case_list.c): at most limit + 1 summaries in the order of the query, as a
  * new array. Each summary carries "action_reasons" for the caller. CS_OK or CS_ERR_DB. */

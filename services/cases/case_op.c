@@ -112,14 +112,14 @@ int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, con
                    9, params, NULL, op->err.sqlstate);
   free(b);
   free(a);
-  if (rc != CS_OK) return cases_db_failed(&op->err);
+  if (rc != CS_OK) return cs_refusal_db(&op->err);
   op->changed = 1;
   return CS_OK;
 }
 
 int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *data) {
   const char *portal = json_string_value(json_object_get(op->current, "portal_id"));
-  if (data == NULL) return cases_refuse(&op->err, 500, NULL, "out of memory");
+  if (data == NULL) return cs_refuse(&op->err, 500, NULL, "out of memory");
   json_object_set_new(data, "case_id", json_string(op->case_id));
   json_object_set(data, "claim_number", json_object_get(op->current, "claim_number"));
   json_object_set_new(data, "actor",
@@ -128,13 +128,13 @@ int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *dat
                                 op->caller->company_id));
   int rc = bus_outbox_add(conn, type, portal, op->case_id, data);
   json_decref(data);
-  if (rc != CS_OK) return cases_db_failed(&op->err);
+  if (rc != CS_OK) return cs_refusal_db(&op->err);
   return CS_OK;
 }
 
 int cases_require_internal(struct cases_op *op, const char *what) {
   if (cases_caller_is_internal(op->caller)) return CS_OK;
-  return cases_refuse(&op->err, 403, "forbidden", "only the insurer may %s", what);
+  return cs_refuse(&op->err, 403, "forbidden", "only the insurer may %s", what);
 }
 
 int cases_require(struct cases_op *op, const char *action, const long long *amount) {
@@ -144,7 +144,7 @@ int cases_require(struct cases_op *op, const char *action, const long long *amou
                              amount, &d) != CS_OK)
     return cases_policy_failed(&op->err);
   if (d.allow) return CS_OK;
-  return cases_refuse(&op->err, 403, "forbidden", "%s is not allowed: %s", action, d.reason);
+  return cs_refuse(&op->err, 403, "forbidden", "%s is not allowed: %s", action, d.reason);
 }
 
 /* ---- the runner ---------------------------------------------------------------------------- */
@@ -153,7 +153,7 @@ int cases_op_bump(PGconn *conn, struct cases_op *op) {
   const char *params[] = {op->case_id};
   if (db_exec(conn, "UPDATE cases SET version = version + 1, updated_at = now() WHERE id = $1",
               1, params, NULL, op->err.sqlstate) != CS_OK)
-    return cases_db_failed(&op->err);
+    return cs_refusal_db(&op->err);
   return CS_OK;
 }
 
@@ -213,7 +213,7 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
     goto done;
   }
   if (fn(conn, &op) != CS_OK || (op.changed && cases_op_bump(conn, &op) != CS_OK)) {
-    cases_http_error(ctx, &op.err);
+    service_refusal_answer(ctx, &op.err);
     goto done;
   }
   if (op.result == NULL &&
@@ -238,7 +238,7 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
   }
 done:
   if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
-  cases_error_clear(&op.err);
+  cs_refusal_clear(&op.err);
   json_decref(op.result);
   json_decref(current);
   json_decref(body);

@@ -43,19 +43,19 @@ static int matches(const char *pattern, const char *s) {
 }
 
 static void check_text(const json_t *o, const char *key, const char *field, size_t max,
-                       struct cases_error *err) {
+                       struct cs_refusal *err) {
   const json_t *v = json_object_get(o, key);
   char msg[80];
   if (v == NULL || json_is_null(v)) return;
   if (!json_is_string(v)) {
-    cases_field_error(err, field, "must be a string");
+    cs_refusal_field(err, field, "must be a string");
   } else if (json_string_length(v) > max) {
     snprintf(msg, sizeof(msg), "must be at most %zu bytes long", max);
-    cases_field_error(err, field, msg);
+    cs_refusal_field(err, field, msg);
   }
 }
 
-static void check_address(const json_t *a, struct cases_error *err) {
+static void check_address(const json_t *a, struct cs_refusal *err) {
   static const char *const known[] = {"street", "postal_code", "city", "country", "latitude",
                                       "longitude"};
   const char *key;
@@ -66,7 +66,7 @@ static void check_address(const json_t *a, struct cases_error *err) {
     if (i == 6) {
       char field[96];
       snprintf(field, sizeof(field), "address.%.60s", key);
-      cases_field_error(err, field, "is not a known field");
+      cs_refusal_field(err, field, "is not a known field");
     }
   }
   check_text(a, "street", "address.street", 200, err);
@@ -75,22 +75,22 @@ static void check_address(const json_t *a, struct cases_error *err) {
   const json_t *country = json_object_get(a, "country");
   if (country != NULL && !json_is_null(country) &&
       (!json_is_string(country) || !matches("^[A-Z]{2}$", json_string_value(country))))
-    cases_field_error(err, "address.country", "must be an ISO 3166 alpha-2 code such as SE");
+    cs_refusal_field(err, "address.country", "must be an ISO 3166 alpha-2 code such as SE");
   const json_t *lat = json_object_get(a, "latitude"), *lon = json_object_get(a, "longitude");
   int has_lat = lat != NULL && !json_is_null(lat), has_lon = lon != NULL && !json_is_null(lon);
   if (has_lat != has_lon)
-    cases_field_error(err, "address", "latitude and longitude go together");
+    cs_refusal_field(err, "address", "latitude and longitude go together");
   if (has_lat && (!json_is_number(lat) || fabs(json_number_value(lat)) > 90))
-    cases_field_error(err, "address.latitude", "must be a number from -90 to 90");
+    cs_refusal_field(err, "address.latitude", "must be a number from -90 to 90");
   if (has_lon && (!json_is_number(lon) || fabs(json_number_value(lon)) > 180))
-    cases_field_error(err, "address.longitude", "must be a number from -180 to 180");
+    cs_refusal_field(err, "address.longitude", "must be a number from -180 to 180");
 }
 
-static void check_contacts(const json_t *contacts, struct cases_error *err) {
+static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
   size_t i;
   const json_t *c;
   char field[64];
-  if (json_array_size(contacts) > 20) cases_field_error(err, "contacts", "at most 20 contacts");
+  if (json_array_size(contacts) > 20) cs_refusal_field(err, "contacts", "at most 20 contacts");
   json_array_foreach(contacts, i, c) {
     const char *kind = json_string_value(json_object_get(c, "kind"));
     const char *name = json_string_value(json_object_get(c, "name"));
@@ -99,28 +99,28 @@ static void check_contacts(const json_t *contacts, struct cases_error *err) {
     const json_t *v;
     snprintf(field, sizeof(field), "contacts[%zu]", i);
     if (!json_is_object(c)) {
-      cases_field_error(err, field, "must be an object");
+      cs_refusal_field(err, field, "must be an object");
       continue;
     }
     json_object_foreach((json_t *)c, key, v) {
       if (strcmp(key, "kind") && strcmp(key, "name") && strcmp(key, "phone") &&
           strcmp(key, "email"))
-        cases_field_error(err, field, "has a member that is not kind, name, phone or email");
+        cs_refusal_field(err, field, "has a member that is not kind, name, phone or email");
     }
     if (kind == NULL || (strcmp(kind, "policyholder") && strcmp(kind, "customer") &&
                          strcmp(kind, "contact")))
-      cases_field_error(err, field, "kind must be policyholder, customer or contact");
+      cs_refusal_field(err, field, "kind must be policyholder, customer or contact");
     if (name == NULL || name[0] == '\0' || strlen(name) > 200)
-      cases_field_error(err, field, "name is required (at most 200 bytes)");
+      cs_refusal_field(err, field, "name is required (at most 200 bytes)");
     check_text(c, "phone", field, 40, err);
     check_text(c, "email", field, 254, err);
     if (email != NULL && !matches("^[^@[:space:]]+@[^@[:space:]]+$", email))
-      cases_field_error(err, field, "email is not an email address");
+      cs_refusal_field(err, field, "email is not an email address");
   }
 }
 
 /* The case handler must be an active insurer user of the portal. */
-static int check_handler(const char *handler, const char *portal_id, struct cases_error *err) {
+static int check_handler(const char *handler, const char *portal_id, struct cs_refusal *err) {
   json_t *ids = json_pack("[s]", handler), *items = NULL;
   int rc = cases_policy_users(portal_id, ids, &items);
   json_decref(ids);
@@ -130,12 +130,12 @@ static int check_handler(const char *handler, const char *portal_id, struct case
   if (u == NULL || kind == NULL || strcmp(kind, "insurer") != 0 ||
       !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")))
-    cases_field_error(err, "case_handler_id", "must be an active insurer user of this portal");
+    cs_refusal_field(err, "case_handler_id", "must be an active insurer user of this portal");
   json_decref(items);
   return CS_OK;
 }
 
-int cases_case_check(const json_t *f, const char *portal_id, struct cases_error *err) {
+int cases_case_check(const json_t *f, const char *portal_id, struct cs_refusal *err) {
   const char *claim = json_string_value(json_object_get(f, "claim_number"));
   const char *type = json_string_value(json_object_get(f, "damage_type"));
   const char *handler = json_string_value(json_object_get(f, "case_handler_id"));
@@ -143,42 +143,42 @@ int cases_case_check(const json_t *f, const char *portal_id, struct cases_error 
   static const char *const required[] = {"claim_number", "damage_type", "damage_date"};
   for (size_t i = 0; i < 3; i++)
     if (!json_is_string(json_object_get(f, required[i])))
-      cases_field_error(err, required[i], "is required");
+      cs_refusal_field(err, required[i], "is required");
   if (!json_is_object(json_object_get(f, "address")))
-    cases_field_error(err, "address", "is required");
+    cs_refusal_field(err, "address", "is required");
   if (claim != NULL && (claim[0] == '\0' || matches("^[[:space:]]|[[:space:]]$", claim)))
-    cases_field_error(err, "claim_number", "must not be empty or start or end with a space");
+    cs_refusal_field(err, "claim_number", "must not be empty or start or end with a space");
   if (type != NULL && !matches("^[a-z][a-z_]{0,39}$", type))
-    cases_field_error(err, "damage_type", "must be a lower-case code such as water or fire");
+    cs_refusal_field(err, "damage_type", "must be a lower-case code such as water or fire");
   if (json_is_string(ref) && json_string_length(ref) == 0)
-    cases_field_error(err, "external_ref", "must not be empty");
+    cs_refusal_field(err, "external_ref", "must not be empty");
   check_address(json_object_get(f, "address"), err);
   check_contacts(json_object_get(f, "contacts"), err);
-  if (cases_validation_result(err) != CS_OK) return CASES_REFUSED;
-  if (handler != NULL && check_handler(handler, portal_id, err) != CS_OK) return CASES_REFUSED;
-  return cases_validation_result(err);
+  if (cs_refusal_validation(err) != CS_OK) return CS_REFUSED;
+  if (handler != NULL && check_handler(handler, portal_id, err) != CS_OK) return CS_REFUSED;
+  return cs_refusal_validation(err);
 }
 
 /* A 409 for a duplicate claim number or external reference, else the database failure. */
-static int write_failed(struct cases_error *err) {
+static int write_failed(struct cs_refusal *err) {
   if (!strcmp(err->sqlstate, "23505"))
-    return cases_refuse(err, 409, "conflict",
+    return cs_refuse(err, 409, "conflict",
                         "another case of this portal has this claim_number or external_ref");
-  return cases_db_failed(err);
+  return cs_refusal_db(err);
 }
 
 int cases_case_create(PGconn *conn, const struct cases_caller *c, const json_t *body,
-                      json_t **out, struct cases_error *err) {
+                      json_t **out, struct cs_refusal *err) {
   char id[37];
   *out = NULL;
   if (!cases_caller_is_internal(c))
-    return cases_refuse(err, 403, "forbidden", "only the insurer creates cases");
-  if (cases_case_check(body, c->portal_id, err) != CS_OK) return CASES_REFUSED;
+    return cs_refuse(err, 403, "forbidden", "only the insurer creates cases");
+  if (cases_case_check(body, c->portal_id, err) != CS_OK) return CS_REFUSED;
   http_uuid_v4(id);
   if (cases_store_insert(conn, id, c->portal_id, c->sub, body, err->sqlstate) != CS_OK)
     return write_failed(err);
   if (cases_store_document(conn, id, out, err->sqlstate) != CS_OK || *out == NULL)
-    return cases_db_failed(err);
+    return cs_refusal_db(err);
   /* the history and the event through the helpers of a change on the new case */
   struct cases_op op = {.caller = c, .case_id = id, .current = *out};
   int rc = cases_history_add(conn, &op, "case.created", NULL, NULL, *out);
@@ -264,10 +264,10 @@ static int transition(PGconn *conn, struct cases_op *op, const char *to, const c
   if ((rc = cases_require_internal(op, "change a case's status")) != CS_OK) return rc;
   for (int i = 0; from[i] != NULL; i++) allowed |= now != NULL && !strcmp(now, from[i]);
   if (!allowed)
-    return cases_refuse(&op->err, 409, "invalid-state", "the case is %s; it cannot become %s",
+    return cs_refuse(&op->err, 409, "invalid-state", "the case is %s; it cannot become %s",
                         now ? now : "?", to);
   if (cases_store_set_status(conn, op->case_id, to, op->err.sqlstate) != CS_OK)
-    return cases_db_failed(&op->err);
+    return cs_refusal_db(&op->err);
   json_t *b = json_pack("{s:s}", "status", now), *a = json_pack("{s:s}", "status", to);
   rc = cases_history_add(conn, op, event, NULL, b, a);
   json_decref(b);

@@ -18,13 +18,13 @@ extern const size_t cases_patch_nfields;
 
 /* Checks a whole set of editable fields (nested address and contacts included), adding field
  * errors to err; then that case_handler_id names an active insurer user of the portal (asks the
- * policy service). CS_OK or CASES_REFUSED. */
-int cases_case_check(const json_t *fields, const char *portal_id, struct cases_error *err);
+ * policy service). CS_OK or CS_REFUSED. */
+int cases_case_check(const json_t *fields, const char *portal_id, struct cs_refusal *err);
 
 /* Creates a case from body (borrowed, top-level checked) for an internal caller inside conn's
  * open transaction: history, case.created event. *out is the new document (new reference). */
 int cases_case_create(PGconn *conn, const struct cases_caller *c, const json_t *body,
-                      json_t **out, struct cases_error *err);
+                      json_t **out, struct cs_refusal *err);
 
 /* Change runner functions (cases_http_case_op). */
 int cases_case_patch(PGconn *conn, struct cases_op *op);

@@ -16,12 +16,11 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "refusal.h"
+
 struct request_ctx;
 struct service;
 struct http_field;
-
-/* Domain results besides the cs_status codes: CASES_REFUSED means err is filled in. */
-#define CASES_REFUSED (-400)
 
 /* ---- the caller ------------------------------------------------------------------------ */
 
@@ -64,7 +63,7 @@ const char *cases_caller_scope(const struct cases_caller *c);
 enum cases_role {
   CASES_ROLE_EXTERNAL_CASE_HANDLER = 1u << 0, /* the case's external case handler user */
   CASES_ROLE_PROJECT_MANAGER = 1u << 1,       /* holds the case's project_management task */
-  CASES_ROLE_INSPECTOR = 1u << 2              /* holds an inspection task: inspector_extra_authority */
+  CASES_ROLE_INSPECTOR = 1u << 2 /* holds an inspection task: inspector_extra_authority */
 };
 /* The caller's roles in case_id (0 for internal callers). CS_OK or CS_ERR_DB (sqlstate). */
 int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_id,
@@ -72,31 +71,10 @@ int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_
 /* The role names of mask, as the policy service spells them: a new array. */
 json_t *cases_roles_json(unsigned mask);
 
-/* ---- errors ---------------------------------------------------------------------------- */
+/* ---- refusals (common/refusal.h; answered by service_refusal_answer) --------------------- */
 
-struct cases_error {
-  int status;       /* 400, 403, 404, 409, 412, 422, 503, or 0 for a database failure */
-  const char *slug; /* problem type slug, static, may be NULL */
-  char detail[256];
-  json_t *errors;   /* [{field, message}] or NULL, owned */
-  json_t *extra;    /* further members of the problem (e.g. allowed transitions), owned */
-  char sqlstate[6]; /* database failures */
-};
-
-/* Fills err and returns CASES_REFUSED; detail is printf-style. */
-int cases_refuse(struct cases_error *err, int status, const char *slug, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Adds one {field, message} to err->errors. */
-void cases_field_error(struct cases_error *err, const char *field, const char *message);
-/* 422 "validation" when err->errors holds anything, else CS_OK. */
-int cases_validation_result(struct cases_error *err);
-/* A database failure: CASES_REFUSED with status 0 (err->sqlstate filled by the caller). */
-int cases_db_failed(struct cases_error *err);
-/* The policy service could not be asked: CASES_REFUSED with 503. */
-int cases_policy_failed(struct cases_error *err);
-void cases_error_clear(struct cases_error *err);
-/* Answers err as problem+json (a database failure by its SQLSTATE). */
-void cases_http_error(struct request_ctx *ctx, const struct cases_error *err);
+/* The policy service could not be asked: CS_REFUSED with 503. */
+int cases_policy_failed(struct cs_refusal *err);
 
 /* ---- changes of one case --------------------------------------------------------------- */
 
@@ -114,7 +92,7 @@ struct cases_op {
   json_t *result;        /* fn may set the answer (new reference); NULL: the case document */
   int status;            /* fn may set another success status; 0 keeps the route's */
   int changed;           /* set by the helpers: the case's version is bumped on commit */
-  struct cases_error err;
+  struct cs_refusal err;
 };
 typedef int (*cases_op_fn)(PGconn *conn, struct cases_op *op);
 
@@ -135,14 +113,14 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
 int cases_op_bump(PGconn *conn, struct cases_op *op);
 
 /* Appends to the case's history (before/after borrowed, may be NULL; task_id may be NULL) and
- * marks the case changed. CS_OK or CASES_REFUSED (database failure in op->err). */
+ * marks the case changed. CS_OK or CS_REFUSED (database failure in op->err). */
 int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, const char *task_id,
                       const json_t *before, const json_t *after);
 /* Adds an event to the outbox: data (stolen) gets case_id, claim_number and actor members;
- * the aggregate is the case. CS_OK or CASES_REFUSED. */
+ * the aggregate is the case. CS_OK or CS_REFUSED. */
 int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *data);
 /* Asks whether the caller may do action (a right name) on this case; amount may be NULL.
- * CS_OK when allowed; CASES_REFUSED with 403 (the policy service's reason) or 503. API clients
+ * CS_OK when allowed; CS_REFUSED with 403 (the policy service's reason) or 503. API clients
  * and insurer users of the case's portal are still asked (users) or allowed (clients). */
 int cases_require(struct cases_op *op, const char *action, const long long *amount);
 /* Refuses with 403 unless the caller is an insurer user or an API client. */

@@ -95,38 +95,38 @@ static int append_row(json_t *list, const struct dashboard_row *row, long long c
 }
 
 int cases_dashboard(PGconn *conn, const struct cases_caller *c, json_t **out,
-                    struct cases_error *err) {
+                    struct cs_refusal *err) {
   struct cases_scope scope;
   const char *user_id = c->is_client ? NULL : c->sub;
   unsigned audience = audience_of(c);
   json_t *list = json_array();
-  int rc = CASES_REFUSED;
+  int rc = CS_REFUSED;
 
   *out = NULL;
   if (list == NULL || cases_scope_init(&scope, c) != CS_OK) {
     json_decref(list);
-    return cases_refuse(err, 500, NULL, "out of memory");
+    return cs_refuse(err, 500, NULL, "out of memory");
   }
   /* every row counts the same snapshot */
   if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
               err->sqlstate) != CS_OK) {
-    cases_db_failed(err);
+    cs_refusal_db(err);
     goto done;
   }
   for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
     long long count = 0;
     if (!(rows[i].audience & audience)) continue;
     if (count_row(conn, &rows[i], &scope, user_id, &count, err->sqlstate) != CS_OK) {
-      cases_db_failed(err);
+      cs_refusal_db(err);
       goto done;
     }
     if (append_row(list, &rows[i], count) != 0) {
-      cases_refuse(err, 500, NULL, "out of memory");
+      cs_refuse(err, 500, NULL, "out of memory");
       goto done;
     }
   }
   *out = json_pack("{s:O}", "rows", list);
-  rc = *out != NULL ? CS_OK : cases_refuse(err, 500, NULL, "out of memory");
+  rc = *out != NULL ? CS_OK : cs_refuse(err, 500, NULL, "out of memory");
 done:
   db_rollback(conn); /* read only: nothing to keep */
   json_decref(list);

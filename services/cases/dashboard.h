@@ -10,9 +10,9 @@
 #include "cases_internal.h"
 
 /* The rows the caller is shown, counted over the cases visible to it in one snapshot:
- * *out is a new object {"rows": [{row, count, filter}]}. CS_OK or CASES_REFUSED (database
+ * *out is a new object {"rows": [{row, count, filter}]}. CS_OK or CS_REFUSED (database
  * failure in err). */
 int cases_dashboard(PGconn *conn, const struct cases_caller *c, json_t **out,
-                    struct cases_error *err);
+                    struct cs_refusal *err);
 
 #endif

@@ -22,7 +22,7 @@ static const char *member_text(const json_t *o, const char *name) {
 
 static int refuse_closed(struct cases_op *op) {
   if (strcmp(member_text(op->current, "status") ?: "", "closed") != 0) return CS_OK;
-  return cases_refuse(&op->err, 409, "case-closed",
+  return cs_refuse(&op->err, 409, "case-closed",
                       "the case is closed; reopen it to change the external case handler");
 }
 
@@ -43,14 +43,14 @@ static json_t *user_event_view(const json_t *user) {
 }
 
 /* A store failure of the change: the database's SQLSTATE decides the answer. */
-static int store_failed(struct cases_op *op) { return cases_db_failed(&op->err); }
+static int store_failed(struct cases_op *op) { return cs_refusal_db(&op->err); }
 
 /* History and event of one change: before/after borrowed, data stolen. */
 static int record(PGconn *conn, struct cases_op *op, const char *type, const json_t *before,
                   const json_t *after, json_t *data) {
   if (cases_history_add(conn, op, type, NULL, before, after) != CS_OK) {
     json_decref(data);
-    return CASES_REFUSED;
+    return CS_REFUSED;
   }
   return cases_event(conn, op, type, data);
 }
@@ -70,7 +70,7 @@ static const json_t *find_office(const json_t *offices, const char *office_id) {
  * no marked user, or not a partner office serving the portal at all. */
 static int eligible_office(struct cases_op *op, const char *office_id, json_t **office) {
   json_t *marked = NULL, *all = NULL;
-  int rc = CASES_REFUSED;
+  int rc = CS_REFUSED;
   *office = NULL;
   if (cases_policy_offices(op->caller->portal_id, NULL, NULL, 1, &marked) != CS_OK) {
     rc = cases_policy_failed(&op->err);
@@ -79,7 +79,7 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
   const json_t *found = find_office(marked, office_id);
   if (found != NULL) {
     *office = json_deep_copy(found);
-    rc = *office != NULL ? CS_OK : cases_refuse(&op->err, 500, NULL, "out of memory");
+    rc = *office != NULL ? CS_OK : cs_refuse(&op->err, 500, NULL, "out of memory");
     goto done;
   }
   /* Why not: asked only on this rare path, for a message the assigner can act on. */
@@ -87,11 +87,11 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
     rc = cases_policy_failed(&op->err);
     goto done;
   }
-  cases_field_error(&op->err, "office_id",
+  cs_refusal_field(&op->err, "office_id",
                     find_office(all, office_id) != NULL
                         ? "office has no user marked as external case handler"
                         : "is not a partner office serving this portal");
-  rc = cases_validation_result(&op->err);
+  rc = cs_refusal_validation(&op->err);
 done:
   json_decref(marked);
   json_decref(all);
@@ -141,7 +141,7 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
                          json_t **user) {
   json_t *ids = json_pack("[s]", user_id), *items = NULL;
   const char *why = NULL;
-  int rc = CASES_REFUSED;
+  int rc = CS_REFUSED;
   *user = NULL;
   if (ids == NULL || cases_policy_users(op->caller->portal_id, ids, &items) != CS_OK) {
     rc = cases_policy_failed(&op->err);
@@ -157,8 +157,8 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
   else if (strcmp(member_text(u, "company_id") ?: "", company_id) != 0)
     why = "the user is not of the company holding the external case handler role";
   if (why != NULL) {
-    cases_field_error(&op->err, "user_id", why);
-    rc = cases_validation_result(&op->err);
+    cs_refusal_field(&op->err, "user_id", why);
+    rc = cs_refusal_validation(&op->err);
     goto done;
   }
   *user = json_incref((json_t *)u);
@@ -173,7 +173,7 @@ done:
 static int require_supplier(struct cases_op *op, const char *company_id) {
   if (cases_caller_is_internal(op->caller) || !strcmp(op->caller->company_id, company_id))
     return CS_OK;
-  return cases_refuse(&op->err, 403, "forbidden",
+  return cs_refuse(&op->err, 403, "forbidden",
                       "only the insurer or the company holding the external case handler role "
                       "may assign its user");
 }
@@ -188,7 +188,7 @@ int cases_ech_assign_user(PGconn *conn, struct cases_op *op) {
 
   if ((rc = refuse_closed(op)) != CS_OK) return rc;
   if (before == NULL || company_id == NULL)
-    return cases_refuse(&op->err, 409, "wrong-state",
+    return cs_refuse(&op->err, 409, "wrong-state",
                         "no office holds the external case handler role; assign an office first");
   if ((rc = require_supplier(op, company_id)) != CS_OK) return rc;
   const json_t *held = json_object_get(before, "user");
@@ -217,7 +217,7 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op) {
   if ((rc = cases_require_internal(op, "remove the external case handler role")) != CS_OK)
     return rc;
   if (before == NULL)
-    return cases_refuse(&op->err, 409, "wrong-state",
+    return cs_refuse(&op->err, 409, "wrong-state",
                         "nobody holds the external case handler role in this case");
   if (cases_store_ech_clear(conn, op->case_id, op->err.sqlstate) != CS_OK) return store_failed(op);
   return record(conn, op, "external_case_handler.removed", before, NULL,

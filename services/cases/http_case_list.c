@@ -12,18 +12,18 @@
 static void callback_cases_list_get(struct request_ctx *ctx) {
   struct cases_caller caller;
   struct cases_list_query query;
-  struct cases_error err = {0};
+  struct cs_refusal err = {0};
   json_t *page = NULL;
   PGconn *conn = NULL;
 
   if (cases_caller_load(ctx, &caller) != CS_OK) return;
   if (cases_list_query_parse(ctx->req->map_url, &caller, &query, &err) != CS_OK) {
-    cases_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (cases_list_page(conn, &caller, &query, &page, &err) != CS_OK) {
-    cases_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
   http_json(ctx->resp, 200, page);
@@ -32,7 +32,7 @@ done:
   if (conn != NULL) service_db_release(ctx, conn);
   json_decref(page);
   cases_list_query_clear(&query);
-  cases_error_clear(&err);
+  cs_refusal_clear(&err);
   cases_caller_clear(&caller);
 }
 

@@ -25,7 +25,7 @@ static void answer_created(struct request_ctx *ctx, json_t *doc, char location[9
 
 static void callback_cases_case_post(struct request_ctx *ctx) {
   struct cases_caller caller;
-  struct cases_error err = {0};
+  struct cs_refusal err = {0};
   json_t *body = NULL, *doc = NULL;
   PGconn *conn = NULL;
   const char *key = NULL;
@@ -43,10 +43,11 @@ static void callback_cases_case_post(struct request_ctx *ctx) {
   }
   if (service_idem_begin(ctx, conn, scope, "/v1/cases", &key) != CS_OK) goto done;
   if (cases_case_create(conn, &caller, body, &doc, &err) != CS_OK) {
-    cases_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
-  snprintf(location, sizeof(location), "/v1/cases/%s", json_string_value(json_object_get(doc, "id")));
+  snprintf(location, sizeof(location), "/v1/cases/%s",
+           json_string_value(json_object_get(doc, "id")));
   if ((key != NULL &&
        service_idem_record(ctx, conn, scope, key, 201, doc, location) != CS_OK))
     goto done;
@@ -58,7 +59,7 @@ static void callback_cases_case_post(struct request_ctx *ctx) {
   doc = NULL;
 done:
   if (conn != NULL) service_db_release(ctx, conn);
-  cases_error_clear(&err);
+  cs_refusal_clear(&err);
   json_decref(doc);
   json_decref(body);
   cases_caller_clear(&caller);
@@ -194,10 +195,10 @@ static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
   op.result = NULL;
   goto done;
 refused:
-  cases_http_error(ctx, &op.err);
+  service_refusal_answer(ctx, &op.err);
 done:
   if (conn != NULL) service_db_release(ctx, conn);
-  cases_error_clear(&op.err);
+  cs_refusal_clear(&op.err);
   json_decref(op.result);
   json_decref(current);
   json_decref(body);

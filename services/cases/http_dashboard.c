@@ -9,14 +9,14 @@
 
 static void callback_cases_dashboard_get(struct request_ctx *ctx) {
   struct cases_caller caller;
-  struct cases_error err = {0};
+  struct cs_refusal err = {0};
   json_t *dashboard = NULL;
   PGconn *conn = NULL;
 
   if (cases_caller_load(ctx, &caller) != CS_OK) return;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (cases_dashboard(conn, &caller, &dashboard, &err) != CS_OK) {
-    cases_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
   http_json(ctx->resp, 200, dashboard);
@@ -24,7 +24,7 @@ static void callback_cases_dashboard_get(struct request_ctx *ctx) {
 done:
   if (conn != NULL) service_db_release(ctx, conn);
   json_decref(dashboard);
-  cases_error_clear(&err);
+  cs_refusal_clear(&err);
   cases_caller_clear(&caller);
 }
 

@@ -68,19 +68,19 @@ static int answer_csv(struct request_ctx *ctx, const json_t *report) {
 static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
   struct cases_caller caller;
   struct cases_report_range range;
-  struct cases_error err = {0};
+  struct cs_refusal err = {0};
   json_t *report = NULL;
   PGconn *conn = NULL;
 
   if (cases_caller_load(ctx, &caller) != CS_OK) return;
   if (cases_report_allowed(&caller, &err) != CS_OK ||
       cases_report_range_parse(ctx->req->map_url, &range, &err) != CS_OK) {
-    cases_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (cases_report_case_statistics(conn, &caller, &range, &report, &err) != CS_OK) {
-    cases_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
   /* personal data (emails): never kept by caches on the way */
@@ -95,7 +95,7 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
 done:
   if (conn != NULL) service_db_release(ctx, conn);
   json_decref(report);
-  cases_error_clear(&err);
+  cs_refusal_clear(&err);
   cases_caller_clear(&caller);
 }
 

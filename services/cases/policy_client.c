@@ -213,3 +213,8 @@ int cases_policy_offices(const char *portal_id, const double *lat, const double 
   int rc = call(path, NULL, 0, &answer);
   return rc == CS_OK ? items_of(answer, items) : rc;
 }
+
+int cases_policy_failed(struct cs_refusal *err) {
+  return cs_refuse(err, 503, "dependency-unavailable",
+                   "the policy service could not be asked; try again");
+}

@@ -10,32 +10,32 @@
 #include "reports.h"
 #include "status.h"
 
-int cases_report_allowed(const struct cases_caller *c, struct cases_error *err) {
+int cases_report_allowed(const struct cases_caller *c, struct cs_refusal *err) {
   if (c->is_client || c->level >= 6) return CS_OK;
-  return cases_refuse(err, 403, "forbidden", "reports are for company administrators (level 6)");
+  return cs_refuse(err, 403, "forbidden", "reports are for company administrators (level 6)");
 }
 
 int cases_report_range_parse(const struct _u_map *params, struct cases_report_range *r,
-                             struct cases_error *err) {
+                             struct cs_refusal *err) {
   const char **keys = u_map_enum_keys(params);
   const char *from = u_map_get(params, "from"), *to = u_map_get(params, "to");
   memset(r, 0, sizeof(*r));
   for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
     if (strcmp(keys[i], "from") != 0 && strcmp(keys[i], "to") != 0)
-      cases_field_error(err, keys[i], "is not a parameter of this report");
+      cs_refusal_field(err, keys[i], "is not a parameter of this report");
   if (from != NULL && !http_is_date(from))
-    cases_field_error(err, "from", "must be a date (YYYY-MM-DD)");
+    cs_refusal_field(err, "from", "must be a date (YYYY-MM-DD)");
   else if (from != NULL)
     snprintf(r->from, sizeof(r->from), "%s", from);
   if (to != NULL && !http_is_date(to))
-    cases_field_error(err, "to", "must be a date (YYYY-MM-DD)");
+    cs_refusal_field(err, "to", "must be a date (YYYY-MM-DD)");
   else if (to != NULL)
     snprintf(r->to, sizeof(r->to), "%s", to);
   /* YYYY-MM-DD compares as text */
   if (r->from[0] && r->to[0] && strcmp(r->from, r->to) > 0)
-    cases_field_error(err, "from", "must not be after to");
+    cs_refusal_field(err, "from", "must not be after to");
   if (json_array_size(err->errors) > 0)
-    return cases_refuse(err, 400, "invalid-parameter", "the query has invalid parameters");
+    return cs_refuse(err, 400, "invalid-parameter", "the query has invalid parameters");
   return CS_OK;
 }
 
@@ -111,9 +111,9 @@ static json_t *now_rfc3339(void) {
 
 int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
                                  const struct cases_report_range *r, json_t **out,
-                                 struct cases_error *err) {
+                                 struct cs_refusal *err) {
   json_t *rows = NULL, *ids = NULL, *emails = NULL;
-  int truncated, rc = CASES_REFUSED;
+  int truncated, rc = CS_REFUSED;
 
   *out = NULL;
   /* one row more than shown tells a truncated report */
@@ -121,7 +121,7 @@ int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
                                   r->from[0] ? r->from : NULL, r->to[0] ? r->to : NULL,
                                   c->timezone, CASES_REPORT_MAX_ROWS + 1, &rows,
                                   err->sqlstate) != CS_OK) {
-    cases_db_failed(err);
+    cs_refusal_db(err);
     goto done;
   }
   truncated = json_array_size(rows) > CASES_REPORT_MAX_ROWS;
@@ -136,7 +136,7 @@ int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
   *out = json_pack("{s:o, s:o, s:o, s:b, s:O}", "from", date_or_null(r->from), "to",
                    date_or_null(r->to), "generated_at", now_rfc3339(), "truncated", truncated,
                    "rows", rows);
-  rc = *out != NULL ? CS_OK : cases_refuse(err, 500, NULL, "out of memory");
+  rc = *out != NULL ? CS_OK : cs_refuse(err, 500, NULL, "out of memory");
 done:
   json_decref(rows);
   json_decref(ids);

@@ -23,21 +23,21 @@ struct cases_report_range {
 };
 
 /* Reports are for company admins (authority level 6) and API clients: CS_OK, or
- * CASES_REFUSED with 403. */
-int cases_report_allowed(const struct cases_caller *c, struct cases_error *err);
+ * CS_REFUSED with 403. */
+int cases_report_allowed(const struct cases_caller *c, struct cs_refusal *err);
 /* Reads ?from=YYYY-MM-DD&to=YYYY-MM-DD (both optional; from after to is refused). CS_OK or
- * CASES_REFUSED with 400 "invalid-parameter" listing every bad parameter. */
+ * CS_REFUSED with 400 "invalid-parameter" listing every bad parameter. */
 int cases_report_range_parse(const struct _u_map *params, struct cases_report_range *r,
-                             struct cases_error *err);
+                             struct cs_refusal *err);
 
 /* The case statistics of the caller's visible cases: *out is a new object {from, to,
  * generated_at, truncated, rows: [{claim_number, case_id, status, damage_type, damage_date,
  * created_at, closed_at, city, tasks_total, tasks_approved, external_case_handler_office,
  * external_case_handler_email}]}, the email being the current one of the user holding the role
- * now (asked of the policy service). CS_OK or CASES_REFUSED (database failure, 503). */
+ * now (asked of the policy service). CS_OK or CS_REFUSED (database failure, 503). */
 int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
                                  const struct cases_report_range *r, json_t **out,
-                                 struct cases_error *err);
+                                 struct cs_refusal *err);
 
 /* The rows of a report (borrowed) as RFC 4180 CSV: a header line, CRLF line ends, fields
  * quoted when they hold , " CR or LF, and cells that a spreadsheet would take for a formula

@@ -57,14 +57,14 @@ static json_t *task_facts(const json_t *task) {
 
 static int load_task(PGconn *conn, struct cases_op *op, json_t **task) {
   if (cases_store_task_get(conn, op->case_id, op->sub_id, task, op->err.sqlstate) != CS_OK)
-    return cases_db_failed(&op->err);
-  if (*task == NULL) return cases_refuse(&op->err, 404, "not-found", "no such task in this case");
+    return cs_refusal_db(&op->err);
+  if (*task == NULL) return cs_refuse(&op->err, 404, "not-found", "no such task in this case");
   return CS_OK;
 }
 
 static int refuse_closed_case(struct cases_op *op) {
   if (!same_text(text(op->current, "status"), "closed")) return CS_OK;
-  return cases_refuse(&op->err, 409, "case-closed",
+  return cs_refuse(&op->err, 409, "case-closed",
                       "the case is closed; its tasks cannot change until it is reopened");
 }
 
@@ -72,7 +72,7 @@ static int refuse_closed_case(struct cases_op *op) {
 static int require_insurer_or_supplier(struct cases_op *op, const json_t *task, const char *what) {
   if (cases_caller_is_internal(op->caller) || same_text(task_company(task), op->caller->company_id))
     return CS_OK;
-  return cases_refuse(&op->err, 403, "forbidden",
+  return cs_refuse(&op->err, 403, "forbidden",
                       "only the insurer or the company holding the task may %s", what);
 }
 
@@ -80,12 +80,12 @@ static int require_insurer_or_supplier(struct cases_op *op, const json_t *task, 
 static int refuse_transition(struct cases_op *op, const json_t *task, const char *to,
                              enum cases_task_via via) {
   const char *from = text(task, "status");
-  cases_refuse(&op->err, 409, "invalid-transition",
+  cs_refuse(&op->err, 409, "invalid-transition",
                "a task in status %s (%s) cannot move to %s (%s) this way", from,
                cases_task_status_name(from), to, cases_task_status_name(to));
   op->err.extra = json_pack("{s:o, s:s}", "allowed_transitions",
                             cases_task_allowed_targets(from, via), "current_status", from);
-  return CASES_REFUSED;
+  return CS_REFUSED;
 }
 
 /* ---- facts of the policy service -------------------------------------------------------- */
@@ -112,8 +112,8 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
   if (*office != NULL && json_is_string(json_object_get(*office, "company_id"))) return CS_OK;
   json_decref(*office);
   *office = NULL;
-  cases_field_error(&op->err, "office_id", "is not an office of a partner serving this portal");
-  return cases_validation_result(&op->err);
+  cs_refusal_field(&op->err, "office_id", "is not an office of a partner serving this portal");
+  return cs_refusal_validation(&op->err);
 }
 
 /* {id, name} of user_id when it is an active user, in the case's portal, of company_id
@@ -136,8 +136,8 @@ static int company_user(struct cases_op *op, const char *user_id, const char *co
   }
   json_decref(items);
   if (*user != NULL) return CS_OK;
-  cases_field_error(&op->err, "user_id", "must be a user of the company holding the task");
-  return cases_validation_result(&op->err);
+  cs_refusal_field(&op->err, "user_id", "must be a user of the company holding the task");
+  return cs_refusal_validation(&op->err);
 }
 
 /* ---- meeting time and schedule ---------------------------------------------------------- */
@@ -152,14 +152,14 @@ static int same_instant(const char *a, const char *b) {
 
 /* One member of the schedule object: a required RFC 3339 timestamp. */
 static const char *schedule_bound(const json_t *schedule, const char *name, const char *field,
-                                  struct cases_error *err) {
+                                  struct cs_refusal *err) {
   const json_t *v = json_object_get(schedule, name);
   if (v == NULL || json_is_null(v)) {
-    cases_field_error(err, field, "is required");
+    cs_refusal_field(err, field, "is required");
     return NULL;
   }
   if (!json_is_string(v) || !http_is_timestamp(json_string_value(v))) {
-    cases_field_error(err, field, "must be an RFC 3339 timestamp");
+    cs_refusal_field(err, field, "must be an RFC 3339 timestamp");
     return NULL;
   }
   return json_string_value(v);
@@ -168,7 +168,7 @@ static const char *schedule_bound(const json_t *schedule, const char *name, cons
 /* Reads meeting_at and schedule of body into t (borrowed strings), adding field errors: a
  * schedule is null (cleared) or {start, end} with end not before start. */
 static void read_times(const json_t *body, struct cases_store_task_times *t,
-                       struct cases_error *err) {
+                       struct cs_refusal *err) {
   const json_t *meeting = json_object_get(body, "meeting_at");
   const json_t *schedule = json_object_get(body, "schedule");
   const char *key;
@@ -183,14 +183,14 @@ static void read_times(const json_t *body, struct cases_store_task_times *t,
   json_object_foreach((json_t *)schedule, key, v) {
     (void)v;
     if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
-      cases_field_error(err, "schedule", "holds only start and end");
+      cs_refusal_field(err, "schedule", "holds only start and end");
   }
   t->schedule_start = schedule_bound(schedule, "start", "schedule.start", err);
   t->schedule_end = schedule_bound(schedule, "end", "schedule.end", err);
   if (t->schedule_start != NULL && t->schedule_end != NULL &&
       cases_task_timestamp_us(t->schedule_start, &start_us) == CS_OK &&
       cases_task_timestamp_us(t->schedule_end, &end_us) == CS_OK && end_us < start_us)
-    cases_field_error(err, "schedule.end", "must not be before schedule.start");
+    cs_refusal_field(err, "schedule.end", "must not be before schedule.start");
 }
 
 /* Keeps in t only what differs from the task document. */
@@ -217,17 +217,17 @@ static json_t *times_event(const json_t *task, const char *member) {
 
 /* The type, trade and times of a new task (field errors into op->err). */
 static void check_new_task(const json_t *body, struct cases_store_task_times *times,
-                           struct cases_error *err) {
+                           struct cs_refusal *err) {
   const char *type = text(body, "type");
   const json_t *trade = json_object_get(body, "trade");
   if (!cases_task_type_known(type))
-    cases_field_error(err, "type", "must be one of inspection, first_aid, repair, "
+    cs_refusal_field(err, "type", "must be one of inspection, first_aid, repair, "
                                    "project_management");
   if (trade != NULL && !json_is_null(trade)) {
     if (type != NULL && strcmp(type, "repair") != 0)
-      cases_field_error(err, "trade", "is given only for repair tasks");
+      cs_refusal_field(err, "trade", "is given only for repair tasks");
     else if (!cases_task_trade_valid(json_string_value(trade)))
-      cases_field_error(err, "trade", "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
+      cs_refusal_field(err, "trade", "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
   }
   read_times(body, times, err);
 }
@@ -236,9 +236,9 @@ static int refuse_second_project_management(PGconn *conn, struct cases_op *op, c
   long count = 0;
   if (strcmp(type, "project_management") != 0) return CS_OK;
   if (cases_store_task_count(conn, op->case_id, type, &count, op->err.sqlstate) != CS_OK)
-    return cases_db_failed(&op->err);
+    return cs_refusal_db(&op->err);
   if (count == 0) return CS_OK;
-  return cases_refuse(&op->err, 409, "project-management-exists",
+  return cs_refuse(&op->err, 409, "project-management-exists",
                       "the case already has a project_management task");
 }
 
@@ -250,7 +250,7 @@ static int added_events(PGconn *conn, struct cases_op *op, const json_t *task) {
     for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
       copy_member(data, members[i], task);
   }
-  if (cases_event(conn, op, "task.added", data) != CS_OK) return CASES_REFUSED;
+  if (cases_event(conn, op, "task.added", data) != CS_OK) return CS_REFUSED;
   if (task_company(task) == NULL) return CS_OK;
   data = task_facts(task);
   if (data != NULL) {
@@ -272,7 +272,7 @@ int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
       (office_id != NULL && (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK))
     goto done;
   check_new_task(op->body, &times, &op->err);
-  if ((rc = cases_validation_result(&op->err)) != CS_OK ||
+  if ((rc = cs_refusal_validation(&op->err)) != CS_OK ||
       (rc = refuse_closed_case(op)) != CS_OK ||
       (rc = refuse_second_project_management(conn, op, text(op->body, "type"))) != CS_OK ||
       (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK))
@@ -288,7 +288,7 @@ int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
                                       .schedule_end = times.schedule_end,
                                       .office = office};
   if (cases_store_task_insert(conn, &row, &task, op->err.sqlstate) != CS_OK || task == NULL) {
-    rc = cases_db_failed(&op->err);
+    rc = cs_refusal_db(&op->err);
     goto done;
   }
   if ((rc = cases_history_add(conn, op, "task.added", task_id_out, NULL, task)) != CS_OK) goto done;
@@ -310,13 +310,13 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
     goto done;
   status = text(task, "status");
   if (!cases_task_removable(status)) {
-    rc = cases_refuse(&op->err, 409, "task-in-progress",
+    rc = cs_refuse(&op->err, 409, "task-in-progress",
                       "a task in status %s (%s) cannot be removed once work has started", status,
                       cases_task_status_name(status));
     goto done;
   }
   if (cases_store_task_delete(conn, op->sub_id, op->err.sqlstate) != CS_OK) {
-    rc = cases_db_failed(&op->err);
+    rc = cs_refusal_db(&op->err);
     goto done;
   }
   if ((rc = cases_history_add(conn, op, "task.removed", op->sub_id, task, NULL)) != CS_OK)
@@ -347,14 +347,14 @@ int cases_task_patch(PGconn *conn, struct cases_op *op) {
     goto done;
   read_times(op->body, &times, &op->err);
   if (!times.set_meeting && !times.set_schedule)
-    cases_field_error(&op->err, "meeting_at", "give meeting_at, schedule or both");
-  if ((rc = cases_validation_result(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
+    cs_refusal_field(&op->err, "meeting_at", "give meeting_at, schedule or both");
+  if ((rc = cs_refusal_validation(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
   keep_changes(task, &times);
   if (!times.set_meeting && !times.set_schedule) goto done; /* nothing changes: no history */
   if (cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate) != CS_OK ||
       after == NULL) {
-    rc = cases_db_failed(&op->err);
+    rc = cs_refusal_db(&op->err);
     goto done;
   }
   if ((rc = cases_history_add(conn, op, "task.updated", op->sub_id, task, after)) != CS_OK ||
@@ -388,7 +388,7 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   if (same_text(text(json_object_get(task, "office"), "id"), office_id)) goto done; /* as is */
   if (cases_store_task_set_office(conn, op->sub_id, office, &after, op->err.sqlstate) != CS_OK ||
       after == NULL) {
-    rc = cases_db_failed(&op->err);
+    rc = cs_refusal_db(&op->err);
     goto done;
   }
   if ((rc = cases_history_add(conn, op, "task.office_assigned", op->sub_id, task, after)) != CS_OK)
@@ -414,7 +414,7 @@ static int user_events(PGconn *conn, struct cases_op *op, const json_t *before,
     copy_member(data, "office", after);
     json_object_set_new(data, "company_id", json_string(task_company(after)));
   }
-  if (cases_event(conn, op, "task.user_assigned", data) != CS_OK) return CASES_REFUSED;
+  if (cases_event(conn, op, "task.user_assigned", data) != CS_OK) return CS_REFUSED;
   if (!is_type(after, "project_management")) return CS_OK;
   return cases_event(conn, op, "project_manager.changed",
                      json_pack("{s:s, s:O, s:O}", "task_id", op->sub_id, "user",
@@ -440,7 +440,7 @@ int cases_task_assign_user(PGconn *conn, struct cases_op *op) {
   if (cases_store_task_set_user(conn, op->sub_id, user_id, text(user, "name"), &after,
                                 op->err.sqlstate) != CS_OK ||
       after == NULL) {
-    rc = cases_db_failed(&op->err);
+    rc = cs_refusal_db(&op->err);
     goto done;
   }
   if ((rc = cases_history_add(conn, op, "task.user_assigned", op->sub_id, task, after)) != CS_OK)
@@ -468,7 +468,7 @@ static int require_mover(struct cases_op *op, const json_t *task, enum cases_tas
     case CASES_TASK_MOVE_REOPEN:
       return cases_require(op, "approve_tasks", NULL);
     default:
-      return cases_refuse(&op->err, 409, "invalid-transition", "not a status change");
+      return cs_refuse(&op->err, 409, "invalid-transition", "not a status change");
   }
 }
 
@@ -482,7 +482,7 @@ static int status_events(PGconn *conn, struct cases_op *op, const char *from,
     copy_member(data, "office", after);
     copy_member(data, "user", after);
   }
-  if (cases_event(conn, op, "task.status_changed", data) != CS_OK) return CASES_REFUSED;
+  if (cases_event(conn, op, "task.status_changed", data) != CS_OK) return CS_REFUSED;
   if (!is_type(after, "inspection") ||
       (move != CASES_TASK_MOVE_START && move != CASES_TASK_MOVE_COMPLETE))
     return CS_OK;
@@ -505,8 +505,8 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
 
   if ((rc = load_task(conn, op, &task)) != CS_OK) goto done;
   if (!cases_task_status_requestable(to))
-    cases_field_error(&op->err, "status", "must be 2, 3, 4 or A");
-  if ((rc = cases_validation_result(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
+    cs_refusal_field(&op->err, "status", "must be 2, 3, 4 or A");
+  if ((rc = cs_refusal_validation(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
   snprintf(from, sizeof(from), "%s", text(task, "status"));
   if ((move = cases_task_move_of(from, to, CASES_TASK_VIA_STATUS)) == CASES_TASK_MOVE_NONE) {
@@ -516,7 +516,7 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
   if ((rc = require_mover(op, task, move)) != CS_OK) goto done;
   if (cases_store_task_set_status(conn, op->sub_id, to, &after, op->err.sqlstate) != CS_OK ||
       after == NULL) {
-    rc = cases_db_failed(&op->err);
+    rc = cs_refusal_db(&op->err);
     goto done;
   }
   if ((rc = cases_history_add(conn, op, "task.status_changed", op->sub_id, task, after)) != CS_OK)

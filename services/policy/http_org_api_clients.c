@@ -10,7 +10,7 @@ static const struct http_field client_create_fields[] = {
 
 static int list_clients(PGconn *conn, const struct policy_org_caller *c, const void *query,
                         const struct policy_org_page *pg, json_t **rows,
-                        struct policy_org_error *err) {
+                        struct cs_refusal *err) {
   (void)query;
   return policy_org_api_client_list(conn, c, pg, rows, err);
 }

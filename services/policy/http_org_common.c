@@ -36,15 +36,6 @@ int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c)
   return CS_ERR_INVALID;
 }
 
-void policy_org_http_error(struct request_ctx *ctx, const struct policy_org_error *err) {
-  if (err->status == 0) {
-    service_db_problem(ctx, err->sqlstate[0] ? err->sqlstate : NULL);
-    return;
-  }
-  http_problem_full(ctx->resp, err->status, err->slug, NULL, err->detail,
-                    err->errors != NULL ? json_incref(err->errors) : NULL);
-}
-
 void policy_org_http_resource(struct request_ctx *ctx, int status, json_t *resource) {
   http_etag_header(ctx->resp, resource);
   http_json(ctx->resp, status, resource);
@@ -144,7 +135,7 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
   w.precondition = precondition;
   w.http = &h;
   if (fn(conn, &w) != CS_OK) {
-    if (!w.precondition_failed) policy_org_http_error(ctx, &w.err);
+    if (!w.precondition_failed) service_refusal_answer(ctx, &w.err);
     goto done;
   }
   if (w.status != 0) ok_status = w.status;
@@ -173,7 +164,7 @@ db_error:
   service_db_problem(ctx, NULL);
 done:
   if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
-  policy_org_error_clear(&w.err);
+  cs_refusal_clear(&w.err);
   json_decref(w.result);
   json_decref(body);
 }
@@ -220,7 +211,7 @@ void policy_org_routes(struct service *svc) {
 
 void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_get_fn get) {
   struct policy_org_caller c;
-  struct policy_org_error err = {0};
+  struct cs_refusal err = {0};
   PGconn *conn = NULL;
   json_t *resource = NULL;
   const char *id;
@@ -229,21 +220,21 @@ void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_
   if ((id = policy_org_http_path_id(ctx, what)) == NULL) goto done;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (get(conn, &c, id, &resource, &err) != CS_OK) {
-    policy_org_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
   policy_org_http_resource(ctx, 200, resource);
   resource = NULL;
 done:
   if (conn != NULL) service_db_release(ctx, conn);
-  policy_org_error_clear(&err);
+  cs_refusal_clear(&err);
   json_decref(resource);
 }
 
 void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_caller *c,
                           policy_org_list_fn fn, const void *query) {
   struct policy_org_page pg = {0};
-  struct policy_org_error err = {0};
+  struct cs_refusal err = {0};
   json_t *pos = NULL, *rows = NULL;
   PGconn *conn = NULL;
   long limit;
@@ -254,14 +245,14 @@ void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_calle
   pg.after_id = json_string_value(json_object_get(pos, "id"));
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (fn(conn, c, query, &pg, &rows, &err) != CS_OK) {
-    policy_org_http_error(ctx, &err);
+    service_refusal_answer(ctx, &err);
     goto done;
   }
   policy_org_http_page(ctx, rows, limit);
   rows = NULL;
 done:
   if (conn != NULL) service_db_release(ctx, conn);
-  policy_org_error_clear(&err);
+  cs_refusal_clear(&err);
   json_decref(rows);
   json_decref(pos);
 }

@@ -23,7 +23,7 @@ static const char *const kinds[] = {"insurer", "partner", "customer", "agent", N
 
 static int list_companies(PGconn *conn, const struct policy_org_caller *c, const void *kind,
                           const struct policy_org_page *pg, json_t **rows,
-                          struct policy_org_error *err) {
+                          struct cs_refusal *err) {
   return policy_org_company_list(conn, c, kind, pg, rows, err);
 }
 

@@ -29,7 +29,7 @@ static const char *const roles[] = {"external_case_handler", NULL};
 
 static int list_offices(PGconn *conn, const struct policy_org_caller *c, const void *query,
                         const struct policy_org_page *pg, json_t **rows,
-                        struct policy_org_error *err) {
+                        struct cs_refusal *err) {
   return policy_org_office_list(conn, c, query, pg, rows, err);
 }
 

@@ -37,7 +37,7 @@ static const struct http_field user_roles_fields[] = {
 
 static int list_users(PGconn *conn, const struct policy_org_caller *c, const void *query,
                       const struct policy_org_page *pg, json_t **rows,
-                      struct policy_org_error *err) {
+                      struct cs_refusal *err) {
   return policy_org_user_list(conn, c, query, pg, rows, err);
 }
 

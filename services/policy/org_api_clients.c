@@ -22,13 +22,13 @@ static int may_read(const struct policy_org_caller *c) {
 
 int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
                                const struct policy_org_page *pg, json_t **rows,
-                               struct policy_org_error *err) {
+                               struct cs_refusal *err) {
   if (!may_read(c))
-    return policy_org_refuse(err, 403, "forbidden",
-                             "only the insurer's admin may see the API clients");
+    return cs_refuse(err, 403, "forbidden",
+                     "only the insurer's admin may see the API clients");
   if (policy_store_org_api_client_list(conn, c->portal_id, pg->after_created_at, pg->after_id,
                                        pg->limit, rows, err->sqlstate) != CS_OK)
-    return policy_org_db_failed(err);
+    return cs_refusal_db(err);
   return CS_OK;
 }
 
@@ -50,16 +50,16 @@ int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w) {
   int rc;
   const char *name = json_string_value(json_object_get(w->body, "name"));
 
-  if (name[0] == '\0') policy_org_field_error(&w->err, "name", "must not be empty");
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) goto done;
+  if (name[0] == '\0') cs_refusal_field(&w->err, "name", "must not be empty");
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (!policy_org_is_insurer_admin(c)) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden",
-                           "only the insurer's admin may create API clients");
+    rc = cs_refuse(&w->err, 403, "forbidden",
+                   "only the insurer's admin may create API clients");
     goto done;
   }
   if (random_text(SECRET_BYTES, secret, sizeof(secret)) != CS_OK ||
       random_text(12, tag, sizeof(tag)) != CS_OK || password_hash((char *)secret, &hash) != CS_OK) {
-    rc = policy_org_refuse(&w->err, 500, NULL, "the client secret could not be made");
+    rc = cs_refuse(&w->err, 500, NULL, "the client secret could not be made");
     goto done;
   }
   snprintf(client_id, sizeof(client_id), "cs_%s", (char *)tag);
@@ -67,11 +67,11 @@ int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w) {
   if (policy_store_org_api_client_insert(conn, id, c->portal_id, c->company_id, name, client_id,
                                          hash, c->sub, w->err.sqlstate) != CS_OK ||
       policy_store_org_api_client_get(conn, c->portal_id, id, &client, w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   if (bus_outbox_add(conn, "api_client.created", c->portal_id, id, client) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   json_object_set_new(client, "client_secret", json_string((char *)secret));
@@ -88,17 +88,17 @@ int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w) {
   const struct policy_org_caller *c = w->caller;
   json_t *client = NULL;
   int rc;
-  if (!may_read(c)) return policy_org_refuse(&w->err, 404, "not-found", "no such API client");
+  if (!may_read(c)) return cs_refuse(&w->err, 404, "not-found", "no such API client");
   if (!policy_org_is_insurer_admin(c))
-    return policy_org_refuse(&w->err, 403, "forbidden",
-                             "only the insurer's admin may deactivate API clients");
+    return cs_refuse(&w->err, 403, "forbidden",
+                     "only the insurer's admin may deactivate API clients");
   rc = policy_store_org_api_client_deactivate(conn, c->portal_id, w->id, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
-    return policy_org_refuse(&w->err, 404, "not-found", "no such API client");
+    return cs_refuse(&w->err, 404, "not-found", "no such API client");
   if (rc != CS_OK ||
       policy_store_org_api_client_get(conn, c->portal_id, w->id, &client, w->err.sqlstate) != CS_OK)
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   rc = bus_outbox_add(conn, "api_client.deactivated", c->portal_id, w->id, client);
   json_decref(client);
-  return rc == CS_OK ? CS_OK : policy_org_db_failed(&w->err);
+  return rc == CS_OK ? CS_OK : cs_refusal_db(&w->err);
 }

@@ -61,37 +61,6 @@ const char *policy_org_scope_company(const struct policy_org_caller *c) {
   return policy_org_sees_portal(c) ? NULL : c->company_id;
 }
 
-int policy_org_refuse(struct policy_org_error *err, int status, const char *slug,
-                      const char *fmt, ...) {
-  va_list ap;
-  err->status = status;
-  err->slug = slug;
-  va_start(ap, fmt);
-  vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
-  va_end(ap);
-  return POLICY_ORG_REFUSED;
-}
-
-void policy_org_field_error(struct policy_org_error *err, const char *field, const char *message) {
-  if (err->errors == NULL) err->errors = json_array();
-  json_array_append_new(err->errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
-
-int policy_org_validation_result(struct policy_org_error *err) {
-  if (json_array_size(err->errors) == 0) return CS_OK;
-  return policy_org_refuse(err, 422, "validation", "one or more fields are invalid");
-}
-
-int policy_org_db_failed(struct policy_org_error *err) {
-  err->status = 0;
-  return POLICY_ORG_REFUSED;
-}
-
-void policy_org_error_clear(struct policy_org_error *err) {
-  json_decref(err->errors);
-  memset(err, 0, sizeof(*err));
-}
-
 json_t *policy_org_event_data(const json_t *resource) {
   json_t *data = json_deep_copy(resource);
   json_object_del(data, "version");

@@ -10,20 +10,20 @@
 #include "store_org_companies.h"
 
 int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                           json_t **out, struct policy_org_error *err) {
+                           json_t **out, struct cs_refusal *err) {
   int rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), id, 0,
                                         out, err->sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return policy_org_refuse(err, 404, "not-found", "no such company");
-  return rc == CS_OK ? CS_OK : policy_org_db_failed(err);
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, 404, "not-found", "no such company");
+  return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
 int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, const char *kind,
                             const struct policy_org_page *pg, json_t **rows,
-                            struct policy_org_error *err) {
+                            struct cs_refusal *err) {
   if (policy_store_org_company_list(conn, c->portal_id, policy_org_scope_company(c), kind,
                                     pg->after_created_at, pg->after_id, pg->limit, rows,
                                     err->sqlstate) != CS_OK)
-    return policy_org_db_failed(err);
+    return cs_refusal_db(err);
   return CS_OK;
 }
 
@@ -32,22 +32,22 @@ static int finish(PGconn *conn, struct policy_org_write *w, const char *id, cons
   if (policy_store_org_company_get(conn, w->caller->portal_id,
                                    policy_org_scope_company(w->caller), id, 0, &company,
                                    w->err.sqlstate) != CS_OK)
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   json_t *data = policy_org_event_data(company);
   int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
   json_decref(data);
   if (rc != CS_OK) {
     json_decref(company);
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   }
   w->result = company;
   return CS_OK;
 }
 
-static void check_name(const json_t *body, struct policy_org_error *err) {
+static void check_name(const json_t *body, struct cs_refusal *err) {
   const json_t *name = json_object_get(body, "name");
   if (name != NULL && (json_is_null(name) || json_string_length(name) == 0))
-    policy_org_field_error(err, "name", "must not be empty");
+    cs_refusal_field(err, "name", "must not be empty");
 }
 
 int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
@@ -56,17 +56,17 @@ int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
   int rc;
   check_name(w->body, &w->err);
   if (strcmp(kind, "partner") && strcmp(kind, "customer") && strcmp(kind, "agent"))
-    policy_org_field_error(&w->err, "kind", "must be partner, customer or agent");
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+    cs_refusal_field(&w->err, "kind", "must be partner, customer or agent");
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   if (!policy_org_is_insurer_admin(w->caller))
-    return policy_org_refuse(&w->err, 403, "forbidden",
-                             "only the insurer's admin may create companies");
+    return cs_refuse(&w->err, 403, "forbidden",
+                     "only the insurer's admin may create companies");
   http_uuid_v4(id);
   if (policy_store_org_company_insert(conn, id, kind,
                                       json_string_value(json_object_get(w->body, "name")),
                                       json_string_value(json_object_get(w->body, "org_number")),
                                       w->caller->portal_id, w->err.sqlstate) != CS_OK)
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   return finish(conn, w, id, "company.created");
 }
 
@@ -75,34 +75,34 @@ int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
   json_t *company = NULL;
   int rc;
   check_name(w->body, &w->err);
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
                                     &company, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
-    return policy_org_refuse(&w->err, 404, "not-found", "no such company");
-  if (rc != CS_OK) return policy_org_db_failed(&w->err);
+    return cs_refuse(&w->err, 404, "not-found", "no such company");
+  if (rc != CS_OK) return cs_refusal_db(&w->err);
   /* the id of the row, not of the path: the path may spell the same UUID in capitals */
   const char *company_id = json_string_value(json_object_get(company, "id"));
   if (!policy_org_may_manage(c, company_id)) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden",
-                           "only the company's own admin or the insurer's admin may change it");
+    rc = cs_refuse(&w->err, 403, "forbidden",
+                   "only the company's own admin or the insurer's admin may change it");
     goto done;
   }
   /* The organisation number is what insurers link partners by: only they may change it. */
   if (json_object_get(w->body, "org_number") != NULL && !policy_org_is_insurer_admin(c)) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden",
-                           "only the insurer's admin may change org_number");
+    rc = cs_refuse(&w->err, 403, "forbidden",
+                   "only the insurer's admin may change org_number");
     goto done;
   }
   if (w->precondition(w, (int)json_integer_value(json_object_get(company, "version")), 1)) {
-    rc = POLICY_ORG_REFUSED;
+    rc = CS_REFUSED;
     goto done;
   }
   const json_t *name = json_object_get(w->body, "name"), *org = json_object_get(w->body, "org_number");
   if (policy_store_org_company_update(conn, company_id, name != NULL, json_string_value(name),
                                       org != NULL, json_string_value(org),
                                       w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   rc = finish(conn, w, company_id, "company.updated");
@@ -117,32 +117,32 @@ int policy_org_company_link(PGconn *conn, struct policy_org_write *w) {
   char id[37];
   int added = 0, rc;
   if (!policy_org_is_insurer_admin(w->caller))
-    return policy_org_refuse(&w->err, 403, "forbidden",
-                             "only the insurer's admin may add a partner to the portal");
+    return cs_refuse(&w->err, 403, "forbidden",
+                     "only the insurer's admin may add a partner to the portal");
   if (org == NULL || org[0] == '\0')
-    policy_org_field_error(&w->err, "org_number", "must not be empty");
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+    cs_refusal_field(&w->err, "org_number", "must not be empty");
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   rc = policy_store_org_partner_by_org_number(conn, org, id, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
-    return policy_org_refuse(&w->err, 404, "not-found",
-                             "no partner company with this organisation number");
-  if (rc != CS_OK) return policy_org_db_failed(&w->err);
+    return cs_refuse(&w->err, 404, "not-found",
+                     "no partner company with this organisation number");
+  if (rc != CS_OK) return cs_refusal_db(&w->err);
   if (policy_store_org_company_link(conn, id, w->caller->portal_id, &added, w->err.sqlstate) !=
           CS_OK ||
       policy_store_org_company_get(conn, w->caller->portal_id, NULL, id, 0, &company,
                                    w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   if (added) {
     if (policy_store_org_company_portals(conn, id, &portals, w->err.sqlstate) != CS_OK ||
         (data = policy_org_event_data(company)) == NULL) {
-      rc = policy_org_db_failed(&w->err);
+      rc = cs_refusal_db(&w->err);
       goto done;
     }
     json_object_set(data, "portal_ids", portals);
     if (bus_outbox_add(conn, "company.updated", w->caller->portal_id, id, data) != CS_OK) {
-      rc = policy_org_db_failed(&w->err);
+      rc = cs_refusal_db(&w->err);
       goto done;
     }
   }

@@ -14,6 +14,8 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "refusal.h"
+
 #define POLICY_ORG_ADMIN_LEVEL 6
 
 /* The token's principal; every string is borrowed from the claims. */
@@ -47,34 +49,13 @@ int policy_org_may_manage(const struct policy_org_caller *c, const char *company
  * the caller's own company. Borrowed. */
 const char *policy_org_scope_company(const struct policy_org_caller *c);
 
-/* What went wrong in a domain call, for the HTTP layer to answer as problem+json. */
-struct policy_org_error {
-  int status;            /* HTTP status: 403, 404, 409, 422, or 0 for a database failure */
-  const char *slug;      /* problem type slug, static, may be NULL */
-  char detail[200];
-  json_t *errors;        /* [{field, message}] or NULL, owned */
-  char sqlstate[6];      /* for database failures */
-};
-
-/* Domain results besides CS_OK: POLICY_ORG_REFUSED means err is filled in. */
-#define POLICY_ORG_REFUSED (-300)
-
-/* Fills err and returns POLICY_ORG_REFUSED; detail is printf-style. */
-int policy_org_refuse(struct policy_org_error *err, int status, const char *slug,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Adds one {field, message} to err->errors. */
-void policy_org_field_error(struct policy_org_error *err, const char *field, const char *message);
-/* Refuses with 422 "validation" when err->errors holds anything; else CS_OK. */
-int policy_org_validation_result(struct policy_org_error *err);
-/* Maps a store failure: CS_ERR_DB keeps err->sqlstate (filled by the store), returns
- * POLICY_ORG_REFUSED with status 0 (the HTTP layer maps the SQLSTATE). */
-int policy_org_db_failed(struct policy_org_error *err);
-void policy_org_error_clear(struct policy_org_error *err);
+/* What went wrong in a domain call: a struct cs_refusal (common/refusal.h), returned as
+ * CS_REFUSED and answered by service_refusal_answer. */
 
 /* A write for the HTTP runner (http_org_common.c): the domain function gets the caller, the
  * validated body (borrowed), the path id (or NULL) and a precondition hook, and returns CS_OK
  * with *result (a new reference: the resource, with an integer "version") or
- * POLICY_ORG_REFUSED with err filled. */
+ * CS_REFUSED with err filled. */
 struct policy_org_write {
   const struct policy_org_caller *caller;
   const json_t *body;
@@ -87,7 +68,7 @@ struct policy_org_write {
   json_t *result;
   int precondition_failed;
   int status; /* set by fn to answer another success status than ok_status; 0 keeps it */
-  struct policy_org_error err;
+  struct cs_refusal err;
 };
 
 typedef int (*policy_org_write_fn)(PGconn *conn, struct policy_org_write *w);
@@ -97,7 +78,7 @@ json_t *policy_org_event_data(const json_t *resource);
 
 /* ---- domain entry points, one group per resource (org_<resource>.c) ---------------------- */
 
-/* Reads: CS_OK with *out / *rows (new references) or POLICY_ORG_REFUSED with err. Query values
+/* Reads: CS_OK with *out / *rows (new references) or CS_REFUSED with err. Query values
  * are borrowed, already checked for shape by the HTTP layer; NULL does not filter. */
 struct policy_org_page {
   long limit;                              /* rows wanted (the page plus one) */
@@ -105,34 +86,34 @@ struct policy_org_page {
 };
 
 int policy_org_user_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                        json_t **out, struct policy_org_error *err);
+                        json_t **out, struct cs_refusal *err);
 struct policy_org_user_query {
   const char *company_id, *office_id, *external_case_handler, *active, *q;
 };
 int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c,
                          const struct policy_org_user_query *q, const struct policy_org_page *pg,
-                         json_t **rows, struct policy_org_error *err);
+                         json_t **rows, struct cs_refusal *err);
 int policy_org_user_create(PGconn *conn, struct policy_org_write *w);
 int policy_org_user_patch(PGconn *conn, struct policy_org_write *w);
 int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w);
 
 int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                          json_t **out, struct policy_org_error *err);
+                          json_t **out, struct cs_refusal *err);
 struct policy_org_office_query {
   const char *company_id, *category, *has_role, *temporary_cases;
 };
 int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
                            const struct policy_org_office_query *q,
                            const struct policy_org_page *pg, json_t **rows,
-                           struct policy_org_error *err);
+                           struct cs_refusal *err);
 int policy_org_office_create(PGconn *conn, struct policy_org_write *w);
 int policy_org_office_patch(PGconn *conn, struct policy_org_write *w);
 
 int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                           json_t **out, struct policy_org_error *err);
+                           json_t **out, struct cs_refusal *err);
 int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, const char *kind,
                             const struct policy_org_page *pg, json_t **rows,
-                            struct policy_org_error *err);
+                            struct cs_refusal *err);
 int policy_org_company_create(PGconn *conn, struct policy_org_write *w);
 int policy_org_company_patch(PGconn *conn, struct policy_org_write *w);
 /* POST /v1/companies/links: the insurer's admin adds the partner company with the body's
@@ -141,7 +122,7 @@ int policy_org_company_link(PGconn *conn, struct policy_org_write *w);
 
 int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
                                const struct policy_org_page *pg, json_t **rows,
-                               struct policy_org_error *err);
+                               struct cs_refusal *err);
 int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w);
 int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w);
 
@@ -155,8 +136,6 @@ struct request_ctx;
  * returns non-zero. */
 int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c);
 
-/* Answers err as problem+json (a database failure by its SQLSTATE). */
-void policy_org_http_error(struct request_ctx *ctx, const struct policy_org_error *err);
 
 /* Answers one resource (stolen) with its ETag (from its "version"). */
 void policy_org_http_resource(struct request_ctx *ctx, int status, json_t *resource);
@@ -173,14 +152,14 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
 /* Answers GET <collection>/{id}: the caller, the id (404 naming what when not a UUID), then
  * get's resource with its ETag, or get's error. */
 typedef int (*policy_org_get_fn)(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                                 json_t **out, struct policy_org_error *err);
+                                 json_t **out, struct cs_refusal *err);
 void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_get_fn get);
 
 /* Answers a list: ?limit and ?cursor, then fn with query (the resource's filters, borrowed)
  * and the page, as {"items", "next_cursor"}, or fn's error. */
 typedef int (*policy_org_list_fn)(PGconn *conn, const struct policy_org_caller *c,
                                   const void *query, const struct policy_org_page *pg,
-                                  json_t **rows, struct policy_org_error *err);
+                                  json_t **rows, struct cs_refusal *err);
 void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_caller *c,
                           policy_org_list_fn fn, const void *query);
 

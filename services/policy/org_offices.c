@@ -27,34 +27,34 @@ static int shows_categories(const struct policy_org_caller *c) {
 }
 
 int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                          json_t **out, struct policy_org_error *err) {
+                          json_t **out, struct cs_refusal *err) {
   int rc = policy_store_org_office_get(conn, c->portal_id, policy_org_scope_company(c), id, 0,
                                        shows_categories(c), out, err->sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return policy_org_refuse(err, 404, "not-found", "no such office");
-  return rc == CS_OK ? CS_OK : policy_org_db_failed(err);
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, 404, "not-found", "no such office");
+  return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
 int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
                            const struct policy_org_office_query *q,
                            const struct policy_org_page *pg, json_t **rows,
-                           struct policy_org_error *err) {
+                           struct cs_refusal *err) {
   struct policy_store_org_office_filter f = {
       q->company_id, q->category, q->has_role != NULL ? "1" : NULL, q->temporary_cases,
       pg->after_created_at, pg->after_id, pg->limit};
   if (q->category != NULL && !shows_categories(c)) {
-    policy_org_refuse(err, 400, "invalid-parameter", "office categories are not shown to you");
-    policy_org_field_error(err, "category", "not available to your company");
-    return POLICY_ORG_REFUSED;
+    cs_refuse(err, 400, "invalid-parameter", "office categories are not shown to you");
+    cs_refusal_field(err, "category", "not available to your company");
+    return CS_REFUSED;
   }
   if (policy_store_org_office_list(conn, c->portal_id, policy_org_scope_company(c),
                                    shows_categories(c), &f, rows, err->sqlstate) != CS_OK)
-    return policy_org_db_failed(err);
+    return cs_refusal_db(err);
   return CS_OK;
 }
 
 /* Value checks beyond the types; fills v from body (numbers formatted into nums). */
 static void read_values(const json_t *body, struct policy_store_org_office_values *v,
-                        char nums[2][40], struct policy_org_error *err) {
+                        char nums[2][40], struct cs_refusal *err) {
   memset(v, 0, sizeof(*v));
   for (int i = 0; i < POLICY_OFFICE_NCOLUMNS; i++) {
     const json_t *x = json_object_get(body, columns[i]);
@@ -64,7 +64,7 @@ static void read_values(const json_t *body, struct policy_store_org_office_value
     if (i == POLICY_OFFICE_LATITUDE || i == POLICY_OFFICE_LONGITUDE) {
       double d = json_number_value(x), lim = i == POLICY_OFFICE_LATITUDE ? 90 : 180;
       if (d < -lim || d > lim)
-        policy_org_field_error(err, columns[i], i == POLICY_OFFICE_LATITUDE
+        cs_refusal_field(err, columns[i], i == POLICY_OFFICE_LATITUDE
                                                     ? "must be between -90 and 90"
                                                     : "must be between -180 and 180");
       snprintf(nums[i - POLICY_OFFICE_LATITUDE], 40, "%.9g", d);
@@ -76,25 +76,25 @@ static void read_values(const json_t *body, struct policy_store_org_office_value
   const char *tc = v->value[POLICY_OFFICE_TEMPORARY_CASES];
   if (tc != NULL && strcmp(tc, "never") && strcmp(tc, "outside_office_hours") &&
       strcmp(tc, "always"))
-    policy_org_field_error(err, "temporary_cases",
-                           "must be never, outside_office_hours or always");
+    cs_refusal_field(err, "temporary_cases",
+                     "must be never, outside_office_hours or always");
   const char *country = v->value[POLICY_OFFICE_COUNTRY];
   if (country != NULL && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
                           country[1] < 'A' || country[1] > 'Z'))
-    policy_org_field_error(err, "country", "must be an ISO 3166-1 alpha-2 code, e.g. SE");
+    cs_refusal_field(err, "country", "must be an ISO 3166-1 alpha-2 code, e.g. SE");
   if (v->has[POLICY_OFFICE_NAME] &&
       (v->value[POLICY_OFFICE_NAME] == NULL || v->value[POLICY_OFFICE_NAME][0] == '\0'))
-    policy_org_field_error(err, "name", "must not be empty");
+    cs_refusal_field(err, "name", "must not be empty");
   if (v->has[POLICY_OFFICE_COUNTRY] && country == NULL)
-    policy_org_field_error(err, "country", "must not be null");
+    cs_refusal_field(err, "country", "must not be null");
   if (v->has[POLICY_OFFICE_TEMPORARY_CASES] && tc == NULL)
-    policy_org_field_error(err, "temporary_cases", "must not be null");
+    cs_refusal_field(err, "temporary_cases", "must not be null");
   const json_t *cats = json_object_get(body, "categories"), *cat;
   size_t i;
   json_array_foreach(cats, i, cat) {
     if (!json_is_string(cat) || json_string_length(cat) == 0 || json_string_length(cat) > 100) {
-      policy_org_field_error(err, "categories",
-                             "must be an array of category ids or names (1 to 100 bytes)");
+      cs_refusal_field(err, "categories",
+                       "must be an array of category ids or names (1 to 100 bytes)");
       break;
     }
   }
@@ -109,10 +109,10 @@ static int apply_categories(PGconn *conn, struct policy_org_write *w, const char
   if (literal == NULL) return CS_ERR_NOMEM;
   if (policy_store_org_office_set_categories(conn, w->caller->portal_id, id, literal, &unknown,
                                              w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
   } else if (unknown > 0) {
-    policy_org_field_error(&w->err, "categories", "names a category id this portal does not have");
-    rc = policy_org_validation_result(&w->err);
+    cs_refusal_field(&w->err, "categories", "names a category id this portal does not have");
+    rc = cs_refusal_validation(&w->err);
   }
   free(literal);
   return rc;
@@ -125,13 +125,13 @@ static int finish(PGconn *conn, struct policy_org_write *w, const char *id, cons
   if (policy_store_org_office_get(conn, w->caller->portal_id, policy_org_scope_company(w->caller),
                                   id, 0, shows_categories(w->caller), &office,
                                   w->err.sqlstate) != CS_OK)
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   data = policy_org_event_data(office);
   int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
   json_decref(data);
   if (rc != CS_OK) {
     json_decref(office);
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   }
   w->result = office;
   return CS_OK;
@@ -139,9 +139,9 @@ static int finish(PGconn *conn, struct policy_org_write *w, const char *id, cons
 
 static int check_categories_allowed(struct policy_org_write *w) {
   if (json_object_get(w->body, "categories") == NULL || is_insurer_user(w->caller)) return CS_OK;
-  policy_org_refuse(&w->err, 403, "forbidden-field", "only insurer users may set categories");
-  policy_org_field_error(&w->err, "categories", "only insurer users may set this");
-  return POLICY_ORG_REFUSED;
+  cs_refuse(&w->err, 403, "forbidden-field", "only insurer users may set categories");
+  cs_refusal_field(&w->err, "categories", "only insurer users may set this");
+  return CS_REFUSED;
 }
 
 int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
@@ -151,26 +151,26 @@ int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
   int rc, visible = 0;
 
   read_values(w->body, &v, nums, &w->err);
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL)
-    return policy_org_refuse(&w->err, 403, "forbidden", "only a level-6 admin may create offices");
+    return cs_refuse(&w->err, 403, "forbidden", "only a level-6 admin may create offices");
   const char *company = json_string_value(json_object_get(w->body, "company_id"));
   if (company == NULL) company = c->company_id;
   if (policy_store_org_company_visible(conn, c->portal_id, policy_org_scope_company(c), company,
                                        &visible, w->err.sqlstate) != CS_OK)
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   if (!visible) {
-    policy_org_field_error(&w->err, "company_id", "no such company");
-    return policy_org_validation_result(&w->err);
+    cs_refusal_field(&w->err, "company_id", "no such company");
+    return cs_refusal_validation(&w->err);
   }
   if (!policy_org_may_manage(c, company))
-    return policy_org_refuse(&w->err, 403, "forbidden",
-                             "only an admin of the office's company or the insurer's admin may"
-                             " create offices");
+    return cs_refuse(&w->err, 403, "forbidden",
+                     "only an admin of the office's company or the insurer's admin may"
+                     " create offices");
   if ((rc = check_categories_allowed(w)) != CS_OK) return rc;
   http_uuid_v4(id);
   if (policy_store_org_office_insert(conn, id, company, &v, w->err.sqlstate) != CS_OK)
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   if ((rc = apply_categories(conn, w, id)) != CS_OK) return rc;
   return finish(conn, w, id, "office.created");
 }
@@ -183,24 +183,24 @@ int policy_org_office_patch(PGconn *conn, struct policy_org_write *w) {
   int rc;
 
   read_values(w->body, &v, nums, &w->err);
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) return rc;
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   rc = policy_store_org_office_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1, 0,
                                    &office, w->err.sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return policy_org_refuse(&w->err, 404, "not-found", "no such office");
-  if (rc != CS_OK) return policy_org_db_failed(&w->err);
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, 404, "not-found", "no such office");
+  if (rc != CS_OK) return cs_refusal_db(&w->err);
   if (!policy_org_may_manage(c, json_string_value(json_object_get(office, "company_id")))) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden",
-                           "only an admin of the office's company or the insurer's admin may"
-                           " change it");
+    rc = cs_refuse(&w->err, 403, "forbidden",
+                   "only an admin of the office's company or the insurer's admin may"
+                   " change it");
     goto done;
   }
   if ((rc = check_categories_allowed(w)) != CS_OK) goto done;
   if (w->precondition(w, (int)json_integer_value(json_object_get(office, "version")), 1)) {
-    rc = POLICY_ORG_REFUSED;
+    rc = CS_REFUSED;
     goto done;
   }
   if (policy_store_org_office_update(conn, w->id, &v, w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   if ((rc = apply_categories(conn, w, w->id)) != CS_OK) goto done;

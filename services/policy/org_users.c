@@ -19,22 +19,22 @@
 static const char *const org_roles[] = {"agent_handler", "attestant", "customer_attestant"};
 
 int policy_org_user_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                        json_t **out, struct policy_org_error *err) {
+                        json_t **out, struct cs_refusal *err) {
   int rc = policy_store_org_user_get(conn, c->portal_id, policy_org_scope_company(c), id, 0, out,
                                      err->sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return policy_org_refuse(err, 404, "not-found", "no such user");
-  return rc == CS_OK ? CS_OK : policy_org_db_failed(err);
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, 404, "not-found", "no such user");
+  return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
 int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c,
                          const struct policy_org_user_query *q, const struct policy_org_page *pg,
-                         json_t **rows, struct policy_org_error *err) {
+                         json_t **rows, struct cs_refusal *err) {
   struct policy_store_org_user_filter f = {q->company_id, q->office_id, q->external_case_handler,
                                            q->active, q->q, pg->after_created_at, pg->after_id,
                                            pg->limit};
   if (policy_store_org_user_list(conn, c->portal_id, policy_org_scope_company(c), &f, rows,
                                  err->sqlstate) != CS_OK)
-    return policy_org_db_failed(err);
+    return cs_refusal_db(err);
   return CS_OK;
 }
 
@@ -49,29 +49,29 @@ static int email_ok(const char *s) {
 }
 
 /* Checks the values of body (types are already checked) and adds field errors to err. */
-static void check_values(const json_t *body, struct policy_org_error *err) {
+static void check_values(const json_t *body, struct cs_refusal *err) {
   const json_t *v;
   if ((v = json_object_get(body, "email")) != NULL && json_is_string(v) &&
       !email_ok(json_string_value(v)))
-    policy_org_field_error(err, "email", "must be an email address");
+    cs_refusal_field(err, "email", "must be an email address");
   if ((v = json_object_get(body, "name")) != NULL && json_is_string(v) &&
       json_string_length(v) == 0)
-    policy_org_field_error(err, "name", "must not be empty");
+    cs_refusal_field(err, "name", "must not be empty");
   if ((v = json_object_get(body, "password")) != NULL && json_is_string(v) &&
       json_string_length(v) < PASSWORD_MIN)
-    policy_org_field_error(err, "password", "must be at least 8 characters long");
+    cs_refusal_field(err, "password", "must be at least 8 characters long");
   if ((v = json_object_get(body, "authority_level")) != NULL &&
       (json_integer_value(v) < 1 || json_integer_value(v) > 6))
-    policy_org_field_error(err, "authority_level", "must be between 1 and 6");
+    cs_refusal_field(err, "authority_level", "must be between 1 and 6");
   if ((v = json_object_get(body, "budget_limit")) != NULL && !json_is_null(v) &&
       json_integer_value(v) < 0)
-    policy_org_field_error(err, "budget_limit", "must be zero or more (minor units)");
+    cs_refusal_field(err, "budget_limit", "must be zero or more (minor units)");
   if ((v = json_object_get(body, "offices")) != NULL) {
     size_t i;
     const json_t *o;
     json_array_foreach(v, i, o) {
       if (!json_is_string(o) || !http_is_uuid(json_string_value(o))) {
-        policy_org_field_error(err, "offices", "must be an array of office ids");
+        cs_refusal_field(err, "offices", "must be an array of office ids");
         break;
       }
     }
@@ -80,28 +80,28 @@ static void check_values(const json_t *body, struct policy_org_error *err) {
 
 /* 403 for the fields only the insurer admin may set, when present in body. */
 static int check_insurer_fields(const struct policy_org_caller *c, const json_t *body,
-                                struct policy_org_error *err) {
+                                struct cs_refusal *err) {
   static const char *const fields[] = {"external_case_handler", "budget_limit"};
   if (policy_org_is_insurer_admin(c)) return CS_OK;
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
     if (json_object_get(body, fields[i]) != NULL) {
-      policy_org_refuse(err, 403, "forbidden-field", "only the insurer's admin may set %s",
-                        fields[i]);
-      policy_org_field_error(err, fields[i], "only the insurer's admin may set this");
-      return POLICY_ORG_REFUSED;
+      cs_refuse(err, 403, "forbidden-field", "only the insurer's admin may set %s",
+                fields[i]);
+      cs_refusal_field(err, fields[i], "only the insurer's admin may set this");
+      return CS_REFUSED;
     }
   }
   return CS_OK;
 }
 
 static int check_level(const struct policy_org_caller *c, const json_t *body,
-                       struct policy_org_error *err) {
+                       struct cs_refusal *err) {
   const json_t *v = json_object_get(body, "authority_level");
   if (v != NULL && json_integer_value(v) > c->level) {
-    policy_org_refuse(err, 403, "forbidden-field",
-                      "authority_level may not be higher than your own (%d)", c->level);
-    policy_org_field_error(err, "authority_level", "higher than your own level");
-    return POLICY_ORG_REFUSED;
+    cs_refuse(err, 403, "forbidden-field",
+              "authority_level may not be higher than your own (%d)", c->level);
+    cs_refusal_field(err, "authority_level", "higher than your own level");
+    return CS_REFUSED;
   }
   return CS_OK;
 }
@@ -109,7 +109,7 @@ static int check_level(const struct policy_org_caller *c, const json_t *body,
 /* Sets the user's offices from body's "offices" (when present): each must be an office of
  * company_id, else 422. */
 static int apply_offices(PGconn *conn, const char *user_id, const char *company_id,
-                         const json_t *body, struct policy_org_error *err) {
+                         const json_t *body, struct cs_refusal *err) {
   const json_t *offices = json_object_get(body, "offices");
   char *literal = NULL;
   long count = 0;
@@ -130,16 +130,16 @@ static int apply_offices(PGconn *conn, const char *user_id, const char *company_
   }
   if (policy_store_org_offices_in_company(conn, company_id, literal, &count, err->sqlstate) !=
       CS_OK) {
-    rc = policy_org_db_failed(err);
+    rc = cs_refusal_db(err);
     goto done;
   }
   if ((size_t)count != json_array_size(unique)) {
-    policy_org_field_error(err, "offices", "every office must belong to the user's company");
-    rc = policy_org_validation_result(err);
+    cs_refusal_field(err, "offices", "every office must belong to the user's company");
+    rc = cs_refusal_validation(err);
     goto done;
   }
   if (policy_store_org_user_set_offices(conn, user_id, literal, err->sqlstate) != CS_OK)
-    rc = policy_org_db_failed(err);
+    rc = cs_refusal_db(err);
 done:
   free(literal);
   json_decref(unique);
@@ -155,13 +155,13 @@ static int finish(PGconn *conn, struct policy_org_write *w, const char *id, cons
   json_t *user = NULL;
   if (policy_store_org_user_get(conn, w->caller->portal_id, policy_org_scope_company(w->caller),
                                 id, 0, &user, w->err.sqlstate) != CS_OK)
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   json_t *data = policy_org_event_data(user);
   int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
   json_decref(data);
   if (rc != CS_OK) {
     json_decref(user);
-    return policy_org_db_failed(&w->err);
+    return cs_refusal_db(&w->err);
   }
   w->result = user;
   return CS_OK;
@@ -176,27 +176,27 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
 
   memset(&v, 0, sizeof(v));
   check_values(body, &w->err);
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) goto done;
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden", "only a level-6 admin may create users");
+    rc = cs_refuse(&w->err, 403, "forbidden", "only a level-6 admin may create users");
     goto done;
   }
   v.company_id = json_string_value(json_object_get(body, "company_id"));
   if (v.company_id == NULL) v.company_id = c->company_id;
   if (policy_store_org_company_visible(conn, c->portal_id, policy_org_scope_company(c),
                                        v.company_id, &visible, w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   if (!visible) {
-    policy_org_field_error(&w->err, "company_id", "no such company");
-    rc = policy_org_validation_result(&w->err);
+    cs_refusal_field(&w->err, "company_id", "no such company");
+    rc = cs_refusal_validation(&w->err);
     goto done;
   }
   if (!policy_org_may_manage(c, v.company_id)) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden",
-                           "only an admin of the user's own company or the insurer's admin may"
-                           " create users");
+    rc = cs_refuse(&w->err, 403, "forbidden",
+                   "only an admin of the user's own company or the insurer's admin may"
+                   " create users");
     goto done;
   }
   if ((rc = check_insurer_fields(c, body, &w->err)) != CS_OK ||
@@ -204,17 +204,17 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
     goto done;
   v.email = json_string_value(json_object_get(body, "email"));
   if (policy_store_org_email_taken(conn, v.email, &taken, w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   if (taken) {
-    rc = policy_org_refuse(&w->err, 409, "duplicate-email", "a user with this email exists");
-    policy_org_field_error(&w->err, "email", "is already in use");
+    rc = cs_refuse(&w->err, 409, "duplicate-email", "a user with this email exists");
+    cs_refusal_field(&w->err, "email", "is already in use");
     goto done;
   }
   const char *password = json_string_value(json_object_get(body, "password"));
   if (password != NULL && password_hash(password, &hash) != CS_OK) {
-    rc = policy_org_refuse(&w->err, 500, NULL, "the password could not be hashed");
+    rc = cs_refuse(&w->err, 500, NULL, "the password could not be hashed");
     goto done;
   }
   snprintf(level, sizeof(level), "%lld",
@@ -233,10 +233,10 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
   http_uuid_v4(id);
   if (policy_store_org_user_insert(conn, id, &v, w->err.sqlstate) != CS_OK) {
     if (strcmp(w->err.sqlstate, "23505") == 0) {
-      rc = policy_org_refuse(&w->err, 409, "duplicate-email", "a user with this email exists");
-      policy_org_field_error(&w->err, "email", "is already in use");
+      rc = cs_refuse(&w->err, 409, "duplicate-email", "a user with this email exists");
+      cs_refusal_field(&w->err, "email", "is already in use");
     } else {
-      rc = policy_org_db_failed(&w->err);
+      rc = cs_refusal_db(&w->err);
     }
     goto done;
   }
@@ -252,8 +252,8 @@ static int lock_managed(PGconn *conn, struct policy_org_write *w, json_t **user)
   const struct policy_org_caller *c = w->caller;
   int rc = policy_store_org_user_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
                                      user, w->err.sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return policy_org_refuse(&w->err, 404, "not-found", "no such user");
-  if (rc != CS_OK) return policy_org_db_failed(&w->err);
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, 404, "not-found", "no such user");
+  if (rc != CS_OK) return cs_refusal_db(&w->err);
   return CS_OK;
 }
 
@@ -267,21 +267,21 @@ int policy_org_user_patch(PGconn *conn, struct policy_org_write *w) {
 
   memset(&v, 0, sizeof(v));
   check_values(body, &w->err);
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) goto done;
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if ((rc = lock_managed(conn, w, &user)) != CS_OK) goto done;
   const char *company = json_string_value(json_object_get(user, "company_id"));
   if (!policy_org_may_manage(c, company) ||
       json_integer_value(json_object_get(user, "authority_level")) > c->level) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden",
-                           "only an admin of the user's own company or the insurer's admin may"
-                           " change this user");
+    rc = cs_refuse(&w->err, 403, "forbidden",
+                   "only an admin of the user's own company or the insurer's admin may"
+                   " change this user");
     goto done;
   }
   if ((rc = check_insurer_fields(c, body, &w->err)) != CS_OK ||
       (rc = check_level(c, body, &w->err)) != CS_OK)
     goto done;
   if (w->precondition(w, (int)json_integer_value(json_object_get(user, "version")), 1)) {
-    rc = POLICY_ORG_REFUSED;
+    rc = CS_REFUSED;
     goto done;
   }
   if ((x = json_object_get(body, "name")) != NULL) {
@@ -316,18 +316,18 @@ int policy_org_user_patch(PGconn *conn, struct policy_org_write *w) {
   if ((v.has_name && v.name == NULL) || (v.has_authority_level && v.authority_level == NULL) ||
       (v.has_active && v.active == NULL) ||
       (v.has_external_case_handler && v.external_case_handler == NULL)) {
-    if (v.has_name && v.name == NULL) policy_org_field_error(&w->err, "name", "must not be null");
+    if (v.has_name && v.name == NULL) cs_refusal_field(&w->err, "name", "must not be null");
     if (v.has_active && v.active == NULL)
-      policy_org_field_error(&w->err, "active", "must not be null");
+      cs_refusal_field(&w->err, "active", "must not be null");
     if (v.has_external_case_handler && v.external_case_handler == NULL)
-      policy_org_field_error(&w->err, "external_case_handler", "must not be null");
+      cs_refusal_field(&w->err, "external_case_handler", "must not be null");
     if (v.has_authority_level && v.authority_level == NULL)
-      policy_org_field_error(&w->err, "authority_level", "must not be null");
-    rc = policy_org_validation_result(&w->err);
+      cs_refusal_field(&w->err, "authority_level", "must not be null");
+    rc = cs_refusal_validation(&w->err);
     goto done;
   }
   if (policy_store_org_user_update(conn, w->id, &v, w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   if ((rc = apply_offices(conn, w->id, company, body, &w->err)) != CS_OK) goto done;
@@ -350,8 +350,8 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
     for (j = 0; j < sizeof(org_roles) / sizeof(org_roles[0]); j++)
       known |= json_is_string(r) && strcmp(json_string_value(r), org_roles[j]) == 0;
     if (!known) {
-      policy_org_field_error(&w->err, "roles",
-                             "each role must be agent_handler, attestant or customer_attestant");
+      cs_refusal_field(&w->err, "roles",
+                       "each role must be agent_handler, attestant or customer_attestant");
       break;
     }
     int seen = 0;
@@ -359,16 +359,16 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
     json_array_foreach(unique, j, u) seen |= json_equal(r, u);
     if (!seen) json_array_append(unique, (json_t *)r);
   }
-  if ((rc = policy_org_validation_result(&w->err)) != CS_OK) goto done;
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if ((rc = lock_managed(conn, w, &user)) != CS_OK) goto done;
   const char *company = json_string_value(json_object_get(user, "company_id"));
   if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL || strcmp(company, c->company_id) != 0) {
-    rc = policy_org_refuse(&w->err, 403, "forbidden",
-                           "only an admin of the user's own company may grant org roles");
+    rc = cs_refuse(&w->err, 403, "forbidden",
+                   "only an admin of the user's own company may grant org roles");
     goto done;
   }
   if (w->precondition(w, (int)json_integer_value(json_object_get(user, "version")), 0)) {
-    rc = POLICY_ORG_REFUSED;
+    rc = CS_REFUSED;
     goto done;
   }
   literal = policy_store_org_array_literal(unique);
@@ -377,7 +377,7 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   if (policy_store_org_user_set_roles(conn, w->id, literal, w->err.sqlstate) != CS_OK) {
-    rc = policy_org_db_failed(&w->err);
+    rc = cs_refusal_db(&w->err);
     goto done;
   }
   rc = finish(conn, w, w->id, "user.updated");
