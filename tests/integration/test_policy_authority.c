@@ -809,14 +809,14 @@ static void test_database_timeout_is_504(void **state) {
   struct tl_response r;
   PGconn *locker = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
   assert_int_equal(PQstatus(locker), CONNECTION_OK);
-  PQclear(PQexec(locker, "BEGIN"));
-  PGresult *res = PQexec(locker, "LOCK TABLE policy.role_definitions IN ACCESS EXCLUSIVE MODE");
-  assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
-  PQclear(res);
+  assert_int_equal(db_begin(locker), CS_OK);
+  assert_int_equal(db_exec(locker, "LOCK TABLE policy.role_definitions IN ACCESS EXCLUSIVE MODE",
+                           0, NULL, NULL, NULL),
+                   CS_OK);
   call("GET", "/v1/roles/external_case_handler", fx.alice.token, NULL, NULL, &r);
   tl_assert_problem(&r, 504, NULL);
   tl_response_free(&r);
-  PQclear(PQexec(locker, "ROLLBACK"));
+  assert_int_equal(db_rollback(locker), CS_OK);
   PQfinish(locker);
   assert_int_equal(call("GET", "/v1/roles/external_case_handler", fx.alice.token, NULL, NULL, &r),
                    200);

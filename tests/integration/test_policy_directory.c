@@ -30,6 +30,7 @@
 #include "http.h"
 #include "status.h"
 #include "testlib.h"
+#include "tl_world.h" /* tl_expect */
 
 static struct {
   PGconn *pg;
@@ -56,10 +57,6 @@ static long call(const char *method, const char *path, const char *body, struct 
   snprintf(url, sizeof(url), "%s%s", tl_env("POLICY_URL"), path);
   assert_int_equal(tl_http(method, url, h, body, body ? strlen(body) : 0, 0, r), 0);
   return r->status;
-}
-
-static void expect(const struct tl_response *r, long status) {
-  if (r->status != status) fail_msg("status %ld, expected %ld; body: %s", r->status, status, r->body);
 }
 
 static const char *str(const json_t *o, const char *key) {
@@ -330,7 +327,7 @@ static void test_offices_by_distance(void **state) {
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3293"
            "&longitude=18.0686", fx.portal_a);
   call("GET", path, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 1);
   assert_ids(&r, fx.sthlm, fx.upps, fx.annex, fx.gbg, fx.nocoord, NULL);
   assert_km(item(&r, fx.sthlm), 0, 0);
@@ -370,7 +367,7 @@ static void test_offices_by_distance(void **state) {
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=57.7089"
            "&longitude=11.9746&external_case_handler=false", fx.portal_a);
   call("GET", path, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_ids(&r, fx.gbg, fx.sthlm, fx.upps, fx.annex, fx.nocoord, NULL);
   assert_km(item(&r, fx.gbg), 0, 0);
   assert_km(item(&r, fx.sthlm), 394, 401);
@@ -379,7 +376,7 @@ static void test_offices_by_distance(void **state) {
   /* without a point: every distance null, by name */
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_a);
   call("GET", path, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_ids(&r, fx.nocoord, fx.gbg, fx.sthlm, fx.upps, fx.annex, NULL);
   assert_true(json_is_null(json_object_get(item(&r, fx.sthlm), "distance_km")));
   assert_true(json_is_null(json_object_get(item(&r, fx.gbg), "distance_km")));
@@ -396,7 +393,7 @@ static void test_offices_external_case_handler(void **state) {
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3293"
            "&longitude=18.0686&external_case_handler=true", fx.portal_a);
   call("GET", path, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_ids(&r, fx.upps, fx.gbg, NULL);
   assert_int_equal(json_integer_value(json_object_get(item(&r, fx.upps),
                                                        "external_case_handler_users")), 1);
@@ -407,7 +404,7 @@ static void test_offices_external_case_handler(void **state) {
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&external_case_handler=true",
            fx.portal_b);
   call("GET", path, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_ids(&r, fx.malmo, NULL);
   assert_string_equal(joined(json_object_get(item(&r, fx.malmo), "categories")), "");
   tl_response_free(&r);
@@ -421,14 +418,14 @@ static void test_offices_empty_and_bad(void **state) {
   /* a portal without partners, and an unknown one: empty, not 404 */
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_c);
   call("GET", path, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
   tl_response_free(&r);
   http_uuid_v4(ghost);
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=1&longitude=2",
            ghost);
   call("GET", path, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_true(json_is_array(json_object_get(r.json, "items")));
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
   tl_response_free(&r);
@@ -488,7 +485,7 @@ static void test_users_lookup(void **state) {
            "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]}",
            fx.portal_a, fx.quinn, fx.rolf, ghost, fx.ivan, fx.quinn, upper, fx.alice);
   call("POST", "/internal/users/lookup", body, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 2);
   assert_portal(&r, fx.portal_a, "Europe/Stockholm");
   /* ordered by id, each once (pia asked in capitals), the unknown id absent */
@@ -536,7 +533,7 @@ static void test_users_lookup(void **state) {
   snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"%s\"]}", fx.portal_b,
            fx.rolf, fx.quinn);
   call("POST", "/internal/users/lookup", body, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_true(json_is_true(json_object_get(item(&r, fx.rolf), "in_portal")));
   assert_true(json_is_false(json_object_get(item(&r, fx.quinn), "in_portal")));
   assert_portal(&r, fx.portal_b, "Europe/Stockholm");
@@ -545,7 +542,7 @@ static void test_users_lookup(void **state) {
   /* nothing asked, nothing found; the portal all the same, with its own time zone */
   snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[]}", fx.portal_c);
   call("POST", "/internal/users/lookup", body, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
   assert_portal(&r, fx.portal_c, "Asia/Tokyo");
   tl_response_free(&r);
@@ -553,7 +550,7 @@ static void test_users_lookup(void **state) {
   /* an unknown portal: the users are found, not in it, and the portal is null */
   snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\"]}", ghost, fx.eric);
   call("POST", "/internal/users/lookup", body, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_ids(&r, fx.eric, NULL);
   assert_true(json_is_false(json_object_get(item(&r, fx.eric), "in_portal")));
   assert_true(json_is_null(json_object_get(r.json, "portal")));
@@ -576,7 +573,7 @@ static void test_users_lookup_invalid(void **state) {
     snprintf(big + n, cap - n, "]}");
     call("POST", "/internal/users/lookup", big, &r);
     if (count == 500) {
-      expect(&r, 200);
+      tl_expect(&r, 200);
       assert_ids(&r, fx.eric, NULL);
     } else {
       tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
@@ -626,7 +623,7 @@ static void test_api_client(void **state) {
   char ghost[37];
 
   get_client(fx.client_core, fx.portal_a, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 5);
   assert_str(r.json, "id", fx.client_core);
   assert_str(r.json, "portal_id", fx.portal_a);
@@ -637,20 +634,20 @@ static void test_api_client(void **state) {
 
   /* deactivated (DELETE /v1/api-clients/{id} does the same): still found, inactive */
   get_client(fx.client_old, fx.portal_a, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_str(r.json, "id", fx.client_old);
   assert_true(json_is_false(json_object_get(r.json, "active")));
   tl_response_free(&r);
 
   /* asked about another portal: the client's own portal_id, the portal asked about */
   get_client(fx.client_core, fx.portal_c, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_str(r.json, "portal_id", fx.portal_a);
   assert_portal(&r, fx.portal_c, "Asia/Tokyo");
   tl_response_free(&r);
   http_uuid_v4(ghost);
   get_client(fx.client_core, ghost, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_str(r.json, "portal_id", fx.portal_a);
   assert_true(json_is_null(json_object_get(r.json, "portal")));
   tl_response_free(&r);
@@ -738,7 +735,7 @@ static void test_authorize_batch(void **state) {
    * whole own limit */
   batch(fx.quinn, "[\"start_inspection\",\"chat\",\"approve_budget\",\"rfq_decide\","
         "\"start_inspection\"]", pm, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 1);
   assert_int_equal(json_array_size(json_object_get(r.json, "decisions")), 5);
   assert_decision(&r, 0, "start_inspection", 1, "granted by role project_manager", -1);
@@ -751,32 +748,32 @@ static void test_authorize_batch(void **state) {
   /* an amount applies to approve_budget */
   batch(fx.quinn, "[\"approve_budget\",\"chat\"]", "[\"project_manager\",\"external_case_handler\"]",
         "50000", &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_decision(&r, 0, "approve_budget", 1, NULL, 20000);
   assert_decision(&r, 1, "chat", 1, "always allowed", -1);
   tl_response_free(&r);
   batch(fx.quinn, "[\"approve_budget\"]", pm, "70001", &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_decision(&r, 0, "approve_budget", 0, "exceeds the own", 70000);
   tl_response_free(&r);
 
   /* the portal default for a user without an own limit; an insurer user; users outside */
   batch(fx.pia, "[\"approve_budget\"]", pm, NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_decision(&r, 0, "approve_budget", 1, "portal default", 20000);
   tl_response_free(&r);
   batch(fx.alice, "[\"rfq_decide\",\"approve_budget\"]", "[]", "1", &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_decision(&r, 0, "rfq_decide", 1, "internal user", -1);
   assert_decision(&r, 1, "approve_budget", 1, "internal user", 19999);
   tl_response_free(&r);
   batch(fx.rolf, "[\"chat\",\"approve_budget\"]", "[\"external_case_handler\"]", NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_decision(&r, 0, "chat", 0, "user not in portal", -1);
   assert_decision(&r, 1, "approve_budget", 0, "user not in portal", -1);
   tl_response_free(&r);
   batch(fx.ivan, "[\"chat\"]", "[\"external_case_handler\"]", NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_decision(&r, 0, "chat", 0, "user inactive", -1);
   tl_response_free(&r);
 
@@ -787,7 +784,7 @@ static void test_authorize_batch(void **state) {
            "{\"user_id\":\"%s\",\"portal_id\":\"%s\",\"action\":\"approve_budget\","
            "\"case_roles\":[\"project_manager\"],\"amount\":100}", fx.quinn, fx.portal_a);
   call("POST", "/internal/authorize", body, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 3);
   assert_true(json_is_true(json_object_get(r.json, "allow")));
   assert_int_equal(json_integer_value(json_object_get(r.json, "limit_remaining")), 69900);
@@ -823,7 +820,7 @@ static void test_authorize_batch_invalid(void **state) {
   assert_field_error(&r, "actions", "1 to 32");
   tl_response_free(&r);
   batch(fx.quinn, chats(many, sizeof(many), 32), "[]", NULL, &r);
-  expect(&r, 200);
+  tl_expect(&r, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "decisions")), 32);
   tl_response_free(&r);
 

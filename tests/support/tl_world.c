@@ -19,7 +19,8 @@ char *tl_world_sql(const char *query, int nparams, const char *const *params) {
   if (pg == NULL) {
     pg = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
     if (PQstatus(pg) != CONNECTION_OK) fail_msg("superuser connection: %s", PQerrorMessage(pg));
-    PQclear(PQexec(pg, "SET search_path = policy, cases, public"));
+    PQclear(PQexecParams(pg, "SET search_path = policy, cases, public", 0, NULL, NULL, NULL,
+                         NULL, 0));
   }
   PGresult *res = PQexecParams(pg, query, nparams, NULL, params, NULL, NULL, 0);
   ExecStatusType st = PQresultStatus(res);

@@ -1,7 +1,8 @@
-/* The caller of the cases service (services/cases/caller.c) against a stubbed policy service:
- * users and API clients are re-checked (gone, inactive, another portal or company: 401; the
- * policy service unavailable: 503), and the portal's time zone is taken from the answer, the
- * default only when the answer names none, refused when it is not shaped like an IANA name. */
+/* The caller of the cases service (services/cases/caller.c) against scripted answers of the
+ * policy service: users and API clients are re-checked (gone, inactive, another portal or
+ * company: 401; the policy service unavailable: 503), and the portal's time zone is taken
+ * from the answer, the default only when the answer names none, refused when it is not shaped
+ * like an IANA name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,42 +20,42 @@
 #define USER "00000000-0000-4000-8000-de0000000504"
 #define CLIENT "00000000-0000-4000-8000-de0000000701"
 
-/* ---- the policy service, stubbed: each call answers stub.rc and a copy of stub.answer ---- */
+/* ---- the policy service, scripted: each call answers policy.rc and a copy of policy.answer */
 
 static struct {
   int rc;
   json_t *answer; /* the whole answer: {items, portal} or the client */
   int calls;
-} stub;
+} policy;
 
 int cases_policy_users_portal(const char *portal_id, const json_t *ids, json_t **items,
                               json_t **portal) {
   assert_string_equal(portal_id, PORTAL);
   assert_int_equal(json_array_size(ids), 1);
-  stub.calls++;
+  policy.calls++;
   *items = NULL;
   *portal = NULL;
-  if (stub.rc != CS_OK) return stub.rc;
-  *items = json_deep_copy(json_object_get(stub.answer, "items"));
-  *portal = json_deep_copy(json_object_get(stub.answer, "portal"));
+  if (policy.rc != CS_OK) return policy.rc;
+  *items = json_deep_copy(json_object_get(policy.answer, "items"));
+  *portal = json_deep_copy(json_object_get(policy.answer, "portal"));
   return CS_OK;
 }
 
 int cases_policy_api_client(const char *id, const char *portal_id, json_t **client) {
   assert_string_equal(id, CLIENT);
   assert_string_equal(portal_id, PORTAL);
-  stub.calls++;
-  *client = stub.rc == CS_OK ? json_deep_copy(stub.answer) : NULL;
-  return stub.rc;
+  policy.calls++;
+  *client = policy.rc == CS_OK ? json_deep_copy(policy.answer) : NULL;
+  return policy.rc;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 static void answer(int rc, json_t *a) {
-  json_decref(stub.answer);
-  stub.rc = rc;
-  stub.answer = a;
-  stub.calls = 0;
+  json_decref(policy.answer);
+  policy.rc = rc;
+  policy.answer = a;
+  policy.calls = 0;
 }
 
 static json_t *portal_with(const char *tz) {
@@ -192,7 +193,7 @@ static void test_client_checked(void **state) {
   answer(CS_OK, client_answer(PORTAL, INSURER, 1, portal_with("Asia/Tokyo")));
   load("client", CLIENT, INSURER, &o);
   assert_int_equal(o.rc, CS_OK);
-  assert_int_equal(stub.calls, 1);
+  assert_int_equal(policy.calls, 1);
   assert_true(o.c.is_client);
   assert_string_equal(o.c.company_kind, "insurer");
   assert_string_equal(o.c.timezone, "Asia/Tokyo");
@@ -225,7 +226,7 @@ static void test_client_checked(void **state) {
   /* a sub that is no id is refused before the policy service is asked */
   answer(CS_OK, client_answer(PORTAL, INSURER, 1, json_null()));
   expect_refused("client", "core-system", INSURER, 401, "the token does not name an API client");
-  assert_int_equal(stub.calls, 0);
+  assert_int_equal(policy.calls, 0);
 }
 
 static int teardown(void **state) {
