@@ -435,6 +435,7 @@ static int start_http(struct service *svc) {
       {MHD_OPTION_THREAD_POOL_SIZE, svc->cfg.http_threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, svc->cfg.http_timeout_s, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, svc->cfg.http_max_connections, NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &addr},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},

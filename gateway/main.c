@@ -13,6 +13,7 @@
 #include <ulfius.h>
 
 #include "gw_config.h"
+#include "http.h"
 #include "http_gateway.h"
 #include "log.h"
 #include "proxy.h"
@@ -133,6 +134,7 @@ int main(void) {
       {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg.threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg.http_timeout_s, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg.max_connections, NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL},
       {MHD_OPTION_END, 0, NULL}};
   unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
   if (addr.ipv6) flags |= MHD_USE_DUAL_STACK; /* "::" takes IPv4 clients as well */
