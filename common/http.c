@@ -37,6 +37,11 @@ static const char *status_title(int status) {
 
 int http_problem_full(struct _u_response *resp, int status, const char *slug, const char *title,
                       const char *detail, json_t *errors) {
+  return http_problem_extra(resp, status, slug, title, detail, errors, NULL);
+}
+
+int http_problem_extra(struct _u_response *resp, int status, const char *slug, const char *title,
+                       const char *detail, json_t *errors, const json_t *extra) {
   char type[128];
   if (slug != NULL) snprintf(type, sizeof(type), HTTP_PROBLEM_TYPE_PREFIX "%s", slug);
   else snprintf(type, sizeof(type), "about:blank");
@@ -44,6 +49,7 @@ int http_problem_full(struct _u_response *resp, int status, const char *slug, co
                            title ? title : status_title(status), "status", status);
   if (body != NULL && detail != NULL) json_object_set_new(body, "detail", json_string(detail));
   if (body != NULL && errors != NULL) json_object_set(body, "errors", errors);
+  if (body != NULL && extra != NULL) json_object_update(body, (json_t *)extra);
   json_decref(errors);
   char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(body);
@@ -125,6 +131,16 @@ int http_is_uuid(const char *s) {
     }
   }
   return 1;
+}
+
+const char *http_path_uuid(const struct _u_request *req, struct _u_response *resp,
+                           const char *name, const char *what) {
+  const char *id = u_map_get(req->map_url, name);
+  if (http_is_uuid(id)) return id;
+  char detail[80];
+  snprintf(detail, sizeof(detail), "no such %s", what);
+  http_problem_full(resp, 404, "not-found", NULL, detail, NULL);
+  return NULL;
 }
 
 static int digits(const char *s, int n) {
@@ -355,4 +371,17 @@ void http_etag_header(struct _u_response *resp, const json_t *resource) {
   snprintf(version, sizeof(version), "%lld", (long long)json_integer_value(v));
   http_etag_format(etag, sizeof(etag), version);
   u_map_put(resp->map_header, "ETag", etag);
+}
+
+int http_json_resource(struct _u_response *resp, int status, json_t *resource) {
+  http_etag_header(resp, resource);
+  return http_json(resp, status, resource);
+}
+
+int http_check_if_match_version(const struct _u_request *req, struct _u_response *resp,
+                                long long version, int require) {
+  char v[24], etag[32];
+  snprintf(v, sizeof(v), "%lld", version);
+  http_etag_format(etag, sizeof(etag), v);
+  return http_check_if_match(req, resp, etag, require);
 }

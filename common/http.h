@@ -18,6 +18,10 @@
  * Always returns CS_OK so callbacks can `return http_problem(...)`-style chain. */
 int http_problem_full(struct _u_response *resp, int status, const char *slug, const char *title,
                       const char *detail, json_t *errors);
+/* The same with the members of extra (borrowed, may be NULL) added, e.g. the transitions a 409
+ * allows. */
+int http_problem_extra(struct _u_response *resp, int status, const char *slug, const char *title,
+                       const char *detail, json_t *errors, const json_t *extra);
 int http_problem(struct _u_response *resp, int status, const char *detail);
 
 /* Sets a JSON body and Content-Type. body is stolen. */
@@ -54,6 +58,10 @@ int http_validate(const json_t *body, const struct http_field *fields, size_t nf
 json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t nfields);
 
 int http_is_uuid(const char *s);
+/* Path parameter name when it is a UUID; otherwise answers 404 "no such <what>" and returns
+ * NULL (an id that cannot exist names nothing). */
+const char *http_path_uuid(const struct _u_request *req, struct _u_response *resp,
+                           const char *name, const char *what);
 int http_is_date(const char *s);
 int http_is_timestamp(const char *s);
 
@@ -70,10 +78,15 @@ json_t *http_cursor_decode(const char *cursor);
 void http_etag_format(char *buf, size_t len, const char *version);
 /* Sets the ETag header from resource's integer "version" (borrowed); none without one. */
 void http_etag_header(struct _u_response *resp, const json_t *resource);
+/* Answers resource (stolen) with status and its ETag (http_etag_header). */
+int http_json_resource(struct _u_response *resp, int status, json_t *resource);
 /* With If-Match present and not matching etag (or "*"), writes 412 and returns CS_ERR_CONFLICT.
  * When require is set and If-Match is absent, writes 428. */
 int http_check_if_match(const struct _u_request *req, struct _u_response *resp, const char *etag,
                         int require);
+/* The same against the ETag of a row version. */
+int http_check_if_match_version(const struct _u_request *req, struct _u_response *resp,
+                                long long version, int require);
 
 /* A new random UUID (v4) in buf (37 bytes). */
 void http_uuid_v4(char buf[37]);

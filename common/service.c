@@ -226,21 +226,11 @@ void service_db_problem(struct request_ctx *ctx, const char *sqlstate) {
 
 void service_refusal_answer(struct request_ctx *ctx, const struct cs_refusal *r) {
   if (r->status == 0) {
-    service_db_problem(ctx, r->sqlstate[0] ? r->sqlstate : NULL);
+    service_db_problem(ctx, r->sqlstate);
     return;
   }
-  http_problem_full(ctx->resp, r->status, r->slug, NULL, r->detail,
-                    r->errors != NULL ? json_incref(r->errors) : NULL);
-  if (r->extra == NULL || ctx->resp->binary_body == NULL) return;
-  /* merge the extra members into the problem just written */
-  json_t *problem = json_loadb(ctx->resp->binary_body, ctx->resp->binary_body_length, 0, NULL);
-  if (problem == NULL) return;
-  json_object_update(problem, r->extra);
-  char *text = json_dumps(problem, JSON_COMPACT);
-  if (text != NULL)
-    ulfius_set_binary_body_response(ctx->resp, (unsigned)r->status, text, strlen(text));
-  free(text);
-  json_decref(problem);
+  http_problem_extra(ctx->resp, r->status, r->slug, NULL, r->detail,
+                     r->errors != NULL ? json_incref(r->errors) : NULL, r->extra);
 }
 
 /* --- built-in routes ------------------------------------------------------------------ */

@@ -61,7 +61,6 @@ static int refresh_user(struct cases_caller *c) {
   const json_t *u = json_array_get(items, 0);
   const char *company = json_string_value(json_object_get(u, "company_id"));
   const char *kind = json_string_value(json_object_get(u, "company_kind"));
-  const char *email = json_string_value(json_object_get(u, "email"));
   if (u == NULL || !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")) || company == NULL ||
       strcmp(company, c->company_id) != 0 || kind == NULL ||
@@ -71,7 +70,6 @@ static int refresh_user(struct cases_caller *c) {
   }
   if ((rc = take_timezone(c, portal)) != CS_OK) goto done;
   snprintf(c->company_kind, sizeof(c->company_kind), "%s", kind);
-  snprintf(c->email, sizeof(c->email), "%s", email != NULL ? email : "");
   c->level = (int)json_integer_value(json_object_get(u, "authority_level"));
   c->marked_external = json_is_true(json_object_get(u, "external_case_handler"));
   json_t *offices = json_object_get(u, "office_ids");
@@ -130,8 +128,8 @@ int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
     unauthorized(ctx, c->is_client ? "the API client is no longer active in this portal"
                                    : "the user is no longer active in this portal");
   else
-    http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL,
-                      "the policy service could not be asked; try again", NULL);
+    http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL, CASES_POLICY_FAILED_DETAIL,
+                      NULL);
   cases_caller_clear(c);
   return CS_ERR_INVALID;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "case_list.h"
+#include "tasks.h"
 #include "http.h"
 #include "status.h"
 
@@ -146,14 +147,6 @@ bad:
   cs_refusal_field(err, "status", "must be open, on_hold or closed, or a comma-separated list");
 }
 
-static int damage_type_valid(const char *v) {
-  size_t n = strlen(v);
-  if (n < 1 || n > 40 || v[0] < 'a' || v[0] > 'z') return 0;
-  for (size_t i = 1; i < n; i++)
-    if (!((v[i] >= 'a' && v[i] <= 'z') || v[i] == '_')) return 0;
-  return 1;
-}
-
 /* q: a case-insensitive substring; the ILIKE pattern escapes its own wildcards. */
 static void parse_search(const char *v, struct cases_list_query *q, struct cs_refusal *err) {
   size_t n = strlen(v), used = 0;
@@ -211,7 +204,7 @@ static void parse_value_filters(const struct _u_map *params, const struct cases_
                                 struct cases_list_query *q, struct cs_refusal *err) {
   const char *v;
   if ((v = u_map_get(params, "status")) != NULL) parse_statuses(v, q, err);
-  if ((v = u_map_get(params, "damage_type")) != NULL && !damage_type_valid(v))
+  if ((v = u_map_get(params, "damage_type")) != NULL && !cases_code_valid(v))
     cs_refusal_field(err, "damage_type", "must match ^[a-z][a-z_]{0,39}$");
   else
     q->damage_type = v;

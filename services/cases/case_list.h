@@ -26,7 +26,6 @@ struct cases_scope {
   char *offices;         /* owned: a uuid[] literal "{...}", or NULL for every office */
   const char *timezone;  /* borrowed from the caller: the portal's IANA time zone */
 };
-#define CASES_SCOPE_NPARAMS 4
 
 /* Fills s for the caller (borrowed; s borrows from it). Partner users answer for the tasks
  * and roles given to their own offices; a company admin (level 6) for every office of the

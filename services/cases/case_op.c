@@ -7,54 +7,26 @@
 #include "bus.h"
 #include "cases_internal.h"
 #include "db.h"
+#include "db_json.h"
 #include "http.h"
 #include "service.h"
 #include "status.h"
 
-const char *cases_http_query(struct request_ctx *ctx, const char *name) {
-  return u_map_get(ctx->req->map_url, name);
-}
-
-void cases_http_resource(struct request_ctx *ctx, int status, json_t *resource) {
-  http_etag_header(ctx->resp, resource);
-  http_json(ctx->resp, status, resource);
-}
-
 int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]) {
   const char *params[] = {id};
-  PGresult *res = NULL;
-  *out = NULL;
-  int rc = db_exec(conn, "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1,
-                   params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  if (PQntuples(res) == 1) *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-  PQclear(res);
-  return CS_OK;
+  return db_json_row(conn, "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1,
+                     params, out, sqlstate);
 }
 
-/* The visible case's document, locked FOR UPDATE: *out NULL when the caller may not see it. */
-static int locked_document(PGconn *conn, const struct cases_caller *c, const char *id,
-                           json_t **out, char sqlstate[6]) {
+int cases_store_visible_document(PGconn *conn, const struct cases_caller *c, const char *id,
+                                 int lock, json_t **out, char sqlstate[6]) {
   const char *params[] = {c->portal_id, cases_caller_scope(c), id};
-  PGresult *res = NULL;
-  *out = NULL;
-  int rc = db_exec(conn,
-                   "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
-                   CASES_VISIBLE_SQL " FOR UPDATE OF c",
-                   3, params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  if (PQntuples(res) == 1) *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-  PQclear(res);
-  return CS_OK;
-}
-
-static const char *path_uuid(struct request_ctx *ctx, const char *name, const char *what) {
-  const char *id = u_map_get(ctx->req->map_url, name);
-  if (http_is_uuid(id)) return id;
-  char detail[80];
-  snprintf(detail, sizeof(detail), "no such %s", what);
-  http_problem_full(ctx->resp, 404, "not-found", NULL, detail, NULL);
-  return NULL;
+  return db_json_row(conn,
+                     lock ? "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
+                            CASES_VISIBLE_SQL " FOR UPDATE OF c"
+                          : "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
+                            CASES_VISIBLE_SQL,
+                     3, params, out, sqlstate);
 }
 
 /* 1 in *visible when the caller sees case id (cheaper than building its document). */
@@ -77,7 +49,7 @@ int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGc
   int visible = 0;
   *conn = NULL;
   if (cases_caller_load(ctx, c) != CS_OK) return CS_ERR_INVALID;
-  if ((*case_id = path_uuid(ctx, "id", "case")) == NULL) goto refused;
+  if ((*case_id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL) goto refused;
   if (service_db_acquire(ctx, conn) != CS_OK) goto refused;
   if (case_visible(*conn, c, *case_id, &visible, sqlstate) != CS_OK) {
     service_db_problem(ctx, sqlstate);
@@ -137,6 +109,15 @@ int cases_require_internal(struct cases_op *op, const char *what) {
   return cs_refuse(&op->err, 403, "forbidden", "only the insurer may %s", what);
 }
 
+void cases_http_policy_failed(struct request_ctx *ctx) {
+  http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL, CASES_POLICY_FAILED_DETAIL,
+                    NULL);
+}
+
+void cases_idem_scope(const struct cases_caller *c, char scope[128]) {
+  snprintf(scope, 128, "%s/%s", c->sub, c->portal_id);
+}
+
 int cases_require(struct cases_op *op, const char *action, const long long *amount) {
   struct cases_decision d;
   if (op->caller->is_client) return CS_OK; /* the integration acts for the insurer */
@@ -149,7 +130,8 @@ int cases_require(struct cases_op *op, const char *action, const long long *amou
 
 /* ---- the runner ---------------------------------------------------------------------------- */
 
-int cases_op_bump(PGconn *conn, struct cases_op *op) {
+/* Bumps the case's version and updated_at. */
+static int op_bump(PGconn *conn, struct cases_op *op) {
   const char *params[] = {op->case_id};
   if (db_exec(conn, "UPDATE cases SET version = version + 1, updated_at = now() WHERE id = $1",
               1, params, NULL, op->err.sqlstate) != CS_OK)
@@ -157,13 +139,23 @@ int cases_op_bump(PGconn *conn, struct cases_op *op) {
   return CS_OK;
 }
 
+int cases_op_finish(PGconn *conn, struct cases_op *op) {
+  if (!op->changed) { /* nothing was written: the document read under the lock is the answer */
+    op->result = json_incref(op->current);
+    return CS_OK;
+  }
+  if (op_bump(conn, op) != CS_OK) return CS_REFUSED;
+  if (cases_store_document(conn, op->case_id, &op->result, op->err.sqlstate) != CS_OK ||
+      op->result == NULL)
+    return cs_refusal_db(&op->err);
+  return CS_OK;
+}
+
 static int check_if_match(struct request_ctx *ctx, const json_t *doc, int flags) {
-  char version[24], etag[32];
   if (!(flags & (CASES_OP_IF_MATCH | CASES_OP_REQUIRE_IF_MATCH))) return CS_OK;
-  snprintf(version, sizeof(version), "%lld",
-           (long long)json_integer_value(json_object_get(doc, "version")));
-  http_etag_format(etag, sizeof(etag), version);
-  return http_check_if_match(ctx->req, ctx->resp, etag, (flags & CASES_OP_REQUIRE_IF_MATCH) != 0);
+  return http_check_if_match_version(ctx->req, ctx->resp,
+                                     json_integer_value(json_object_get(doc, "version")),
+                                     (flags & CASES_OP_REQUIRE_IF_MATCH) != 0);
 }
 
 void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields, size_t nfields,
@@ -181,16 +173,16 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
   loaded = 1;
   op.ctx = ctx;
   op.caller = &caller;
-  if ((op.case_id = path_uuid(ctx, "id", "case")) == NULL) goto done;
+  if ((op.case_id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL) goto done;
   if (u_map_get(ctx->req->map_url, "task_id") != NULL &&
-      (op.sub_id = path_uuid(ctx, "task_id", "task")) == NULL)
+      (op.sub_id = http_path_uuid(ctx->req, ctx->resp, "task_id", "task")) == NULL)
     goto done;
   if ((flags & CASES_OP_BODY) && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
                                   http_validate(body, fields, nfields, ctx->resp) != CS_OK))
     goto done;
   op.body = body;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  snprintf(scope, sizeof(scope), "%s/%s", caller.sub, caller.portal_id);
+  cases_idem_scope(&caller, scope);
   if (db_begin(conn) != CS_OK) {
     service_db_problem(ctx, NULL);
     goto done;
@@ -198,8 +190,9 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
   if ((flags & CASES_OP_IDEMPOTENT) &&
       service_idem_begin(ctx, conn, scope, ctx->req->url_path, &key) != CS_OK)
     goto done;
-  if (locked_document(conn, &caller, op.case_id, &current, op.err.sqlstate) != CS_OK) {
-    service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
+  if (cases_store_visible_document(conn, &caller, op.case_id, 1, &current, op.err.sqlstate) !=
+      CS_OK) {
+    service_db_problem(ctx, op.err.sqlstate);
     goto done;
   }
   if (current == NULL) {
@@ -212,17 +205,10 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
     service_db_problem(ctx, op.err.sqlstate);
     goto done;
   }
-  if (fn(conn, &op) != CS_OK || (op.changed && cases_op_bump(conn, &op) != CS_OK)) {
+  if (fn(conn, &op) != CS_OK || cases_op_finish(conn, &op) != CS_OK) {
     service_refusal_answer(ctx, &op.err);
     goto done;
   }
-  if (op.result == NULL &&
-      (cases_store_document(conn, op.case_id, &op.result, op.err.sqlstate) != CS_OK ||
-       op.result == NULL)) {
-    service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
-    goto done;
-  }
-  if (op.status != 0) ok_status = op.status;
   if (key != NULL && service_idem_record(ctx, conn, scope, key, ok_status, op.result,
                                          u_map_get(ctx->resp->map_header, "Location")) != CS_OK)
     goto done;
@@ -233,7 +219,7 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
   if (ok_status == 204) {
     ulfius_set_empty_body_response(ctx->resp, 204);
   } else {
-    cases_http_resource(ctx, ok_status, op.result);
+    http_json_resource(ctx->resp, ok_status, op.result);
     op.result = NULL;
   }
 done:

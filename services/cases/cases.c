@@ -2,13 +2,14 @@
 #include "cases.h"
 
 #include <math.h>
-#include <regex.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "http.h"
 #include "status.h"
 #include "store_cases.h"
+#include "tasks.h"
 
 const struct http_field cases_create_fields[] = {
     {"claim_number", HTTP_FIELD_STRING, 1, 100},   {"damage_type", HTTP_FIELD_STRING, 1, 40},
@@ -34,12 +35,20 @@ static const char *const editable[] = {"claim_number", "damage_type", "damage_da
                                        "external_ref", "reminder_date"};
 #define EDITABLE_COUNT (sizeof(editable) / sizeof(editable[0]))
 
-static int matches(const char *pattern, const char *s) {
-  regex_t re;
-  if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return 0;
-  int ok = regexec(&re, s, 0, NULL, 0) == 0;
-  regfree(&re);
-  return ok;
+static int is_country_code(const char *s) { /* ISO 3166 alpha-2: two capitals */
+  return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] == '\0';
+}
+
+static int is_email(const char *s) { /* one @ with something on both sides, no white space */
+  const char *at = strchr(s, '@');
+  for (const char *p = s; *p; p++)
+    if (isspace((unsigned char)*p)) return 0;
+  return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+}
+
+static int space_at_either_end(const char *s) {
+  size_t n = strlen(s);
+  return n > 0 && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]));
 }
 
 static void check_text(const json_t *o, const char *key, const char *field, size_t max,
@@ -74,7 +83,7 @@ static void check_address(const json_t *a, struct cs_refusal *err) {
   check_text(a, "city", "address.city", 100, err);
   const json_t *country = json_object_get(a, "country");
   if (country != NULL && !json_is_null(country) &&
-      (!json_is_string(country) || !matches("^[A-Z]{2}$", json_string_value(country))))
+      (!json_is_string(country) || !is_country_code(json_string_value(country))))
     cs_refusal_field(err, "address.country", "must be an ISO 3166 alpha-2 code such as SE");
   const json_t *lat = json_object_get(a, "latitude"), *lon = json_object_get(a, "longitude");
   int has_lat = lat != NULL && !json_is_null(lat), has_lon = lon != NULL && !json_is_null(lon);
@@ -114,24 +123,21 @@ static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
       cs_refusal_field(err, field, "name is required (at most 200 bytes)");
     check_text(c, "phone", field, 40, err);
     check_text(c, "email", field, 254, err);
-    if (email != NULL && !matches("^[^@[:space:]]+@[^@[:space:]]+$", email))
+    if (email != NULL && !is_email(email))
       cs_refusal_field(err, field, "email is not an email address");
   }
 }
 
 /* The case handler must be an active insurer user of the portal. */
 static int check_handler(const char *handler, const char *portal_id, struct cs_refusal *err) {
-  json_t *ids = json_pack("[s]", handler), *items = NULL;
-  int rc = cases_policy_users(portal_id, ids, &items);
-  json_decref(ids);
-  if (rc != CS_OK) return cases_policy_failed(err);
-  const json_t *u = json_array_get(items, 0);
+  json_t *u = NULL;
+  if (cases_policy_user(portal_id, handler, &u) != CS_OK) return cases_policy_failed(err);
   const char *kind = json_string_value(json_object_get(u, "company_kind"));
   if (u == NULL || kind == NULL || strcmp(kind, "insurer") != 0 ||
       !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")))
     cs_refusal_field(err, "case_handler_id", "must be an active insurer user of this portal");
-  json_decref(items);
+  json_decref(u);
   return CS_OK;
 }
 
@@ -146,9 +152,9 @@ int cases_case_check(const json_t *f, const char *portal_id, struct cs_refusal *
       cs_refusal_field(err, required[i], "is required");
   if (!json_is_object(json_object_get(f, "address")))
     cs_refusal_field(err, "address", "is required");
-  if (claim != NULL && (claim[0] == '\0' || matches("^[[:space:]]|[[:space:]]$", claim)))
+  if (claim != NULL && (claim[0] == '\0' || space_at_either_end(claim)))
     cs_refusal_field(err, "claim_number", "must not be empty or start or end with a space");
-  if (type != NULL && !matches("^[a-z][a-z_]{0,39}$", type))
+  if (type != NULL && !cases_code_valid(type))
     cs_refusal_field(err, "damage_type", "must be a lower-case code such as water or fire");
   if (json_is_string(ref) && json_string_length(ref) == 0)
     cs_refusal_field(err, "external_ref", "must not be empty");

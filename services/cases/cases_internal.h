@@ -29,7 +29,6 @@ struct cases_caller {
   char portal_id[40];
   char company_id[40];
   char company_kind[16]; /* insurer, partner, customer, agent */
-  char email[256];       /* users: the current email */
   int is_client;         /* kind "client": an integration acting for the insurer */
   int level;             /* users: the current authority level; clients 0 */
   int marked_external;   /* users: marked as external case handler */
@@ -73,8 +72,11 @@ json_t *cases_roles_json(unsigned mask);
 
 /* ---- refusals (common/refusal.h; answered by service_refusal_answer) --------------------- */
 
+#define CASES_POLICY_FAILED_DETAIL "the policy service could not be asked; try again"
 /* The policy service could not be asked: CS_REFUSED with 503. */
 int cases_policy_failed(struct cs_refusal *err);
+/* The same answered at once. */
+void cases_http_policy_failed(struct request_ctx *ctx);
 
 /* ---- changes of one case --------------------------------------------------------------- */
 
@@ -89,8 +91,7 @@ struct cases_op {
   const json_t *body;    /* the validated body, or NULL when the route has none */
   json_t *current;       /* the case document before the change (case_document), borrowed */
   unsigned case_roles;   /* the caller's roles in this case */
-  json_t *result;        /* fn may set the answer (new reference); NULL: the case document */
-  int status;            /* fn may set another success status; 0 keeps the route's */
+  json_t *result;        /* the answer: the case document after the change (cases_op_finish) */
   int changed;           /* set by the helpers: the case's version is bumped on commit */
   struct cs_refusal err;
 };
@@ -109,8 +110,11 @@ enum cases_op_flags {
 void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields, size_t nfields,
                         int flags, cases_op_fn fn, int ok_status);
 
-/* Bumps the case's version and updated_at (the runner does it when op->changed). */
-int cases_op_bump(PGconn *conn, struct cases_op *op);
+/* After fn: when op->changed, bumps the case's version and reads the new document into
+ * op->result; else op->result is op->current. CS_OK or CS_REFUSED. */
+int cases_op_finish(PGconn *conn, struct cases_op *op);
+/* The Idempotency-Key scope of the caller: its keys belong to it in one portal. */
+void cases_idem_scope(const struct cases_caller *c, char scope[128]);
 
 /* Appends to the case's history (before/after borrowed, may be NULL; task_id may be NULL) and
  * marks the case changed. CS_OK or CS_REFUSED (database failure in op->err). */
@@ -129,6 +133,9 @@ int cases_require_internal(struct cases_op *op, const char *what);
 /* The case document of id as stored now (no visibility check): a new reference, NULL when
  * absent; CS_ERR_DB with sqlstate. */
 int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]);
+/* The same when the caller sees the case (*out NULL otherwise), locked FOR UPDATE when lock. */
+int cases_store_visible_document(PGconn *conn, const struct cases_caller *c, const char *id,
+                                 int lock, json_t **out, char sqlstate[6]);
 
 /* ---- reads ----------------------------------------------------------------------------- */
 
@@ -138,23 +145,16 @@ int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlsta
 int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGconn **conn,
                             const char **case_id);
 
-/* A query parameter or NULL (borrowed). */
-const char *cases_http_query(struct request_ctx *ctx, const char *name);
-/* Answers one resource (stolen) with an ETag from its integer "version" when present. */
-void cases_http_resource(struct request_ctx *ctx, int status, json_t *resource);
-
 /* ---- the policy service ---------------------------------------------------------------- */
 
 /* Every call: CS_OK with the answer, CS_ERR_UNAVAILABLE when the policy service could not be
  * reached or answered something unexpected (answer 503); CS_ERR_NOT_FOUND only where stated.
  * POLICY_URL configures the address. */
 
-/* The decision for one action; amount may be NULL; *has_limit says limit_remaining is set. */
+/* The decision for one action; amount may be NULL. */
 struct cases_decision {
   int allow;
   char reason[160];
-  int has_limit;
-  long long limit_remaining;
 };
 int cases_policy_authorize(const char *user_id, const char *portal_id, const char *action,
                            unsigned case_roles, const long long *amount,
@@ -167,6 +167,8 @@ int cases_policy_authorize_batch(const char *user_id, const char *portal_id,
  * name, active, external_case_handler, authority_level, budget_limit, office_ids, in_portal};
  * unknown ids are absent. */
 int cases_policy_users(const char *portal_id, const json_t *ids, json_t **items);
+/* One user (cases_policy_users): *user a new reference, NULL when unknown. */
+int cases_policy_user(const char *portal_id, const char *id, json_t **user);
 /* The same, and *portal (NULL: not wanted) a new reference to the answer's "portal": {id,
  * timezone} of portal_id, JSON null when there is no such portal, NULL when the answer has no
  * such member. */
@@ -182,6 +184,9 @@ int cases_policy_api_client(const char *id, const char *portal_id, json_t **clie
  * distance_km, categories, external_case_handler_users}. */
 int cases_policy_offices(const char *portal_id, const double *lat, const double *lon,
                          int ech_only, json_t **items);
+/* One office of those (any, nearest not asked): *office a new reference, NULL when office_id is
+ * not a partner office serving the portal. */
+int cases_policy_office(const char *portal_id, const char *office_id, json_t **office);
 /* Opens the policy client (reads POLICY_URL); call once at start, before any request. */
 int cases_policy_init(void);
 void cases_policy_cleanup(void);

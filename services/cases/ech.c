@@ -57,45 +57,19 @@ static int record(PGconn *conn, struct cases_op *op, const char *type, const jso
 
 /* ---- the office ---------------------------------------------------------------------------- */
 
-static const json_t *find_office(const json_t *offices, const char *office_id) {
-  size_t i;
-  const json_t *o;
-  json_array_foreach(offices, i, o) {
-    if (!strcmp(member_text(o, "id") ?: "", office_id)) return o;
-  }
-  return NULL;
-}
-
 /* The eligible office office_id (a new reference in *office) or a 422 telling why it is not:
  * no marked user, or not a partner office serving the portal at all. */
 static int eligible_office(struct cases_op *op, const char *office_id, json_t **office) {
-  json_t *marked = NULL, *all = NULL;
-  int rc = CS_REFUSED;
-  *office = NULL;
-  if (cases_policy_offices(op->caller->portal_id, NULL, NULL, 1, &marked) != CS_OK) {
-    rc = cases_policy_failed(&op->err);
-    goto done;
-  }
-  const json_t *found = find_office(marked, office_id);
-  if (found != NULL) {
-    *office = json_deep_copy(found);
-    rc = *office != NULL ? CS_OK : cs_refuse(&op->err, 500, NULL, "out of memory");
-    goto done;
-  }
-  /* Why not: asked only on this rare path, for a message the assigner can act on. */
-  if (cases_policy_offices(op->caller->portal_id, NULL, NULL, 0, &all) != CS_OK) {
-    rc = cases_policy_failed(&op->err);
-    goto done;
-  }
+  if (cases_policy_office(op->caller->portal_id, office_id, office) != CS_OK)
+    return cases_policy_failed(&op->err);
+  if (json_integer_value(json_object_get(*office, "external_case_handler_users")) > 0)
+    return CS_OK;
   cs_refusal_field(&op->err, "office_id",
-                    find_office(all, office_id) != NULL
-                        ? "office has no user marked as external case handler"
-                        : "is not a partner office serving this portal");
-  rc = cs_refusal_validation(&op->err);
-done:
-  json_decref(marked);
-  json_decref(all);
-  return rc;
+                   *office != NULL ? "office has no user marked as external case handler"
+                                   : "is not a partner office serving this portal");
+  json_decref(*office);
+  *office = NULL;
+  return cs_refusal_validation(&op->err);
 }
 
 int cases_ech_assign_office(PGconn *conn, struct cases_op *op) {
@@ -139,15 +113,11 @@ done:
  * user_id saying why it cannot hold the role for company_id. */
 static int eligible_user(struct cases_op *op, const char *user_id, const char *company_id,
                          json_t **user) {
-  json_t *ids = json_pack("[s]", user_id), *items = NULL;
+  json_t *u = NULL;
   const char *why = NULL;
-  int rc = CS_REFUSED;
   *user = NULL;
-  if (ids == NULL || cases_policy_users(op->caller->portal_id, ids, &items) != CS_OK) {
-    rc = cases_policy_failed(&op->err);
-    goto done;
-  }
-  const json_t *u = json_array_get(items, 0);
+  if (cases_policy_user(op->caller->portal_id, user_id, &u) != CS_OK)
+    return cases_policy_failed(&op->err);
   if (u == NULL || !json_is_true(json_object_get(u, "in_portal")))
     why = "is not a user of this portal";
   else if (!json_is_true(json_object_get(u, "active")))
@@ -156,17 +126,13 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
     why = "the user is not marked as external case handler";
   else if (strcmp(member_text(u, "company_id") ?: "", company_id) != 0)
     why = "the user is not of the company holding the external case handler role";
-  if (why != NULL) {
-    cs_refusal_field(&op->err, "user_id", why);
-    rc = cs_refusal_validation(&op->err);
-    goto done;
+  if (why == NULL) {
+    *user = u;
+    return CS_OK;
   }
-  *user = json_incref((json_t *)u);
-  rc = CS_OK;
-done:
-  json_decref(ids);
-  json_decref(items);
-  return rc;
+  json_decref(u);
+  cs_refusal_field(&op->err, "user_id", why);
+  return cs_refusal_validation(&op->err);
 }
 
 /* The insurer, or the supplier: a user of the company the role's office belongs to. */
@@ -245,7 +211,10 @@ static json_t *client_decisions(void) {
   return a;
 }
 
-json_t *cases_allowed_actions_from(const char *case_id, unsigned roles, const json_t *decisions) {
+/* The body from the policy's decisions (borrowed, in the order of case_action_names): a new
+ * object, NULL when decisions do not match. */
+static json_t *allowed_actions_from(const char *case_id, unsigned roles,
+                                    const json_t *decisions) {
   json_t *actions = json_array(), *limit = json_null();
   if (actions == NULL || json_array_size(decisions) != CASE_ACTION_COUNT) goto fail;
   for (size_t i = 0; i < CASE_ACTION_COUNT; i++) {
@@ -284,7 +253,7 @@ int cases_allowed_actions(const struct cases_caller *c, const char *case_id, uns
     rc = names == NULL ? CS_ERR_NOMEM : CS_ERR_UNAVAILABLE;
     goto done;
   }
-  *out = cases_allowed_actions_from(case_id, roles, decisions);
+  *out = allowed_actions_from(case_id, roles, decisions);
   if (*out == NULL) rc = CS_ERR_NOMEM;
 done:
   json_decref(names);

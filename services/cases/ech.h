@@ -39,9 +39,6 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op);
  * CS_OK, CS_ERR_UNAVAILABLE (the policy service could not be asked) or CS_ERR_NOMEM. */
 int cases_allowed_actions(const struct cases_caller *c, const char *case_id, unsigned roles,
                           json_t **out);
-/* The same from the policy's decisions (borrowed, in the order of case_action_names); pure.
- * A new object, NULL when decisions do not match. Exposed for the unit tests. */
-json_t *cases_allowed_actions_from(const char *case_id, unsigned roles, const json_t *decisions);
 
 /* ---- office recommendations (recommendations.c, pure) ------------------------------------ */
 

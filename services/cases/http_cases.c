@@ -12,15 +12,16 @@
 #include "status.h"
 #include "store_cases.h"
 
-/* Idempotency keys belong to the caller in one portal. */
-static void idem_scope(const struct cases_caller *c, char scope[128]) {
-  snprintf(scope, 128, "%s/%s", c->sub, c->portal_id);
+static void location_of(const json_t *doc, char location[96]) {
+  snprintf(location, 96, "/v1/cases/%s", json_string_value(json_object_get(doc, "id")));
 }
 
-static void answer_created(struct request_ctx *ctx, json_t *doc, char location[96]) {
-  snprintf(location, 96, "/v1/cases/%s", json_string_value(json_object_get(doc, "id")));
+/* 201 with the new case (stolen) and its Location. */
+static void answer_created(struct request_ctx *ctx, json_t *doc) {
+  char location[96];
+  location_of(doc, location);
   u_map_put(ctx->resp->map_header, "Location", location);
-  cases_http_resource(ctx, 201, doc);
+  http_json_resource(ctx->resp, 201, doc);
 }
 
 static void callback_cases_case_post(struct request_ctx *ctx) {
@@ -35,7 +36,7 @@ static void callback_cases_case_post(struct request_ctx *ctx) {
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
       http_validate(body, cases_create_fields, cases_create_nfields, ctx->resp) != CS_OK)
     goto done;
-  idem_scope(&caller, scope);
+  cases_idem_scope(&caller, scope);
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (db_begin(conn) != CS_OK) {
     service_db_problem(ctx, NULL);
@@ -46,8 +47,7 @@ static void callback_cases_case_post(struct request_ctx *ctx) {
     service_refusal_answer(ctx, &err);
     goto done;
   }
-  snprintf(location, sizeof(location), "/v1/cases/%s",
-           json_string_value(json_object_get(doc, "id")));
+  location_of(doc, location);
   if ((key != NULL &&
        service_idem_record(ctx, conn, scope, key, 201, doc, location) != CS_OK))
     goto done;
@@ -55,7 +55,7 @@ static void callback_cases_case_post(struct request_ctx *ctx) {
     service_db_problem(ctx, NULL);
     goto done;
   }
-  answer_created(ctx, doc, location);
+  answer_created(ctx, doc);
   doc = NULL;
 done:
   if (conn != NULL) service_db_release(ctx, conn);
@@ -65,18 +65,30 @@ done:
   cases_caller_clear(&caller);
 }
 
+/* 200 with doc (stolen), or 404 when it is NULL (no such case, or not visible). */
+static void answer_document(struct request_ctx *ctx, json_t *doc) {
+  if (doc == NULL)
+    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+  else
+    http_json_resource(ctx->resp, 200, doc);
+}
+
 static void callback_cases_case_get(struct request_ctx *ctx) {
   struct cases_caller caller;
   PGconn *conn = NULL;
   const char *id;
   json_t *doc = NULL;
   char sqlstate[6] = "";
-  if (cases_http_visible_case(ctx, &caller, &conn, &id) != CS_OK) return;
-  if (cases_store_document(conn, id, &doc, sqlstate) != CS_OK || doc == NULL)
-    service_db_problem(ctx, sqlstate[0] ? sqlstate : NULL);
+  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  if ((id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL ||
+      service_db_acquire(ctx, &conn) != CS_OK)
+    goto done;
+  if (cases_store_visible_document(conn, &caller, id, 0, &doc, sqlstate) != CS_OK)
+    service_db_problem(ctx, sqlstate);
   else
-    cases_http_resource(ctx, 200, doc);
-  service_db_release(ctx, conn);
+    answer_document(ctx, doc);
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
   cases_caller_clear(&caller);
 }
 
@@ -111,7 +123,7 @@ static void callback_cases_case_get_by_ref(struct request_ctx *ctx) {
   struct cases_caller caller;
   PGconn *conn = NULL;
   json_t *doc = NULL;
-  char id[37], sqlstate[6] = "";
+  char sqlstate[6] = "";
   const char *ref;
   if (cases_caller_load(ctx, &caller) != CS_OK) return;
   if ((ref = path_ref(ctx)) == NULL) goto done;
@@ -120,15 +132,10 @@ static void callback_cases_case_get_by_ref(struct request_ctx *ctx) {
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (cases_store_find_external(conn, caller.portal_id, ref, 0, id, sqlstate) != CS_OK ||
-      (id[0] && cases_store_document(conn, id, &doc, sqlstate) != CS_OK)) {
+  if (cases_store_find_external(conn, caller.portal_id, ref, 0, &doc, sqlstate) != CS_OK)
     service_db_problem(ctx, sqlstate);
-    goto done;
-  }
-  if (doc == NULL)
-    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
   else
-    cases_http_resource(ctx, 200, doc);
+    answer_document(ctx, doc);
 done:
   if (conn != NULL) service_db_release(ctx, conn);
   cases_caller_clear(&caller);
@@ -142,8 +149,6 @@ static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
   json_t *body = NULL, *current = NULL;
   PGconn *conn = NULL;
   const char *ref;
-  char id[37], location[96];
-  int status = 200;
 
   memset(&op, 0, sizeof(op));
   if (cases_caller_load(ctx, &caller) != CS_OK) return;
@@ -161,37 +166,27 @@ static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
   json_object_set_new(body, "external_ref", json_string(ref));
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (db_begin(conn) != CS_OK ||
-      cases_store_find_external(conn, caller.portal_id, ref, 1, id, op.err.sqlstate) != CS_OK) {
-    service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
+      cases_store_find_external(conn, caller.portal_id, ref, 1, &current, op.err.sqlstate) !=
+          CS_OK) {
+    service_db_problem(ctx, op.err.sqlstate);
     goto done;
   }
-  if (id[0] == '\0') {
-    status = 201;
+  if (current == NULL) {
     if (cases_case_create(conn, &caller, body, &op.result, &op.err) != CS_OK) goto refused;
-    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(op.result, "id")));
   } else {
-    if (cases_store_document(conn, id, &current, op.err.sqlstate) != CS_OK || current == NULL) {
-      service_db_problem(ctx, op.err.sqlstate[0] ? op.err.sqlstate : NULL);
-      goto done;
-    }
-    op = (struct cases_op){.ctx = ctx, .caller = &caller, .case_id = id, .body = body,
-                           .current = current};
-    if (cases_case_patch(conn, &op) != CS_OK || (op.changed && cases_op_bump(conn, &op) != CS_OK))
+    op = (struct cases_op){.ctx = ctx, .caller = &caller, .body = body, .current = current,
+                           .case_id = json_string_value(json_object_get(current, "id"))};
+    if (cases_case_patch(conn, &op) != CS_OK || cases_op_finish(conn, &op) != CS_OK)
       goto refused;
-    if (cases_store_document(conn, id, &op.result, op.err.sqlstate) != CS_OK) {
-      service_db_problem(ctx, op.err.sqlstate);
-      goto done;
-    }
   }
   if (db_commit(conn) != CS_OK) {
     service_db_problem(ctx, NULL);
     goto done;
   }
-  if (status == 201) {
-    answer_created(ctx, op.result, location);
-  } else {
-    cases_http_resource(ctx, 200, op.result);
-  }
+  if (current == NULL)
+    answer_created(ctx, op.result);
+  else
+    http_json_resource(ctx->resp, 200, op.result);
   op.result = NULL;
   goto done;
 refused:

@@ -49,8 +49,7 @@ static void callback_cases_allowed_actions_get(struct request_ctx *ctx) {
   }
   rc = cases_allowed_actions(&caller, case_id, roles, &answer);
   if (rc == CS_ERR_UNAVAILABLE)
-    http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL,
-                      "the policy service could not be asked; try again", NULL);
+    cases_http_policy_failed(ctx);
   else if (rc != CS_OK)
     http_problem(ctx->resp, 500, "the request could not be completed");
   else

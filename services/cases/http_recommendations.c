@@ -34,8 +34,7 @@ static int authorize(struct request_ctx *ctx, const struct cases_caller *c, unsi
   *show_categories = d.allow;
   return CS_OK;
 unavailable:
-  http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL,
-                    "the policy service could not be asked; try again", NULL);
+  cases_http_policy_failed(ctx);
   return CS_ERR_INVALID;
 }
 
@@ -49,7 +48,7 @@ static int read_case(struct request_ctx *ctx, PGconn *conn, const struct cases_c
                                 &view->longitude, sqlstate);
   if (rc == CS_OK) rc = cases_roles_of(conn, c, case_id, roles, sqlstate);
   service_db_release(ctx, conn);
-  if (rc != CS_OK) service_db_problem(ctx, sqlstate[0] ? sqlstate : NULL);
+  if (rc != CS_OK) service_db_problem(ctx, sqlstate);
   return rc;
 }
 
@@ -72,7 +71,7 @@ static void callback_cases_office_recommendations_get(struct request_ctx *ctx) {
   memset(&view, 0, sizeof(view));
   /* visibility first: a case the caller may not see is 404 whatever the query says */
   if (cases_http_visible_case(ctx, &caller, &conn, &case_id) != CS_OK) return;
-  view.task_type = cases_http_query(ctx, "task_type");
+  view.task_type = u_map_get(ctx->req->map_url, "task_type");
   if (!cases_recommendation_task_type_valid(view.task_type)) {
     service_db_release(ctx, conn);
     bad_task_type(ctx);
@@ -84,8 +83,7 @@ static void callback_cases_office_recommendations_get(struct request_ctx *ctx) {
   if (cases_policy_offices(caller.portal_id, view.has_site ? &view.latitude : NULL,
                            view.has_site ? &view.longitude : NULL,
                            !strcmp(view.task_type, "external_case_handler"), &offices) != CS_OK) {
-    http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL,
-                      "the policy service could not be asked; try again", NULL);
+    cases_http_policy_failed(ctx);
     goto done;
   }
   json_t *answer = cases_recommendations_answer(&view, offices);

@@ -69,7 +69,7 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
   struct cases_caller caller;
   struct cases_report_range range;
   struct cs_refusal err = {0};
-  json_t *report = NULL;
+  json_t *report = NULL, *rows = NULL;
   PGconn *conn = NULL;
 
   if (cases_caller_load(ctx, &caller) != CS_OK) return;
@@ -79,7 +79,10 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (cases_report_case_statistics(conn, &caller, &range, &report, &err) != CS_OK) {
+  int rc = cases_report_rows(conn, &caller, &range, &rows, &err);
+  service_db_release(ctx, conn); /* before the policy service is asked for the emails */
+  if (rc != CS_OK ||
+      cases_report_case_statistics(&caller, &range, rows, &report, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);
     goto done;
   }
@@ -93,7 +96,6 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
     report = NULL;
   }
 done:
-  if (conn != NULL) service_db_release(ctx, conn);
   json_decref(report);
   cs_refusal_clear(&err);
   cases_caller_clear(&caller);

@@ -120,7 +120,6 @@ int cases_policy_authorize(const char *user_id, const char *portal_id, const cha
   if (amount != NULL) json_object_set_new(req, "amount", json_integer((json_int_t)*amount));
   if ((rc = call("/internal/authorize", req, 0, &answer)) != CS_OK) goto done;
   const json_t *allow = json_object_get(answer, "allow");
-  const json_t *limit = json_object_get(answer, "limit_remaining");
   if (!json_is_boolean(allow)) {
     rc = CS_ERR_UNAVAILABLE;
     goto done;
@@ -128,8 +127,6 @@ int cases_policy_authorize(const char *user_id, const char *portal_id, const cha
   out->allow = json_is_true(allow);
   snprintf(out->reason, sizeof(out->reason), "%s",
            json_string_value(json_object_get(answer, "reason")) ?: "");
-  out->has_limit = json_is_integer(limit);
-  if (out->has_limit) out->limit_remaining = json_integer_value(limit);
 done:
   json_decref(req);
   json_decref(answer);
@@ -214,7 +211,33 @@ int cases_policy_offices(const char *portal_id, const double *lat, const double 
   return rc == CS_OK ? items_of(answer, items) : rc;
 }
 
+int cases_policy_user(const char *portal_id, const char *id, json_t **user) {
+  json_t *ids = json_pack("[s]", id), *items = NULL;
+  *user = NULL;
+  int rc = ids != NULL ? cases_policy_users(portal_id, ids, &items) : CS_ERR_NOMEM;
+  if (rc == CS_OK) *user = json_incref(json_array_get(items, 0));
+  json_decref(ids);
+  json_decref(items);
+  return rc;
+}
+
+int cases_policy_office(const char *portal_id, const char *office_id, json_t **office) {
+  json_t *items = NULL, *o;
+  size_t i;
+  *office = NULL;
+  int rc = cases_policy_offices(portal_id, NULL, NULL, 0, &items);
+  if (rc != CS_OK) return rc;
+  json_array_foreach(items, i, o) {
+    const char *id = json_string_value(json_object_get(o, "id"));
+    if (id != NULL && !strcmp(id, office_id)) {
+      *office = json_incref(o);
+      break;
+    }
+  }
+  json_decref(items);
+  return CS_OK;
+}
+
 int cases_policy_failed(struct cs_refusal *err) {
-  return cs_refuse(err, 503, "dependency-unavailable",
-                   "the policy service could not be asked; try again");
+  return cs_refuse(err, 503, "dependency-unavailable", CASES_POLICY_FAILED_DETAIL);
 }

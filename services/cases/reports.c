@@ -109,21 +109,24 @@ static json_t *now_rfc3339(void) {
   return json_string(buf);
 }
 
-int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
-                                 const struct cases_report_range *r, json_t **out,
-                                 struct cs_refusal *err) {
-  json_t *rows = NULL, *ids = NULL, *emails = NULL;
-  int truncated, rc = CS_REFUSED;
-
-  *out = NULL;
+int cases_report_rows(PGconn *conn, const struct cases_caller *c,
+                      const struct cases_report_range *r, json_t **rows, struct cs_refusal *err) {
   /* one row more than shown tells a truncated report */
   if (cases_store_case_statistics(conn, c->portal_id, cases_caller_scope(c),
                                   r->from[0] ? r->from : NULL, r->to[0] ? r->to : NULL,
-                                  c->timezone, CASES_REPORT_MAX_ROWS + 1, &rows,
-                                  err->sqlstate) != CS_OK) {
-    cs_refusal_db(err);
-    goto done;
-  }
+                                  c->timezone, CASES_REPORT_MAX_ROWS + 1, rows,
+                                  err->sqlstate) != CS_OK)
+    return cs_refusal_db(err);
+  return CS_OK;
+}
+
+int cases_report_case_statistics(const struct cases_caller *c,
+                                 const struct cases_report_range *r, json_t *rows, json_t **out,
+                                 struct cs_refusal *err) {
+  json_t *ids = NULL, *emails = NULL;
+  int truncated, rc = CS_REFUSED;
+
+  *out = NULL;
   truncated = json_array_size(rows) > CASES_REPORT_MAX_ROWS;
   if (truncated) json_array_remove(rows, CASES_REPORT_MAX_ROWS);
   /* the email as it is now, not as it was when the role was given */

@@ -30,13 +30,17 @@ int cases_report_allowed(const struct cases_caller *c, struct cs_refusal *err);
 int cases_report_range_parse(const struct _u_map *params, struct cases_report_range *r,
                              struct cs_refusal *err);
 
-/* The case statistics of the caller's visible cases: *out is a new object {from, to,
- * generated_at, truncated, rows: [{claim_number, case_id, status, damage_type, damage_date,
- * created_at, closed_at, city, tasks_total, tasks_approved, external_case_handler_office,
+/* The rows of the caller's visible cases for the report (*rows new; see the store below, with
+ * one row more than CASES_REPORT_MAX_ROWS when there are more). CS_OK or CS_REFUSED. */
+int cases_report_rows(PGconn *conn, const struct cases_caller *c,
+                      const struct cases_report_range *r, json_t **rows, struct cs_refusal *err);
+/* The case statistics of those rows (stolen): *out is a new object {from, to, generated_at,
+ * truncated, rows: [{claim_number, case_id, status, damage_type, damage_date, created_at,
+ * closed_at, city, tasks_total, tasks_approved, external_case_handler_office,
  * external_case_handler_email}]}, the email being the current one of the user holding the role
- * now (asked of the policy service). CS_OK or CS_REFUSED (database failure, 503). */
-int cases_report_case_statistics(PGconn *conn, const struct cases_caller *c,
-                                 const struct cases_report_range *r, json_t **out,
+ * now (asked of the policy service: hold no connection meanwhile). CS_OK or CS_REFUSED (503). */
+int cases_report_case_statistics(const struct cases_caller *c,
+                                 const struct cases_report_range *r, json_t *rows, json_t **out,
                                  struct cs_refusal *err);
 
 /* The rows of a report (borrowed) as RFC 4180 CSV: a header line, CRLF line ends, fields

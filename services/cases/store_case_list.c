@@ -5,6 +5,7 @@
 
 #include "case_list.h"
 #include "db.h"
+#include "db_json.h"
 #include "status.h"
 
 /* The caller's reasons to act on the case c, as a text[] (the red arrow). */
@@ -66,7 +67,6 @@ static const char *nonempty(const char *s) { return s != NULL && s[0] != '\0' ? 
 int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cases_list_query *q,
                      json_t **items, char sqlstate[6]) {
   char limit[24];
-  PGresult *res = NULL;
   snprintf(limit, sizeof(limit), "%ld", q->limit + 1); /* one more: is there a next page? */
   const char *params[] = {s->portal_id,      s->company,          s->offices,
                           s->timezone,       nonempty(q->statuses), q->damage_type,
@@ -75,18 +75,6 @@ int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cas
                           q->me,             q->has_ech,          q->ech_user,
                           q->case_handler,   q->reminder,         nonempty(q->after_time),
                           nonempty(q->after_id), limit};
-  *items = NULL;
-  int rc = db_exec(conn, q->sort_updated ? LIST_SQL("updated_at") : LIST_SQL("created_at"), 20,
-                   params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  *items = json_array();
-  for (int i = 0; i < PQntuples(res) && *items != NULL; i++) {
-    json_t *item = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-    if (item == NULL || json_array_append_new(*items, item) != 0) {
-      json_decref(*items);
-      *items = NULL;
-    }
-  }
-  PQclear(res);
-  return *items != NULL ? CS_OK : CS_ERR_NOMEM;
+  return db_json_rows(conn, q->sort_updated ? LIST_SQL("updated_at") : LIST_SQL("created_at"),
+                      20, params, items, sqlstate);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "db_json.h"
 #include "status.h"
 
 /* The text of member key of o: a string as is, a number printed, NULL for absent/null. */
@@ -91,27 +92,22 @@ int cases_store_set_status(PGconn *conn, const char *id, const char *status, cha
 }
 
 int cases_store_find_external(PGconn *conn, const char *portal_id, const char *ref,
-                              int for_update, char id_out[37], char sqlstate[6]) {
+                              int for_update, json_t **doc, char sqlstate[6]) {
   const char *p[] = {portal_id, ref};
-  PGresult *res = NULL;
-  id_out[0] = '\0';
+  *doc = NULL;
   /* Two upserts of a new reference at once would both find nothing and both insert; the
    * transaction lock on the reference makes the second wait, then find the first's case. */
-  int rc = for_update ? db_exec(conn,
-                                "SELECT pg_advisory_xact_lock(hashtextextended("
-                                "'cases.external_ref/' || $1 || '/' || $2, 0))",
-                                2, p, NULL, sqlstate)
-                      : CS_OK;
-  if (rc != CS_OK) return rc;
-  rc = db_exec(conn,
-               for_update ? "SELECT id FROM cases WHERE portal_id = $1 AND external_ref = $2 "
-                            "FOR UPDATE"
-                          : "SELECT id FROM cases WHERE portal_id = $1 AND external_ref = $2",
-               2, p, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  if (PQntuples(res) == 1) snprintf(id_out, 37, "%s", PQgetvalue(res, 0, 0));
-  PQclear(res);
-  return CS_OK;
+  if (for_update && db_exec(conn,
+                            "SELECT pg_advisory_xact_lock(hashtextextended("
+                            "'cases.external_ref/' || $1 || '/' || $2, 0))",
+                            2, p, NULL, sqlstate) != CS_OK)
+    return CS_ERR_DB;
+  return db_json_row(conn,
+                     for_update ? "SELECT case_document(c) FROM cases c WHERE c.portal_id = $1 "
+                                  "AND c.external_ref = $2 FOR UPDATE"
+                                : "SELECT case_document(c) FROM cases c WHERE c.portal_id = $1 "
+                                  "AND c.external_ref = $2",
+                     2, p, doc, sqlstate);
 }
 
 int cases_store_history(PGconn *conn, const char *case_id, long long after_id, long limit,
@@ -120,19 +116,11 @@ int cases_store_history(PGconn *conn, const char *case_id, long long after_id, l
   snprintf(after, sizeof(after), "%lld", after_id);
   snprintf(lim, sizeof(lim), "%ld", limit);
   const char *p[] = {case_id, after, lim};
-  PGresult *res = NULL;
-  *items = NULL;
-  int rc = db_exec(conn,
-                   "SELECT json_build_object('id', id, 'occurred_at', iso(occurred_at), "
-                   "'actor', json_build_object('id', actor_id, 'kind', actor_kind), "
-                   "'on_behalf_of_company_id', company_id, 'action', action, 'task_id', task_id, "
-                   "'before', before, 'after', after) FROM case_history "
-                   "WHERE case_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::int",
-                   3, p, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(*items, json_loads(PQgetvalue(res, i, 0), 0, NULL));
-  PQclear(res);
-  return CS_OK;
+  return db_json_rows(conn,
+                      "SELECT json_build_object('id', id, 'occurred_at', iso(occurred_at), "
+                      "'actor', json_build_object('id', actor_id, 'kind', actor_kind), "
+                      "'on_behalf_of_company_id', company_id, 'action', action, 'task_id', "
+                      "task_id, 'before', before, 'after', after) FROM case_history "
+                      "WHERE case_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::int",
+                      3, p, items, sqlstate);
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "db.h"
+#include "db_json.h"
 #include "reports.h"
 #include "status.h"
 
@@ -26,20 +27,7 @@ int cases_store_case_statistics(PGconn *conn, const char *portal_id, const char 
                                 const char *from, const char *to, const char *tz, long max_rows,
                                 json_t **rows, char sqlstate[6]) {
   char limit[24];
-  PGresult *res = NULL;
   snprintf(limit, sizeof(limit), "%ld", max_rows);
   const char *params[] = {portal_id, scope, from, to, tz, limit};
-  *rows = NULL;
-  int rc = db_exec(conn, CASE_STATISTICS_SQL, 6, params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  *rows = json_array();
-  for (int i = 0; i < PQntuples(res) && *rows != NULL; i++) {
-    json_t *row = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-    if (row == NULL || json_array_append_new(*rows, row) != 0) {
-      json_decref(*rows);
-      *rows = NULL;
-    }
-  }
-  PQclear(res);
-  return *rows != NULL ? CS_OK : CS_ERR_NOMEM;
+  return db_json_rows(conn, CASE_STATISTICS_SQL, 6, params, rows, sqlstate);
 }

@@ -5,28 +5,16 @@
 #include <string.h>
 
 #include "db.h"
+#include "db_json.h"
 #include "status.h"
-
-/* Runs sql and reads the task document of its single row into *doc (NULL without a row). */
-static int document_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
-                          json_t **doc, char sqlstate[6]) {
-  PGresult *res = NULL;
-  *doc = NULL;
-  int rc = db_exec(conn, sql, nparams, params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  if (PQntuples(res) == 1) *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-  rc = PQntuples(res) == 1 && *doc == NULL ? CS_ERR_NOMEM : CS_OK;
-  PQclear(res);
-  return rc;
-}
 
 int cases_store_task_get(PGconn *conn, const char *case_id, const char *task_id, json_t **doc,
                          char sqlstate[6]) {
   const char *params[] = {case_id, task_id};
-  return document_query(conn,
-                        "SELECT task_document(t) FROM tasks t WHERE t.case_id = $1::uuid AND "
-                        "t.id = $2::uuid FOR UPDATE",
-                        2, params, doc, sqlstate);
+  return db_json_row(conn,
+                     "SELECT task_document(t) FROM tasks t WHERE t.case_id = $1::uuid AND "
+                     "t.id = $2::uuid FOR UPDATE",
+                     2, params, doc, sqlstate);
 }
 
 int cases_store_task_count(PGconn *conn, const char *case_id, const char *type, long *count,
@@ -60,7 +48,7 @@ int cases_store_task_insert(PGconn *conn, const struct cases_store_new_task *t, 
                           office_member(t->office, "name"),
                           office_member(t->office, "company_id"),
                           office_member(t->office, "company_name")};
-  return document_query(
+  return db_json_row(
       conn,
       "INSERT INTO tasks AS t (id, case_id, portal_id, type, trade, meeting_at, schedule_start, "
       "schedule_end, office_id, office_name, company_id, company_name, status, "
@@ -81,7 +69,7 @@ int cases_store_task_set_office(PGconn *conn, const char *task_id, const json_t 
   const char *params[] = {task_id, office_member(office, "id"), office_member(office, "name"),
                           office_member(office, "company_id"),
                           office_member(office, "company_name")};
-  return document_query(
+  return db_json_row(
       conn,
       "UPDATE tasks t SET office_id = $2::uuid, office_name = $3, company_id = $4::uuid, "
       "company_name = $5, office_assigned_at = now(), user_id = NULL, user_name = NULL, "
@@ -93,7 +81,7 @@ int cases_store_task_set_office(PGconn *conn, const char *task_id, const json_t 
 int cases_store_task_set_user(PGconn *conn, const char *task_id, const char *user_id,
                               const char *user_name, json_t **doc, char sqlstate[6]) {
   const char *params[] = {task_id, user_id, user_name};
-  return document_query(
+  return db_json_row(
       conn,
       "UPDATE tasks t SET user_id = $2::uuid, user_name = $3, user_assigned_at = now(), "
       "status = '2', version = version + 1, updated_at = now() WHERE t.id = $1::uuid "
@@ -104,10 +92,10 @@ int cases_store_task_set_user(PGconn *conn, const char *task_id, const char *use
 int cases_store_task_set_status(PGconn *conn, const char *task_id, const char *status,
                                 json_t **doc, char sqlstate[6]) {
   const char *params[] = {task_id, status};
-  return document_query(conn,
-                        "UPDATE tasks t SET status = $2, version = version + 1, "
-                        "updated_at = now() WHERE t.id = $1::uuid RETURNING task_document(t)",
-                        2, params, doc, sqlstate);
+  return db_json_row(conn,
+                     "UPDATE tasks t SET status = $2, version = version + 1, "
+                     "updated_at = now() WHERE t.id = $1::uuid RETURNING task_document(t)",
+                     2, params, doc, sqlstate);
 }
 
 int cases_store_task_set_times(PGconn *conn, const char *task_id,
@@ -119,7 +107,7 @@ int cases_store_task_set_times(PGconn *conn, const char *task_id,
                           t->set_schedule ? "t" : "f",
                           t->schedule_start,
                           t->schedule_end};
-  return document_query(
+  return db_json_row(
       conn,
       "UPDATE tasks t SET "
       "meeting_at = CASE WHEN $2::boolean THEN $3::timestamptz ELSE meeting_at END, "

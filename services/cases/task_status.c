@@ -88,7 +88,7 @@ int cases_task_type_known(const char *s) {
   return 0;
 }
 
-int cases_task_trade_valid(const char *s) {
+int cases_code_valid(const char *s) {
   if (s == NULL || !(s[0] >= 'a' && s[0] <= 'z')) return 0;
   size_t n = 1;
   for (; s[n] != '\0'; n++)

@@ -93,25 +93,19 @@ static int refuse_transition(struct cases_op *op, const json_t *task, const char
 /* The snapshot {id, name, company_id, company_name} of office_id when it is a partner office
  * serving the case's portal (*office new); 422 on office_id otherwise. */
 static int eligible_office(struct cases_op *op, const char *office_id, json_t **office) {
-  json_t *items = NULL;
-  size_t i;
-  const json_t *o;
+  json_t *o = NULL;
   *office = NULL;
-  if (cases_policy_offices(text(op->current, "portal_id"), NULL, NULL, 0, &items) != CS_OK)
+  if (cases_policy_office(text(op->current, "portal_id"), office_id, &o) != CS_OK)
     return cases_policy_failed(&op->err);
-  json_array_foreach(items, i, o) {
-    if (!same_text(text(o, "id"), office_id)) continue;
+  if (o != NULL && json_is_string(json_object_get(o, "company_id"))) {
     *office = json_object();
     json_object_set_new(*office, "id", json_string(office_id));
     copy_member(*office, "name", o);
     copy_member(*office, "company_id", o);
     copy_member(*office, "company_name", o);
-    break;
   }
-  json_decref(items);
-  if (*office != NULL && json_is_string(json_object_get(*office, "company_id"))) return CS_OK;
-  json_decref(*office);
-  *office = NULL;
+  json_decref(o);
+  if (*office != NULL) return CS_OK;
   cs_refusal_field(&op->err, "office_id", "is not an office of a partner serving this portal");
   return cs_refusal_validation(&op->err);
 }
@@ -120,13 +114,10 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
  * (*user new); 422 on user_id otherwise. */
 static int company_user(struct cases_op *op, const char *user_id, const char *company_id,
                         json_t **user) {
-  json_t *ids = json_pack("[s]", user_id), *items = NULL;
+  json_t *u = NULL;
   *user = NULL;
-  int rc = ids != NULL ? cases_policy_users(text(op->current, "portal_id"), ids, &items)
-                       : CS_ERR_NOMEM;
-  json_decref(ids);
-  if (rc != CS_OK) return cases_policy_failed(&op->err);
-  const json_t *u = json_array_get(items, 0);
+  if (cases_policy_user(text(op->current, "portal_id"), user_id, &u) != CS_OK)
+    return cases_policy_failed(&op->err);
   if (u != NULL && same_text(text(u, "id"), user_id) &&
       json_is_true(json_object_get(u, "active")) &&
       json_is_true(json_object_get(u, "in_portal")) &&
@@ -134,7 +125,7 @@ static int company_user(struct cases_op *op, const char *user_id, const char *co
     const char *name = text(u, "name") != NULL ? text(u, "name") : text(u, "email");
     *user = json_pack("{s:s, s:s?}", "id", user_id, "name", name);
   }
-  json_decref(items);
+  json_decref(u);
   if (*user != NULL) return CS_OK;
   cs_refusal_field(&op->err, "user_id", "must be a user of the company holding the task");
   return cs_refusal_validation(&op->err);
@@ -226,7 +217,7 @@ static void check_new_task(const json_t *body, struct cases_store_task_times *ti
   if (trade != NULL && !json_is_null(trade)) {
     if (type != NULL && strcmp(type, "repair") != 0)
       cs_refusal_field(err, "trade", "is given only for repair tasks");
-    else if (!cases_task_trade_valid(json_string_value(trade)))
+    else if (!cases_code_valid(json_string_value(trade)))
       cs_refusal_field(err, "trade", "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
   }
   read_times(body, times, err);

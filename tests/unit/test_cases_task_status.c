@@ -121,16 +121,16 @@ static void test_types_and_trades(void **state) {
   assert_false(cases_task_type_known("external_case_handler")); /* a role, not a task */
   assert_false(cases_task_type_known("Repair"));
   assert_false(cases_task_type_known(NULL));
-  assert_true(cases_task_trade_valid("carpentry"));
-  assert_true(cases_task_trade_valid("floor_laying"));
-  assert_true(cases_task_trade_valid("a"));
-  assert_true(cases_task_trade_valid("abcdefghijklmnopqrstuvwxyzabcdefghijklmn")); /* 40 */
-  assert_false(cases_task_trade_valid("abcdefghijklmnopqrstuvwxyzabcdefghijklmno")); /* 41 */
-  assert_false(cases_task_trade_valid("_plumbing"));
-  assert_false(cases_task_trade_valid("Plumbing"));
-  assert_false(cases_task_trade_valid("plumb-ing"));
-  assert_false(cases_task_trade_valid(""));
-  assert_false(cases_task_trade_valid(NULL));
+  assert_true(cases_code_valid("carpentry"));
+  assert_true(cases_code_valid("floor_laying"));
+  assert_true(cases_code_valid("a"));
+  assert_true(cases_code_valid("abcdefghijklmnopqrstuvwxyzabcdefghijklmn")); /* 40 */
+  assert_false(cases_code_valid("abcdefghijklmnopqrstuvwxyzabcdefghijklmno")); /* 41 */
+  assert_false(cases_code_valid("_plumbing"));
+  assert_false(cases_code_valid("Plumbing"));
+  assert_false(cases_code_valid("plumb-ing"));
+  assert_false(cases_code_valid(""));
+  assert_false(cases_code_valid(NULL));
 }
 
 static long long us(const char *s) {
