@@ -24,8 +24,6 @@
 #define CANONICAL_PATH_MAX 8192
 #define OPENAPI_MAX_BYTES (8L * 1024 * 1024)
 
-enum own_endpoint { OWN_HEALTHZ, OWN_READYZ, OWN_METRICS, OWN_OPENAPI, OWN_COUNT };
-
 enum upstream_failure { FAIL_UNREACHABLE, FAIL_TIMEOUT, FAIL_BAD_ANSWER, FAIL_COUNT };
 static const char *const failure_names[FAIL_COUNT] = {"unreachable", "timeout", "bad_answer"};
 
@@ -35,9 +33,8 @@ struct gw_app {
   struct metrics *metrics;
   struct gw_health *health;
   int metric_route[GW_ROUTES_MAX]; /* one label per routing table entry */
-  int metric_own[OWN_COUNT];
+  int metric_own[GW_OWN_COUNT];
   int metric_rejected;             /* answered before routing: 400, 404, 413 */
-  int log_requests;                /* LOG_LEVEL=debug: one line per request */
   atomic_long failures[GW_UP_COUNT][FAIL_COUNT];
 };
 
@@ -46,7 +43,6 @@ int gw_app_new(const struct gw_config *cfg, struct gw_app **out) {
   struct gw_app *app = calloc(1, sizeof(*app));
   if (app == NULL) return CS_ERR_NOMEM;
   app->cfg = cfg;
-  app->log_requests = !strcmp(cfg->log_level, "debug");
   if ((rc = jwks_cache_new(cfg->jwks_url, cfg->jwks_cache_s, &app->jwks)) != CS_OK ||
       (rc = metrics_new("gateway", &app->metrics)) != CS_OK ||
       (rc = gw_health_new(cfg->upstream_url, cfg->health_interval_ms, cfg->health_timeout_ms,
@@ -59,10 +55,10 @@ int gw_app_new(const struct gw_config *cfg, struct gw_app **out) {
              gw_upstream_name(cfg->routes.r[i].upstream));
     app->metric_route[i] = metrics_route(app->metrics, "ANY", label);
   }
-  app->metric_own[OWN_HEALTHZ] = metrics_route(app->metrics, "GET", "/healthz");
-  app->metric_own[OWN_READYZ] = metrics_route(app->metrics, "GET", "/readyz");
-  app->metric_own[OWN_METRICS] = metrics_route(app->metrics, "GET", "/metrics");
-  app->metric_own[OWN_OPENAPI] = metrics_route(app->metrics, "GET", "/openapi/:name");
+  app->metric_own[GW_OWN_HEALTHZ] = metrics_route(app->metrics, "GET", "/healthz");
+  app->metric_own[GW_OWN_READYZ] = metrics_route(app->metrics, "GET", "/readyz");
+  app->metric_own[GW_OWN_METRICS] = metrics_route(app->metrics, "GET", "/metrics");
+  app->metric_own[GW_OWN_OPENAPI] = metrics_route(app->metrics, "GET", "/openapi/:name");
   app->metric_rejected = metrics_route(app->metrics, "ANY", "(rejected)");
   rc = CS_OK;
 done:
@@ -76,14 +72,9 @@ done:
 
 int gw_app_start(struct gw_app *app) { return gw_health_start(app->health); }
 
-void gw_app_stop(struct gw_app *app) {
-  if (app != NULL) gw_health_stop(app->health);
-}
-
 void gw_app_free(struct gw_app *app) {
   if (app == NULL) return;
-  gw_app_stop(app);
-  gw_health_free(app->health);
+  gw_health_free(app->health); /* stops the checking thread first */
   metrics_free(app->metrics);
   jwks_cache_free(app->jwks);
   free(app);
@@ -339,21 +330,17 @@ int gw_http_dispatch(const struct _u_request *req, struct _u_response *resp, voi
   }
   if (body_too_large(app, req, resp)) goto done;
 
-  int own = !strcmp(canon, "/healthz")   ? OWN_HEALTHZ
-            : !strcmp(canon, "/readyz")  ? OWN_READYZ
-            : !strcmp(canon, "/metrics") ? OWN_METRICS
-            : gw_prefix_matches("/openapi", 8, canon) ? OWN_OPENAPI
-                                                      : -1;
+  int own = gw_own_endpoint(canon);
   if (own >= 0) {
     metric = app->metric_own[own];
     if (!method_is_read(req->http_verb)) {
       problem(resp, 405, "method-not-allowed", "only GET and HEAD are allowed here");
       u_map_put(resp->map_header, "Allow", "GET, HEAD");
-    } else if (own == OWN_HEALTHZ) {
+    } else if (own == GW_OWN_HEALTHZ) {
       handle_healthz(app, resp);
-    } else if (own == OWN_READYZ) {
+    } else if (own == GW_OWN_READYZ) {
       handle_readyz(app, resp);
-    } else if (own == OWN_METRICS) {
+    } else if (own == GW_OWN_METRICS) {
       handle_metrics(app, resp);
     } else {
       handle_openapi(app, canon, resp);
@@ -379,7 +366,7 @@ done:;
   if (resp->status >= 500) {
     log_warning("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
                 elapsed * 1e3);
-  } else if (app->log_requests) {
+  } else if (log_enabled(Y_LOG_LEVEL_DEBUG)) {
     log_debug("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
               elapsed * 1e3);
   }

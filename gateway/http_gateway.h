@@ -15,9 +15,8 @@ struct gw_app;
 int gw_app_new(const struct gw_config *cfg, struct gw_app **out);
 /* Starts the background work (upstream health checks). */
 int gw_app_start(struct gw_app *app);
-/* Stops the background work; call after the HTTP server has stopped. NULL-safe. */
-void gw_app_stop(struct gw_app *app);
-void gw_app_free(struct gw_app *app); /* stops first; NULL-safe */
+/* Stops the background work first; call after the HTTP server has stopped. NULL-safe. */
+void gw_app_free(struct gw_app *app);
 
 /* The ulfius callback; user_data is the struct gw_app. Always U_CALLBACK_COMPLETE. */
 int gw_http_dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data);

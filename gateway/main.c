@@ -1,9 +1,7 @@
 /* The gateway process: configuration, HTTP server start, wait for SIGTERM/SIGINT, clean stop.
  * Nothing else lives here (request handling: http_gateway.c). */
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,8 +14,8 @@
 #include "http.h"
 #include "http_gateway.h"
 #include "log.h"
-#include "proxy.h"
 #include "status.h"
+#include "upstream_client.h"
 
 #define EXIT_CONFIG 2
 
@@ -42,45 +40,20 @@ static void raise_fd_limit(long connections) {
   if (setrlimit(RLIMIT_NOFILE, &rl) != 0) log_warning("could not raise the open file limit");
 }
 
-struct listen_addr {
-  struct sockaddr_storage ss;
-  int ipv6;
-};
-
-static int listen_addr_init(const struct gw_config *cfg, struct listen_addr *a) {
-  memset(a, 0, sizeof(*a));
-  struct sockaddr_in *in4 = (struct sockaddr_in *)&a->ss;
-  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
-  if (inet_pton(AF_INET, cfg->bind_address, &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)cfg->port);
-    return CS_OK;
-  }
-  memset(a, 0, sizeof(*a));
-  if (inet_pton(AF_INET6, cfg->bind_address, &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)cfg->port);
-    a->ipv6 = 1;
-    return CS_OK;
-  }
-  return CS_ERR_INVALID;
-}
-
 int main(void) {
   struct gw_config cfg;
   struct gw_app *app = NULL;
   struct _u_instance instance;
-  struct listen_addr addr;
   sigset_t stop_signals;
   char err[512];
-  int exit_code = 1, curl_ready = 0, instance_ready = 0, proxy_ready = 0, started = 0;
+  int exit_code = 1, curl_ready = 0, instance_ready = 0, upstream_ready = 0, started = 0;
 
   if (gw_config_load(&cfg, err, sizeof(err)) != CS_OK) {
     fprintf(stderr, "gateway: configuration error: %s\n", err);
     return EXIT_CONFIG;
   }
-  if (log_init("gateway", cfg.log_level) != CS_OK || listen_addr_init(&cfg, &addr) != CS_OK) {
-    fprintf(stderr, "gateway: could not start logging or parse BIND_ADDRESS\n");
+  if (log_init("gateway", cfg.log_level) != CS_OK) {
+    fprintf(stderr, "gateway: could not start logging\n");
     gw_config_free(&cfg);
     return EXIT_CONFIG;
   }
@@ -99,14 +72,14 @@ int main(void) {
     goto done;
   }
   curl_ready = 1;
-  struct gw_proxy_settings ps = {cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes,
-                                 {NULL}};
-  for (int i = 0; i < GW_UP_COUNT; i++) ps.upstream_url[i] = cfg.upstream_url[i];
-  if (gw_proxy_init(&ps) != CS_OK) {
+  struct gw_upstream_settings us = {cfg.connect_timeout_ms, cfg.timeout_ms,
+                                    cfg.max_response_bytes, {NULL}};
+  for (int i = 0; i < GW_UP_COUNT; i++) us.base_url[i] = cfg.upstream_url[i];
+  if (gw_upstream_init(&us) != CS_OK) {
     log_error("could not set up forwarding to the upstreams");
     goto done;
   }
-  proxy_ready = 1;
+  upstream_ready = 1;
   if (gw_app_new(&cfg, &app) != CS_OK || gw_app_start(app) != CS_OK) {
     log_error("could not set up the gateway (JWKS cache, metrics, health checks)");
     goto done;
@@ -130,14 +103,16 @@ int main(void) {
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL}, /* first, or MHD complains */
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &addr.ss},
+      {MHD_OPTION_SOCK_ADDR, 0, &cfg.listen_addr},
       {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg.threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg.http_timeout_s, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg.max_connections, NULL},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL},
       {MHD_OPTION_END, 0, NULL}};
   unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
-  if (addr.ipv6) flags |= MHD_USE_DUAL_STACK; /* "::" takes IPv4 clients as well */
+  if (cfg.listen_addr.ss_family == AF_INET6) {
+    flags |= MHD_USE_DUAL_STACK; /* "::" takes IPv4 clients as well */
+  }
   if (ulfius_start_framework_with_mhd_options(&instance, flags, ops) != U_OK) {
     log_error("could not listen on %s:%ld", cfg.bind_address, cfg.port);
     goto done;
@@ -155,7 +130,7 @@ done:
   if (started) ulfius_stop_framework(&instance); /* joins the worker threads */
   if (instance_ready) ulfius_clean_instance(&instance);
   gw_app_free(app);
-  if (proxy_ready) gw_proxy_cleanup();
+  if (upstream_ready) gw_upstream_cleanup();
   if (curl_ready) curl_global_cleanup();
   log_info("gateway stopped");
   log_close();

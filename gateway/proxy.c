@@ -17,15 +17,6 @@
 #include "status.h"
 #include "upstream_client.h"
 
-int gw_proxy_init(const struct gw_proxy_settings *s) {
-  struct gw_upstream_settings us = {s->connect_timeout_ms, s->timeout_ms, s->max_response_bytes,
-                                    {NULL}};
-  for (int i = 0; i < GW_UP_COUNT; i++) us.base_url[i] = s->upstream_url[i];
-  return gw_upstream_init(&us);
-}
-
-void gw_proxy_cleanup(void) { gw_upstream_cleanup(); }
-
 /* The request headers to send upstream: the client's minus hop-by-hop ones, plus the gateway's
  * X-Request-Id and X-Forwarded-*. (Host and Content-Length are the client's to write.) */
 static int add_request_headers(struct gw_upstream_call *c, const struct _u_request *req,
@@ -73,16 +64,9 @@ static int add_request_headers(struct gw_upstream_call *c, const struct _u_reque
   return CS_OK;
 }
 
-static int is_token_char(unsigned char c) {
-  return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* 1 when MHD will accept the header as is (it refuses the whole response otherwise). */
 static int header_sendable(const char *name, const char *value) {
-  if (name[0] == '\0') return 0;
-  for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-    if (!is_token_char(*p)) return 0;
-  }
+  if (!gw_http_token(name)) return 0;
   for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
     if ((*p < 0x20 && *p != '\t') || *p == 0x7f) return 0;
   }
@@ -161,15 +145,13 @@ static int copy_response(struct gw_upstream_answer *a, struct _u_response *resp)
   return CS_OK;
 }
 
-static int is_method(const char *m, const char *name) { return strcmp(m, name) == 0; }
-
 int gw_proxy_forward(const struct _u_request *req, const struct gw_forward *f,
                      struct _u_response *resp, const char **detail) {
   struct gw_upstream_call *c = NULL;
   struct gw_upstream_answer a = {0, NULL, NULL, 0, NULL, 0};
   const char *method = req->http_verb;
-  int has_body = req->binary_body_length > 0 || is_method(method, "POST") ||
-                 is_method(method, "PUT") || is_method(method, "PATCH");
+  int has_body = req->binary_body_length > 0 || !strcmp(method, "POST") ||
+                 !strcmp(method, "PUT") || !strcmp(method, "PATCH");
   int rc = gw_upstream_begin(f->upstream, method, req->http_url, &c);
   if (rc == CS_OK) rc = add_request_headers(c, req, f);
   if (rc != CS_OK) {

@@ -10,21 +10,8 @@
 
 #include "routes_table.h"
 
-struct gw_proxy_settings {
-  long connect_timeout_ms;
-  long timeout_ms;
-  long max_response_bytes;
-  const char *upstream_url[GW_UP_COUNT]; /* "http://host:port", per enum gw_upstream (borrowed) */
-};
-
-/* Once, before any worker thread starts: parses the upstream URLs, creates the per-thread state
- * key. The settings are copied. CS_OK, or CS_ERR_INVALID / CS_ERR (logged). */
-int gw_proxy_init(const struct gw_proxy_settings *settings);
-/* Once, after every worker thread has stopped. */
-void gw_proxy_cleanup(void);
-
 struct gw_forward {
-  int upstream;           /* enum gw_upstream: where to (its URL came with gw_proxy_init) */
+  int upstream;           /* enum gw_upstream: where to (its URL came with gw_upstream_init) */
   const char *request_id; /* sent as X-Request-Id (borrowed) */
   const char *client_ip;  /* appended to X-Forwarded-For, NULL when unknown (borrowed) */
 };

@@ -75,7 +75,6 @@ int gw_routes_match(const struct gw_routes *t, const char *path) {
   return best;
 }
 
-static int hexval(int c);
 static int check_segments(const char *path, int decode_again);
 
 /* Trims spaces around [*s, *e). */
@@ -201,18 +200,23 @@ fail:
   return CS_ERR_INVALID;
 }
 
+int gw_own_endpoint(const char *path) {
+  if (!strcmp(path, "/healthz")) return GW_OWN_HEALTHZ;
+  if (!strcmp(path, "/readyz")) return GW_OWN_READYZ;
+  if (!strcmp(path, "/metrics")) return GW_OWN_METRICS;
+  if (gw_prefix_matches("/openapi", 8, path)) return GW_OWN_OPENAPI;
+  return -1;
+}
+
 int gw_path_is_public(const struct gw_prefixes *l, const char *path) {
-  if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") || !strcmp(path, "/metrics") ||
-      gw_prefix_matches("/openapi", 8, path)) {
-    return 1;
-  }
+  if (gw_own_endpoint(path) >= 0) return 1;
   for (size_t i = 0; i < l->n; i++) {
     if (gw_prefix_matches(l->p[i], l->len[i], path)) return 1;
   }
   return 0;
 }
 
-static int hexval(int c) {
+int gw_hex_digit(int c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -237,8 +241,9 @@ static int check_segments(const char *path, int decode_again) {
   int cut = 0, first = 1, v;
   for (const char *p = path;; ) {
     int c = (unsigned char)*p;
-    if (c != 0 && decode_again && c == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-      c = hexval(p[1]) * 16 + hexval(p[2]);
+    if (c != 0 && decode_again && c == '%' && gw_hex_digit(p[1]) >= 0 &&
+        gw_hex_digit(p[2]) >= 0) {
+      c = gw_hex_digit(p[1]) * 16 + gw_hex_digit(p[2]);
       p += 3;
     } else if (c != 0) {
       p++;
@@ -267,7 +272,7 @@ int gw_path_canonical(const char *raw, char *out, size_t outlen) {
   for (const char *p = raw; *p != '\0';) {
     int c = (unsigned char)*p;
     if (c == '%') {
-      int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
+      int hi = gw_hex_digit(p[1]), lo = hi >= 0 ? gw_hex_digit(p[2]) : -1;
       if (hi < 0 || lo < 0) return GW_PATH_BAD;
       c = hi * 16 + lo;
       p += 3;
@@ -293,6 +298,18 @@ int gw_request_id_valid(const char *s) {
     if (n >= 128 || !(isalnum(c) || c == '.' || c == '_' || c == '-')) return 0;
   }
   return n > 0;
+}
+
+int gw_http_token(const char *s) {
+  if (*s == '\0') return 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    int c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          strchr("!#$%&'*+-.^_`|~", c) != NULL)) {
+      return 0;
+    }
+  }
+  return 1;
 }
 
 static const char *const hop_by_hop[] = {"Connection", "Keep-Alive", "Transfer-Encoding", "TE",

@@ -1,7 +1,7 @@
 /* The gateway's pure request logic: the prefix routing table (defaults and GATEWAY_ROUTES), the
- * public-path list, path canonicalisation (what /internal and dot-segment tricks turn into),
- * request id validation and hop-by-hop header filtering. No I/O, no allocation: unit-tested in
- * tests/unit/test_gateway_routes.c. */
+ * gateway's own endpoints and the public-path list, path canonicalisation (what /internal and
+ * dot-segment tricks turn into), request id validation, HTTP tokens and hop-by-hop header
+ * filtering. No I/O, no allocation: unit-tested in tests/unit/test_gateway_routes.c. */
 #ifndef CLAIMSUITE_GATEWAY_ROUTES_TABLE_H
 #define CLAIMSUITE_GATEWAY_ROUTES_TABLE_H
 
@@ -50,6 +50,12 @@ int gw_prefix_matches(const char *prefix, size_t prefix_len, const char *path);
 /* The index in t of the longest prefix matching the canonical path, or -1. */
 int gw_routes_match(const struct gw_routes *t, const char *path);
 
+/* The gateway's own endpoints: answered by the gateway itself, no token needed. */
+enum gw_own { GW_OWN_HEALTHZ, GW_OWN_READYZ, GW_OWN_METRICS, GW_OWN_OPENAPI, GW_OWN_COUNT };
+/* The enum gw_own the canonical path names (/healthz, /readyz, /metrics, /openapi[/...]), or -1
+ * when it is none of them. */
+int gw_own_endpoint(const char *path);
+
 /* Paths that need no token (besides the gateway's own /healthz, /readyz, /metrics, /openapi/):
  * a list of prefixes matched on whole segments like the routes. */
 #define GW_PUBLIC_MAX 32
@@ -80,6 +86,12 @@ int gw_path_canonical(const char *raw, char *out, size_t outlen);
 
 /* 1 when s is a request id we keep: 1..128 characters of [A-Za-z0-9._-]. */
 int gw_request_id_valid(const char *s);
+
+/* 1 when s is a non-empty HTTP token (RFC 9110 tchar: a header name, a method). */
+int gw_http_token(const char *s);
+
+/* The value of the hex digit c ('0'-'9', 'a'-'f', 'A'-'F'), or -1. */
+int gw_hex_digit(int c);
 
 /* 1 when the header must not cross the gateway in either direction: Connection, Keep-Alive,
  * Transfer-Encoding, TE, Trailer, Upgrade, Proxy-*, Host, Content-Length, and any name listed

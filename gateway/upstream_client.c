@@ -139,21 +139,6 @@ void gw_upstream_cleanup(void) {
 /* ------------------------------------------------------------------------------------------ */
 /* building the request                                                                        */
 
-static int is_tchar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static int is_token(const char *s) {
-  if (*s == '\0') return 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (!is_tchar(*p)) return 0;
-  }
-  return 1;
-}
-
-static int is_method(const char *m, const char *name) { return strcmp(m, name) == 0; }
-
 /* The bytes of s up to its end, '#' written as %23; CS_ERR_INVALID for controls and spaces. */
 static int append_target(struct gw_bytes *b, const char *target) {
   for (const unsigned char *p = (const unsigned char *)target; *p; p++) {
@@ -179,15 +164,15 @@ int gw_upstream_begin(int upstream, const char *method, const char *target,
   struct gw_upstream_call *c = thread_state();
   *out = c;
   if (c == NULL) return CS_ERR_NOMEM;
-  if (upstream < 0 || upstream >= GW_UP_COUNT || !is_token(method) || target[0] == '\0') {
+  if (upstream < 0 || upstream >= GW_UP_COUNT || !gw_http_token(method) || target[0] == '\0') {
     return CS_ERR_INVALID;
   }
   const struct gw_upstream_url *u = &cfg.up[upstream].url;
   c->upstream = upstream;
   c->method = method;
-  c->head = is_method(method, "HEAD");
-  c->idempotent = c->head || is_method(method, "GET") || is_method(method, "PUT") ||
-                  is_method(method, "DELETE") || is_method(method, "OPTIONS");
+  c->head = !strcmp(method, "HEAD");
+  c->idempotent = c->head || !strcmp(method, "GET") || !strcmp(method, "PUT") ||
+                  !strcmp(method, "DELETE") || !strcmp(method, "OPTIONS");
   c->req.len = 0;
   c->resp.nhdrs = 0; /* the previous answer's header refs are gone from here on */
   if ((rc = append_str(&c->req, method)) != CS_OK || (rc = append_str(&c->req, " ")) != CS_OK ||
@@ -205,7 +190,7 @@ int gw_upstream_add_header(struct gw_upstream_call *c, const char *name, const c
                            const char *value_tail) {
   if (value == NULL) value = "";
   if (value_tail == NULL) value_tail = "";
-  if (!is_token(name) || strpbrk(value, "\r\n") != NULL || strpbrk(value_tail, "\r\n") != NULL) {
+  if (!gw_http_token(name) || strpbrk(value, "\r\n") != NULL || strpbrk(value_tail, "\r\n") != NULL) {
     return CS_OK; /* would break the framing: left out */
   }
   int empty = value[0] == '\0' && value_tail[0] == '\0';

@@ -1,15 +1,17 @@
 /* Upstream health checks on a thread of their own. See upstream_health.h. */
 #include "upstream_health.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "http_client.h"
 #include "log.h"
 #include "status.h"
+
+#define CHECK_MAX_BYTES 65536 /* a /healthz answer is small: a bigger one fails the check */
 
 struct upstream_state {
   char *url;         /* base URL */
@@ -29,12 +31,6 @@ struct gw_health {
   int running;
   pthread_t thread;
 };
-
-static size_t discard(char *data, size_t size, size_t nmemb, void *userdata) {
-  (void)data;
-  (void)userdata;
-  return size * nmemb;
-}
 
 int gw_health_new(char *const urls[GW_UP_COUNT], long interval_ms, long timeout_ms,
                   struct gw_health **out) {
@@ -68,37 +64,30 @@ done:
 }
 
 /* One check; fills the result fields of a local copy. */
-static void check_one(CURL *c, const struct upstream_state *u, int *up, double *latency_s,
-                      char *error, size_t errlen) {
+static void check_one(CURL *c, const struct httpc_options *o, const struct upstream_state *u,
+                      int *up, double *latency_s, char *error, size_t errlen) {
   struct timespec t0, t1;
+  struct httpc_body body;
   long status = 0;
-  curl_easy_setopt(c, CURLOPT_URL, u->check_url);
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  CURLcode cc = curl_easy_perform(c);
+  int rc = httpc_get(c, o, u->check_url, &status, &body, error, errlen);
   clock_gettime(CLOCK_MONOTONIC, &t1);
+  free(body.data);
   *latency_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  if (cc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  *up = cc == CURLE_OK && status >= 200 && status < 300;
-  if (cc != CURLE_OK) snprintf(error, errlen, "%s", curl_easy_strerror(cc));
-  else if (!*up) snprintf(error, errlen, "status %ld", status);
+  *up = rc == CS_OK && status >= 200 && status < 300;
+  if (rc != CS_OK) return; /* error says why */
+  if (!*up) snprintf(error, errlen, "status %ld", status);
   else error[0] = '\0';
 }
 
 static void *health_main(void *arg) {
   struct gw_health *h = arg;
-  CURL *c = curl_easy_init();
+  const struct httpc_options o = {h->timeout_ms, h->timeout_ms, CHECK_MAX_BYTES, NULL, NULL};
+  CURL *c = httpc_handle_new(&o);
   if (c == NULL) {
-    log_error("upstream health: curl_easy_init failed");
+    log_error("upstream health: could not create the HTTP client handle");
     return NULL;
   }
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->timeout_ms);
-  curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)65536);
-  curl_easy_setopt(c, CURLOPT_MAXCONNECTS, (long)GW_UP_COUNT);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
   pthread_mutex_lock(&h->lock);
   while (!h->stop) {
     pthread_mutex_unlock(&h->lock);
@@ -106,7 +95,7 @@ static void *health_main(void *arg) {
       int up;
       double latency;
       char error[128];
-      check_one(c, &h->up[i], &up, &latency, error, sizeof(error));
+      check_one(c, &o, &h->up[i], &up, &latency, error, sizeof(error));
       pthread_mutex_lock(&h->lock);
       struct upstream_state *u = &h->up[i];
       if (u->checked && u->up != up) {
@@ -172,14 +161,6 @@ int gw_health_ready(struct gw_health *h) {
   for (int i = 0; i < GW_UP_COUNT; i++) ready = ready && h->up[i].checked;
   pthread_mutex_unlock(&h->lock);
   return ready;
-}
-
-int gw_health_up(struct gw_health *h, int upstream) {
-  if (upstream < 0 || upstream >= GW_UP_COUNT) return 0;
-  pthread_mutex_lock(&h->lock);
-  int up = h->up[upstream].up;
-  pthread_mutex_unlock(&h->lock);
-  return up;
 }
 
 json_t *gw_health_json(struct gw_health *h) {

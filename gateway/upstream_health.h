@@ -20,8 +20,6 @@ void gw_health_free(struct gw_health *h); /* stops first; NULL-safe */
 
 /* 1 once every upstream has been checked at least once. */
 int gw_health_ready(struct gw_health *h);
-/* 1 when the last check of that upstream succeeded. */
-int gw_health_up(struct gw_health *h, int upstream);
 /* {"policy":{"url","status":"up"|"down","latency_ms"[,"error"]},...}: a new reference. */
 json_t *gw_health_json(struct gw_health *h);
 /* Prometheus lines (gateway_upstream_up, gateway_upstream_check_seconds): a new string. */

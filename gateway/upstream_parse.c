@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "routes_table.h"
 #include "status.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -120,7 +121,9 @@ enum state {
 
 #define CHUNK_LINE_MAX 4096 /* a chunk-size line with its extensions */
 
-int gw_bytes_reserve(struct gw_bytes *b, size_t extra, int exact) {
+/* Room for extra more bytes after len: exactly that much when exact, else doubling from 1 KiB.
+ * CS_OK or CS_ERR_NOMEM. */
+static int bytes_reserve(struct gw_bytes *b, size_t extra, int exact) {
   if (extra <= b->cap - b->len) return CS_OK;
   size_t want = b->len + extra, cap = want;
   if (!exact) {
@@ -136,7 +139,7 @@ int gw_bytes_reserve(struct gw_bytes *b, size_t extra, int exact) {
 
 int gw_bytes_append(struct gw_bytes *b, const void *s, size_t n) {
   if (n == 0) return CS_OK;
-  if (gw_bytes_reserve(b, n, 0) != CS_OK) return CS_ERR_NOMEM;
+  if (bytes_reserve(b, n, 0) != CS_OK) return CS_ERR_NOMEM;
   memcpy(b->data + b->len, s, n);
   b->len += n;
   return CS_OK;
@@ -281,7 +284,7 @@ static int parse_header_line(struct gw_resp *r, const char *s, size_t n) {
     r->hdrs = grown;
     r->hdrs_cap = cap;
   }
-  if (gw_bytes_reserve(&r->hdr_text, name_len + value_len + 2, 0) != CS_OK) return GW_RESP_NOMEM;
+  if (bytes_reserve(&r->hdr_text, name_len + value_len + 2, 0) != CS_OK) return GW_RESP_NOMEM;
   struct gw_header_ref *h = &r->hdrs[r->nhdrs++];
   char *text = r->hdr_text.data;
   h->name = r->hdr_text.len;
@@ -332,7 +335,7 @@ static int end_of_headers(struct gw_resp *r) {
       r->state = ST_DONE;
       return GW_RESP_DONE;
     }
-    if (gw_bytes_reserve(&r->body, (size_t)r->length, 1) != CS_OK) return GW_RESP_NOMEM;
+    if (bytes_reserve(&r->body, (size_t)r->length, 1) != CS_OK) return GW_RESP_NOMEM;
     r->remaining = r->length;
     r->state = ST_LENGTH;
     return GW_RESP_MORE;
@@ -342,20 +345,13 @@ static int end_of_headers(struct gw_resp *r) {
   return GW_RESP_MORE;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* "1a3[;ext...]": the chunk's size; extensions are ignored. */
 static int parse_chunk_size(struct gw_resp *r, const char *s, size_t n) {
   uint64_t v = 0;
   size_t i = 0;
-  for (; i < n && hex_value(s[i]) >= 0; i++) {
+  for (; i < n && gw_hex_digit(s[i]) >= 0; i++) {
     if (v > (UINT64_MAX >> 4)) return GW_RESP_BAD;
-    v = (v << 4) | (uint64_t)hex_value(s[i]);
+    v = (v << 4) | (uint64_t)gw_hex_digit(s[i]);
   }
   if (i == 0) return GW_RESP_BAD;
   while (i < n && is_ows(s[i])) i++;
@@ -366,7 +362,7 @@ static int parse_chunk_size(struct gw_resp *r, const char *s, size_t n) {
     return GW_RESP_MORE;
   }
   if (v > r->max_body - r->body.len) return GW_RESP_TOO_LARGE;
-  if (gw_bytes_reserve(&r->body, (size_t)v, 0) != CS_OK) return GW_RESP_NOMEM;
+  if (bytes_reserve(&r->body, (size_t)v, 0) != CS_OK) return GW_RESP_NOMEM;
   r->remaining = v;
   r->state = ST_CHUNK_DATA;
   return GW_RESP_MORE;

@@ -48,9 +48,6 @@ struct gw_bytes {
   size_t len, cap;
 };
 
-/* Room for extra more bytes after len: exactly that much when exact, else doubling from 1 KiB.
- * CS_OK or CS_ERR_NOMEM. */
-int gw_bytes_reserve(struct gw_bytes *b, size_t extra, int exact);
 /* Appends n bytes (not NUL-terminated). CS_OK or CS_ERR_NOMEM. */
 int gw_bytes_append(struct gw_bytes *b, const void *s, size_t n);
 
