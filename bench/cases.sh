@@ -2,19 +2,17 @@
 # What the cases service's screens cost: the case list, one case, the dashboard and the
 # allowed actions (each asks the policy service: the caller's current row, and decisions).
 #   bash bench/cases.sh [BUILD_DIR]     (default ./build, built with tests: the stack needs them)
-# Settings: BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (10s), BENCH_CASES (5000).
+# Settings: BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (10s), BENCH_CASES (5000);
+# BENCH_KEEP=1 keeps the temporary directory (service logs).
 # Not a test: it prints numbers.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-./build}" && pwd)
-threads=${BENCH_THREADS:-2}
-conns=${BENCH_CONNECTIONS:-16}
-duration=${BENCH_DURATION:-10s}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$src/bench/lib.sh" "$@"
 ncases=${BENCH_CASES:-5000}
-. "$src/bench/lib.sh"
 bench_stack_up
-sql() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc "$1"; }
+bench_demo_data
 
 # Many cases in the demo portal; every tenth has a task at the partner's Stockholm office.
 sql "INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, city,
@@ -38,7 +36,6 @@ token() {
 }
 handler=$(token handler@demo.test)
 partner=$(token partner-admin@demo.test)
-ech=$(token ech@demo.test)
 case_id=00000000-0000-4000-8000-de0000000601
 
 run() { # label token url
@@ -48,8 +45,7 @@ LUA
   curl -fsS -o /dev/null -H "Authorization: Bearer $2" "$3" || die "$1 is refused"
   echo
   echo "$1 (wrk -t$threads -c$conns -d$duration):"
-  wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$tmp/auth.lua" "$3" \
-    | grep -E 'Requests/sec|  50%|  99%|Non-2xx|Socket errors' | sed 's/^/  /'
+  wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$tmp/auth.lua" "$3" | wrk_summary
 }
 
 echo "$ncases cases in the demo portal"

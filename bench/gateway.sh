@@ -4,65 +4,35 @@
 #   bash bench/gateway.sh [BUILD_DIR]        (default ./build; needs the tests built: the stack
 #                                             starts the probe service too)
 # Settings (environment): BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_DURATION (10s),
-# BENCH_WARMUP (2s), BENCH_KEEP=1 keeps the temporary directory (logs, wrk outputs).
-# Needs: wrk, nginx (/usr/sbin/nginx), curl, and what tests/support/stack.sh needs (PostgreSQL 15,
+# BENCH_WARMUP (2s), BENCH_KEEP=1 keeps the temporary directory (logs, wrk outputs), NGINX
+# (/usr/sbin/nginx) the nginx binary.
+# Needs: wrk, nginx, curl, and what tests/support/stack.sh needs (PostgreSQL 15,
 # redis-server). Not a test: it prints numbers and exits 0 when it could measure.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-build_arg=${1:-./build}
-[ -d "$build_arg" ] || { echo "error: build directory $build_arg not found (build first: cmake -S . -B build && cmake --build build)" >&2; exit 1; }
-build=$(cd "$build_arg" && pwd)
-threads=${BENCH_THREADS:-2}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$src/bench/lib.sh" "$@"
 conns=${BENCH_CONNECTIONS:-32}
-duration=${BENCH_DURATION:-10s}
 warmup=${BENCH_WARMUP:-2s}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
 
-# shellcheck source=/dev/null
-. "$src/scripts/lib.sh" # free_port, port_open, die
-
-command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk)"
 [ -x "$nginx_bin" ] || command -v "$nginx_bin" >/dev/null || die "nginx not found at $nginx_bin (Debian package nginx-light)"
 command -v curl >/dev/null || die "curl is not installed"
 for b in services/policy/policy gateway/gateway services/policy/claimsuite-keygen tests/probe; do
   [ -x "$build/$b" ] || die "$build/$b is missing: build everything (with tests) first"
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/claimsuite-bench.XXXXXX")
-chmod 755 "$tmp" # PostgreSQL runs as the postgres user, nginx workers as nobody
 nginx_pid=""
-stack_started=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
+bench_cleanup_hook() {
   if [ -n "$nginx_pid" ]; then
     kill -TERM "$nginx_pid" 2>/dev/null || true
     wait "$nginx_pid" 2>/dev/null || true
   fi
-  if [ -n "$stack_started" ]; then
-    bash "$src/tests/support/stack.sh" stop "$tmp/stack" "$build" >/dev/null 2>&1 || true
-  fi
-  if [ -n "${BENCH_KEEP:-}" ]; then
-    echo "kept $tmp"
-  else
-    rm -rf "$tmp"
-  fi
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # --- the suite ----------------------------------------------------------------------------
-echo "starting the stack (PostgreSQL, Redis, services, gateway) in $tmp/stack ..."
-stack_started=1
-if ! bash "$src/tests/support/stack.sh" start "$tmp/stack" "$build" >"$tmp/stack.log" 2>&1; then
-  tail -40 "$tmp/stack.log" >&2
-  die "the stack did not start"
-fi
-# shellcheck disable=SC1091
-. "$tmp/stack/stack.env"
+bench_stack_up
 
 # --- nginx in front of the policy service -------------------------------------------------
 nginx_port=$(free_port)
@@ -75,8 +45,8 @@ sed -e "s|@PREFIX@|$tmp/nginx|g" -e "s|@PORT@|$nginx_port|g" -e "s|@UPSTREAM@|$u
 "$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
 nginx_pid=$!
 NGINX_URL="http://127.0.0.1:$nginx_port"
-for _ in $(seq 1 100); do port_open "$nginx_port" && break; sleep 0.05; done
-port_open "$nginx_port" || { cat "$tmp/nginx/error.log" >&2; die "nginx did not listen on $nginx_port"; }
+wait_http "$NGINX_URL/healthz" "$nginx_pid" 100 \
+  || { cat "$tmp/nginx/error.log" >&2; die "nginx did not answer on $nginx_port"; }
 
 # --- measuring ----------------------------------------------------------------------------
 # p99 as wrk prints it (850.00us, 1.23ms, 1.02s, 1.00m) in milliseconds.
@@ -87,10 +57,10 @@ to_ms() {
     printf "%.2f", n }'
 }
 
-labels=() urls=() rps=() p99=() notes=()
+labels=() rps=() p99=() notes=()
 measure() { # label url
   local label=$1 url=$2 code out i=${#labels[@]}
-  labels+=("$label"); urls+=("$url")
+  labels+=("$label")
   code=$(curl -s -o "$tmp/check.$i" -w '%{http_code}' --max-time 5 "$url" || true)
   if [ "$code" != 200 ]; then
     rps+=("-"); p99+=("-"); notes+=("skipped: HTTP $code ($(head -c 120 "$tmp/check.$i" | tr '\n' ' '))")

@@ -2,24 +2,21 @@
 # What the policy service's two hot paths cost: the decision point POST /internal/authorize
 # (asked by every guarded action of the other services) and a password login (argon2id).
 #   bash bench/policy.sh [BUILD_DIR]     (default ./build, built with tests: the stack needs them)
-# Settings: BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (10s), BENCH_LOGINS (20).
+# Settings: BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (10s), BENCH_LOGINS (20);
+# BENCH_KEEP=1 keeps the temporary directory (service logs).
 # Not a test: it prints numbers.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-./build}" && pwd)
-threads=${BENCH_THREADS:-2}
-conns=${BENCH_CONNECTIONS:-16}
-duration=${BENCH_DURATION:-10s}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$src/bench/lib.sh" "$@"
 logins=${BENCH_LOGINS:-20}
-. "$src/bench/lib.sh"
 bench_stack_up
+bench_demo_data
 
 # The demo's external case handler asking to approve a budget within its own limit.
-ech=$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc \
-  "SELECT id FROM policy.users WHERE email = 'ech@demo.test'")
-portal=$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc \
-  "SELECT id FROM policy.portals WHERE name = 'Demo'")
+ech=$(sql "SELECT id FROM policy.users WHERE email = 'ech@demo.test'")
+portal=$(sql "SELECT id FROM policy.portals WHERE name = 'Demo'")
 body="{\"user_id\":\"$ech\",\"action\":\"approve_budget\",\"portal_id\":\"$portal\",\"case_roles\":[\"external_case_handler\"],\"amount\":100000}"
 curl -fsS -H 'Content-Type: application/json' -d "$body" "$POLICY_URL/internal/authorize" >/dev/null \
   || die "the authorize request of the benchmark is refused"
@@ -32,7 +29,7 @@ LUA
 echo
 echo "POST /internal/authorize (wrk -t$threads -c$conns -d$duration --latency; each decision is also logged):"
 wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$tmp/authorize.lua" "$POLICY_URL/internal/authorize" \
-  | grep -E 'Requests/sec|  50%|  99%|Non-2xx|Socket errors' | sed 's/^/  /'
+  | wrk_summary
 
 echo
 echo "password logins, one after another ($logins, argon2id m=19 MiB t=2):"
@@ -43,5 +40,4 @@ for _ in $(seq 1 "$logins"); do
 done
 end=$(date +%s%N)
 echo "  $(( (end - start) / 1000000 / logins )) ms per login"
-psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d claimsuite -tAc \
-  "SELECT '  decisions logged: ' || count(*) FROM policy.decision_log"
+sql "SELECT '  decisions logged: ' || count(*) FROM policy.decision_log"
