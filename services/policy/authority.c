@@ -11,55 +11,37 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "org_internal.h"
 #include "rights.h"
 #include "status.h"
 #include "store_authority.h"
-#include "store_org_common.h"
 
-/* The token's principal as the database says now: CS_OK with *p, POLICY_AUTHORITY_GONE when it
- * may no longer act in the token's portal for the token's company. */
-static int current_principal(PGconn *conn, const json_t *claims, int is_client,
-                             struct policy_store_org_principal *p) {
-  const char *sub = json_string_value(json_object_get(claims, "sub"));
-  const char *company = json_string_value(json_object_get(claims, "company_id"));
-  const char *portal = policy_authority_portal(claims);
-  if (!http_is_uuid(sub) || !http_is_uuid(portal) || company == NULL) return POLICY_AUTHORITY_GONE;
-  if (policy_store_org_principal(conn, sub, portal, is_client, p, NULL) != CS_OK) return CS_ERR_DB;
-  if (!p->found || !p->active || !p->in_portal || strcmp(p->company_id, company) != 0)
-    return POLICY_AUTHORITY_GONE;
-  return CS_OK;
+/* The token's principal as the database says now (policy_org_caller_refresh): CS_OK with *c,
+ * POLICY_AUTHORITY_GONE when it may no longer act in the token's portal for the token's
+ * company, CS_ERR_DB. */
+static int current_caller(PGconn *conn, const json_t *claims, struct policy_org_caller *c) {
+  if (policy_org_caller_from_claims(claims, c) != CS_OK) return POLICY_AUTHORITY_GONE;
+  int rc = policy_org_caller_refresh(conn, c);
+  return rc == CS_ERR_NOT_FOUND ? POLICY_AUTHORITY_GONE : rc;
 }
 
 int policy_authority_admin_check(PGconn *conn, const json_t *claims) {
-  struct policy_store_org_principal p;
+  struct policy_org_caller c;
   const char *kind = json_string_value(json_object_get(claims, "kind"));
+  /* an API client is never the admin: no query for it */
   if (kind == NULL || strcmp(kind, "user") != 0) return POLICY_AUTHORITY_NOT_ADMIN;
-  int rc = current_principal(conn, claims, 0, &p);
+  int rc = current_caller(conn, claims, &c);
   if (rc != CS_OK) return rc;
-  if (strcmp(p.kind, "insurer") != 0 || p.level != 6) return POLICY_AUTHORITY_NOT_ADMIN;
-  return CS_OK;
+  return policy_org_is_insurer_admin(&c) ? CS_OK : POLICY_AUTHORITY_NOT_ADMIN;
 }
 
 int policy_authority_caller_check(PGconn *conn, const json_t *claims) {
-  struct policy_store_org_principal p;
-  const char *kind = json_string_value(json_object_get(claims, "kind"));
-  if (kind == NULL || (strcmp(kind, "user") != 0 && strcmp(kind, "client") != 0))
-    return POLICY_AUTHORITY_GONE;
-  return current_principal(conn, claims, !strcmp(kind, "client"), &p);
+  struct policy_org_caller c;
+  return current_caller(conn, claims, &c);
 }
 
 const char *policy_authority_portal(const json_t *claims) {
   return json_string_value(json_object_get(claims, "portal_id"));
-}
-
-static void add_error(json_t *errors, const char *field, const char *message) {
-  json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
-
-static void etag_of(char etag[POLICY_ETAG_MAX], json_int_t version) {
-  char v[24];
-  snprintf(v, sizeof(v), "%lld", (long long)version);
-  http_etag_format(etag, POLICY_ETAG_MAX, v);
 }
 
 /* ---- role definitions ------------------------------------------------------------------ */
@@ -70,20 +52,18 @@ static json_t *role_json(const char *portal_id, const char *role, json_t *rights
 }
 
 int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role,
-                              json_t **out, char etag[POLICY_ETAG_MAX]) {
+                              json_t **out) {
   json_t *rights = NULL;
   int version = 0, rc;
 
   *out = NULL;
-  if (policy_role_index(role) < 0) return CS_ERR_NOT_FOUND;
   if ((rc = policy_store_role_get(conn, portal_id, role, 0, &rights, &version)) != CS_OK) return rc;
   if ((*out = role_json(portal_id, role, rights, version)) == NULL) return CS_ERR_NOMEM;
-  etag_of(etag, version);
   return CS_OK;
 }
 
 /* The rights as a sorted array without duplicates, or the errors of unknown names. */
-static int canonical_rights(const json_t *rights, json_t **sorted, json_t *errors) {
+static int canonical_rights(const json_t *rights, json_t **sorted, struct cs_refusal *err) {
   int have[POLICY_RIGHT_COUNT] = {0};
   size_t i;
   const json_t *v;
@@ -97,12 +77,12 @@ static int canonical_rights(const json_t *rights, json_t **sorted, json_t *error
         snprintf(msg, sizeof(msg), "'%.100s' is not a known right", json_string_value(v));
       else
         snprintf(msg, sizeof(msg), "element %zu must be a string", i);
-      add_error(errors, "rights", msg);
+      cs_refusal_field(err, "rights", msg);
       continue;
     }
     have[idx] = 1;
   }
-  if (json_array_size(errors) > 0) return CS_ERR_INVALID;
+  if (json_array_size(err->errors) > 0) return CS_ERR_INVALID;
   /* sorted by name: pick the smallest remaining each time (16 names) */
   json_t *out = json_array();
   if (out == NULL) return CS_ERR_NOMEM;
@@ -121,24 +101,18 @@ static int canonical_rights(const json_t *rights, json_t **sorted, json_t *error
 
 int policy_authority_role_put(PGconn *conn, const char *portal_id, const char *role,
                               const json_t *rights, policy_precondition_fn check, void *arg,
-                              json_t **out, json_t **errors, char etag[POLICY_ETAG_MAX]) {
+                              json_t **out, struct cs_refusal *err) {
   json_t *sorted = NULL, *current = NULL, *event = NULL;
   char aggregate[96];
   int version = 0, rc;
 
   *out = NULL;
-  if ((*errors = json_array()) == NULL) return CS_ERR_NOMEM;
-  if (policy_role_index(role) < 0) {
-    rc = CS_ERR_NOT_FOUND;
-    goto done;
-  }
-  if ((rc = canonical_rights(rights, &sorted, *errors)) != CS_OK) goto done;
+  if ((rc = canonical_rights(rights, &sorted, err)) != CS_OK) goto done;
   if ((rc = db_begin(conn)) != CS_OK) goto done;
   if ((rc = policy_store_role_lock(conn, portal_id, role)) != CS_OK) goto done;
   if ((rc = policy_store_role_get(conn, portal_id, role, 1, &current, &version)) != CS_OK)
     goto done;
-  etag_of(etag, version);
-  if (check(arg, etag) != 0) {
+  if (check(arg, version) != 0) {
     rc = CS_ERR_CONFLICT;
     goto done;
   }
@@ -154,19 +128,10 @@ int policy_authority_role_put(PGconn *conn, const char *portal_id, const char *r
   if ((rc = bus_outbox_add(conn, "role.updated", portal_id, aggregate, event)) != CS_OK ||
       (rc = db_commit(conn)) != CS_OK)
     goto done;
-  etag_of(etag, version);
   *out = role_json(portal_id, role, sorted, version);
   sorted = NULL;
   rc = *out != NULL ? CS_OK : CS_ERR_NOMEM;
 done:
-  if (rc != CS_OK && rc != CS_ERR_INVALID) {
-    json_decref(*errors);
-    *errors = NULL;
-  }
-  if (rc == CS_OK) {
-    json_decref(*errors);
-    *errors = NULL;
-  }
   json_decref(sorted);
   json_decref(current);
   json_decref(event);
@@ -175,18 +140,8 @@ done:
 
 /* ---- portal settings ------------------------------------------------------------------- */
 
-static int settings_etag(const json_t *settings, char etag[POLICY_ETAG_MAX]) {
-  const json_t *v = json_object_get(settings, "version");
-  if (!json_is_integer(v)) return CS_ERR;
-  etag_of(etag, json_integer_value(v));
-  return CS_OK;
-}
-
-int policy_authority_settings_get(PGconn *conn, const char *portal_id, json_t **out,
-                                  char etag[POLICY_ETAG_MAX]) {
-  int rc = policy_store_settings_get(conn, portal_id, 0, out);
-  if (rc == CS_OK) rc = settings_etag(*out, etag);
-  return rc;
+int policy_authority_settings_get(PGconn *conn, const char *portal_id, json_t **out) {
+  return policy_store_settings_get(conn, portal_id, 0, out);
 }
 
 /* "HH:MM" (00..23, 00..59) into minutes after midnight, -1 when malformed. */
@@ -210,31 +165,31 @@ static const struct http_field settings_fields[] = {
     {"currency", HTTP_FIELD_STRING, 0, 3},
 };
 
-json_t *policy_authority_settings_errors(const json_t *patch) {
-  json_t *errors = http_validate_errors(patch, settings_fields,
-                                        sizeof(settings_fields) / sizeof(settings_fields[0]));
+/* The checks of a settings patch beyond the field types that need no database, into err. */
+static void settings_checks(const json_t *patch, struct cs_refusal *err) {
   const char *key;
   const json_t *v;
   size_t i;
 
-  if (errors == NULL) return NULL;
   json_object_foreach((json_t *)patch, key, v) {
-    if (json_is_null(v)) add_error(errors, key, "must not be null");
+    if (json_is_null(v)) cs_refusal_field(err, key, "must not be null");
   }
   v = json_object_get(patch, "name");
-  if (json_is_string(v) && json_string_length(v) == 0) add_error(errors, "name", "must not be empty");
+  if (json_is_string(v) && json_string_length(v) == 0)
+    cs_refusal_field(err, "name", "must not be empty");
   v = json_object_get(patch, "timezone");
   if (json_is_string(v) && json_string_length(v) == 0)
-    add_error(errors, "timezone", "must be an IANA time zone name");
+    cs_refusal_field(err, "timezone", "must be an IANA time zone name");
   v = json_object_get(patch, "office_hours");
   if (json_is_object(v)) {
     const json_t *start = json_object_get(v, "start"), *end = json_object_get(v, "end");
     int s = hhmm(json_string_value(start)), e = hhmm(json_string_value(end));
-    if (s < 0) add_error(errors, "office_hours.start", "must be a time HH:MM");
-    if (e < 0) add_error(errors, "office_hours.end", "must be a time HH:MM");
-    if (s >= 0 && e >= 0 && s >= e) add_error(errors, "office_hours", "start must be before end");
+    if (s < 0) cs_refusal_field(err, "office_hours.start", "must be a time HH:MM");
+    if (e < 0) cs_refusal_field(err, "office_hours.end", "must be a time HH:MM");
+    if (s >= 0 && e >= 0 && s >= e)
+      cs_refusal_field(err, "office_hours", "start must be before end");
     if (json_object_size(v) != 2 || start == NULL || end == NULL)
-      add_error(errors, "office_hours", "must have exactly the members start and end");
+      cs_refusal_field(err, "office_hours", "must have exactly the members start and end");
   }
   v = json_object_get(patch, "office_days");
   if (json_is_array(v)) {
@@ -243,7 +198,7 @@ json_t *policy_authority_settings_errors(const json_t *patch) {
     json_array_foreach(v, i, d) {
       if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 7) bad = 1;
     }
-    if (bad) add_error(errors, "office_days", "must be a non-empty array of ISO weekdays 1..7");
+    if (bad) cs_refusal_field(err, "office_days", "must be a non-empty array of ISO weekdays 1..7");
   }
   v = json_object_get(patch, "public_holidays");
   if (json_is_array(v)) {
@@ -252,66 +207,63 @@ json_t *policy_authority_settings_errors(const json_t *patch) {
     json_array_foreach(v, i, d) {
       if (!json_is_string(d) || !http_is_date(json_string_value(d))) bad = 1;
     }
-    if (bad) add_error(errors, "public_holidays", "must be an array of dates (YYYY-MM-DD)");
+    if (bad) cs_refusal_field(err, "public_holidays", "must be an array of dates (YYYY-MM-DD)");
   }
   v = json_object_get(patch, "default_budget_limit");
   if (json_is_integer(v) && json_integer_value(v) < 0)
-    add_error(errors, "default_budget_limit", "must be an integer >= 0 (minor units)");
+    cs_refusal_field(err, "default_budget_limit", "must be an integer >= 0 (minor units)");
   v = json_object_get(patch, "currency");
   if (json_is_string(v)) {
     const char *c = json_string_value(v);
     if (strlen(c) != 3 || !isupper((unsigned char)c[0]) || !isupper((unsigned char)c[1]) ||
         !isupper((unsigned char)c[2]) || (c[0] | c[1] | c[2]) & 0x80)
-      add_error(errors, "currency", "must be an ISO 4217 code (three capital letters)");
+      cs_refusal_field(err, "currency", "must be an ISO 4217 code (three capital letters)");
   }
-  return errors;
 }
 
 int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const json_t *patch,
                                     policy_precondition_fn check, void *arg, json_t **out,
-                                    json_t **errors, char etag[POLICY_ETAG_MAX]) {
+                                    struct cs_refusal *err) {
   json_t *current = NULL;
   const json_t *tz = json_object_get(patch, "timezone");
   char sqlstate[6] = "";
   int rc;
 
   *out = NULL;
-  if ((*errors = policy_authority_settings_errors(patch)) == NULL) return CS_ERR_NOMEM;
-  if (json_array_size(*errors) == 0 && json_is_string(tz)) {
+  err->errors = http_validate_errors(patch, settings_fields,
+                                     sizeof(settings_fields) / sizeof(settings_fields[0]));
+  if (err->errors == NULL) return CS_ERR_NOMEM;
+  settings_checks(patch, err);
+  if (json_array_size(err->errors) == 0 && json_is_string(tz)) {
     int known = 0;
     if ((rc = policy_store_timezone_known(conn, json_string_value(tz), &known)) != CS_OK) goto done;
-    if (!known) add_error(*errors, "timezone", "is not a known IANA time zone");
+    if (!known) cs_refusal_field(err, "timezone", "is not a known IANA time zone");
   }
-  if (json_array_size(*errors) > 0) {
+  if (json_array_size(err->errors) > 0) {
     rc = CS_ERR_INVALID;
     goto done;
   }
   if ((rc = db_begin(conn)) != CS_OK) goto done;
   if ((rc = policy_store_settings_get(conn, portal_id, 1, &current)) != CS_OK) goto done;
-  if ((rc = settings_etag(current, etag)) != CS_OK) goto done;
-  if (check(arg, etag) != 0) {
+  if (check(arg, (int)json_integer_value(json_object_get(current, "version"))) != 0) {
     rc = CS_ERR_CONFLICT;
     goto done;
   }
   if ((rc = policy_store_settings_update(conn, portal_id, patch, out, sqlstate)) != CS_OK) {
     if (rc == CS_ERR_DB && (!strcmp(sqlstate, "23514") || !strcmp(sqlstate, "22007") ||
                             !strcmp(sqlstate, "22008"))) {
-      add_error(*errors, "settings", "a value is out of range");
+      cs_refusal_field(err, "settings", "a value is out of range");
       rc = CS_ERR_INVALID;
     }
     goto done;
   }
   if ((rc = bus_outbox_add(conn, "portal.updated", portal_id, portal_id, *out)) != CS_OK ||
-      (rc = db_commit(conn)) != CS_OK || (rc = settings_etag(*out, etag)) != CS_OK)
+      (rc = db_commit(conn)) != CS_OK)
     goto done;
 done:
   if (rc != CS_OK) {
     json_decref(*out);
     *out = NULL;
-  }
-  if (rc != CS_ERR_INVALID) {
-    json_decref(*errors);
-    *errors = NULL;
   }
   json_decref(current);
   return rc;
@@ -333,7 +285,7 @@ static const struct http_field authorize_fields[] = {
 };
 
 /* "<what>; valid actions: a, b, ..." on field, listing every action. */
-static void unknown_action(json_t *errors, const char *field, const char *what) {
+static void unknown_action(struct cs_refusal *err, const char *field, const char *what) {
   char msg[1024];
   size_t n = (size_t)snprintf(msg, sizeof(msg), "%s; valid actions:", what);
   for (int i = 0; i < POLICY_RIGHT_COUNT && n < sizeof(msg); i++)
@@ -341,7 +293,7 @@ static void unknown_action(json_t *errors, const char *field, const char *what) 
   for (int i = 0; i < POLICY_ALWAYS_COUNT && n < sizeof(msg); i++)
     n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s%s", policy_always_actions[i],
                           i + 1 < POLICY_ALWAYS_COUNT ? "," : "");
-  add_error(errors, field, msg);
+  cs_refusal_field(err, field, msg);
 }
 
 /* A right mask from a definition's names (unknown names stored earlier are ignored). */
@@ -369,7 +321,8 @@ struct authorize_request {
 };
 
 /* The "actions" of a batch (an array) into r, in order; one error names every bad element. */
-static void batch_actions(const json_t *actions, struct authorize_request *r, json_t *errors) {
+static void batch_actions(const json_t *actions, struct authorize_request *r,
+                          struct cs_refusal *err) {
   char text[220], bad[160] = ""; /* 32 indexes fit */
   size_t i, used = 0, nbad = 0;
   const json_t *v;
@@ -377,7 +330,7 @@ static void batch_actions(const json_t *actions, struct authorize_request *r, js
   r->batch = 1;
   if (json_array_size(actions) < 1 || json_array_size(actions) > AUTHORIZE_MAX_ACTIONS) {
     snprintf(text, sizeof(text), "must hold 1 to %d actions", AUTHORIZE_MAX_ACTIONS);
-    add_error(errors, "actions", text);
+    cs_refusal_field(err, "actions", text);
     return;
   }
   json_array_foreach(actions, i, v) {
@@ -392,12 +345,13 @@ static void batch_actions(const json_t *actions, struct authorize_request *r, js
   if (nbad == 0) return;
   snprintf(text, sizeof(text),
            nbad > 1 ? "elements %s are not known actions" : "element %s is not a known action", bad);
-  unknown_action(errors, "actions", text);
+  unknown_action(err, "actions", text);
 }
 
-/* Reads body into *r, adding what is wrong to errors (the field checks are done already).
+/* Reads body into *r, adding what is wrong to err (the field checks are done already).
  * CS_OK or CS_ERR_NOMEM; r->roles must be released either way. */
-static int authorize_parse(const json_t *body, struct authorize_request *r, json_t *errors) {
+static int authorize_parse(const json_t *body, struct authorize_request *r,
+                           struct cs_refusal *err) {
   const json_t *action = json_object_get(body, "action"), *actions = json_object_get(body, "actions");
   const json_t *v;
   size_t i;
@@ -408,15 +362,15 @@ static int authorize_parse(const json_t *body, struct authorize_request *r, json
   if (json_is_null(action)) action = NULL;
   if (json_is_null(actions)) actions = NULL;
   if (action != NULL && actions != NULL) {
-    add_error(errors, "actions", "must not be given with action: ask for one or the other");
+    cs_refusal_field(err, "actions", "must not be given with action: ask for one or the other");
   } else if (action == NULL && actions == NULL) {
-    add_error(errors, "action", "is required (or actions, a list of actions)");
+    cs_refusal_field(err, "action", "is required (or actions, a list of actions)");
   } else if (json_is_string(action)) {
     r->actions[r->nactions++] = json_string_value(action);
     if (!policy_action_known(r->actions[0]))
-      unknown_action(errors, "action", "is not a known action");
+      unknown_action(err, "action", "is not a known action");
   } else if (json_is_array(actions)) {
-    batch_actions(actions, r, errors);
+    batch_actions(actions, r, err);
   }
 
   v = json_object_get(body, "case_roles");
@@ -428,7 +382,7 @@ static int authorize_parse(const json_t *body, struct authorize_request *r, json
       char msg[200];
       snprintf(msg, sizeof(msg), "element %zu is not a case role (external_case_handler, "
                                  "project_manager, inspector_extra_authority)", i);
-      add_error(errors, "case_roles", msg);
+      cs_refusal_field(err, "case_roles", msg);
     } else {
       r->role_mask |= 1u << role;
     }
@@ -437,39 +391,37 @@ static int authorize_parse(const json_t *body, struct authorize_request *r, json
   v = json_object_get(body, "amount");
   r->has_amount = json_is_integer(v);
   if (r->has_amount) r->amount = json_integer_value(v);
-  if (r->has_amount && r->amount < 0) add_error(errors, "amount", "must be >= 0 (minor units)");
+  if (r->has_amount && r->amount < 0) cs_refusal_field(err, "amount", "must be >= 0 (minor units)");
   /* A batch without an amount asks approve_budget for 0, so its answer carries the whole
    * remaining limit; the single form must say how much is to be approved. */
   if (!r->batch && r->nactions == 1 && !strcmp(r->actions[0], "approve_budget") &&
       !r->has_amount && (v == NULL || json_is_null(v)))
-    add_error(errors, "amount", "is required for approve_budget");
+    cs_refusal_field(err, "amount", "is required for approve_budget");
   return CS_OK;
 }
 
 /* Reads what the decisions of r are made of, once for all of its actions: the user's facts and
- * the portal's role definitions, into *in (in->action left for the caller). */
+ * the portal's role definitions (one statement), into *in (in->action left for the caller). */
 static int authorize_facts(PGconn *conn, const struct authorize_request *r,
-                           struct policy_decision_input *in, char *sqlstate) {
+                           struct policy_decision_input *in) {
   struct policy_store_principal p;
-  json_t *defs = NULL;
   int rc;
 
   memset(in, 0, sizeof(*in));
-  if ((rc = policy_store_principal_get(conn, r->user_id, r->portal_id, &p, sqlstate)) != CS_OK ||
-      (rc = policy_store_role_definitions(conn, r->portal_id, &defs, sqlstate)) != CS_OK)
-    return rc;
+  if ((rc = policy_store_principal_get(conn, r->user_id, r->portal_id, &p)) != CS_OK) return rc;
   in->user_in_portal = p.found && p.in_portal;
   in->user_active = p.active;
   in->insurer = p.insurer;
   in->marked_external = p.marked_external;
   in->role_mask = r->role_mask;
+  /* no definitions without the user's row: rights.c denies a user not in the portal first */
   for (int role = 0; role < POLICY_ROLE_COUNT; role++)
-    in->definitions[role] = mask_of(json_object_get(defs, policy_role_names[role]));
+    in->definitions[role] = mask_of(json_object_get(p.role_definitions, policy_role_names[role]));
   in->amount = r->amount;
   in->has_own_limit = p.has_own_limit;
   in->own_limit = p.own_limit;
   in->default_limit = p.default_limit;
-  json_decref(defs);
+  json_decref(p.role_definitions);
   return CS_OK;
 }
 
@@ -484,8 +436,8 @@ static json_t *decision_json(const char *action, const struct policy_decision *d
   return o;
 }
 
-int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, json_t **errors,
-                               char *sqlstate) {
+int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out,
+                               struct cs_refusal *err) {
   struct authorize_request r = {0};
   struct policy_decision_input in;
   struct policy_decision d;
@@ -493,23 +445,23 @@ int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, j
   int rc;
 
   *out = NULL;
-  *errors = http_validate_errors(body, authorize_fields,
-                                 sizeof(authorize_fields) / sizeof(authorize_fields[0]));
-  if (*errors == NULL) return CS_ERR_NOMEM;
-  if ((rc = authorize_parse(body, &r, *errors)) != CS_OK) goto done;
-  if (json_array_size(*errors) > 0) {
+  err->errors = http_validate_errors(body, authorize_fields,
+                                     sizeof(authorize_fields) / sizeof(authorize_fields[0]));
+  if (err->errors == NULL) return CS_ERR_NOMEM;
+  if ((rc = authorize_parse(body, &r, err)) != CS_OK) goto done;
+  if (json_array_size(err->errors) > 0) {
     rc = CS_ERR_INVALID;
     goto done;
   }
-  if ((rc = authorize_facts(conn, &r, &in, sqlstate)) != CS_OK) goto done;
+  if ((rc = authorize_facts(conn, &r, &in)) != CS_OK) goto done;
 
   if (!r.batch) {
     in.action = r.actions[0];
     policy_rights_decide(&in, &d);
     if ((rc = policy_store_decision_add(conn, r.portal_id, r.user_id, in.action, d.allow,
                                         d.reason, r.roles, r.has_amount ? &r.amount : NULL,
-                                        d.has_limit_remaining ? &d.limit_remaining : NULL,
-                                        sqlstate)) != CS_OK)
+                                        d.has_limit_remaining ? &d.limit_remaining : NULL)) !=
+        CS_OK)
       goto done;
     *out = decision_json(NULL, &d);
   } else {
@@ -532,10 +484,6 @@ int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out, j
   }
   rc = *out != NULL ? CS_OK : CS_ERR_NOMEM;
 done:
-  if (rc != CS_ERR_INVALID) {
-    json_decref(*errors);
-    *errors = NULL;
-  }
   json_decref(decisions);
   json_decref(r.roles);
   return rc;

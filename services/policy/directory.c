@@ -9,13 +9,10 @@
 #include <string.h>
 
 #include "http.h"
+#include "refusal.h"
 #include "status.h"
 #include "store_directory.h"
 #include "store_org_common.h"
-
-static void add_error(json_t *errors, const char *field, const char *message) {
-  json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
 
 /* A plain decimal number (sign, digits, point, exponent: no hex, inf or nan, no blanks) within
  * [min, max] into *out; 0 when s is not one. */
@@ -33,19 +30,19 @@ static int coordinate(const char *s, double min, double max, double *out) {
 json_t *policy_directory_query_parse(const char *portal_id, const char *latitude,
                                      const char *longitude, const char *external_case_handler,
                                      struct policy_directory_query *q) {
-  json_t *errors = json_array();
-  if (errors == NULL) return NULL;
+  struct cs_refusal bad = {.errors = json_array()}; /* collects {field, message} */
+  if (bad.errors == NULL) return NULL;
   memset(q, 0, sizeof(*q));
   q->portal_id = portal_id;
-  if (portal_id == NULL) add_error(errors, "portal_id", "is required");
-  else if (!http_is_uuid(portal_id)) add_error(errors, "portal_id", "must be a UUID");
+  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", "is required");
+  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", "must be a UUID");
 
   if (latitude != NULL && !coordinate(latitude, -90, 90, &q->latitude))
-    add_error(errors, "latitude", "must be a number between -90 and 90");
+    cs_refusal_field(&bad, "latitude", "must be a number between -90 and 90");
   if (longitude != NULL && !coordinate(longitude, -180, 180, &q->longitude))
-    add_error(errors, "longitude", "must be a number between -180 and 180");
+    cs_refusal_field(&bad, "longitude", "must be a number between -180 and 180");
   if ((latitude == NULL) != (longitude == NULL))
-    add_error(errors, latitude == NULL ? "latitude" : "longitude",
+    cs_refusal_field(&bad, latitude == NULL ? "latitude" : "longitude",
               "is required with the other coordinate: give both or neither");
   q->has_point = latitude != NULL && longitude != NULL;
 
@@ -54,19 +51,19 @@ json_t *policy_directory_query_parse(const char *portal_id, const char *latitude
   else if (!strcmp(external_case_handler, "true"))
     q->external_case_handler = 1;
   else
-    add_error(errors, "external_case_handler", "must be true or false");
-  return errors;
+    cs_refusal_field(&bad, "external_case_handler", "must be true or false");
+  return bad.errors;
 }
 
 int policy_directory_offices_eligible(PGconn *conn, const struct policy_directory_query *q,
-                                      json_t **items, char *sqlstate) {
+                                      json_t **items) {
   char lat[32], lon[32];
   /* %.17g gives the parsed double back exactly, in a form PostgreSQL reads */
   snprintf(lat, sizeof(lat), "%.17g", q->latitude);
   snprintf(lon, sizeof(lon), "%.17g", q->longitude);
   return policy_store_directory_offices(conn, q->portal_id, q->has_point ? lat : NULL,
                                         q->has_point ? lon : NULL, q->external_case_handler,
-                                        items, sqlstate);
+                                        items);
 }
 
 static const struct http_field lookup_fields[] = {
@@ -75,29 +72,29 @@ static const struct http_field lookup_fields[] = {
 };
 
 json_t *policy_directory_lookup_errors(const json_t *body) {
-  json_t *errors = http_validate_errors(body, lookup_fields,
-                                        sizeof(lookup_fields) / sizeof(lookup_fields[0]));
+  struct cs_refusal bad = {
+      .errors = http_validate_errors(body, lookup_fields,
+                                     sizeof(lookup_fields) / sizeof(lookup_fields[0]))};
   const json_t *ids = json_object_get(body, "ids"), *v;
   char msg[80];
   size_t i;
 
-  if (errors == NULL || !json_is_array(ids)) return errors;
+  if (bad.errors == NULL || !json_is_array(ids)) return bad.errors;
   if (json_array_size(ids) > POLICY_DIRECTORY_LOOKUP_MAX) {
     snprintf(msg, sizeof(msg), "must hold at most %d ids", POLICY_DIRECTORY_LOOKUP_MAX);
-    add_error(errors, "ids", msg);
-    return errors;
+    cs_refusal_field(&bad, "ids", msg);
+    return bad.errors;
   }
   json_array_foreach(ids, i, v) {
     if (!http_is_uuid(json_string_value(v))) {
       snprintf(msg, sizeof(msg), "element %zu must be a UUID", i);
-      add_error(errors, "ids", msg);
+      cs_refusal_field(&bad, "ids", msg);
     }
   }
-  return errors;
+  return bad.errors;
 }
 
-int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **answer,
-                                  char *sqlstate) {
+int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **answer) {
   const char *portal_id = json_string_value(json_object_get(body, "portal_id"));
   /* the ids travel as one uuid[] parameter; they are UUIDs already, quoted all the same */
   char *ids = policy_store_org_array_literal(json_object_get(body, "ids"));
@@ -105,21 +102,21 @@ int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **ans
 
   *answer = NULL;
   if (ids == NULL) return CS_ERR_NOMEM;
-  rc = policy_store_directory_users(conn, portal_id, ids, answer, sqlstate);
+  rc = policy_store_directory_users(conn, portal_id, ids, answer);
   free(ids);
   return rc;
 }
 
 json_t *policy_directory_api_client_errors(const char *id, const char *portal_id, int *known) {
-  json_t *errors = json_array();
+  struct cs_refusal bad = {.errors = json_array()};
   *known = http_is_uuid(id);
-  if (errors == NULL) return NULL;
-  if (portal_id == NULL) add_error(errors, "portal_id", "is required");
-  else if (!http_is_uuid(portal_id)) add_error(errors, "portal_id", "must be a UUID");
-  return errors;
+  if (bad.errors == NULL) return NULL;
+  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", "is required");
+  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", "must be a UUID");
+  return bad.errors;
 }
 
 int policy_directory_api_client(PGconn *conn, const char *id, const char *portal_id,
-                                json_t **client, char *sqlstate) {
-  return policy_store_directory_api_client(conn, id, portal_id, client, sqlstate);
+                                json_t **client) {
+  return policy_store_directory_api_client(conn, id, portal_id, client);
 }

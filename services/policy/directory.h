@@ -4,8 +4,8 @@
  * Never routed by the gateway, no token (like /internal/authorize). HTTP in http_directory.c,
  * rules here (directory.c), SQL in store_directory.c.
  *
- * Results: CS_OK; CS_ERR_NOT_FOUND where stated; CS_ERR_DB (sqlstate, 6 bytes, holds the code:
- * answer with service_db_problem); CS_ERR_NOMEM. */
+ * Results: CS_OK; CS_ERR_NOT_FOUND where stated; CS_ERR_DB (answer with service_db_problem:
+ * db_last_sqlstate holds the code); CS_ERR_NOMEM. */
 #ifndef CLAIMSUITE_POLICY_DIRECTORY_H
 #define CLAIMSUITE_POLICY_DIRECTORY_H
 
@@ -40,7 +40,7 @@ json_t *policy_directory_query_parse(const char *portal_id, const char *latitude
  * latitude, longitude, distance_km (0.1 km, null without both points), categories (the
  * portal's category names, sorted), external_case_handler_users (active marked users)}. */
 int policy_directory_offices_eligible(PGconn *conn, const struct policy_directory_query *q,
-                                      json_t **items, char *sqlstate);
+                                      json_t **items);
 
 /* The checks of a POST /internal/users/lookup body (borrowed): {"portal_id": UUID, "ids":
  * [UUID, ... at most POLICY_DIRECTORY_LOOKUP_MAX]}, duplicates allowed. Pure. A new array of
@@ -52,8 +52,7 @@ json_t *policy_directory_lookup_errors(const json_t *body);
  * active, external_case_handler, authority_level, budget_limit (null: the portal default),
  * office_ids (sorted), in_portal (the user's company serves portal_id)}; portal {id, timezone}
  * of portal_id, null when there is no such portal. */
-int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **answer,
-                                  char *sqlstate);
+int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **answer);
 
 /* GET /internal/api-clients/{id}?portal_id=: the checks of the path id and the query value
  * (both borrowed, NULL when absent). Pure. A new array of {field, message} about portal_id,
@@ -66,6 +65,6 @@ json_t *policy_directory_api_client_errors(const char *id, const char *portal_id
  * a UUID) or null when there is no such portal. CS_ERR_NOT_FOUND when there is no such client
  * (a deleted client is inactive, not absent). */
 int policy_directory_api_client(PGconn *conn, const char *id, const char *portal_id,
-                                json_t **client, char *sqlstate);
+                                json_t **client);
 
 #endif

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "password.h"
+#include "refusal.h"
 #include "service.h"
 #include "status.h"
 
@@ -43,38 +44,22 @@ static struct {
 /* ---- responses ------------------------------------------------------------------------- */
 
 /* An RFC 9457 problem (same shape as http_problem_full) with the OAuth2 error code as "error"
- * and "error_description" (RFC 6749 5.2). errors (array of {field,message}) is stolen, may be
+ * and "error_description" (RFC 6749 5.2). errors (array of {field,message}) is borrowed, may be
  * NULL. */
 static void oauth_problem(struct _u_response *resp, int status, const char *slug,
                           const char *title, const char *detail, const char *error,
                           json_t *errors) {
-  char type[128];
-  char *text = NULL;
-
-  snprintf(type, sizeof(type), HTTP_PROBLEM_TYPE_PREFIX "%s", slug);
-  json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status,
-                           "detail", detail);
-  if (body != NULL && error != NULL) {
-    json_object_set_new(body, "error", json_string(error));
-    json_object_set_new(body, "error_description", json_string(detail));
-  }
-  if (body != NULL && errors != NULL) json_object_set(body, "errors", errors);
-  json_decref(errors);
-  text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  json_decref(body);
-  ulfius_set_string_body_response(resp, (unsigned)status, text != NULL ? text : "");
-  free(text);
-  u_map_put(resp->map_header, "Content-Type", "application/problem+json");
+  json_t *extra = error != NULL ? json_pack("{s:s, s:s}", "error", error, "error_description",
+                                            detail)
+                                : NULL;
+  http_problem_extra(resp, status, slug, title, detail,
+                     errors != NULL ? json_incref(errors) : NULL, extra);
+  json_decref(extra);
 }
 
 static void invalid_request(struct _u_response *resp, const char *detail, json_t *errors) {
   oauth_problem(resp, 400, "invalid-request", "Invalid token request", detail, "invalid_request",
                 errors);
-}
-
-/* [{field, message}] for one field; a new reference. */
-static json_t *field_error(const char *field, const char *message) {
-  return json_pack("[{s:s, s:s}]", "field", field, "message", message);
 }
 
 /* ---- request decoding ------------------------------------------------------------------ */
@@ -249,14 +234,11 @@ static const char *param(const json_t *form, const char *name) {
   return json_string_value(json_object_get(form, name));
 }
 
-/* Adds {field, "is required"} to errors when value is NULL, {field, "is too long"} when longer
+/* Adds {field, "is required"} to bad when value is NULL, {field, "is too long"} when longer
  * than max. */
-static void check_param(json_t *errors, const char *field, const char *value, size_t max) {
-  if (value == NULL) {
-    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", "is required"));
-  } else if (strlen(value) > max) {
-    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", "is too long"));
-  }
+static void check_param(struct cs_refusal *bad, const char *field, const char *value, size_t max) {
+  if (value == NULL) cs_refusal_field(bad, field, "is required");
+  else if (strlen(value) > max) cs_refusal_field(bad, field, "is too long");
 }
 
 /* ---- POST /v1/auth/token --------------------------------------------------------------- */
@@ -269,6 +251,7 @@ static void answer_token(struct _u_response *resp, const char *token) {
 /* Maps a grant outcome other than success to its answer. */
 static void answer_failure(struct _u_response *resp, int rc, int basic_used, long retry_after,
                            int is_user) {
+  struct cs_refusal bad = {0};
   char seconds[24];
   switch (rc) {
     case POLICY_AUTH_DENIED:
@@ -280,43 +263,47 @@ static void answer_failure(struct _u_response *resp, int rc, int basic_used, lon
                       "the client credentials are incorrect", "invalid_client", NULL);
         if (basic_used) u_map_put(resp->map_header, "WWW-Authenticate", "Basic realm=\"claimsuite\"");
       }
-      return;
+      break;
     case POLICY_AUTH_THROTTLED:
       oauth_problem(resp, 429, "too-many-attempts", "Too many failed logins",
                     "too many failed attempts; retry after the number of seconds in Retry-After",
                     "temporarily_unavailable", NULL);
       snprintf(seconds, sizeof(seconds), "%ld", retry_after > 0 ? retry_after : 1);
       u_map_put(resp->map_header, "Retry-After", seconds);
-      return;
+      break;
     case POLICY_AUTH_PORTAL_REQUIRED:
+      cs_refusal_field(&bad, "portal", "is required");
       oauth_problem(resp, 400, "portal-required", "Portal required",
                     "portal is required: this account works in several portals",
-                    "invalid_request", field_error("portal", "is required"));
-      return;
+                    "invalid_request", bad.errors);
+      break;
     case POLICY_AUTH_PORTAL_NOT_SERVED:
+      cs_refusal_field(&bad, "portal", "is not a portal of this account");
       oauth_problem(resp, 400, "portal-not-served", "Portal not available",
                     "this account does not work in the portal asked for", "invalid_request",
-                    field_error("portal", "is not a portal of this account"));
-      return;
+                    bad.errors);
+      break;
     case POLICY_AUTH_NO_PORTAL:
       oauth_problem(resp, 400, "no-portal", "No portal",
                     "this account does not work in any portal yet", "invalid_grant", NULL);
-      return;
+      break;
     case CS_ERR_TIMEOUT:
       http_problem_full(resp, 503, "busy", NULL, "no database connection free; retry shortly",
                         NULL);
       u_map_put(resp->map_header, "Retry-After", "1");
-      return;
+      break;
     default:
       http_problem(resp, 500, "the token could not be issued");
-      return;
+      break;
   }
+  cs_refusal_clear(&bad);
 }
 
 static void callback_policy_auth_token_post(struct request_ctx *ctx) {
   const struct _u_request *req = ctx->req;
   struct _u_response *resp = ctx->resp;
-  json_t *form = NULL, *errors = NULL, *basic_id = NULL, *basic_secret = NULL;
+  json_t *form = NULL, *basic_id = NULL, *basic_secret = NULL;
+  struct cs_refusal bad = {0};
   struct policy_auth_grant g;
   char ip[INET_ADDRSTRLEN], why_buf[96];
   const char *why = NULL, *grant_type;
@@ -343,11 +330,8 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
   }
   grant_type = param(form, "grant_type");
   if (grant_type == NULL) {
-    invalid_request(resp, "grant_type is required", field_error("grant_type", "is required"));
-    goto done;
-  }
-  if ((errors = json_array()) == NULL) {
-    http_problem(resp, 500, "the request could not be read");
+    cs_refusal_field(&bad, "grant_type", "is required");
+    invalid_request(resp, "grant_type is required", bad.errors);
     goto done;
   }
   if (!strcmp(grant_type, "password")) {
@@ -355,10 +339,9 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
     g.username = param(form, "username");
     g.password = param(form, "password");
     g.portal = param(form, "portal");
-    check_param(errors, "username", g.username, MAX_USERNAME);
-    check_param(errors, "password", g.password, MAX_PASSWORD);
-    if (g.portal != NULL && strlen(g.portal) > MAX_PORTAL)
-      check_param(errors, "portal", g.portal, MAX_PORTAL);
+    check_param(&bad, "username", g.username, MAX_USERNAME);
+    check_param(&bad, "password", g.password, MAX_PASSWORD);
+    if (g.portal != NULL) check_param(&bad, "portal", g.portal, MAX_PORTAL); /* optional */
   } else if (!strcmp(grant_type, "client_credentials")) {
     g.kind = POLICY_GRANT_CLIENT_CREDENTIALS;
     g.client_id = param(form, "client_id");
@@ -386,17 +369,16 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
       if (g.client_id[0] == '\0') g.client_id = NULL;
       if (g.client_secret[0] == '\0') g.client_secret = NULL;
     }
-    check_param(errors, "client_id", g.client_id, MAX_CLIENT_ID);
-    check_param(errors, "client_secret", g.client_secret, MAX_CLIENT_SECRET);
+    check_param(&bad, "client_id", g.client_id, MAX_CLIENT_ID);
+    check_param(&bad, "client_secret", g.client_secret, MAX_CLIENT_SECRET);
   } else {
     oauth_problem(resp, 400, "unsupported-grant-type", "Unsupported grant type",
                   "grant_type must be password or client_credentials", "unsupported_grant_type",
                   NULL);
     goto done;
   }
-  if (json_array_size(errors) > 0) {
-    invalid_request(resp, "a required parameter is missing or too long", errors);
-    errors = NULL;
+  if (bad.errors != NULL) {
+    invalid_request(resp, "a required parameter is missing or too long", bad.errors);
     goto done;
   }
   g.client_ip = client_ip(req, ip, sizeof(ip));
@@ -414,7 +396,7 @@ done:
   }
   json_decref(basic_id);
   json_decref(basic_secret);
-  json_decref(errors);
+  cs_refusal_clear(&bad);
   json_decref(form);
 }
 

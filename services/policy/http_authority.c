@@ -9,15 +9,10 @@
 #include "authority_internal.h"
 #include "http.h"
 #include "log.h"
+#include "org_internal.h"
 #include "rights.h"
 #include "service.h"
 #include "status.h"
-
-/* 200 with a versioned resource (stolen) and its ETag. */
-static void answer_versioned(struct request_ctx *ctx, json_t *resource, const char *etag) {
-  u_map_put(ctx->resp->map_header, "ETag", etag);
-  http_json(ctx->resp, 200, resource);
-}
 
 static void forbidden(struct request_ctx *ctx, const char *detail) {
   http_problem_full(ctx->resp, 403, "forbidden", NULL, detail, NULL);
@@ -38,33 +33,27 @@ static const char *portal_of(struct request_ctx *ctx) {
 }
 
 /* Acquires *conn and checks the caller is the insurer's admin now (authority.c), or only still
- * active in the portal when forbidden_detail is NULL; otherwise answers 401 (user gone or
- * inactive in the portal), 403 (not an admin) or a database problem, releases and returns
- * non-zero. */
+ * active in the portal when forbidden_detail is NULL: 0 with *conn held for the rest of the
+ * request; otherwise answers 401 (user gone or inactive in the portal), 403 (not an admin) or
+ * a database problem, releases and returns non-zero. */
 static int admin_conn(struct request_ctx *ctx, PGconn **conn, const char *forbidden_detail) {
   int rc;
   if (service_db_acquire(ctx, conn) != CS_OK) return 1;
   rc = forbidden_detail != NULL ? policy_authority_admin_check(*conn, ctx->claims)
                                 : policy_authority_caller_check(*conn, ctx->claims);
   if (rc == CS_OK) return 0;
+  if (rc == POLICY_AUTHORITY_GONE) policy_org_http_caller_gone(ctx);
+  else if (rc == POLICY_AUTHORITY_NOT_ADMIN) forbidden(ctx, forbidden_detail);
+  else service_db_problem(ctx, NULL);
   service_db_release(ctx, *conn);
   *conn = NULL;
-  if (rc == POLICY_AUTHORITY_GONE) {
-    http_problem_full(ctx->resp, 401, "invalid-token", NULL,
-                      "the user or API client is no longer active in this portal", NULL);
-    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
-  } else if (rc == POLICY_AUTHORITY_NOT_ADMIN) {
-    forbidden(ctx, forbidden_detail);
-  } else {
-    service_db_problem(ctx, NULL);
-  }
   return 1;
 }
 
 /* The If-Match precondition of a change (required): answers 428/412 and refuses. */
-static int if_match(void *arg, const char *etag) {
+static int if_match(void *arg, int version) {
   struct request_ctx *ctx = arg;
-  return http_check_if_match(ctx->req, ctx->resp, etag, 1) != CS_OK;
+  return http_check_if_match_version(ctx->req, ctx->resp, version, 1) != CS_OK;
 }
 
 /* Answers a domain failure other than CS_ERR_INVALID / CS_ERR_CONFLICT. */
@@ -80,7 +69,6 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
   const char *role = u_map_get(ctx->req->map_url, "role"), *portal;
   PGconn *conn = NULL;
   json_t *out = NULL;
-  char etag[POLICY_ETAG_MAX];
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
@@ -90,21 +78,21 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
     return;
   }
   if (admin_conn(ctx, &conn, NULL) != 0) return;
-  rc = policy_authority_role_get(conn, portal, role, &out, etag);
+  rc = policy_authority_role_get(conn, portal, role, &out);
   service_db_release(ctx, conn);
   if (rc != CS_OK) {
     failure(ctx, rc, "no such role");
     return;
   }
-  answer_versioned(ctx, out, etag);
+  http_json_resource(ctx->resp, 200, out);
 }
 
 static void callback_policy_roles_put(struct request_ctx *ctx) {
   static const struct http_field fields[] = {{"rights", HTTP_FIELD_ARRAY, 1, 0}};
   const char *role = u_map_get(ctx->req->map_url, "role"), *portal;
+  struct cs_refusal err = {0};
   PGconn *conn = NULL;
-  json_t *body = NULL, *out = NULL, *errors = NULL;
-  char etag[POLICY_ETAG_MAX];
+  json_t *body = NULL, *out = NULL;
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
@@ -120,16 +108,17 @@ static void callback_policy_roles_put(struct request_ctx *ctx) {
       http_validate(body, fields, 1, ctx->resp) != CS_OK)
     goto done;
   rc = policy_authority_role_put(conn, portal, role, json_object_get(body, "rights"), if_match,
-                                 ctx, &out, &errors, etag);
+                                 ctx, &out, &err);
   if (rc == CS_OK) {
-    answer_versioned(ctx, out, etag);
+    http_json_resource(ctx->resp, 200, out);
   } else if (rc == CS_ERR_INVALID) {
-    invalid(ctx, "rights holds names that are not rights", errors);
+    invalid(ctx, "rights holds names that are not rights", json_incref(err.errors));
   } else if (rc != CS_ERR_CONFLICT) {
     failure(ctx, rc, "no such role");
   }
 done:
   if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
+  cs_refusal_clear(&err);
   json_decref(body);
 }
 
@@ -139,25 +128,24 @@ static void callback_policy_settings_get(struct request_ctx *ctx) {
   const char *portal;
   PGconn *conn = NULL;
   json_t *out = NULL;
-  char etag[POLICY_ETAG_MAX];
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
   if (admin_conn(ctx, &conn, NULL) != 0) return;
-  rc = policy_authority_settings_get(conn, portal, &out, etag);
+  rc = policy_authority_settings_get(conn, portal, &out);
   service_db_release(ctx, conn);
   if (rc != CS_OK) {
     failure(ctx, rc, "no such portal");
     return;
   }
-  answer_versioned(ctx, out, etag);
+  http_json_resource(ctx->resp, 200, out);
 }
 
 static void callback_policy_settings_patch(struct request_ctx *ctx) {
   const char *portal;
+  struct cs_refusal err = {0};
   PGconn *conn = NULL;
-  json_t *body = NULL, *out = NULL, *errors = NULL;
-  char etag[POLICY_ETAG_MAX];
+  json_t *body = NULL, *out = NULL;
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
@@ -165,16 +153,17 @@ static void callback_policy_settings_patch(struct request_ctx *ctx) {
                  "only an admin (authority level 6) of the insurer may change portal settings"))
     return;
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
-  rc = policy_authority_settings_patch(conn, portal, body, if_match, ctx, &out, &errors, etag);
+  rc = policy_authority_settings_patch(conn, portal, body, if_match, ctx, &out, &err);
   if (rc == CS_OK) {
-    answer_versioned(ctx, out, etag);
+    http_json_resource(ctx->resp, 200, out);
   } else if (rc == CS_ERR_INVALID) {
-    invalid(ctx, "one or more fields are invalid", errors);
+    invalid(ctx, "one or more fields are invalid", json_incref(err.errors));
   } else if (rc != CS_ERR_CONFLICT) {
     failure(ctx, rc, "no such portal");
   }
 done:
   if (conn != NULL) service_db_release(ctx, conn);
+  cs_refusal_clear(&err);
   json_decref(body);
 }
 
@@ -182,34 +171,37 @@ done:
 
 /* One decision ("action"), or a batch ("actions") that is not logged: authority.c. */
 static void callback_policy_authorize_post(struct request_ctx *ctx) {
+  struct cs_refusal err = {0};
   PGconn *conn = NULL;
-  json_t *body = NULL, *out = NULL, *errors = NULL;
-  char sqlstate[6] = "";
+  json_t *body = NULL, *out = NULL;
   int rc;
 
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  rc = policy_authority_authorize(conn, body, &out, &errors, sqlstate);
+  rc = policy_authority_authorize(conn, body, &out, &err);
   if (rc == CS_OK) {
     u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
     http_json(ctx->resp, 200, out);
   } else if (rc == CS_ERR_INVALID) {
-    invalid(ctx, "the authorization request is invalid", errors);
-  } else if (rc == CS_ERR_DB) {
-    service_db_problem(ctx, sqlstate[0] != '\0' ? sqlstate : NULL); /* a timeout is 504 */
+    invalid(ctx, "the authorization request is invalid", json_incref(err.errors));
   } else {
-    failure(ctx, rc, "not found");
+    failure(ctx, rc, "not found"); /* a database timeout is 504 */
   }
 done:
   if (conn != NULL) service_db_release(ctx, conn);
+  cs_refusal_clear(&err);
   json_decref(body);
 }
 
 /* ---- GET /v1/authorize/log ------------------------------------------------------------- */
 
+/* 400: the query parameter field is not valid (message is also the detail). */
 static void bad_parameter(struct request_ctx *ctx, const char *field, const char *message) {
-  http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, message,
-                    json_pack("[{s:s, s:s}]", "field", field, "message", message));
+  struct cs_refusal bad = {0};
+  cs_refuse(&bad, 400, "invalid-parameter", "%s", message);
+  cs_refusal_field(&bad, field, message);
+  service_refusal_answer(ctx, &bad);
+  cs_refusal_clear(&bad);
 }
 
 static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
@@ -225,39 +217,28 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
   if (admin_conn(ctx, &conn,
                  "only an admin (authority level 6) of the insurer may read the decision log"))
     return;
-  service_db_release(ctx, conn);
-  conn = NULL;
-  if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) return;
+  if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) goto done;
   f.user_id = u_map_get(ctx->req->map_url, "user_id");
   f.action = u_map_get(ctx->req->map_url, "action");
   f.allow = u_map_get(ctx->req->map_url, "allow");
-  if (f.user_id != NULL && !http_is_uuid(f.user_id))
-    {
+  if (f.user_id != NULL && !http_is_uuid(f.user_id)) {
     bad_parameter(ctx, "user_id", "user_id must be a UUID");
-    return;
+    goto done;
   }
-  if (f.allow != NULL && strcmp(f.allow, "true") != 0 && strcmp(f.allow, "false") != 0)
-    {
+  if (f.allow != NULL && strcmp(f.allow, "true") != 0 && strcmp(f.allow, "false") != 0) {
     bad_parameter(ctx, "allow", "allow must be true or false");
-    return;
+    goto done;
   }
-  if (f.action != NULL && strlen(f.action) > 100)
-    {
+  if (f.action != NULL && strlen(f.action) > 100) {
     bad_parameter(ctx, "action", "action is too long");
-    return;
+    goto done;
   }
-  if (service_db_acquire(ctx, &conn) != CS_OK) return;
   rc = policy_authority_log(conn, portal, &f, cursor, limit, &items, &next);
+  if (rc == CS_ERR_INVALID) bad_parameter(ctx, "cursor", "cursor is not valid");
+  else if (rc != CS_OK) failure(ctx, rc, "not found");
+  else http_json(ctx->resp, 200, json_pack("{s:o, s:s?}", "items", items, "next_cursor", next));
+done:
   service_db_release(ctx, conn);
-  if (rc == CS_ERR_INVALID) {
-    bad_parameter(ctx, "cursor", "cursor is not valid");
-    return;
-  }
-  if (rc != CS_OK) {
-    failure(ctx, rc, "not found");
-    return;
-  }
-  http_json(ctx->resp, 200, json_pack("{s:o, s:s?}", "items", items, "next_cursor", next));
   free(next);
 }
 

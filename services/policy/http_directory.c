@@ -9,9 +9,10 @@
 #include "service.h"
 #include "status.h"
 
-/* Answers a failure of the directory: the database's SQLSTATE decides (a timeout is 504). */
-static void failure(struct request_ctx *ctx, int rc, const char *sqlstate) {
-  if (rc == CS_ERR_DB) service_db_problem(ctx, sqlstate[0] != '\0' ? sqlstate : NULL);
+/* Answers a failure of the directory: the failed statement's SQLSTATE decides (a timeout is
+ * 504). */
+static void failure(struct request_ctx *ctx, int rc) {
+  if (rc == CS_ERR_DB) service_db_problem(ctx, NULL);
   else http_problem(ctx->resp, 500, "the request could not be completed");
 }
 
@@ -36,7 +37,6 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
   struct policy_directory_query query;
   PGconn *conn = NULL;
   json_t *errors, *items = NULL;
-  char sqlstate[6] = "";
   int rc;
 
   errors = policy_directory_query_parse(u_map_get(q, "portal_id"), u_map_get(q, "latitude"),
@@ -52,16 +52,15 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
   }
   json_decref(errors);
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
-  rc = policy_directory_offices_eligible(conn, &query, &items, sqlstate);
+  rc = policy_directory_offices_eligible(conn, &query, &items);
   service_db_release(ctx, conn);
-  if (rc != CS_OK) failure(ctx, rc, sqlstate);
+  if (rc != CS_OK) failure(ctx, rc);
   else answer_items(ctx, items);
 }
 
 static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
   PGconn *conn = NULL;
   json_t *body = NULL, *errors = NULL, *answer = NULL;
-  char sqlstate[6] = "";
   int rc;
 
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
@@ -76,9 +75,9 @@ static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  rc = policy_directory_users_lookup(conn, body, &answer, sqlstate);
+  rc = policy_directory_users_lookup(conn, body, &answer);
   service_db_release(ctx, conn);
-  if (rc != CS_OK) failure(ctx, rc, sqlstate);
+  if (rc != CS_OK) failure(ctx, rc);
   else http_json(ctx->resp, 200, answer);
 done:
   json_decref(errors);
@@ -90,7 +89,6 @@ static void callback_policy_api_client_get(struct request_ctx *ctx) {
   const char *portal_id = u_map_get(ctx->req->map_url, "portal_id");
   PGconn *conn = NULL;
   json_t *errors, *client = NULL;
-  char sqlstate[6] = "";
   int known, rc;
 
   if ((errors = policy_directory_api_client_errors(id, portal_id, &known)) == NULL) {
@@ -108,11 +106,11 @@ static void callback_policy_api_client_get(struct request_ctx *ctx) {
   }
   json_decref(errors);
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
-  rc = policy_directory_api_client(conn, id, portal_id, &client, sqlstate);
+  rc = policy_directory_api_client(conn, id, portal_id, &client);
   service_db_release(ctx, conn);
   if (rc == CS_OK) http_json(ctx->resp, 200, client);
   else if (rc == CS_ERR_NOT_FOUND) no_such_client(ctx);
-  else failure(ctx, rc, sqlstate);
+  else failure(ctx, rc);
 }
 
 void policy_directory_routes(struct service *svc) {

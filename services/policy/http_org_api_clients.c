@@ -17,8 +17,10 @@ static int list_clients(PGconn *conn, const struct policy_org_caller *c, const v
 
 static void clients_list(struct request_ctx *ctx) {
   struct policy_org_caller c;
-  if (policy_org_http_caller(ctx, &c) != CS_OK) return;
-  policy_org_http_list(ctx, &c, list_clients, NULL);
+  PGconn *conn;
+  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
+  policy_org_http_list(ctx, conn, &c, list_clients, NULL);
+  service_db_release(ctx, conn);
 }
 
 static void clients_create(struct request_ctx *ctx) {
@@ -28,7 +30,7 @@ static void clients_create(struct request_ctx *ctx) {
 }
 
 static void clients_delete(struct request_ctx *ctx) {
-  const char *id = policy_org_http_path_id(ctx, "API client");
+  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "API client");
   if (id == NULL) return;
   policy_org_http_write(ctx, NULL, 0, id, policy_org_api_client_delete, 204, NULL, NULL);
 }

@@ -12,49 +12,33 @@
 #include "service.h"
 #include "status.h"
 
-int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c) {
-  PGconn *conn = NULL;
-  char sqlstate[6] = "";
+int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c, PGconn **conn) {
   int rc;
+  *conn = NULL;
   if (policy_org_caller_from_claims(ctx->claims, c) != CS_OK) {
     http_problem_full(ctx->resp, 401, "invalid-token", NULL,
                       "the token does not name a user or API client of a portal", NULL);
     return CS_ERR_INVALID;
   }
   /* the token's rights may be stale: the current row decides (once per request) */
-  if (service_db_acquire(ctx, &conn) != CS_OK) return CS_ERR_UNAVAILABLE;
-  rc = policy_org_caller_refresh(conn, c, sqlstate);
-  service_db_release(ctx, conn);
+  if (service_db_acquire(ctx, conn) != CS_OK) return CS_ERR_UNAVAILABLE;
+  rc = policy_org_caller_refresh(*conn, c);
   if (rc == CS_OK) return CS_OK;
-  if (rc == CS_ERR_NOT_FOUND) {
-    http_problem_full(ctx->resp, 401, "invalid-token", NULL,
-                      "the user or API client is no longer active in this portal", NULL);
-    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
-  } else {
-    service_db_problem(ctx, sqlstate[0] ? sqlstate : NULL);
-  }
+  if (rc == CS_ERR_NOT_FOUND) policy_org_http_caller_gone(ctx);
+  else service_db_problem(ctx, NULL);
+  service_db_release(ctx, *conn);
+  *conn = NULL;
   return CS_ERR_INVALID;
 }
 
-void policy_org_http_resource(struct request_ctx *ctx, int status, json_t *resource) {
-  http_etag_header(ctx->resp, resource);
-  http_json(ctx->resp, status, resource);
+void policy_org_http_caller_gone(struct request_ctx *ctx) {
+  http_problem_full(ctx->resp, 401, "invalid-token", NULL,
+                    "the user or API client is no longer active in this portal", NULL);
+  u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
 }
 
-const char *policy_org_http_query(struct request_ctx *ctx, const char *name) {
-  return u_map_get(ctx->req->map_url, name);
-}
-
-const char *policy_org_http_path_id(struct request_ctx *ctx, const char *what) {
-  const char *id = u_map_get(ctx->req->map_url, "id");
-  if (http_is_uuid(id)) return id;
-  char detail[80];
-  snprintf(detail, sizeof(detail), "no such %s", what);
-  http_problem_full(ctx->resp, 404, "not-found", NULL, detail, NULL);
-  return NULL;
-}
-
-int policy_org_http_page_params(struct request_ctx *ctx, long *limit, json_t **pos) {
+/* ?limit and ?cursor: CS_OK with *limit and *pos (a new reference or NULL); otherwise answered. */
+static int page_params(struct request_ctx *ctx, long *limit, json_t **pos) {
   const char *cursor = NULL;
   *pos = NULL;
   if (http_page_params(ctx->req, ctx->resp, limit, &cursor) != CS_OK) return CS_ERR_INVALID;
@@ -62,17 +46,21 @@ int policy_org_http_page_params(struct request_ctx *ctx, long *limit, json_t **p
   *pos = http_cursor_decode(cursor);
   if (*pos == NULL || !http_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
       !http_is_uuid(json_string_value(json_object_get(*pos, "id")))) {
+    struct cs_refusal bad = {0};
     json_decref(*pos);
     *pos = NULL;
-    http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, "cursor is not valid",
-                      json_pack("[{s:s, s:s}]", "field", "cursor", "message",
-                                "must be a next_cursor value from a previous page"));
+    cs_refuse(&bad, 400, "invalid-parameter", "cursor is not valid");
+    cs_refusal_field(&bad, "cursor", "must be a next_cursor value from a previous page");
+    service_refusal_answer(ctx, &bad);
+    cs_refusal_clear(&bad);
     return CS_ERR_INVALID;
   }
   return CS_OK;
 }
 
-void policy_org_http_page(struct request_ctx *ctx, json_t *rows, long limit) {
+/* Answers {"items": [...], "next_cursor"} from rows (stolen; limit+1 rows mean another page,
+ * the cursor holds the last shown item's created_at and id). */
+static void answer_page(struct request_ctx *ctx, json_t *rows, long limit) {
   json_t *page = json_pack("{s:[], s:n}", "items", "next_cursor");
   json_t *items = json_object_get(page, "items");
   size_t n = json_array_size(rows), shown = n > (size_t)limit ? (size_t)limit : n;
@@ -92,16 +80,9 @@ void policy_org_http_page(struct request_ctx *ctx, json_t *rows, long limit) {
 
 /* ---- the write runner ------------------------------------------------------------------ */
 
-struct runner_http {
-  struct request_ctx *ctx;
-};
-
 static int precondition(struct policy_org_write *w, int version, int required) {
-  struct runner_http *h = w->http;
-  char v[24], etag[32];
-  snprintf(v, sizeof(v), "%d", version);
-  http_etag_format(etag, sizeof(etag), v);
-  if (http_check_if_match(h->ctx->req, h->ctx->resp, etag, required) == CS_OK) return 0;
+  struct request_ctx *ctx = w->http;
+  if (http_check_if_match_version(ctx->req, ctx->resp, version, required) == CS_OK) return 0;
   w->precondition_failed = 1;
   return 1;
 }
@@ -110,7 +91,6 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
                            size_t nfields, const char *id, policy_org_write_fn fn, int ok_status,
                            const char *idem_path, const char *location_prefix) {
   struct policy_org_caller caller;
-  struct runner_http h = {ctx};
   struct policy_org_write w;
   json_t *body = NULL;
   PGconn *conn = NULL;
@@ -118,14 +98,13 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
   const char *key = NULL;
 
   memset(&w, 0, sizeof(w));
-  if (policy_org_http_caller(ctx, &caller) != CS_OK) goto done;
+  if (policy_org_http_caller(ctx, &caller, &conn) != CS_OK) goto done;
   if (fields != NULL && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
                          http_validate(body, fields, nfields, ctx->resp) != CS_OK))
     goto done;
   /* keys belong to the caller in one portal: the same key in another portal is another create */
   char scope[80];
   snprintf(scope, sizeof(scope), "%s/%s", caller.sub, caller.portal_id);
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (db_begin(conn) != CS_OK) goto db_error;
   if (idem_path != NULL && service_idem_begin(ctx, conn, scope, idem_path, &key) != CS_OK)
     goto done;
@@ -133,7 +112,7 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
   w.body = body;
   w.id = id;
   w.precondition = precondition;
-  w.http = &h;
+  w.http = ctx;
   if (fn(conn, &w) != CS_OK) {
     if (!w.precondition_failed) service_refusal_answer(ctx, &w.err);
     goto done;
@@ -156,7 +135,7 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
   if (ok_status == 204 || w.result == NULL) {
     ulfius_set_empty_body_response(ctx->resp, (unsigned)ok_status);
   } else {
-    policy_org_http_resource(ctx, ok_status, w.result);
+    http_json_resource(ctx->resp, ok_status, w.result);
     w.result = NULL;
   }
   goto done;
@@ -170,8 +149,8 @@ done:
 }
 
 const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, char kind,
-                                   const char *const *allowed, json_t **errors) {
-  const char *v = policy_org_http_query(ctx, name), *message = NULL;
+                                   const char *const *allowed, struct cs_refusal *bad) {
+  const char *v = u_map_get(ctx->req->map_url, name), *message = NULL;
   if (v == NULL) return NULL;
   switch (kind) {
     case 'u':
@@ -190,15 +169,15 @@ const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, ch
     }
   }
   if (message == NULL) return v;
-  if (*errors == NULL) *errors = json_array();
-  json_array_append_new(*errors, json_pack("{s:s, s:s}", "field", name, "message", message));
+  cs_refusal_field(bad, name, message);
   return NULL;
 }
 
-int policy_org_http_filter_errors(struct request_ctx *ctx, json_t *errors) {
-  if (errors == NULL) return 0;
-  http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, "a query parameter is not valid",
-                    errors);
+int policy_org_http_filter_errors(struct request_ctx *ctx, struct cs_refusal *bad) {
+  if (bad->errors == NULL) return 0;
+  cs_refuse(bad, 400, "invalid-parameter", "a query parameter is not valid");
+  service_refusal_answer(ctx, bad);
+  cs_refusal_clear(bad);
   return 1;
 }
 
@@ -216,14 +195,13 @@ void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_
   json_t *resource = NULL;
   const char *id;
 
-  if (policy_org_http_caller(ctx, &c) != CS_OK) goto done;
-  if ((id = policy_org_http_path_id(ctx, what)) == NULL) goto done;
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) goto done;
+  if ((id = http_path_uuid(ctx->req, ctx->resp, "id", what)) == NULL) goto done;
   if (get(conn, &c, id, &resource, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);
     goto done;
   }
-  policy_org_http_resource(ctx, 200, resource);
+  http_json_resource(ctx->resp, 200, resource);
   resource = NULL;
 done:
   if (conn != NULL) service_db_release(ctx, conn);
@@ -231,27 +209,25 @@ done:
   json_decref(resource);
 }
 
-void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_caller *c,
-                          policy_org_list_fn fn, const void *query) {
+void policy_org_http_list(struct request_ctx *ctx, PGconn *conn,
+                          const struct policy_org_caller *c, policy_org_list_fn fn,
+                          const void *query) {
   struct policy_org_page pg = {0};
   struct cs_refusal err = {0};
   json_t *pos = NULL, *rows = NULL;
-  PGconn *conn = NULL;
   long limit;
 
-  if (policy_org_http_page_params(ctx, &limit, &pos) != CS_OK) goto done;
+  if (page_params(ctx, &limit, &pos) != CS_OK) goto done;
   pg.limit = limit + 1;
   pg.after_created_at = json_string_value(json_object_get(pos, "created_at"));
   pg.after_id = json_string_value(json_object_get(pos, "id"));
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (fn(conn, c, query, &pg, &rows, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);
     goto done;
   }
-  policy_org_http_page(ctx, rows, limit);
+  answer_page(ctx, rows, limit);
   rows = NULL;
 done:
-  if (conn != NULL) service_db_release(ctx, conn);
   cs_refusal_clear(&err);
   json_decref(rows);
   json_decref(pos);

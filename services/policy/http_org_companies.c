@@ -29,12 +29,14 @@ static int list_companies(PGconn *conn, const struct policy_org_caller *c, const
 
 static void companies_list(struct request_ctx *ctx) {
   struct policy_org_caller c;
-  json_t *errors = NULL;
+  struct cs_refusal bad = {0};
+  PGconn *conn;
 
-  if (policy_org_http_caller(ctx, &c) != CS_OK) return;
-  const char *kind = policy_org_http_filter(ctx, "kind", 'w', kinds, &errors);
-  if (policy_org_http_filter_errors(ctx, errors)) return;
-  policy_org_http_list(ctx, &c, list_companies, kind);
+  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
+  const char *kind = policy_org_http_filter(ctx, "kind", 'w', kinds, &bad);
+  if (!policy_org_http_filter_errors(ctx, &bad))
+    policy_org_http_list(ctx, conn, &c, list_companies, kind);
+  service_db_release(ctx, conn);
 }
 
 static void companies_get(struct request_ctx *ctx) {
@@ -52,7 +54,7 @@ static void companies_link(struct request_ctx *ctx) {
 }
 
 static void companies_patch(struct request_ctx *ctx) {
-  const char *id = policy_org_http_path_id(ctx, "company");
+  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "company");
   if (id == NULL) return;
   policy_org_http_write(ctx, company_patch_fields, NFIELDS(company_patch_fields), id,
                         policy_org_company_patch, 200, NULL, NULL);

@@ -36,15 +36,17 @@ static int list_offices(PGconn *conn, const struct policy_org_caller *c, const v
 static void offices_list(struct request_ctx *ctx) {
   struct policy_org_caller c;
   struct policy_org_office_query q;
-  json_t *errors = NULL;
+  struct cs_refusal bad = {0};
+  PGconn *conn;
 
-  if (policy_org_http_caller(ctx, &c) != CS_OK) return;
-  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &errors);
-  q.category = policy_org_http_filter(ctx, "category", 's', NULL, &errors);
-  q.has_role = policy_org_http_filter(ctx, "has_role", 'w', roles, &errors);
-  q.temporary_cases = policy_org_http_filter(ctx, "temporary_cases", 'w', temporary_cases, &errors);
-  if (policy_org_http_filter_errors(ctx, errors)) return;
-  policy_org_http_list(ctx, &c, list_offices, &q);
+  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
+  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &bad);
+  q.category = policy_org_http_filter(ctx, "category", 's', NULL, &bad);
+  q.has_role = policy_org_http_filter(ctx, "has_role", 'w', roles, &bad);
+  q.temporary_cases = policy_org_http_filter(ctx, "temporary_cases", 'w', temporary_cases, &bad);
+  if (!policy_org_http_filter_errors(ctx, &bad))
+    policy_org_http_list(ctx, conn, &c, list_offices, &q);
+  service_db_release(ctx, conn);
 }
 
 static void offices_get(struct request_ctx *ctx) {
@@ -57,7 +59,7 @@ static void offices_create(struct request_ctx *ctx) {
 }
 
 static void offices_patch(struct request_ctx *ctx) {
-  const char *id = policy_org_http_path_id(ctx, "office");
+  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "office");
   if (id == NULL) return;
   policy_org_http_write(ctx, office_patch_fields, NFIELDS(office_patch_fields), id,
                         policy_org_office_patch, 200, NULL, NULL);

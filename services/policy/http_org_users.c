@@ -44,16 +44,18 @@ static int list_users(PGconn *conn, const struct policy_org_caller *c, const voi
 static void users_list(struct request_ctx *ctx) {
   struct policy_org_caller c;
   struct policy_org_user_query q;
-  json_t *errors = NULL;
+  struct cs_refusal bad = {0};
+  PGconn *conn;
 
-  if (policy_org_http_caller(ctx, &c) != CS_OK) return;
-  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &errors);
-  q.office_id = policy_org_http_filter(ctx, "office", 'u', NULL, &errors);
-  q.external_case_handler = policy_org_http_filter(ctx, "external_case_handler", 'b', NULL, &errors);
-  q.active = policy_org_http_filter(ctx, "active", 'b', NULL, &errors);
-  q.q = policy_org_http_filter(ctx, "q", 's', NULL, &errors);
-  if (policy_org_http_filter_errors(ctx, errors)) return;
-  policy_org_http_list(ctx, &c, list_users, &q);
+  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
+  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &bad);
+  q.office_id = policy_org_http_filter(ctx, "office", 'u', NULL, &bad);
+  q.external_case_handler = policy_org_http_filter(ctx, "external_case_handler", 'b', NULL, &bad);
+  q.active = policy_org_http_filter(ctx, "active", 'b', NULL, &bad);
+  q.q = policy_org_http_filter(ctx, "q", 's', NULL, &bad);
+  if (!policy_org_http_filter_errors(ctx, &bad))
+    policy_org_http_list(ctx, conn, &c, list_users, &q);
+  service_db_release(ctx, conn);
 }
 
 static void users_get(struct request_ctx *ctx) {
@@ -66,14 +68,14 @@ static void users_create(struct request_ctx *ctx) {
 }
 
 static void users_patch(struct request_ctx *ctx) {
-  const char *id = policy_org_http_path_id(ctx, "user");
+  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "user");
   if (id == NULL) return;
   policy_org_http_write(ctx, user_patch_fields, NFIELDS(user_patch_fields), id,
                         policy_org_user_patch, 200, NULL, NULL);
 }
 
 static void users_put_roles(struct request_ctx *ctx) {
-  const char *id = policy_org_http_path_id(ctx, "user");
+  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "user");
   if (id == NULL) return;
   policy_org_http_write(ctx, user_roles_fields, NFIELDS(user_roles_fields), id,
                         policy_org_user_put_roles, 200, NULL, NULL);

@@ -1,8 +1,7 @@
-/* The caller and the error outcome shared by the organisation resources (org_internal.h). */
-#include <stdarg.h>
-#include <stdio.h>
+/* The caller and the end of a write shared by the organisation resources (org_internal.h). */
 #include <string.h>
 
+#include "bus.h"
 #include "http.h"
 #include "org_internal.h"
 #include "status.h"
@@ -23,11 +22,11 @@ int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller
   return CS_OK;
 }
 
-int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c, char *sqlstate) {
+int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c) {
   static const char *const kinds[] = {"insurer", "partner", "customer", "agent"};
   struct policy_store_org_principal p;
   if (!http_is_uuid(c->sub) || !http_is_uuid(c->portal_id)) return CS_ERR_NOT_FOUND;
-  if (policy_store_org_principal(conn, c->sub, c->portal_id, c->is_client, &p, sqlstate) != CS_OK)
+  if (policy_store_org_principal(conn, c->sub, c->portal_id, c->is_client, &p, NULL) != CS_OK)
     return CS_ERR_DB;
   if (!p.found || !p.active || !p.in_portal || strcmp(p.company_id, c->company_id) != 0)
     return CS_ERR_NOT_FOUND;
@@ -67,4 +66,19 @@ json_t *policy_org_event_data(const json_t *resource) {
   json_object_del(data, "password_hash");
   json_object_del(data, "secret_hash");
   return data;
+}
+
+int policy_org_write_done(PGconn *conn, struct policy_org_write *w, const char *type,
+                          const char *id, policy_org_get_fn get) {
+  json_t *resource = NULL;
+  if (get(conn, w->caller, id, &resource, &w->err) != CS_OK) return cs_refusal_db(&w->err);
+  json_t *data = policy_org_event_data(resource);
+  int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
+  json_decref(data);
+  if (rc != CS_OK) {
+    json_decref(resource);
+    return cs_refusal_db(&w->err);
+  }
+  w->result = resource;
+  return CS_OK;
 }

@@ -27,23 +27,6 @@ int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, con
   return CS_OK;
 }
 
-static int finish(PGconn *conn, struct policy_org_write *w, const char *id, const char *type) {
-  json_t *company = NULL;
-  if (policy_store_org_company_get(conn, w->caller->portal_id,
-                                   policy_org_scope_company(w->caller), id, 0, &company,
-                                   w->err.sqlstate) != CS_OK)
-    return cs_refusal_db(&w->err);
-  json_t *data = policy_org_event_data(company);
-  int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
-  json_decref(data);
-  if (rc != CS_OK) {
-    json_decref(company);
-    return cs_refusal_db(&w->err);
-  }
-  w->result = company;
-  return CS_OK;
-}
-
 static void check_name(const json_t *body, struct cs_refusal *err) {
   const json_t *name = json_object_get(body, "name");
   if (name != NULL && (json_is_null(name) || json_string_length(name) == 0))
@@ -67,7 +50,7 @@ int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
                                       json_string_value(json_object_get(w->body, "org_number")),
                                       w->caller->portal_id, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);
-  return finish(conn, w, id, "company.created");
+  return policy_org_write_done(conn, w, "company.created", id, policy_org_company_get);
 }
 
 int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
@@ -105,7 +88,7 @@ int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
     rc = cs_refusal_db(&w->err);
     goto done;
   }
-  rc = finish(conn, w, company_id, "company.updated");
+  rc = policy_org_write_done(conn, w, "company.updated", company_id, policy_org_company_get);
 done:
   json_decref(company);
   return rc;

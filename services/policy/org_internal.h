@@ -1,6 +1,7 @@
 /* Shared by the organisation resources of the policy service (companies, offices, users, API
  * clients): who the caller is, what they may see, and the outcome of a domain call. Private to
- * the org_*.c, http_org_*.c and store_org_*.c files.
+ * the org_*.c, http_org_*.c and store_org_*.c files; the authority files reuse the caller and
+ * its 401 answer.
  *
  * Visibility (every list and read is scoped; an invisible object is 404, never 403):
  *   - insurer users and API clients see every company serving the token's portal, with their
@@ -34,8 +35,8 @@ int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller
 /* Re-reads the caller's current row (once per request): the level and company kind come from
  * the database, not the token. CS_OK; CS_ERR_NOT_FOUND when the user or client is gone or
  * inactive, its company changed or no longer serves the token's portal (answer 401); CS_ERR_DB
- * (sqlstate, 6 bytes, filled). company_kind then points to a static string. */
-int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c, char *sqlstate);
+ * (db_last_sqlstate says why). company_kind then points to a static string. */
+int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c);
 
 /* 1 when the caller sees every company serving the portal (insurer users, API clients). */
 int policy_org_sees_portal(const struct policy_org_caller *c);
@@ -64,7 +65,7 @@ struct policy_org_write {
    * when the request must stop (the response has been written). Called by PATCH/PUT domain
    * functions after the row is locked and seen to be visible and changeable. */
   int (*precondition)(struct policy_org_write *w, int version, int required);
-  void *http; /* the HTTP layer's own state */
+  void *http; /* the request (struct request_ctx), for precondition */
   json_t *result;
   int precondition_failed;
   int status; /* set by fn to answer another success status than ok_status; 0 keeps it */
@@ -73,8 +74,19 @@ struct policy_org_write {
 
 typedef int (*policy_org_write_fn)(PGconn *conn, struct policy_org_write *w);
 
+/* Reads one visible resource of the caller: CS_OK with *out (a new reference) or CS_REFUSED
+ * with err (404 when it is not visible). */
+typedef int (*policy_org_get_fn)(PGconn *conn, const struct policy_org_caller *c, const char *id,
+                                 json_t **out, struct cs_refusal *err);
+
 /* An object's event payload without private fields and the version: a new reference. */
 json_t *policy_org_event_data(const json_t *resource);
+
+/* The end of every write of a resource: re-reads it with get (the row was just written, so any
+ * failure is a database failure), adds the event type for aggregate id (the event payload of
+ * policy_org_event_data) and hands the resource to w->result. CS_OK or CS_REFUSED. */
+int policy_org_write_done(PGconn *conn, struct policy_org_write *w, const char *type,
+                          const char *id, policy_org_get_fn get);
 
 /* ---- domain entry points, one group per resource (org_<resource>.c) ---------------------- */
 
@@ -130,15 +142,14 @@ int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w);
 
 struct request_ctx;
 
-/* Reads the caller from the token, then its current row (policy_org_caller_refresh, on a pooled
- * connection taken and given back here): on a token without the needed claims, or a user or
- * client no longer active in the portal, answers 401 (a busy or failing database 503/5xx) and
- * returns non-zero. */
-int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c);
-
-
-/* Answers one resource (stolen) with its ETag (from its "version"). */
-void policy_org_http_resource(struct request_ctx *ctx, int status, json_t *resource);
+/* Reads the caller from the token, then its current row (policy_org_caller_refresh) on a pooled
+ * connection taken here: CS_OK with *conn held for the rest of the request (give it back with
+ * service_db_release). On a token without the needed claims, or a user or client no longer
+ * active in the portal, answers 401 (a busy or failing database 503/5xx), returns non-zero and
+ * holds no connection (*conn NULL). */
+int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c, PGconn **conn);
+/* Answers 401: the token's user or API client is no longer active in its portal. */
+void policy_org_http_caller_gone(struct request_ctx *ctx);
 
 /* Runs a write in one transaction: parses and validates the body against fields (when fields is
  * not NULL), claims the Idempotency-Key when idem_path is set (a create: replay, 422 on another
@@ -151,28 +162,17 @@ void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fie
 
 /* Answers GET <collection>/{id}: the caller, the id (404 naming what when not a UUID), then
  * get's resource with its ETag, or get's error. */
-typedef int (*policy_org_get_fn)(PGconn *conn, const struct policy_org_caller *c, const char *id,
-                                 json_t **out, struct cs_refusal *err);
 void policy_org_http_read(struct request_ctx *ctx, const char *what, policy_org_get_fn get);
 
-/* Answers a list: ?limit and ?cursor, then fn with query (the resource's filters, borrowed)
- * and the page, as {"items", "next_cursor"}, or fn's error. */
+/* Answers a list on conn (borrowed: the caller's, from policy_org_http_caller): ?limit and
+ * ?cursor, then fn with query (the resource's filters, borrowed) and the page, as
+ * {"items", "next_cursor"}, or fn's error. */
 typedef int (*policy_org_list_fn)(PGconn *conn, const struct policy_org_caller *c,
                                   const void *query, const struct policy_org_page *pg,
                                   json_t **rows, struct cs_refusal *err);
-void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_caller *c,
-                          policy_org_list_fn fn, const void *query);
-
-/* ?limit and ?cursor: CS_OK with *limit and *pos (a new reference or NULL); otherwise answered. */
-int policy_org_http_page_params(struct request_ctx *ctx, long *limit, json_t **pos);
-/* Answers {"items": [...], "next_cursor"} from rows (stolen; limit+1 rows mean another page,
- * the cursor holds the last shown item's created_at and id). */
-void policy_org_http_page(struct request_ctx *ctx, json_t *rows, long limit);
-
-/* A query parameter or NULL. Borrowed. */
-const char *policy_org_http_query(struct request_ctx *ctx, const char *name);
-/* A path parameter that must be a UUID: NULL (and a 404 answered, saying what) otherwise. */
-const char *policy_org_http_path_id(struct request_ctx *ctx, const char *what);
+void policy_org_http_list(struct request_ctx *ctx, PGconn *conn,
+                          const struct policy_org_caller *c, policy_org_list_fn fn,
+                          const void *query);
 
 /* Route registration of each resource (http_org_<resource>.c). */
 struct service;
@@ -182,11 +182,11 @@ void policy_org_companies_routes(struct service *svc);
 void policy_org_api_clients_routes(struct service *svc);
 
 /* Checks an optional query parameter: kind 'u' a UUID, 'b' true/false, 's' text up to 200
- * bytes, or one of the words of allowed (NULL-terminated). Adds a field error to *errors
- * (created when needed) when it is wrong. Returns the value (borrowed) or NULL. */
+ * bytes, or one of the words of allowed (NULL-terminated). Adds a field error to bad when it is
+ * wrong. Returns the value (borrowed) or NULL. */
 const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, char kind,
-                                   const char *const *allowed, json_t **errors);
-/* Answers 400 with errors (stolen) when there are any; non-zero then. */
-int policy_org_http_filter_errors(struct request_ctx *ctx, json_t *errors);
+                                   const char *const *allowed, struct cs_refusal *bad);
+/* Answers 400 with bad's field errors when there are any (and clears bad); non-zero then. */
+int policy_org_http_filter_errors(struct request_ctx *ctx, struct cs_refusal *bad);
 
 #endif

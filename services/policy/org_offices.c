@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus.h"
 #include "http.h"
 #include "org_internal.h"
 #include "status.h"
@@ -118,25 +117,6 @@ static int apply_categories(PGconn *conn, struct policy_org_write *w, const char
   return rc;
 }
 
-static int finish(PGconn *conn, struct policy_org_write *w, const char *id, const char *type) {
-  json_t *office = NULL, *data = NULL;
-  /* the event carries categories only when the writer may see them (an insurer): consumers of
-   * the portal's events are the insurer's services */
-  if (policy_store_org_office_get(conn, w->caller->portal_id, policy_org_scope_company(w->caller),
-                                  id, 0, shows_categories(w->caller), &office,
-                                  w->err.sqlstate) != CS_OK)
-    return cs_refusal_db(&w->err);
-  data = policy_org_event_data(office);
-  int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
-  json_decref(data);
-  if (rc != CS_OK) {
-    json_decref(office);
-    return cs_refusal_db(&w->err);
-  }
-  w->result = office;
-  return CS_OK;
-}
-
 static int check_categories_allowed(struct policy_org_write *w) {
   if (json_object_get(w->body, "categories") == NULL || is_insurer_user(w->caller)) return CS_OK;
   cs_refuse(&w->err, 403, "forbidden-field", "only insurer users may set categories");
@@ -172,7 +152,9 @@ int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
   if (policy_store_org_office_insert(conn, id, company, &v, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);
   if ((rc = apply_categories(conn, w, id)) != CS_OK) return rc;
-  return finish(conn, w, id, "office.created");
+  /* the event carries categories only when the writer may see them (an insurer): consumers of
+   * the portal's events are the insurer's services */
+  return policy_org_write_done(conn, w, "office.created", id, policy_org_office_get);
 }
 
 int policy_org_office_patch(PGconn *conn, struct policy_org_write *w) {
@@ -204,7 +186,7 @@ int policy_org_office_patch(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   if ((rc = apply_categories(conn, w, w->id)) != CS_OK) goto done;
-  rc = finish(conn, w, w->id, "office.updated");
+  rc = policy_org_write_done(conn, w, "office.updated", w->id, policy_org_office_get);
 done:
   json_decref(office);
   return rc;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus.h"
 #include "http.h"
 #include "org_internal.h"
 #include "password.h"
@@ -150,23 +149,6 @@ static const char *bool_text(const json_t *v) {
   return v == NULL || json_is_null(v) ? NULL : json_is_true(v) ? "true" : "false";
 }
 
-/* Reads the user back, adds the event and hands the result to w. */
-static int finish(PGconn *conn, struct policy_org_write *w, const char *id, const char *type) {
-  json_t *user = NULL;
-  if (policy_store_org_user_get(conn, w->caller->portal_id, policy_org_scope_company(w->caller),
-                                id, 0, &user, w->err.sqlstate) != CS_OK)
-    return cs_refusal_db(&w->err);
-  json_t *data = policy_org_event_data(user);
-  int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
-  json_decref(data);
-  if (rc != CS_OK) {
-    json_decref(user);
-    return cs_refusal_db(&w->err);
-  }
-  w->result = user;
-  return CS_OK;
-}
-
 int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
   const struct policy_org_caller *c = w->caller;
   const json_t *body = w->body;
@@ -241,7 +223,7 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   if ((rc = apply_offices(conn, id, v.company_id, body, &w->err)) != CS_OK) goto done;
-  rc = finish(conn, w, id, "user.created");
+  rc = policy_org_write_done(conn, w, "user.created", id, policy_org_user_get);
 done:
   free(hash);
   return rc;
@@ -313,25 +295,19 @@ int policy_org_user_patch(PGconn *conn, struct policy_org_write *w) {
     }
   }
   /* a NOT NULL column cannot be cleared */
-  if ((v.has_name && v.name == NULL) || (v.has_authority_level && v.authority_level == NULL) ||
-      (v.has_active && v.active == NULL) ||
-      (v.has_external_case_handler && v.external_case_handler == NULL)) {
-    if (v.has_name && v.name == NULL) cs_refusal_field(&w->err, "name", "must not be null");
-    if (v.has_active && v.active == NULL)
-      cs_refusal_field(&w->err, "active", "must not be null");
-    if (v.has_external_case_handler && v.external_case_handler == NULL)
-      cs_refusal_field(&w->err, "external_case_handler", "must not be null");
-    if (v.has_authority_level && v.authority_level == NULL)
-      cs_refusal_field(&w->err, "authority_level", "must not be null");
-    rc = cs_refusal_validation(&w->err);
-    goto done;
-  }
+  if (v.has_name && v.name == NULL) cs_refusal_field(&w->err, "name", "must not be null");
+  if (v.has_active && v.active == NULL) cs_refusal_field(&w->err, "active", "must not be null");
+  if (v.has_external_case_handler && v.external_case_handler == NULL)
+    cs_refusal_field(&w->err, "external_case_handler", "must not be null");
+  if (v.has_authority_level && v.authority_level == NULL)
+    cs_refusal_field(&w->err, "authority_level", "must not be null");
+  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (policy_store_org_user_update(conn, w->id, &v, w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
     goto done;
   }
   if ((rc = apply_offices(conn, w->id, company, body, &w->err)) != CS_OK) goto done;
-  rc = finish(conn, w, w->id, "user.updated");
+  rc = policy_org_write_done(conn, w, "user.updated", w->id, policy_org_user_get);
 done:
   json_decref(user);
   return rc;
@@ -340,7 +316,7 @@ done:
 int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
   const struct policy_org_caller *c = w->caller;
   const json_t *roles = json_object_get(w->body, "roles"), *r;
-  json_t *user = NULL, *unique = json_array();
+  json_t *user = NULL;
   char *literal = NULL;
   size_t i, j;
   int rc;
@@ -354,10 +330,6 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
                        "each role must be agent_handler, attestant or customer_attestant");
       break;
     }
-    int seen = 0;
-    const json_t *u;
-    json_array_foreach(unique, j, u) seen |= json_equal(r, u);
-    if (!seen) json_array_append(unique, (json_t *)r);
   }
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if ((rc = lock_managed(conn, w, &user)) != CS_OK) goto done;
@@ -371,7 +343,8 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
     rc = CS_REFUSED;
     goto done;
   }
-  literal = policy_store_org_array_literal(unique);
+  /* a role named twice is set once: the store's INSERT ... ON CONFLICT DO NOTHING skips it */
+  literal = policy_store_org_array_literal(roles);
   if (literal == NULL) {
     rc = CS_ERR_NOMEM;
     goto done;
@@ -380,10 +353,9 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
     rc = cs_refusal_db(&w->err);
     goto done;
   }
-  rc = finish(conn, w, w->id, "user.updated");
+  rc = policy_org_write_done(conn, w, "user.updated", w->id, policy_org_user_get);
 done:
   free(literal);
-  json_decref(unique);
   json_decref(user);
   return rc;
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "db.h"
-#include "log.h"
 #include "status.h"
+#include "store_org_common.h"
 
 void policy_store_login_free(struct policy_store_login *l) {
   if (l == NULL) return;
@@ -180,32 +180,6 @@ int policy_store_throttle_purge(PGconn *conn, long window_s) {
 
 /* ---- /v1/me ---------------------------------------------------------------------------- */
 
-/* Runs a query whose single column is one JSON object; *out is a new reference. */
-static int json_row(PGconn *conn, const char *sql, const char *const *params, int nparams,
-                    json_t **out) {
-  PGresult *res = NULL;
-  int rc;
-
-  *out = NULL;
-  if ((rc = db_exec(conn, sql, nparams, params, &res, NULL)) != CS_OK) return rc;
-  if (PQntuples(res) != 1) {
-    rc = CS_ERR_NOT_FOUND;
-    goto done;
-  }
-  *out = json_loads(PQgetvalue(res, 0, 0), JSON_REJECT_DUPLICATES, NULL);
-  if (!json_is_object(*out)) {
-    log_error("the profile query did not return a JSON object");
-    json_decref(*out);
-    *out = NULL;
-    rc = CS_ERR;
-    goto done;
-  }
-  rc = CS_OK;
-done:
-  PQclear(res);
-  return rc;
-}
-
 static const char sql_me_user[] =
     "SELECT json_build_object("
     "  'id', u.id, 'kind', 'user', 'email', u.email, 'name', u.name, 'mobile', u.mobile,"
@@ -230,7 +204,7 @@ static const char sql_me_user[] =
 
 int policy_store_me_user(PGconn *conn, const char *user_id, const char *portal_id, json_t **out) {
   const char *params[] = {user_id, portal_id};
-  return json_row(conn, sql_me_user, params, 2, out);
+  return policy_store_org_row(conn, sql_me_user, 2, params, out, NULL);
 }
 
 static const char sql_me_client[] =
@@ -247,5 +221,5 @@ static const char sql_me_client[] =
 int policy_store_me_client(PGconn *conn, const char *client_pk, const char *portal_id,
                            json_t **out) {
   const char *params[] = {client_pk, portal_id};
-  return json_row(conn, sql_me_client, params, 2, out);
+  return policy_store_org_row(conn, sql_me_client, 2, params, out, NULL);
 }

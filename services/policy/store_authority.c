@@ -9,31 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "status.h"
-
-/* Runs a query whose first row's first column is JSON text; *out is a new reference.
- * CS_ERR_NOT_FOUND without a row. */
-static int json_cell(PGconn *conn, const char *sql, int nparams, const char *const *params,
-                     json_t **out, char *sqlstate) {
-  PGresult *res = NULL;
-  int rc;
-
-  *out = NULL;
-  if ((rc = db_exec(conn, sql, nparams, params, &res, sqlstate)) != CS_OK) return rc;
-  if (PQntuples(res) < 1) {
-    rc = CS_ERR_NOT_FOUND;
-    goto done;
-  }
-  *out = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, NULL);
-  if (*out == NULL) {
-    log_error("a policy query did not return JSON");
-    rc = CS_ERR;
-    goto done;
-  }
-  rc = CS_OK;
-done:
-  PQclear(res);
-  return rc;
-}
+#include "store_org_common.h"
 
 /* ---- role definitions ------------------------------------------------------------------ */
 
@@ -104,21 +80,6 @@ done:
   return rc;
 }
 
-int policy_store_role_definitions(PGconn *conn, const char *portal_id, json_t **out,
-                                  char *sqlstate) {
-  const char *params[] = {portal_id};
-  int rc = json_cell(conn,
-                     "SELECT COALESCE(json_object_agg(role, array_to_json(rights)), '{}')::text"
-                     "  FROM role_definitions WHERE portal_id = $1::uuid",
-                     1, params, out, sqlstate);
-  if (rc == CS_OK && !json_is_object(*out)) {
-    json_decref(*out);
-    *out = NULL;
-    rc = CS_ERR;
-  }
-  return rc;
-}
-
 /* ---- portal settings ------------------------------------------------------------------- */
 
 #define SETTINGS_JSON                                                                        \
@@ -134,11 +95,11 @@ int policy_store_role_definitions(PGconn *conn, const char *portal_id, json_t **
 
 int policy_store_settings_get(PGconn *conn, const char *portal_id, int for_update, json_t **out) {
   const char *params[] = {portal_id};
-  return json_cell(conn,
-                   for_update ? "SELECT " SETTINGS_JSON " FROM portals p WHERE p.id = $1::uuid"
-                                " FOR UPDATE"
-                              : "SELECT " SETTINGS_JSON " FROM portals p WHERE p.id = $1::uuid",
-                   1, params, out, NULL);
+  return policy_store_org_row(
+      conn,
+      for_update ? "SELECT " SETTINGS_JSON " FROM portals p WHERE p.id = $1::uuid FOR UPDATE"
+                 : "SELECT " SETTINGS_JSON " FROM portals p WHERE p.id = $1::uuid",
+      1, params, out, NULL);
 }
 
 int policy_store_timezone_known(PGconn *conn, const char *tz, int *valid) {
@@ -199,29 +160,34 @@ int policy_store_settings_update(PGconn *conn, const char *portal_id, const json
   p[9] = member_text(patch, "currency");
   const char *params[10];
   for (int i = 0; i < 10; i++) params[i] = p[i];
-  rc = json_cell(conn, sql_settings_update, 10, params, out, sqlstate);
+  rc = policy_store_org_row(conn, sql_settings_update, 10, params, out, sqlstate);
   for (int i = 0; i < 10; i++) free(p[i]);
   return rc;
 }
 
 /* ---- decisions ------------------------------------------------------------------------- */
 
+/* The role definitions ride along (one round trip per decision); a user that is not found
+ * needs none, so there is no row then. */
 static const char sql_principal[] =
     "SELECT u.active, c.kind = 'insurer', u.external_case_handler, u.budget_limit,"
     "       EXISTS (SELECT 1 FROM company_portals cp"
     "                WHERE cp.company_id = u.company_id AND cp.portal_id = $2::uuid),"
-    "       COALESCE((SELECT default_budget_limit FROM portals WHERE id = $2::uuid), 0)"
+    "       COALESCE((SELECT default_budget_limit FROM portals WHERE id = $2::uuid), 0),"
+    "       (SELECT COALESCE(json_object_agg(d.role, array_to_json(d.rights)), '{}')::text"
+    "          FROM role_definitions d WHERE d.portal_id = $2::uuid)"
     "  FROM users u JOIN companies c ON c.id = u.company_id"
     " WHERE u.id = $1::uuid";
 
 int policy_store_principal_get(PGconn *conn, const char *user_id, const char *portal_id,
-                               struct policy_store_principal *out, char *sqlstate) {
+                               struct policy_store_principal *out) {
   const char *params[] = {user_id, portal_id};
   PGresult *res = NULL;
   int rc;
 
   memset(out, 0, sizeof(*out));
-  if ((rc = db_exec(conn, sql_principal, 2, params, &res, sqlstate)) != CS_OK) return rc;
+  if ((rc = db_exec(conn, sql_principal, 2, params, &res, NULL)) != CS_OK) return rc;
+  rc = CS_OK;
   if (PQntuples(res) == 1) {
     out->found = 1;
     out->active = PQgetvalue(res, 0, 0)[0] == 't';
@@ -231,15 +197,22 @@ int policy_store_principal_get(PGconn *conn, const char *user_id, const char *po
     if (out->has_own_limit) out->own_limit = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
     out->in_portal = PQgetvalue(res, 0, 4)[0] == 't';
     out->default_limit = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+    out->role_definitions = json_loads(PQgetvalue(res, 0, 6), 0, NULL);
+    if (!json_is_object(out->role_definitions)) {
+      log_error("the role definitions of a portal are not a JSON object");
+      json_decref(out->role_definitions);
+      out->role_definitions = NULL;
+      rc = CS_ERR;
+    }
   }
   PQclear(res);
-  return CS_OK;
+  return rc;
 }
 
 int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *user_id,
                               const char *action, int allow, const char *reason,
                               const json_t *case_roles, const long long *amount,
-                              const long long *limit_remaining, char *sqlstate) {
+                              const long long *limit_remaining) {
   char amount_s[24], remaining_s[24];
   char *roles = json_dumps(case_roles, JSON_COMPACT);
   int rc;
@@ -255,7 +228,7 @@ int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *u
                " amount, limit_remaining)"
                " VALUES ($1::uuid, $2::uuid, $3, $4::boolean, $5,"
                "         ARRAY(SELECT json_array_elements_text($6::json)), $7::bigint, $8::bigint)",
-               8, params, NULL, sqlstate);
+               8, params, NULL, NULL);
   free(roles);
   return rc;
 }
@@ -281,7 +254,7 @@ int policy_store_decisions_list(PGconn *conn, const char *portal_id,
   char limit_s[24];
   snprintf(limit_s, sizeof(limit_s), "%ld", limit);
   const char *params[] = {portal_id, f->user_id, f->action, f->allow, f->before_id, limit_s};
-  int rc = json_cell(conn, sql_decisions, 6, params, items, NULL);
+  int rc = policy_store_org_row(conn, sql_decisions, 6, params, items, NULL);
   if (rc == CS_OK && !json_is_array(*items)) {
     json_decref(*items);
     *items = NULL;

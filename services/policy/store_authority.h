@@ -1,8 +1,8 @@
 /* SQL of the authority resources (schema policy): role definitions, portal settings, the
  * principal facts of a decision and the decision log. SQL only; the rules live in authority.c
  * and rights.c. Every function borrows conn and its string arguments and returns CS_OK or
- * CS_ERR_DB (logged; sqlstate, when given, holds the code), CS_ERR_NOT_FOUND or CS_ERR_NOMEM as
- * stated. */
+ * CS_ERR_DB (logged; sqlstate, when given, holds the code, else db_last_sqlstate does),
+ * CS_ERR_NOT_FOUND or CS_ERR_NOMEM as stated. */
 #ifndef CLAIMSUITE_POLICY_STORE_AUTHORITY_H
 #define CLAIMSUITE_POLICY_STORE_AUTHORITY_H
 
@@ -23,11 +23,6 @@ int policy_store_role_get(PGconn *conn, const char *portal_id, const char *role,
  * CS_ERR_CONFLICT when the version moved meanwhile. */
 int policy_store_role_put(PGconn *conn, const char *portal_id, const char *role,
                           const json_t *rights, int expected_version, int *version);
-
-/* Every role definition of the portal as a new object {role: [rights...]} (roles without a row
- * are absent). */
-int policy_store_role_definitions(PGconn *conn, const char *portal_id, json_t **out,
-                                  char *sqlstate);
 
 /* The settings of a portal as a new object {portal_id, name, timezone, office_hours{start,end},
  * office_days, public_holidays, enhanced_temporary_cases, default_budget_limit, currency,
@@ -52,17 +47,22 @@ struct policy_store_principal {
   int has_own_limit;
   long long own_limit;
   long long default_limit; /* the portal's default_budget_limit (0 when no such portal) */
+  json_t *role_definitions; /* every role definition of the portal, {role: [rights...]} (roles
+                             * without a row absent): a new reference, NULL when not found */
 };
 
+/* The user's facts and, in the same statement, the portal's role definitions. *out is zeroed
+ * first; the caller releases out->role_definitions. CS_ERR when the definitions are not a JSON
+ * object (logged). */
 int policy_store_principal_get(PGconn *conn, const char *user_id, const char *portal_id,
-                               struct policy_store_principal *out, char *sqlstate);
+                               struct policy_store_principal *out);
 
 /* Appends one decision. case_roles (array of strings) borrowed; amount and limit_remaining
  * may be NULL (SQL NULL). user_id may be NULL when it is not a UUID. */
 int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *user_id,
                               const char *action, int allow, const char *reason,
                               const json_t *case_roles, const long long *amount,
-                              const long long *limit_remaining, char *sqlstate);
+                              const long long *limit_remaining);
 
 /* Filters of the decision log; NULL members do not filter. */
 struct policy_store_decision_filter {

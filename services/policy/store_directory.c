@@ -2,6 +2,7 @@
  * from great_circle_km (migrations/0003_great_circle_km.sql, earthdistance underneath). */
 #include "store_directory.h"
 
+#include "db_json.h"
 #include "status.h"
 #include "store_org_common.h"
 
@@ -28,10 +29,9 @@ static const char sql_offices[] =
     " ORDER BY d.km ASC NULLS LAST, o.name, o.id";
 
 int policy_store_directory_offices(PGconn *conn, const char *portal_id, const char *latitude,
-                                   const char *longitude, int only_with_ech, json_t **rows,
-                                   char *sqlstate) {
+                                   const char *longitude, int only_with_ech, json_t **rows) {
   const char *p[] = {portal_id, latitude, longitude, only_with_ech ? "true" : "false"};
-  return policy_store_org_rows(conn, sql_offices, 4, p, rows, sqlstate);
+  return db_json_rows(conn, sql_offices, 4, p, rows, NULL);
 }
 
 /* The portal $n as {id, timezone}, JSON null when there is none. */
@@ -56,9 +56,9 @@ static const char sql_users[] =
     " WHERE u.id = ANY($1::uuid[])";
 
 int policy_store_directory_users(PGconn *conn, const char *portal_id, const char *ids_literal,
-                                 json_t **answer, char *sqlstate) {
+                                 json_t **answer) {
   const char *p[] = {ids_literal, portal_id};
-  return policy_store_org_row(conn, sql_users, 2, p, answer, sqlstate);
+  return policy_store_org_row(conn, sql_users, 2, p, answer, NULL);
 }
 
 /* $1 the client, $2 the portal asked about */
@@ -68,7 +68,7 @@ static const char sql_api_client[] =
     "  FROM api_clients a WHERE a.id = $1::uuid";
 
 int policy_store_directory_api_client(PGconn *conn, const char *id, const char *portal_id,
-                                      json_t **out, char *sqlstate) {
+                                      json_t **out) {
   const char *p[] = {id, portal_id};
-  return policy_store_org_row(conn, sql_api_client, 2, p, out, sqlstate);
+  return policy_store_org_row(conn, sql_api_client, 2, p, out, NULL);
 }

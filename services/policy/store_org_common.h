@@ -1,6 +1,6 @@
-/* SQL helpers shared by the organisation stores (store_org_*.c). SQL only; every function
- * borrows conn and returns CS_OK, CS_ERR_NOT_FOUND or CS_ERR_DB (sqlstate, when given, 6 bytes,
- * holds the code). */
+/* SQL helpers shared by the organisation stores (store_org_*.c), the one-row JSON reads of the
+ * other stores too. SQL only; every function borrows conn and returns CS_OK,
+ * CS_ERR_NOT_FOUND or CS_ERR_DB (sqlstate, when given, 6 bytes, holds the code). */
 #ifndef CLAIMSUITE_POLICY_STORE_ORG_COMMON_H
 #define CLAIMSUITE_POLICY_STORE_ORG_COMMON_H
 
@@ -17,10 +17,8 @@
   " WHERE vcp.company_id = " col " AND vcp.portal_id = $" P "::uuid) ELSE " col " = $" S    \
   "::uuid END)"
 
-/* Runs a query whose rows hold one JSON text column; *rows is a new array of the parsed values. */
-int policy_store_org_rows(PGconn *conn, const char *sql, int n, const char *const *params,
-                          json_t **rows, char *sqlstate);
-/* The same for at most one row: *out is a new reference, or CS_ERR_NOT_FOUND. */
+/* A statement of at most one row whose one column is JSON text (db_json_row; many rows:
+ * db_json_rows): *out is a new reference, or CS_ERR_NOT_FOUND without a row. */
 int policy_store_org_row(PGconn *conn, const char *sql, int n, const char *const *params,
                          json_t **out, char *sqlstate);
 /* Runs a statement without rows; *affected (may be NULL) receives the row count. */

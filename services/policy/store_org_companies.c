@@ -1,6 +1,7 @@
 /* SQL of /v1/companies. SQL only; the rules live in org_companies.c. */
 #include <stdio.h>
 
+#include "db_json.h"
 #include "status.h"
 #include "store_org_common.h"
 #include "store_org_companies.h"
@@ -42,7 +43,7 @@ int policy_store_org_company_list(PGconn *conn, const char *portal, const char *
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", limit);
   const char *p[] = {portal, scope, kind, after_created_at, after_id, lim};
-  return policy_store_org_rows(
+  return db_json_rows(
       conn,
       "SELECT " COMPANY_JSON " FROM companies c WHERE " POLICY_ORG_VISIBLE("c.id", "1", "2")
       " AND ($3::text IS NULL OR c.kind = $3)"

@@ -1,6 +1,7 @@
 /* SQL of /v1/offices. SQL only; the rules live in org_offices.c. */
 #include <stdio.h>
 
+#include "db_json.h"
 #include "status.h"
 #include "store_org_common.h"
 #include "store_org_offices.h"
@@ -38,7 +39,7 @@ int policy_store_org_office_list(PGconn *conn, const char *portal, const char *s
   snprintf(lim, sizeof(lim), "%ld", f->limit);
   const char *p[] = {portal, scope, with_categories ? "1" : "0", f->company_id, f->category,
                      f->has_ech, f->temporary_cases, f->after_created_at, f->after_id, lim};
-  return policy_store_org_rows(
+  return db_json_rows(
       conn,
       "SELECT " OFFICE_JSON " FROM offices o WHERE " POLICY_ORG_VISIBLE("o.company_id", "1", "2")
       " AND ($4::uuid IS NULL OR o.company_id = $4::uuid)"

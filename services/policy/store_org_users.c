@@ -1,6 +1,7 @@
 /* SQL of /v1/users. SQL only; the rules live in org_users.c. */
 #include <stdio.h>
 
+#include "db_json.h"
 #include "status.h"
 #include "store_org_common.h"
 #include "store_org_users.h"
@@ -35,7 +36,7 @@ int policy_store_org_user_list(PGconn *conn, const char *portal, const char *sco
   snprintf(limit, sizeof(limit), "%ld", f->limit);
   const char *p[] = {portal, scope, f->company_id, f->office_id, f->external_case_handler,
                      f->active, f->q, f->after_created_at, f->after_id, limit};
-  return policy_store_org_rows(
+  return db_json_rows(
       conn,
       "SELECT " USER_JSON " FROM users u WHERE " POLICY_ORG_VISIBLE("u.company_id", "1", "2")
       " AND ($3::uuid IS NULL OR u.company_id = $3::uuid)"
