@@ -28,12 +28,6 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-/* tests/support/stack.sh COMMAND STACK_DIR [ARGS] */
-static int stack(const char *command, const char *args) {
-  return tl_sh("bash %s/tests/support/stack.sh %s %s %s", tl_env("SOURCE_DIR"), command,
-               tl_env("STACK_DIR"), args);
-}
-
 /* POST <probe>/events and checks the answer. */
 static void emit(const char *probe_url, const char *batch, int count, int rollback) {
   char url[512], body[512];
@@ -119,30 +113,31 @@ static void feed(const char *query, struct tl_response *r) {
   assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 5000, r), 0);
 }
 
+struct batch_count {
+  const char *batch;
+  long long seen, found;
+};
+
+/* One page of the feed: seqs follow on from the last page's, next_after is the last seq. */
+static int count_page(const json_t *items, long long next_after, void *arg) {
+  struct batch_count *c = arg;
+  assert_true(json_is_array(items));
+  for (size_t i = 0; i < json_array_size(items); i++) {
+    json_t *ev = json_array_get(items, i);
+    assert_int_equal(json_integer_value(json_object_get(ev, "seq")), c->seen + 1);
+    c->seen++;
+    const char *b = json_string_value(json_object_get(json_object_get(ev, "data"), "batch"));
+    if (b != NULL && strcmp(b, c->batch) == 0) c->found++;
+  }
+  assert_int_equal(next_after, c->seen);
+  return 0;
+}
+
 /* Reads probe_a's whole feed: checks seqs are 1, 2, 3, ... and counts events of batch. */
 static long feed_count_batch(const char *batch) {
-  long long after = 0, found = 0;
-  for (;;) {
-    char query[64];
-    struct tl_response r;
-    snprintf(query, sizeof(query), "after=%lld&limit=1000", after);
-    feed(query, &r);
-    assert_int_equal(r.status, 200);
-    json_t *items = json_object_get(r.json, "items");
-    assert_true(json_is_array(items));
-    size_t n = json_array_size(items);
-    for (size_t i = 0; i < n; i++) {
-      json_t *ev = json_array_get(items, i);
-      assert_int_equal(json_integer_value(json_object_get(ev, "seq")), after + 1);
-      after++;
-      const char *b = json_string_value(json_object_get(json_object_get(ev, "data"), "batch"));
-      if (b != NULL && strcmp(b, batch) == 0) found++;
-    }
-    assert_int_equal(json_integer_value(json_object_get(r.json, "next_after")), after);
-    tl_response_free(&r);
-    if (n == 0) break;
-  }
-  return (long)found;
+  struct batch_count c = {batch, 0, 0};
+  assert_int_equal(tl_feed(tl_env("PROBE_A_URL"), count_page, &c), 0);
+  return (long)c.found;
 }
 
 static int in_feed(void *arg) {
@@ -303,7 +298,7 @@ static int redis_stopped;
 
 static int restart_redis(void **state) {
   (void)state;
-  if (redis_stopped && stack("redis-start", "") == 0) redis_stopped = 0;
+  if (redis_stopped && tl_stack("redis-start", "") == 0) redis_stopped = 0;
   return 0;
 }
 
@@ -311,14 +306,14 @@ static void test_events_wait_out_a_redis_outage(void **state) {
   (void)state;
   char batch[64];
   label(batch, sizeof(batch), "redis-down");
-  assert_int_equal(stack("redis-stop", ""), 0);
+  assert_int_equal(tl_stack("redis-stop", ""), 0);
   redis_stopped = 1;
   emit(tl_env("PROBE_A_URL"), batch, 10, 0);
   /* Committed and numbered (in the feed), but with no Redis nobody is told. */
   sleep_ms(1500);
   assert_int_equal(feed_count_batch(batch), 10);
   assert_int_equal(applied_count(batch), 0);
-  assert_int_equal(stack("redis-start", ""), 0);
+  assert_int_equal(tl_stack("redis-start", ""), 0);
   redis_stopped = 0;
   wait_applied(batch, 10, 20000);
   assert_exactly_once(batch, 10);
@@ -328,7 +323,7 @@ static int probe_b_dead;
 
 static int restart_probe_b(void **state) {
   (void)state;
-  if (probe_b_dead && stack("restart", "probe_b") == 0) probe_b_dead = 0;
+  if (probe_b_dead && tl_stack("restart", "probe_b") == 0) probe_b_dead = 0;
   return 0;
 }
 
@@ -352,13 +347,13 @@ static void test_consumer_killed_mid_stream(void **state) {
   emit(tl_env("PROBE_A_URL"), first, 200, 0);
   wait_applied(first, 20, 20000);
   long before_kill = applied_count(first);
-  assert_int_equal(stack("kill", "probe_b KILL"), 0);
+  assert_int_equal(tl_stack("kill", "probe_b KILL"), 0);
   probe_b_dead = 1;
   /* Killed part-way (200 applies take 6 s at this pace), and really gone. */
   assert_true(before_kill >= 20 && before_kill < 200);
   assert_int_equal(applied_count(first), -1);
   emit(tl_env("PROBE_A_URL"), second, 50, 0);
-  assert_int_equal(stack("restart", "probe_b"), 0);
+  assert_int_equal(tl_stack("restart", "probe_b"), 0);
   probe_b_dead = 0;
   wait_applied(first, 200, 60000);
   wait_applied(second, 50, 30000);

@@ -21,19 +21,6 @@ static struct tl_world w;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static const char *str(const json_t *o, const char *key) {
-  return json_string_value(json_object_get(o, key));
-}
-
-static void run(const char *query, int n, ...) {
-  const char *params[8];
-  va_list ap;
-  va_start(ap, n);
-  for (int i = 0; i < n; i++) params[i] = va_arg(ap, const char *);
-  va_end(ap);
-  free(tl_world_sql(query, n, params));
-}
-
 /* A client token for sub naming portal and company. New string. */
 static char *client_token(const char *sub, const char *portal, const char *company) {
   json_t *extra = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "client", "portal_id", portal,
@@ -60,7 +47,7 @@ static void expect_allowed(const char *token) {
   struct tl_response r;
   create_case(token, &r);
   tl_expect(&r, 201);
-  assert_string_equal(str(r.json, "portal_id"), w.portal_a);
+  assert_string_equal(tl_str(r.json, "portal_id"), w.portal_a);
   tl_response_free(&r);
   tl_cases("GET", "/v1/cases", token, NULL, NULL, &r);
   tl_expect(&r, 200);
@@ -71,21 +58,21 @@ static void expect_allowed(const char *token) {
 /* token is refused on reads and writes with 401 and detail, and creates nothing. */
 static void expect_refused(const char *token, const char *detail) {
   struct tl_response r;
-  char *before = tl_world_sql("SELECT count(*) FROM cases.cases WHERE portal_id = $1", 1,
-                              (const char *[]){w.portal_a});
+  char *before = tl_sql("SELECT count(*) FROM cases.cases WHERE portal_id = $1", 1,
+                        (const char *[]){w.portal_a});
   tl_cases("GET", "/v1/cases", token, NULL, NULL, &r);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
-  assert_string_equal(str(r.json, "detail"), detail);
+  assert_string_equal(tl_str(r.json, "detail"), detail);
   char *challenge = tl_header(&r, "WWW-Authenticate");
   assert_non_null(challenge);
   free(challenge);
   tl_response_free(&r);
   create_case(token, &r);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
-  assert_string_equal(str(r.json, "detail"), detail);
+  assert_string_equal(tl_str(r.json, "detail"), detail);
   tl_response_free(&r);
-  char *after = tl_world_sql("SELECT count(*) FROM cases.cases WHERE portal_id = $1", 1,
-                             (const char *[]){w.portal_a});
+  char *after = tl_sql("SELECT count(*) FROM cases.cases WHERE portal_id = $1", 1,
+                       (const char *[]){w.portal_a});
   assert_string_equal(after, before);
   free(before);
   free(after);
@@ -102,7 +89,8 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   /* the world is this executable's own; put its portal back all the same */
-  run("UPDATE policy.portals SET timezone = 'Europe/Stockholm' WHERE id = $1", 1, w.portal_a);
+  tl_sql_run("UPDATE policy.portals SET timezone = 'Europe/Stockholm' WHERE id = $1", 1,
+             w.portal_a);
   tl_world_free(&w);
   return 0;
 }
@@ -113,30 +101,28 @@ static void test_client_deactivated_and_back(void **state) {
   (void)state;
   expect_allowed(w.client_a_token);
 
-  run("UPDATE policy.api_clients SET active = false WHERE id = $1", 1, w.client_a_id);
+  tl_sql_run("UPDATE policy.api_clients SET active = false WHERE id = $1", 1, w.client_a_id);
   expect_refused(w.client_a_token, gone);
 
-  run("UPDATE policy.api_clients SET active = true WHERE id = $1", 1, w.client_a_id);
+  tl_sql_run("UPDATE policy.api_clients SET active = true WHERE id = $1", 1, w.client_a_id);
   expect_allowed(w.client_a_token);
 }
 
 static void test_client_deleted_through_policy(void **state) {
   (void)state;
-  char id[37], name[64], url[300];
+  char id[37], name[64], path[128];
   struct tl_response r;
   http_uuid_v4(id);
   snprintf(name, sizeof(name), "callers-%s", w.sfx);
-  run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, secret_hash) "
-      "VALUES ($1, $2, $3, 'second system', $4, 'unused')",
-      4, id, w.portal_a, w.insurer_a, name);
+  tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, "
+             "secret_hash) VALUES ($1, $2, $3, 'second system', $4, 'unused')",
+             4, id, w.portal_a, w.insurer_a, name);
   char *token = client_token(id, w.portal_a, w.insurer_a);
   expect_allowed(token);
 
   /* the portal's admin deletes it (a deactivation) */
-  char auth[4096];
-  snprintf(auth, sizeof(auth), "Authorization: Bearer %s", w.ia_admin.token);
-  snprintf(url, sizeof(url), "%s/v1/api-clients/%s", tl_env("POLICY_URL"), id);
-  assert_int_equal(tl_http("DELETE", url, (const char *[]){auth, NULL}, NULL, 0, 0, &r), 0);
+  snprintf(path, sizeof(path), "/v1/api-clients/%s", id);
+  tl_call(tl_env("POLICY_URL"), "DELETE", path, w.ia_admin.token, NULL, NULL, &r);
   tl_expect(&r, 204);
   tl_response_free(&r);
   expect_refused(token, gone);
@@ -172,35 +158,23 @@ static void test_client_token_of_another_company_portal_or_nobody(void **state) 
 
 /* ---- the portal's time zone --------------------------------------------------------------- */
 
+/* The count of the dashboard row named row; fails when the row is absent. */
 static long long row_count(const struct tl_response *r, const char *row) {
-  size_t i;
-  json_t *e;
-  json_array_foreach(json_object_get(r->json, "rows"), i, e) {
-    if (!strcmp(str(e, "row"), row)) return json_integer_value(json_object_get(e, "count"));
-  }
-  fail_msg("no row %s in %s", row, r->body);
-  return -1;
+  long long n = tl_dashboard_count(r, row);
+  if (n < 0) fail_msg("no row %s in %s", row, r->body);
+  return n;
 }
 
 /* 1 when GET /v1/cases?query as token lists case_id. */
 static int listed(const char *token, const char *query, const char *case_id) {
-  char path[256];
-  struct tl_response r;
-  size_t i;
-  json_t *it;
-  int found = 0;
-  snprintf(path, sizeof(path), "/v1/cases?%s", query);
-  tl_cases("GET", path, token, NULL, NULL, &r);
-  tl_expect(&r, 200);
-  json_array_foreach(json_object_get(r.json, "items"), i, it) {
-    if (!strcmp(str(it, "id"), case_id)) found = 1;
-  }
-  tl_response_free(&r);
+  json_t *it = tl_cases_listed(token, query, case_id);
+  int found = it != NULL;
+  json_decref(it);
   return found;
 }
 
 static void set_timezone(const char *tz) {
-  run("UPDATE policy.portals SET timezone = $2 WHERE id = $1", 2, w.portal_a, tz);
+  tl_sql_run("UPDATE policy.portals SET timezone = $2 WHERE id = $1", 2, w.portal_a, tz);
 }
 
 static void test_reminders_in_the_portals_time_zone(void **state) {
@@ -210,8 +184,7 @@ static void test_reminders_in_the_portals_time_zone(void **state) {
   const char *me = w.ia_handler.token;
 
   /* today in Kiritimati (UTC+14): tomorrow in UTC and Stockholm from 10:00 UTC on */
-  char *today = tl_world_sql("SELECT ((now() AT TIME ZONE 'Pacific/Kiritimati')::date)::text", 0,
-                             NULL);
+  char *today = tl_sql("SELECT ((now() AT TIME ZONE 'Pacific/Kiritimati')::date)::text", 0, NULL);
   tl_world_case(&w, 0, 0, id);
   snprintf(path, sizeof(path), "/v1/cases/%s", id);
   tl_cases("GET", path, me, NULL, NULL, &r);
@@ -223,7 +196,7 @@ static void test_reminders_in_the_portals_time_zone(void **state) {
   snprintf(if_match, sizeof(if_match), "If-Match: %s", etag);
   tl_cases("PATCH", path, me, body, if_match, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "reminder_date"), today);
+  assert_string_equal(tl_str(r.json, "reminder_date"), today);
   tl_response_free(&r);
 
   set_timezone("Pacific/Kiritimati");

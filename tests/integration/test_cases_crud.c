@@ -14,10 +14,6 @@
 
 static struct tl_world w;
 
-static const char *str(const json_t *o, const char *key) {
-  return json_string_value(json_object_get(o, key));
-}
-
 static void body_of(char *buf, size_t len, const char *claim, const char *extra) {
   snprintf(buf, len,
            "{\"claim_number\": \"%s\", \"damage_type\": \"water\", \"damage_date\": "
@@ -45,14 +41,15 @@ static void test_create_read_and_validation(void **state) {
   char *loc = tl_header(&r, "Location");
   char *etag = etag_of(&r);
   assert_string_equal(etag, "\"1\"");
-  assert_string_equal(str(r.json, "claim_number"), claim);
-  assert_string_equal(str(r.json, "status"), "open");
-  assert_string_equal(str(r.json, "portal_id"), w.portal_a);
-  assert_string_equal(str(json_object_get(r.json, "address"), "city"), "Stockholm");
-  assert_string_equal(str(json_array_get(json_object_get(r.json, "contacts"), 0), "name"), "Eva Ek");
+  assert_string_equal(tl_str(r.json, "claim_number"), claim);
+  assert_string_equal(tl_str(r.json, "status"), "open");
+  assert_string_equal(tl_str(r.json, "portal_id"), w.portal_a);
+  assert_string_equal(tl_str(json_object_get(r.json, "address"), "city"), "Stockholm");
+  assert_string_equal(tl_str(json_array_get(json_object_get(r.json, "contacts"), 0), "name"),
+                      "Eva Ek");
   assert_int_equal(json_array_size(json_object_get(r.json, "tasks")), 0);
   char id[37];
-  snprintf(id, sizeof(id), "%s", str(r.json, "id"));
+  snprintf(id, sizeof(id), "%s", tl_str(r.json, "id"));
   snprintf(path, sizeof(path), "/v1/cases/%s", id);
   assert_string_equal(loc, path);
   free(loc);
@@ -62,7 +59,7 @@ static void test_create_read_and_validation(void **state) {
   /* read back: the insurer and the API client see it; other companies and portals do not */
   tl_cases("GET", path, w.ia_admin.token, NULL, NULL, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "description"), "Leaking pipe in the kitchen");
+  assert_string_equal(tl_str(r.json, "description"), "Leaking pipe in the kitchen");
   tl_response_free(&r);
   tl_cases("GET", path, w.client_a_token, NULL, NULL, &r);
   tl_expect(&r, 200);
@@ -128,10 +125,8 @@ static void test_create_read_and_validation(void **state) {
   tl_cases("POST", "/v1/cases", w.p_admin.token, body, NULL, &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   tl_response_free(&r);
-  char *n = tl_world_sql("SELECT count(*) FROM cases.cases WHERE claim_number = $1", 1,
-                         (const char *[]){claim});
-  assert_string_equal(n, "0");
-  free(n);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.cases WHERE claim_number = $1", 1,
+                               (const char *[]){claim}), 0);
 }
 
 static void test_idempotent_create_and_event(void **state) {
@@ -143,11 +138,11 @@ static void test_idempotent_create_and_event(void **state) {
   body_of(body, sizeof(body), claim, NULL);
   tl_cases("POST", "/v1/cases", w.client_a_token, body, key, &r);
   tl_expect(&r, 201);
-  char *id = strdup(str(r.json, "id"));
+  char *id = strdup(tl_str(r.json, "id"));
   tl_response_free(&r);
   tl_cases("POST", "/v1/cases", w.client_a_token, body, key, &r);
   tl_expect(&r, 201);
-  assert_string_equal(str(r.json, "id"), id);
+  assert_string_equal(tl_str(r.json, "id"), id);
   char *replayed = tl_header(&r, "Idempotent-Replayed");
   assert_non_null(replayed);
   free(replayed);
@@ -156,12 +151,10 @@ static void test_idempotent_create_and_event(void **state) {
   tl_cases("POST", "/v1/cases", w.client_a_token, body, key, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:idempotency-key-reused");
   tl_response_free(&r);
-  char *n = tl_world_sql("SELECT count(*) FROM cases.outbox WHERE type = 'case.created' AND "
-                         "aggregate_id = $1 AND data->'case'->>'claim_number' = $2 AND "
-                         "data->'actor'->>'kind' = 'client'",
-                         2, (const char *[]){id, claim});
-  assert_string_equal(n, "1");
-  free(n);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.outbox WHERE type = 'case.created' AND "
+                               "aggregate_id = $1 AND data->'case'->>'claim_number' = $2 AND "
+                               "data->'actor'->>'kind' = 'client'",
+                               2, (const char *[]){id, claim}), 1);
   free(id);
 }
 
@@ -183,9 +176,9 @@ static void test_patch_status_and_history(void **state) {
            "\"address\": {\"city\": \"Solna\"}}",
            "If-Match: \"1\"", &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "description"), "Storm damage on the roof");
-  assert_string_equal(str(json_object_get(r.json, "address"), "city"), "Solna");
-  assert_string_equal(str(json_object_get(r.json, "address"), "street"), "Storgatan 1");
+  assert_string_equal(tl_str(r.json, "description"), "Storm damage on the roof");
+  assert_string_equal(tl_str(json_object_get(r.json, "address"), "city"), "Solna");
+  assert_string_equal(tl_str(json_object_get(r.json, "address"), "street"), "Storgatan 1");
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
   tl_response_free(&r);
   /* the same values again: no change, no new version */
@@ -206,7 +199,7 @@ static void test_patch_status_and_history(void **state) {
   snprintf(sub, sizeof(sub), "%s/hold", path);
   tl_cases("POST", sub, w.ia_handler.token, NULL, NULL, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "status"), "on_hold");
+  assert_string_equal(tl_str(r.json, "status"), "on_hold");
   tl_response_free(&r);
   tl_cases("POST", sub, w.ia_handler.token, NULL, NULL, &r);
   tl_assert_problem(&r, 409, "urn:claimsuite:problem:invalid-state");
@@ -215,8 +208,8 @@ static void test_patch_status_and_history(void **state) {
   snprintf(if_match, sizeof(if_match), "If-Match: \"3\"");
   tl_cases("POST", sub, w.ia_handler.token, NULL, if_match, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "status"), "closed");
-  assert_non_null(str(r.json, "closed_at"));
+  assert_string_equal(tl_str(r.json, "status"), "closed");
+  assert_non_null(tl_str(r.json, "closed_at"));
   tl_response_free(&r);
   tl_cases("POST", sub, w.ia_handler.token, NULL, NULL, &r);
   tl_assert_problem(&r, 409, NULL);
@@ -224,7 +217,7 @@ static void test_patch_status_and_history(void **state) {
   snprintf(sub, sizeof(sub), "%s/reopen", path);
   tl_cases("POST", sub, w.client_a_token, NULL, NULL, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "status"), "open");
+  assert_string_equal(tl_str(r.json, "status"), "open");
   assert_true(json_is_null(json_object_get(r.json, "closed_at")));
   tl_response_free(&r);
 
@@ -234,15 +227,15 @@ static void test_patch_status_and_history(void **state) {
   tl_expect(&r, 200);
   json_t *items = json_object_get(r.json, "items");
   assert_int_equal(json_array_size(items), 3);
-  assert_string_equal(str(json_array_get(items, 0), "action"), "case.created");
-  assert_string_equal(str(json_array_get(items, 1), "action"), "case.updated");
+  assert_string_equal(tl_str(json_array_get(items, 0), "action"), "case.created");
+  assert_string_equal(tl_str(json_array_get(items, 1), "action"), "case.updated");
   json_t *changed = json_array_get(items, 1);
-  assert_string_equal(str(json_object_get(changed, "after"), "description"),
+  assert_string_equal(tl_str(json_object_get(changed, "after"), "description"),
                       "Storm damage on the roof");
-  assert_string_equal(str(json_object_get(changed, "actor"), "id"), w.ia_handler.id);
-  assert_string_equal(str(changed, "on_behalf_of_company_id"), w.insurer_a);
-  assert_string_equal(str(json_array_get(items, 2), "action"), "case.on_hold");
-  const char *next = str(r.json, "next_cursor");
+  assert_string_equal(tl_str(json_object_get(changed, "actor"), "id"), w.ia_handler.id);
+  assert_string_equal(tl_str(changed, "on_behalf_of_company_id"), w.insurer_a);
+  assert_string_equal(tl_str(json_array_get(items, 2), "action"), "case.on_hold");
+  const char *next = tl_str(r.json, "next_cursor");
   assert_non_null(next);
   snprintf(sub, sizeof(sub), "%s/history?cursor=%s", path, next);
   tl_response_free(&r);
@@ -250,8 +243,8 @@ static void test_patch_status_and_history(void **state) {
   tl_expect(&r, 200);
   items = json_object_get(r.json, "items");
   assert_int_equal(json_array_size(items), 2);
-  assert_string_equal(str(json_array_get(items, 0), "action"), "case.closed");
-  assert_string_equal(str(json_array_get(items, 1), "action"), "case.reopened");
+  assert_string_equal(tl_str(json_array_get(items, 0), "action"), "case.closed");
+  assert_string_equal(tl_str(json_array_get(items, 1), "action"), "case.reopened");
   assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
   tl_response_free(&r);
   snprintf(sub, sizeof(sub), "%s/history", path);
@@ -260,10 +253,8 @@ static void test_patch_status_and_history(void **state) {
   tl_response_free(&r);
 
   /* five changes, five entries */
-  char *err = tl_world_sql("SELECT count(*) FROM cases.case_history WHERE case_id = $1", 1,
-                           (const char *[]){id});
-  assert_string_equal(err, "5");
-  free(err);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.case_history WHERE case_id = $1", 1,
+                               (const char *[]){id}), 5);
 }
 
 static void test_upsert_by_external_ref(void **state) {
@@ -275,26 +266,26 @@ static void test_upsert_by_external_ref(void **state) {
   body_of(body, sizeof(body), claim, NULL);
   tl_cases("PUT", path, w.client_a_token, body, NULL, &r);
   tl_expect(&r, 201);
-  char *id = strdup(str(r.json, "id"));
+  char *id = strdup(tl_str(r.json, "id"));
   char expected_ref[64];
   snprintf(expected_ref, sizeof(expected_ref), "core-%s", w.sfx);
-  assert_string_equal(str(r.json, "external_ref"), expected_ref);
+  assert_string_equal(tl_str(r.json, "external_ref"), expected_ref);
   tl_response_free(&r);
   /* resent unchanged: the same case, nothing new */
   tl_cases("PUT", path, w.client_a_token, body, NULL, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "id"), id);
+  assert_string_equal(tl_str(r.json, "id"), id);
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
   tl_response_free(&r);
   body_of(body, sizeof(body), claim, ", \"description\": \"updated by the core system\"");
   tl_cases("PUT", path, w.client_a_token, body, NULL, &r);
   tl_expect(&r, 200);
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
-  assert_string_equal(str(r.json, "description"), "updated by the core system");
+  assert_string_equal(tl_str(r.json, "description"), "updated by the core system");
   tl_response_free(&r);
   tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "id"), id);
+  assert_string_equal(tl_str(r.json, "id"), id);
   tl_response_free(&r);
   /* another portal knows nothing of it */
   tl_cases("GET", path, w.ib_admin.token, NULL, NULL, &r);
@@ -346,10 +337,8 @@ static void test_concurrent_upserts(void **state) {
     created += calls[i].status == 201;
   }
   assert_int_equal(created, 1);
-  char *n = tl_world_sql("SELECT count(*) FROM cases.cases WHERE external_ref = $1", 1,
-                         (const char *[]){ref});
-  assert_string_equal(n, "1");
-  free(n);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.cases WHERE external_ref = $1", 1,
+                               (const char *[]){ref}), 1);
 }
 
 static void test_stale_user_token(void **state) {
@@ -358,13 +347,11 @@ static void test_stale_user_token(void **state) {
   char id[37], path[128];
   tl_world_case(&w, 0, 0, id);
   snprintf(path, sizeof(path), "/v1/cases/%s", id);
-  tl_world_sql("UPDATE policy.users SET active = false WHERE id = $1", 1,
-               (const char *[]){w.ia_admin.id});
+  tl_sql_run("UPDATE policy.users SET active = false WHERE id = $1", 1, w.ia_admin.id);
   tl_cases("GET", path, w.ia_admin.token, NULL, NULL, &r);
   tl_assert_problem(&r, 401, NULL);
   tl_response_free(&r);
-  tl_world_sql("UPDATE policy.users SET active = true WHERE id = $1", 1,
-               (const char *[]){w.ia_admin.id});
+  tl_sql_run("UPDATE policy.users SET active = true WHERE id = $1", 1, w.ia_admin.id);
   tl_cases("GET", path, w.ia_admin.token, NULL, NULL, &r);
   tl_expect(&r, 200);
   tl_response_free(&r);

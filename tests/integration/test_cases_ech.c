@@ -108,47 +108,32 @@ static void assert_office_ids(const json_t *list, const char *const *ids, size_t
   for (size_t i = 0; i < n; i++) assert_string_equal(text(json_array_get(list, i), "id"), ids[i]);
 }
 
-static const json_t *office_in(const json_t *list, const char *id) {
-  size_t i;
-  const json_t *o;
-  json_array_foreach(list, i, o) if (!strcmp(text(o, "id"), id)) return o;
-  return NULL;
-}
-
 /* The case's version now, read from the database. */
 static long long case_version(const char *case_id) {
-  const char *p[] = {case_id};
-  char *v = tl_world_sql("SELECT version FROM cases.cases WHERE id = $1", 1, p);
-  long long n = v != NULL ? strtoll(v, NULL, 10) : -1;
-  free(v);
-  return n;
+  return tl_sql_long("SELECT version FROM cases.cases WHERE id = $1", 1, (const char *[]){case_id});
 }
 
 /* The newest outbox event of type for case_id: {type, portal_id, data} (new), or NULL. */
 static json_t *last_event(const char *case_id, const char *type) {
   const char *p[] = {case_id, type};
-  char *row = tl_world_sql("SELECT json_build_object('portal_id', portal_id, 'data', data)::text "
-                           "FROM cases.outbox WHERE aggregate_id = $1 AND type = $2 "
-                           "ORDER BY pos DESC LIMIT 1",
-                           2, p);
+  char *row = tl_sql("SELECT json_build_object('portal_id', portal_id, 'data', data)::text "
+                     "FROM cases.outbox WHERE aggregate_id = $1 AND type = $2 "
+                     "ORDER BY pos DESC LIMIT 1",
+                     2, p);
   json_t *out = row != NULL ? json_loads(row, 0, NULL) : NULL;
   free(row);
   return out;
 }
 
 static long count_events(const char *case_id, const char *type) {
-  const char *p[] = {case_id, type};
-  char *n = tl_world_sql(
-      "SELECT count(*) FROM cases.outbox WHERE aggregate_id = $1 AND type = $2", 2, p);
-  long v = n != NULL ? strtol(n, NULL, 10) : -1;
-  free(n);
-  return v;
+  return tl_sql_long("SELECT count(*) FROM cases.outbox WHERE aggregate_id = $1 AND type = $2", 2,
+                     (const char *[]){case_id, type});
 }
 
 /* The newest history row of action for case_id: {actor_id, company_id, before, after}. */
 static json_t *last_history(const char *case_id, const char *action) {
   const char *p[] = {case_id, action};
-  char *row = tl_world_sql(
+  char *row = tl_sql(
       "SELECT json_build_object('actor_id', actor_id, 'company_id', company_id, 'before', before, "
       "'after', after)::text FROM cases.case_history WHERE case_id = $1 AND action = $2 "
       "ORDER BY id DESC LIMIT 1",
@@ -163,11 +148,10 @@ static json_t *last_history(const char *case_id, const char *action) {
 static void give_p_a_task(const char *case_id) {
   char id[37];
   http_uuid_v4(id);
-  const char *p[] = {id, case_id, w.portal_a, w.p_sthlm, w.partner_p};
-  free(tl_world_sql("INSERT INTO cases.tasks (id, case_id, portal_id, type, status, office_id, "
-                    "office_name, company_id, company_name, office_assigned_at) VALUES ($1, $2, "
-                    "$3, 'repair', '1', $4, 'P Stockholm', $5, 'Partner P', now())",
-                    5, p));
+  tl_sql_run("INSERT INTO cases.tasks (id, case_id, portal_id, type, status, office_id, "
+             "office_name, company_id, company_name, office_assigned_at) VALUES ($1, $2, "
+             "$3, 'repair', '1', $4, 'P Stockholm', $5, 'Partner P', now())",
+             5, id, case_id, w.portal_a, w.p_sthlm, w.partner_p);
 }
 
 /* The decision of action in an allowed-actions answer. */
@@ -391,7 +375,7 @@ static void story_rights(const char *case_id, const char *other_case) {
   /* the handler may now allocate partners here: recommendations, but no categories */
   recommendations(&r, w.p_ech.token, case_id, "repair");
   tl_expect(&r, 200);
-  const json_t *sthlm = office_in(json_object_get(r.json, "all"), w.p_sthlm);
+  const json_t *sthlm = tl_item(json_object_get(r.json, "all"), w.p_sthlm);
   assert_non_null(sthlm);
   assert_null(json_object_get(sthlm, "categories"));
   assert_null(json_object_get(sthlm, "external_case_handler_users"));
@@ -471,30 +455,17 @@ static void story_remove(const char *case_id) {
 /* The item of case_id in the first page of GET /v1/cases?<query> as token (a new reference),
  * or NULL when the list does not hold it. */
 static json_t *listed(const char *token, const char *query, const char *case_id) {
-  struct tl_response r;
-  json_t *found = NULL;
-  size_t i;
-  const json_t *item;
-  api(&r, "GET", token, NULL, "/v1/cases?limit=200&%s", query);
-  tl_expect(&r, 200);
-  json_array_foreach(json_object_get(r.json, "items"), i, item) {
-    if (!strcmp(text(item, "id"), case_id)) found = json_incref((json_t *)item);
-  }
-  tl_response_free(&r);
-  return found;
+  char q[256];
+  snprintf(q, sizeof(q), "limit=200&%s", query);
+  return tl_cases_listed(token, q, case_id);
 }
 
 /* The count of the dashboard row named row for token, -1 when the row is absent. */
 static long long dashboard_count(const char *token, const char *row) {
   struct tl_response r;
-  long long count = -1;
-  size_t i;
-  const json_t *item;
   api(&r, "GET", token, NULL, "/v1/dashboard");
   tl_expect(&r, 200);
-  json_array_foreach(json_object_get(r.json, "rows"), i, item) {
-    if (!strcmp(text(item, "row"), row)) count = json_integer_value(json_object_get(item, "count"));
-  }
+  long long count = tl_dashboard_count(&r, row);
   tl_response_free(&r);
   return count;
 }
@@ -601,10 +572,10 @@ static void test_recommendations_for_tasks(void **state) {
   assert_office_ids(json_object_get(r.json, "recommended"), nearest, 3);
   const char *by_name[] = {w.p_sthlm, w.p_upps, w.q_gbg, w.q_nocoord};
   assert_office_ids(json_object_get(r.json, "all"), by_name, 4);
-  const json_t *upps = office_in(json_object_get(r.json, "all"), w.p_upps);
+  const json_t *upps = tl_item(json_object_get(r.json, "all"), w.p_upps);
   double km = json_number_value(json_object_get(upps, "distance_km"));
   if (km < 55 || km > 75) fail_msg("Stockholm-Uppsala is %f km", km);
-  const json_t *nowhere = office_in(json_object_get(r.json, "all"), w.q_nocoord);
+  const json_t *nowhere = tl_item(json_object_get(r.json, "all"), w.q_nocoord);
   assert_true(json_is_null(json_object_get(nowhere, "distance_km")));
   assert_true(json_is_array(json_object_get(nowhere, "categories")));
   assert_null(json_object_get(nowhere, "external_case_handler_users"));
@@ -666,7 +637,7 @@ static void test_recommendations_refused(void **state) {
                        "[\"allocate_partners\", \"show_office_categories\"]");
   recommendations(&r, w.p_ech.token, case_id, "external_case_handler");
   tl_expect(&r, 200);
-  const json_t *sthlm = office_in(json_object_get(r.json, "all"), w.p_sthlm);
+  const json_t *sthlm = tl_item(json_object_get(r.json, "all"), w.p_sthlm);
   assert_int_equal(json_array_size(json_object_get(sthlm, "categories")), 1);
   tl_response_free(&r);
 
@@ -816,18 +787,17 @@ static void test_user_rules(void **state) {
   tl_expect(&r, 200);
   tl_response_free(&r);
   /* a user of P deactivated, or unmarked, after the office was chosen */
-  const char *p[] = {w.p_ech.id};
-  free(tl_world_sql("UPDATE policy.users SET external_case_handler = false WHERE id = $1", 1, p));
+  tl_sql_run("UPDATE policy.users SET external_case_handler = false WHERE id = $1", 1, w.p_ech.id);
   put_user(&r, w.p_admin.token, case_id, w.p_ech.id);
   assert_field_problem(&r, 422, PROBLEM("validation"), "user_id",
                        "the user is not marked as external case handler");
   tl_response_free(&r);
-  free(tl_world_sql("UPDATE policy.users SET external_case_handler = true, active = false "
-                    "WHERE id = $1", 1, p));
+  tl_sql_run("UPDATE policy.users SET external_case_handler = true, active = false "
+             "WHERE id = $1", 1, w.p_ech.id);
   put_user(&r, w.p_admin.token, case_id, w.p_ech.id);
   assert_field_problem(&r, 422, PROBLEM("validation"), "user_id", "the user is not active");
   tl_response_free(&r);
-  free(tl_world_sql("UPDATE policy.users SET active = true WHERE id = $1", 1, p));
+  tl_sql_run("UPDATE policy.users SET active = true WHERE id = $1", 1, w.p_ech.id);
 
   /* bad bodies */
   api(&r, "PUT", w.p_admin.token, "{\"user_id\": \"x\", \"office_id\": \"y\"}",

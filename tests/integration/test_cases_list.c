@@ -38,15 +38,6 @@ static char pg[NPAGING][37];
 
 /* ---- fixtures ------------------------------------------------------------------------------ */
 
-static void run(const char *query, int n, ...) {
-  const char *params[16];
-  va_list ap;
-  va_start(ap, n);
-  for (int i = 0; i < n; i++) params[i] = va_arg(ap, const char *);
-  va_end(ap);
-  free(tl_world_sql(query, n, params));
-}
-
 /* A case created minutes_ago (updated then too), closed_at set when closed. */
 static void new_case(char id[37], const char *portal, const char *claim, const char *damage,
                      const char *status, int minutes_ago) {
@@ -54,12 +45,12 @@ static void new_case(char id[37], const char *portal, const char *claim, const c
   http_uuid_v4(id);
   snprintf(full, sizeof(full), "L-%s-%s", w.sfx, claim);
   snprintf(mins, sizeof(mins), "%d", minutes_ago);
-  run("INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, status, "
-      "street, postal_code, city, created_by, created_at, updated_at, closed_at) VALUES ($1, $2, "
-      "$3, $4, '2026-01-10', $5, 'Testvägen 1', '111 11', 'Stockholm', 'test', "
-      "now() - $6::int * interval '1 minute', now() - $6::int * interval '1 minute', "
-      "CASE WHEN $5 = 'closed' THEN now() END)",
-      6, id, portal, full, damage, status, mins);
+  tl_sql_run("INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, "
+             "status, street, postal_code, city, created_by, created_at, updated_at, closed_at) "
+             "VALUES ($1, $2, $3, $4, '2026-01-10', $5, 'Testvägen 1', '111 11', 'Stockholm', "
+             "'test', now() - $6::int * interval '1 minute', "
+             "now() - $6::int * interval '1 minute', CASE WHEN $5 = 'closed' THEN now() END)",
+             6, id, portal, full, damage, status, mins);
 }
 
 /* A task; office, company and user may be NULL. */
@@ -68,43 +59,44 @@ static void new_task(const char *case_id, const char *portal, const char *type,
                      const struct tl_person *user) {
   char id[37];
   http_uuid_v4(id);
-  run("INSERT INTO cases.tasks (id, case_id, portal_id, type, trade, status, office_id, "
-      "office_name, company_id, company_name, user_id, user_name, office_assigned_at, "
-      "user_assigned_at) VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'repair' THEN 'carpentry' END, "
-      "$5, $6::uuid, CASE WHEN $6 IS NOT NULL THEN 'Office' END, $7::uuid, "
-      "CASE WHEN $7 IS NOT NULL THEN 'Company' END, $8::uuid, "
-      "CASE WHEN $8 IS NOT NULL THEN 'User' END, CASE WHEN $6 IS NOT NULL THEN now() END, "
-      "CASE WHEN $8 IS NOT NULL THEN now() END)",
-      8, id, case_id, portal, type, status, office, company, user != NULL ? user->id : NULL);
+  tl_sql_run("INSERT INTO cases.tasks (id, case_id, portal_id, type, trade, status, office_id, "
+             "office_name, company_id, company_name, user_id, user_name, office_assigned_at, "
+             "user_assigned_at) VALUES ($1, $2, $3, $4, "
+             "CASE WHEN $4 = 'repair' THEN 'carpentry' END, "
+             "$5, $6::uuid, CASE WHEN $6 IS NOT NULL THEN 'Office' END, $7::uuid, "
+             "CASE WHEN $7 IS NOT NULL THEN 'Company' END, $8::uuid, "
+             "CASE WHEN $8 IS NOT NULL THEN 'User' END, CASE WHEN $6 IS NOT NULL THEN now() END, "
+             "CASE WHEN $8 IS NOT NULL THEN now() END)",
+             8, id, case_id, portal, type, status, office, company, user != NULL ? user->id : NULL);
 }
 
 static void give_ech(const char *case_id, const char *office, const char *company,
                      const struct tl_person *user) {
-  run("UPDATE cases.cases SET ech_office_id = $2, ech_office_name = 'P Stockholm', "
-      "ech_company_id = $3, ech_company_name = 'Partner P', ech_office_assigned_at = now(), "
-      "ech_user_id = $4::uuid, ech_user_name = CASE WHEN $4 IS NOT NULL THEN 'p-ech' END, "
-      "ech_user_assigned_at = CASE WHEN $4 IS NOT NULL THEN now() END WHERE id = $1",
-      4, case_id, office, company, user != NULL ? user->id : NULL);
+  tl_sql_run("UPDATE cases.cases SET ech_office_id = $2, ech_office_name = 'P Stockholm', "
+             "ech_company_id = $3, ech_company_name = 'Partner P', ech_office_assigned_at = now(), "
+             "ech_user_id = $4::uuid, ech_user_name = CASE WHEN $4 IS NOT NULL THEN 'p-ech' END, "
+             "ech_user_assigned_at = CASE WHEN $4 IS NOT NULL THEN now() END WHERE id = $1",
+             4, case_id, office, company, user != NULL ? user->id : NULL);
 }
 
 /* The case handler and a reminder days from today (Stockholm). */
 static void remind(const char *case_id, const struct tl_person *handler, int days) {
   char d[16];
   snprintf(d, sizeof(d), "%d", days);
-  run("UPDATE cases.cases SET case_handler_id = $2, reminder_date = "
-      "(now() AT TIME ZONE 'Europe/Stockholm')::date + $3::int WHERE id = $1",
-      3, case_id, handler->id, d);
+  tl_sql_run("UPDATE cases.cases SET case_handler_id = $2, reminder_date = "
+             "(now() AT TIME ZONE 'Europe/Stockholm')::date + $3::int WHERE id = $1",
+             3, case_id, handler->id, d);
 }
 
 static void create_cases(void) {
   new_case(c1, w.portal_a, "001", "water", "open", 60);
-  run("UPDATE cases.cases SET contacts = '[{\"kind\": \"policyholder\", \"name\": \"Anna "
-      "Andersson\", \"phone\": \"+46701234567\"}]', case_handler_id = $2 WHERE id = $1",
-      2, c1, w.ia_handler.id);
+  tl_sql_run("UPDATE cases.cases SET contacts = '[{\"kind\": \"policyholder\", \"name\": \"Anna "
+             "Andersson\", \"phone\": \"+46701234567\"}]', case_handler_id = $2 WHERE id = $1",
+             2, c1, w.ia_handler.id);
   new_task(c1, w.portal_a, "repair", "1", w.p_sthlm, w.partner_p, NULL);
   new_case(c2, w.portal_a, "002", "fire", "open", 59);
-  run("UPDATE cases.cases SET street = 'Kungsgatan 5', postal_code = '753 20', city = 'Uppsala' "
-      "WHERE id = $1", 1, c2);
+  tl_sql_run("UPDATE cases.cases SET street = 'Kungsgatan 5', postal_code = '753 20', "
+             "city = 'Uppsala' WHERE id = $1", 1, c2);
   new_task(c2, w.portal_a, "inspection", "0", NULL, NULL, NULL);
   new_case(c3, w.portal_a, "003", "water", "open", 58);
   give_ech(c3, w.p_sthlm, w.partner_p, NULL);
@@ -115,12 +107,12 @@ static void create_cases(void) {
   new_case(c5, w.portal_a, "005", "water", "closed", 56);
   new_task(c5, w.portal_a, "repair", "1", w.p_sthlm, w.partner_p, NULL);
   new_case(c6, w.portal_a, "006", "storm", "on_hold", 55);
-  run("UPDATE cases.cases SET street = '100%_Gatan 3' WHERE id = $1", 1, c6);
+  tl_sql_run("UPDATE cases.cases SET street = '100%_Gatan 3' WHERE id = $1", 1, c6);
   new_task(c6, w.portal_a, "repair", "3", w.p_sthlm, w.partner_p, &w.p_worker);
   new_task(c6, w.portal_a, "inspection", "A", w.p_sthlm, w.partner_p, &w.p_ech);
 
   new_case(c7, w.portal_a, "007", "leak", "open", 54);
-  run("UPDATE cases.cases SET street = '1000 Vägen' WHERE id = $1", 1, c7);
+  tl_sql_run("UPDATE cases.cases SET street = '1000 Vägen' WHERE id = $1", 1, c7);
   remind(c7, &w.ia_handler, 0);
   new_case(c8, w.portal_a, "008", "leak", "open", 53);
   remind(c8, &w.ia_handler, 1);
@@ -134,20 +126,21 @@ static void create_cases(void) {
   remind(c12, &w.ia_admin, 1);
 
   new_case(c13, w.portal_a, "013", "report_csv", "open", 48);
-  run("UPDATE cases.cases SET claim_number = '=HYPERLINK(\"x\"),1', city = 'Malmö, Syd' "
-      "WHERE id = $1", 1, c13);
+  tl_sql_run("UPDATE cases.cases SET claim_number = '=HYPERLINK(\"x\"),1', city = 'Malmö, Syd' "
+             "WHERE id = $1", 1, c13);
   new_case(r1, w.portal_a, "R1", "report_range", "open", 47);
-  run("UPDATE cases.cases SET created_at = '2020-03-15 12:00:00+00' WHERE id = $1", 1, r1);
+  tl_sql_run("UPDATE cases.cases SET created_at = '2020-03-15 12:00:00+00' WHERE id = $1", 1, r1);
   new_case(r2, w.portal_a, "R2", "report_range", "open", 47);
-  run("UPDATE cases.cases SET created_at = '2020-03-15 23:30:00+00' WHERE id = $1", 1, r2);
+  tl_sql_run("UPDATE cases.cases SET created_at = '2020-03-15 23:30:00+00' WHERE id = $1", 1, r2);
 
   for (int i = 0; i < NPAGING; i++) {
     char claim[16];
     snprintf(claim, sizeof(claim), "PG%02d", i);
     new_case(pg[i], w.portal_a, claim, "paging_test", "open", i < 10 ? 45 : 44 - i);
     if (i < 10)
-      run("UPDATE cases.cases SET created_at = (SELECT created_at FROM cases.cases WHERE id = $2)"
-          " WHERE id = $1", 2, pg[i], pg[0]);
+      tl_sql_run("UPDATE cases.cases SET created_at = "
+                 "(SELECT created_at FROM cases.cases WHERE id = $2) WHERE id = $1",
+                 2, pg[i], pg[0]);
   }
 
   new_case(b1, w.portal_b, "B01", "water", "open", 30);
@@ -169,10 +162,6 @@ static int teardown(void **state) {
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-static const char *str(const json_t *o, const char *key) {
-  return json_string_value(json_object_get(o, key));
-}
-
 /* A readable name of a fixture id (for failure messages). */
 static const char *name_of(const char *id) {
   static const struct {
@@ -188,19 +177,11 @@ static const char *name_of(const char *id) {
   return id;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Sorted readable names of ids, comma-joined, into buf. */
 static void names_joined(const char **ids, size_t n, char *buf, size_t len) {
   const char **names = calloc(n + 1, sizeof(*names));
-  size_t used = 0;
   for (size_t i = 0; i < n; i++) names[i] = name_of(ids[i]);
-  qsort(names, n, sizeof(*names), cmp_str);
-  buf[0] = '\0';
-  for (size_t i = 0; i < n && used < len; i++)
-    used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", names[i]);
+  tl_sort_join(names, n, buf, len);
   free(names);
 }
 
@@ -226,7 +207,7 @@ static void expect_list(const char *token, const char *query, ...) {
   assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
   json_array_foreach(json_object_get(r.json, "items"), i, item) {
     assert_true(ngot < 256);
-    got[ngot++] = str(item, "id");
+    got[ngot++] = tl_str(item, "id");
   }
   names_joined(want, nwant, want_s, sizeof(want_s));
   names_joined(got, ngot, got_s, sizeof(got_s));
@@ -237,11 +218,7 @@ static void expect_list(const char *token, const char *query, ...) {
 
 /* The item of id in a list answer, or NULL. Borrowed. */
 static json_t *item_of(const struct tl_response *r, const char *id) {
-  json_t *item;
-  size_t i;
-  json_array_foreach(json_object_get(r->json, "items"), i, item)
-    if (!strcmp(str(item, "id"), id)) return item;
-  return NULL;
+  return tl_item(json_object_get(r->json, "items"), id);
 }
 
 /* The caller's action reasons on case id, comma-joined ("" for none), as the list says. */
@@ -269,20 +246,14 @@ static void expect_reasons(const char *token, const char *id, const char *expect
 static void expect_bad_param(const char *token, const char *query, const char *field) {
   char path[512];
   struct tl_response r;
-  json_t *e;
-  size_t i;
   snprintf(path, sizeof(path), "/v1/cases?%s", query);
   get(token, path, &r);
   if (r.status != 400) fail_msg("GET %s answered %ld, expected 400", path, r.status);
   tl_assert_problem(&r, 400, NULL);
-  json_array_foreach(json_object_get(r.json, "errors"), i, e) {
-    if (!strcmp(str(e, "field"), field)) {
-      assert_non_null(str(e, "message"));
-      tl_response_free(&r);
-      return;
-    }
-  }
-  fail_msg("no error for %s in %s", field, r.body);
+  const json_t *e = tl_error_for(json_object_get(r.json, "errors"), field, NULL);
+  if (e == NULL) fail_msg("no error for %s in %s", field, r.body);
+  assert_non_null(tl_str(e, "message"));
+  tl_response_free(&r);
 }
 
 /* ---- the list ------------------------------------------------------------------------------ */
@@ -383,21 +354,21 @@ static void test_list_item_shape(void **state) {
   assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
   char claim[64];
   snprintf(claim, sizeof(claim), "L-%s-004", w.sfx);
-  assert_string_equal(str(item, "claim_number"), claim);
-  assert_string_equal(str(item, "damage_type"), "water");
-  assert_string_equal(str(item, "damage_date"), "2026-01-10");
-  assert_string_equal(str(item, "status"), "open");
-  assert_string_equal(str(json_object_get(item, "address"), "city"), "Stockholm");
-  assert_string_equal(str(json_object_get(item, "address"), "postal_code"), "111 11");
+  assert_string_equal(tl_str(item, "claim_number"), claim);
+  assert_string_equal(tl_str(item, "damage_type"), "water");
+  assert_string_equal(tl_str(item, "damage_date"), "2026-01-10");
+  assert_string_equal(tl_str(item, "status"), "open");
+  assert_string_equal(tl_str(json_object_get(item, "address"), "city"), "Stockholm");
+  assert_string_equal(tl_str(json_object_get(item, "address"), "postal_code"), "111 11");
   assert_true(json_is_null(json_object_get(item, "case_handler_id")));
   json_t *ech = json_object_get(item, "external_case_handler");
-  assert_string_equal(str(json_object_get(ech, "office"), "id"), w.p_sthlm);
-  assert_string_equal(str(json_object_get(ech, "office"), "company_id"), w.partner_p);
-  assert_string_equal(str(json_object_get(ech, "user"), "id"), w.p_ech.id);
+  assert_string_equal(tl_str(json_object_get(ech, "office"), "id"), w.p_sthlm);
+  assert_string_equal(tl_str(json_object_get(ech, "office"), "company_id"), w.partner_p);
+  assert_string_equal(tl_str(json_object_get(ech, "user"), "id"), w.p_ech.id);
   assert_int_equal(json_integer_value(json_object_get(item, "tasks_total")), 1);
   assert_int_equal(json_integer_value(json_object_get(item, "version")), 1);
-  assert_true(http_is_timestamp(str(item, "created_at")));
-  assert_true(http_is_timestamp(str(item, "updated_at")));
+  assert_true(http_is_timestamp(tl_str(item, "created_at")));
+  assert_true(http_is_timestamp(tl_str(item, "updated_at")));
   assert_true(json_is_true(json_object_get(item, "action_required")));
   assert_string_equal(json_string_value(json_array_get(json_object_get(item, "action_reasons"), 0)),
                       "task_awaiting_user");
@@ -464,14 +435,14 @@ static void test_list_paging(void **state) {
     assert_true(json_array_size(items) <= 7);
     json_array_foreach(items, i, item) {
       for (int k = 0; k < nseen; k++)
-        if (!strcmp(seen[k], str(item, "id"))) fail_msg("%s listed twice", str(item, "id"));
+        if (!strcmp(seen[k], tl_str(item, "id"))) fail_msg("%s listed twice", tl_str(item, "id"));
       assert_true(nseen < NPAGING);
-      snprintf(seen[nseen++], 37, "%s", str(item, "id"));
+      snprintf(seen[nseen++], 37, "%s", tl_str(item, "id"));
       /* newest first */
-      if (prev_at[0]) assert_true(strcmp(prev_at, str(item, "created_at")) >= 0);
-      snprintf(prev_at, sizeof(prev_at), "%s", str(item, "created_at"));
+      if (prev_at[0]) assert_true(strcmp(prev_at, tl_str(item, "created_at")) >= 0);
+      snprintf(prev_at, sizeof(prev_at), "%s", tl_str(item, "created_at"));
     }
-    const char *next = str(r.json, "next_cursor");
+    const char *next = tl_str(r.json, "next_cursor");
     if (next != NULL) cursor = strdup(next);
     tl_response_free(&r);
     pages++;
@@ -485,12 +456,13 @@ static void test_list_paging(void **state) {
   }
 
   /* sorted by update: the one touched last comes first */
-  run("UPDATE cases.cases SET updated_at = now() + interval '1 minute' WHERE id = $1", 1, pg[24]);
+  tl_sql_run("UPDATE cases.cases SET updated_at = now() + interval '1 minute' WHERE id = $1", 1,
+             pg[24]);
   struct tl_response r;
   get(w.ia_handler.token, "/v1/cases?damage_type=paging_test&sort=updated&limit=2", &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(json_array_get(json_object_get(r.json, "items"), 0), "id"), pg[24]);
-  char *next = strdup(str(r.json, "next_cursor"));
+  assert_string_equal(tl_str(json_array_get(json_object_get(r.json, "items"), 0), "id"), pg[24]);
+  char *next = strdup(tl_str(r.json, "next_cursor"));
   tl_response_free(&r);
   /* a cursor of one order is refused in another */
   snprintf(path, sizeof(path), "/v1/cases?damage_type=paging_test&cursor=%s", next);
@@ -546,15 +518,6 @@ static void test_list_bad_parameters(void **state) {
 
 /* ---- the dashboard ----------------------------------------------------------------------- */
 
-/* The count of row in a dashboard answer, -1 when the row is absent. */
-static long long row_count(const struct tl_response *r, const char *row) {
-  json_t *e;
-  size_t i;
-  json_array_foreach(json_object_get(r->json, "rows"), i, e)
-    if (!strcmp(str(e, "row"), row)) return json_integer_value(json_object_get(e, "count"));
-  return -1;
-}
-
 /* Every row's filter, given to the case list, lists exactly count cases. */
 static void expect_filters_match(const char *token, const struct tl_response *dash) {
   json_t *e;
@@ -574,7 +537,7 @@ static void expect_filters_match(const char *token, const struct tl_response *da
     tl_expect(&r, 200);
     long long count = json_integer_value(json_object_get(e, "count"));
     if ((long long)json_array_size(json_object_get(r.json, "items")) != count)
-      fail_msg("row %s counts %lld but %s lists %zu", str(e, "row"), count, path,
+      fail_msg("row %s counts %lld but %s lists %zu", tl_str(e, "row"), count, path,
                json_array_size(json_object_get(r.json, "items")));
     tl_response_free(&r);
   }
@@ -590,7 +553,7 @@ static void expect_rows(const struct tl_response *r, const char *const *names,
                         const long long *counts, size_t n) {
   assert_int_equal(json_array_size(json_object_get(r->json, "rows")), n);
   for (size_t i = 0; i < n; i++) {
-    long long got = row_count(r, names[i]);
+    long long got = tl_dashboard_count(r, names[i]);
     if (got != counts[i])
       fail_msg("row %s counts %lld, expected %lld: %s", names[i], got, counts[i], r->body);
   }
@@ -606,10 +569,11 @@ static void test_dashboard_suppliers(void **state) {
   /* the admin of P: every office (C1, C4; C5 is closed), the role at Stockholm (C3) */
   dashboard(w.p_admin.token, &r);
   expect_rows(&r, supplier_rows, (const long long[]){2, 1, 0}, 3);
-  assert_int_equal(row_count(&r, supplier_rows[3]), -1); /* not marked */
+  assert_int_equal(tl_dashboard_count(&r, supplier_rows[3]), -1); /* not marked */
   json_t *first = json_array_get(json_object_get(r.json, "rows"), 0);
-  assert_string_equal(str(first, "row"), "new_tasks_awaiting_user");
-  assert_string_equal(str(json_object_get(first, "filter"), "action_reason"), "task_awaiting_user");
+  assert_string_equal(tl_str(first, "row"), "new_tasks_awaiting_user");
+  assert_string_equal(tl_str(json_object_get(first, "filter"), "action_reason"),
+                      "task_awaiting_user");
   expect_filters_match(w.p_admin.token, &r);
   tl_response_free(&r);
   /* a worker at Stockholm: its office's task and role, its own started task */
@@ -680,7 +644,7 @@ static json_t *report_row(const struct tl_response *r, const char *case_id) {
   json_t *row;
   size_t i;
   json_array_foreach(json_object_get(r->json, "rows"), i, row)
-    if (!strcmp(str(row, "case_id"), case_id)) return row;
+    if (!strcmp(tl_str(row, "case_id"), case_id)) return row;
   return NULL;
 }
 
@@ -691,40 +655,40 @@ static void test_report_json_and_current_email(void **state) {
   tl_expect(&r, 200);
   assert_true(json_is_null(json_object_get(r.json, "from")));
   assert_true(json_is_false(json_object_get(r.json, "truncated")));
-  assert_true(http_is_timestamp(str(r.json, "generated_at")));
+  assert_true(http_is_timestamp(tl_str(r.json, "generated_at")));
   /* every case of portal A, oldest first (R1, R2 first), nothing of B */
   assert_int_equal(json_array_size(json_object_get(r.json, "rows")), 15 + NPAGING);
-  assert_string_equal(str(json_array_get(json_object_get(r.json, "rows"), 0), "case_id"), r1);
+  assert_string_equal(tl_str(json_array_get(json_object_get(r.json, "rows"), 0), "case_id"), r1);
   assert_null(report_row(&r, b1));
   json_t *row = report_row(&r, c6);
   assert_non_null(row);
-  assert_string_equal(str(row, "status"), "on_hold");
-  assert_string_equal(str(row, "damage_type"), "storm");
-  assert_string_equal(str(row, "damage_date"), "2026-01-10");
-  assert_string_equal(str(row, "city"), "Stockholm");
+  assert_string_equal(tl_str(row, "status"), "on_hold");
+  assert_string_equal(tl_str(row, "damage_type"), "storm");
+  assert_string_equal(tl_str(row, "damage_date"), "2026-01-10");
+  assert_string_equal(tl_str(row, "city"), "Stockholm");
   assert_int_equal(json_integer_value(json_object_get(row, "tasks_total")), 2);
   assert_int_equal(json_integer_value(json_object_get(row, "tasks_approved")), 1);
   assert_true(json_is_null(json_object_get(row, "external_case_handler_email")));
   row = report_row(&r, c5);
-  assert_true(http_is_timestamp(str(row, "closed_at")));
+  assert_true(http_is_timestamp(tl_str(row, "closed_at")));
   row = report_row(&r, c4);
-  assert_string_equal(str(row, "external_case_handler_office"), "P Stockholm");
-  assert_string_equal(str(row, "external_case_handler_email"), w.p_ech.email);
+  assert_string_equal(tl_str(row, "external_case_handler_office"), "P Stockholm");
+  assert_string_equal(tl_str(row, "external_case_handler_email"), w.p_ech.email);
   assert_null(json_object_get(row, "external_case_handler_user_id"));
   row = report_row(&r, c3); /* the role without a user yet */
-  assert_string_equal(str(row, "external_case_handler_office"), "P Stockholm");
+  assert_string_equal(tl_str(row, "external_case_handler_office"), "P Stockholm");
   assert_true(json_is_null(json_object_get(row, "external_case_handler_email")));
   tl_response_free(&r);
 
   /* the email as it is when the report is made */
   char email[160];
   snprintf(email, sizeof(email), "renamed-%s@world.test", w.sfx);
-  run("UPDATE policy.users SET email = $2 WHERE id = $1", 2, w.p_ech.id, email);
+  tl_sql_run("UPDATE policy.users SET email = $2 WHERE id = $1", 2, w.p_ech.id, email);
   get(w.ia_admin.token, "/v1/reports/case-statistics", &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(report_row(&r, c4), "external_case_handler_email"), email);
+  assert_string_equal(tl_str(report_row(&r, c4), "external_case_handler_email"), email);
   tl_response_free(&r);
-  run("UPDATE policy.users SET email = $2 WHERE id = $1", 2, w.p_ech.id, w.p_ech.email);
+  tl_sql_run("UPDATE policy.users SET email = $2 WHERE id = $1", 2, w.p_ech.id, w.p_ech.email);
 
   /* an API client may; a partner admin sees its company's cases only */
   get(w.client_a_token, "/v1/reports/case-statistics", &r);
@@ -753,8 +717,8 @@ static void test_report_range_and_refusals(void **state) {
   /* local dates: 23:30 UTC on the 15th is the 16th in Stockholm */
   get(w.ia_admin.token, "/v1/reports/case-statistics?from=2020-03-15&to=2020-03-15", &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(r.json, "from"), "2020-03-15");
-  assert_string_equal(str(r.json, "to"), "2020-03-15");
+  assert_string_equal(tl_str(r.json, "from"), "2020-03-15");
+  assert_string_equal(tl_str(r.json, "to"), "2020-03-15");
   assert_int_equal(json_array_size(json_object_get(r.json, "rows")), 1);
   assert_non_null(report_row(&r, r1));
   tl_response_free(&r);
@@ -788,9 +752,9 @@ static void test_report_range_and_refusals(void **state) {
     tl_response_free(&r);
   }
   /* made admin, Q's worker sees its own case only */
-  run("UPDATE policy.users SET authority_level = 6 WHERE id = $1", 1, w.q_worker.id);
+  tl_sql_run("UPDATE policy.users SET authority_level = 6 WHERE id = $1", 1, w.q_worker.id);
   get(w.q_worker.token, "/v1/reports/case-statistics", &r);
-  run("UPDATE policy.users SET authority_level = 3 WHERE id = $1", 1, w.q_worker.id);
+  tl_sql_run("UPDATE policy.users SET authority_level = 3 WHERE id = $1", 1, w.q_worker.id);
   tl_expect(&r, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "rows")), 1);
   assert_non_null(report_row(&r, c3));

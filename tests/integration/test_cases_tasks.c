@@ -19,18 +19,9 @@ static struct tl_world w;
 /* An id nobody has. */
 #define NOBODY "00000000-0000-4000-8000-000000000001"
 
-static const char *str(const json_t *o, const char *key) {
-  return json_string_value(json_object_get(o, key));
-}
-
 /* The task task_id in a case document, NULL when absent. */
 static const json_t *task_of(const json_t *doc, const char *task_id) {
-  size_t i;
-  const json_t *t;
-  json_array_foreach(json_object_get(doc, "tasks"), i, t) {
-    if (str(t, "id") != NULL && !strcmp(str(t, "id"), task_id)) return t;
-  }
-  return NULL;
+  return tl_item(json_object_get(doc, "tasks"), task_id);
 }
 
 /* method on /v1/cases/{case_id}/tasks/{task_id}{suffix} (task_id NULL: /tasks). */
@@ -57,7 +48,7 @@ static void add_task(const char *case_id, const char *token, const char *body, c
   assert_int_equal(strncmp(loc, prefix, strlen(prefix)), 0);
   snprintf(id, 37, "%s", loc + strlen(prefix));
   assert_non_null(task_of(r.json, id));
-  assert_string_equal(str(r.json, "id"), case_id); /* the whole case answers */
+  assert_string_equal(tl_str(r.json, "id"), case_id); /* the whole case answers */
   free(loc);
   tl_response_free(&r);
 }
@@ -68,7 +59,7 @@ static void expect_task(const struct tl_response *r, long status, const char *ta
   tl_expect(r, status);
   const json_t *t = task_of(r->json, task_id);
   assert_non_null(t);
-  assert_string_equal(str(t, "status"), task_status);
+  assert_string_equal(tl_str(t, "status"), task_status);
 }
 
 static void put_office(const char *case_id, const char *task_id, const char *token,
@@ -118,28 +109,20 @@ static void expect_transition_refused(const struct tl_response *r, const char *c
   json_array_foreach(list, i, v) n += (size_t)snprintf(got + n, sizeof(got) - n, "%s",
                                                        json_string_value(v));
   assert_string_equal(got, allowed);
-  assert_string_equal(str(r->json, "current_status"), current);
-}
-
-static long count_sql(const char *sql, int n, const char *const *params) {
-  char *v = tl_world_sql(sql, n, params);
-  assert_non_null(v);
-  long count = strtol(v, NULL, 10);
-  free(v);
-  return count;
+  assert_string_equal(tl_str(r->json, "current_status"), current);
 }
 
 /* Events of type in the outbox about task_id. */
 static long events(const char *type, const char *task_id) {
-  return count_sql("SELECT count(*) FROM cases.outbox WHERE type = $1 AND data->>'task_id' = $2",
-                   2, (const char *[]){type, task_id});
+  return tl_sql_long("SELECT count(*) FROM cases.outbox WHERE type = $1 AND data->>'task_id' = $2",
+                     2, (const char *[]){type, task_id});
 }
 
 /* The data of the latest event of type about task_id: a new reference. */
 static json_t *event_data(const char *type, const char *task_id) {
-  char *text = tl_world_sql("SELECT data::text FROM cases.outbox WHERE type = $1 AND "
-                            "data->>'task_id' = $2 ORDER BY pos DESC LIMIT 1",
-                            2, (const char *[]){type, task_id});
+  char *text = tl_sql("SELECT data::text FROM cases.outbox WHERE type = $1 AND "
+                      "data->>'task_id' = $2 ORDER BY pos DESC LIMIT 1",
+                      2, (const char *[]){type, task_id});
   assert_non_null(text);
   json_t *data = json_loads(text, 0, NULL);
   free(text);
@@ -148,7 +131,7 @@ static json_t *event_data(const char *type, const char *task_id) {
 }
 
 static const char *inner(const json_t *o, const char *member, const char *key) {
-  return str(json_object_get(o, member), key);
+  return tl_str(json_object_get(o, member), key);
 }
 
 /* ---- the whole life of an inspection ----------------------------------------------------- */
@@ -174,8 +157,8 @@ static void test_inspection_lifecycle(void **state) {
   free(loc);
   const json_t *t = task_of(r.json, task);
   assert_non_null(t);
-  assert_string_equal(str(t, "type"), "inspection");
-  assert_string_equal(str(t, "status"), "1");
+  assert_string_equal(tl_str(t, "type"), "inspection");
+  assert_string_equal(tl_str(t, "status"), "1");
   assert_true(json_is_null(json_object_get(t, "trade")));
   assert_true(json_is_null(json_object_get(t, "user")));
   assert_string_equal(inner(t, "office", "id"), w.p_sthlm);
@@ -183,18 +166,18 @@ static void test_inspection_lifecycle(void **state) {
   assert_string_equal(inner(t, "office", "company_id"), w.partner_p);
   snprintf(company_name, sizeof(company_name), "Partner P %s", w.sfx);
   assert_string_equal(inner(t, "office", "company_name"), company_name);
-  assert_string_equal(str(t, "meeting_at"), "2026-11-20T08:00:00.000000Z");
+  assert_string_equal(tl_str(t, "meeting_at"), "2026-11-20T08:00:00.000000Z");
   tl_response_free(&r);
 
   /* events: task.added with the plan, task.office_assigned with the office */
   assert_int_equal(events("task.added", task), 1);
   json_t *d = event_data("task.added", task);
-  assert_string_equal(str(d, "case_id"), case_id);
-  assert_string_equal(str(d, "task_type"), "inspection");
-  assert_string_equal(str(d, "status"), "1");
-  assert_string_equal(str(d, "meeting_at"), "2026-11-20T08:00:00.000000Z");
+  assert_string_equal(tl_str(d, "case_id"), case_id);
+  assert_string_equal(tl_str(d, "task_type"), "inspection");
+  assert_string_equal(tl_str(d, "status"), "1");
+  assert_string_equal(tl_str(d, "meeting_at"), "2026-11-20T08:00:00.000000Z");
   assert_string_equal(inner(d, "actor", "id"), w.ia_handler.id);
-  assert_non_null(str(d, "claim_number"));
+  assert_non_null(tl_str(d, "claim_number"));
   json_decref(d);
   d = event_data("task.office_assigned", task);
   assert_string_equal(inner(d, "office", "id"), w.p_sthlm);
@@ -212,7 +195,7 @@ static void test_inspection_lifecycle(void **state) {
   d = event_data("task.user_assigned", task);
   assert_string_equal(inner(d, "user", "id"), w.p_worker.id);
   assert_string_equal(inner(d, "user", "name"), "p-worker");
-  assert_string_equal(str(d, "company_id"), w.partner_p);
+  assert_string_equal(tl_str(d, "company_id"), w.partner_p);
   assert_string_equal(inner(d, "office", "id"), w.p_sthlm);
   json_decref(d);
   assert_int_equal(events("project_manager.changed", task), 0);
@@ -220,20 +203,20 @@ static void test_inspection_lifecycle(void **state) {
   /* the inspector starts, reports complete; the insurer reopens; complete again; approve */
   move(case_id, task, w.p_worker.token, "3");
   d = event_data("task.status_changed", task);
-  assert_string_equal(str(d, "from"), "2");
-  assert_string_equal(str(d, "to"), "3");
+  assert_string_equal(tl_str(d, "from"), "2");
+  assert_string_equal(tl_str(d, "to"), "3");
   json_decref(d);
   assert_int_equal(events("inspection.started", task), 1);
   d = event_data("inspection.started", task);
   assert_string_equal(inner(d, "user", "id"), w.p_worker.id);
-  assert_non_null(str(d, "at"));
+  assert_non_null(tl_str(d, "at"));
   json_decref(d);
   move(case_id, task, w.p_worker.token, "4");
   assert_int_equal(events("inspection.completed", task), 1);
   /* the inspector may not approve its own work: approve_tasks is not in any definition */
   set_status(case_id, task, w.p_worker.token, "A", &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
-  assert_non_null(strstr(str(r.json, "detail"), "approve_tasks"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "approve_tasks"));
   tl_response_free(&r);
   move(case_id, task, w.ia_handler.token, "3");
   move(case_id, task, w.p_worker.token, "4");
@@ -242,8 +225,8 @@ static void test_inspection_lifecycle(void **state) {
   assert_int_equal(events("inspection.started", task), 1); /* a reopen is not a new start */
   assert_int_equal(events("inspection.completed", task), 2);
   d = event_data("task.status_changed", task);
-  assert_string_equal(str(d, "from"), "4");
-  assert_string_equal(str(d, "to"), "A");
+  assert_string_equal(tl_str(d, "from"), "4");
+  assert_string_equal(tl_str(d, "to"), "A");
   json_decref(d);
 
   /* approved is final; an approved task cannot be removed */
@@ -252,21 +235,21 @@ static void test_inspection_lifecycle(void **state) {
   tl_response_free(&r);
   on_task("DELETE", case_id, task, "", w.ia_handler.token, NULL, NULL, &r);
   tl_assert_problem(&r, 409, "urn:claimsuite:problem:task-in-progress");
-  assert_non_null(strstr(str(r.json, "detail"), "status A"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "status A"));
   tl_response_free(&r);
 
   /* the history of the task, in order, with before and after */
-  char *actions = tl_world_sql("SELECT string_agg(action, ',' ORDER BY id) FROM "
-                               "cases.case_history WHERE task_id = $1",
-                               1, (const char *[]){task});
+  char *actions = tl_sql("SELECT string_agg(action, ',' ORDER BY id) FROM "
+                         "cases.case_history WHERE task_id = $1",
+                         1, (const char *[]){task});
   assert_string_equal(actions, "task.added,task.user_assigned,task.status_changed,"
                                "task.status_changed,task.status_changed,task.status_changed,"
                                "task.status_changed");
   free(actions);
-  char *last = tl_world_sql("SELECT (before->>'status') || '>' || (after->>'status') || ' ' || "
-                            "actor_id FROM cases.case_history WHERE task_id = $1 ORDER BY id "
-                            "DESC LIMIT 1",
-                            1, (const char *[]){task});
+  char *last = tl_sql("SELECT (before->>'status') || '>' || (after->>'status') || ' ' || "
+                      "actor_id FROM cases.case_history WHERE task_id = $1 ORDER BY id "
+                      "DESC LIMIT 1",
+                      1, (const char *[]){task});
   char want[96];
   snprintf(want, sizeof(want), "4>A %s", w.ia_handler.id);
   assert_string_equal(last, want);
@@ -285,7 +268,7 @@ static void test_wrong_transitions(void **state) {
   /* 0: nothing but an office */
   set_status(case_id, task, w.ia_handler.token, "3", &r);
   expect_transition_refused(&r, "0", "");
-  assert_non_null(strstr(str(r.json, "detail"), "status 0"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "status 0"));
   tl_response_free(&r);
   on_task("PUT", case_id, task, "/user", w.ia_handler.token,
           "{\"user_id\": \"00000000-0000-4000-8000-000000000000\"}", NULL, &r);
@@ -293,7 +276,8 @@ static void test_wrong_transitions(void **state) {
   tl_response_free(&r);
   set_status(case_id, task, w.ia_handler.token, "1", &r); /* not a status one may ask for */
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_string_equal(str(json_array_get(json_object_get(r.json, "errors"), 0), "field"), "status");
+  assert_string_equal(tl_str(json_array_get(json_object_get(r.json, "errors"), 0), "field"),
+                      "status");
   tl_response_free(&r);
   set_status(case_id, task, w.ia_handler.token, "X", &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
@@ -308,7 +292,7 @@ static void test_wrong_transitions(void **state) {
   json_t *d = event_data("task.office_assigned", task);
   assert_string_equal(inner(d, "office", "id"), w.p_sthlm);
   assert_string_equal(inner(d, "previous_office", "id"), w.q_gbg);
-  assert_string_equal(str(d, "trade"), "plumbing");
+  assert_string_equal(tl_str(d, "trade"), "plumbing");
   json_decref(d);
   assert_int_equal(events("task.office_assigned", task), 2);
   put_office(case_id, task, w.ia_handler.token, w.p_sthlm, 200); /* the same: no change */
@@ -341,7 +325,7 @@ static void test_wrong_transitions(void **state) {
   put_user(case_id, task, w.p_admin.token, w.p_worker.id, 409);
   on_task("DELETE", case_id, task, "", w.ia_handler.token, NULL, NULL, &r);
   tl_assert_problem(&r, 409, "urn:claimsuite:problem:task-in-progress");
-  assert_non_null(strstr(str(r.json, "detail"), "status 3 (started)"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "status 3 (started)"));
   tl_response_free(&r);
   move(case_id, task, w.p_admin.token, "4"); /* any user of the company reports */
   set_status(case_id, task, w.p_admin.token, "2", &r);
@@ -374,7 +358,7 @@ static void test_other_companies_and_portals(void **state) {
     on_task(q_paths[i][0], case_id, is_add ? NULL : p_task, q_paths[i][1], w.q_worker.token,
             q_paths[i][2], NULL, &r);
     tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
-    assert_string_equal(str(r.json, "detail"), "no such case");
+    assert_string_equal(tl_str(r.json, "detail"), "no such case");
     tl_response_free(&r);
     /* the insurer of portal B, and P acting in portal B (P serves both), see nothing either */
     char *p_in_b = tl_world_token_in(&w, &w.p_admin, w.portal_b);
@@ -387,8 +371,8 @@ static void test_other_companies_and_portals(void **state) {
     }
     free(p_in_b);
   }
-  assert_int_equal(count_sql("SELECT count(*) FROM cases.tasks WHERE case_id = $1", 1,
-                             (const char *[]){case_id}),
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.tasks WHERE case_id = $1", 1,
+                               (const char *[]){case_id}),
                    1);
 
   /* Q gets a task of its own: it sees the case, but P's task is not its to handle */
@@ -408,7 +392,7 @@ static void test_other_companies_and_portals(void **state) {
   tl_response_free(&r);
   on_task("DELETE", case_id, p_task, "", w.q_worker.token, NULL, NULL, &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
-  assert_non_null(strstr(str(r.json, "detail"), "add_remove_tasks"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "add_remove_tasks"));
   tl_response_free(&r);
   put_office(case_id, p_task, w.q_worker.token, w.q_gbg, 403); /* allocate_partners */
   put_user(case_id, q_task, w.q_worker.token, w.q_worker.id, 200);  /* its own: fine */
@@ -431,21 +415,19 @@ static void test_other_companies_and_portals(void **state) {
     on_task("PUT", other_case, task, "/user", w.p_admin.token, body, NULL, &r);
     tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
     const json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
-    assert_string_equal(str(e, "field"), "user_id");
-    assert_string_equal(str(e, "message"), "must be a user of the company holding the task");
+    assert_string_equal(tl_str(e, "field"), "user_id");
+    assert_string_equal(tl_str(e, "message"), "must be a user of the company holding the task");
     tl_response_free(&r);
   }
-  tl_world_sql("UPDATE policy.users SET active = false WHERE id = $1", 1,
-               (const char *[]){w.p_upps_worker.id});
+  tl_sql_run("UPDATE policy.users SET active = false WHERE id = $1", 1, w.p_upps_worker.id);
   put_user(other_case, task, w.p_admin.token, w.p_upps_worker.id, 422); /* inactive */
-  tl_world_sql("UPDATE policy.users SET active = true WHERE id = $1", 1,
-               (const char *[]){w.p_upps_worker.id});
+  tl_sql_run("UPDATE policy.users SET active = true WHERE id = $1", 1, w.p_upps_worker.id);
   put_user(other_case, task, w.p_admin.token, w.p_upps_worker.id, 200);
 
   /* a task of another case, or no task at all: 404 */
   on_task("POST", case_id, task, "/status", w.ia_handler.token, "{\"status\": \"3\"}", NULL, &r);
   tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
-  assert_string_equal(str(r.json, "detail"), "no such task in this case");
+  assert_string_equal(tl_str(r.json, "detail"), "no such task in this case");
   tl_response_free(&r);
   on_task("DELETE", case_id, "not-a-uuid", "", w.ia_handler.token, NULL, NULL, &r);
   tl_assert_problem(&r, 404, NULL);
@@ -459,7 +441,7 @@ static void test_other_companies_and_portals(void **state) {
            w.sfx);
   tl_cases("POST", "/v1/cases", w.ib_admin.token, body, NULL, &r);
   tl_expect(&r, 201);
-  snprintf(b_case, sizeof(b_case), "%s", str(r.json, "id"));
+  snprintf(b_case, sizeof(b_case), "%s", tl_str(r.json, "id"));
   tl_response_free(&r);
   add_task(b_case, w.ib_admin.token, "{\"type\": \"inspection\"}", b_task);
   const char *not_eligible[] = {w.q_gbg, "00000000-0000-4000-8000-000000000003"};
@@ -468,8 +450,8 @@ static void test_other_companies_and_portals(void **state) {
     on_task("PUT", b_case, b_task, "/office", w.ib_admin.token, body, NULL, &r);
     tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
     const json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
-    assert_string_equal(str(e, "field"), "office_id");
-    assert_string_equal(str(e, "message"), "is not an office of a partner serving this portal");
+    assert_string_equal(tl_str(e, "field"), "office_id");
+    assert_string_equal(tl_str(e, "message"), "is not an office of a partner serving this portal");
     tl_response_free(&r);
   }
   put_office(b_case, b_task, w.ib_admin.token, w.p_upps, 200);
@@ -509,7 +491,7 @@ static void test_rights_through_roles(void **state) {
   /* without a definition the project manager may not add tasks */
   on_task("POST", case_id, NULL, "", w.p_worker.token, "{\"type\": \"first_aid\"}", NULL, &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
-  assert_non_null(strstr(str(r.json, "detail"), "add_remove_tasks"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "add_remove_tasks"));
   tl_response_free(&r);
 
   tl_world_define_role(&w, "project_manager", "[\"add_remove_tasks\", \"start_inspection\"]");
@@ -518,7 +500,7 @@ static void test_rights_through_roles(void **state) {
   snprintf(body, sizeof(body), "{\"type\": \"repair\", \"office_id\": \"%s\"}", w.p_sthlm);
   on_task("POST", case_id, NULL, "", w.p_worker.token, body, NULL, &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
-  assert_non_null(strstr(str(r.json, "detail"), "allocate_partners"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "allocate_partners"));
   tl_response_free(&r);
   /* the role is the user's, in this case: a colleague holding nothing may not */
   on_task("POST", case_id, NULL, "", w.p_admin.token, "{\"type\": \"first_aid\"}", NULL, &r);
@@ -529,10 +511,10 @@ static void test_rights_through_roles(void **state) {
   assert_null(task_of(r.json, extra));
   tl_response_free(&r);
   assert_int_equal(events("task.removed", extra), 1);
-  assert_int_equal(count_sql("SELECT count(*) FROM cases.case_history WHERE task_id = $1 AND "
-                             "action = 'task.removed' AND after IS NULL AND "
-                             "before->>'type' = 'first_aid'",
-                             1, (const char *[]){extra}),
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.case_history WHERE task_id = $1 AND "
+                               "action = 'task.removed' AND after IS NULL AND "
+                               "before->>'type' = 'first_aid'",
+                               1, (const char *[]){extra}),
                    1);
 
   /* an inspection held by q_ech: the project manager starts it with start_inspection, while
@@ -542,7 +524,7 @@ static void test_rights_through_roles(void **state) {
   put_user(case_id, insp, w.q_worker.token, w.q_ech.id, 200);
   set_status(case_id, insp, w.q_worker.token, "3", &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
-  assert_non_null(strstr(str(r.json, "detail"), "start_inspection"));
+  assert_non_null(strstr(tl_str(r.json, "detail"), "start_inspection"));
   tl_response_free(&r);
   move(case_id, insp, w.p_worker.token, "3");
   assert_int_equal(events("inspection.started", insp), 1);
@@ -577,13 +559,13 @@ static void test_meeting_and_schedule(void **state) {
   on_task("PATCH", case_id, task, "", w.p_admin.token,
           "{\"meeting_at\": \"2026-12-01T10:00:00+01:00\"}", NULL, &r);
   tl_expect(&r, 200);
-  assert_string_equal(str(task_of(r.json, task), "meeting_at"), "2026-12-01T09:00:00.000000Z");
+  assert_string_equal(tl_str(task_of(r.json, task), "meeting_at"), "2026-12-01T09:00:00.000000Z");
   tl_response_free(&r);
   json_t *d = event_data("meeting_time.changed", task);
-  assert_string_equal(str(d, "meeting_at"), "2026-12-01T09:00:00.000000Z");
-  assert_string_equal(str(d, "company_id"), w.partner_p);
+  assert_string_equal(tl_str(d, "meeting_at"), "2026-12-01T09:00:00.000000Z");
+  assert_string_equal(tl_str(d, "company_id"), w.partner_p);
   assert_string_equal(inner(d, "office", "id"), w.p_sthlm);
-  assert_string_equal(str(d, "task_type"), "repair");
+  assert_string_equal(tl_str(d, "task_type"), "repair");
   json_decref(d);
 
   /* the schedule: end before start, missing members, foreign members */
@@ -618,8 +600,8 @@ static void test_meeting_and_schedule(void **state) {
   tl_expect(&r, 200);
   char *etag = tl_header(&r, "ETag");
   const json_t *s = json_object_get(task_of(r.json, task), "schedule");
-  assert_string_equal(str(s, "start"), "2026-12-02T08:00:00.000000Z");
-  assert_string_equal(str(s, "end"), "2026-12-04T15:00:00.000000Z");
+  assert_string_equal(tl_str(s, "start"), "2026-12-02T08:00:00.000000Z");
+  assert_string_equal(tl_str(s, "end"), "2026-12-04T15:00:00.000000Z");
   tl_response_free(&r);
   assert_int_equal(events("schedule.changed", task), 1);
   assert_int_equal(events("meeting_time.changed", task), 1);
@@ -654,9 +636,9 @@ static void test_meeting_and_schedule(void **state) {
   assert_true(json_is_null(json_object_get(json_object_get(d, "schedule"), "start")));
   assert_true(json_is_null(json_object_get(json_object_get(d, "schedule"), "end")));
   json_decref(d);
-  assert_int_equal(count_sql("SELECT count(*) FROM cases.case_history WHERE task_id = $1 AND "
-                             "action = 'task.updated'",
-                             1, (const char *[]){task}),
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.case_history WHERE task_id = $1 AND "
+                               "action = 'task.updated'",
+                               1, (const char *[]){task}),
                    3);
 }
 
@@ -693,7 +675,8 @@ static void test_if_match_and_closed_case(void **state) {
   on_task("POST", case_id, NULL, "", w.ia_handler.token,
           "{\"type\": \"first_aid\", \"trade\": \"plumbing\"}", NULL, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_string_equal(str(json_array_get(json_object_get(r.json, "errors"), 0), "field"), "trade");
+  assert_string_equal(tl_str(json_array_get(json_object_get(r.json, "errors"), 0), "field"),
+                      "trade");
   tl_response_free(&r);
   on_task("POST", case_id, NULL, "", w.ia_handler.token,
           "{\"type\": \"repair\", \"trade\": \"Plumbing!\"}", NULL, &r);
@@ -708,8 +691,8 @@ static void test_if_match_and_closed_case(void **state) {
   tl_cases("POST", path, w.ia_handler.token, NULL, NULL, &r);
   tl_expect(&r, 200);
   tl_response_free(&r);
-  long versions = count_sql("SELECT version FROM cases.cases WHERE id = $1", 1,
-                            (const char *[]){case_id});
+  long versions = tl_sql_long("SELECT version FROM cases.cases WHERE id = $1", 1,
+                              (const char *[]){case_id});
   on_task("POST", case_id, NULL, "", w.ia_handler.token, "{\"type\": \"first_aid\"}", NULL, &r);
   tl_assert_problem(&r, 409, "urn:claimsuite:problem:case-closed");
   tl_response_free(&r);
@@ -724,8 +707,8 @@ static void test_if_match_and_closed_case(void **state) {
   set_status(case_id, task, w.p_worker.token, "3", &r);
   tl_assert_problem(&r, 409, "urn:claimsuite:problem:case-closed");
   tl_response_free(&r);
-  assert_int_equal(count_sql("SELECT version FROM cases.cases WHERE id = $1", 1,
-                             (const char *[]){case_id}),
+  assert_int_equal(tl_sql_long("SELECT version FROM cases.cases WHERE id = $1", 1,
+                               (const char *[]){case_id}),
                    versions);
 
   /* reopened, work goes on */
@@ -759,8 +742,8 @@ static void test_idempotent_task_create(void **state) {
   on_task("POST", case_id, NULL, "", w.client_a_token, "{\"type\": \"repair\"}", key, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:idempotency-key-reused");
   tl_response_free(&r);
-  assert_int_equal(count_sql("SELECT count(*) FROM cases.tasks WHERE case_id = $1", 1,
-                             (const char *[]){case_id}),
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.tasks WHERE case_id = $1", 1,
+                               (const char *[]){case_id}),
                    1);
   free(location);
   free(again);

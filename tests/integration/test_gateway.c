@@ -81,13 +81,6 @@ static const char *stack(const char *path) {
   return urlbuf;
 }
 
-static void assert_header(const struct tl_response *r, const char *name, const char *value) {
-  char *v = tl_header(r, name);
-  if (v == NULL) fail_msg("no %s header in\n%s", name, r->headers);
-  if (strcmp(v, value) != 0) fail_msg("%s is '%s', expected '%s'", name, v, value);
-  free(v);
-}
-
 /* The raw response header lines named name (case-insensitive). */
 static int count_header_lines(const char *headers, const char *name, const char *value_prefix) {
   int n = 0;
@@ -140,21 +133,6 @@ static int port_of(const char *url) {
   return colon ? atoi(colon + 1) : -1;
 }
 
-struct ready_arg {
-  const struct gateway *g;
-  const char *path;
-};
-
-static int answers_200(void *arg) {
-  struct ready_arg *ra = arg;
-  struct tl_response r;
-  char u[256];
-  snprintf(u, sizeof(u), "%s%s", ra->g->url, ra->path);
-  int ok = tl_http("GET", u, NULL, NULL, 0, 1000, &r) == 0 && r.status == 200;
-  tl_response_free(&r);
-  return ok;
-}
-
 /* Starts the gateway binary with exactly env (plus PATH-free defaults) on a free port. */
 static void gateway_start(struct gateway *g, const char *name, const char *const *extra_env) {
   const char *env[32];
@@ -184,8 +162,9 @@ static void gateway_start(struct gateway *g, const char *name, const char *const
   snprintf(bin, sizeof(bin), "%s/gateway/gateway", tl_env("BIN_DIR"));
   g->pid = tl_process_start(bin, env, g->log);
   assert_true(g->pid > 0);
-  struct ready_arg ra = {g, "/readyz"};
-  if (!tl_wait(answers_200, &ra, 15000)) {
+  char ready[128];
+  snprintf(ready, sizeof(ready), "%s/readyz", g->url);
+  if (!tl_wait_200(ready, 15000)) {
     tl_sh("tail -20 '%s' >&2", g->log);
     fail_msg("gateway %s did not become ready", name);
   }
@@ -397,7 +376,7 @@ static void test_stack_every_prefix_reaches_a_service(void **state) {
         fail_msg("%s is not routed by the stack gateway", path);
       }
     }
-    assert_header(&r, "X-Request-Id", rid + strlen("X-Request-Id: "));
+    tl_assert_header(&r, "X-Request-Id", rid + strlen("X-Request-Id: "));
     tl_response_free(&r);
   }
 }
@@ -512,7 +491,7 @@ static void test_default_table_routes_each_prefix_to_its_service(void **state) {
         fail_msg("%s went to %s, expected %s", path, got ? got : "?", default_table[i].upstream);
       }
       assert_string_equal(json_string_value(json_object_get(r.json, "target")), path);
-      assert_header(&r, "X-Upstream", default_table[i].upstream);
+      tl_assert_header(&r, "X-Upstream", default_table[i].upstream);
       tl_response_free(&r);
     }
   }
@@ -567,9 +546,9 @@ static void test_forwards_method_target_headers_and_binary_body(void **state) {
   const char *target = "/v1/echo/items/x?a=1&b=%20x&c=%2F";
   assert_int_equal(tl_http("POST", at(&gw_custom, target), h, (const char *)body, sizeof(body), 0, &r), 0);
   assert_int_equal(r.status, 200);
-  assert_header(&r, "X-Request-Id", "fwd-1.test_A");
-  assert_header(&r, "X-Upstream", "alpha");
-  assert_header(&r, "X-Custom-Reply", "yes, \"kept\"");
+  tl_assert_header(&r, "X-Request-Id", "fwd-1.test_A");
+  tl_assert_header(&r, "X-Upstream", "alpha");
+  tl_assert_header(&r, "X-Custom-Reply", "yes, \"kept\"");
   assert_int_equal(count_header_lines(r.headers, "X-Request-Id", NULL), 1);
   assert_int_equal(json_integer_value(json_object_get(r.json, "body_len")), sizeof(body));
   tl_response_free(&r);
@@ -706,12 +685,12 @@ static void test_statuses_bodies_and_headers_come_back_intact(void **state) {
     snprintf(path, sizeof(path), "/v1/echo/status/%ld", statuses[i]);
     assert_int_equal(tl_http("GET", at(&gw_custom, path), h, NULL, 0, 0, &r), 0);
     assert_int_equal(r.status, statuses[i]);
-    assert_header(&r, "X-Upstream", "alpha");
+    tl_assert_header(&r, "X-Upstream", "alpha");
     if (statuses[i] == 204) {
       assert_int_equal(r.body_len, 0);
     } else {
       assert_string_equal(json_string_value(json_object_get(r.json, "target")), path);
-      assert_header(&r, "Content-Type", "application/json");
+      tl_assert_header(&r, "Content-Type", "application/json");
     }
     tl_response_free(&r);
   }
@@ -721,8 +700,8 @@ static void test_statuses_bodies_and_headers_come_back_intact(void **state) {
   assert_int_equal(r.status, 200);
   assert_int_equal(r.body_len, 256);
   for (int i = 0; i < 256; i++) assert_int_equal((unsigned char)r.body[i], i);
-  assert_header(&r, "Content-Type", "application/octet-stream");
-  assert_header(&r, "Content-Length", "256");
+  tl_assert_header(&r, "Content-Type", "application/octet-stream");
+  tl_assert_header(&r, "Content-Length", "256");
   tl_response_free(&r);
 
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/echo/cookies"), h, NULL, 0, 0, &r), 0);
@@ -843,11 +822,11 @@ static void test_chunked_answer_is_decoded(void **state) {
   single("GET", "/v1/g/chunked-answer/x?q=1", NULL, 200, &r);
   assert_string_equal(json_string_value(json_object_get(r.json, "upstream")), "gamma");
   assert_string_equal(json_string_value(json_object_get(r.json, "target")), "/v1/g/chunked-answer/x?q=1");
-  assert_header(&r, "Content-Type", "application/json");
-  assert_header(&r, "X-Upstream", "gamma");
+  tl_assert_header(&r, "Content-Type", "application/json");
+  tl_assert_header(&r, "X-Upstream", "gamma");
   char expect_len[32];
   snprintf(expect_len, sizeof(expect_len), "%zu", r.body_len);
-  assert_header(&r, "Content-Length", expect_len);
+  tl_assert_header(&r, "Content-Length", expect_len);
   assert_null(strcasestr(r.headers, "Transfer-Encoding"));
   assert_null(strcasestr(r.headers, "X-Checksum"));
   assert_null(strcasestr(r.headers, "Trailer"));
@@ -874,11 +853,11 @@ static void test_http10_answer_ends_with_the_connection(void **state) {
   struct tl_response r;
   single("GET", "/v1/g/http10-answer/x", NULL, 200, &r);
   assert_string_equal(json_string_value(json_object_get(r.json, "target")), "/v1/g/http10-answer/x");
-  assert_header(&r, "X-Upstream", "gamma");
-  assert_header(&r, "Content-Type", "application/json");
+  tl_assert_header(&r, "X-Upstream", "gamma");
+  tl_assert_header(&r, "Content-Type", "application/json");
   char expect_len[32];
   snprintf(expect_len, sizeof(expect_len), "%zu", r.body_len);
-  assert_header(&r, "Content-Length", expect_len);
+  tl_assert_header(&r, "Content-Length", expect_len);
   tl_response_free(&r);
   single("GET", "/v1/g/after-http10", NULL, 200, &r);
   tl_response_free(&r);
@@ -899,7 +878,7 @@ static void test_malformed_and_oversized_answers_are_502(void **state) {
   tl_response_free(&r);
   single("GET", "/v1/g/big/4096", NULL, 200, &r);
   assert_int_equal(r.body_len, 4096);
-  assert_header(&r, "Content-Type", "text/plain");
+  tl_assert_header(&r, "Content-Type", "text/plain");
   tl_response_free(&r);
   single("HEAD", "/v1/g/big/4097", NULL, 200, &r); /* no body comes with a HEAD */
   assert_int_equal(r.body_len, 0);
@@ -915,7 +894,7 @@ static void test_refused_upstream_is_502(void **state) {
   const char *h[] = {bearer, "X-Request-Id: refused-1", NULL};
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/refused/x"), h, NULL, 0, 0, &r), 0);
   tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
-  assert_header(&r, "X-Request-Id", "refused-1");
+  tl_assert_header(&r, "X-Request-Id", "refused-1");
   tl_response_free(&r);
 }
 
@@ -928,7 +907,7 @@ static void test_slow_upstream_is_504(void **state) {
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/echo/slow/3000"), h, NULL, 0, 0, &r), 0);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   tl_assert_problem(&r, 504, "urn:claimsuite:problem:upstream-timeout");
-  assert_header(&r, "X-Request-Id", "slow-1");
+  tl_assert_header(&r, "X-Request-Id", "slow-1");
   double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   assert_true(took >= 0.4 && took < 2.5);
   tl_response_free(&r);
@@ -946,7 +925,7 @@ static void test_body_above_the_limit_is_413(void **state) {
   const char *h[] = {bearer, "Content-Type: text/plain", "X-Request-Id: big-1", NULL};
   assert_int_equal(tl_http("POST", at(&gw_custom, "/v1/echo/too-big"), h, body, sizeof(body), 0, &r), 0);
   tl_assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
-  assert_header(&r, "X-Request-Id", "big-1");
+  tl_assert_header(&r, "X-Request-Id", "big-1");
   tl_response_free(&r);
   assert_int_equal(tl_upstream_count(alpha, "/v1/echo/too-big"), 0);
 
@@ -1013,7 +992,7 @@ static void test_request_id_generated_or_kept(void **state) {
 
   const char *kept[] = {bearer, "X-Request-Id: Trace-9.a_b-c", NULL};
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/echo/rid-kept"), kept, NULL, 0, 0, &r), 0);
-  assert_header(&r, "X-Request-Id", "Trace-9.a_b-c");
+  tl_assert_header(&r, "X-Request-Id", "Trace-9.a_b-c");
   assert_int_equal(tl_upstream_find(alpha, "/v1/echo/rid-kept", &s), 0);
   assert_string_equal((seen = tl_seen_header(&s, "X-Request-Id")), "Trace-9.a_b-c");
   assert_int_equal(tl_seen_header_count(&s, "X-Request-Id"), 1);
@@ -1038,7 +1017,7 @@ static void test_request_id_generated_or_kept(void **state) {
   const char *h404[] = {"X-Request-Id: err-404", NULL};
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/unknown"), h404, NULL, 0, 0, &r), 0);
   tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
-  assert_header(&r, "X-Request-Id", "err-404");
+  tl_assert_header(&r, "X-Request-Id", "err-404");
   tl_response_free(&r);
 }
 
@@ -1150,7 +1129,7 @@ static void test_own_health_ready_metrics_openapi(void **state) {
   assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "orders"), "url")), url);
   assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "cases"), "status")), "up");
   assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "orders"), "status")), "up");
-  assert_header(&r, "Content-Type", "application/json");
+  tl_assert_header(&r, "Content-Type", "application/json");
   tl_response_free(&r);
 
   assert_int_equal(tl_http("GET", at(&gw_custom, "/readyz"), NULL, NULL, 0, 0, &r), 0);
@@ -1173,7 +1152,7 @@ static void test_own_health_ready_metrics_openapi(void **state) {
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "openapi:"));
   assert_non_null(strstr(r.body, "/healthz"));
-  assert_header(&r, "Content-Type", "application/yaml");
+  tl_assert_header(&r, "Content-Type", "application/yaml");
   tl_response_free(&r);
   assert_int_equal(tl_http("GET", at(&gw_custom, "/openapi/policy.yaml"), NULL, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
@@ -1196,6 +1175,17 @@ static void test_own_health_ready_metrics_openapi(void **state) {
 /* ------------------------------------------------------------------------------------------ */
 /* process                                                                                     */
 
+/* The exit code of a gateway that must stop on its own within 5 s; fails (and stops it) if not. */
+static int exit_code(pid_t pid, const char *what) {
+  int st = 0, exited = 0;
+  for (int k = 0; k < 100 && !(exited = tl_process_exited(pid, &st)); k++) usleep(50000);
+  if (!exited || !WIFEXITED(st)) {
+    tl_process_stop(pid, 1000);
+    fail_msg("%s: the gateway did not exit", what);
+  }
+  return WEXITSTATUS(st);
+}
+
 static void test_bad_configuration_exits_2_naming_the_variable(void **state) {
   (void)state;
   static const struct {
@@ -1215,14 +1205,7 @@ static void test_bad_configuration_exits_2_naming_the_variable(void **state) {
     snprintf(log, sizeof(log), "%s/logs/test-gateway-badconf-%zu.log", tl_env("STACK_DIR"), i);
     unlink(log);
     const char *env[] = {bad[i].env, NULL};
-    pid_t pid = tl_process_start(bin, env, log);
-    int st = 0;
-    for (int k = 0; k < 100 && !tl_process_exited(pid, &st); k++) usleep(50000);
-    if (!WIFEXITED(st)) {
-      tl_process_stop(pid, 1000);
-      fail_msg("%s: the gateway did not exit", bad[i].env);
-    }
-    assert_int_equal(WEXITSTATUS(st), 2);
+    assert_int_equal(exit_code(tl_process_start(bin, env, log), bad[i].env), 2);
     assert_int_equal(tl_sh("grep -q '%s' '%s'", bad[i].name, log), 0);
   }
 }
@@ -1235,14 +1218,7 @@ static void test_https_upstream_is_refused_at_start(void **state) {
   snprintf(log, sizeof(log), "%s/logs/test-gateway-https.log", tl_env("STACK_DIR"));
   unlink(log);
   const char *env[] = {"UPSTREAM_ORDERS=https://orders:8443", NULL};
-  pid_t pid = tl_process_start(bin, env, log);
-  int st = 0;
-  for (int k = 0; k < 100 && !tl_process_exited(pid, &st); k++) usleep(50000);
-  if (!WIFEXITED(st)) {
-    tl_process_stop(pid, 1000);
-    fail_msg("the gateway did not exit");
-  }
-  assert_int_equal(WEXITSTATUS(st), 2);
+  assert_int_equal(exit_code(tl_process_start(bin, env, log), env[0]), 2);
   assert_int_equal(tl_sh("grep -q 'UPSTREAM_ORDERS cannot be https' '%s'", log), 0);
 }
 
@@ -1258,7 +1234,7 @@ static void test_unreachable_key_set_is_503(void **state) {
   const char *h[] = {bearer, "X-Request-Id: nojwks-1", NULL};
   assert_int_equal(tl_http("GET", at(&g, "/v1/cases/nojwks"), h, NULL, 0, 0, &r), 0);
   tl_assert_problem(&r, 503, "urn:claimsuite:problem:keys-unavailable");
-  assert_header(&r, "X-Request-Id", "nojwks-1");
+  tl_assert_header(&r, "X-Request-Id", "nojwks-1");
   tl_response_free(&r);
   assert_int_equal(tl_upstream_count(alpha, "/v1/cases/nojwks"), 0);
   /* without a token it is still 401: nothing to verify */

@@ -10,10 +10,7 @@
  * X-Forwarded-For counting per client behind the gateway. The failures of the client address (key "ip:127.0.0.1", which every test of the suite
  * shares) are cleared before and after the group, so the per-address limit (20) is never reached
  * by accident. */
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <netinet/in.h>
-#include <libpq-fe.h>
 #include <orcania.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,16 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 #include <cmocka.h>
 
-#include "db.h"
 #include "http.h"
 #include "password.h"
 #include "status.h"
 #include "testlib.h"
+#include "tl_upstream.h" /* tl_free_port */
 
 #define FORM_CT "Content-Type: application/x-www-form-urlencoded"
 
@@ -42,7 +37,6 @@ struct person {
 };
 
 static struct {
-  PGconn *pg;
   char sfx[13];
   char insurer_a[37], insurer_b[37], partner[37], portal_a[37], portal_b[37], office[37];
   char portal_a_name[64], portal_b_name[64], insurer_a_name[64], partner_name[64];
@@ -62,53 +56,8 @@ static struct {
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static void sql(const char *query, int n, const char *const *params) {
-  if (db_exec(fx.pg, query, n, params, NULL, NULL) != CS_OK)
-    fail_msg("fixture SQL failed: %s\n%s", PQerrorMessage(fx.pg), query);
-}
-
 static void clear_ip_failures(void) {
-  sql("DELETE FROM policy.auth_failures WHERE key LIKE 'ip:%'", 0, NULL);
-}
-
-/* Form encoding (RFC 3986 unreserved kept, everything else %XX). New string. */
-static char *enc(const char *s) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t n = strlen(s);
-  char *out = malloc(3 * n + 1), *p = out;
-  assert_non_null(out);
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-        strchr("-._~", c) != NULL) {
-      *p++ = (char)c;
-    } else {
-      *p++ = '%';
-      *p++ = hex[c >> 4];
-      *p++ = hex[c & 15];
-    }
-  }
-  *p = '\0';
-  return out;
-}
-
-/* "k1=v1&k2=v2..." from NULL-terminated name/value pairs (a NULL value skips the pair). */
-static char *form(const char *first, ...) {
-  static char buf[4096];
-  va_list ap;
-  size_t len = 0;
-  buf[0] = '\0';
-  va_start(ap, first);
-  for (const char *k = first; k != NULL; k = va_arg(ap, const char *)) {
-    const char *v = va_arg(ap, const char *);
-    if (v == NULL) continue;
-    char *ev = enc(v);
-    len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s=%s", len ? "&" : "", k, ev);
-    free(ev);
-  }
-  va_end(ap);
-  assert_true(len < sizeof(buf));
-  return buf;
+  tl_sql_run("DELETE FROM policy.auth_failures WHERE key LIKE 'ip:%'", 0);
 }
 
 static long post_token(const char *base, const char *body, const char *ctype, const char *extra,
@@ -145,12 +94,6 @@ static json_t *jwt_part(const char *token, int part) {
   return j;
 }
 
-static void assert_str(const json_t *o, const char *key, const char *expected) {
-  const char *v = json_string_value(json_object_get(o, key));
-  if (v == NULL || strcmp(v, expected) != 0)
-    fail_msg("%s is '%s', expected '%s'", key, v ? v : "(missing)", expected);
-}
-
 /* Asserts a successful token answer and returns the token (new string). */
 static char *assert_token_answer(struct tl_response *r) {
   if (r->status != 200) fail_msg("status %ld: %s", r->status, r->body);
@@ -163,7 +106,7 @@ static char *assert_token_answer(struct tl_response *r) {
   free(cc);
   free(pragma);
   assert_int_equal(json_object_size(r->json), 3);
-  assert_str(r->json, "token_type", "Bearer");
+  tl_assert_str(r->json, "token_type", "Bearer");
   assert_int_equal(json_integer_value(json_object_get(r->json, "expires_in")), 3600);
   const char *t = json_string_value(json_object_get(r->json, "access_token"));
   assert_non_null(t);
@@ -172,20 +115,14 @@ static char *assert_token_answer(struct tl_response *r) {
 
 static char *login(const char *base, const struct person *p, const char *portal) {
   struct tl_response r;
-  token_req(base, form("grant_type", "password", "username", p->email, "password", p->password,
-                       "portal", portal, NULL), &r);
+  tl_login(base, p->email, p->password, portal, &r);
   char *t = assert_token_answer(&r);
   tl_response_free(&r);
   return t;
 }
 
 static long get_me(const char *base, const char *token, struct tl_response *r) {
-  char url[300], auth[2048];
-  snprintf(url, sizeof(url), "%s/v1/me", base);
-  snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-  const char *h[] = {auth, NULL};
-  assert_int_equal(tl_http("GET", url, h, NULL, 0, 0, r), 0);
-  return r->status;
+  return tl_call(base, "GET", "/v1/me", token, NULL, NULL, r);
 }
 
 /* An OAuth2 error answer: problem+json with the status, type, and "error" code. */
@@ -194,7 +131,7 @@ static void assert_oauth_error(const struct tl_response *r, long status, const c
   char type[128];
   snprintf(type, sizeof(type), "urn:claimsuite:problem:%s", slug);
   tl_assert_problem(r, status, type);
-  assert_str(r->json, "error", error);
+  tl_assert_str(r->json, "error", error);
   assert_non_null(json_string_value(json_object_get(r->json, "detail")));
   char *cc = tl_header(r, "Cache-Control");
   assert_string_equal(cc, "no-store");
@@ -205,21 +142,20 @@ static void assert_oauth_error(const struct tl_response *r, long status, const c
 
 static void add_company(char *id, const char *kind, const char *name) {
   http_uuid_v4(id);
-  const char *p[] = {id, kind, name};
-  sql("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, p);
+  tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
+             name);
 }
 
 static void add_portal(char *id, const char *insurer, const char *name, const char *currency,
                        const char *tz) {
   http_uuid_v4(id);
-  const char *p[] = {id, insurer, name, currency, tz};
-  sql("INSERT INTO policy.portals (id, insurer_company_id, name, currency, timezone)"
-      " VALUES ($1, $2, $3, $4, $5)", 5, p);
+  tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, currency, timezone)"
+             " VALUES ($1, $2, $3, $4, $5)", 5, id, insurer, name, currency, tz);
 }
 
 static void serve(const char *company, const char *portal) {
-  const char *p[] = {company, portal};
-  sql("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2, p);
+  tl_sql_run("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2,
+             company, portal);
 }
 
 static void add_user(struct person *u, const char *label, const char *company, const char *level,
@@ -231,9 +167,9 @@ static void add_user(struct person *u, const char *label, const char *company, c
   snprintf(u->password, sizeof(u->password), "Pw ü&=+%%:/%s-%s", label, fx.sfx);
   snprintf(name, sizeof(name), "%s Testsson", label);
   if (with_password) assert_int_equal(password_hash(u->password, &hash), CS_OK);
-  const char *p[] = {u->id, company, u->email, name, "+46700000000", hash, level, active};
-  sql("INSERT INTO policy.users (id, company_id, email, name, mobile, password_hash,"
-      " authority_level, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, p);
+  tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, mobile, password_hash,"
+             " authority_level, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             8, u->id, company, u->email, name, "+46700000000", hash, level, active);
   free(hash);
 }
 
@@ -242,11 +178,6 @@ static int setup(void **state) {
   char rnd[37], *hash = NULL, name[96];
   http_uuid_v4(rnd);
   snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
-  fx.pg = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
-  if (PQstatus(fx.pg) != CONNECTION_OK) {
-    fprintf(stderr, "cannot connect as superuser: %s\n", PQerrorMessage(fx.pg));
-    return -1;
-  }
   snprintf(fx.insurer_a_name, sizeof(fx.insurer_a_name), "Insurer A %s", fx.sfx);
   snprintf(fx.partner_name, sizeof(fx.partner_name), "Partner %s", fx.sfx);
   snprintf(fx.portal_a_name, sizeof(fx.portal_a_name), "Portal A %s", fx.sfx);
@@ -262,11 +193,8 @@ static int setup(void **state) {
   serve(fx.partner, fx.portal_a);
   serve(fx.partner, fx.portal_b);
   http_uuid_v4(fx.office);
-  {
-    const char *p[] = {fx.office, fx.partner};
-    sql("INSERT INTO policy.offices (id, company_id, name, city) VALUES ($1, $2, 'Nord Luleå', 'Luleå')",
-        2, p);
-  }
+  tl_sql_run("INSERT INTO policy.offices (id, company_id, name, city)"
+             " VALUES ($1, $2, 'Nord Luleå', 'Luleå')", 2, fx.office, fx.partner);
   add_user(&fx.alice, "alice", fx.insurer_a, "6", "true", 1);
   add_user(&fx.carol, "carol", fx.insurer_a, "2", "true", 1);
   add_user(&fx.ivan, "ivan", fx.insurer_a, "2", "false", 1);
@@ -278,23 +206,19 @@ static int setup(void **state) {
   add_user(&fx.dave, "dave", fx.insurer_a, "2", "true", 1);
   add_company(fx.loner_company, "customer", "Lonely customer");
   add_user(&fx.lonely, "lonely", fx.loner_company, "1", "true", 1);
-  {
-    const char *p[] = {fx.paul.id, fx.office};
-    sql("UPDATE policy.users SET external_case_handler = true, budget_limit = 50000"
-        " WHERE id = $1", 1, p);
-    sql("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, p);
-    sql("INSERT INTO policy.user_org_roles (user_id, role) VALUES ($1, 'attestant'),"
-        " ($1, 'agent_handler')", 1, p);
-  }
+  tl_sql_run("UPDATE policy.users SET external_case_handler = true, budget_limit = 50000"
+             " WHERE id = $1", 1, fx.paul.id);
+  tl_sql_run("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, fx.paul.id,
+             fx.office);
+  tl_sql_run("INSERT INTO policy.user_org_roles (user_id, role) VALUES ($1, 'attestant'),"
+             " ($1, 'agent_handler')", 1, fx.paul.id);
   http_uuid_v4(fx.client_pk);
   snprintf(fx.client_id, sizeof(fx.client_id), "core-system-%s", fx.sfx);
   snprintf(fx.client_secret, sizeof(fx.client_secret), "s3cr3t:+&%%/= ü %s", fx.sfx);
   assert_int_equal(password_hash(fx.client_secret, &hash), CS_OK);
-  {
-    const char *p[] = {fx.client_pk, fx.portal_a, fx.insurer_a, fx.client_id, hash};
-    sql("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, secret_hash)"
-        " VALUES ($1, $2, $3, 'Core system', $4, $5)", 5, p);
-  }
+  tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id,"
+             " secret_hash) VALUES ($1, $2, $3, 'Core system', $4, $5)",
+             5, fx.client_pk, fx.portal_a, fx.insurer_a, fx.client_id, hash);
   free(hash);
   clear_ip_failures();
   return 0;
@@ -302,9 +226,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  if (fx.pg != NULL && PQstatus(fx.pg) == CONNECTION_OK) clear_ip_failures();
-  PQfinish(fx.pg);
-  fx.pg = NULL;
+  clear_ip_failures();
+  tl_sql_close();
   return 0;
 }
 
@@ -317,19 +240,19 @@ static void assert_user_claims(const char *token, const struct person *u, const 
   json_t *key = json_load_file(tl_env("SIGNING_KEY_FILE"), 0, NULL);
   time_t now = time(NULL);
 
-  assert_str(header, "alg", "ES256");
-  assert_str(header, "kid", json_string_value(json_object_get(key, "kid")));
-  assert_str(c, "iss", "claimsuite");
-  assert_str(c, "sub", u->id);
-  assert_str(c, "kind", "user");
-  assert_str(c, "portal_id", portal);
-  assert_str(c, "company_id", company);
-  assert_str(c, "company_kind", company_kind);
+  tl_assert_str(header, "alg", "ES256");
+  tl_assert_str(header, "kid", json_string_value(json_object_get(key, "kid")));
+  tl_assert_str(c, "iss", "claimsuite");
+  tl_assert_str(c, "sub", u->id);
+  tl_assert_str(c, "kind", "user");
+  tl_assert_str(c, "portal_id", portal);
+  tl_assert_str(c, "company_id", company);
+  tl_assert_str(c, "company_kind", company_kind);
   assert_int_equal(json_integer_value(json_object_get(c, "authority_level")), level);
-  assert_str(c, "email", u->email); /* as stored, not as typed */
+  tl_assert_str(c, "email", u->email); /* as stored, not as typed */
   char name[96];
   snprintf(name, sizeof(name), "%s Testsson", u->label);
-  assert_str(c, "name", name);
+  tl_assert_str(c, "name", name);
   json_int_t iat = json_integer_value(json_object_get(c, "iat"));
   json_int_t exp = json_integer_value(json_object_get(c, "exp"));
   assert_true(iat >= now - 30 && iat <= now + 5);
@@ -345,19 +268,19 @@ static void assert_user_claims(const char *token, const struct person *u, const 
 static void assert_company(const json_t *me, const char *id, const char *name, const char *kind) {
   json_t *c = json_object_get(me, "company");
   assert_int_equal(json_object_size(c), 3);
-  assert_str(c, "id", id);
-  assert_str(c, "name", name);
-  assert_str(c, "kind", kind);
+  tl_assert_str(c, "id", id);
+  tl_assert_str(c, "name", name);
+  tl_assert_str(c, "kind", kind);
 }
 
 static void assert_portal(const json_t *me, const char *id, const char *name, const char *currency,
                           const char *tz) {
   json_t *p = json_object_get(me, "portal");
   assert_int_equal(json_object_size(p), 4);
-  assert_str(p, "id", id);
-  assert_str(p, "name", name);
-  assert_str(p, "currency", currency);
-  assert_str(p, "timezone", tz);
+  tl_assert_str(p, "id", id);
+  tl_assert_str(p, "name", name);
+  tl_assert_str(p, "currency", currency);
+  tl_assert_str(p, "timezone", tz);
 }
 
 static void test_password_grant_and_me(void **state) {
@@ -368,8 +291,8 @@ static void test_password_grant_and_me(void **state) {
   /* the username is matched case-insensitively */
   for (size_t i = 0; i <= strlen(fx.alice.email); i++)
     upper[i] = (char)toupper((unsigned char)fx.alice.email[i]);
-  token_req(policy(), form("grant_type", "password", "username", upper, "password",
-                           fx.alice.password, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", upper, "password",
+                              fx.alice.password, NULL), &r);
   char *token = assert_token_answer(&r);
   tl_response_free(&r);
   assert_user_claims(token, &fx.alice, fx.insurer_a, "insurer", fx.portal_a, 6);
@@ -379,11 +302,11 @@ static void test_password_grant_and_me(void **state) {
   assert_string_equal(ct, "application/json");
   free(ct);
   assert_null(strstr(r.body, "password"));
-  assert_str(r.json, "id", fx.alice.id);
-  assert_str(r.json, "kind", "user");
-  assert_str(r.json, "email", fx.alice.email);
-  assert_str(r.json, "name", "alice Testsson");
-  assert_str(r.json, "mobile", "+46700000000");
+  tl_assert_str(r.json, "id", fx.alice.id);
+  tl_assert_str(r.json, "kind", "user");
+  tl_assert_str(r.json, "email", fx.alice.email);
+  tl_assert_str(r.json, "name", "alice Testsson");
+  tl_assert_str(r.json, "mobile", "+46700000000");
   assert_int_equal(json_integer_value(json_object_get(r.json, "authority_level")), 6);
   assert_true(json_is_false(json_object_get(r.json, "external_case_handler")));
   assert_true(json_is_null(json_object_get(r.json, "budget_limit")));
@@ -399,7 +322,7 @@ static void test_password_grant_and_me(void **state) {
   token = login(gateway(), &fx.bob, NULL);
   assert_user_claims(token, &fx.bob, fx.insurer_b, "insurer", fx.portal_b, 4);
   assert_int_equal(get_me(gateway(), token, &r), 200);
-  assert_str(r.json, "id", fx.bob.id);
+  tl_assert_str(r.json, "id", fx.bob.id);
   assert_portal(r.json, fx.portal_b, fx.portal_b_name, "NOK", "Europe/Oslo");
   assert_null(strstr(r.body, "password"));
   tl_response_free(&r);
@@ -409,18 +332,15 @@ static void test_password_grant_and_me(void **state) {
   for (size_t i = 0; i <= strlen(fx.portal_a); i++) upper[i] = (char)toupper((unsigned char)fx.portal_a[i]);
   token = login(policy(), &fx.alice, upper);
   json_t *c = jwt_part(token, 1);
-  assert_str(c, "portal_id", fx.portal_a);
+  tl_assert_str(c, "portal_id", fx.portal_a);
   json_decref(c);
   free(token);
 
   /* /v1/me without a token, through the gateway and directly */
-  char url[300];
-  snprintf(url, sizeof(url), "%s/v1/me", gateway());
-  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
+  tl_call(gateway(), "GET", "/v1/me", NULL, NULL, NULL, &r);
   tl_assert_problem(&r, 401, NULL);
   tl_response_free(&r);
-  snprintf(url, sizeof(url), "%s/v1/me", policy());
-  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
+  tl_call(policy(), "GET", "/v1/me", NULL, NULL, NULL, &r);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:unauthenticated");
   tl_response_free(&r);
 }
@@ -431,18 +351,18 @@ static void test_wrong_credentials_look_alike(void **state) {
   char ghost[128];
   snprintf(ghost, sizeof(ghost), "ghost+%s@auth.test", fx.sfx);
 
-  token_req(policy(), form("grant_type", "password", "username", fx.carol.email, "password",
-                           "not-the-password", NULL), &wrong);
-  token_req(policy(), form("grant_type", "password", "username", ghost, "password",
-                           "not-the-password", NULL), &unknown);
-  token_req(policy(), form("grant_type", "password", "username", fx.ivan.email, "password",
-                           fx.ivan.password, NULL), &inactive); /* the right password */
-  token_req(policy(), form("grant_type", "password", "username", fx.nopass.email, "password",
-                           fx.nopass.password, NULL), &nopass);
-  token_req(gateway(), form("grant_type", "password", "username", fx.carol.email, "password",
-                            "not-the-password", NULL), &wrong_gw);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.carol.email, "password",
+                              "not-the-password", NULL), &wrong);
+  token_req(policy(), tl_form("grant_type", "password", "username", ghost, "password",
+                              "not-the-password", NULL), &unknown);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.ivan.email, "password",
+                              fx.ivan.password, NULL), &inactive); /* the right password */
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.nopass.email, "password",
+                              fx.nopass.password, NULL), &nopass);
+  token_req(gateway(), tl_form("grant_type", "password", "username", fx.carol.email, "password",
+                               "not-the-password", NULL), &wrong_gw);
   assert_oauth_error(&wrong, 401, "invalid-credentials", "invalid_grant");
-  assert_str(wrong.json, "detail", "the username or password is incorrect");
+  tl_assert_str(wrong.json, "detail", "the username or password is incorrect");
   assert_null(tl_header(&wrong, "WWW-Authenticate"));
   /* byte for byte the same answer, whatever the reason */
   assert_string_equal(wrong.body, unknown.body);
@@ -466,11 +386,8 @@ static void test_wrong_credentials_look_alike(void **state) {
   snprintf(key, sizeof(key), "user:%s", fx.carol.email);
   for (char *p = key; *p; p++) *p = (char)tolower((unsigned char)*p);
   const char *params[] = {key};
-  PGresult *res = NULL;
-  assert_int_equal(db_exec(fx.pg, "SELECT count(*) FROM policy.auth_failures WHERE key = $1", 1,
-                           params, &res, NULL), CS_OK);
-  assert_string_equal(PQgetvalue(res, 0, 0), "0");
-  PQclear(res);
+  assert_int_equal(
+      tl_sql_long("SELECT count(*) FROM policy.auth_failures WHERE key = $1", 1, params), 0);
 }
 
 static void test_partner_portal_choice(void **state) {
@@ -479,43 +396,43 @@ static void test_partner_portal_choice(void **state) {
   char other_portal[37];
 
   /* several portals and no choice: 400 once the password is right, 401 when it is wrong */
-  token_req(policy(), form("grant_type", "password", "username", fx.paul.email, "password",
-                           fx.paul.password, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.paul.email, "password",
+                              fx.paul.password, NULL), &r);
   assert_oauth_error(&r, 400, "portal-required", "invalid_request");
-  assert_str(r.json, "detail", "portal is required: this account works in several portals");
-  assert_str(json_array_get(json_object_get(r.json, "errors"), 0), "field", "portal");
+  tl_assert_str(r.json, "detail", "portal is required: this account works in several portals");
+  tl_assert_str(json_array_get(json_object_get(r.json, "errors"), 0), "field", "portal");
   tl_response_free(&r);
-  token_req(policy(), form("grant_type", "password", "username", fx.paul.email, "password",
-                           "wrong", NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.paul.email, "password",
+                              "wrong", NULL), &r);
   assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
   tl_response_free(&r);
 
   /* a portal the company does not serve: 400 with the right password, 401 without */
   http_uuid_v4(other_portal);
-  token_req(policy(), form("grant_type", "password", "username", fx.paul.email, "password",
-                           fx.paul.password, "portal", other_portal, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.paul.email, "password",
+                              fx.paul.password, "portal", other_portal, NULL), &r);
   assert_oauth_error(&r, 400, "portal-not-served", "invalid_request");
   tl_response_free(&r);
-  token_req(policy(), form("grant_type", "password", "username", fx.paul.email, "password",
-                           "wrong", "portal", other_portal, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.paul.email, "password",
+                              "wrong", "portal", other_portal, NULL), &r);
   assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
   tl_response_free(&r);
-  token_req(policy(), form("grant_type", "password", "username", fx.paul.email, "password",
-                           fx.paul.password, "portal", "not-a-uuid", NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.paul.email, "password",
+                              fx.paul.password, "portal", "not-a-uuid", NULL), &r);
   assert_oauth_error(&r, 400, "portal-not-served", "invalid_request");
   tl_response_free(&r);
   /* a company that works in no portal: said only once the password is right */
-  token_req(policy(), form("grant_type", "password", "username", fx.lonely.email, "password",
-                           fx.lonely.password, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.lonely.email, "password",
+                              fx.lonely.password, NULL), &r);
   assert_oauth_error(&r, 400, "no-portal", "invalid_grant");
   tl_response_free(&r);
-  token_req(policy(), form("grant_type", "password", "username", fx.lonely.email, "password",
-                           "wrong", NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.lonely.email, "password",
+                              "wrong", NULL), &r);
   assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
   tl_response_free(&r);
   /* insurer A's user in insurer B's portal */
-  token_req(policy(), form("grant_type", "password", "username", fx.alice.email, "password",
-                           fx.alice.password, "portal", fx.portal_b, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.alice.email, "password",
+                              fx.alice.password, "portal", fx.portal_b, NULL), &r);
   assert_oauth_error(&r, 400, "portal-not-served", "invalid_request");
   tl_response_free(&r);
 
@@ -528,15 +445,15 @@ static void test_partner_portal_choice(void **state) {
     char *token = login(cases[i].base, &fx.paul, cases[i].portal);
     assert_user_claims(token, &fx.paul, fx.partner, "partner", cases[i].portal, 3);
     assert_int_equal(get_me(cases[i].base, token, &r), 200);
-    assert_str(r.json, "id", fx.paul.id);
+    tl_assert_str(r.json, "id", fx.paul.id);
     assert_company(r.json, fx.partner, fx.partner_name, "partner");
     assert_portal(r.json, cases[i].portal, cases[i].name, cases[i].currency, cases[i].tz);
     assert_true(json_is_true(json_object_get(r.json, "external_case_handler")));
     assert_int_equal(json_integer_value(json_object_get(r.json, "budget_limit")), 50000);
     json_t *offices = json_object_get(r.json, "offices");
     assert_int_equal(json_array_size(offices), 1);
-    assert_str(json_array_get(offices, 0), "id", fx.office);
-    assert_str(json_array_get(offices, 0), "name", "Nord Luleå");
+    tl_assert_str(json_array_get(offices, 0), "id", fx.office);
+    tl_assert_str(json_array_get(offices, 0), "name", "Nord Luleå");
     json_t *roles = json_object_get(r.json, "org_roles");
     assert_int_equal(json_array_size(roles), 2);
     assert_string_equal(json_string_value(json_array_get(roles, 0)), "agent_handler");
@@ -548,7 +465,7 @@ static void test_partner_portal_choice(void **state) {
 }
 
 static void basic_header(char *out, size_t len, const char *id, const char *secret) {
-  char *eid = enc(id), *esecret = enc(secret), joined[512];
+  char *eid = tl_urlencode(id), *esecret = tl_urlencode(secret), joined[512];
   unsigned char b64[1024];
   size_t b64_len = 0;
   snprintf(joined, sizeof(joined), "%s:%s", eid, esecret);
@@ -561,13 +478,13 @@ static void basic_header(char *out, size_t len, const char *id, const char *secr
 
 static void assert_client_token(const char *token) {
   json_t *c = jwt_part(token, 1);
-  assert_str(c, "iss", "claimsuite");
-  assert_str(c, "sub", fx.client_pk);
-  assert_str(c, "kind", "client");
-  assert_str(c, "client_id", fx.client_id);
-  assert_str(c, "portal_id", fx.portal_a);
-  assert_str(c, "company_id", fx.insurer_a);
-  assert_str(c, "company_kind", "insurer");
+  tl_assert_str(c, "iss", "claimsuite");
+  tl_assert_str(c, "sub", fx.client_pk);
+  tl_assert_str(c, "kind", "client");
+  tl_assert_str(c, "client_id", fx.client_id);
+  tl_assert_str(c, "portal_id", fx.portal_a);
+  tl_assert_str(c, "company_id", fx.insurer_a);
+  tl_assert_str(c, "company_kind", "insurer");
   assert_null(json_object_get(c, "authority_level"));
   assert_null(json_object_get(c, "email"));
   assert_true(http_is_uuid(json_string_value(json_object_get(c, "jti"))));
@@ -583,16 +500,16 @@ static void test_client_credentials(void **state) {
   char basic[1200];
 
   /* form fields */
-  token_req(policy(), form("grant_type", "client_credentials", "client_id", fx.client_id,
-                           "client_secret", fx.client_secret, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "client_credentials", "client_id", fx.client_id,
+                              "client_secret", fx.client_secret, NULL), &r);
   char *token = assert_token_answer(&r);
   tl_response_free(&r);
   assert_client_token(token);
   assert_int_equal(get_me(policy(), token, &r), 200);
-  assert_str(r.json, "id", fx.client_pk);
-  assert_str(r.json, "kind", "client");
-  assert_str(r.json, "client_id", fx.client_id);
-  assert_str(r.json, "name", "Core system");
+  tl_assert_str(r.json, "id", fx.client_pk);
+  tl_assert_str(r.json, "kind", "client");
+  tl_assert_str(r.json, "client_id", fx.client_id);
+  tl_assert_str(r.json, "name", "Core system");
   assert_company(r.json, fx.insurer_a, fx.insurer_a_name, "insurer");
   assert_portal(r.json, fx.portal_a, fx.portal_a_name, "SEK", "Europe/Stockholm");
   assert_int_equal(json_object_size(r.json), 6);
@@ -607,21 +524,21 @@ static void test_client_credentials(void **state) {
   tl_response_free(&r);
   assert_client_token(token);
   assert_int_equal(get_me(gateway(), token, &r), 200);
-  assert_str(r.json, "client_id", fx.client_id);
+  tl_assert_str(r.json, "client_id", fx.client_id);
   tl_response_free(&r);
   free(token);
-  post_token(policy(), form("grant_type", "client_credentials", "client_id", fx.client_id, NULL),
+  post_token(policy(), tl_form("grant_type", "client_credentials", "client_id", fx.client_id, NULL),
              FORM_CT, basic, &r);
   free(assert_token_answer(&r));
   tl_response_free(&r);
 
   /* a wrong secret: 401 invalid_client; WWW-Authenticate only when Basic was used */
-  token_req(policy(), form("grant_type", "client_credentials", "client_id", fx.client_id,
-                           "client_secret", "wrong", NULL), &r);
+  token_req(policy(), tl_form("grant_type", "client_credentials", "client_id", fx.client_id,
+                              "client_secret", "wrong", NULL), &r);
   assert_oauth_error(&r, 401, "invalid-client", "invalid_client");
   assert_null(tl_header(&r, "WWW-Authenticate"));
-  token_req(policy(), form("grant_type", "client_credentials", "client_id", "no-such-client",
-                           "client_secret", "wrong", NULL), &r2);
+  token_req(policy(), tl_form("grant_type", "client_credentials", "client_id", "no-such-client",
+                              "client_secret", "wrong", NULL), &r2);
   assert_int_equal(r2.status, 401);
   assert_string_equal(r.body, r2.body);
   tl_response_free(&r);
@@ -637,8 +554,8 @@ static void test_client_credentials(void **state) {
 
   /* two authentication methods at once, a malformed Basic header, a mismatching client_id */
   basic_header(basic, sizeof(basic), fx.client_id, fx.client_secret);
-  post_token(policy(), form("grant_type", "client_credentials", "client_secret", fx.client_secret,
-                            NULL), FORM_CT, basic, &r);
+  post_token(policy(), tl_form("grant_type", "client_credentials", "client_secret",
+                               fx.client_secret, NULL), FORM_CT, basic, &r);
   assert_oauth_error(&r, 400, "invalid-request", "invalid_request");
   tl_response_free(&r);
   post_token(policy(), "grant_type=client_credentials", FORM_CT, "Authorization: Basic !!!", &r);
@@ -649,8 +566,8 @@ static void test_client_credentials(void **state) {
   tl_response_free(&r);
 
   /* the client's failures are below its limit: it still gets tokens */
-  token_req(policy(), form("grant_type", "client_credentials", "client_id", fx.client_id,
-                           "client_secret", fx.client_secret, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "client_credentials", "client_id", fx.client_id,
+                              "client_secret", fx.client_secret, NULL), &r);
   free(assert_token_answer(&r));
   tl_response_free(&r);
 }
@@ -681,8 +598,8 @@ static void test_bad_requests(void **state) {
   assert_oauth_error(&r, 415, "unsupported-media-type", "invalid_request");
   tl_response_free(&r);
   /* parameters of the media type are fine */
-  post_token(policy(), form("grant_type", "password", "username", fx.alice.email, "password",
-                            fx.alice.password, NULL),
+  post_token(policy(), tl_form("grant_type", "password", "username", fx.alice.email, "password",
+                               fx.alice.password, NULL),
              "Content-Type: Application/X-WWW-Form-Urlencoded; charset=UTF-8", NULL, &r);
   free(assert_token_answer(&r));
   tl_response_free(&r);
@@ -691,7 +608,7 @@ static void test_bad_requests(void **state) {
   assert_oauth_error(&r, 400, "invalid-request", "invalid_request");
   assert_string_equal(field_of_first_error(r.json), "grant_type");
   tl_response_free(&r);
-  token_req(policy(), form("grant_type", "password", "username", fx.alice.email, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.alice.email, NULL), &r);
   assert_oauth_error(&r, 400, "invalid-request", "invalid_request");
   assert_string_equal(field_of_first_error(r.json), "password");
   tl_response_free(&r);
@@ -706,7 +623,7 @@ static void test_bad_requests(void **state) {
   tl_response_free(&r);
   token_req(policy(), "grant_type=password&grant_type=password&username=a&password=b", &r);
   assert_oauth_error(&r, 400, "invalid-request", "invalid_request");
-  assert_str(r.json, "detail", "the parameter grant_type is repeated");
+  tl_assert_str(r.json, "detail", "the parameter grant_type is repeated");
   tl_response_free(&r);
   token_req(policy(), "grant_type=password&username=a%zz&password=b", &r);
   assert_oauth_error(&r, 400, "invalid-request", "invalid_request");
@@ -719,9 +636,7 @@ static void test_bad_requests(void **state) {
   tl_response_free(&r);
 
   /* only POST */
-  char url[300];
-  snprintf(url, sizeof(url), "%s/v1/auth/token", policy());
-  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
+  tl_call(policy(), "GET", "/v1/auth/token", NULL, NULL, NULL, &r);
   tl_assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
   tl_response_free(&r);
 }
@@ -746,14 +661,14 @@ static void test_throttling_per_user(void **state) {
 
   for (int i = 0; i < 5; i++) {
     token_req(i % 2 ? gateway() : policy(),
-              form("grant_type", "password", "username", fx.victim.email, "password", "guess",
-                   NULL), &r);
+              tl_form("grant_type", "password", "username", fx.victim.email, "password", "guess",
+                      NULL), &r);
     assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
     tl_response_free(&r);
   }
   /* the 6th attempt is refused before the password is looked at, even the right one */
-  token_req(policy(), form("grant_type", "password", "username", fx.victim.email, "password",
-                           fx.victim.password, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.victim.email, "password",
+                              fx.victim.password, NULL), &r);
   assert_oauth_error(&r, 429, "too-many-attempts", "temporarily_unavailable");
   long s = retry_after(&r);
   assert_true(s >= 1 && s <= 60);
@@ -762,8 +677,8 @@ static void test_throttling_per_user(void **state) {
   char upper[128];
   for (size_t i = 0; i <= strlen(fx.victim.email); i++)
     upper[i] = (char)toupper((unsigned char)fx.victim.email[i]);
-  token_req(gateway(), form("grant_type", "password", "username", upper, "password",
-                            fx.victim.password, NULL), &r);
+  token_req(gateway(), tl_form("grant_type", "password", "username", upper, "password",
+                               fx.victim.password, NULL), &r);
   assert_oauth_error(&r, 429, "too-many-attempts", "temporarily_unavailable");
   assert_true(retry_after(&r) >= 1);
   tl_response_free(&r);
@@ -772,28 +687,25 @@ static void test_throttling_per_user(void **state) {
   free(login(policy(), &fx.other, NULL));
 
   /* after the block, one more failure blocks again for twice as long */
-  sql("UPDATE policy.auth_failures SET blocked_until = now() - interval '1 second' WHERE key = $1",
-      1, params);
-  token_req(policy(), form("grant_type", "password", "username", fx.victim.email, "password",
-                           "guess", NULL), &r);
+  tl_sql_run("UPDATE policy.auth_failures SET blocked_until = now() - interval '1 second'"
+             " WHERE key = $1", 1, key);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.victim.email, "password",
+                              "guess", NULL), &r);
   assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
   tl_response_free(&r);
-  token_req(policy(), form("grant_type", "password", "username", fx.victim.email, "password",
-                           fx.victim.password, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.victim.email, "password",
+                              fx.victim.password, NULL), &r);
   assert_oauth_error(&r, 429, "too-many-attempts", "temporarily_unavailable");
   s = retry_after(&r);
   assert_true(s > 60 && s <= 120);
   tl_response_free(&r);
 
   /* once the block is over the right password works and clears the count */
-  sql("UPDATE policy.auth_failures SET blocked_until = now() - interval '1 second' WHERE key = $1",
-      1, params);
+  tl_sql_run("UPDATE policy.auth_failures SET blocked_until = now() - interval '1 second'"
+             " WHERE key = $1", 1, key);
   free(login(policy(), &fx.victim, NULL));
-  PGresult *res = NULL;
-  assert_int_equal(db_exec(fx.pg, "SELECT count(*) FROM policy.auth_failures WHERE key = $1", 1,
-                           params, &res, NULL), CS_OK);
-  assert_string_equal(PQgetvalue(res, 0, 0), "0");
-  PQclear(res);
+  assert_int_equal(
+      tl_sql_long("SELECT count(*) FROM policy.auth_failures WHERE key = $1", 1, params), 0);
   clear_ip_failures();
 }
 
@@ -805,20 +717,20 @@ static void test_throttling_per_address(void **state) {
   /* 20 failures from one address, each for another (unknown) username */
   for (int i = 0; i < 20; i++) {
     snprintf(ghost, sizeof(ghost), "ghost%d+%s@auth.test", i, fx.sfx);
-    token_req(policy(), form("grant_type", "password", "username", ghost, "password", "guess",
-                             NULL), &r);
+    token_req(policy(), tl_form("grant_type", "password", "username", ghost, "password", "guess",
+                                NULL), &r);
     assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
     tl_response_free(&r);
   }
   /* now the address is blocked, for every user and every grant */
-  token_req(policy(), form("grant_type", "password", "username", fx.alice.email, "password",
-                           fx.alice.password, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.alice.email, "password",
+                              fx.alice.password, NULL), &r);
   assert_oauth_error(&r, 429, "too-many-attempts", "temporarily_unavailable");
   long s = retry_after(&r);
   assert_true(s >= 1 && s <= 60);
   tl_response_free(&r);
-  token_req(policy(), form("grant_type", "client_credentials", "client_id", fx.client_id,
-                           "client_secret", fx.client_secret, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "client_credentials", "client_id", fx.client_id,
+                              "client_secret", fx.client_secret, NULL), &r);
   assert_oauth_error(&r, 429, "too-many-attempts", "temporarily_unavailable");
   tl_response_free(&r);
   clear_ip_failures();
@@ -827,37 +739,8 @@ static void test_throttling_per_address(void **state) {
 
 static long count_key(const char *key) {
   const char *params[] = {key};
-  PGresult *res = NULL;
-  assert_int_equal(db_exec(fx.pg,
-                           "SELECT COALESCE(sum(failures), 0) FROM policy.auth_failures"
-                           " WHERE key = $1", 1, params, &res, NULL), CS_OK);
-  long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-  PQclear(res);
-  return n;
-}
-
-static int free_port(void) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof(a);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-static char proxied_url[64];
-static int proxied_up(void *arg) {
-  (void)arg;
-  struct tl_response r;
-  char url[128];
-  snprintf(url, sizeof(url), "%s/healthz", proxied_url);
-  int ok = tl_http("GET", url, NULL, NULL, 0, 1000, &r) == 0 && r.status == 200;
-  tl_response_free(&r);
-  return ok;
+  return tl_sql_long("SELECT COALESCE(sum(failures), 0) FROM policy.auth_failures WHERE key = $1",
+                     1, params);
 }
 
 /* The client address behind a proxy: X-Forwarded-For counts only when the peer is a trusted
@@ -865,16 +748,16 @@ static int proxied_up(void *arg) {
 static void test_client_address_behind_proxy(void **state) {
   (void)state;
   struct tl_response r;
-  char ghost[128], pidfile[512], xff[96];
+  char ghost[128], pidfile[512], xff[96], proxied_url[64], health[128];
   const char *dir = tl_env("STACK_DIR");
   clear_ip_failures();
 
   /* the stack's policy trusts no proxy: a forged X-Forwarded-For changes nothing */
-  token_req(policy(), form("grant_type", "password", "username", fx.carol.email, "password",
-                           "guess", NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.carol.email, "password",
+                              "guess", NULL), &r);
   tl_response_free(&r);
-  post_token(policy(), form("grant_type", "password", "username", fx.carol.email, "password",
-                            "guess", NULL), FORM_CT, "X-Forwarded-For: 203.0.113.10", &r);
+  post_token(policy(), tl_form("grant_type", "password", "username", fx.carol.email, "password",
+                               "guess", NULL), FORM_CT, "X-Forwarded-For: 203.0.113.10", &r);
   assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
   tl_response_free(&r);
   assert_int_equal(count_key("ip:127.0.0.1"), 2);
@@ -883,7 +766,8 @@ static void test_client_address_behind_proxy(void **state) {
   clear_ip_failures();
 
   /* a second policy instance on the stack's database that trusts 127.0.0.1 as its proxy */
-  int port = free_port();
+  int port = tl_free_port();
+  assert_true(port > 0);
   snprintf(proxied_url, sizeof(proxied_url), "http://127.0.0.1:%d", port);
   snprintf(pidfile, sizeof(pidfile), "%s/policy-proxied.pid", dir);
   assert_int_equal(
@@ -893,13 +777,14 @@ static void test_client_address_behind_proxy(void **state) {
             "echo $! > '%s'",
             port, dir, dir, pidfile),
       0);
-  int up = tl_wait(proxied_up, NULL, 20000);
+  snprintf(health, sizeof(health), "%s/healthz", proxied_url);
+  int up = tl_wait_200(health, 20000);
   if (up) {
     /* the last entry is the one the proxy added; earlier ones are the client's to forge */
     for (int i = 0; i < 20; i++) {
       snprintf(ghost, sizeof(ghost), "ghost-proxied%d+%s@auth.test", i, fx.sfx);
-      post_token(proxied_url, form("grant_type", "password", "username", ghost, "password",
-                                   "guess", NULL),
+      post_token(proxied_url, tl_form("grant_type", "password", "username", ghost, "password",
+                                      "guess", NULL),
                  FORM_CT, "X-Forwarded-For: 198.51.100.7, 203.0.113.9", &r);
       assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
       tl_response_free(&r);
@@ -909,12 +794,12 @@ static void test_client_address_behind_proxy(void **state) {
     assert_int_equal(count_key("ip:127.0.0.1"), 0);
     /* that client is blocked now, another behind the same proxy is not */
     snprintf(xff, sizeof(xff), "X-Forwarded-For: 203.0.113.9");
-    post_token(proxied_url, form("grant_type", "password", "username", fx.alice.email, "password",
-                                 fx.alice.password, NULL), FORM_CT, xff, &r);
+    post_token(proxied_url, tl_form("grant_type", "password", "username", fx.alice.email,
+                                    "password", fx.alice.password, NULL), FORM_CT, xff, &r);
     assert_oauth_error(&r, 429, "too-many-attempts", "temporarily_unavailable");
     tl_response_free(&r);
-    post_token(proxied_url, form("grant_type", "password", "username", fx.alice.email, "password",
-                                 fx.alice.password, NULL),
+    post_token(proxied_url, tl_form("grant_type", "password", "username", fx.alice.email,
+                                    "password", fx.alice.password, NULL),
                FORM_CT, "X-Forwarded-For: 203.0.113.200", &r);
     free(assert_token_answer(&r));
     tl_response_free(&r);
@@ -934,7 +819,7 @@ static void test_me_rejects_expired_and_deactivated(void **state) {
   char *expired = tl_token(fx.dave.id, -120, extra);
   assert_int_equal(get_me(policy(), expired, &r), 401);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
-  assert_str(r.json, "detail", "token expired");
+  tl_assert_str(r.json, "detail", "token expired");
   tl_response_free(&r);
   assert_int_equal(get_me(gateway(), expired, &r), 401);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
@@ -956,10 +841,9 @@ static void test_me_rejects_expired_and_deactivated(void **state) {
   /* deactivated after the token was issued */
   char *token = login(policy(), &fx.dave, NULL);
   assert_int_equal(get_me(gateway(), token, &r), 200);
-  assert_str(r.json, "id", fx.dave.id);
+  tl_assert_str(r.json, "id", fx.dave.id);
   tl_response_free(&r);
-  const char *params[] = {fx.dave.id};
-  sql("UPDATE policy.users SET active = false WHERE id = $1", 1, params);
+  tl_sql_run("UPDATE policy.users SET active = false WHERE id = $1", 1, fx.dave.id);
   assert_int_equal(get_me(policy(), token, &r), 401);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
   char *www = tl_header(&r, "WWW-Authenticate");
@@ -971,8 +855,8 @@ static void test_me_rejects_expired_and_deactivated(void **state) {
   tl_response_free(&r);
   free(token);
   /* and cannot log in any more */
-  token_req(policy(), form("grant_type", "password", "username", fx.dave.email, "password",
-                           fx.dave.password, NULL), &r);
+  token_req(policy(), tl_form("grant_type", "password", "username", fx.dave.email, "password",
+                              fx.dave.password, NULL), &r);
   assert_oauth_error(&r, 401, "invalid-credentials", "invalid_grant");
   tl_response_free(&r);
 }

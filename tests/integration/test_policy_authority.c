@@ -32,7 +32,6 @@ struct person {
 };
 
 static struct {
-  PGconn *pg;
   char sfx[13];
   char insurer_a[37], insurer_b[37], partner[37], portal_a[37], portal_b[37];
   struct person alice; /* insurer A admin */
@@ -47,64 +46,40 @@ static struct {
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static void sql(const char *query, int n, const char *const *params) {
-  if (db_exec(fx.pg, query, n, params, NULL, NULL) != CS_OK)
-    fail_msg("fixture SQL failed: %s\n%s", PQerrorMessage(fx.pg), query);
-}
-
 static const char *policy(void) { return tl_env("POLICY_URL"); }
 
 static void add_company(char *id, const char *kind, const char *name) {
   http_uuid_v4(id);
-  const char *p[] = {id, kind, name};
-  sql("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, p);
+  tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
+             name);
 }
 
 static void add_portal(char *id, const char *insurer, const char *name) {
   http_uuid_v4(id);
-  const char *p[] = {id, insurer, name};
-  sql("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
-      " VALUES ($1, $2, $3, 20000)", 3, p);
+  tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
+             " VALUES ($1, $2, $3, 20000)", 3, id, insurer, name);
 }
 
 static void serve(const char *company, const char *portal) {
-  const char *p[] = {company, portal};
-  sql("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2, p);
+  tl_sql_run("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2,
+             company, portal);
 }
 
 static void add_user(struct person *u, const char *label, const char *company, const char *level,
                      const char *active, const char *hash) {
   http_uuid_v4(u->id);
   snprintf(u->email, sizeof(u->email), "%s+%s@authority.test", label, fx.sfx);
-  const char *p[] = {u->id, company, u->email, label, hash, level, active};
-  sql("INSERT INTO policy.users (id, company_id, email, name, password_hash, authority_level,"
-      " active) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, p);
+  tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, password_hash,"
+             " authority_level, active) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             7, u->id, company, u->email, label, hash, level, active);
 }
 
 /* A token for the user in portal (NULL: the only one). New string. */
 static char *login(const struct person *u, const char *portal) {
-  char body[512], url[300];
   struct tl_response r;
-  snprintf(url, sizeof(url), "%s/v1/auth/token", policy());
-  int n = snprintf(body, sizeof(body), "grant_type=password&username=%s&password=%s", u->email,
-                   PASSWORD);
-  if (portal != NULL) snprintf(body + n, sizeof(body) - (size_t)n, "&portal=%s", portal);
-  for (char *c = body; *c; c++)
-    if (*c == '+') *c = '\x01'; /* '+' in emails must be %2B */
-  char enc[600], *o = enc;
-  for (char *c = body; *c; c++) {
-    if (*c == '\x01') {
-      memcpy(o, "%2B", 3);
-      o += 3;
-    } else {
-      *o++ = *c;
-    }
-  }
-  *o = '\0';
-  const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-  assert_int_equal(tl_http("POST", url, h, enc, strlen(enc), 0, &r), 0);
-  if (r.status != 200) fail_msg("login of %s: %ld %s", u->email, r.status, r.body);
-  char *t = strdup(json_string_value(json_object_get(r.json, "access_token")));
+  if (tl_login(policy(), u->email, PASSWORD, portal, &r) != 200)
+    fail_msg("login of %s: %ld %s", u->email, r.status, r.body);
+  char *t = strdup(tl_str(r.json, "access_token"));
   tl_response_free(&r);
   return t;
 }
@@ -112,56 +87,14 @@ static char *login(const struct person *u, const char *portal) {
 /* method path [body] with the token (NULL: none) and an If-Match (NULL: none). */
 static long call(const char *method, const char *path, const char *token, const char *if_match,
                  const char *body, struct tl_response *r) {
-  char url[600], auth[2048], im[64];
-  const char *h[4] = {NULL, NULL, NULL, NULL};
-  int n = 0;
-  snprintf(url, sizeof(url), "%s%s", policy(), path);
-  if (token != NULL) {
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-    h[n++] = auth;
-  }
-  if (if_match != NULL) {
-    snprintf(im, sizeof(im), "If-Match: %s", if_match);
-    h[n++] = im;
-  }
-  if (body != NULL) h[n++] = "Content-Type: application/json";
-  assert_int_equal(tl_http(method, url, h, body, body ? strlen(body) : 0, 0, r), 0);
-  return r->status;
+  char im[64];
+  if (if_match != NULL) snprintf(im, sizeof(im), "If-Match: %s", if_match);
+  return tl_call(policy(), method, path, token, body, if_match != NULL ? im : NULL, r);
 }
 
-static void assert_etag(const struct tl_response *r, const char *expected) {
-  char *etag = tl_header(r, "ETag");
-  if (etag == NULL || strcmp(etag, expected) != 0)
-    fail_msg("ETag %s, expected %s", etag ? etag : "(none)", expected);
-  free(etag);
-}
-
-static const char *str(const json_t *o, const char *key) {
-  return json_string_value(json_object_get(o, key));
-}
-
-/* The rights array of r as one comma-joined string (static buffer). */
-static const char *joined(const json_t *a) {
-  static char buf[1024];
-  size_t i, n = 0;
-  const json_t *v;
-  buf[0] = '\0';
-  json_array_foreach(a, i, v) {
-    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", json_string_value(v));
-  }
-  return buf;
-}
-
-/* 1 when some error of the problem r names field. */
+/* 1 when some error of the problem r names field with a message containing needle. */
 static int has_error(const struct tl_response *r, const char *field, const char *needle) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(json_object_get(r->json, "errors"), i, e) {
-    if (!strcmp(str(e, "field"), field) &&
-        (needle == NULL || strstr(str(e, "message"), needle) != NULL))
-      return 1;
-  }
-  return 0;
+  return tl_error_for(json_object_get(r->json, "errors"), field, needle) != NULL;
 }
 
 /* POST /internal/authorize; returns the status. */
@@ -185,8 +118,8 @@ static void expect(const char *user, const char *action, const char *portal, con
   if (json_is_true(json_object_get(r.json, "allow")) != allow)
     fail_msg("%s %s amount %s: %s", action, roles, amount ? amount : "-", r.body);
   assert_true(json_is_boolean(json_object_get(r.json, "allow")));
-  if (needle != NULL && strstr(str(r.json, "reason"), needle) == NULL)
-    fail_msg("reason '%s' lacks '%s'", str(r.json, "reason"), needle);
+  if (needle != NULL && strstr(tl_str(r.json, "reason"), needle) == NULL)
+    fail_msg("reason '%s' lacks '%s'", tl_str(r.json, "reason"), needle);
   json_t *lr = json_object_get(r.json, "limit_remaining");
   if (remaining < 0) {
     assert_null(lr);
@@ -204,40 +137,29 @@ struct event_query {
   const char *type, *portal, *key, *value;
 };
 
-static int event_seen(void *arg) {
+static int event_page(const json_t *items, long long next_after, void *arg) {
   const struct event_query *q = arg;
-  long long after = 0;
-  for (;;) {
-    char url[300];
-    struct tl_response r;
-    snprintf(url, sizeof(url), "%s/internal/events?after=%lld&limit=1000", policy(), after);
-    if (tl_http("GET", url, NULL, NULL, 0, 0, &r) != 0 || r.status != 200) {
-      tl_response_free(&r);
-      return 0;
-    }
-    json_t *items = json_object_get(r.json, "items");
-    size_t i, n = json_array_size(items);
-    json_t *ev;
-    int found = 0;
-    json_array_foreach(items, i, ev) {
-      const json_t *data = json_object_get(ev, "data");
-      const json_t *v = json_object_get(data, q->key);
-      const char *text = json_is_string(v) ? json_string_value(v) : NULL;
-      char *dumped = text == NULL && v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
-                                               : NULL;
-      if (!strcmp(str(ev, "type"), q->type) && str(ev, "portal_id") != NULL &&
-          !strcmp(str(ev, "portal_id"), q->portal) &&
-          ((text != NULL && !strcmp(text, q->value)) ||
-           (dumped != NULL && !strcmp(dumped, q->value))))
-        found = 1;
-      free(dumped);
-    }
-    after = json_integer_value(json_object_get(r.json, "next_after"));
-    tl_response_free(&r);
-    if (found) return 1;
-    if (n < 1000) return 0;
+  size_t i;
+  const json_t *ev;
+  int found = 0;
+  (void)next_after;
+  json_array_foreach(items, i, ev) {
+    const json_t *data = json_object_get(ev, "data");
+    const json_t *v = json_object_get(data, q->key);
+    const char *text = json_is_string(v) ? json_string_value(v) : NULL;
+    char *dumped = text == NULL && v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
+                                             : NULL;
+    if (!strcmp(tl_str(ev, "type"), q->type) && tl_str(ev, "portal_id") != NULL &&
+        !strcmp(tl_str(ev, "portal_id"), q->portal) &&
+        ((text != NULL && !strcmp(text, q->value)) ||
+         (dumped != NULL && !strcmp(dumped, q->value))))
+      found = 1;
+    free(dumped);
   }
+  return found;
 }
+
+static int event_seen(void *arg) { return tl_feed(policy(), event_page, arg) > 0; }
 
 static void expect_event(const char *type, const char *portal, const char *key,
                          const char *value) {
@@ -253,11 +175,6 @@ static int setup(void **state) {
   char rnd[37], name[96], *hash = NULL;
   http_uuid_v4(rnd);
   snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
-  fx.pg = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
-  if (PQstatus(fx.pg) != CONNECTION_OK) {
-    fprintf(stderr, "cannot connect as superuser: %s\n", PQerrorMessage(fx.pg));
-    return -1;
-  }
   if (password_hash(PASSWORD, &hash) != CS_OK) return -1;
   snprintf(name, sizeof(name), "Authority insurer A %s", fx.sfx);
   add_company(fx.insurer_a, "insurer", name);
@@ -282,11 +199,8 @@ static int setup(void **state) {
   add_user(&fx.ivan, "ivan", fx.partner, "3", "false", hash);
   add_user(&fx.dora, "dora", fx.insurer_a, "6", "true", hash);
   free(hash);
-  {
-    const char *p[] = {fx.paul.id};
-    sql("UPDATE policy.users SET external_case_handler = true, budget_limit = 50000"
-        " WHERE id = $1", 1, p);
-  }
+  tl_sql_run("UPDATE policy.users SET external_case_handler = true, budget_limit = 50000"
+             " WHERE id = $1", 1, fx.paul.id);
   fx.alice.token = login(&fx.alice, NULL);
   fx.carl.token = login(&fx.carl, NULL);
   fx.bob.token = login(&fx.bob, NULL);
@@ -303,8 +217,7 @@ static int teardown(void **state) {
     free(all[i]->token);
     all[i]->token = NULL;
   }
-  PQfinish(fx.pg);
-  fx.pg = NULL;
+  tl_sql_close();
   return 0;
 }
 
@@ -318,9 +231,9 @@ static void test_roles(void **state) {
   /* no row yet: empty rights, version 0 */
   assert_int_equal(call("GET", "/v1/roles/external_case_handler", fx.alice.token, NULL, NULL, &r),
                    200);
-  assert_etag(&r, "\"0\"");
-  assert_string_equal(str(r.json, "portal_id"), fx.portal_a);
-  assert_string_equal(str(r.json, "role"), "external_case_handler");
+  tl_assert_header(&r, "ETag", "\"0\"");
+  assert_string_equal(tl_str(r.json, "portal_id"), fx.portal_a);
+  assert_string_equal(tl_str(r.json, "role"), "external_case_handler");
   assert_int_equal(json_array_size(json_object_get(r.json, "rights")), 0);
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 0);
   assert_int_equal(json_object_size(r.json), 4);
@@ -337,8 +250,8 @@ static void test_roles(void **state) {
   /* the admin of the insurer: duplicates collapse, names sorted, version 1 */
   assert_int_equal(
       call("PUT", "/v1/roles/external_case_handler", fx.alice.token, "\"0\"", body, &r), 200);
-  assert_etag(&r, "\"1\"");
-  assert_string_equal(joined(json_object_get(r.json, "rights")), "allocate_partners,rfq_decide");
+  tl_assert_header(&r, "ETag", "\"1\"");
+  assert_string_equal(tl_joined(json_object_get(r.json, "rights")), "allocate_partners,rfq_decide");
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
   tl_response_free(&r);
   /* the next decision follows at once */
@@ -353,7 +266,7 @@ static void test_roles(void **state) {
   assert_int_equal(call("PUT", "/v1/roles/external_case_handler", fx.alice.token, "\"0\"",
                         "{\"rights\":[]}", &r), 412);
   tl_assert_problem(&r, 412, "urn:claimsuite:problem:precondition-failed");
-  assert_etag(&r, "\"1\"");
+  tl_assert_header(&r, "ETag", "\"1\"");
   tl_response_free(&r);
 
   /* unknown rights: 422 naming each */
@@ -399,25 +312,25 @@ static void test_roles(void **state) {
   /* any user of the portal reads the definition */
   assert_int_equal(call("GET", "/v1/roles/external_case_handler", fx.paul.token, NULL, NULL, &r),
                    200);
-  assert_etag(&r, "\"1\"");
-  assert_string_equal(joined(json_object_get(r.json, "rights")), "allocate_partners,rfq_decide");
+  tl_assert_header(&r, "ETag", "\"1\"");
+  assert_string_equal(tl_joined(json_object_get(r.json, "rights")), "allocate_partners,rfq_decide");
   tl_response_free(&r);
 
   /* the admin of portal B sees and changes its own definition only */
   assert_int_equal(call("GET", "/v1/roles/external_case_handler", fx.bob.token, NULL, NULL, &r),
                    200);
-  assert_string_equal(str(r.json, "portal_id"), fx.portal_b);
+  assert_string_equal(tl_str(r.json, "portal_id"), fx.portal_b);
   assert_int_equal(json_array_size(json_object_get(r.json, "rights")), 0);
-  assert_etag(&r, "\"0\"");
+  tl_assert_header(&r, "ETag", "\"0\"");
   tl_response_free(&r);
   assert_int_equal(call("PUT", "/v1/roles/external_case_handler", fx.bob.token, "\"0\"",
                         "{\"rights\":[\"start_inspection\"]}", &r), 200);
-  assert_string_equal(str(r.json, "portal_id"), fx.portal_b);
+  assert_string_equal(tl_str(r.json, "portal_id"), fx.portal_b);
   tl_response_free(&r);
   assert_int_equal(call("GET", "/v1/roles/external_case_handler", fx.alice.token, NULL, NULL, &r),
                    200);
-  assert_string_equal(joined(json_object_get(r.json, "rights")), "allocate_partners,rfq_decide");
-  assert_etag(&r, "\"1\"");
+  assert_string_equal(tl_joined(json_object_get(r.json, "rights")), "allocate_partners,rfq_decide");
+  tl_assert_header(&r, "ETag", "\"1\"");
   tl_response_free(&r);
   expect(fx.paul.id, "start_inspection", fx.portal_b, ech, NULL, 1, NULL, -1);
   expect(fx.paul.id, "start_inspection", fx.portal_a, ech, NULL, 0, NULL, -1);
@@ -436,25 +349,25 @@ static void test_settings(void **state) {
   struct tl_response r;
 
   assert_int_equal(call("GET", "/v1/portal/settings", fx.carl.token, NULL, NULL, &r), 200);
-  assert_string_equal(str(r.json, "portal_id"), fx.portal_a);
-  assert_string_equal(str(r.json, "timezone"), "Europe/Stockholm");
-  assert_string_equal(str(json_object_get(r.json, "office_hours"), "start"), "08:00");
-  assert_string_equal(str(json_object_get(r.json, "office_hours"), "end"), "16:00");
+  assert_string_equal(tl_str(r.json, "portal_id"), fx.portal_a);
+  assert_string_equal(tl_str(r.json, "timezone"), "Europe/Stockholm");
+  assert_string_equal(tl_str(json_object_get(r.json, "office_hours"), "start"), "08:00");
+  assert_string_equal(tl_str(json_object_get(r.json, "office_hours"), "end"), "16:00");
   assert_int_equal(json_array_size(json_object_get(r.json, "office_days")), 5);
   assert_int_equal(json_array_size(json_object_get(r.json, "public_holidays")), 0);
   assert_true(json_is_false(json_object_get(r.json, "enhanced_temporary_cases")));
   assert_int_equal(json_integer_value(json_object_get(r.json, "default_budget_limit")), 20000);
-  assert_string_equal(str(r.json, "currency"), "SEK");
+  assert_string_equal(tl_str(r.json, "currency"), "SEK");
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
   assert_int_equal(json_object_size(r.json), 10);
-  assert_etag(&r, "\"1\"");
+  tl_assert_header(&r, "ETag", "\"1\"");
   tl_response_free(&r);
   /* a partner user of the portal reads it too; the other portal's admin sees its own */
   assert_int_equal(call("GET", "/v1/portal/settings", fx.paul.token, NULL, NULL, &r), 200);
-  assert_string_equal(str(r.json, "portal_id"), fx.portal_a);
+  assert_string_equal(tl_str(r.json, "portal_id"), fx.portal_a);
   tl_response_free(&r);
   assert_int_equal(call("GET", "/v1/portal/settings", fx.bob.token, NULL, NULL, &r), 200);
-  assert_string_equal(str(r.json, "portal_id"), fx.portal_b);
+  assert_string_equal(tl_str(r.json, "portal_id"), fx.portal_b);
   tl_response_free(&r);
 
   /* not an admin of the insurer */
@@ -520,17 +433,17 @@ static void test_settings(void **state) {
            "\"enhanced_temporary_cases\":true,\"currency\":\"NOK\",\"default_budget_limit\":20000}",
            &r),
       200);
-  assert_etag(&r, "\"2\"");
-  assert_string_equal(str(r.json, "timezone"), "Europe/Oslo");
-  assert_string_equal(str(json_object_get(r.json, "office_hours"), "start"), "07:30");
-  assert_string_equal(str(json_object_get(r.json, "office_hours"), "end"), "15:30");
+  tl_assert_header(&r, "ETag", "\"2\"");
+  assert_string_equal(tl_str(r.json, "timezone"), "Europe/Oslo");
+  assert_string_equal(tl_str(json_object_get(r.json, "office_hours"), "start"), "07:30");
+  assert_string_equal(tl_str(json_object_get(r.json, "office_hours"), "end"), "15:30");
   char *days = json_dumps(json_object_get(r.json, "office_days"), JSON_COMPACT);
   assert_string_equal(days, "[1,2,5]");
   free(days);
-  assert_string_equal(joined(json_object_get(r.json, "public_holidays")),
+  assert_string_equal(tl_joined(json_object_get(r.json, "public_holidays")),
                       "2025-12-25,2025-12-26");
   assert_true(json_is_true(json_object_get(r.json, "enhanced_temporary_cases")));
-  assert_string_equal(str(r.json, "currency"), "NOK");
+  assert_string_equal(tl_str(r.json, "currency"), "NOK");
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
   tl_response_free(&r);
   /* stale If-Match */
@@ -540,8 +453,8 @@ static void test_settings(void **state) {
   tl_response_free(&r);
   /* portal B untouched */
   assert_int_equal(call("GET", "/v1/portal/settings", fx.bob.token, NULL, NULL, &r), 200);
-  assert_string_equal(str(r.json, "currency"), "SEK");
-  assert_string_equal(str(r.json, "timezone"), "Europe/Stockholm");
+  assert_string_equal(tl_str(r.json, "currency"), "SEK");
+  assert_string_equal(tl_str(r.json, "timezone"), "Europe/Stockholm");
   tl_response_free(&r);
 
   expect_event("portal.updated", fx.portal_a, "currency", "NOK");
@@ -553,11 +466,9 @@ static void test_authorize(void **state) {
   (void)state;
   struct tl_response r;
   const char *pm = "[\"project_manager\"]", *ech = "[\"external_case_handler\"]";
-  {
-    const char *p[] = {fx.portal_a};
-    sql("INSERT INTO policy.role_definitions (portal_id, role, rights)"
-        " VALUES ($1, 'project_manager', '{approve_budget,start_inspection}')", 1, p);
-  }
+  tl_sql_run("INSERT INTO policy.role_definitions (portal_id, role, rights)"
+             " VALUES ($1, 'project_manager', '{approve_budget,start_inspection}')", 1,
+             fx.portal_a);
 
   /* own limit 50000: equal allowed, one minor unit above denied */
   expect(fx.paul.id, "approve_budget", fx.portal_a, pm, "50000", 1, "own budget limit", 0);
@@ -633,19 +544,19 @@ static void test_decision_log(void **state) {
   assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
   long long prev = -1;
   json_array_foreach(items, i, it) {
-    long long id = strtoll(str(it, "id"), NULL, 10);
+    long long id = strtoll(tl_str(it, "id"), NULL, 10);
     if (prev >= 0) assert_true(id < prev); /* newest first */
     prev = id;
-    assert_string_equal(str(it, "user_id"), fx.paul.id);
-    assert_string_equal(str(it, "portal_id"), fx.portal_a); /* not the one in portal B */
-    assert_non_null(str(it, "reason"));
-    assert_non_null(str(it, "decided_at"));
+    assert_string_equal(tl_str(it, "user_id"), fx.paul.id);
+    assert_string_equal(tl_str(it, "portal_id"), fx.portal_a); /* not the one in portal B */
+    assert_non_null(tl_str(it, "reason"));
+    assert_non_null(tl_str(it, "decided_at"));
   }
   /* the newest of paul in A is the "chat" denial for project_manager */
   it = json_array_get(items, 0);
-  assert_string_equal(str(it, "action"), "chat");
+  assert_string_equal(tl_str(it, "action"), "chat");
   assert_true(json_is_false(json_object_get(it, "allow")));
-  assert_string_equal(joined(json_object_get(it, "case_roles")), "project_manager");
+  assert_string_equal(tl_joined(json_object_get(it, "case_roles")), "project_manager");
   tl_response_free(&r);
 
   /* filters */
@@ -671,15 +582,15 @@ static void test_decision_log(void **state) {
   snprintf(path, sizeof(path), "/v1/authorize/log?user_id=%s&limit=1", fx.paul.id);
   assert_int_equal(call("GET", path, fx.alice.token, NULL, NULL, &r), 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
-  char *first = strdup(str(json_array_get(json_object_get(r.json, "items"), 0), "id"));
-  char *cursor = strdup(str(r.json, "next_cursor"));
+  char *first = strdup(tl_str(json_array_get(json_object_get(r.json, "items"), 0), "id"));
+  char *cursor = strdup(tl_str(r.json, "next_cursor"));
   tl_response_free(&r);
   snprintf(path, sizeof(path), "/v1/authorize/log?user_id=%s&limit=1&cursor=%s", fx.paul.id,
            cursor);
   assert_int_equal(call("GET", path, fx.alice.token, NULL, NULL, &r), 200);
-  const char *second = str(json_array_get(json_object_get(r.json, "items"), 0), "id");
+  const char *second = tl_str(json_array_get(json_object_get(r.json, "items"), 0), "id");
   assert_true(strtoll(second, NULL, 10) < strtoll(first, NULL, 10));
-  assert_non_null(str(r.json, "next_cursor"));
+  assert_non_null(tl_str(r.json, "next_cursor"));
   tl_response_free(&r);
   free(first);
   free(cursor);
@@ -690,8 +601,8 @@ static void test_decision_log(void **state) {
   items = json_object_get(r.json, "items");
   json_array_foreach(items, i, it) {
     /* B saw: start_inspection allowed, allocate_partners denied (roles test), documents */
-    const char *a = str(it, "action");
-    assert_string_equal(str(it, "portal_id"), fx.portal_b);
+    const char *a = tl_str(it, "action");
+    assert_string_equal(tl_str(it, "portal_id"), fx.portal_b);
     assert_true(!strcmp(a, "documents") || !strcmp(a, "start_inspection") ||
                 !strcmp(a, "allocate_partners"));
   }
@@ -731,16 +642,12 @@ static void test_decision_log(void **state) {
 static void test_gateway(void **state) {
   (void)state;
   struct tl_response r;
-  char url[300], auth[2048];
-  snprintf(url, sizeof(url), "%s/v1/roles/external_case_handler", tl_env("GATEWAY_URL"));
-  snprintf(auth, sizeof(auth), "Authorization: Bearer %s", fx.paul.token);
-  const char *h[] = {auth, NULL};
-  assert_int_equal(tl_http("GET", url, h, NULL, 0, 0, &r), 0);
+  const char *gw = tl_env("GATEWAY_URL");
+  tl_call(gw, "GET", "/v1/roles/external_case_handler", fx.paul.token, NULL, NULL, &r);
   assert_int_equal(r.status, 200);
-  assert_string_equal(str(r.json, "portal_id"), fx.portal_a);
+  assert_string_equal(tl_str(r.json, "portal_id"), fx.portal_a);
   tl_response_free(&r);
-  snprintf(url, sizeof(url), "%s/internal/authorize", tl_env("GATEWAY_URL"));
-  assert_int_equal(tl_http("POST", url, h, "{}", 2, 0, &r), 0);
+  tl_call(gw, "POST", "/internal/authorize", fx.paul.token, "{}", NULL, &r);
   assert_int_equal(r.status, 404);
   tl_response_free(&r);
 }
@@ -750,7 +657,6 @@ static void test_gateway(void **state) {
 static void test_stale_admin(void **state) {
   (void)state;
   struct tl_response r;
-  const char *p[] = {fx.dora.id};
   const char *body = "{\"rights\":[\"approve_tasks\"]}";
   fx.dora.token = login(&fx.dora, NULL);
   assert_int_equal(call("GET", "/v1/authorize/log?limit=1", fx.dora.token, NULL, NULL, &r), 200);
@@ -764,7 +670,7 @@ static void test_stale_admin(void **state) {
   free(e);
   tl_response_free(&r);
 
-  sql("UPDATE policy.users SET authority_level = 3 WHERE id = $1", 1, p);
+  tl_sql_run("UPDATE policy.users SET authority_level = 3 WHERE id = $1", 1, fx.dora.id);
   call("PUT", "/v1/roles/project_manager", fx.dora.token, etag, body, &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   tl_response_free(&r);
@@ -783,7 +689,8 @@ static void test_stale_admin(void **state) {
   tl_response_free(&r);
 
   /* promoted back, then deactivated: 401 with the same token */
-  sql("UPDATE policy.users SET authority_level = 6, active = false WHERE id = $1", 1, p);
+  tl_sql_run("UPDATE policy.users SET authority_level = 6, active = false WHERE id = $1", 1,
+             fx.dora.id);
   call("PUT", "/v1/roles/project_manager", fx.dora.token, etag, body, &r);
   tl_assert_problem(&r, 401, "urn:claimsuite:problem:invalid-token");
   tl_response_free(&r);

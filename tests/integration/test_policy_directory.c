@@ -16,7 +16,6 @@
  * API clients of portal A for insurer I: "core" (active) and "old" (inactive).
  * Categories "Vattenskada" and "Brand" of portal A, "Storm" of portal B, linked to P's offices.
  * No tokens: these paths are internal. */
-#include <libpq-fe.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,82 +25,24 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "db.h"
 #include "http.h"
-#include "status.h"
 #include "testlib.h"
-#include "tl_world.h" /* tl_expect */
 
 static struct {
-  PGconn *pg;
   char sfx[9];
   char insurer_i[37], insurer_j[37], insurer_k[37], partner_p[37], partner_q[37],
       partner_r[37], agent[37];
   char portal_a[37], portal_b[37], portal_c[37];
-  char hq[37], sthlm[37], upps[37], annex[37], nocoord[37], gbg[37], malmo[37], agent_office[37];
+  char sthlm[37], upps[37], annex[37], nocoord[37], gbg[37], malmo[37];
   char alice[37], eric[37], ivan[37], pia[37], quinn[37], rolf[37];
   char client_core[37], client_old[37];
 } fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static void sql(const char *query, int n, const char *const *params) {
-  if (db_exec(fx.pg, query, n, params, NULL, NULL) != CS_OK)
-    fail_msg("fixture SQL failed: %s\n%s", PQerrorMessage(fx.pg), query);
-}
-
 /* method path [body] on the policy service, without a token; returns the status. */
 static long call(const char *method, const char *path, const char *body, struct tl_response *r) {
-  char url[700];
-  const char *h[] = {body != NULL ? "Content-Type: application/json" : NULL, NULL};
-  snprintf(url, sizeof(url), "%s%s", tl_env("POLICY_URL"), path);
-  assert_int_equal(tl_http(method, url, h, body, body ? strlen(body) : 0, 0, r), 0);
-  return r->status;
-}
-
-static const char *str(const json_t *o, const char *key) {
-  return json_string_value(json_object_get(o, key));
-}
-
-static void assert_str(const json_t *o, const char *key, const char *expected) {
-  const char *v = str(o, key);
-  if (v == NULL || strcmp(v, expected) != 0)
-    fail_msg("%s is '%s', expected '%s'", key, v ? v : "(missing)", expected);
-}
-
-/* The problem r has an error for field whose message contains needle (NULL: any). */
-static void assert_field_error(const struct tl_response *r, const char *field, const char *needle) {
-  size_t i;
-  json_t *e;
-  json_array_foreach(json_object_get(r->json, "errors"), i, e) {
-    if (!strcmp(str(e, "field"), field) && (needle == NULL || strstr(str(e, "message"), needle)))
-      return;
-  }
-  fail_msg("no error for field %s (%s) in %s", field, needle ? needle : "any", r->body);
-}
-
-/* The array of strings a as one comma-joined string (static buffer). */
-static const char *joined(const json_t *a) {
-  static char buf[2048];
-  size_t i, n = 0;
-  const json_t *v;
-  buf[0] = '\0';
-  assert_true(json_is_array(a));
-  json_array_foreach(a, i, v) {
-    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", json_string_value(v));
-  }
-  return buf;
-}
-
-/* Sorts n strings in place (ids: the order PostgreSQL gives uuids, lowercase hex). */
-static void sort_strings(const char **s, size_t n) {
-  for (size_t a = 0; a < n; a++)
-    for (size_t b = a + 1; b < n; b++)
-      if (strcmp(s[a], s[b]) > 0) {
-        const char *t = s[a];
-        s[a] = s[b];
-        s[b] = t;
-      }
+  return tl_call(tl_env("POLICY_URL"), method, path, NULL, body, NULL, r);
 }
 
 /* A JSON array of k times "chat" into buf. */
@@ -120,33 +61,30 @@ static void assert_ids(const struct tl_response *r, ...) {
   json_t *ids = json_array(), *it;
   size_t i;
   json_array_foreach(json_object_get(r->json, "items"), i, it) {
-    json_array_append_new(ids, json_string(str(it, "id")));
+    json_array_append_new(ids, json_string(tl_str(it, "id")));
   }
   va_start(ap, r);
   for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *))
     n += (size_t)snprintf(want + n, sizeof(want) - n, "%s%s", n ? "," : "", s);
   va_end(ap);
-  if (strcmp(joined(ids), want) != 0) fail_msg("ids\n  %s\nexpected\n  %s", joined(ids), want);
+  if (strcmp(tl_joined(ids), want) != 0)
+    fail_msg("ids\n  %s\nexpected\n  %s", tl_joined(ids), want);
   json_decref(ids);
 }
 
 /* The item of r with this id, or fails. Borrowed. */
 static json_t *item(const struct tl_response *r, const char *id) {
-  size_t i;
-  json_t *it;
-  json_array_foreach(json_object_get(r->json, "items"), i, it) {
-    if (!strcmp(str(it, "id"), id)) return it;
-  }
-  fail_msg("no item %s in %s", id, r->body);
-  return NULL;
+  json_t *it = tl_item(json_object_get(r->json, "items"), id);
+  if (it == NULL) fail_msg("no item %s in %s", id, r->body);
+  return it;
 }
 
 /* r's "portal" is exactly {id, timezone}. */
 static void assert_portal(const struct tl_response *r, const char *id, const char *timezone) {
   const json_t *p = json_object_get(r->json, "portal");
   if (!json_is_object(p) || json_object_size(p) != 2) fail_msg("portal in %s", r->body);
-  assert_str(p, "id", id);
-  assert_str(p, "timezone", timezone);
+  tl_assert_str(p, "id", id);
+  tl_assert_str(p, "timezone", timezone);
 }
 
 /* distance_km of o lies in [lo, hi] and is rounded to 0.1 km. */
@@ -154,18 +92,13 @@ static void assert_km(const json_t *o, double lo, double hi) {
   const json_t *v = json_object_get(o, "distance_km");
   double km = json_number_value(v);
   if (!json_is_number(v) || km < lo || km > hi)
-    fail_msg("distance_km of %s is %g, expected %g..%g", str(o, "name"), km, lo, hi);
+    fail_msg("distance_km of %s is %g, expected %g..%g", tl_str(o, "name"), km, lo, hi);
   if (fabs(km * 10 - round(km * 10)) > 1e-6) fail_msg("distance_km %.17g is not rounded", km);
 }
 
 static long decision_rows(void) {
-  const char *p[] = {fx.portal_a};
-  PGresult *res = NULL;
-  assert_int_equal(db_exec(fx.pg, "SELECT count(*) FROM policy.decision_log WHERE portal_id = $1",
-                           1, p, &res, NULL), CS_OK);
-  long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-  PQclear(res);
-  return n;
+  return tl_sql_long("SELECT count(*) FROM policy.decision_log WHERE portal_id = $1", 1,
+                     (const char *[]){fx.portal_a});
 }
 
 /* ---- fixtures ----------------------------------------------------------------------------- */
@@ -174,46 +107,43 @@ static void add_company(char *id, const char *kind, const char *label) {
   char name[96];
   http_uuid_v4(id);
   snprintf(name, sizeof(name), "Dir %s %s", label, fx.sfx);
-  const char *p[] = {id, kind, name};
-  sql("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, p);
+  tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
+             name);
 }
 
 static void add_portal(char *id, const char *insurer) {
   http_uuid_v4(id);
-  const char *p[] = {id, insurer, fx.sfx};
-  sql("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
-      " VALUES ($1, $2, 'Dir portal ' || $3, 20000)", 3, p);
+  tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
+             " VALUES ($1, $2, 'Dir portal ' || $3, 20000)", 3, id, insurer, fx.sfx);
 }
 
 static void serve(const char *company, const char *portal) {
-  const char *p[] = {company, portal};
-  sql("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2, p);
+  tl_sql_run("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2,
+             company, portal);
 }
 
 /* lat and lon NULL: an office without coordinates. */
 static void add_office(char *id, const char *company, const char *name, const char *city,
                        const char *lat, const char *lon) {
   http_uuid_v4(id);
-  const char *p[] = {id, company, name, city, lat, lon};
-  sql("INSERT INTO policy.offices (id, company_id, name, street, postal_code, city, latitude,"
-      " longitude) VALUES ($1, $2, $3, 'Storgatan 1', '111 22', $4, $5::double precision,"
-      " $6::double precision)", 6, p);
+  tl_sql_run("INSERT INTO policy.offices (id, company_id, name, street, postal_code, city,"
+             " latitude, longitude) VALUES ($1, $2, $3, 'Storgatan 1', '111 22', $4,"
+             " $5::double precision, $6::double precision)", 6, id, company, name, city, lat, lon);
 }
 
 static void add_category(const char *portal, const char *name, const char *office) {
   char id[37];
   http_uuid_v4(id);
-  const char *p[] = {id, portal, name, office};
-  sql("WITH c AS (INSERT INTO policy.office_categories (id, portal_id, name)"
-      "           VALUES ($1, $2, $3) RETURNING id)"
-      " INSERT INTO policy.office_category_links (office_id, category_id) SELECT $4, id FROM c",
-      4, p);
+  tl_sql_run("WITH c AS (INSERT INTO policy.office_categories (id, portal_id, name)"
+             "           VALUES ($1, $2, $3) RETURNING id)"
+             " INSERT INTO policy.office_category_links (office_id, category_id)"
+             " SELECT $4, id FROM c", 4, id, portal, name, office);
 }
 
 static void link_category(const char *portal, const char *name, const char *office) {
-  const char *p[] = {portal, name, office};
-  sql("INSERT INTO policy.office_category_links (office_id, category_id)"
-      " SELECT $3, id FROM policy.office_categories WHERE portal_id = $1 AND name = $2", 3, p);
+  tl_sql_run("INSERT INTO policy.office_category_links (office_id, category_id)"
+             " SELECT $3, id FROM policy.office_categories WHERE portal_id = $1 AND name = $2", 3,
+             portal, name, office);
 }
 
 static void add_user(char *id, const char *label, const char *company, const char *marked,
@@ -221,33 +151,31 @@ static void add_user(char *id, const char *label, const char *company, const cha
   char email[128];
   http_uuid_v4(id);
   snprintf(email, sizeof(email), "%s+%s@directory.test", label, fx.sfx);
-  const char *p[] = {id, company, email, label, marked, active, budget_limit};
-  sql("INSERT INTO policy.users (id, company_id, email, name, authority_level,"
-      " external_case_handler, active, budget_limit)"
-      " VALUES ($1, $2, $3, $4, 3, $5, $6, $7::bigint)", 7, p);
+  tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, authority_level,"
+             " external_case_handler, active, budget_limit)"
+             " VALUES ($1, $2, $3, $4, 3, $5, $6, $7::bigint)",
+             7, id, company, email, label, marked, active, budget_limit);
 }
 
 static void add_client(char *id, const char *label, const char *active) {
   char client_id[64];
   http_uuid_v4(id);
   snprintf(client_id, sizeof(client_id), "dir-%s-%s", label, fx.sfx);
-  const char *p[] = {id, fx.portal_a, fx.insurer_i, client_id, active};
-  sql("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, secret_hash,"
-      " active) VALUES ($1, $2, $3, $4, $4, 'unused', $5)", 5, p);
+  tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id,"
+             " secret_hash, active) VALUES ($1, $2, $3, $4, $4, 'unused', $5)",
+             5, id, fx.portal_a, fx.insurer_i, client_id, active);
 }
 
 static void in_office(const char *user, const char *office) {
-  const char *p[] = {user, office};
-  sql("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, p);
+  tl_sql_run("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, user,
+             office);
 }
 
 static int setup(void **state) {
   (void)state;
-  char rnd[37];
+  char rnd[37], hq[37], agent_office[37];
   http_uuid_v4(rnd);
   snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
-  fx.pg = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
-  if (PQstatus(fx.pg) != CONNECTION_OK) return -1;
 
   add_company(fx.insurer_i, "insurer", "insurer I");
   add_company(fx.insurer_j, "insurer", "insurer J");
@@ -266,13 +194,10 @@ static int setup(void **state) {
   serve(fx.insurer_j, fx.portal_b);
   serve(fx.partner_r, fx.portal_b);
   serve(fx.insurer_k, fx.portal_c);
-  {
-    const char *p[] = {fx.portal_c};
-    sql("UPDATE policy.portals SET timezone = 'Asia/Tokyo' WHERE id = $1", 1, p);
-  }
+  tl_sql_run("UPDATE policy.portals SET timezone = 'Asia/Tokyo' WHERE id = $1", 1, fx.portal_c);
 
-  add_office(fx.hq, fx.insurer_i, "HQ", "Stockholm", "59.3293", "18.0686");
-  add_office(fx.agent_office, fx.agent, "Agency", "Stockholm", "59.3293", "18.0686");
+  add_office(hq, fx.insurer_i, "HQ", "Stockholm", "59.3293", "18.0686");
+  add_office(agent_office, fx.agent, "Agency", "Stockholm", "59.3293", "18.0686");
   add_office(fx.sthlm, fx.partner_p, "Stockholm", "Stockholm", "59.3293", "18.0686");
   add_office(fx.upps, fx.partner_p, "Uppsala", "Uppsala", "59.8586", "17.6389");
   add_office(fx.annex, fx.partner_p, "Uppsala Annex", "Uppsala", "59.8586", "17.6389");
@@ -300,17 +225,15 @@ static int setup(void **state) {
   in_office(fx.rolf, fx.malmo);
   add_client(fx.client_core, "core", "true");
   add_client(fx.client_old, "old", "false");
-  {
-    const char *p[] = {fx.portal_a};
-    sql("INSERT INTO policy.role_definitions (portal_id, role, rights)"
-        " VALUES ($1, 'project_manager', '{approve_budget,start_inspection}')", 1, p);
-  }
+  tl_sql_run("INSERT INTO policy.role_definitions (portal_id, role, rights)"
+             " VALUES ($1, 'project_manager', '{approve_budget,start_inspection}')", 1,
+             fx.portal_a);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  PQfinish(fx.pg);
+  tl_sql_close();
   return 0;
 }
 
@@ -341,24 +264,24 @@ static void test_offices_by_distance(void **state) {
   /* every member of one office */
   o = item(&r, fx.upps);
   assert_int_equal(json_object_size(o), 13);
-  assert_str(o, "name", "Uppsala");
-  assert_str(o, "company_id", fx.partner_p);
+  tl_assert_str(o, "name", "Uppsala");
+  tl_assert_str(o, "company_id", fx.partner_p);
   char company[64];
   snprintf(company, sizeof(company), "Dir partner P %s", fx.sfx);
-  assert_str(o, "company_name", company);
-  assert_str(o, "street", "Storgatan 1");
-  assert_str(o, "postal_code", "111 22");
-  assert_str(o, "city", "Uppsala");
-  assert_str(o, "country", "SE");
+  tl_assert_str(o, "company_name", company);
+  tl_assert_str(o, "street", "Storgatan 1");
+  tl_assert_str(o, "postal_code", "111 22");
+  tl_assert_str(o, "city", "Uppsala");
+  tl_assert_str(o, "country", "SE");
   assert_true(fabs(json_number_value(json_object_get(o, "latitude")) - 59.8586) < 1e-9);
   assert_true(fabs(json_number_value(json_object_get(o, "longitude")) - 17.6389) < 1e-9);
-  assert_string_equal(joined(json_object_get(o, "categories")), "Vattenskada");
+  assert_string_equal(tl_joined(json_object_get(o, "categories")), "Vattenskada");
   /* eric counts; ivan is marked but inactive, pia is not marked */
   assert_int_equal(json_integer_value(json_object_get(o, "external_case_handler_users")), 1);
   o = item(&r, fx.sthlm);
-  assert_string_equal(joined(json_object_get(o, "categories")), "Brand,Vattenskada");
+  assert_string_equal(tl_joined(json_object_get(o, "categories")), "Brand,Vattenskada");
   assert_int_equal(json_integer_value(json_object_get(o, "external_case_handler_users")), 0);
-  assert_string_equal(joined(json_object_get(item(&r, fx.nocoord), "categories")), "");
+  assert_string_equal(tl_joined(json_object_get(item(&r, fx.nocoord), "categories")), "");
   assert_int_equal(json_integer_value(json_object_get(item(&r, fx.gbg),
                                                        "external_case_handler_users")), 1);
   tl_response_free(&r);
@@ -406,7 +329,7 @@ static void test_offices_external_case_handler(void **state) {
   call("GET", path, NULL, &r);
   tl_expect(&r, 200);
   assert_ids(&r, fx.malmo, NULL);
-  assert_string_equal(joined(json_object_get(item(&r, fx.malmo), "categories")), "");
+  assert_string_equal(tl_joined(json_object_get(item(&r, fx.malmo), "categories")), "");
   tl_response_free(&r);
 }
 
@@ -432,16 +355,16 @@ static void test_offices_empty_and_bad(void **state) {
 
   call("GET", "/internal/offices/eligible", NULL, &r);
   tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  assert_field_error(&r, "portal_id", "required");
+  tl_assert_field_error(&r, "portal_id", "required");
   tl_response_free(&r);
 
   call("GET", "/internal/offices/eligible?portal_id=nope&latitude=91&longitude=-180.5"
        "&external_case_handler=yes", NULL, &r);
   tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  assert_field_error(&r, "portal_id", "UUID");
-  assert_field_error(&r, "latitude", "-90 and 90");
-  assert_field_error(&r, "longitude", "-180 and 180");
-  assert_field_error(&r, "external_case_handler", "true or false");
+  tl_assert_field_error(&r, "portal_id", "UUID");
+  tl_assert_field_error(&r, "latitude", "-90 and 90");
+  tl_assert_field_error(&r, "longitude", "-180 and 180");
+  tl_assert_field_error(&r, "external_case_handler", "true or false");
   assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 4);
   tl_response_free(&r);
 
@@ -449,22 +372,20 @@ static void test_offices_empty_and_bad(void **state) {
            fx.portal_a);
   call("GET", path, NULL, &r);
   tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  assert_field_error(&r, "longitude", "both or neither");
+  tl_assert_field_error(&r, "longitude", "both or neither");
   tl_response_free(&r);
 
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=nan"
            "&longitude=18x", fx.portal_a);
   call("GET", path, NULL, &r);
   tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  assert_field_error(&r, "latitude", NULL);
-  assert_field_error(&r, "longitude", NULL);
+  tl_assert_field_error(&r, "latitude", NULL);
+  tl_assert_field_error(&r, "longitude", NULL);
   tl_response_free(&r);
 
   /* not routed by the gateway */
-  char url[400];
-  snprintf(url, sizeof(url), "%s/internal/offices/eligible?portal_id=%s", tl_env("GATEWAY_URL"),
-           fx.portal_a);
-  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
+  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_a);
+  tl_call(tl_env("GATEWAY_URL"), "GET", path, NULL, NULL, NULL, &r);
   assert_int_equal(r.status, 404);
   tl_response_free(&r);
 }
@@ -490,43 +411,43 @@ static void test_users_lookup(void **state) {
   assert_portal(&r, fx.portal_a, "Europe/Stockholm");
   /* ordered by id, each once (pia asked in capitals), the unknown id absent */
   const char *found[] = {fx.quinn, fx.rolf, fx.ivan, fx.pia, fx.alice};
-  sort_strings(found, 5);
+  char sorted[200];
+  tl_sort_join(found, 5, sorted, sizeof(sorted)); /* sorts found in place */
   assert_ids(&r, found[0], found[1], found[2], found[3], found[4], NULL);
 
   u = item(&r, fx.quinn);
   assert_int_equal(json_object_size(u), 11);
-  assert_str(u, "company_id", fx.partner_q);
-  assert_str(u, "company_kind", "partner");
+  tl_assert_str(u, "company_id", fx.partner_q);
+  tl_assert_str(u, "company_kind", "partner");
   char email[128];
   snprintf(email, sizeof(email), "quinn+%s@directory.test", fx.sfx);
-  assert_str(u, "email", email);
-  assert_str(u, "name", "quinn");
+  tl_assert_str(u, "email", email);
+  tl_assert_str(u, "name", "quinn");
   assert_true(json_is_true(json_object_get(u, "active")));
   assert_true(json_is_true(json_object_get(u, "external_case_handler")));
   assert_int_equal(json_integer_value(json_object_get(u, "authority_level")), 3);
   assert_int_equal(json_integer_value(json_object_get(u, "budget_limit")), 70000);
-  assert_string_equal(joined(json_object_get(u, "office_ids")), fx.gbg);
+  assert_string_equal(tl_joined(json_object_get(u, "office_ids")), fx.gbg);
   assert_true(json_is_true(json_object_get(u, "in_portal")));
 
   /* portal B's partner: found, but not in portal A */
   u = item(&r, fx.rolf);
   assert_true(json_is_false(json_object_get(u, "in_portal")));
-  assert_string_equal(joined(json_object_get(u, "office_ids")), fx.malmo);
+  assert_string_equal(tl_joined(json_object_get(u, "office_ids")), fx.malmo);
   /* inactive, no own limit, two offices sorted */
   u = item(&r, fx.ivan);
   assert_true(json_is_false(json_object_get(u, "active")));
   assert_true(json_is_null(json_object_get(u, "budget_limit")));
   char offices[80];
   const char *two[] = {fx.sthlm, fx.upps};
-  sort_strings(two, 2);
-  snprintf(offices, sizeof(offices), "%s,%s", two[0], two[1]);
-  assert_string_equal(joined(json_object_get(u, "office_ids")), offices);
-  assert_string_equal(joined(json_object_get(item(&r, fx.pia), "office_ids")), offices);
+  tl_sort_join(two, 2, offices, sizeof(offices));
+  assert_string_equal(tl_joined(json_object_get(u, "office_ids")), offices);
+  assert_string_equal(tl_joined(json_object_get(item(&r, fx.pia), "office_ids")), offices);
   assert_true(json_is_false(json_object_get(item(&r, fx.pia), "external_case_handler")));
   u = item(&r, fx.alice);
-  assert_str(u, "company_kind", "insurer");
+  tl_assert_str(u, "company_kind", "insurer");
   assert_true(json_is_true(json_object_get(u, "in_portal")));
-  assert_string_equal(joined(json_object_get(u, "office_ids")), "");
+  assert_string_equal(tl_joined(json_object_get(u, "office_ids")), "");
   tl_response_free(&r);
 
   /* in portal B the answer is the other way round */
@@ -577,7 +498,7 @@ static void test_users_lookup_invalid(void **state) {
       assert_ids(&r, fx.eric, NULL);
     } else {
       tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-      assert_field_error(&r, "ids", "at most 500");
+      tl_assert_field_error(&r, "ids", "at most 500");
     }
     tl_response_free(&r);
   }
@@ -587,21 +508,21 @@ static void test_users_lookup_invalid(void **state) {
            fx.eric);
   call("POST", "/internal/users/lookup", body, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "ids", "element 1 must be a UUID");
-  assert_field_error(&r, "ids", "element 2 must be a UUID");
+  tl_assert_field_error(&r, "ids", "element 1 must be a UUID");
+  tl_assert_field_error(&r, "ids", "element 2 must be a UUID");
   tl_response_free(&r);
 
   call("POST", "/internal/users/lookup", "{\"ids\":\"all\",\"who\":1}", &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "portal_id", "required");
-  assert_field_error(&r, "ids", "array");
-  assert_field_error(&r, "who", "not a known field");
+  tl_assert_field_error(&r, "portal_id", "required");
+  tl_assert_field_error(&r, "ids", "array");
+  tl_assert_field_error(&r, "who", "not a known field");
   tl_response_free(&r);
 
   snprintf(body, sizeof(body), "{\"portal_id\":\"%s\"}", fx.portal_a);
   call("POST", "/internal/users/lookup", body, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "ids", "required");
+  tl_assert_field_error(&r, "ids", "required");
   tl_response_free(&r);
 
   call("POST", "/internal/users/lookup", "[1,2]", &r);
@@ -625,9 +546,9 @@ static void test_api_client(void **state) {
   get_client(fx.client_core, fx.portal_a, &r);
   tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 5);
-  assert_str(r.json, "id", fx.client_core);
-  assert_str(r.json, "portal_id", fx.portal_a);
-  assert_str(r.json, "company_id", fx.insurer_i);
+  tl_assert_str(r.json, "id", fx.client_core);
+  tl_assert_str(r.json, "portal_id", fx.portal_a);
+  tl_assert_str(r.json, "company_id", fx.insurer_i);
   assert_true(json_is_true(json_object_get(r.json, "active")));
   assert_portal(&r, fx.portal_a, "Europe/Stockholm");
   tl_response_free(&r);
@@ -635,20 +556,20 @@ static void test_api_client(void **state) {
   /* deactivated (DELETE /v1/api-clients/{id} does the same): still found, inactive */
   get_client(fx.client_old, fx.portal_a, &r);
   tl_expect(&r, 200);
-  assert_str(r.json, "id", fx.client_old);
+  tl_assert_str(r.json, "id", fx.client_old);
   assert_true(json_is_false(json_object_get(r.json, "active")));
   tl_response_free(&r);
 
   /* asked about another portal: the client's own portal_id, the portal asked about */
   get_client(fx.client_core, fx.portal_c, &r);
   tl_expect(&r, 200);
-  assert_str(r.json, "portal_id", fx.portal_a);
+  tl_assert_str(r.json, "portal_id", fx.portal_a);
   assert_portal(&r, fx.portal_c, "Asia/Tokyo");
   tl_response_free(&r);
   http_uuid_v4(ghost);
   get_client(fx.client_core, ghost, &r);
   tl_expect(&r, 200);
-  assert_str(r.json, "portal_id", fx.portal_a);
+  tl_assert_str(r.json, "portal_id", fx.portal_a);
   assert_true(json_is_null(json_object_get(r.json, "portal")));
   tl_response_free(&r);
 }
@@ -664,18 +585,18 @@ static void test_api_client_absent_and_bad(void **state) {
   for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
     get_client(absent[i], fx.portal_a, &r);
     tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
-    assert_string_equal(str(r.json, "detail"), "no such API client");
+    assert_string_equal(tl_str(r.json, "detail"), "no such API client");
     tl_response_free(&r);
   }
 
   snprintf(path, sizeof(path), "/internal/api-clients/%s", fx.client_core);
   call("GET", path, NULL, &r);
   tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  assert_field_error(&r, "portal_id", "required");
+  tl_assert_field_error(&r, "portal_id", "required");
   tl_response_free(&r);
   get_client(fx.client_core, "nope", &r);
   tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  assert_field_error(&r, "portal_id", "UUID");
+  tl_assert_field_error(&r, "portal_id", "UUID");
   assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 1);
   tl_response_free(&r);
 
@@ -685,9 +606,7 @@ static void test_api_client_absent_and_bad(void **state) {
   call("DELETE", path, NULL, &r);
   tl_assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
   tl_response_free(&r);
-  char url[400];
-  snprintf(url, sizeof(url), "%s%s", tl_env("GATEWAY_URL"), path);
-  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
+  tl_call(tl_env("GATEWAY_URL"), "GET", path, NULL, NULL, NULL, &r);
   assert_int_equal(r.status, 404);
   tl_response_free(&r);
 }
@@ -700,11 +619,11 @@ static void assert_decision(const struct tl_response *r, size_t i, const char *a
                             const char *needle, long long remaining) {
   json_t *d = json_array_get(json_object_get(r->json, "decisions"), i);
   if (d == NULL) fail_msg("no decision %zu in %s", i, r->body);
-  assert_str(d, "action", action);
+  tl_assert_str(d, "action", action);
   if (json_is_true(json_object_get(d, "allow")) != allow || !json_is_boolean(json_object_get(d, "allow")))
     fail_msg("decision %zu (%s): %s", i, action, r->body);
-  if (needle != NULL && strstr(str(d, "reason"), needle) == NULL)
-    fail_msg("reason '%s' lacks '%s'", str(d, "reason"), needle);
+  if (needle != NULL && strstr(tl_str(d, "reason"), needle) == NULL)
+    fail_msg("reason '%s' lacks '%s'", tl_str(d, "reason"), needle);
   if (remaining < 0) {
     assert_null(json_object_get(d, "limit_remaining"));
     assert_int_equal(json_object_size(d), 3);
@@ -801,23 +720,23 @@ static void test_authorize_batch_invalid(void **state) {
 
   batch(fx.quinn, "[\"chat\",\"fly\",\"approve_budget\",5]", "[]", NULL, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "actions", "elements 1, 3 are not known actions");
-  assert_field_error(&r, "actions", "start_inspection"); /* the valid ones are listed */
+  tl_assert_field_error(&r, "actions", "elements 1, 3 are not known actions");
+  tl_assert_field_error(&r, "actions", "start_inspection"); /* the valid ones are listed */
   tl_response_free(&r);
 
   batch(fx.quinn, "[\"fly\"]", "[]", NULL, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "actions", "element 0 is not a known action");
+  tl_assert_field_error(&r, "actions", "element 0 is not a known action");
   tl_response_free(&r);
 
   batch(fx.quinn, "[]", "[]", NULL, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "actions", "1 to 32");
+  tl_assert_field_error(&r, "actions", "1 to 32");
   tl_response_free(&r);
 
   batch(fx.quinn, chats(many, sizeof(many), 33), "[]", NULL, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "actions", "1 to 32");
+  tl_assert_field_error(&r, "actions", "1 to 32");
   tl_response_free(&r);
   batch(fx.quinn, chats(many, sizeof(many), 32), "[]", NULL, &r);
   tl_expect(&r, 200);
@@ -826,12 +745,12 @@ static void test_authorize_batch_invalid(void **state) {
 
   batch(fx.quinn, "\"chat\"", "[]", NULL, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "actions", "array");
+  tl_assert_field_error(&r, "actions", "array");
   tl_response_free(&r);
 
   batch(fx.quinn, "[\"approve_budget\"]", "[]", "-1", &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "amount", NULL);
+  tl_assert_field_error(&r, "amount", NULL);
   tl_response_free(&r);
 
   snprintf(body, sizeof(body),
@@ -839,13 +758,13 @@ static void test_authorize_batch_invalid(void **state) {
            fx.quinn, fx.portal_a);
   call("POST", "/internal/authorize", body, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "actions", "one or the other");
+  tl_assert_field_error(&r, "actions", "one or the other");
   tl_response_free(&r);
 
   snprintf(body, sizeof(body), "{\"user_id\":\"%s\",\"portal_id\":\"%s\"}", fx.quinn, fx.portal_a);
   call("POST", "/internal/authorize", body, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "action", "required");
+  tl_assert_field_error(&r, "action", "required");
   tl_response_free(&r);
 
   /* the single form keeps asking for an amount */
@@ -854,7 +773,7 @@ static void test_authorize_batch_invalid(void **state) {
            fx.portal_a);
   call("POST", "/internal/authorize", body, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_field_error(&r, "amount", "required");
+  tl_assert_field_error(&r, "amount", "required");
   tl_response_free(&r);
 
   assert_int_equal(decision_rows(), before);

@@ -124,13 +124,7 @@ static long post_note(const char *user_header, const char *key, const char *ctyp
 }
 
 static const char *field_error(const json_t *problem, const char *field) {
-  size_t i;
-  json_t *e;
-  json_array_foreach(json_object_get(problem, "errors"), i, e) {
-    if (!strcmp(json_string_value(json_object_get(e, "field")), field))
-      return json_string_value(json_object_get(e, "message"));
-  }
-  return NULL;
+  return tl_str(tl_error_for(json_object_get(problem, "errors"), field, NULL), "message");
 }
 
 static void test_bad_bodies(void **state) {
@@ -350,6 +344,7 @@ static void test_paging(void **state) {
 
 struct create_call {
   char auth[1200];
+  const char *url; /* built before the threads start: at() has one buffer */
   long status;
 };
 
@@ -357,7 +352,7 @@ static void *create_note(void *arg) {
   struct create_call *c = arg;
   struct tl_response r;
   const char *h[] = {c->auth, "Content-Type: application/json", NULL};
-  c->status = tl_http("POST", at("/notes"), h, "{\"title\":\"after restart\"}", 25, 10000, &r) == 0
+  c->status = tl_http("POST", c->url, h, "{\"title\":\"after restart\"}", 25, 10000, &r) == 0
                   ? r.status : -1;
   tl_response_free(&r);
   return NULL;
@@ -369,11 +364,14 @@ static void test_database_restart(void **state) {
   (void)state;
   struct create_call calls[8];
   pthread_t t[8];
+  char notes[256];
+  snprintf(notes, sizeof(notes), "%s", at("/notes"));
   assert_int_equal(tl_sh("cd /tmp && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D %s/pg "
                          "-m fast -w restart -l %s/pg/server.log >/dev/null",
                          tl_env("STACK_DIR"), tl_env("STACK_DIR")), 0);
   for (int i = 0; i < 8; i++) {
     snprintf(calls[i].auth, sizeof(calls[i].auth), "%s", as_user("restart-user"));
+    calls[i].url = notes;
     pthread_create(&t[i], NULL, create_note, &calls[i]);
   }
   for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
@@ -403,8 +401,7 @@ static void test_graceful_shutdown(void **state) {
   char log_path[512];
   pthread_create(&t, NULL, call_slow, &call);
   usleep(300000);
-  assert_int_equal(tl_sh("bash %s/tests/support/stack.sh kill %s probe_a TERM", tl_env("SOURCE_DIR"),
-                         tl_env("STACK_DIR")), 0);
+  assert_int_equal(tl_stack("kill", "probe_a TERM"), 0);
   pthread_join(t, NULL);
   assert_int_equal(call.rc, 0);
   assert_int_equal(call.r.status, 200);
@@ -417,8 +414,7 @@ static void test_graceful_shutdown(void **state) {
   assert_int_not_equal(tl_http("GET", at("/healthz"), NULL, NULL, 0, 1000, &r), 0); /* gone */
   tl_response_free(&r);
 
-  assert_int_equal(tl_sh("bash %s/tests/support/stack.sh restart %s probe_a", tl_env("SOURCE_DIR"),
-                         tl_env("STACK_DIR")), 0);
+  assert_int_equal(tl_stack("restart", "probe_a"), 0);
   assert_int_equal(tl_http("GET", at("/healthz"), NULL, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
   tl_response_free(&r);

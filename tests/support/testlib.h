@@ -1,5 +1,5 @@
-/* Helpers for integration tests: the running stack's addresses, an HTTP client on libcurl,
- * token minting with the stack's signing key, and shell commands. */
+/* Helpers for the tests: the running stack's addresses, an HTTP client on libcurl, token
+ * minting with the stack's signing key, superuser SQL, shared assertions and shell commands. */
 #ifndef CLAIMSUITE_TESTLIB_H
 #define CLAIMSUITE_TESTLIB_H
 
@@ -33,9 +33,60 @@ void tl_response_free(struct tl_response *r);
  * New string. */
 char *tl_token(const char *sub, long ttl_s, const json_t *extra);
 
+/* method base+path with a bearer token (may be NULL), a JSON body (may be NULL) and one extra
+ * header line (may be NULL); fails the test when no answer came. Returns the status; r holds the
+ * answer (free with tl_response_free). */
+long tl_call(const char *base, const char *method, const char *path, const char *token,
+             const char *body, const char *extra_header, struct tl_response *r);
+
+/* s form-encoded (RFC 3986 unreserved kept, everything else %XX). New string. */
+char *tl_urlencode(const char *s);
+/* "k1=v1&k2=v2..." from NULL-terminated name/value pairs, the values encoded (a NULL value skips
+ * the pair). A static buffer, valid until the next call. */
+const char *tl_form(const char *first, ...);
+/* POST base/v1/auth/token, the password grant (portal NULL: none). Returns the status. */
+long tl_login(const char *base, const char *email, const char *password, const char *portal,
+              struct tl_response *r);
+
+/* Fails the test unless r->status == status, printing the body. */
+void tl_expect(const struct tl_response *r, long status);
 /* Fails the test unless r is an RFC 9457 problem+json answer with this status, the type (when
  * not NULL), a title, and an X-Request-Id header. */
 void tl_assert_problem(const struct tl_response *r, long status, const char *type);
+/* Fails the test unless header name of r is there and equals expected. */
+void tl_assert_header(const struct tl_response *r, const char *name, const char *expected);
+
+/* The string member key of o, NULL when absent or no string. */
+const char *tl_str(const json_t *o, const char *key);
+/* Fails the test unless the string member key of o equals expected. */
+void tl_assert_str(const json_t *o, const char *key, const char *expected);
+/* The element of array whose "id" is id, or NULL. Borrowed. */
+json_t *tl_item(const json_t *array, const char *id);
+/* The strings of array a comma-joined (fails unless a is an array). A static buffer. */
+const char *tl_joined(const json_t *a);
+/* Sorts the n strings of s in place and joins them with commas into buf. Returns buf. */
+const char *tl_sort_join(const char **s, size_t n, char *buf, size_t len);
+/* The first error of errors (a problem's "errors" array) for field whose message contains needle
+ * (NULL: any), or NULL. Borrowed. */
+const json_t *tl_error_for(const json_t *errors, const char *field, const char *needle);
+/* Fails the test unless the problem r has such an error. */
+void tl_assert_field_error(const struct tl_response *r, const char *field, const char *needle);
+
+/* SQL as the database superuser on one connection (search_path: policy, cases, public; UTF8),
+ * opened on first use. Fails the test on an error. The first column of the first row as a new
+ * string, or NULL. */
+char *tl_sql(const char *query, int nparams, const char *const *params);
+/* The same with the parameters as arguments (at most 16), the answer dropped. */
+void tl_sql_run(const char *query, int nparams, ...);
+/* The first column of the first row as a number; fails the test when there is none. */
+long tl_sql_long(const char *query, int nparams, const char *const *params);
+void tl_sql_close(void);
+
+/* Reads the event feed base/internal/events from the start, 1000 events a page, until an empty
+ * page: page(items, next_after, arg) for each page. Stops when page returns non-zero and returns
+ * that; 0 at the end of the feed, -1 when a page did not answer 200. */
+int tl_feed(const char *base, int (*page)(const json_t *items, long long next_after, void *arg),
+            void *arg);
 
 /* Runs a shell command (printf-style); returns its exit status. */
 int tl_sh(const char *fmt, ...);
@@ -43,5 +94,9 @@ int tl_sh(const char *fmt, ...);
 /* Polls fn(arg) every 50 ms until it returns non-zero or timeout_ms passes; returns the last
  * value. */
 int tl_wait(int (*fn)(void *arg), void *arg, long timeout_ms);
+/* 1 once GET url answers 200 within timeout_ms (each try waits at most 1 s), else 0. */
+int tl_wait_200(const char *url, long timeout_ms);
+/* tests/support/stack.sh command STACK_DIR args; returns its exit status. */
+int tl_stack(const char *command, const char *args);
 
 #endif

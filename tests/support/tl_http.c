@@ -1,6 +1,9 @@
-/* Test helpers: the stack's environment file, an HTTP client on libcurl, shell and polling. */
+/* Test helpers: the stack's environment file, an HTTP client on libcurl, requests and logins,
+ * the event feed, shell and polling. */
 #include <curl/curl.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "config.h"
 #include "http_client.h"
@@ -105,6 +109,102 @@ void tl_response_free(struct tl_response *r) {
   memset(r, 0, sizeof(*r));
 }
 
+long tl_call(const char *base, const char *method, const char *path, const char *token,
+             const char *body, const char *extra_header, struct tl_response *r) {
+  char url[1024], *auth = NULL;
+  const char *h[4] = {0};
+  int n = 0;
+  snprintf(url, sizeof(url), "%s%s", base, path);
+  if (token != NULL) {
+    size_t len = strlen(token) + 32;
+    auth = malloc(len);
+    snprintf(auth, len, "Authorization: Bearer %s", token);
+    h[n++] = auth;
+  }
+  if (body != NULL) h[n++] = "Content-Type: application/json";
+  if (extra_header != NULL) h[n++] = extra_header;
+  int rc = tl_http(method, url, h, body, body != NULL ? strlen(body) : 0, 0, r);
+  free(auth);
+  assert_int_equal(rc, 0);
+  return r->status;
+}
+
+char *tl_urlencode(const char *s) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t n = strlen(s);
+  char *out = malloc(3 * n + 1), *p = out;
+  assert_non_null(out);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        strchr("-._~", c) != NULL) {
+      *p++ = (char)c;
+    } else {
+      *p++ = '%';
+      *p++ = hex[c >> 4];
+      *p++ = hex[c & 15];
+    }
+  }
+  *p = '\0';
+  return out;
+}
+
+const char *tl_form(const char *first, ...) {
+  static char buf[4096];
+  va_list ap;
+  size_t len = 0;
+  buf[0] = '\0';
+  va_start(ap, first);
+  for (const char *k = first; k != NULL; k = va_arg(ap, const char *)) {
+    const char *v = va_arg(ap, const char *);
+    if (v == NULL) continue;
+    char *ev = tl_urlencode(v);
+    len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s=%s", len ? "&" : "", k, ev);
+    free(ev);
+  }
+  va_end(ap);
+  assert_true(len < sizeof(buf));
+  return buf;
+}
+
+long tl_login(const char *base, const char *email, const char *password, const char *portal,
+              struct tl_response *r) {
+  char url[512];
+  const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+  const char *body = tl_form("grant_type", "password", "username", email, "password", password,
+                             "portal", portal, NULL);
+  snprintf(url, sizeof(url), "%s/v1/auth/token", base);
+  assert_int_equal(tl_http("POST", url, h, body, strlen(body), 0, r), 0);
+  return r->status;
+}
+
+int tl_feed(const char *base, int (*page)(const json_t *items, long long next_after, void *arg),
+            void *arg) {
+  long long after = 0;
+  for (;;) {
+    char url[512];
+    struct tl_response r;
+    snprintf(url, sizeof(url), "%s/internal/events?after=%lld&limit=1000", base, after);
+    if (tl_http("GET", url, NULL, NULL, 0, 0, &r) != 0 || r.status != 200) {
+      tl_response_free(&r);
+      return -1;
+    }
+    const json_t *items = json_object_get(r.json, "items");
+    long long next = json_integer_value(json_object_get(r.json, "next_after"));
+    int rc = page(items, next, arg);
+    size_t n = json_array_size(items);
+    tl_response_free(&r);
+    if (rc != 0) return rc;
+    if (n == 0 || next <= after) return 0;
+    after = next;
+  }
+}
+
+int tl_stack(const char *command, const char *args) {
+  return tl_sh("bash %s/tests/support/stack.sh %s %s %s", tl_env("SOURCE_DIR"), command,
+               tl_env("STACK_DIR"), args);
+}
+
 int tl_sh(const char *fmt, ...) {
   char cmd[4096];
   va_list ap;
@@ -122,4 +222,15 @@ int tl_wait(int (*fn)(void *arg), void *arg, long timeout_ms) {
     usleep(50000);
   }
   return v;
+}
+
+static int answers_200(void *url) {
+  struct tl_response r;
+  int ok = tl_http("GET", url, NULL, NULL, 0, 1000, &r) == 0 && r.status == 200;
+  tl_response_free(&r);
+  return ok;
+}
+
+int tl_wait_200(const char *url, long timeout_ms) {
+  return tl_wait(answers_200, (void *)url, timeout_ms);
 }

@@ -1,6 +1,7 @@
 /* Test helper: tokens signed with the stack's signing key (SIGNING_KEY_FILE of the stack
  * environment), exactly as the policy service would sign them. */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -9,17 +10,25 @@
 #include "status.h"
 #include "testlib.h"
 
-char *tl_token(const char *sub, long ttl_s, const json_t *extra) {
+static json_t *key; /* read once, kept for the life of the executable */
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void load_key(void) {
   const char *path = tl_env("SIGNING_KEY_FILE");
-  json_t *key = NULL, *claims = NULL;
+  int rc = jwt_private_jwk_load(path, &key);
+  if (rc != CS_OK) {
+    fprintf(stderr, "tl_token: cannot load the signing key %s (status %d)\n", path, rc);
+    abort();
+  }
+}
+
+char *tl_token(const char *sub, long ttl_s, const json_t *extra) {
+  json_t *claims = NULL;
   char *token = NULL;
   json_int_t now = (json_int_t)time(NULL);
   int rc;
 
-  if ((rc = jwt_private_jwk_load(path, &key)) != CS_OK) {
-    fprintf(stderr, "tl_token: cannot load the signing key %s (status %d)\n", path, rc);
-    abort();
-  }
+  pthread_once(&key_once, load_key);
   claims = json_pack("{s:s, s:s, s:I, s:I}", "iss", "claimsuite", "sub", sub != NULL ? sub : "",
                      "iat", now, "exp", now + (json_int_t)ttl_s);
   /* extra comes last, so a test may replace any standard claim (or null it) on purpose */
@@ -32,6 +41,5 @@ char *tl_token(const char *sub, long ttl_s, const json_t *extra) {
     abort();
   }
   json_decref(claims);
-  json_decref(key);
   return token;
 }

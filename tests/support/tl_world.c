@@ -1,7 +1,6 @@
 /* The claims world of the cases tests (see tl_world.h). */
 #include "tl_world.h"
 
-#include <libpq-fe.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,52 +12,24 @@
 
 #include "http.h"
 
-static PGconn *pg;
-
-char *tl_world_sql(const char *query, int nparams, const char *const *params) {
-  if (pg == NULL) {
-    pg = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
-    if (PQstatus(pg) != CONNECTION_OK) fail_msg("superuser connection: %s", PQerrorMessage(pg));
-    PQclear(PQexecParams(pg, "SET search_path = policy, cases, public", 0, NULL, NULL, NULL,
-                         NULL, 0));
-  }
-  PGresult *res = PQexecParams(pg, query, nparams, NULL, params, NULL, NULL, 0);
-  ExecStatusType st = PQresultStatus(res);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-    fail_msg("world SQL failed: %s\n%s", PQerrorMessage(pg), query);
-  char *out = NULL;
-  if (st == PGRES_TUPLES_OK && PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
-    out = strdup(PQgetvalue(res, 0, 0));
-  PQclear(res);
-  return out;
-}
-
-static void run(const char *query, int n, ...) {
-  const char *params[12];
-  va_list ap;
-  va_start(ap, n);
-  for (int i = 0; i < n; i++) params[i] = va_arg(ap, const char *);
-  va_end(ap);
-  free(tl_world_sql(query, n, params));
-}
-
 static void company(char id[37], const char *kind, const char *name, const char *sfx) {
   char full[128];
   http_uuid_v4(id);
   snprintf(full, sizeof(full), "%s %s", name, sfx);
-  run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind, full);
+  tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
+             full);
 }
 
 static void serves(const char *company_id, const char *portal_id) {
-  run("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2, company_id,
-      portal_id);
+  tl_sql_run("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2,
+             company_id, portal_id);
 }
 
 static void portal(char id[37], const char *insurer, const char *name) {
   http_uuid_v4(id);
-  run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit) "
-      "VALUES ($1, $2, $3, 10000)",
-      3, id, insurer, name);
+  tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit) "
+             "VALUES ($1, $2, $3, 10000)",
+             3, id, insurer, name);
   serves(insurer, id);
 }
 
@@ -66,9 +37,9 @@ static void portal(char id[37], const char *insurer, const char *name) {
 static void office(char id[37], const char *company_id, const char *name, const char *city,
                    const char *lat, const char *lon) {
   http_uuid_v4(id);
-  run("INSERT INTO policy.offices (id, company_id, name, city, latitude, longitude) "
-      "VALUES ($1, $2, $3, $4, $5::float8, $6::float8)",
-      6, id, company_id, name, city, lat, lon);
+  tl_sql_run("INSERT INTO policy.offices (id, company_id, name, city, latitude, longitude) "
+             "VALUES ($1, $2, $3, $4, $5::float8, $6::float8)",
+             6, id, company_id, name, city, lat, lon);
 }
 
 static void person(const struct tl_world *w, struct tl_person *p, const char *who,
@@ -78,13 +49,13 @@ static void person(const struct tl_world *w, struct tl_person *p, const char *wh
   snprintf(p->email, sizeof(p->email), "%s-%s@world.test", who, w->sfx);
   snprintf(p->company_id, sizeof(p->company_id), "%s", company_id);
   p->company_kind = kind;
-  run("INSERT INTO policy.users (id, company_id, email, name, authority_level, "
-      "external_case_handler, budget_limit) VALUES ($1, $2, $3, $4, $5::smallint, $6::boolean, "
-      "$7::bigint)",
-      7, p->id, company_id, p->email, who, level, marked ? "true" : "false", limit);
+  tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, authority_level, "
+             "external_case_handler, budget_limit) VALUES ($1, $2, $3, $4, $5::smallint, "
+             "$6::boolean, $7::bigint)",
+             7, p->id, company_id, p->email, who, level, marked ? "true" : "false", limit);
   if (office_id != NULL)
-    run("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, p->id,
-        office_id);
+    tl_sql_run("INSERT INTO policy.user_offices (user_id, office_id) VALUES ($1, $2)", 2, p->id,
+               office_id);
 }
 
 char *tl_world_token_in(const struct tl_world *w, const struct tl_person *p, const char *portal_id) {
@@ -120,10 +91,10 @@ void tl_world_create(struct tl_world *w) {
   office(w->q_nocoord, w->partner_q, "Q Nowhere", NULL, NULL, NULL);
   char category[37];
   http_uuid_v4(category);
-  run("INSERT INTO policy.office_categories (id, portal_id, name) VALUES ($1, $2, 'Water')", 2,
-      category, w->portal_a);
-  run("INSERT INTO policy.office_category_links (office_id, category_id) VALUES ($1, $2)", 2,
-      w->p_sthlm, category);
+  tl_sql_run("INSERT INTO policy.office_categories (id, portal_id, name) VALUES ($1, $2, 'Water')",
+             2, category, w->portal_a);
+  tl_sql_run("INSERT INTO policy.office_category_links (office_id, category_id) VALUES ($1, $2)",
+             2, w->p_sthlm, category);
 
   person(w, &w->ia_admin, "ia-admin", w->insurer_a, "insurer", "6", NULL, 0, NULL);
   person(w, &w->ia_handler, "ia-handler", w->insurer_a, "insurer", "3", NULL, 0, NULL);
@@ -145,9 +116,9 @@ void tl_world_create(struct tl_world *w) {
   char client_id[64];
   http_uuid_v4(w->client_a_id);
   snprintf(client_id, sizeof(client_id), "world-%s", w->sfx);
-  run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, secret_hash) "
-      "VALUES ($1, $2, $3, 'core system', $4, 'unused')",
-      4, w->client_a_id, w->portal_a, w->insurer_a, client_id);
+  tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, "
+             "secret_hash) VALUES ($1, $2, $3, 'core system', $4, 'unused')",
+             4, w->client_a_id, w->portal_a, w->insurer_a, client_id);
   json_t *extra = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "client", "portal_id",
                             w->portal_a, "company_id", w->insurer_a, "company_kind", "insurer",
                             "client_id", client_id);
@@ -164,38 +135,33 @@ void tl_world_free(struct tl_world *w) {
   }
   free(w->client_a_token);
   w->client_a_token = NULL;
-  if (pg != NULL) PQfinish(pg);
-  pg = NULL;
-}
-
-static long call(const char *base, const char *method, const char *path, const char *token,
-                 const char *body, const char *extra_header, struct tl_response *r) {
-  char url[1024], *auth = NULL;
-  const char *h[4] = {0};
-  int n = 0;
-  snprintf(url, sizeof(url), "%s%s", base, path);
-  if (token != NULL) {
-    size_t len = strlen(token) + 32;
-    auth = malloc(len);
-    snprintf(auth, len, "Authorization: Bearer %s", token);
-    h[n++] = auth;
-  }
-  if (body != NULL) h[n++] = "Content-Type: application/json";
-  if (extra_header != NULL) h[n++] = extra_header;
-  int rc = tl_http(method, url, h, body, body != NULL ? strlen(body) : 0, 0, r);
-  free(auth);
-  assert_int_equal(rc, 0);
-  return r->status;
+  tl_sql_close();
 }
 
 long tl_cases(const char *method, const char *path, const char *token, const char *body,
               const char *extra_header, struct tl_response *r) {
-  return call(tl_env("CASES_URL"), method, path, token, body, extra_header, r);
+  return tl_call(tl_env("CASES_URL"), method, path, token, body, extra_header, r);
 }
 
-void tl_expect(const struct tl_response *r, long status) {
-  if (r->status != status)
-    fail_msg("status %ld, expected %ld; body: %s", r->status, status, r->body ? r->body : "");
+json_t *tl_cases_listed(const char *token, const char *query, const char *case_id) {
+  char path[512];
+  struct tl_response r;
+  snprintf(path, sizeof(path), "/v1/cases?%s", query);
+  tl_cases("GET", path, token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  json_t *found = json_incref(tl_item(json_object_get(r.json, "items"), case_id));
+  tl_response_free(&r);
+  return found;
+}
+
+long long tl_dashboard_count(const struct tl_response *r, const char *row) {
+  size_t i;
+  const json_t *e;
+  json_array_foreach(json_object_get(r->json, "rows"), i, e) {
+    const char *name = tl_str(e, "row");
+    if (name != NULL && !strcmp(name, row)) return json_integer_value(json_object_get(e, "count"));
+  }
+  return -1;
 }
 
 /* GET path on the policy service as ia_admin for its ETag, then method path with body and it
@@ -204,13 +170,13 @@ static void policy_change(const struct tl_world *w, const char *method, const ch
                           const char *body) {
   char if_match[96];
   struct tl_response r;
-  call(tl_env("POLICY_URL"), "GET", path, w->ia_admin.token, NULL, NULL, &r);
+  tl_call(tl_env("POLICY_URL"), "GET", path, w->ia_admin.token, NULL, NULL, &r);
   tl_expect(&r, 200);
   char *etag = tl_header(&r, "ETag");
   tl_response_free(&r);
   snprintf(if_match, sizeof(if_match), "If-Match: %s", etag != NULL ? etag : "*");
   free(etag);
-  call(tl_env("POLICY_URL"), method, path, w->ia_admin.token, body, if_match, &r);
+  tl_call(tl_env("POLICY_URL"), method, path, w->ia_admin.token, body, if_match, &r);
   tl_expect(&r, 200);
   tl_response_free(&r);
 }
@@ -244,7 +210,7 @@ void tl_world_case(const struct tl_world *w, double lat, double lon, char id_out
            w->sfx, ++counter, (long)time(NULL), coords, w->ia_handler.id);
   tl_cases("POST", "/v1/cases", w->ia_handler.token, body, NULL, &r);
   tl_expect(&r, 201);
-  const char *id = json_string_value(json_object_get(r.json, "id"));
+  const char *id = tl_str(r.json, "id");
   assert_non_null(id);
   snprintf(id_out, 37, "%s", id);
   tl_response_free(&r);

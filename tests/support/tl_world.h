@@ -54,10 +54,6 @@ void tl_world_free(struct tl_world *w);
 /* A token of person acting in portal_id. New string. */
 char *tl_world_token_in(const struct tl_world *w, const struct tl_person *p, const char *portal_id);
 
-/* Runs SQL as the superuser (search_path: policy, cases); params may be NULL. Fails the test
- * on an error. Returns the first column of the first row as a new string, or NULL. */
-char *tl_world_sql(const char *query, int nparams, const char *const *params);
-
 /* Sets portal A's definition of role (external_case_handler, project_manager,
  * inspector_extra_authority) to rights (a JSON array text, e.g. "[\"approve_budget\"]"),
  * through the policy service's API as ia_admin. */
@@ -73,12 +69,16 @@ void tl_world_mark_external(const struct tl_world *w, const struct tl_person *p,
 long tl_cases(const char *method, const char *path, const char *token, const char *body,
               const char *extra_header, struct tl_response *r);
 
+/* The item of case_id in GET /v1/cases?<query> as token (expects 200): a new reference, or NULL
+ * when the page does not hold it. */
+json_t *tl_cases_listed(const char *token, const char *query, const char *case_id);
+
+/* The count of the row named row in a dashboard answer, -1 when the row is absent. */
+long long tl_dashboard_count(const struct tl_response *r, const char *row);
+
 /* Creates a case in portal A as ia_handler at the given coordinates (Stockholm when lat is
  * NULL-like: pass 0,0 for none) with a unique claim number; copies its id to id_out (37 bytes).
  * Fails the test unless 201. */
 void tl_world_case(const struct tl_world *w, double lat, double lon, char id_out[37]);
-
-/* Fails the test unless r->status == status, printing the body. */
-void tl_expect(const struct tl_response *r, long status);
 
 #endif

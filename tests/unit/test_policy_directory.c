@@ -14,20 +14,14 @@
 #include "../../services/policy/directory.c"
 #include "../../services/policy/store_directory.c"
 #include "../../services/policy/store_org_common.c"
+#include "testlib.h"
 
 #define PORTAL "00000000-0000-4000-8000-de0000000201"
 #define USER "00000000-0000-4000-8000-de0000000504"
 
 /* 1 when errors names field with a message containing needle (NULL: any). */
 static int has_error(const json_t *errors, const char *field, const char *needle) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(errors, i, e) {
-    const char *f = json_string_value(json_object_get(e, "field"));
-    const char *m = json_string_value(json_object_get(e, "message"));
-    if (!strcmp(f, field) && (needle == NULL || strstr(m, needle) != NULL)) return 1;
-  }
-  return 0;
+  return tl_error_for(errors, field, needle) != NULL;
 }
 
 /* Parses and returns how many errors there were. */
