@@ -255,10 +255,11 @@ int http_validate(const json_t *body, const struct http_field *fields, size_t n,
 }
 
 int http_page_params(const struct _u_request *req, struct _u_response *resp, long *limit,
-                     const char **cursor) {
+                     json_t **position) {
   const char *l = u_map_get(req->map_url, "limit");
+  const char *cursor = u_map_get(req->map_url, "cursor");
   *limit = 50;
-  *cursor = u_map_get(req->map_url, "cursor");
+  *position = NULL;
   if (l != NULL) {
     char *end = NULL;
     long v = strtol(l, &end, 10);
@@ -270,15 +271,11 @@ int http_page_params(const struct _u_request *req, struct _u_response *resp, lon
     }
     *limit = v;
   }
-  if (*cursor != NULL) {
-    json_t *pos = http_cursor_decode(*cursor);
-    if (pos == NULL) {
-      http_problem_full(resp, 400, "invalid-parameter", NULL, "cursor is not valid",
-                        json_pack("[{s:s, s:s}]", "field", "cursor", "message",
-                                  "must be a next_cursor value from a previous page"));
-      return CS_ERR_INVALID;
-    }
-    json_decref(pos);
+  if (cursor != NULL && (*position = http_cursor_decode(cursor)) == NULL) {
+    http_problem_full(resp, 400, "invalid-parameter", NULL, "cursor is not valid",
+                      json_pack("[{s:s, s:s}]", "field", "cursor", "message",
+                                "must be a next_cursor value from a previous page"));
+    return CS_ERR_INVALID;
   }
   return CS_OK;
 }

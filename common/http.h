@@ -65,10 +65,11 @@ const char *http_path_uuid(const struct _u_request *req, struct _u_response *res
 int http_is_date(const char *s);
 int http_is_timestamp(const char *s);
 
-/* ?limit= (default 50, 1..200) and ?cursor= (opaque). *cursor is borrowed from the request.
- * On a bad value writes a 400 problem and returns CS_ERR_INVALID. */
+/* ?limit= (default 50, 1..200) and ?cursor= (opaque): *position is the cursor decoded (a new
+ * reference), NULL without one. On a bad value writes a 400 problem and returns
+ * CS_ERR_INVALID. */
 int http_page_params(const struct _u_request *req, struct _u_response *resp, long *limit,
-                     const char **cursor);
+                     json_t **position);
 /* Cursor <-> JSON object, as unpadded base64url. encode returns a new string (free());
  * decode returns a new reference or NULL when the cursor is not ours. */
 char *http_cursor_encode(const json_t *position);

@@ -206,17 +206,14 @@ static void callback_cases_case_history(struct request_ctx *ctx) {
   struct cases_caller caller;
   PGconn *conn = NULL;
   json_t *items = NULL, *pos = NULL;
-  const char *id, *cursor = NULL;
+  const char *id;
   char sqlstate[6] = "";
   long limit;
   long long after = 0;
 
   if (cases_http_visible_case(ctx, &caller, &conn, &id) != CS_OK) return;
-  if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) goto done;
-  if (cursor != NULL) {
-    pos = http_cursor_decode(cursor);
-    after = json_integer_value(json_object_get(pos, "after"));
-  }
+  if (http_page_params(ctx->req, ctx->resp, &limit, &pos) != CS_OK) goto done;
+  if (pos != NULL) after = json_integer_value(json_object_get(pos, "after"));
   if (cases_store_history(conn, id, after, limit + 1, &items, sqlstate) != CS_OK) {
     service_db_problem(ctx, sqlstate);
     goto done;

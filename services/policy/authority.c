@@ -490,19 +490,17 @@ done:
 }
 
 int policy_authority_log(PGconn *conn, const char *portal_id,
-                         const struct policy_store_decision_filter *f, const char *cursor,
+                         const struct policy_store_decision_filter *f, const json_t *pos,
                          long limit, json_t **items, char **next_cursor) {
   struct policy_store_decision_filter filter = *f;
-  json_t *pos = NULL, *all = NULL;
+  json_t *all = NULL;
   char before[24];
   int rc;
 
   *items = NULL;
   *next_cursor = NULL;
-  if (cursor != NULL) {
-    const json_t *id;
-    pos = http_cursor_decode(cursor);
-    id = json_object_get(pos, "before");
+  if (pos != NULL) {
+    const json_t *id = json_object_get(pos, "before");
     if (!json_is_integer(id) || json_integer_value(id) < 1) {
       rc = CS_ERR_INVALID;
       goto done;
@@ -527,7 +525,6 @@ int policy_authority_log(PGconn *conn, const char *portal_id,
   *items = all;
   all = NULL;
 done:
-  json_decref(pos);
   json_decref(all);
   return rc;
 }

@@ -206,7 +206,8 @@ static void bad_parameter(struct request_ctx *ctx, const char *field, const char
 
 static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
   struct policy_store_decision_filter f = {NULL, NULL, NULL, NULL};
-  const char *portal, *cursor;
+  const char *portal;
+  json_t *pos = NULL;
   PGconn *conn = NULL;
   json_t *items = NULL;
   char *next = NULL;
@@ -217,7 +218,7 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
   if (admin_conn(ctx, &conn,
                  "only an admin (authority level 6) of the insurer may read the decision log"))
     return;
-  if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) goto done;
+  if (http_page_params(ctx->req, ctx->resp, &limit, &pos) != CS_OK) goto done;
   f.user_id = u_map_get(ctx->req->map_url, "user_id");
   f.action = u_map_get(ctx->req->map_url, "action");
   f.allow = u_map_get(ctx->req->map_url, "allow");
@@ -233,12 +234,13 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
     bad_parameter(ctx, "action", "action is too long");
     goto done;
   }
-  rc = policy_authority_log(conn, portal, &f, cursor, limit, &items, &next);
+  rc = policy_authority_log(conn, portal, &f, pos, limit, &items, &next);
   if (rc == CS_ERR_INVALID) bad_parameter(ctx, "cursor", "cursor is not valid");
   else if (rc != CS_OK) failure(ctx, rc, "not found");
   else http_json(ctx->resp, 200, json_pack("{s:o, s:s?}", "items", items, "next_cursor", next));
 done:
   service_db_release(ctx, conn);
+  json_decref(pos);
   free(next);
 }
 

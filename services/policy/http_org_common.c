@@ -39,12 +39,9 @@ void policy_org_http_caller_gone(struct request_ctx *ctx) {
 
 /* ?limit and ?cursor: CS_OK with *limit and *pos (a new reference or NULL); otherwise answered. */
 static int page_params(struct request_ctx *ctx, long *limit, json_t **pos) {
-  const char *cursor = NULL;
-  *pos = NULL;
-  if (http_page_params(ctx->req, ctx->resp, limit, &cursor) != CS_OK) return CS_ERR_INVALID;
-  if (cursor == NULL) return CS_OK;
-  *pos = http_cursor_decode(cursor);
-  if (*pos == NULL || !http_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
+  if (http_page_params(ctx->req, ctx->resp, limit, pos) != CS_OK) return CS_ERR_INVALID;
+  if (*pos == NULL) return CS_OK;
+  if (!http_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
       !http_is_uuid(json_string_value(json_object_get(*pos, "id")))) {
     struct cs_refusal bad = {0};
     json_decref(*pos);

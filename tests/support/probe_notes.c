@@ -186,13 +186,11 @@ done:
 /* Newest first; the cursor holds the last row's (created_at, id). */
 static void notes_list(struct request_ctx *ctx) {
   long limit;
-  const char *cursor;
   json_t *pos = NULL, *items = json_array();
   PGconn *conn = NULL;
   PGresult *res = NULL;
   char limit_s[24];
-  if (http_page_params(ctx->req, ctx->resp, &limit, &cursor) != CS_OK) goto done;
-  if (cursor != NULL) pos = http_cursor_decode(cursor);
+  if (http_page_params(ctx->req, ctx->resp, &limit, &pos) != CS_OK) goto done;
   snprintf(limit_s, sizeof(limit_s), "%ld", limit + 1);
   const char *params[] = {owner_of(ctx), limit_s,
                           pos ? json_string_value(json_object_get(pos, "created_at")) : NULL,

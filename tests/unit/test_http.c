@@ -136,13 +136,14 @@ static void test_cursor_roundtrip_and_garbage(void **state) {
 static long page(const char *limit, const char *cursor, long *out_limit) {
   struct _u_request req;
   struct _u_response resp;
-  const char *c;
+  json_t *c = NULL;
   ulfius_init_request(&req);
   ulfius_init_response(&resp);
   if (limit) u_map_put(req.map_url, "limit", limit);
   if (cursor) u_map_put(req.map_url, "cursor", cursor);
   int rc = http_page_params(&req, &resp, out_limit, &c);
   long status = rc == CS_OK ? 0 : resp.status;
+  json_decref(c);
   ulfius_clean_request(&req);
   ulfius_clean_response(&resp);
   return status;
