@@ -1,4 +1,4 @@
-/* Tasks of a case (services/cases/tasks.c): adding and removing, the office and the user,
+/* Tasks of a case (services/cases/task/tasks.c): adding and removing, the office and the user,
  * meeting time and schedule, every status transition with its events in the outbox and its
  * history, the wrong transitions (409 listing the allowed ones), and who may do what: the
  * supplier of another company, an outsider company, the insurer of another portal, a partner

@@ -1,4 +1,4 @@
-/* The caller of the cases service (services/cases/caller.c) against scripted answers of the
+/* The caller of the cases service (services/cases/core/caller.c) against scripted answers of the
  * policy service: users and API clients are re-checked (gone, inactive, another portal or
  * company: 401; the policy service unavailable: 503), and the portal's time zone is taken
  * from the answer, the default only when the answer names none, refused when it is not shaped
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../services/cases/caller.c"
+#include "../../services/cases/core/caller.c"
 
 #define PORTAL "00000000-0000-4000-8000-de0000000201"
 #define OTHER_PORTAL "00000000-0000-4000-8000-de0000000202"

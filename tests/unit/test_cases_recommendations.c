@@ -1,4 +1,4 @@
-/* The shape of the office recommendations (services/cases/recommendations.c): the nearest
+/* The shape of the office recommendations (services/cases/ech/recommendations.c): the nearest
  * offices with a distance (at most ten, in the policy service's order), every office by name,
  * categories only when allowed, the count of marked users only for the external case handler
  * role, and the task types a recommendation is asked for. */
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../services/cases/recommendations.c"
+#include "../../services/cases/ech/recommendations.c"
 
 /* An office as the policy service answers it; km < 0 means no coordinates. */
 static json_t *office(const char *id, const char *name, double km) {

@@ -1,4 +1,4 @@
-/* The task status table and the pure checks of a task (services/cases/task_status.c): every
+/* The task status table and the pure checks of a task (services/cases/task/task_status.c): every
  * allowed transition by the endpoint that makes it, every other pair refused, the targets a
  * 409 lists, which tasks may be removed, task types, trades and timestamps. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../services/cases/task_status.c"
+#include "../../services/cases/task/task_status.c"
 
 static const char *const codes[] = {"0", "1", "2", "3", "4", "A"};
 #define NCODES (sizeof(codes) / sizeof(codes[0]))

@@ -1,4 +1,4 @@
-/* The pure checks of the policy service's directory (services/policy/directory.c): the query of
+/* The pure checks of the policy service's directory (services/policy/directory/directory.c): the query of
  * GET /internal/offices/eligible (coordinates as plain decimals in range, both or neither, the
  * boolean), the body of POST /internal/users/lookup and the path and query of
  * GET /internal/api-clients/{id}. No database: only the parsers run. */
@@ -11,9 +11,9 @@
 #include <cmocka.h>
 
 /* the directory with its store (linked, never called here) */
-#include "../../services/policy/directory.c"
-#include "../../services/policy/store_directory.c"
-#include "../../services/policy/store_org_common.c"
+#include "../../services/policy/directory/directory.c"
+#include "../../services/policy/directory/store_directory.c"
+#include "../../services/policy/org/store_org_common.c"
 #include "testlib.h"
 
 #define PORTAL "00000000-0000-4000-8000-de0000000201"

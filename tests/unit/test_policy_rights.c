@@ -1,4 +1,4 @@
-/* The pure authority decision of the policy service (services/policy/rights.c): every right
+/* The pure authority decision of the policy service (services/policy/authority/rights.c): every right
  * allowed through a definition and denied without it, the actions the external case handler
  * always has, the marking of the user, insurer users, and the budget limit edge. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../services/policy/rights.c"
+#include "../../services/policy/authority/rights.c"
 
 #define ECH (1u << POLICY_ROLE_EXTERNAL_CASE_HANDLER)
 #define PM (1u << POLICY_ROLE_PROJECT_MANAGER)
