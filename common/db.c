@@ -174,17 +174,17 @@ int db_begin(PGconn *c) { return db_exec(c, "BEGIN", 0, NULL, NULL, NULL); }
 int db_commit(PGconn *c) { return db_exec(c, "COMMIT", 0, NULL, NULL, NULL); }
 int db_rollback(PGconn *c) { return db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL); }
 
-int db_sqlstate_http_status(const char *s) {
-  if (s == NULL) return 500;
-  if (!strcmp(s, "23505")) return 409;
+enum problem_kind db_sqlstate_problem(const char *s) {
+  if (s == NULL) return PROBLEM_INTERNAL;
+  if (!strcmp(s, "23505")) return PROBLEM_CONFLICT;
   if (!strcmp(s, "23503") || !strcmp(s, "23514") || !strcmp(s, "23502") ||
       !strcmp(s, "22P02") || !strcmp(s, "22001") || !strcmp(s, "22003") || !strcmp(s, "22007") ||
       !strcmp(s, "22008"))
-    return 422;
-  if (!strcmp(s, "57014")) return 504;
-  if (db_sqlstate_retryable(s)) return 503;
-  if (!strncmp(s, "08", 2)) return 503;
-  return 500;
+    return PROBLEM_VALIDATION;
+  if (!strcmp(s, "57014")) return PROBLEM_TIMEOUT;
+  if (db_sqlstate_retryable(s)) return PROBLEM_UNAVAILABLE;
+  if (!strncmp(s, "08", 2)) return PROBLEM_UNAVAILABLE;
+  return PROBLEM_INTERNAL;
 }
 
 int db_sqlstate_retryable(const char *s) {

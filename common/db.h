@@ -4,6 +4,8 @@
 
 #include <libpq-fe.h>
 
+#include "problem.h"
+
 struct db_pool;
 
 struct db_pool_stats {
@@ -40,9 +42,10 @@ int db_begin(PGconn *conn);
 int db_commit(PGconn *conn);
 int db_rollback(PGconn *conn);
 
-/* HTTP status for a SQLSTATE: 23505 → 409, 23503/23514 → 422, 57014 → 504, 40001/40P01 → 503
- * (retryable), anything else → 500. */
-int db_sqlstate_http_status(const char *sqlstate);
+/* The problem kind of a SQLSTATE: 23505 → conflict (409), 23503/23514/... → validation (422),
+ * 57014 → timeout (504), 40001/40P01 and connection failures → unavailable (503), anything
+ * else → internal (500). */
+enum problem_kind db_sqlstate_problem(const char *sqlstate);
 /* 1 when the transaction may be retried (serialization failure, deadlock). */
 int db_sqlstate_retryable(const char *sqlstate);
 

@@ -12,59 +12,30 @@
 #include "log.h"
 #include "status.h"
 
-static const char *status_title(int status) {
-  switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 409: return "Conflict";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 428: return "Precondition Required";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
-  }
-}
-
-int http_problem_full(struct _u_response *resp, int status, const char *slug, const char *title,
-                      const char *detail, json_t *errors) {
-  return http_problem_extra(resp, status, slug, title, detail, errors, NULL);
-}
-
-int http_problem_extra(struct _u_response *resp, int status, const char *slug, const char *title,
-                       const char *detail, json_t *errors, const json_t *extra) {
+int http_problem_full(struct _u_response *resp, enum problem_kind kind, const char *detail,
+                      json_t *errors, const json_t *extra) {
+  const struct problem_type *t = problem_type_of(kind);
   char type[128];
-  if (slug != NULL) snprintf(type, sizeof(type), HTTP_PROBLEM_TYPE_PREFIX "%s", slug);
-  else snprintf(type, sizeof(type), "about:blank");
-  json_t *body = json_pack("{s:s, s:s, s:i}", "type", type, "title",
-                           title ? title : status_title(status), "status", status);
+  snprintf(type, sizeof(type), PROBLEM_TYPE_PREFIX "%s", t->slug);
+  json_t *body = json_pack("{s:s, s:s, s:i}", "type", type, "title", t->title, "status", t->status);
   if (body != NULL && detail != NULL) json_object_set_new(body, "detail", json_string(detail));
+  if (body != NULL && t->hint != NULL) json_object_set_new(body, "hint", json_string(t->hint));
   if (body != NULL && errors != NULL) json_object_set(body, "errors", errors);
   if (body != NULL && extra != NULL) json_object_update(body, (json_t *)extra);
   json_decref(errors);
   char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(body);
-  if (text == NULL) {
-    ulfius_set_string_body_response(resp, (unsigned)status, "");
-  } else {
-    ulfius_set_string_body_response(resp, (unsigned)status, text);
-    free(text);
-  }
+  ulfius_set_string_body_response(resp, (unsigned)t->status, text != NULL ? text : "");
+  free(text);
   u_map_put(resp->map_header, "Content-Type", "application/problem+json");
+  /* every 503 is worth retrying soon: say when */
+  if (t->status == 503 && u_map_get_case(resp->map_header, "Retry-After") == NULL)
+    u_map_put(resp->map_header, "Retry-After", "1");
   return CS_OK;
 }
 
-int http_problem(struct _u_response *resp, int status, const char *detail) {
-  return http_problem_full(resp, status, NULL, NULL, detail, NULL);
+int http_problem(struct _u_response *resp, enum problem_kind kind, const char *detail) {
+  return http_problem_full(resp, kind, detail, NULL, NULL);
 }
 
 int http_json(struct _u_response *resp, int status, json_t *body) {
@@ -72,7 +43,7 @@ int http_json(struct _u_response *resp, int status, json_t *body) {
   size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15);
   char *text = body ? json_dumps(body, flags) : NULL;
   json_decref(body);
-  if (text == NULL) return http_problem(resp, 500, "response could not be encoded");
+  if (text == NULL) return http_problem(resp, PROBLEM_INTERNAL, "response could not be encoded");
   ulfius_set_string_body_response(resp, (unsigned)status, text);
   free(text);
   u_map_put(resp->map_header, "Content-Type", "application/json");
@@ -96,12 +67,12 @@ int http_parse_json_object(const struct _u_request *req, struct _u_response *res
   json_error_t err;
   *out = NULL;
   if (!is_json_media_type(http_header(req, "Content-Type"))) {
-    http_problem_full(resp, 415, "unsupported-media-type", NULL,
-                      "the request body must be JSON (Content-Type: application/json)", NULL);
+    http_problem_full(resp, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+                      "the request body must be JSON (Content-Type: application/json)", NULL, NULL);
     return CS_ERR_INVALID;
   }
   if (req->binary_body == NULL || req->binary_body_length == 0) {
-    http_problem_full(resp, 400, "malformed-json", NULL, "the request body is empty", NULL);
+    http_problem_full(resp, PROBLEM_MALFORMED_JSON, "the request body is empty", NULL, NULL);
     return CS_ERR_INVALID;
   }
   json_t *j = json_loadb(req->binary_body, req->binary_body_length, JSON_REJECT_DUPLICATES, &err);
@@ -109,12 +80,12 @@ int http_parse_json_object(const struct _u_request *req, struct _u_response *res
     char detail[300];
     snprintf(detail, sizeof(detail), "the body is not valid JSON: %s (line %d, column %d)",
              err.text, err.line, err.column);
-    http_problem_full(resp, 400, "malformed-json", NULL, detail, NULL);
+    http_problem_full(resp, PROBLEM_MALFORMED_JSON, detail, NULL, NULL);
     return CS_ERR_INVALID;
   }
   if (!json_is_object(j)) {
     json_decref(j);
-    http_problem_full(resp, 400, "malformed-json", NULL, "the body must be a JSON object", NULL);
+    http_problem_full(resp, PROBLEM_MALFORMED_JSON, "the body must be a JSON object", NULL, NULL);
     return CS_ERR_INVALID;
   }
   *out = j;
@@ -139,7 +110,7 @@ const char *http_path_uuid(const struct _u_request *req, struct _u_response *res
   if (http_is_uuid(id)) return id;
   char detail[80];
   snprintf(detail, sizeof(detail), "no such %s", what);
-  http_problem_full(resp, 404, "not-found", NULL, detail, NULL);
+  http_problem_full(resp, PROBLEM_NOT_FOUND, detail, NULL, NULL);
   return NULL;
 }
 
@@ -209,8 +180,17 @@ static int type_ok(const json_t *v, enum http_field_type t) {
   return 0;
 }
 
-static void add_error(json_t *errors, const char *field, const char *message) {
-  json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+static void add_error(json_t *errors, const char *field, enum field_code code,
+                      const char *message) {
+  json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code",
+                                          problem_field_code_name(code), "message", message));
+}
+
+/* A string where a UUID, date or timestamp belongs is in the wrong form; anything else that
+ * does not fit is of the wrong type. */
+static enum field_code mismatch_code(const json_t *v, enum http_field_type t) {
+  int textual = t == HTTP_FIELD_UUID || t == HTTP_FIELD_DATE || t == HTTP_FIELD_TIMESTAMP;
+  return textual && json_is_string(v) ? FIELD_FORMAT : FIELD_WRONG_TYPE;
 }
 
 json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t n) {
@@ -219,16 +199,16 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
   for (size_t i = 0; i < n; i++) {
     const json_t *v = json_object_get(body, fields[i].name);
     if (v == NULL || json_is_null(v)) {
-      if (fields[i].required) add_error(errors, fields[i].name, "is required");
+      if (fields[i].required) add_error(errors, fields[i].name, FIELD_REQUIRED, "is required");
       continue;
     }
     if (!type_ok(v, fields[i].type)) {
       snprintf(msg, sizeof(msg), "must be %s", type_name(fields[i].type));
-      add_error(errors, fields[i].name, msg);
+      add_error(errors, fields[i].name, mismatch_code(v, fields[i].type), msg);
     } else if (json_is_string(v) && fields[i].max_len > 0 &&
                json_string_length(v) > fields[i].max_len) {
       snprintf(msg, sizeof(msg), "must be at most %zu bytes long", fields[i].max_len);
-      add_error(errors, fields[i].name, msg);
+      add_error(errors, fields[i].name, FIELD_TOO_LONG, msg);
     }
   }
   const char *key;
@@ -237,7 +217,7 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
     (void)value;
     size_t i = 0;
     while (i < n && strcmp(fields[i].name, key) != 0) i++;
-    if (i == n) add_error(errors, key, "is not a known field");
+    if (i == n) add_error(errors, key, FIELD_UNKNOWN_FIELD, "is not a known field");
   }
   return errors;
 }
@@ -249,8 +229,8 @@ int http_validate(const json_t *body, const struct http_field *fields, size_t n,
     json_decref(errors);
     return CS_OK;
   }
-  http_problem_full(resp, 422, "validation", "Validation failed",
-                    "one or more fields are invalid", errors);
+  http_problem_full(resp, PROBLEM_VALIDATION,
+                    "one or more fields are invalid", errors, NULL);
   return CS_ERR_INVALID;
 }
 
@@ -264,17 +244,17 @@ int http_page_params(const struct _u_request *req, struct _u_response *resp, lon
     char *end = NULL;
     long v = strtol(l, &end, 10);
     if (end == l || *end != '\0' || v < 1 || v > 200) {
-      http_problem_full(resp, 400, "invalid-parameter", NULL, "limit must be between 1 and 200",
+      http_problem_full(resp, PROBLEM_INVALID_PARAMETER, "limit must be between 1 and 200",
                         json_pack("[{s:s, s:s}]", "field", "limit", "message",
-                                  "must be an integer between 1 and 200"));
+                                  "must be an integer between 1 and 200"), NULL);
       return CS_ERR_INVALID;
     }
     *limit = v;
   }
   if (cursor != NULL && (*position = http_cursor_decode(cursor)) == NULL) {
-    http_problem_full(resp, 400, "invalid-parameter", NULL, "cursor is not valid",
+    http_problem_full(resp, PROBLEM_INVALID_PARAMETER, "cursor is not valid",
                       json_pack("[{s:s, s:s}]", "field", "cursor", "message",
-                                "must be a next_cursor value from a previous page"));
+                                "must be a next_cursor value from a previous page"), NULL);
     return CS_ERR_INVALID;
   }
   return CS_OK;
@@ -336,13 +316,13 @@ int http_check_if_match(const struct _u_request *req, struct _u_response *resp, 
   const char *h = http_header(req, "If-Match");
   if (h == NULL) {
     if (!require) return CS_OK;
-    http_problem_full(resp, 428, "precondition-required", NULL,
-                      "send If-Match with the ETag of the version you are changing", NULL);
+    http_problem_full(resp, PROBLEM_PRECONDITION_REQUIRED,
+                      "send If-Match with the ETag of the version you are changing", NULL, NULL);
     return CS_ERR_CONFLICT;
   }
   if (if_match_names(h, etag)) return CS_OK;
-  http_problem_full(resp, 412, "precondition-failed", NULL,
-                    "the resource has changed since you read it; fetch it again and retry", NULL);
+  http_problem_full(resp, PROBLEM_PRECONDITION_FAILED,
+                    "the resource has changed since you read it; fetch it again and retry", NULL, NULL);
   u_map_put(resp->map_header, "ETag", etag);
   return CS_ERR_CONFLICT;
 }

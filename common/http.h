@@ -6,23 +6,21 @@
 #include <stddef.h>
 #include <ulfius.h>
 
-#define HTTP_PROBLEM_TYPE_PREFIX "urn:claimsuite:problem:"
+#include "problem.h"
+
 
 /* libmicrohttpd's memory per connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT), which bounds one
  * read: ulfius grows a request body by one realloc per read, so the default 32 KiB makes a big
  * upload quadratic (a 32 MiB body took ~27 s under the address sanitizer, ~3 s with this). */
 #define HTTP_CONNECTION_MEMORY_BYTES (256 * 1024)
 
-/* RFC 9457 body {type,title,status,detail[,errors]}; type is HTTP_PROBLEM_TYPE_PREFIX + slug, or
- * "about:blank" when slug is NULL. errors (array of {field,message}) is stolen, may be NULL.
- * Always returns CS_OK so callbacks can `return http_problem(...)`-style chain. */
-int http_problem_full(struct _u_response *resp, int status, const char *slug, const char *title,
-                      const char *detail, json_t *errors);
-/* The same with the members of extra (borrowed, may be NULL) added, e.g. the transitions a 409
- * allows. */
-int http_problem_extra(struct _u_response *resp, int status, const char *slug, const char *title,
-                       const char *detail, json_t *errors, const json_t *extra);
-int http_problem(struct _u_response *resp, int status, const char *detail);
+/* Answers an RFC 9457 problem of kind (problem.h: the kind owns status, type and title):
+ * {type, title, status, detail?, hint?, errors?} plus the members of extra. detail may be NULL;
+ * errors ([{field, code, message}]) is stolen and may be NULL; extra is borrowed and may be
+ * NULL. A 503 carries Retry-After: 1 unless one is set. Always returns CS_OK. */
+int http_problem_full(struct _u_response *resp, enum problem_kind kind, const char *detail,
+                      json_t *errors, const json_t *extra);
+int http_problem(struct _u_response *resp, enum problem_kind kind, const char *detail);
 
 /* Sets a JSON body and Content-Type. body is stolen. */
 int http_json(struct _u_response *resp, int status, json_t *body);

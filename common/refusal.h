@@ -5,23 +5,26 @@
 
 #include <jansson.h>
 
+#include "problem.h"
+
 struct cs_refusal {
-  int status;       /* HTTP status (400, 403, 404, 409, 412, 422, 503...), 0: a database failure */
-  const char *slug; /* problem type slug, static, may be NULL */
+  enum problem_kind kind; /* what kind of refusal (problem.h); unused for a database failure */
+  int db_failure;         /* 1: a statement failed, sqlstate says which */
   char detail[256];
-  json_t *errors;   /* [{field, message}] or NULL, owned */
+  json_t *errors;   /* [{field, code, message}] or NULL, owned */
   json_t *extra;    /* further members of the problem (e.g. allowed transitions), owned */
   char sqlstate[6]; /* database failures: filled by the failing call */
 };
 
 /* Fills r and returns CS_REFUSED; detail is printf-style. */
-int cs_refuse(struct cs_refusal *r, int status, const char *slug, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Adds one {field, message} to r->errors. */
-void cs_refusal_field(struct cs_refusal *r, const char *field, const char *message);
-/* CS_REFUSED with 422 "validation" when r->errors holds anything, else CS_OK. */
+int cs_refuse(struct cs_refusal *r, enum problem_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Adds one {field, code, message} to r->errors (field: a path such as "contacts/0/email"). */
+void cs_refusal_field(struct cs_refusal *r, const char *field, enum field_code code,
+                      const char *message);
+/* CS_REFUSED with PROBLEM_VALIDATION when r->errors holds anything, else CS_OK. */
 int cs_refusal_validation(struct cs_refusal *r);
-/* A database failure (r->sqlstate filled by the caller): CS_REFUSED with status 0. */
+/* A database failure (r->sqlstate filled by the caller): CS_REFUSED, answered by its SQLSTATE. */
 int cs_refusal_db(struct cs_refusal *r);
 void cs_refusal_clear(struct cs_refusal *r); /* frees errors and extra, zeroes r */
 

@@ -81,15 +81,15 @@ static int authenticate(struct service *svc, const struct _u_request *req,
   const char *reason = NULL;
   const char *token = jwt_from_authorization(http_header(req, "Authorization"));
   if (token == NULL) {
-    http_problem_full(resp, 401, "unauthenticated", NULL, "a bearer token is required", NULL);
+    http_problem_full(resp, PROBLEM_UNAUTHENTICATED, "a bearer token is required", NULL, NULL);
   } else {
     int rc = jwt_verify(svc->jwks, token, claims, &reason);
     if (rc == CS_OK) return CS_OK;
     if (rc == CS_ERR_UNAVAILABLE) {
-      http_problem_full(resp, 503, "keys-unavailable", NULL, reason, NULL);
+      http_problem_full(resp, PROBLEM_UNAVAILABLE, reason, NULL, NULL);
       return rc;
     }
-    http_problem_full(resp, 401, "invalid-token", NULL, reason, NULL);
+    http_problem_full(resp, PROBLEM_INVALID_TOKEN, reason, NULL, NULL);
   }
   u_map_put(resp->map_header, "WWW-Authenticate", "Bearer");
   return CS_ERR_INVALID;
@@ -109,17 +109,17 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
   if (body_too_large(req, svc->cfg.max_body_bytes)) {
     char detail[96];
     snprintf(detail, sizeof(detail), "the body is larger than %ld bytes", svc->cfg.max_body_bytes);
-    http_problem_full(resp, 413, "body-too-large", NULL, detail, NULL);
+    http_problem_full(resp, PROBLEM_BODY_TOO_LARGE, detail, NULL, NULL);
   } else if (r->handler == NULL) {
     /* the fallback route: nothing here with this path (404) or not with this method (405) */
     char allow[256];
     if (route_allowed_methods(svc->internal->table, svc->internal->nroutes, req->url_path, allow,
                               sizeof(allow)) > 0) {
-      http_problem_full(resp, 405, "method-not-allowed", NULL,
-                        "this resource does not support the method", NULL);
+      http_problem_full(resp, PROBLEM_METHOD_NOT_ALLOWED,
+                        "this resource does not support the method", NULL, NULL);
       u_map_put(resp->map_header, "Allow", allow);
     } else {
-      http_problem_full(resp, 404, "not-found", NULL, "no such resource", NULL);
+      http_problem_full(resp, PROBLEM_NOT_FOUND, "no such resource", NULL, NULL);
     }
   } else if (!(r->flags & ROUTE_AUTHENTICATED) ||
              authenticate(svc, req, resp, &claims) == CS_OK) {
@@ -195,8 +195,8 @@ void service_on_stop(struct service *svc, service_hook hook) {
 
 int service_db_acquire(struct request_ctx *ctx, PGconn **conn) {
   if (db_pool_acquire(ctx->svc->pool, conn) == CS_OK) return CS_OK;
-  http_problem_full(ctx->resp, 503, "busy", NULL, "no database connection free; retry shortly",
-                    NULL);
+  http_problem_full(ctx->resp, PROBLEM_UNAVAILABLE, "no database connection free; retry shortly",
+                    NULL, NULL);
   u_map_put(ctx->resp->map_header, "Retry-After", "1");
   return CS_ERR_TIMEOUT;
 }
@@ -212,25 +212,27 @@ void service_db_problem(struct request_ctx *ctx, const char *sqlstate) {
   /* without one, the request's last failed statement says what went wrong */
   if ((sqlstate == NULL || sqlstate[0] == '\0') && db_last_sqlstate()[0] != '\0')
     sqlstate = db_last_sqlstate();
-  int status = db_sqlstate_http_status(sqlstate);
+  enum problem_kind kind = db_sqlstate_problem(sqlstate);
   const char *detail;
-  switch (status) {
-    case 409: detail = "this conflicts with an existing resource"; break;
-    case 422: detail = "a value refers to something that does not exist or breaks a rule"; break;
-    case 503: detail = "the database is busy; retry shortly"; break;
-    case 504: detail = "the database took too long to answer"; break;
+  switch (kind) {
+    case PROBLEM_CONFLICT: detail = "this conflicts with an existing resource"; break;
+    case PROBLEM_VALIDATION:
+      detail = "a value refers to something that does not exist or breaks a rule";
+      break;
+    case PROBLEM_UNAVAILABLE: detail = "the database is busy; retry shortly"; break;
+    case PROBLEM_TIMEOUT: detail = "the database took too long to answer"; break;
     default: detail = "the request could not be completed"; break;
   }
-  http_problem(ctx->resp, status, detail);
+  http_problem(ctx->resp, kind, detail);
 }
 
 void service_refusal_answer(struct request_ctx *ctx, const struct cs_refusal *r) {
-  if (r->status == 0) {
+  if (r->db_failure) {
     service_db_problem(ctx, r->sqlstate);
     return;
   }
-  http_problem_extra(ctx->resp, r->status, r->slug, NULL, r->detail,
-                     r->errors != NULL ? json_incref(r->errors) : NULL, r->extra);
+  http_problem_full(ctx->resp, r->kind, r->detail,
+                    r->errors != NULL ? json_incref(r->errors) : NULL, r->extra);
 }
 
 /* --- built-in routes ------------------------------------------------------------------ */
@@ -277,7 +279,7 @@ static void handle_readyz(struct request_ctx *ctx) {
   json_t *errors = json_array();
   if (!db) json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "database", "message", "unreachable"));
   if (!redis) json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "redis", "message", "unreachable"));
-  http_problem_full(ctx->resp, 503, "not-ready", NULL, "a dependency is unreachable", errors);
+  http_problem_full(ctx->resp, PROBLEM_NOT_READY, "a dependency is unreachable", errors, NULL);
 }
 
 static void handle_metrics(struct request_ctx *ctx) {
@@ -310,7 +312,7 @@ static void handle_metrics(struct request_ctx *ctx) {
            atomic_load(&svc->internal->in_flight));
   char *text = metrics_render(svc->metrics, extra);
   if (text == NULL) {
-    http_problem(ctx->resp, 500, "metrics could not be rendered");
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "metrics could not be rendered");
     return;
   }
   ulfius_set_string_body_response(ctx->resp, 200, text);
@@ -338,9 +340,9 @@ static void handle_events_feed(struct request_ctx *ctx) {
   long long after, limit;
   if (query_long(ctx->req, "after", 0, 0, (long long)1 << 62, &after) != CS_OK ||
       query_long(ctx->req, "limit", 100, 1, 1000, &limit) != CS_OK) {
-    http_problem_full(ctx->resp, 400, "invalid-parameter", NULL,
+    http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
                       "after must be a non-negative integer and limit between 1 and 1000",
-                      NULL);
+                      NULL, NULL);
     return;
   }
   PGconn *conn;
@@ -349,7 +351,7 @@ static void handle_events_feed(struct request_ctx *ctx) {
   int rc = bus_feed_read(conn, ctx->svc->cfg.service, after, (int)limit, &items);
   service_db_release(ctx, conn);
   if (rc != CS_OK) {
-    http_problem(ctx->resp, 500, "the event feed could not be read");
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the event feed could not be read");
     return;
   }
   size_t n = json_array_size(items);

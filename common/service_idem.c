@@ -29,10 +29,10 @@ int service_idem_begin(struct request_ctx *ctx, PGconn *conn, const char *scope,
   *key = NULL;
   if (k == NULL) return CS_OK;
   if (k[0] == '\0' || strlen(k) > IDEM_KEY_MAX) {
-    http_problem_full(ctx->resp, 400, "invalid-header", NULL,
+    http_problem_full(ctx->resp, PROBLEM_BAD_REQUEST,
                       "Idempotency-Key must be 1 to 200 characters",
                       json_pack("[{s:s, s:s}]", "field", "Idempotency-Key", "message",
-                                "must be 1 to 200 characters"));
+                                "must be 1 to 200 characters"), NULL);
     return CS_ERR_INVALID;
   }
   if (idem_claim(conn, scope, k, "POST", path, raw, ctx->req->binary_body_length, &outcome,
@@ -42,8 +42,8 @@ int service_idem_begin(struct request_ctx *ctx, PGconn *conn, const char *scope,
   }
   if (outcome == IDEM_REPLAY) answer_stored(ctx, &stored);
   if (outcome == IDEM_MISMATCH)
-    http_problem_full(ctx->resp, 422, "idempotency-key-reused", NULL,
-                      "this Idempotency-Key was used with a different request", NULL);
+    http_problem_full(ctx->resp, PROBLEM_IDEMPOTENCY_KEY_REUSED,
+                      "this Idempotency-Key was used with a different request", NULL, NULL);
   idem_stored_clear(&stored);
   if (outcome != IDEM_NEW) return CS_ERR_CONFLICT;
   *key = k;

@@ -80,10 +80,6 @@ void gw_app_free(struct gw_app *app) {
   free(app);
 }
 
-/* A problem response with the gateway's slugs. */
-static void problem(struct _u_response *resp, int status, const char *slug, const char *detail) {
-  http_problem_full(resp, status, slug, NULL, detail, NULL);
-}
 
 static int method_is_read(const char *m) { return !strcmp(m, "GET") || !strcmp(m, "HEAD"); }
 
@@ -94,7 +90,7 @@ static void handle_healthz(struct gw_app *app, struct _u_response *resp) {
 
 static void handle_readyz(struct gw_app *app, struct _u_response *resp) {
   if (!gw_health_ready(app->health)) {
-    problem(resp, 503, "not-ready", "the upstream checks have not run yet");
+    http_problem(resp, PROBLEM_NOT_READY, "the upstream checks have not run yet");
     return;
   }
   json_t *body = json_pack("{s:s, s:o}", "status", "ready", "upstreams", gw_health_json(app->health));
@@ -123,7 +119,7 @@ static void handle_metrics(struct gw_app *app, struct _u_response *resp) {
   }
   text = metrics_render(app->metrics, extra);
   if (text == NULL) {
-    problem(resp, 500, NULL, "the metrics could not be rendered");
+    http_problem(resp, PROBLEM_INTERNAL, "the metrics could not be rendered");
   } else {
     ulfius_set_string_body_response(resp, 200, text);
     u_map_put(resp->map_header, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -154,22 +150,22 @@ static void handle_openapi(struct gw_app *app, const char *path, struct _u_respo
     }
   }
   if (!found) {
-    problem(resp, 404, "not-found", "no such OpenAPI document");
+    http_problem(resp, PROBLEM_NOT_FOUND, "no such OpenAPI document");
     goto done;
   }
   f = fopen(file, "rb");
   if (f == NULL) {
-    problem(resp, 404, "not-found", "this OpenAPI document is not installed");
+    http_problem(resp, PROBLEM_NOT_FOUND, "this OpenAPI document is not installed");
     goto done;
   }
   data = malloc(OPENAPI_MAX_BYTES);
   if (data == NULL) {
-    problem(resp, 500, NULL, "the gateway is out of memory");
+    http_problem(resp, PROBLEM_INTERNAL, "the gateway is out of memory");
     goto done;
   }
   size_t len = fread(data, 1, OPENAPI_MAX_BYTES, f);
   if (ferror(f) || len == 0 || len == OPENAPI_MAX_BYTES) {
-    problem(resp, 500, NULL, "the OpenAPI document could not be read");
+    http_problem(resp, PROBLEM_INTERNAL, "the OpenAPI document could not be read");
     goto done;
   }
   ulfius_set_binary_body_response(resp, 200, data, len);
@@ -195,7 +191,7 @@ static int body_too_large(const struct gw_app *app, const struct _u_request *req
   if (over) {
     char detail[96];
     snprintf(detail, sizeof(detail), "the request body is larger than %llu bytes", limit);
-    problem(resp, 413, "body-too-large", detail);
+    http_problem(resp, PROBLEM_BODY_TOO_LARGE, detail);
   }
   return over;
 }
@@ -208,7 +204,7 @@ static int authenticate(struct gw_app *app, const struct _u_request *req,
   json_t *claims = NULL;
   const char *reason = NULL;
   if (token == NULL) {
-    problem(resp, 401, "unauthenticated", "a bearer token is required");
+    http_problem(resp, PROBLEM_UNAUTHENTICATED, "a bearer token is required");
     u_map_put(resp->map_header, "WWW-Authenticate", "Bearer realm=\"claimsuite\"");
     return CS_ERR_INVALID;
   }
@@ -218,11 +214,11 @@ static int authenticate(struct gw_app *app, const struct _u_request *req,
   json_decref(claims);
   if (rc == CS_OK) return CS_OK;
   if (rc == CS_ERR_UNAVAILABLE) {
-    problem(resp, 503, "keys-unavailable", "the keys to verify tokens are not available right now");
+    http_problem(resp, PROBLEM_UNAVAILABLE, "the keys to verify tokens are not available right now");
     u_map_put(resp->map_header, "Retry-After", "1");
     return rc;
   }
-  problem(resp, 401, "invalid-token", reason != NULL ? reason : "the bearer token is not valid");
+  http_problem(resp, PROBLEM_INVALID_TOKEN, reason != NULL ? reason : "the bearer token is not valid");
   u_map_put(resp->map_header, "WWW-Authenticate",
             "Bearer realm=\"claimsuite\", error=\"invalid_token\"");
   return CS_ERR_INVALID;
@@ -246,17 +242,17 @@ static void forward(struct gw_app *app, const struct _u_request *req, struct _u_
     case CS_OK: return;
     case CS_ERR_TIMEOUT:
       atomic_fetch_add(&app->failures[route->upstream][FAIL_TIMEOUT], 1);
-      problem(resp, 504, "upstream-timeout", detail);
+      http_problem(resp, PROBLEM_UPSTREAM_TIMEOUT, detail);
       return;
     case CS_ERR_UNAVAILABLE:
       atomic_fetch_add(&app->failures[route->upstream][FAIL_UNREACHABLE], 1);
-      problem(resp, 502, "upstream-unavailable", detail);
+      http_problem(resp, PROBLEM_UPSTREAM_UNAVAILABLE, detail);
       return;
-    case CS_ERR_INVALID: problem(resp, 400, "bad-request", detail); return;
-    case CS_ERR_NOMEM: problem(resp, 500, NULL, detail); return;
+    case CS_ERR_INVALID: http_problem(resp, PROBLEM_BAD_REQUEST, detail); return;
+    case CS_ERR_NOMEM: http_problem(resp, PROBLEM_INTERNAL, detail); return;
     default:
       atomic_fetch_add(&app->failures[route->upstream][FAIL_BAD_ANSWER], 1);
-      problem(resp, 502, "upstream-bad-answer", detail);
+      http_problem(resp, PROBLEM_UPSTREAM_BAD_ANSWER, detail);
       return;
   }
 }
@@ -316,16 +312,16 @@ int gw_http_dispatch(const struct _u_request *req, struct _u_response *resp, voi
   log_set_request_id(rid);
 
   if (strlen(req->url_path) >= sizeof(canon)) {
-    problem(resp, 414, "uri-too-long", "the request path is too long");
+    http_problem(resp, PROBLEM_URI_TOO_LONG, "the request path is too long");
     goto done;
   }
   int verdict = gw_path_canonical(req->url_path, canon, sizeof(canon));
   if (verdict == GW_PATH_INTERNAL) {
-    problem(resp, 404, "not-found", "no route for this path");
+    http_problem(resp, PROBLEM_NOT_FOUND, "no route for this path");
     goto done;
   }
   if (verdict != GW_PATH_OK) {
-    problem(resp, 400, "bad-path", "the request path is malformed or has dot segments");
+    http_problem(resp, PROBLEM_BAD_REQUEST, "the request path is malformed or has dot segments");
     goto done;
   }
   if (body_too_large(app, req, resp)) goto done;
@@ -334,7 +330,7 @@ int gw_http_dispatch(const struct _u_request *req, struct _u_response *resp, voi
   if (own >= 0) {
     metric = app->metric_own[own];
     if (!method_is_read(req->http_verb)) {
-      problem(resp, 405, "method-not-allowed", "only GET and HEAD are allowed here");
+      http_problem(resp, PROBLEM_METHOD_NOT_ALLOWED, "only GET and HEAD are allowed here");
       u_map_put(resp->map_header, "Allow", "GET, HEAD");
     } else if (own == GW_OWN_HEALTHZ) {
       handle_healthz(app, resp);
@@ -350,7 +346,7 @@ int gw_http_dispatch(const struct _u_request *req, struct _u_response *resp, voi
 
   int r = gw_routes_match(&cfg->routes, canon);
   if (r < 0) {
-    problem(resp, 404, "not-found", "no route for this path");
+    http_problem(resp, PROBLEM_NOT_FOUND, "no route for this path");
     goto done;
   }
   metric = app->metric_route[r];

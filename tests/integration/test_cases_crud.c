@@ -202,7 +202,7 @@ static void test_patch_status_and_history(void **state) {
   assert_string_equal(tl_str(r.json, "status"), "on_hold");
   tl_response_free(&r);
   tl_cases("POST", sub, w.ia_handler.token, NULL, NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:invalid-state");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:wrong-state");
   tl_response_free(&r);
   snprintf(sub, sizeof(sub), "%s/close", path);
   snprintf(if_match, sizeof(if_match), "If-Match: \"3\"");

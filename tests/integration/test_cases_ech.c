@@ -752,10 +752,10 @@ static void test_office_rules(void **state) {
   tl_expect(&r, 200);
   tl_response_free(&r);
   put_office(&r, w.ia_handler.token, case_id, w.p_sthlm);
-  tl_assert_problem(&r, 409, PROBLEM("case-closed"));
+  tl_assert_problem(&r, 409, PROBLEM("wrong-state"));
   tl_response_free(&r);
   put_user(&r, w.q_worker.token, case_id, w.q_ech.id);
-  tl_assert_problem(&r, 409, PROBLEM("case-closed"));
+  tl_assert_problem(&r, 409, PROBLEM("wrong-state"));
   tl_response_free(&r);
   /* but access can always be taken away */
   api(&r, "DELETE", w.ia_handler.token, NULL, "/v1/cases/%s/external-case-handler", case_id);

@@ -104,7 +104,7 @@ static void expect_transition_refused(const struct tl_response *r, const char *c
   char got[16] = "";
   size_t i, n = 0;
   const json_t *v, *list = json_object_get(r->json, "allowed_transitions");
-  tl_assert_problem(r, 409, "urn:claimsuite:problem:invalid-transition");
+  tl_assert_problem(r, 409, "urn:claimsuite:problem:wrong-state");
   assert_true(json_is_array(list));
   json_array_foreach(list, i, v) n += (size_t)snprintf(got + n, sizeof(got) - n, "%s",
                                                        json_string_value(v));
@@ -234,7 +234,7 @@ static void test_inspection_lifecycle(void **state) {
   expect_transition_refused(&r, "A", "");
   tl_response_free(&r);
   on_task("DELETE", case_id, task, "", w.ia_handler.token, NULL, NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:task-in-progress");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:wrong-state");
   assert_non_null(strstr(tl_str(r.json, "detail"), "status A"));
   tl_response_free(&r);
 
@@ -324,7 +324,7 @@ static void test_wrong_transitions(void **state) {
   tl_response_free(&r);
   put_user(case_id, task, w.p_admin.token, w.p_worker.id, 409);
   on_task("DELETE", case_id, task, "", w.ia_handler.token, NULL, NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:task-in-progress");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:wrong-state");
   assert_non_null(strstr(tl_str(r.json, "detail"), "status 3 (started)"));
   tl_response_free(&r);
   move(case_id, task, w.p_admin.token, "4"); /* any user of the company reports */
@@ -478,7 +478,7 @@ static void test_rights_through_roles(void **state) {
   /* a second project management task: 409 */
   on_task("POST", case_id, NULL, "", w.ia_handler.token, "{\"type\": \"project_management\"}",
           NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:project-management-exists");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:conflict");
   tl_response_free(&r);
 
   /* p_worker becomes project manager: project_manager.changed */
@@ -694,18 +694,18 @@ static void test_if_match_and_closed_case(void **state) {
   long versions = tl_sql_long("SELECT version FROM cases.cases WHERE id = $1", 1,
                               (const char *[]){case_id});
   on_task("POST", case_id, NULL, "", w.ia_handler.token, "{\"type\": \"first_aid\"}", NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:case-closed");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:wrong-state");
   tl_response_free(&r);
   on_task("DELETE", case_id, task, "", w.ia_handler.token, NULL, NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:case-closed");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:wrong-state");
   tl_response_free(&r);
   on_task("PATCH", case_id, task, "", w.p_admin.token, "{\"meeting_at\": null}", NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:case-closed");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:wrong-state");
   tl_response_free(&r);
   put_office(case_id, task, w.ia_handler.token, w.p_upps, 409);
   put_user(case_id, task, w.p_admin.token, w.p_admin.id, 409);
   set_status(case_id, task, w.p_worker.token, "3", &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:case-closed");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:wrong-state");
   tl_response_free(&r);
   assert_int_equal(tl_sql_long("SELECT version FROM cases.cases WHERE id = $1", 1,
                                (const char *[]){case_id}),

@@ -309,7 +309,7 @@ static void test_users_validation_and_conflicts(void **state) {
   snprintf(body, sizeof(body), "{\"email\":\"ERIC+%s@org.test\",\"name\":\"Dup\",\"authority_level\":1}",
            fx.sfx);
   call("POST", "/v1/users", &fx.pam, body, NULL, &r);
-  tl_assert_problem(&r, 409, "urn:claimsuite:problem:duplicate-email");
+  tl_assert_problem(&r, 409, "urn:claimsuite:problem:conflict");
   tl_assert_field_error(&r, "email", NULL);
   tl_response_free(&r);
 
@@ -423,19 +423,19 @@ static void test_users_insurer_only_fields(void **state) {
   char path[128], body[256];
   snprintf(path, sizeof(path), "/v1/users/%s", fx.pia.id);
   call("PATCH", path, &fx.pam, "{\"external_case_handler\":true}", "If-Match: \"1\"", &r);
-  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden-field");
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   assert_non_null(strstr(tl_str(r.json, "detail"), "external_case_handler"));
   tl_assert_field_error(&r, "external_case_handler", NULL);
   tl_response_free(&r);
   call("PATCH", path, &fx.pam, "{\"budget_limit\":1000}", "If-Match: \"1\"", &r);
-  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden-field");
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   assert_non_null(strstr(tl_str(r.json, "detail"), "budget_limit"));
   tl_response_free(&r);
   snprintf(body, sizeof(body),
            "{\"email\":\"ech+%s@org.test\",\"name\":\"E\",\"authority_level\":1,"
            "\"external_case_handler\":true}", fx.sfx);
   call("POST", "/v1/users", &fx.pam, body, NULL, &r);
-  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden-field");
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   tl_response_free(&r);
   /* a non-admin partner user may not change anyone */
   call("PATCH", path, &fx.pia, "{\"name\":\"Me\"}", "If-Match: \"1\"", &r);
@@ -517,7 +517,7 @@ static void test_offices(void **state) {
 
   /* the insurer sees and sets categories; a partner may not */
   call("PATCH", path, &fx.pam, "{\"categories\":[\"Water\"]}", "If-Match: \"1\"", &r);
-  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden-field");
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   tl_response_free(&r);
   call("PATCH", path, &fx.alice, "{\"categories\":[\"Water\",\"Fire\"],\"city\":\"Boden\"}",
        "If-Match: \"1\"", &r);

@@ -113,10 +113,10 @@ static void callback_probe_events_post(struct request_ctx *ctx) {
   int rollback = json_is_true(json_object_get(body, "rollback"));
   if (type == NULL) type = "probe.event";
   if (count < 1 || count > PROBE_MAX_EVENTS) {
-    http_problem_full(ctx->resp, 422, "validation", "Validation failed",
+    http_problem_full(ctx->resp, PROBLEM_VALIDATION,
                       "one or more fields are invalid",
                       json_pack("[{s:s, s:s}]", "field", "count", "message",
-                                "must be between 1 and 1000"));
+                                "must be between 1 and 1000"), NULL);
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
@@ -157,7 +157,7 @@ static void callback_probe_applied_get(struct request_ctx *ctx) {
   PGresult *res = NULL;
   char sqlstate[6] = "";
   if (batch == NULL || *batch == '\0') {
-    http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, "batch is required", NULL);
+    http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER, "batch is required", NULL, NULL);
     return;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
@@ -191,10 +191,10 @@ static void callback_probe_apply_delay_put(struct request_ctx *ctx) {
   if (http_validate(body, fields, 1, ctx->resp) != CS_OK) goto done;
   json_int_t ms = json_integer_value(json_object_get(body, "ms"));
   if (ms < 0 || ms > PROBE_MAX_DELAY_MS) {
-    http_problem_full(ctx->resp, 422, "validation", "Validation failed",
+    http_problem_full(ctx->resp, PROBLEM_VALIDATION,
                       "one or more fields are invalid",
                       json_pack("[{s:s, s:s}]", "field", "ms", "message",
-                                "must be between 0 and 10000"));
+                                "must be between 0 and 10000"), NULL);
     goto done;
   }
   atomic_store(&apply_delay_ms, (long)ms);

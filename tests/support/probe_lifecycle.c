@@ -11,7 +11,7 @@ static void sleep_handler(struct request_ctx *ctx) {
   const char *ms_s = u_map_get(ctx->req->map_url, "ms");
   long ms = ms_s ? strtol(ms_s, NULL, 10) : 0;
   if (ms < 0 || ms > 10000) {
-    http_problem(ctx->resp, 400, "ms must be between 0 and 10000");
+    http_problem(ctx->resp, PROBLEM_BAD_REQUEST, "ms must be between 0 and 10000");
     return;
   }
   usleep((useconds_t)ms * 1000);

@@ -61,8 +61,8 @@ static void notes_create(struct request_ctx *ctx) {
       http_validate(body, note_create_fields, 2, ctx->resp) != CS_OK)
     goto done;
   if (key != NULL && (key[0] == '\0' || strlen(key) > IDEM_KEY_MAX)) {
-    http_problem_full(ctx->resp, 400, "invalid-header", NULL,
-                      "Idempotency-Key must be 1 to 200 characters", NULL);
+    http_problem_full(ctx->resp, PROBLEM_BAD_REQUEST,
+                      "Idempotency-Key must be 1 to 200 characters", NULL, NULL);
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
@@ -77,8 +77,8 @@ static void notes_create(struct request_ctx *ctx) {
       goto done;
     }
     if (outcome == IDEM_MISMATCH) {
-      http_problem_full(ctx->resp, 422, "idempotency-key-reused", NULL,
-                        "this Idempotency-Key was used with a different request", NULL);
+      http_problem_full(ctx->resp, PROBLEM_IDEMPOTENCY_KEY_REUSED,
+                        "this Idempotency-Key was used with a different request", NULL, NULL);
       goto done;
     }
   }
@@ -117,7 +117,7 @@ static void notes_get(struct request_ctx *ctx) {
   PGconn *conn = NULL;
   PGresult *res = NULL;
   if (!http_is_uuid(id)) {
-    http_problem(ctx->resp, 404, "no such note");
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such note");
     return;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
@@ -126,7 +126,7 @@ static void notes_get(struct request_ctx *ctx) {
               &res, NULL) != CS_OK) {
     service_db_problem(ctx, NULL);
   } else if (PQntuples(res) == 0) {
-    http_problem(ctx->resp, 404, "no such note");
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such note");
   } else {
     set_etag(ctx, PQgetvalue(res, 0, 3));
     http_json(ctx->resp, 200, note_json(res, 0));
@@ -142,7 +142,7 @@ static void notes_patch(struct request_ctx *ctx) {
   PGresult *res = NULL;
   char etag[32];
   if (!http_is_uuid(id)) {
-    http_problem(ctx->resp, 404, "no such note");
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such note");
     return;
   }
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
@@ -157,7 +157,7 @@ static void notes_patch(struct request_ctx *ctx) {
     goto done;
   }
   if (PQntuples(res) == 0) {
-    http_problem(ctx->resp, 404, "no such note");
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such note");
     goto done;
   }
   http_etag_format(etag, sizeof(etag), PQgetvalue(res, 0, 0));
@@ -201,7 +201,7 @@ static void notes_list(struct request_ctx *ctx) {
               " AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))"
               " ORDER BY created_at DESC, id DESC LIMIT $2::int",
               4, params, &res, NULL) != CS_OK) {
-    http_problem_full(ctx->resp, 400, "invalid-parameter", NULL, "cursor is not valid", NULL);
+    http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER, "cursor is not valid", NULL, NULL);
     goto done;
   }
   int n = PQntuples(res), shown = n > limit ? (int)limit : n;

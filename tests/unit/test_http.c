@@ -25,13 +25,13 @@ static void test_problem_shape(void **state) {
   (void)state;
   struct _u_response resp;
   ulfius_init_response(&resp);
-  http_problem_full(&resp, 422, "validation", NULL, "bad",
-                    json_pack("[{s:s,s:s}]", "field", "x", "message", "is required"));
+  http_problem_full(&resp, PROBLEM_VALIDATION, "bad",
+                    json_pack("[{s:s,s:s}]", "field", "x", "message", "is required"), NULL);
   assert_int_equal(resp.status, 422);
   assert_string_equal(u_map_get_case(resp.map_header, "Content-Type"), "application/problem+json");
   json_t *j = body_of(&resp);
   assert_string_equal(json_string_value(json_object_get(j, "type")), "urn:claimsuite:problem:validation");
-  assert_string_equal(json_string_value(json_object_get(j, "title")), "Unprocessable Content");
+  assert_string_equal(json_string_value(json_object_get(j, "title")), "Validation failed");
   assert_int_equal(json_integer_value(json_object_get(j, "status")), 422);
   assert_string_equal(json_string_value(json_object_get(j, "detail")), "bad");
   assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "field")), "x");
@@ -202,14 +202,14 @@ static void test_uuid_and_formats(void **state) {
 
 static void test_sqlstate_map(void **state) {
   (void)state;
-  assert_int_equal(db_sqlstate_http_status("23505"), 409);
-  assert_int_equal(db_sqlstate_http_status("23503"), 422);
-  assert_int_equal(db_sqlstate_http_status("23514"), 422);
-  assert_int_equal(db_sqlstate_http_status("57014"), 504);
-  assert_int_equal(db_sqlstate_http_status("40001"), 503);
-  assert_int_equal(db_sqlstate_http_status("40P01"), 503);
-  assert_int_equal(db_sqlstate_http_status("XX000"), 500);
-  assert_int_equal(db_sqlstate_http_status(NULL), 500);
+  assert_int_equal(problem_type_of(db_sqlstate_problem("23505"))->status, 409);
+  assert_int_equal(problem_type_of(db_sqlstate_problem("23503"))->status, 422);
+  assert_int_equal(problem_type_of(db_sqlstate_problem("23514"))->status, 422);
+  assert_int_equal(problem_type_of(db_sqlstate_problem("57014"))->status, 504);
+  assert_int_equal(problem_type_of(db_sqlstate_problem("40001"))->status, 503);
+  assert_int_equal(problem_type_of(db_sqlstate_problem("40P01"))->status, 503);
+  assert_int_equal(problem_type_of(db_sqlstate_problem("XX000"))->status, 500);
+  assert_int_equal(db_sqlstate_problem(NULL), PROBLEM_INTERNAL);
   assert_true(db_sqlstate_retryable("40P01"));
   assert_false(db_sqlstate_retryable("23505"));
 }

@@ -57,10 +57,10 @@ static void check_text(const json_t *o, const char *key, const char *field, size
   char msg[80];
   if (v == NULL || json_is_null(v)) return;
   if (!json_is_string(v)) {
-    cs_refusal_field(err, field, "must be a string");
+    cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
   } else if (json_string_length(v) > max) {
     snprintf(msg, sizeof(msg), "must be at most %zu bytes long", max);
-    cs_refusal_field(err, field, msg);
+    cs_refusal_field(err, field, FIELD_INVALID, msg);
   }
 }
 
@@ -75,7 +75,7 @@ static void check_address(const json_t *a, struct cs_refusal *err) {
     if (i == 6) {
       char field[96];
       snprintf(field, sizeof(field), "address.%.60s", key);
-      cs_refusal_field(err, field, "is not a known field");
+      cs_refusal_field(err, field, FIELD_UNKNOWN_FIELD, "is not a known field");
     }
   }
   check_text(a, "street", "address.street", 200, err);
@@ -84,22 +84,22 @@ static void check_address(const json_t *a, struct cs_refusal *err) {
   const json_t *country = json_object_get(a, "country");
   if (country != NULL && !json_is_null(country) &&
       (!json_is_string(country) || !is_country_code(json_string_value(country))))
-    cs_refusal_field(err, "address.country", "must be an ISO 3166 alpha-2 code such as SE");
+    cs_refusal_field(err, "address.country", FIELD_FORMAT, "must be an ISO 3166 alpha-2 code such as SE");
   const json_t *lat = json_object_get(a, "latitude"), *lon = json_object_get(a, "longitude");
   int has_lat = lat != NULL && !json_is_null(lat), has_lon = lon != NULL && !json_is_null(lon);
   if (has_lat != has_lon)
-    cs_refusal_field(err, "address", "latitude and longitude go together");
+    cs_refusal_field(err, "address", FIELD_INVALID, "latitude and longitude go together");
   if (has_lat && (!json_is_number(lat) || fabs(json_number_value(lat)) > 90))
-    cs_refusal_field(err, "address.latitude", "must be a number from -90 to 90");
+    cs_refusal_field(err, "address.latitude", FIELD_OUT_OF_RANGE, "must be a number from -90 to 90");
   if (has_lon && (!json_is_number(lon) || fabs(json_number_value(lon)) > 180))
-    cs_refusal_field(err, "address.longitude", "must be a number from -180 to 180");
+    cs_refusal_field(err, "address.longitude", FIELD_OUT_OF_RANGE, "must be a number from -180 to 180");
 }
 
 static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
   size_t i;
   const json_t *c;
   char field[64];
-  if (json_array_size(contacts) > 20) cs_refusal_field(err, "contacts", "at most 20 contacts");
+  if (json_array_size(contacts) > 20) cs_refusal_field(err, "contacts", FIELD_TOO_LONG, "at most 20 contacts");
   json_array_foreach(contacts, i, c) {
     const char *kind = json_string_value(json_object_get(c, "kind"));
     const char *name = json_string_value(json_object_get(c, "name"));
@@ -108,23 +108,23 @@ static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
     const json_t *v;
     snprintf(field, sizeof(field), "contacts[%zu]", i);
     if (!json_is_object(c)) {
-      cs_refusal_field(err, field, "must be an object");
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be an object");
       continue;
     }
     json_object_foreach((json_t *)c, key, v) {
       if (strcmp(key, "kind") && strcmp(key, "name") && strcmp(key, "phone") &&
           strcmp(key, "email"))
-        cs_refusal_field(err, field, "has a member that is not kind, name, phone or email");
+        cs_refusal_field(err, field, FIELD_UNKNOWN_FIELD, "has a member that is not kind, name, phone or email");
     }
     if (kind == NULL || (strcmp(kind, "policyholder") && strcmp(kind, "customer") &&
                          strcmp(kind, "contact")))
-      cs_refusal_field(err, field, "kind must be policyholder, customer or contact");
+      cs_refusal_field(err, field, FIELD_NOT_ALLOWED, "kind must be policyholder, customer or contact");
     if (name == NULL || name[0] == '\0' || strlen(name) > 200)
-      cs_refusal_field(err, field, "name is required (at most 200 bytes)");
+      cs_refusal_field(err, field, FIELD_REQUIRED, "name is required (at most 200 bytes)");
     check_text(c, "phone", field, 40, err);
     check_text(c, "email", field, 254, err);
     if (email != NULL && !is_email(email))
-      cs_refusal_field(err, field, "email is not an email address");
+      cs_refusal_field(err, field, FIELD_FORMAT, "email is not an email address");
   }
 }
 
@@ -136,7 +136,7 @@ static int check_handler(const char *handler, const char *portal_id, struct cs_r
   if (u == NULL || kind == NULL || strcmp(kind, "insurer") != 0 ||
       !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")))
-    cs_refusal_field(err, "case_handler_id", "must be an active insurer user of this portal");
+    cs_refusal_field(err, "case_handler_id", FIELD_NOT_FOUND, "must be an active insurer user of this portal");
   json_decref(u);
   return CS_OK;
 }
@@ -149,15 +149,15 @@ int cases_case_check(const json_t *f, const char *portal_id, struct cs_refusal *
   static const char *const required[] = {"claim_number", "damage_type", "damage_date"};
   for (size_t i = 0; i < 3; i++)
     if (!json_is_string(json_object_get(f, required[i])))
-      cs_refusal_field(err, required[i], "is required");
+      cs_refusal_field(err, required[i], FIELD_REQUIRED, "is required");
   if (!json_is_object(json_object_get(f, "address")))
-    cs_refusal_field(err, "address", "is required");
+    cs_refusal_field(err, "address", FIELD_REQUIRED, "is required");
   if (claim != NULL && (claim[0] == '\0' || space_at_either_end(claim)))
-    cs_refusal_field(err, "claim_number", "must not be empty or start or end with a space");
+    cs_refusal_field(err, "claim_number", FIELD_FORMAT, "must not be empty or start or end with a space");
   if (type != NULL && !cases_code_valid(type))
-    cs_refusal_field(err, "damage_type", "must be a lower-case code such as water or fire");
+    cs_refusal_field(err, "damage_type", FIELD_FORMAT, "must be a lower-case code such as water or fire");
   if (json_is_string(ref) && json_string_length(ref) == 0)
-    cs_refusal_field(err, "external_ref", "must not be empty");
+    cs_refusal_field(err, "external_ref", FIELD_FORMAT, "must not be empty");
   check_address(json_object_get(f, "address"), err);
   check_contacts(json_object_get(f, "contacts"), err);
   if (cs_refusal_validation(err) != CS_OK) return CS_REFUSED;
@@ -168,7 +168,7 @@ int cases_case_check(const json_t *f, const char *portal_id, struct cs_refusal *
 /* A 409 for a duplicate claim number or external reference, else the database failure. */
 static int write_failed(struct cs_refusal *err) {
   if (!strcmp(err->sqlstate, "23505"))
-    return cs_refuse(err, 409, "conflict",
+    return cs_refuse(err, PROBLEM_CONFLICT,
                         "another case of this portal has this claim_number or external_ref");
   return cs_refusal_db(err);
 }
@@ -178,7 +178,7 @@ int cases_case_create(PGconn *conn, const struct cases_caller *c, const json_t *
   char id[37];
   *out = NULL;
   if (!cases_caller_is_internal(c))
-    return cs_refuse(err, 403, "forbidden", "only the insurer creates cases");
+    return cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer creates cases");
   if (cases_case_check(body, c->portal_id, err) != CS_OK) return CS_REFUSED;
   http_uuid_v4(id);
   if (cases_store_insert(conn, id, c->portal_id, c->sub, body, err->sqlstate) != CS_OK)
@@ -270,7 +270,7 @@ static int transition(PGconn *conn, struct cases_op *op, const char *to, const c
   if ((rc = cases_require_internal(op, "change a case's status")) != CS_OK) return rc;
   for (int i = 0; from[i] != NULL; i++) allowed |= now != NULL && !strcmp(now, from[i]);
   if (!allowed)
-    return cs_refuse(&op->err, 409, "invalid-state", "the case is %s; it cannot become %s",
+    return cs_refuse(&op->err, PROBLEM_WRONG_STATE, "the case is %s; it cannot become %s",
                         now ? now : "?", to);
   if (cases_store_set_status(conn, op->case_id, to, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);

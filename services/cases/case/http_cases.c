@@ -68,7 +68,7 @@ done:
 /* 200 with doc (stolen), or 404 when it is NULL (no such case, or not visible). */
 static void answer_document(struct request_ctx *ctx, json_t *doc) {
   if (doc == NULL)
-    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
   else
     http_json_resource(ctx->resp, 200, doc);
 }
@@ -115,7 +115,7 @@ static void callback_cases_case_hold(struct request_ctx *ctx) {
 static const char *path_ref(struct request_ctx *ctx) {
   const char *ref = u_map_get(ctx->req->map_url, "ref");
   if (ref != NULL && ref[0] != '\0' && strlen(ref) <= 200) return ref;
-  http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+  http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
   return NULL;
 }
 
@@ -128,7 +128,7 @@ static void callback_cases_case_get_by_ref(struct request_ctx *ctx) {
   if (cases_caller_load(ctx, &caller) != CS_OK) return;
   if ((ref = path_ref(ctx)) == NULL) goto done;
   if (!cases_caller_is_internal(&caller)) { /* partners know cases by id, not by core reference */
-    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
@@ -158,9 +158,9 @@ static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
     goto done;
   const char *given = json_string_value(json_object_get(body, "external_ref"));
   if (given != NULL && strcmp(given, ref) != 0) {
-    http_problem_full(ctx->resp, 422, "validation", NULL, "external_ref differs from the path",
+    http_problem_full(ctx->resp, PROBLEM_VALIDATION, "external_ref differs from the path",
                       json_pack("[{s:s, s:s}]", "field", "external_ref", "message",
-                                "must equal the reference in the path (or be left out)"));
+                                "must equal the reference in the path (or be left out)"), NULL);
     goto done;
   }
   json_object_set_new(body, "external_ref", json_string(ref));

@@ -21,7 +21,7 @@ static int copy_claim(const json_t *claims, const char *name, char *dst, size_t 
 }
 
 static void unauthorized(struct request_ctx *ctx, const char *detail) {
-  http_problem_full(ctx->resp, 401, "invalid-token", NULL, detail, NULL);
+  http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN, detail, NULL, NULL);
   u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
 }
 
@@ -128,8 +128,8 @@ int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
     unauthorized(ctx, c->is_client ? "the API client is no longer active in this portal"
                                    : "the user is no longer active in this portal");
   else
-    http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL, CASES_POLICY_FAILED_DETAIL,
-                      NULL);
+    http_problem_full(ctx->resp, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL,
+                      NULL, NULL);
   cases_caller_clear(c);
   return CS_ERR_INVALID;
 }

@@ -56,7 +56,7 @@ int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGc
     goto refused;
   }
   if (!visible) {
-    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
     goto refused;
   }
   return CS_OK;
@@ -91,7 +91,7 @@ int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, con
 
 int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *data) {
   const char *portal = json_string_value(json_object_get(op->current, "portal_id"));
-  if (data == NULL) return cs_refuse(&op->err, 500, NULL, "out of memory");
+  if (data == NULL) return cs_refuse(&op->err, PROBLEM_INTERNAL, "out of memory");
   json_object_set_new(data, "case_id", json_string(op->case_id));
   json_object_set(data, "claim_number", json_object_get(op->current, "claim_number"));
   json_object_set_new(data, "actor",
@@ -106,12 +106,12 @@ int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *dat
 
 int cases_require_internal(struct cases_op *op, const char *what) {
   if (cases_caller_is_internal(op->caller)) return CS_OK;
-  return cs_refuse(&op->err, 403, "forbidden", "only the insurer may %s", what);
+  return cs_refuse(&op->err, PROBLEM_FORBIDDEN, "only the insurer may %s", what);
 }
 
 void cases_http_policy_failed(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, 503, "dependency-unavailable", NULL, CASES_POLICY_FAILED_DETAIL,
-                    NULL);
+  http_problem_full(ctx->resp, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL,
+                    NULL, NULL);
 }
 
 void cases_idem_scope(const struct cases_caller *c, char scope[128]) {
@@ -125,7 +125,7 @@ int cases_require(struct cases_op *op, const char *action, const long long *amou
                              amount, &d) != CS_OK)
     return cases_policy_failed(&op->err);
   if (d.allow) return CS_OK;
-  return cs_refuse(&op->err, 403, "forbidden", "%s is not allowed: %s", action, d.reason);
+  return cs_refuse(&op->err, PROBLEM_FORBIDDEN, "%s is not allowed: %s", action, d.reason);
 }
 
 /* ---- the runner ---------------------------------------------------------------------------- */
@@ -196,7 +196,7 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
     goto done;
   }
   if (current == NULL) {
-    http_problem_full(ctx->resp, 404, "not-found", NULL, "no such case", NULL);
+    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
     goto done;
   }
   if (check_if_match(ctx, current, flags) != CS_OK) goto done;

@@ -239,5 +239,5 @@ int cases_policy_office(const char *portal_id, const char *office_id, json_t **o
 }
 
 int cases_policy_failed(struct cs_refusal *err) {
-  return cs_refuse(err, 503, "dependency-unavailable", CASES_POLICY_FAILED_DETAIL);
+  return cs_refuse(err, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL);
 }

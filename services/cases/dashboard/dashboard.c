@@ -105,7 +105,7 @@ int cases_dashboard(PGconn *conn, const struct cases_caller *c, json_t **out,
   *out = NULL;
   if (list == NULL || cases_scope_init(&scope, c) != CS_OK) {
     json_decref(list);
-    return cs_refuse(err, 500, NULL, "out of memory");
+    return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
   }
   /* every row counts the same snapshot */
   if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
@@ -121,12 +121,12 @@ int cases_dashboard(PGconn *conn, const struct cases_caller *c, json_t **out,
       goto done;
     }
     if (append_row(list, &rows[i], count) != 0) {
-      cs_refuse(err, 500, NULL, "out of memory");
+      cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
       goto done;
     }
   }
   *out = json_pack("{s:O}", "rows", list);
-  rc = *out != NULL ? CS_OK : cs_refuse(err, 500, NULL, "out of memory");
+  rc = *out != NULL ? CS_OK : cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
 done:
   db_rollback(conn); /* read only: nothing to keep */
   json_decref(list);

@@ -22,7 +22,7 @@ static const char *member_text(const json_t *o, const char *name) {
 
 static int refuse_closed(struct cases_op *op) {
   if (strcmp(member_text(op->current, "status") ?: "", "closed") != 0) return CS_OK;
-  return cs_refuse(&op->err, 409, "case-closed",
+  return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
                       "the case is closed; reopen it to change the external case handler");
 }
 
@@ -64,7 +64,7 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
     return cases_policy_failed(&op->err);
   if (json_integer_value(json_object_get(*office, "external_case_handler_users")) > 0)
     return CS_OK;
-  cs_refusal_field(&op->err, "office_id",
+  cs_refusal_field(&op->err, "office_id", FIELD_INVALID,
                    *office != NULL ? "office has no user marked as external case handler"
                                    : "is not a partner office serving this portal");
   json_decref(*office);
@@ -131,7 +131,7 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
     return CS_OK;
   }
   json_decref(u);
-  cs_refusal_field(&op->err, "user_id", why);
+  cs_refusal_field(&op->err, "user_id", FIELD_INVALID, why);
   return cs_refusal_validation(&op->err);
 }
 
@@ -139,7 +139,7 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
 static int require_supplier(struct cases_op *op, const char *company_id) {
   if (cases_caller_is_internal(op->caller) || !strcmp(op->caller->company_id, company_id))
     return CS_OK;
-  return cs_refuse(&op->err, 403, "forbidden",
+  return cs_refuse(&op->err, PROBLEM_FORBIDDEN,
                       "only the insurer or the company holding the external case handler role "
                       "may assign its user");
 }
@@ -154,7 +154,7 @@ int cases_ech_assign_user(PGconn *conn, struct cases_op *op) {
 
   if ((rc = refuse_closed(op)) != CS_OK) return rc;
   if (before == NULL || company_id == NULL)
-    return cs_refuse(&op->err, 409, "wrong-state",
+    return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
                         "no office holds the external case handler role; assign an office first");
   if ((rc = require_supplier(op, company_id)) != CS_OK) return rc;
   const json_t *held = json_object_get(before, "user");
@@ -183,7 +183,7 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op) {
   if ((rc = cases_require_internal(op, "remove the external case handler role")) != CS_OK)
     return rc;
   if (before == NULL)
-    return cs_refuse(&op->err, 409, "wrong-state",
+    return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
                         "nobody holds the external case handler role in this case");
   if (cases_store_ech_clear(conn, op->case_id, op->err.sqlstate) != CS_OK) return store_failed(op);
   return record(conn, op, "external_case_handler.removed", before, NULL,

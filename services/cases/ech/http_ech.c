@@ -51,7 +51,7 @@ static void callback_cases_allowed_actions_get(struct request_ctx *ctx) {
   if (rc == CS_ERR_UNAVAILABLE)
     cases_http_policy_failed(ctx);
   else if (rc != CS_OK)
-    http_problem(ctx->resp, 500, "the request could not be completed");
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
   else
     http_json(ctx->resp, 200, answer);
 done:

@@ -25,7 +25,7 @@ static int authorize(struct request_ctx *ctx, const struct cases_caller *c, unsi
   if (!d.allow) {
     char detail[256];
     snprintf(detail, sizeof(detail), "allocate_partners is not allowed: %s", d.reason);
-    http_problem_full(ctx->resp, 403, "forbidden", NULL, detail, NULL);
+    http_problem_full(ctx->resp, PROBLEM_FORBIDDEN, detail, NULL, NULL);
     return CS_ERR_INVALID;
   }
   if (cases_policy_authorize(c->sub, c->portal_id, "show_office_categories", roles, NULL, &d) !=
@@ -53,11 +53,11 @@ static int read_case(struct request_ctx *ctx, PGconn *conn, const struct cases_c
 }
 
 static void bad_task_type(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, 400, "invalid-parameter", NULL,
+  http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
                     "one or more query parameters are invalid",
                     json_pack("[{s:s, s:s}]", "field", "task_type", "message",
                               "is required: one of inspection, first_aid, repair, "
-                              "project_management, external_case_handler"));
+                              "project_management, external_case_handler"), NULL);
 }
 
 static void callback_cases_office_recommendations_get(struct request_ctx *ctx) {
@@ -88,7 +88,7 @@ static void callback_cases_office_recommendations_get(struct request_ctx *ctx) {
   }
   json_t *answer = cases_recommendations_answer(&view, offices);
   if (answer == NULL)
-    http_problem(ctx->resp, 500, "the request could not be completed");
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
   else
     http_json(ctx->resp, 200, answer);
 done:

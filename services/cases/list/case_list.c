@@ -87,7 +87,7 @@ static void unknown_params(const struct _u_map *params, struct cs_refusal *err) 
   const char **keys = u_map_enum_keys(params);
   for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
     if (!ONE_OF(keys[i], known_params))
-      cs_refusal_field(err, keys[i], "is not a parameter of the case list");
+      cs_refusal_field(err, keys[i], FIELD_UNKNOWN_FIELD, "is not a parameter of the case list");
 }
 
 /* "true", "false" or NULL (absent); anything else is an error. */
@@ -96,7 +96,7 @@ static const char *boolean_param(const struct _u_map *params, const char *name,
   const char *v = u_map_get(params, name);
   if (v == NULL) return NULL;
   if (!strcmp(v, "true") || !strcmp(v, "false")) return v;
-  cs_refusal_field(err, name, "must be true or false");
+  cs_refusal_field(err, name, FIELD_WRONG_TYPE, "must be true or false");
   return NULL;
 }
 
@@ -106,11 +106,11 @@ static const char *user_param(const struct _u_map *params, const char *name,
   const char *v = u_map_get(params, name);
   if (v == NULL || http_is_uuid(v)) return v;
   if (strcmp(v, "me") != 0) {
-    cs_refusal_field(err, name, "must be a user id (UUID) or me");
+    cs_refusal_field(err, name, FIELD_FORMAT, "must be a user id (UUID) or me");
     return NULL;
   }
   if (!c->is_client) return c->sub;
-  cs_refusal_field(err, name, "me names a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, FIELD_INVALID, "me names a user; an API client holds no tasks or roles");
   return NULL;
 }
 
@@ -118,7 +118,7 @@ static const char *user_param(const struct _u_map *params, const char *name,
 static const char *caller_user(const char *flag, const char *name, const struct cases_caller *c,
                                struct cs_refusal *err) {
   if (flag == NULL || !c->is_client) return c->sub;
-  cs_refusal_field(err, name, "concerns a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, FIELD_INVALID, "concerns a user; an API client holds no tasks or roles");
   return NULL;
 }
 
@@ -144,7 +144,7 @@ static void parse_statuses(const char *v, struct cases_list_query *q, struct cs_
   return;
 bad:
   q->statuses[0] = '\0';
-  cs_refusal_field(err, "status", "must be open, on_hold or closed, or a comma-separated list");
+  cs_refusal_field(err, "status", FIELD_NOT_ALLOWED, "must be open, on_hold or closed, or a comma-separated list");
 }
 
 /* q: a case-insensitive substring; the ILIKE pattern escapes its own wildcards. */
@@ -152,7 +152,7 @@ static void parse_search(const char *v, struct cases_list_query *q, struct cs_re
   size_t n = strlen(v), used = 0;
   if (n == 0) return; /* an empty search box searches nothing */
   if (n > Q_MAX_BYTES || !utf8_valid(v)) {
-    cs_refusal_field(err, "q", "must be UTF-8 text of at most 100 bytes");
+    cs_refusal_field(err, "q", FIELD_FORMAT, "must be UTF-8 text of at most 100 bytes");
     return;
   }
   q->q_pattern = malloc(2 * n + 3);
@@ -173,7 +173,7 @@ static void parse_limit(const char *v, struct cases_list_query *q, struct cs_ref
   if (v == NULL) return;
   n = strtol(v, &end, 10);
   if (end == v || *end != '\0' || n < 1 || n > 200)
-    cs_refusal_field(err, "limit", "must be an integer between 1 and 200");
+    cs_refusal_field(err, "limit", FIELD_OUT_OF_RANGE, "must be an integer between 1 and 200");
   else
     q->limit = n;
 }
@@ -189,9 +189,9 @@ static void parse_cursor(const char *v, struct cases_list_query *q, struct cs_re
   id = json_string_value(json_object_get(pos, "id"));
   if (sort == NULL || !http_is_timestamp(at) || strlen(at) >= sizeof(q->after_time) ||
       !http_is_uuid(id)) {
-    cs_refusal_field(err, "cursor", "must be a next_cursor value from a previous page");
+    cs_refusal_field(err, "cursor", FIELD_FORMAT, "must be a next_cursor value from a previous page");
   } else if (strcmp(sort, q->sort_updated ? "updated" : "created") != 0) {
-    cs_refusal_field(err, "cursor", "belongs to a list in another sort order");
+    cs_refusal_field(err, "cursor", FIELD_NOT_ALLOWED, "belongs to a list in another sort order");
   } else {
     snprintf(q->after_time, sizeof(q->after_time), "%s", at);
     snprintf(q->after_id, sizeof(q->after_id), "%s", id);
@@ -205,16 +205,16 @@ static void parse_value_filters(const struct _u_map *params, const struct cases_
   const char *v;
   if ((v = u_map_get(params, "status")) != NULL) parse_statuses(v, q, err);
   if ((v = u_map_get(params, "damage_type")) != NULL && !cases_code_valid(v))
-    cs_refusal_field(err, "damage_type", "must match ^[a-z][a-z_]{0,39}$");
+    cs_refusal_field(err, "damage_type", FIELD_FORMAT, "must match ^[a-z][a-z_]{0,39}$");
   else
     q->damage_type = v;
   if ((v = u_map_get(params, "q")) != NULL) parse_search(v, q, err);
   if ((v = u_map_get(params, "user_id")) != NULL && !http_is_uuid(v))
-    cs_refusal_field(err, "user_id", "must be a user id (UUID)");
+    cs_refusal_field(err, "user_id", FIELD_FORMAT, "must be a user id (UUID)");
   else
     q->user_id = v;
   if ((v = u_map_get(params, "reminder")) != NULL && !ONE_OF(v, reminders))
-    cs_refusal_field(err, "reminder", "must be today, tomorrow or later");
+    cs_refusal_field(err, "reminder", FIELD_NOT_ALLOWED, "must be today, tomorrow or later");
   else
     q->reminder = v;
   q->ech_user = user_param(params, "external_case_handler", c, err);
@@ -228,7 +228,7 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
   const char *v;
   q->action_required = boolean_param(params, "action_required", err);
   if ((v = u_map_get(params, "action_reason")) != NULL && !ONE_OF(v, action_reasons))
-    cs_refusal_field(err, "action_reason",
+    cs_refusal_field(err, "action_reason", FIELD_INVALID,
                       "must be task_awaiting_office, task_awaiting_user or "
                       "external_case_handler_awaiting_user");
   else
@@ -244,7 +244,7 @@ static void parse_order(const struct _u_map *params, struct cases_list_query *q,
                         struct cs_refusal *err) {
   const char *v = u_map_get(params, "sort");
   if (v != NULL && strcmp(v, "created") != 0 && strcmp(v, "updated") != 0)
-    cs_refusal_field(err, "sort", "must be created or updated");
+    cs_refusal_field(err, "sort", FIELD_NOT_ALLOWED, "must be created or updated");
   q->sort_updated = v != NULL && !strcmp(v, "updated");
   parse_limit(u_map_get(params, "limit"), q, err);
   parse_cursor(u_map_get(params, "cursor"), q, err);
@@ -258,9 +258,9 @@ int cases_list_query_parse(const struct _u_map *params, const struct cases_calle
   parse_caller_filters(params, c, q, err);
   parse_order(params, q, err);
   if (json_array_size(err->errors) > 0)
-    return cs_refuse(err, 400, "invalid-parameter", "the query has invalid parameters");
+    return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "the query has invalid parameters");
   if (u_map_get(params, "q") != NULL && u_map_get(params, "q")[0] != '\0' && q->q_pattern == NULL)
-    return cs_refuse(err, 500, NULL, "out of memory");
+    return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
   return CS_OK;
 }
 
@@ -292,7 +292,7 @@ int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cas
 
   *page = NULL;
   if (cases_scope_init(&scope, c) != CS_OK) {
-    cs_refuse(err, 500, NULL, "out of memory");
+    cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
     goto done;
   }
   if (cases_store_list(conn, &scope, q, &items, err->sqlstate) != CS_OK) {
@@ -309,7 +309,7 @@ int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cas
   }
   *page = json_pack("{s:O, s:s?}", "items", items, "next_cursor", cursor);
   if (*page == NULL) {
-    cs_refuse(err, 500, NULL, "out of memory");
+    cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
     goto done;
   }
   rc = CS_OK;

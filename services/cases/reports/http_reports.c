@@ -90,7 +90,7 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
   u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
   u_map_put(ctx->resp->map_header, "Vary", "Accept");
   if (wants_csv(http_header(ctx->req, "Accept"))) {
-    if (answer_csv(ctx, report) != CS_OK) http_problem(ctx->resp, 500, "out of memory");
+    if (answer_csv(ctx, report) != CS_OK) http_problem(ctx->resp, PROBLEM_INTERNAL, "out of memory");
   } else {
     http_json(ctx->resp, 200, report);
     report = NULL;

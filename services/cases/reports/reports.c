@@ -12,7 +12,7 @@
 
 int cases_report_allowed(const struct cases_caller *c, struct cs_refusal *err) {
   if (c->is_client || c->level >= 6) return CS_OK;
-  return cs_refuse(err, 403, "forbidden", "reports are for company administrators (level 6)");
+  return cs_refuse(err, PROBLEM_FORBIDDEN, "reports are for company administrators (level 6)");
 }
 
 int cases_report_range_parse(const struct _u_map *params, struct cases_report_range *r,
@@ -22,20 +22,20 @@ int cases_report_range_parse(const struct _u_map *params, struct cases_report_ra
   memset(r, 0, sizeof(*r));
   for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
     if (strcmp(keys[i], "from") != 0 && strcmp(keys[i], "to") != 0)
-      cs_refusal_field(err, keys[i], "is not a parameter of this report");
+      cs_refusal_field(err, keys[i], FIELD_UNKNOWN_FIELD, "is not a parameter of this report");
   if (from != NULL && !http_is_date(from))
-    cs_refusal_field(err, "from", "must be a date (YYYY-MM-DD)");
+    cs_refusal_field(err, "from", FIELD_FORMAT, "must be a date (YYYY-MM-DD)");
   else if (from != NULL)
     snprintf(r->from, sizeof(r->from), "%s", from);
   if (to != NULL && !http_is_date(to))
-    cs_refusal_field(err, "to", "must be a date (YYYY-MM-DD)");
+    cs_refusal_field(err, "to", FIELD_FORMAT, "must be a date (YYYY-MM-DD)");
   else if (to != NULL)
     snprintf(r->to, sizeof(r->to), "%s", to);
   /* YYYY-MM-DD compares as text */
   if (r->from[0] && r->to[0] && strcmp(r->from, r->to) > 0)
-    cs_refusal_field(err, "from", "must not be after to");
+    cs_refusal_field(err, "from", FIELD_OUT_OF_RANGE, "must not be after to");
   if (json_array_size(err->errors) > 0)
-    return cs_refuse(err, 400, "invalid-parameter", "the query has invalid parameters");
+    return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "the query has invalid parameters");
   return CS_OK;
 }
 
@@ -139,7 +139,7 @@ int cases_report_case_statistics(const struct cases_caller *c,
   *out = json_pack("{s:o, s:o, s:o, s:b, s:O}", "from", date_or_null(r->from), "to",
                    date_or_null(r->to), "generated_at", now_rfc3339(), "truncated", truncated,
                    "rows", rows);
-  rc = *out != NULL ? CS_OK : cs_refuse(err, 500, NULL, "out of memory");
+  rc = *out != NULL ? CS_OK : cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
 done:
   json_decref(rows);
   json_decref(ids);

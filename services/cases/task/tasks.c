@@ -58,13 +58,13 @@ static json_t *task_facts(const json_t *task) {
 static int load_task(PGconn *conn, struct cases_op *op, json_t **task) {
   if (cases_store_task_get(conn, op->case_id, op->sub_id, task, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);
-  if (*task == NULL) return cs_refuse(&op->err, 404, "not-found", "no such task in this case");
+  if (*task == NULL) return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such task in this case");
   return CS_OK;
 }
 
 static int refuse_closed_case(struct cases_op *op) {
   if (!same_text(text(op->current, "status"), "closed")) return CS_OK;
-  return cs_refuse(&op->err, 409, "case-closed",
+  return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
                       "the case is closed; its tasks cannot change until it is reopened");
 }
 
@@ -72,7 +72,7 @@ static int refuse_closed_case(struct cases_op *op) {
 static int require_insurer_or_supplier(struct cases_op *op, const json_t *task, const char *what) {
   if (cases_caller_is_internal(op->caller) || same_text(task_company(task), op->caller->company_id))
     return CS_OK;
-  return cs_refuse(&op->err, 403, "forbidden",
+  return cs_refuse(&op->err, PROBLEM_FORBIDDEN,
                       "only the insurer or the company holding the task may %s", what);
 }
 
@@ -80,7 +80,7 @@ static int require_insurer_or_supplier(struct cases_op *op, const json_t *task, 
 static int refuse_transition(struct cases_op *op, const json_t *task, const char *to,
                              enum cases_task_via via) {
   const char *from = text(task, "status");
-  cs_refuse(&op->err, 409, "invalid-transition",
+  cs_refuse(&op->err, PROBLEM_WRONG_STATE,
                "a task in status %s (%s) cannot move to %s (%s) this way", from,
                cases_task_status_name(from), to, cases_task_status_name(to));
   op->err.extra = json_pack("{s:o, s:s}", "allowed_transitions",
@@ -106,7 +106,7 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
   }
   json_decref(o);
   if (*office != NULL) return CS_OK;
-  cs_refusal_field(&op->err, "office_id", "is not an office of a partner serving this portal");
+  cs_refusal_field(&op->err, "office_id", FIELD_NOT_FOUND, "is not an office of a partner serving this portal");
   return cs_refusal_validation(&op->err);
 }
 
@@ -127,7 +127,7 @@ static int company_user(struct cases_op *op, const char *user_id, const char *co
   }
   json_decref(u);
   if (*user != NULL) return CS_OK;
-  cs_refusal_field(&op->err, "user_id", "must be a user of the company holding the task");
+  cs_refusal_field(&op->err, "user_id", FIELD_NOT_FOUND, "must be a user of the company holding the task");
   return cs_refusal_validation(&op->err);
 }
 
@@ -146,11 +146,11 @@ static const char *schedule_bound(const json_t *schedule, const char *name, cons
                                   struct cs_refusal *err) {
   const json_t *v = json_object_get(schedule, name);
   if (v == NULL || json_is_null(v)) {
-    cs_refusal_field(err, field, "is required");
+    cs_refusal_field(err, field, FIELD_REQUIRED, "is required");
     return NULL;
   }
   if (!json_is_string(v) || !http_is_timestamp(json_string_value(v))) {
-    cs_refusal_field(err, field, "must be an RFC 3339 timestamp");
+    cs_refusal_field(err, field, FIELD_FORMAT, "must be an RFC 3339 timestamp");
     return NULL;
   }
   return json_string_value(v);
@@ -174,14 +174,14 @@ static void read_times(const json_t *body, struct cases_store_task_times *t,
   json_object_foreach((json_t *)schedule, key, v) {
     (void)v;
     if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
-      cs_refusal_field(err, "schedule", "holds only start and end");
+      cs_refusal_field(err, "schedule", FIELD_INVALID, "holds only start and end");
   }
   t->schedule_start = schedule_bound(schedule, "start", "schedule.start", err);
   t->schedule_end = schedule_bound(schedule, "end", "schedule.end", err);
   if (t->schedule_start != NULL && t->schedule_end != NULL &&
       cases_task_timestamp_us(t->schedule_start, &start_us) == CS_OK &&
       cases_task_timestamp_us(t->schedule_end, &end_us) == CS_OK && end_us < start_us)
-    cs_refusal_field(err, "schedule.end", "must not be before schedule.start");
+    cs_refusal_field(err, "schedule.end", FIELD_OUT_OF_RANGE, "must not be before schedule.start");
 }
 
 /* Keeps in t only what differs from the task document. */
@@ -212,13 +212,13 @@ static void check_new_task(const json_t *body, struct cases_store_task_times *ti
   const char *type = text(body, "type");
   const json_t *trade = json_object_get(body, "trade");
   if (!cases_task_type_known(type))
-    cs_refusal_field(err, "type", "must be one of inspection, first_aid, repair, "
+    cs_refusal_field(err, "type", FIELD_NOT_ALLOWED, "must be one of inspection, first_aid, repair, "
                                    "project_management");
   if (trade != NULL && !json_is_null(trade)) {
     if (type != NULL && strcmp(type, "repair") != 0)
-      cs_refusal_field(err, "trade", "is given only for repair tasks");
+      cs_refusal_field(err, "trade", FIELD_NOT_ALLOWED, "is given only for repair tasks");
     else if (!cases_code_valid(json_string_value(trade)))
-      cs_refusal_field(err, "trade", "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
+      cs_refusal_field(err, "trade", FIELD_FORMAT, "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
   }
   read_times(body, times, err);
 }
@@ -229,7 +229,7 @@ static int refuse_second_project_management(PGconn *conn, struct cases_op *op, c
   if (cases_store_task_count(conn, op->case_id, type, &count, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);
   if (count == 0) return CS_OK;
-  return cs_refuse(&op->err, 409, "project-management-exists",
+  return cs_refuse(&op->err, PROBLEM_CONFLICT,
                       "the case already has a project_management task");
 }
 
@@ -301,7 +301,7 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
     goto done;
   status = text(task, "status");
   if (!cases_task_removable(status)) {
-    rc = cs_refuse(&op->err, 409, "task-in-progress",
+    rc = cs_refuse(&op->err, PROBLEM_WRONG_STATE,
                       "a task in status %s (%s) cannot be removed once work has started", status,
                       cases_task_status_name(status));
     goto done;
@@ -338,7 +338,7 @@ int cases_task_patch(PGconn *conn, struct cases_op *op) {
     goto done;
   read_times(op->body, &times, &op->err);
   if (!times.set_meeting && !times.set_schedule)
-    cs_refusal_field(&op->err, "meeting_at", "give meeting_at, schedule or both");
+    cs_refusal_field(&op->err, "meeting_at", FIELD_INVALID, "give meeting_at, schedule or both");
   if ((rc = cs_refusal_validation(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
   keep_changes(task, &times);
@@ -459,7 +459,7 @@ static int require_mover(struct cases_op *op, const json_t *task, enum cases_tas
     case CASES_TASK_MOVE_REOPEN:
       return cases_require(op, "approve_tasks", NULL);
     default:
-      return cs_refuse(&op->err, 409, "invalid-transition", "not a status change");
+      return cs_refuse(&op->err, PROBLEM_WRONG_STATE, "not a status change");
   }
 }
 
@@ -496,7 +496,7 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
 
   if ((rc = load_task(conn, op, &task)) != CS_OK) goto done;
   if (!cases_task_status_requestable(to))
-    cs_refusal_field(&op->err, "status", "must be 2, 3, 4 or A");
+    cs_refusal_field(&op->err, "status", FIELD_NOT_ALLOWED, "must be 2, 3, 4 or A");
   if ((rc = cs_refusal_validation(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
   snprintf(from, sizeof(from), "%s", text(task, "status"));

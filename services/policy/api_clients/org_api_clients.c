@@ -24,7 +24,7 @@ int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
                                const struct policy_org_page *pg, json_t **rows,
                                struct cs_refusal *err) {
   if (!may_read(c))
-    return cs_refuse(err, 403, "forbidden",
+    return cs_refuse(err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may see the API clients");
   if (policy_store_org_api_client_list(conn, c->portal_id, pg->after_created_at, pg->after_id,
                                        pg->limit, rows, err->sqlstate) != CS_OK)
@@ -50,16 +50,16 @@ int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w) {
   int rc;
   const char *name = json_string_value(json_object_get(w->body, "name"));
 
-  if (name[0] == '\0') cs_refusal_field(&w->err, "name", "must not be empty");
+  if (name[0] == '\0') cs_refusal_field(&w->err, "name", FIELD_FORMAT, "must not be empty");
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (!policy_org_is_insurer_admin(c)) {
-    rc = cs_refuse(&w->err, 403, "forbidden",
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only the insurer's admin may create API clients");
     goto done;
   }
   if (random_text(SECRET_BYTES, secret, sizeof(secret)) != CS_OK ||
       random_text(12, tag, sizeof(tag)) != CS_OK || password_hash((char *)secret, &hash) != CS_OK) {
-    rc = cs_refuse(&w->err, 500, NULL, "the client secret could not be made");
+    rc = cs_refuse(&w->err, PROBLEM_INTERNAL, "the client secret could not be made");
     goto done;
   }
   snprintf(client_id, sizeof(client_id), "cs_%s", (char *)tag);
@@ -88,13 +88,13 @@ int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w) {
   const struct policy_org_caller *c = w->caller;
   json_t *client = NULL;
   int rc;
-  if (!may_read(c)) return cs_refuse(&w->err, 404, "not-found", "no such API client");
+  if (!may_read(c)) return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such API client");
   if (!policy_org_is_insurer_admin(c))
-    return cs_refuse(&w->err, 403, "forbidden",
+    return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may deactivate API clients");
   rc = policy_store_org_api_client_deactivate(conn, c->portal_id, w->id, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
-    return cs_refuse(&w->err, 404, "not-found", "no such API client");
+    return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such API client");
   if (rc != CS_OK ||
       policy_store_org_api_client_get(conn, c->portal_id, w->id, &client, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);

@@ -46,19 +46,17 @@ static struct {
 /* An RFC 9457 problem (same shape as http_problem_full) with the OAuth2 error code as "error"
  * and "error_description" (RFC 6749 5.2). errors (array of {field,message}) is borrowed, may be
  * NULL. */
-static void oauth_problem(struct _u_response *resp, int status, const char *slug,
-                          const char *title, const char *detail, const char *error,
-                          json_t *errors) {
+static void oauth_problem(struct _u_response *resp, enum problem_kind kind, const char *detail,
+                          const char *error, json_t *errors) {
   json_t *extra = error != NULL ? json_pack("{s:s, s:s}", "error", error, "error_description",
                                             detail)
                                 : NULL;
-  http_problem_extra(resp, status, slug, title, detail,
-                     errors != NULL ? json_incref(errors) : NULL, extra);
+  http_problem_full(resp, kind, detail, errors != NULL ? json_incref(errors) : NULL, extra);
   json_decref(extra);
 }
 
 static void invalid_request(struct _u_response *resp, const char *detail, json_t *errors) {
-  oauth_problem(resp, 400, "invalid-request", "Invalid token request", detail, "invalid_request",
+  oauth_problem(resp, PROBLEM_INVALID_TOKEN_REQUEST, detail, "invalid_request",
                 errors);
 }
 
@@ -237,8 +235,8 @@ static const char *param(const json_t *form, const char *name) {
 /* Adds {field, "is required"} to bad when value is NULL, {field, "is too long"} when longer
  * than max. */
 static void check_param(struct cs_refusal *bad, const char *field, const char *value, size_t max) {
-  if (value == NULL) cs_refusal_field(bad, field, "is required");
-  else if (strlen(value) > max) cs_refusal_field(bad, field, "is too long");
+  if (value == NULL) cs_refusal_field(bad, field, FIELD_REQUIRED, "is required");
+  else if (strlen(value) > max) cs_refusal_field(bad, field, FIELD_TOO_LONG, "is too long");
 }
 
 /* ---- POST /v1/auth/token --------------------------------------------------------------- */
@@ -256,44 +254,44 @@ static void answer_failure(struct _u_response *resp, int rc, int basic_used, lon
   switch (rc) {
     case POLICY_AUTH_DENIED:
       if (is_user) {
-        oauth_problem(resp, 401, "invalid-credentials", "Invalid credentials",
+        oauth_problem(resp, PROBLEM_INVALID_CREDENTIALS,
                       "the username or password is incorrect", "invalid_grant", NULL);
       } else {
-        oauth_problem(resp, 401, "invalid-client", "Client authentication failed",
+        oauth_problem(resp, PROBLEM_INVALID_CLIENT,
                       "the client credentials are incorrect", "invalid_client", NULL);
         if (basic_used) u_map_put(resp->map_header, "WWW-Authenticate", "Basic realm=\"claimsuite\"");
       }
       break;
     case POLICY_AUTH_THROTTLED:
-      oauth_problem(resp, 429, "too-many-attempts", "Too many failed logins",
+      oauth_problem(resp, PROBLEM_TOO_MANY_ATTEMPTS,
                     "too many failed attempts; retry after the number of seconds in Retry-After",
                     "temporarily_unavailable", NULL);
       snprintf(seconds, sizeof(seconds), "%ld", retry_after > 0 ? retry_after : 1);
       u_map_put(resp->map_header, "Retry-After", seconds);
       break;
     case POLICY_AUTH_PORTAL_REQUIRED:
-      cs_refusal_field(&bad, "portal", "is required");
-      oauth_problem(resp, 400, "portal-required", "Portal required",
+      cs_refusal_field(&bad, "portal", FIELD_REQUIRED, "is required");
+      oauth_problem(resp, PROBLEM_PORTAL_REQUIRED,
                     "portal is required: this account works in several portals",
                     "invalid_request", bad.errors);
       break;
     case POLICY_AUTH_PORTAL_NOT_SERVED:
-      cs_refusal_field(&bad, "portal", "is not a portal of this account");
-      oauth_problem(resp, 400, "portal-not-served", "Portal not available",
+      cs_refusal_field(&bad, "portal", FIELD_NOT_FOUND, "is not a portal of this account");
+      oauth_problem(resp, PROBLEM_PORTAL_NOT_SERVED,
                     "this account does not work in the portal asked for", "invalid_request",
                     bad.errors);
       break;
     case POLICY_AUTH_NO_PORTAL:
-      oauth_problem(resp, 400, "no-portal", "No portal",
+      oauth_problem(resp, PROBLEM_NO_PORTAL,
                     "this account does not work in any portal yet", "invalid_grant", NULL);
       break;
     case CS_ERR_TIMEOUT:
-      http_problem_full(resp, 503, "busy", NULL, "no database connection free; retry shortly",
-                        NULL);
+      http_problem_full(resp, PROBLEM_UNAVAILABLE, "no database connection free; retry shortly",
+                        NULL, NULL);
       u_map_put(resp->map_header, "Retry-After", "1");
       break;
     default:
-      http_problem(resp, 500, "the token could not be issued");
+      http_problem(resp, PROBLEM_INTERNAL, "the token could not be issued");
       break;
   }
   cs_refusal_clear(&bad);
@@ -313,7 +311,7 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
 
   memset(&g, 0, sizeof(g));
   if (!is_form_media_type(http_header(req, "Content-Type"))) {
-    oauth_problem(resp, 415, "unsupported-media-type", "Unsupported Media Type",
+    oauth_problem(resp, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
                   "the token request must be a form (Content-Type: " FORM_MEDIA_TYPE ")",
                   "invalid_request", NULL);
     goto done;
@@ -325,12 +323,12 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
     goto done;
   }
   if (rc != CS_OK) {
-    http_problem(resp, 500, "the request could not be read");
+    http_problem(resp, PROBLEM_INTERNAL, "the request could not be read");
     goto done;
   }
   grant_type = param(form, "grant_type");
   if (grant_type == NULL) {
-    cs_refusal_field(&bad, "grant_type", "is required");
+    cs_refusal_field(&bad, "grant_type", FIELD_REQUIRED, "is required");
     invalid_request(resp, "grant_type is required", bad.errors);
     goto done;
   }
@@ -372,7 +370,7 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
     check_param(&bad, "client_id", g.client_id, MAX_CLIENT_ID);
     check_param(&bad, "client_secret", g.client_secret, MAX_CLIENT_SECRET);
   } else {
-    oauth_problem(resp, 400, "unsupported-grant-type", "Unsupported grant type",
+    oauth_problem(resp, PROBLEM_UNSUPPORTED_GRANT_TYPE,
                   "grant_type must be password or client_credentials", "unsupported_grant_type",
                   NULL);
     goto done;
@@ -416,12 +414,12 @@ static void callback_policy_me_get(struct request_ctx *ctx) {
       u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
       return;
     case POLICY_AUTH_PRINCIPAL_GONE:
-      http_problem_full(ctx->resp, 401, "invalid-token", NULL,
-                        "the token's account is not active in its portal any more", NULL);
+      http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN,
+                        "the token's account is not active in its portal any more", NULL, NULL);
       u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
       return;
     default:
-      http_problem(ctx->resp, 500, "the profile could not be read");
+      http_problem(ctx->resp, PROBLEM_INTERNAL, "the profile could not be read");
       return;
   }
 }

@@ -77,7 +77,7 @@ static int canonical_rights(const json_t *rights, json_t **sorted, struct cs_ref
         snprintf(msg, sizeof(msg), "'%.100s' is not a known right", json_string_value(v));
       else
         snprintf(msg, sizeof(msg), "element %zu must be a string", i);
-      cs_refusal_field(err, "rights", msg);
+      cs_refusal_field(err, "rights", FIELD_INVALID, msg);
       continue;
     }
     have[idx] = 1;
@@ -172,24 +172,24 @@ static void settings_checks(const json_t *patch, struct cs_refusal *err) {
   size_t i;
 
   json_object_foreach((json_t *)patch, key, v) {
-    if (json_is_null(v)) cs_refusal_field(err, key, "must not be null");
+    if (json_is_null(v)) cs_refusal_field(err, key, FIELD_WRONG_TYPE, "must not be null");
   }
   v = json_object_get(patch, "name");
   if (json_is_string(v) && json_string_length(v) == 0)
-    cs_refusal_field(err, "name", "must not be empty");
+    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
   v = json_object_get(patch, "timezone");
   if (json_is_string(v) && json_string_length(v) == 0)
-    cs_refusal_field(err, "timezone", "must be an IANA time zone name");
+    cs_refusal_field(err, "timezone", FIELD_FORMAT, "must be an IANA time zone name");
   v = json_object_get(patch, "office_hours");
   if (json_is_object(v)) {
     const json_t *start = json_object_get(v, "start"), *end = json_object_get(v, "end");
     int s = hhmm(json_string_value(start)), e = hhmm(json_string_value(end));
-    if (s < 0) cs_refusal_field(err, "office_hours.start", "must be a time HH:MM");
-    if (e < 0) cs_refusal_field(err, "office_hours.end", "must be a time HH:MM");
+    if (s < 0) cs_refusal_field(err, "office_hours.start", FIELD_FORMAT, "must be a time HH:MM");
+    if (e < 0) cs_refusal_field(err, "office_hours.end", FIELD_FORMAT, "must be a time HH:MM");
     if (s >= 0 && e >= 0 && s >= e)
-      cs_refusal_field(err, "office_hours", "start must be before end");
+      cs_refusal_field(err, "office_hours", FIELD_INVALID, "start must be before end");
     if (json_object_size(v) != 2 || start == NULL || end == NULL)
-      cs_refusal_field(err, "office_hours", "must have exactly the members start and end");
+      cs_refusal_field(err, "office_hours", FIELD_INVALID, "must have exactly the members start and end");
   }
   v = json_object_get(patch, "office_days");
   if (json_is_array(v)) {
@@ -198,7 +198,7 @@ static void settings_checks(const json_t *patch, struct cs_refusal *err) {
     json_array_foreach(v, i, d) {
       if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 7) bad = 1;
     }
-    if (bad) cs_refusal_field(err, "office_days", "must be a non-empty array of ISO weekdays 1..7");
+    if (bad) cs_refusal_field(err, "office_days", FIELD_FORMAT, "must be a non-empty array of ISO weekdays 1..7");
   }
   v = json_object_get(patch, "public_holidays");
   if (json_is_array(v)) {
@@ -207,17 +207,17 @@ static void settings_checks(const json_t *patch, struct cs_refusal *err) {
     json_array_foreach(v, i, d) {
       if (!json_is_string(d) || !http_is_date(json_string_value(d))) bad = 1;
     }
-    if (bad) cs_refusal_field(err, "public_holidays", "must be an array of dates (YYYY-MM-DD)");
+    if (bad) cs_refusal_field(err, "public_holidays", FIELD_WRONG_TYPE, "must be an array of dates (YYYY-MM-DD)");
   }
   v = json_object_get(patch, "default_budget_limit");
   if (json_is_integer(v) && json_integer_value(v) < 0)
-    cs_refusal_field(err, "default_budget_limit", "must be an integer >= 0 (minor units)");
+    cs_refusal_field(err, "default_budget_limit", FIELD_OUT_OF_RANGE, "must be an integer >= 0 (minor units)");
   v = json_object_get(patch, "currency");
   if (json_is_string(v)) {
     const char *c = json_string_value(v);
     if (strlen(c) != 3 || !isupper((unsigned char)c[0]) || !isupper((unsigned char)c[1]) ||
         !isupper((unsigned char)c[2]) || (c[0] | c[1] | c[2]) & 0x80)
-      cs_refusal_field(err, "currency", "must be an ISO 4217 code (three capital letters)");
+      cs_refusal_field(err, "currency", FIELD_FORMAT, "must be an ISO 4217 code (three capital letters)");
   }
 }
 
@@ -237,7 +237,7 @@ int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const j
   if (json_array_size(err->errors) == 0 && json_is_string(tz)) {
     int known = 0;
     if ((rc = policy_store_timezone_known(conn, json_string_value(tz), &known)) != CS_OK) goto done;
-    if (!known) cs_refusal_field(err, "timezone", "is not a known IANA time zone");
+    if (!known) cs_refusal_field(err, "timezone", FIELD_FORMAT, "is not a known IANA time zone");
   }
   if (json_array_size(err->errors) > 0) {
     rc = CS_ERR_INVALID;
@@ -252,7 +252,7 @@ int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const j
   if ((rc = policy_store_settings_update(conn, portal_id, patch, out, sqlstate)) != CS_OK) {
     if (rc == CS_ERR_DB && (!strcmp(sqlstate, "23514") || !strcmp(sqlstate, "22007") ||
                             !strcmp(sqlstate, "22008"))) {
-      cs_refusal_field(err, "settings", "a value is out of range");
+      cs_refusal_field(err, "settings", FIELD_OUT_OF_RANGE, "a value is out of range");
       rc = CS_ERR_INVALID;
     }
     goto done;
@@ -293,7 +293,7 @@ static void unknown_action(struct cs_refusal *err, const char *field, const char
   for (int i = 0; i < POLICY_ALWAYS_COUNT && n < sizeof(msg); i++)
     n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s%s", policy_always_actions[i],
                           i + 1 < POLICY_ALWAYS_COUNT ? "," : "");
-  cs_refusal_field(err, field, msg);
+  cs_refusal_field(err, field, FIELD_INVALID, msg);
 }
 
 /* A right mask from a definition's names (unknown names stored earlier are ignored). */
@@ -330,7 +330,7 @@ static void batch_actions(const json_t *actions, struct authorize_request *r,
   r->batch = 1;
   if (json_array_size(actions) < 1 || json_array_size(actions) > AUTHORIZE_MAX_ACTIONS) {
     snprintf(text, sizeof(text), "must hold 1 to %d actions", AUTHORIZE_MAX_ACTIONS);
-    cs_refusal_field(err, "actions", text);
+    cs_refusal_field(err, "actions", FIELD_INVALID, text);
     return;
   }
   json_array_foreach(actions, i, v) {
@@ -362,9 +362,9 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
   if (json_is_null(action)) action = NULL;
   if (json_is_null(actions)) actions = NULL;
   if (action != NULL && actions != NULL) {
-    cs_refusal_field(err, "actions", "must not be given with action: ask for one or the other");
+    cs_refusal_field(err, "actions", FIELD_INVALID, "must not be given with action: ask for one or the other");
   } else if (action == NULL && actions == NULL) {
-    cs_refusal_field(err, "action", "is required (or actions, a list of actions)");
+    cs_refusal_field(err, "action", FIELD_REQUIRED, "is required (or actions, a list of actions)");
   } else if (json_is_string(action)) {
     r->actions[r->nactions++] = json_string_value(action);
     if (!policy_action_known(r->actions[0]))
@@ -382,7 +382,7 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
       char msg[200];
       snprintf(msg, sizeof(msg), "element %zu is not a case role (external_case_handler, "
                                  "project_manager, inspector_extra_authority)", i);
-      cs_refusal_field(err, "case_roles", msg);
+      cs_refusal_field(err, "case_roles", FIELD_INVALID, msg);
     } else {
       r->role_mask |= 1u << role;
     }
@@ -391,12 +391,12 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
   v = json_object_get(body, "amount");
   r->has_amount = json_is_integer(v);
   if (r->has_amount) r->amount = json_integer_value(v);
-  if (r->has_amount && r->amount < 0) cs_refusal_field(err, "amount", "must be >= 0 (minor units)");
+  if (r->has_amount && r->amount < 0) cs_refusal_field(err, "amount", FIELD_OUT_OF_RANGE, "must be >= 0 (minor units)");
   /* A batch without an amount asks approve_budget for 0, so its answer carries the whole
    * remaining limit; the single form must say how much is to be approved. */
   if (!r->batch && r->nactions == 1 && !strcmp(r->actions[0], "approve_budget") &&
       !r->has_amount && (v == NULL || json_is_null(v)))
-    cs_refusal_field(err, "amount", "is required for approve_budget");
+    cs_refusal_field(err, "amount", FIELD_REQUIRED, "is required for approve_budget");
   return CS_OK;
 }
 

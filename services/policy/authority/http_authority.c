@@ -15,11 +15,11 @@
 #include "status.h"
 
 static void forbidden(struct request_ctx *ctx, const char *detail) {
-  http_problem_full(ctx->resp, 403, "forbidden", NULL, detail, NULL);
+  http_problem_full(ctx->resp, PROBLEM_FORBIDDEN, detail, NULL, NULL);
 }
 
 static void invalid(struct request_ctx *ctx, const char *detail, json_t *errors) {
-  http_problem_full(ctx->resp, 422, "validation", "Validation failed", detail, errors);
+  http_problem_full(ctx->resp, PROBLEM_VALIDATION, detail, errors, NULL);
 }
 
 /* The token's portal, or answers 403 (a token without a portal, e.g. of another kind). */
@@ -58,9 +58,9 @@ static int if_match(void *arg, int version) {
 
 /* Answers a domain failure other than CS_ERR_INVALID / CS_ERR_CONFLICT. */
 static void failure(struct request_ctx *ctx, int rc, const char *what) {
-  if (rc == CS_ERR_NOT_FOUND) http_problem(ctx->resp, 404, what);
+  if (rc == CS_ERR_NOT_FOUND) http_problem(ctx->resp, PROBLEM_NOT_FOUND, what);
   else if (rc == CS_ERR_DB) service_db_problem(ctx, NULL);
-  else http_problem(ctx->resp, 500, "the request could not be completed");
+  else http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
 }
 
 /* ---- /v1/roles/{role} ------------------------------------------------------------------ */
@@ -73,7 +73,7 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
 
   if ((portal = portal_of(ctx)) == NULL) return;
   if (policy_role_index(role) < 0) {
-    http_problem(ctx->resp, 404, "no such role (external_case_handler, project_manager, "
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such role (external_case_handler, project_manager, "
                                  "inspector_extra_authority)");
     return;
   }
@@ -100,7 +100,7 @@ static void callback_policy_roles_put(struct request_ctx *ctx) {
                  "only an admin (authority level 6) of the insurer may change role definitions"))
     return;
   if (policy_role_index(role) < 0) {
-    http_problem(ctx->resp, 404, "no such role (external_case_handler, project_manager, "
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such role (external_case_handler, project_manager, "
                                  "inspector_extra_authority)");
     goto done;
   }
@@ -198,8 +198,8 @@ done:
 /* 400: the query parameter field is not valid (message is also the detail). */
 static void bad_parameter(struct request_ctx *ctx, const char *field, const char *message) {
   struct cs_refusal bad = {0};
-  cs_refuse(&bad, 400, "invalid-parameter", "%s", message);
-  cs_refusal_field(&bad, field, message);
+  cs_refuse(&bad, PROBLEM_INVALID_PARAMETER, "%s", message);
+  cs_refusal_field(&bad, field, FIELD_INVALID, message);
   service_refusal_answer(ctx, &bad);
   cs_refusal_clear(&bad);
 }

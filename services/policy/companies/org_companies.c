@@ -13,7 +13,7 @@ int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, cons
                            json_t **out, struct cs_refusal *err) {
   int rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), id, 0,
                                         out, err->sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, 404, "not-found", "no such company");
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such company");
   return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
@@ -30,7 +30,7 @@ int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, con
 static void check_name(const json_t *body, struct cs_refusal *err) {
   const json_t *name = json_object_get(body, "name");
   if (name != NULL && (json_is_null(name) || json_string_length(name) == 0))
-    cs_refusal_field(err, "name", "must not be empty");
+    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
 }
 
 int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
@@ -39,10 +39,10 @@ int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
   int rc;
   check_name(w->body, &w->err);
   if (strcmp(kind, "partner") && strcmp(kind, "customer") && strcmp(kind, "agent"))
-    cs_refusal_field(&w->err, "kind", "must be partner, customer or agent");
+    cs_refusal_field(&w->err, "kind", FIELD_NOT_ALLOWED, "must be partner, customer or agent");
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   if (!policy_org_is_insurer_admin(w->caller))
-    return cs_refuse(&w->err, 403, "forbidden",
+    return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may create companies");
   http_uuid_v4(id);
   if (policy_store_org_company_insert(conn, id, kind,
@@ -62,18 +62,18 @@ int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
   rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
                                     &company, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
-    return cs_refuse(&w->err, 404, "not-found", "no such company");
+    return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such company");
   if (rc != CS_OK) return cs_refusal_db(&w->err);
   /* the id of the row, not of the path: the path may spell the same UUID in capitals */
   const char *company_id = json_string_value(json_object_get(company, "id"));
   if (!policy_org_may_manage(c, company_id)) {
-    rc = cs_refuse(&w->err, 403, "forbidden",
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only the company's own admin or the insurer's admin may change it");
     goto done;
   }
   /* The organisation number is what insurers link partners by: only they may change it. */
   if (json_object_get(w->body, "org_number") != NULL && !policy_org_is_insurer_admin(c)) {
-    rc = cs_refuse(&w->err, 403, "forbidden",
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only the insurer's admin may change org_number");
     goto done;
   }
@@ -100,14 +100,14 @@ int policy_org_company_link(PGconn *conn, struct policy_org_write *w) {
   char id[37];
   int added = 0, rc;
   if (!policy_org_is_insurer_admin(w->caller))
-    return cs_refuse(&w->err, 403, "forbidden",
+    return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may add a partner to the portal");
   if (org == NULL || org[0] == '\0')
-    cs_refusal_field(&w->err, "org_number", "must not be empty");
+    cs_refusal_field(&w->err, "org_number", FIELD_FORMAT, "must not be empty");
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   rc = policy_store_org_partner_by_org_number(conn, org, id, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
-    return cs_refuse(&w->err, 404, "not-found",
+    return cs_refuse(&w->err, PROBLEM_NOT_FOUND,
                      "no partner company with this organisation number");
   if (rc != CS_OK) return cs_refusal_db(&w->err);
   if (policy_store_org_company_link(conn, id, w->caller->portal_id, &added, w->err.sqlstate) !=

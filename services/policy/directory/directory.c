@@ -34,15 +34,15 @@ json_t *policy_directory_query_parse(const char *portal_id, const char *latitude
   if (bad.errors == NULL) return NULL;
   memset(q, 0, sizeof(*q));
   q->portal_id = portal_id;
-  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", "is required");
-  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", "must be a UUID");
+  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
+  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
 
   if (latitude != NULL && !coordinate(latitude, -90, 90, &q->latitude))
-    cs_refusal_field(&bad, "latitude", "must be a number between -90 and 90");
+    cs_refusal_field(&bad, "latitude", FIELD_OUT_OF_RANGE, "must be a number between -90 and 90");
   if (longitude != NULL && !coordinate(longitude, -180, 180, &q->longitude))
-    cs_refusal_field(&bad, "longitude", "must be a number between -180 and 180");
+    cs_refusal_field(&bad, "longitude", FIELD_OUT_OF_RANGE, "must be a number between -180 and 180");
   if ((latitude == NULL) != (longitude == NULL))
-    cs_refusal_field(&bad, latitude == NULL ? "latitude" : "longitude",
+    cs_refusal_field(&bad, latitude == NULL ? "latitude" : "longitude", FIELD_REQUIRED,
               "is required with the other coordinate: give both or neither");
   q->has_point = latitude != NULL && longitude != NULL;
 
@@ -51,7 +51,7 @@ json_t *policy_directory_query_parse(const char *portal_id, const char *latitude
   else if (!strcmp(external_case_handler, "true"))
     q->external_case_handler = 1;
   else
-    cs_refusal_field(&bad, "external_case_handler", "must be true or false");
+    cs_refusal_field(&bad, "external_case_handler", FIELD_WRONG_TYPE, "must be true or false");
   return bad.errors;
 }
 
@@ -82,13 +82,13 @@ json_t *policy_directory_lookup_errors(const json_t *body) {
   if (bad.errors == NULL || !json_is_array(ids)) return bad.errors;
   if (json_array_size(ids) > POLICY_DIRECTORY_LOOKUP_MAX) {
     snprintf(msg, sizeof(msg), "must hold at most %d ids", POLICY_DIRECTORY_LOOKUP_MAX);
-    cs_refusal_field(&bad, "ids", msg);
+    cs_refusal_field(&bad, "ids", FIELD_INVALID, msg);
     return bad.errors;
   }
   json_array_foreach(ids, i, v) {
     if (!http_is_uuid(json_string_value(v))) {
       snprintf(msg, sizeof(msg), "element %zu must be a UUID", i);
-      cs_refusal_field(&bad, "ids", msg);
+      cs_refusal_field(&bad, "ids", FIELD_INVALID, msg);
     }
   }
   return bad.errors;
@@ -111,8 +111,8 @@ json_t *policy_directory_api_client_errors(const char *id, const char *portal_id
   struct cs_refusal bad = {.errors = json_array()};
   *known = http_is_uuid(id);
   if (bad.errors == NULL) return NULL;
-  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", "is required");
-  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", "must be a UUID");
+  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
+  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
   return bad.errors;
 }
 

@@ -13,7 +13,7 @@
  * 504). */
 static void failure(struct request_ctx *ctx, int rc) {
   if (rc == CS_ERR_DB) service_db_problem(ctx, NULL);
-  else http_problem(ctx->resp, 500, "the request could not be completed");
+  else http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
 }
 
 /* 200 {"items": items (stolen)}. */
@@ -23,13 +23,13 @@ static void answer_items(struct request_ctx *ctx, json_t *items) {
 
 /* 404: id names no API client. */
 static void no_such_client(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, 404, "not-found", NULL, "no such API client", NULL);
+  http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such API client", NULL, NULL);
 }
 
 /* 400 listing errors (stolen) about the query. */
 static void bad_query(struct request_ctx *ctx, json_t *errors) {
-  http_problem_full(ctx->resp, 400, "invalid-parameter", NULL,
-                    "one or more query parameters are invalid", errors);
+  http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
+                    "one or more query parameters are invalid", errors, NULL);
 }
 
 static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
@@ -43,7 +43,7 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
                                         u_map_get(q, "longitude"),
                                         u_map_get(q, "external_case_handler"), &query);
   if (errors == NULL) {
-    http_problem(ctx->resp, 500, "the request could not be completed");
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
     return;
   }
   if (json_array_size(errors) > 0) {
@@ -65,12 +65,12 @@ static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
 
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
   if ((errors = policy_directory_lookup_errors(body)) == NULL) {
-    http_problem(ctx->resp, 500, "the request could not be completed");
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
     goto done;
   }
   if (json_array_size(errors) > 0) {
-    http_problem_full(ctx->resp, 422, "validation", "Validation failed",
-                      "the lookup request is invalid", errors);
+    http_problem_full(ctx->resp, PROBLEM_VALIDATION,
+                      "the lookup request is invalid", errors, NULL);
     errors = NULL; /* stolen */
     goto done;
   }
@@ -92,7 +92,7 @@ static void callback_policy_api_client_get(struct request_ctx *ctx) {
   int known, rc;
 
   if ((errors = policy_directory_api_client_errors(id, portal_id, &known)) == NULL) {
-    http_problem(ctx->resp, 500, "the request could not be completed");
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
     return;
   }
   if (!known) {

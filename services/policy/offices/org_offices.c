@@ -29,7 +29,7 @@ int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const
                           json_t **out, struct cs_refusal *err) {
   int rc = policy_store_org_office_get(conn, c->portal_id, policy_org_scope_company(c), id, 0,
                                        shows_categories(c), out, err->sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, 404, "not-found", "no such office");
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such office");
   return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
@@ -41,8 +41,8 @@ int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
       q->company_id, q->category, q->has_role != NULL ? "1" : NULL, q->temporary_cases,
       pg->after_created_at, pg->after_id, pg->limit};
   if (q->category != NULL && !shows_categories(c)) {
-    cs_refuse(err, 400, "invalid-parameter", "office categories are not shown to you");
-    cs_refusal_field(err, "category", "not available to your company");
+    cs_refuse(err, PROBLEM_INVALID_PARAMETER, "office categories are not shown to you");
+    cs_refusal_field(err, "category", FIELD_NOT_ALLOWED, "not available to your company");
     return CS_REFUSED;
   }
   if (policy_store_org_office_list(conn, c->portal_id, policy_org_scope_company(c),
@@ -63,7 +63,7 @@ static void read_values(const json_t *body, struct policy_store_org_office_value
     if (i == POLICY_OFFICE_LATITUDE || i == POLICY_OFFICE_LONGITUDE) {
       double d = json_number_value(x), lim = i == POLICY_OFFICE_LATITUDE ? 90 : 180;
       if (d < -lim || d > lim)
-        cs_refusal_field(err, columns[i], i == POLICY_OFFICE_LATITUDE
+        cs_refusal_field(err, columns[i], FIELD_OUT_OF_RANGE, i == POLICY_OFFICE_LATITUDE
                                                     ? "must be between -90 and 90"
                                                     : "must be between -180 and 180");
       snprintf(nums[i - POLICY_OFFICE_LATITUDE], 40, "%.9g", d);
@@ -75,24 +75,24 @@ static void read_values(const json_t *body, struct policy_store_org_office_value
   const char *tc = v->value[POLICY_OFFICE_TEMPORARY_CASES];
   if (tc != NULL && strcmp(tc, "never") && strcmp(tc, "outside_office_hours") &&
       strcmp(tc, "always"))
-    cs_refusal_field(err, "temporary_cases",
+    cs_refusal_field(err, "temporary_cases", FIELD_INVALID,
                      "must be never, outside_office_hours or always");
   const char *country = v->value[POLICY_OFFICE_COUNTRY];
   if (country != NULL && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
                           country[1] < 'A' || country[1] > 'Z'))
-    cs_refusal_field(err, "country", "must be an ISO 3166-1 alpha-2 code, e.g. SE");
+    cs_refusal_field(err, "country", FIELD_FORMAT, "must be an ISO 3166-1 alpha-2 code, e.g. SE");
   if (v->has[POLICY_OFFICE_NAME] &&
       (v->value[POLICY_OFFICE_NAME] == NULL || v->value[POLICY_OFFICE_NAME][0] == '\0'))
-    cs_refusal_field(err, "name", "must not be empty");
+    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
   if (v->has[POLICY_OFFICE_COUNTRY] && country == NULL)
-    cs_refusal_field(err, "country", "must not be null");
+    cs_refusal_field(err, "country", FIELD_WRONG_TYPE, "must not be null");
   if (v->has[POLICY_OFFICE_TEMPORARY_CASES] && tc == NULL)
-    cs_refusal_field(err, "temporary_cases", "must not be null");
+    cs_refusal_field(err, "temporary_cases", FIELD_WRONG_TYPE, "must not be null");
   const json_t *cats = json_object_get(body, "categories"), *cat;
   size_t i;
   json_array_foreach(cats, i, cat) {
     if (!json_is_string(cat) || json_string_length(cat) == 0 || json_string_length(cat) > 100) {
-      cs_refusal_field(err, "categories",
+      cs_refusal_field(err, "categories", FIELD_WRONG_TYPE,
                        "must be an array of category ids or names (1 to 100 bytes)");
       break;
     }
@@ -110,7 +110,7 @@ static int apply_categories(PGconn *conn, struct policy_org_write *w, const char
                                              w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
   } else if (unknown > 0) {
-    cs_refusal_field(&w->err, "categories", "names a category id this portal does not have");
+    cs_refusal_field(&w->err, "categories", FIELD_NOT_FOUND, "names a category id this portal does not have");
     rc = cs_refusal_validation(&w->err);
   }
   free(literal);
@@ -119,8 +119,8 @@ static int apply_categories(PGconn *conn, struct policy_org_write *w, const char
 
 static int check_categories_allowed(struct policy_org_write *w) {
   if (json_object_get(w->body, "categories") == NULL || is_insurer_user(w->caller)) return CS_OK;
-  cs_refuse(&w->err, 403, "forbidden-field", "only insurer users may set categories");
-  cs_refusal_field(&w->err, "categories", "only insurer users may set this");
+  cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only insurer users may set categories");
+  cs_refusal_field(&w->err, "categories", FIELD_NOT_ALLOWED, "only insurer users may set this");
   return CS_REFUSED;
 }
 
@@ -133,18 +133,18 @@ int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
   read_values(w->body, &v, nums, &w->err);
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL)
-    return cs_refuse(&w->err, 403, "forbidden", "only a level-6 admin may create offices");
+    return cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only a level-6 admin may create offices");
   const char *company = json_string_value(json_object_get(w->body, "company_id"));
   if (company == NULL) company = c->company_id;
   if (policy_store_org_company_visible(conn, c->portal_id, policy_org_scope_company(c), company,
                                        &visible, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);
   if (!visible) {
-    cs_refusal_field(&w->err, "company_id", "no such company");
+    cs_refusal_field(&w->err, "company_id", FIELD_NOT_FOUND, "no such company");
     return cs_refusal_validation(&w->err);
   }
   if (!policy_org_may_manage(c, company))
-    return cs_refuse(&w->err, 403, "forbidden",
+    return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only an admin of the office's company or the insurer's admin may"
                      " create offices");
   if ((rc = check_categories_allowed(w)) != CS_OK) return rc;
@@ -168,10 +168,10 @@ int policy_org_office_patch(PGconn *conn, struct policy_org_write *w) {
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   rc = policy_store_org_office_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1, 0,
                                    &office, w->err.sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, 404, "not-found", "no such office");
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such office");
   if (rc != CS_OK) return cs_refusal_db(&w->err);
   if (!policy_org_may_manage(c, json_string_value(json_object_get(office, "company_id")))) {
-    rc = cs_refuse(&w->err, 403, "forbidden",
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only an admin of the office's company or the insurer's admin may"
                    " change it");
     goto done;

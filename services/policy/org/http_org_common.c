@@ -16,8 +16,8 @@ int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c,
   int rc;
   *conn = NULL;
   if (policy_org_caller_from_claims(ctx->claims, c) != CS_OK) {
-    http_problem_full(ctx->resp, 401, "invalid-token", NULL,
-                      "the token does not name a user or API client of a portal", NULL);
+    http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN,
+                      "the token does not name a user or API client of a portal", NULL, NULL);
     return CS_ERR_INVALID;
   }
   /* the token's rights may be stale: the current row decides (once per request) */
@@ -32,8 +32,8 @@ int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c,
 }
 
 void policy_org_http_caller_gone(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, 401, "invalid-token", NULL,
-                    "the user or API client is no longer active in this portal", NULL);
+  http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN,
+                    "the user or API client is no longer active in this portal", NULL, NULL);
   u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
 }
 
@@ -46,8 +46,8 @@ static int page_params(struct request_ctx *ctx, long *limit, json_t **pos) {
     struct cs_refusal bad = {0};
     json_decref(*pos);
     *pos = NULL;
-    cs_refuse(&bad, 400, "invalid-parameter", "cursor is not valid");
-    cs_refusal_field(&bad, "cursor", "must be a next_cursor value from a previous page");
+    cs_refuse(&bad, PROBLEM_INVALID_PARAMETER, "cursor is not valid");
+    cs_refusal_field(&bad, "cursor", FIELD_FORMAT, "must be a next_cursor value from a previous page");
     service_refusal_answer(ctx, &bad);
     cs_refusal_clear(&bad);
     return CS_ERR_INVALID;
@@ -166,13 +166,13 @@ const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, ch
     }
   }
   if (message == NULL) return v;
-  cs_refusal_field(bad, name, message);
+  cs_refusal_field(bad, name, FIELD_INVALID, message);
   return NULL;
 }
 
 int policy_org_http_filter_errors(struct request_ctx *ctx, struct cs_refusal *bad) {
   if (bad->errors == NULL) return 0;
-  cs_refuse(bad, 400, "invalid-parameter", "a query parameter is not valid");
+  cs_refuse(bad, PROBLEM_INVALID_PARAMETER, "a query parameter is not valid");
   service_refusal_answer(ctx, bad);
   cs_refusal_clear(bad);
   return 1;

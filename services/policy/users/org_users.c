@@ -21,7 +21,7 @@ int policy_org_user_get(PGconn *conn, const struct policy_org_caller *c, const c
                         json_t **out, struct cs_refusal *err) {
   int rc = policy_store_org_user_get(conn, c->portal_id, policy_org_scope_company(c), id, 0, out,
                                      err->sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, 404, "not-found", "no such user");
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such user");
   return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
@@ -52,25 +52,25 @@ static void check_values(const json_t *body, struct cs_refusal *err) {
   const json_t *v;
   if ((v = json_object_get(body, "email")) != NULL && json_is_string(v) &&
       !email_ok(json_string_value(v)))
-    cs_refusal_field(err, "email", "must be an email address");
+    cs_refusal_field(err, "email", FIELD_FORMAT, "must be an email address");
   if ((v = json_object_get(body, "name")) != NULL && json_is_string(v) &&
       json_string_length(v) == 0)
-    cs_refusal_field(err, "name", "must not be empty");
+    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
   if ((v = json_object_get(body, "password")) != NULL && json_is_string(v) &&
       json_string_length(v) < PASSWORD_MIN)
-    cs_refusal_field(err, "password", "must be at least 8 characters long");
+    cs_refusal_field(err, "password", FIELD_INVALID, "must be at least 8 characters long");
   if ((v = json_object_get(body, "authority_level")) != NULL &&
       (json_integer_value(v) < 1 || json_integer_value(v) > 6))
-    cs_refusal_field(err, "authority_level", "must be between 1 and 6");
+    cs_refusal_field(err, "authority_level", FIELD_OUT_OF_RANGE, "must be between 1 and 6");
   if ((v = json_object_get(body, "budget_limit")) != NULL && !json_is_null(v) &&
       json_integer_value(v) < 0)
-    cs_refusal_field(err, "budget_limit", "must be zero or more (minor units)");
+    cs_refusal_field(err, "budget_limit", FIELD_OUT_OF_RANGE, "must be zero or more (minor units)");
   if ((v = json_object_get(body, "offices")) != NULL) {
     size_t i;
     const json_t *o;
     json_array_foreach(v, i, o) {
       if (!json_is_string(o) || !http_is_uuid(json_string_value(o))) {
-        cs_refusal_field(err, "offices", "must be an array of office ids");
+        cs_refusal_field(err, "offices", FIELD_WRONG_TYPE, "must be an array of office ids");
         break;
       }
     }
@@ -84,9 +84,9 @@ static int check_insurer_fields(const struct policy_org_caller *c, const json_t 
   if (policy_org_is_insurer_admin(c)) return CS_OK;
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
     if (json_object_get(body, fields[i]) != NULL) {
-      cs_refuse(err, 403, "forbidden-field", "only the insurer's admin may set %s",
+      cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer's admin may set %s",
                 fields[i]);
-      cs_refusal_field(err, fields[i], "only the insurer's admin may set this");
+      cs_refusal_field(err, fields[i], FIELD_NOT_ALLOWED, "only the insurer's admin may set this");
       return CS_REFUSED;
     }
   }
@@ -97,9 +97,9 @@ static int check_level(const struct policy_org_caller *c, const json_t *body,
                        struct cs_refusal *err) {
   const json_t *v = json_object_get(body, "authority_level");
   if (v != NULL && json_integer_value(v) > c->level) {
-    cs_refuse(err, 403, "forbidden-field",
+    cs_refuse(err, PROBLEM_FORBIDDEN,
               "authority_level may not be higher than your own (%d)", c->level);
-    cs_refusal_field(err, "authority_level", "higher than your own level");
+    cs_refusal_field(err, "authority_level", FIELD_OUT_OF_RANGE, "higher than your own level");
     return CS_REFUSED;
   }
   return CS_OK;
@@ -133,7 +133,7 @@ static int apply_offices(PGconn *conn, const char *user_id, const char *company_
     goto done;
   }
   if ((size_t)count != json_array_size(unique)) {
-    cs_refusal_field(err, "offices", "every office must belong to the user's company");
+    cs_refusal_field(err, "offices", FIELD_INVALID, "every office must belong to the user's company");
     rc = cs_refusal_validation(err);
     goto done;
   }
@@ -160,7 +160,7 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
   check_values(body, &w->err);
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL) {
-    rc = cs_refuse(&w->err, 403, "forbidden", "only a level-6 admin may create users");
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only a level-6 admin may create users");
     goto done;
   }
   v.company_id = json_string_value(json_object_get(body, "company_id"));
@@ -171,12 +171,12 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   if (!visible) {
-    cs_refusal_field(&w->err, "company_id", "no such company");
+    cs_refusal_field(&w->err, "company_id", FIELD_NOT_FOUND, "no such company");
     rc = cs_refusal_validation(&w->err);
     goto done;
   }
   if (!policy_org_may_manage(c, v.company_id)) {
-    rc = cs_refuse(&w->err, 403, "forbidden",
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only an admin of the user's own company or the insurer's admin may"
                    " create users");
     goto done;
@@ -190,13 +190,13 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   if (taken) {
-    rc = cs_refuse(&w->err, 409, "duplicate-email", "a user with this email exists");
-    cs_refusal_field(&w->err, "email", "is already in use");
+    rc = cs_refuse(&w->err, PROBLEM_CONFLICT, "a user with this email exists");
+    cs_refusal_field(&w->err, "email", FIELD_NOT_UNIQUE, "is already in use");
     goto done;
   }
   const char *password = json_string_value(json_object_get(body, "password"));
   if (password != NULL && password_hash(password, &hash) != CS_OK) {
-    rc = cs_refuse(&w->err, 500, NULL, "the password could not be hashed");
+    rc = cs_refuse(&w->err, PROBLEM_INTERNAL, "the password could not be hashed");
     goto done;
   }
   snprintf(level, sizeof(level), "%lld",
@@ -215,8 +215,8 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
   http_uuid_v4(id);
   if (policy_store_org_user_insert(conn, id, &v, w->err.sqlstate) != CS_OK) {
     if (strcmp(w->err.sqlstate, "23505") == 0) {
-      rc = cs_refuse(&w->err, 409, "duplicate-email", "a user with this email exists");
-      cs_refusal_field(&w->err, "email", "is already in use");
+      rc = cs_refuse(&w->err, PROBLEM_CONFLICT, "a user with this email exists");
+      cs_refusal_field(&w->err, "email", FIELD_NOT_UNIQUE, "is already in use");
     } else {
       rc = cs_refusal_db(&w->err);
     }
@@ -234,7 +234,7 @@ static int lock_managed(PGconn *conn, struct policy_org_write *w, json_t **user)
   const struct policy_org_caller *c = w->caller;
   int rc = policy_store_org_user_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
                                      user, w->err.sqlstate);
-  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, 404, "not-found", "no such user");
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such user");
   if (rc != CS_OK) return cs_refusal_db(&w->err);
   return CS_OK;
 }
@@ -254,7 +254,7 @@ int policy_org_user_patch(PGconn *conn, struct policy_org_write *w) {
   const char *company = json_string_value(json_object_get(user, "company_id"));
   if (!policy_org_may_manage(c, company) ||
       json_integer_value(json_object_get(user, "authority_level")) > c->level) {
-    rc = cs_refuse(&w->err, 403, "forbidden",
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only an admin of the user's own company or the insurer's admin may"
                    " change this user");
     goto done;
@@ -295,12 +295,12 @@ int policy_org_user_patch(PGconn *conn, struct policy_org_write *w) {
     }
   }
   /* a NOT NULL column cannot be cleared */
-  if (v.has_name && v.name == NULL) cs_refusal_field(&w->err, "name", "must not be null");
-  if (v.has_active && v.active == NULL) cs_refusal_field(&w->err, "active", "must not be null");
+  if (v.has_name && v.name == NULL) cs_refusal_field(&w->err, "name", FIELD_WRONG_TYPE, "must not be null");
+  if (v.has_active && v.active == NULL) cs_refusal_field(&w->err, "active", FIELD_WRONG_TYPE, "must not be null");
   if (v.has_external_case_handler && v.external_case_handler == NULL)
-    cs_refusal_field(&w->err, "external_case_handler", "must not be null");
+    cs_refusal_field(&w->err, "external_case_handler", FIELD_WRONG_TYPE, "must not be null");
   if (v.has_authority_level && v.authority_level == NULL)
-    cs_refusal_field(&w->err, "authority_level", "must not be null");
+    cs_refusal_field(&w->err, "authority_level", FIELD_WRONG_TYPE, "must not be null");
   if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (policy_store_org_user_update(conn, w->id, &v, w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
@@ -326,7 +326,7 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
     for (j = 0; j < sizeof(org_roles) / sizeof(org_roles[0]); j++)
       known |= json_is_string(r) && strcmp(json_string_value(r), org_roles[j]) == 0;
     if (!known) {
-      cs_refusal_field(&w->err, "roles",
+      cs_refusal_field(&w->err, "roles", FIELD_INVALID,
                        "each role must be agent_handler, attestant or customer_attestant");
       break;
     }
@@ -335,7 +335,7 @@ int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
   if ((rc = lock_managed(conn, w, &user)) != CS_OK) goto done;
   const char *company = json_string_value(json_object_get(user, "company_id"));
   if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL || strcmp(company, c->company_id) != 0) {
-    rc = cs_refuse(&w->err, 403, "forbidden",
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only an admin of the user's own company may grant org roles");
     goto done;
   }
