@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <orcania.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/random.h>
 
 #include "log.h"
+#include "refusal.h"
 #include "status.h"
 
 int http_problem_full(struct _u_response *resp, enum problem_kind kind, const char *detail,
@@ -63,6 +65,42 @@ static int is_json_media_type(const char *ct) {
   return n > 5 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5);
 }
 
+/* Below 2^63 in magnitude: fits a json_int_t. */
+#define INTEGER_LIMIT 9223372036854775808.0
+
+/* Every real of j that holds a whole number a json_int_t can hold becomes an integer again. */
+static void integers_back(json_t *j) {
+  size_t i;
+  const char *key;
+  json_t *v;
+  if (json_is_object(j)) {
+    json_object_foreach(j, key, v) {
+      if (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v) &&
+          fabs(json_real_value(v)) < INTEGER_LIMIT)
+        json_object_set_new(j, key, json_integer((json_int_t)json_real_value(v)));
+      else
+        integers_back(v);
+    }
+  } else if (json_is_array(j)) {
+    json_array_foreach(j, i, v) {
+      if (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v) &&
+          fabs(json_real_value(v)) < INTEGER_LIMIT)
+        json_array_set_new(j, i, json_integer((json_int_t)json_real_value(v)));
+      else
+        integers_back(v);
+    }
+  }
+}
+
+/* jansson refuses a whole document for one integer beyond 64 bits, yet it is well-formed
+ * JSON: read its numbers as reals, so that validation names the field that is too large
+ * (out_of_range), and give the others back their integer type. */
+static json_t *load_with_huge_integers(const char *text, size_t len, json_error_t *err) {
+  json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, err);
+  if (j != NULL) integers_back(j);
+  return j;
+}
+
 int http_parse_json_object(const struct _u_request *req, struct _u_response *resp, json_t **out) {
   json_error_t err;
   *out = NULL;
@@ -76,6 +114,8 @@ int http_parse_json_object(const struct _u_request *req, struct _u_response *res
     return CS_ERR_INVALID;
   }
   json_t *j = json_loadb(req->binary_body, req->binary_body_length, JSON_REJECT_DUPLICATES, &err);
+  if (j == NULL && json_error_code(&err) == json_error_numeric_overflow)
+    j = load_with_huge_integers(req->binary_body, req->binary_body_length, &err);
   if (j == NULL) {
     char detail[300];
     snprintf(detail, sizeof(detail), "the body is not valid JSON: %s (line %d, column %d)",
@@ -182,8 +222,12 @@ static int type_ok(const json_t *v, enum http_field_type t) {
 
 static void add_error(json_t *errors, const char *field, enum field_code code,
                       const char *message) {
-  json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code",
-                                          problem_field_code_name(code), "message", message));
+  problem_field_append(errors, field, code, message);
+}
+
+/* A whole number too large for 64 bits (read as a real by http_parse_json_object). */
+static int huge_integer(const json_t *v) {
+  return json_is_real(v) && fabs(json_real_value(v)) >= INTEGER_LIMIT;
 }
 
 /* A string where a UUID, date or timestamp belongs is in the wrong form; anything else that
@@ -202,7 +246,9 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
       if (fields[i].required) add_error(errors, fields[i].name, FIELD_REQUIRED, "is required");
       continue;
     }
-    if (!type_ok(v, fields[i].type)) {
+    if (fields[i].type == HTTP_FIELD_INTEGER && huge_integer(v)) {
+      add_error(errors, fields[i].name, FIELD_OUT_OF_RANGE, "is too large");
+    } else if (!type_ok(v, fields[i].type)) {
       snprintf(msg, sizeof(msg), "must be %s", type_name(fields[i].type));
       add_error(errors, fields[i].name, mismatch_code(v, fields[i].type), msg);
     } else if (json_is_string(v) && fields[i].max_len > 0 &&
@@ -220,6 +266,22 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
     if (i == n) add_error(errors, key, FIELD_UNKNOWN_FIELD, "is not a known field");
   }
   return errors;
+}
+
+void http_check_fields(const json_t *body, const struct http_field *fields, size_t n,
+                       struct cs_refusal *err) {
+  json_t *found = http_validate_errors(body, fields, n);
+  size_t i;
+  const json_t *e;
+  if (err->errors == NULL) err->errors = json_array();
+  json_array_foreach(found, i, e) {
+    const char *code = json_string_value(json_object_get(e, "code"));
+    enum field_code c = 0;
+    while (c < FIELD_CODE_COUNT && strcmp(problem_field_code_name(c), code) != 0) c++;
+    problem_field_append(err->errors, json_string_value(json_object_get(e, "field")), c,
+                         json_string_value(json_object_get(e, "message")));
+  }
+  json_decref(found);
 }
 
 int http_validate(const json_t *body, const struct http_field *fields, size_t n,
@@ -245,16 +307,16 @@ int http_page_params(const struct _u_request *req, struct _u_response *resp, lon
     long v = strtol(l, &end, 10);
     if (end == l || *end != '\0' || v < 1 || v > 200) {
       http_problem_full(resp, PROBLEM_INVALID_PARAMETER, "limit must be between 1 and 200",
-                        json_pack("[{s:s, s:s}]", "field", "limit", "message",
-                                  "must be an integer between 1 and 200"), NULL);
+                        json_pack("[o]", problem_field_error("limit", FIELD_OUT_OF_RANGE,
+                                                          "must be an integer between 1 and 200")), NULL);
       return CS_ERR_INVALID;
     }
     *limit = v;
   }
   if (cursor != NULL && (*position = http_cursor_decode(cursor)) == NULL) {
     http_problem_full(resp, PROBLEM_INVALID_PARAMETER, "cursor is not valid",
-                      json_pack("[{s:s, s:s}]", "field", "cursor", "message",
-                                "must be a next_cursor value from a previous page"), NULL);
+                      json_pack("[o]", problem_field_error("cursor", FIELD_FORMAT,
+                                                        "must be a next_cursor value from a previous page")), NULL);
     return CS_ERR_INVALID;
   }
   return CS_OK;

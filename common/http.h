@@ -54,6 +54,11 @@ int http_validate(const json_t *body, const struct http_field *fields, size_t nf
                   struct _u_response *resp);
 /* The same check without a response: *errors is a new array (empty when valid). */
 json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t nfields);
+/* The same check into err->errors (problem_field_append), without answering: the domain's own
+ * checks then add theirs, so that every error of a body is answered at once. */
+struct cs_refusal;
+void http_check_fields(const json_t *body, const struct http_field *fields, size_t nfields,
+                       struct cs_refusal *err);
 
 int http_is_uuid(const char *s);
 /* Path parameter name when it is a UUID; otherwise answers 404 "no such <what>" and returns

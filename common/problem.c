@@ -2,6 +2,7 @@
 #include "problem.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_BAD_REQUEST] = {400, "bad-request", "Bad request", NULL},
@@ -67,4 +68,25 @@ const struct problem_type *problem_type_of(enum problem_kind kind) {
 const char *problem_field_code_name(enum field_code code) {
   if ((unsigned)code >= FIELD_CODE_COUNT) code = FIELD_INVALID;
   return field_codes[code];
+}
+
+json_t *problem_field_error(const char *field, enum field_code code, const char *message) {
+  return json_pack("{s:s, s:s, s:s}", "field", field, "code", problem_field_code_name(code),
+                   "message", message);
+}
+
+void problem_field_append(json_t *errors, const char *field, enum field_code code,
+                          const char *message) {
+  size_t i;
+  const json_t *e;
+  json_array_foreach(errors, i, e) {
+    const char *f = json_string_value(json_object_get(e, "field"));
+    const char *c = json_string_value(json_object_get(e, "code"));
+    if (f == NULL || c == NULL || strcmp(f, field) != 0) continue;
+    if (!strcmp(c, problem_field_code_name(code)) ||
+        !strcmp(c, problem_field_code_name(FIELD_REQUIRED)) ||
+        !strcmp(c, problem_field_code_name(FIELD_WRONG_TYPE)))
+      return;
+  }
+  json_array_append_new(errors, problem_field_error(field, code, message));
 }

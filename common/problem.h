@@ -6,6 +6,8 @@
 #ifndef CLAIMSUITE_PROBLEM_H
 #define CLAIMSUITE_PROBLEM_H
 
+#include <jansson.h>
+
 #define PROBLEM_TYPE_PREFIX "urn:claimsuite:problem:"
 
 enum problem_kind {
@@ -79,5 +81,13 @@ enum field_code {
 
 /* "required", "unknown_field", ...: the stable spelling of code. */
 const char *problem_field_code_name(enum field_code code);
+
+/* One field error {field, code, message}: a new object (NULL when out of memory). */
+json_t *problem_field_error(const char *field, enum field_code code, const char *message);
+/* Appends one to errors (an array, borrowed), unless errors says the same of field already,
+ * or says field is absent or of the wrong type (nothing more can be judged of such a value).
+ * A field may have several errors of different codes. */
+void problem_field_append(json_t *errors, const char *field, enum field_code code,
+                          const char *message);
 
 #endif

@@ -20,8 +20,7 @@ int cs_refuse(struct cs_refusal *r, enum problem_kind kind, const char *fmt, ...
 void cs_refusal_field(struct cs_refusal *r, const char *field, enum field_code code,
                       const char *message) {
   if (r->errors == NULL) r->errors = json_array();
-  json_array_append_new(r->errors, json_pack("{s:s, s:s, s:s}", "field", field, "code",
-                                             problem_field_code_name(code), "message", message));
+  problem_field_append(r->errors, field, code, message);
 }
 
 int cs_refusal_validation(struct cs_refusal *r) {

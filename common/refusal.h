@@ -19,7 +19,8 @@ struct cs_refusal {
 /* Fills r and returns CS_REFUSED; detail is printf-style. */
 int cs_refuse(struct cs_refusal *r, enum problem_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Adds one {field, code, message} to r->errors (field: a path such as "contacts/0/email"). */
+/* Adds one {field, code, message} to r->errors (field: a path such as "contacts/0/email"),
+ * unless problem_field_append finds it said already. */
 void cs_refusal_field(struct cs_refusal *r, const char *field, enum field_code code,
                       const char *message);
 /* CS_REFUSED with PROBLEM_VALIDATION when r->errors holds anything, else CS_OK. */

@@ -31,8 +31,8 @@ int service_idem_begin(struct request_ctx *ctx, PGconn *conn, const char *scope,
   if (k[0] == '\0' || strlen(k) > IDEM_KEY_MAX) {
     http_problem_full(ctx->resp, PROBLEM_BAD_REQUEST,
                       "Idempotency-Key must be 1 to 200 characters",
-                      json_pack("[{s:s, s:s}]", "field", "Idempotency-Key", "message",
-                                "must be 1 to 200 characters"), NULL);
+                      json_pack("[o]", problem_field_error("Idempotency-Key", FIELD_TOO_LONG,
+                                                        "must be 1 to 200 characters")), NULL);
     return CS_ERR_INVALID;
   }
   if (idem_claim(conn, scope, k, "POST", path, raw, ctx->req->binary_body_length, &outcome,

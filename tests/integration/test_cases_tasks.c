@@ -572,10 +572,10 @@ static void test_meeting_and_schedule(void **state) {
   const char *bad[][2] = {
       {"{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", "
        "\"end\": \"2026-12-02T08:59:00+01:00\"}}",
-       "schedule.end"},
-      {"{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\"}}", "schedule.end"},
+       "schedule/end"},
+      {"{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\"}}", "schedule/end"},
       {"{\"schedule\": {\"start\": \"tomorrow\", \"end\": \"2026-12-02T08:00:00Z\"}}",
-       "schedule.start"},
+       "schedule/start"},
       {"{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", \"end\": \"2026-12-03T08:00:00Z\", "
        "\"note\": \"x\"}}",
        "schedule"},

@@ -273,10 +273,11 @@ static void test_roles(void **state) {
   assert_int_equal(call("PUT", "/v1/roles/external_case_handler", fx.alice.token, "\"1\"",
                         "{\"rights\":[\"fly\",\"allocate_partners\",\"jump\",7]}", &r), 422);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  assert_true(has_error(&r, "rights", "'fly'"));
-  assert_true(has_error(&r, "rights", "'jump'"));
-  assert_true(has_error(&r, "rights", "element 3"));
-  assert_false(has_error(&r, "rights", "allocate_partners"));
+  assert_true(has_error(&r, "rights/0", "'fly'"));
+  assert_true(has_error(&r, "rights/2", "'jump'"));
+  tl_assert_field_code(&r, "rights/2", "not_allowed");
+  assert_true(has_error(&r, "rights/3", "must be a string"));
+  assert_false(has_error(&r, "rights/1", NULL));
   tl_response_free(&r);
   /* other bad bodies */
   assert_int_equal(call("PUT", "/v1/roles/external_case_handler", fx.alice.token, "\"1\"",
@@ -408,8 +409,8 @@ static void test_settings(void **state) {
                         "\"currency\":\"SEKK\",\"default_budget_limit\":1.5,\"name\":null}",
                         &r),
       422);
-  assert_true(has_error(&r, "office_hours.start", NULL));
-  assert_true(has_error(&r, "office_hours.end", NULL));
+  assert_true(has_error(&r, "office_hours/start", NULL));
+  assert_true(has_error(&r, "office_hours/end", NULL));
   assert_true(has_error(&r, "currency", NULL));
   assert_true(has_error(&r, "default_budget_limit", NULL));
   assert_true(has_error(&r, "name", NULL));
@@ -516,7 +517,7 @@ static void test_authorize(void **state) {
   assert_true(has_error(&r, "amount", NULL));
   tl_response_free(&r);
   assert_int_equal(authorize(fx.paul.id, "chat", fx.portal_a, "[\"boss\"]", NULL, &r), 422);
-  assert_true(has_error(&r, "case_roles", NULL));
+  assert_true(has_error(&r, "case_roles/0", NULL));
   tl_response_free(&r);
   assert_int_equal(authorize("not-a-uuid", "chat", "also-not", ech, NULL, &r), 422);
   assert_true(has_error(&r, "user_id", NULL));

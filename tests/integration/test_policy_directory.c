@@ -508,8 +508,9 @@ static void test_users_lookup_invalid(void **state) {
            fx.eric);
   call("POST", "/internal/users/lookup", body, &r);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  tl_assert_field_error(&r, "ids", "element 1 must be a UUID");
-  tl_assert_field_error(&r, "ids", "element 2 must be a UUID");
+  tl_assert_field_error(&r, "ids/1", "must be a UUID");
+  tl_assert_field_code(&r, "ids/1", "format");
+  tl_assert_field_error(&r, "ids/2", "must be a UUID");
   tl_response_free(&r);
 
   call("POST", "/internal/users/lookup", "{\"ids\":\"all\",\"who\":1}", &r);

@@ -71,6 +71,8 @@ const char *tl_sort_join(const char **s, size_t n, char *buf, size_t len);
 const json_t *tl_error_for(const json_t *errors, const char *field, const char *needle);
 /* Fails the test unless the problem r has such an error. */
 void tl_assert_field_error(const struct tl_response *r, const char *field, const char *needle);
+/* Fails the test unless the problem r has an error for field with this machine code. */
+void tl_assert_field_code(const struct tl_response *r, const char *field, const char *code);
 
 /* SQL as the database superuser on one connection (search_path: policy, cases, public; UTF8),
  * opened on first use. Fails the test on an error. The first column of the first row as a new

@@ -97,3 +97,10 @@ void tl_assert_field_error(const struct tl_response *r, const char *field, const
   if (tl_error_for(json_object_get(r->json, "errors"), field, needle) == NULL)
     fail_msg("no error for field %s (%s) in %s", field, needle ? needle : "any", r->body);
 }
+
+void tl_assert_field_code(const struct tl_response *r, const char *field, const char *code) {
+  const json_t *e = tl_error_for(json_object_get(r->json, "errors"), field, NULL);
+  if (e == NULL) fail_msg("no error for field %s in %s", field, r->body);
+  if (tl_str(e, "code") == NULL || strcmp(tl_str(e, "code"), code) != 0)
+    fail_msg("field %s: code %s expected in %s", field, code, r->body);
+}

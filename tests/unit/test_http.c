@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "refusal.h"
 #include "status.h"
 
 static json_t *body_of(struct _u_response *resp) {
@@ -94,6 +95,92 @@ static const char *message_for(json_t *errors, const char *field) {
       return json_string_value(json_object_get(e, "message"));
   }
   return NULL;
+}
+
+static const char *code_for(json_t *errors, const char *field) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(errors, i, e) {
+    if (!strcmp(json_string_value(json_object_get(e, "field")), field))
+      return json_string_value(json_object_get(e, "code"));
+  }
+  return NULL;
+}
+
+/* Parses text as a request body and validates it against fields: the errors (new array), or
+ * NULL when the body was refused before validation. */
+static json_t *parsed_errors_for(const char *text) {
+  struct _u_request req;
+  struct _u_response resp;
+  json_t *body = NULL, *errors = NULL;
+  with_body(&req, "application/json", text);
+  ulfius_init_response(&resp);
+  if (http_parse_json_object(&req, &resp, &body) == CS_OK)
+    errors = http_validate_errors(body, fields, 6);
+  json_decref(body);
+  ulfius_clean_request(&req);
+  ulfius_clean_response(&resp);
+  return errors;
+}
+
+/* Every error has its machine code; a number too large for 64 bits is an error of its field,
+ * not a malformed body, and the other numbers keep their type. */
+static void test_field_codes(void **state) {
+  (void)state;
+  json_t *e = errors_for("{\"count\":\"3\",\"id\":\"nope\",\"day\":7,\"name\":\"toolong\","
+                         "\"extra\":1}");
+  assert_string_equal(code_for(e, "count"), "wrong_type");
+  assert_string_equal(code_for(e, "id"), "format");
+  assert_string_equal(code_for(e, "day"), "wrong_type");
+  assert_string_equal(code_for(e, "name"), "too_long");
+  assert_string_equal(code_for(e, "extra"), "unknown_field");
+  json_decref(e);
+  e = errors_for("{\"ok\":true}");
+  assert_string_equal(code_for(e, "name"), "required");
+  json_decref(e);
+
+  e = parsed_errors_for("{\"name\":\"abc\",\"count\":123456789012345678901234567890}");
+  assert_non_null(e);
+  assert_int_equal(json_array_size(e), 1);
+  assert_string_equal(code_for(e, "count"), "out_of_range");
+  json_decref(e);
+  e = parsed_errors_for("{\"name\":\"abc\",\"count\":-99999999999999999999,\"ok\":1}");
+  assert_string_equal(code_for(e, "count"), "out_of_range");
+  assert_string_equal(code_for(e, "ok"), "wrong_type"); /* 1 stays an integer, not true */
+  json_decref(e);
+  e = parsed_errors_for("{\"name\":\"abc\",\"count\":42,\"extra\":1e999999}");
+  assert_null(e); /* a real beyond double is still malformed */
+}
+
+/* Nothing is said twice of a field, nor judged of a value that is absent or of the wrong
+ * type. */
+static void test_one_error_per_field(void **state) {
+  (void)state;
+  json_t *errors = json_array();
+  problem_field_append(errors, "a", FIELD_REQUIRED, "is required");
+  problem_field_append(errors, "a", FIELD_FORMAT, "is not a date");
+  problem_field_append(errors, "contacts/0/email", FIELD_FORMAT, "is not an email address");
+  problem_field_append(errors, "contacts/0/email", FIELD_FORMAT, "has no @");
+  problem_field_append(errors, "contacts/0/email", FIELD_TOO_LONG, "is too long");
+  assert_int_equal(json_array_size(errors), 3);
+  assert_string_equal(code_for(errors, "a"), "required");
+  assert_string_equal(code_for(errors, "contacts/0/email"), "format");
+  json_decref(errors);
+
+  /* the field checks come first; the domain's checks add what they find of the rest */
+  struct cs_refusal err = {0};
+  json_t *body = json_loads("{\"name\": 7, \"day\": \"2026-13-01\"}", 0, NULL);
+  http_check_fields(body, fields, 6, &err);
+  cs_refusal_field(&err, "name", FIELD_FORMAT, "must not start with a space");
+  cs_refusal_field(&err, "count", FIELD_OUT_OF_RANGE, "must be below 10");
+  assert_int_equal(json_array_size(err.errors), 3);
+  assert_string_equal(code_for(err.errors, "name"), "wrong_type");
+  assert_string_equal(code_for(err.errors, "day"), "format");
+  assert_string_equal(code_for(err.errors, "count"), "out_of_range");
+  assert_int_equal(cs_refusal_validation(&err), CS_REFUSED);
+  assert_int_equal(problem_type_of(err.kind)->status, 422);
+  cs_refusal_clear(&err);
+  json_decref(body);
 }
 
 static void test_validate(void **state) {
@@ -217,7 +304,8 @@ static void test_sqlstate_map(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_problem_shape),  cmocka_unit_test(test_parse),
-      cmocka_unit_test(test_validate),       cmocka_unit_test(test_cursor_roundtrip_and_garbage),
+      cmocka_unit_test(test_validate),       cmocka_unit_test(test_field_codes),
+      cmocka_unit_test(test_one_error_per_field),       cmocka_unit_test(test_cursor_roundtrip_and_garbage),
       cmocka_unit_test(test_page_params),    cmocka_unit_test(test_if_match),
       cmocka_unit_test(test_uuid_and_formats), cmocka_unit_test(test_sqlstate_map),
   };

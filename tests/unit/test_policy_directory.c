@@ -152,9 +152,9 @@ static void test_lookup_body(void **state) {
   free(text);
 
   errors = lookup_errors("{\"portal_id\":\"" PORTAL "\",\"ids\":[\"" USER "\",\"x\",3,null]}");
-  assert_true(has_error(errors, "ids", "element 1 must be a UUID"));
-  assert_true(has_error(errors, "ids", "element 2 must be a UUID"));
-  assert_true(has_error(errors, "ids", "element 3 must be a UUID"));
+  assert_true(has_error(errors, "ids/1", "must be a UUID"));
+  assert_true(has_error(errors, "ids/2", "must be a UUID"));
+  assert_true(has_error(errors, "ids/3", "must be a UUID"));
   assert_int_equal(json_array_size(errors), 3);
   json_decref(errors);
 

@@ -60,7 +60,7 @@ static void check_text(const json_t *o, const char *key, const char *field, size
     cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
   } else if (json_string_length(v) > max) {
     snprintf(msg, sizeof(msg), "must be at most %zu bytes long", max);
-    cs_refusal_field(err, field, FIELD_INVALID, msg);
+    cs_refusal_field(err, field, FIELD_TOO_LONG, msg);
   }
 }
 
@@ -74,57 +74,69 @@ static void check_address(const json_t *a, struct cs_refusal *err) {
     while (i < 6 && strcmp(known[i], key) != 0) i++;
     if (i == 6) {
       char field[96];
-      snprintf(field, sizeof(field), "address.%.60s", key);
+      snprintf(field, sizeof(field), "address/%.60s", key);
       cs_refusal_field(err, field, FIELD_UNKNOWN_FIELD, "is not a known field");
     }
   }
-  check_text(a, "street", "address.street", 200, err);
-  check_text(a, "postal_code", "address.postal_code", 20, err);
-  check_text(a, "city", "address.city", 100, err);
+  check_text(a, "street", "address/street", 200, err);
+  check_text(a, "postal_code", "address/postal_code", 20, err);
+  check_text(a, "city", "address/city", 100, err);
   const json_t *country = json_object_get(a, "country");
   if (country != NULL && !json_is_null(country) &&
       (!json_is_string(country) || !is_country_code(json_string_value(country))))
-    cs_refusal_field(err, "address.country", FIELD_FORMAT, "must be an ISO 3166 alpha-2 code such as SE");
+    cs_refusal_field(err, "address/country", FIELD_FORMAT, "must be an ISO 3166 alpha-2 code such as SE");
   const json_t *lat = json_object_get(a, "latitude"), *lon = json_object_get(a, "longitude");
   int has_lat = lat != NULL && !json_is_null(lat), has_lon = lon != NULL && !json_is_null(lon);
   if (has_lat != has_lon)
     cs_refusal_field(err, "address", FIELD_INVALID, "latitude and longitude go together");
   if (has_lat && (!json_is_number(lat) || fabs(json_number_value(lat)) > 90))
-    cs_refusal_field(err, "address.latitude", FIELD_OUT_OF_RANGE, "must be a number from -90 to 90");
+    cs_refusal_field(err, "address/latitude", FIELD_OUT_OF_RANGE, "must be a number from -90 to 90");
   if (has_lon && (!json_is_number(lon) || fabs(json_number_value(lon)) > 180))
-    cs_refusal_field(err, "address.longitude", FIELD_OUT_OF_RANGE, "must be a number from -180 to 180");
+    cs_refusal_field(err, "address/longitude", FIELD_OUT_OF_RANGE, "must be a number from -180 to 180");
 }
 
+/* Each contact's errors name the member: contacts/0/email. */
 static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
   size_t i;
   const json_t *c;
-  char field[64];
-  if (json_array_size(contacts) > 20) cs_refusal_field(err, "contacts", FIELD_TOO_LONG, "at most 20 contacts");
+  char field[64], member[112];
+  if (json_array_size(contacts) > 20)
+    cs_refusal_field(err, "contacts", FIELD_TOO_LONG, "at most 20 contacts");
   json_array_foreach(contacts, i, c) {
     const char *kind = json_string_value(json_object_get(c, "kind"));
     const char *name = json_string_value(json_object_get(c, "name"));
     const char *email = json_string_value(json_object_get(c, "email"));
     const char *key;
     const json_t *v;
-    snprintf(field, sizeof(field), "contacts[%zu]", i);
+    snprintf(field, sizeof(field), "contacts/%zu", i);
     if (!json_is_object(c)) {
       cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be an object");
       continue;
     }
     json_object_foreach((json_t *)c, key, v) {
       if (strcmp(key, "kind") && strcmp(key, "name") && strcmp(key, "phone") &&
-          strcmp(key, "email"))
-        cs_refusal_field(err, field, FIELD_UNKNOWN_FIELD, "has a member that is not kind, name, phone or email");
+          strcmp(key, "email")) {
+        snprintf(member, sizeof(member), "%s/%.40s", field, key);
+        cs_refusal_field(err, member, FIELD_UNKNOWN_FIELD,
+                         "is not a member of a contact (kind, name, phone, email)");
+      }
     }
-    if (kind == NULL || (strcmp(kind, "policyholder") && strcmp(kind, "customer") &&
-                         strcmp(kind, "contact")))
-      cs_refusal_field(err, field, FIELD_NOT_ALLOWED, "kind must be policyholder, customer or contact");
-    if (name == NULL || name[0] == '\0' || strlen(name) > 200)
-      cs_refusal_field(err, field, FIELD_REQUIRED, "name is required (at most 200 bytes)");
-    check_text(c, "phone", field, 40, err);
-    check_text(c, "email", field, 254, err);
+    snprintf(member, sizeof(member), "%s/kind", field);
+    if (kind == NULL)
+      cs_refusal_field(err, member, FIELD_REQUIRED, "is required: policyholder, customer or contact");
+    else if (strcmp(kind, "policyholder") && strcmp(kind, "customer") && strcmp(kind, "contact"))
+      cs_refusal_field(err, member, FIELD_NOT_ALLOWED, "must be policyholder, customer or contact");
+    snprintf(member, sizeof(member), "%s/name", field);
+    if (name == NULL || name[0] == '\0')
+      cs_refusal_field(err, member, FIELD_REQUIRED, "is required");
+    else if (strlen(name) > 200)
+      cs_refusal_field(err, member, FIELD_TOO_LONG, "must be at most 200 bytes long");
+    snprintf(member, sizeof(member), "%s/phone", field);
+    check_text(c, "phone", member, 40, err);
+    snprintf(member, sizeof(member), "%s/email", field);
+    check_text(c, "email", member, 254, err);
     if (email != NULL && !is_email(email))
-      cs_refusal_field(err, field, FIELD_FORMAT, "email is not an email address");
+      cs_refusal_field(err, member, FIELD_FORMAT, "is not an email address");
   }
 }
 

@@ -159,8 +159,9 @@ static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
   const char *given = json_string_value(json_object_get(body, "external_ref"));
   if (given != NULL && strcmp(given, ref) != 0) {
     http_problem_full(ctx->resp, PROBLEM_VALIDATION, "external_ref differs from the path",
-                      json_pack("[{s:s, s:s}]", "field", "external_ref", "message",
-                                "must equal the reference in the path (or be left out)"), NULL);
+                      json_pack("[o]", problem_field_error("external_ref", FIELD_INVALID,
+                                                        "must equal the reference in the path "
+                                                        "(or be left out)")), NULL);
     goto done;
   }
   json_object_set_new(body, "external_ref", json_string(ref));

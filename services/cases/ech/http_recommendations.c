@@ -55,9 +55,10 @@ static int read_case(struct request_ctx *ctx, PGconn *conn, const struct cases_c
 static void bad_task_type(struct request_ctx *ctx) {
   http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
                     "one or more query parameters are invalid",
-                    json_pack("[{s:s, s:s}]", "field", "task_type", "message",
-                              "is required: one of inspection, first_aid, repair, "
-                              "project_management, external_case_handler"), NULL);
+                    json_pack("[o]", problem_field_error("task_type", FIELD_NOT_ALLOWED,
+                                                      "is required: one of inspection, first_aid, "
+                                                      "repair, project_management, "
+                                                      "external_case_handler")), NULL);
 }
 
 static void callback_cases_office_recommendations_get(struct request_ctx *ctx) {

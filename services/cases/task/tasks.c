@@ -176,12 +176,12 @@ static void read_times(const json_t *body, struct cases_store_task_times *t,
     if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
       cs_refusal_field(err, "schedule", FIELD_INVALID, "holds only start and end");
   }
-  t->schedule_start = schedule_bound(schedule, "start", "schedule.start", err);
-  t->schedule_end = schedule_bound(schedule, "end", "schedule.end", err);
+  t->schedule_start = schedule_bound(schedule, "start", "schedule/start", err);
+  t->schedule_end = schedule_bound(schedule, "end", "schedule/end", err);
   if (t->schedule_start != NULL && t->schedule_end != NULL &&
       cases_task_timestamp_us(t->schedule_start, &start_us) == CS_OK &&
       cases_task_timestamp_us(t->schedule_end, &end_us) == CS_OK && end_us < start_us)
-    cs_refusal_field(err, "schedule.end", FIELD_OUT_OF_RANGE, "must not be before schedule.start");
+    cs_refusal_field(err, "schedule/end", FIELD_OUT_OF_RANGE, "must not be before schedule.start");
 }
 
 /* Keeps in t only what differs from the task document. */

@@ -67,17 +67,19 @@ static int canonical_rights(const json_t *rights, json_t **sorted, struct cs_ref
   int have[POLICY_RIGHT_COUNT] = {0};
   size_t i;
   const json_t *v;
-  char msg[200];
+  char msg[200], field[32];
 
   *sorted = NULL;
   json_array_foreach(rights, i, v) {
     int idx = json_is_string(v) ? policy_right_index(json_string_value(v)) : -1;
     if (idx < 0) {
-      if (json_is_string(v))
+      snprintf(field, sizeof(field), "rights/%zu", i);
+      if (json_is_string(v)) {
         snprintf(msg, sizeof(msg), "'%.100s' is not a known right", json_string_value(v));
-      else
-        snprintf(msg, sizeof(msg), "element %zu must be a string", i);
-      cs_refusal_field(err, "rights", FIELD_INVALID, msg);
+        cs_refusal_field(err, field, FIELD_NOT_ALLOWED, msg);
+      } else {
+        cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
+      }
       continue;
     }
     have[idx] = 1;
@@ -184,8 +186,8 @@ static void settings_checks(const json_t *patch, struct cs_refusal *err) {
   if (json_is_object(v)) {
     const json_t *start = json_object_get(v, "start"), *end = json_object_get(v, "end");
     int s = hhmm(json_string_value(start)), e = hhmm(json_string_value(end));
-    if (s < 0) cs_refusal_field(err, "office_hours.start", FIELD_FORMAT, "must be a time HH:MM");
-    if (e < 0) cs_refusal_field(err, "office_hours.end", FIELD_FORMAT, "must be a time HH:MM");
+    if (s < 0) cs_refusal_field(err, "office_hours/start", FIELD_FORMAT, "must be a time HH:MM");
+    if (e < 0) cs_refusal_field(err, "office_hours/end", FIELD_FORMAT, "must be a time HH:MM");
     if (s >= 0 && e >= 0 && s >= e)
       cs_refusal_field(err, "office_hours", FIELD_INVALID, "start must be before end");
     if (json_object_size(v) != 2 || start == NULL || end == NULL)
@@ -379,10 +381,11 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
   json_array_foreach(r->roles, i, v) {
     int role = policy_role_index(json_string_value(v));
     if (role < 0) {
-      char msg[200];
-      snprintf(msg, sizeof(msg), "element %zu is not a case role (external_case_handler, "
-                                 "project_manager, inspector_extra_authority)", i);
-      cs_refusal_field(err, "case_roles", FIELD_INVALID, msg);
+      char field[40];
+      snprintf(field, sizeof(field), "case_roles/%zu", i);
+      cs_refusal_field(err, field, FIELD_NOT_ALLOWED,
+                       "is not a case role (external_case_handler, project_manager, "
+                       "inspector_extra_authority)");
     } else {
       r->role_mask |= 1u << role;
     }

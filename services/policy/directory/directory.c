@@ -82,13 +82,14 @@ json_t *policy_directory_lookup_errors(const json_t *body) {
   if (bad.errors == NULL || !json_is_array(ids)) return bad.errors;
   if (json_array_size(ids) > POLICY_DIRECTORY_LOOKUP_MAX) {
     snprintf(msg, sizeof(msg), "must hold at most %d ids", POLICY_DIRECTORY_LOOKUP_MAX);
-    cs_refusal_field(&bad, "ids", FIELD_INVALID, msg);
+    cs_refusal_field(&bad, "ids", FIELD_TOO_LONG, msg);
     return bad.errors;
   }
   json_array_foreach(ids, i, v) {
     if (!http_is_uuid(json_string_value(v))) {
-      snprintf(msg, sizeof(msg), "element %zu must be a UUID", i);
-      cs_refusal_field(&bad, "ids", FIELD_INVALID, msg);
+      snprintf(msg, sizeof(msg), "ids/%zu", i);
+      cs_refusal_field(&bad, msg, json_is_string(v) ? FIELD_FORMAT : FIELD_WRONG_TYPE,
+                       "must be a UUID");
     }
   }
   return bad.errors;
