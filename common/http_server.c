@@ -143,9 +143,14 @@ int http_server_in_flight(struct http_server *srv) { return atomic_load(&srv->in
 
 int http_server_port(struct http_server *srv) {
   if (!srv->started || srv->instance.mhd_daemon == NULL) return 0;
+  /* asked of the socket: libmicrohttpd reports the port argument ulfius gave it */
   const union MHD_DaemonInfo *info =
-      MHD_get_daemon_info(srv->instance.mhd_daemon, MHD_DAEMON_INFO_BIND_PORT);
-  return info != NULL ? info->port : 0;
+      MHD_get_daemon_info(srv->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof(ss);
+  if (info == NULL || getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) != 0) return 0;
+  if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
 /* --- the trampoline ------------------------------------------------------------------------- */
