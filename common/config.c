@@ -96,7 +96,8 @@ int config_service_load(const char *service, long default_port, struct service_c
       (rc = config_str("MIGRATIONS_DIR", CLAIMSUITE_DEFAULT_MIGRATIONS_DIR, &c->migrations_dir,
                        err, errlen)) ||
       (rc = config_str("EVENT_FEEDS", "", &c->event_feeds, err, errlen)) ||
-      (rc = config_long("OUTBOX_POLL_MS", 1000, 10, 60000, &c->relay_poll_ms, err, errlen))) {
+      (rc = config_long("OUTBOX_POLL_MS", 1000, 10, 60000, &c->relay_poll_ms, err, errlen)) ||
+      (rc = config_feeds_parse(c->event_feeds, c, err, errlen))) {
     return rc;
   }
   /* Enough worker threads to keep every pooled connection busy, never fewer. */
@@ -104,8 +105,64 @@ int config_service_load(const char *service, long default_port, struct service_c
   return CS_OK;
 }
 
+static void feeds_clear(struct service_config *c) {
+  for (int i = 0; i < c->nfeeds; i++) {
+    free(c->feeds[i].source);
+    free(c->feeds[i].url);
+  }
+  memset(c->feeds, 0, sizeof(c->feeds));
+  c->nfeeds = 0;
+}
+
+int config_feeds_parse(const char *spec, struct service_config *c, char *err, size_t errlen) {
+  int rc = CS_ERR_INVALID;
+  char *copy = strdup(spec != NULL ? spec : ""), *save = NULL;
+  feeds_clear(c);
+  if (copy == NULL) return CS_ERR_NOMEM;
+  for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+    item += strspn(item, " \t");
+    size_t n = strlen(item);
+    while (n > 0 && (item[n - 1] == ' ' || item[n - 1] == '\t')) item[--n] = '\0';
+    if (n == 0) continue;
+    char *eq = strchr(item, '=');
+    if (eq == NULL || eq == item ||
+        (strncmp(eq + 1, "http://", 7) != 0 && strncmp(eq + 1, "https://", 8) != 0)) {
+      snprintf(err, errlen, "EVENT_FEEDS items must be source=http(s)://host:port, got '%s'",
+               item);
+      goto done;
+    }
+    *eq = '\0';
+    if (config_feed_url(c, item) != NULL || c->nfeeds == CONFIG_MAX_FEEDS) {
+      snprintf(err, errlen, "EVENT_FEEDS must name each source once, at most %d, got '%s' again",
+               CONFIG_MAX_FEEDS, item);
+      goto done;
+    }
+    struct config_feed *f = &c->feeds[c->nfeeds];
+    f->source = strdup(item);
+    f->url = strdup(eq + 1);
+    c->nfeeds++;
+    if (f->source == NULL || f->url == NULL) {
+      rc = CS_ERR_NOMEM;
+      goto done;
+    }
+  }
+  rc = CS_OK;
+done:
+  if (rc != CS_OK) feeds_clear(c);
+  free(copy);
+  return rc;
+}
+
+const char *config_feed_url(const struct service_config *c, const char *source) {
+  for (int i = 0; i < c->nfeeds; i++) {
+    if (!strcmp(c->feeds[i].source, source)) return c->feeds[i].url;
+  }
+  return NULL;
+}
+
 void config_service_free(struct service_config *c) {
   if (c == NULL) return;
+  feeds_clear(c);
   free(c->service);
   free(c->bind_address);
   free(c->database_url);

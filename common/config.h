@@ -1,4 +1,6 @@
-/* Configuration from environment variables. The only module that calls getenv. */
+/* Configuration from environment variables. The only module that calls getenv, and only at
+ * start: each process reads its settings once, in its main.c (or service_init), into a config
+ * struct that is read-only afterwards. Resource files never read the environment. */
 #ifndef CLAIMSUITE_CONFIG_H
 #define CLAIMSUITE_CONFIG_H
 
@@ -10,6 +12,13 @@
 int config_str(const char *name, const char *def, char **out, char *err, size_t errlen);
 int config_long(const char *name, long def, long min, long max, long *out, char *err, size_t errlen);
 int config_bool(const char *name, int def, int *out, char *err, size_t errlen);
+
+/* One producer this service follows: an item "source=url" of EVENT_FEEDS. */
+#define CONFIG_MAX_FEEDS 16
+struct config_feed {
+  char *source; /* the producer's name, e.g. "policy" */
+  char *url;    /* its base URL (http or https), where GET /internal/events is served */
+};
 
 /* What every service process reads at start. */
 struct service_config {
@@ -31,6 +40,8 @@ struct service_config {
   char *log_level;         /* LOG_LEVEL: error, warning, info, debug */
   char *migrations_dir;    /* MIGRATIONS_DIR: root holding common/ and services/<name>/ migrations */
   char *event_feeds;       /* EVENT_FEEDS: "source=http://host:port,..." producers this service follows */
+  struct config_feed feeds[CONFIG_MAX_FEEDS]; /* event_feeds, parsed */
+  int nfeeds;
   long relay_poll_ms;      /* OUTBOX_POLL_MS: relay wake-up when no notification arrives */
 };
 
@@ -38,7 +49,17 @@ int config_service_load(const char *service, long default_port, struct service_c
                         char *err, size_t errlen);
 void config_service_free(struct service_config *c); /* NULL-safe */
 
-/* For service-specific settings: a variable of this process's environment, or def. Borrowed. */
+/* The feed URL of source in EVENT_FEEDS (borrowed from c), or NULL when it names no such
+ * source. */
+const char *config_feed_url(const struct service_config *c, const char *source);
+
+/* Parses EVENT_FEEDS ("source=url,source=url"; spaces around items ignored, empty items skipped)
+ * into c->feeds, replacing what was there. CS_ERR_INVALID with a message naming EVENT_FEEDS in
+ * err for an item that is not source=http(s)://..., a source named twice, or too many items. */
+int config_feeds_parse(const char *spec, struct service_config *c, char *err, size_t errlen);
+
+/* A variable of this process's environment, or def (borrowed). For a main.c reading its
+ * process's own settings at start; nothing else calls it. */
 const char *config_env(const char *name, const char *def);
 
 #endif

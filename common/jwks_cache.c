@@ -4,7 +4,7 @@
  * Locking: a rwlock guards the current set (readers copy the one key they need under the read
  * lock, so a refresh can free the old set at any time); a mutex lets one thread fetch at a time,
  * and the others re-check after it. */
-#include "jwt.h"
+#include "jwks_cache.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "http_client.h"
-#include "jwt_internal.h"
+#include "jwt_keys.h"
 #include "log.h"
 #include "status.h"
 
@@ -261,7 +261,7 @@ static void cache_lookup(struct jwks_cache *c, const char *kid, struct lookup *l
   pthread_rwlock_unlock(&c->lock);
 }
 
-/* Declared in jwt_internal.h; used by jwt_verify. The key of kid as a new jwk (r_jwk_free).
+/* Declared in jwks_cache.h; used by jwt_verify. The key of kid as a new jwk (r_jwk_free).
  * CS_ERR_NOT_FOUND for an unknown kid, CS_ERR_UNAVAILABLE when no usable set could be had. */
 int jwks_cache_get_key(struct jwks_cache *c, const char *kid, jwk_t **out) {
   struct lookup l;

@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "jwt_internal.h"
 #include "status.h"
 
 #define JWT_LEEWAY_S 30

@@ -1,7 +1,7 @@
 /* Signing keys, for the policy service, keygen and test helpers: loading a private JWK, its
  * public half, generating an ES256 pair, signing. Also judges keys for the rest of the module:
- * jwt_key_kind_of and jwt_public_signing_copy (jwt_internal.h). A private key is never logged. */
-#include "jwt.h"
+ * jwt_key_kind_of and jwt_public_signing_copy (jwt_keys.h). A private key is never logged. */
+#include "jwt_keys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "jwt_internal.h"
 #include "log.h"
 #include "status.h"
 
@@ -25,7 +24,7 @@ static int nonempty_string(const json_t *j) {
   return json_is_string(j) && json_string_length(j) > 0;
 }
 
-/* Declared in jwt_internal.h; also used by jwt_verify. */
+/* Declared in jwt_keys.h; also used by jwt_verify. */
 enum key_kind jwt_key_kind_of(const json_t *jwk) {
   const json_t *kty = json_object_get(jwk, "kty"), *crv = json_object_get(jwk, "crv");
   if (jwt_str_eq(kty, "EC") && jwt_str_eq(crv, "P-256")) return KEY_ES256;
@@ -37,7 +36,7 @@ static const char *kind_alg(enum key_kind kind) {
   return kind == KEY_ES256 ? "ES256" : kind == KEY_EDDSA ? "EdDSA" : NULL;
 }
 
-/* Declared in jwt_internal.h; also used by the key set parser (jwks_cache.c). */
+/* Declared in jwt_keys.h; also used by the key set parser (jwks_cache.c). */
 json_t *jwt_public_signing_copy(const json_t *jwk) {
   static const char *const members[] = {"kty", "crv", "x", "y", "kid", "alg", "use"};
   enum key_kind kind;

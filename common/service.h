@@ -1,6 +1,8 @@
-/* The skeleton every service binary is built on: config, logging, pool, migrations, outbox
- * relay, HTTP server with request ids, body limit, JWT check, metrics, health, and a clean
- * shutdown on SIGTERM/SIGINT. */
+/* The skeleton every service binary is built on. The HTTP server core (http_server.h) gives
+ * request ids, the body limit, the token check, metrics, health answers, signals and draining;
+ * this adds what a service has beyond it: configuration, the route table (404/405), the
+ * database pool, migrations, the outbox relay, event consumers, the /internal/events feed, and
+ * the helpers handlers use. */
 #ifndef CLAIMSUITE_SERVICE_H
 #define CLAIMSUITE_SERVICE_H
 
@@ -8,6 +10,7 @@
 #include <libpq-fe.h>
 #include <ulfius.h>
 
+#include "bus.h"
 #include "config.h"
 
 struct service;
@@ -34,21 +37,23 @@ enum service_route_flags {
 struct service {
   struct service_config cfg;
   struct db_pool *pool;
-  struct metrics *metrics;
-  struct jwks_cache *jwks;
+  struct metrics *metrics;  /* the HTTP server's (borrowed) */
+  struct jwks_cache *jwks;  /* tokens are verified against this; may be replaced before run */
   void *app; /* the service's own state */
   struct service_internal *internal; /* routes, hooks, HTTP instance: service.c only */
 };
 
-/* Loads configuration and logging. On error prints the reason and returns non-zero. */
+/* Loads configuration and logging, prepares the HTTP server. On error prints the reason and
+ * returns non-zero (2 for a configuration error). */
 int service_init(struct service *svc, const char *name, long default_port);
 
 /* Registers a route (ulfius pattern). The pattern string must outlive the service. */
 int service_route(struct service *svc, const char *method, const char *pattern,
                   service_handler handler, int flags);
 
-/* Opens the pool, applies migrations, starts relay and HTTP, waits for SIGTERM/SIGINT, then
- * stops accepting, finishes in-flight requests and closes everything. Returns the exit code. */
+/* Opens the pool, applies migrations, starts relay, start hooks, consumers and HTTP, waits for
+ * SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and closes everything.
+ * Returns the exit code. */
 int service_run(struct service *svc);
 
 /* The service's own migrations, relative to MIGRATIONS_DIR; default "services/<name>/migrations".
@@ -59,6 +64,17 @@ void service_migrations(struct service *svc, const char *label, const char *rela
 typedef int (*service_hook)(struct service *svc);
 void service_on_start(struct service *svc, service_hook hook);
 void service_on_stop(struct service *svc, service_hook hook);
+
+/* Event consumers. A service's consumers live in services/<name>/events_<source>.c, one file per
+ * producer it follows; each exposes one function, `<name>_events_<source>(struct service *)`,
+ * called from main.c, that calls service_consume. Registers a consumer of source's events
+ * (common/bus.h: exactly once, in order, offset in the same transaction as apply) with the
+ * service's lifecycle: started by service_run once the database is ready and after the start
+ * hooks, stopped before the stop hooks and before the pool closes. The producer's feed URL
+ * comes from EVENT_FEEDS ("source=url,..."). apply runs on the consumer's thread; arg is passed
+ * through. Call before service_run; source must outlive the service. CS_OK, CS_ERR_NOT_FOUND
+ * (logged) when EVENT_FEEDS names no feed for source, CS_ERR when too many are registered. */
+int service_consume(struct service *svc, const char *source, bus_apply_fn apply, void *arg);
 
 void service_free(struct service *svc);
 

@@ -1,8 +1,6 @@
 /* The gateway's settings from the environment, validated once at start. */
 #include "gw_config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,24 +29,6 @@ static int check_base_url(const char *name, char *url, char *err, size_t errlen)
   return CS_OK;
 }
 
-/* BIND_ADDRESS into the socket address to listen on; its port is set once PORT is read. */
-static int parse_bind_address(const char *addr, struct sockaddr_storage *ss, char *err,
-                              size_t errlen) {
-  struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-  memset(ss, 0, sizeof(*ss));
-  if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-    return CS_OK;
-  }
-  if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-    return CS_OK;
-  }
-  snprintf(err, errlen, "BIND_ADDRESS must be an IPv4 or IPv6 address, got '%s'", addr);
-  return CS_ERR_INVALID;
-}
-
 static int check_log_level(const char *level, char *err, size_t errlen) {
   static const char *const levels[] = {"error", "warning", "info", "debug"};
   for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
@@ -63,7 +43,6 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
   char *routes = NULL, *public_paths = NULL;
   memset(c, 0, sizeof(*c));
   if ((rc = config_str("BIND_ADDRESS", "0.0.0.0", &c->bind_address, err, errlen)) ||
-      (rc = parse_bind_address(c->bind_address, &c->listen_addr, err, errlen)) ||
       (rc = config_long("PORT", 8080, 1, 65535, &c->port, err, errlen)) ||
       (rc = config_str("LOG_LEVEL", "info", &c->log_level, err, errlen)) ||
       (rc = check_log_level(c->log_level, err, errlen)) ||
@@ -88,11 +67,6 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
                         errlen)) ||
       (rc = config_str("OPENAPI_DIR", ".", &c->openapi_dir, err, errlen))) {
     goto done;
-  }
-  if (c->listen_addr.ss_family == AF_INET6) {
-    ((struct sockaddr_in6 *)&c->listen_addr)->sin6_port = htons((uint16_t)c->port);
-  } else {
-    ((struct sockaddr_in *)&c->listen_addr)->sin_port = htons((uint16_t)c->port);
   }
   for (int i = 0; i < GW_UP_COUNT; i++) {
     if ((rc = config_str(upstream_env[i], upstream_default[i], &c->upstream_url[i], err, errlen)) ||

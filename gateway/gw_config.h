@@ -4,14 +4,13 @@
 #define CLAIMSUITE_GATEWAY_CONFIG_H
 
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "routes_table.h"
 
 struct gw_config {
-  char *bind_address;            /* BIND_ADDRESS (0.0.0.0), IPv4 or IPv6 literal */
+  char *bind_address;            /* BIND_ADDRESS (0.0.0.0), IPv4 or IPv6 literal (checked by
+                                  * the HTTP server core: http_server_new) */
   long port;                     /* PORT (8080) */
-  struct sockaddr_storage listen_addr; /* bind_address and port, parsed */
   char *log_level;               /* LOG_LEVEL (info) */
   char *jwks_url;                /* JWKS_URL */
   long jwks_cache_s;             /* JWKS_CACHE_SECONDS (300) */

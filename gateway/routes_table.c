@@ -290,16 +290,6 @@ int gw_path_canonical(const char *raw, char *out, size_t outlen) {
   return v;
 }
 
-int gw_request_id_valid(const char *s) {
-  size_t n = 0;
-  if (s == NULL) return 0;
-  for (; s[n] != '\0'; n++) {
-    unsigned char c = (unsigned char)s[n];
-    if (n >= 128 || !(isalnum(c) || c == '.' || c == '_' || c == '-')) return 0;
-  }
-  return n > 0;
-}
-
 int gw_http_token(const char *s) {
   if (*s == '\0') return 0;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

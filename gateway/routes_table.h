@@ -1,7 +1,7 @@
 /* The gateway's pure request logic: the prefix routing table (defaults and GATEWAY_ROUTES), the
  * gateway's own endpoints and the public-path list, path canonicalisation (what /internal and
- * dot-segment tricks turn into), request id validation, HTTP tokens and hop-by-hop header
- * filtering. No I/O, no allocation: unit-tested in tests/unit/test_gateway_routes.c. */
+ * dot-segment tricks turn into), HTTP tokens and hop-by-hop header filtering. (Request ids are
+ * the HTTP server core's: common/request_id.h.) No I/O, no allocation: unit-tested in tests/unit/test_gateway_routes.c. */
 #ifndef CLAIMSUITE_GATEWAY_ROUTES_TABLE_H
 #define CLAIMSUITE_GATEWAY_ROUTES_TABLE_H
 
@@ -83,9 +83,6 @@ enum gw_path_verdict {
  * (%252e%252e), makes the path GW_PATH_BAD; a first segment "internal" (any case, any encoding)
  * makes it GW_PATH_INTERNAL. A path longer than outlen - 1 is GW_PATH_BAD. */
 int gw_path_canonical(const char *raw, char *out, size_t outlen);
-
-/* 1 when s is a request id we keep: 1..128 characters of [A-Za-z0-9._-]. */
-int gw_request_id_valid(const char *s);
 
 /* 1 when s is a non-empty HTTP token (RFC 9110 tchar: a header name, a method). */
 int gw_http_token(const char *s);

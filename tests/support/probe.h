@@ -8,8 +8,9 @@ struct service;
 void probe_notes_routes(struct service *svc);
 
 /* Events: emits outbox events and records what its consumers apply (probe_events.c). Registers
- * the routes and the start/stop hooks of the consumers of svc->cfg.event_feeds. */
-void probe_events_routes(struct service *svc);
+ * the routes and one consumer per feed of EVENT_FEEDS (service_consume); apply_delay_ms slows
+ * every apply (0..10000, else 0). CS_OK or CS_ERR. */
+int probe_events_routes(struct service *svc, long apply_delay_ms);
 
 /* A slow route, for shutdown tests (probe_lifecycle.c). */
 void probe_lifecycle_routes(struct service *svc);

@@ -2,7 +2,7 @@
  *   POST /events {"count","type","rollback","batch"}  N rows + N outbox events in one transaction
  *   GET  /applied?batch=label                         what the consumers applied, and how often
  *   PUT  /apply-delay {"ms"}                          slows every apply (to kill one mid-stream)
- * and one consumer per "source=url" of EVENT_FEEDS. */
+ * and one consumer (service_consume) per "source=url" of EVENT_FEEDS. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "bus.h"
-#include "config.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -18,13 +17,10 @@
 #include "service.h"
 #include "status.h"
 
-#define PROBE_MAX_FEEDS 8
 #define PROBE_MAX_EVENTS 1000
 #define PROBE_MAX_DELAY_MS 10000
 
-static struct bus_consumer *consumers[PROBE_MAX_FEEDS];
-static int nconsumers;
-static atomic_long apply_delay_ms; /* PROBE_APPLY_DELAY_MS, then PUT /apply-delay */
+static atomic_long apply_delay_ms; /* PROBE_APPLY_DELAY_MS at start, then PUT /apply-delay */
 
 /* --- The consumer side ---------------------------------------------------------------- */
 
@@ -53,40 +49,6 @@ static int probe_apply(PGconn *conn, const json_t *event, void *arg) {
                  "SET applied_count = probe_applied.applied_count + 1, "
                  "applied_at = clock_timestamp()",
                  4, params, NULL, NULL);
-}
-
-/* Starts a consumer for each "source=url" of EVENT_FEEDS. */
-static int probe_consumers_start(struct service *svc) {
-  int rc = CS_OK;
-  char *feeds = strdup(svc->cfg.event_feeds != NULL ? svc->cfg.event_feeds : "");
-  if (feeds == NULL) return CS_ERR_NOMEM;
-  char *save = NULL;
-  for (char *item = strtok_r(feeds, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(item, '=');
-    if (eq == NULL || eq == item || nconsumers == PROBE_MAX_FEEDS) {
-      log_error("probe: EVENT_FEEDS entry '%s' is not source=url", item);
-      rc = CS_ERR_INVALID;
-      goto done;
-    }
-    *eq = '\0';
-    rc = bus_consumer_start(svc->pool, item, eq + 1, svc->cfg.redis_host, (int)svc->cfg.redis_port,
-                            probe_apply, NULL, &consumers[nconsumers]);
-    if (rc != CS_OK) {
-      log_error("probe: the consumer of %s could not start", item);
-      goto done;
-    }
-    nconsumers++;
-  }
-done:
-  free(feeds);
-  return rc;
-}
-
-static int probe_consumers_stop(struct service *svc) {
-  (void)svc;
-  for (int i = 0; i < nconsumers; i++) bus_consumer_stop(consumers[i]);
-  nconsumers = 0;
-  return CS_OK;
 }
 
 /* --- HTTP ------------------------------------------------------------------------------- */
@@ -203,15 +165,15 @@ done:
   json_decref(body);
 }
 
-void probe_events_routes(struct service *svc) {
-  char *end = NULL;
-  const char *delay = config_env("PROBE_APPLY_DELAY_MS", "0");
-  long ms = strtol(delay, &end, 10);
-  atomic_store(&apply_delay_ms, (end != delay && *end == '\0' && ms > 0 && ms <= PROBE_MAX_DELAY_MS)
-                                    ? ms : 0);
+int probe_events_routes(struct service *svc, long apply_delay) {
+  atomic_store(&apply_delay_ms, apply_delay > 0 && apply_delay <= PROBE_MAX_DELAY_MS ? apply_delay : 0);
   service_route(svc, "POST", "/events", callback_probe_events_post, ROUTE_PUBLIC);
   service_route(svc, "GET", "/applied", callback_probe_applied_get, ROUTE_PUBLIC);
   service_route(svc, "PUT", "/apply-delay", callback_probe_apply_delay_put, ROUTE_PUBLIC);
-  service_on_start(svc, probe_consumers_start);
-  service_on_stop(svc, probe_consumers_stop);
+  /* The probe follows whatever EVENT_FEEDS names; a service names its sources in its
+   * events_<source>.c files instead. */
+  for (int i = 0; i < svc->cfg.nfeeds; i++) {
+    if (service_consume(svc, svc->cfg.feeds[i].source, probe_apply, NULL) != CS_OK) return CS_ERR;
+  }
+  return CS_OK;
 }

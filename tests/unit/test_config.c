@@ -83,6 +83,39 @@ static void test_service_defaults_and_threads(void **state) {
   config_service_free(NULL);
 }
 
+static void test_event_feeds(void **state) {
+  (void)state;
+  char err[200];
+  struct service_config c;
+  memset(&c, 0, sizeof(c));
+  assert_int_equal(config_feeds_parse(" policy=http://p:8081 , ,cases=https://c/base", &c, err,
+                                      sizeof(err)), CS_OK);
+  assert_int_equal(c.nfeeds, 2);
+  assert_string_equal(config_feed_url(&c, "policy"), "http://p:8081");
+  assert_string_equal(config_feed_url(&c, "cases"), "https://c/base");
+  assert_null(config_feed_url(&c, "orders"));
+  assert_int_equal(config_feeds_parse("", &c, err, sizeof(err)), CS_OK);
+  assert_int_equal(c.nfeeds, 0);
+  static const char *const bad[] = {"policy", "=http://p", "policy=ftp://p",
+                                    "policy=http://a,policy=http://b"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    err[0] = '\0';
+    assert_int_equal(config_feeds_parse(bad[i], &c, err, sizeof(err)), CS_ERR_INVALID);
+    assert_non_null(strstr(err, "EVENT_FEEDS"));
+    assert_int_equal(c.nfeeds, 0);
+  }
+
+  setenv("EVENT_FEEDS", "probe_a=http://127.0.0.1:1", 1);
+  assert_int_equal(config_service_load("probe_b", 1, &c, err, sizeof(err)), CS_OK);
+  assert_string_equal(config_feed_url(&c, "probe_a"), "http://127.0.0.1:1");
+  config_service_free(&c);
+  setenv("EVENT_FEEDS", "probe_a", 1);
+  assert_int_equal(config_service_load("probe_b", 1, &c, err, sizeof(err)), CS_ERR_INVALID);
+  assert_non_null(strstr(err, "EVENT_FEEDS"));
+  config_service_free(&c);
+  unsetenv("EVENT_FEEDS");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_long_default_and_value),
@@ -90,6 +123,7 @@ int main(void) {
       cmocka_unit_test(test_required_string),
       cmocka_unit_test(test_bool),
       cmocka_unit_test(test_service_defaults_and_threads),
+      cmocka_unit_test(test_event_feeds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,25 +164,6 @@ static void test_path_canonical(void **state) {
   assert_int_equal(canon(longpath, out), GW_PATH_BAD);
 }
 
-static void test_request_id(void **state) {
-  (void)state;
-  char id[130];
-  assert_true(gw_request_id_valid("abc-DEF_1.2"));
-  assert_true(gw_request_id_valid("0c4b4c5e-8c1f-4a3e-9d2b-6f0e2b7a9c11"));
-  assert_false(gw_request_id_valid(NULL));
-  assert_false(gw_request_id_valid(""));
-  assert_false(gw_request_id_valid("a b"));
-  assert_false(gw_request_id_valid("a/b"));
-  assert_false(gw_request_id_valid("a\"b"));
-  assert_false(gw_request_id_valid("é"));
-  memset(id, 'x', 128);
-  id[128] = '\0';
-  assert_true(gw_request_id_valid(id));
-  id[128] = 'x';
-  id[129] = '\0';
-  assert_false(gw_request_id_valid(id));
-}
-
 static void test_hop_by_hop(void **state) {
   (void)state;
   static const char *const hop[] = {"Connection", "keep-alive", "Transfer-Encoding", "te",
@@ -217,7 +198,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_table),   cmocka_unit_test(test_longest_prefix_wins),
       cmocka_unit_test(test_routes_parse_errors), cmocka_unit_test(test_public_paths),
-      cmocka_unit_test(test_path_canonical),  cmocka_unit_test(test_request_id),
+      cmocka_unit_test(test_path_canonical),
       cmocka_unit_test(test_hop_by_hop),      cmocka_unit_test(test_upstream_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,8 +187,10 @@ int cases_policy_offices(const char *portal_id, const double *lat, const double 
 /* One office of those (any, nearest not asked): *office a new reference, NULL when office_id is
  * not a partner office serving the portal. */
 int cases_policy_office(const char *portal_id, const char *office_id, json_t **office);
-/* Opens the policy client (reads POLICY_URL); call once at start, before any request. */
-int cases_policy_init(void);
+/* Opens the policy client on url (POLICY_URL, read by main.c; borrowed): the policy service's
+ * base URL, http(s). Call once at start, before any request. CS_ERR_INVALID (said on stderr)
+ * for a url that is not http(s). */
+int cases_policy_init(const char *url);
 void cases_policy_cleanup(void);
 
 /* ---- routes of each resource ----------------------------------------------------------- */

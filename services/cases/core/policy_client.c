@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cases_internal.h"
-#include "config.h"
 #include "http.h"
 #include "http_client.h"
 #include "log.h"
@@ -25,8 +24,7 @@ static struct {
   char base[512];
 } client = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-int cases_policy_init(void) {
-  const char *url = config_env("POLICY_URL", "http://127.0.0.1:8081");
+int cases_policy_init(const char *url) {
   size_t n = strlen(url);
   while (n > 0 && url[n - 1] == '/') n--;
   if (n == 0 || n >= sizeof(client.base) ||

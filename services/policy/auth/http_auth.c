@@ -14,7 +14,6 @@
 
 #include "auth.h"
 #include "auth_internal.h"
-#include "config.h"
 #include "http.h"
 #include "log.h"
 #include "password.h"
@@ -471,14 +470,11 @@ static void config_fail(const char *err) {
   exit(2);
 }
 
-void policy_auth_routes(struct service *svc) {
-  struct policy_auth_settings s = {POLICY_AUTH_TOKEN_TTL_DEFAULT_S};
+void policy_auth_routes(struct service *svc, long token_ttl_s, const char *proxies) {
+  struct policy_auth_settings s = {token_ttl_s};
   char err[320];
 
-  if (config_long("TOKEN_TTL_SECONDS", POLICY_AUTH_TOKEN_TTL_DEFAULT_S, 60, 86400, &s.token_ttl_s,
-                  err, sizeof(err)) != CS_OK)
-    config_fail(err);
-  if (parse_trusted_proxies(config_env("AUTH_TRUSTED_PROXIES", ""), err, sizeof(err)) != CS_OK)
+  if (parse_trusted_proxies(proxies != NULL ? proxies : "", err, sizeof(err)) != CS_OK)
     config_fail(err);
   policy_auth_configure(&s);
   /* The stand-in hash for unknown users is made on first use; make it now, so that not even the

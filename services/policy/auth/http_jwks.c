@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "config.h"
 #include "jwt.h"
 #include "log.h"
 #include "service.h"
@@ -69,8 +68,7 @@ done:
   return rc;
 }
 
-int policy_jwks_init(struct service *svc) {
-  const char *path = config_env("SIGNING_KEY_FILE", NULL);
+int policy_jwks_init(struct service *svc, const char *path) {
   json_t *doc = NULL;
   struct jwks_cache *own = NULL;
   struct stat st;

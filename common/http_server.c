@@ -1,0 +1,417 @@
+/* The HTTP server core: one ulfius instance, one trampoline in front of every handler (request
+ * id, body limit, metrics, access log, in-flight count), token checks, the health answers,
+ * signals and draining. See http_server.h. */
+#include "http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "jwt.h"
+#include "log.h"
+#include "metrics.h"
+#include "status.h"
+
+#define HTTP_SERVER_MAX_ENDPOINTS 160
+#define DRAIN_MAX_MS 10000
+#define WWW_AUTH_MAX 160
+
+struct endpoint {
+  struct http_server *srv;
+  http_handler handler;
+  void *arg;
+  int flags;
+  int metric;
+};
+
+struct http_server {
+  char name[64];
+  char bind_address[INET6_ADDRSTRLEN];
+  long port, threads, timeout_s, max_connections, max_body_bytes;
+  struct sockaddr_storage addr;
+  struct _u_instance instance;
+  int instance_ready, started;
+  struct metrics *metrics;
+  struct endpoint endpoints[HTTP_SERVER_MAX_ENDPOINTS]; /* ulfius keeps pointers into this */
+  size_t nendpoints;
+  struct endpoint fallback;
+  struct jwks_cache *jwks;
+  struct http_token_memo memo;
+  struct http_probes probes;
+  char www_missing[WWW_AUTH_MAX], www_invalid[WWW_AUTH_MAX]; /* WWW-Authenticate values */
+  atomic_int in_flight;
+};
+
+/* --- settings ------------------------------------------------------------------------------ */
+
+/* BIND_ADDRESS and PORT into the socket address to listen on. */
+static int parse_address(const char *addr, long port, struct sockaddr_storage *ss, char *err,
+                         size_t errlen) {
+  struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+  memset(ss, 0, sizeof(*ss));
+  if (addr != NULL && inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)port);
+    return CS_OK;
+  }
+  if (addr != NULL && inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)port);
+    return CS_OK;
+  }
+  snprintf(err, errlen, "BIND_ADDRESS must be an IPv4 or IPv6 address, got '%s'",
+           addr != NULL ? addr : "");
+  return CS_ERR_INVALID;
+}
+
+int http_server_new(const struct http_server_settings *s, struct http_server **out, char *err,
+                    size_t errlen) {
+  int rc = CS_ERR_INVALID;
+  struct http_server *srv = NULL;
+  *out = NULL;
+  if (s->port < 0 || s->port > 65535 || s->threads < 1 || s->timeout_s < 1 ||
+      s->max_connections < 1 || s->max_body_bytes < 1) {
+    snprintf(err, errlen, "the HTTP settings are out of range");
+    goto done;
+  }
+  rc = CS_ERR_NOMEM;
+  if ((srv = calloc(1, sizeof(*srv))) == NULL) goto done;
+  if ((rc = parse_address(s->bind_address, s->port, &srv->addr, err, errlen)) != CS_OK) goto done;
+  snprintf(srv->name, sizeof(srv->name), "%s", s->name);
+  snprintf(srv->bind_address, sizeof(srv->bind_address), "%s", s->bind_address);
+  srv->port = s->port;
+  srv->threads = s->threads;
+  srv->timeout_s = s->timeout_s;
+  srv->max_connections = s->max_connections;
+  srv->max_body_bytes = s->max_body_bytes;
+  if (s->auth_realm != NULL) {
+    snprintf(srv->www_missing, WWW_AUTH_MAX, "Bearer realm=\"%s\"", s->auth_realm);
+    snprintf(srv->www_invalid, WWW_AUTH_MAX, "Bearer realm=\"%s\", error=\"invalid_token\"",
+             s->auth_realm);
+  } else {
+    snprintf(srv->www_missing, WWW_AUTH_MAX, "Bearer");
+    snprintf(srv->www_invalid, WWW_AUTH_MAX, "Bearer error=\"invalid_token\"");
+  }
+  if ((rc = metrics_new(s->name, &srv->metrics)) != CS_OK) goto done;
+  /* ulfius refuses port 0; the socket address given at start decides the port anyway */
+  if (ulfius_init_instance(&srv->instance, (unsigned)(s->port > 0 ? s->port : 1), NULL, NULL) !=
+      U_OK) {
+    snprintf(err, errlen, "the HTTP server could not be prepared");
+    rc = CS_ERR;
+    goto done;
+  }
+  srv->instance_ready = 1;
+  srv->instance.timeout = (unsigned)s->timeout_s;
+  /* one byte above the limit, so a truncated body is recognisable as too large */
+  srv->instance.max_post_body_size = (size_t)s->max_body_bytes + 1;
+  if (s->bodies_as_bytes) {
+    srv->instance.check_utf8 = 0;
+    srv->instance.allowed_post_processor = U_POST_PROCESS_NONE;
+  }
+  *out = srv;
+  srv = NULL;
+  rc = CS_OK;
+done:
+  http_server_free(srv);
+  return rc;
+}
+
+void http_server_free(struct http_server *srv) {
+  if (srv == NULL) return;
+  http_server_stop(srv);
+  if (srv->instance_ready) ulfius_clean_instance(&srv->instance);
+  metrics_free(srv->metrics);
+  free(srv);
+}
+
+struct metrics *http_server_metrics(struct http_server *srv) { return srv->metrics; }
+
+int http_server_in_flight(struct http_server *srv) { return atomic_load(&srv->in_flight); }
+
+int http_server_port(struct http_server *srv) {
+  if (!srv->started || srv->instance.mhd_daemon == NULL) return 0;
+  /* asked of the socket: libmicrohttpd reports the port argument ulfius gave it */
+  const union MHD_DaemonInfo *info =
+      MHD_get_daemon_info(srv->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof(ss);
+  if (info == NULL || getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) != 0) return 0;
+  if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* --- the trampoline ------------------------------------------------------------------------- */
+
+static double seconds_since(const struct timespec *t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The access log line. yder formats a message before it looks at the level: format only what
+ * will be written. A 500 is our bug; other 5xx are a dependency's trouble. */
+static void access_log(const struct _u_request *req, const struct _u_response *resp,
+                       double elapsed) {
+  if (resp->status == 500) {
+    log_error("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
+              elapsed * 1e3);
+  } else if (resp->status > 500) {
+    log_warning("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
+                elapsed * 1e3);
+  } else if (log_enabled(Y_LOG_LEVEL_DEBUG)) {
+    log_debug("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
+              elapsed * 1e3);
+  }
+}
+
+/* Every request passes here: no allocation and no lock, only two atomic counter updates. */
+static int dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data) {
+  struct endpoint *e = user_data;
+  struct http_server *srv = e->srv;
+  struct timespec t0;
+  char rid[REQUEST_ID_MAX + 1];
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  atomic_fetch_add(&srv->in_flight, 1);
+  request_id_of(req, rid);
+  log_set_request_id(rid);
+
+  struct http_exchange x = {req, resp, srv, rid, e->metric};
+  if (!(e->flags & HTTP_ENDPOINT_CHECK_BODY) || !http_server_body_check(&x)) e->handler(&x, e->arg);
+
+  /* last, so that no handler can drop or replace it */
+  u_map_put(resp->map_header, "X-Request-Id", rid);
+  double elapsed = seconds_since(&t0);
+  metrics_observe(srv->metrics, x.metric, (int)resp->status, elapsed);
+  access_log(req, resp, elapsed);
+  log_set_request_id(NULL);
+  atomic_fetch_sub(&srv->in_flight, 1);
+  return U_CALLBACK_COMPLETE;
+}
+
+int http_server_endpoint(struct http_server *srv, const char *method, const char *pattern,
+                         http_handler handler, void *arg, int flags) {
+  if (srv->nendpoints == HTTP_SERVER_MAX_ENDPOINTS || handler == NULL) return CS_ERR;
+  struct endpoint *e = &srv->endpoints[srv->nendpoints];
+  *e = (struct endpoint){srv, handler, arg, flags, metrics_route(srv->metrics, method, pattern)};
+  if (ulfius_add_endpoint_by_val(&srv->instance, method, NULL, pattern, 0, dispatch, e) != U_OK)
+    return CS_ERR;
+  srv->nendpoints++;
+  return CS_OK;
+}
+
+int http_server_default_endpoint(struct http_server *srv, const char *label_method,
+                                 const char *label, http_handler handler, void *arg, int flags) {
+  if (handler == NULL) return CS_ERR;
+  srv->fallback =
+      (struct endpoint){srv, handler, arg, flags, metrics_route(srv->metrics, label_method, label)};
+  return ulfius_set_default_endpoint(&srv->instance, dispatch, &srv->fallback) == U_OK ? CS_OK
+                                                                                      : CS_ERR;
+}
+
+/* --- body limit and tokens ------------------------------------------------------------------ */
+
+int http_body_over_limit(const struct _u_request *req, long limit) {
+  if (req->binary_body_length > (size_t)limit) return 1;
+  const char *cl = u_map_get_case(req->map_header, "Content-Length");
+  if (cl == NULL) return 0;
+  errno = 0;
+  char *end = NULL;
+  unsigned long long declared = strtoull(cl, &end, 10);
+  return errno == ERANGE || (end != cl && declared > (unsigned long long)limit);
+}
+
+int http_server_body_check(struct http_exchange *x) {
+  if (!http_body_over_limit(x->req, x->srv->max_body_bytes)) return 0;
+  char detail[96];
+  snprintf(detail, sizeof(detail), "the request body is larger than %ld bytes",
+           x->srv->max_body_bytes);
+  http_problem(x->resp, PROBLEM_BODY_TOO_LARGE, detail);
+  return 1;
+}
+
+void http_server_auth(struct http_server *srv, struct jwks_cache *jwks,
+                      const struct http_token_memo *memo) {
+  srv->jwks = jwks;
+  if (memo != NULL) srv->memo = *memo;
+  else memset(&srv->memo, 0, sizeof(srv->memo));
+}
+
+int http_server_authenticate(struct http_exchange *x, json_t **claims) {
+  struct http_server *srv = x->srv;
+  const char *authz = u_map_get_case(x->req->map_header, "Authorization");
+  const char *token = authz != NULL ? jwt_from_authorization(authz) : NULL;
+  const char *reason = NULL;
+  json_t *verified = NULL;
+  int rc;
+  if (claims != NULL) *claims = NULL;
+  if (token == NULL) {
+    http_problem(x->resp, PROBLEM_UNAUTHENTICATED, "a bearer token is required");
+    u_map_put(x->resp->map_header, "WWW-Authenticate", srv->www_missing);
+    return CS_ERR_INVALID;
+  }
+  /* the memo holds no claims: only a caller that needs none may skip the signature check */
+  if (claims == NULL && srv->memo.hit != NULL && srv->memo.hit(token)) return CS_OK;
+  rc = srv->jwks != NULL ? jwt_verify(srv->jwks, token, &verified, &reason) : CS_ERR_UNAVAILABLE;
+  if (rc == CS_OK) {
+    if (claims != NULL) {
+      *claims = verified;
+      return CS_OK;
+    }
+    if (srv->memo.put != NULL) srv->memo.put(token, verified);
+    json_decref(verified);
+    return CS_OK;
+  }
+  if (rc == CS_ERR_UNAVAILABLE) {
+    http_problem(x->resp, PROBLEM_UNAVAILABLE,
+                 "the keys to verify tokens are not available right now");
+    return rc;
+  }
+  http_problem(x->resp, PROBLEM_INVALID_TOKEN,
+               reason != NULL ? reason : "the bearer token is not valid");
+  u_map_put(x->resp->map_header, "WWW-Authenticate", srv->www_invalid);
+  return CS_ERR_INVALID;
+}
+
+/* --- health, readiness, metrics ------------------------------------------------------------- */
+
+void http_server_probes(struct http_server *srv, const struct http_probes *probes) {
+  srv->probes = *probes;
+}
+
+void http_server_answer_healthz(struct http_exchange *x) {
+  const struct http_probes *p = &x->srv->probes;
+  json_t *body = json_pack("{s:s}", "status", "ok");
+  if (body != NULL && p->health != NULL) p->health(p->arg, body);
+  http_json(x->resp, 200, body);
+}
+
+void http_server_answer_readyz(struct http_exchange *x) {
+  const struct http_probes *p = &x->srv->probes;
+  json_t *body = json_pack("{s:s}", "status", "ready"), *errors = json_array();
+  const char *detail = NULL;
+  if (body == NULL || errors == NULL) {
+    json_decref(body);
+    json_decref(errors);
+    http_problem(x->resp, PROBLEM_INTERNAL, "the readiness could not be reported");
+    return;
+  }
+  if (p->ready == NULL || p->ready(p->arg, body, errors, &detail)) {
+    json_decref(errors);
+    http_json(x->resp, 200, body);
+    return;
+  }
+  json_decref(body);
+  if (json_array_size(errors) == 0) {
+    json_decref(errors);
+    errors = NULL;
+  }
+  http_problem_full(x->resp, PROBLEM_NOT_READY, detail != NULL ? detail : "not ready", errors,
+                    NULL);
+}
+
+void http_server_answer_metrics(struct http_exchange *x) {
+  const struct http_probes *p = &x->srv->probes;
+  char *extra = p->metrics_text != NULL ? p->metrics_text(p->arg) : NULL;
+  char *text = metrics_render(x->srv->metrics, extra);
+  if (text == NULL) {
+    http_problem(x->resp, PROBLEM_INTERNAL, "the metrics could not be rendered");
+  } else {
+    ulfius_set_string_body_response(x->resp, 200, text);
+    u_map_put(x->resp->map_header, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  }
+  free(text);
+  free(extra);
+}
+
+/* --- lifecycle ------------------------------------------------------------------------------ */
+
+void http_server_signals_block(void) {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is an error code, not a death */
+}
+
+int http_server_signals_wait(void) {
+  sigset_t sigs;
+  int sig = 0;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigwait(&sigs, &sig);
+  log_info("signal %d: shutting down", sig);
+  return sig;
+}
+
+/* libmicrohttpd's own complaints, into our log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  char line[512];
+  vsnprintf(line, sizeof(line), fmt, ap);
+  size_t n = strlen(line);
+  while (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
+  log_warning("microhttpd: %s", line);
+}
+
+/* Room for every allowed connection plus outgoing sockets, if the hard limit lets us. */
+static void raise_fd_limit(long connections) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = (rlim_t)connections * 2 + 256;
+  if (rl.rlim_cur >= want) return;
+  rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) log_warning("could not raise the open file limit");
+}
+
+int http_server_start(struct http_server *srv) {
+  raise_fd_limit(srv->max_connections);
+  struct MHD_OptionItem ops[] = {
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL}, /* first, or MHD complains */
+      /* the two ulfius needs: without them it crashes or leaks */
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &srv->addr},
+      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)srv->threads, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)srv->timeout_s, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)srv->max_connections, NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL},
+      {MHD_OPTION_END, 0, NULL}};
+  /* ITC: MHD_quiesce_daemon needs it with a thread pool (draining) */
+  unsigned int flags =
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+  if (srv->addr.ss_family == AF_INET6) flags |= MHD_USE_DUAL_STACK; /* "::" takes IPv4 too */
+  if (ulfius_start_framework_with_mhd_options(&srv->instance, flags, ops) != U_OK) {
+    log_error("cannot listen on %s:%ld", srv->bind_address, srv->port);
+    return CS_ERR;
+  }
+  srv->started = 1;
+  return CS_OK;
+}
+
+void http_server_stop(struct http_server *srv) {
+  if (srv == NULL || !srv->started) return;
+  srv->started = 0;
+  MHD_socket listen_fd = MHD_INVALID_SOCKET;
+  if (srv->instance.mhd_daemon != NULL) listen_fd = MHD_quiesce_daemon(srv->instance.mhd_daemon);
+  for (int ms = 0; ms < DRAIN_MAX_MS && atomic_load(&srv->in_flight) > 0; ms += 10) usleep(10000);
+  usleep(50000); /* let the last responses leave */
+  ulfius_stop_framework(&srv->instance); /* joins the worker threads */
+  /* quiesced, the listen socket is ours to close, and only once the threads are gone */
+  if (listen_fd != MHD_INVALID_SOCKET) close(listen_fd);
+}

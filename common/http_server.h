@@ -1,0 +1,143 @@
+/* The HTTP server core every process runs on (the gateway and every service): ulfius on
+ * libmicrohttpd started with the options ulfius needs, IPv4/IPv6 listening, request ids, the
+ * body limit, bearer tokens against the JWKS cache (with an optional token memo), per-request
+ * metrics and access log, /healthz /readyz /metrics answered from small per-process callbacks,
+ * SIGTERM/SIGINT and draining.
+ *
+ * Life of a process: http_server_signals_block (before any thread) → http_server_new → register
+ * endpoints, probes, auth → http_server_start → http_server_signals_wait → http_server_stop →
+ * http_server_free. Everything is registered before start; after start the server is read-only
+ * except for its atomic counters, so the request path takes no lock and allocates nothing. */
+#ifndef CLAIMSUITE_HTTP_SERVER_H
+#define CLAIMSUITE_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <ulfius.h>
+
+#include "request_id.h"
+
+struct http_server;
+struct jwks_cache;
+struct metrics;
+
+/* Copied at http_server_new; strings need not outlive the call. */
+struct http_server_settings {
+  const char *name;         /* process label in logs and metrics: "gateway", "cases" */
+  const char *bind_address; /* BIND_ADDRESS: an IPv4 or IPv6 literal ("::" takes IPv4 too) */
+  long port;                /* PORT; 0 lets the kernel choose (tests: see http_server_port) */
+  long threads;             /* worker threads (libmicrohttpd thread pool, epoll) */
+  long timeout_s;           /* idle connection timeout (also ulfius' instance timeout) */
+  long max_connections;     /* connection limit; the open-file limit is raised to fit it */
+  long max_body_bytes;      /* a larger body is answered 413 */
+  int bodies_as_bytes;      /* 1: no UTF-8 check, no form parsing (bodies forwarded as they are) */
+  const char *auth_realm;   /* realm named in WWW-Authenticate, NULL for none */
+};
+
+/* What a handler gets for one request. request_id is the thread's for the whole request. */
+struct http_exchange {
+  const struct _u_request *req;
+  struct _u_response *resp;
+  struct http_server *srv;
+  const char *request_id;
+  int metric; /* metrics label observed when the handler returns; the handler may change it */
+};
+
+/* Writes the response into x->resp; arg is the one given at registration. */
+typedef void (*http_handler)(struct http_exchange *x, void *arg);
+
+enum http_endpoint_flags {
+  HTTP_ENDPOINT_CHECK_BODY = 1 /* answer 413 before the handler when the body is over the limit */
+};
+
+/* Checks the settings (CS_ERR_INVALID + a message naming the variable in err, e.g. a
+ * BIND_ADDRESS that is not an address) and prepares the server; nothing listens yet. *out is
+ * new. */
+int http_server_new(const struct http_server_settings *settings, struct http_server **out,
+                    char *err, size_t errlen);
+/* Stops the server if needed (http_server_stop), then frees it and its metrics. NULL-safe. */
+void http_server_free(struct http_server *srv);
+
+/* The per-route request metrics of this server (borrowed, lives as long as srv): register more
+ * labels with metrics_route before start. */
+struct metrics *http_server_metrics(struct http_server *srv);
+
+/* Registers handler for method + pattern (ulfius pattern; both strings must outlive srv). The
+ * metrics label is "<method> <pattern>". CS_ERR when the table is full. Before start only. */
+int http_server_endpoint(struct http_server *srv, const char *method, const char *pattern,
+                         http_handler handler, void *arg, int flags);
+/* Registers the handler of requests no endpoint matched; its metrics label is
+ * "<label_method> <label>" (strings copied). Before start only. */
+int http_server_default_endpoint(struct http_server *srv, const char *label_method,
+                                 const char *label, http_handler handler, void *arg, int flags);
+
+/* --- Checks a handler calls (the core calls the body check itself with CHECK_BODY) --- */
+
+/* 1 when the declared (Content-Length) or received body is over limit. ulfius keeps at most
+ * limit + 1 bytes and truncates silently, so a body of limit + 1 bytes means "too large". */
+int http_body_over_limit(const struct _u_request *req, long limit);
+/* 1 after answering 413 when x's body is over the server's limit, else 0. */
+int http_server_body_check(struct http_exchange *x);
+
+/* Optional memory of tokens that verified recently (the gateway's), consulted only when the
+ * caller needs no claims. hit: 1 when token verified recently and is still valid. put: remember a
+ * verified token; claims borrowed. Both are called from worker threads. */
+struct http_token_memo {
+  int (*hit)(const char *token);
+  void (*put)(const char *token, const json_t *claims);
+};
+
+/* The key set tokens are verified against (borrowed, must outlive srv) and the optional memo
+ * (borrowed, may be NULL). Before start only. */
+void http_server_auth(struct http_server *srv, struct jwks_cache *jwks,
+                      const struct http_token_memo *memo);
+/* CS_OK when the request carries a valid bearer token; with claims non-NULL *claims is a new
+ * reference to the verified payload (and the memo is not used). Otherwise the answer is
+ * written and the error returned: 401 unauthenticated (no token) or invalid-token, both with
+ * WWW-Authenticate (CS_ERR_INVALID), or 503 when no key set can be had (CS_ERR_UNAVAILABLE). */
+int http_server_authenticate(struct http_exchange *x, json_t **claims);
+
+/* --- /healthz, /readyz, /metrics: the core answers, the process says what is particular --- */
+
+struct http_probes {
+  /* Adds members to the /healthz answer {"status":"ok"} (body borrowed). May be NULL. */
+  void (*health)(void *arg, json_t *body);
+  /* 1 when ready, adding members to {"status":"ready"} (body borrowed); 0 when not, with *detail
+   * (static) and items {field, message} appended to errors (borrowed, may stay empty). */
+  int (*ready)(void *arg, json_t *body, json_t *errors, const char **detail);
+  /* Exposition text appended to /metrics: a new string (free()) or NULL. May be NULL. */
+  char *(*metrics_text)(void *arg);
+  void *arg;
+};
+
+/* The callbacks (copied) behind the three answers below. Before start only. */
+void http_server_probes(struct http_server *srv, const struct http_probes *probes);
+/* 200 {"status":"ok", ...health members}. */
+void http_server_answer_healthz(struct http_exchange *x);
+/* 200 {"status":"ready", ...} or 503 not-ready problem with the detail and errors of ready. */
+void http_server_answer_readyz(struct http_exchange *x);
+/* 200 Prometheus text: the request metrics, then metrics_text. */
+void http_server_answer_metrics(struct http_exchange *x);
+
+/* --- Lifecycle --- */
+
+/* Blocks SIGTERM and SIGINT in the calling thread, so every thread started afterwards inherits
+ * the mask and only http_server_signals_wait sees them; ignores SIGPIPE. Call first in main. */
+void http_server_signals_block(void);
+/* Waits for SIGTERM or SIGINT and returns it (logged). */
+int http_server_signals_wait(void);
+
+/* Raises the open-file limit for max_connections and starts listening. CS_ERR (logged) when the
+ * address cannot be bound. */
+int http_server_start(struct http_server *srv);
+/* Drains: stops accepting, lets requests in progress finish (up to 10 s), then stops the
+ * worker threads. NULL-safe; does nothing when not started or already stopped. */
+void http_server_stop(struct http_server *srv);
+
+/* Requests being answered right now (for the metrics text). */
+int http_server_in_flight(struct http_server *srv);
+/* The port listened on (useful with port 0), 0 when not started. */
+int http_server_port(struct http_server *srv);
+
+#endif

@@ -1,0 +1,145 @@
+/* The routes every service has: /healthz, /readyz, /metrics (answered by the HTTP server core
+ * from the callbacks here: a service is ready when its database and Redis answer) and the
+ * catch-up feed of its events, /internal/events. */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "db.h"
+#include "http.h"
+#include "http_server.h"
+#include "log.h"
+#include "service_internal.h"
+#include "status.h"
+
+/* --- probes --------------------------------------------------------------------------------- */
+
+static void health_members(void *arg, json_t *body) {
+  struct service *svc = arg;
+  json_object_set_new(body, "service", json_string(svc->cfg.service));
+}
+
+static int redis_ping(struct service *svc) {
+  /* one context per worker thread: hiredis contexts are not thread-safe */
+  static __thread redisContext *rc;
+  struct timeval tv = {0, 500000};
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (rc == NULL || rc->err) {
+      if (rc != NULL) redisFree(rc);
+      rc = redisConnectWithTimeout(svc->cfg.redis_host, (int)svc->cfg.redis_port, tv);
+      if (rc == NULL || rc->err) continue;
+      redisSetTimeout(rc, tv);
+    }
+    redisReply *reply = redisCommand(rc, "PING");
+    int ok = reply != NULL && reply->type == REDIS_REPLY_STATUS;
+    if (reply != NULL) freeReplyObject(reply);
+    if (ok) return 1;
+  }
+  return 0;
+}
+
+static int database_ping(struct service *svc) {
+  PGconn *conn;
+  if (db_pool_acquire(svc->pool, &conn) != CS_OK) return 0;
+  int ok = db_exec(conn, "SELECT 1", 0, NULL, NULL, NULL) == CS_OK;
+  db_pool_release(svc->pool, conn);
+  return ok;
+}
+
+static int ready(void *arg, json_t *body, json_t *errors, const char **detail) {
+  struct service *svc = arg;
+  int db = database_ping(svc), redis = redis_ping(svc);
+  if (db && redis) {
+    json_object_set_new(body, "checks", json_pack("{s:s, s:s}", "database", "ok", "redis", "ok"));
+    return 1;
+  }
+  if (!db) json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "database", "message", "unreachable"));
+  if (!redis) json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "redis", "message", "unreachable"));
+  *detail = "a dependency is unreachable";
+  return 0;
+}
+
+static char *metrics_text(void *arg) {
+  struct service *svc = arg;
+  const char *name = svc->cfg.service;
+  struct db_pool_stats st;
+  long long pending = 0;
+  double age = 0;
+  char text[1024];
+  PGconn *conn;
+  db_pool_stats(svc->pool, &st);
+  if (db_pool_acquire(svc->pool, &conn) == CS_OK) {
+    bus_outbox_lag(conn, &pending, &age);
+    db_pool_release(svc->pool, conn);
+  }
+  snprintf(text, sizeof(text),
+           "# TYPE db_pool_connections gauge\n"
+           "db_pool_connections{service=\"%s\"} %d\n"
+           "# TYPE db_pool_in_use gauge\n"
+           "db_pool_in_use{service=\"%s\"} %d\n"
+           "# TYPE db_pool_checkout_timeouts_total counter\n"
+           "db_pool_checkout_timeouts_total{service=\"%s\"} %ld\n"
+           "# TYPE outbox_pending_events gauge\n"
+           "outbox_pending_events{service=\"%s\"} %lld\n"
+           "# TYPE outbox_oldest_pending_seconds gauge\n"
+           "outbox_oldest_pending_seconds{service=\"%s\"} %.3f\n"
+           "# TYPE http_requests_in_flight gauge\n"
+           "http_requests_in_flight{service=\"%s\"} %d\n",
+           name, st.size, name, st.in_use, name, st.timeouts_total, name, pending, name, age,
+           name, http_server_in_flight(svc->internal->http));
+  return strdup(text);
+}
+
+/* --- the event feed --------------------------------------------------------------------------- */
+
+static int query_long(const struct _u_request *req, const char *name, long long def,
+                      long long min, long long max, long long *out) {
+  const char *v = u_map_get(req->map_url, name);
+  if (v == NULL) {
+    *out = def;
+    return CS_OK;
+  }
+  char *end = NULL;
+  long long n = strtoll(v, &end, 10);
+  if (end == v || *end != '\0' || n < min || n > max) return CS_ERR_INVALID;
+  *out = n;
+  return CS_OK;
+}
+
+/* The catch-up feed of this service's events (service-to-service; never routed by the
+ * gateway). */
+static void handle_events_feed(struct request_ctx *ctx) {
+  long long after, limit;
+  if (query_long(ctx->req, "after", 0, 0, (long long)1 << 62, &after) != CS_OK ||
+      query_long(ctx->req, "limit", 100, 1, 1000, &limit) != CS_OK) {
+    http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
+                      "after must be a non-negative integer and limit between 1 and 1000",
+                      NULL, NULL);
+    return;
+  }
+  PGconn *conn;
+  json_t *items = NULL;
+  if (service_db_acquire(ctx, &conn) != CS_OK) return;
+  int rc = bus_feed_read(conn, ctx->svc->cfg.service, after, (int)limit, &items);
+  service_db_release(ctx, conn);
+  if (rc != CS_OK) {
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the event feed could not be read");
+    return;
+  }
+  size_t n = json_array_size(items);
+  long long next = n > 0 ? json_integer_value(json_object_get(json_array_get(items, n - 1), "seq"))
+                         : after;
+  http_json(ctx->resp, 200, json_pack("{s:o, s:I}", "items", items, "next_after", (json_int_t)next));
+}
+
+void service_builtin_routes(struct service *svc) {
+  const struct http_probes probes = {health_members, ready, metrics_text, svc};
+  http_server_probes(svc->internal->http, &probes);
+  /* through the service's route table like any other, so a wrong method on them is a 405 */
+  service_route_answer(svc, "GET", "/healthz", http_server_answer_healthz);
+  service_route_answer(svc, "GET", "/readyz", http_server_answer_readyz);
+  service_route_answer(svc, "GET", "/metrics", http_server_answer_metrics);
+  service_route(svc, "GET", "/internal/events", handle_events_feed, ROUTE_PUBLIC);
+}
