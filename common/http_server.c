@@ -300,26 +300,20 @@ void http_server_answer_healthz(struct http_exchange *x) {
 
 void http_server_answer_readyz(struct http_exchange *x) {
   const struct http_probes *p = &x->srv->probes;
-  json_t *body = json_pack("{s:s}", "status", "ready"), *errors = json_array();
+  json_t *body = json_pack("{s:s}", "status", "ready");
   const char *detail = NULL;
-  if (body == NULL || errors == NULL) {
-    json_decref(body);
-    json_decref(errors);
+  if (body == NULL) {
     http_problem(x->resp, PROBLEM_INTERNAL, "the readiness could not be reported");
     return;
   }
-  if (p->ready == NULL || p->ready(p->arg, body, errors, &detail)) {
-    json_decref(errors);
+  if (p->ready == NULL || p->ready(p->arg, body, &detail)) {
     http_json(x->resp, 200, body);
     return;
   }
+  json_object_del(body, "status"); /* the problem has its own */
+  http_problem_full(x->resp, PROBLEM_NOT_READY, detail != NULL ? detail : "not ready", NULL,
+                    body);
   json_decref(body);
-  if (json_array_size(errors) == 0) {
-    json_decref(errors);
-    errors = NULL;
-  }
-  http_problem_full(x->resp, PROBLEM_NOT_READY, detail != NULL ? detail : "not ready", errors,
-                    NULL);
 }
 
 void http_server_answer_metrics(struct http_exchange *x) {

@@ -103,9 +103,10 @@ int http_server_authenticate(struct http_exchange *x, json_t **claims);
 struct http_probes {
   /* Adds members to the /healthz answer {"status":"ok"} (body borrowed). May be NULL. */
   void (*health)(void *arg, json_t *body);
-  /* 1 when ready, adding members to {"status":"ready"} (body borrowed); 0 when not, with *detail
-   * (static) and items {field, message} appended to errors (borrowed, may stay empty). */
-  int (*ready)(void *arg, json_t *body, json_t *errors, const char **detail);
+  /* 1 when ready, 0 when not (with *detail, static). Either way it may add members saying what
+   * was checked (e.g. "checks": {"database": "unreachable"}) to body (borrowed): they go into
+   * the 200 {"status":"ready", ...} or into the 503 not-ready problem. */
+  int (*ready)(void *arg, json_t *body, const char **detail);
   /* Exposition text appended to /metrics: a new string (free()) or NULL. May be NULL. */
   char *(*metrics_text)(void *arg);
   void *arg;
@@ -115,7 +116,7 @@ struct http_probes {
 void http_server_probes(struct http_server *srv, const struct http_probes *probes);
 /* 200 {"status":"ok", ...health members}. */
 void http_server_answer_healthz(struct http_exchange *x);
-/* 200 {"status":"ready", ...} or 503 not-ready problem with the detail and errors of ready. */
+/* 200 {"status":"ready", ...} or a 503 not-ready problem with the detail and members of ready. */
 void http_server_answer_readyz(struct http_exchange *x);
 /* 200 Prometheus text: the request metrics, then metrics_text. */
 void http_server_answer_metrics(struct http_exchange *x);

@@ -39,7 +39,7 @@ struct gw_app {
 /* The request path behind the core; defined at the end of this file. */
 static void gateway_request(struct http_exchange *x, void *arg);
 static void health_members(void *arg, json_t *body);
-static int ready(void *arg, json_t *body, json_t *errors, const char **detail);
+static int ready(void *arg, json_t *body, const char **detail);
 static char *metrics_text(void *arg);
 
 /* Verified tokens are remembered per thread (token_cache.h): the gateway needs no claims. */
@@ -105,9 +105,8 @@ static void health_members(void *arg, json_t *body) {
   json_object_set_new(body, "upstreams", gw_health_json(app->health));
 }
 
-static int ready(void *arg, json_t *body, json_t *errors, const char **detail) {
+static int ready(void *arg, json_t *body, const char **detail) {
   struct gw_app *app = arg;
-  (void)errors;
   if (!gw_health_ready(app->health)) {
     *detail = "the upstream checks have not run yet";
     return 0;
