@@ -180,7 +180,7 @@ int cases_case_create(PGconn *conn, const struct cases_caller *c, const json_t *
   if (!cases_caller_is_internal(c))
     return cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer creates cases");
   if (cases_case_check(body, c->portal_id, err) != CS_OK) return CS_REFUSED;
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (cases_store_insert(conn, id, c->portal_id, c->sub, body, err->sqlstate) != CS_OK)
     return write_failed(err);
   if (cases_store_document(conn, id, out, err->sqlstate) != CS_OK || *out == NULL)

@@ -8,6 +8,7 @@
 #include "cases.h"
 #include "db.h"
 #include "http.h"
+#include "paging.h"
 #include "service.h"
 #include "status.h"
 #include "store_cases.h"
@@ -202,8 +203,15 @@ done:
 
 /* ---- history ------------------------------------------------------------------------------ */
 
+/* The position after a history entry: its id. */
+static json_t *history_position(const json_t *last, const void *arg) {
+  (void)arg;
+  return json_pack("{s:O}", "after", json_object_get(last, "id"));
+}
+
 static void callback_cases_case_history(struct request_ctx *ctx) {
   struct cases_caller caller;
+  struct cs_refusal bad = {0};
   PGconn *conn = NULL;
   json_t *items = NULL, *pos = NULL;
   const char *id;
@@ -212,27 +220,20 @@ static void callback_cases_case_history(struct request_ctx *ctx) {
   long long after = 0;
 
   if (cases_http_visible_case(ctx, &caller, &conn, &id) != CS_OK) return;
-  if (http_page_params(ctx->req, ctx->resp, &limit, &pos) != CS_OK) goto done;
+  if (paging_parse(ctx->req->map_url, &limit, &pos, &bad) != CS_OK) {
+    service_refusal_answer(ctx, &bad);
+    goto done;
+  }
   if (pos != NULL) after = json_integer_value(json_object_get(pos, "after"));
   if (cases_store_history(conn, id, after, limit + 1, &items, sqlstate) != CS_OK) {
     service_db_problem(ctx, sqlstate);
     goto done;
   }
-  json_t *page = json_pack("{s:o, s:n}", "items", items, "next_cursor");
+  http_json(ctx->resp, 200, paging_page(items, limit, history_position, NULL));
   items = NULL;
-  json_t *list = json_object_get(page, "items");
-  if ((long)json_array_size(list) > limit) {
-    json_array_remove(list, (size_t)limit);
-    json_t *next = json_pack("{s:O}", "after",
-                             json_object_get(json_array_get(list, (size_t)limit - 1), "id"));
-    char *text = http_cursor_encode(next);
-    json_object_set_new(page, "next_cursor", text != NULL ? json_string(text) : json_null());
-    free(text);
-    json_decref(next);
-  }
-  http_json(ctx->resp, 200, page);
 done:
   service_db_release(ctx, conn);
+  cs_refusal_clear(&bad);
   json_decref(items);
   json_decref(pos);
   cases_caller_clear(&caller);

@@ -112,12 +112,12 @@ int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
       copy_claim(claims, "portal_id", c->portal_id, sizeof(c->portal_id)) != CS_OK ||
       copy_claim(claims, "company_id", c->company_id, sizeof(c->company_id)) != CS_OK ||
       copy_claim(claims, "company_kind", c->company_kind, sizeof(c->company_kind)) != CS_OK ||
-      !http_is_uuid(c->portal_id) || !http_is_uuid(c->company_id)) {
+      !ids_is_uuid(c->portal_id) || !ids_is_uuid(c->company_id)) {
     unauthorized(ctx, "the token does not name a user or API client of a portal");
     return CS_ERR_INVALID;
   }
   c->is_client = !strcmp(kind, "client");
-  if (!http_is_uuid(c->sub)) {
+  if (!ids_is_uuid(c->sub)) {
     unauthorized(ctx, c->is_client ? "the token does not name an API client"
                                    : "the token does not name a user");
     return CS_ERR_INVALID;

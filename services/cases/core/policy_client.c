@@ -185,7 +185,7 @@ int cases_policy_api_client(const char *id, const char *portal_id, json_t **answ
   char path[160];
   *answer = NULL;
   /* both are UUIDs, checked here as they go into the path: nothing to escape */
-  if (!http_is_uuid(id) || !http_is_uuid(portal_id)) return CS_ERR_NOT_FOUND;
+  if (!ids_is_uuid(id) || !ids_is_uuid(portal_id)) return CS_ERR_NOT_FOUND;
   snprintf(path, sizeof(path), "/internal/api-clients/%s?portal_id=%s", id, portal_id);
   return call(path, NULL, 1, answer);
 }

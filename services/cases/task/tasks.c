@@ -149,7 +149,7 @@ static const char *schedule_bound(const json_t *schedule, const char *name, cons
     cs_refusal_field(err, field, FIELD_REQUIRED, "is required");
     return NULL;
   }
-  if (!json_is_string(v) || !http_is_timestamp(json_string_value(v))) {
+  if (!json_is_string(v) || !ids_is_timestamp(json_string_value(v))) {
     cs_refusal_field(err, field, FIELD_FORMAT, "must be an RFC 3339 timestamp");
     return NULL;
   }
@@ -268,7 +268,7 @@ int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
       (rc = refuse_second_project_management(conn, op, text(op->body, "type"))) != CS_OK ||
       (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK))
     goto done;
-  http_uuid_v4(task_id_out);
+  ids_uuid_v4(task_id_out);
   row = (struct cases_store_new_task){.id = task_id_out,
                                       .case_id = op->case_id,
                                       .portal_id = text(op->current, "portal_id"),

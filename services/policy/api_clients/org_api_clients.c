@@ -63,7 +63,7 @@ int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   snprintf(client_id, sizeof(client_id), "cs_%s", (char *)tag);
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_api_client_insert(conn, id, c->portal_id, c->company_id, name, client_id,
                                          hash, c->sub, w->err.sqlstate) != CS_OK ||
       policy_store_org_api_client_get(conn, c->portal_id, id, &client, w->err.sqlstate) != CS_OK) {

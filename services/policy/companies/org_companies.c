@@ -44,7 +44,7 @@ int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
   if (!policy_org_is_insurer_admin(w->caller))
     return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may create companies");
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_company_insert(conn, id, kind,
                                       json_string_value(json_object_get(w->body, "name")),
                                       json_string_value(json_object_get(w->body, "org_number")),

@@ -148,7 +148,7 @@ int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
                      "only an admin of the office's company or the insurer's admin may"
                      " create offices");
   if ((rc = check_categories_allowed(w)) != CS_OK) return rc;
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_office_insert(conn, id, company, &v, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);
   if ((rc = apply_categories(conn, w, id)) != CS_OK) return rc;

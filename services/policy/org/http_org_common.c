@@ -7,6 +7,7 @@
 #include "bus.h"
 #include "db.h"
 #include "http.h"
+#include "paging.h"
 #include "org.h"
 #include "org_internal.h"
 #include "service.h"
@@ -39,40 +40,27 @@ void policy_org_http_caller_gone(struct request_ctx *ctx) {
 
 /* ?limit and ?cursor: CS_OK with *limit and *pos (a new reference or NULL); otherwise answered. */
 static int page_params(struct request_ctx *ctx, long *limit, json_t **pos) {
-  if (http_page_params(ctx->req, ctx->resp, limit, pos) != CS_OK) return CS_ERR_INVALID;
-  if (*pos == NULL) return CS_OK;
-  if (!http_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
-      !http_is_uuid(json_string_value(json_object_get(*pos, "id")))) {
-    struct cs_refusal bad = {0};
+  struct cs_refusal bad = {0};
+  int rc = paging_parse(ctx->req->map_url, limit, pos, &bad);
+  if (rc == CS_OK && *pos != NULL &&
+      (!ids_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
+       !ids_is_uuid(json_string_value(json_object_get(*pos, "id"))))) {
     json_decref(*pos);
     *pos = NULL;
-    cs_refuse(&bad, PROBLEM_INVALID_PARAMETER, "cursor is not valid");
+    rc = cs_refuse(&bad, PROBLEM_INVALID_PARAMETER, "cursor is not valid");
     cs_refusal_field(&bad, "cursor", FIELD_FORMAT, "must be a next_cursor value from a previous page");
-    service_refusal_answer(ctx, &bad);
-    cs_refusal_clear(&bad);
-    return CS_ERR_INVALID;
   }
-  return CS_OK;
+  if (rc == CS_OK) return CS_OK;
+  service_refusal_answer(ctx, &bad);
+  cs_refusal_clear(&bad);
+  return CS_ERR_INVALID;
 }
 
-/* Answers {"items": [...], "next_cursor"} from rows (stolen; limit+1 rows mean another page,
- * the cursor holds the last shown item's created_at and id). */
-static void answer_page(struct request_ctx *ctx, json_t *rows, long limit) {
-  json_t *page = json_pack("{s:[], s:n}", "items", "next_cursor");
-  json_t *items = json_object_get(page, "items");
-  size_t n = json_array_size(rows), shown = n > (size_t)limit ? (size_t)limit : n;
-  for (size_t i = 0; i < shown; i++) json_array_append(items, json_array_get(rows, i));
-  if (n > shown && shown > 0) {
-    json_t *last = json_array_get(rows, shown - 1);
-    json_t *pos = json_pack("{s:O, s:O}", "created_at", json_object_get(last, "created_at"), "id",
-                            json_object_get(last, "id"));
-    char *next = http_cursor_encode(pos);
-    json_object_set_new(page, "next_cursor", next ? json_string(next) : json_null());
-    free(next);
-    json_decref(pos);
-  }
-  json_decref(rows);
-  http_json(ctx->resp, 200, page);
+/* The position after the last item shown: its created_at and id. */
+static json_t *created_position(const json_t *last, const void *arg) {
+  (void)arg;
+  return json_pack("{s:O, s:O}", "created_at", json_object_get(last, "created_at"), "id",
+                   json_object_get(last, "id"));
 }
 
 /* ---- the write runner ------------------------------------------------------------------ */
@@ -151,7 +139,7 @@ const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, ch
   if (v == NULL) return NULL;
   switch (kind) {
     case 'u':
-      if (!http_is_uuid(v)) message = "must be a UUID";
+      if (!ids_is_uuid(v)) message = "must be a UUID";
       break;
     case 'b':
       if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) message = "must be true or false";
@@ -222,7 +210,7 @@ void policy_org_http_list(struct request_ctx *ctx, PGconn *conn,
     service_refusal_answer(ctx, &err);
     goto done;
   }
-  answer_page(ctx, rows, limit);
+  http_json(ctx->resp, 200, paging_page(rows, limit, created_position, NULL));
   rows = NULL;
 done:
   cs_refusal_clear(&err);

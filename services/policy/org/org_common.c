@@ -25,7 +25,7 @@ int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller
 int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c) {
   static const char *const kinds[] = {"insurer", "partner", "customer", "agent"};
   struct policy_store_org_principal p;
-  if (!http_is_uuid(c->sub) || !http_is_uuid(c->portal_id)) return CS_ERR_NOT_FOUND;
+  if (!ids_is_uuid(c->sub) || !ids_is_uuid(c->portal_id)) return CS_ERR_NOT_FOUND;
   if (policy_store_org_principal(conn, c->sub, c->portal_id, c->is_client, &p, NULL) != CS_OK)
     return CS_ERR_DB;
   if (!p.found || !p.active || !p.in_portal || strcmp(p.company_id, c->company_id) != 0)

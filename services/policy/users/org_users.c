@@ -69,7 +69,7 @@ static void check_values(const json_t *body, struct cs_refusal *err) {
     size_t i;
     const json_t *o;
     json_array_foreach(v, i, o) {
-      if (!json_is_string(o) || !http_is_uuid(json_string_value(o))) {
+      if (!json_is_string(o) || !ids_is_uuid(json_string_value(o))) {
         cs_refusal_field(err, "offices", FIELD_WRONG_TYPE, "must be an array of office ids");
         break;
       }
@@ -212,7 +212,7 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
   v.authority_level = level;
   v.active = bool_text(json_object_get(body, "active"));
   v.external_case_handler = bool_text(json_object_get(body, "external_case_handler"));
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_user_insert(conn, id, &v, w->err.sqlstate) != CS_OK) {
     if (strcmp(w->err.sqlstate, "23505") == 0) {
       rc = cs_refuse(&w->err, PROBLEM_CONFLICT, "a user with this email exists");
