@@ -42,7 +42,7 @@ static int random_text(size_t n, unsigned char *out, size_t out_size) {
   return CS_OK;
 }
 
-int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w) {
+int policy_org_api_client_create(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   unsigned char secret[96], tag[48];
   char id[37], client_id[64], *hash = NULL;
@@ -84,7 +84,7 @@ done:
   return rc;
 }
 
-int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w) {
+int policy_org_api_client_delete(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   json_t *client = NULL;
   int rc;

@@ -1,12 +1,11 @@
-/* HTTP plumbing shared by the organisation resources: the caller, problem answers, ETags,
- * paging, and the write runner (transaction, Idempotency-Key, If-Match). No SQL here. */
+/* HTTP plumbing shared by the organisation resources: the caller, filters, reads, lists and
+ * writes (through the common runner, http_write.h). No SQL here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus.h"
-#include "db.h"
 #include "http.h"
+#include "http_write.h"
 #include "paging.h"
 #include "org.h"
 #include "org_internal.h"
@@ -63,71 +62,36 @@ static json_t *created_position(const json_t *last, const void *arg) {
                    json_object_get(last, "id"));
 }
 
-/* ---- the write runner ------------------------------------------------------------------ */
-
-static int precondition(struct policy_org_write *w, int version, int required) {
-  struct request_ctx *ctx = w->http;
-  if (http_check_if_match_version(ctx->req, ctx->resp, version, required) == CS_OK) return 0;
-  w->precondition_failed = 1;
-  return 1;
-}
+/* ---- writes ------------------------------------------------------------------------------ */
 
 void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fields,
                            size_t nfields, const char *id, policy_org_write_fn fn, int ok_status,
                            const char *idem_path, const char *location_prefix) {
   struct policy_org_caller caller;
-  struct policy_org_write w;
+  struct write_call w = {0};
   json_t *body = NULL;
   PGconn *conn = NULL;
-  char location[200] = "";
-  const char *key = NULL;
+  char scope[80];
 
-  memset(&w, 0, sizeof(w));
   if (policy_org_http_caller(ctx, &caller, &conn) != CS_OK) goto done;
   if (fields != NULL && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
                          http_validate(body, fields, nfields, ctx->resp) != CS_OK))
     goto done;
   /* keys belong to the caller in one portal: the same key in another portal is another create */
-  char scope[80];
   snprintf(scope, sizeof(scope), "%s/%s", caller.sub, caller.portal_id);
-  if (db_begin(conn) != CS_OK) goto db_error;
-  if (idem_path != NULL && service_idem_begin(ctx, conn, scope, idem_path, &key) != CS_OK)
-    goto done;
+  /* policy calls no other service: one transaction, the row locked and checked by fn */
+  const struct write_hooks hooks = {.apply = fn};
+  const struct http_write_spec spec = {.ok_status = ok_status,
+                                       .idem_scope = idem_path != NULL ? scope : NULL,
+                                       .idem_path = idem_path,
+                                       .location_prefix = location_prefix,
+                                       .replay_omit = "client_secret"}; /* shown once */
   w.caller = &caller;
   w.body = body;
   w.id = id;
-  w.precondition = precondition;
-  w.http = ctx;
-  if (fn(conn, &w) != CS_OK) {
-    if (!w.precondition_failed) service_refusal_answer(ctx, &w.err);
-    goto done;
-  }
-  if (w.status != 0) ok_status = w.status;
-  if (location_prefix != NULL && w.result != NULL && ok_status == 201)
-    snprintf(location, sizeof(location), "%s/%s", location_prefix,
-             json_string_value(json_object_get(w.result, "id")));
-  if (key != NULL) {
-    /* a secret is shown once: a replay answers without it */
-    json_t *kept = w.result != NULL ? json_deep_copy(w.result) : NULL;
-    json_object_del(kept, "client_secret");
-    int stored_ok = service_idem_record(ctx, conn, scope, key, ok_status, kept,
-                                        location[0] ? location : NULL);
-    json_decref(kept);
-    if (stored_ok != CS_OK) goto done;
-  }
-  if (db_commit(conn) != CS_OK) goto db_error;
-  if (location[0]) u_map_put(ctx->resp->map_header, "Location", location);
-  if (ok_status == 204 || w.result == NULL) {
-    ulfius_set_empty_body_response(ctx->resp, (unsigned)ok_status);
-  } else {
-    http_json_resource(ctx->resp, ok_status, w.result);
-    w.result = NULL;
-  }
-  goto done;
-db_error:
-  service_db_problem(ctx, NULL);
+  http_write_run(ctx, conn, &spec, &hooks, &w);
 done:
-  if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
+  if (conn != NULL) service_db_release(ctx, conn);
   cs_refusal_clear(&w.err);
   json_decref(w.result);
   json_decref(body);

@@ -68,16 +68,14 @@ json_t *policy_org_event_data(const json_t *resource) {
   return data;
 }
 
-int policy_org_write_done(PGconn *conn, struct policy_org_write *w, const char *type,
+int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type,
                           const char *id, policy_org_get_fn get) {
   json_t *resource = NULL;
   if (get(conn, w->caller, id, &resource, &w->err) != CS_OK) return cs_refusal_db(&w->err);
-  json_t *data = policy_org_event_data(resource);
-  int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
-  json_decref(data);
-  if (rc != CS_OK) {
+  if (write_event(conn, &w->err, type, policy_org_caller_of(w)->portal_id, id,
+                  policy_org_event_data(resource)) != CS_OK) {
     json_decref(resource);
-    return cs_refusal_db(&w->err);
+    return CS_REFUSED;
   }
   w->result = resource;
   return CS_OK;
