@@ -17,7 +17,7 @@
 #include <libpq-fe.h>
 #include <ulfius.h>
 
-#include "cases_internal.h"
+#include "caller.h"
 
 /* The caller's scope as the first four query parameters. */
 struct cases_scope {

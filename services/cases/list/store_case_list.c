@@ -7,6 +7,7 @@
 #include "db.h"
 #include "db_json.h"
 #include "status.h"
+#include "visibility.h"
 
 /* The caller's reasons to act on the case c, as a text[] (the red arrow). */
 #define REASONS_SQL                                                                           \

@@ -6,7 +6,8 @@
 #include <time.h>
 
 #include "case_list.h"
-#include "http.h"
+#include "ids.h"
+#include "policy_client.h"
 #include "reports.h"
 #include "status.h"
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <ulfius.h>
 
-#include "cases_internal.h"
+#include "caller.h"
 
 /* At most this many rows; a longer report says "truncated". */
 #define CASES_REPORT_MAX_ROWS 10000

@@ -5,6 +5,7 @@
 #include "db_json.h"
 #include "reports.h"
 #include "status.h"
+#include "visibility.h"
 
 /* $1 portal, $2 company scope (CASES_VISIBLE_SQL), $3/$4 the local creation dates, $5 the
  * portal's time zone, $6 the row limit. */

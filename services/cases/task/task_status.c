@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "http.h"
+#include "ids.h"
 #include "status.h"
 #include "tasks.h"
 

@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "cases_internal.h"
+#include "case_op.h"
 
 /* ---- the status codes (task_status.c, pure) ---------------------------------------------- */
 
