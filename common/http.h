@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <ulfius.h>
 
+#include "fields.h"
 #include "ids.h"
 #include "problem.h"
 
@@ -31,31 +32,10 @@ int http_json(struct _u_response *resp, int status, json_t *body);
  * 400/415 problem and returns CS_ERR_INVALID. *out is a new reference. */
 int http_parse_json_object(const struct _u_request *req, struct _u_response *resp, json_t **out);
 
-enum http_field_type {
-  HTTP_FIELD_STRING,
-  HTTP_FIELD_INTEGER,
-  HTTP_FIELD_NUMBER,
-  HTTP_FIELD_BOOLEAN,
-  HTTP_FIELD_OBJECT,
-  HTTP_FIELD_ARRAY,
-  HTTP_FIELD_UUID,
-  HTTP_FIELD_DATE,      /* YYYY-MM-DD */
-  HTTP_FIELD_TIMESTAMP  /* RFC 3339 */
-};
-
-struct http_field {
-  const char *name;
-  enum http_field_type type;
-  int required;
-  size_t max_len; /* strings: maximum length in bytes, 0 = unlimited */
-};
-
 /* Checks body against fields; unknown fields are reported too. On failure writes one 422
  * problem listing every bad field and returns CS_ERR_INVALID. */
 int http_validate(const json_t *body, const struct http_field *fields, size_t nfields,
                   struct _u_response *resp);
-/* The same check without a response: *errors is a new array (empty when valid). */
-json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t nfields);
 
 /* Path parameter name when it is a UUID; otherwise answers 404 "no such <what>" and returns
  * NULL (an id that cannot exist names nothing). */

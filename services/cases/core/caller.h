@@ -5,7 +5,7 @@
  * counter and report):
  *   - insurer users and API clients see every case of the token's portal;
  *   - partner users see the cases of the token's portal where their company holds a task or
- *     the external case handler role (the SQL: visibility.h). */
+ *     the external case handler role (the SQL: store_visibility.h). */
 #ifndef CLAIMSUITE_CASES_CALLER_H
 #define CLAIMSUITE_CASES_CALLER_H
 

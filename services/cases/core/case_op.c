@@ -25,9 +25,14 @@ void cases_op_clear(struct cases_op *op) {
 
 int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_id,
                    unsigned *mask, char sqlstate[6]) {
+  struct cases_store_holdings held;
   *mask = 0;
   if (cases_caller_is_internal(c)) return CS_OK;
-  return cases_store_roles(conn, case_id, c->sub, mask, sqlstate);
+  if (cases_store_holdings(conn, case_id, c->sub, &held, sqlstate) != CS_OK) return CS_ERR_DB;
+  if (held.ech) *mask |= CASES_ROLE_EXTERNAL_CASE_HANDLER;
+  if (held.project_management) *mask |= CASES_ROLE_PROJECT_MANAGER;
+  if (held.inspection) *mask |= CASES_ROLE_INSPECTOR;
+  return CS_OK;
 }
 
 int cases_op_roles(PGconn *conn, struct cases_op *op) {

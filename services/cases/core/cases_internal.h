@@ -1,7 +1,7 @@
 /* What main.c wires: the policy client's lifetime (policy_client.h) and the routes of each
  * resource. Everything else of core/ has its own header: caller.h (who asks), roles.h (case
  * roles), case_op.h (a change of one case, the domain side), http_case_op.h (running it and the
- * other HTTP helpers), policy_client.h (the policy service), visibility.h (the visibility SQL),
+ * other HTTP helpers), policy_client.h (the policy service), store_visibility.h (the visibility SQL),
  * store_core.h (the case rows). */
 #ifndef CLAIMSUITE_CASES_INTERNAL_H
 #define CLAIMSUITE_CASES_INTERNAL_H

@@ -5,9 +5,8 @@
 
 #include "db.h"
 #include "db_json.h"
-#include "roles.h"
 #include "status.h"
-#include "visibility.h"
+#include "store_visibility.h"
 
 int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]) {
   const char *params[] = {id};
@@ -39,11 +38,11 @@ int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, 
   return CS_OK;
 }
 
-int cases_store_roles(PGconn *conn, const char *case_id, const char *user_id, unsigned *mask,
-                      char sqlstate[6]) {
+int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
+                         struct cases_store_holdings *out, char sqlstate[6]) {
   const char *params[] = {case_id, user_id};
   PGresult *res = NULL;
-  *mask = 0;
+  memset(out, 0, sizeof(*out));
   int rc = db_exec(conn,
                    "SELECT (SELECT ech_user_id = $2::uuid FROM cases WHERE id = $1::uuid), "
                    "EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::uuid AND user_id = $2::uuid "
@@ -52,9 +51,9 @@ int cases_store_roles(PGconn *conn, const char *case_id, const char *user_id, un
                    "        AND type = 'inspection')",
                    2, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
-  if (!strcmp(PQgetvalue(res, 0, 0), "t")) *mask |= CASES_ROLE_EXTERNAL_CASE_HANDLER;
-  if (!strcmp(PQgetvalue(res, 0, 1), "t")) *mask |= CASES_ROLE_PROJECT_MANAGER;
-  if (!strcmp(PQgetvalue(res, 0, 2), "t")) *mask |= CASES_ROLE_INSPECTOR;
+  out->ech = !strcmp(PQgetvalue(res, 0, 0), "t");
+  out->project_management = !strcmp(PQgetvalue(res, 0, 1), "t");
+  out->inspection = !strcmp(PQgetvalue(res, 0, 2), "t");
   PQclear(res);
   return CS_OK;
 }

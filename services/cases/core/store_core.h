@@ -17,9 +17,13 @@ int cases_store_visible_document(PGconn *conn, const char *portal_id, const char
 /* 1 in *visible when the case is visible (cheaper than building its document). */
 int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,
                         int *visible, char sqlstate[6]);
-/* User user_id's case roles in case_id (roles.h mask). */
-int cases_store_roles(PGconn *conn, const char *case_id, const char *user_id, unsigned *mask,
-                      char sqlstate[6]);
+/* What user_id holds in case_id: the external case handler role, the project_management
+ * task, an inspection task (1 or 0 each). */
+struct cases_store_holdings {
+  int ech, project_management, inspection;
+};
+int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
+                         struct cases_store_holdings *out, char sqlstate[6]);
 
 /* One line of a case's history: who did what to the case (and task), before/after as JSON
  * text (may be NULL). */

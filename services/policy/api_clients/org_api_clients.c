@@ -8,7 +8,7 @@
 #include <sys/random.h>
 
 #include "bus.h"
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "password.h"
 #include "status.h"

@@ -9,7 +9,7 @@
 
 #include "auth_internal.h"
 #include "db.h"
-#include "http.h"
+#include "ids.h"
 #include "jwks.h"
 #include "jwt.h"
 #include "log.h"

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "fields.h"
+#include "ids.h"
 #include "refusal.h"
 #include "status.h"
 #include "store_directory.h"

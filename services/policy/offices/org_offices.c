@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "status.h"
 #include "store_org_common.h"

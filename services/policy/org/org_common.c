@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "bus.h"
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "status.h"
 #include "store_org_common.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "password.h"
 #include "status.h"

@@ -1,6 +1,7 @@
-/* The visibility condition of cases in SQL (see caller.h for the rule), for store files only. */
-#ifndef CLAIMSUITE_CASES_VISIBILITY_H
-#define CLAIMSUITE_CASES_VISIBILITY_H
+/* The visibility condition of cases in SQL (see caller.h for the rule), for store files only
+ * (the list, the dashboard and the reports build on it). */
+#ifndef CLAIMSUITE_CASES_STORE_VISIBILITY_H
+#define CLAIMSUITE_CASES_STORE_VISIBILITY_H
 
 /* SQL condition: the case aliased c is visible. Its parameters are always $1 (portal id) and
  * $2 (the scope: NULL or a company id, cases_caller_scope); further parameters of a query
