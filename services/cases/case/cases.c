@@ -150,6 +150,20 @@ int cases_case_check(struct cases_op *op, const json_t *f) {
   return cs_refusal_validation(err);
 }
 
+int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, const char *ref,
+                    json_t **doc, struct cs_refusal *err) {
+  int rc;
+  *doc = NULL;
+  if (ref != NULL && !cases_caller_is_internal(c))
+    return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
+  rc = ref != NULL ? cases_store_find_external(conn, c->portal_id, ref, 0, doc, err->sqlstate)
+                   : cases_store_visible_document(conn, c->portal_id, cases_caller_scope(c), id,
+                                                  0, doc, err->sqlstate);
+  if (rc != CS_OK) return cs_refusal_db(err);
+  if (*doc == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
+  return CS_OK;
+}
+
 /* A 409 for a duplicate claim number or external reference, else the database failure. */
 static int write_failed(struct cs_refusal *err) {
   if (!strcmp(err->sqlstate, "23505"))

@@ -19,6 +19,12 @@ int cases_case_check(struct cases_op *op, const json_t *fields);
  * event inside conn's open transaction; op->result is the new document. */
 int cases_case_create(PGconn *conn, struct cases_op *op);
 
+/* The case id (or, for internal callers, external reference ref; id NULL) as the caller sees
+ * it: CS_OK with *doc a new reference, or CS_REFUSED with err (404 "no such case": absent or
+ * not visible; partners know cases by id, never by the core system's reference). */
+int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, const char *ref,
+                    json_t **doc, struct cs_refusal *err);
+
 /* Change functions (case_op.h), run by cases_http_case_op. */
 int cases_case_patch(PGconn *conn, struct cases_op *op);
 int cases_case_close(PGconn *conn, struct cases_op *op);

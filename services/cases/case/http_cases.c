@@ -143,33 +143,38 @@ static void callback_cases_case_post(struct request_ctx *ctx) {
   cases_caller_clear(&caller);
 }
 
-/* 200 with doc (stolen), or 404 when it is NULL (no such case, or not visible). */
-static void answer_document(struct request_ctx *ctx, json_t *doc) {
-  if (doc == NULL)
-    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
-  else
-    http_json_resource(ctx->resp, 200, doc);
+/* The reference of the path: 1..200 bytes, else a 404 has been answered. */
+static const char *path_ref(struct request_ctx *ctx) {
+  const char *ref = u_map_get(ctx->req->map_url, "ref");
+  if (ref != NULL && ref[0] != '\0' && strlen(ref) <= 200) return ref;
+  http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
+  return NULL;
 }
 
-static void callback_cases_case_get(struct request_ctx *ctx) {
+/* GET a case by its id (by_ref 0) or by its external reference: 200 with the document, or
+ * 404 when there is none the caller sees. */
+static void get_case(struct request_ctx *ctx, int by_ref) {
   struct cases_caller caller;
+  struct cs_refusal err = {0};
   PGconn *conn = NULL;
-  const char *id;
   json_t *doc = NULL;
-  char sqlstate[6] = "";
+  const char *id = NULL, *ref = NULL;
   if (cases_http_caller(ctx, &caller) != CS_OK) return;
-  if ((id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL ||
-      service_db_acquire(ctx, &conn) != CS_OK)
+  if (by_ref ? (ref = path_ref(ctx)) == NULL
+             : (id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL)
     goto done;
-  if (cases_store_visible_document(conn, caller.portal_id, cases_caller_scope(&caller), id, 0,
-                                   &doc, sqlstate) != CS_OK)
-    service_db_problem(ctx, sqlstate);
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (cases_case_read(conn, &caller, id, ref, &doc, &err) != CS_OK)
+    service_refusal_answer(ctx, &err);
   else
-    answer_document(ctx, doc);
+    http_json_resource(ctx->resp, 200, doc);
 done:
   if (conn != NULL) service_db_release(ctx, conn);
+  cs_refusal_clear(&err);
   cases_caller_clear(&caller);
 }
+
+static void callback_cases_case_get(struct request_ctx *ctx) { get_case(ctx, 0); }
 
 static void callback_cases_case_patch(struct request_ctx *ctx) {
   cases_http_case_op(ctx, patch_fields, NFIELDS(patch_fields),
@@ -190,35 +195,7 @@ static void callback_cases_case_hold(struct request_ctx *ctx) {
 
 /* ---- by external reference ---------------------------------------------------------------- */
 
-/* The reference of the path: 1..200 bytes, else a 404 has been answered. */
-static const char *path_ref(struct request_ctx *ctx) {
-  const char *ref = u_map_get(ctx->req->map_url, "ref");
-  if (ref != NULL && ref[0] != '\0' && strlen(ref) <= 200) return ref;
-  http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
-  return NULL;
-}
-
-static void callback_cases_case_get_by_ref(struct request_ctx *ctx) {
-  struct cases_caller caller;
-  PGconn *conn = NULL;
-  json_t *doc = NULL;
-  char sqlstate[6] = "";
-  const char *ref;
-  if (cases_http_caller(ctx, &caller) != CS_OK) return;
-  if ((ref = path_ref(ctx)) == NULL) goto done;
-  if (!cases_caller_is_internal(&caller)) { /* partners know cases by id, not by core reference */
-    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
-    goto done;
-  }
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (cases_store_find_external(conn, caller.portal_id, ref, 0, &doc, sqlstate) != CS_OK)
-    service_db_problem(ctx, sqlstate);
-  else
-    answer_document(ctx, doc);
-done:
-  if (conn != NULL) service_db_release(ctx, conn);
-  cases_caller_clear(&caller);
-}
+static void callback_cases_case_get_by_ref(struct request_ctx *ctx) { get_case(ctx, 1); }
 
 /* PUT: creates the case with this external_ref (201), or applies the body to it (200; fields
  * not sent are kept, so a core system resending the same claim changes nothing). */
