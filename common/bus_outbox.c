@@ -1,6 +1,7 @@
 /* The producer side in the caller's transaction: outbox rows, the feed that serves them and
  * the lag gauge. The relay (bus_relay.c) gives them their seq and publishes them. */
 #include "bus.h"
+#include "ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
     rc = CS_ERR_NOMEM;
     goto done;
   }
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   const char *params[] = {id, type, portal_id, aggregate_id, text};
   rc = db_exec(conn, OUTBOX_INSERT, 5, params, NULL, NULL);
 done:

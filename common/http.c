@@ -1,16 +1,14 @@
-/* HTTP helpers: problem+json, JSON bodies and their validation, pagination, ETags, ids. */
+/* HTTP helpers: problem+json, JSON bodies and their validation, ETags (see http.h). */
 #include "http.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <orcania.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
-#include "log.h"
+#include "ids.h"
 #include "refusal.h"
 #include "status.h"
 
@@ -132,62 +130,14 @@ int http_parse_json_object(const struct _u_request *req, struct _u_response *res
   return CS_OK;
 }
 
-int http_is_uuid(const char *s) {
-  if (s == NULL || strlen(s) != 36) return 0;
-  for (int i = 0; i < 36; i++) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return 0;
-    } else if (!isxdigit((unsigned char)s[i])) {
-      return 0;
-    }
-  }
-  return 1;
-}
-
 const char *http_path_uuid(const struct _u_request *req, struct _u_response *resp,
                            const char *name, const char *what) {
   const char *id = u_map_get(req->map_url, name);
-  if (http_is_uuid(id)) return id;
+  if (ids_is_uuid(id)) return id;
   char detail[80];
   snprintf(detail, sizeof(detail), "no such %s", what);
   http_problem_full(resp, PROBLEM_NOT_FOUND, detail, NULL, NULL);
   return NULL;
-}
-
-static int digits(const char *s, int n) {
-  for (int i = 0; i < n; i++)
-    if (!isdigit((unsigned char)s[i])) return 0;
-  return 1;
-}
-
-static int valid_ymd(const char *s) {
-  if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
-    return 0;
-  int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return 0;
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return !(m == 2 && d == 29 && !leap);
-}
-
-int http_is_date(const char *s) { return s != NULL && strlen(s) == 10 && valid_ymd(s); }
-
-int http_is_timestamp(const char *s) {
-  /* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) */
-  if (s == NULL || strlen(s) < 20 || !valid_ymd(s) || (s[10] != 'T' && s[10] != 't')) return 0;
-  const char *t = s + 11;
-  if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
-    return 0;
-  if (atoi(t) > 23 || atoi(t + 3) > 59 || atoi(t + 6) > 60) return 0;
-  t += 8;
-  if (*t == '.') {
-    t++;
-    if (!isdigit((unsigned char)*t)) return 0;
-    while (isdigit((unsigned char)*t)) t++;
-  }
-  if ((*t == 'Z' || *t == 'z') && t[1] == '\0') return 1;
-  return (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) &&
-         t[6] == '\0';
 }
 
 static const char *type_name(enum http_field_type t) {
@@ -213,9 +163,9 @@ static int type_ok(const json_t *v, enum http_field_type t) {
     case HTTP_FIELD_BOOLEAN: return json_is_boolean(v);
     case HTTP_FIELD_OBJECT: return json_is_object(v);
     case HTTP_FIELD_ARRAY: return json_is_array(v);
-    case HTTP_FIELD_UUID: return json_is_string(v) && http_is_uuid(json_string_value(v));
-    case HTTP_FIELD_DATE: return json_is_string(v) && http_is_date(json_string_value(v));
-    case HTTP_FIELD_TIMESTAMP: return json_is_string(v) && http_is_timestamp(json_string_value(v));
+    case HTTP_FIELD_UUID: return json_is_string(v) && ids_is_uuid(json_string_value(v));
+    case HTTP_FIELD_DATE: return json_is_string(v) && ids_is_date(json_string_value(v));
+    case HTTP_FIELD_TIMESTAMP: return json_is_string(v) && ids_is_timestamp(json_string_value(v));
   }
   return 0;
 }
@@ -268,7 +218,7 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
   return errors;
 }
 
-void http_check_fields(const json_t *body, const struct http_field *fields, size_t n,
+void fields_check(const json_t *body, const struct http_field *fields, size_t n,
                        struct cs_refusal *err) {
   json_t *found = http_validate_errors(body, fields, n);
   size_t i;
@@ -294,62 +244,6 @@ int http_validate(const json_t *body, const struct http_field *fields, size_t n,
   http_problem_full(resp, PROBLEM_VALIDATION,
                     "one or more fields are invalid", errors, NULL);
   return CS_ERR_INVALID;
-}
-
-int http_page_params(const struct _u_request *req, struct _u_response *resp, long *limit,
-                     json_t **position) {
-  const char *l = u_map_get(req->map_url, "limit");
-  const char *cursor = u_map_get(req->map_url, "cursor");
-  *limit = 50;
-  *position = NULL;
-  if (l != NULL) {
-    char *end = NULL;
-    long v = strtol(l, &end, 10);
-    if (end == l || *end != '\0' || v < 1 || v > 200) {
-      http_problem_full(resp, PROBLEM_INVALID_PARAMETER, "limit must be between 1 and 200",
-                        json_pack("[o]", problem_field_error("limit", FIELD_OUT_OF_RANGE,
-                                                          "must be an integer between 1 and 200")), NULL);
-      return CS_ERR_INVALID;
-    }
-    *limit = v;
-  }
-  if (cursor != NULL && (*position = http_cursor_decode(cursor)) == NULL) {
-    http_problem_full(resp, PROBLEM_INVALID_PARAMETER, "cursor is not valid",
-                      json_pack("[o]", problem_field_error("cursor", FIELD_FORMAT,
-                                                        "must be a next_cursor value from a previous page")), NULL);
-    return CS_ERR_INVALID;
-  }
-  return CS_OK;
-}
-
-char *http_cursor_encode(const json_t *position) {
-  char *text = json_dumps(position, JSON_COMPACT | JSON_SORT_KEYS);
-  if (text == NULL) return NULL;
-  size_t len = strlen(text), out_len = 0;
-  unsigned char *out = malloc(len * 4 / 3 + 8);
-  if (out != NULL && !o_base64url_encode((const unsigned char *)text, len, out, &out_len)) {
-    free(out);
-    out = NULL;
-  }
-  if (out != NULL) out[out_len] = '\0';
-  free(text);
-  return (char *)out;
-}
-
-json_t *http_cursor_decode(const char *cursor) {
-  size_t len = strlen(cursor), out_len = 0;
-  if (len == 0 || len > 2048) return NULL;
-  unsigned char *out = malloc(len + 4);
-  json_t *pos = NULL;
-  if (out != NULL && o_base64url_decode((const unsigned char *)cursor, len, out, &out_len)) {
-    pos = json_loadb((const char *)out, out_len, JSON_REJECT_DUPLICATES, NULL);
-    if (pos != NULL && !json_is_object(pos)) {
-      json_decref(pos);
-      pos = NULL;
-    }
-  }
-  free(out);
-  return pos;
 }
 
 void http_etag_format(char *buf, size_t len, const char *version) {
@@ -387,20 +281,6 @@ int http_check_if_match(const struct _u_request *req, struct _u_response *resp, 
                     "the resource has changed since you read it; fetch it again and retry", NULL, NULL);
   u_map_put(resp->map_header, "ETag", etag);
   return CS_ERR_CONFLICT;
-}
-
-void http_uuid_v4(char buf[37]) {
-  unsigned char b[16];
-  if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-    /* getrandom on Linux does not fail for 16 bytes once the pool is ready; be loud if it does */
-    log_error("getrandom failed");
-    memset(b, 0, sizeof(b));
-  }
-  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-  snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-           b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-           b[15]);
 }
 
 void http_etag_header(struct _u_response *resp, const json_t *resource) {

@@ -1,4 +1,5 @@
-/* HTTP helpers on ulfius + jansson: problem+json, JSON bodies, validation, pagination, ETags. */
+/* HTTP helpers on ulfius + jansson: problem+json, JSON bodies, validation, ETags. Ids and
+ * instants are in ids.h, pages and cursors in paging.h. */
 #ifndef CLAIMSUITE_HTTP_H
 #define CLAIMSUITE_HTTP_H
 
@@ -6,8 +7,8 @@
 #include <stddef.h>
 #include <ulfius.h>
 
+#include "fields.h"
 #include "problem.h"
-
 
 /* libmicrohttpd's memory per connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT), which bounds one
  * read: ulfius grows a request body by one realloc per read, so the default 32 KiB makes a big
@@ -29,54 +30,15 @@ int http_json(struct _u_response *resp, int status, json_t *body);
  * 400/415 problem and returns CS_ERR_INVALID. *out is a new reference. */
 int http_parse_json_object(const struct _u_request *req, struct _u_response *resp, json_t **out);
 
-enum http_field_type {
-  HTTP_FIELD_STRING,
-  HTTP_FIELD_INTEGER,
-  HTTP_FIELD_NUMBER,
-  HTTP_FIELD_BOOLEAN,
-  HTTP_FIELD_OBJECT,
-  HTTP_FIELD_ARRAY,
-  HTTP_FIELD_UUID,
-  HTTP_FIELD_DATE,      /* YYYY-MM-DD */
-  HTTP_FIELD_TIMESTAMP  /* RFC 3339 */
-};
-
-struct http_field {
-  const char *name;
-  enum http_field_type type;
-  int required;
-  size_t max_len; /* strings: maximum length in bytes, 0 = unlimited */
-};
-
 /* Checks body against fields; unknown fields are reported too. On failure writes one 422
  * problem listing every bad field and returns CS_ERR_INVALID. */
 int http_validate(const json_t *body, const struct http_field *fields, size_t nfields,
                   struct _u_response *resp);
-/* The same check without a response: *errors is a new array (empty when valid). */
-json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t nfields);
-/* The same check into err->errors (problem_field_append), without answering: the domain's own
- * checks then add theirs, so that every error of a body is answered at once. */
-struct cs_refusal;
-void http_check_fields(const json_t *body, const struct http_field *fields, size_t nfields,
-                       struct cs_refusal *err);
 
-int http_is_uuid(const char *s);
 /* Path parameter name when it is a UUID; otherwise answers 404 "no such <what>" and returns
  * NULL (an id that cannot exist names nothing). */
 const char *http_path_uuid(const struct _u_request *req, struct _u_response *resp,
                            const char *name, const char *what);
-int http_is_date(const char *s);
-int http_is_timestamp(const char *s);
-
-/* ?limit= (default 50, 1..200) and ?cursor= (opaque): *position is the cursor decoded (a new
- * reference), NULL without one. On a bad value writes a 400 problem and returns
- * CS_ERR_INVALID. */
-int http_page_params(const struct _u_request *req, struct _u_response *resp, long *limit,
-                     json_t **position);
-/* Cursor <-> JSON object, as unpadded base64url. encode returns a new string (free());
- * decode returns a new reference or NULL when the cursor is not ours. */
-char *http_cursor_encode(const json_t *position);
-json_t *http_cursor_decode(const char *cursor);
 
 /* ETag for a row version: "\"<version>\"" into buf. */
 void http_etag_format(char *buf, size_t len, const char *version);
@@ -91,9 +53,6 @@ int http_check_if_match(const struct _u_request *req, struct _u_response *resp, 
 /* The same against the ETag of a row version. */
 int http_check_if_match_version(const struct _u_request *req, struct _u_response *resp,
                                 long long version, int require);
-
-/* A new random UUID (v4) in buf (37 bytes). */
-void http_uuid_v4(char buf[37]);
 
 /* The request header value or NULL (case-insensitive). Borrowed. */
 const char *http_header(const struct _u_request *req, const char *name);

@@ -2,6 +2,7 @@
  * public half, generating an ES256 pair, signing. Also judges keys for the rest of the module:
  * jwt_key_kind_of and jwt_public_signing_copy (jwt_keys.h). A private key is never logged. */
 #include "jwt_keys.h"
+#include "ids.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -166,7 +167,7 @@ int jwt_generate_es256(const char *kid, json_t **out) {
   if (out == NULL) return CS_ERR_INVALID;
   *out = NULL;
   if (kid == NULL) {
-    http_uuid_v4(uuid);
+    ids_uuid_v4(uuid);
     kid = uuid;
   }
   if (r_jwk_init(&priv) != RHN_OK || r_jwk_init(&pub) != RHN_OK) {

@@ -1,5 +1,6 @@
 /* Request ids. See request_id.h. */
 #include "request_id.h"
+#include "ids.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -29,7 +30,7 @@ void request_id_new(char out[37]) {
   if (rid_reserve.len - rid_reserve.used < 16) {
     ssize_t n = getrandom(rid_reserve.bytes, sizeof(rid_reserve.bytes), 0);
     if (n < 16) { /* interrupted, or no entropy yet: the slow path says so in the log */
-      http_uuid_v4(out);
+      ids_uuid_v4(out);
       return;
     }
     rid_reserve.len = (size_t)n;

@@ -10,7 +10,7 @@
 /* 1 when s is a request id we keep: 1..REQUEST_ID_MAX characters of [A-Za-z0-9._-]. */
 int request_id_valid(const char *s);
 
-/* A new random UUID v4 into out, as http_uuid_v4 makes them but from a per-thread reserve of
+/* A new random UUID v4 into out, as ids_uuid_v4 makes them but from a per-thread reserve of
  * random bytes: one getrandom call per 64 ids and no printf (the hot path of every request). */
 void request_id_new(char out[37]);
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "testlib.h"
 
 static const char *const JSON_HEADERS[] = {"Content-Type: application/json", NULL};
@@ -183,7 +184,7 @@ static void test_feed_serves_envelopes(void **state) {
   for (size_t i = 0; i < 5; i++) {
     json_t *ev = json_array_get(items, i);
     assert_int_equal(json_object_size(ev), 8);
-    assert_true(http_is_uuid(json_string_value(json_object_get(ev, "id"))));
+    assert_true(ids_is_uuid(json_string_value(json_object_get(ev, "id"))));
     assert_string_equal(json_string_value(json_object_get(ev, "source")), "probe_a");
     assert_int_equal(json_integer_value(json_object_get(ev, "seq")), (json_int_t)i + 1);
     assert_true(json_is_string(json_object_get(ev, "type")));
@@ -191,7 +192,7 @@ static void test_feed_serves_envelopes(void **state) {
     assert_true(json_string_length(json_object_get(ev, "aggregate_id")) > 0);
     const char *at = json_string_value(json_object_get(ev, "occurred_at"));
     assert_non_null(at);
-    assert_true(http_is_timestamp(at));
+    assert_true(ids_is_timestamp(at));
     assert_int_equal(at[strlen(at) - 1], 'Z');
     assert_true(json_is_object(json_object_get(ev, "data")));
   }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "tl_world.h"
 
 static struct tl_world w;
@@ -112,7 +113,7 @@ static void test_client_deleted_through_policy(void **state) {
   (void)state;
   char id[37], name[64], path[128];
   struct tl_response r;
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(name, sizeof(name), "callers-%s", w.sfx);
   tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, "
              "secret_hash) VALUES ($1, $2, $3, 'second system', $4, 'unused')",
@@ -141,7 +142,7 @@ static void test_client_token_of_another_company_portal_or_nobody(void **state) 
   expect_refused(token, gone);
   free(token);
   /* an id that names no client, or a user */
-  http_uuid_v4(ghost);
+  ids_uuid_v4(ghost);
   token = client_token(ghost, w.portal_a, w.insurer_a);
   expect_refused(token, gone);
   free(token);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "tl_world.h"
 
 #define PROBLEM(slug) "urn:claimsuite:problem:" slug
@@ -147,7 +148,7 @@ static json_t *last_history(const char *case_id, const char *action) {
  * would (written directly so that this test does not depend on the tasks API's shapes). */
 static void give_p_a_task(const char *case_id) {
   char id[37];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO cases.tasks (id, case_id, portal_id, type, status, office_id, "
              "office_name, company_id, company_name, office_assigned_at) VALUES ($1, $2, "
              "$3, 'repair', '1', $4, 'P Stockholm', $5, 'Partner P', now())",
@@ -310,7 +311,7 @@ static void story_assign_user(const char *case_id) {
   assert_field_problem(&r, 422, PROBLEM("validation"), "user_id", "is not a user of this portal");
   tl_response_free(&r);
   char nobody[37];
-  http_uuid_v4(nobody);
+  ids_uuid_v4(nobody);
   put_user(&r, w.p_admin.token, case_id, nobody);
   assert_field_problem(&r, 422, PROBLEM("validation"), "user_id", "is not a user of this portal");
   tl_response_free(&r);
@@ -665,7 +666,7 @@ static void test_office_rules(void **state) {
   assert_field_problem(&r, 422, PROBLEM("validation"), "office_id",
                        "office has no user marked as external case handler");
   tl_response_free(&r);
-  http_uuid_v4(nobody);
+  ids_uuid_v4(nobody);
   put_office(&r, w.ia_handler.token, case_id, nobody);
   assert_field_problem(&r, 422, PROBLEM("validation"), "office_id",
                        "is not a partner office serving this portal");
@@ -898,7 +899,7 @@ static void test_bola(void **state) {
 
   /* ids that name no case, and no token at all */
   char nobody[37];
-  http_uuid_v4(nobody);
+  ids_uuid_v4(nobody);
   allowed_actions(&r, w.ia_handler.token, nobody);
   tl_assert_problem(&r, 404, PROBLEM("not-found"));
   tl_response_free(&r);

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "tl_world.h"
 
 #define NPAGING 25
@@ -42,7 +43,7 @@ static char pg[NPAGING][37];
 static void new_case(char id[37], const char *portal, const char *claim, const char *damage,
                      const char *status, int minutes_ago) {
   char full[96], mins[16];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(full, sizeof(full), "L-%s-%s", w.sfx, claim);
   snprintf(mins, sizeof(mins), "%d", minutes_ago);
   tl_sql_run("INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, "
@@ -58,7 +59,7 @@ static void new_task(const char *case_id, const char *portal, const char *type,
                      const char *status, const char *office, const char *company,
                      const struct tl_person *user) {
   char id[37];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO cases.tasks (id, case_id, portal_id, type, trade, status, office_id, "
              "office_name, company_id, company_name, user_id, user_name, office_assigned_at, "
              "user_assigned_at) VALUES ($1, $2, $3, $4, "
@@ -367,8 +368,8 @@ static void test_list_item_shape(void **state) {
   assert_string_equal(tl_str(json_object_get(ech, "user"), "id"), w.p_ech.id);
   assert_int_equal(json_integer_value(json_object_get(item, "tasks_total")), 1);
   assert_int_equal(json_integer_value(json_object_get(item, "version")), 1);
-  assert_true(http_is_timestamp(tl_str(item, "created_at")));
-  assert_true(http_is_timestamp(tl_str(item, "updated_at")));
+  assert_true(ids_is_timestamp(tl_str(item, "created_at")));
+  assert_true(ids_is_timestamp(tl_str(item, "updated_at")));
   assert_true(json_is_true(json_object_get(item, "action_required")));
   assert_string_equal(json_string_value(json_array_get(json_object_get(item, "action_reasons"), 0)),
                       "task_awaiting_user");
@@ -655,7 +656,7 @@ static void test_report_json_and_current_email(void **state) {
   tl_expect(&r, 200);
   assert_true(json_is_null(json_object_get(r.json, "from")));
   assert_true(json_is_false(json_object_get(r.json, "truncated")));
-  assert_true(http_is_timestamp(tl_str(r.json, "generated_at")));
+  assert_true(ids_is_timestamp(tl_str(r.json, "generated_at")));
   /* every case of portal A, oldest first (R1, R2 first), nothing of B */
   assert_int_equal(json_array_size(json_object_get(r.json, "rows")), 15 + NPAGING);
   assert_string_equal(tl_str(json_array_get(json_object_get(r.json, "rows"), 0), "case_id"), r1);
@@ -670,7 +671,7 @@ static void test_report_json_and_current_email(void **state) {
   assert_int_equal(json_integer_value(json_object_get(row, "tasks_approved")), 1);
   assert_true(json_is_null(json_object_get(row, "external_case_handler_email")));
   row = report_row(&r, c5);
-  assert_true(http_is_timestamp(tl_str(row, "closed_at")));
+  assert_true(ids_is_timestamp(tl_str(row, "closed_at")));
   row = report_row(&r, c4);
   assert_string_equal(tl_str(row, "external_case_handler_office"), "P Stockholm");
   assert_string_equal(tl_str(row, "external_case_handler_email"), w.p_ech.email);

@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "testlib.h"
 #include "tl_upstream.h"
 
@@ -350,7 +351,7 @@ static void test_stack_jwks_is_public(void **state) {
   assert_true(json_array_size(keys) >= 1);
   assert_non_null(json_string_value(json_object_get(json_array_get(keys, 0), "kid")));
   char *rid = tl_header(&r, "X-Request-Id");
-  assert_true(rid != NULL && http_is_uuid(rid));
+  assert_true(rid != NULL && ids_is_uuid(rid));
   free(rid);
   tl_response_free(&r);
 }
@@ -983,7 +984,7 @@ static void test_request_id_generated_or_kept(void **state) {
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/echo/rid-none"), none, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
   rid = tl_header(&r, "X-Request-Id");
-  assert_true(rid != NULL && http_is_uuid(rid));
+  assert_true(rid != NULL && ids_is_uuid(rid));
   assert_int_equal(tl_upstream_find(alpha, "/v1/echo/rid-none", &s), 0);
   seen = tl_seen_header(&s, "X-Request-Id");
   assert_string_equal(seen, rid);
@@ -1007,7 +1008,7 @@ static void test_request_id_generated_or_kept(void **state) {
     const char *h[] = {bearer, bad, NULL};
     assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/echo/rid-bad"), h, NULL, 0, 0, &r), 0);
     rid = tl_header(&r, "X-Request-Id");
-    assert_true(rid != NULL && http_is_uuid(rid));
+    assert_true(rid != NULL && ids_is_uuid(rid));
     assert_int_equal(tl_upstream_find(alpha, "/v1/echo/rid-bad", &s), 0);
     assert_string_equal((seen = tl_seen_header(&s, "X-Request-Id")), rid);
     free(seen), free(rid), tl_seen_free(&s), tl_response_free(&r);

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "password.h"
 #include "status.h"
 #include "testlib.h"
@@ -141,14 +142,14 @@ static void assert_oauth_error(const struct tl_response *r, long status, const c
 /* ---- fixtures ----------------------------------------------------------------------------- */
 
 static void add_company(char *id, const char *kind, const char *name) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
              name);
 }
 
 static void add_portal(char *id, const char *insurer, const char *name, const char *currency,
                        const char *tz) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, currency, timezone)"
              " VALUES ($1, $2, $3, $4, $5)", 5, id, insurer, name, currency, tz);
 }
@@ -162,7 +163,7 @@ static void add_user(struct person *u, const char *label, const char *company, c
                      const char *active, int with_password) {
   char *hash = NULL, name[96];
   u->label = label;
-  http_uuid_v4(u->id);
+  ids_uuid_v4(u->id);
   snprintf(u->email, sizeof(u->email), "%s+%s@Auth.Test", label, fx.sfx);
   snprintf(u->password, sizeof(u->password), "Pw ü&=+%%:/%s-%s", label, fx.sfx);
   snprintf(name, sizeof(name), "%s Testsson", label);
@@ -176,7 +177,7 @@ static void add_user(struct person *u, const char *label, const char *company, c
 static int setup(void **state) {
   (void)state;
   char rnd[37], *hash = NULL, name[96];
-  http_uuid_v4(rnd);
+  ids_uuid_v4(rnd);
   snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
   snprintf(fx.insurer_a_name, sizeof(fx.insurer_a_name), "Insurer A %s", fx.sfx);
   snprintf(fx.partner_name, sizeof(fx.partner_name), "Partner %s", fx.sfx);
@@ -192,7 +193,7 @@ static int setup(void **state) {
   serve(fx.insurer_b, fx.portal_b);
   serve(fx.partner, fx.portal_a);
   serve(fx.partner, fx.portal_b);
-  http_uuid_v4(fx.office);
+  ids_uuid_v4(fx.office);
   tl_sql_run("INSERT INTO policy.offices (id, company_id, name, city)"
              " VALUES ($1, $2, 'Nord Luleå', 'Luleå')", 2, fx.office, fx.partner);
   add_user(&fx.alice, "alice", fx.insurer_a, "6", "true", 1);
@@ -212,7 +213,7 @@ static int setup(void **state) {
              fx.office);
   tl_sql_run("INSERT INTO policy.user_org_roles (user_id, role) VALUES ($1, 'attestant'),"
              " ($1, 'agent_handler')", 1, fx.paul.id);
-  http_uuid_v4(fx.client_pk);
+  ids_uuid_v4(fx.client_pk);
   snprintf(fx.client_id, sizeof(fx.client_id), "core-system-%s", fx.sfx);
   snprintf(fx.client_secret, sizeof(fx.client_secret), "s3cr3t:+&%%/= ü %s", fx.sfx);
   assert_int_equal(password_hash(fx.client_secret, &hash), CS_OK);
@@ -257,7 +258,7 @@ static void assert_user_claims(const char *token, const struct person *u, const 
   json_int_t exp = json_integer_value(json_object_get(c, "exp"));
   assert_true(iat >= now - 30 && iat <= now + 5);
   assert_int_equal(exp - iat, 3600);
-  assert_true(http_is_uuid(json_string_value(json_object_get(c, "jti"))));
+  assert_true(ids_is_uuid(json_string_value(json_object_get(c, "jti"))));
   assert_null(json_object_get(c, "client_id"));
   assert_int_equal(json_object_size(c), 12);
   json_decref(key);
@@ -408,7 +409,7 @@ static void test_partner_portal_choice(void **state) {
   tl_response_free(&r);
 
   /* a portal the company does not serve: 400 with the right password, 401 without */
-  http_uuid_v4(other_portal);
+  ids_uuid_v4(other_portal);
   token_req(policy(), tl_form("grant_type", "password", "username", fx.paul.email, "password",
                               fx.paul.password, "portal", other_portal, NULL), &r);
   assert_oauth_error(&r, 400, "portal-not-served", "invalid_request");
@@ -487,7 +488,7 @@ static void assert_client_token(const char *token) {
   tl_assert_str(c, "company_kind", "insurer");
   assert_null(json_object_get(c, "authority_level"));
   assert_null(json_object_get(c, "email"));
-  assert_true(http_is_uuid(json_string_value(json_object_get(c, "jti"))));
+  assert_true(ids_is_uuid(json_string_value(json_object_get(c, "jti"))));
   assert_int_equal(json_integer_value(json_object_get(c, "exp")) -
                        json_integer_value(json_object_get(c, "iat")), 3600);
   assert_int_equal(json_object_size(c), 10);

@@ -19,6 +19,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "ids.h"
 #include "password.h"
 #include "status.h"
 #include "testlib.h"
@@ -49,13 +50,13 @@ static struct {
 static const char *policy(void) { return tl_env("POLICY_URL"); }
 
 static void add_company(char *id, const char *kind, const char *name) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
              name);
 }
 
 static void add_portal(char *id, const char *insurer, const char *name) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
              " VALUES ($1, $2, $3, 20000)", 3, id, insurer, name);
 }
@@ -67,7 +68,7 @@ static void serve(const char *company, const char *portal) {
 
 static void add_user(struct person *u, const char *label, const char *company, const char *level,
                      const char *active, const char *hash) {
-  http_uuid_v4(u->id);
+  ids_uuid_v4(u->id);
   snprintf(u->email, sizeof(u->email), "%s+%s@authority.test", label, fx.sfx);
   tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, password_hash,"
              " authority_level, active) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -173,7 +174,7 @@ static void expect_event(const char *type, const char *portal, const char *key,
 static int setup(void **state) {
   (void)state;
   char rnd[37], name[96], *hash = NULL;
-  http_uuid_v4(rnd);
+  ids_uuid_v4(rnd);
   snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
   if (password_hash(PASSWORD, &hash) != CS_OK) return -1;
   snprintf(name, sizeof(name), "Authority insurer A %s", fx.sfx);
@@ -498,7 +499,7 @@ static void test_authorize(void **state) {
   expect(fx.alice.id, "approve_tasks", fx.portal_b, "[]", NULL, 0, "user not in portal", -1);
   expect(fx.ivan.id, "start_inspection", fx.portal_a, pm, NULL, 0, "user inactive", -1);
   char ghost[37];
-  http_uuid_v4(ghost);
+  ids_uuid_v4(ghost);
   expect(ghost, "start_inspection", fx.portal_a, pm, NULL, 0, "user not in portal", -1);
 
   /* bad requests */

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "testlib.h"
 
 static struct {
@@ -105,14 +106,14 @@ static long decision_rows(void) {
 
 static void add_company(char *id, const char *kind, const char *label) {
   char name[96];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(name, sizeof(name), "Dir %s %s", label, fx.sfx);
   tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
              name);
 }
 
 static void add_portal(char *id, const char *insurer) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
              " VALUES ($1, $2, 'Dir portal ' || $3, 20000)", 3, id, insurer, fx.sfx);
 }
@@ -125,7 +126,7 @@ static void serve(const char *company, const char *portal) {
 /* lat and lon NULL: an office without coordinates. */
 static void add_office(char *id, const char *company, const char *name, const char *city,
                        const char *lat, const char *lon) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.offices (id, company_id, name, street, postal_code, city,"
              " latitude, longitude) VALUES ($1, $2, $3, 'Storgatan 1', '111 22', $4,"
              " $5::double precision, $6::double precision)", 6, id, company, name, city, lat, lon);
@@ -133,7 +134,7 @@ static void add_office(char *id, const char *company, const char *name, const ch
 
 static void add_category(const char *portal, const char *name, const char *office) {
   char id[37];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("WITH c AS (INSERT INTO policy.office_categories (id, portal_id, name)"
              "           VALUES ($1, $2, $3) RETURNING id)"
              " INSERT INTO policy.office_category_links (office_id, category_id)"
@@ -149,7 +150,7 @@ static void link_category(const char *portal, const char *name, const char *offi
 static void add_user(char *id, const char *label, const char *company, const char *marked,
                      const char *active, const char *budget_limit) {
   char email[128];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(email, sizeof(email), "%s+%s@directory.test", label, fx.sfx);
   tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, authority_level,"
              " external_case_handler, active, budget_limit)"
@@ -159,7 +160,7 @@ static void add_user(char *id, const char *label, const char *company, const cha
 
 static void add_client(char *id, const char *label, const char *active) {
   char client_id[64];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(client_id, sizeof(client_id), "dir-%s-%s", label, fx.sfx);
   tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id,"
              " secret_hash, active) VALUES ($1, $2, $3, $4, $4, 'unused', $5)",
@@ -174,7 +175,7 @@ static void in_office(const char *user, const char *office) {
 static int setup(void **state) {
   (void)state;
   char rnd[37], hq[37], agent_office[37];
-  http_uuid_v4(rnd);
+  ids_uuid_v4(rnd);
   snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
 
   add_company(fx.insurer_i, "insurer", "insurer I");
@@ -344,7 +345,7 @@ static void test_offices_empty_and_bad(void **state) {
   tl_expect(&r, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
   tl_response_free(&r);
-  http_uuid_v4(ghost);
+  ids_uuid_v4(ghost);
   snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=1&longitude=2",
            ghost);
   call("GET", path, NULL, &r);
@@ -398,7 +399,7 @@ static void test_users_lookup(void **state) {
   char body[1024], ghost[37], upper[37];
   json_t *u;
 
-  http_uuid_v4(ghost);
+  ids_uuid_v4(ghost);
   snprintf(upper, sizeof(upper), "%s", fx.pia);
   for (char *c = upper; *c; c++)
     if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
@@ -567,7 +568,7 @@ static void test_api_client(void **state) {
   tl_assert_str(r.json, "portal_id", fx.portal_a);
   assert_portal(&r, fx.portal_c, "Asia/Tokyo");
   tl_response_free(&r);
-  http_uuid_v4(ghost);
+  ids_uuid_v4(ghost);
   get_client(fx.client_core, ghost, &r);
   tl_expect(&r, 200);
   tl_assert_str(r.json, "portal_id", fx.portal_a);
@@ -581,7 +582,7 @@ static void test_api_client_absent_and_bad(void **state) {
   char ghost[37], path[200];
 
   /* unknown ids, a user's id, and what is no id at all */
-  http_uuid_v4(ghost);
+  ids_uuid_v4(ghost);
   const char *absent[] = {ghost, fx.alice, "not-a-uuid"};
   for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
     get_client(absent[i], fx.portal_a, &r);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "password.h"
 #include "status.h"
 #include "testlib.h"
@@ -82,7 +83,7 @@ static int list_has(const struct tl_response *r, const char *id) {
 
 static void add_company(char *id, const char *kind, const char *label) {
   char name[96];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(name, sizeof(name), "%s %s", label, fx.sfx);
   tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
              name);
@@ -90,7 +91,7 @@ static void add_company(char *id, const char *kind, const char *label) {
 
 static void add_portal(char *id, const char *insurer, const char *label) {
   char name[96];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(name, sizeof(name), "%s %s", label, fx.sfx);
   tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name) VALUES ($1, $2, $3)", 3,
              id, insurer, name);
@@ -102,7 +103,7 @@ static void serve(const char *company, const char *portal) {
 }
 
 static void add_office(char *id, const char *company, const char *name) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.offices (id, company_id, name) VALUES ($1, $2, $3)", 3, id,
              company, name);
 }
@@ -110,7 +111,7 @@ static void add_office(char *id, const char *company, const char *name) {
 static void add_user(struct person *u, const char *label, const char *company, const char *level,
                      const char *ech, const char *office) {
   char name[96];
-  http_uuid_v4(u->id);
+  ids_uuid_v4(u->id);
   snprintf(u->email, sizeof(u->email), "%s+%s@org.test", label, fx.sfx);
   snprintf(name, sizeof(name), "%s Orgsson", label);
   tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, password_hash,"
@@ -132,7 +133,7 @@ static void login(struct person *u, const char *portal) {
 static int setup(void **state) {
   (void)state;
   char rnd[37];
-  http_uuid_v4(rnd);
+  ids_uuid_v4(rnd);
   snprintf(fx.sfx, sizeof(fx.sfx), "%.8s", rnd);
   if (password_hash(PASSWORD, &fx.hash) != CS_OK) return -1;
   add_company(fx.insurer_a, "insurer", "Org insurer A");
@@ -198,8 +199,8 @@ static void test_users_create_get_patch(void **state) {
   assert_true(json_is_null(json_object_get(r.json, "budget_limit")));
   assert_int_equal(json_array_size(json_object_get(r.json, "offices")), 1);
   assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "offices"), 0)), fx.po1);
-  assert_true(http_is_uuid(tl_str(r.json, "id")));
-  assert_true(http_is_timestamp(tl_str(r.json, "created_at")));
+  assert_true(ids_is_uuid(tl_str(r.json, "id")));
+  assert_true(ids_is_timestamp(tl_str(r.json, "created_at")));
   tl_assert_header(&r, "ETag", "\"1\"");
   char id[37];
   snprintf(id, sizeof(id), "%s", tl_str(r.json, "id"));
@@ -526,7 +527,7 @@ static void test_offices(void **state) {
   assert_int_equal(json_array_size(json_object_get(r.json, "categories")), 2);
   tl_assert_str(json_array_get(json_object_get(r.json, "categories"), 0), "name", "Fire");
   const char *water_id = tl_str(json_array_get(json_object_get(r.json, "categories"), 1), "id");
-  assert_true(http_is_uuid(water_id));
+  assert_true(ids_is_uuid(water_id));
   char water[37];
   snprintf(water, sizeof(water), "%s", water_id);
   tl_assert_header(&r, "ETag", "\"2\"");

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "testlib.h"
 
 static char url[256];
@@ -39,7 +40,7 @@ static void test_health_ready_metrics(void **state) {
   assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
   assert_string_equal(json_string_value(json_object_get(r.json, "service")), "probe_a");
   char *rid = tl_header(&r, "X-Request-Id");
-  assert_true(rid != NULL && http_is_uuid(rid));
+  assert_true(rid != NULL && ids_is_uuid(rid));
   free(rid);
   tl_response_free(&r);
 
@@ -53,7 +54,7 @@ static void test_health_ready_metrics(void **state) {
   const char *evil[] = {"X-Request-Id: has spaces and \"quotes\"", NULL};
   assert_int_equal(tl_http("GET", at("/healthz"), evil, NULL, 0, 0, &r), 0);
   rid = tl_header(&r, "X-Request-Id");
-  assert_true(http_is_uuid(rid)); /* replaced, not echoed */
+  assert_true(ids_is_uuid(rid)); /* replaced, not echoed */
   free(rid);
   tl_response_free(&r);
 
@@ -187,7 +188,7 @@ static void test_idempotent_create(void **state) {
   assert_int_equal(post_note(ua, "key-1", json, body, strlen(body), &a), 201);
   char *loc = tl_header(&a, "Location");
   const char *id = json_string_value(json_object_get(a.json, "id"));
-  assert_true(http_is_uuid(id));
+  assert_true(ids_is_uuid(id));
   assert_non_null(strstr(loc, id));
 
   assert_int_equal(post_note(ua, "key-1", json, body, strlen(body), &b), 201);

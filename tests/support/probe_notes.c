@@ -9,7 +9,10 @@
 #include "db.h"
 #include "http.h"
 #include "idempotency.h"
+#include "ids.h"
+#include "paging.h"
 #include "probe.h"
+#include "refusal.h"
 #include "service.h"
 #include "status.h"
 
@@ -82,7 +85,7 @@ static void notes_create(struct request_ctx *ctx) {
       goto done;
     }
   }
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   const char *params[] = {id, owner_of(ctx), json_string_value(json_object_get(body, "title")),
                           json_string_value(json_object_get(body, "body"))};
   if (db_exec(conn,
@@ -116,7 +119,7 @@ static void notes_get(struct request_ctx *ctx) {
   const char *id = u_map_get(ctx->req->map_url, "id");
   PGconn *conn = NULL;
   PGresult *res = NULL;
-  if (!http_is_uuid(id)) {
+  if (!ids_is_uuid(id)) {
     http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such note");
     return;
   }
@@ -141,7 +144,7 @@ static void notes_patch(struct request_ctx *ctx) {
   PGconn *conn = NULL;
   PGresult *res = NULL;
   char etag[32];
-  if (!http_is_uuid(id)) {
+  if (!ids_is_uuid(id)) {
     http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such note");
     return;
   }
@@ -190,7 +193,12 @@ static void notes_list(struct request_ctx *ctx) {
   PGconn *conn = NULL;
   PGresult *res = NULL;
   char limit_s[24];
-  if (http_page_params(ctx->req, ctx->resp, &limit, &pos) != CS_OK) goto done;
+  struct cs_refusal bad = {0};
+  if (paging_parse(ctx->req->map_url, &limit, &pos, &bad) != CS_OK) {
+    service_refusal_answer(ctx, &bad);
+    cs_refusal_clear(&bad);
+    goto done;
+  }
   snprintf(limit_s, sizeof(limit_s), "%ld", limit + 1);
   const char *params[] = {owner_of(ctx), limit_s,
                           pos ? json_string_value(json_object_get(pos, "created_at")) : NULL,
@@ -210,7 +218,7 @@ static void notes_list(struct request_ctx *ctx) {
   if (n > limit) {
     json_t *last = json_pack("{s:s, s:s}", "created_at", PQgetvalue(res, shown - 1, 4), "id",
                              PQgetvalue(res, shown - 1, 0));
-    char *next = http_cursor_encode(last);
+    char *next = paging_cursor_encode(last);
     json_object_set_new(page, "next_cursor", json_string(next));
     free(next);
     json_decref(last);

@@ -1,5 +1,6 @@
 /* The claims world of the cases tests (see tl_world.h). */
 #include "tl_world.h"
+#include "ids.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 
 static void company(char id[37], const char *kind, const char *name, const char *sfx) {
   char full[128];
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   snprintf(full, sizeof(full), "%s %s", name, sfx);
   tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
              full);
@@ -26,7 +27,7 @@ static void serves(const char *company_id, const char *portal_id) {
 }
 
 static void portal(char id[37], const char *insurer, const char *name) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit) "
              "VALUES ($1, $2, $3, 10000)",
              3, id, insurer, name);
@@ -36,7 +37,7 @@ static void portal(char id[37], const char *insurer, const char *name) {
 /* lat/lon NULL: no coordinates. */
 static void office(char id[37], const char *company_id, const char *name, const char *city,
                    const char *lat, const char *lon) {
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   tl_sql_run("INSERT INTO policy.offices (id, company_id, name, city, latitude, longitude) "
              "VALUES ($1, $2, $3, $4, $5::float8, $6::float8)",
              6, id, company_id, name, city, lat, lon);
@@ -45,7 +46,7 @@ static void office(char id[37], const char *company_id, const char *name, const 
 static void person(const struct tl_world *w, struct tl_person *p, const char *who,
                    const char *company_id, const char *kind, const char *level,
                    const char *office_id, int marked, const char *limit) {
-  http_uuid_v4(p->id);
+  ids_uuid_v4(p->id);
   snprintf(p->email, sizeof(p->email), "%s-%s@world.test", who, w->sfx);
   snprintf(p->company_id, sizeof(p->company_id), "%s", company_id);
   p->company_kind = kind;
@@ -71,7 +72,7 @@ char *tl_world_token_in(const struct tl_world *w, const struct tl_person *p, con
 void tl_world_create(struct tl_world *w) {
   memset(w, 0, sizeof(*w));
   char u[37];
-  http_uuid_v4(u);
+  ids_uuid_v4(u);
   memcpy(w->sfx, u, 8);
   w->sfx[8] = '\0';
 
@@ -90,7 +91,7 @@ void tl_world_create(struct tl_world *w) {
   office(w->q_gbg, w->partner_q, "Q Goteborg", "Goteborg", "57.7089", "11.9746");
   office(w->q_nocoord, w->partner_q, "Q Nowhere", NULL, NULL, NULL);
   char category[37];
-  http_uuid_v4(category);
+  ids_uuid_v4(category);
   tl_sql_run("INSERT INTO policy.office_categories (id, portal_id, name) VALUES ($1, $2, 'Water')",
              2, category, w->portal_a);
   tl_sql_run("INSERT INTO policy.office_category_links (office_id, category_id) VALUES ($1, $2)",
@@ -114,7 +115,7 @@ void tl_world_create(struct tl_world *w) {
   w->ib_admin.token = tl_world_token_in(w, &w->ib_admin, w->portal_b);
 
   char client_id[64];
-  http_uuid_v4(w->client_a_id);
+  ids_uuid_v4(w->client_a_id);
   snprintf(client_id, sizeof(client_id), "world-%s", w->sfx);
   tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id, "
              "secret_hash) VALUES ($1, $2, $3, 'core system', $4, 'unused')",

@@ -81,30 +81,25 @@ static json_t *client_answer(const char *portal_id, const char *company, int act
 struct outcome {
   int rc;
   long status;
-  char detail[128];
+  char detail[256];
   struct cases_caller c;
 };
 
 /* Loads the caller of a token of kind for sub in PORTAL for company. */
 static void load(const char *kind, const char *sub, const char *company, struct outcome *o) {
-  struct _u_response resp;
+  struct cs_refusal err = {0};
   json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", kind, "sub", sub, "portal_id",
                              PORTAL, "company_id", company, "company_kind", "insurer");
-  struct request_ctx ctx = {.resp = &resp, .claims = claims};
-  ulfius_init_response(&resp);
   memset(o, 0, sizeof(*o));
-  o->rc = cases_caller_load(&ctx, &o->c);
-  o->status = resp.status;
+  o->rc = cases_caller_load(claims, &o->c, &err);
   if (o->rc != CS_OK) {
-    json_t *body = json_loadb(resp.binary_body, resp.binary_body_length, 0, NULL);
-    snprintf(o->detail, sizeof(o->detail), "%s",
-             json_string_value(json_object_get(body, "detail")) ?: "");
-    json_decref(body);
-    if (o->status == 401)
-      assert_string_equal(u_map_get_case(resp.map_header, "WWW-Authenticate"), "Bearer");
+    /* the HTTP layer answers the kind's status (and WWW-Authenticate with a 401) */
+    o->status = problem_type_of(err.kind)->status;
+    snprintf(o->detail, sizeof(o->detail), "%s", err.detail);
+    if (o->status == 401) assert_int_equal(err.kind, PROBLEM_INVALID_TOKEN);
     assert_null(o->c.office_ids);
   }
-  ulfius_clean_response(&resp);
+  cs_refusal_clear(&err);
   json_decref(claims);
 }
 

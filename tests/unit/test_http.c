@@ -9,6 +9,8 @@
 
 #include "db.h"
 #include "http.h"
+#include "ids.h"
+#include "paging.h"
 #include "refusal.h"
 #include "status.h"
 
@@ -170,7 +172,7 @@ static void test_one_error_per_field(void **state) {
   /* the field checks come first; the domain's checks add what they find of the rest */
   struct cs_refusal err = {0};
   json_t *body = json_loads("{\"name\": 7, \"day\": \"2026-13-01\"}", 0, NULL);
-  http_check_fields(body, fields, 6, &err);
+  fields_check(body, fields, 6, &err);
   cs_refusal_field(&err, "name", FIELD_FORMAT, "must not start with a space");
   cs_refusal_field(&err, "count", FIELD_OUT_OF_RANGE, "must be below 10");
   assert_int_equal(json_array_size(err.errors), 3);
@@ -209,12 +211,12 @@ static void test_validate(void **state) {
 static void test_cursor_roundtrip_and_garbage(void **state) {
   (void)state;
   json_t *pos = json_pack("{s:s, s:i}", "id", "x", "n", 5);
-  char *c = http_cursor_encode(pos);
-  json_t *back = http_cursor_decode(c);
+  char *c = paging_cursor_encode(pos);
+  json_t *back = paging_cursor_decode(c);
   assert_true(json_equal(pos, back));
-  assert_null(http_cursor_decode("!!!"));
-  assert_null(http_cursor_decode("WzFd")); /* "[1]": JSON, but not ours */
-  assert_null(http_cursor_decode(""));
+  assert_null(paging_cursor_decode("!!!"));
+  assert_null(paging_cursor_decode("WzFd")); /* "[1]": JSON, but not ours */
+  assert_null(paging_cursor_decode(""));
   free(c);
   json_decref(pos);
   json_decref(back);
@@ -228,8 +230,10 @@ static long page(const char *limit, const char *cursor, long *out_limit) {
   ulfius_init_response(&resp);
   if (limit) u_map_put(req.map_url, "limit", limit);
   if (cursor) u_map_put(req.map_url, "cursor", cursor);
-  int rc = http_page_params(&req, &resp, out_limit, &c);
-  long status = rc == CS_OK ? 0 : resp.status;
+  struct cs_refusal err = {0};
+  int rc = paging_parse(req.map_url, out_limit, &c, &err);
+  long status = rc == CS_OK ? 0 : problem_type_of(err.kind)->status;
+  cs_refusal_clear(&err);
   json_decref(c);
   ulfius_clean_request(&req);
   ulfius_clean_response(&resp);
@@ -262,6 +266,28 @@ static long if_match(const char *header, const char *etag, int require) {
   return status;
 }
 
+static json_t *id_position(const json_t *last, const void *arg) {
+  (void)arg;
+  return json_pack("{s:O}", "after", json_object_get(last, "id"));
+}
+
+static void test_page_shape(void **state) {
+  (void)state;
+  /* limit + 1 rows: one page more, the cursor points after the last shown */
+  json_t *page = paging_page(json_pack("[{s:i}, {s:i}, {s:i}]", "id", 1, "id", 2, "id", 3), 2,
+                             id_position, NULL);
+  assert_int_equal(json_array_size(json_object_get(page, "items")), 2);
+  json_t *pos = paging_cursor_decode(json_string_value(json_object_get(page, "next_cursor")));
+  assert_int_equal(json_integer_value(json_object_get(pos, "after")), 2);
+  json_decref(pos);
+  json_decref(page);
+  /* the last page: next_cursor is null */
+  page = paging_page(json_pack("[{s:i}]", "id", 1), 2, id_position, NULL);
+  assert_int_equal(json_array_size(json_object_get(page, "items")), 1);
+  assert_true(json_is_null(json_object_get(page, "next_cursor")));
+  json_decref(page);
+}
+
 static void test_if_match(void **state) {
   (void)state;
   assert_int_equal(if_match("\"3\"", "\"3\"", 1), 0);
@@ -276,15 +302,15 @@ static void test_if_match(void **state) {
 static void test_uuid_and_formats(void **state) {
   (void)state;
   char a[37], b[37];
-  http_uuid_v4(a);
-  http_uuid_v4(b);
-  assert_true(http_is_uuid(a));
+  ids_uuid_v4(a);
+  ids_uuid_v4(b);
+  assert_true(ids_is_uuid(a));
   assert_string_not_equal(a, b);
   assert_int_equal(a[14], '4');
-  assert_false(http_is_uuid("123e4567-e89b-12d3-a456-42661417400"));
-  assert_true(http_is_timestamp("2026-11-21T10:00:00Z"));
-  assert_false(http_is_timestamp("2026-11-21T25:00:00Z"));
-  assert_false(http_is_date("2026-13-01"));
+  assert_false(ids_is_uuid("123e4567-e89b-12d3-a456-42661417400"));
+  assert_true(ids_is_timestamp("2026-11-21T10:00:00Z"));
+  assert_false(ids_is_timestamp("2026-11-21T25:00:00Z"));
+  assert_false(ids_is_date("2026-13-01"));
 }
 
 static void test_sqlstate_map(void **state) {
@@ -305,8 +331,10 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_problem_shape),  cmocka_unit_test(test_parse),
       cmocka_unit_test(test_validate),       cmocka_unit_test(test_field_codes),
-      cmocka_unit_test(test_one_error_per_field),       cmocka_unit_test(test_cursor_roundtrip_and_garbage),
-      cmocka_unit_test(test_page_params),    cmocka_unit_test(test_if_match),
+      cmocka_unit_test(test_one_error_per_field),
+      cmocka_unit_test(test_cursor_roundtrip_and_garbage),
+      cmocka_unit_test(test_page_params),    cmocka_unit_test(test_page_shape),
+      cmocka_unit_test(test_if_match),
       cmocka_unit_test(test_uuid_and_formats), cmocka_unit_test(test_sqlstate_map),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include "http.h"
 #include "http_server.h"
+#include "ids.h"
 #include "jwt.h"
 #include "log.h"
 #include "metrics.h"
@@ -172,7 +173,7 @@ static void test_request_id_kept_or_made(void **state) {
   assert_int_equal(tl_http("GET", at("/echo"), NULL, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
   char *rid = tl_header(&r, "X-Request-Id");
-  assert_true(rid != NULL && http_is_uuid(rid));
+  assert_true(rid != NULL && ids_is_uuid(rid));
   /* the handler saw the same id */
   assert_string_equal(json_string_value(json_object_get(r.json, "request_id")), rid);
   free(rid);
@@ -187,7 +188,7 @@ static void test_request_id_kept_or_made(void **state) {
   assert_int_equal(tl_http("GET", at("/nowhere"), bad, NULL, 0, 0, &r), 0);
   tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found"); /* the default endpoint */
   rid = tl_header(&r, "X-Request-Id");
-  assert_true(rid != NULL && http_is_uuid(rid));
+  assert_true(rid != NULL && ids_is_uuid(rid));
   free(rid);
   tl_response_free(&r);
 }

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "ids.h"
 #include "request_id.h"
 
 static void test_valid(void **state) {
@@ -32,7 +33,7 @@ static void test_new_ids_are_distinct_uuids_v4(void **state) {
   static char ids[200][37];
   for (int i = 0; i < 200; i++) { /* more than one reserve of random bytes */
     request_id_new(ids[i]);
-    assert_true(http_is_uuid(ids[i]));
+    assert_true(ids_is_uuid(ids[i]));
     assert_int_equal(ids[i][14], '4');
     assert_non_null(strchr("89ab", ids[i][19]));
     for (int j = 0; j < i; j++) assert_string_not_equal(ids[i], ids[j]);
@@ -45,13 +46,13 @@ static void test_of_request(void **state) {
   char rid[REQUEST_ID_MAX + 1];
   ulfius_init_request(&req);
   request_id_of(&req, rid);
-  assert_true(http_is_uuid(rid));
+  assert_true(ids_is_uuid(rid));
   u_map_put(req.map_header, "X-Request-Id", "trace-abc.123");
   request_id_of(&req, rid);
   assert_string_equal(rid, "trace-abc.123");
   u_map_put(req.map_header, "X-Request-Id", "has spaces and \"quotes\"");
   request_id_of(&req, rid);
-  assert_true(http_is_uuid(rid)); /* replaced, not echoed */
+  assert_true(ids_is_uuid(rid)); /* replaced, not echoed */
   ulfius_clean_request(&req);
 }
 

@@ -6,28 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "ids.h"
 #include "status.h"
 #include "store_cases.h"
+#include "store_core.h"
 #include "tasks.h"
-
-const struct http_field cases_create_fields[] = {
-    {"claim_number", HTTP_FIELD_STRING, 1, 100},   {"damage_type", HTTP_FIELD_STRING, 1, 40},
-    {"damage_date", HTTP_FIELD_DATE, 1, 0},        {"address", HTTP_FIELD_OBJECT, 1, 0},
-    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
-    {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
-    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
-};
-const size_t cases_create_nfields = sizeof(cases_create_fields) / sizeof(cases_create_fields[0]);
-
-const struct http_field cases_patch_fields[] = {
-    {"claim_number", HTTP_FIELD_STRING, 0, 100},   {"damage_type", HTTP_FIELD_STRING, 0, 40},
-    {"damage_date", HTTP_FIELD_DATE, 0, 0},        {"address", HTTP_FIELD_OBJECT, 0, 0},
-    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
-    {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
-    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
-};
-const size_t cases_patch_nfields = sizeof(cases_patch_fields) / sizeof(cases_patch_fields[0]);
 
 /* The editable members of a case document. */
 static const char *const editable[] = {"claim_number", "damage_type", "damage_date", "address",
@@ -141,9 +124,10 @@ static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
 }
 
 /* The case handler must be an active insurer user of the portal. */
-static int check_handler(const char *handler, const char *portal_id, struct cs_refusal *err) {
+static int check_handler(struct cases_op *op, const char *handler) {
+  struct cs_refusal *err = &op->err;
   json_t *u = NULL;
-  if (cases_policy_user(portal_id, handler, &u) != CS_OK) return cases_policy_failed(err);
+  if (cases_op_user(op, op->caller->portal_id, handler, &u) != CS_OK) return CS_REFUSED;
   const char *kind = json_string_value(json_object_get(u, "company_kind"));
   if (u == NULL || kind == NULL || strcmp(kind, "insurer") != 0 ||
       !json_is_true(json_object_get(u, "active")) ||
@@ -153,7 +137,8 @@ static int check_handler(const char *handler, const char *portal_id, struct cs_r
   return CS_OK;
 }
 
-int cases_case_check(const json_t *f, const char *portal_id, struct cs_refusal *err) {
+int cases_case_check(struct cases_op *op, const json_t *f) {
+  struct cs_refusal *err = &op->err;
   const char *claim = json_string_value(json_object_get(f, "claim_number"));
   const char *type = json_string_value(json_object_get(f, "damage_type"));
   const char *handler = json_string_value(json_object_get(f, "case_handler_id"));
@@ -173,8 +158,22 @@ int cases_case_check(const json_t *f, const char *portal_id, struct cs_refusal *
   check_address(json_object_get(f, "address"), err);
   check_contacts(json_object_get(f, "contacts"), err);
   if (cs_refusal_validation(err) != CS_OK) return CS_REFUSED;
-  if (handler != NULL && check_handler(handler, portal_id, err) != CS_OK) return CS_REFUSED;
+  if (handler != NULL && check_handler(op, handler) != CS_OK) return CS_REFUSED;
   return cs_refusal_validation(err);
+}
+
+int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, const char *ref,
+                    json_t **doc, struct cs_refusal *err) {
+  int rc;
+  *doc = NULL;
+  if (ref != NULL && !cases_caller_is_internal(c))
+    return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
+  rc = ref != NULL ? cases_store_find_external(conn, c->portal_id, ref, 0, doc, err->sqlstate)
+                   : cases_store_visible_document(conn, c->portal_id, cases_caller_scope(c), id,
+                                                  0, doc, err->sqlstate);
+  if (rc != CS_OK) return cs_refusal_db(err);
+  if (*doc == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
+  return CS_OK;
 }
 
 /* A 409 for a duplicate claim number or external reference, else the database failure. */
@@ -185,28 +184,27 @@ static int write_failed(struct cs_refusal *err) {
   return cs_refusal_db(err);
 }
 
-int cases_case_create(PGconn *conn, const struct cases_caller *c, const json_t *body,
-                      json_t **out, struct cs_refusal *err) {
-  char id[37];
-  *out = NULL;
+int cases_case_create(PGconn *conn, struct cases_op *op) {
+  const struct cases_caller *c = op->caller;
   if (!cases_caller_is_internal(c))
-    return cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer creates cases");
-  if (cases_case_check(body, c->portal_id, err) != CS_OK) return CS_REFUSED;
-  http_uuid_v4(id);
-  if (cases_store_insert(conn, id, c->portal_id, c->sub, body, err->sqlstate) != CS_OK)
-    return write_failed(err);
-  if (cases_store_document(conn, id, out, err->sqlstate) != CS_OK || *out == NULL)
-    return cs_refusal_db(err);
-  /* the history and the event through the helpers of a change on the new case */
-  struct cases_op op = {.caller = c, .case_id = id, .current = *out};
-  int rc = cases_history_add(conn, &op, "case.created", NULL, NULL, *out);
-  if (rc == CS_OK) rc = cases_event(conn, &op, "case.created", json_pack("{s:O}", "case", *out));
-  if (rc != CS_OK) {
-    *err = op.err;
-    json_decref(*out);
-    *out = NULL;
-  }
-  return rc;
+    return cs_refuse(&op->err, PROBLEM_FORBIDDEN, "only the insurer creates cases");
+  if (cases_case_check(op, op->body) != CS_OK) return CS_REFUSED;
+  if (cases_op_checking(op)) return CS_OK;
+  ids_uuid_v4(op->new_id);
+  op->case_id = op->new_id;
+  if (cases_store_insert(conn, op->new_id, c->portal_id, c->sub, op->body, op->err.sqlstate) !=
+      CS_OK)
+    return write_failed(&op->err);
+  json_decref(op->current);
+  if (cases_store_document(conn, op->new_id, &op->current, op->err.sqlstate) != CS_OK ||
+      op->current == NULL)
+    return cs_refusal_db(&op->err);
+  /* the history and the event of the new case, through the helpers of a change */
+  if (cases_history_add(conn, op, "case.created", NULL, NULL, op->current) != CS_OK ||
+      cases_event(conn, op, "case.created", json_pack("{s:O}", "case", op->current)) != CS_OK)
+    return CS_REFUSED;
+  op->result = json_incref(op->current);
+  return CS_OK;
 }
 
 /* The editable members of doc, with patch's members over them (address merged member by
@@ -257,9 +255,10 @@ int cases_case_patch(PGconn *conn, struct cases_op *op) {
   int rc;
   if ((rc = cases_require_internal(op, "change a case's details")) != CS_OK) return rc;
   f = merged(op->current, op->body);
-  if ((rc = cases_case_check(f, op->caller->portal_id, &op->err)) != CS_OK) goto done;
+  if ((rc = cases_case_check(op, f)) != CS_OK) goto done;
   diff(op->current, f, &before, &after);
   if (after == NULL) goto done; /* nothing changed: no history, no event, same version */
+  if (cases_op_checking(op)) goto done;
   if (cases_store_update(conn, op->case_id, f, op->err.sqlstate) != CS_OK) {
     rc = write_failed(&op->err);
     goto done;
@@ -284,6 +283,7 @@ static int transition(PGconn *conn, struct cases_op *op, const char *to, const c
   if (!allowed)
     return cs_refuse(&op->err, PROBLEM_WRONG_STATE, "the case is %s; it cannot become %s",
                         now ? now : "?", to);
+  if (cases_op_checking(op)) return CS_OK;
   if (cases_store_set_status(conn, op->case_id, to, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);
   json_t *b = json_pack("{s:s}", "status", now), *a = json_pack("{s:s}", "status", to);

@@ -1,13 +1,14 @@
 /* The caller of a request: the token's claims, refreshed from the policy service on every
  * request so that a deactivated, moved or demoted user, or a deactivated API client, loses
- * access at once; and the portal's time zone from the same answer (see cases_internal.h). */
+ * access at once; and the portal's time zone from the same answer (see caller.h). */
+#include "caller.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "cases_internal.h"
-#include "http.h"
+#include "ids.h"
 #include "log.h"
-#include "service.h"
+#include "policy_client.h"
 #include "status.h"
 
 /* The portal's time zone when the policy service's answer names none. */
@@ -20,9 +21,8 @@ static int copy_claim(const json_t *claims, const char *name, char *dst, size_t 
   return CS_OK;
 }
 
-static void unauthorized(struct request_ctx *ctx, const char *detail) {
-  http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN, detail, NULL, NULL);
-  u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+static int unauthorized(struct cs_refusal *err, const char *detail) {
+  return cs_refuse(err, PROBLEM_INVALID_TOKEN, "%s", detail);
 }
 
 /* 1 when tz has the shape of an IANA name ("Europe/Stockholm", "Etc/GMT+5"): 1..63 bytes of
@@ -103,8 +103,7 @@ done:
   return rc;
 }
 
-int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
-  const json_t *claims = ctx->claims;
+int cases_caller_load(const json_t *claims, struct cases_caller *c, struct cs_refusal *err) {
   const char *kind = json_string_value(json_object_get(claims, "kind"));
   memset(c, 0, sizeof(*c));
   if (kind == NULL || (strcmp(kind, "user") != 0 && strcmp(kind, "client") != 0) ||
@@ -112,26 +111,21 @@ int cases_caller_load(struct request_ctx *ctx, struct cases_caller *c) {
       copy_claim(claims, "portal_id", c->portal_id, sizeof(c->portal_id)) != CS_OK ||
       copy_claim(claims, "company_id", c->company_id, sizeof(c->company_id)) != CS_OK ||
       copy_claim(claims, "company_kind", c->company_kind, sizeof(c->company_kind)) != CS_OK ||
-      !http_is_uuid(c->portal_id) || !http_is_uuid(c->company_id)) {
-    unauthorized(ctx, "the token does not name a user or API client of a portal");
-    return CS_ERR_INVALID;
+      !ids_is_uuid(c->portal_id) || !ids_is_uuid(c->company_id)) {
+    return unauthorized(err, "the token does not name a user or API client of a portal");
   }
   c->is_client = !strcmp(kind, "client");
-  if (!http_is_uuid(c->sub)) {
-    unauthorized(ctx, c->is_client ? "the token does not name an API client"
-                                   : "the token does not name a user");
-    return CS_ERR_INVALID;
+  if (!ids_is_uuid(c->sub)) {
+    return unauthorized(err, c->is_client ? "the token does not name an API client"
+                                          : "the token does not name a user");
   }
   int rc = c->is_client ? refresh_client(c) : refresh_user(c);
   if (rc == CS_OK) return CS_OK;
-  if (rc == CS_ERR_NOT_FOUND)
-    unauthorized(ctx, c->is_client ? "the API client is no longer active in this portal"
-                                   : "the user is no longer active in this portal");
-  else
-    http_problem_full(ctx->resp, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL,
-                      NULL, NULL);
   cases_caller_clear(c);
-  return CS_ERR_INVALID;
+  if (rc == CS_ERR_NOT_FOUND)
+    return unauthorized(err, c->is_client ? "the API client is no longer active in this portal"
+                                          : "the user is no longer active in this portal");
+  return cs_refuse(err, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL);
 }
 
 void cases_caller_clear(struct cases_caller *c) {

@@ -1,16 +1,19 @@
 /* Calls to the policy service's /internal endpoints: authority decisions, users (with their
  * portal's time zone), API clients and offices. A small stack of libcurl handles is shared by
- * the worker threads, so each call reuses a kept-alive connection (see cases_internal.h). */
+ * the worker threads, so each call reuses a kept-alive connection (see policy_client.h). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cases_internal.h"
-#include "http.h"
+#include "policy_client.h"
+
 #include "http_client.h"
+#include "ids.h"
 #include "log.h"
+#include "roles.h"
 #include "status.h"
+#include "write.h"
 
 #define HANDLES_MAX 32
 
@@ -73,6 +76,11 @@ static int call(const char *path, const json_t *body, int absent_ok, json_t **an
   CURL *h;
 
   *answer = NULL;
+  /* never with a transaction open: the row locks would be held for as long as policy takes */
+  if (write_in_transaction()) {
+    log_error("policy call %s refused: a write transaction is open", path);
+    return CS_ERR_UNAVAILABLE;
+  }
   if ((size_t)snprintf(url, sizeof(url), "%s%s", client.base, path) >= sizeof(url))
     return CS_ERR_INVALID;
   if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) return CS_ERR_NOMEM;
@@ -183,7 +191,7 @@ int cases_policy_api_client(const char *id, const char *portal_id, json_t **answ
   char path[160];
   *answer = NULL;
   /* both are UUIDs, checked here as they go into the path: nothing to escape */
-  if (!http_is_uuid(id) || !http_is_uuid(portal_id)) return CS_ERR_NOT_FOUND;
+  if (!ids_is_uuid(id) || !ids_is_uuid(portal_id)) return CS_ERR_NOT_FOUND;
   snprintf(path, sizeof(path), "/internal/api-clients/%s?portal_id=%s", id, portal_id);
   return call(path, NULL, 1, answer);
 }

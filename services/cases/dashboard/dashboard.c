@@ -14,6 +14,7 @@
 #include "dashboard.h"
 #include "db.h"
 #include "status.h"
+#include "store_visibility.h"
 
 enum dashboard_audience {
   FOR_SUPPLIERS = 1,     /* partner users */

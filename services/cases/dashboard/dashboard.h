@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "cases_internal.h"
+#include "caller.h"
 
 /* The rows the caller is shown, counted over the cases visible to it in one snapshot:
  * *out is a new object {"rows": [{row, count, filter}]}. CS_OK or CS_REFUSED (database

@@ -3,6 +3,7 @@
 
 #include "dashboard.h"
 #include "http.h"
+#include "http_case_op.h"
 #include "log.h"
 #include "service.h"
 #include "status.h"
@@ -13,7 +14,7 @@ static void callback_cases_dashboard_get(struct request_ctx *ctx) {
   json_t *dashboard = NULL;
   PGconn *conn = NULL;
 
-  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  if (cases_http_caller(ctx, &caller) != CS_OK) return;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (cases_dashboard(conn, &caller, &dashboard, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ech.h"
+#include "policy_client.h"
 #include "status.h"
 #include "store_ech.h"
 
@@ -60,8 +61,7 @@ static int record(PGconn *conn, struct cases_op *op, const char *type, const jso
 /* The eligible office office_id (a new reference in *office) or a 422 telling why it is not:
  * no marked user, or not a partner office serving the portal at all. */
 static int eligible_office(struct cases_op *op, const char *office_id, json_t **office) {
-  if (cases_policy_office(op->caller->portal_id, office_id, office) != CS_OK)
-    return cases_policy_failed(&op->err);
+  if (cases_op_office(op, op->caller->portal_id, office_id, office) != CS_OK) return CS_REFUSED;
   if (json_integer_value(json_object_get(*office, "external_case_handler_users")) > 0)
     return CS_OK;
   cs_refusal_field(&op->err, "office_id", FIELD_INVALID,
@@ -86,7 +86,7 @@ int cases_ech_assign_office(PGconn *conn, struct cases_op *op) {
   if (before != NULL &&
       !strcmp(member_text(json_object_get(before, "office"), "id") ?: "", office_id))
     return CS_OK;
-  if ((rc = eligible_office(op, office_id, &office)) != CS_OK) goto done;
+  if ((rc = eligible_office(op, office_id, &office)) != CS_OK || cases_op_checking(op)) goto done;
   /* the names as the policy service has them now, kept for display */
   row = (struct cases_store_ech_office){member_text(office, "id"), member_text(office, "name"),
                                         member_text(office, "company_id"),
@@ -116,8 +116,7 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
   json_t *u = NULL;
   const char *why = NULL;
   *user = NULL;
-  if (cases_policy_user(op->caller->portal_id, user_id, &u) != CS_OK)
-    return cases_policy_failed(&op->err);
+  if (cases_op_user(op, op->caller->portal_id, user_id, &u) != CS_OK) return CS_REFUSED;
   if (u == NULL || !json_is_true(json_object_get(u, "in_portal")))
     why = "is not a user of this portal";
   else if (!json_is_true(json_object_get(u, "active")))
@@ -159,7 +158,8 @@ int cases_ech_assign_user(PGconn *conn, struct cases_op *op) {
   if ((rc = require_supplier(op, company_id)) != CS_OK) return rc;
   const json_t *held = json_object_get(before, "user");
   if (!strcmp(member_text(held, "id") ?: "", user_id)) return CS_OK; /* already this user */
-  if ((rc = eligible_user(op, user_id, company_id, &user)) != CS_OK) goto done;
+  if ((rc = eligible_user(op, user_id, company_id, &user)) != CS_OK || cases_op_checking(op))
+    goto done;
   if (cases_store_ech_set_user(conn, op->case_id, user_id, member_text(user, "name"), &after,
                                op->err.sqlstate) != CS_OK) {
     rc = store_failed(op);
@@ -185,6 +185,7 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op) {
   if (before == NULL)
     return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
                         "nobody holds the external case handler role in this case");
+  if (cases_op_checking(op)) return CS_OK;
   if (cases_store_ech_clear(conn, op->case_id, op->err.sqlstate) != CS_OK) return store_failed(op);
   return record(conn, op, "external_case_handler.removed", before, NULL,
                 json_pack("{s:o, s:o}", "office",

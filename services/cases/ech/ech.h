@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "case_actions.h"
-#include "cases_internal.h"
+#include "case_op.h"
 
 /* ---- changes of the role (cases_op functions, run by cases_http_case_op) ----------------- */
 
@@ -61,11 +61,5 @@ struct cases_recommendation_view {
  * with a distance, all: every office by name}. A new object, NULL when out of memory. */
 json_t *cases_recommendations_answer(const struct cases_recommendation_view *view,
                                      const json_t *offices);
-
-/* ---- routes ------------------------------------------------------------------------------ */
-
-/* GET /v1/cases/{id}/office-recommendations (http_recommendations.c), registered by
- * cases_ech_routes. Exits the process when a route cannot be registered. */
-void cases_recommendation_routes(struct service *svc);
 
 #endif

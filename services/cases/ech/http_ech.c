@@ -8,8 +8,11 @@
  * with its ETag; If-Match, when given, refers to the case's ETag. */
 #include <stdlib.h>
 
+#include "cases_internal.h"
 #include "ech.h"
 #include "http.h"
+#include "http_case_op.h"
+#include "policy_client.h"
 #include "log.h"
 #include "service.h"
 #include "status.h"

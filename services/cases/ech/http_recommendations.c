@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases_internal.h"
 #include "ech.h"
 #include "http.h"
+#include "http_case_op.h"
+#include "policy_client.h"
 #include "log.h"
 #include "service.h"
 #include "status.h"

@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "case_list.h"
-#include "tasks.h"
-#include "http.h"
+#include "ids.h"
+#include "paging.h"
 #include "status.h"
+#include "tasks.h"
 
 #define Q_MAX_BYTES 100
 
@@ -23,7 +24,7 @@ static char *offices_literal(const json_t *office_ids) {
   out[0] = '{';
   json_array_foreach(office_ids, i, v) {
     const char *id = json_string_value(v);
-    if (!http_is_uuid(id)) continue;
+    if (!ids_is_uuid(id)) continue;
     if (used > 1) out[used++] = ',';
     memcpy(out + used, id, 36);
     used += 36;
@@ -104,7 +105,7 @@ static const char *boolean_param(const struct _u_map *params, const char *name,
 static const char *user_param(const struct _u_map *params, const char *name,
                               const struct cases_caller *c, struct cs_refusal *err) {
   const char *v = u_map_get(params, name);
-  if (v == NULL || http_is_uuid(v)) return v;
+  if (v == NULL || ids_is_uuid(v)) return v;
   if (strcmp(v, "me") != 0) {
     cs_refusal_field(err, name, FIELD_FORMAT, "must be a user id (UUID) or me");
     return NULL;
@@ -183,12 +184,12 @@ static void parse_cursor(const char *v, struct cases_list_query *q, struct cs_re
   json_t *pos;
   const char *sort, *at, *id;
   if (v == NULL) return;
-  pos = http_cursor_decode(v);
+  pos = paging_cursor_decode(v);
   sort = json_string_value(json_object_get(pos, "sort"));
   at = json_string_value(json_object_get(pos, "at"));
   id = json_string_value(json_object_get(pos, "id"));
-  if (sort == NULL || !http_is_timestamp(at) || strlen(at) >= sizeof(q->after_time) ||
-      !http_is_uuid(id)) {
+  if (sort == NULL || !ids_is_timestamp(at) || strlen(at) >= sizeof(q->after_time) ||
+      !ids_is_uuid(id)) {
     cs_refusal_field(err, "cursor", FIELD_FORMAT, "must be a next_cursor value from a previous page");
   } else if (strcmp(sort, q->sort_updated ? "updated" : "created") != 0) {
     cs_refusal_field(err, "cursor", FIELD_NOT_ALLOWED, "belongs to a list in another sort order");
@@ -209,7 +210,7 @@ static void parse_value_filters(const struct _u_map *params, const struct cases_
   else
     q->damage_type = v;
   if ((v = u_map_get(params, "q")) != NULL) parse_search(v, q, err);
-  if ((v = u_map_get(params, "user_id")) != NULL && !http_is_uuid(v))
+  if ((v = u_map_get(params, "user_id")) != NULL && !ids_is_uuid(v))
     cs_refusal_field(err, "user_id", FIELD_FORMAT, "must be a user id (UUID)");
   else
     q->user_id = v;
@@ -272,21 +273,18 @@ void cases_list_query_clear(struct cases_list_query *q) {
 
 /* ---- pages ------------------------------------------------------------------------------- */
 
-/* The cursor after the last item shown. A new string or NULL. */
-static char *next_cursor(const json_t *last, int sort_updated) {
+/* The position after the last item shown: the sort, its time and id. */
+static json_t *list_position(const json_t *last, const void *arg) {
+  int sort_updated = *(const int *)arg;
   const char *key = sort_updated ? "updated_at" : "created_at";
-  json_t *pos = json_pack("{s:s, s:O, s:O}", "sort", sort_updated ? "updated" : "created", "at",
-                          json_object_get(last, key), "id", json_object_get(last, "id"));
-  char *cursor = pos != NULL ? http_cursor_encode(pos) : NULL;
-  json_decref(pos);
-  return cursor;
+  return json_pack("{s:s, s:O, s:O}", "sort", sort_updated ? "updated" : "created", "at",
+                   json_object_get(last, key), "id", json_object_get(last, "id"));
 }
 
 int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
                     json_t **page, struct cs_refusal *err) {
   struct cases_scope scope;
   json_t *items = NULL, *item;
-  char *cursor = NULL;
   size_t i;
   int rc = CS_REFUSED;
 
@@ -299,22 +297,18 @@ int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cas
     cs_refusal_db(err);
     goto done;
   }
-  if (json_array_size(items) > (size_t)q->limit) {
-    json_array_remove(items, (size_t)q->limit);
-    cursor = next_cursor(json_array_get(items, (size_t)q->limit - 1), q->sort_updated);
-  }
   json_array_foreach(items, i, item) {
     size_t reasons = json_array_size(json_object_get(item, "action_reasons"));
     json_object_set_new(item, "action_required", json_boolean(reasons > 0));
   }
-  *page = json_pack("{s:O, s:s?}", "items", items, "next_cursor", cursor);
+  *page = paging_page(items, q->limit, list_position, &q->sort_updated);
+  items = NULL;
   if (*page == NULL) {
     cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
     goto done;
   }
   rc = CS_OK;
 done:
-  free(cursor);
   json_decref(items);
   cases_scope_clear(&scope);
   return rc;

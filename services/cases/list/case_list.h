@@ -1,7 +1,8 @@
 /* The case list (GET /v1/cases), and what the list and the dashboard share: the caller's scope
  * as query parameters, and the SQL conditions of "action required" (the red arrow), reminders
  * and "my open tasks". Private to services/cases/; owned by the lists resource
- * (http_case_list.c, case_list.c, store_case_list.c, http_dashboard.c, dashboard.c).
+ * (http_case_list.c, case_list.c, store_case_list.c, http_dashboard.c, dashboard.c). The
+ * scope, the query and the shared SQL conditions are in store_case_list.h.
  *
  * Every query of the case list and the dashboard starts with the same four parameters, the
  * caller's scope (struct cases_scope):
@@ -17,15 +18,8 @@
 #include <libpq-fe.h>
 #include <ulfius.h>
 
-#include "cases_internal.h"
-
-/* The caller's scope as the first four query parameters. */
-struct cases_scope {
-  const char *portal_id; /* borrowed from the caller */
-  const char *company;   /* borrowed; NULL for internal callers */
-  char *offices;         /* owned: a uuid[] literal "{...}", or NULL for every office */
-  const char *timezone;  /* borrowed from the caller: the portal's IANA time zone */
-};
+#include "caller.h"
+#include "store_case_list.h"
 
 /* Fills s for the caller (borrowed; s borrows from it). Partner users answer for the tasks
  * and roles given to their own offices; a company admin (level 6) for every office of the
@@ -33,64 +27,7 @@ struct cases_scope {
 int cases_scope_init(struct cases_scope *s, const struct cases_caller *c);
 void cases_scope_clear(struct cases_scope *s);
 
-/* ---- shared conditions on the case aliased c (parameters $1..$4 above) ---------------- */
-
-/* The local date of today in the portal's time zone. */
-#define CASES_TODAY_SQL "(now() AT TIME ZONE $4::text)::date"
-
-/* A partner: a task of its company, given to one of the offices it answers for, waits for a
- * responsible user (status 1). Closed cases need no action. */
-#define CASES_REASON_TASK_AWAITING_USER_SQL                                                  \
-  "($2::uuid IS NOT NULL AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks rt "      \
-  "WHERE rt.case_id = c.id AND rt.company_id = $2::uuid AND rt.status = '1' AND "          \
-  "($3::uuid[] IS NULL OR rt.office_id = ANY ($3::uuid[]))))"
-/* A partner: the external case handler role was given to one of its offices it answers for
- * and no user holds it yet. */
-#define CASES_REASON_ECH_AWAITING_USER_SQL                                                   \
-  "($2::uuid IS NOT NULL AND c.status <> 'closed' AND c.ech_user_id IS NULL AND "          \
-  "c.ech_company_id IS NOT DISTINCT FROM $2::uuid AND "                                    \
-  "($3::uuid[] IS NULL OR c.ech_office_id = ANY ($3::uuid[])) IS TRUE)"
-/* The insurer: a task has no office yet (status 0). */
-#define CASES_REASON_TASK_AWAITING_OFFICE_SQL                                                \
-  "($2::uuid IS NULL AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks rt "          \
-  "WHERE rt.case_id = c.id AND rt.status = '0'))"
-
-/* The user $n holds a task of the case not yet approved, and the case is not closed. */
-#define CASES_OPEN_TASKS_OF_SQL(n)                                                           \
-  "(c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks ot WHERE ot.case_id = c.id AND "   \
-  "ot.user_id = " n "::uuid AND ot.status <> 'A'))"
-/* The user $n holds a task of the case or its external case handler role. */
-#define CASES_HOLDS_SQL(n)                                                                   \
-  "(c.ech_user_id IS NOT DISTINCT FROM " n "::uuid OR EXISTS (SELECT 1 FROM tasks ht "      \
-  "WHERE ht.case_id = c.id AND ht.user_id = " n "::uuid))"
-/* The case handler's reminder falls today (overdue ones too), tomorrow, or later. */
-#define CASES_REMINDER_TODAY_SQL "(c.reminder_date <= " CASES_TODAY_SQL ") IS TRUE"
-#define CASES_REMINDER_TOMORROW_SQL "(c.reminder_date = " CASES_TODAY_SQL " + 1) IS TRUE"
-#define CASES_REMINDER_LATER_SQL "(c.reminder_date > " CASES_TODAY_SQL " + 1) IS TRUE"
-
 /* ---- the list --------------------------------------------------------------------------- */
-
-/* The filters of one page, as query parameters of the store: every member borrowed or
- * pointing into the struct's own buffers; NULL = no filter. */
-struct cases_list_query {
-  char statuses[48];         /* text[] literal "{open,on_hold}" or "" */
-  const char *damage_type;
-  char *q_pattern;           /* owned: the ILIKE pattern, % and _ escaped */
-  const char *action_required; /* "true" / "false" */
-  const char *action_reason;   /* a reason name */
-  const char *user_id;         /* a UUID */
-  const char *my_tasks;        /* "true" / "false" */
-  const char *my_open_tasks;   /* "true" / "false" */
-  const char *me;              /* the caller's user id, when a filter names "me" */
-  const char *has_ech;         /* "true" / "false" */
-  const char *ech_user;        /* a UUID (external_case_handler=me or =<uuid>) */
-  const char *case_handler;    /* a UUID (case_handler=me or =<uuid>) */
-  const char *reminder;        /* today, tomorrow, later */
-  int sort_updated;            /* sort by updated_at instead of created_at */
-  char after_time[40];         /* the cursor's position, "" on the first page */
-  char after_id[37];
-  long limit;
-};
 
 /* Reads the query parameters of GET /v1/cases (the request's map, borrowed: the query
  * borrows its values) for the caller. CS_OK, or CS_REFUSED with 400 "invalid-parameter"
@@ -103,10 +40,5 @@ void cases_list_query_clear(struct cases_list_query *q);
  * CS_REFUSED (database failure in err). */
 int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
                     json_t **page, struct cs_refusal *err);
-
-/* The store (store_case_list.c): at most limit + 1 summaries in the order of the query, as a
- * new array. Each summary carries "action_reasons" for the caller. CS_OK or CS_ERR_DB. */
-int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cases_list_query *q,
-                     json_t **items, char sqlstate[6]);
 
 #endif

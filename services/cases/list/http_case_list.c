@@ -5,6 +5,7 @@
 
 #include "case_list.h"
 #include "http.h"
+#include "http_case_op.h"
 #include "log.h"
 #include "service.h"
 #include "status.h"
@@ -16,7 +17,7 @@ static void callback_cases_list_get(struct request_ctx *ctx) {
   json_t *page = NULL;
   PGconn *conn = NULL;
 
-  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  if (cases_http_caller(ctx, &caller) != CS_OK) return;
   if (cases_list_query_parse(ctx->req->map_url, &caller, &query, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);
     goto done;

@@ -3,10 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "case_list.h"
+#include "store_case_list.h"
 #include "db.h"
 #include "db_json.h"
 #include "status.h"
+#include "store_visibility.h"
 
 /* The caller's reasons to act on the case c, as a text[] (the red arrow). */
 #define REASONS_SQL                                                                           \

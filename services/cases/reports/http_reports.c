@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "http_case_op.h"
 #include "log.h"
 #include "reports.h"
 #include "service.h"
@@ -72,7 +73,7 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
   json_t *report = NULL, *rows = NULL;
   PGconn *conn = NULL;
 
-  if (cases_caller_load(ctx, &caller) != CS_OK) return;
+  if (cases_http_caller(ctx, &caller) != CS_OK) return;
   if (cases_report_allowed(&caller, &err) != CS_OK ||
       cases_report_range_parse(ctx->req->map_url, &range, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);

@@ -5,9 +5,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "case_list.h"
-#include "http.h"
 #include "reports.h"
+#include "case_list.h"
+#include "ids.h"
+#include "policy_client.h"
 #include "status.h"
 
 int cases_report_allowed(const struct cases_caller *c, struct cs_refusal *err) {
@@ -23,11 +24,11 @@ int cases_report_range_parse(const struct _u_map *params, struct cases_report_ra
   for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
     if (strcmp(keys[i], "from") != 0 && strcmp(keys[i], "to") != 0)
       cs_refusal_field(err, keys[i], FIELD_UNKNOWN_FIELD, "is not a parameter of this report");
-  if (from != NULL && !http_is_date(from))
+  if (from != NULL && !ids_is_date(from))
     cs_refusal_field(err, "from", FIELD_FORMAT, "must be a date (YYYY-MM-DD)");
   else if (from != NULL)
     snprintf(r->from, sizeof(r->from), "%s", from);
-  if (to != NULL && !http_is_date(to))
+  if (to != NULL && !ids_is_date(to))
     cs_refusal_field(err, "to", FIELD_FORMAT, "must be a date (YYYY-MM-DD)");
   else if (to != NULL)
     snprintf(r->to, sizeof(r->to), "%s", to);

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <ulfius.h>
 
-#include "cases_internal.h"
+#include "caller.h"
+#include "store_reports.h"
 
 /* At most this many rows; a longer report says "truncated". */
 #define CASES_REPORT_MAX_ROWS 10000
@@ -48,13 +49,5 @@ int cases_report_case_statistics(const struct cases_caller *c,
  * (starting with = + - @ TAB CR) prefixed with '. A new string (free()) of *len bytes, NULL when
  * out of memory. */
 char *cases_report_csv(const json_t *rows, size_t *len);
-
-/* The store (store_reports.c): at most max_rows rows of visible cases created in the range
- * (from/to NULL when open) in the time zone tz, oldest first, as a new array; each row has the
- * report's members but the email, and "external_case_handler_user_id" instead. CS_OK or
- * CS_ERR_DB. */
-int cases_store_case_statistics(PGconn *conn, const char *portal_id, const char *scope,
-                                const char *from, const char *to, const char *tz, long max_rows,
-                                json_t **rows, char sqlstate[6]);
 
 #endif

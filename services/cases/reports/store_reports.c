@@ -3,8 +3,9 @@
 
 #include "db.h"
 #include "db_json.h"
-#include "reports.h"
+#include "store_reports.h"
 #include "status.h"
+#include "store_visibility.h"
 
 /* $1 portal, $2 company scope (CASES_VISIBLE_SQL), $3/$4 the local creation dates, $5 the
  * portal's time zone, $6 the row limit. */

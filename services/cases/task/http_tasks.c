@@ -6,6 +6,7 @@
 
 #include "cases_internal.h"
 #include "http.h"
+#include "http_case_op.h"
 #include "log.h"
 #include "service.h"
 #include "status.h"
@@ -26,13 +27,12 @@ static const struct http_field office_fields[] = {{"office_id", HTTP_FIELD_UUID,
 static const struct http_field user_fields[] = {{"user_id", HTTP_FIELD_UUID, 1, 0}};
 static const struct http_field status_fields[] = {{"status", HTTP_FIELD_STRING, 1, 8}};
 
-/* Adds the task and points Location at it. */
+/* Adds the task and points Location at it (once added: the check phase adds nothing). */
 static int op_add(PGconn *conn, struct cases_op *op) {
-  char task_id[37], location[160];
+  char task_id[37];
   int rc = cases_task_add(conn, op, task_id);
-  if (rc != CS_OK) return rc;
-  snprintf(location, sizeof(location), "/v1/cases/%s/tasks/%s", op->case_id, task_id);
-  u_map_put(op->ctx->resp->map_header, "Location", location);
+  if (rc != CS_OK || task_id[0] == '\0') return rc;
+  snprintf(op->location, sizeof(op->location), "/v1/cases/%s/tasks/%s", op->case_id, task_id);
   return CS_OK;
 }
 

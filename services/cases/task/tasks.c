@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "tasks.h"
+#include "ids.h"
 #include "status.h"
 #include "store_tasks.h"
-#include "tasks.h"
 
 /* ---- reading documents ------------------------------------------------------------------ */
 
@@ -95,8 +95,8 @@ static int refuse_transition(struct cases_op *op, const json_t *task, const char
 static int eligible_office(struct cases_op *op, const char *office_id, json_t **office) {
   json_t *o = NULL;
   *office = NULL;
-  if (cases_policy_office(text(op->current, "portal_id"), office_id, &o) != CS_OK)
-    return cases_policy_failed(&op->err);
+  if (cases_op_office(op, text(op->current, "portal_id"), office_id, &o) != CS_OK)
+    return CS_REFUSED;
   if (o != NULL && json_is_string(json_object_get(o, "company_id"))) {
     *office = json_object();
     json_object_set_new(*office, "id", json_string(office_id));
@@ -116,8 +116,8 @@ static int company_user(struct cases_op *op, const char *user_id, const char *co
                         json_t **user) {
   json_t *u = NULL;
   *user = NULL;
-  if (cases_policy_user(text(op->current, "portal_id"), user_id, &u) != CS_OK)
-    return cases_policy_failed(&op->err);
+  if (cases_op_user(op, text(op->current, "portal_id"), user_id, &u) != CS_OK)
+    return CS_REFUSED;
   if (u != NULL && same_text(text(u, "id"), user_id) &&
       json_is_true(json_object_get(u, "active")) &&
       json_is_true(json_object_get(u, "in_portal")) &&
@@ -149,7 +149,7 @@ static const char *schedule_bound(const json_t *schedule, const char *name, cons
     cs_refusal_field(err, field, FIELD_REQUIRED, "is required");
     return NULL;
   }
-  if (!json_is_string(v) || !http_is_timestamp(json_string_value(v))) {
+  if (!json_is_string(v) || !ids_is_timestamp(json_string_value(v))) {
     cs_refusal_field(err, field, FIELD_FORMAT, "must be an RFC 3339 timestamp");
     return NULL;
   }
@@ -266,9 +266,10 @@ int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
   if ((rc = cs_refusal_validation(&op->err)) != CS_OK ||
       (rc = refuse_closed_case(op)) != CS_OK ||
       (rc = refuse_second_project_management(conn, op, text(op->body, "type"))) != CS_OK ||
-      (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK))
+      (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK) ||
+      cases_op_checking(op))
     goto done;
-  http_uuid_v4(task_id_out);
+  ids_uuid_v4(task_id_out);
   row = (struct cases_store_new_task){.id = task_id_out,
                                       .case_id = op->case_id,
                                       .portal_id = text(op->current, "portal_id"),
@@ -306,6 +307,7 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
                       cases_task_status_name(status));
     goto done;
   }
+  if (cases_op_checking(op)) goto done;
   if (cases_store_task_delete(conn, op->sub_id, op->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&op->err);
     goto done;
@@ -343,6 +345,7 @@ int cases_task_patch(PGconn *conn, struct cases_op *op) {
     goto done;
   keep_changes(task, &times);
   if (!times.set_meeting && !times.set_schedule) goto done; /* nothing changes: no history */
+  if (cases_op_checking(op)) goto done;
   if (cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate) != CS_OK ||
       after == NULL) {
     rc = cs_refusal_db(&op->err);
@@ -377,6 +380,7 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   }
   if ((rc = eligible_office(op, office_id, &office)) != CS_OK) goto done;
   if (same_text(text(json_object_get(task, "office"), "id"), office_id)) goto done; /* as is */
+  if (cases_op_checking(op)) goto done;
   if (cases_store_task_set_office(conn, op->sub_id, office, &after, op->err.sqlstate) != CS_OK ||
       after == NULL) {
     rc = cs_refusal_db(&op->err);
@@ -428,6 +432,7 @@ int cases_task_assign_user(PGconn *conn, struct cases_op *op) {
   }
   if ((rc = company_user(op, user_id, task_company(task), &user)) != CS_OK) goto done;
   if (same_text(task_user(task), user_id)) goto done; /* as is */
+  if (cases_op_checking(op)) goto done;
   if (cases_store_task_set_user(conn, op->sub_id, user_id, text(user, "name"), &after,
                                 op->err.sqlstate) != CS_OK ||
       after == NULL) {
@@ -504,7 +509,7 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
     rc = refuse_transition(op, task, to, CASES_TASK_VIA_STATUS);
     goto done;
   }
-  if ((rc = require_mover(op, task, move)) != CS_OK) goto done;
+  if ((rc = require_mover(op, task, move)) != CS_OK || cases_op_checking(op)) goto done;
   if (cases_store_task_set_status(conn, op->sub_id, to, &after, op->err.sqlstate) != CS_OK ||
       after == NULL) {
     rc = cs_refusal_db(&op->err);

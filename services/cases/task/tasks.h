@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "cases_internal.h"
+#include "case_op.h"
 
 /* ---- the status codes (task_status.c, pure) ---------------------------------------------- */
 
@@ -61,7 +61,7 @@ int cases_task_type_known(const char *s);
 /* 1 when s matches ^[a-z][a-z_]{0,39}$: a code such as a repair trade or a damage type.
  * NULL-safe. */
 int cases_code_valid(const char *s);
-/* The instant of an RFC 3339 timestamp (http_is_timestamp's syntax) in microseconds since
+/* The instant of an RFC 3339 timestamp (ids_is_timestamp's syntax) in microseconds since
  * 1970-01-01 UTC: CS_OK, or CS_ERR_INVALID when s is not one. */
 int cases_task_timestamp_us(const char *s, long long *out);
 

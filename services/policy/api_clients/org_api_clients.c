@@ -8,7 +8,7 @@
 #include <sys/random.h>
 
 #include "bus.h"
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "password.h"
 #include "status.h"
@@ -42,7 +42,7 @@ static int random_text(size_t n, unsigned char *out, size_t out_size) {
   return CS_OK;
 }
 
-int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w) {
+int policy_org_api_client_create(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   unsigned char secret[96], tag[48];
   char id[37], client_id[64], *hash = NULL;
@@ -63,7 +63,7 @@ int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w) {
     goto done;
   }
   snprintf(client_id, sizeof(client_id), "cs_%s", (char *)tag);
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_api_client_insert(conn, id, c->portal_id, c->company_id, name, client_id,
                                          hash, c->sub, w->err.sqlstate) != CS_OK ||
       policy_store_org_api_client_get(conn, c->portal_id, id, &client, w->err.sqlstate) != CS_OK) {
@@ -84,7 +84,7 @@ done:
   return rc;
 }
 
-int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w) {
+int policy_org_api_client_delete(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   json_t *client = NULL;
   int rc;

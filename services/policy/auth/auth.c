@@ -9,7 +9,7 @@
 
 #include "auth_internal.h"
 #include "db.h"
-#include "http.h"
+#include "ids.h"
 #include "jwks.h"
 #include "jwt.h"
 #include "log.h"
@@ -58,7 +58,7 @@ static int sign_token(const struct policy_store_login *p, int is_user, const cha
   json_t *claims = NULL;
   int rc = CS_ERR_NOMEM;
 
-  http_uuid_v4(jti);
+  ids_uuid_v4(jti);
   claims = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", POLICY_AUTH_ISSUER,
                      "sub", p->id, "kind", is_user ? "user" : "client", "portal_id", portal_id,
                      "company_id", p->company_id, "company_kind", p->company_kind, "iat", now,
@@ -157,7 +157,7 @@ int policy_auth_me(PGconn *conn, const json_t *claims, json_t **out) {
 
   *out = NULL;
   /* Tokens are ours (the signature was verified), but never trust their shape blindly. */
-  if (!http_is_uuid(sub) || !http_is_uuid(portal) || kind == NULL) return POLICY_AUTH_PRINCIPAL_GONE;
+  if (!ids_is_uuid(sub) || !ids_is_uuid(portal) || kind == NULL) return POLICY_AUTH_PRINCIPAL_GONE;
   if (!strcmp(kind, "user")) rc = policy_store_me_user(conn, sub, portal, out);
   else if (!strcmp(kind, "client")) rc = policy_store_me_client(conn, sub, portal, out);
   else return POLICY_AUTH_PRINCIPAL_GONE;

@@ -9,9 +9,11 @@
 #include "authority_internal.h"
 #include "bus.h"
 #include "db.h"
-#include "http.h"
+#include "fields.h"
+#include "ids.h"
 #include "log.h"
 #include "org_internal.h"
+#include "paging.h"
 #include "rights.h"
 #include "status.h"
 #include "store_authority.h"
@@ -207,7 +209,7 @@ static void settings_checks(const json_t *patch, struct cs_refusal *err) {
     const json_t *d;
     int bad = 0;
     json_array_foreach(v, i, d) {
-      if (!json_is_string(d) || !http_is_date(json_string_value(d))) bad = 1;
+      if (!json_is_string(d) || !ids_is_date(json_string_value(d))) bad = 1;
     }
     if (bad) cs_refusal_field(err, "public_holidays", FIELD_WRONG_TYPE, "must be an array of dates (YYYY-MM-DD)");
   }
@@ -492,42 +494,30 @@ done:
   return rc;
 }
 
+/* The position after a decision: its id as a number, newest first. */
+static json_t *decision_position(const json_t *last, const void *arg) {
+  const char *id = json_string_value(json_object_get(last, "id"));
+  (void)arg;
+  return json_pack("{s:I}", "before", (json_int_t)(id != NULL ? strtoll(id, NULL, 10) : 0));
+}
+
 int policy_authority_log(PGconn *conn, const char *portal_id,
                          const struct policy_store_decision_filter *f, const json_t *pos,
-                         long limit, json_t **items, char **next_cursor) {
+                         long limit, json_t **page) {
   struct policy_store_decision_filter filter = *f;
   json_t *all = NULL;
   char before[24];
   int rc;
 
-  *items = NULL;
-  *next_cursor = NULL;
+  *page = NULL;
   if (pos != NULL) {
     const json_t *id = json_object_get(pos, "before");
-    if (!json_is_integer(id) || json_integer_value(id) < 1) {
-      rc = CS_ERR_INVALID;
-      goto done;
-    }
+    if (!json_is_integer(id) || json_integer_value(id) < 1) return CS_ERR_INVALID;
     snprintf(before, sizeof(before), "%lld", (long long)json_integer_value(id));
     filter.before_id = before;
   }
   if ((rc = policy_store_decisions_list(conn, portal_id, &filter, limit + 1, &all)) != CS_OK)
-    goto done;
-  if ((long)json_array_size(all) > limit) {
-    const char *last = json_string_value(json_object_get(json_array_get(all, (size_t)limit - 1),
-                                                         "id"));
-    json_t *next = json_pack("{s:I}", "before", (json_int_t)(last != NULL ? strtoll(last, NULL, 10) : 0));
-    json_array_remove(all, (size_t)limit);
-    *next_cursor = next != NULL ? http_cursor_encode(next) : NULL;
-    json_decref(next);
-    if (*next_cursor == NULL) {
-      rc = CS_ERR_NOMEM;
-      goto done;
-    }
-  }
-  *items = all;
-  all = NULL;
-done:
-  json_decref(all);
-  return rc;
+    return rc;
+  *page = paging_page(all, limit, decision_position, NULL);
+  return *page != NULL ? CS_OK : CS_ERR_NOMEM;
 }

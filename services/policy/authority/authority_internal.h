@@ -67,11 +67,11 @@ int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const j
 int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out,
                                struct cs_refusal *err);
 
-/* GET /v1/authorize/log: decisions of the portal newest first. limit rows at most; *items new,
- * *next_cursor a new string (free()) or NULL on the last page. pos is the decoded cursor (may be
- * NULL); one that is not ours is CS_ERR_INVALID. */
+/* GET /v1/authorize/log: decisions of the portal newest first, limit at most: *page is a new
+ * {items, next_cursor} (paging.h). pos is the decoded cursor (may be NULL); one that is not ours
+ * is CS_ERR_INVALID. */
 int policy_authority_log(PGconn *conn, const char *portal_id,
                          const struct policy_store_decision_filter *f, const json_t *pos,
-                         long limit, json_t **items, char **next_cursor);
+                         long limit, json_t **page);
 
 #endif

@@ -8,8 +8,10 @@
 #include "authority.h"
 #include "authority_internal.h"
 #include "http.h"
+#include "ids.h"
 #include "log.h"
 #include "org_internal.h"
+#include "paging.h"
 #include "rights.h"
 #include "service.h"
 #include "status.h"
@@ -25,7 +27,7 @@ static void invalid(struct request_ctx *ctx, const char *detail, json_t *errors)
 /* The token's portal, or answers 403 (a token without a portal, e.g. of another kind). */
 static const char *portal_of(struct request_ctx *ctx) {
   const char *portal = policy_authority_portal(ctx->claims);
-  if (!http_is_uuid(portal)) {
+  if (!ids_is_uuid(portal)) {
     forbidden(ctx, "the token is not for a portal");
     return NULL;
   }
@@ -209,8 +211,8 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
   const char *portal;
   json_t *pos = NULL;
   PGconn *conn = NULL;
-  json_t *items = NULL;
-  char *next = NULL;
+  json_t *page = NULL;
+  struct cs_refusal bad = {0};
   long limit;
   int rc;
 
@@ -218,11 +220,14 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
   if (admin_conn(ctx, &conn,
                  "only an admin (authority level 6) of the insurer may read the decision log"))
     return;
-  if (http_page_params(ctx->req, ctx->resp, &limit, &pos) != CS_OK) goto done;
+  if (paging_parse(ctx->req->map_url, &limit, &pos, &bad) != CS_OK) {
+    service_refusal_answer(ctx, &bad);
+    goto done;
+  }
   f.user_id = u_map_get(ctx->req->map_url, "user_id");
   f.action = u_map_get(ctx->req->map_url, "action");
   f.allow = u_map_get(ctx->req->map_url, "allow");
-  if (f.user_id != NULL && !http_is_uuid(f.user_id)) {
+  if (f.user_id != NULL && !ids_is_uuid(f.user_id)) {
     bad_parameter(ctx, "user_id", "user_id must be a UUID");
     goto done;
   }
@@ -234,14 +239,14 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
     bad_parameter(ctx, "action", "action is too long");
     goto done;
   }
-  rc = policy_authority_log(conn, portal, &f, pos, limit, &items, &next);
+  rc = policy_authority_log(conn, portal, &f, pos, limit, &page);
   if (rc == CS_ERR_INVALID) bad_parameter(ctx, "cursor", "cursor is not valid");
   else if (rc != CS_OK) failure(ctx, rc, "not found");
-  else http_json(ctx->resp, 200, json_pack("{s:o, s:s?}", "items", items, "next_cursor", next));
+  else http_json(ctx->resp, 200, page);
 done:
   service_db_release(ctx, conn);
+  cs_refusal_clear(&bad);
   json_decref(pos);
-  free(next);
 }
 
 /* ---- start ----------------------------------------------------------------------------- */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "bus.h"
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "status.h"
 #include "store_org_companies.h"
@@ -33,7 +33,7 @@ static void check_name(const json_t *body, struct cs_refusal *err) {
     cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
 }
 
-int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
+int policy_org_company_create(PGconn *conn, struct write_call *w) {
   const char *kind = json_string_value(json_object_get(w->body, "kind"));
   char id[37];
   int rc;
@@ -44,16 +44,16 @@ int policy_org_company_create(PGconn *conn, struct policy_org_write *w) {
   if (!policy_org_is_insurer_admin(w->caller))
     return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may create companies");
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_company_insert(conn, id, kind,
                                       json_string_value(json_object_get(w->body, "name")),
                                       json_string_value(json_object_get(w->body, "org_number")),
-                                      w->caller->portal_id, w->err.sqlstate) != CS_OK)
+                                      policy_org_caller_of(w)->portal_id, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);
   return policy_org_write_done(conn, w, "company.created", id, policy_org_company_get);
 }
 
-int policy_org_company_patch(PGconn *conn, struct policy_org_write *w) {
+int policy_org_company_patch(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   json_t *company = NULL;
   int rc;
@@ -94,7 +94,7 @@ done:
   return rc;
 }
 
-int policy_org_company_link(PGconn *conn, struct policy_org_write *w) {
+int policy_org_company_link(PGconn *conn, struct write_call *w) {
   const char *org = json_string_value(json_object_get(w->body, "org_number"));
   json_t *company = NULL, *portals = NULL, *data = NULL;
   char id[37];
@@ -110,9 +110,9 @@ int policy_org_company_link(PGconn *conn, struct policy_org_write *w) {
     return cs_refuse(&w->err, PROBLEM_NOT_FOUND,
                      "no partner company with this organisation number");
   if (rc != CS_OK) return cs_refusal_db(&w->err);
-  if (policy_store_org_company_link(conn, id, w->caller->portal_id, &added, w->err.sqlstate) !=
+  if (policy_store_org_company_link(conn, id, policy_org_caller_of(w)->portal_id, &added, w->err.sqlstate) !=
           CS_OK ||
-      policy_store_org_company_get(conn, w->caller->portal_id, NULL, id, 0, &company,
+      policy_store_org_company_get(conn, policy_org_caller_of(w)->portal_id, NULL, id, 0, &company,
                                    w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
     goto done;
@@ -124,7 +124,7 @@ int policy_org_company_link(PGconn *conn, struct policy_org_write *w) {
       goto done;
     }
     json_object_set(data, "portal_ids", portals);
-    if (bus_outbox_add(conn, "company.updated", w->caller->portal_id, id, data) != CS_OK) {
+    if (bus_outbox_add(conn, "company.updated", policy_org_caller_of(w)->portal_id, id, data) != CS_OK) {
       rc = cs_refusal_db(&w->err);
       goto done;
     }

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "fields.h"
+#include "ids.h"
 #include "refusal.h"
 #include "status.h"
 #include "store_directory.h"
@@ -35,7 +36,7 @@ json_t *policy_directory_query_parse(const char *portal_id, const char *latitude
   memset(q, 0, sizeof(*q));
   q->portal_id = portal_id;
   if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
-  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
+  else if (!ids_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
 
   if (latitude != NULL && !coordinate(latitude, -90, 90, &q->latitude))
     cs_refusal_field(&bad, "latitude", FIELD_OUT_OF_RANGE, "must be a number between -90 and 90");
@@ -86,7 +87,7 @@ json_t *policy_directory_lookup_errors(const json_t *body) {
     return bad.errors;
   }
   json_array_foreach(ids, i, v) {
-    if (!http_is_uuid(json_string_value(v))) {
+    if (!ids_is_uuid(json_string_value(v))) {
       snprintf(msg, sizeof(msg), "ids/%zu", i);
       cs_refusal_field(&bad, msg, json_is_string(v) ? FIELD_FORMAT : FIELD_WRONG_TYPE,
                        "must be a UUID");
@@ -110,10 +111,10 @@ int policy_directory_users_lookup(PGconn *conn, const json_t *body, json_t **ans
 
 json_t *policy_directory_api_client_errors(const char *id, const char *portal_id, int *known) {
   struct cs_refusal bad = {.errors = json_array()};
-  *known = http_is_uuid(id);
+  *known = ids_is_uuid(id);
   if (bad.errors == NULL) return NULL;
   if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
-  else if (!http_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
+  else if (!ids_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
   return bad.errors;
 }
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "status.h"
 #include "store_org_common.h"
@@ -99,14 +99,14 @@ static void read_values(const json_t *body, struct policy_store_org_office_value
   }
 }
 
-static int apply_categories(PGconn *conn, struct policy_org_write *w, const char *id) {
+static int apply_categories(PGconn *conn, struct write_call *w, const char *id) {
   const json_t *cats = json_object_get(w->body, "categories");
   long unknown = 0;
   int rc = CS_OK;
   if (cats == NULL) return CS_OK;
   char *literal = policy_store_org_array_literal(cats);
   if (literal == NULL) return CS_ERR_NOMEM;
-  if (policy_store_org_office_set_categories(conn, w->caller->portal_id, id, literal, &unknown,
+  if (policy_store_org_office_set_categories(conn, policy_org_caller_of(w)->portal_id, id, literal, &unknown,
                                              w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
   } else if (unknown > 0) {
@@ -117,14 +117,14 @@ static int apply_categories(PGconn *conn, struct policy_org_write *w, const char
   return rc;
 }
 
-static int check_categories_allowed(struct policy_org_write *w) {
+static int check_categories_allowed(struct write_call *w) {
   if (json_object_get(w->body, "categories") == NULL || is_insurer_user(w->caller)) return CS_OK;
   cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only insurer users may set categories");
   cs_refusal_field(&w->err, "categories", FIELD_NOT_ALLOWED, "only insurer users may set this");
   return CS_REFUSED;
 }
 
-int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
+int policy_org_office_create(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   struct policy_store_org_office_values v;
   char nums[2][40], id[37];
@@ -148,7 +148,7 @@ int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
                      "only an admin of the office's company or the insurer's admin may"
                      " create offices");
   if ((rc = check_categories_allowed(w)) != CS_OK) return rc;
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_office_insert(conn, id, company, &v, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);
   if ((rc = apply_categories(conn, w, id)) != CS_OK) return rc;
@@ -157,7 +157,7 @@ int policy_org_office_create(PGconn *conn, struct policy_org_write *w) {
   return policy_org_write_done(conn, w, "office.created", id, policy_org_office_get);
 }
 
-int policy_org_office_patch(PGconn *conn, struct policy_org_write *w) {
+int policy_org_office_patch(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   struct policy_store_org_office_values v;
   char nums[2][40];

@@ -1,14 +1,15 @@
-/* HTTP plumbing shared by the organisation resources: the caller, problem answers, ETags,
- * paging, and the write runner (transaction, Idempotency-Key, If-Match). No SQL here. */
+/* HTTP plumbing shared by the organisation resources: the caller, filters, reads, lists and
+ * writes (through the common runner, http_write.h). No SQL here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus.h"
-#include "db.h"
 #include "http.h"
+#include "http_write.h"
+#include "ids.h"
 #include "org.h"
 #include "org_internal.h"
+#include "paging.h"
 #include "service.h"
 #include "status.h"
 
@@ -39,107 +40,59 @@ void policy_org_http_caller_gone(struct request_ctx *ctx) {
 
 /* ?limit and ?cursor: CS_OK with *limit and *pos (a new reference or NULL); otherwise answered. */
 static int page_params(struct request_ctx *ctx, long *limit, json_t **pos) {
-  if (http_page_params(ctx->req, ctx->resp, limit, pos) != CS_OK) return CS_ERR_INVALID;
-  if (*pos == NULL) return CS_OK;
-  if (!http_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
-      !http_is_uuid(json_string_value(json_object_get(*pos, "id")))) {
-    struct cs_refusal bad = {0};
+  struct cs_refusal bad = {0};
+  int rc = paging_parse(ctx->req->map_url, limit, pos, &bad);
+  if (rc == CS_OK && *pos != NULL &&
+      (!ids_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||
+       !ids_is_uuid(json_string_value(json_object_get(*pos, "id"))))) {
     json_decref(*pos);
     *pos = NULL;
-    cs_refuse(&bad, PROBLEM_INVALID_PARAMETER, "cursor is not valid");
+    rc = cs_refuse(&bad, PROBLEM_INVALID_PARAMETER, "cursor is not valid");
     cs_refusal_field(&bad, "cursor", FIELD_FORMAT, "must be a next_cursor value from a previous page");
-    service_refusal_answer(ctx, &bad);
-    cs_refusal_clear(&bad);
-    return CS_ERR_INVALID;
   }
-  return CS_OK;
+  if (rc == CS_OK) return CS_OK;
+  service_refusal_answer(ctx, &bad);
+  cs_refusal_clear(&bad);
+  return CS_ERR_INVALID;
 }
 
-/* Answers {"items": [...], "next_cursor"} from rows (stolen; limit+1 rows mean another page,
- * the cursor holds the last shown item's created_at and id). */
-static void answer_page(struct request_ctx *ctx, json_t *rows, long limit) {
-  json_t *page = json_pack("{s:[], s:n}", "items", "next_cursor");
-  json_t *items = json_object_get(page, "items");
-  size_t n = json_array_size(rows), shown = n > (size_t)limit ? (size_t)limit : n;
-  for (size_t i = 0; i < shown; i++) json_array_append(items, json_array_get(rows, i));
-  if (n > shown && shown > 0) {
-    json_t *last = json_array_get(rows, shown - 1);
-    json_t *pos = json_pack("{s:O, s:O}", "created_at", json_object_get(last, "created_at"), "id",
-                            json_object_get(last, "id"));
-    char *next = http_cursor_encode(pos);
-    json_object_set_new(page, "next_cursor", next ? json_string(next) : json_null());
-    free(next);
-    json_decref(pos);
-  }
-  json_decref(rows);
-  http_json(ctx->resp, 200, page);
+/* The position after the last item shown: its created_at and id. */
+static json_t *created_position(const json_t *last, const void *arg) {
+  (void)arg;
+  return json_pack("{s:O, s:O}", "created_at", json_object_get(last, "created_at"), "id",
+                   json_object_get(last, "id"));
 }
 
-/* ---- the write runner ------------------------------------------------------------------ */
-
-static int precondition(struct policy_org_write *w, int version, int required) {
-  struct request_ctx *ctx = w->http;
-  if (http_check_if_match_version(ctx->req, ctx->resp, version, required) == CS_OK) return 0;
-  w->precondition_failed = 1;
-  return 1;
-}
+/* ---- writes ------------------------------------------------------------------------------ */
 
 void policy_org_http_write(struct request_ctx *ctx, const struct http_field *fields,
                            size_t nfields, const char *id, policy_org_write_fn fn, int ok_status,
                            const char *idem_path, const char *location_prefix) {
   struct policy_org_caller caller;
-  struct policy_org_write w;
+  struct write_call w = {0};
   json_t *body = NULL;
   PGconn *conn = NULL;
-  char location[200] = "";
-  const char *key = NULL;
+  char scope[80];
 
-  memset(&w, 0, sizeof(w));
   if (policy_org_http_caller(ctx, &caller, &conn) != CS_OK) goto done;
   if (fields != NULL && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
                          http_validate(body, fields, nfields, ctx->resp) != CS_OK))
     goto done;
   /* keys belong to the caller in one portal: the same key in another portal is another create */
-  char scope[80];
   snprintf(scope, sizeof(scope), "%s/%s", caller.sub, caller.portal_id);
-  if (db_begin(conn) != CS_OK) goto db_error;
-  if (idem_path != NULL && service_idem_begin(ctx, conn, scope, idem_path, &key) != CS_OK)
-    goto done;
+  /* policy calls no other service: one transaction, the row locked and checked by fn */
+  const struct write_hooks hooks = {.apply = fn};
+  const struct http_write_spec spec = {.ok_status = ok_status,
+                                       .idem_scope = idem_path != NULL ? scope : NULL,
+                                       .idem_path = idem_path,
+                                       .location_prefix = location_prefix,
+                                       .replay_omit = "client_secret"}; /* shown once */
   w.caller = &caller;
   w.body = body;
   w.id = id;
-  w.precondition = precondition;
-  w.http = ctx;
-  if (fn(conn, &w) != CS_OK) {
-    if (!w.precondition_failed) service_refusal_answer(ctx, &w.err);
-    goto done;
-  }
-  if (w.status != 0) ok_status = w.status;
-  if (location_prefix != NULL && w.result != NULL && ok_status == 201)
-    snprintf(location, sizeof(location), "%s/%s", location_prefix,
-             json_string_value(json_object_get(w.result, "id")));
-  if (key != NULL) {
-    /* a secret is shown once: a replay answers without it */
-    json_t *kept = w.result != NULL ? json_deep_copy(w.result) : NULL;
-    json_object_del(kept, "client_secret");
-    int stored_ok = service_idem_record(ctx, conn, scope, key, ok_status, kept,
-                                        location[0] ? location : NULL);
-    json_decref(kept);
-    if (stored_ok != CS_OK) goto done;
-  }
-  if (db_commit(conn) != CS_OK) goto db_error;
-  if (location[0]) u_map_put(ctx->resp->map_header, "Location", location);
-  if (ok_status == 204 || w.result == NULL) {
-    ulfius_set_empty_body_response(ctx->resp, (unsigned)ok_status);
-  } else {
-    http_json_resource(ctx->resp, ok_status, w.result);
-    w.result = NULL;
-  }
-  goto done;
-db_error:
-  service_db_problem(ctx, NULL);
+  http_write_run(ctx, conn, &spec, &hooks, &w);
 done:
-  if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
+  if (conn != NULL) service_db_release(ctx, conn);
   cs_refusal_clear(&w.err);
   json_decref(w.result);
   json_decref(body);
@@ -151,7 +104,7 @@ const char *policy_org_http_filter(struct request_ctx *ctx, const char *name, ch
   if (v == NULL) return NULL;
   switch (kind) {
     case 'u':
-      if (!http_is_uuid(v)) message = "must be a UUID";
+      if (!ids_is_uuid(v)) message = "must be a UUID";
       break;
     case 'b':
       if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) message = "must be true or false";
@@ -222,7 +175,7 @@ void policy_org_http_list(struct request_ctx *ctx, PGconn *conn,
     service_refusal_answer(ctx, &err);
     goto done;
   }
-  answer_page(ctx, rows, limit);
+  http_json(ctx->resp, 200, paging_page(rows, limit, created_position, NULL));
   rows = NULL;
 done:
   cs_refusal_clear(&err);

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "bus.h"
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "status.h"
 #include "store_org_common.h"
@@ -25,7 +25,7 @@ int policy_org_caller_from_claims(const json_t *claims, struct policy_org_caller
 int policy_org_caller_refresh(PGconn *conn, struct policy_org_caller *c) {
   static const char *const kinds[] = {"insurer", "partner", "customer", "agent"};
   struct policy_store_org_principal p;
-  if (!http_is_uuid(c->sub) || !http_is_uuid(c->portal_id)) return CS_ERR_NOT_FOUND;
+  if (!ids_is_uuid(c->sub) || !ids_is_uuid(c->portal_id)) return CS_ERR_NOT_FOUND;
   if (policy_store_org_principal(conn, c->sub, c->portal_id, c->is_client, &p, NULL) != CS_OK)
     return CS_ERR_DB;
   if (!p.found || !p.active || !p.in_portal || strcmp(p.company_id, c->company_id) != 0)
@@ -68,16 +68,14 @@ json_t *policy_org_event_data(const json_t *resource) {
   return data;
 }
 
-int policy_org_write_done(PGconn *conn, struct policy_org_write *w, const char *type,
+int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type,
                           const char *id, policy_org_get_fn get) {
   json_t *resource = NULL;
   if (get(conn, w->caller, id, &resource, &w->err) != CS_OK) return cs_refusal_db(&w->err);
-  json_t *data = policy_org_event_data(resource);
-  int rc = bus_outbox_add(conn, type, w->caller->portal_id, id, data);
-  json_decref(data);
-  if (rc != CS_OK) {
+  if (write_event(conn, &w->err, type, policy_org_caller_of(w)->portal_id, id,
+                  policy_org_event_data(resource)) != CS_OK) {
     json_decref(resource);
-    return cs_refusal_db(&w->err);
+    return CS_REFUSED;
   }
   w->result = resource;
   return CS_OK;

@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "refusal.h"
+#include "write.h"
 
 #define POLICY_ORG_ADMIN_LEVEL 6
 
@@ -53,26 +54,16 @@ const char *policy_org_scope_company(const struct policy_org_caller *c);
 /* What went wrong in a domain call: a struct cs_refusal (common/refusal.h), returned as
  * CS_REFUSED and answered by service_refusal_answer. */
 
-/* A write for the HTTP runner (http_org_common.c): the domain function gets the caller, the
- * validated body (borrowed), the path id (or NULL) and a precondition hook, and returns CS_OK
- * with *result (a new reference: the resource, with an integer "version") or
- * CS_REFUSED with err filled. */
-struct policy_org_write {
-  const struct policy_org_caller *caller;
-  const json_t *body;
-  const char *id;
-  /* Checks If-Match against the current version (428 without one when required); non-zero
-   * when the request must stop (the response has been written). Called by PATCH/PUT domain
-   * functions after the row is locked and seen to be visible and changeable. */
-  int (*precondition)(struct policy_org_write *w, int version, int required);
-  void *http; /* the request (struct request_ctx), for precondition */
-  json_t *result;
-  int precondition_failed;
-  int status; /* set by fn to answer another success status than ok_status; 0 keeps it */
-  struct cs_refusal err;
-};
-
-typedef int (*policy_org_write_fn)(PGconn *conn, struct policy_org_write *w);
+/* A write of an org resource is a write_call (common/write.h) run by policy_org_http_write:
+ * w->caller is the struct policy_org_caller, w->body the validated body (borrowed), w->id the
+ * path id (or NULL). A PATCH/PUT calls w->precondition with the row's version once the row is
+ * locked and seen to be visible and changeable. CS_OK with w->result (a new reference: the
+ * resource, with an integer "version") or CS_REFUSED with w->err filled. */
+typedef int (*policy_org_write_fn)(PGconn *conn, struct write_call *w);
+/* The caller of an org write. Borrowed. */
+static inline const struct policy_org_caller *policy_org_caller_of(const struct write_call *w) {
+  return w->caller;
+}
 
 /* Reads one visible resource of the caller: CS_OK with *out (a new reference) or CS_REFUSED
  * with err (404 when it is not visible). */
@@ -85,7 +76,7 @@ json_t *policy_org_event_data(const json_t *resource);
 /* The end of every write of a resource: re-reads it with get (the row was just written, so any
  * failure is a database failure), adds the event type for aggregate id (the event payload of
  * policy_org_event_data) and hands the resource to w->result. CS_OK or CS_REFUSED. */
-int policy_org_write_done(PGconn *conn, struct policy_org_write *w, const char *type,
+int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type,
                           const char *id, policy_org_get_fn get);
 
 /* ---- domain entry points, one group per resource (org_<resource>.c) ---------------------- */
@@ -105,9 +96,9 @@ struct policy_org_user_query {
 int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c,
                          const struct policy_org_user_query *q, const struct policy_org_page *pg,
                          json_t **rows, struct cs_refusal *err);
-int policy_org_user_create(PGconn *conn, struct policy_org_write *w);
-int policy_org_user_patch(PGconn *conn, struct policy_org_write *w);
-int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w);
+int policy_org_user_create(PGconn *conn, struct write_call *w);
+int policy_org_user_patch(PGconn *conn, struct write_call *w);
+int policy_org_user_put_roles(PGconn *conn, struct write_call *w);
 
 int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
                           json_t **out, struct cs_refusal *err);
@@ -118,25 +109,25 @@ int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
                            const struct policy_org_office_query *q,
                            const struct policy_org_page *pg, json_t **rows,
                            struct cs_refusal *err);
-int policy_org_office_create(PGconn *conn, struct policy_org_write *w);
-int policy_org_office_patch(PGconn *conn, struct policy_org_write *w);
+int policy_org_office_create(PGconn *conn, struct write_call *w);
+int policy_org_office_patch(PGconn *conn, struct write_call *w);
 
 int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
                            json_t **out, struct cs_refusal *err);
 int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, const char *kind,
                             const struct policy_org_page *pg, json_t **rows,
                             struct cs_refusal *err);
-int policy_org_company_create(PGconn *conn, struct policy_org_write *w);
-int policy_org_company_patch(PGconn *conn, struct policy_org_write *w);
+int policy_org_company_create(PGconn *conn, struct write_call *w);
+int policy_org_company_patch(PGconn *conn, struct write_call *w);
 /* POST /v1/companies/links: the insurer's admin adds the partner company with the body's
  * org_number to the token's portal; w->status 201 for a new link, 200 when already linked. */
-int policy_org_company_link(PGconn *conn, struct policy_org_write *w);
+int policy_org_company_link(PGconn *conn, struct write_call *w);
 
 int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
                                const struct policy_org_page *pg, json_t **rows,
                                struct cs_refusal *err);
-int policy_org_api_client_create(PGconn *conn, struct policy_org_write *w);
-int policy_org_api_client_delete(PGconn *conn, struct policy_org_write *w);
+int policy_org_api_client_create(PGconn *conn, struct write_call *w);
+int policy_org_api_client_delete(PGconn *conn, struct write_call *w);
 
 /* ---- HTTP helpers (http_org_common.c), used by the http_org_*.c files only ---------------- */
 

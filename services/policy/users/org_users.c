@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "ids.h"
 #include "org_internal.h"
 #include "password.h"
 #include "status.h"
@@ -69,7 +69,7 @@ static void check_values(const json_t *body, struct cs_refusal *err) {
     size_t i;
     const json_t *o;
     json_array_foreach(v, i, o) {
-      if (!json_is_string(o) || !http_is_uuid(json_string_value(o))) {
+      if (!json_is_string(o) || !ids_is_uuid(json_string_value(o))) {
         cs_refusal_field(err, "offices", FIELD_WRONG_TYPE, "must be an array of office ids");
         break;
       }
@@ -149,7 +149,7 @@ static const char *bool_text(const json_t *v) {
   return v == NULL || json_is_null(v) ? NULL : json_is_true(v) ? "true" : "false";
 }
 
-int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
+int policy_org_user_create(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   const json_t *body = w->body;
   struct policy_store_org_user_values v;
@@ -212,7 +212,7 @@ int policy_org_user_create(PGconn *conn, struct policy_org_write *w) {
   v.authority_level = level;
   v.active = bool_text(json_object_get(body, "active"));
   v.external_case_handler = bool_text(json_object_get(body, "external_case_handler"));
-  http_uuid_v4(id);
+  ids_uuid_v4(id);
   if (policy_store_org_user_insert(conn, id, &v, w->err.sqlstate) != CS_OK) {
     if (strcmp(w->err.sqlstate, "23505") == 0) {
       rc = cs_refuse(&w->err, PROBLEM_CONFLICT, "a user with this email exists");
@@ -230,7 +230,7 @@ done:
 }
 
 /* Locks the visible user w->id and checks the caller may manage it: CS_OK with *user. */
-static int lock_managed(PGconn *conn, struct policy_org_write *w, json_t **user) {
+static int lock_managed(PGconn *conn, struct write_call *w, json_t **user) {
   const struct policy_org_caller *c = w->caller;
   int rc = policy_store_org_user_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
                                      user, w->err.sqlstate);
@@ -239,7 +239,7 @@ static int lock_managed(PGconn *conn, struct policy_org_write *w, json_t **user)
   return CS_OK;
 }
 
-int policy_org_user_patch(PGconn *conn, struct policy_org_write *w) {
+int policy_org_user_patch(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   const json_t *body = w->body, *x;
   json_t *user = NULL;
@@ -313,7 +313,7 @@ done:
   return rc;
 }
 
-int policy_org_user_put_roles(PGconn *conn, struct policy_org_write *w) {
+int policy_org_user_put_roles(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   const json_t *roles = json_object_get(w->body, "roles"), *r;
   json_t *user = NULL;

@@ -1,0 +1,81 @@
+/* One change of one case, the domain side (core/case_op.c): what a change function gets, the
+ * helpers it records history and events with, and the questions it asks the policy service.
+ * Run by cases_http_case_op (http_case_op.h) through the common write runner.
+ *
+ * A change function runs twice, and never calls another service with a transaction open:
+ *   - CASES_OP_CHECK: outside any transaction, on an unlocked read of the case (document, the
+ *     caller's case roles, version). It makes every refusal and every call to the policy
+ *     service (cases_require, cases_op_office, cases_op_user keep the answers in op->facts)
+ *     and stops before its first write (cases_op_checking).
+ *   - CASES_OP_APPLY: in the transaction, on the case row locked at the same version, so the
+ *     same checks take the same path; the questions are answered from op->facts only.
+ * When the version differs at the lock, the runner rolls back and checks again. */
+#ifndef CLAIMSUITE_CASES_CASE_OP_H
+#define CLAIMSUITE_CASES_CASE_OP_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "caller.h"
+#include "refusal.h"
+#include "roles.h"
+
+enum cases_op_phase { CASES_OP_CHECK = 0, CASES_OP_APPLY = 1 };
+
+struct cases_op {
+  const struct cases_caller *caller;
+  const char *case_id;   /* from the path, a UUID (a create: the new id, set in apply) */
+  const char *sub_id;    /* a second path id ({task_id}), a UUID, or NULL */
+  const json_t *body;    /* the validated body, or NULL when the route has none */
+  json_t *current;       /* the case document before the change, owned */
+  unsigned case_roles;   /* the caller's roles in this case */
+  enum cases_op_phase phase;
+  json_t *facts;         /* the policy service's answers gathered by check, owned */
+  json_t *result;        /* the answer: the case document after the change, owned */
+  int changed;           /* set by cases_history_add: the case's version is bumped */
+  char new_id[37];       /* a create's id */
+  char location[160];    /* Location of what a change created, or "" */
+  struct cs_refusal err;
+};
+typedef int (*cases_op_fn)(PGconn *conn, struct cases_op *op);
+
+/* 1 in the check phase: a change function returns CS_OK here, before its first write. */
+int cases_op_checking(const struct cases_op *op);
+/* Frees what op owns (current, facts, result, err); the pointers borrowed stay. */
+void cases_op_clear(struct cases_op *op);
+
+/* The caller's roles in case_id (0 for internal callers). CS_OK or CS_ERR_DB (sqlstate). */
+int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                   unsigned *mask, char sqlstate[6]);
+/* The same into op->case_roles. CS_OK or CS_REFUSED (database). */
+int cases_op_roles(PGconn *conn, struct cases_op *op);
+
+/* After an apply: when op->changed, bumps the case's version and reads the new document into
+ * op->result; else op->result is op->current. CS_OK or CS_REFUSED. */
+int cases_op_finish(PGconn *conn, struct cases_op *op);
+/* The Idempotency-Key scope of the caller: its keys belong to it in one portal. */
+void cases_idem_scope(const struct cases_caller *c, char scope[128]);
+
+/* Appends to the case's history (before/after borrowed, may be NULL; task_id may be NULL) and
+ * marks the case changed. CS_OK or CS_REFUSED (database failure in op->err). */
+int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, const char *task_id,
+                      const json_t *before, const json_t *after);
+/* Adds an event to the outbox: data (stolen) gets case_id, claim_number and actor members;
+ * the aggregate is the case. CS_OK or CS_REFUSED. */
+int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *data);
+
+/* Asks whether the caller may do action (a right name) on this case; amount may be NULL.
+ * CS_OK when allowed; CS_REFUSED with 403 (the policy service's reason) or 503. API clients
+ * act for the insurer (allowed); users are asked, once per check (the decision is logged). */
+int cases_require(struct cases_op *op, const char *action, const long long *amount);
+/* Refuses with 403 unless the caller is an insurer user or an API client. */
+int cases_require_internal(struct cases_op *op, const char *what);
+/* The partner office office_id serving portal_id (cases_policy_office): CS_OK with *office a
+ * new reference or NULL when it is none; CS_REFUSED (503) when the policy service failed. */
+int cases_op_office(struct cases_op *op, const char *portal_id, const char *office_id,
+                    json_t **office);
+/* User user_id as the policy service has it (cases_policy_user): as cases_op_office. */
+int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_id,
+                  json_t **user);
+
+#endif

@@ -1,0 +1,154 @@
+/* The HTTP side shared by the cases resources (see http_case_op.h). */
+#include "http_case_op.h"
+
+#include <string.h>
+
+#include "http.h"
+#include "http_write.h"
+#include "policy_client.h"
+#include "service.h"
+#include "status.h"
+#include "store_core.h"
+
+int cases_http_caller(struct request_ctx *ctx, struct cases_caller *c) {
+  struct cs_refusal err = {0};
+  if (cases_caller_load(ctx->claims, c, &err) == CS_OK) return CS_OK;
+  service_refusal_answer(ctx, &err);
+  if (err.kind == PROBLEM_INVALID_TOKEN)
+    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+  cs_refusal_clear(&err);
+  return CS_ERR_INVALID;
+}
+
+int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGconn **conn,
+                            const char **case_id) {
+  char sqlstate[6] = "";
+  int visible = 0;
+  *conn = NULL;
+  if (cases_http_caller(ctx, c) != CS_OK) return CS_ERR_INVALID;
+  if ((*case_id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL) goto refused;
+  if (service_db_acquire(ctx, conn) != CS_OK) goto refused;
+  if (cases_store_visible(*conn, c->portal_id, cases_caller_scope(c), *case_id, &visible,
+                          sqlstate) != CS_OK) {
+    service_db_problem(ctx, sqlstate);
+    goto refused;
+  }
+  if (!visible) {
+    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
+    goto refused;
+  }
+  return CS_OK;
+refused:
+  if (*conn != NULL) service_db_release(ctx, *conn);
+  *conn = NULL;
+  cases_caller_clear(c);
+  return CS_ERR_INVALID;
+}
+
+void cases_http_policy_failed(struct request_ctx *ctx) {
+  http_problem_full(ctx->resp, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL, NULL, NULL);
+}
+
+/* ---- the hooks of a change of one case (http_write.h) ----------------------------------- */
+
+struct case_run {
+  struct cases_op op;
+  cases_op_fn fn;
+};
+
+/* The case visible to the caller, unlocked or locked: op->current, 404 when it is not. */
+static int read_case(PGconn *conn, struct cases_op *op, int lock, long long *version) {
+  json_decref(op->current);
+  op->current = NULL;
+  if (cases_store_visible_document(conn, op->caller->portal_id, cases_caller_scope(op->caller),
+                                   op->case_id, lock, &op->current, op->err.sqlstate) != CS_OK)
+    return cs_refusal_db(&op->err);
+  if (op->current == NULL) return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such case");
+  *version = json_integer_value(json_object_get(op->current, "version"));
+  return CS_OK;
+}
+
+/* Hands op's refusal to the runner. */
+static int refused(struct write_call *w, struct cases_op *op) {
+  w->err = op->err;
+  memset(&op->err, 0, sizeof(op->err));
+  return CS_REFUSED;
+}
+
+static int hook_read(PGconn *conn, struct write_call *w, long long *version) {
+  struct case_run *run = w->op;
+  /* a new run: what an earlier check asked may be out of date */
+  json_decref(run->op.facts);
+  run->op.facts = NULL;
+  if (read_case(conn, &run->op, 0, version) != CS_OK || cases_op_roles(conn, &run->op) != CS_OK)
+    return refused(w, &run->op);
+  return CS_OK;
+}
+
+static int hook_check(PGconn *conn, struct write_call *w) {
+  struct case_run *run = w->op;
+  run->op.phase = CASES_OP_CHECK;
+  run->op.changed = 0;
+  return run->fn(conn, &run->op) == CS_OK ? CS_OK : refused(w, &run->op);
+}
+
+/* The same version as read saw (the runner compares) means the same roles and tasks. */
+static int hook_lock(PGconn *conn, struct write_call *w, long long *version) {
+  struct case_run *run = w->op;
+  return read_case(conn, &run->op, 1, version) == CS_OK ? CS_OK : refused(w, &run->op);
+}
+
+static int hook_apply(PGconn *conn, struct write_call *w) {
+  struct case_run *run = w->op;
+  run->op.phase = CASES_OP_APPLY;
+  run->op.changed = 0;
+  if (run->fn(conn, &run->op) != CS_OK || cases_op_finish(conn, &run->op) != CS_OK)
+    return refused(w, &run->op);
+  w->result = run->op.result;
+  run->op.result = NULL;
+  memcpy(w->location, run->op.location, sizeof(run->op.location));
+  return CS_OK;
+}
+
+void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields, size_t nfields,
+                        int flags, cases_op_fn fn, int ok_status) {
+  static const struct write_hooks hooks = {
+      .read = hook_read, .check = hook_check, .lock = hook_lock, .apply = hook_apply};
+  struct cases_caller caller;
+  struct case_run run = {.fn = fn};
+  struct write_call w = {0};
+  json_t *body = NULL;
+  PGconn *conn = NULL;
+  char scope[128];
+
+  if (cases_http_caller(ctx, &caller) != CS_OK) return;
+  run.op.caller = &caller;
+  if ((run.op.case_id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL) goto done;
+  if (u_map_get(ctx->req->map_url, "task_id") != NULL &&
+      (run.op.sub_id = http_path_uuid(ctx->req, ctx->resp, "task_id", "task")) == NULL)
+    goto done;
+  if ((flags & CASES_OP_BODY) && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
+                                  http_validate(body, fields, nfields, ctx->resp) != CS_OK))
+    goto done;
+  run.op.body = body;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  cases_idem_scope(&caller, scope);
+  const struct http_write_spec spec = {
+      .ok_status = ok_status,
+      .flags = ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
+               ((flags & CASES_OP_REQUIRE_IF_MATCH) ? HTTP_WRITE_REQUIRE_IF_MATCH : 0),
+      .idem_scope = (flags & CASES_OP_IDEMPOTENT) ? scope : NULL,
+      .idem_path = ctx->req->url_path};
+  w.op = &run;
+  w.caller = &caller;
+  w.body = body;
+  w.id = run.op.case_id;
+  http_write_run(ctx, conn, &spec, &hooks, &w);
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  cs_refusal_clear(&w.err);
+  json_decref(w.result);
+  cases_op_clear(&run.op);
+  json_decref(body);
+  cases_caller_clear(&caller);
+}

@@ -1,0 +1,75 @@
+/* SQL of the shared case rows (see store_core.h). */
+#include "store_core.h"
+
+#include <string.h>
+
+#include "db.h"
+#include "db_json.h"
+#include "status.h"
+#include "store_visibility.h"
+
+int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]) {
+  const char *params[] = {id};
+  return db_json_row(conn, "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1,
+                     params, out, sqlstate);
+}
+
+int cases_store_visible_document(PGconn *conn, const char *portal_id, const char *scope,
+                                 const char *id, int lock, json_t **out, char sqlstate[6]) {
+  const char *params[] = {portal_id, scope, id};
+  return db_json_row(conn,
+                     lock ? "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
+                            CASES_VISIBLE_SQL " FOR UPDATE OF c"
+                          : "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
+                            CASES_VISIBLE_SQL,
+                     3, params, out, sqlstate);
+}
+
+int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,
+                        int *visible, char sqlstate[6]) {
+  const char *params[] = {portal_id, scope, id};
+  PGresult *res = NULL;
+  *visible = 0;
+  int rc = db_exec(conn, "SELECT 1 FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL, 3,
+                   params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  *visible = PQntuples(res) == 1;
+  PQclear(res);
+  return CS_OK;
+}
+
+int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
+                         struct cases_store_holdings *out, char sqlstate[6]) {
+  const char *params[] = {case_id, user_id};
+  PGresult *res = NULL;
+  memset(out, 0, sizeof(*out));
+  int rc = db_exec(conn,
+                   "SELECT (SELECT ech_user_id = $2::uuid FROM cases WHERE id = $1::uuid), "
+                   "EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::uuid AND user_id = $2::uuid "
+                   "        AND type = 'project_management'), "
+                   "EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::uuid AND user_id = $2::uuid "
+                   "        AND type = 'inspection')",
+                   2, params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  out->ech = !strcmp(PQgetvalue(res, 0, 0), "t");
+  out->project_management = !strcmp(PQgetvalue(res, 0, 1), "t");
+  out->inspection = !strcmp(PQgetvalue(res, 0, 2), "t");
+  PQclear(res);
+  return CS_OK;
+}
+
+int cases_store_history_add(PGconn *conn, const struct cases_store_history *h, char sqlstate[6]) {
+  const char *params[] = {h->case_id, h->portal_id, h->actor_id, h->actor_kind, h->company_id,
+                          h->action,  h->task_id,   h->before,   h->after};
+  return db_exec(conn,
+                 "INSERT INTO case_history (case_id, portal_id, actor_id, actor_kind, "
+                 "company_id, action, task_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, "
+                 "$7, $8::jsonb, $9::jsonb)",
+                 9, params, NULL, sqlstate);
+}
+
+int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]) {
+  const char *params[] = {case_id};
+  return db_exec(conn, "UPDATE cases SET version = version + 1, updated_at = now() WHERE id = $1",
+                 1, params, NULL, sqlstate);
+}

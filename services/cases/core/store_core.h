@@ -1,0 +1,38 @@
+/* SQL of the case rows every resource shares: the case document, visibility, the caller's case
+ * roles, history and the version. Parameterised statements only (core/store_core.c). Every
+ * function: CS_OK, or CS_ERR_DB with sqlstate (6 bytes) filled. */
+#ifndef CLAIMSUITE_CASES_STORE_CORE_H
+#define CLAIMSUITE_CASES_STORE_CORE_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+/* The case document of id as stored now (no visibility check): a new reference, NULL when
+ * absent. */
+int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]);
+/* The same when the case is visible in portal_id to scope (cases_caller_scope: NULL or a
+ * company id), *out NULL otherwise; locked FOR UPDATE when lock (inside a transaction). */
+int cases_store_visible_document(PGconn *conn, const char *portal_id, const char *scope,
+                                 const char *id, int lock, json_t **out, char sqlstate[6]);
+/* 1 in *visible when the case is visible (cheaper than building its document). */
+int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,
+                        int *visible, char sqlstate[6]);
+/* What user_id holds in case_id: the external case handler role, the project_management
+ * task, an inspection task (1 or 0 each). */
+struct cases_store_holdings {
+  int ech, project_management, inspection;
+};
+int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
+                         struct cases_store_holdings *out, char sqlstate[6]);
+
+/* One line of a case's history: who did what to the case (and task), before/after as JSON
+ * text (may be NULL). */
+struct cases_store_history {
+  const char *case_id, *portal_id, *actor_id, *actor_kind, *company_id, *action, *task_id;
+  const char *before, *after;
+};
+int cases_store_history_add(PGconn *conn, const struct cases_store_history *h, char sqlstate[6]);
+/* Bumps the case's version and updated_at. */
+int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]);
+
+#endif
