@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 
 struct db_pool;
 
@@ -98,5 +99,17 @@ int bus_waker_stopped(struct bus_waker *w); /* 1 once bus_waker_stop was called 
 /* Waits up to timeout_ms for fd (-1: none) to be ready for events (POLLIN/POLLOUT) or for a
  * stop. Returns 1 when fd is ready, 0 on timeout or stop, CS_ERR when poll failed. */
 int bus_waker_wait(struct bus_waker *w, int fd, short events, long timeout_ms);
+
+/* The background thread of a relay or a consumer, with the waker that stops it. */
+struct bus_worker {
+  struct bus_waker *waker; /* the thread's stop flag; NULL until started */
+  pthread_t thread;
+  int started;
+};
+/* Creates the waker and runs main(arg) on a new thread. CS_OK, or CS_ERR with nothing left
+ * running (the waker may exist: bus_worker_stop frees it). */
+int bus_worker_start(struct bus_worker *w, void *(*main)(void *), void *arg);
+/* Stops the thread (waking it from any wait), joins it and frees the waker. Idempotent. */
+void bus_worker_stop(struct bus_worker *w);
 
 #endif

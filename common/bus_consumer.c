@@ -38,9 +38,8 @@ struct bus_consumer {
   bus_apply_fn apply;
   void *arg;
   char *channel;
-  struct bus_waker *waker;
-  pthread_t thread;
-  int started;
+  struct bus_worker worker; /* the thread and its stop flag */
+  int curl_ready;           /* curl_global_init done: undone by consumer_free */
 
   /* Owned by the thread. */
   redisContext *redis;
@@ -153,7 +152,7 @@ static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
   char url[2048], err[128];
   long status = 0;
   const struct httpc_options options = {FEED_CONNECT_TIMEOUT_MS, FEED_TIMEOUT_MS, FEED_MAX_BYTES,
-                                        feed_stopping, c->waker};
+                                        feed_stopping, c->worker.waker};
   *items = NULL;
   if (c->curl == NULL && (c->curl = httpc_handle_new(&options)) == NULL) {
     rc = CS_ERR_NOMEM;
@@ -166,7 +165,7 @@ static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
     goto done;
   }
   if (httpc_get(c->curl, &options, url, &status, &body, err, sizeof(err)) != CS_OK) {
-    if (!bus_waker_stopped(c->waker)) {
+    if (!bus_waker_stopped(c->worker.waker)) {
       log_warning("consumer %s: feed %s unreachable: %s", c->source, c->feed_url, err);
     }
     goto done;
@@ -221,7 +220,7 @@ static int catch_up(struct bus_consumer *c) {
         }
         rc = CS_ERR;
       }
-      if (bus_waker_stopped(c->waker)) rc = CS_ERR;
+      if (bus_waker_stopped(c->worker.waker)) rc = CS_ERR;
     }
     json_decref(items);
     if (rc != CS_OK || n < CATCHUP_PAGE) break;
@@ -236,7 +235,7 @@ done:
 
 static void sub_close(struct bus_consumer *c, const char *why) {
   if (c->redis == NULL) return;
-  if (!bus_waker_stopped(c->waker)) {
+  if (!bus_waker_stopped(c->worker.waker)) {
     log_warning("consumer %s: Redis subscription lost (%s), reconnecting", c->source, why);
   }
   redisFree(c->redis);
@@ -315,7 +314,7 @@ static void sub_drain(struct bus_consumer *c, int readable) {
     if (reply == NULL) return;
     sub_message(c, reply);
     freeReplyObject(reply);
-    if (bus_waker_stopped(c->waker)) return;
+    if (bus_waker_stopped(c->worker.waker)) return;
   }
 }
 
@@ -337,7 +336,7 @@ static void run_catch_up(struct bus_consumer *c) {
 static void *consumer_main(void *arg) {
   struct bus_consumer *c = arg;
   log_info("consumer %s: started, feed %s", c->source, c->feed_url);
-  while (!bus_waker_stopped(c->waker)) {
+  while (!bus_waker_stopped(c->worker.waker)) {
     long long now = bus_now_ms();
     if (c->redis == NULL && now >= c->redis_retry_at) sub_open(c);
     if (c->redis != NULL) sub_drain(c, 0);
@@ -353,7 +352,7 @@ static void *consumer_main(void *arg) {
     if (c->catchup_pending && c->catchup_at < wake) wake = c->catchup_at;
     long timeout = wake - now > 500 ? 500 : (long)(wake - now);
     int fd = c->redis != NULL ? c->redis->fd : -1;
-    int ready = bus_waker_wait(c->waker, fd, POLLIN, timeout);
+    int ready = bus_waker_wait(c->worker.waker, fd, POLLIN, timeout);
     if (ready == 1 && c->redis != NULL) sub_drain(c, 1);
   }
   if (c->redis != NULL) redisFree(c->redis);
@@ -366,7 +365,8 @@ static void *consumer_main(void *arg) {
 
 static void consumer_free(struct bus_consumer *c) {
   if (c == NULL) return;
-  bus_waker_free(c->waker);
+  bus_worker_stop(&c->worker);
+  if (c->curl_ready) curl_global_cleanup();
   free(c->source);
   free(c->feed_url);
   free(c->redis_host);
@@ -407,18 +407,12 @@ int bus_consumer_start(struct db_pool *pool, const char *source, const char *fee
   c->catchup_pending = 1; /* at start */
   c->catchup_at = 0;
   c->idle_catchup_at = NEVER;
-  rc = bus_waker_new(&c->waker);
-  if (rc != CS_OK) goto done;
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     rc = CS_ERR;
     goto done;
   }
-  if (pthread_create(&c->thread, NULL, consumer_main, c) != 0) {
-    curl_global_cleanup();
-    rc = CS_ERR;
-    goto done;
-  }
-  c->started = 1;
+  c->curl_ready = 1;
+  if ((rc = bus_worker_start(&c->worker, consumer_main, c)) != CS_OK) goto done;
   *out = c;
   c = NULL;
   rc = CS_OK;
@@ -428,13 +422,7 @@ done:
 }
 
 void bus_consumer_stop(struct bus_consumer *consumer) {
-  if (consumer == NULL) return;
-  if (consumer->started) {
-    bus_waker_stop(consumer->waker);
-    pthread_join(consumer->thread, NULL);
-    curl_global_cleanup();
-  }
-  consumer_free(consumer);
+  consumer_free(consumer); /* stops the thread first */
 }
 
 int bus_consumer_offset(PGconn *conn, const char *source, long long *seq) {

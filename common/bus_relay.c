@@ -30,9 +30,7 @@ struct bus_relay {
   int redis_port;
   long poll_ms;
   char *channel; /* BUS_CHANNEL_PREFIX source */
-  struct bus_waker *waker;
-  pthread_t thread;
-  int started;
+  struct bus_worker worker; /* the thread and its stop flag */
 
   /* Owned by the thread. */
   PGconn *pg;
@@ -81,11 +79,11 @@ static int pg_open(struct bus_relay *r) {
   long long deadline = bus_now_ms() + RELAY_CONNECT_TIMEOUT_MS;
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
-    if (st == PGRES_POLLING_FAILED || bus_waker_stopped(r->waker) || bus_now_ms() > deadline) {
+    if (st == PGRES_POLLING_FAILED || bus_waker_stopped(r->worker.waker) || bus_now_ms() > deadline) {
       goto done;
     }
     short ev = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
-    if (bus_waker_wait(r->waker, PQsocket(c), ev, 200) == 1) st = PQconnectPoll(c);
+    if (bus_waker_wait(r->worker.waker, PQsocket(c), ev, 200) == 1) st = PQconnectPoll(c);
   }
   /* No statement of ours should ever hang the relay. */
   if (db_exec(c, "SELECT set_config('statement_timeout', '30s', false)", 0, NULL, NULL, NULL) !=
@@ -97,7 +95,7 @@ static int pg_open(struct bus_relay *r) {
   rc = CS_OK;
 done:
   if (c != NULL) {
-    if (!bus_waker_stopped(r->waker)) {
+    if (!bus_waker_stopped(r->worker.waker)) {
       log_warning("relay %s: database connection failed: %s", r->source, PQerrorMessage(c));
     }
     PQfinish(c);
@@ -244,7 +242,7 @@ static void relay_pg_failed(struct bus_relay *r) {
     log_warning("relay %s: database connection lost, reconnecting", r->source);
     pg_close(r);
   }
-  bus_waker_wait(r->waker, -1, 0, r->pg_backoff);
+  bus_waker_wait(r->worker.waker, -1, 0, r->pg_backoff);
   r->pg_backoff = bus_backoff_next(r->pg_backoff);
 }
 
@@ -262,7 +260,7 @@ static void relay_wait(struct bus_relay *r) {
     long long until = r->redis_retry_at - bus_now_ms();
     if (until < timeout) timeout = until < 0 ? 0 : (long)until;
   }
-  if (bus_waker_wait(r->waker, PQsocket(r->pg), POLLIN, timeout) != 1) return;
+  if (bus_waker_wait(r->worker.waker, PQsocket(r->pg), POLLIN, timeout) != 1) return;
   if (!PQconsumeInput(r->pg)) {
     log_warning("relay %s: database connection lost, reconnecting", r->source);
     pg_close(r);
@@ -274,10 +272,10 @@ static void relay_wait(struct bus_relay *r) {
 static void *relay_main(void *arg) {
   struct bus_relay *r = arg;
   log_info("relay %s: started", r->source);
-  while (!bus_waker_stopped(r->waker)) {
+  while (!bus_waker_stopped(r->worker.waker)) {
     if (r->pg == NULL) {
       if (pg_open(r) != CS_OK) {
-        bus_waker_wait(r->waker, -1, 0, r->pg_backoff);
+        bus_waker_wait(r->worker.waker, -1, 0, r->pg_backoff);
         r->pg_backoff = bus_backoff_next(r->pg_backoff);
         continue;
       }
@@ -293,7 +291,7 @@ static void *relay_main(void *arg) {
           log_info("relay %s: another instance relays; standing by", r->source);
           r->standby_logged = 1;
         }
-        bus_waker_wait(r->waker, -1, 0, RELAY_LOCK_RETRY_MS);
+        bus_waker_wait(r->worker.waker, -1, 0, RELAY_LOCK_RETRY_MS);
         continue;
       }
       r->leader = 1;
@@ -325,7 +323,7 @@ static void *relay_main(void *arg) {
 
 static void relay_free(struct bus_relay *r) {
   if (r == NULL) return;
-  bus_waker_free(r->waker);
+  bus_worker_stop(&r->worker);
   free(r->source);
   free(r->conninfo);
   free(r->redis_host);
@@ -356,13 +354,7 @@ int bus_relay_start(const char *source, const char *conninfo, const char *redis_
   r->poll_ms = poll_ms > 0 ? poll_ms : 1000;
   r->pg_backoff = BUS_BACKOFF_MIN_MS;
   r->redis_backoff = BUS_BACKOFF_MIN_MS;
-  rc = bus_waker_new(&r->waker);
-  if (rc != CS_OK) goto done;
-  if (pthread_create(&r->thread, NULL, relay_main, r) != 0) {
-    rc = CS_ERR;
-    goto done;
-  }
-  r->started = 1;
+  if ((rc = bus_worker_start(&r->worker, relay_main, r)) != CS_OK) goto done;
   *out = r;
   r = NULL;
   rc = CS_OK;
@@ -372,10 +364,5 @@ done:
 }
 
 void bus_relay_stop(struct bus_relay *relay) {
-  if (relay == NULL) return;
-  if (relay->started) {
-    bus_waker_stop(relay->waker);
-    pthread_join(relay->thread, NULL);
-  }
-  relay_free(relay);
+  relay_free(relay); /* stops the thread first */
 }

@@ -68,3 +68,20 @@ int bus_waker_wait(struct bus_waker *w, int fd, short events, long timeout_ms) {
   if (p[0].revents != 0) return 0;
   return fd >= 0 && p[1].revents != 0 ? 1 : 0;
 }
+
+int bus_worker_start(struct bus_worker *w, void *(*main)(void *), void *arg) {
+  if (bus_waker_new(&w->waker) != CS_OK) return CS_ERR;
+  if (pthread_create(&w->thread, NULL, main, arg) != 0) return CS_ERR;
+  w->started = 1;
+  return CS_OK;
+}
+
+void bus_worker_stop(struct bus_worker *w) {
+  if (w->started) {
+    bus_waker_stop(w->waker);
+    pthread_join(w->thread, NULL);
+    w->started = 0;
+  }
+  bus_waker_free(w->waker);
+  w->waker = NULL;
+}

@@ -66,27 +66,25 @@ static int is_json_media_type(const char *ct) {
 /* Below 2^63 in magnitude: fits a json_int_t. */
 #define INTEGER_LIMIT 9223372036854775808.0
 
+/* v itself when it is no whole number a json_int_t can hold, else a new integer of its value. */
+static json_t *as_integer(json_t *v) {
+  double d = json_real_value(v);
+  if (!json_is_real(v) || floor(d) != d || fabs(d) >= INTEGER_LIMIT) return v;
+  return json_integer((json_int_t)d);
+}
+
 /* Every real of j that holds a whole number a json_int_t can hold becomes an integer again. */
 static void integers_back(json_t *j) {
   size_t i;
   const char *key;
-  json_t *v;
-  if (json_is_object(j)) {
-    json_object_foreach(j, key, v) {
-      if (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v) &&
-          fabs(json_real_value(v)) < INTEGER_LIMIT)
-        json_object_set_new(j, key, json_integer((json_int_t)json_real_value(v)));
-      else
-        integers_back(v);
-    }
-  } else if (json_is_array(j)) {
-    json_array_foreach(j, i, v) {
-      if (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v) &&
-          fabs(json_real_value(v)) < INTEGER_LIMIT)
-        json_array_set_new(j, i, json_integer((json_int_t)json_real_value(v)));
-      else
-        integers_back(v);
-    }
+  json_t *v, *n;
+  json_object_foreach(j, key, v) {
+    if ((n = as_integer(v)) != v) json_object_set_new(j, key, n);
+    else integers_back(v);
+  }
+  json_array_foreach(j, i, v) {
+    if ((n = as_integer(v)) != v) json_array_set_new(j, i, n);
+    else integers_back(v);
   }
 }
 
