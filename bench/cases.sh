@@ -11,8 +11,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$src/bench/lib.sh" "$@"
 ncases=${BENCH_CASES:-5000}
-bench_stack_up
-bench_demo_data
+bench_demo_stack_up
 
 # Many cases in the demo portal; every tenth has a task at the partner's Stockholm office.
 sql "INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, city,

@@ -51,8 +51,9 @@ bench_stack_up() {
   . "$tmp/stack/stack.env"
 }
 
-# Loads the demo portal (README.md, "Demo logins") into the running stack.
-bench_demo_data() {
+# bench_stack_up, then the demo portal (README.md, "Demo logins") loaded into it.
+bench_demo_stack_up() {
+  bench_stack_up
   bash "$src/scripts/demo-data.sh" "$PG_PORT" "$build" >/dev/null
 }
 

@@ -11,8 +11,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$src/bench/lib.sh" "$@"
 logins=${BENCH_LOGINS:-20}
-bench_stack_up
-bench_demo_data
+bench_demo_stack_up
 
 # The demo's external case handler asking to approve a budget within its own limit.
 ech=$(sql "SELECT id FROM policy.users WHERE email = 'ech@demo.test'")

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "status.h"
 
@@ -88,14 +89,7 @@ void db_pool_free(struct db_pool *p) {
 }
 
 int db_pool_acquire(struct db_pool *p, PGconn **out) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  deadline.tv_sec += p->checkout_timeout_ms / 1000;
-  deadline.tv_nsec += (p->checkout_timeout_ms % 1000) * 1000000L;
-  if (deadline.tv_nsec >= 1000000000L) {
-    deadline.tv_sec++;
-    deadline.tv_nsec -= 1000000000L;
-  }
+  struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, p->checkout_timeout_ms);
   pthread_mutex_lock(&p->lock);
   while (p->nidle == 0) {
     if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT && p->nidle == 0) {

@@ -262,3 +262,12 @@ void service_free(struct service *svc) {
   config_service_free(&svc->cfg);
   memset(svc, 0, sizeof(*svc));
 }
+
+int service_main(const char *name, long default_port, int (*wire)(struct service *svc)) {
+  struct service svc;
+  int code = service_init(&svc, name, default_port);
+  if (code == 0 && wire != NULL) code = wire(&svc);
+  if (code == 0) code = service_run(&svc);
+  service_free(&svc);
+  return code;
+}

@@ -78,6 +78,11 @@ int service_consume(struct service *svc, const char *source, bus_apply_fn apply,
 
 void service_free(struct service *svc);
 
+/* The whole life of a service process, for main(): service_init, then wire (the service's own
+ * settings, routes, consumers, stop hooks; NULL for none; a non-zero return is the exit code),
+ * service_run, service_free. Returns the exit code. */
+int service_main(const char *name, long default_port, int (*wire)(struct service *svc));
+
 /* Helpers for handlers. */
 /* Borrows a pooled connection or answers 503 and returns non-zero. */
 int service_db_acquire(struct request_ctx *ctx, PGconn **conn);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "http_client.h"
 #include "log.h"
 #include "status.h"
@@ -110,14 +111,7 @@ static void *health_main(void *arg) {
       memcpy(u->error, error, sizeof(u->error));
       pthread_mutex_unlock(&h->lock);
     }
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += h->interval_ms / 1000;
-    until.tv_nsec += (h->interval_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-      until.tv_sec++;
-      until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = deadline_after_ms(CLOCK_MONOTONIC, h->interval_ms);
     pthread_mutex_lock(&h->lock);
     while (!h->stop && pthread_cond_timedwait(&h->wake, &h->lock, &until) == 0) {
     }

@@ -15,22 +15,24 @@ static void cases_config_read(struct cases_config *c) {
   c->policy_url = config_env("POLICY_URL", "http://127.0.0.1:8081");
 }
 
-int main(void) {
-  struct service svc;
-  struct cases_config cc;
-  int code = service_init(&svc, "cases", 8082);
-  cases_config_read(&cc);
-  if (code == 0 && cases_policy_init(cc.policy_url) != 0) code = 2;
-  if (code == 0) {
-    cases_case_routes(&svc);
-    cases_task_routes(&svc);
-    cases_ech_routes(&svc);
-    cases_list_routes(&svc);
-    cases_dashboard_routes(&svc);
-    cases_report_routes(&svc);
-    code = service_run(&svc);
-  }
-  service_free(&svc);
+static int stop_policy_client(struct service *svc) {
+  (void)svc;
   cases_policy_cleanup();
-  return code;
+  return 0;
 }
+
+static int wire(struct service *svc) {
+  struct cases_config cc;
+  cases_config_read(&cc);
+  if (cases_policy_init(cc.policy_url) != 0) return 2;
+  service_on_stop(svc, stop_policy_client);
+  cases_case_routes(svc);
+  cases_task_routes(svc);
+  cases_ech_routes(svc);
+  cases_list_routes(svc);
+  cases_dashboard_routes(svc);
+  cases_report_routes(svc);
+  return 0;
+}
+
+int main(void) { return service_main("cases", 8082, wire); }

@@ -2,10 +2,4 @@
  * Start, wiring and shutdown only; resources live in their own files. */
 #include "service.h"
 
-int main(void) {
-  struct service svc;
-  int code = service_init(&svc, "orders", 8084);
-  if (code == 0) code = service_run(&svc);
-  service_free(&svc);
-  return code;
-}
+int main(void) { return service_main("orders", 8084, NULL); }

@@ -1,0 +1,11 @@
+/* Absolute deadlines for timed waits (pthread_cond_timedwait takes an instant, not a span). */
+#ifndef CLAIMSUITE_DEADLINE_H
+#define CLAIMSUITE_DEADLINE_H
+
+#include <time.h>
+
+/* The instant ms milliseconds from now on clock (CLOCK_REALTIME for a condition variable with
+ * default attributes, CLOCK_MONOTONIC for one set to it). */
+struct timespec deadline_after_ms(clockid_t clock, long ms);
+
+#endif
