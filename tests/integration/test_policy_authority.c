@@ -394,8 +394,9 @@ static void test_settings(void **state) {
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
   assert_true(has_error(&r, "name", NULL));
   assert_true(has_error(&r, "office_hours", "before"));
-  assert_true(has_error(&r, "office_days", NULL));
-  assert_true(has_error(&r, "public_holidays", NULL));
+  tl_assert_field_code(&r, "office_days/0", "out_of_range");
+  tl_assert_field_code(&r, "office_days/1", "out_of_range");
+  tl_assert_field_code(&r, "public_holidays/0", "format");
   assert_true(has_error(&r, "enhanced_temporary_cases", NULL));
   assert_true(has_error(&r, "default_budget_limit", NULL));
   assert_true(has_error(&r, "currency", NULL));
