@@ -9,6 +9,7 @@
 #include "authority_internal.h"
 #include "fields.h"
 #include "http.h"
+#include "http_policy_routes.h"
 #include "http_write.h"
 #include "ids.h"
 #include "log.h"
@@ -266,19 +267,13 @@ done:
 /* ---- start ----------------------------------------------------------------------------- */
 
 void policy_authority_routes(struct service *svc) {
-  if (service_route(svc, "GET", "/v1/roles/:role", callback_policy_roles_get,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "PUT", "/v1/roles/:role", callback_policy_roles_put,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "GET", "/v1/portal/settings", callback_policy_settings_get,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "PATCH", "/v1/portal/settings", callback_policy_settings_patch,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "POST", "/internal/authorize", callback_policy_authorize_post,
-                    ROUTE_PUBLIC) != CS_OK ||
-      service_route(svc, "GET", "/v1/authorize/log", callback_policy_authorize_log_get,
-                    ROUTE_AUTHENTICATED) != CS_OK) {
-    log_error("cannot register the routes of the authority resources");
-    exit(1);
-  }
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/roles/:role", callback_policy_roles_get, ROUTE_AUTHENTICATED},
+      {"PUT", "/v1/roles/:role", callback_policy_roles_put, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/portal/settings", callback_policy_settings_get, ROUTE_AUTHENTICATED},
+      {"PATCH", "/v1/portal/settings", callback_policy_settings_patch, ROUTE_AUTHENTICATED},
+      {"POST", "/internal/authorize", callback_policy_authorize_post, ROUTE_PUBLIC},
+      {"GET", "/v1/authorize/log", callback_policy_authorize_log_get, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "authority resources");
 }

@@ -4,7 +4,7 @@
 #include "http_org_list.h"
 #include "http_org_write.h"
 #include "org_offices.h"
-#include "service.h"
+#include "http_policy_routes.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,8 +56,11 @@ static void offices_create(struct request_ctx *ctx) {
 static void offices_patch(struct request_ctx *ctx) { policy_org_http_write(ctx, &office_patch); }
 
 void policy_org_offices_routes(struct service *svc) {
-  service_route(svc, "GET", "/v1/offices", offices_list, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/offices", offices_create, ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/offices/:id", offices_get, ROUTE_AUTHENTICATED);
-  service_route(svc, "PATCH", "/v1/offices/:id", offices_patch, ROUTE_AUTHENTICATED);
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/offices", offices_list, ROUTE_AUTHENTICATED},
+      {"POST", "/v1/offices", offices_create, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/offices/:id", offices_get, ROUTE_AUTHENTICATED},
+      {"PATCH", "/v1/offices/:id", offices_patch, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "offices");
 }

@@ -4,7 +4,7 @@
 #include "http_org_list.h"
 #include "http_org_write.h"
 #include "org_users.h"
-#include "service.h"
+#include "http_policy_routes.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -67,9 +67,12 @@ static void users_put_roles(struct request_ctx *ctx) {
 }
 
 void policy_org_users_routes(struct service *svc) {
-  service_route(svc, "GET", "/v1/users", users_list, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/users", users_create, ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/users/:id", users_get, ROUTE_AUTHENTICATED);
-  service_route(svc, "PATCH", "/v1/users/:id", users_patch, ROUTE_AUTHENTICATED);
-  service_route(svc, "PUT", "/v1/users/:id/org-roles", users_put_roles, ROUTE_AUTHENTICATED);
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/users", users_list, ROUTE_AUTHENTICATED},
+      {"POST", "/v1/users", users_create, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/users/:id", users_get, ROUTE_AUTHENTICATED},
+      {"PATCH", "/v1/users/:id", users_patch, ROUTE_AUTHENTICATED},
+      {"PUT", "/v1/users/:id/org-roles", users_put_roles, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "users");
 }
