@@ -280,6 +280,15 @@ static void test_roles(void **state) {
   assert_true(has_error(&r, "rights/3", "must be a string"));
   assert_false(has_error(&r, "rights/1", NULL));
   tl_response_free(&r);
+  /* a type error and rule errors of one body: one 422 with all of them */
+  assert_int_equal(call("PUT", "/v1/roles/external_case_handler", fx.alice.token, "\"1\"",
+                        "{\"rights\":[\"fly\",\"rfq_decide\",7],\"colour\":1}", &r), 422);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "colour", "unknown_field");
+  tl_assert_field_code(&r, "rights/0", "not_allowed");
+  tl_assert_field_code(&r, "rights/2", "wrong_type");
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 3);
+  tl_response_free(&r);
   /* other bad bodies */
   assert_int_equal(call("PUT", "/v1/roles/external_case_handler", fx.alice.token, "\"1\"",
                         "{\"rights\":\"rfq_decide\"}", &r), 422);
@@ -394,12 +403,30 @@ static void test_settings(void **state) {
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
   assert_true(has_error(&r, "name", NULL));
   assert_true(has_error(&r, "office_hours", "before"));
-  assert_true(has_error(&r, "office_days", NULL));
-  assert_true(has_error(&r, "public_holidays", NULL));
+  tl_assert_field_code(&r, "office_days/0", "out_of_range");
+  tl_assert_field_code(&r, "office_days/1", "out_of_range");
+  tl_assert_field_code(&r, "public_holidays/0", "format");
   assert_true(has_error(&r, "enhanced_temporary_cases", NULL));
   assert_true(has_error(&r, "default_budget_limit", NULL));
   assert_true(has_error(&r, "currency", NULL));
   assert_true(has_error(&r, "colour", NULL));
+  tl_response_free(&r);
+  /* types, rules and the time zone of one body at once, each with its code */
+  assert_int_equal(
+      call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
+           "{\"enhanced_temporary_cases\":\"yes\",\"currency\":\"sek\","
+           "\"office_hours\":{\"start\":\"8\",\"lunch\":\"12:00\"},"
+           "\"timezone\":\"Mars/Olympus_Mons\",\"office_days\":[]}",
+           &r),
+      422);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "enhanced_temporary_cases", "wrong_type");
+  tl_assert_field_code(&r, "currency", "format");
+  tl_assert_field_code(&r, "office_hours/start", "format");
+  tl_assert_field_code(&r, "office_hours/end", "required");
+  tl_assert_field_code(&r, "office_hours/lunch", "unknown_field");
+  tl_assert_field_code(&r, "timezone", "not_found");
+  tl_assert_field_code(&r, "office_days", "required");
   tl_response_free(&r);
   assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
                         "{\"timezone\":\"Mars/Olympus_Mons\"}", &r), 422);

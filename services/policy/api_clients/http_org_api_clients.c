@@ -1,42 +1,35 @@
-/* /v1/api-clients: decode the request, call org_api_clients.c, encode the answer. No SQL. */
+/* /v1/api-clients: the routes and the body table; the rules are in org_api_clients.c. No SQL
+ * here. */
 #include "http.h"
-#include "org_internal.h"
-#include "service.h"
-#include "status.h"
+#include "http_org_list.h"
+#include "http_org_write.h"
+#include "org_api_clients.h"
+#include "http_policy_routes.h"
 
 static const struct http_field client_create_fields[] = {
     {"name", HTTP_FIELD_STRING, 1, 200},
 };
 
-static int list_clients(PGconn *conn, const struct policy_org_caller *c, const void *query,
-                        const struct policy_org_page *pg, json_t **rows,
-                        struct cs_refusal *err) {
-  (void)query;
-  return policy_org_api_client_list(conn, c, pg, rows, err);
-}
+static const struct policy_org_write_route client_create = {
+    client_create_fields, 1, policy_org_api_client_rules, policy_org_api_client_create, 201,
+    NULL, "/v1/api-clients", "/v1/api-clients"};
+static const struct policy_org_write_route client_delete = {
+    NULL, 0, NULL, policy_org_api_client_delete, 204, "API client", NULL, NULL};
 
 static void clients_list(struct request_ctx *ctx) {
-  struct policy_org_caller c;
-  PGconn *conn;
-  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
-  policy_org_http_list(ctx, conn, &c, list_clients, NULL);
-  service_db_release(ctx, conn);
+  policy_org_http_list(ctx, NULL, 0, policy_org_api_client_list);
 }
-
 static void clients_create(struct request_ctx *ctx) {
-  policy_org_http_write(ctx, client_create_fields, 1, NULL, policy_org_api_client_create, 201,
-                        "/v1/api-clients", "/v1/api-clients");
-  u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
+  policy_org_http_write(ctx, &client_create);
+  u_map_put(ctx->resp->map_header, "Cache-Control", "no-store"); /* the secret is in it */
 }
-
-static void clients_delete(struct request_ctx *ctx) {
-  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "API client");
-  if (id == NULL) return;
-  policy_org_http_write(ctx, NULL, 0, id, policy_org_api_client_delete, 204, NULL, NULL);
-}
+static void clients_delete(struct request_ctx *ctx) { policy_org_http_write(ctx, &client_delete); }
 
 void policy_org_api_clients_routes(struct service *svc) {
-  service_route(svc, "GET", "/v1/api-clients", clients_list, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/api-clients", clients_create, ROUTE_AUTHENTICATED);
-  service_route(svc, "DELETE", "/v1/api-clients/:id", clients_delete, ROUTE_AUTHENTICATED);
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/api-clients", clients_list, ROUTE_AUTHENTICATED},
+      {"POST", "/v1/api-clients", clients_create, ROUTE_AUTHENTICATED},
+      {"DELETE", "/v1/api-clients/:id", clients_delete, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "API clients");
 }

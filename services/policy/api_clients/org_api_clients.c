@@ -9,7 +9,7 @@
 
 #include "bus.h"
 #include "ids.h"
-#include "org_internal.h"
+#include "org_api_clients.h"
 #include "password.h"
 #include "status.h"
 #include "store_org_api_clients.h"
@@ -21,8 +21,9 @@ static int may_read(const struct policy_org_caller *c) {
 }
 
 int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
-                               const struct policy_org_page *pg, json_t **rows,
-                               struct cs_refusal *err) {
+                               const char *const *filter, const struct policy_org_page *pg,
+                               json_t **rows, struct cs_refusal *err) {
+  (void)filter;
   if (!may_read(c))
     return cs_refuse(err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may see the API clients");
@@ -30,6 +31,12 @@ int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
                                        pg->limit, rows, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
   return CS_OK;
+}
+
+void policy_org_api_client_rules(const json_t *body, struct cs_refusal *err) {
+  const json_t *name = json_object_get(body, "name");
+  if (json_is_string(name) && json_string_length(name) == 0)
+    cs_refusal_field(err, "name", FIELD_REQUIRED, "must not be empty");
 }
 
 /* n random bytes as unpadded base64url into out (at least 2n + 1 bytes). */
@@ -47,11 +54,9 @@ int policy_org_api_client_create(PGconn *conn, struct write_call *w) {
   unsigned char secret[96], tag[48];
   char id[37], client_id[64], *hash = NULL;
   json_t *client = NULL;
-  int rc;
+  int rc = CS_OK;
   const char *name = json_string_value(json_object_get(w->body, "name"));
 
-  if (name[0] == '\0') cs_refusal_field(&w->err, "name", FIELD_FORMAT, "must not be empty");
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (!policy_org_is_insurer_admin(c)) {
     rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only the insurer's admin may create API clients");

@@ -12,7 +12,7 @@
 #include "fields.h"
 #include "ids.h"
 #include "log.h"
-#include "org_internal.h"
+#include "org_caller.h"
 #include "paging.h"
 #include "rights.h"
 #include "status.h"
@@ -64,32 +64,43 @@ int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *r
   return CS_OK;
 }
 
-/* The rights as a sorted array without duplicates, or the errors of unknown names. */
-static int canonical_rights(const json_t *rights, json_t **sorted, struct cs_refusal *err) {
-  int have[POLICY_RIGHT_COUNT] = {0};
+/* A store result as a refusal: CS_OK stays, CS_ERR_NOT_FOUND is "no such <what>", anything
+ * else a database failure (the failed statement's SQLSTATE answers it). */
+static int refusal_of(int rc, struct cs_refusal *err, const char *what) {
+  if (rc == CS_OK) return CS_OK;
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such %s", what);
+  if (rc == CS_ERR_NOMEM) return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
+  return cs_refusal_db(err);
+}
+
+void policy_authority_role_rules(const json_t *body, struct cs_refusal *err) {
   size_t i;
   const json_t *v;
   char msg[200], field[32];
-
-  *sorted = NULL;
-  json_array_foreach(rights, i, v) {
-    int idx = json_is_string(v) ? policy_right_index(json_string_value(v)) : -1;
-    if (idx < 0) {
-      snprintf(field, sizeof(field), "rights/%zu", i);
-      if (json_is_string(v)) {
-        snprintf(msg, sizeof(msg), "'%.100s' is not a known right", json_string_value(v));
-        cs_refusal_field(err, field, FIELD_NOT_ALLOWED, msg);
-      } else {
-        cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
-      }
-      continue;
+  json_array_foreach(json_object_get(body, "rights"), i, v) {
+    snprintf(field, sizeof(field), "rights/%zu", i);
+    if (!json_is_string(v)) {
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
+    } else if (policy_right_index(json_string_value(v)) < 0) {
+      snprintf(msg, sizeof(msg), "'%.100s' is not a known right", json_string_value(v));
+      cs_refusal_field(err, field, FIELD_NOT_ALLOWED, msg);
     }
-    have[idx] = 1;
   }
-  if (json_array_size(err->errors) > 0) return CS_ERR_INVALID;
+}
+
+/* The known rights of a valid body as a sorted array without duplicates: new, NULL when out of
+ * memory. */
+static json_t *canonical_rights(const json_t *rights) {
+  int have[POLICY_RIGHT_COUNT] = {0};
+  size_t i;
+  const json_t *v;
+  json_array_foreach(rights, i, v) {
+    int idx = policy_right_index(json_string_value(v));
+    if (idx >= 0) have[idx] = 1;
+  }
   /* sorted by name: pick the smallest remaining each time (16 names) */
   json_t *out = json_array();
-  if (out == NULL) return CS_ERR_NOMEM;
+  if (out == NULL) return NULL;
   for (;;) {
     int best = -1;
     for (int k = 0; k < POLICY_RIGHT_COUNT; k++)
@@ -99,47 +110,57 @@ static int canonical_rights(const json_t *rights, json_t **sorted, struct cs_ref
     have[best] = 0;
     json_array_append_new(out, json_string(policy_right_names[best]));
   }
-  *sorted = out;
-  return CS_OK;
+  return out;
 }
 
-int policy_authority_role_put(PGconn *conn, const char *portal_id, const char *role,
-                              const json_t *rights, policy_precondition_fn check, void *arg,
-                              json_t **out, struct cs_refusal *err) {
-  json_t *sorted = NULL, *current = NULL, *event = NULL;
+/* The role's version into *version, its row locked when for_update. */
+static int role_version(PGconn *conn, struct write_call *w, int for_update, long long *version) {
+  const struct policy_authority_op *op = w->op;
+  json_t *rights = NULL;
+  int v = 0, rc = policy_store_role_get(conn, op->portal_id, op->role, for_update, &rights, &v);
+  json_decref(rights);
+  *version = v;
+  return refusal_of(rc, &w->err, "role");
+}
+
+int policy_authority_role_read(PGconn *conn, struct write_call *w, long long *version) {
+  return role_version(conn, w, 0, version);
+}
+
+int policy_authority_role_lock(PGconn *conn, struct write_call *w, long long *version) {
+  struct policy_authority_op *op = w->op;
+  /* the advisory lock covers a role without a row yet (nothing to lock FOR UPDATE) */
+  int rc = policy_store_role_lock(conn, op->portal_id, op->role);
+  if (rc != CS_OK) return refusal_of(rc, &w->err, "role");
+  rc = role_version(conn, w, 1, version);
+  op->locked_version = *version;
+  return rc;
+}
+
+int policy_authority_role_apply(PGconn *conn, struct write_call *w) {
+  const struct policy_authority_op *op = w->op;
+  json_t *sorted = canonical_rights(json_object_get(w->body, "rights")), *event = NULL;
   char aggregate[96];
   int version = 0, rc;
 
-  *out = NULL;
-  if ((rc = canonical_rights(rights, &sorted, err)) != CS_OK) goto done;
-  if ((rc = db_begin(conn)) != CS_OK) goto done;
-  if ((rc = policy_store_role_lock(conn, portal_id, role)) != CS_OK) goto done;
-  if ((rc = policy_store_role_get(conn, portal_id, role, 1, &current, &version)) != CS_OK)
+  if (sorted == NULL) return refusal_of(CS_ERR_NOMEM, &w->err, "role");
+  if ((rc = refusal_of(policy_store_role_put(conn, op->portal_id, op->role, sorted,
+                                             (int)op->locked_version, &version),
+                       &w->err, "role")) != CS_OK)
     goto done;
-  if (check(arg, version) != 0) {
-    rc = CS_ERR_CONFLICT;
+  event = json_pack("{s:s, s:s, s:O, s:i}", "portal_id", op->portal_id, "role", op->role,
+                    "rights", sorted, "version", version);
+  snprintf(aggregate, sizeof(aggregate), "%s/%s", op->portal_id, op->role);
+  if ((rc = write_event(conn, &w->err, "role.updated", op->portal_id, aggregate,
+                        json_incref(event))) != CS_OK)
     goto done;
-  }
-  if ((rc = policy_store_role_put(conn, portal_id, role, sorted, version, &version)) != CS_OK)
-    goto done;
-  event = json_pack("{s:s, s:s, s:O, s:i}", "portal_id", portal_id, "role", role, "rights",
-                    sorted, "version", version);
-  snprintf(aggregate, sizeof(aggregate), "%s/%s", portal_id, role);
-  if (event == NULL) {
-    rc = CS_ERR_NOMEM;
-    goto done;
-  }
-  if ((rc = bus_outbox_add(conn, "role.updated", portal_id, aggregate, event)) != CS_OK ||
-      (rc = db_commit(conn)) != CS_OK)
-    goto done;
-  *out = role_json(portal_id, role, sorted, version);
+  w->result = role_json(op->portal_id, op->role, sorted, version);
   sorted = NULL;
-  rc = *out != NULL ? CS_OK : CS_ERR_NOMEM;
+  rc = w->result != NULL ? CS_OK : refusal_of(CS_ERR_NOMEM, &w->err, "role");
 done:
   json_decref(sorted);
-  json_decref(current);
   json_decref(event);
-  return rc; /* an open transaction is rolled back when the connection is released */
+  return rc;
 }
 
 /* ---- portal settings ------------------------------------------------------------------- */
@@ -158,61 +179,79 @@ static int hhmm(const char *s) {
   return h < 24 && m < 60 ? h * 60 + m : -1;
 }
 
-static const struct http_field settings_fields[] = {
-    {"name", HTTP_FIELD_STRING, 0, 200},
-    {"timezone", HTTP_FIELD_STRING, 0, 64},
-    {"office_hours", HTTP_FIELD_OBJECT, 0, 0},
-    {"office_days", HTTP_FIELD_ARRAY, 0, 0},
-    {"public_holidays", HTTP_FIELD_ARRAY, 0, 0},
-    {"enhanced_temporary_cases", HTTP_FIELD_BOOLEAN, 0, 0},
-    {"default_budget_limit", HTTP_FIELD_INTEGER, 0, 0},
-    {"currency", HTTP_FIELD_STRING, 0, 3},
-};
+/* Each element of the array arr (borrowed) judged by ok: the message of a bad one under
+ * <name>/<index> with code, a wrong type as wrong_type. */
+static void check_elements(const json_t *arr, const char *name, int (*ok)(const json_t *),
+                           int is_string, enum field_code code, const char *message,
+                           struct cs_refusal *err) {
+  const json_t *d;
+  char field[48];
+  size_t i;
+  json_array_foreach(arr, i, d) {
+    snprintf(field, sizeof(field), "%s/%zu", name, i);
+    if (is_string ? !json_is_string(d) : !json_is_integer(d))
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE, is_string ? "must be a string" : "must be an integer");
+    else if (!ok(d))
+      cs_refusal_field(err, field, code, message);
+  }
+}
 
-/* The checks of a settings patch beyond the field types that need no database, into err. */
-static void settings_checks(const json_t *patch, struct cs_refusal *err) {
+static int weekday_ok(const json_t *d) {
+  return json_integer_value(d) >= 1 && json_integer_value(d) <= 7;
+}
+
+static int date_ok(const json_t *d) { return ids_is_date(json_string_value(d)); }
+
+/* office_hours/<member>: a time "HH:MM" in minutes after midnight, -1 when absent or bad (said
+ * in err). */
+static int office_time(const json_t *hours, const char *member, struct cs_refusal *err) {
+  const json_t *t = json_object_get(hours, member);
+  char field[32];
+  int m = hhmm(json_string_value(t));
+  snprintf(field, sizeof(field), "office_hours/%s", member);
+  if (t == NULL || json_is_null(t))
+    cs_refusal_field(err, field, FIELD_REQUIRED, "is required");
+  else if (!json_is_string(t))
+    cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
+  else if (m < 0)
+    cs_refusal_field(err, field, FIELD_FORMAT, "must be a time HH:MM");
+  return m;
+}
+
+void policy_authority_settings_rules(const json_t *patch, struct cs_refusal *err) {
   const char *key;
   const json_t *v;
-  size_t i;
+  char field[96];
 
   json_object_foreach((json_t *)patch, key, v) {
-    if (json_is_null(v)) cs_refusal_field(err, key, FIELD_WRONG_TYPE, "must not be null");
+    if (json_is_null(v)) cs_refusal_field(err, key, FIELD_REQUIRED, "must not be null");
   }
   v = json_object_get(patch, "name");
   if (json_is_string(v) && json_string_length(v) == 0)
-    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
+    cs_refusal_field(err, "name", FIELD_REQUIRED, "must not be empty");
   v = json_object_get(patch, "timezone");
   if (json_is_string(v) && json_string_length(v) == 0)
-    cs_refusal_field(err, "timezone", FIELD_FORMAT, "must be an IANA time zone name");
+    cs_refusal_field(err, "timezone", FIELD_REQUIRED, "must be an IANA time zone name");
   v = json_object_get(patch, "office_hours");
   if (json_is_object(v)) {
-    const json_t *start = json_object_get(v, "start"), *end = json_object_get(v, "end");
-    int s = hhmm(json_string_value(start)), e = hhmm(json_string_value(end));
-    if (s < 0) cs_refusal_field(err, "office_hours/start", FIELD_FORMAT, "must be a time HH:MM");
-    if (e < 0) cs_refusal_field(err, "office_hours/end", FIELD_FORMAT, "must be a time HH:MM");
+    int s = office_time(v, "start", err), e = office_time(v, "end", err);
+    const json_t *m;
     if (s >= 0 && e >= 0 && s >= e)
       cs_refusal_field(err, "office_hours", FIELD_INVALID, "start must be before end");
-    if (json_object_size(v) != 2 || start == NULL || end == NULL)
-      cs_refusal_field(err, "office_hours", FIELD_INVALID, "must have exactly the members start and end");
+    json_object_foreach((json_t *)v, key, m) {
+      if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0) {
+        snprintf(field, sizeof(field), "office_hours/%.60s", key);
+        cs_refusal_field(err, field, FIELD_UNKNOWN_FIELD, "is not a known field");
+      }
+    }
   }
   v = json_object_get(patch, "office_days");
-  if (json_is_array(v)) {
-    const json_t *d;
-    int bad = json_array_size(v) == 0;
-    json_array_foreach(v, i, d) {
-      if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 7) bad = 1;
-    }
-    if (bad) cs_refusal_field(err, "office_days", FIELD_FORMAT, "must be a non-empty array of ISO weekdays 1..7");
-  }
-  v = json_object_get(patch, "public_holidays");
-  if (json_is_array(v)) {
-    const json_t *d;
-    int bad = 0;
-    json_array_foreach(v, i, d) {
-      if (!json_is_string(d) || !ids_is_date(json_string_value(d))) bad = 1;
-    }
-    if (bad) cs_refusal_field(err, "public_holidays", FIELD_WRONG_TYPE, "must be an array of dates (YYYY-MM-DD)");
-  }
+  if (json_is_array(v) && json_array_size(v) == 0)
+    cs_refusal_field(err, "office_days", FIELD_REQUIRED, "must name at least one ISO weekday");
+  check_elements(v, "office_days", weekday_ok, 0, FIELD_OUT_OF_RANGE,
+                 "must be an ISO weekday 1..7", err);
+  check_elements(json_object_get(patch, "public_holidays"), "public_holidays", date_ok, 1,
+                 FIELD_FORMAT, "must be a date (YYYY-MM-DD)", err);
   v = json_object_get(patch, "default_budget_limit");
   if (json_is_integer(v) && json_integer_value(v) < 0)
     cs_refusal_field(err, "default_budget_limit", FIELD_OUT_OF_RANGE, "must be an integer >= 0 (minor units)");
@@ -225,52 +264,55 @@ static void settings_checks(const json_t *patch, struct cs_refusal *err) {
   }
 }
 
-int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const json_t *patch,
-                                    policy_precondition_fn check, void *arg, json_t **out,
-                                    struct cs_refusal *err) {
-  json_t *current = NULL;
+int policy_authority_settings_check(PGconn *conn, const json_t *patch, struct cs_refusal *err) {
   const json_t *tz = json_object_get(patch, "timezone");
-  char sqlstate[6] = "";
-  int rc;
+  int known = 0, rc;
+  policy_authority_settings_rules(patch, err);
+  if (!json_is_string(tz) || json_string_length(tz) == 0) return CS_OK;
+  if ((rc = policy_store_timezone_known(conn, json_string_value(tz), &known)) != CS_OK)
+    return refusal_of(rc, err, "portal");
+  if (!known) cs_refusal_field(err, "timezone", FIELD_NOT_FOUND, "is not a known IANA time zone");
+  return CS_OK;
+}
 
-  *out = NULL;
-  err->errors = http_validate_errors(patch, settings_fields,
-                                     sizeof(settings_fields) / sizeof(settings_fields[0]));
-  if (err->errors == NULL) return CS_ERR_NOMEM;
-  settings_checks(patch, err);
-  if (json_array_size(err->errors) == 0 && json_is_string(tz)) {
-    int known = 0;
-    if ((rc = policy_store_timezone_known(conn, json_string_value(tz), &known)) != CS_OK) goto done;
-    if (!known) cs_refusal_field(err, "timezone", FIELD_FORMAT, "is not a known IANA time zone");
-  }
-  if (json_array_size(err->errors) > 0) {
-    rc = CS_ERR_INVALID;
-    goto done;
-  }
-  if ((rc = db_begin(conn)) != CS_OK) goto done;
-  if ((rc = policy_store_settings_get(conn, portal_id, 1, &current)) != CS_OK) goto done;
-  if (check(arg, (int)json_integer_value(json_object_get(current, "version"))) != 0) {
-    rc = CS_ERR_CONFLICT;
-    goto done;
-  }
-  if ((rc = policy_store_settings_update(conn, portal_id, patch, out, sqlstate)) != CS_OK) {
-    if (rc == CS_ERR_DB && (!strcmp(sqlstate, "23514") || !strcmp(sqlstate, "22007") ||
-                            !strcmp(sqlstate, "22008"))) {
-      cs_refusal_field(err, "settings", FIELD_OUT_OF_RANGE, "a value is out of range");
-      rc = CS_ERR_INVALID;
-    }
-    goto done;
-  }
-  if ((rc = bus_outbox_add(conn, "portal.updated", portal_id, portal_id, *out)) != CS_OK ||
-      (rc = db_commit(conn)) != CS_OK)
-    goto done;
-done:
-  if (rc != CS_OK) {
-    json_decref(*out);
-    *out = NULL;
-  }
+/* The settings' version into *version, the row locked when for_update. */
+static int settings_version(PGconn *conn, struct write_call *w, int for_update,
+                            long long *version) {
+  const struct policy_authority_op *op = w->op;
+  json_t *current = NULL;
+  int rc = policy_store_settings_get(conn, op->portal_id, for_update, &current);
+  *version = json_integer_value(json_object_get(current, "version"));
   json_decref(current);
-  return rc;
+  return refusal_of(rc, &w->err, "portal");
+}
+
+int policy_authority_settings_read(PGconn *conn, struct write_call *w, long long *version) {
+  return settings_version(conn, w, 0, version);
+}
+
+int policy_authority_settings_lock(PGconn *conn, struct write_call *w, long long *version) {
+  return settings_version(conn, w, 1, version);
+}
+
+int policy_authority_settings_apply(PGconn *conn, struct write_call *w) {
+  const struct policy_authority_op *op = w->op;
+  json_t *out = NULL;
+  int rc = policy_store_settings_update(conn, op->portal_id, w->body, &out, w->err.sqlstate);
+  /* a value the table's constraints or the date parser refuse */
+  if (rc == CS_ERR_DB && (!strcmp(w->err.sqlstate, "23514") || !strcmp(w->err.sqlstate, "22007") ||
+                          !strcmp(w->err.sqlstate, "22008"))) {
+    memset(w->err.sqlstate, 0, sizeof(w->err.sqlstate));
+    cs_refusal_field(&w->err, "settings", FIELD_OUT_OF_RANGE, "a value is out of range");
+    return cs_refusal_validation(&w->err);
+  }
+  if ((rc = refusal_of(rc, &w->err, "portal")) != CS_OK) return rc;
+  if ((rc = write_event(conn, &w->err, "portal.updated", op->portal_id, op->portal_id,
+                        json_incref(out))) != CS_OK) {
+    json_decref(out);
+    return rc;
+  }
+  w->result = out;
+  return CS_OK;
 }
 
 /* ---- decisions ------------------------------------------------------------------------- */

@@ -1,10 +1,10 @@
 /* The rules of the authority resources, shared by http_authority.c (HTTP) and authority.c
  * (domain). Private to the policy service's authority files.
  *
- * Results: CS_OK; CS_ERR_INVALID with err->errors (the {field, message} to answer 422 with; err
- * starts zeroed and the caller clears it with cs_refusal_clear whatever the result);
- * CS_ERR_CONFLICT when the precondition callback refused (it has answered 412/428);
- * CS_ERR_NOT_FOUND; CS_ERR_DB (db_last_sqlstate says why) / CS_ERR_NOMEM / CS_ERR (logged).
+ * Results of the reads and decisions: CS_OK; CS_ERR_INVALID with err->errors (the {field, code,
+ * message} to answer 422 with; err starts zeroed and the caller clears it with cs_refusal_clear
+ * whatever the result); CS_ERR_NOT_FOUND; CS_ERR_DB (db_last_sqlstate says why) / CS_ERR_NOMEM /
+ * CS_ERR (logged). The writes are write_calls (below).
  * Every versioned object returned has an integer "version": its ETag is "<version>". */
 #ifndef CLAIMSUITE_POLICY_AUTHORITY_INTERNAL_H
 #define CLAIMSUITE_POLICY_AUTHORITY_INTERNAL_H
@@ -14,6 +14,7 @@
 
 #include "refusal.h"
 #include "store_authority.h"
+#include "write.h"
 
 /* Results of policy_authority_admin_check / _caller_check besides CS_OK and CS_ERR_DB. */
 #define POLICY_AUTHORITY_GONE (-310)      /* the user is gone, inactive, moved or its company no
@@ -32,30 +33,45 @@ int policy_authority_caller_check(PGconn *conn, const json_t *claims);
 /* The token's portal (borrowed from claims), NULL when absent. */
 const char *policy_authority_portal(const json_t *claims);
 
-/* Asked, inside the transaction, whether the change may go on given the current version;
- * non-zero refuses (and the callee has answered). */
-typedef int (*policy_precondition_fn)(void *arg, int version);
-
 /* GET /v1/roles/{role}: {portal_id, role, rights (sorted), version}; version 0 without a row.
  * role must be a known case role (policy_role_index). *out new. */
 int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role,
                               json_t **out);
 
-/* PUT /v1/roles/{role} (role a known case role) with a body already checked to be
- * {"rights": [...]}: unknown or non-string names are CS_ERR_INVALID; duplicates collapse. One
- * transaction: lock, check the precondition, write, outbox role.updated. *out as role_get. */
-int policy_authority_role_put(PGconn *conn, const char *portal_id, const char *role,
-                              const json_t *rights, policy_precondition_fn check, void *arg,
-                              json_t **out, struct cs_refusal *err);
+/* A change of a role definition (PUT /v1/roles/{role}) or of the portal settings (PATCH
+ * /v1/portal/settings) is a write_call (write.h) run by the write runner with the hooks below:
+ * w->op is a struct policy_authority_op, w->body the body. Hooks return CS_OK or CS_REFUSED
+ * with w->err filled; w->result is the new object, with its integer "version". */
+struct policy_authority_op {
+  const char *portal_id; /* the token's portal, borrowed */
+  const char *role;      /* a known case role (policy_role_index), borrowed; NULL: settings */
+  long long locked_version; /* set by the lock hook */
+};
+
+/* The rules of a {"rights": [...]} body beyond its field table: each element a known right
+ * (rights/<i>). Safe on any value. */
+void policy_authority_role_rules(const json_t *body, struct cs_refusal *err);
+/* The role's version (0 without a row), read / locked (an advisory lock covers a role without a
+ * row). */
+int policy_authority_role_read(PGconn *conn, struct write_call *w, long long *version);
+int policy_authority_role_lock(PGconn *conn, struct write_call *w, long long *version);
+/* Writes the rights (duplicates collapse, sorted) and the event role.updated. */
+int policy_authority_role_apply(PGconn *conn, struct write_call *w);
 
 /* GET /v1/portal/settings. CS_ERR_NOT_FOUND when the portal is gone. */
 int policy_authority_settings_get(PGconn *conn, const char *portal_id, json_t **out);
 
-/* PATCH /v1/portal/settings: validation (also the time zone against PostgreSQL), then in one
- * transaction lock, precondition, update, outbox portal.updated. */
-int policy_authority_settings_patch(PGconn *conn, const char *portal_id, const json_t *patch,
-                                    policy_precondition_fn check, void *arg, json_t **out,
-                                    struct cs_refusal *err);
+/* The rules of a settings patch beyond its field table (safe on any value), adding field errors
+ * to err; without a database. */
+void policy_authority_settings_rules(const json_t *patch, struct cs_refusal *err);
+/* The same and the time zone against PostgreSQL: CS_OK (the errors in err), or CS_REFUSED when
+ * the database failed. */
+int policy_authority_settings_check(PGconn *conn, const json_t *patch, struct cs_refusal *err);
+/* The settings' version, read / locked; "no such portal" when it is gone. */
+int policy_authority_settings_read(PGconn *conn, struct write_call *w, long long *version);
+int policy_authority_settings_lock(PGconn *conn, struct write_call *w, long long *version);
+/* Applies the patch and the event portal.updated. */
+int policy_authority_settings_apply(PGconn *conn, struct write_call *w);
 
 /* POST /internal/authorize: validates the request (unknown action, case role, missing or
  * negative amount for approve_budget, neither or both of action and actions: CS_ERR_INVALID

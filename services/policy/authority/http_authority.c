@@ -7,14 +7,20 @@
 
 #include "authority.h"
 #include "authority_internal.h"
+#include "fields.h"
 #include "http.h"
+#include "http_policy_routes.h"
+#include "http_write.h"
 #include "ids.h"
 #include "log.h"
-#include "org_internal.h"
+#include "http_org.h"
 #include "paging.h"
 #include "rights.h"
 #include "service.h"
 #include "status.h"
+
+#define NO_SUCH_ROLE \
+  "no such role (external_case_handler, project_manager, inspector_extra_authority)"
 
 static void forbidden(struct request_ctx *ctx, const char *detail) {
   http_problem_full(ctx->resp, PROBLEM_FORBIDDEN, detail, NULL, NULL);
@@ -52,12 +58,6 @@ static int admin_conn(struct request_ctx *ctx, PGconn **conn, const char *forbid
   return 1;
 }
 
-/* The If-Match precondition of a change (required): answers 428/412 and refuses. */
-static int if_match(void *arg, int version) {
-  struct request_ctx *ctx = arg;
-  return http_check_if_match_version(ctx->req, ctx->resp, version, 1) != CS_OK;
-}
-
 /* Answers a domain failure other than CS_ERR_INVALID / CS_ERR_CONFLICT. */
 static void failure(struct request_ctx *ctx, int rc, const char *what) {
   if (rc == CS_ERR_NOT_FOUND) http_problem(ctx->resp, PROBLEM_NOT_FOUND, what);
@@ -75,8 +75,7 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
 
   if ((portal = portal_of(ctx)) == NULL) return;
   if (policy_role_index(role) < 0) {
-    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such role (external_case_handler, project_manager, "
-                                 "inspector_extra_authority)");
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, NO_SUCH_ROLE);
     return;
   }
   if (admin_conn(ctx, &conn, NULL) != 0) return;
@@ -89,39 +88,70 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
   http_json_resource(ctx->resp, 200, out);
 }
 
-static void callback_policy_roles_put(struct request_ctx *ctx) {
-  static const struct http_field fields[] = {{"rights", HTTP_FIELD_ARRAY, 1, 0}};
-  const char *role = u_map_get(ctx->req->map_url, "role"), *portal;
-  struct cs_refusal err = {0};
-  PGconn *conn = NULL;
-  json_t *body = NULL, *out = NULL;
-  int rc;
+static const struct http_field role_fields[] = {{"rights", HTTP_FIELD_ARRAY, 1, 0}};
 
-  if ((portal = portal_of(ctx)) == NULL) return;
-  if (admin_conn(ctx, &conn,
-                 "only an admin (authority level 6) of the insurer may change role definitions"))
-    return;
-  if (policy_role_index(role) < 0) {
-    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such role (external_case_handler, project_manager, "
-                                 "inspector_extra_authority)");
+static const struct http_field settings_fields[] = {
+    {"name", HTTP_FIELD_STRING, 0, 200},
+    {"timezone", HTTP_FIELD_STRING, 0, 64},
+    {"office_hours", HTTP_FIELD_OBJECT, 0, 0},
+    {"office_days", HTTP_FIELD_ARRAY, 0, 0},
+    {"public_holidays", HTTP_FIELD_ARRAY, 0, 0},
+    {"enhanced_temporary_cases", HTTP_FIELD_BOOLEAN, 0, 0},
+    {"default_budget_limit", HTTP_FIELD_INTEGER, 0, 0},
+    {"currency", HTTP_FIELD_STRING, 0, 3},
+};
+
+/* The runner's checks, before any transaction: every field error of the body at once (the
+ * table's types, then the domain's rules). */
+static int role_check(PGconn *conn, struct write_call *w) {
+  (void)conn;
+  fields_check(w->body, role_fields, 1, &w->err);
+  policy_authority_role_rules(w->body, &w->err);
+  return cs_refusal_validation(&w->err);
+}
+
+static int settings_check(PGconn *conn, struct write_call *w) {
+  fields_check(w->body, settings_fields, sizeof(settings_fields) / sizeof(settings_fields[0]),
+               &w->err);
+  if (policy_authority_settings_check(conn, w->body, &w->err) != CS_OK) return CS_REFUSED;
+  return cs_refusal_validation(&w->err);
+}
+
+/* A change by the insurer's admin through the write runner, If-Match required: the caller
+ * (forbidden_detail for a 403), the body, then hooks on op. */
+static void admin_write(struct request_ctx *ctx, const char *forbidden_detail,
+                        struct policy_authority_op *op, const struct write_hooks *hooks) {
+  static const struct http_write_spec spec = {
+      .ok_status = 200, .flags = HTTP_WRITE_IF_MATCH | HTTP_WRITE_REQUIRE_IF_MATCH};
+  struct write_call w = {0};
+  PGconn *conn = NULL;
+  json_t *body = NULL;
+
+  if (admin_conn(ctx, &conn, forbidden_detail)) return;
+  if (op->role != NULL && policy_role_index(op->role) < 0) {
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, NO_SUCH_ROLE);
     goto done;
   }
-  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
-      http_validate(body, fields, 1, ctx->resp) != CS_OK)
-    goto done;
-  rc = policy_authority_role_put(conn, portal, role, json_object_get(body, "rights"), if_match,
-                                 ctx, &out, &err);
-  if (rc == CS_OK) {
-    http_json_resource(ctx->resp, 200, out);
-  } else if (rc == CS_ERR_INVALID) {
-    invalid(ctx, "rights holds names that are not rights", json_incref(err.errors));
-  } else if (rc != CS_ERR_CONFLICT) {
-    failure(ctx, rc, "no such role");
-  }
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
+  w.op = op;
+  w.body = body;
+  http_write_run(ctx, conn, &spec, hooks, &w);
 done:
-  if (conn != NULL) service_db_release(ctx, conn); /* rolls back an unfinished transaction */
-  cs_refusal_clear(&err);
+  service_db_release(ctx, conn);
+  cs_refusal_clear(&w.err);
+  json_decref(w.result);
   json_decref(body);
+}
+
+static void callback_policy_roles_put(struct request_ctx *ctx) {
+  static const struct write_hooks hooks = {.read = policy_authority_role_read,
+                                           .check = role_check,
+                                           .lock = policy_authority_role_lock,
+                                           .apply = policy_authority_role_apply};
+  struct policy_authority_op op = {.role = u_map_get(ctx->req->map_url, "role")};
+  if ((op.portal_id = portal_of(ctx)) == NULL) return;
+  admin_write(ctx, "only an admin (authority level 6) of the insurer may change role definitions",
+              &op, &hooks);
 }
 
 /* ---- /v1/portal/settings --------------------------------------------------------------- */
@@ -144,29 +174,14 @@ static void callback_policy_settings_get(struct request_ctx *ctx) {
 }
 
 static void callback_policy_settings_patch(struct request_ctx *ctx) {
-  const char *portal;
-  struct cs_refusal err = {0};
-  PGconn *conn = NULL;
-  json_t *body = NULL, *out = NULL;
-  int rc;
-
-  if ((portal = portal_of(ctx)) == NULL) return;
-  if (admin_conn(ctx, &conn,
-                 "only an admin (authority level 6) of the insurer may change portal settings"))
-    return;
-  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
-  rc = policy_authority_settings_patch(conn, portal, body, if_match, ctx, &out, &err);
-  if (rc == CS_OK) {
-    http_json_resource(ctx->resp, 200, out);
-  } else if (rc == CS_ERR_INVALID) {
-    invalid(ctx, "one or more fields are invalid", json_incref(err.errors));
-  } else if (rc != CS_ERR_CONFLICT) {
-    failure(ctx, rc, "no such portal");
-  }
-done:
-  if (conn != NULL) service_db_release(ctx, conn);
-  cs_refusal_clear(&err);
-  json_decref(body);
+  static const struct write_hooks hooks = {.read = policy_authority_settings_read,
+                                           .check = settings_check,
+                                           .lock = policy_authority_settings_lock,
+                                           .apply = policy_authority_settings_apply};
+  struct policy_authority_op op = {0};
+  if ((op.portal_id = portal_of(ctx)) == NULL) return;
+  admin_write(ctx, "only an admin (authority level 6) of the insurer may change portal settings",
+              &op, &hooks);
 }
 
 /* ---- POST /internal/authorize ---------------------------------------------------------- */
@@ -252,19 +267,13 @@ done:
 /* ---- start ----------------------------------------------------------------------------- */
 
 void policy_authority_routes(struct service *svc) {
-  if (service_route(svc, "GET", "/v1/roles/:role", callback_policy_roles_get,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "PUT", "/v1/roles/:role", callback_policy_roles_put,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "GET", "/v1/portal/settings", callback_policy_settings_get,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "PATCH", "/v1/portal/settings", callback_policy_settings_patch,
-                    ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "POST", "/internal/authorize", callback_policy_authorize_post,
-                    ROUTE_PUBLIC) != CS_OK ||
-      service_route(svc, "GET", "/v1/authorize/log", callback_policy_authorize_log_get,
-                    ROUTE_AUTHENTICATED) != CS_OK) {
-    log_error("cannot register the routes of the authority resources");
-    exit(1);
-  }
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/roles/:role", callback_policy_roles_get, ROUTE_AUTHENTICATED},
+      {"PUT", "/v1/roles/:role", callback_policy_roles_put, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/portal/settings", callback_policy_settings_get, ROUTE_AUTHENTICATED},
+      {"PATCH", "/v1/portal/settings", callback_policy_settings_patch, ROUTE_AUTHENTICATED},
+      {"POST", "/internal/authorize", callback_policy_authorize_post, ROUTE_PUBLIC},
+      {"GET", "/v1/authorize/log", callback_policy_authorize_log_get, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "authority resources");
 }

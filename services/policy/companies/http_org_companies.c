@@ -1,8 +1,17 @@
-/* /v1/companies: decode the request, call org_companies.c, encode the answer. No SQL here. */
-#include "http.h"
-#include "org_internal.h"
-#include "service.h"
-#include "status.h"
+/* /v1/companies: the routes, their query filters and body tables; the rules are in
+ * org_companies.c. No SQL here. */
+#include "http_org.h"
+#include "http_org_list.h"
+#include "http_org_write.h"
+#include "org_companies.h"
+#include "http_policy_routes.h"
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const kinds[] = {"insurer", "partner", "customer", "agent", NULL};
+
+/* in enum policy_org_company_filter order */
+static const struct policy_org_filter_param company_filters[] = {{"kind", 'w', kinds}};
 
 static const struct http_field company_create_fields[] = {
     {"kind", HTTP_FIELD_STRING, 1, 20},
@@ -17,53 +26,37 @@ static const struct http_field company_link_fields[] = {
     {"org_number", HTTP_FIELD_STRING, 1, 40},
 };
 
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const kinds[] = {"insurer", "partner", "customer", "agent", NULL};
-
-static int list_companies(PGconn *conn, const struct policy_org_caller *c, const void *kind,
-                          const struct policy_org_page *pg, json_t **rows,
-                          struct cs_refusal *err) {
-  return policy_org_company_list(conn, c, kind, pg, rows, err);
-}
+static const struct policy_org_write_route company_create = {
+    company_create_fields, NFIELDS(company_create_fields), policy_org_company_rules,
+    policy_org_company_create, 201, NULL, "/v1/companies", "/v1/companies"};
+static const struct policy_org_write_route company_patch = {
+    company_patch_fields, NFIELDS(company_patch_fields), policy_org_company_rules,
+    policy_org_company_patch, 200, "company", NULL, NULL};
+static const struct policy_org_write_route company_link = {
+    company_link_fields, NFIELDS(company_link_fields), policy_org_company_link_rules,
+    policy_org_company_link, 201, NULL, "/v1/companies/links", "/v1/companies"};
 
 static void companies_list(struct request_ctx *ctx) {
-  struct policy_org_caller c;
-  struct cs_refusal bad = {0};
-  PGconn *conn;
-
-  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
-  const char *kind = policy_org_http_filter(ctx, "kind", 'w', kinds, &bad);
-  if (!policy_org_http_filter_errors(ctx, &bad))
-    policy_org_http_list(ctx, conn, &c, list_companies, kind);
-  service_db_release(ctx, conn);
+  policy_org_http_list(ctx, company_filters, NFIELDS(company_filters), policy_org_company_list);
 }
-
 static void companies_get(struct request_ctx *ctx) {
   policy_org_http_read(ctx, "company", policy_org_company_get);
 }
-
 static void companies_create(struct request_ctx *ctx) {
-  policy_org_http_write(ctx, company_create_fields, NFIELDS(company_create_fields), NULL,
-                        policy_org_company_create, 201, "/v1/companies", "/v1/companies");
+  policy_org_http_write(ctx, &company_create);
 }
-
-static void companies_link(struct request_ctx *ctx) {
-  policy_org_http_write(ctx, company_link_fields, NFIELDS(company_link_fields), NULL,
-                        policy_org_company_link, 201, "/v1/companies/links", "/v1/companies");
-}
-
+static void companies_link(struct request_ctx *ctx) { policy_org_http_write(ctx, &company_link); }
 static void companies_patch(struct request_ctx *ctx) {
-  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "company");
-  if (id == NULL) return;
-  policy_org_http_write(ctx, company_patch_fields, NFIELDS(company_patch_fields), id,
-                        policy_org_company_patch, 200, NULL, NULL);
+  policy_org_http_write(ctx, &company_patch);
 }
 
 void policy_org_companies_routes(struct service *svc) {
-  service_route(svc, "GET", "/v1/companies", companies_list, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/companies", companies_create, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/companies/links", companies_link, ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/companies/:id", companies_get, ROUTE_AUTHENTICATED);
-  service_route(svc, "PATCH", "/v1/companies/:id", companies_patch, ROUTE_AUTHENTICATED);
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/companies", companies_list, ROUTE_AUTHENTICATED},
+      {"POST", "/v1/companies", companies_create, ROUTE_AUTHENTICATED},
+      {"POST", "/v1/companies/links", companies_link, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/companies/:id", companies_get, ROUTE_AUTHENTICATED},
+      {"PATCH", "/v1/companies/:id", companies_patch, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "companies");
 }

@@ -5,7 +5,7 @@
 
 #include "bus.h"
 #include "ids.h"
-#include "org_internal.h"
+#include "org_companies.h"
 #include "status.h"
 #include "store_org_companies.h"
 
@@ -17,30 +17,36 @@ int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, cons
   return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
-int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c, const char *kind,
-                            const struct policy_org_page *pg, json_t **rows,
-                            struct cs_refusal *err) {
-  if (policy_store_org_company_list(conn, c->portal_id, policy_org_scope_company(c), kind,
+int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c,
+                            const char *const *filter, const struct policy_org_page *pg,
+                            json_t **rows, struct cs_refusal *err) {
+  if (policy_store_org_company_list(conn, c->portal_id, policy_org_scope_company(c),
+                                    filter[POLICY_COMPANY_Q_KIND],
                                     pg->after_created_at, pg->after_id, pg->limit, rows,
                                     err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
   return CS_OK;
 }
 
-static void check_name(const json_t *body, struct cs_refusal *err) {
+void policy_org_company_rules(const json_t *body, struct cs_refusal *err) {
   const json_t *name = json_object_get(body, "name");
-  if (name != NULL && (json_is_null(name) || json_string_length(name) == 0))
-    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
+  const char *kind = json_string_value(json_object_get(body, "kind"));
+  if (json_is_null(name) || (json_is_string(name) && json_string_length(name) == 0))
+    cs_refusal_field(err, "name", FIELD_REQUIRED, "must not be empty");
+  /* the insurer is made with its portal, never here */
+  if (kind != NULL && strcmp(kind, "partner") && strcmp(kind, "customer") && strcmp(kind, "agent"))
+    cs_refusal_field(err, "kind", FIELD_NOT_ALLOWED, "must be partner, customer or agent");
+}
+
+void policy_org_company_link_rules(const json_t *body, struct cs_refusal *err) {
+  const json_t *org = json_object_get(body, "org_number");
+  if (json_is_string(org) && json_string_length(org) == 0)
+    cs_refusal_field(err, "org_number", FIELD_REQUIRED, "must not be empty");
 }
 
 int policy_org_company_create(PGconn *conn, struct write_call *w) {
   const char *kind = json_string_value(json_object_get(w->body, "kind"));
   char id[37];
-  int rc;
-  check_name(w->body, &w->err);
-  if (strcmp(kind, "partner") && strcmp(kind, "customer") && strcmp(kind, "agent"))
-    cs_refusal_field(&w->err, "kind", FIELD_NOT_ALLOWED, "must be partner, customer or agent");
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   if (!policy_org_is_insurer_admin(w->caller))
     return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may create companies");
@@ -57,8 +63,6 @@ int policy_org_company_patch(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
   json_t *company = NULL;
   int rc;
-  check_name(w->body, &w->err);
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
                                     &company, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
@@ -77,10 +81,7 @@ int policy_org_company_patch(PGconn *conn, struct write_call *w) {
                    "only the insurer's admin may change org_number");
     goto done;
   }
-  if (w->precondition(w, (int)json_integer_value(json_object_get(company, "version")), 1)) {
-    rc = CS_REFUSED;
-    goto done;
-  }
+  if ((rc = policy_org_precondition(w, company, 1)) != CS_OK) goto done;
   const json_t *name = json_object_get(w->body, "name"), *org = json_object_get(w->body, "org_number");
   if (policy_store_org_company_update(conn, company_id, name != NULL, json_string_value(name),
                                       org != NULL, json_string_value(org),
@@ -102,9 +103,6 @@ int policy_org_company_link(PGconn *conn, struct write_call *w) {
   if (!policy_org_is_insurer_admin(w->caller))
     return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may add a partner to the portal");
-  if (org == NULL || org[0] == '\0')
-    cs_refusal_field(&w->err, "org_number", FIELD_FORMAT, "must not be empty");
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
   rc = policy_store_org_partner_by_org_number(conn, org, id, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND)
     return cs_refuse(&w->err, PROBLEM_NOT_FOUND,

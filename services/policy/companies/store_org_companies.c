@@ -24,16 +24,14 @@ int policy_store_org_company_visible(PGconn *conn, const char *portal, const cha
   return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
 }
 
+static const struct policy_store_org_get company_get =
+    POLICY_ORG_GET("SELECT " COMPANY_JSON " FROM companies c WHERE c.id = $3::uuid AND "
+                   POLICY_ORG_VISIBLE("c.id", "1", "2"), "c");
+
 int policy_store_org_company_get(PGconn *conn, const char *portal, const char *scope,
                                  const char *id, int for_update, json_t **out, char *sqlstate) {
   const char *p[] = {portal, scope, id};
-  return policy_store_org_row(
-      conn,
-      for_update ? "SELECT " COMPANY_JSON " FROM companies c WHERE c.id = $3::uuid AND "
-                   POLICY_ORG_VISIBLE("c.id", "1", "2") " FOR UPDATE OF c"
-                 : "SELECT " COMPANY_JSON " FROM companies c WHERE c.id = $3::uuid AND "
-                   POLICY_ORG_VISIBLE("c.id", "1", "2"),
-      3, p, out, sqlstate);
+  return policy_store_org_get(conn, &company_get, for_update, 3, p, out, sqlstate);
 }
 
 int policy_store_org_company_list(PGconn *conn, const char *portal, const char *scope,

@@ -5,6 +5,7 @@
 
 #include "directory.h"
 #include "http.h"
+#include "http_policy_routes.h"
 #include "log.h"
 #include "service.h"
 #include "status.h"
@@ -26,10 +27,26 @@ static void no_such_client(struct request_ctx *ctx) {
   http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such API client", NULL, NULL);
 }
 
-/* 400 listing errors (stolen) about the query. */
-static void bad_query(struct request_ctx *ctx, json_t *errors) {
-  http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
-                    "one or more query parameters are invalid", errors, NULL);
+/* Answers errors (stolen; NULL: out of memory) when there are any, as kind with detail: 1 when
+ * answered, 0 to go on. */
+static int answer_errors(struct request_ctx *ctx, json_t *errors, enum problem_kind kind,
+                         const char *detail) {
+  if (errors == NULL) {
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
+    return 1;
+  }
+  if (json_array_size(errors) == 0) {
+    json_decref(errors);
+    return 0;
+  }
+  http_problem_full(ctx->resp, kind, detail, errors, NULL);
+  return 1;
+}
+
+/* 400 listing errors about the query: answer_errors. */
+static int bad_query(struct request_ctx *ctx, json_t *errors) {
+  return answer_errors(ctx, errors, PROBLEM_INVALID_PARAMETER,
+                       "one or more query parameters are invalid");
 }
 
 static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
@@ -42,15 +59,7 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
   errors = policy_directory_query_parse(u_map_get(q, "portal_id"), u_map_get(q, "latitude"),
                                         u_map_get(q, "longitude"),
                                         u_map_get(q, "external_case_handler"), &query);
-  if (errors == NULL) {
-    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
-    return;
-  }
-  if (json_array_size(errors) > 0) {
-    bad_query(ctx, errors);
-    return;
-  }
-  json_decref(errors);
+  if (bad_query(ctx, errors)) return;
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
   rc = policy_directory_offices_eligible(conn, &query, &items);
   service_db_release(ctx, conn);
@@ -60,27 +69,19 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
 
 static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
   PGconn *conn = NULL;
-  json_t *body = NULL, *errors = NULL, *answer = NULL;
+  json_t *body = NULL, *answer = NULL;
   int rc;
 
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
-  if ((errors = policy_directory_lookup_errors(body)) == NULL) {
-    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
+  if (answer_errors(ctx, policy_directory_lookup_errors(body), PROBLEM_VALIDATION,
+                    "the lookup request is invalid"))
     goto done;
-  }
-  if (json_array_size(errors) > 0) {
-    http_problem_full(ctx->resp, PROBLEM_VALIDATION,
-                      "the lookup request is invalid", errors, NULL);
-    errors = NULL; /* stolen */
-    goto done;
-  }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   rc = policy_directory_users_lookup(conn, body, &answer);
   service_db_release(ctx, conn);
   if (rc != CS_OK) failure(ctx, rc);
   else http_json(ctx->resp, 200, answer);
 done:
-  json_decref(errors);
   json_decref(body);
 }
 
@@ -100,11 +101,7 @@ static void callback_policy_api_client_get(struct request_ctx *ctx) {
     no_such_client(ctx);
     return;
   }
-  if (json_array_size(errors) > 0) {
-    bad_query(ctx, errors);
-    return;
-  }
-  json_decref(errors);
+  if (bad_query(ctx, errors)) return;
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
   rc = policy_directory_api_client(conn, id, portal_id, &client);
   service_db_release(ctx, conn);
@@ -114,13 +111,10 @@ static void callback_policy_api_client_get(struct request_ctx *ctx) {
 }
 
 void policy_directory_routes(struct service *svc) {
-  if (service_route(svc, "GET", "/internal/offices/eligible", callback_policy_offices_eligible_get,
-                    ROUTE_PUBLIC) != CS_OK ||
-      service_route(svc, "POST", "/internal/users/lookup", callback_policy_users_lookup_post,
-                    ROUTE_PUBLIC) != CS_OK ||
-      service_route(svc, "GET", "/internal/api-clients/:id", callback_policy_api_client_get,
-                    ROUTE_PUBLIC) != CS_OK) {
-    log_error("cannot register the routes of the directory");
-    exit(1);
-  }
+  static const struct policy_route routes[] = {
+      {"GET", "/internal/offices/eligible", callback_policy_offices_eligible_get, ROUTE_PUBLIC},
+      {"POST", "/internal/users/lookup", callback_policy_users_lookup_post, ROUTE_PUBLIC},
+      {"GET", "/internal/api-clients/:id", callback_policy_api_client_get, ROUTE_PUBLIC},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "directory");
 }

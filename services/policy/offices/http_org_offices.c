@@ -1,8 +1,23 @@
-/* /v1/offices: decode the request, call org_offices.c, encode the answer. No SQL here. */
-#include "http.h"
-#include "org_internal.h"
-#include "service.h"
-#include "status.h"
+/* /v1/offices: the routes, their query filters and body tables; the rules are in
+ * org_offices.c. No SQL here. */
+#include "http_org.h"
+#include "http_org_list.h"
+#include "http_org_write.h"
+#include "org_offices.h"
+#include "http_policy_routes.h"
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const temporary_cases[] = {"never", "outside_office_hours", "always", NULL};
+static const char *const roles[] = {"external_case_handler", NULL};
+
+/* in enum policy_org_office_filter order */
+static const struct policy_org_filter_param office_filters[] = {
+    {"company", 'u', NULL},
+    {"category", 's', NULL},
+    {"has_role", 'w', roles},
+    {"temporary_cases", 'w', temporary_cases},
+};
 
 #define OFFICE_FIELDS                                 \
   {"name", HTTP_FIELD_STRING, 0, 200},                \
@@ -22,52 +37,30 @@ static const struct http_field office_create_fields[] = {
 };
 static const struct http_field office_patch_fields[] = {OFFICE_FIELDS};
 
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const temporary_cases[] = {"never", "outside_office_hours", "always", NULL};
-static const char *const roles[] = {"external_case_handler", NULL};
-
-static int list_offices(PGconn *conn, const struct policy_org_caller *c, const void *query,
-                        const struct policy_org_page *pg, json_t **rows,
-                        struct cs_refusal *err) {
-  return policy_org_office_list(conn, c, query, pg, rows, err);
-}
+static const struct policy_org_write_route office_create = {
+    office_create_fields, NFIELDS(office_create_fields), policy_org_office_rules,
+    policy_org_office_create, 201, NULL, "/v1/offices", "/v1/offices"};
+static const struct policy_org_write_route office_patch = {
+    office_patch_fields, NFIELDS(office_patch_fields), policy_org_office_rules,
+    policy_org_office_patch, 200, "office", NULL, NULL};
 
 static void offices_list(struct request_ctx *ctx) {
-  struct policy_org_caller c;
-  struct policy_org_office_query q;
-  struct cs_refusal bad = {0};
-  PGconn *conn;
-
-  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
-  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &bad);
-  q.category = policy_org_http_filter(ctx, "category", 's', NULL, &bad);
-  q.has_role = policy_org_http_filter(ctx, "has_role", 'w', roles, &bad);
-  q.temporary_cases = policy_org_http_filter(ctx, "temporary_cases", 'w', temporary_cases, &bad);
-  if (!policy_org_http_filter_errors(ctx, &bad))
-    policy_org_http_list(ctx, conn, &c, list_offices, &q);
-  service_db_release(ctx, conn);
+  policy_org_http_list(ctx, office_filters, NFIELDS(office_filters), policy_org_office_list);
 }
-
 static void offices_get(struct request_ctx *ctx) {
   policy_org_http_read(ctx, "office", policy_org_office_get);
 }
-
 static void offices_create(struct request_ctx *ctx) {
-  policy_org_http_write(ctx, office_create_fields, NFIELDS(office_create_fields), NULL,
-                        policy_org_office_create, 201, "/v1/offices", "/v1/offices");
+  policy_org_http_write(ctx, &office_create);
 }
-
-static void offices_patch(struct request_ctx *ctx) {
-  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "office");
-  if (id == NULL) return;
-  policy_org_http_write(ctx, office_patch_fields, NFIELDS(office_patch_fields), id,
-                        policy_org_office_patch, 200, NULL, NULL);
-}
+static void offices_patch(struct request_ctx *ctx) { policy_org_http_write(ctx, &office_patch); }
 
 void policy_org_offices_routes(struct service *svc) {
-  service_route(svc, "GET", "/v1/offices", offices_list, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/offices", offices_create, ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/offices/:id", offices_get, ROUTE_AUTHENTICATED);
-  service_route(svc, "PATCH", "/v1/offices/:id", offices_patch, ROUTE_AUTHENTICATED);
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/offices", offices_list, ROUTE_AUTHENTICATED},
+      {"POST", "/v1/offices", offices_create, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/offices/:id", offices_get, ROUTE_AUTHENTICATED},
+      {"PATCH", "/v1/offices/:id", offices_patch, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "offices");
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ids.h"
-#include "org_internal.h"
+#include "org_offices.h"
 #include "status.h"
 #include "store_org_common.h"
 #include "store_org_companies.h"
@@ -34,13 +34,13 @@ int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const
 }
 
 int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
-                           const struct policy_org_office_query *q,
-                           const struct policy_org_page *pg, json_t **rows,
-                           struct cs_refusal *err) {
+                           const char *const *q, const struct policy_org_page *pg,
+                           json_t **rows, struct cs_refusal *err) {
   struct policy_store_org_office_filter f = {
-      q->company_id, q->category, q->has_role != NULL ? "1" : NULL, q->temporary_cases,
+      q[POLICY_OFFICE_Q_COMPANY], q[POLICY_OFFICE_Q_CATEGORY],
+      q[POLICY_OFFICE_Q_HAS_ROLE] != NULL ? "1" : NULL, q[POLICY_OFFICE_Q_TEMPORARY_CASES],
       pg->after_created_at, pg->after_id, pg->limit};
-  if (q->category != NULL && !shows_categories(c)) {
+  if (f.category != NULL && !shows_categories(c)) {
     cs_refuse(err, PROBLEM_INVALID_PARAMETER, "office categories are not shown to you");
     cs_refusal_field(err, "category", FIELD_NOT_ALLOWED, "not available to your company");
     return CS_REFUSED;
@@ -51,9 +51,48 @@ int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
   return CS_OK;
 }
 
-/* Value checks beyond the types; fills v from body (numbers formatted into nums). */
+/* The members an office may not clear: null is refused on them. */
+static const char *const not_null[] = {"name", "country", "temporary_cases"};
+
+void policy_org_office_rules(const json_t *body, struct cs_refusal *err) {
+  const json_t *v;
+  char field[40];
+  size_t i;
+  for (i = 0; i < sizeof(not_null) / sizeof(not_null[0]); i++)
+    if (json_is_null(json_object_get(body, not_null[i])))
+      cs_refusal_field(err, not_null[i], FIELD_REQUIRED, "must not be null");
+  v = json_object_get(body, "name");
+  if (json_is_string(v) && json_string_length(v) == 0)
+    cs_refusal_field(err, "name", FIELD_REQUIRED, "must not be empty");
+  v = json_object_get(body, "latitude");
+  if (json_is_number(v) && (json_number_value(v) < -90 || json_number_value(v) > 90))
+    cs_refusal_field(err, "latitude", FIELD_OUT_OF_RANGE, "must be between -90 and 90");
+  v = json_object_get(body, "longitude");
+  if (json_is_number(v) && (json_number_value(v) < -180 || json_number_value(v) > 180))
+    cs_refusal_field(err, "longitude", FIELD_OUT_OF_RANGE, "must be between -180 and 180");
+  const char *tc = json_string_value(json_object_get(body, "temporary_cases"));
+  if (tc != NULL && strcmp(tc, "never") && strcmp(tc, "outside_office_hours") &&
+      strcmp(tc, "always"))
+    cs_refusal_field(err, "temporary_cases", FIELD_NOT_ALLOWED,
+                     "must be never, outside_office_hours or always");
+  const char *country = json_string_value(json_object_get(body, "country"));
+  if (country != NULL && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
+                          country[1] < 'A' || country[1] > 'Z'))
+    cs_refusal_field(err, "country", FIELD_FORMAT, "must be an ISO 3166-1 alpha-2 code, e.g. SE");
+  json_array_foreach(json_object_get(body, "categories"), i, v) {
+    snprintf(field, sizeof(field), "categories/%zu", i);
+    if (!json_is_string(v))
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a category id or name");
+    else if (json_string_length(v) == 0)
+      cs_refusal_field(err, field, FIELD_REQUIRED, "must not be empty");
+    else if (json_string_length(v) > 100)
+      cs_refusal_field(err, field, FIELD_TOO_LONG, "must be at most 100 bytes long");
+  }
+}
+
+/* The columns of a valid body into v (numbers formatted into nums). */
 static void read_values(const json_t *body, struct policy_store_org_office_values *v,
-                        char nums[2][40], struct cs_refusal *err) {
+                        char nums[2][40]) {
   memset(v, 0, sizeof(*v));
   for (int i = 0; i < POLICY_OFFICE_NCOLUMNS; i++) {
     const json_t *x = json_object_get(body, columns[i]);
@@ -61,40 +100,10 @@ static void read_values(const json_t *body, struct policy_store_org_office_value
     v->has[i] = 1;
     if (json_is_null(x)) continue;
     if (i == POLICY_OFFICE_LATITUDE || i == POLICY_OFFICE_LONGITUDE) {
-      double d = json_number_value(x), lim = i == POLICY_OFFICE_LATITUDE ? 90 : 180;
-      if (d < -lim || d > lim)
-        cs_refusal_field(err, columns[i], FIELD_OUT_OF_RANGE, i == POLICY_OFFICE_LATITUDE
-                                                    ? "must be between -90 and 90"
-                                                    : "must be between -180 and 180");
-      snprintf(nums[i - POLICY_OFFICE_LATITUDE], 40, "%.9g", d);
+      snprintf(nums[i - POLICY_OFFICE_LATITUDE], 40, "%.9g", json_number_value(x));
       v->value[i] = nums[i - POLICY_OFFICE_LATITUDE];
     } else {
       v->value[i] = json_string_value(x);
-    }
-  }
-  const char *tc = v->value[POLICY_OFFICE_TEMPORARY_CASES];
-  if (tc != NULL && strcmp(tc, "never") && strcmp(tc, "outside_office_hours") &&
-      strcmp(tc, "always"))
-    cs_refusal_field(err, "temporary_cases", FIELD_INVALID,
-                     "must be never, outside_office_hours or always");
-  const char *country = v->value[POLICY_OFFICE_COUNTRY];
-  if (country != NULL && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
-                          country[1] < 'A' || country[1] > 'Z'))
-    cs_refusal_field(err, "country", FIELD_FORMAT, "must be an ISO 3166-1 alpha-2 code, e.g. SE");
-  if (v->has[POLICY_OFFICE_NAME] &&
-      (v->value[POLICY_OFFICE_NAME] == NULL || v->value[POLICY_OFFICE_NAME][0] == '\0'))
-    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
-  if (v->has[POLICY_OFFICE_COUNTRY] && country == NULL)
-    cs_refusal_field(err, "country", FIELD_WRONG_TYPE, "must not be null");
-  if (v->has[POLICY_OFFICE_TEMPORARY_CASES] && tc == NULL)
-    cs_refusal_field(err, "temporary_cases", FIELD_WRONG_TYPE, "must not be null");
-  const json_t *cats = json_object_get(body, "categories"), *cat;
-  size_t i;
-  json_array_foreach(cats, i, cat) {
-    if (!json_is_string(cat) || json_string_length(cat) == 0 || json_string_length(cat) > 100) {
-      cs_refusal_field(err, "categories", FIELD_WRONG_TYPE,
-                       "must be an array of category ids or names (1 to 100 bytes)");
-      break;
     }
   }
 }
@@ -130,9 +139,8 @@ int policy_org_office_create(PGconn *conn, struct write_call *w) {
   char nums[2][40], id[37];
   int rc, visible = 0;
 
-  read_values(w->body, &v, nums, &w->err);
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
-  if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL)
+  read_values(w->body, &v, nums);
+  if (!policy_org_is_admin(c))
     return cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only a level-6 admin may create offices");
   const char *company = json_string_value(json_object_get(w->body, "company_id"));
   if (company == NULL) company = c->company_id;
@@ -164,8 +172,7 @@ int policy_org_office_patch(PGconn *conn, struct write_call *w) {
   json_t *office = NULL;
   int rc;
 
-  read_values(w->body, &v, nums, &w->err);
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) return rc;
+  read_values(w->body, &v, nums);
   rc = policy_store_org_office_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1, 0,
                                    &office, w->err.sqlstate);
   if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such office");
@@ -177,10 +184,7 @@ int policy_org_office_patch(PGconn *conn, struct write_call *w) {
     goto done;
   }
   if ((rc = check_categories_allowed(w)) != CS_OK) goto done;
-  if (w->precondition(w, (int)json_integer_value(json_object_get(office, "version")), 1)) {
-    rc = CS_REFUSED;
-    goto done;
-  }
+  if ((rc = policy_org_precondition(w, office, 1)) != CS_OK) goto done;
   if (policy_store_org_office_update(conn, w->id, &v, w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
     goto done;

@@ -19,17 +19,15 @@
   "   WHERE ol.office_id = o.id AND oc.portal_id = $1::uuid), '[]'::jsonb))"                  \
   "   ELSE '{}'::jsonb END)::text"
 
+static const struct policy_store_org_get office_get =
+    POLICY_ORG_GET("SELECT " OFFICE_JSON " FROM offices o WHERE o.id = $4::uuid AND "
+                   POLICY_ORG_VISIBLE("o.company_id", "1", "2"), "o");
+
 int policy_store_org_office_get(PGconn *conn, const char *portal, const char *scope,
                                 const char *id, int for_update, int with_categories,
                                 json_t **out, char *sqlstate) {
   const char *p[] = {portal, scope, with_categories ? "1" : "0", id};
-  return policy_store_org_row(
-      conn,
-      for_update ? "SELECT " OFFICE_JSON " FROM offices o WHERE o.id = $4::uuid AND "
-                   POLICY_ORG_VISIBLE("o.company_id", "1", "2") " FOR UPDATE OF o"
-                 : "SELECT " OFFICE_JSON " FROM offices o WHERE o.id = $4::uuid AND "
-                   POLICY_ORG_VISIBLE("o.company_id", "1", "2"),
-      4, p, out, sqlstate);
+  return policy_store_org_get(conn, &office_get, for_update, 4, p, out, sqlstate);
 }
 
 int policy_store_org_office_list(PGconn *conn, const char *portal, const char *scope,

@@ -14,6 +14,12 @@ int policy_store_org_row(PGconn *conn, const char *sql, int n, const char *const
   return rc == CS_OK && *out == NULL ? CS_ERR_NOT_FOUND : rc;
 }
 
+int policy_store_org_get(PGconn *conn, const struct policy_store_org_get *get, int for_update,
+                         int n, const char *const *params, json_t **out, char *sqlstate) {
+  return policy_store_org_row(conn, for_update ? get->locked : get->plain, n, params, out,
+                              sqlstate);
+}
+
 int policy_store_org_exec(PGconn *conn, const char *sql, int n, const char *const *params,
                           long *affected, char *sqlstate) {
   PGresult *res = NULL;

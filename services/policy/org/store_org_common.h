@@ -21,6 +21,16 @@
  * db_json_rows): *out is a new reference, or CS_ERR_NOT_FOUND without a row. */
 int policy_store_org_row(PGconn *conn, const char *sql, int n, const char *const *params,
                          json_t **out, char *sqlstate);
+/* The two statements reading one visible row of an org resource: as it is and locked. sql is
+ * "SELECT <json> FROM <table> <alias> WHERE ...", alias the alias to lock. */
+struct policy_store_org_get {
+  const char *plain, *locked;
+};
+#define POLICY_ORG_GET(sql, alias) {sql, sql " FOR UPDATE OF " alias}
+/* Reads the row of get (locked when for_update) with the n params: as policy_store_org_row. */
+int policy_store_org_get(PGconn *conn, const struct policy_store_org_get *get, int for_update,
+                         int n, const char *const *params, json_t **out, char *sqlstate);
+
 /* Runs a statement without rows; *affected (may be NULL) receives the row count. */
 int policy_store_org_exec(PGconn *conn, const char *sql, int n, const char *const *params,
                           long *affected, char *sqlstate);

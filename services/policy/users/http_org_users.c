@@ -1,10 +1,21 @@
-/* /v1/users: decode the request, call org_users.c, encode the answer. No SQL here. */
-#include <string.h>
+/* /v1/users: the routes, their query filters and body tables; the rules are in org_users.c.
+ * No SQL here. */
+#include "http_org.h"
+#include "http_org_list.h"
+#include "http_org_write.h"
+#include "org_users.h"
+#include "http_policy_routes.h"
 
-#include "http.h"
-#include "org_internal.h"
-#include "service.h"
-#include "status.h"
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* in enum policy_org_user_filter order */
+static const struct policy_org_filter_param user_filters[] = {
+    {"company", 'u', NULL},
+    {"office", 'u', NULL},
+    {"external_case_handler", 'b', NULL},
+    {"active", 'b', NULL},
+    {"q", 's', NULL},
+};
 
 static const struct http_field user_create_fields[] = {
     {"email", HTTP_FIELD_STRING, 1, 320},
@@ -33,58 +44,35 @@ static const struct http_field user_roles_fields[] = {
     {"roles", HTTP_FIELD_ARRAY, 1, 0},
 };
 
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-
-static int list_users(PGconn *conn, const struct policy_org_caller *c, const void *query,
-                      const struct policy_org_page *pg, json_t **rows,
-                      struct cs_refusal *err) {
-  return policy_org_user_list(conn, c, query, pg, rows, err);
-}
+static const struct policy_org_write_route user_create = {
+    user_create_fields, NFIELDS(user_create_fields), policy_org_user_rules,
+    policy_org_user_create, 201, NULL, "/v1/users", "/v1/users"};
+static const struct policy_org_write_route user_patch = {
+    user_patch_fields, NFIELDS(user_patch_fields), policy_org_user_rules,
+    policy_org_user_patch, 200, "user", NULL, NULL};
+static const struct policy_org_write_route user_put_roles = {
+    user_roles_fields, NFIELDS(user_roles_fields), policy_org_user_roles_rules,
+    policy_org_user_put_roles, 200, "user", NULL, NULL};
 
 static void users_list(struct request_ctx *ctx) {
-  struct policy_org_caller c;
-  struct policy_org_user_query q;
-  struct cs_refusal bad = {0};
-  PGconn *conn;
-
-  if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) return;
-  q.company_id = policy_org_http_filter(ctx, "company", 'u', NULL, &bad);
-  q.office_id = policy_org_http_filter(ctx, "office", 'u', NULL, &bad);
-  q.external_case_handler = policy_org_http_filter(ctx, "external_case_handler", 'b', NULL, &bad);
-  q.active = policy_org_http_filter(ctx, "active", 'b', NULL, &bad);
-  q.q = policy_org_http_filter(ctx, "q", 's', NULL, &bad);
-  if (!policy_org_http_filter_errors(ctx, &bad))
-    policy_org_http_list(ctx, conn, &c, list_users, &q);
-  service_db_release(ctx, conn);
+  policy_org_http_list(ctx, user_filters, NFIELDS(user_filters), policy_org_user_list);
 }
-
 static void users_get(struct request_ctx *ctx) {
   policy_org_http_read(ctx, "user", policy_org_user_get);
 }
-
-static void users_create(struct request_ctx *ctx) {
-  policy_org_http_write(ctx, user_create_fields, NFIELDS(user_create_fields), NULL,
-                        policy_org_user_create, 201, "/v1/users", "/v1/users");
-}
-
-static void users_patch(struct request_ctx *ctx) {
-  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "user");
-  if (id == NULL) return;
-  policy_org_http_write(ctx, user_patch_fields, NFIELDS(user_patch_fields), id,
-                        policy_org_user_patch, 200, NULL, NULL);
-}
-
+static void users_create(struct request_ctx *ctx) { policy_org_http_write(ctx, &user_create); }
+static void users_patch(struct request_ctx *ctx) { policy_org_http_write(ctx, &user_patch); }
 static void users_put_roles(struct request_ctx *ctx) {
-  const char *id = http_path_uuid(ctx->req, ctx->resp, "id", "user");
-  if (id == NULL) return;
-  policy_org_http_write(ctx, user_roles_fields, NFIELDS(user_roles_fields), id,
-                        policy_org_user_put_roles, 200, NULL, NULL);
+  policy_org_http_write(ctx, &user_put_roles);
 }
 
 void policy_org_users_routes(struct service *svc) {
-  service_route(svc, "GET", "/v1/users", users_list, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/users", users_create, ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/users/:id", users_get, ROUTE_AUTHENTICATED);
-  service_route(svc, "PATCH", "/v1/users/:id", users_patch, ROUTE_AUTHENTICATED);
-  service_route(svc, "PUT", "/v1/users/:id/org-roles", users_put_roles, ROUTE_AUTHENTICATED);
+  static const struct policy_route routes[] = {
+      {"GET", "/v1/users", users_list, ROUTE_AUTHENTICATED},
+      {"POST", "/v1/users", users_create, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/users/:id", users_get, ROUTE_AUTHENTICATED},
+      {"PATCH", "/v1/users/:id", users_patch, ROUTE_AUTHENTICATED},
+      {"PUT", "/v1/users/:id/org-roles", users_put_roles, ROUTE_AUTHENTICATED},
+  };
+  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "users");
 }

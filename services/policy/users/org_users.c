@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ids.h"
-#include "org_internal.h"
+#include "org_users.h"
 #include "password.h"
 #include "status.h"
 #include "store_org_common.h"
@@ -26,11 +26,12 @@ int policy_org_user_get(PGconn *conn, const struct policy_org_caller *c, const c
 }
 
 int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c,
-                         const struct policy_org_user_query *q, const struct policy_org_page *pg,
-                         json_t **rows, struct cs_refusal *err) {
-  struct policy_store_org_user_filter f = {q->company_id, q->office_id, q->external_case_handler,
-                                           q->active, q->q, pg->after_created_at, pg->after_id,
-                                           pg->limit};
+                         const char *const *q, const struct policy_org_page *pg, json_t **rows,
+                         struct cs_refusal *err) {
+  struct policy_store_org_user_filter f = {
+      q[POLICY_USER_Q_COMPANY], q[POLICY_USER_Q_OFFICE], q[POLICY_USER_Q_EXTERNAL_CASE_HANDLER],
+      q[POLICY_USER_Q_ACTIVE],  q[POLICY_USER_Q_TEXT],   pg->after_created_at,
+      pg->after_id,             pg->limit};
   if (policy_store_org_user_list(conn, c->portal_id, policy_org_scope_company(c), &f, rows,
                                  err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
@@ -47,33 +48,56 @@ static int email_ok(const char *s) {
   return 1;
 }
 
-/* Checks the values of body (types are already checked) and adds field errors to err. */
-static void check_values(const json_t *body, struct cs_refusal *err) {
-  const json_t *v;
-  if ((v = json_object_get(body, "email")) != NULL && json_is_string(v) &&
-      !email_ok(json_string_value(v)))
+/* The members a user may not clear: null is refused on them. */
+static const char *const not_null[] = {"name", "active", "external_case_handler",
+                                       "authority_level"};
+
+void policy_org_user_rules(const json_t *body, struct cs_refusal *err) {
+  const json_t *v, *o;
+  char field[40];
+  size_t i;
+  for (i = 0; i < sizeof(not_null) / sizeof(not_null[0]); i++)
+    if (json_is_null(json_object_get(body, not_null[i])))
+      cs_refusal_field(err, not_null[i], FIELD_REQUIRED, "must not be null");
+  v = json_object_get(body, "email");
+  if (json_is_string(v) && !email_ok(json_string_value(v)))
     cs_refusal_field(err, "email", FIELD_FORMAT, "must be an email address");
-  if ((v = json_object_get(body, "name")) != NULL && json_is_string(v) &&
-      json_string_length(v) == 0)
-    cs_refusal_field(err, "name", FIELD_FORMAT, "must not be empty");
-  if ((v = json_object_get(body, "password")) != NULL && json_is_string(v) &&
-      json_string_length(v) < PASSWORD_MIN)
-    cs_refusal_field(err, "password", FIELD_INVALID, "must be at least 8 characters long");
-  if ((v = json_object_get(body, "authority_level")) != NULL &&
-      (json_integer_value(v) < 1 || json_integer_value(v) > 6))
+  v = json_object_get(body, "name");
+  if (json_is_string(v) && json_string_length(v) == 0)
+    cs_refusal_field(err, "name", FIELD_REQUIRED, "must not be empty");
+  v = json_object_get(body, "password");
+  if (json_is_string(v) && json_string_length(v) < PASSWORD_MIN)
+    cs_refusal_field(err, "password", FIELD_FORMAT, "must be at least 8 characters long");
+  v = json_object_get(body, "authority_level");
+  if (json_is_integer(v) && (json_integer_value(v) < 1 || json_integer_value(v) > 6))
     cs_refusal_field(err, "authority_level", FIELD_OUT_OF_RANGE, "must be between 1 and 6");
-  if ((v = json_object_get(body, "budget_limit")) != NULL && !json_is_null(v) &&
-      json_integer_value(v) < 0)
+  v = json_object_get(body, "budget_limit");
+  if (json_is_integer(v) && json_integer_value(v) < 0)
     cs_refusal_field(err, "budget_limit", FIELD_OUT_OF_RANGE, "must be zero or more (minor units)");
-  if ((v = json_object_get(body, "offices")) != NULL) {
-    size_t i;
-    const json_t *o;
-    json_array_foreach(v, i, o) {
-      if (!json_is_string(o) || !ids_is_uuid(json_string_value(o))) {
-        cs_refusal_field(err, "offices", FIELD_WRONG_TYPE, "must be an array of office ids");
-        break;
-      }
-    }
+  v = json_object_get(body, "offices");
+  json_array_foreach(v, i, o) {
+    snprintf(field, sizeof(field), "offices/%zu", i);
+    if (!json_is_string(o))
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be an office id");
+    else if (!ids_is_uuid(json_string_value(o)))
+      cs_refusal_field(err, field, FIELD_FORMAT, "must be an office id (a UUID)");
+  }
+}
+
+void policy_org_user_roles_rules(const json_t *body, struct cs_refusal *err) {
+  const json_t *r;
+  char field[40];
+  size_t i;
+  json_array_foreach(json_object_get(body, "roles"), i, r) {
+    int known = 0;
+    for (size_t j = 0; j < sizeof(org_roles) / sizeof(org_roles[0]); j++)
+      known |= json_is_string(r) && strcmp(json_string_value(r), org_roles[j]) == 0;
+    snprintf(field, sizeof(field), "roles/%zu", i);
+    if (!json_is_string(r))
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
+    else if (!known)
+      cs_refusal_field(err, field, FIELD_NOT_ALLOWED,
+                       "must be agent_handler, attestant or customer_attestant");
   }
 }
 
@@ -99,7 +123,7 @@ static int check_level(const struct policy_org_caller *c, const json_t *body,
   if (v != NULL && json_integer_value(v) > c->level) {
     cs_refuse(err, PROBLEM_FORBIDDEN,
               "authority_level may not be higher than your own (%d)", c->level);
-    cs_refusal_field(err, "authority_level", FIELD_OUT_OF_RANGE, "higher than your own level");
+    cs_refusal_field(err, "authority_level", FIELD_NOT_ALLOWED, "higher than your own level");
     return CS_REFUSED;
   }
   return CS_OK;
@@ -157,9 +181,7 @@ int policy_org_user_create(PGconn *conn, struct write_call *w) {
   int rc, taken = 0, visible = 0;
 
   memset(&v, 0, sizeof(v));
-  check_values(body, &w->err);
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
-  if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL) {
+  if (!policy_org_is_admin(c)) {
     rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only a level-6 admin may create users");
     goto done;
   }
@@ -248,8 +270,6 @@ int policy_org_user_patch(PGconn *conn, struct write_call *w) {
   int rc;
 
   memset(&v, 0, sizeof(v));
-  check_values(body, &w->err);
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if ((rc = lock_managed(conn, w, &user)) != CS_OK) goto done;
   const char *company = json_string_value(json_object_get(user, "company_id"));
   if (!policy_org_may_manage(c, company) ||
@@ -262,10 +282,7 @@ int policy_org_user_patch(PGconn *conn, struct write_call *w) {
   if ((rc = check_insurer_fields(c, body, &w->err)) != CS_OK ||
       (rc = check_level(c, body, &w->err)) != CS_OK)
     goto done;
-  if (w->precondition(w, (int)json_integer_value(json_object_get(user, "version")), 1)) {
-    rc = CS_REFUSED;
-    goto done;
-  }
+  if ((rc = policy_org_precondition(w, user, 1)) != CS_OK) goto done;
   if ((x = json_object_get(body, "name")) != NULL) {
     v.has_name = 1;
     v.name = json_string_value(x);
@@ -294,14 +311,6 @@ int policy_org_user_patch(PGconn *conn, struct write_call *w) {
       v.budget_limit = budget;
     }
   }
-  /* a NOT NULL column cannot be cleared */
-  if (v.has_name && v.name == NULL) cs_refusal_field(&w->err, "name", FIELD_WRONG_TYPE, "must not be null");
-  if (v.has_active && v.active == NULL) cs_refusal_field(&w->err, "active", FIELD_WRONG_TYPE, "must not be null");
-  if (v.has_external_case_handler && v.external_case_handler == NULL)
-    cs_refusal_field(&w->err, "external_case_handler", FIELD_WRONG_TYPE, "must not be null");
-  if (v.has_authority_level && v.authority_level == NULL)
-    cs_refusal_field(&w->err, "authority_level", FIELD_WRONG_TYPE, "must not be null");
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if (policy_store_org_user_update(conn, w->id, &v, w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
     goto done;
@@ -315,34 +324,19 @@ done:
 
 int policy_org_user_put_roles(PGconn *conn, struct write_call *w) {
   const struct policy_org_caller *c = w->caller;
-  const json_t *roles = json_object_get(w->body, "roles"), *r;
+  const json_t *roles = json_object_get(w->body, "roles");
   json_t *user = NULL;
   char *literal = NULL;
-  size_t i, j;
   int rc;
 
-  json_array_foreach(roles, i, r) {
-    int known = 0;
-    for (j = 0; j < sizeof(org_roles) / sizeof(org_roles[0]); j++)
-      known |= json_is_string(r) && strcmp(json_string_value(r), org_roles[j]) == 0;
-    if (!known) {
-      cs_refusal_field(&w->err, "roles", FIELD_INVALID,
-                       "each role must be agent_handler, attestant or customer_attestant");
-      break;
-    }
-  }
-  if ((rc = cs_refusal_validation(&w->err)) != CS_OK) goto done;
   if ((rc = lock_managed(conn, w, &user)) != CS_OK) goto done;
   const char *company = json_string_value(json_object_get(user, "company_id"));
-  if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL || strcmp(company, c->company_id) != 0) {
+  if (!policy_org_is_admin(c) || strcmp(company, c->company_id) != 0) {
     rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                    "only an admin of the user's own company may grant org roles");
     goto done;
   }
-  if (w->precondition(w, (int)json_integer_value(json_object_get(user, "version")), 0)) {
-    rc = CS_REFUSED;
-    goto done;
-  }
+  if ((rc = policy_org_precondition(w, user, 0)) != CS_OK) goto done;
   /* a role named twice is set once: the store's INSERT ... ON CONFLICT DO NOTHING skips it */
   literal = policy_store_org_array_literal(roles);
   if (literal == NULL) {

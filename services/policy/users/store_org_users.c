@@ -17,16 +17,14 @@
   " 'version', u.version, 'created_at', " POLICY_ORG_TS("u.created_at") ","                    \
   " 'updated_at', " POLICY_ORG_TS("u.updated_at") ")::text"
 
+static const struct policy_store_org_get user_get =
+    POLICY_ORG_GET("SELECT " USER_JSON " FROM users u WHERE u.id = $3::uuid AND "
+                   POLICY_ORG_VISIBLE("u.company_id", "1", "2"), "u");
+
 int policy_store_org_user_get(PGconn *conn, const char *portal, const char *scope, const char *id,
                               int for_update, json_t **out, char *sqlstate) {
   const char *p[] = {portal, scope, id};
-  return policy_store_org_row(
-      conn,
-      for_update ? "SELECT " USER_JSON " FROM users u WHERE u.id = $3::uuid AND "
-                   POLICY_ORG_VISIBLE("u.company_id", "1", "2") " FOR UPDATE OF u"
-                 : "SELECT " USER_JSON " FROM users u WHERE u.id = $3::uuid AND "
-                   POLICY_ORG_VISIBLE("u.company_id", "1", "2"),
-      3, p, out, sqlstate);
+  return policy_store_org_get(conn, &user_get, for_update, 3, p, out, sqlstate);
 }
 
 int policy_store_org_user_list(PGconn *conn, const char *portal, const char *scope,

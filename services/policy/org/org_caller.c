@@ -1,9 +1,9 @@
-/* The caller and the end of a write shared by the organisation resources (org_internal.h). */
+/* Who asks an organisation request and what they may do (org_caller.h). */
+#include "org_caller.h"
+
 #include <string.h>
 
-#include "bus.h"
 #include "ids.h"
-#include "org_internal.h"
 #include "status.h"
 #include "store_org_common.h"
 
@@ -50,33 +50,16 @@ int policy_org_is_insurer_admin(const struct policy_org_caller *c) {
   return !c->is_client && is_insurer(c) && c->level >= POLICY_ORG_ADMIN_LEVEL;
 }
 
+int policy_org_is_admin(const struct policy_org_caller *c) {
+  return !c->is_client && c->level >= POLICY_ORG_ADMIN_LEVEL;
+}
+
 int policy_org_may_manage(const struct policy_org_caller *c, const char *company_id) {
-  if (c->is_client || c->level < POLICY_ORG_ADMIN_LEVEL) return 0;
+  if (!policy_org_is_admin(c)) return 0;
   if (is_insurer(c)) return 1;
   return company_id != NULL && strcmp(company_id, c->company_id) == 0;
 }
 
 const char *policy_org_scope_company(const struct policy_org_caller *c) {
   return policy_org_sees_portal(c) ? NULL : c->company_id;
-}
-
-json_t *policy_org_event_data(const json_t *resource) {
-  json_t *data = json_deep_copy(resource);
-  json_object_del(data, "version");
-  json_object_del(data, "password_hash");
-  json_object_del(data, "secret_hash");
-  return data;
-}
-
-int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type,
-                          const char *id, policy_org_get_fn get) {
-  json_t *resource = NULL;
-  if (get(conn, w->caller, id, &resource, &w->err) != CS_OK) return cs_refusal_db(&w->err);
-  if (write_event(conn, &w->err, type, policy_org_caller_of(w)->portal_id, id,
-                  policy_org_event_data(resource)) != CS_OK) {
-    json_decref(resource);
-    return CS_REFUSED;
-  }
-  w->result = resource;
-  return CS_OK;
 }
