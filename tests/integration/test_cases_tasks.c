@@ -578,7 +578,7 @@ static void test_meeting_and_schedule(void **state) {
        "schedule/start"},
       {"{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", \"end\": \"2026-12-03T08:00:00Z\", "
        "\"note\": \"x\"}}",
-       "schedule"},
+       "schedule/note"},
       {"{\"schedule\": \"next week\"}", "schedule"},
       {"{\"meeting_at\": \"2026-12-01 10:00\"}", "meeting_at"},
       {"{}", "meeting_at"},
@@ -593,6 +593,38 @@ static void test_meeting_and_schedule(void **state) {
     free(errors);
     tl_response_free(&r);
   }
+
+  /* every invalid field of one body in one answer: the field table's and the rules' */
+  on_task("PATCH", case_id, task, "", w.p_admin.token,
+          "{\"meeting_at\": 12, \"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", "
+          "\"end\": \"2026-12-01T08:00:00Z\", \"room\": \"A\"}, \"note\": 1}",
+          NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "meeting_at", "wrong_type");
+  tl_assert_field_code(&r, "schedule/end", "out_of_range");
+  tl_assert_field_code(&r, "schedule/room", "unknown_field");
+  tl_assert_field_code(&r, "note", "unknown_field");
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 4);
+  tl_response_free(&r);
+  on_task("PATCH", case_id, task, "", w.p_admin.token,
+          "{\"meeting_at\": \"soon\", \"schedule\": \"next week\"}", NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "meeting_at", "format");
+  tl_assert_field_code(&r, "schedule", "wrong_type");
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 2);
+  tl_response_free(&r);
+  /* a new task's body likewise, before anything is asked of the policy service */
+  on_task("POST", case_id, NULL, "", w.ia_handler.token,
+          "{\"type\": \"party\", \"trade\": \"Carpentry\", \"meeting_at\": 5, "
+          "\"schedule\": {\"start\": \"tomorrow\"}}",
+          NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "type", "not_allowed");
+  tl_assert_field_code(&r, "trade", "not_allowed");
+  tl_assert_field_code(&r, "meeting_at", "wrong_type");
+  tl_assert_field_code(&r, "schedule/start", "format");
+  tl_assert_field_code(&r, "schedule/end", "required");
+  tl_response_free(&r);
 
   const char *schedule = "{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", \"end\": "
                          "\"2026-12-04T16:00:00+01:00\"}}";

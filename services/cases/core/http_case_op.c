@@ -1,10 +1,13 @@
 /* The HTTP side shared by the cases resources (see http_case_op.h). */
 #include "http_case_op.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "http.h"
 #include "http_write.h"
+#include "log.h"
 #include "policy_client.h"
 #include "service.h"
 #include "status.h"
@@ -68,8 +71,7 @@ static int read_case(PGconn *conn, struct cases_op *op, int lock, long long *ver
   return CS_OK;
 }
 
-/* Hands op's refusal to the runner. */
-static int refused(struct write_call *w, struct cases_op *op) {
+int cases_op_refused(struct write_call *w, struct cases_op *op) {
   w->err = op->err;
   memset(&op->err, 0, sizeof(op->err));
   return CS_REFUSED;
@@ -81,7 +83,7 @@ static int hook_read(PGconn *conn, struct write_call *w, long long *version) {
   json_decref(run->op.facts);
   run->op.facts = NULL;
   if (read_case(conn, &run->op, 0, version) != CS_OK || cases_op_roles(conn, &run->op) != CS_OK)
-    return refused(w, &run->op);
+    return cases_op_refused(w, &run->op);
   return CS_OK;
 }
 
@@ -89,13 +91,13 @@ static int hook_check(PGconn *conn, struct write_call *w) {
   struct case_run *run = w->op;
   run->op.phase = CASES_OP_CHECK;
   run->op.changed = 0;
-  return run->fn(conn, &run->op) == CS_OK ? CS_OK : refused(w, &run->op);
+  return run->fn(conn, &run->op) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
 }
 
 /* The same version as read saw (the runner compares) means the same roles and tasks. */
 static int hook_lock(PGconn *conn, struct write_call *w, long long *version) {
   struct case_run *run = w->op;
-  return read_case(conn, &run->op, 1, version) == CS_OK ? CS_OK : refused(w, &run->op);
+  return read_case(conn, &run->op, 1, version) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
 }
 
 static int hook_apply(PGconn *conn, struct write_call *w) {
@@ -103,23 +105,44 @@ static int hook_apply(PGconn *conn, struct write_call *w) {
   run->op.phase = CASES_OP_APPLY;
   run->op.changed = 0;
   if (run->fn(conn, &run->op) != CS_OK || cases_op_finish(conn, &run->op) != CS_OK)
-    return refused(w, &run->op);
+    return cases_op_refused(w, &run->op);
   w->result = run->op.result;
   run->op.result = NULL;
   memcpy(w->location, run->op.location, sizeof(run->op.location));
   return CS_OK;
 }
 
-void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields, size_t nfields,
-                        int flags, cases_op_fn fn, int ok_status) {
+int cases_http_body_check(struct request_ctx *ctx, const json_t *body,
+                          const struct http_field *fields, size_t nfields, cases_body_rules rules,
+                          struct cs_refusal *err) {
+  fields_check(body, fields, nfields, err);
+  if (rules != NULL) rules(body, err);
+  if (cs_refusal_validation(err) == CS_OK) return CS_OK;
+  service_refusal_answer(ctx, err);
+  return CS_ERR_INVALID;
+}
+
+/* The body of a route that takes one: CS_OK with *body new and valid, or answered. */
+static int route_body(struct request_ctx *ctx, const struct cases_op_route *route,
+                      json_t **body) {
+  struct cs_refusal err = {0};
+  int rc = http_parse_json_object(ctx->req, ctx->resp, body);
+  if (rc == CS_OK)
+    rc = cases_http_body_check(ctx, *body, route->fields, route->nfields, route->rules, &err);
+  cs_refusal_clear(&err);
+  return rc;
+}
+
+void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *route) {
   static const struct write_hooks hooks = {
       .read = hook_read, .check = hook_check, .lock = hook_lock, .apply = hook_apply};
   struct cases_caller caller;
-  struct case_run run = {.fn = fn};
+  struct case_run run = {.fn = route->fn};
   struct write_call w = {0};
   json_t *body = NULL;
   PGconn *conn = NULL;
   char scope[128];
+  int flags = route->flags;
 
   if (cases_http_caller(ctx, &caller) != CS_OK) return;
   run.op.caller = &caller;
@@ -127,14 +150,12 @@ void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields
   if (u_map_get(ctx->req->map_url, "task_id") != NULL &&
       (run.op.sub_id = http_path_uuid(ctx->req, ctx->resp, "task_id", "task")) == NULL)
     goto done;
-  if ((flags & CASES_OP_BODY) && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
-                                  http_validate(body, fields, nfields, ctx->resp) != CS_OK))
-    goto done;
+  if ((flags & CASES_OP_BODY) && route_body(ctx, route, &body) != CS_OK) goto done;
   run.op.body = body;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   cases_idem_scope(&caller, scope);
   const struct http_write_spec spec = {
-      .ok_status = ok_status,
+      .ok_status = route->ok_status,
       .flags = ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
                ((flags & CASES_OP_REQUIRE_IF_MATCH) ? HTTP_WRITE_REQUIRE_IF_MATCH : 0),
       .idem_scope = (flags & CASES_OP_IDEMPOTENT) ? scope : NULL,
@@ -151,4 +172,39 @@ done:
   cases_op_clear(&run.op);
   json_decref(body);
   cases_caller_clear(&caller);
+}
+
+/* ---- reads and routes ------------------------------------------------------------------- */
+
+void cases_http_read(struct request_ctx *ctx, cases_read_fn fn, void *arg) {
+  struct cases_caller caller;
+  struct cs_refusal err = {0};
+  json_t *out = NULL;
+  PGconn *conn = NULL;
+
+  if (cases_http_caller(ctx, &caller) != CS_OK) return;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (fn(conn, &caller, arg, &out, &err) != CS_OK) {
+    service_refusal_answer(ctx, &err);
+    goto done;
+  }
+  http_json(ctx->resp, 200, out);
+  out = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  json_decref(out);
+  cs_refusal_clear(&err);
+  cases_caller_clear(&caller);
+}
+
+void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
+                       const char *what) {
+  for (size_t i = 0; i < n; i++) {
+    if (service_route(svc, routes[i].method, routes[i].pattern, routes[i].handler,
+                      ROUTE_AUTHENTICATED) == CS_OK)
+      continue;
+    log_error("cases: the routes of %s could not be registered (%s %s)", what, routes[i].method,
+              routes[i].pattern);
+    exit(1);
+  }
 }
