@@ -4,6 +4,7 @@
  * supplier of another company, an outsider company, the insurer of another portal, a partner
  * without add_remove_tasks and then with it through a role definition, If-Match, a closed
  * case. Fixtures: tl_world.h. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -782,6 +783,69 @@ static void test_idempotent_task_create(void **state) {
   free(replayed);
 }
 
+/* Changes of one case racing each other without If-Match: each PATCH of a task (each with its
+ * own meeting time, so each success is a change) meets the others between its check and its
+ * lock, and the runner checks again. */
+#define RACERS 6
+#define RACE_ROUNDS 5
+
+struct racer {
+  const char *case_id, *task_id;
+  int n;
+  long status[RACE_ROUNDS];
+};
+
+static void *race(void *arg) {
+  struct racer *r = arg;
+  struct tl_response resp;
+  char body[96];
+  for (int i = 0; i < RACE_ROUNDS; i++) {
+    snprintf(body, sizeof(body), "{\"meeting_at\": \"2027-01-%02dT%02d:00:00Z\"}", r->n + 1,
+             i + 1);
+    r->status[i] = on_task("PATCH", r->case_id, r->task_id, "", w.ia_handler.token, body, NULL,
+                           &resp);
+    tl_response_free(&resp);
+  }
+  return NULL;
+}
+
+static void test_racing_changes_of_one_case(void **state) {
+  (void)state;
+  struct racer racers[RACERS];
+  pthread_t threads[RACERS];
+  char case_id[37], task[37];
+  long changed = 0;
+  tl_world_case(&w, 59.3293, 18.0686, case_id);
+  add_task(case_id, w.ia_handler.token, "{\"type\": \"first_aid\"}", task);
+  for (int i = 0; i < RACERS; i++) {
+    racers[i] = (struct racer){.case_id = case_id, .task_id = task, .n = i};
+    pthread_create(&threads[i], NULL, race, &racers[i]);
+  }
+  for (int i = 0; i < RACERS; i++) {
+    pthread_join(threads[i], NULL);
+    for (int j = 0; j < RACE_ROUNDS; j++) {
+      long st = racers[i].status[j];
+      if (st != 200 && st != 409 && st != 503) fail_msg("a racing change answered %ld", st);
+      changed += st == 200;
+    }
+  }
+  assert_true(changed > 0);
+  /* exactly one history entry and one event per successful change */
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.case_history WHERE case_id = $1 AND "
+                               "action = 'task.updated'",
+                               1, (const char *[]){case_id}),
+                   changed);
+  assert_int_equal(events("meeting_time.changed", task), changed);
+  /* the case's version counts every change: created, task added, and each success */
+  struct tl_response r;
+  char path[128];
+  snprintf(path, sizeof(path), "/v1/cases/%s", case_id);
+  tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2 + changed);
+  tl_response_free(&r);
+}
+
 int main(void) {
   tl_world_create(&w);
   const struct CMUnitTest tests[] = {
@@ -792,6 +856,7 @@ int main(void) {
       cmocka_unit_test(test_meeting_and_schedule),
       cmocka_unit_test(test_if_match_and_closed_case),
       cmocka_unit_test(test_idempotent_task_create),
+      cmocka_unit_test(test_racing_changes_of_one_case),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);
