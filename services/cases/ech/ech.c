@@ -266,3 +266,16 @@ done:
   json_decref(decisions);
   return rc;
 }
+
+/* ---- the damage site of the office recommendations ----------------------------------------- */
+
+int cases_recommendation_site(PGconn *conn, const char *case_id,
+                              struct cases_recommendation_view *view, char sqlstate[6]) {
+  json_t *site = NULL;
+  if (cases_store_ech_site(conn, case_id, &site, sqlstate) != CS_OK) return CS_ERR_DB;
+  view->has_site = site != NULL;
+  view->latitude = json_number_value(json_object_get(site, "latitude"));
+  view->longitude = json_number_value(json_object_get(site, "longitude"));
+  json_decref(site);
+  return CS_OK;
+}
