@@ -14,25 +14,17 @@
 #include "service.h"
 #include "status.h"
 
-/* The top-level fields of a create (or upsert) body, and of a PATCH (all optional); the
- * nested members and the forms are the domain's body rules (cases_case_rules,
- * cases_case_patch_rules). */
-static const struct http_field create_fields[] = {
-    {"claim_number", HTTP_FIELD_STRING, 1, 100},   {"damage_type", HTTP_FIELD_STRING, 1, 40},
-    {"damage_date", HTTP_FIELD_DATE, 1, 0},        {"address", HTTP_FIELD_OBJECT, 1, 0},
-    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
-    {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
-    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
-};
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct http_field patch_fields[] = {
+/* The top-level fields of a case body: a create, an upsert or a PATCH. Which are required is
+ * the domain's body rules' to say (cases_case_rules: all of a whole case; cases_case_patch_rules:
+ * none, but none cleared), as are the nested members and the forms. */
+static const struct http_field case_fields[] = {
     {"claim_number", HTTP_FIELD_STRING, 0, 100},   {"damage_type", HTTP_FIELD_STRING, 0, 40},
     {"damage_date", HTTP_FIELD_DATE, 0, 0},        {"address", HTTP_FIELD_OBJECT, 0, 0},
     {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
     {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
     {"reminder_date", HTTP_FIELD_DATE, 0, 0},
 };
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- creates: POST /v1/cases and PUT by external reference ------------------------------ */
 
@@ -140,7 +132,7 @@ static void upsert_request(struct request_ctx *ctx, int by_ref) {
   if (by_ref && given != NULL && strcmp(given, u.ref) != 0)
     cs_refusal_field(&bad, "external_ref", FIELD_INVALID,
                      "must equal the reference in the path (or be left out)");
-  if (cases_http_body_check(ctx, body, create_fields, NFIELDS(create_fields), cases_case_rules,
+  if (cases_http_body_check(ctx, body, case_fields, NFIELDS(case_fields), cases_case_rules,
                             &bad) != CS_OK)
     goto done;
   if (by_ref) json_object_set_new(body, "external_ref", json_string(u.ref));
@@ -179,29 +171,18 @@ done:
 
 static void callback_cases_case_get(struct request_ctx *ctx) { get_case(ctx, 0); }
 
-/* ---- changes of one case ------------------------------------------------------------- */
+/* ---- changes of one case: one table, one callback --------------------------------------- */
 
-static const struct cases_op_route patch_route = {
-    patch_fields, NFIELDS(patch_fields), cases_case_patch_rules,
-    CASES_OP_BODY | CASES_OP_REQUIRE_IF_MATCH, cases_case_patch, 200};
-static const struct cases_op_route close_route = {NULL, 0, NULL, CASES_OP_IF_MATCH,
-                                                  cases_case_close, 200};
-static const struct cases_op_route reopen_route = {NULL, 0, NULL, CASES_OP_IF_MATCH,
-                                                   cases_case_reopen, 200};
-static const struct cases_op_route hold_route = {NULL, 0, NULL, CASES_OP_IF_MATCH,
-                                                 cases_case_hold, 200};
+static const struct cases_op_route changes[] = {
+    {"PATCH", "/v1/cases/:id", case_fields, NFIELDS(case_fields), cases_case_patch_rules,
+     CASES_OP_BODY | CASES_OP_REQUIRE_IF_MATCH, cases_case_patch, 200},
+    {"POST", "/v1/cases/:id/close", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_close, 200},
+    {"POST", "/v1/cases/:id/reopen", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_reopen, 200},
+    {"POST", "/v1/cases/:id/hold", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_hold, 200},
+};
 
-static void callback_cases_case_patch(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &patch_route);
-}
-static void callback_cases_case_close(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &close_route);
-}
-static void callback_cases_case_reopen(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &reopen_route);
-}
-static void callback_cases_case_hold(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &hold_route);
+static void callback_cases_case_change(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, changes, NFIELDS(changes));
 }
 
 /* ---- by external reference ---------------------------------------------------------------- */
@@ -245,16 +226,14 @@ done:
 }
 
 void cases_case_routes(struct service *svc) {
-  static const struct cases_http_route routes[] = {
+  static const struct cases_http_route reads_and_upserts[] = {
       {"POST", "/v1/cases", callback_cases_case_post},
       {"GET", "/v1/cases/by-external-ref/:ref", callback_cases_case_get_by_ref},
       {"PUT", "/v1/cases/by-external-ref/:ref", callback_cases_case_put_by_ref},
       {"GET", "/v1/cases/:id", callback_cases_case_get},
-      {"PATCH", "/v1/cases/:id", callback_cases_case_patch},
-      {"POST", "/v1/cases/:id/close", callback_cases_case_close},
-      {"POST", "/v1/cases/:id/reopen", callback_cases_case_reopen},
-      {"POST", "/v1/cases/:id/hold", callback_cases_case_hold},
       {"GET", "/v1/cases/:id/history", callback_cases_case_history},
   };
-  cases_http_routes(svc, routes, NFIELDS(routes), "the cases");
+  cases_http_routes(svc, reads_and_upserts, NFIELDS(reads_and_upserts), "the cases");
+  cases_http_op_routes(svc, changes, NFIELDS(changes), callback_cases_case_change,
+                       "the changes of cases");
 }

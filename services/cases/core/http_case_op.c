@@ -133,17 +133,48 @@ static int route_body(struct request_ctx *ctx, const struct cases_op_route *rout
   return rc;
 }
 
-void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *route) {
+/* 1 when path has the segments of an ulfius pattern, ":name" standing for any one. */
+static int path_matches(const char *pattern, const char *path) {
+  for (;;) {
+    while (*pattern == '/') pattern++;
+    while (*path == '/') path++;
+    if (*pattern == '\0' || *path == '\0') return *pattern == *path;
+    size_t plen = strcspn(pattern, "/"), len = strcspn(path, "/");
+    if (pattern[0] != ':' && (plen != len || strncmp(pattern, path, len) != 0)) return 0;
+    pattern += plen;
+    path += len;
+  }
+}
+
+/* The entry of table the request was routed by, NULL when none (a table that lost a route). */
+static const struct cases_op_route *route_of(const struct request_ctx *ctx,
+                                             const struct cases_op_route *table, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(table[i].method, ctx->req->http_verb) &&
+        path_matches(table[i].pattern, ctx->req->url_path))
+      return &table[i];
+  return NULL;
+}
+
+void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *table, size_t n) {
   static const struct write_hooks hooks = {
       .read = hook_read, .check = hook_check, .lock = hook_lock, .apply = hook_apply};
+  const struct cases_op_route *route = route_of(ctx, table, n);
   struct cases_caller caller;
-  struct case_run run = {.fn = route->fn};
+  struct case_run run = {0};
   struct write_call w = {0};
   json_t *body = NULL;
   PGconn *conn = NULL;
   char scope[128];
-  int flags = route->flags;
 
+  if (route == NULL) {
+    log_error("cases: no change is registered for %s %s", ctx->req->http_verb,
+              ctx->req->url_path);
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
+    return;
+  }
+  int flags = route->flags;
+  run.fn = route->fn;
   if (cases_http_caller(ctx, &caller) != CS_OK) return;
   run.op.caller = &caller;
   if ((run.op.case_id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL) goto done;
@@ -197,14 +228,21 @@ done:
   cases_caller_clear(&caller);
 }
 
+/* Registers one authenticated route; a route that cannot be registered stops the process. */
+static void route(struct service *svc, const char *method, const char *pattern,
+                  service_handler handler, const char *what) {
+  if (service_route(svc, method, pattern, handler, ROUTE_AUTHENTICATED) == CS_OK) return;
+  log_error("cases: the routes of %s could not be registered (%s %s)", what, method, pattern);
+  exit(1);
+}
+
 void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
                        const char *what) {
-  for (size_t i = 0; i < n; i++) {
-    if (service_route(svc, routes[i].method, routes[i].pattern, routes[i].handler,
-                      ROUTE_AUTHENTICATED) == CS_OK)
-      continue;
-    log_error("cases: the routes of %s could not be registered (%s %s)", what, routes[i].method,
-              routes[i].pattern);
-    exit(1);
-  }
+  for (size_t i = 0; i < n; i++)
+    route(svc, routes[i].method, routes[i].pattern, routes[i].handler, what);
+}
+
+void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
+                          service_handler handler, const char *what) {
+  for (size_t i = 0; i < n; i++) route(svc, table[i].method, table[i].pattern, handler, what);
 }

@@ -33,8 +33,9 @@ enum cases_op_flags {
   CASES_OP_IDEMPOTENT = 8 /* a create: an Idempotency-Key replays the first answer */
 };
 
-/* One route that changes one case: a static table entry of the resource's http file. */
+/* One route that changes one case: an entry of the static table of a resource's http file. */
 struct cases_op_route {
+  const char *method, *pattern;    /* as registered (ulfius pattern) */
   const struct http_field *fields; /* the body's field table (with CASES_OP_BODY) */
   size_t nfields;
   cases_body_rules rules; /* the body's own rules (case_op.h), or NULL */
@@ -43,12 +44,19 @@ struct cases_op_route {
   int ok_status;          /* 200, 201, or 204 (no body) */
 };
 
-/* Runs route->fn (case_op.h: check, then apply on the locked row) for the case of path
- * parameter "id" (and "task_id" when present): answers 401/404 for a caller that may not see
- * it, the body's 422 (every field error of fields and rules at once, before any other check),
- * 412/428 per flags, fn's refusal as problem+json, else ok_status (204: no body) with the case
- * document and its ETag (and op->location as Location). */
-void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *route);
+/* Registers every route of table (static, n entries) with handler, the resource's one callback
+ * of its changes, which calls cases_http_case_op with the same table. Exits as
+ * cases_http_routes does. */
+void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
+                          service_handler handler, const char *what);
+
+/* Runs the route of table (n entries) that the request's method and path match: route->fn
+ * (case_op.h: check, then apply on the locked row) for the case of path parameter "id" (and
+ * "task_id" when present). Answers 401/404 for a caller that may not see it, the body's 422
+ * (every field error of fields and rules at once, before any other check), 412/428 per flags,
+ * fn's refusal as problem+json, else ok_status (204: no body) with the case document and its
+ * ETag (and op->location as Location). */
+void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *table, size_t n);
 
 /* Checks body (borrowed) against fields and then rules (NULL: none) into err, which may hold
  * errors of the caller's already: CS_OK when none, else the 422 listing them all is answered.

@@ -7,6 +7,7 @@
 #include "ech.h"
 #include "policy_client.h"
 #include "status.h"
+#include "store_core.h"
 #include "store_ech.h"
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -271,11 +272,13 @@ done:
 
 int cases_recommendation_site(PGconn *conn, const char *case_id,
                               struct cases_recommendation_view *view, char sqlstate[6]) {
-  json_t *site = NULL;
-  if (cases_store_ech_site(conn, case_id, &site, sqlstate) != CS_OK) return CS_ERR_DB;
-  view->has_site = site != NULL;
-  view->latitude = json_number_value(json_object_get(site, "latitude"));
-  view->longitude = json_number_value(json_object_get(site, "longitude"));
-  json_decref(site);
+  json_t *doc = NULL;
+  if (cases_store_document(conn, case_id, &doc, sqlstate) != CS_OK) return CS_ERR_DB;
+  const json_t *site = json_object_get(doc, "address");
+  const json_t *lat = json_object_get(site, "latitude"), *lon = json_object_get(site, "longitude");
+  view->has_site = json_is_number(lat) && json_is_number(lon);
+  view->latitude = json_number_value(lat);
+  view->longitude = json_number_value(lon);
+  json_decref(doc);
   return CS_OK;
 }

@@ -18,21 +18,19 @@
 static const struct http_field office_fields[] = {{"office_id", HTTP_FIELD_UUID, 1, 0}};
 static const struct http_field user_fields[] = {{"user_id", HTTP_FIELD_UUID, 1, 0}};
 
-static const struct cases_op_route office_route = {
-    office_fields, 1, NULL, CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_office, 200};
-static const struct cases_op_route user_route = {
-    user_fields, 1, NULL, CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_user, 200};
-static const struct cases_op_route remove_route = {NULL, 0, NULL, CASES_OP_IF_MATCH,
-                                                   cases_ech_remove, 200};
+/* The changes of the role: one table, one callback. */
+static const struct cases_op_route changes[] = {
+    {"PUT", "/v1/cases/:id/external-case-handler/office", office_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_office, 200},
+    {"PUT", "/v1/cases/:id/external-case-handler/user", user_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_user, 200},
+    {"DELETE", "/v1/cases/:id/external-case-handler", NULL, 0, NULL, CASES_OP_IF_MATCH,
+     cases_ech_remove, 200},
+};
+#define NCHANGES (sizeof(changes) / sizeof(changes[0]))
 
-static void callback_cases_ech_office_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &office_route);
-}
-static void callback_cases_ech_user_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &user_route);
-}
-static void callback_cases_ech_delete(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &remove_route);
+static void callback_cases_ech_change(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, changes, NCHANGES);
 }
 
 static void callback_cases_allowed_actions_get(struct request_ctx *ctx) {
@@ -63,13 +61,10 @@ done:
 }
 
 void cases_ech_routes(struct service *svc) {
-  static const struct cases_http_route routes[] = {
-      {"PUT", "/v1/cases/:id/external-case-handler/office", callback_cases_ech_office_put},
-      {"PUT", "/v1/cases/:id/external-case-handler/user", callback_cases_ech_user_put},
-      {"DELETE", "/v1/cases/:id/external-case-handler", callback_cases_ech_delete},
-      {"GET", "/v1/cases/:id/allowed-actions", callback_cases_allowed_actions_get},
-  };
-  cases_http_routes(svc, routes, sizeof(routes) / sizeof(routes[0]),
-                    "the external case handler role");
+  static const struct cases_http_route reads[] = {
+      {"GET", "/v1/cases/:id/allowed-actions", callback_cases_allowed_actions_get}};
+  cases_http_op_routes(svc, changes, NCHANGES, callback_cases_ech_change,
+                       "the external case handler role");
+  cases_http_routes(svc, reads, 1, "the allowed actions");
   cases_recommendation_routes(svc);
 }

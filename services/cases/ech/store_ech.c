@@ -21,15 +21,6 @@ static int update_member(PGconn *conn, const char *sql, int n, const char *const
   return rc == CS_OK && *after == NULL ? CS_ERR : rc;
 }
 
-int cases_store_ech_site(PGconn *conn, const char *case_id, json_t **site, char sqlstate[6]) {
-  const char *params[] = {case_id};
-  return db_json_row(conn,
-                     "SELECT json_build_object('latitude', latitude, 'longitude', longitude) "
-                     "FROM cases WHERE id = $1::uuid AND latitude IS NOT NULL "
-                     "AND longitude IS NOT NULL",
-                     1, params, site, sqlstate);
-}
-
 int cases_store_ech_set_office(PGconn *conn, const char *case_id,
                                const struct cases_store_ech_office *office, json_t **after,
                                char sqlstate[6]) {

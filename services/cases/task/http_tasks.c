@@ -34,51 +34,26 @@ static int op_add(PGconn *conn, struct cases_op *op) {
   return CS_OK;
 }
 
-static const struct cases_op_route add_route = {
-    add_fields, NFIELDS(add_fields), cases_task_add_rules,
-    CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201};
-static const struct cases_op_route remove_route = {NULL, 0, NULL, CASES_OP_IF_MATCH,
-                                                   cases_task_remove, 200};
-static const struct cases_op_route patch_route = {
-    patch_fields, NFIELDS(patch_fields), cases_task_patch_rules,
-    CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_patch, 200};
-static const struct cases_op_route office_route = {
-    office_fields, NFIELDS(office_fields), NULL, CASES_OP_BODY | CASES_OP_IF_MATCH,
-    cases_task_assign_office, 200};
-static const struct cases_op_route user_route = {
-    user_fields, NFIELDS(user_fields), NULL, CASES_OP_BODY | CASES_OP_IF_MATCH,
-    cases_task_assign_user, 200};
-static const struct cases_op_route status_route = {
-    status_fields, NFIELDS(status_fields), cases_task_status_rules,
-    CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200};
+/* Every change of a task: one table, one callback. */
+static const struct cases_op_route routes[] = {
+    {"POST", "/v1/cases/:id/tasks", add_fields, NFIELDS(add_fields), cases_task_add_rules,
+     CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201},
+    {"DELETE", "/v1/cases/:id/tasks/:task_id", NULL, 0, NULL, CASES_OP_IF_MATCH,
+     cases_task_remove, 200},
+    {"PATCH", "/v1/cases/:id/tasks/:task_id", patch_fields, NFIELDS(patch_fields),
+     cases_task_patch_rules, CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_patch, 200},
+    {"PUT", "/v1/cases/:id/tasks/:task_id/office", office_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_office, 200},
+    {"PUT", "/v1/cases/:id/tasks/:task_id/user", user_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_user, 200},
+    {"POST", "/v1/cases/:id/tasks/:task_id/status", status_fields, 1, cases_task_status_rules,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200},
+};
 
-static void callback_cases_task_post(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &add_route);
-}
-static void callback_cases_task_delete(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &remove_route);
-}
-static void callback_cases_task_patch(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &patch_route);
-}
-static void callback_cases_task_office_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &office_route);
-}
-static void callback_cases_task_user_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &user_route);
-}
-static void callback_cases_task_status_post(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, &status_route);
+static void callback_cases_task(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, routes, NFIELDS(routes));
 }
 
 void cases_task_routes(struct service *svc) {
-  static const struct cases_http_route routes[] = {
-      {"POST", "/v1/cases/:id/tasks", callback_cases_task_post},
-      {"DELETE", "/v1/cases/:id/tasks/:task_id", callback_cases_task_delete},
-      {"PATCH", "/v1/cases/:id/tasks/:task_id", callback_cases_task_patch},
-      {"PUT", "/v1/cases/:id/tasks/:task_id/office", callback_cases_task_office_put},
-      {"PUT", "/v1/cases/:id/tasks/:task_id/user", callback_cases_task_user_put},
-      {"POST", "/v1/cases/:id/tasks/:task_id/status", callback_cases_task_status_post},
-  };
-  cases_http_routes(svc, routes, NFIELDS(routes), "the tasks");
+  cases_http_op_routes(svc, routes, NFIELDS(routes), callback_cases_task, "the tasks");
 }

@@ -216,6 +216,15 @@ static json_t *times_event(const json_t *task, const char *member) {
 
 /* ---- the changes ------------------------------------------------------------------------ */
 
+/* The end of every change of a task: stored, the store call's result (with after given, the call
+ * must also have returned the task as it is now), then the history entry of action with the
+ * task before (borrowed) and after. CS_OK or CS_REFUSED. */
+static int recorded(PGconn *conn, struct cases_op *op, int stored, const char *action,
+                    const json_t *before, json_t *const *after) {
+  if (stored != CS_OK || (after != NULL && *after == NULL)) return cs_refusal_db(&op->err);
+  return cases_history_add(conn, op, action, op->sub_id, before, after != NULL ? *after : NULL);
+}
+
 void cases_task_add_rules(const json_t *body, struct cs_refusal *err) {
   const char *type = text(body, "type");
   const json_t *trade = json_object_get(body, "trade");
@@ -327,11 +336,8 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
     goto done;
   }
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_delete(conn, op->sub_id, op->err.sqlstate) != CS_OK) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.removed", op->sub_id, task, NULL)) != CS_OK)
+  if ((rc = recorded(conn, op, cases_store_task_delete(conn, op->sub_id, op->err.sqlstate),
+                     "task.removed", task, NULL)) != CS_OK)
     goto done;
   if ((data = task_facts(task)) != NULL) {
     copy_member(data, "status", task);
@@ -362,12 +368,9 @@ int cases_task_patch(PGconn *conn, struct cases_op *op) {
   keep_changes(task, &times);
   if (!times.set_meeting && !times.set_schedule) goto done; /* nothing changes: no history */
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.updated", op->sub_id, task, after)) != CS_OK ||
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate),
+                     "task.updated", task, &after)) != CS_OK ||
       (times.set_meeting &&
        (rc = cases_event(conn, op, "meeting_time.changed", times_event(after, "meeting_at"))) !=
            CS_OK) ||
@@ -397,12 +400,10 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   if ((rc = eligible_office(op, office_id, &office)) != CS_OK) goto done;
   if (same_text(text(json_object_get(task, "office"), "id"), office_id)) goto done; /* as is */
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_set_office(conn, op->sub_id, office, &after, op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.office_assigned", op->sub_id, task, after)) != CS_OK)
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_office(conn, op->sub_id, office, &after,
+                                                 op->err.sqlstate),
+                     "task.office_assigned", task, &after)) != CS_OK)
     goto done;
   if ((data = task_facts(after)) != NULL) {
     copy_member(data, "office", after);
@@ -449,13 +450,10 @@ int cases_task_assign_user(PGconn *conn, struct cases_op *op) {
   if ((rc = company_user(op, user_id, task_company(task), &user)) != CS_OK) goto done;
   if (same_text(task_user(task), user_id)) goto done; /* as is */
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_set_user(conn, op->sub_id, user_id, text(user, "name"), &after,
-                                op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.user_assigned", op->sub_id, task, after)) != CS_OK)
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_user(conn, op->sub_id, user_id, text(user, "name"),
+                                               &after, op->err.sqlstate),
+                     "task.user_assigned", task, &after)) != CS_OK)
     goto done;
   rc = user_events(conn, op, task, after);
 done:
@@ -523,12 +521,9 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
     goto done;
   }
   if ((rc = require_mover(op, task, move)) != CS_OK || cases_op_checking(op)) goto done;
-  if (cases_store_task_set_status(conn, op->sub_id, to, &after, op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.status_changed", op->sub_id, task, after)) != CS_OK)
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_status(conn, op->sub_id, to, &after, op->err.sqlstate),
+                     "task.status_changed", task, &after)) != CS_OK)
     goto done;
   rc = status_events(conn, op, from, after, move);
 done:
