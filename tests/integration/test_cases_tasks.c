@@ -4,6 +4,7 @@
  * supplier of another company, an outsider company, the insurer of another portal, a partner
  * without add_remove_tasks and then with it through a role definition, If-Match, a closed
  * case. Fixtures: tl_world.h. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -578,7 +579,7 @@ static void test_meeting_and_schedule(void **state) {
        "schedule/start"},
       {"{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", \"end\": \"2026-12-03T08:00:00Z\", "
        "\"note\": \"x\"}}",
-       "schedule"},
+       "schedule/note"},
       {"{\"schedule\": \"next week\"}", "schedule"},
       {"{\"meeting_at\": \"2026-12-01 10:00\"}", "meeting_at"},
       {"{}", "meeting_at"},
@@ -593,6 +594,38 @@ static void test_meeting_and_schedule(void **state) {
     free(errors);
     tl_response_free(&r);
   }
+
+  /* every invalid field of one body in one answer: the field table's and the rules' */
+  on_task("PATCH", case_id, task, "", w.p_admin.token,
+          "{\"meeting_at\": 12, \"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", "
+          "\"end\": \"2026-12-01T08:00:00Z\", \"room\": \"A\"}, \"note\": 1}",
+          NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "meeting_at", "wrong_type");
+  tl_assert_field_code(&r, "schedule/end", "out_of_range");
+  tl_assert_field_code(&r, "schedule/room", "unknown_field");
+  tl_assert_field_code(&r, "note", "unknown_field");
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 4);
+  tl_response_free(&r);
+  on_task("PATCH", case_id, task, "", w.p_admin.token,
+          "{\"meeting_at\": \"soon\", \"schedule\": \"next week\"}", NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "meeting_at", "format");
+  tl_assert_field_code(&r, "schedule", "wrong_type");
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 2);
+  tl_response_free(&r);
+  /* a new task's body likewise, before anything is asked of the policy service */
+  on_task("POST", case_id, NULL, "", w.ia_handler.token,
+          "{\"type\": \"party\", \"trade\": \"Carpentry\", \"meeting_at\": 5, "
+          "\"schedule\": {\"start\": \"tomorrow\"}}",
+          NULL, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "type", "not_allowed");
+  tl_assert_field_code(&r, "trade", "not_allowed");
+  tl_assert_field_code(&r, "meeting_at", "wrong_type");
+  tl_assert_field_code(&r, "schedule/start", "format");
+  tl_assert_field_code(&r, "schedule/end", "required");
+  tl_response_free(&r);
 
   const char *schedule = "{\"schedule\": {\"start\": \"2026-12-02T08:00:00Z\", \"end\": "
                          "\"2026-12-04T16:00:00+01:00\"}}";
@@ -750,6 +783,69 @@ static void test_idempotent_task_create(void **state) {
   free(replayed);
 }
 
+/* Changes of one case racing each other without If-Match: each PATCH of a task (each with its
+ * own meeting time, so each success is a change) meets the others between its check and its
+ * lock, and the runner checks again. */
+#define RACERS 6
+#define RACE_ROUNDS 5
+
+struct racer {
+  const char *case_id, *task_id;
+  int n;
+  long status[RACE_ROUNDS];
+};
+
+static void *race(void *arg) {
+  struct racer *r = arg;
+  struct tl_response resp;
+  char body[96];
+  for (int i = 0; i < RACE_ROUNDS; i++) {
+    snprintf(body, sizeof(body), "{\"meeting_at\": \"2027-01-%02dT%02d:00:00Z\"}", r->n + 1,
+             i + 1);
+    r->status[i] = on_task("PATCH", r->case_id, r->task_id, "", w.ia_handler.token, body, NULL,
+                           &resp);
+    tl_response_free(&resp);
+  }
+  return NULL;
+}
+
+static void test_racing_changes_of_one_case(void **state) {
+  (void)state;
+  struct racer racers[RACERS];
+  pthread_t threads[RACERS];
+  char case_id[37], task[37];
+  long changed = 0;
+  tl_world_case(&w, 59.3293, 18.0686, case_id);
+  add_task(case_id, w.ia_handler.token, "{\"type\": \"first_aid\"}", task);
+  for (int i = 0; i < RACERS; i++) {
+    racers[i] = (struct racer){.case_id = case_id, .task_id = task, .n = i};
+    pthread_create(&threads[i], NULL, race, &racers[i]);
+  }
+  for (int i = 0; i < RACERS; i++) {
+    pthread_join(threads[i], NULL);
+    for (int j = 0; j < RACE_ROUNDS; j++) {
+      long st = racers[i].status[j];
+      if (st != 200 && st != 409 && st != 503) fail_msg("a racing change answered %ld", st);
+      changed += st == 200;
+    }
+  }
+  assert_true(changed > 0);
+  /* exactly one history entry and one event per successful change */
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.case_history WHERE case_id = $1 AND "
+                               "action = 'task.updated'",
+                               1, (const char *[]){case_id}),
+                   changed);
+  assert_int_equal(events("meeting_time.changed", task), changed);
+  /* the case's version counts every change: created, task added, and each success */
+  struct tl_response r;
+  char path[128];
+  snprintf(path, sizeof(path), "/v1/cases/%s", case_id);
+  tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2 + changed);
+  tl_response_free(&r);
+}
+
 int main(void) {
   tl_world_create(&w);
   const struct CMUnitTest tests[] = {
@@ -760,6 +856,7 @@ int main(void) {
       cmocka_unit_test(test_meeting_and_schedule),
       cmocka_unit_test(test_if_match_and_closed_case),
       cmocka_unit_test(test_idempotent_task_create),
+      cmocka_unit_test(test_racing_changes_of_one_case),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);

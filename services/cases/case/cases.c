@@ -47,7 +47,22 @@ static void check_text(const json_t *o, const char *key, const char *field, size
   }
 }
 
-static void check_address(const json_t *a, struct cs_refusal *err) {
+/* A coordinate of the address: a number within limit. */
+static void check_coordinate(const json_t *v, const char *field, double limit,
+                             struct cs_refusal *err) {
+  char msg[64];
+  if (v == NULL || json_is_null(v)) return;
+  if (!json_is_number(v)) {
+    cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a number");
+  } else if (fabs(json_number_value(v)) > limit) {
+    snprintf(msg, sizeof(msg), "must be a number from -%.0f to %.0f", limit, limit);
+    cs_refusal_field(err, field, FIELD_OUT_OF_RANGE, msg);
+  }
+}
+
+/* The address object a; whole: it is the case's address as it will be (not a PATCH's part of
+ * it), so that latitude and longitude must come together. */
+static void check_address(const json_t *a, int whole, struct cs_refusal *err) {
   static const char *const known[] = {"street", "postal_code", "city", "country", "latitude",
                                       "longitude"};
   const char *key;
@@ -65,62 +80,106 @@ static void check_address(const json_t *a, struct cs_refusal *err) {
   check_text(a, "postal_code", "address/postal_code", 20, err);
   check_text(a, "city", "address/city", 100, err);
   const json_t *country = json_object_get(a, "country");
-  if (country != NULL && !json_is_null(country) &&
-      (!json_is_string(country) || !is_country_code(json_string_value(country))))
-    cs_refusal_field(err, "address/country", FIELD_FORMAT, "must be an ISO 3166 alpha-2 code such as SE");
+  if (json_is_string(country) && !is_country_code(json_string_value(country)))
+    cs_refusal_field(err, "address/country", FIELD_FORMAT,
+                     "must be an ISO 3166 alpha-2 code such as SE");
+  else if (country != NULL && !json_is_null(country) && !json_is_string(country))
+    cs_refusal_field(err, "address/country", FIELD_WRONG_TYPE, "must be a string");
   const json_t *lat = json_object_get(a, "latitude"), *lon = json_object_get(a, "longitude");
   int has_lat = lat != NULL && !json_is_null(lat), has_lon = lon != NULL && !json_is_null(lon);
-  if (has_lat != has_lon)
+  if (whole && has_lat != has_lon)
     cs_refusal_field(err, "address", FIELD_INVALID, "latitude and longitude go together");
-  if (has_lat && (!json_is_number(lat) || fabs(json_number_value(lat)) > 90))
-    cs_refusal_field(err, "address/latitude", FIELD_OUT_OF_RANGE, "must be a number from -90 to 90");
-  if (has_lon && (!json_is_number(lon) || fabs(json_number_value(lon)) > 180))
-    cs_refusal_field(err, "address/longitude", FIELD_OUT_OF_RANGE, "must be a number from -180 to 180");
+  check_coordinate(lat, "address/latitude", 90, err);
+  check_coordinate(lon, "address/longitude", 180, err);
 }
 
 /* Each contact's errors name the member: contacts/0/email. */
+static void check_contact(const json_t *c, const char *field, struct cs_refusal *err) {
+  const json_t *kind = json_object_get(c, "kind"), *name = json_object_get(c, "name");
+  const char *email = json_string_value(json_object_get(c, "email"));
+  const char *key;
+  const json_t *v;
+  char member[112];
+  json_object_foreach((json_t *)c, key, v) {
+    if (strcmp(key, "kind") && strcmp(key, "name") && strcmp(key, "phone") &&
+        strcmp(key, "email")) {
+      snprintf(member, sizeof(member), "%s/%.40s", field, key);
+      cs_refusal_field(err, member, FIELD_UNKNOWN_FIELD,
+                       "is not a member of a contact (kind, name, phone, email)");
+    }
+  }
+  snprintf(member, sizeof(member), "%s/kind", field);
+  if (kind == NULL || json_is_null(kind))
+    cs_refusal_field(err, member, FIELD_REQUIRED, "is required: policyholder, customer or contact");
+  else if (!json_is_string(kind))
+    cs_refusal_field(err, member, FIELD_WRONG_TYPE, "must be a string");
+  else if (strcmp(json_string_value(kind), "policyholder") &&
+           strcmp(json_string_value(kind), "customer") &&
+           strcmp(json_string_value(kind), "contact"))
+    cs_refusal_field(err, member, FIELD_NOT_ALLOWED, "must be policyholder, customer or contact");
+  snprintf(member, sizeof(member), "%s/name", field);
+  if (name == NULL || json_is_null(name) ||
+      (json_is_string(name) && json_string_length(name) == 0))
+    cs_refusal_field(err, member, FIELD_REQUIRED, "is required");
+  else
+    check_text(c, "name", member, 200, err);
+  snprintf(member, sizeof(member), "%s/phone", field);
+  check_text(c, "phone", member, 40, err);
+  snprintf(member, sizeof(member), "%s/email", field);
+  check_text(c, "email", member, 254, err);
+  if (email != NULL && !is_email(email))
+    cs_refusal_field(err, member, FIELD_FORMAT, "is not an email address");
+}
+
 static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
   size_t i;
   const json_t *c;
-  char field[64], member[112];
+  char field[64];
   if (json_array_size(contacts) > 20)
     cs_refusal_field(err, "contacts", FIELD_TOO_LONG, "at most 20 contacts");
   json_array_foreach(contacts, i, c) {
-    const char *kind = json_string_value(json_object_get(c, "kind"));
-    const char *name = json_string_value(json_object_get(c, "name"));
-    const char *email = json_string_value(json_object_get(c, "email"));
-    const char *key;
-    const json_t *v;
     snprintf(field, sizeof(field), "contacts/%zu", i);
-    if (!json_is_object(c)) {
+    if (json_is_object(c))
+      check_contact(c, field, err);
+    else
       cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be an object");
-      continue;
-    }
-    json_object_foreach((json_t *)c, key, v) {
-      if (strcmp(key, "kind") && strcmp(key, "name") && strcmp(key, "phone") &&
-          strcmp(key, "email")) {
-        snprintf(member, sizeof(member), "%s/%.40s", field, key);
-        cs_refusal_field(err, member, FIELD_UNKNOWN_FIELD,
-                         "is not a member of a contact (kind, name, phone, email)");
-      }
-    }
-    snprintf(member, sizeof(member), "%s/kind", field);
-    if (kind == NULL)
-      cs_refusal_field(err, member, FIELD_REQUIRED, "is required: policyholder, customer or contact");
-    else if (strcmp(kind, "policyholder") && strcmp(kind, "customer") && strcmp(kind, "contact"))
-      cs_refusal_field(err, member, FIELD_NOT_ALLOWED, "must be policyholder, customer or contact");
-    snprintf(member, sizeof(member), "%s/name", field);
-    if (name == NULL || name[0] == '\0')
-      cs_refusal_field(err, member, FIELD_REQUIRED, "is required");
-    else if (strlen(name) > 200)
-      cs_refusal_field(err, member, FIELD_TOO_LONG, "must be at most 200 bytes long");
-    snprintf(member, sizeof(member), "%s/phone", field);
-    check_text(c, "phone", member, 40, err);
-    snprintf(member, sizeof(member), "%s/email", field);
-    check_text(c, "email", member, 254, err);
-    if (email != NULL && !is_email(email))
-      cs_refusal_field(err, member, FIELD_FORMAT, "is not an email address");
   }
+}
+
+/* The rules of the editable members of f: whole, f is the case as it will be (every required
+ * member there); otherwise a PATCH (only what it names, and none of the required cleared). */
+static void check_members(const json_t *f, int whole, struct cs_refusal *err) {
+  static const char *const required[] = {"claim_number", "damage_type", "damage_date",
+                                         "address"};
+  const json_t *claim = json_object_get(f, "claim_number");
+  const json_t *type = json_object_get(f, "damage_type");
+  const json_t *ref = json_object_get(f, "external_ref");
+  for (size_t i = 0; i < 4; i++) {
+    const json_t *v = json_object_get(f, required[i]);
+    if (whole ? v == NULL || json_is_null(v) : json_is_null(v))
+      cs_refusal_field(err, required[i], FIELD_REQUIRED, "is required");
+  }
+  if (json_is_string(claim) && json_string_length(claim) == 0)
+    cs_refusal_field(err, "claim_number", FIELD_REQUIRED, "must not be empty");
+  else if (json_is_string(claim) && space_at_either_end(json_string_value(claim)))
+    cs_refusal_field(err, "claim_number", FIELD_FORMAT, "must not start or end with a space");
+  if (json_is_string(type) && !cases_code_valid(json_string_value(type)))
+    cs_refusal_field(err, "damage_type", FIELD_FORMAT,
+                     "must be a lower-case code such as water or fire");
+  if (json_is_string(ref) && json_string_length(ref) == 0)
+    cs_refusal_field(err, "external_ref", FIELD_REQUIRED, "must not be empty");
+  if (json_is_object(json_object_get(f, "address")))
+    check_address(json_object_get(f, "address"), whole, err);
+  if (json_is_array(json_object_get(f, "contacts")))
+    check_contacts(json_object_get(f, "contacts"), err);
+}
+
+void cases_case_rules(const json_t *body, struct cs_refusal *err) {
+  check_members(body, 1, err);
+}
+
+void cases_case_patch_rules(const json_t *body, struct cs_refusal *err) {
+  check_members(body, 0, err);
 }
 
 /* The case handler must be an active insurer user of the portal. */
@@ -132,34 +191,18 @@ static int check_handler(struct cases_op *op, const char *handler) {
   if (u == NULL || kind == NULL || strcmp(kind, "insurer") != 0 ||
       !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")))
-    cs_refusal_field(err, "case_handler_id", FIELD_NOT_FOUND, "must be an active insurer user of this portal");
+    cs_refusal_field(err, "case_handler_id", FIELD_NOT_FOUND,
+                     "must be an active insurer user of this portal");
   json_decref(u);
   return CS_OK;
 }
 
 int cases_case_check(struct cases_op *op, const json_t *f) {
-  struct cs_refusal *err = &op->err;
-  const char *claim = json_string_value(json_object_get(f, "claim_number"));
-  const char *type = json_string_value(json_object_get(f, "damage_type"));
   const char *handler = json_string_value(json_object_get(f, "case_handler_id"));
-  const json_t *ref = json_object_get(f, "external_ref");
-  static const char *const required[] = {"claim_number", "damage_type", "damage_date"};
-  for (size_t i = 0; i < 3; i++)
-    if (!json_is_string(json_object_get(f, required[i])))
-      cs_refusal_field(err, required[i], FIELD_REQUIRED, "is required");
-  if (!json_is_object(json_object_get(f, "address")))
-    cs_refusal_field(err, "address", FIELD_REQUIRED, "is required");
-  if (claim != NULL && (claim[0] == '\0' || space_at_either_end(claim)))
-    cs_refusal_field(err, "claim_number", FIELD_FORMAT, "must not be empty or start or end with a space");
-  if (type != NULL && !cases_code_valid(type))
-    cs_refusal_field(err, "damage_type", FIELD_FORMAT, "must be a lower-case code such as water or fire");
-  if (json_is_string(ref) && json_string_length(ref) == 0)
-    cs_refusal_field(err, "external_ref", FIELD_FORMAT, "must not be empty");
-  check_address(json_object_get(f, "address"), err);
-  check_contacts(json_object_get(f, "contacts"), err);
-  if (cs_refusal_validation(err) != CS_OK) return CS_REFUSED;
+  check_members(f, 1, &op->err);
+  if (cs_refusal_validation(&op->err) != CS_OK) return CS_REFUSED;
   if (handler != NULL && check_handler(op, handler) != CS_OK) return CS_REFUSED;
-  return cs_refusal_validation(err);
+  return cs_refusal_validation(&op->err);
 }
 
 int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, const char *ref,
@@ -173,6 +216,23 @@ int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, 
                                                   0, doc, err->sqlstate);
   if (rc != CS_OK) return cs_refusal_db(err);
   if (*doc == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
+  return CS_OK;
+}
+
+int cases_case_find_by_ref(PGconn *conn, struct cases_op *op, const char *ref, int lock) {
+  json_decref(op->current);
+  op->current = NULL;
+  if (cases_store_find_external(conn, op->caller->portal_id, ref, lock, &op->current,
+                                op->err.sqlstate) != CS_OK)
+    return cs_refusal_db(&op->err);
+  op->case_id = json_string_value(json_object_get(op->current, "id"));
+  return CS_OK;
+}
+
+int cases_case_history(PGconn *conn, const char *case_id, long long after_id, long limit,
+                       json_t **items, struct cs_refusal *err) {
+  if (cases_store_history(conn, case_id, after_id, limit, items, err->sqlstate) != CS_OK)
+    return cs_refusal_db(err);
   return CS_OK;
 }
 

@@ -6,34 +6,25 @@
 #include <string.h>
 
 #include "cases.h"
-#include "db.h"
+#include "cases_internal.h"
 #include "http.h"
 #include "http_case_op.h"
 #include "http_write.h"
 #include "paging.h"
 #include "service.h"
 #include "status.h"
-#include "store_cases.h"
-#include "store_core.h"
 
-/* The top-level fields of a create (or upsert) body, and of a PATCH (all optional); the
- * nested members are checked by the domain (cases_case_check). */
-static const struct http_field create_fields[] = {
-    {"claim_number", HTTP_FIELD_STRING, 1, 100},   {"damage_type", HTTP_FIELD_STRING, 1, 40},
-    {"damage_date", HTTP_FIELD_DATE, 1, 0},        {"address", HTTP_FIELD_OBJECT, 1, 0},
-    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
-    {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
-    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
-};
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct http_field patch_fields[] = {
+/* The top-level fields of a case body: a create, an upsert or a PATCH. Which are required is
+ * the domain's body rules' to say (cases_case_rules: all of a whole case; cases_case_patch_rules:
+ * none, but none cleared), as are the nested members and the forms. */
+static const struct http_field case_fields[] = {
     {"claim_number", HTTP_FIELD_STRING, 0, 100},   {"damage_type", HTTP_FIELD_STRING, 0, 40},
     {"damage_date", HTTP_FIELD_DATE, 0, 0},        {"address", HTTP_FIELD_OBJECT, 0, 0},
     {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
     {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
     {"reminder_date", HTTP_FIELD_DATE, 0, 0},
 };
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- creates: POST /v1/cases and PUT by external reference ------------------------------ */
 
@@ -44,25 +35,12 @@ struct upsert {
   int exists;      /* PUT: read found the case (a change, not a create) */
 };
 
-static int refused(struct write_call *w, struct cases_op *op) {
-  w->err = op->err;
-  memset(&op->err, 0, sizeof(op->err));
-  return CS_REFUSED;
-}
-
 /* PUT: the case with the reference as it is (locked in the transaction); version 0 when
  * there is none yet (a case's versions start at 1), so a create racing ours is seen. */
 static int find_by_ref(PGconn *conn, struct write_call *w, int lock, long long *version) {
   struct upsert *u = w->op;
-  json_decref(u->op.current);
-  u->op.current = NULL;
-  if (cases_store_find_external(conn, u->op.caller->portal_id, u->ref, lock, &u->op.current,
-                                u->op.err.sqlstate) != CS_OK) {
-    cs_refusal_db(&u->op.err);
-    return refused(w, &u->op);
-  }
+  if (cases_case_find_by_ref(conn, &u->op, u->ref, lock) != CS_OK) return cases_op_refused(w, &u->op);
   u->exists = u->op.current != NULL;
-  u->op.case_id = json_string_value(json_object_get(u->op.current, "id"));
   *version = json_integer_value(json_object_get(u->op.current, "version"));
   return CS_OK;
 }
@@ -83,10 +61,10 @@ static int upsert_run(PGconn *conn, struct write_call *w, enum cases_op_phase ph
   struct upsert *u = w->op;
   u->op.phase = phase;
   u->op.changed = 0;
-  if (!u->exists) return cases_case_create(conn, &u->op) == CS_OK ? CS_OK : refused(w, &u->op);
+  if (!u->exists) return cases_case_create(conn, &u->op) == CS_OK ? CS_OK : cases_op_refused(w, &u->op);
   if (cases_case_patch(conn, &u->op) != CS_OK ||
       (phase == CASES_OP_APPLY && cases_op_finish(conn, &u->op) != CS_OK))
-    return refused(w, &u->op);
+    return cases_op_refused(w, &u->op);
   return CS_OK;
 }
 
@@ -128,21 +106,6 @@ static void upsert_write(struct request_ctx *ctx, struct upsert *u, json_t *body
   json_decref(w.result);
 }
 
-static void callback_cases_case_post(struct request_ctx *ctx) {
-  struct cases_caller caller;
-  struct upsert u = {0};
-  json_t *body = NULL;
-
-  if (cases_http_caller(ctx, &caller) != CS_OK) return;
-  u.op.caller = &caller;
-  if (http_parse_json_object(ctx->req, ctx->resp, &body) == CS_OK &&
-      http_validate(body, create_fields, NFIELDS(create_fields), ctx->resp) == CS_OK)
-    upsert_write(ctx, &u, body);
-  cases_op_clear(&u.op);
-  json_decref(body);
-  cases_caller_clear(&caller);
-}
-
 /* The reference of the path: 1..200 bytes, else a 404 has been answered. */
 static const char *path_ref(struct request_ctx *ctx) {
   const char *ref = u_map_get(ctx->req->map_url, "ref");
@@ -150,6 +113,38 @@ static const char *path_ref(struct request_ctx *ctx) {
   http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
   return NULL;
 }
+
+/* POST /v1/cases (by_ref 0), or PUT by reference: creates the case with this external_ref
+ * (201), or applies the body to it (200; fields not sent are kept, so a core system resending
+ * the same claim changes nothing). The body is checked whole: every invalid field at once. */
+static void upsert_request(struct request_ctx *ctx, int by_ref) {
+  struct cases_caller caller;
+  struct upsert u = {0};
+  struct cs_refusal bad = {0};
+  json_t *body = NULL;
+
+  if (cases_http_caller(ctx, &caller) != CS_OK) return;
+  u.op.caller = &caller;
+  if ((by_ref && (u.ref = path_ref(ctx)) == NULL) ||
+      http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK)
+    goto done;
+  const char *given = json_string_value(json_object_get(body, "external_ref"));
+  if (by_ref && given != NULL && strcmp(given, u.ref) != 0)
+    cs_refusal_field(&bad, "external_ref", FIELD_INVALID,
+                     "must equal the reference in the path (or be left out)");
+  if (cases_http_body_check(ctx, body, case_fields, NFIELDS(case_fields), cases_case_rules,
+                            &bad) != CS_OK)
+    goto done;
+  if (by_ref) json_object_set_new(body, "external_ref", json_string(u.ref));
+  upsert_write(ctx, &u, body);
+done:
+  cs_refusal_clear(&bad);
+  cases_op_clear(&u.op);
+  json_decref(body);
+  cases_caller_clear(&caller);
+}
+
+static void callback_cases_case_post(struct request_ctx *ctx) { upsert_request(ctx, 0); }
 
 /* GET a case by its id (by_ref 0) or by its external reference: 200 with the document, or
  * 404 when there is none the caller sees. */
@@ -176,55 +171,25 @@ done:
 
 static void callback_cases_case_get(struct request_ctx *ctx) { get_case(ctx, 0); }
 
-static void callback_cases_case_patch(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, patch_fields, NFIELDS(patch_fields),
-                     CASES_OP_BODY | CASES_OP_REQUIRE_IF_MATCH, cases_case_patch, 200);
-}
+/* ---- changes of one case: one table, one callback --------------------------------------- */
 
-static void callback_cases_case_close(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_case_close, 200);
-}
+static const struct cases_op_route changes[] = {
+    {"PATCH", "/v1/cases/:id", case_fields, NFIELDS(case_fields), cases_case_patch_rules,
+     CASES_OP_BODY | CASES_OP_REQUIRE_IF_MATCH, cases_case_patch, 200},
+    {"POST", "/v1/cases/:id/close", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_close, 200},
+    {"POST", "/v1/cases/:id/reopen", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_reopen, 200},
+    {"POST", "/v1/cases/:id/hold", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_hold, 200},
+};
 
-static void callback_cases_case_reopen(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_case_reopen, 200);
-}
-
-static void callback_cases_case_hold(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_case_hold, 200);
+static void callback_cases_case_change(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, changes, NFIELDS(changes));
 }
 
 /* ---- by external reference ---------------------------------------------------------------- */
 
 static void callback_cases_case_get_by_ref(struct request_ctx *ctx) { get_case(ctx, 1); }
 
-/* PUT: creates the case with this external_ref (201), or applies the body to it (200; fields
- * not sent are kept, so a core system resending the same claim changes nothing). */
-static void callback_cases_case_put_by_ref(struct request_ctx *ctx) {
-  struct cases_caller caller;
-  struct upsert u = {0};
-  json_t *body = NULL;
-
-  if (cases_http_caller(ctx, &caller) != CS_OK) return;
-  u.op.caller = &caller;
-  if ((u.ref = path_ref(ctx)) == NULL) goto done;
-  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
-      http_validate(body, create_fields, NFIELDS(create_fields), ctx->resp) != CS_OK)
-    goto done;
-  const char *given = json_string_value(json_object_get(body, "external_ref"));
-  if (given != NULL && strcmp(given, u.ref) != 0) {
-    http_problem_full(ctx->resp, PROBLEM_VALIDATION, "external_ref differs from the path",
-                      json_pack("[o]", problem_field_error("external_ref", FIELD_INVALID,
-                                                        "must equal the reference in the path "
-                                                        "(or be left out)")), NULL);
-    goto done;
-  }
-  json_object_set_new(body, "external_ref", json_string(u.ref));
-  upsert_write(ctx, &u, body);
-done:
-  cases_op_clear(&u.op);
-  json_decref(body);
-  cases_caller_clear(&caller);
-}
+static void callback_cases_case_put_by_ref(struct request_ctx *ctx) { upsert_request(ctx, 1); }
 
 /* ---- history ------------------------------------------------------------------------------ */
 
@@ -240,18 +205,14 @@ static void callback_cases_case_history(struct request_ctx *ctx) {
   PGconn *conn = NULL;
   json_t *items = NULL, *pos = NULL;
   const char *id;
-  char sqlstate[6] = "";
   long limit;
   long long after = 0;
 
   if (cases_http_visible_case(ctx, &caller, &conn, &id) != CS_OK) return;
-  if (paging_parse(ctx->req->map_url, &limit, &pos, &bad) != CS_OK) {
+  int rc = paging_parse(ctx->req->map_url, &limit, &pos, &bad);
+  if (rc == CS_OK && pos != NULL) after = json_integer_value(json_object_get(pos, "after"));
+  if (rc != CS_OK || cases_case_history(conn, id, after, limit + 1, &items, &bad) != CS_OK) {
     service_refusal_answer(ctx, &bad);
-    goto done;
-  }
-  if (pos != NULL) after = json_integer_value(json_object_get(pos, "after"));
-  if (cases_store_history(conn, id, after, limit + 1, &items, sqlstate) != CS_OK) {
-    service_db_problem(ctx, sqlstate);
     goto done;
   }
   http_json(ctx->resp, 200, paging_page(items, limit, history_position, NULL));
@@ -265,17 +226,14 @@ done:
 }
 
 void cases_case_routes(struct service *svc) {
-  service_route(svc, "POST", "/v1/cases", callback_cases_case_post, ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/cases/by-external-ref/:ref", callback_cases_case_get_by_ref,
-                ROUTE_AUTHENTICATED);
-  service_route(svc, "PUT", "/v1/cases/by-external-ref/:ref", callback_cases_case_put_by_ref,
-                ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/cases/:id", callback_cases_case_get, ROUTE_AUTHENTICATED);
-  service_route(svc, "PATCH", "/v1/cases/:id", callback_cases_case_patch, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/cases/:id/close", callback_cases_case_close, ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/cases/:id/reopen", callback_cases_case_reopen,
-                ROUTE_AUTHENTICATED);
-  service_route(svc, "POST", "/v1/cases/:id/hold", callback_cases_case_hold, ROUTE_AUTHENTICATED);
-  service_route(svc, "GET", "/v1/cases/:id/history", callback_cases_case_history,
-                ROUTE_AUTHENTICATED);
+  static const struct cases_http_route reads_and_upserts[] = {
+      {"POST", "/v1/cases", callback_cases_case_post},
+      {"GET", "/v1/cases/by-external-ref/:ref", callback_cases_case_get_by_ref},
+      {"PUT", "/v1/cases/by-external-ref/:ref", callback_cases_case_put_by_ref},
+      {"GET", "/v1/cases/:id", callback_cases_case_get},
+      {"GET", "/v1/cases/:id/history", callback_cases_case_history},
+  };
+  cases_http_routes(svc, reads_and_upserts, NFIELDS(reads_and_upserts), "the cases");
+  cases_http_op_routes(svc, changes, NFIELDS(changes), callback_cases_case_change,
+                       "the changes of cases");
 }

@@ -20,7 +20,15 @@ static const char *text_of(const json_t *o, const char *key, char *buf, size_t l
   return NULL;
 }
 
-/* The 14 column values of fields, in the order of the statements below ($n+1 ...). */
+/* The 14 editable columns and their values $1..$14 (columns_of's order); a statement's own
+ * parameters follow from $15. */
+#define CASE_COLUMNS                                                                        \
+  "claim_number, damage_type, damage_date, street, postal_code, city, country, latitude, " \
+  "longitude, case_handler_id, contacts, description, external_ref, reminder_date"
+#define CASE_VALUES                                                                         \
+  "$1, $2, $3::date, $4, $5, $6, $7, $8::float8, $9::float8, $10::uuid, $11::jsonb, $12, " \
+  "$13, $14::date"
+
 struct case_columns {
   const char *v[14];
   char lat[32], lon[32];
@@ -50,37 +58,33 @@ static void columns_of(const json_t *f, struct case_columns *c) {
   memcpy(c->v, v, sizeof(v));
 }
 
-int cases_store_insert(PGconn *conn, const char *id, const char *portal_id,
-                       const char *created_by, const json_t *fields, char sqlstate[6]) {
+/* Runs sql with the 14 columns of fields as $1..$14 and the n parameters of more (at most 3)
+ * after them. */
+static int write_case(PGconn *conn, const char *sql, const json_t *fields,
+                      const char *const *more, int n, char sqlstate[6]) {
   struct case_columns c;
+  const char *p[17];
   columns_of(fields, &c);
-  const char *p[17] = {id, portal_id, created_by};
-  memcpy(p + 3, c.v, sizeof(c.v));
-  int rc = db_exec(conn,
-                   "INSERT INTO cases (id, portal_id, created_by, claim_number, damage_type, "
-                   "damage_date, street, postal_code, city, country, latitude, longitude, "
-                   "case_handler_id, contacts, description, external_ref, reminder_date) VALUES "
-                   "($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11::float8, $12::float8, "
-                   "$13::uuid, $14::jsonb, $15, $16, $17::date)",
-                   17, p, NULL, sqlstate);
+  memcpy(p, c.v, sizeof(c.v));
+  memcpy(p + 14, more, (size_t)n * sizeof(*p));
+  int rc = db_exec(conn, sql, 14 + n, p, NULL, sqlstate);
   free(c.contacts);
   return rc;
 }
 
+int cases_store_insert(PGconn *conn, const char *id, const char *portal_id,
+                       const char *created_by, const json_t *fields, char sqlstate[6]) {
+  const char *more[] = {id, portal_id, created_by};
+  return write_case(conn,
+                    "INSERT INTO cases (" CASE_COLUMNS ", id, portal_id, created_by) VALUES ("
+                    CASE_VALUES ", $15, $16, $17)",
+                    fields, more, 3, sqlstate);
+}
+
 int cases_store_update(PGconn *conn, const char *id, const json_t *fields, char sqlstate[6]) {
-  struct case_columns c;
-  columns_of(fields, &c);
-  const char *p[15] = {id};
-  memcpy(p + 1, c.v, sizeof(c.v));
-  int rc = db_exec(conn,
-                   "UPDATE cases SET claim_number = $2, damage_type = $3, damage_date = $4::date, "
-                   "street = $5, postal_code = $6, city = $7, country = $8, "
-                   "latitude = $9::float8, longitude = $10::float8, case_handler_id = $11::uuid, "
-                   "contacts = $12::jsonb, description = $13, external_ref = $14, "
-                   "reminder_date = $15::date WHERE id = $1",
-                   15, p, NULL, sqlstate);
-  free(c.contacts);
-  return rc;
+  return write_case(conn,
+                    "UPDATE cases SET (" CASE_COLUMNS ") = (" CASE_VALUES ") WHERE id = $15",
+                    fields, &id, 1, sqlstate);
 }
 
 int cases_store_set_status(PGconn *conn, const char *id, const char *status, char sqlstate[6]) {

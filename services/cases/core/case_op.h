@@ -39,6 +39,13 @@ struct cases_op {
 };
 typedef int (*cases_op_fn)(PGconn *conn, struct cases_op *op);
 
+/* The rules of a body that need nothing but the body: no database, no other service. A route
+ * runs them right after the type checks of its field table and before anything else, so one
+ * 422 names every invalid field and nothing is asked of anyone while the body is invalid. They
+ * add field errors to err (borrowed) and must be safe on members of the wrong type (the table
+ * has named those; problem_field_append keeps nothing more said of them). */
+typedef void (*cases_body_rules)(const json_t *body, struct cs_refusal *err);
+
 /* 1 in the check phase: a change function returns CS_OK here, before its first write. */
 int cases_op_checking(const struct cases_op *op);
 /* Frees what op owns (current, facts, result, err); the pointers borrowed stay. */

@@ -1,10 +1,13 @@
 /* The HTTP side shared by the cases resources (see http_case_op.h). */
 #include "http_case_op.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "http.h"
 #include "http_write.h"
+#include "log.h"
 #include "policy_client.h"
 #include "service.h"
 #include "status.h"
@@ -68,8 +71,7 @@ static int read_case(PGconn *conn, struct cases_op *op, int lock, long long *ver
   return CS_OK;
 }
 
-/* Hands op's refusal to the runner. */
-static int refused(struct write_call *w, struct cases_op *op) {
+int cases_op_refused(struct write_call *w, struct cases_op *op) {
   w->err = op->err;
   memset(&op->err, 0, sizeof(op->err));
   return CS_REFUSED;
@@ -81,7 +83,7 @@ static int hook_read(PGconn *conn, struct write_call *w, long long *version) {
   json_decref(run->op.facts);
   run->op.facts = NULL;
   if (read_case(conn, &run->op, 0, version) != CS_OK || cases_op_roles(conn, &run->op) != CS_OK)
-    return refused(w, &run->op);
+    return cases_op_refused(w, &run->op);
   return CS_OK;
 }
 
@@ -89,13 +91,13 @@ static int hook_check(PGconn *conn, struct write_call *w) {
   struct case_run *run = w->op;
   run->op.phase = CASES_OP_CHECK;
   run->op.changed = 0;
-  return run->fn(conn, &run->op) == CS_OK ? CS_OK : refused(w, &run->op);
+  return run->fn(conn, &run->op) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
 }
 
 /* The same version as read saw (the runner compares) means the same roles and tasks. */
 static int hook_lock(PGconn *conn, struct write_call *w, long long *version) {
   struct case_run *run = w->op;
-  return read_case(conn, &run->op, 1, version) == CS_OK ? CS_OK : refused(w, &run->op);
+  return read_case(conn, &run->op, 1, version) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
 }
 
 static int hook_apply(PGconn *conn, struct write_call *w) {
@@ -103,38 +105,88 @@ static int hook_apply(PGconn *conn, struct write_call *w) {
   run->op.phase = CASES_OP_APPLY;
   run->op.changed = 0;
   if (run->fn(conn, &run->op) != CS_OK || cases_op_finish(conn, &run->op) != CS_OK)
-    return refused(w, &run->op);
+    return cases_op_refused(w, &run->op);
   w->result = run->op.result;
   run->op.result = NULL;
   memcpy(w->location, run->op.location, sizeof(run->op.location));
   return CS_OK;
 }
 
-void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields, size_t nfields,
-                        int flags, cases_op_fn fn, int ok_status) {
+int cases_http_body_check(struct request_ctx *ctx, const json_t *body,
+                          const struct http_field *fields, size_t nfields, cases_body_rules rules,
+                          struct cs_refusal *err) {
+  fields_check(body, fields, nfields, err);
+  if (rules != NULL) rules(body, err);
+  if (cs_refusal_validation(err) == CS_OK) return CS_OK;
+  service_refusal_answer(ctx, err);
+  return CS_ERR_INVALID;
+}
+
+/* The body of a route that takes one: CS_OK with *body new and valid, or answered. */
+static int route_body(struct request_ctx *ctx, const struct cases_op_route *route,
+                      json_t **body) {
+  struct cs_refusal err = {0};
+  int rc = http_parse_json_object(ctx->req, ctx->resp, body);
+  if (rc == CS_OK)
+    rc = cases_http_body_check(ctx, *body, route->fields, route->nfields, route->rules, &err);
+  cs_refusal_clear(&err);
+  return rc;
+}
+
+/* 1 when path has the segments of an ulfius pattern, ":name" standing for any one. */
+static int path_matches(const char *pattern, const char *path) {
+  for (;;) {
+    while (*pattern == '/') pattern++;
+    while (*path == '/') path++;
+    if (*pattern == '\0' || *path == '\0') return *pattern == *path;
+    size_t plen = strcspn(pattern, "/"), len = strcspn(path, "/");
+    if (pattern[0] != ':' && (plen != len || strncmp(pattern, path, len) != 0)) return 0;
+    pattern += plen;
+    path += len;
+  }
+}
+
+/* The entry of table the request was routed by, NULL when none (a table that lost a route). */
+static const struct cases_op_route *route_of(const struct request_ctx *ctx,
+                                             const struct cases_op_route *table, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(table[i].method, ctx->req->http_verb) &&
+        path_matches(table[i].pattern, ctx->req->url_path))
+      return &table[i];
+  return NULL;
+}
+
+void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *table, size_t n) {
   static const struct write_hooks hooks = {
       .read = hook_read, .check = hook_check, .lock = hook_lock, .apply = hook_apply};
+  const struct cases_op_route *route = route_of(ctx, table, n);
   struct cases_caller caller;
-  struct case_run run = {.fn = fn};
+  struct case_run run = {0};
   struct write_call w = {0};
   json_t *body = NULL;
   PGconn *conn = NULL;
   char scope[128];
 
+  if (route == NULL) {
+    log_error("cases: no change is registered for %s %s", ctx->req->http_verb,
+              ctx->req->url_path);
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
+    return;
+  }
+  int flags = route->flags;
+  run.fn = route->fn;
   if (cases_http_caller(ctx, &caller) != CS_OK) return;
   run.op.caller = &caller;
   if ((run.op.case_id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL) goto done;
   if (u_map_get(ctx->req->map_url, "task_id") != NULL &&
       (run.op.sub_id = http_path_uuid(ctx->req, ctx->resp, "task_id", "task")) == NULL)
     goto done;
-  if ((flags & CASES_OP_BODY) && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
-                                  http_validate(body, fields, nfields, ctx->resp) != CS_OK))
-    goto done;
+  if ((flags & CASES_OP_BODY) && route_body(ctx, route, &body) != CS_OK) goto done;
   run.op.body = body;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   cases_idem_scope(&caller, scope);
   const struct http_write_spec spec = {
-      .ok_status = ok_status,
+      .ok_status = route->ok_status,
       .flags = ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
                ((flags & CASES_OP_REQUIRE_IF_MATCH) ? HTTP_WRITE_REQUIRE_IF_MATCH : 0),
       .idem_scope = (flags & CASES_OP_IDEMPOTENT) ? scope : NULL,
@@ -151,4 +203,46 @@ done:
   cases_op_clear(&run.op);
   json_decref(body);
   cases_caller_clear(&caller);
+}
+
+/* ---- reads and routes ------------------------------------------------------------------- */
+
+void cases_http_read(struct request_ctx *ctx, cases_read_fn fn, void *arg) {
+  struct cases_caller caller;
+  struct cs_refusal err = {0};
+  json_t *out = NULL;
+  PGconn *conn = NULL;
+
+  if (cases_http_caller(ctx, &caller) != CS_OK) return;
+  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
+  if (fn(conn, &caller, arg, &out, &err) != CS_OK) {
+    service_refusal_answer(ctx, &err);
+    goto done;
+  }
+  http_json(ctx->resp, 200, out);
+  out = NULL;
+done:
+  if (conn != NULL) service_db_release(ctx, conn);
+  json_decref(out);
+  cs_refusal_clear(&err);
+  cases_caller_clear(&caller);
+}
+
+/* Registers one authenticated route; a route that cannot be registered stops the process. */
+static void route(struct service *svc, const char *method, const char *pattern,
+                  service_handler handler, const char *what) {
+  if (service_route(svc, method, pattern, handler, ROUTE_AUTHENTICATED) == CS_OK) return;
+  log_error("cases: the routes of %s could not be registered (%s %s)", what, method, pattern);
+  exit(1);
+}
+
+void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
+                       const char *what) {
+  for (size_t i = 0; i < n; i++)
+    route(svc, routes[i].method, routes[i].pattern, routes[i].handler, what);
+}
+
+void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
+                          service_handler handler, const char *what) {
+  for (size_t i = 0; i < n; i++) route(svc, table[i].method, table[i].pattern, handler, what);
 }

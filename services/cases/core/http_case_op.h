@@ -9,8 +9,8 @@
 
 #include "case_op.h"
 #include "caller.h"
+#include "service.h"
 
-struct request_ctx;
 struct http_field;
 
 /* Loads the caller (cases_caller_load): CS_OK, or answered (401 with WWW-Authenticate: Bearer,
@@ -27,17 +27,64 @@ int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGc
 void cases_http_policy_failed(struct request_ctx *ctx);
 
 enum cases_op_flags {
-  CASES_OP_BODY = 1,     /* the route takes a JSON body, checked against fields */
+  CASES_OP_BODY = 1,     /* the route takes a JSON body, checked against fields and rules */
   CASES_OP_IF_MATCH = 2, /* an If-Match header, when given, must match the case's ETag */
   CASES_OP_REQUIRE_IF_MATCH = 4, /* ... and is required (428 without) */
   CASES_OP_IDEMPOTENT = 8 /* a create: an Idempotency-Key replays the first answer */
 };
 
-/* Runs fn (case_op.h: check, then apply on the locked row) for the case of path parameter "id"
- * (and "task_id" when present): answers 401/404 for a caller that may not see it, 412/428 per
- * flags, fn's refusal as problem+json, else ok_status (204: no body) with the case document and
- * its ETag (and op->location as Location). */
-void cases_http_case_op(struct request_ctx *ctx, const struct http_field *fields, size_t nfields,
-                        int flags, cases_op_fn fn, int ok_status);
+/* One route that changes one case: an entry of the static table of a resource's http file. */
+struct cases_op_route {
+  const char *method, *pattern;    /* as registered (ulfius pattern) */
+  const struct http_field *fields; /* the body's field table (with CASES_OP_BODY) */
+  size_t nfields;
+  cases_body_rules rules; /* the body's own rules (case_op.h), or NULL */
+  int flags;              /* enum cases_op_flags */
+  cases_op_fn fn;         /* the change (case_op.h) */
+  int ok_status;          /* 200, 201, or 204 (no body) */
+};
+
+/* Registers every route of table (static, n entries) with handler, the resource's one callback
+ * of its changes, which calls cases_http_case_op with the same table. Exits as
+ * cases_http_routes does. */
+void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
+                          service_handler handler, const char *what);
+
+/* Runs the route of table (n entries) that the request's method and path match: route->fn
+ * (case_op.h: check, then apply on the locked row) for the case of path parameter "id" (and
+ * "task_id" when present). Answers 401/404 for a caller that may not see it, the body's 422
+ * (every field error of fields and rules at once, before any other check), 412/428 per flags,
+ * fn's refusal as problem+json, else ok_status (204: no body) with the case document and its
+ * ETag (and op->location as Location). */
+void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *table, size_t n);
+
+/* Checks body (borrowed) against fields and then rules (NULL: none) into err, which may hold
+ * errors of the caller's already: CS_OK when none, else the 422 listing them all is answered.
+ * err is the caller's to clear. */
+int cases_http_body_check(struct request_ctx *ctx, const json_t *body,
+                          const struct http_field *fields, size_t nfields, cases_body_rules rules,
+                          struct cs_refusal *err);
+
+/* Hands op's refusal (moved, op->err left empty) to the write runner's w: CS_REFUSED. For a
+ * resource's own write hooks (http_write.h) around a cases_op. */
+struct write_call;
+int cases_op_refused(struct write_call *w, struct cases_op *op);
+
+/* A read that answers one JSON document: fn gets a pooled connection and the caller (both
+ * borrowed), sets *out (new) or fills err. */
+typedef int (*cases_read_fn)(PGconn *conn, const struct cases_caller *c, void *arg, json_t **out,
+                             struct cs_refusal *err);
+/* Loads the caller, takes a connection, runs fn and answers 200 with *out, or the refusal. */
+void cases_http_read(struct request_ctx *ctx, cases_read_fn fn, void *arg);
+
+/* A route of a resource, registered authenticated by cases_http_routes. */
+struct cases_http_route {
+  const char *method, *pattern; /* static strings */
+  service_handler handler;
+};
+/* Registers n routes; a route that cannot be registered is a fault of the build: logged with
+ * what (the resource), and the process exits. */
+void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
+                       const char *what);
 
 #endif

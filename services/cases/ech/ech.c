@@ -7,6 +7,7 @@
 #include "ech.h"
 #include "policy_client.h"
 #include "status.h"
+#include "store_core.h"
 #include "store_ech.h"
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -64,9 +65,12 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
   if (cases_op_office(op, op->caller->portal_id, office_id, office) != CS_OK) return CS_REFUSED;
   if (json_integer_value(json_object_get(*office, "external_case_handler_users")) > 0)
     return CS_OK;
-  cs_refusal_field(&op->err, "office_id", FIELD_INVALID,
-                   *office != NULL ? "office has no user marked as external case handler"
-                                   : "is not a partner office serving this portal");
+  if (*office != NULL)
+    cs_refusal_field(&op->err, "office_id", FIELD_NOT_ALLOWED,
+                     "office has no user marked as external case handler");
+  else
+    cs_refusal_field(&op->err, "office_id", FIELD_NOT_FOUND,
+                     "is not a partner office serving this portal");
   json_decref(*office);
   *office = NULL;
   return cs_refusal_validation(&op->err);
@@ -115,11 +119,13 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
                          json_t **user) {
   json_t *u = NULL;
   const char *why = NULL;
+  enum field_code code = FIELD_NOT_ALLOWED;
   *user = NULL;
   if (cases_op_user(op, op->caller->portal_id, user_id, &u) != CS_OK) return CS_REFUSED;
-  if (u == NULL || !json_is_true(json_object_get(u, "in_portal")))
+  if (u == NULL || !json_is_true(json_object_get(u, "in_portal"))) {
     why = "is not a user of this portal";
-  else if (!json_is_true(json_object_get(u, "active")))
+    code = FIELD_NOT_FOUND;
+  } else if (!json_is_true(json_object_get(u, "active")))
     why = "the user is not active";
   else if (!json_is_true(json_object_get(u, "external_case_handler")))
     why = "the user is not marked as external case handler";
@@ -130,7 +136,7 @@ static int eligible_user(struct cases_op *op, const char *user_id, const char *c
     return CS_OK;
   }
   json_decref(u);
-  cs_refusal_field(&op->err, "user_id", FIELD_INVALID, why);
+  cs_refusal_field(&op->err, "user_id", code, why);
   return cs_refusal_validation(&op->err);
 }
 
@@ -260,4 +266,19 @@ done:
   json_decref(names);
   json_decref(decisions);
   return rc;
+}
+
+/* ---- the damage site of the office recommendations ----------------------------------------- */
+
+int cases_recommendation_site(PGconn *conn, const char *case_id,
+                              struct cases_recommendation_view *view, char sqlstate[6]) {
+  json_t *doc = NULL;
+  if (cases_store_document(conn, case_id, &doc, sqlstate) != CS_OK) return CS_ERR_DB;
+  const json_t *site = json_object_get(doc, "address");
+  const json_t *lat = json_object_get(site, "latitude"), *lon = json_object_get(site, "longitude");
+  view->has_site = json_is_number(lat) && json_is_number(lon);
+  view->latitude = json_number_value(lat);
+  view->longitude = json_number_value(lon);
+  json_decref(doc);
+  return CS_OK;
 }

@@ -56,6 +56,11 @@ struct cases_recommendation_view {
   int show_categories;    /* the caller may see office categories */
 };
 
+/* The damage site of case_id into view's has_site, latitude and longitude (ech.c). CS_OK or
+ * CS_ERR_DB with sqlstate. */
+int cases_recommendation_site(PGconn *conn, const char *case_id,
+                              struct cases_recommendation_view *view, char sqlstate[6]);
+
 /* The answer of office-recommendations from the policy service's eligible offices (borrowed,
  * nearest first): {task_type, damage_site, recommended: at most CASES_RECOMMENDED_MAX offices
  * with a distance, all: every office by name}. A new object, NULL when out of memory. */

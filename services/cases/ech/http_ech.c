@@ -6,32 +6,31 @@
  * plus GET /v1/cases/{id}/office-recommendations (http_recommendations.c), registered here.
  * Decode, call the domain (ech.c), answer; no SQL here. Changes answer the whole case document
  * with its ETag; If-Match, when given, refers to the case's ETag. */
-#include <stdlib.h>
 
 #include "cases_internal.h"
 #include "ech.h"
 #include "http.h"
 #include "http_case_op.h"
 #include "policy_client.h"
-#include "log.h"
 #include "service.h"
 #include "status.h"
 
 static const struct http_field office_fields[] = {{"office_id", HTTP_FIELD_UUID, 1, 0}};
 static const struct http_field user_fields[] = {{"user_id", HTTP_FIELD_UUID, 1, 0}};
 
-static void callback_cases_ech_office_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, office_fields, 1, CASES_OP_BODY | CASES_OP_IF_MATCH,
-                     cases_ech_assign_office, 200);
-}
+/* The changes of the role: one table, one callback. */
+static const struct cases_op_route changes[] = {
+    {"PUT", "/v1/cases/:id/external-case-handler/office", office_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_office, 200},
+    {"PUT", "/v1/cases/:id/external-case-handler/user", user_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_user, 200},
+    {"DELETE", "/v1/cases/:id/external-case-handler", NULL, 0, NULL, CASES_OP_IF_MATCH,
+     cases_ech_remove, 200},
+};
+#define NCHANGES (sizeof(changes) / sizeof(changes[0]))
 
-static void callback_cases_ech_user_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, user_fields, 1, CASES_OP_BODY | CASES_OP_IF_MATCH,
-                     cases_ech_assign_user, 200);
-}
-
-static void callback_cases_ech_delete(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_ech_remove, 200);
+static void callback_cases_ech_change(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, changes, NCHANGES);
 }
 
 static void callback_cases_allowed_actions_get(struct request_ctx *ctx) {
@@ -62,16 +61,10 @@ done:
 }
 
 void cases_ech_routes(struct service *svc) {
-  if (service_route(svc, "PUT", "/v1/cases/:id/external-case-handler/office",
-                    callback_cases_ech_office_put, ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "PUT", "/v1/cases/:id/external-case-handler/user",
-                    callback_cases_ech_user_put, ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "DELETE", "/v1/cases/:id/external-case-handler",
-                    callback_cases_ech_delete, ROUTE_AUTHENTICATED) != CS_OK ||
-      service_route(svc, "GET", "/v1/cases/:id/allowed-actions",
-                    callback_cases_allowed_actions_get, ROUTE_AUTHENTICATED) != CS_OK) {
-    log_error("cannot register the routes of the external case handler role");
-    exit(1);
-  }
+  static const struct cases_http_route reads[] = {
+      {"GET", "/v1/cases/:id/allowed-actions", callback_cases_allowed_actions_get}};
+  cases_http_op_routes(svc, changes, NCHANGES, callback_cases_ech_change,
+                       "the external case handler role");
+  cases_http_routes(svc, reads, 1, "the allowed actions");
   cases_recommendation_routes(svc);
 }

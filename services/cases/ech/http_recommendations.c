@@ -12,10 +12,8 @@
 #include "http.h"
 #include "http_case_op.h"
 #include "policy_client.h"
-#include "log.h"
 #include "service.h"
 #include "status.h"
-#include "store_ech.h"
 
 /* What the caller may do here: CS_OK with *show_categories, or answered (403/503). */
 static int authorize(struct request_ctx *ctx, const struct cases_caller *c, unsigned roles,
@@ -47,8 +45,7 @@ static int read_case(struct request_ctx *ctx, PGconn *conn, const struct cases_c
                      const char *case_id, struct cases_recommendation_view *view,
                      unsigned *roles) {
   char sqlstate[6] = "";
-  int rc = cases_store_ech_site(conn, case_id, &view->has_site, &view->latitude,
-                                &view->longitude, sqlstate);
+  int rc = cases_recommendation_site(conn, case_id, view, sqlstate);
   if (rc == CS_OK) rc = cases_roles_of(conn, c, case_id, roles, sqlstate);
   service_db_release(ctx, conn);
   if (rc != CS_OK) service_db_problem(ctx, sqlstate);
@@ -101,9 +98,7 @@ done:
 }
 
 void cases_recommendation_routes(struct service *svc) {
-  if (service_route(svc, "GET", "/v1/cases/:id/office-recommendations",
-                    callback_cases_office_recommendations_get, ROUTE_AUTHENTICATED) != CS_OK) {
-    log_error("cannot register the route of the office recommendations");
-    exit(1);
-  }
+  static const struct cases_http_route routes[] = {
+      {"GET", "/v1/cases/:id/office-recommendations", callback_cases_office_recommendations_get}};
+  cases_http_routes(svc, routes, 1, "the office recommendations");
 }

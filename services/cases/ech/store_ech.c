@@ -3,7 +3,6 @@
  * what a change returns is exactly what the case document will say. */
 #include "store_ech.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -20,25 +19,6 @@ static int update_member(PGconn *conn, const char *sql, int n, const char *const
                          json_t **after, char sqlstate[6]) {
   int rc = db_json_row(conn, sql, n, params, after, sqlstate);
   return rc == CS_OK && *after == NULL ? CS_ERR : rc;
-}
-
-int cases_store_ech_site(PGconn *conn, const char *case_id, int *has_site, double *latitude,
-                         double *longitude, char sqlstate[6]) {
-  const char *params[] = {case_id};
-  PGresult *res = NULL;
-  *has_site = 0;
-  int rc = db_exec(conn,
-                   "SELECT latitude, longitude FROM cases WHERE id = $1::uuid "
-                   "AND latitude IS NOT NULL AND longitude IS NOT NULL",
-                   1, params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  if (PQntuples(res) == 1) {
-    *latitude = strtod(PQgetvalue(res, 0, 0), NULL);
-    *longitude = strtod(PQgetvalue(res, 0, 1), NULL);
-    *has_site = 1;
-  }
-  PQclear(res);
-  return CS_OK;
 }
 
 int cases_store_ech_set_office(PGconn *conn, const char *case_id,

@@ -12,9 +12,6 @@ struct cases_store_ech_office {
   const char *id, *name, *company_id, *company_name; /* borrowed */
 };
 
-/* The damage site of case_id: *has_site 0 when the case has no coordinates (or is absent). */
-int cases_store_ech_site(PGconn *conn, const char *case_id, int *has_site, double *latitude,
-                         double *longitude, char sqlstate[6]);
 
 /* Gives the role to office (no user yet). *after is the case's new "external_case_handler"
  * member (a new reference). */

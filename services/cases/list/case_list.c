@@ -111,7 +111,7 @@ static const char *user_param(const struct _u_map *params, const char *name,
     return NULL;
   }
   if (!c->is_client) return c->sub;
-  cs_refusal_field(err, name, FIELD_INVALID, "me names a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, FIELD_NOT_ALLOWED, "me names a user; an API client holds no tasks or roles");
   return NULL;
 }
 
@@ -119,7 +119,7 @@ static const char *user_param(const struct _u_map *params, const char *name,
 static const char *caller_user(const char *flag, const char *name, const struct cases_caller *c,
                                struct cs_refusal *err) {
   if (flag == NULL || !c->is_client) return c->sub;
-  cs_refusal_field(err, name, FIELD_INVALID, "concerns a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, FIELD_NOT_ALLOWED, "concerns a user; an API client holds no tasks or roles");
   return NULL;
 }
 
@@ -229,7 +229,7 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
   const char *v;
   q->action_required = boolean_param(params, "action_required", err);
   if ((v = u_map_get(params, "action_reason")) != NULL && !ONE_OF(v, action_reasons))
-    cs_refusal_field(err, "action_reason", FIELD_INVALID,
+    cs_refusal_field(err, "action_reason", FIELD_NOT_ALLOWED,
                       "must be task_awaiting_office, task_awaiting_user or "
                       "external_case_handler_awaiting_user");
   else

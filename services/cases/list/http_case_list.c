@@ -1,46 +1,26 @@
 /* GET /v1/cases: the caller's visible cases, filtered, one keyset page at a time, each with
  * the caller's reasons to act (see case_list.h). POST /v1/cases and /v1/cases/{id}... are
  * registered by http_cases.c; ulfius routes by method and pattern, so they do not clash. */
-#include <stdlib.h>
-
 #include "case_list.h"
-#include "http.h"
+#include "cases_internal.h"
 #include "http_case_op.h"
-#include "log.h"
-#include "service.h"
 #include "status.h"
 
-static void callback_cases_list_get(struct request_ctx *ctx) {
-  struct cases_caller caller;
+/* The page of the query parameters (arg: the request's map, borrowed). */
+static int read_page(PGconn *conn, const struct cases_caller *c, void *arg, json_t **out,
+                     struct cs_refusal *err) {
   struct cases_list_query query;
-  struct cs_refusal err = {0};
-  json_t *page = NULL;
-  PGconn *conn = NULL;
-
-  if (cases_http_caller(ctx, &caller) != CS_OK) return;
-  if (cases_list_query_parse(ctx->req->map_url, &caller, &query, &err) != CS_OK) {
-    service_refusal_answer(ctx, &err);
-    goto done;
-  }
-  if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
-  if (cases_list_page(conn, &caller, &query, &page, &err) != CS_OK) {
-    service_refusal_answer(ctx, &err);
-    goto done;
-  }
-  http_json(ctx->resp, 200, page);
-  page = NULL;
-done:
-  if (conn != NULL) service_db_release(ctx, conn);
-  json_decref(page);
+  int rc = cases_list_query_parse(arg, c, &query, err);
+  if (rc == CS_OK) rc = cases_list_page(conn, c, &query, out, err);
   cases_list_query_clear(&query);
-  cs_refusal_clear(&err);
-  cases_caller_clear(&caller);
+  return rc;
+}
+
+static void callback_cases_list_get(struct request_ctx *ctx) {
+  cases_http_read(ctx, read_page, ctx->req->map_url);
 }
 
 void cases_list_routes(struct service *svc) {
-  if (service_route(svc, "GET", "/v1/cases", callback_cases_list_get, ROUTE_AUTHENTICATED) !=
-      CS_OK) {
-    log_error("cases: the case list route could not be registered");
-    exit(2);
-  }
+  static const struct cases_http_route routes[] = {{"GET", "/v1/cases", callback_cases_list_get}};
+  cases_http_routes(svc, routes, 1, "the case list");
 }

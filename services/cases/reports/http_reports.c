@@ -6,8 +6,8 @@
 #include <strings.h>
 
 #include "http.h"
+#include "cases_internal.h"
 #include "http_case_op.h"
-#include "log.h"
 #include "reports.h"
 #include "service.h"
 #include "status.h"
@@ -103,9 +103,7 @@ done:
 }
 
 void cases_report_routes(struct service *svc) {
-  if (service_route(svc, "GET", "/v1/reports/case-statistics",
-                    callback_cases_report_case_statistics_get, ROUTE_AUTHENTICATED) != CS_OK) {
-    log_error("cases: the report route could not be registered");
-    exit(2);
-  }
+  static const struct cases_http_route routes[] = {
+      {"GET", "/v1/reports/case-statistics", callback_cases_report_case_statistics_get}};
+  cases_http_routes(svc, routes, 1, "the reports");
 }

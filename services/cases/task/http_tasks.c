@@ -2,12 +2,10 @@
  * (one transaction on the case row, If-Match against the case's ETag), answer the whole case
  * document. No SQL and no rules here (see tasks.h). */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cases_internal.h"
 #include "http.h"
 #include "http_case_op.h"
-#include "log.h"
 #include "service.h"
 #include "status.h"
 #include "tasks.h"
@@ -36,52 +34,26 @@ static int op_add(PGconn *conn, struct cases_op *op) {
   return CS_OK;
 }
 
-static void callback_cases_task_post(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, add_fields, NFIELDS(add_fields),
-                     CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201);
-}
+/* Every change of a task: one table, one callback. */
+static const struct cases_op_route routes[] = {
+    {"POST", "/v1/cases/:id/tasks", add_fields, NFIELDS(add_fields), cases_task_add_rules,
+     CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201},
+    {"DELETE", "/v1/cases/:id/tasks/:task_id", NULL, 0, NULL, CASES_OP_IF_MATCH,
+     cases_task_remove, 200},
+    {"PATCH", "/v1/cases/:id/tasks/:task_id", patch_fields, NFIELDS(patch_fields),
+     cases_task_patch_rules, CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_patch, 200},
+    {"PUT", "/v1/cases/:id/tasks/:task_id/office", office_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_office, 200},
+    {"PUT", "/v1/cases/:id/tasks/:task_id/user", user_fields, 1, NULL,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_user, 200},
+    {"POST", "/v1/cases/:id/tasks/:task_id/status", status_fields, 1, cases_task_status_rules,
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200},
+};
 
-static void callback_cases_task_delete(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, NULL, 0, CASES_OP_IF_MATCH, cases_task_remove, 200);
-}
-
-static void callback_cases_task_patch(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, patch_fields, NFIELDS(patch_fields), CASES_OP_BODY | CASES_OP_IF_MATCH,
-                     cases_task_patch, 200);
-}
-
-static void callback_cases_task_office_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, office_fields, NFIELDS(office_fields),
-                     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_office, 200);
-}
-
-static void callback_cases_task_user_put(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, user_fields, NFIELDS(user_fields), CASES_OP_BODY | CASES_OP_IF_MATCH,
-                     cases_task_assign_user, 200);
-}
-
-static void callback_cases_task_status_post(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, status_fields, NFIELDS(status_fields),
-                     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200);
+static void callback_cases_task(struct request_ctx *ctx) {
+  cases_http_case_op(ctx, routes, NFIELDS(routes));
 }
 
 void cases_task_routes(struct service *svc) {
-  static const struct {
-    const char *method, *pattern;
-    service_handler handler;
-  } routes[] = {
-      {"POST", "/v1/cases/:id/tasks", callback_cases_task_post},
-      {"DELETE", "/v1/cases/:id/tasks/:task_id", callback_cases_task_delete},
-      {"PATCH", "/v1/cases/:id/tasks/:task_id", callback_cases_task_patch},
-      {"PUT", "/v1/cases/:id/tasks/:task_id/office", callback_cases_task_office_put},
-      {"PUT", "/v1/cases/:id/tasks/:task_id/user", callback_cases_task_user_put},
-      {"POST", "/v1/cases/:id/tasks/:task_id/status", callback_cases_task_status_post},
-  };
-  for (size_t i = 0; i < NFIELDS(routes); i++) {
-    if (service_route(svc, routes[i].method, routes[i].pattern, routes[i].handler,
-                      ROUTE_AUTHENTICATED) != CS_OK) {
-      log_error("cannot register the routes of the tasks");
-      exit(1);
-    }
-  }
+  cases_http_op_routes(svc, routes, NFIELDS(routes), callback_cases_task, "the tasks");
 }

@@ -30,24 +30,18 @@ int cases_store_task_count(PGconn *conn, const char *case_id, const char *type, 
   return CS_OK;
 }
 
-static const char *office_member(const json_t *office, const char *name) {
-  return json_string_value(json_object_get(office, name));
+/* The four members of an office snapshot (id, name, company_id, company_name) as statement
+ * parameters into p[0..3]; NULLs for no office. */
+static void office_params(const json_t *office, const char *p[4]) {
+  static const char *const members[] = {"id", "name", "company_id", "company_name"};
+  for (int i = 0; i < 4; i++) p[i] = json_string_value(json_object_get(office, members[i]));
 }
 
 int cases_store_task_insert(PGconn *conn, const struct cases_store_new_task *t, json_t **doc,
                             char sqlstate[6]) {
-  const char *params[] = {t->id,
-                          t->case_id,
-                          t->portal_id,
-                          t->type,
-                          t->trade,
-                          t->meeting_at,
-                          t->schedule_start,
-                          t->schedule_end,
-                          office_member(t->office, "id"),
-                          office_member(t->office, "name"),
-                          office_member(t->office, "company_id"),
-                          office_member(t->office, "company_name")};
+  const char *params[12] = {t->id,         t->case_id,    t->portal_id,      t->type,
+                            t->trade,      t->meeting_at, t->schedule_start, t->schedule_end};
+  office_params(t->office, params + 8);
   return db_json_row(
       conn,
       "INSERT INTO tasks AS t (id, case_id, portal_id, type, trade, meeting_at, schedule_start, "
@@ -66,9 +60,8 @@ int cases_store_task_delete(PGconn *conn, const char *task_id, char sqlstate[6])
 
 int cases_store_task_set_office(PGconn *conn, const char *task_id, const json_t *office,
                                 json_t **doc, char sqlstate[6]) {
-  const char *params[] = {task_id, office_member(office, "id"), office_member(office, "name"),
-                          office_member(office, "company_id"),
-                          office_member(office, "company_name")};
+  const char *params[5] = {task_id};
+  office_params(office, params + 1);
   return db_json_row(
       conn,
       "UPDATE tasks t SET office_id = $2::uuid, office_name = $3, company_id = $4::uuid, "

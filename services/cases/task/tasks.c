@@ -2,9 +2,11 @@
  * valid task is, and the history and events each change leaves (see tasks.h). SQL in
  * store_tasks.c, HTTP in http_tasks.c, the status table in task_status.c.
  *
- * Order of the checks in every change: the task exists in this case (404), the caller may do
- * it (403), the body makes sense (422), the case and the task are in a state that allows it
- * (409), then the facts of other services (an eligible office, a user of the company: 422). */
+ * Order of the checks: the body's own rules run first, in the route (the body rules: every
+ * invalid field in one 422, before anything is read or asked); then in every change the task
+ * exists in this case (404), the caller may do it (403), the case and the task are in a state
+ * that allows it (409), then the facts of other services (an eligible office, a user of the
+ * company: 422). */
 #include <stdio.h>
 #include <string.h>
 
@@ -156,31 +158,39 @@ static const char *schedule_bound(const json_t *schedule, const char *name, cons
   return json_string_value(v);
 }
 
-/* Reads meeting_at and schedule of body into t (borrowed strings), adding field errors: a
- * schedule is null (cleared) or {start, end} with end not before start. */
-static void read_times(const json_t *body, struct cases_store_task_times *t,
-                       struct cs_refusal *err) {
-  const json_t *meeting = json_object_get(body, "meeting_at");
+/* The meeting_at and schedule of a body that passed its rules, into t (borrowed strings):
+ * a member absent stays, null clears. */
+static void times_of(const json_t *body, struct cases_store_task_times *t) {
   const json_t *schedule = json_object_get(body, "schedule");
-  const char *key;
+  memset(t, 0, sizeof(*t));
+  t->set_meeting = json_object_get(body, "meeting_at") != NULL;
+  t->meeting_at = text(body, "meeting_at");
+  t->set_schedule = schedule != NULL;
+  t->schedule_start = text(schedule, "start");
+  t->schedule_end = text(schedule, "end");
+}
+
+/* The rules of meeting_at (its form is the field table's) and schedule: null (cleared) or
+ * {start, end} with end not before start. */
+static void check_times(const json_t *body, struct cs_refusal *err) {
+  const json_t *schedule = json_object_get(body, "schedule");
+  const char *key, *start, *end;
   const json_t *v;
+  char field[64];
   long long start_us, end_us;
 
-  memset(t, 0, sizeof(*t));
-  t->set_meeting = meeting != NULL;
-  t->meeting_at = json_string_value(meeting); /* the type was checked by http_validate */
-  t->set_schedule = schedule != NULL;
-  if (schedule == NULL || json_is_null(schedule)) return;
+  if (!json_is_object(schedule)) return; /* absent, null, or named by the field table */
   json_object_foreach((json_t *)schedule, key, v) {
     (void)v;
-    if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
-      cs_refusal_field(err, "schedule", FIELD_INVALID, "holds only start and end");
+    if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0) {
+      snprintf(field, sizeof(field), "schedule/%.40s", key);
+      cs_refusal_field(err, field, FIELD_UNKNOWN_FIELD, "a schedule holds only start and end");
+    }
   }
-  t->schedule_start = schedule_bound(schedule, "start", "schedule/start", err);
-  t->schedule_end = schedule_bound(schedule, "end", "schedule/end", err);
-  if (t->schedule_start != NULL && t->schedule_end != NULL &&
-      cases_task_timestamp_us(t->schedule_start, &start_us) == CS_OK &&
-      cases_task_timestamp_us(t->schedule_end, &end_us) == CS_OK && end_us < start_us)
+  start = schedule_bound(schedule, "start", "schedule/start", err);
+  end = schedule_bound(schedule, "end", "schedule/end", err);
+  if (start != NULL && end != NULL && cases_task_timestamp_us(start, &start_us) == CS_OK &&
+      cases_task_timestamp_us(end, &end_us) == CS_OK && end_us < start_us)
     cs_refusal_field(err, "schedule/end", FIELD_OUT_OF_RANGE, "must not be before schedule.start");
 }
 
@@ -206,21 +216,40 @@ static json_t *times_event(const json_t *task, const char *member) {
 
 /* ---- the changes ------------------------------------------------------------------------ */
 
-/* The type, trade and times of a new task (field errors into op->err). */
-static void check_new_task(const json_t *body, struct cases_store_task_times *times,
-                           struct cs_refusal *err) {
+/* The end of every change of a task: stored, the store call's result (with after given, the call
+ * must also have returned the task as it is now), then the history entry of action with the
+ * task before (borrowed) and after. CS_OK or CS_REFUSED. */
+static int recorded(PGconn *conn, struct cases_op *op, int stored, const char *action,
+                    const json_t *before, json_t *const *after) {
+  if (stored != CS_OK || (after != NULL && *after == NULL)) return cs_refusal_db(&op->err);
+  return cases_history_add(conn, op, action, op->sub_id, before, after != NULL ? *after : NULL);
+}
+
+void cases_task_add_rules(const json_t *body, struct cs_refusal *err) {
   const char *type = text(body, "type");
   const json_t *trade = json_object_get(body, "trade");
-  if (!cases_task_type_known(type))
+  if (json_is_string(json_object_get(body, "type")) && !cases_task_type_known(type))
     cs_refusal_field(err, "type", FIELD_NOT_ALLOWED, "must be one of inspection, first_aid, repair, "
                                    "project_management");
-  if (trade != NULL && !json_is_null(trade)) {
+  if (json_is_string(trade)) {
     if (type != NULL && strcmp(type, "repair") != 0)
       cs_refusal_field(err, "trade", FIELD_NOT_ALLOWED, "is given only for repair tasks");
     else if (!cases_code_valid(json_string_value(trade)))
       cs_refusal_field(err, "trade", FIELD_FORMAT, "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
   }
-  read_times(body, times, err);
+  check_times(body, err);
+}
+
+void cases_task_patch_rules(const json_t *body, struct cs_refusal *err) {
+  if (json_object_get(body, "meeting_at") == NULL && json_object_get(body, "schedule") == NULL)
+    cs_refusal_field(err, "meeting_at", FIELD_INVALID, "give meeting_at, schedule or both");
+  check_times(body, err);
+}
+
+void cases_task_status_rules(const json_t *body, struct cs_refusal *err) {
+  if (json_is_string(json_object_get(body, "status")) &&
+      !cases_task_status_requestable(text(body, "status")))
+    cs_refusal_field(err, "status", FIELD_NOT_ALLOWED, "must be 2, 3, 4 or A");
 }
 
 static int refuse_second_project_management(PGconn *conn, struct cases_op *op, const char *type) {
@@ -262,9 +291,8 @@ int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
   if ((rc = cases_require(op, "add_remove_tasks", NULL)) != CS_OK ||
       (office_id != NULL && (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK))
     goto done;
-  check_new_task(op->body, &times, &op->err);
-  if ((rc = cs_refusal_validation(&op->err)) != CS_OK ||
-      (rc = refuse_closed_case(op)) != CS_OK ||
+  times_of(op->body, &times);
+  if ((rc = refuse_closed_case(op)) != CS_OK ||
       (rc = refuse_second_project_management(conn, op, text(op->body, "type"))) != CS_OK ||
       (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK) ||
       cases_op_checking(op))
@@ -308,11 +336,8 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
     goto done;
   }
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_delete(conn, op->sub_id, op->err.sqlstate) != CS_OK) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.removed", op->sub_id, task, NULL)) != CS_OK)
+  if ((rc = recorded(conn, op, cases_store_task_delete(conn, op->sub_id, op->err.sqlstate),
+                     "task.removed", task, NULL)) != CS_OK)
     goto done;
   if ((data = task_facts(task)) != NULL) {
     copy_member(data, "status", task);
@@ -338,20 +363,14 @@ int cases_task_patch(PGconn *conn, struct cases_op *op) {
   if ((rc = load_task(conn, op, &task)) != CS_OK ||
       (rc = require_insurer_or_supplier(op, task, "change its meeting time or schedule")) != CS_OK)
     goto done;
-  read_times(op->body, &times, &op->err);
-  if (!times.set_meeting && !times.set_schedule)
-    cs_refusal_field(&op->err, "meeting_at", FIELD_INVALID, "give meeting_at, schedule or both");
-  if ((rc = cs_refusal_validation(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
-    goto done;
+  if ((rc = refuse_closed_case(op)) != CS_OK) goto done;
+  times_of(op->body, &times);
   keep_changes(task, &times);
   if (!times.set_meeting && !times.set_schedule) goto done; /* nothing changes: no history */
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.updated", op->sub_id, task, after)) != CS_OK ||
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate),
+                     "task.updated", task, &after)) != CS_OK ||
       (times.set_meeting &&
        (rc = cases_event(conn, op, "meeting_time.changed", times_event(after, "meeting_at"))) !=
            CS_OK) ||
@@ -381,12 +400,10 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   if ((rc = eligible_office(op, office_id, &office)) != CS_OK) goto done;
   if (same_text(text(json_object_get(task, "office"), "id"), office_id)) goto done; /* as is */
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_set_office(conn, op->sub_id, office, &after, op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.office_assigned", op->sub_id, task, after)) != CS_OK)
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_office(conn, op->sub_id, office, &after,
+                                                 op->err.sqlstate),
+                     "task.office_assigned", task, &after)) != CS_OK)
     goto done;
   if ((data = task_facts(after)) != NULL) {
     copy_member(data, "office", after);
@@ -433,13 +450,10 @@ int cases_task_assign_user(PGconn *conn, struct cases_op *op) {
   if ((rc = company_user(op, user_id, task_company(task), &user)) != CS_OK) goto done;
   if (same_text(task_user(task), user_id)) goto done; /* as is */
   if (cases_op_checking(op)) goto done;
-  if (cases_store_task_set_user(conn, op->sub_id, user_id, text(user, "name"), &after,
-                                op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.user_assigned", op->sub_id, task, after)) != CS_OK)
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_user(conn, op->sub_id, user_id, text(user, "name"),
+                                               &after, op->err.sqlstate),
+                     "task.user_assigned", task, &after)) != CS_OK)
     goto done;
   rc = user_events(conn, op, task, after);
 done:
@@ -499,10 +513,7 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
   char from[2] = "";
   int rc;
 
-  if ((rc = load_task(conn, op, &task)) != CS_OK) goto done;
-  if (!cases_task_status_requestable(to))
-    cs_refusal_field(&op->err, "status", FIELD_NOT_ALLOWED, "must be 2, 3, 4 or A");
-  if ((rc = cs_refusal_validation(&op->err)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
+  if ((rc = load_task(conn, op, &task)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
   snprintf(from, sizeof(from), "%s", text(task, "status"));
   if ((move = cases_task_move_of(from, to, CASES_TASK_VIA_STATUS)) == CASES_TASK_MOVE_NONE) {
@@ -510,12 +521,9 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
     goto done;
   }
   if ((rc = require_mover(op, task, move)) != CS_OK || cases_op_checking(op)) goto done;
-  if (cases_store_task_set_status(conn, op->sub_id, to, &after, op->err.sqlstate) != CS_OK ||
-      after == NULL) {
-    rc = cs_refusal_db(&op->err);
-    goto done;
-  }
-  if ((rc = cases_history_add(conn, op, "task.status_changed", op->sub_id, task, after)) != CS_OK)
+  if ((rc = recorded(conn, op,
+                     cases_store_task_set_status(conn, op->sub_id, to, &after, op->err.sqlstate),
+                     "task.status_changed", task, &after)) != CS_OK)
     goto done;
   rc = status_events(conn, op, from, after, move);
 done:

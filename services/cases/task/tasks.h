@@ -65,7 +65,17 @@ int cases_code_valid(const char *s);
  * 1970-01-01 UTC: CS_OK, or CS_ERR_INVALID when s is not one. */
 int cases_task_timestamp_us(const char *s, long long *out);
 
-/* ---- changes (cases_op functions for cases_http_case_op; see the table above) ----------- */
+/* ---- body rules (case_op.h: pure, run by the routes before anything else) -------------- */
+
+/* POST .../tasks: a known type, a trade only for repairs and in code form, the schedule. */
+void cases_task_add_rules(const json_t *body, struct cs_refusal *err);
+/* PATCH .../tasks/{task_id}: meeting_at, schedule or both; the schedule's bounds in order. */
+void cases_task_patch_rules(const json_t *body, struct cs_refusal *err);
+/* POST .../tasks/{task_id}/status: a status that may be asked for (2, 3, 4 or A). */
+void cases_task_status_rules(const json_t *body, struct cs_refusal *err);
+
+/* ---- changes (cases_op functions for cases_http_case_op; see the table above) -----------
+ * Each takes op->body as checked by its route: the field table and the body rules above. */
 
 /* POST .../tasks {type, trade?, office_id?, meeting_at?, schedule?}: add_remove_tasks (and
  * allocate_partners with office_id); 409 on a closed case or a second project_management
