@@ -45,7 +45,7 @@ static void route_handler(struct http_exchange *x, void *arg) {
   } else {
     json_t *claims = NULL;
     if (!(r->flags & ROUTE_AUTHENTICATED) || http_server_authenticate(x, &claims) == CS_OK) {
-      struct request_ctx ctx = {x->req, x->resp, svc, claims};
+      struct request_ctx ctx = {x->req, x->resp, svc, claims, r->arg};
       r->handler(&ctx);
     }
     json_decref(claims);
@@ -53,11 +53,12 @@ static void route_handler(struct http_exchange *x, void *arg) {
 }
 
 static int add_route(struct service *svc, const char *method, const char *pattern,
-                     service_handler handler, service_answer answer, int flags) {
+                     service_handler handler, service_answer answer, int flags,
+                     const void *arg) {
   struct service_internal *in = svc->internal;
   if (in->nroutes == SERVICE_MAX_ROUTES) return CS_ERR;
   struct service_route_entry *r = &in->routes[in->nroutes];
-  *r = (struct service_route_entry){method, pattern, handler, answer, flags, svc};
+  *r = (struct service_route_entry){method, pattern, handler, answer, flags, svc, arg};
   if (http_server_endpoint(in->http, method, pattern, route_handler, r,
                            HTTP_ENDPOINT_CHECK_BODY) != CS_OK)
     return CS_ERR;
@@ -68,12 +69,17 @@ static int add_route(struct service *svc, const char *method, const char *patter
 
 int service_route(struct service *svc, const char *method, const char *pattern,
                   service_handler handler, int flags) {
-  return add_route(svc, method, pattern, handler, NULL, flags);
+  return add_route(svc, method, pattern, handler, NULL, flags, NULL);
+}
+
+int service_route_arg(struct service *svc, const char *method, const char *pattern,
+                      service_handler handler, int flags, const void *arg) {
+  return add_route(svc, method, pattern, handler, NULL, flags, arg);
 }
 
 int service_route_answer(struct service *svc, const char *method, const char *pattern,
                          service_answer answer) {
-  return add_route(svc, method, pattern, NULL, answer, ROUTE_PUBLIC);
+  return add_route(svc, method, pattern, NULL, answer, ROUTE_PUBLIC, NULL);
 }
 
 /* --- registration ------------------------------------------------------------------------------ */
@@ -209,7 +215,7 @@ int service_run(struct service *svc) {
   http_server_signals_block();
 
   service_builtin_routes(svc);
-  in->fallback = (struct service_route_entry){"*", "*", NULL, NULL, 0, svc};
+  in->fallback = (struct service_route_entry){"*", "*", NULL, NULL, 0, svc, NULL};
   if (http_server_default_endpoint(in->http, "*", "(unmatched)", route_handler, &in->fallback,
                                    HTTP_ENDPOINT_CHECK_BODY) != CS_OK)
     goto done;

@@ -24,6 +24,7 @@ struct request_ctx {
   struct _u_response *resp;
   struct service *svc;
   const json_t *claims; /* verified JWT payload on authenticated routes, else NULL */
+  const void *route_arg; /* what the route was registered with (service_route_arg), or NULL */
 };
 
 /* Writes the response; the return value is ignored (status comes from the response). */
@@ -50,6 +51,10 @@ int service_init(struct service *svc, const char *name, long default_port);
 /* Registers a route (ulfius pattern). The pattern string must outlive the service. */
 int service_route(struct service *svc, const char *method, const char *pattern,
                   service_handler handler, int flags);
+/* The same, with arg (borrowed, must outlive the service) handed to the handler as
+ * ctx->route_arg: one handler serves a table of routes without matching paths again. */
+int service_route_arg(struct service *svc, const char *method, const char *pattern,
+                      service_handler handler, int flags, const void *arg);
 
 /* Opens the pool, applies migrations, starts relay, start hooks, consumers and HTTP, waits for
  * SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and closes everything.

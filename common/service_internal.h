@@ -24,6 +24,7 @@ struct service_route_entry {
   service_answer answer;
   int flags;
   struct service *svc;
+  const void *arg; /* the handler's ctx->route_arg */
 };
 
 struct service_consumer {

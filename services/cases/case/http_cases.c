@@ -181,10 +181,6 @@ static const struct cases_op_route changes[] = {
     {"POST", "/v1/cases/:id/hold", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_hold, 200},
 };
 
-static void callback_cases_case_change(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, changes, NFIELDS(changes));
-}
-
 /* ---- by external reference ---------------------------------------------------------------- */
 
 static void callback_cases_case_get_by_ref(struct request_ctx *ctx) { get_case(ctx, 1); }
@@ -234,6 +230,5 @@ void cases_case_routes(struct service *svc) {
       {"GET", "/v1/cases/:id/history", callback_cases_case_history},
   };
   cases_http_routes(svc, reads_and_upserts, NFIELDS(reads_and_upserts), "the cases");
-  cases_http_op_routes(svc, changes, NFIELDS(changes), callback_cases_case_change,
-                       "the changes of cases");
+  cases_http_op_routes(svc, changes, NFIELDS(changes), "the changes of cases");
 }

@@ -133,33 +133,10 @@ static int route_body(struct request_ctx *ctx, const struct cases_op_route *rout
   return rc;
 }
 
-/* 1 when path has the segments of an ulfius pattern, ":name" standing for any one. */
-static int path_matches(const char *pattern, const char *path) {
-  for (;;) {
-    while (*pattern == '/') pattern++;
-    while (*path == '/') path++;
-    if (*pattern == '\0' || *path == '\0') return *pattern == *path;
-    size_t plen = strcspn(pattern, "/"), len = strcspn(path, "/");
-    if (pattern[0] != ':' && (plen != len || strncmp(pattern, path, len) != 0)) return 0;
-    pattern += plen;
-    path += len;
-  }
-}
-
-/* The entry of table the request was routed by, NULL when none (a table that lost a route). */
-static const struct cases_op_route *route_of(const struct request_ctx *ctx,
-                                             const struct cases_op_route *table, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(table[i].method, ctx->req->http_verb) &&
-        path_matches(table[i].pattern, ctx->req->url_path))
-      return &table[i];
-  return NULL;
-}
-
-void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *table, size_t n) {
+void cases_http_case_op(struct request_ctx *ctx) {
   static const struct write_hooks hooks = {
       .read = hook_read, .check = hook_check, .lock = hook_lock, .apply = hook_apply};
-  const struct cases_op_route *route = route_of(ctx, table, n);
+  const struct cases_op_route *route = ctx->route_arg;
   struct cases_caller caller;
   struct case_run run = {0};
   struct write_call w = {0};
@@ -230,8 +207,9 @@ done:
 
 /* Registers one authenticated route; a route that cannot be registered stops the process. */
 static void route(struct service *svc, const char *method, const char *pattern,
-                  service_handler handler, const char *what) {
-  if (service_route(svc, method, pattern, handler, ROUTE_AUTHENTICATED) == CS_OK) return;
+                  service_handler handler, const void *arg, const char *what) {
+  if (service_route_arg(svc, method, pattern, handler, ROUTE_AUTHENTICATED, arg) == CS_OK)
+    return;
   log_error("cases: the routes of %s could not be registered (%s %s)", what, method, pattern);
   exit(1);
 }
@@ -239,10 +217,11 @@ static void route(struct service *svc, const char *method, const char *pattern,
 void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
                        const char *what) {
   for (size_t i = 0; i < n; i++)
-    route(svc, routes[i].method, routes[i].pattern, routes[i].handler, what);
+    route(svc, routes[i].method, routes[i].pattern, routes[i].handler, NULL, what);
 }
 
 void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
-                          service_handler handler, const char *what) {
-  for (size_t i = 0; i < n; i++) route(svc, table[i].method, table[i].pattern, handler, what);
+                          const char *what) {
+  for (size_t i = 0; i < n; i++)
+    route(svc, table[i].method, table[i].pattern, cases_http_case_op, &table[i], what);
 }

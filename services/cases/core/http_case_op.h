@@ -44,19 +44,18 @@ struct cases_op_route {
   int ok_status;          /* 200, 201, or 204 (no body) */
 };
 
-/* Registers every route of table (static, n entries) with handler, the resource's one callback
- * of its changes, which calls cases_http_case_op with the same table. Exits as
- * cases_http_routes does. */
+/* Registers every route of table (static, n entries), each answered by cases_http_case_op with
+ * its entry. Exits as cases_http_routes does. */
 void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
-                          service_handler handler, const char *what);
+                          const char *what);
 
-/* Runs the route of table (n entries) that the request's method and path match: route->fn
+/* The handler of a route of cases_http_op_routes (its entry is ctx->route_arg): route->fn
  * (case_op.h: check, then apply on the locked row) for the case of path parameter "id" (and
  * "task_id" when present). Answers 401/404 for a caller that may not see it, the body's 422
  * (every field error of fields and rules at once, before any other check), 412/428 per flags,
  * fn's refusal as problem+json, else ok_status (204: no body) with the case document and its
  * ETag (and op->location as Location). */
-void cases_http_case_op(struct request_ctx *ctx, const struct cases_op_route *table, size_t n);
+void cases_http_case_op(struct request_ctx *ctx);
 
 /* Checks body (borrowed) against fields and then rules (NULL: none) into err, which may hold
  * errors of the caller's already: CS_OK when none, else the 422 listing them all is answered.

@@ -29,10 +29,6 @@ static const struct cases_op_route changes[] = {
 };
 #define NCHANGES (sizeof(changes) / sizeof(changes[0]))
 
-static void callback_cases_ech_change(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, changes, NCHANGES);
-}
-
 static void callback_cases_allowed_actions_get(struct request_ctx *ctx) {
   struct cases_caller caller;
   PGconn *conn = NULL;
@@ -63,8 +59,7 @@ done:
 void cases_ech_routes(struct service *svc) {
   static const struct cases_http_route reads[] = {
       {"GET", "/v1/cases/:id/allowed-actions", callback_cases_allowed_actions_get}};
-  cases_http_op_routes(svc, changes, NCHANGES, callback_cases_ech_change,
-                       "the external case handler role");
+  cases_http_op_routes(svc, changes, NCHANGES, "the external case handler role");
   cases_http_routes(svc, reads, 1, "the allowed actions");
   cases_recommendation_routes(svc);
 }

@@ -50,10 +50,6 @@ static const struct cases_op_route routes[] = {
      CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200},
 };
 
-static void callback_cases_task(struct request_ctx *ctx) {
-  cases_http_case_op(ctx, routes, NFIELDS(routes));
-}
-
 void cases_task_routes(struct service *svc) {
-  cases_http_op_routes(svc, routes, NFIELDS(routes), callback_cases_task, "the tasks");
+  cases_http_op_routes(svc, routes, NFIELDS(routes), "the tasks");
 }
