@@ -20,7 +20,7 @@ int http_problem_full(struct _u_response *resp, enum problem_kind kind, const ch
   json_t *body = json_pack("{s:s, s:s, s:i}", "type", type, "title", t->title, "status", t->status);
   if (body != NULL && detail != NULL) json_object_set_new(body, "detail", json_string(detail));
   if (body != NULL && t->hint != NULL) json_object_set_new(body, "hint", json_string(t->hint));
-  if (body != NULL && errors != NULL) json_object_set(body, "errors", errors);
+  if (body != NULL && json_array_size(errors) > 0) json_object_set(body, "errors", errors);
   if (body != NULL && extra != NULL) json_object_update(body, (json_t *)extra);
   json_decref(errors);
   char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -63,38 +63,42 @@ static int is_json_media_type(const char *ct) {
   return n > 5 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5);
 }
 
-/* Below 2^63 in magnitude: fits a json_int_t. */
+/* 2^63: a whole number this large or larger does not fit a json_int_t. */
 #define INTEGER_LIMIT 9223372036854775808.0
 
-/* v itself when it is no whole number a json_int_t can hold, else a new integer of its value. */
-static json_t *as_integer(json_t *v) {
-  double d = json_real_value(v);
-  if (!json_is_real(v) || floor(d) != d || fabs(d) >= INTEGER_LIMIT) return v;
-  return json_integer((json_int_t)d);
-}
-
-/* Every real of j that holds a whole number a json_int_t can hold becomes an integer again. */
-static void integers_back(json_t *j) {
-  size_t i;
+/* Appends {field: path, code: out_of_range} for every whole number of j (read with its numbers
+ * as reals) at or beyond 64 bits; path (len bytes) names j. */
+static void huge_numbers(const json_t *j, char *path, size_t len, json_t *errors) {
+  size_t at = strlen(path), i;
   const char *key;
-  json_t *v, *n;
-  json_object_foreach(j, key, v) {
-    if ((n = as_integer(v)) != v) json_object_set_new(j, key, n);
-    else integers_back(v);
+  json_t *v;
+  if (json_is_real(j) && floor(json_real_value(j)) == json_real_value(j) &&
+      fabs(json_real_value(j)) >= INTEGER_LIMIT)
+    problem_field_append(errors, path[0] ? path : "(body)", FIELD_OUT_OF_RANGE,
+                         "is too large: whole numbers must fit 64 bits");
+  json_object_foreach((json_t *)j, key, v) {
+    snprintf(path + at, len - at, "%s%s", at ? "/" : "", key);
+    huge_numbers(v, path, len, errors);
   }
   json_array_foreach(j, i, v) {
-    if ((n = as_integer(v)) != v) json_array_set_new(j, i, n);
-    else integers_back(v);
+    snprintf(path + at, len - at, "%s%zu", at ? "/" : "", i);
+    huge_numbers(v, path, len, errors);
   }
+  path[at] = '\0';
 }
 
-/* jansson refuses a whole document for one integer beyond 64 bits, yet it is well-formed
- * JSON: read its numbers as reals, so that validation names the field that is too large
- * (out_of_range), and give the others back their integer type. */
-static json_t *load_with_huge_integers(const char *text, size_t len, json_error_t *err) {
-  json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, err);
-  if (j != NULL) integers_back(j);
-  return j;
+/* jansson refuses a whole document for one integer beyond 64 bits, yet it is well-formed JSON
+ * and the client deserves to know which member is wrong: the body is read once more with its
+ * numbers as reals (which rounds them), only to name those members in a 422. The rounded
+ * document is never used. */
+static void answer_huge_numbers(const struct _u_request *req, struct _u_response *resp) {
+  json_t *j = json_loadb(req->binary_body, req->binary_body_length,
+                         JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, NULL);
+  json_t *errors = json_array();
+  char path[512] = "";
+  huge_numbers(j, path, sizeof(path), errors);
+  json_decref(j);
+  http_problem_full(resp, PROBLEM_VALIDATION, "a number is too large", errors, NULL);
 }
 
 int http_parse_json_object(const struct _u_request *req, struct _u_response *resp, json_t **out) {
@@ -110,8 +114,11 @@ int http_parse_json_object(const struct _u_request *req, struct _u_response *res
     return CS_ERR_INVALID;
   }
   json_t *j = json_loadb(req->binary_body, req->binary_body_length, JSON_REJECT_DUPLICATES, &err);
-  if (j == NULL && json_error_code(&err) == json_error_numeric_overflow)
-    j = load_with_huge_integers(req->binary_body, req->binary_body_length, &err);
+  if (j == NULL && json_error_code(&err) == json_error_numeric_overflow &&
+      !strncmp(err.text, "too big", 7)) { /* "too big (negative) integer", not a real */
+    answer_huge_numbers(req, resp);
+    return CS_ERR_INVALID;
+  }
   if (j == NULL) {
     char detail[300];
     snprintf(detail, sizeof(detail), "the body is not valid JSON: %s (line %d, column %d)",
@@ -173,11 +180,6 @@ static void add_error(json_t *errors, const char *field, enum field_code code,
   problem_field_append(errors, field, code, message);
 }
 
-/* A whole number too large for 64 bits (read as a real by http_parse_json_object). */
-static int huge_integer(const json_t *v) {
-  return json_is_real(v) && fabs(json_real_value(v)) >= INTEGER_LIMIT;
-}
-
 /* A string where a UUID, date or timestamp belongs is in the wrong form; anything else that
  * does not fit is of the wrong type. */
 static enum field_code mismatch_code(const json_t *v, enum http_field_type t) {
@@ -194,9 +196,7 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
       if (fields[i].required) add_error(errors, fields[i].name, FIELD_REQUIRED, "is required");
       continue;
     }
-    if (fields[i].type == HTTP_FIELD_INTEGER && huge_integer(v)) {
-      add_error(errors, fields[i].name, FIELD_OUT_OF_RANGE, "is too large");
-    } else if (!type_ok(v, fields[i].type)) {
+    if (!type_ok(v, fields[i].type)) {
       snprintf(msg, sizeof(msg), "must be %s", type_name(fields[i].type));
       add_error(errors, fields[i].name, mismatch_code(v, fields[i].type), msg);
     } else if (json_is_string(v) && fields[i].max_len > 0 &&

@@ -17,8 +17,9 @@ static int precondition(struct write_call *w, long long version, int required) {
 }
 
 /* A replay or a reused key answered before anything is checked: the key is claimed in a
- * transaction rolled back at once (a concurrent first request holds the key's row until it
- * commits, so this waits for it and then replays). CS_OK to go on. */
+ * transaction rolled back at once. A first request still running holds the key's row only
+ * from its begin to its commit: a duplicate arriving earlier runs its own read and check, then
+ * waits at its begin (step 3) and is answered with the stored replay there. CS_OK to go on. */
 static int idem_look(struct request_ctx *ctx, PGconn *conn, const struct http_write_spec *spec) {
   const char *key = NULL;
   if (db_begin(conn) != CS_OK) {
@@ -61,7 +62,8 @@ static int checked_and_locked(struct request_ctx *ctx, PGconn *conn,
       return CS_REFUSED;
     }
     if (h->lock != NULL && (rc = h->lock(conn, w, &locked)) != CS_OK) return rc;
-    if (h->read == NULL || locked == seen) return CS_OK;
+    /* without read there is nothing to compare, without lock nothing was read again */
+    if (h->read == NULL || h->lock == NULL || locked == seen) return CS_OK;
     /* changed since it was checked: the decisions and lookups of check may not hold */
     db_rollback(conn);
     write_transaction_mark(0);

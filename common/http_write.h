@@ -24,7 +24,7 @@
 
 struct request_ctx;
 
-#define HTTP_WRITE_TRIES 3
+#define HTTP_WRITE_TRIES 3 /* runs of read..lock before a resource that keeps changing is 503 */
 
 /* Hooks of a resource; each returns CS_OK, or CS_REFUSED with w->err filled (or the answer
  * written by w->precondition). */

@@ -11,6 +11,8 @@
 #define PROBLEM_TYPE_PREFIX "urn:claimsuite:problem:"
 
 enum problem_kind {
+  PROBLEM_INTERNAL, /* 500: a fault of ours, logged; first, so that a refusal nobody filled in
+                       (all zero) is answered as what it is */
   /* 400: the request itself is malformed */
   PROBLEM_BAD_REQUEST,       /* a path, header or form the server cannot read */
   PROBLEM_INVALID_PARAMETER, /* a query parameter out of its range or form */
@@ -43,7 +45,6 @@ enum problem_kind {
   PROBLEM_VALIDATION,             /* 422: fields invalid; "errors" lists every one */
   PROBLEM_IDEMPOTENCY_KEY_REUSED, /* 422: the key was used for another request */
   /* the server and what it depends on */
-  PROBLEM_INTERNAL,             /* 500: a fault of ours, logged */
   PROBLEM_UPSTREAM_UNAVAILABLE, /* 502: the gateway could not reach a service */
   PROBLEM_UPSTREAM_BAD_ANSWER,  /* 502: a service answered something unusable */
   PROBLEM_UNAVAILABLE,          /* 503 + Retry-After: a dependency is down or busy */

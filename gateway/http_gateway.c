@@ -32,7 +32,6 @@ struct gw_app {
   struct gw_health *health;
   int metric_route[GW_ROUTES_MAX]; /* one label per routing table entry */
   int metric_own[GW_OWN_COUNT];
-  int metric_rejected;             /* answered before routing: 400, 404, 413 */
   atomic_long failures[GW_UP_COUNT][FAIL_COUNT];
 };
 

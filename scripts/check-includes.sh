@@ -11,9 +11,10 @@
 #       - a domain file (neither store_*, http_*, main.c, tool_*) includes no header of the HTTP
 #         layer: http.h, service.h, http_*.h (http_client.h, the client that calls other
 #         services, is no HTTP layer: a domain may call out, outside transactions);
-#       - one service includes nothing of another.
-# An include is looked up in the including file's folder, then (services) in every folder of
-# the same service, then in common/; a name found nowhere is a system or library header.
+#       - one service includes nothing of another, the gateway nothing of a service.
+# An include is looked up in the including file's folder, then (services) from the service's
+# root when it names a folder ("core/caller.h") or in every folder of the same service, then in
+# common/; a name found nowhere is a system or library header.
 # Usage: scripts/check-includes.sh [SOURCE_DIR]   (exit 0: clean, 1: findings printed)
 set -euo pipefail
 src="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
@@ -41,6 +42,9 @@ function resolve(f, name,  d, s, c) {
   if (name ~ /^\.\.?\//) { c = d "/" name; while (sub(/[^\/]+\/\.\.\//, "", c)); sub(/^\.\//, "", c); gsub(/\/\.\//, "/", c); return (c in exists) ? c : "" }
   if ((d "/" name) in exists) return d "/" name
   s = service(f)
+  # a name with a folder ("core/caller.h") is found from the root of the service, as in the build
+  if (name ~ /\// && s != "" && ("services/" s "/" name) in exists) return "services/" s "/" name
+  if (name ~ /\// && (name in exists)) return name
   if (s != "" && (s SUBSEP name) in by_service) return by_service[s, name]
   if (("common/" name) in exists) return "common/" name
   if (name in anywhere) return anywhere[name]   # found only elsewhere: a reach across
@@ -81,6 +85,7 @@ BEGIN {
   f = $1; to = resolve(f, $2)
   if (to == "") next
   if (f ~ /^common\// && to !~ /^common\//) bad(f " includes " to ": common/ depends on no service or gateway")
+  if (f ~ /^gateway\// && to ~ /^services\//) bad(f " includes " to ": the gateway depends on no service")
   if (service(f) != "" && service(to) != "" && service(f) != service(to)) bad(f " includes " to ": another service")
   if (layer(f) == "store" && ((layer(to) != "store" && layer(to) != "common") || http_header(to)))
     bad(f " includes " to ": a store file includes only store and non-HTTP common headers")

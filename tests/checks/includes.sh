@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layer check (scripts/check-includes.sh) on the tree, and on a copy of it with planted
-# violations, which it must catch: a domain file including http.h, a store file including a
-# domain header, common/ including a service header, and a cycle of two modules.
+# violations, which it must catch: a domain file including http.h (also by a folder-qualified
+# name), a store file including a domain header, common/ or the gateway including a service
+# header, and a cycle of two modules.
 # Usage: bash tests/checks/includes.sh SRC_DIR BUILD_DIR
 set -uo pipefail
 src="${1:?SRC_DIR}"
@@ -19,6 +20,8 @@ echo '#include "tasks.h"' >> "$tmp/services/cases/task/store_tasks.c"
 echo '#include "caller.h"' >> "$tmp/common/db_json.c"
 echo '#include "paging.h"' >> "$tmp/common/ids.h"
 echo '#include "ids.h"' >> "$tmp/common/paging.h"
+echo '#include "core/http_case_op.h"' >> "$tmp/services/cases/ech/ech.c"
+echo '#include "../services/cases/core/caller.h"' >> "$tmp/gateway/proxy.c"
 out=$(bash "$check" "$tmp" 2>&1)
 status=$?
 expect() {
@@ -29,4 +32,6 @@ expect "services/cases/task/tasks.c includes common/http.h"
 expect "services/cases/task/store_tasks.c includes services/cases/task/tasks.h"
 expect "common/db_json.c includes services/cases/core/caller.h"
 expect "cycle: common/ids -> common/paging -> common/ids"
+expect "services/cases/ech/ech.c includes services/cases/core/http_case_op.h"
+expect "gateway/proxy.c includes services/cases/core/caller.h"
 exit $fail

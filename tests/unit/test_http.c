@@ -109,24 +109,30 @@ static const char *code_for(json_t *errors, const char *field) {
   return NULL;
 }
 
-/* Parses text as a request body and validates it against fields: the errors (new array), or
- * NULL when the body was refused before validation. */
-static json_t *parsed_errors_for(const char *text) {
+/* Parses text as a request body: the status of the answer (0: parsed) and, for a refusal, a
+ * new reference to its errors (NULL without). */
+static long parse_refusal(const char *text, json_t **errors) {
   struct _u_request req;
   struct _u_response resp;
-  json_t *body = NULL, *errors = NULL;
+  json_t *body = NULL;
+  long status = 0;
+  *errors = NULL;
   with_body(&req, "application/json", text);
   ulfius_init_response(&resp);
-  if (http_parse_json_object(&req, &resp, &body) == CS_OK)
-    errors = http_validate_errors(body, fields, 6);
+  if (http_parse_json_object(&req, &resp, &body) != CS_OK) {
+    json_t *answer = body_of(&resp);
+    status = resp.status;
+    *errors = json_incref(json_object_get(answer, "errors"));
+    json_decref(answer);
+  }
   json_decref(body);
   ulfius_clean_request(&req);
   ulfius_clean_response(&resp);
-  return errors;
+  return status;
 }
 
 /* Every error has its machine code; a number too large for 64 bits is an error of its field,
- * not a malformed body, and the other numbers keep their type. */
+ * not a malformed body. */
 static void test_field_codes(void **state) {
   (void)state;
   json_t *e = errors_for("{\"count\":\"3\",\"id\":\"nope\",\"day\":7,\"name\":\"toolong\","
@@ -141,17 +147,21 @@ static void test_field_codes(void **state) {
   assert_string_equal(code_for(e, "name"), "required");
   json_decref(e);
 
-  e = parsed_errors_for("{\"name\":\"abc\",\"count\":123456789012345678901234567890}");
-  assert_non_null(e);
+  /* a number beyond 64 bits is named where it stands, nested ones by their path */
+  assert_int_equal(parse_refusal("{\"name\":\"abc\",\"count\":123456789012345678901234567890}", &e),
+                   422);
   assert_int_equal(json_array_size(e), 1);
   assert_string_equal(code_for(e, "count"), "out_of_range");
   json_decref(e);
-  e = parsed_errors_for("{\"name\":\"abc\",\"count\":-99999999999999999999,\"ok\":1}");
-  assert_string_equal(code_for(e, "count"), "out_of_range");
-  assert_string_equal(code_for(e, "ok"), "wrong_type"); /* 1 stays an integer, not true */
+  assert_int_equal(parse_refusal("{\"count\":9007199254740993,\"a\":{\"b\":[1,-99999999999999999999]}}",
+                                 &e),
+                   422);
+  assert_int_equal(json_array_size(e), 1); /* 2^53 + 1 fits: only the other is named */
+  assert_string_equal(code_for(e, "a/b/1"), "out_of_range");
   json_decref(e);
-  e = parsed_errors_for("{\"name\":\"abc\",\"count\":42,\"extra\":1e999999}");
-  assert_null(e); /* a real beyond double is still malformed */
+  assert_int_equal(parse_refusal("{\"count\":9223372036854775807}", &e), 0); /* INT64_MAX fits */
+  assert_int_equal(parse_refusal("{\"name\":\"abc\",\"extra\":1e999999}", &e), 400);
+  json_decref(e); /* a real beyond double is malformed */
 }
 
 /* Nothing is said twice of a field, nor judged of a value that is absent or of the wrong

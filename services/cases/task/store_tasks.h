@@ -8,8 +8,8 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* The task task_id of case case_id, locked FOR UPDATE: *doc NULL when the case holds no such
- * task. */
+/* The task task_id of case case_id (no lock: the case row is the lock of its tasks): *doc NULL
+ * when the case holds no such task. */
 int cases_store_task_get(PGconn *conn, const char *case_id, const char *task_id, json_t **doc,
                          char sqlstate[6]);
 /* How many tasks of type the case holds. */
