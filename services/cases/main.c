@@ -2,8 +2,9 @@
  * dashboard and reports. Start, wiring and shutdown only; resources live in their own files. */
 #include <stdio.h>
 
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "config.h"
+#include "policy_client.h"
 #include "service.h"
 
 /* The cases service's own settings, beyond those of every service (svc.cfg); read once here. */

@@ -42,7 +42,9 @@ static void test_problem_shape(void **state) {
   ulfius_clean_response(&resp);
 }
 
-static int parse(const char *ctype, const char *body, long *status) {
+/* Parses body as a request body of type ctype: the status code of the parse, the answer's
+ * status in *status and, when errors is not NULL, a new reference to the answer's errors. */
+static int parse_full(const char *ctype, const char *body, long *status, json_t **errors) {
   struct _u_request req;
   struct _u_response resp;
   json_t *out = NULL;
@@ -50,10 +52,19 @@ static int parse(const char *ctype, const char *body, long *status) {
   ulfius_init_response(&resp);
   int rc = http_parse_json_object(&req, &resp, &out);
   *status = resp.status;
+  if (errors != NULL) {
+    json_t *answer = rc == CS_OK ? NULL : body_of(&resp);
+    *errors = json_incref(json_object_get(answer, "errors"));
+    json_decref(answer);
+  }
   json_decref(out);
   ulfius_clean_request(&req);
   ulfius_clean_response(&resp);
   return rc;
+}
+
+static int parse(const char *ctype, const char *body, long *status) {
+  return parse_full(ctype, body, status, NULL);
 }
 
 static void test_parse(void **state) {
@@ -109,26 +120,10 @@ static const char *code_for(json_t *errors, const char *field) {
   return NULL;
 }
 
-/* Parses text as a request body: the status of the answer (0: parsed) and, for a refusal, a
- * new reference to its errors (NULL without). */
+/* The status of text's refusal as a JSON body (0: parsed) and its errors (a new reference). */
 static long parse_refusal(const char *text, json_t **errors) {
-  struct _u_request req;
-  struct _u_response resp;
-  json_t *body = NULL;
   long status = 0;
-  *errors = NULL;
-  with_body(&req, "application/json", text);
-  ulfius_init_response(&resp);
-  if (http_parse_json_object(&req, &resp, &body) != CS_OK) {
-    json_t *answer = body_of(&resp);
-    status = resp.status;
-    *errors = json_incref(json_object_get(answer, "errors"));
-    json_decref(answer);
-  }
-  json_decref(body);
-  ulfius_clean_request(&req);
-  ulfius_clean_response(&resp);
-  return status;
+  return parse_full("application/json", text, &status, errors) == CS_OK ? 0 : status;
 }
 
 /* Every error has its machine code; a number too large for 64 bits is an error of its field,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cases.h"
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "http.h"
 #include "http_case_op.h"
 #include "http_write.h"

@@ -1,5 +1,5 @@
 /* GET /v1/dashboard: the caller's counters (see dashboard.h). */
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "dashboard.h"
 #include "http_case_op.h"
 

@@ -7,7 +7,7 @@
  * Decode, call the domain (ech.c), answer; no SQL here. Changes answer the whole case document
  * with its ETag; If-Match, when given, refers to the case's ETag. */
 
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "ech.h"
 #include "http.h"
 #include "http_case_op.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "ech.h"
 #include "http.h"
 #include "http_case_op.h"

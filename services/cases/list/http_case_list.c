@@ -2,7 +2,7 @@
  * the caller's reasons to act (see case_list.h). POST /v1/cases and /v1/cases/{id}... are
  * registered by http_cases.c; ulfius routes by method and pattern, so they do not clash. */
 #include "case_list.h"
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "http_case_op.h"
 #include "status.h"
 

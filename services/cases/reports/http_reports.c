@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "http.h"
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "http_case_op.h"
 #include "reports.h"
 #include "service.h"

@@ -3,7 +3,7 @@
  * document. No SQL and no rules here (see tasks.h). */
 #include <stdio.h>
 
-#include "cases_internal.h"
+#include "cases_routes.h"
 #include "http.h"
 #include "http_case_op.h"
 #include "service.h"

@@ -1,12 +1,10 @@
-/* What main.c wires: the policy client's lifetime (policy_client.h) and the routes of each
- * resource. Everything else of core/ has its own header: caller.h (who asks), roles.h (case
- * roles), case_op.h (a change of one case, the domain side), http_case_op.h (running it and the
- * other HTTP helpers), policy_client.h (the policy service), store_visibility.h (the visibility SQL),
- * store_core.h (the case rows). */
-#ifndef CLAIMSUITE_CASES_INTERNAL_H
-#define CLAIMSUITE_CASES_INTERNAL_H
-
-#include "policy_client.h"
+/* The routes of each resource of the cases service, registered by main.c. The rest of core/
+ * has a header per idea: caller.h (who asks), roles.h (case roles), case_op.h (a change of one
+ * case, the domain side), http_case_op.h (running it and the other HTTP helpers),
+ * policy_client.h (the policy service), store_visibility.h (the visibility SQL), store_core.h
+ * (the case rows). */
+#ifndef CLAIMSUITE_CASES_ROUTES_H
+#define CLAIMSUITE_CASES_ROUTES_H
 
 struct service;
 
