@@ -8,7 +8,7 @@
 #include "auth.h"
 #include "authority.h"
 #include "config.h"
-#include "demo.h"
+#include "store_demo.h"
 #include "directory.h"
 #include "jwks.h"
 #include "log.h"

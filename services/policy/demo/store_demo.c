@@ -5,7 +5,7 @@
  * Every row has a fixed id and is inserted with ON CONFLICT DO NOTHING, users are looked up by
  * email first, all in one transaction under an advisory lock: a second load changes nothing,
  * and rows an admin has edited since are left as they are. */
-#include "demo.h"
+#include "store_demo.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
