@@ -8,13 +8,13 @@
 #include "auth.h"
 #include "authority.h"
 #include "config.h"
-#include "store_demo.h"
 #include "directory.h"
 #include "jwks.h"
 #include "log.h"
 #include "org.h"
 #include "service.h"
 #include "status.h"
+#include "store_demo.h"
 
 /* The policy service's own settings, beyond those of every service (svc.cfg); read once here. */
 struct policy_config {
