@@ -45,18 +45,36 @@ static int begin(struct request_ctx *ctx, PGconn *conn, const struct http_write_
 
 /* Steps 1 to 4 of http_write.h: CS_OK with the transaction open and the row locked at the
  * version checked; otherwise refused (w->err, or w->answered when the answer is written). */
-static int checked_and_locked(struct request_ctx *ctx, PGconn *conn,
+/* check, on no connection with HTTP_WRITE_CHECK_APART: *conn goes back to the pool first and
+ * another is taken after (NULL and answered when none can be had). */
+static int run_check(struct request_ctx *ctx, PGconn **conn, const struct http_write_spec *spec,
+                     const struct write_hooks *h, struct write_call *w) {
+  if (!(spec->flags & HTTP_WRITE_CHECK_APART)) return h->check(*conn, w);
+  service_db_release(ctx, *conn);
+  *conn = NULL;
+  int rc = h->check(NULL, w);
+  if (rc != CS_OK) return rc;
+  if (service_db_acquire(ctx, conn) != CS_OK) {
+    *conn = NULL;
+    w->answered = 1;
+    return CS_REFUSED;
+  }
+  return CS_OK;
+}
+
+static int checked_and_locked(struct request_ctx *ctx, PGconn **connp,
                               const struct http_write_spec *spec, const struct write_hooks *h,
                               struct write_call *w, const char **key) {
   int required = (spec->flags & HTTP_WRITE_REQUIRE_IF_MATCH) != 0;
   for (int run = 1;; run++) {
     long long seen = WRITE_NO_VERSION, locked = WRITE_NO_VERSION;
     int rc;
-    if (h->read != NULL && (rc = h->read(conn, w, &seen)) != CS_OK) return rc;
+    if (h->read != NULL && (rc = h->read(*connp, w, &seen)) != CS_OK) return rc;
     if ((spec->flags & (HTTP_WRITE_IF_MATCH | HTTP_WRITE_REQUIRE_IF_MATCH)) &&
         seen != WRITE_NO_VERSION && precondition(w, seen, required))
       return CS_REFUSED;
-    if (h->check != NULL && (rc = h->check(conn, w)) != CS_OK) return rc;
+    if (h->check != NULL && (rc = run_check(ctx, connp, spec, h, w)) != CS_OK) return rc;
+    PGconn *conn = *connp;
     if (begin(ctx, conn, spec, key) != CS_OK) {
       w->answered = 1;
       return CS_REFUSED;
@@ -103,7 +121,7 @@ static int idem_store(struct request_ctx *ctx, PGconn *conn, const struct http_w
   return rc;
 }
 
-void http_write_run(struct request_ctx *ctx, PGconn *conn, const struct http_write_spec *spec,
+void http_write_run(struct request_ctx *ctx, PGconn **connp, const struct http_write_spec *spec,
                     const struct write_hooks *hooks, struct write_call *w) {
   const char *key = NULL;
   char location[300];
@@ -112,17 +130,17 @@ void http_write_run(struct request_ctx *ctx, PGconn *conn, const struct http_wri
   w->precondition = precondition;
   w->http = ctx;
   if (spec->idem_scope != NULL && (hooks->read != NULL || hooks->check != NULL) &&
-      idem_look(ctx, conn, spec) != CS_OK)
+      idem_look(ctx, *connp, spec) != CS_OK)
     goto done;
-  if ((rc = checked_and_locked(ctx, conn, spec, hooks, w, &key)) != CS_OK ||
-      (rc = hooks->apply(conn, w)) != CS_OK) {
+  if ((rc = checked_and_locked(ctx, connp, spec, hooks, w, &key)) != CS_OK ||
+      (rc = hooks->apply(*connp, w)) != CS_OK) {
     if (!w->answered) service_refusal_answer(ctx, &w->err);
     goto done;
   }
   status = w->status != 0 ? w->status : spec->ok_status;
   location_of(spec, w, status, location, sizeof(location));
-  if (key != NULL && idem_store(ctx, conn, spec, key, w, status, location) != CS_OK) goto done;
-  if (db_commit(conn) != CS_OK) {
+  if (key != NULL && idem_store(ctx, *connp, spec, key, w, status, location) != CS_OK) goto done;
+  if (db_commit(*connp) != CS_OK) {
     service_db_problem(ctx, NULL);
     goto done;
   }
@@ -135,6 +153,7 @@ void http_write_run(struct request_ctx *ctx, PGconn *conn, const struct http_wri
     w->result = NULL;
   }
 done:
-  if (write_in_transaction()) db_rollback(conn); /* a refused or failed write leaves nothing */
+  /* a refused or failed write leaves nothing (a transaction is open only with a connection) */
+  if (write_in_transaction()) db_rollback(*connp);
   write_transaction_mark(0);
 }

@@ -7,7 +7,8 @@
  *   1. read   (optional) the resource as it is, without a lock or transaction: 404 and the
  *             version If-Match is checked against;
  *   2. check  (optional) the rules, and every call to another service, still outside any
- *             transaction; the answers are kept in the resource's op;
+ *             transaction (with HTTP_WRITE_CHECK_APART, with no connection held at all); the
+ *             answers are kept in the resource's op;
  *   3. begin; the Idempotency-Key is claimed (a replay or a reused key is answered);
  *   4. lock   (optional) the resource's row FOR UPDATE and its version again; when it differs
  *             from what read saw, what check decided may no longer hold: roll back and go to 1
@@ -36,8 +37,12 @@ struct write_hooks {
 };
 
 enum http_write_flags {
-  HTTP_WRITE_IF_MATCH = 1,        /* an If-Match, when given, must match read's version */
-  HTTP_WRITE_REQUIRE_IF_MATCH = 2 /* ... and is required (428 without) */
+  HTTP_WRITE_IF_MATCH = 1,         /* an If-Match, when given, must match read's version */
+  HTTP_WRITE_REQUIRE_IF_MATCH = 2, /* ... and is required (428 without) */
+  /* check asks other services: the connection goes back to the pool while it runs (check gets
+   * conn NULL and reads nothing), and another is taken for the transaction, so a slow service
+   * holds no database connection of ours */
+  HTTP_WRITE_CHECK_APART = 4
 };
 
 struct http_write_spec {
@@ -50,11 +55,14 @@ struct http_write_spec {
                                   once), or NULL */
 };
 
-/* Runs one write on conn (borrowed: taken and given back by the caller, idle on entry and on
- * return) and answers it: the result with its ETag (and Location), or the refusal. w is the
- * caller's (op, caller, body, id set); the runner sets precondition and http, and leaves
- * w->result and w->err for the caller to clear (cs_refusal_clear, json_decref). */
-void http_write_run(struct request_ctx *ctx, PGconn *conn, const struct http_write_spec *spec,
+/* Runs one write on *conn (a pooled connection the caller took, idle on entry and on return)
+ * and answers it: the result with its ETag (and Location), or the refusal. With
+ * HTTP_WRITE_CHECK_APART the runner gives *conn back during check and takes another (from
+ * ctx->svc's pool): *conn is then another connection, or NULL when none could be had (answered
+ * 503); the caller gives back *conn when it is not NULL. w is the caller's (op, caller, body,
+ * id set); the runner sets precondition and http, and leaves w->result and w->err for the
+ * caller to clear (cs_refusal_clear, json_decref). */
+void http_write_run(struct request_ctx *ctx, PGconn **conn, const struct http_write_spec *spec,
                     const struct write_hooks *hooks, struct write_call *w);
 
 #endif

@@ -74,6 +74,19 @@ static int hook_apply(PGconn *c, struct write_call *w) {
   return CS_OK;
 }
 
+/* Check as HTTP_WRITE_CHECK_APART runs it: it must get no connection and find none of the
+ * pool's taken by this request. */
+static struct db_pool *apart_pool;
+static int check_saw_connection, check_saw_taken = -1;
+
+static int hook_check_apart(PGconn *c, struct write_call *w) {
+  struct db_pool_stats st;
+  db_pool_stats(apart_pool, &st);
+  check_saw_connection |= c != NULL;
+  check_saw_taken = st.in_use;
+  return hook_check(c, w);
+}
+
 static const struct write_hooks change = {
     .read = hook_read, .check = hook_check, .lock = hook_lock, .apply = hook_apply};
 static const struct write_hooks create = {.check = hook_check, .apply = hook_apply};
@@ -104,7 +117,9 @@ static void call_clear(struct call *c) {
 static void run(struct call *c, const struct http_write_spec *spec, const struct write_hooks *h,
                 struct probe *p) {
   struct write_call w = {.op = p};
-  http_write_run(&c->ctx, conn, spec, h, &w);
+  PGconn *held = conn;
+  http_write_run(&c->ctx, &held, spec, h, &w);
+  assert_ptr_equal(held, conn); /* without HTTP_WRITE_CHECK_APART the connection stays */
   assert_int_equal(write_in_transaction(), 0);
   assert_int_equal(PQtransactionStatus(conn), PQTRANS_IDLE);
   cs_refusal_clear(&w.err);
@@ -252,12 +267,52 @@ static void test_idempotent_replay_is_not_checked(void **state) {
   call_clear(&again);
 }
 
+/* With HTTP_WRITE_CHECK_APART the connection goes back to the pool while check runs (check gets
+ * none), and the write goes on with the one taken again, also through a second run. */
+static void test_check_apart_holds_no_connection(void **state) {
+  (void)state;
+  char sql[160];
+  /* one connection: the one given back during check is the one taken again */
+  assert_int_equal(db_pool_new(tl_env("PG_SUPERUSER_CONNINFO"), 1, 1000, 5000, &apart_pool),
+                   CS_OK);
+  struct service svc = {.pool = apart_pool};
+  static const struct write_hooks apart = {
+      .read = hook_read, .check = hook_check_apart, .lock = hook_lock, .apply = hook_apply};
+  const struct http_write_spec spec = {.ok_status = 200,
+                                       .flags = HTTP_WRITE_IF_MATCH | HTTP_WRITE_CHECK_APART};
+  struct probe p = {.version = 5, .changes_at_lock = 1};
+  struct write_call w = {.op = &p};
+  struct call c;
+  PGconn *held = NULL;
+  call_init(&c, "{}", NULL);
+  c.ctx.svc = &svc;
+  assert_int_equal(service_db_acquire(&c.ctx, &held), CS_OK);
+  snprintf(sql, sizeof(sql), "SET search_path TO %s", schema);
+  assert_int_equal(db_exec(held, sql, 0, NULL, NULL, NULL), CS_OK);
+  http_write_run(&c.ctx, &held, &spec, &apart, &w);
+  assert_int_equal(c.resp.status, 200);
+  assert_int_equal(p.checks, 2);
+  assert_int_equal(p.applies, 1);
+  assert_int_equal(p.stale_applies, 0);
+  assert_int_equal(check_saw_connection, 0);
+  assert_int_equal(check_saw_taken, 0); /* the pool's one connection was free during check */
+  assert_non_null(held);
+  assert_int_equal(PQtransactionStatus(held), PQTRANS_IDLE);
+  service_db_release(&c.ctx, held);
+  cs_refusal_clear(&w.err);
+  json_decref(w.result);
+  call_clear(&c);
+  db_pool_free(apart_pool);
+  apart_pool = NULL;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_always_changed_is_503_and_leaves_nothing, clean_marks),
       cmocka_unit_test_setup(test_changed_once_is_checked_again_then_applied, clean_marks),
       cmocka_unit_test_setup(test_if_match_is_against_read, clean_marks),
       cmocka_unit_test_setup(test_idempotent_replay_is_not_checked, clean_marks),
+      cmocka_unit_test_setup(test_check_apart_holds_no_connection, clean_marks),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

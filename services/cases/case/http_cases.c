@@ -96,12 +96,14 @@ static void upsert_write(struct request_ctx *ctx, struct upsert *u, json_t *body
   u->op.body = body;
   cases_idem_scope(u->op.caller, scope);
   /* POST takes an Idempotency-Key; PUT is idempotent by its reference */
+  /* the check asks the policy service (the case handler): with no connection of ours held */
   const struct http_write_spec spec = {.ok_status = u->ref != NULL ? 200 : 201,
+                                       .flags = HTTP_WRITE_CHECK_APART,
                                        .idem_scope = u->ref != NULL ? NULL : scope,
                                        .idem_path = "/v1/cases"};
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
-  http_write_run(ctx, conn, &spec, u->ref != NULL ? &by_ref : &create, &w);
-  service_db_release(ctx, conn);
+  http_write_run(ctx, &conn, &spec, u->ref != NULL ? &by_ref : &create, &w);
+  if (conn != NULL) service_db_release(ctx, conn);
   cs_refusal_clear(&w.err);
   json_decref(w.result);
 }

@@ -164,7 +164,9 @@ void cases_http_case_op(struct request_ctx *ctx) {
   cases_idem_scope(&caller, scope);
   const struct http_write_spec spec = {
       .ok_status = route->ok_status,
-      .flags = ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
+      /* the check phase asks the policy service: with no connection of ours held */
+      .flags = HTTP_WRITE_CHECK_APART |
+               ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
                ((flags & CASES_OP_REQUIRE_IF_MATCH) ? HTTP_WRITE_REQUIRE_IF_MATCH : 0),
       .idem_scope = (flags & CASES_OP_IDEMPOTENT) ? scope : NULL,
       .idem_path = ctx->req->url_path};
@@ -172,7 +174,7 @@ void cases_http_case_op(struct request_ctx *ctx) {
   w.caller = &caller;
   w.body = body;
   w.id = run.op.case_id;
-  http_write_run(ctx, conn, &spec, &hooks, &w);
+  http_write_run(ctx, &conn, &spec, &hooks, &w);
 done:
   if (conn != NULL) service_db_release(ctx, conn);
   cs_refusal_clear(&w.err);

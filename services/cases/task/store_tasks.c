@@ -8,30 +8,6 @@
 #include "db_json.h"
 #include "status.h"
 
-/* No row lock of its own: every change of a task runs under its case's row lock (the write
- * runner's lock hook), and the check phase reads outside any transaction. */
-int cases_store_task_get(PGconn *conn, const char *case_id, const char *task_id, json_t **doc,
-                         char sqlstate[6]) {
-  const char *params[] = {case_id, task_id};
-  return db_json_row(conn,
-                     "SELECT task_document(t) FROM tasks t WHERE t.case_id = $1::uuid AND "
-                     "t.id = $2::uuid",
-                     2, params, doc, sqlstate);
-}
-
-int cases_store_task_count(PGconn *conn, const char *case_id, const char *type, long *count,
-                           char sqlstate[6]) {
-  const char *params[] = {case_id, type};
-  PGresult *res = NULL;
-  *count = 0;
-  int rc = db_exec(conn, "SELECT count(*) FROM tasks WHERE case_id = $1::uuid AND type = $2", 2,
-                   params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  *count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-  PQclear(res);
-  return CS_OK;
-}
-
 /* The four members of an office snapshot (id, name, company_id, company_name) as statement
  * parameters into p[0..3]; NULLs for no office. */
 static void office_params(const json_t *office, const char *p[4]) {

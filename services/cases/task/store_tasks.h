@@ -8,14 +8,6 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* The task task_id of case case_id (no lock: the case row is the lock of its tasks): *doc NULL
- * when the case holds no such task. */
-int cases_store_task_get(PGconn *conn, const char *case_id, const char *task_id, json_t **doc,
-                         char sqlstate[6]);
-/* How many tasks of type the case holds. */
-int cases_store_task_count(PGconn *conn, const char *case_id, const char *type, long *count,
-                           char sqlstate[6]);
-
 /* A new task. Strings may be NULL (SQL NULL); office, when not NULL, is {id, name,
  * company_id, company_name} (borrowed) and puts the task in status 1 at once. */
 struct cases_store_new_task {

@@ -57,11 +57,20 @@ static json_t *task_facts(const json_t *task) {
 
 /* ---- refusals --------------------------------------------------------------------------- */
 
-static int load_task(PGconn *conn, struct cases_op *op, json_t **task) {
-  if (cases_store_task_get(conn, op->case_id, op->sub_id, task, op->err.sqlstate) != CS_OK)
-    return cs_refusal_db(&op->err);
-  if (*task == NULL) return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such task in this case");
-  return CS_OK;
+/* The task of the path, as the case document read for this phase has it (the check phase's
+ * unlocked read, the apply phase's locked one, of the same version): *task a new reference. No
+ * database is asked, so the check phase needs no connection. */
+static int load_task(struct cases_op *op, json_t **task) {
+  size_t i;
+  json_t *t;
+  *task = NULL;
+  json_array_foreach(json_object_get(op->current, "tasks"), i, t) {
+    if (same_text(text(t, "id"), op->sub_id)) {
+      *task = json_incref(t);
+      return CS_OK;
+    }
+  }
+  return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such task in this case");
 }
 
 static int refuse_closed_case(struct cases_op *op) {
@@ -252,11 +261,14 @@ void cases_task_status_rules(const json_t *body, struct cs_refusal *err) {
     cs_refusal_field(err, "status", FIELD_NOT_ALLOWED, "must be 2, 3, 4 or A");
 }
 
-static int refuse_second_project_management(PGconn *conn, struct cases_op *op, const char *type) {
-  long count = 0;
+/* A case holds one project_management task at most (counted in the case document). */
+static int refuse_second_project_management(struct cases_op *op, const char *type) {
+  size_t i, count = 0;
+  json_t *t;
   if (strcmp(type, "project_management") != 0) return CS_OK;
-  if (cases_store_task_count(conn, op->case_id, type, &count, op->err.sqlstate) != CS_OK)
-    return cs_refusal_db(&op->err);
+  json_array_foreach(json_object_get(op->current, "tasks"), i, t) {
+    count += same_text(text(t, "type"), type);
+  }
   if (count == 0) return CS_OK;
   return cs_refuse(&op->err, PROBLEM_CONFLICT,
                       "the case already has a project_management task");
@@ -293,7 +305,7 @@ int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
     goto done;
   times_of(op->body, &times);
   if ((rc = refuse_closed_case(op)) != CS_OK ||
-      (rc = refuse_second_project_management(conn, op, text(op->body, "type"))) != CS_OK ||
+      (rc = refuse_second_project_management(op, text(op->body, "type"))) != CS_OK ||
       (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK) ||
       cases_op_checking(op))
     goto done;
@@ -324,7 +336,7 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
   const char *status;
   int rc;
 
-  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+  if ((rc = load_task(op, &task)) != CS_OK ||
       (rc = cases_require(op, "add_remove_tasks", NULL)) != CS_OK ||
       (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
@@ -360,7 +372,7 @@ int cases_task_patch(PGconn *conn, struct cases_op *op) {
   json_t *task = NULL, *after = NULL;
   int rc;
 
-  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+  if ((rc = load_task(op, &task)) != CS_OK ||
       (rc = require_insurer_or_supplier(op, task, "change its meeting time or schedule")) != CS_OK)
     goto done;
   if ((rc = refuse_closed_case(op)) != CS_OK) goto done;
@@ -388,7 +400,7 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   json_t *task = NULL, *office = NULL, *after = NULL, *data;
   int rc;
 
-  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+  if ((rc = load_task(op, &task)) != CS_OK ||
       (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK ||
       (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
@@ -439,7 +451,7 @@ int cases_task_assign_user(PGconn *conn, struct cases_op *op) {
   json_t *task = NULL, *user = NULL, *after = NULL;
   int rc;
 
-  if ((rc = load_task(conn, op, &task)) != CS_OK ||
+  if ((rc = load_task(op, &task)) != CS_OK ||
       (rc = require_insurer_or_supplier(op, task, "assign its responsible user")) != CS_OK ||
       (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
@@ -513,7 +525,7 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
   char from[2] = "";
   int rc;
 
-  if ((rc = load_task(conn, op, &task)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
+  if ((rc = load_task(op, &task)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
     goto done;
   snprintf(from, sizeof(from), "%s", text(task, "status"));
   if ((move = cases_task_move_of(from, to, CASES_TASK_VIA_STATUS)) == CASES_TASK_MOVE_NONE) {

@@ -135,7 +135,7 @@ static void admin_write(struct request_ctx *ctx, const char *forbidden_detail,
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
   w.op = op;
   w.body = body;
-  http_write_run(ctx, conn, &spec, hooks, &w);
+  http_write_run(ctx, &conn, &spec, hooks, &w);
 done:
   service_db_release(ctx, conn);
   cs_refusal_clear(&w.err);

@@ -49,7 +49,7 @@ void policy_org_http_write(struct request_ctx *ctx, const struct policy_org_writ
   w.caller = &caller;
   w.body = body;
   w.id = id;
-  http_write_run(ctx, conn, &spec, &hooks, &w);
+  http_write_run(ctx, &conn, &spec, &hooks, &w);
 done:
   if (conn != NULL) service_db_release(ctx, conn);
   cs_refusal_clear(&w.err);
