@@ -77,6 +77,20 @@ int service_route_arg(struct service *svc, const char *method, const char *patte
   return add_route(svc, method, pattern, handler, NULL, flags, arg);
 }
 
+void service_route_or_exit(struct service *svc, const struct service_route_def *route,
+                           const void *arg, const char *what) {
+  if (service_route_arg(svc, route->method, route->pattern, route->handler, route->flags, arg) ==
+      CS_OK)
+    return;
+  log_error("cannot register the routes of %s (%s %s)", what, route->method, route->pattern);
+  exit(1);
+}
+
+void service_routes(struct service *svc, const struct service_route_def *table, size_t n,
+                    const char *what) {
+  for (size_t i = 0; i < n; i++) service_route_or_exit(svc, &table[i], NULL, what);
+}
+
 int service_route_answer(struct service *svc, const char *method, const char *pattern,
                          service_answer answer) {
   return add_route(svc, method, pattern, NULL, answer, ROUTE_PUBLIC, NULL);

@@ -56,6 +56,22 @@ int service_route(struct service *svc, const char *method, const char *pattern,
 int service_route_arg(struct service *svc, const char *method, const char *pattern,
                       service_handler handler, int flags, const void *arg);
 
+/* One route of a resource's table. */
+struct service_route_def {
+  const char *method, *pattern; /* static strings */
+  service_handler handler;
+  int flags; /* enum service_route_flags */
+};
+#define SERVICE_ROUTES_COUNT(t) (sizeof(t) / sizeof((t)[0]))
+/* Registers route, with arg as ctx->route_arg (may be NULL). At start only: a route that cannot
+ * be registered is logged, naming what (the resource), and ends the process, since a service
+ * without one of its routes would answer 404 where it should work. */
+void service_route_or_exit(struct service *svc, const struct service_route_def *route,
+                           const void *arg, const char *what);
+/* service_route_or_exit for each of the n routes of table (static), without arg. */
+void service_routes(struct service *svc, const struct service_route_def *table, size_t n,
+                    const char *what);
+
 /* Opens the pool, applies migrations, starts relay, start hooks, consumers and HTTP, waits for
  * SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and closes everything.
  * Returns the exit code. */

@@ -207,23 +207,20 @@ done:
   cases_caller_clear(&caller);
 }
 
-/* Registers one authenticated route; a route that cannot be registered stops the process. */
-static void route(struct service *svc, const char *method, const char *pattern,
-                  service_handler handler, const void *arg, const char *what) {
-  if (service_route_arg(svc, method, pattern, handler, ROUTE_AUTHENTICATED, arg) == CS_OK)
-    return;
-  log_error("cases: the routes of %s could not be registered (%s %s)", what, method, pattern);
-  exit(1);
-}
-
 void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
                        const char *what) {
-  for (size_t i = 0; i < n; i++)
-    route(svc, routes[i].method, routes[i].pattern, routes[i].handler, NULL, what);
+  for (size_t i = 0; i < n; i++) {
+    const struct service_route_def r = {routes[i].method, routes[i].pattern, routes[i].handler,
+                                        ROUTE_AUTHENTICATED};
+    service_route_or_exit(svc, &r, NULL, what);
+  }
 }
 
 void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
                           const char *what) {
-  for (size_t i = 0; i < n; i++)
-    route(svc, table[i].method, table[i].pattern, cases_http_case_op, &table[i], what);
+  for (size_t i = 0; i < n; i++) {
+    const struct service_route_def r = {table[i].method, table[i].pattern, cases_http_case_op,
+                                        ROUTE_AUTHENTICATED};
+    service_route_or_exit(svc, &r, &table[i], what);
+  }
 }

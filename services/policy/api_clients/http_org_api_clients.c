@@ -4,7 +4,7 @@
 #include "http_org_list.h"
 #include "http_org_write.h"
 #include "org_api_clients.h"
-#include "http_policy_routes.h"
+#include "service.h"
 
 static const struct http_field client_create_fields[] = {
     {"name", HTTP_FIELD_STRING, 1, 200},
@@ -26,10 +26,10 @@ static void clients_create(struct request_ctx *ctx) {
 static void clients_delete(struct request_ctx *ctx) { policy_org_http_write(ctx, &client_delete); }
 
 void policy_org_api_clients_routes(struct service *svc) {
-  static const struct policy_route routes[] = {
+  static const struct service_route_def routes[] = {
       {"GET", "/v1/api-clients", clients_list, ROUTE_AUTHENTICATED},
       {"POST", "/v1/api-clients", clients_create, ROUTE_AUTHENTICATED},
       {"DELETE", "/v1/api-clients/:id", clients_delete, ROUTE_AUTHENTICATED},
   };
-  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "API clients");
+  service_routes(svc, routes, SERVICE_ROUTES_COUNT(routes), "the API clients");
 }

@@ -9,7 +9,6 @@
 #include "authority_internal.h"
 #include "fields.h"
 #include "http.h"
-#include "http_policy_routes.h"
 #include "http_write.h"
 #include "ids.h"
 #include "log.h"
@@ -267,7 +266,7 @@ done:
 /* ---- start ----------------------------------------------------------------------------- */
 
 void policy_authority_routes(struct service *svc) {
-  static const struct policy_route routes[] = {
+  static const struct service_route_def routes[] = {
       {"GET", "/v1/roles/:role", callback_policy_roles_get, ROUTE_AUTHENTICATED},
       {"PUT", "/v1/roles/:role", callback_policy_roles_put, ROUTE_AUTHENTICATED},
       {"GET", "/v1/portal/settings", callback_policy_settings_get, ROUTE_AUTHENTICATED},
@@ -275,5 +274,5 @@ void policy_authority_routes(struct service *svc) {
       {"POST", "/internal/authorize", callback_policy_authorize_post, ROUTE_PUBLIC},
       {"GET", "/v1/authorize/log", callback_policy_authorize_log_get, ROUTE_AUTHENTICATED},
   };
-  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "authority resources");
+  service_routes(svc, routes, SERVICE_ROUTES_COUNT(routes), "the authority resources");
 }

@@ -4,7 +4,7 @@
 #include "http_org_list.h"
 #include "http_org_write.h"
 #include "org_companies.h"
-#include "http_policy_routes.h"
+#include "service.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -51,12 +51,12 @@ static void companies_patch(struct request_ctx *ctx) {
 }
 
 void policy_org_companies_routes(struct service *svc) {
-  static const struct policy_route routes[] = {
+  static const struct service_route_def routes[] = {
       {"GET", "/v1/companies", companies_list, ROUTE_AUTHENTICATED},
       {"POST", "/v1/companies", companies_create, ROUTE_AUTHENTICATED},
       {"POST", "/v1/companies/links", companies_link, ROUTE_AUTHENTICATED},
       {"GET", "/v1/companies/:id", companies_get, ROUTE_AUTHENTICATED},
       {"PATCH", "/v1/companies/:id", companies_patch, ROUTE_AUTHENTICATED},
   };
-  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "companies");
+  service_routes(svc, routes, SERVICE_ROUTES_COUNT(routes), "the companies");
 }

@@ -5,7 +5,6 @@
 
 #include "directory.h"
 #include "http.h"
-#include "http_policy_routes.h"
 #include "log.h"
 #include "service.h"
 #include "status.h"
@@ -111,10 +110,10 @@ static void callback_policy_api_client_get(struct request_ctx *ctx) {
 }
 
 void policy_directory_routes(struct service *svc) {
-  static const struct policy_route routes[] = {
+  static const struct service_route_def routes[] = {
       {"GET", "/internal/offices/eligible", callback_policy_offices_eligible_get, ROUTE_PUBLIC},
       {"POST", "/internal/users/lookup", callback_policy_users_lookup_post, ROUTE_PUBLIC},
       {"GET", "/internal/api-clients/:id", callback_policy_api_client_get, ROUTE_PUBLIC},
   };
-  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "directory");
+  service_routes(svc, routes, SERVICE_ROUTES_COUNT(routes), "the directory");
 }

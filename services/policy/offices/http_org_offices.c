@@ -4,7 +4,7 @@
 #include "http_org_list.h"
 #include "http_org_write.h"
 #include "org_offices.h"
-#include "http_policy_routes.h"
+#include "service.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,11 +56,11 @@ static void offices_create(struct request_ctx *ctx) {
 static void offices_patch(struct request_ctx *ctx) { policy_org_http_write(ctx, &office_patch); }
 
 void policy_org_offices_routes(struct service *svc) {
-  static const struct policy_route routes[] = {
+  static const struct service_route_def routes[] = {
       {"GET", "/v1/offices", offices_list, ROUTE_AUTHENTICATED},
       {"POST", "/v1/offices", offices_create, ROUTE_AUTHENTICATED},
       {"GET", "/v1/offices/:id", offices_get, ROUTE_AUTHENTICATED},
       {"PATCH", "/v1/offices/:id", offices_patch, ROUTE_AUTHENTICATED},
   };
-  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "offices");
+  service_routes(svc, routes, SERVICE_ROUTES_COUNT(routes), "the offices");
 }

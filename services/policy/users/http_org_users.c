@@ -4,7 +4,7 @@
 #include "http_org_list.h"
 #include "http_org_write.h"
 #include "org_users.h"
-#include "http_policy_routes.h"
+#include "service.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -67,12 +67,12 @@ static void users_put_roles(struct request_ctx *ctx) {
 }
 
 void policy_org_users_routes(struct service *svc) {
-  static const struct policy_route routes[] = {
+  static const struct service_route_def routes[] = {
       {"GET", "/v1/users", users_list, ROUTE_AUTHENTICATED},
       {"POST", "/v1/users", users_create, ROUTE_AUTHENTICATED},
       {"GET", "/v1/users/:id", users_get, ROUTE_AUTHENTICATED},
       {"PATCH", "/v1/users/:id", users_patch, ROUTE_AUTHENTICATED},
       {"PUT", "/v1/users/:id/org-roles", users_put_roles, ROUTE_AUTHENTICATED},
   };
-  policy_routes_add(svc, routes, POLICY_ROUTES_COUNT(routes), "users");
+  service_routes(svc, routes, SERVICE_ROUTES_COUNT(routes), "the users");
 }
