@@ -39,7 +39,8 @@ struct upsert {
  * there is none yet (a case's versions start at 1), so a create racing ours is seen. */
 static int find_by_ref(PGconn *conn, struct write_call *w, int lock, long long *version) {
   struct upsert *u = w->op;
-  if (cases_case_find_by_ref(conn, &u->op, u->ref, lock) != CS_OK) return cases_op_refused(w, &u->op);
+  if (cases_case_find_by_ref(conn, &u->op, u->ref, lock) != CS_OK)
+    return cases_op_refused(w, &u->op);
   u->exists = u->op.current != NULL;
   *version = json_integer_value(json_object_get(u->op.current, "version"));
   return CS_OK;
@@ -61,7 +62,8 @@ static int upsert_run(PGconn *conn, struct write_call *w, enum cases_op_phase ph
   struct upsert *u = w->op;
   u->op.phase = phase;
   u->op.changed = 0;
-  if (!u->exists) return cases_case_create(conn, &u->op) == CS_OK ? CS_OK : cases_op_refused(w, &u->op);
+  if (!u->exists)
+    return cases_case_create(conn, &u->op) == CS_OK ? CS_OK : cases_op_refused(w, &u->op);
   if (cases_case_patch(conn, &u->op) != CS_OK ||
       (phase == CASES_OP_APPLY && cases_op_finish(conn, &u->op) != CS_OK))
     return cases_op_refused(w, &u->op);
@@ -224,13 +226,15 @@ done:
 }
 
 void cases_case_routes(struct service *svc) {
-  static const struct cases_http_route reads_and_upserts[] = {
-      {"POST", "/v1/cases", callback_cases_case_post},
-      {"GET", "/v1/cases/by-external-ref/:ref", callback_cases_case_get_by_ref},
-      {"PUT", "/v1/cases/by-external-ref/:ref", callback_cases_case_put_by_ref},
-      {"GET", "/v1/cases/:id", callback_cases_case_get},
-      {"GET", "/v1/cases/:id/history", callback_cases_case_history},
+  static const struct service_route_def reads_and_upserts[] = {
+      {"POST", "/v1/cases", callback_cases_case_post, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/cases/by-external-ref/:ref",
+       callback_cases_case_get_by_ref, ROUTE_AUTHENTICATED},
+      {"PUT", "/v1/cases/by-external-ref/:ref",
+       callback_cases_case_put_by_ref, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/cases/:id", callback_cases_case_get, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/cases/:id/history", callback_cases_case_history, ROUTE_AUTHENTICATED},
   };
-  cases_http_routes(svc, reads_and_upserts, NFIELDS(reads_and_upserts), "the cases");
+  service_routes(svc, reads_and_upserts, NFIELDS(reads_and_upserts), "the cases");
   cases_http_op_routes(svc, changes, NFIELDS(changes), "the changes of cases");
 }

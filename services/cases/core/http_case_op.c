@@ -207,15 +207,6 @@ done:
   cases_caller_clear(&caller);
 }
 
-void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
-                       const char *what) {
-  for (size_t i = 0; i < n; i++) {
-    const struct service_route_def r = {routes[i].method, routes[i].pattern, routes[i].handler,
-                                        ROUTE_AUTHENTICATED};
-    service_route_or_exit(svc, &r, NULL, what);
-  }
-}
-
 void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
                           const char *what) {
   for (size_t i = 0; i < n; i++) {

@@ -45,7 +45,7 @@ struct cases_op_route {
 };
 
 /* Registers every route of table (static, n entries), each answered by cases_http_case_op with
- * its entry. Exits as cases_http_routes does. */
+ * its entry. Exits as service_route_or_exit does. */
 void cases_http_op_routes(struct service *svc, const struct cases_op_route *table, size_t n,
                           const char *what);
 
@@ -75,15 +75,5 @@ typedef int (*cases_read_fn)(PGconn *conn, const struct cases_caller *c, void *a
                              struct cs_refusal *err);
 /* Loads the caller, takes a connection, runs fn and answers 200 with *out, or the refusal. */
 void cases_http_read(struct request_ctx *ctx, cases_read_fn fn, void *arg);
-
-/* A route of a resource, registered authenticated by cases_http_routes. */
-struct cases_http_route {
-  const char *method, *pattern; /* static strings */
-  service_handler handler;
-};
-/* Registers n routes; a route that cannot be registered is a fault of the build: logged with
- * what (the resource), and the process exits. */
-void cases_http_routes(struct service *svc, const struct cases_http_route *routes, size_t n,
-                       const char *what);
 
 #endif

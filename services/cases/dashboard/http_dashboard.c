@@ -14,7 +14,7 @@ static void callback_cases_dashboard_get(struct request_ctx *ctx) {
 }
 
 void cases_dashboard_routes(struct service *svc) {
-  static const struct cases_http_route routes[] = {
-      {"GET", "/v1/dashboard", callback_cases_dashboard_get}};
-  cases_http_routes(svc, routes, 1, "the dashboard");
+  static const struct service_route_def routes[] = {
+      {"GET", "/v1/dashboard", callback_cases_dashboard_get, ROUTE_AUTHENTICATED}};
+  service_routes(svc, routes, 1, "the dashboard");
 }

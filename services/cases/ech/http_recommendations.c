@@ -98,7 +98,8 @@ done:
 }
 
 void cases_recommendation_routes(struct service *svc) {
-  static const struct cases_http_route routes[] = {
-      {"GET", "/v1/cases/:id/office-recommendations", callback_cases_office_recommendations_get}};
-  cases_http_routes(svc, routes, 1, "the office recommendations");
+  static const struct service_route_def routes[] = {
+      {"GET", "/v1/cases/:id/office-recommendations",
+       callback_cases_office_recommendations_get, ROUTE_AUTHENTICATED}};
+  service_routes(svc, routes, 1, "the office recommendations");
 }

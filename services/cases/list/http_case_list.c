@@ -21,6 +21,7 @@ static void callback_cases_list_get(struct request_ctx *ctx) {
 }
 
 void cases_list_routes(struct service *svc) {
-  static const struct cases_http_route routes[] = {{"GET", "/v1/cases", callback_cases_list_get}};
-  cases_http_routes(svc, routes, 1, "the case list");
+  static const struct service_route_def routes[] = {
+      {"GET", "/v1/cases", callback_cases_list_get, ROUTE_AUTHENTICATED}};
+  service_routes(svc, routes, 1, "the case list");
 }

@@ -91,7 +91,8 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
   u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
   u_map_put(ctx->resp->map_header, "Vary", "Accept");
   if (wants_csv(http_header(ctx->req, "Accept"))) {
-    if (answer_csv(ctx, report) != CS_OK) http_problem(ctx->resp, PROBLEM_INTERNAL, "out of memory");
+    if (answer_csv(ctx, report) != CS_OK)
+      http_problem(ctx->resp, PROBLEM_INTERNAL, "out of memory");
   } else {
     http_json(ctx->resp, 200, report);
     report = NULL;
@@ -103,7 +104,8 @@ done:
 }
 
 void cases_report_routes(struct service *svc) {
-  static const struct cases_http_route routes[] = {
-      {"GET", "/v1/reports/case-statistics", callback_cases_report_case_statistics_get}};
-  cases_http_routes(svc, routes, 1, "the reports");
+  static const struct service_route_def routes[] = {
+      {"GET", "/v1/reports/case-statistics",
+       callback_cases_report_case_statistics_get, ROUTE_AUTHENTICATED}};
+  service_routes(svc, routes, 1, "the reports");
 }
