@@ -79,7 +79,8 @@ static int pg_open(struct bus_relay *r) {
   long long deadline = bus_now_ms() + RELAY_CONNECT_TIMEOUT_MS;
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
-    if (st == PGRES_POLLING_FAILED || bus_waker_stopped(r->worker.waker) || bus_now_ms() > deadline) {
+    if (st == PGRES_POLLING_FAILED || bus_waker_stopped(r->worker.waker) ||
+        bus_now_ms() > deadline) {
       goto done;
     }
     short ev = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
@@ -363,6 +364,4 @@ done:
   return rc;
 }
 
-void bus_relay_stop(struct bus_relay *relay) {
-  relay_free(relay); /* stops the thread first */
-}
+void bus_relay_stop(struct bus_relay *relay) { relay_free(relay); /* stops the thread first */ }

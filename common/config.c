@@ -93,8 +93,8 @@ int config_service_load(const char *service, long default_port, struct service_c
                        errlen)) ||
       (rc = config_long("JWKS_CACHE_SECONDS", 300, 1, 86400, &c->jwks_cache_s, err, errlen)) ||
       (rc = config_str("LOG_LEVEL", "info", &c->log_level, err, errlen)) ||
-      (rc = config_str("MIGRATIONS_DIR", CLAIMSUITE_DEFAULT_MIGRATIONS_DIR, &c->migrations_dir,
-                       err, errlen)) ||
+      (rc = config_str("MIGRATIONS_DIR", CLAIMSUITE_DEFAULT_MIGRATIONS_DIR, &c->migrations_dir, err,
+                       errlen)) ||
       (rc = config_str("EVENT_FEEDS", "", &c->event_feeds, err, errlen)) ||
       (rc = config_long("OUTBOX_POLL_MS", 1000, 10, 60000, &c->relay_poll_ms, err, errlen)) ||
       (rc = config_feeds_parse(c->event_feeds, c, err, errlen))) {
@@ -127,8 +127,7 @@ int config_feeds_parse(const char *spec, struct service_config *c, char *err, si
     char *eq = strchr(item, '=');
     if (eq == NULL || eq == item ||
         (strncmp(eq + 1, "http://", 7) != 0 && strncmp(eq + 1, "https://", 8) != 0)) {
-      snprintf(err, errlen, "EVENT_FEEDS items must be source=http(s)://host:port, got '%s'",
-               item);
+      snprintf(err, errlen, "EVENT_FEEDS items must be source=http(s)://host:port, got '%s'", item);
       goto done;
     }
     *eq = '\0';

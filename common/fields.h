@@ -16,8 +16,8 @@ enum http_field_type {
   HTTP_FIELD_OBJECT,
   HTTP_FIELD_ARRAY,
   HTTP_FIELD_UUID,
-  HTTP_FIELD_DATE,      /* YYYY-MM-DD */
-  HTTP_FIELD_TIMESTAMP  /* RFC 3339 */
+  HTTP_FIELD_DATE,     /* YYYY-MM-DD */
+  HTTP_FIELD_TIMESTAMP /* RFC 3339 */
 };
 
 struct http_field {

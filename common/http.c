@@ -217,7 +217,7 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
 }
 
 void fields_check(const json_t *body, const struct http_field *fields, size_t n,
-                       struct cs_refusal *err) {
+                  struct cs_refusal *err) {
   json_t *found = http_validate_errors(body, fields, n);
   size_t i;
   const json_t *e;
@@ -239,8 +239,7 @@ int http_validate(const json_t *body, const struct http_field *fields, size_t n,
     json_decref(errors);
     return CS_OK;
   }
-  http_problem_full(resp, PROBLEM_VALIDATION,
-                    "one or more fields are invalid", errors, NULL);
+  http_problem_full(resp, PROBLEM_VALIDATION, "one or more fields are invalid", errors, NULL);
   return CS_ERR_INVALID;
 }
 
@@ -276,7 +275,8 @@ int http_check_if_match(const struct _u_request *req, struct _u_response *resp, 
   }
   if (if_match_names(h, etag)) return CS_OK;
   http_problem_full(resp, PROBLEM_PRECONDITION_FAILED,
-                    "the resource has changed since you read it; fetch it again and retry", NULL, NULL);
+                    "the resource has changed since you read it; fetch it again and retry", NULL,
+                    NULL);
   u_map_put(resp->map_header, "ETag", etag);
   return CS_ERR_CONFLICT;
 }

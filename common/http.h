@@ -37,8 +37,8 @@ int http_validate(const json_t *body, const struct http_field *fields, size_t nf
 
 /* Path parameter name when it is a UUID; otherwise answers 404 "no such <what>" and returns
  * NULL (an id that cannot exist names nothing). */
-const char *http_path_uuid(const struct _u_request *req, struct _u_response *resp,
-                           const char *name, const char *what);
+const char *http_path_uuid(const struct _u_request *req, struct _u_response *resp, const char *name,
+                           const char *what);
 
 /* ETag for a row version: "\"<version>\"" into buf. */
 void http_etag_format(char *buf, size_t len, const char *version);

@@ -137,7 +137,9 @@ void http_server_free(struct http_server *srv) {
   free(srv);
 }
 
-struct metrics *http_server_metrics(struct http_server *srv) { return srv->metrics; }
+struct metrics *http_server_metrics(struct http_server *srv) {
+  return srv->metrics;
+}
 
 int http_server_in_flight(struct http_server *srv) { return atomic_load(&srv->in_flight); }
 
@@ -166,14 +168,12 @@ static double seconds_since(const struct timespec *t0) {
 static void access_log(const struct _u_request *req, const struct _u_response *resp,
                        double elapsed) {
   if (resp->status == 500) {
-    log_error("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
-              elapsed * 1e3);
+    log_error("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status, elapsed * 1e3);
   } else if (resp->status > 500) {
     log_warning("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
                 elapsed * 1e3);
   } else if (log_enabled(Y_LOG_LEVEL_DEBUG)) {
-    log_debug("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
-              elapsed * 1e3);
+    log_debug("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status, elapsed * 1e3);
   }
 }
 
@@ -218,7 +218,7 @@ int http_server_default_endpoint(struct http_server *srv, const char *label_meth
   srv->fallback =
       (struct endpoint){srv, handler, arg, flags, metrics_route(srv->metrics, label_method, label)};
   return ulfius_set_default_endpoint(&srv->instance, dispatch, &srv->fallback) == U_OK ? CS_OK
-                                                                                      : CS_ERR;
+                                                                                       : CS_ERR;
 }
 
 /* --- body limit and tokens ------------------------------------------------------------------ */
@@ -245,8 +245,10 @@ int http_server_body_check(struct http_exchange *x) {
 void http_server_auth(struct http_server *srv, struct jwks_cache *jwks,
                       const struct http_token_memo *memo) {
   srv->jwks = jwks;
-  if (memo != NULL) srv->memo = *memo;
-  else memset(&srv->memo, 0, sizeof(srv->memo));
+  if (memo != NULL)
+    srv->memo = *memo;
+  else
+    memset(&srv->memo, 0, sizeof(srv->memo));
 }
 
 int http_server_authenticate(struct http_exchange *x, json_t **claims) {
@@ -311,8 +313,7 @@ void http_server_answer_readyz(struct http_exchange *x) {
     return;
   }
   json_object_del(body, "status"); /* the problem has its own */
-  http_problem_full(x->resp, PROBLEM_NOT_READY, detail != NULL ? detail : "not ready", NULL,
-                    body);
+  http_problem_full(x->resp, PROBLEM_NOT_READY, detail != NULL ? detail : "not ready", NULL, body);
   json_decref(body);
 }
 
@@ -404,7 +405,7 @@ void http_server_stop(struct http_server *srv) {
   MHD_socket listen_fd = MHD_INVALID_SOCKET;
   if (srv->instance.mhd_daemon != NULL) listen_fd = MHD_quiesce_daemon(srv->instance.mhd_daemon);
   for (int ms = 0; ms < DRAIN_MAX_MS && atomic_load(&srv->in_flight) > 0; ms += 10) usleep(10000);
-  usleep(50000); /* let the last responses leave */
+  usleep(50000);                         /* let the last responses leave */
   ulfius_stop_framework(&srv->instance); /* joins the worker threads */
   /* quiesced, the listen socket is ours to close, and only once the threads are gone */
   if (listen_fd != MHD_INVALID_SOCKET) close(listen_fd);

@@ -93,8 +93,8 @@ static int checked_and_locked(struct request_ctx *ctx, PGconn **connp,
 }
 
 /* The Location of the answer, "" for none. */
-static void location_of(const struct http_write_spec *spec, const struct write_call *w,
-                        int status, char *out, size_t len) {
+static void location_of(const struct http_write_spec *spec, const struct write_call *w, int status,
+                        char *out, size_t len) {
   const char *id = json_string_value(json_object_get(w->result, "id"));
   if (w->location[0] != '\0')
     snprintf(out, len, "%s", w->location);

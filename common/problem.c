@@ -53,11 +53,11 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
 };
 
 static const char *const field_codes[FIELD_CODE_COUNT] = {
-    [FIELD_REQUIRED] = "required",         [FIELD_UNKNOWN_FIELD] = "unknown_field",
-    [FIELD_WRONG_TYPE] = "wrong_type",     [FIELD_TOO_LONG] = "too_long",
-    [FIELD_FORMAT] = "format",             [FIELD_OUT_OF_RANGE] = "out_of_range",
-    [FIELD_NOT_ALLOWED] = "not_allowed",   [FIELD_NOT_UNIQUE] = "not_unique",
-    [FIELD_NOT_FOUND] = "not_found",       [FIELD_INVALID] = "invalid",
+    [FIELD_REQUIRED] = "required",       [FIELD_UNKNOWN_FIELD] = "unknown_field",
+    [FIELD_WRONG_TYPE] = "wrong_type",   [FIELD_TOO_LONG] = "too_long",
+    [FIELD_FORMAT] = "format",           [FIELD_OUT_OF_RANGE] = "out_of_range",
+    [FIELD_NOT_ALLOWED] = "not_allowed", [FIELD_NOT_UNIQUE] = "not_unique",
+    [FIELD_NOT_FOUND] = "not_found",     [FIELD_INVALID] = "invalid",
 };
 
 const struct problem_type *problem_type_of(enum problem_kind kind) {

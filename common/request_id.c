@@ -52,6 +52,8 @@ void request_id_new(char out[37]) {
 
 void request_id_of(const struct _u_request *req, char out[REQUEST_ID_MAX + 1]) {
   const char *given = u_map_get_case(req->map_header, "X-Request-Id");
-  if (request_id_valid(given)) memcpy(out, given, strlen(given) + 1); /* at most 128 bytes */
-  else request_id_new(out);
+  if (request_id_valid(given))
+    memcpy(out, given, strlen(given) + 1); /* at most 128 bytes */
+  else
+    request_id_new(out);
 }

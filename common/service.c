@@ -21,7 +21,8 @@
 #include "service_internal.h"
 #include "status.h"
 
-/* --- requests ---------------------------------------------------------------------------------- */
+/* --- requests ----------------------------------------------------------------------------------
+ */
 
 /* The core's handler for every route of the service; the core has already set the request id
  * and checked the body size. */
@@ -34,8 +35,8 @@ static void route_handler(struct http_exchange *x, void *arg) {
   } else if (r->handler == NULL) {
     /* the fallback route: nothing here with this path (404) or not with this method (405) */
     char allow[256];
-    if (route_allowed_methods(svc->internal->table, svc->internal->nroutes, x->req->url_path,
-                              allow, sizeof(allow)) > 0) {
+    if (route_allowed_methods(svc->internal->table, svc->internal->nroutes, x->req->url_path, allow,
+                              sizeof(allow)) > 0) {
       http_problem(x->resp, PROBLEM_METHOD_NOT_ALLOWED,
                    "this resource does not support the method");
       u_map_put(x->resp->map_header, "Allow", allow);
@@ -53,14 +54,13 @@ static void route_handler(struct http_exchange *x, void *arg) {
 }
 
 static int add_route(struct service *svc, const char *method, const char *pattern,
-                     service_handler handler, service_answer answer, int flags,
-                     const void *arg) {
+                     service_handler handler, service_answer answer, int flags, const void *arg) {
   struct service_internal *in = svc->internal;
   if (in->nroutes == SERVICE_MAX_ROUTES) return CS_ERR;
   struct service_route_entry *r = &in->routes[in->nroutes];
   *r = (struct service_route_entry){method, pattern, handler, answer, flags, svc, arg};
-  if (http_server_endpoint(in->http, method, pattern, route_handler, r,
-                           HTTP_ENDPOINT_CHECK_BODY) != CS_OK)
+  if (http_server_endpoint(in->http, method, pattern, route_handler, r, HTTP_ENDPOINT_CHECK_BODY) !=
+      CS_OK)
     return CS_ERR;
   in->table[in->nroutes] = (struct route_entry){method, pattern};
   in->nroutes++;
@@ -96,7 +96,8 @@ int service_route_answer(struct service *svc, const char *method, const char *pa
   return add_route(svc, method, pattern, NULL, answer, ROUTE_PUBLIC, NULL);
 }
 
-/* --- registration ------------------------------------------------------------------------------ */
+/* --- registration ------------------------------------------------------------------------------
+ */
 
 int service_init(struct service *svc, const char *name, long default_port) {
   char err[256];
@@ -162,7 +163,8 @@ int service_consume(struct service *svc, const char *source, bus_apply_fn apply,
   return CS_OK;
 }
 
-/* --- lifecycle --------------------------------------------------------------------------------- */
+/* --- lifecycle ---------------------------------------------------------------------------------
+ */
 
 static int open_pool(struct service *svc) {
   /* The database may come up after us (containers): retry for a while before giving up. */

@@ -38,8 +38,8 @@ enum service_route_flags {
 struct service {
   struct service_config cfg;
   struct db_pool *pool;
-  struct metrics *metrics;  /* the HTTP server's (borrowed) */
-  struct jwks_cache *jwks;  /* tokens are verified against this; may be replaced before run */
+  struct metrics *metrics; /* the HTTP server's (borrowed) */
+  struct jwks_cache *jwks; /* tokens are verified against this; may be replaced before run */
   void *app; /* the service's own state */
   struct service_internal *internal; /* routes, hooks, HTTP instance: service.c only */
 };

@@ -51,8 +51,9 @@ static int database_ping(struct service *svc) {
 static int ready(void *arg, json_t *body, const char **detail) {
   struct service *svc = arg;
   int db = database_ping(svc), redis = redis_ping(svc);
-  json_object_set_new(body, "checks", json_pack("{s:s, s:s}", "database", db ? "ok" : "unreachable",
-                                                "redis", redis ? "ok" : "unreachable"));
+  json_object_set_new(body, "checks",
+                      json_pack("{s:s, s:s}", "database", db ? "ok" : "unreachable", "redis",
+                                redis ? "ok" : "unreachable"));
   if (db && redis) return 1;
   *detail = "a dependency is unreachable";
   return 0;
@@ -84,15 +85,15 @@ static char *metrics_text(void *arg) {
            "outbox_oldest_pending_seconds{service=\"%s\"} %.3f\n"
            "# TYPE http_requests_in_flight gauge\n"
            "http_requests_in_flight{service=\"%s\"} %d\n",
-           name, st.size, name, st.in_use, name, st.timeouts_total, name, pending, name, age,
-           name, http_server_in_flight(svc->internal->http));
+           name, st.size, name, st.in_use, name, st.timeouts_total, name, pending, name, age, name,
+           http_server_in_flight(svc->internal->http));
   return strdup(text);
 }
 
 /* --- the event feed --------------------------------------------------------------------------- */
 
-static int query_long(const struct _u_request *req, const char *name, long long def,
-                      long long min, long long max, long long *out) {
+static int query_long(const struct _u_request *req, const char *name, long long def, long long min,
+                      long long max, long long *out) {
   const char *v = u_map_get(req->map_url, name);
   if (v == NULL) {
     *out = def;
@@ -112,8 +113,8 @@ static void handle_events_feed(struct request_ctx *ctx) {
   if (query_long(ctx->req, "after", 0, 0, (long long)1 << 62, &after) != CS_OK ||
       query_long(ctx->req, "limit", 100, 1, 1000, &limit) != CS_OK) {
     http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
-                      "after must be a non-negative integer and limit between 1 and 1000",
-                      NULL, NULL);
+                      "after must be a non-negative integer and limit between 1 and 1000", NULL,
+                      NULL);
     return;
   }
   PGconn *conn;
@@ -126,9 +127,10 @@ static void handle_events_feed(struct request_ctx *ctx) {
     return;
   }
   size_t n = json_array_size(items);
-  long long next = n > 0 ? json_integer_value(json_object_get(json_array_get(items, n - 1), "seq"))
-                         : after;
-  http_json(ctx->resp, 200, json_pack("{s:o, s:I}", "items", items, "next_after", (json_int_t)next));
+  long long next =
+      n > 0 ? json_integer_value(json_object_get(json_array_get(items, n - 1), "seq")) : after;
+  http_json(ctx->resp, 200,
+            json_pack("{s:o, s:I}", "items", items, "next_after", (json_int_t)next));
 }
 
 void service_builtin_routes(struct service *svc) {

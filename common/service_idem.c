@@ -29,10 +29,10 @@ int service_idem_begin(struct request_ctx *ctx, PGconn *conn, const char *scope,
   *key = NULL;
   if (k == NULL) return CS_OK;
   if (k[0] == '\0' || strlen(k) > IDEM_KEY_MAX) {
-    http_problem_full(ctx->resp, PROBLEM_BAD_REQUEST,
-                      "Idempotency-Key must be 1 to 200 characters",
+    http_problem_full(ctx->resp, PROBLEM_BAD_REQUEST, "Idempotency-Key must be 1 to 200 characters",
                       json_pack("[o]", problem_field_error("Idempotency-Key", FIELD_TOO_LONG,
-                                                        "must be 1 to 200 characters")), NULL);
+                                                           "must be 1 to 200 characters")),
+                      NULL);
     return CS_ERR_INVALID;
   }
   if (idem_claim(conn, scope, k, "POST", path, raw, ctx->req->binary_body_length, &outcome,

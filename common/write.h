@@ -19,19 +19,19 @@
 #define WRITE_NO_VERSION (-1LL)
 
 struct write_call {
-  void *op;             /* the resource's own state, borrowed */
-  const void *caller;   /* who asks (the service's caller struct), borrowed */
-  const json_t *body;   /* the validated body, or NULL when the route takes none; borrowed */
-  const char *id;       /* the path id, or NULL; borrowed */
+  void *op;           /* the resource's own state, borrowed */
+  const void *caller; /* who asks (the service's caller struct), borrowed */
+  const json_t *body; /* the validated body, or NULL when the route takes none; borrowed */
+  const char *id;     /* the path id, or NULL; borrowed */
   /* Set by the runner: checks If-Match against version (428 without one when required).
    * Non-zero when the request stops there: the answer is written, return CS_REFUSED. */
   int (*precondition)(struct write_call *w, long long version, int required);
-  void *http;           /* the runner's request, for precondition only */
-  int answered;         /* set by precondition: the refusal is answered already */
-  json_t *result;       /* set by apply: the answer (new reference; its integer "version" is the
-                           ETag), or NULL for no body */
-  int status;           /* set by apply to answer another success status; 0 keeps the route's */
-  char location[256];   /* set by apply: Location of what was created, or "" */
+  void *http;         /* the runner's request, for precondition only */
+  int answered;       /* set by precondition: the refusal is answered already */
+  json_t *result;     /* set by apply: the answer (new reference; its integer "version" is the
+                         ETag), or NULL for no body */
+  int status;         /* set by apply to answer another success status; 0 keeps the route's */
+  char location[256]; /* set by apply: Location of what was created, or "" */
   struct cs_refusal err;
 };
 

@@ -49,20 +49,19 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
       (rc = config_str("JWKS_URL", "http://127.0.0.1:8081/v1/auth/jwks", &c->jwks_url, err,
                        errlen)) ||
       (rc = config_long("JWKS_CACHE_SECONDS", 300, 1, 86400, &c->jwks_cache_s, err, errlen)) ||
-      (rc = config_long("UPSTREAM_CONNECT_TIMEOUT_MS", 2000, 1, 600000, &c->connect_timeout_ms,
-                        err, errlen)) ||
+      (rc = config_long("UPSTREAM_CONNECT_TIMEOUT_MS", 2000, 1, 600000, &c->connect_timeout_ms, err,
+                        errlen)) ||
       (rc = config_long("UPSTREAM_TIMEOUT_MS", 30000, 1, 3600000, &c->timeout_ms, err, errlen)) ||
       (rc = config_long("UPSTREAM_MAX_RESPONSE_BYTES", 64L * 1024 * 1024, 1024, 1L << 31,
                         &c->max_response_bytes, err, errlen)) ||
-      (rc = config_long("UPSTREAM_HEALTH_INTERVAL_MS", 2000, 100, 3600000,
-                        &c->health_interval_ms, err, errlen)) ||
+      (rc = config_long("UPSTREAM_HEALTH_INTERVAL_MS", 2000, 100, 3600000, &c->health_interval_ms,
+                        err, errlen)) ||
       (rc = config_long("UPSTREAM_HEALTH_TIMEOUT_MS", 500, 10, 60000, &c->health_timeout_ms, err,
                         errlen)) ||
       (rc = config_long("HTTP_MAX_BODY_BYTES", 32L * 1024 * 1024, 1, 1L << 31, &c->max_body_bytes,
                         err, errlen)) ||
       (rc = config_long("HTTP_THREADS", 8, 1, 1024, &c->threads, err, errlen)) ||
-      (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 86400, &c->http_timeout_s, err,
-                        errlen)) ||
+      (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 86400, &c->http_timeout_s, err, errlen)) ||
       (rc = config_long("HTTP_MAX_CONNECTIONS", 4096, 1, 1000000, &c->max_connections, err,
                         errlen)) ||
       (rc = config_str("OPENAPI_DIR", ".", &c->openapi_dir, err, errlen))) {

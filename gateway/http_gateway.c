@@ -94,7 +94,6 @@ void gw_app_free(struct gw_app *app) {
   free(app);
 }
 
-
 static int method_is_read(const char *m) { return !strcmp(m, "GET") || !strcmp(m, "HEAD"); }
 
 /* --- what the core's /healthz, /readyz and /metrics say about the gateway ------------------- */

@@ -1,7 +1,8 @@
 /* The gateway's pure request logic: the prefix routing table (defaults and GATEWAY_ROUTES), the
  * gateway's own endpoints and the public-path list, path canonicalisation (what /internal and
  * dot-segment tricks turn into), HTTP tokens and hop-by-hop header filtering. (Request ids are
- * the HTTP server core's: common/request_id.h.) No I/O, no allocation: unit-tested in tests/unit/test_gateway_routes.c. */
+ * the HTTP server core's: common/request_id.h.) No I/O, no allocation: unit-tested in
+ * tests/unit/test_gateway_routes.c. */
 #ifndef CLAIMSUITE_GATEWAY_ROUTES_TABLE_H
 #define CLAIMSUITE_GATEWAY_ROUTES_TABLE_H
 

@@ -13,9 +13,9 @@
 #include "tasks.h"
 
 /* The editable members of a case document. */
-static const char *const editable[] = {"claim_number", "damage_type", "damage_date", "address",
-                                       "case_handler_id", "contacts", "description",
-                                       "external_ref", "reminder_date"};
+static const char *const editable[] = {"claim_number", "damage_type",     "damage_date",
+                                       "address",      "case_handler_id", "contacts",
+                                       "description",  "external_ref",    "reminder_date"};
 #define EDITABLE_COUNT (sizeof(editable) / sizeof(editable[0]))
 
 static int is_country_code(const char *s) { /* ISO 3166 alpha-2: two capitals */
@@ -63,8 +63,8 @@ static void check_coordinate(const json_t *v, const char *field, double limit,
 /* The address object a; whole: it is the case's address as it will be (not a PATCH's part of
  * it), so that latitude and longitude must come together. */
 static void check_address(const json_t *a, int whole, struct cs_refusal *err) {
-  static const char *const known[] = {"street", "postal_code", "city", "country", "latitude",
-                                      "longitude"};
+  static const char *const known[] = {"street",  "postal_code", "city",
+                                      "country", "latitude",    "longitude"};
   const char *key;
   const json_t *v;
   json_object_foreach((json_t *)a, key, v) {
@@ -118,8 +118,7 @@ static void check_contact(const json_t *c, const char *field, struct cs_refusal 
            strcmp(json_string_value(kind), "contact"))
     cs_refusal_field(err, member, FIELD_NOT_ALLOWED, "must be policyholder, customer or contact");
   snprintf(member, sizeof(member), "%s/name", field);
-  if (name == NULL || json_is_null(name) ||
-      (json_is_string(name) && json_string_length(name) == 0))
+  if (name == NULL || json_is_null(name) || (json_is_string(name) && json_string_length(name) == 0))
     cs_refusal_field(err, member, FIELD_REQUIRED, "is required");
   else
     check_text(c, "name", member, 200, err);
@@ -149,8 +148,7 @@ static void check_contacts(const json_t *contacts, struct cs_refusal *err) {
 /* The rules of the editable members of f: whole, f is the case as it will be (every required
  * member there); otherwise a PATCH (only what it names, and none of the required cleared). */
 static void check_members(const json_t *f, int whole, struct cs_refusal *err) {
-  static const char *const required[] = {"claim_number", "damage_type", "damage_date",
-                                         "address"};
+  static const char *const required[] = {"claim_number", "damage_type", "damage_date", "address"};
   const json_t *claim = json_object_get(f, "claim_number");
   const json_t *type = json_object_get(f, "damage_type");
   const json_t *ref = json_object_get(f, "external_ref");
@@ -174,9 +172,7 @@ static void check_members(const json_t *f, int whole, struct cs_refusal *err) {
     check_contacts(json_object_get(f, "contacts"), err);
 }
 
-void cases_case_rules(const json_t *body, struct cs_refusal *err) {
-  check_members(body, 1, err);
-}
+void cases_case_rules(const json_t *body, struct cs_refusal *err) { check_members(body, 1, err); }
 
 void cases_case_patch_rules(const json_t *body, struct cs_refusal *err) {
   check_members(body, 0, err);
@@ -189,8 +185,7 @@ static int check_handler(struct cases_op *op, const char *handler) {
   if (cases_op_user(op, op->caller->portal_id, handler, &u) != CS_OK) return CS_REFUSED;
   const char *kind = json_string_value(json_object_get(u, "company_kind"));
   if (u == NULL || kind == NULL || strcmp(kind, "insurer") != 0 ||
-      !json_is_true(json_object_get(u, "active")) ||
-      !json_is_true(json_object_get(u, "in_portal")))
+      !json_is_true(json_object_get(u, "active")) || !json_is_true(json_object_get(u, "in_portal")))
     cs_refusal_field(err, "case_handler_id", FIELD_NOT_FOUND,
                      "must be an active insurer user of this portal");
   json_decref(u);
@@ -212,8 +207,8 @@ int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, 
   if (ref != NULL && !cases_caller_is_internal(c))
     return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
   rc = ref != NULL ? cases_store_find_external(conn, c->portal_id, ref, 0, doc, err->sqlstate)
-                   : cases_store_visible_document(conn, c->portal_id, cases_caller_scope(c), id,
-                                                  0, doc, err->sqlstate);
+                   : cases_store_visible_document(conn, c->portal_id, cases_caller_scope(c), id, 0,
+                                                  doc, err->sqlstate);
   if (rc != CS_OK) return cs_refusal_db(err);
   if (*doc == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
   return CS_OK;
@@ -240,7 +235,7 @@ int cases_case_history(PGconn *conn, const char *case_id, long long after_id, lo
 static int write_failed(struct cs_refusal *err) {
   if (!strcmp(err->sqlstate, "23505"))
     return cs_refuse(err, PROBLEM_CONFLICT,
-                        "another case of this portal has this claim_number or external_ref");
+                     "another case of this portal has this claim_number or external_ref");
   return cs_refusal_db(err);
 }
 
@@ -324,8 +319,8 @@ int cases_case_patch(PGconn *conn, struct cases_op *op) {
     goto done;
   }
   if ((rc = cases_history_add(conn, op, "case.updated", NULL, before, after)) != CS_OK) goto done;
-  rc = cases_event(conn, op, "case.updated", json_pack("{s:O, s:O}", "before", before, "after",
-                                                       after));
+  rc = cases_event(conn, op, "case.updated",
+                   json_pack("{s:O, s:O}", "before", before, "after", after));
 done:
   json_decref(f);
   json_decref(before);
@@ -342,7 +337,7 @@ static int transition(PGconn *conn, struct cases_op *op, const char *to, const c
   for (int i = 0; from[i] != NULL; i++) allowed |= now != NULL && !strcmp(now, from[i]);
   if (!allowed)
     return cs_refuse(&op->err, PROBLEM_WRONG_STATE, "the case is %s; it cannot become %s",
-                        now ? now : "?", to);
+                     now ? now : "?", to);
   if (cases_op_checking(op)) return CS_OK;
   if (cases_store_set_status(conn, op->case_id, to, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);

@@ -18,10 +18,10 @@
  * the domain's body rules' to say (cases_case_rules: all of a whole case; cases_case_patch_rules:
  * none, but none cleared), as are the nested members and the forms. */
 static const struct http_field case_fields[] = {
-    {"claim_number", HTTP_FIELD_STRING, 0, 100},   {"damage_type", HTTP_FIELD_STRING, 0, 40},
-    {"damage_date", HTTP_FIELD_DATE, 0, 0},        {"address", HTTP_FIELD_OBJECT, 0, 0},
-    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
-    {"description", HTTP_FIELD_STRING, 0, 10000},  {"external_ref", HTTP_FIELD_STRING, 0, 200},
+    {"claim_number", HTTP_FIELD_STRING, 0, 100},  {"damage_type", HTTP_FIELD_STRING, 0, 40},
+    {"damage_date", HTTP_FIELD_DATE, 0, 0},       {"address", HTTP_FIELD_OBJECT, 0, 0},
+    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},   {"contacts", HTTP_FIELD_ARRAY, 0, 0},
+    {"description", HTTP_FIELD_STRING, 0, 10000}, {"external_ref", HTTP_FIELD_STRING, 0, 200},
     {"reminder_date", HTTP_FIELD_DATE, 0, 0},
 };
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -136,8 +136,8 @@ static void upsert_request(struct request_ctx *ctx, int by_ref) {
   if (by_ref && given != NULL && strcmp(given, u.ref) != 0)
     cs_refusal_field(&bad, "external_ref", FIELD_INVALID,
                      "must equal the reference in the path (or be left out)");
-  if (cases_http_body_check(ctx, body, case_fields, NFIELDS(case_fields), cases_case_rules,
-                            &bad) != CS_OK)
+  if (cases_http_body_check(ctx, body, case_fields, NFIELDS(case_fields), cases_case_rules, &bad) !=
+      CS_OK)
     goto done;
   if (by_ref) json_object_set_new(body, "external_ref", json_string(u.ref));
   upsert_write(ctx, &u, body);
@@ -228,10 +228,10 @@ done:
 void cases_case_routes(struct service *svc) {
   static const struct service_route_def reads_and_upserts[] = {
       {"POST", "/v1/cases", callback_cases_case_post, ROUTE_AUTHENTICATED},
-      {"GET", "/v1/cases/by-external-ref/:ref",
-       callback_cases_case_get_by_ref, ROUTE_AUTHENTICATED},
-      {"PUT", "/v1/cases/by-external-ref/:ref",
-       callback_cases_case_put_by_ref, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/cases/by-external-ref/:ref", callback_cases_case_get_by_ref,
+       ROUTE_AUTHENTICATED},
+      {"PUT", "/v1/cases/by-external-ref/:ref", callback_cases_case_put_by_ref,
+       ROUTE_AUTHENTICATED},
       {"GET", "/v1/cases/:id", callback_cases_case_get, ROUTE_AUTHENTICATED},
       {"GET", "/v1/cases/:id/history", callback_cases_case_history, ROUTE_AUTHENTICATED},
   };

@@ -22,10 +22,10 @@ static const char *text_of(const json_t *o, const char *key, char *buf, size_t l
 
 /* The 14 editable columns and their values $1..$14 (columns_of's order); a statement's own
  * parameters follow from $15. */
-#define CASE_COLUMNS                                                                        \
+#define CASE_COLUMNS                                                                       \
   "claim_number, damage_type, damage_date, street, postal_code, city, country, latitude, " \
   "longitude, case_handler_id, contacts, description, external_ref, reminder_date"
-#define CASE_VALUES                                                                         \
+#define CASE_VALUES                                                                        \
   "$1, $2, $3::date, $4, $5, $6, $7, $8::float8, $9::float8, $10::uuid, $11::jsonb, $12, " \
   "$13, $14::date"
 
@@ -40,28 +40,27 @@ static void columns_of(const json_t *f, struct case_columns *c) {
   const char *country = json_string_value(json_object_get(a, "country"));
   const json_t *contacts = json_object_get(f, "contacts");
   c->contacts = json_is_array(contacts) ? json_dumps(contacts, JSON_COMPACT) : strdup("[]");
-  const char *v[14] = {
-      json_string_value(json_object_get(f, "claim_number")),
-      json_string_value(json_object_get(f, "damage_type")),
-      json_string_value(json_object_get(f, "damage_date")),
-      json_string_value(json_object_get(a, "street")),
-      json_string_value(json_object_get(a, "postal_code")),
-      json_string_value(json_object_get(a, "city")),
-      country != NULL ? country : "SE",
-      text_of(a, "latitude", c->lat, sizeof(c->lat)),
-      text_of(a, "longitude", c->lon, sizeof(c->lon)),
-      json_string_value(json_object_get(f, "case_handler_id")),
-      c->contacts,
-      json_string_value(json_object_get(f, "description")),
-      json_string_value(json_object_get(f, "external_ref")),
-      json_string_value(json_object_get(f, "reminder_date"))};
+  const char *v[14] = {json_string_value(json_object_get(f, "claim_number")),
+                       json_string_value(json_object_get(f, "damage_type")),
+                       json_string_value(json_object_get(f, "damage_date")),
+                       json_string_value(json_object_get(a, "street")),
+                       json_string_value(json_object_get(a, "postal_code")),
+                       json_string_value(json_object_get(a, "city")),
+                       country != NULL ? country : "SE",
+                       text_of(a, "latitude", c->lat, sizeof(c->lat)),
+                       text_of(a, "longitude", c->lon, sizeof(c->lon)),
+                       json_string_value(json_object_get(f, "case_handler_id")),
+                       c->contacts,
+                       json_string_value(json_object_get(f, "description")),
+                       json_string_value(json_object_get(f, "external_ref")),
+                       json_string_value(json_object_get(f, "reminder_date"))};
   memcpy(c->v, v, sizeof(v));
 }
 
 /* Runs sql with the 14 columns of fields as $1..$14 and the n parameters of more (at most 3)
  * after them. */
-static int write_case(PGconn *conn, const char *sql, const json_t *fields,
-                      const char *const *more, int n, char sqlstate[6]) {
+static int write_case(PGconn *conn, const char *sql, const json_t *fields, const char *const *more,
+                      int n, char sqlstate[6]) {
   struct case_columns c;
   const char *p[17];
   columns_of(fields, &c);
@@ -72,18 +71,17 @@ static int write_case(PGconn *conn, const char *sql, const json_t *fields,
   return rc;
 }
 
-int cases_store_insert(PGconn *conn, const char *id, const char *portal_id,
-                       const char *created_by, const json_t *fields, char sqlstate[6]) {
+int cases_store_insert(PGconn *conn, const char *id, const char *portal_id, const char *created_by,
+                       const json_t *fields, char sqlstate[6]) {
   const char *more[] = {id, portal_id, created_by};
   return write_case(conn,
-                    "INSERT INTO cases (" CASE_COLUMNS ", id, portal_id, created_by) VALUES ("
-                    CASE_VALUES ", $15, $16, $17)",
+                    "INSERT INTO cases (" CASE_COLUMNS
+                    ", id, portal_id, created_by) VALUES (" CASE_VALUES ", $15, $16, $17)",
                     fields, more, 3, sqlstate);
 }
 
 int cases_store_update(PGconn *conn, const char *id, const json_t *fields, char sqlstate[6]) {
-  return write_case(conn,
-                    "UPDATE cases SET (" CASE_COLUMNS ") = (" CASE_VALUES ") WHERE id = $15",
+  return write_case(conn, "UPDATE cases SET (" CASE_COLUMNS ") = (" CASE_VALUES ") WHERE id = $15",
                     fields, &id, 1, sqlstate);
 }
 
@@ -95,8 +93,8 @@ int cases_store_set_status(PGconn *conn, const char *id, const char *status, cha
                  2, p, NULL, sqlstate);
 }
 
-int cases_store_find_external(PGconn *conn, const char *portal_id, const char *ref,
-                              int for_update, json_t **doc, char sqlstate[6]) {
+int cases_store_find_external(PGconn *conn, const char *portal_id, const char *ref, int for_update,
+                              json_t **doc, char sqlstate[6]) {
   const char *p[] = {portal_id, ref};
   *doc = NULL;
   /* Two upserts of a new reference at once would both find nothing and both insert; the

@@ -28,8 +28,9 @@ static int unauthorized(struct cs_refusal *err, const char *detail) {
 /* 1 when tz has the shape of an IANA name ("Europe/Stockholm", "Etc/GMT+5"): 1..63 bytes of
  * letters, digits, '/', '_', '-', '+'. It travels as a query parameter, never into SQL text. */
 static int timezone_sane(const char *tz) {
-  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                "0123456789/_-+";
+  static const char allowed[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+      "0123456789/_-+";
   size_t n = tz != NULL ? strlen(tz) : 0;
   return n > 0 && n < 64 && strspn(tz, allowed) == n;
 }
@@ -54,8 +55,8 @@ static int take_timezone(struct cases_caller *c, const json_t *portal) {
  * no longer act in the token's portal for the token's company. */
 static int refresh_user(struct cases_caller *c) {
   json_t *ids = json_pack("[s]", c->sub), *items = NULL, *portal = NULL;
-  int rc = ids != NULL ? cases_policy_users_portal(c->portal_id, ids, &items, &portal)
-                       : CS_ERR_NOMEM;
+  int rc =
+      ids != NULL ? cases_policy_users_portal(c->portal_id, ids, &items, &portal) : CS_ERR_NOMEM;
   json_decref(ids);
   if (rc != CS_OK) return rc;
   const json_t *u = json_array_get(items, 0);

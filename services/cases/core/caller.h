@@ -14,7 +14,7 @@
 #include "refusal.h"
 
 struct cases_caller {
-  char sub[64];          /* user id or API client id */
+  char sub[64]; /* user id or API client id */
   char portal_id[40];
   char company_id[40];
   char company_kind[16]; /* insurer, partner, customer, agent */

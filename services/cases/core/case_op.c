@@ -23,8 +23,8 @@ void cases_op_clear(struct cases_op *op) {
   cs_refusal_clear(&op->err);
 }
 
-int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_id,
-                   unsigned *mask, char sqlstate[6]) {
+int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_id, unsigned *mask,
+                   char sqlstate[6]) {
   struct cases_store_holdings held;
   *mask = 0;
   if (cases_caller_is_internal(c)) return CS_OK;
@@ -68,10 +68,10 @@ int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *dat
   if (data != NULL) {
     json_object_set_new(data, "case_id", json_string(op->case_id));
     json_object_set(data, "claim_number", json_object_get(op->current, "claim_number"));
-    json_object_set_new(data, "actor",
-                        json_pack("{s:s, s:s, s:s}", "id", op->caller->sub, "kind",
-                                  op->caller->is_client ? "client" : "user", "company_id",
-                                  op->caller->company_id));
+    json_object_set_new(
+        data, "actor",
+        json_pack("{s:s, s:s, s:s}", "id", op->caller->sub, "kind",
+                  op->caller->is_client ? "client" : "user", "company_id", op->caller->company_id));
   }
   return write_event(conn, &op->err, type, portal, op->case_id, data);
 }
@@ -149,8 +149,7 @@ int cases_op_office(struct cases_op *op, const char *portal_id, const char *offi
   return look_up(op, "office", cases_policy_office, portal_id, office_id, office);
 }
 
-int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_id,
-                  json_t **user) {
+int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_id, json_t **user) {
   return look_up(op, "user", cases_policy_user, portal_id, user_id, user);
 }
 

@@ -24,17 +24,17 @@ enum cases_op_phase { CASES_OP_CHECK = 0, CASES_OP_APPLY = 1 };
 
 struct cases_op {
   const struct cases_caller *caller;
-  const char *case_id;   /* from the path, a UUID (a create: the new id, set in apply) */
-  const char *sub_id;    /* a second path id ({task_id}), a UUID, or NULL */
-  const json_t *body;    /* the validated body, or NULL when the route has none */
-  json_t *current;       /* the case document before the change, owned */
-  unsigned case_roles;   /* the caller's roles in this case */
+  const char *case_id; /* from the path, a UUID (a create: the new id, set in apply) */
+  const char *sub_id;  /* a second path id ({task_id}), a UUID, or NULL */
+  const json_t *body;  /* the validated body, or NULL when the route has none */
+  json_t *current;     /* the case document before the change, owned */
+  unsigned case_roles; /* the caller's roles in this case */
   enum cases_op_phase phase;
-  json_t *facts;         /* the policy service's answers gathered by check, owned */
-  json_t *result;        /* the answer: the case document after the change, owned */
-  int changed;           /* set by cases_history_add: the case's version is bumped */
-  char new_id[37];       /* a create's id */
-  char location[160];    /* Location of what a change created, or "" */
+  json_t *facts;      /* the policy service's answers gathered by check, owned */
+  json_t *result;     /* the answer: the case document after the change, owned */
+  int changed;        /* set by cases_history_add: the case's version is bumped */
+  char new_id[37];    /* a create's id */
+  char location[160]; /* Location of what a change created, or "" */
   struct cs_refusal err;
 };
 typedef int (*cases_op_fn)(PGconn *conn, struct cases_op *op);
@@ -52,8 +52,8 @@ int cases_op_checking(const struct cases_op *op);
 void cases_op_clear(struct cases_op *op);
 
 /* The caller's roles in case_id (0 for internal callers). CS_OK or CS_ERR_DB (sqlstate). */
-int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_id,
-                   unsigned *mask, char sqlstate[6]);
+int cases_roles_of(PGconn *conn, const struct cases_caller *c, const char *case_id, unsigned *mask,
+                   char sqlstate[6]);
 /* The same into op->case_roles. CS_OK or CS_REFUSED (database). */
 int cases_op_roles(PGconn *conn, struct cases_op *op);
 
@@ -82,7 +82,6 @@ int cases_require_internal(struct cases_op *op, const char *what);
 int cases_op_office(struct cases_op *op, const char *portal_id, const char *office_id,
                     json_t **office);
 /* User user_id as the policy service has it (cases_policy_user): as cases_op_office. */
-int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_id,
-                  json_t **user);
+int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_id, json_t **user);
 
 #endif

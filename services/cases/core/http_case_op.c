@@ -123,8 +123,7 @@ int cases_http_body_check(struct request_ctx *ctx, const json_t *body,
 }
 
 /* The body of a route that takes one: CS_OK with *body new and valid, or answered. */
-static int route_body(struct request_ctx *ctx, const struct cases_op_route *route,
-                      json_t **body) {
+static int route_body(struct request_ctx *ctx, const struct cases_op_route *route, json_t **body) {
   struct cs_refusal err = {0};
   int rc = http_parse_json_object(ctx->req, ctx->resp, body);
   if (rc == CS_OK)
@@ -145,8 +144,7 @@ void cases_http_case_op(struct request_ctx *ctx) {
   char scope[128];
 
   if (route == NULL) {
-    log_error("cases: no change is registered for %s %s", ctx->req->http_verb,
-              ctx->req->url_path);
+    log_error("cases: no change is registered for %s %s", ctx->req->http_verb, ctx->req->url_path);
     http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
     return;
   }
@@ -165,8 +163,7 @@ void cases_http_case_op(struct request_ctx *ctx) {
   const struct http_write_spec spec = {
       .ok_status = route->ok_status,
       /* the check phase asks the policy service: with no connection of ours held */
-      .flags = HTTP_WRITE_CHECK_APART |
-               ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
+      .flags = HTTP_WRITE_CHECK_APART | ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
                ((flags & CASES_OP_REQUIRE_IF_MATCH) ? HTTP_WRITE_REQUIRE_IF_MATCH : 0),
       .idem_scope = (flags & CASES_OP_IDEMPOTENT) ? scope : NULL,
       .idem_path = ctx->req->url_path};

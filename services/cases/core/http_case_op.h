@@ -27,10 +27,10 @@ int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGc
 void cases_http_policy_failed(struct request_ctx *ctx);
 
 enum cases_op_flags {
-  CASES_OP_BODY = 1,     /* the route takes a JSON body, checked against fields and rules */
-  CASES_OP_IF_MATCH = 2, /* an If-Match header, when given, must match the case's ETag */
+  CASES_OP_BODY = 1,             /* the route takes a JSON body, checked against fields and rules */
+  CASES_OP_IF_MATCH = 2,         /* an If-Match header, when given, must match the case's ETag */
   CASES_OP_REQUIRE_IF_MATCH = 4, /* ... and is required (428 without) */
-  CASES_OP_IDEMPOTENT = 8 /* a create: an Idempotency-Key replays the first answer */
+  CASES_OP_IDEMPOTENT = 8        /* a create: an Idempotency-Key replays the first answer */
 };
 
 /* One route that changes one case: an entry of the static table of a resource's http file. */

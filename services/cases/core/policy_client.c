@@ -105,7 +105,7 @@ static int call(const char *path, const json_t *body, int absent_ok, json_t **an
   }
   if (*answer == NULL)
     log_error("policy call %s failed: %s (status %ld)", path,
-             rc == CS_OK ? "unexpected answer" : err, status);
+              rc == CS_OK ? "unexpected answer" : err, status);
   free(got.data);
   return *answer != NULL ? CS_OK : CS_ERR_UNAVAILABLE;
 }
@@ -117,8 +117,8 @@ static int add_roles(json_t *req, unsigned case_roles) {
 int cases_policy_authorize(const char *user_id, const char *portal_id, const char *action,
                            unsigned case_roles, const long long *amount,
                            struct cases_decision *out) {
-  json_t *req = json_pack("{s:s, s:s, s:s}", "user_id", user_id, "portal_id", portal_id,
-                          "action", action);
+  json_t *req =
+      json_pack("{s:s, s:s, s:s}", "user_id", user_id, "portal_id", portal_id, "action", action);
   json_t *answer = NULL;
   int rc = CS_ERR_NOMEM;
   memset(out, 0, sizeof(*out));
@@ -139,10 +139,10 @@ done:
   return rc;
 }
 
-int cases_policy_authorize_batch(const char *user_id, const char *portal_id,
-                                 const json_t *actions, unsigned case_roles, json_t **decisions) {
-  json_t *req = json_pack("{s:s, s:s, s:O}", "user_id", user_id, "portal_id", portal_id,
-                          "actions", actions);
+int cases_policy_authorize_batch(const char *user_id, const char *portal_id, const json_t *actions,
+                                 unsigned case_roles, json_t **decisions) {
+  json_t *req =
+      json_pack("{s:s, s:s, s:O}", "user_id", user_id, "portal_id", portal_id, "actions", actions);
   json_t *answer = NULL;
   int rc = CS_ERR_NOMEM;
   *decisions = NULL;
@@ -178,8 +178,10 @@ int cases_policy_users_portal(const char *portal_id, const json_t *ids, json_t *
   if (rc != CS_OK) return rc;
   json_t *found = json_incref(json_object_get(answer, "portal"));
   rc = items_of(answer, items); /* steals answer */
-  if (rc == CS_OK && portal != NULL) *portal = found;
-  else json_decref(found);
+  if (rc == CS_OK && portal != NULL)
+    *portal = found;
+  else
+    json_decref(found);
   return rc;
 }
 
@@ -196,8 +198,8 @@ int cases_policy_api_client(const char *id, const char *portal_id, json_t **answ
   return call(path, NULL, 1, answer);
 }
 
-int cases_policy_offices(const char *portal_id, const double *lat, const double *lon,
-                         int ech_only, json_t **items) {
+int cases_policy_offices(const char *portal_id, const double *lat, const double *lon, int ech_only,
+                         json_t **items) {
   char path[256];
   json_t *answer = NULL;
   int n;

@@ -26,8 +26,8 @@ int cases_policy_authorize(const char *user_id, const char *portal_id, const cha
                            struct cases_decision *out);
 /* Decisions for several actions at once, not logged by the policy service: *decisions is a
  * new array of {action, allow, reason, limit_remaining?} in the order of actions (borrowed). */
-int cases_policy_authorize_batch(const char *user_id, const char *portal_id,
-                                 const json_t *actions, unsigned case_roles, json_t **decisions);
+int cases_policy_authorize_batch(const char *user_id, const char *portal_id, const json_t *actions,
+                                 unsigned case_roles, json_t **decisions);
 /* Users by id (ids borrowed): *items is a new array of {id, company_id, company_kind, email,
  * name, active, external_case_handler, authority_level, budget_limit, office_ids, in_portal};
  * unknown ids are absent. */
@@ -47,8 +47,8 @@ int cases_policy_api_client(const char *id, const char *portal_id, json_t **clie
  * neither; NULL for none), only those with a marked external case handler when ech_only:
  * *items is a new array of {id, name, company_id, company_name, city, latitude, longitude,
  * distance_km, categories, external_case_handler_users}. */
-int cases_policy_offices(const char *portal_id, const double *lat, const double *lon,
-                         int ech_only, json_t **items);
+int cases_policy_offices(const char *portal_id, const double *lat, const double *lon, int ech_only,
+                         json_t **items);
 /* One office of those (any, nearest not asked): *office a new reference, NULL when office_id is
  * not a partner office serving the portal. */
 int cases_policy_office(const char *portal_id, const char *office_id, json_t **office);

@@ -10,19 +10,19 @@
 
 int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]) {
   const char *params[] = {id};
-  return db_json_row(conn, "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1,
-                     params, out, sqlstate);
+  return db_json_row(conn, "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1, params,
+                     out, sqlstate);
 }
 
 int cases_store_visible_document(PGconn *conn, const char *portal_id, const char *scope,
                                  const char *id, int lock, json_t **out, char sqlstate[6]) {
   const char *params[] = {portal_id, scope, id};
-  return db_json_row(conn,
-                     lock ? "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
-                            CASES_VISIBLE_SQL " FOR UPDATE OF c"
-                          : "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND "
-                            CASES_VISIBLE_SQL,
-                     3, params, out, sqlstate);
+  return db_json_row(
+      conn,
+      lock ? "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL
+             " FOR UPDATE OF c"
+           : "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL,
+      3, params, out, sqlstate);
 }
 
 int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,

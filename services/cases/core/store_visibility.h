@@ -6,8 +6,8 @@
 /* SQL condition: the case aliased c is visible. Its parameters are always $1 (portal id) and
  * $2 (the scope: NULL or a company id, cases_caller_scope); further parameters of a query
  * start at $3. */
-#define CASES_VISIBLE_SQL                                                                    \
-  "c.portal_id = $1::uuid AND ($2::uuid IS NULL OR c.ech_company_id = $2::uuid OR EXISTS "  \
+#define CASES_VISIBLE_SQL                                                                  \
+  "c.portal_id = $1::uuid AND ($2::uuid IS NULL OR c.ech_company_id = $2::uuid OR EXISTS " \
   "(SELECT 1 FROM tasks vt WHERE vt.case_id = c.id AND vt.company_id = $2::uuid))"
 
 #endif

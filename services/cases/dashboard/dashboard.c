@@ -46,7 +46,8 @@ static const struct dashboard_row rows[] = {
 
 static unsigned audience_of(const struct cases_caller *c) {
   unsigned a = 0;
-  if (cases_caller_is_internal(c)) a |= c->is_client ? FOR_INSURERS : FOR_INSURERS | FOR_CASE_HANDLERS;
+  if (cases_caller_is_internal(c))
+    a |= c->is_client ? FOR_INSURERS : FOR_INSURERS | FOR_CASE_HANDLERS;
   if (!c->is_client && !strcmp(c->company_kind, "partner")) a |= FOR_SUPPLIERS;
   if (!c->is_client && c->marked_external) a |= FOR_MARKED_ECH;
   return a;
@@ -54,8 +55,8 @@ static unsigned audience_of(const struct cases_caller *c) {
 
 static int append_row(json_t *list, const struct dashboard_row *row, long long count) {
   json_t *filter = json_loads(row->filter, JSON_REJECT_DUPLICATES, NULL);
-  json_t *entry = json_pack("{s:s, s:I, s:o}", "row", row->name, "count", (json_int_t)count,
-                            "filter", filter);
+  json_t *entry =
+      json_pack("{s:s, s:I, s:o}", "row", row->name, "count", (json_int_t)count, "filter", filter);
   return entry != NULL ? json_array_append_new(list, entry) : -1;
 }
 

@@ -15,10 +15,10 @@
 #include "store_visibility.h"
 
 /* Names every parameter, so that each query may use only some of them. */
-#define CALLER_CTE                                                                            \
+#define CALLER_CTE                                                                           \
   "WITH caller AS (SELECT $1::uuid AS portal_id, $2::uuid AS scope, $3::uuid[] AS offices, " \
   "$4::text AS timezone, $5::uuid AS user_id) "
-#define COUNT_CASES(cond)                                                                     \
+#define COUNT_CASES(cond) \
   CALLER_CTE "SELECT count(*) FROM cases c WHERE " CASES_VISIBLE_SQL " AND " cond
 
 static const struct {
@@ -30,12 +30,15 @@ static const struct {
     {"cases_assigned_to_me_as_external_case_handler",
      COUNT_CASES("c.ech_user_id = $5::uuid AND c.status <> 'closed'")},
     {"tasks_awaiting_office", COUNT_CASES(CASES_REASON_TASK_AWAITING_OFFICE_SQL)},
-    {"reminders_today", COUNT_CASES("c.status = 'open' AND c.case_handler_id = $5::uuid AND "
-                                    CASES_REMINDER_TODAY_SQL)},
-    {"reminders_tomorrow", COUNT_CASES("c.status = 'open' AND c.case_handler_id = $5::uuid AND "
-                                       CASES_REMINDER_TOMORROW_SQL)},
-    {"reminders_later", COUNT_CASES("c.status = 'open' AND c.case_handler_id = $5::uuid AND "
-                                    CASES_REMINDER_LATER_SQL)},
+    {"reminders_today",
+     COUNT_CASES(
+         "c.status = 'open' AND c.case_handler_id = $5::uuid AND " CASES_REMINDER_TODAY_SQL)},
+    {"reminders_tomorrow",
+     COUNT_CASES(
+         "c.status = 'open' AND c.case_handler_id = $5::uuid AND " CASES_REMINDER_TOMORROW_SQL)},
+    {"reminders_later",
+     COUNT_CASES(
+         "c.status = 'open' AND c.case_handler_id = $5::uuid AND " CASES_REMINDER_LATER_SQL)},
     {"open_cases", COUNT_CASES("c.status = 'open'")},
 };
 

@@ -25,7 +25,7 @@ static const char *member_text(const json_t *o, const char *name) {
 static int refuse_closed(struct cases_op *op) {
   if (strcmp(member_text(op->current, "status") ?: "", "closed") != 0) return CS_OK;
   return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                      "the case is closed; reopen it to change the external case handler");
+                   "the case is closed; reopen it to change the external case handler");
 }
 
 /* An office as events carry it: {id, name, company_id, company_name}. A new object. */
@@ -63,8 +63,7 @@ static int record(PGconn *conn, struct cases_op *op, const char *type, const jso
  * no marked user, or not a partner office serving the portal at all. */
 static int eligible_office(struct cases_op *op, const char *office_id, json_t **office) {
   if (cases_op_office(op, op->caller->portal_id, office_id, office) != CS_OK) return CS_REFUSED;
-  if (json_integer_value(json_object_get(*office, "external_case_handler_users")) > 0)
-    return CS_OK;
+  if (json_integer_value(json_object_get(*office, "external_case_handler_users")) > 0) return CS_OK;
   if (*office != NULL)
     cs_refusal_field(&op->err, "office_id", FIELD_NOT_ALLOWED,
                      "office has no user marked as external case handler");
@@ -100,11 +99,11 @@ int cases_ech_assign_office(PGconn *conn, struct cases_op *op) {
     goto done;
   }
   /* json_object_get(NULL, ...) is NULL: no previous holder gives nulls */
-  rc = record(conn, op, "external_case_handler.office_assigned", before, after,
-              json_pack("{s:o, s:o, s:o}", "office",
-                        office_event_view(json_object_get(after, "office")), "previous_office",
-                        office_event_view(json_object_get(before, "office")), "previous_user",
-                        user_event_view(json_object_get(before, "user"))));
+  rc = record(
+      conn, op, "external_case_handler.office_assigned", before, after,
+      json_pack("{s:o, s:o, s:o}", "office", office_event_view(json_object_get(after, "office")),
+                "previous_office", office_event_view(json_object_get(before, "office")),
+                "previous_user", user_event_view(json_object_get(before, "user"))));
 done:
   json_decref(office);
   json_decref(after);
@@ -145,8 +144,8 @@ static int require_supplier(struct cases_op *op, const char *company_id) {
   if (cases_caller_is_internal(op->caller) || !strcmp(op->caller->company_id, company_id))
     return CS_OK;
   return cs_refuse(&op->err, PROBLEM_FORBIDDEN,
-                      "only the insurer or the company holding the external case handler role "
-                      "may assign its user");
+                   "only the insurer or the company holding the external case handler role "
+                   "may assign its user");
 }
 
 int cases_ech_assign_user(PGconn *conn, struct cases_op *op) {
@@ -160,7 +159,7 @@ int cases_ech_assign_user(PGconn *conn, struct cases_op *op) {
   if ((rc = refuse_closed(op)) != CS_OK) return rc;
   if (before == NULL || company_id == NULL)
     return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                        "no office holds the external case handler role; assign an office first");
+                     "no office holds the external case handler role; assign an office first");
   if ((rc = require_supplier(op, company_id)) != CS_OK) return rc;
   const json_t *held = json_object_get(before, "user");
   if (!strcmp(member_text(held, "id") ?: "", user_id)) return CS_OK; /* already this user */
@@ -190,13 +189,13 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op) {
     return rc;
   if (before == NULL)
     return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                        "nobody holds the external case handler role in this case");
+                     "nobody holds the external case handler role in this case");
   if (cases_op_checking(op)) return CS_OK;
   if (cases_store_ech_clear(conn, op->case_id, op->err.sqlstate) != CS_OK) return store_failed(op);
-  return record(conn, op, "external_case_handler.removed", before, NULL,
-                json_pack("{s:o, s:o}", "office",
-                          office_event_view(json_object_get(before, "office")), "user",
-                          user_event_view(json_object_get(before, "user"))));
+  return record(
+      conn, op, "external_case_handler.removed", before, NULL,
+      json_pack("{s:o, s:o}", "office", office_event_view(json_object_get(before, "office")),
+                "user", user_event_view(json_object_get(before, "user"))));
 }
 
 /* ---- allowed actions ----------------------------------------------------------------------- */
@@ -212,25 +211,23 @@ static json_t *action_names(void) {
 static json_t *client_decisions(void) {
   json_t *a = json_array();
   for (size_t i = 0; a != NULL && i < CASE_ACTION_COUNT; i++)
-    json_array_append_new(a, json_pack("{s:s, s:b, s:s}", "action", case_action_names[i],
-                                       "allow", 1, "reason",
-                                       "API client of the portal's insurer"));
+    json_array_append_new(a, json_pack("{s:s, s:b, s:s}", "action", case_action_names[i], "allow",
+                                       1, "reason", "API client of the portal's insurer"));
   return a;
 }
 
 /* The body from the policy's decisions (borrowed, in the order of case_action_names): a new
  * object, NULL when decisions do not match. */
-static json_t *allowed_actions_from(const char *case_id, unsigned roles,
-                                    const json_t *decisions) {
+static json_t *allowed_actions_from(const char *case_id, unsigned roles, const json_t *decisions) {
   json_t *actions = json_array(), *limit = json_null();
   if (actions == NULL || json_array_size(decisions) != CASE_ACTION_COUNT) goto fail;
   for (size_t i = 0; i < CASE_ACTION_COUNT; i++) {
     const json_t *d = json_array_get(decisions, i);
     int allowed = json_is_true(json_object_get(d, "allow"));
     const char *reason = member_text(d, "reason");
-    json_array_append_new(actions, json_pack("{s:s, s:b, s:s}", "action", case_action_names[i],
-                                             "allowed", allowed, "reason",
-                                             reason != NULL ? reason : ""));
+    json_array_append_new(
+        actions, json_pack("{s:s, s:b, s:s}", "action", case_action_names[i], "allowed", allowed,
+                           "reason", reason != NULL ? reason : ""));
     /* the policy gives the remaining limit once approve_budget itself is held */
     const json_t *left = json_object_get(d, "limit_remaining");
     if (allowed && !strcmp(case_action_names[i], "approve_budget") && json_is_integer(left)) {
@@ -239,8 +236,8 @@ static json_t *allowed_actions_from(const char *case_id, unsigned roles,
     }
   }
   return json_pack("{s:s, s:o, s:o, s:o}", "case_id", case_id, "case_roles",
-                   cases_roles_json(roles), "actions", actions,
-                   "budget_approval_limit_remaining", limit);
+                   cases_roles_json(roles), "actions", actions, "budget_approval_limit_remaining",
+                   limit);
 fail:
   json_decref(actions);
   json_decref(limit);

@@ -50,10 +50,10 @@ int cases_recommendation_task_type_valid(const char *task_type);
 
 /* What the caller is shown of the offices. */
 struct cases_recommendation_view {
-  const char *task_type;  /* a valid task type (borrowed) */
-  int has_site;           /* the case has coordinates */
+  const char *task_type; /* a valid task type (borrowed) */
+  int has_site;          /* the case has coordinates */
   double latitude, longitude;
-  int show_categories;    /* the caller may see office categories */
+  int show_categories; /* the caller may see office categories */
 };
 
 /* The damage site of case_id into view's has_site, latitude and longitude (ech.c). CS_OK or

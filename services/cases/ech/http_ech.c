@@ -57,9 +57,9 @@ done:
 }
 
 void cases_ech_routes(struct service *svc) {
-  static const struct service_route_def reads[] = {
-      {"GET", "/v1/cases/:id/allowed-actions",
-       callback_cases_allowed_actions_get, ROUTE_AUTHENTICATED}};
+  static const struct service_route_def reads[] = {{"GET", "/v1/cases/:id/allowed-actions",
+                                                    callback_cases_allowed_actions_get,
+                                                    ROUTE_AUTHENTICATED}};
   cases_http_op_routes(svc, changes, NCHANGES, "the external case handler role");
   service_routes(svc, reads, 1, "the allowed actions");
   cases_recommendation_routes(svc);

@@ -42,8 +42,7 @@ unavailable:
 /* The damage site and the caller's roles, read on the held connection, which goes back here:
  * nothing waits on the pool while the policy service is asked. CS_OK or answered. */
 static int read_case(struct request_ctx *ctx, PGconn *conn, const struct cases_caller *c,
-                     const char *case_id, struct cases_recommendation_view *view,
-                     unsigned *roles) {
+                     const char *case_id, struct cases_recommendation_view *view, unsigned *roles) {
   char sqlstate[6] = "";
   int rc = cases_recommendation_site(conn, case_id, view, sqlstate);
   if (rc == CS_OK) rc = cases_roles_of(conn, c, case_id, roles, sqlstate);
@@ -53,12 +52,13 @@ static int read_case(struct request_ctx *ctx, PGconn *conn, const struct cases_c
 }
 
 static void bad_task_type(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
-                    "one or more query parameters are invalid",
-                    json_pack("[o]", problem_field_error("task_type", FIELD_NOT_ALLOWED,
-                                                      "is required: one of inspection, first_aid, "
-                                                      "repair, project_management, "
-                                                      "external_case_handler")), NULL);
+  http_problem_full(
+      ctx->resp, PROBLEM_INVALID_PARAMETER, "one or more query parameters are invalid",
+      json_pack("[o]", problem_field_error("task_type", FIELD_NOT_ALLOWED,
+                                           "is required: one of inspection, first_aid, "
+                                           "repair, project_management, "
+                                           "external_case_handler")),
+      NULL);
 }
 
 static void callback_cases_office_recommendations_get(struct request_ctx *ctx) {
@@ -98,8 +98,8 @@ done:
 }
 
 void cases_recommendation_routes(struct service *svc) {
-  static const struct service_route_def routes[] = {
-      {"GET", "/v1/cases/:id/office-recommendations",
-       callback_cases_office_recommendations_get, ROUTE_AUTHENTICATED}};
+  static const struct service_route_def routes[] = {{"GET", "/v1/cases/:id/office-recommendations",
+                                                     callback_cases_office_recommendations_get,
+                                                     ROUTE_AUTHENTICATED}};
   service_routes(svc, routes, 1, "the office recommendations");
 }

@@ -8,8 +8,8 @@
 
 #include "ech.h"
 
-static const char *const task_types[] = {"inspection", "first_aid", "repair",
-                                         "project_management", "external_case_handler"};
+static const char *const task_types[] = {"inspection", "first_aid", "repair", "project_management",
+                                         "external_case_handler"};
 
 int cases_recommendation_task_type_valid(const char *task_type) {
   if (task_type == NULL) return 0;
@@ -27,8 +27,8 @@ static int is_ech(const struct cases_recommendation_view *view) {
  * users only where it matters, for the external case handler role. */
 static json_t *office_view(const struct cases_recommendation_view *view, const json_t *o) {
   json_t *out = json_object();
-  static const char *const members[] = {"id", "name", "company_id", "company_name", "city",
-                                        "distance_km"};
+  static const char *const members[] = {"id",           "name", "company_id",
+                                        "company_name", "city", "distance_km"};
   if (out == NULL) return NULL;
   for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
     json_t *v = json_object_get(o, members[i]);
@@ -95,12 +95,11 @@ json_t *cases_recommendations_answer(const struct cases_recommendation_view *vie
   const json_t *o;
   if (shaped == NULL) return NULL;
   json_array_foreach(offices, i, o) json_array_append_new(shaped, office_view(view, o));
-  site = view->has_site ? json_pack("{s:f, s:f}", "latitude", view->latitude, "longitude",
-                                    view->longitude)
-                        : json_null();
+  site = view->has_site
+             ? json_pack("{s:f, s:f}", "latitude", view->latitude, "longitude", view->longitude)
+             : json_null();
   answer = json_pack("{s:s, s:o, s:o, s:o}", "task_type", view->task_type, "damage_site", site,
-                     "recommended", nearest(shaped, view->has_site), "all",
-                     all_by_name(shaped));
+                     "recommended", nearest(shaped, view->has_site), "all", all_by_name(shaped));
   json_decref(shaped);
   return answer;
 }

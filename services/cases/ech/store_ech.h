@@ -12,7 +12,6 @@ struct cases_store_ech_office {
   const char *id, *name, *company_id, *company_name; /* borrowed */
 };
 
-
 /* Gives the role to office (no user yet). *after is the case's new "external_case_handler"
  * member (a new reference). */
 int cases_store_ech_set_office(PGconn *conn, const char *case_id,

@@ -53,10 +53,21 @@ void cases_scope_clear(struct cases_scope *s) {
 
 /* ---- query parameters --------------------------------------------------------------------- */
 
-static const char *const known_params[] = {
-    "status",   "damage_type",  "q",        "action_required", "action_reason",
-    "user_id",  "my_tasks",     "my_open_tasks", "has_external_case_handler",
-    "external_case_handler", "case_handler", "reminder", "sort", "limit", "cursor"};
+static const char *const known_params[] = {"status",
+                                           "damage_type",
+                                           "q",
+                                           "action_required",
+                                           "action_reason",
+                                           "user_id",
+                                           "my_tasks",
+                                           "my_open_tasks",
+                                           "has_external_case_handler",
+                                           "external_case_handler",
+                                           "case_handler",
+                                           "reminder",
+                                           "sort",
+                                           "limit",
+                                           "cursor"};
 
 static const char *const action_reasons[] = {"task_awaiting_office", "task_awaiting_user",
                                              "external_case_handler_awaiting_user"};
@@ -74,8 +85,11 @@ static int one_of(const char *v, const char *const *names, size_t n) {
 static int utf8_valid(const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
-    int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
-          : (*p & 0xF8) == 0xF0 ? 3 : -1;
+    int n = *p < 0x80             ? 0
+            : (*p & 0xE0) == 0xC0 ? 1
+            : (*p & 0xF0) == 0xE0 ? 2
+            : (*p & 0xF8) == 0xF0 ? 3
+                                  : -1;
     if (n < 0 || (n == 1 && *p < 0xC2)) return 0;
     p++;
     for (int i = 0; i < n; i++, p++)
@@ -111,7 +125,8 @@ static const char *user_param(const struct _u_map *params, const char *name,
     return NULL;
   }
   if (!c->is_client) return c->sub;
-  cs_refusal_field(err, name, FIELD_NOT_ALLOWED, "me names a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, FIELD_NOT_ALLOWED,
+                   "me names a user; an API client holds no tasks or roles");
   return NULL;
 }
 
@@ -119,7 +134,8 @@ static const char *user_param(const struct _u_map *params, const char *name,
 static const char *caller_user(const char *flag, const char *name, const struct cases_caller *c,
                                struct cs_refusal *err) {
   if (flag == NULL || !c->is_client) return c->sub;
-  cs_refusal_field(err, name, FIELD_NOT_ALLOWED, "concerns a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, FIELD_NOT_ALLOWED,
+                   "concerns a user; an API client holds no tasks or roles");
   return NULL;
 }
 
@@ -145,7 +161,8 @@ static void parse_statuses(const char *v, struct cases_list_query *q, struct cs_
   return;
 bad:
   q->statuses[0] = '\0';
-  cs_refusal_field(err, "status", FIELD_NOT_ALLOWED, "must be open, on_hold or closed, or a comma-separated list");
+  cs_refusal_field(err, "status", FIELD_NOT_ALLOWED,
+                   "must be open, on_hold or closed, or a comma-separated list");
 }
 
 /* q: a case-insensitive substring; the ILIKE pattern escapes its own wildcards. */
@@ -190,7 +207,8 @@ static void parse_cursor(const char *v, struct cases_list_query *q, struct cs_re
   id = json_string_value(json_object_get(pos, "id"));
   if (sort == NULL || !ids_is_timestamp(at) || strlen(at) >= sizeof(q->after_time) ||
       !ids_is_uuid(id)) {
-    cs_refusal_field(err, "cursor", FIELD_FORMAT, "must be a next_cursor value from a previous page");
+    cs_refusal_field(err, "cursor", FIELD_FORMAT,
+                     "must be a next_cursor value from a previous page");
   } else if (strcmp(sort, q->sort_updated ? "updated" : "created") != 0) {
     cs_refusal_field(err, "cursor", FIELD_NOT_ALLOWED, "belongs to a list in another sort order");
   } else {
@@ -230,8 +248,8 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
   q->action_required = boolean_param(params, "action_required", err);
   if ((v = u_map_get(params, "action_reason")) != NULL && !ONE_OF(v, action_reasons))
     cs_refusal_field(err, "action_reason", FIELD_NOT_ALLOWED,
-                      "must be task_awaiting_office, task_awaiting_user or "
-                      "external_case_handler_awaiting_user");
+                     "must be task_awaiting_office, task_awaiting_user or "
+                     "external_case_handler_awaiting_user");
   else
     q->action_reason = v;
   q->my_tasks = boolean_param(params, "my_tasks", err);

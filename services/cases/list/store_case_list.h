@@ -22,28 +22,29 @@ struct cases_scope {
 
 /* A partner: a task of its company, given to one of the offices it answers for, waits for a
  * responsible user (status 1). Closed cases need no action. */
-#define CASES_REASON_TASK_AWAITING_USER_SQL                                                  \
-  "($2::uuid IS NOT NULL AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks rt "      \
-  "WHERE rt.case_id = c.id AND rt.company_id = $2::uuid AND rt.status = '1' AND "          \
+#define CASES_REASON_TASK_AWAITING_USER_SQL                                            \
+  "($2::uuid IS NOT NULL AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks rt " \
+  "WHERE rt.case_id = c.id AND rt.company_id = $2::uuid AND rt.status = '1' AND "      \
   "($3::uuid[] IS NULL OR rt.office_id = ANY ($3::uuid[]))))"
 /* A partner: the external case handler role was given to one of its offices it answers for
  * and no user holds it yet. */
-#define CASES_REASON_ECH_AWAITING_USER_SQL                                                   \
-  "($2::uuid IS NOT NULL AND c.status <> 'closed' AND c.ech_user_id IS NULL AND "          \
-  "c.ech_company_id IS NOT DISTINCT FROM $2::uuid AND "                                    \
+#define CASES_REASON_ECH_AWAITING_USER_SQL                                        \
+  "($2::uuid IS NOT NULL AND c.status <> 'closed' AND c.ech_user_id IS NULL AND " \
+  "c.ech_company_id IS NOT DISTINCT FROM $2::uuid AND "                           \
   "($3::uuid[] IS NULL OR c.ech_office_id = ANY ($3::uuid[])) IS TRUE)"
 /* The insurer: a task has no office yet (status 0). */
-#define CASES_REASON_TASK_AWAITING_OFFICE_SQL                                                \
-  "($2::uuid IS NULL AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks rt "          \
+#define CASES_REASON_TASK_AWAITING_OFFICE_SQL                                      \
+  "($2::uuid IS NULL AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks rt " \
   "WHERE rt.case_id = c.id AND rt.status = '0'))"
 
 /* The user $n holds a task of the case not yet approved, and the case is not closed. */
-#define CASES_OPEN_TASKS_OF_SQL(n)                                                           \
-  "(c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks ot WHERE ot.case_id = c.id AND "   \
+#define CASES_OPEN_TASKS_OF_SQL(n)                                                        \
+  "(c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks ot WHERE ot.case_id = c.id AND " \
   "ot.user_id = " n "::uuid AND ot.status <> 'A'))"
 /* The user $n holds a task of the case or its external case handler role. */
-#define CASES_HOLDS_SQL(n)                                                                   \
-  "(c.ech_user_id IS NOT DISTINCT FROM " n "::uuid OR EXISTS (SELECT 1 FROM tasks ht "      \
+#define CASES_HOLDS_SQL(n)                    \
+  "(c.ech_user_id IS NOT DISTINCT FROM " n    \
+  "::uuid OR EXISTS (SELECT 1 FROM tasks ht " \
   "WHERE ht.case_id = c.id AND ht.user_id = " n "::uuid))"
 /* The case handler's reminder falls today (overdue ones too), tomorrow, or later. */
 #define CASES_REMINDER_TODAY_SQL "(c.reminder_date <= " CASES_TODAY_SQL ") IS TRUE"
@@ -53,9 +54,9 @@ struct cases_scope {
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
 struct cases_list_query {
-  char statuses[48];         /* text[] literal "{open,on_hold}" or "" */
+  char statuses[48]; /* text[] literal "{open,on_hold}" or "" */
   const char *damage_type;
-  char *q_pattern;           /* owned: the ILIKE pattern, % and _ escaped */
+  char *q_pattern;             /* owned: the ILIKE pattern, % and _ escaped */
   const char *action_required; /* "true" / "false" */
   const char *action_reason;   /* a reason name */
   const char *user_id;         /* a UUID */

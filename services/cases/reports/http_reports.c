@@ -82,8 +82,7 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   int rc = cases_report_rows(conn, &caller, &range, &rows, &err);
   service_db_release(ctx, conn); /* before the policy service is asked for the emails */
-  if (rc != CS_OK ||
-      cases_report_case_statistics(&caller, &range, rows, &report, &err) != CS_OK) {
+  if (rc != CS_OK || cases_report_case_statistics(&caller, &range, rows, &report, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);
     goto done;
   }
@@ -104,8 +103,8 @@ done:
 }
 
 void cases_report_routes(struct service *svc) {
-  static const struct service_route_def routes[] = {
-      {"GET", "/v1/reports/case-statistics",
-       callback_cases_report_case_statistics_get, ROUTE_AUTHENTICATED}};
+  static const struct service_route_def routes[] = {{"GET", "/v1/reports/case-statistics",
+                                                     callback_cases_report_case_statistics_get,
+                                                     ROUTE_AUTHENTICATED}};
   service_routes(svc, routes, 1, "the reports");
 }

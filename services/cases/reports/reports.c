@@ -114,16 +114,14 @@ int cases_report_rows(PGconn *conn, const struct cases_caller *c,
                       const struct cases_report_range *r, json_t **rows, struct cs_refusal *err) {
   /* one row more than shown tells a truncated report */
   if (cases_store_case_statistics(conn, c->portal_id, cases_caller_scope(c),
-                                  r->from[0] ? r->from : NULL, r->to[0] ? r->to : NULL,
-                                  c->timezone, CASES_REPORT_MAX_ROWS + 1, rows,
-                                  err->sqlstate) != CS_OK)
+                                  r->from[0] ? r->from : NULL, r->to[0] ? r->to : NULL, c->timezone,
+                                  CASES_REPORT_MAX_ROWS + 1, rows, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
   return CS_OK;
 }
 
-int cases_report_case_statistics(const struct cases_caller *c,
-                                 const struct cases_report_range *r, json_t *rows, json_t **out,
-                                 struct cs_refusal *err) {
+int cases_report_case_statistics(const struct cases_caller *c, const struct cases_report_range *r,
+                                 json_t *rows, json_t **out, struct cs_refusal *err) {
   json_t *ids = NULL, *emails = NULL;
   int truncated, rc = CS_REFUSED;
 
@@ -150,11 +148,18 @@ done:
 
 /* ---- CSV ------------------------------------------------------------------------------------ */
 
-static const char *const csv_columns[] = {
-    "claim_number", "case_id",     "status",         "damage_type",
-    "damage_date",  "created_at",  "closed_at",      "city",
-    "tasks_total",  "tasks_approved", "external_case_handler_office",
-    "external_case_handler_email"};
+static const char *const csv_columns[] = {"claim_number",
+                                          "case_id",
+                                          "status",
+                                          "damage_type",
+                                          "damage_date",
+                                          "created_at",
+                                          "closed_at",
+                                          "city",
+                                          "tasks_total",
+                                          "tasks_approved",
+                                          "external_case_handler_office",
+                                          "external_case_handler_email"};
 #define CSV_NCOLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
 
 struct csv_buf {

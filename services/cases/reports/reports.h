@@ -40,9 +40,8 @@ int cases_report_rows(PGconn *conn, const struct cases_caller *c,
  * closed_at, city, tasks_total, tasks_approved, external_case_handler_office,
  * external_case_handler_email}]}, the email being the current one of the user holding the role
  * now (asked of the policy service: hold no connection meanwhile). CS_OK or CS_REFUSED (503). */
-int cases_report_case_statistics(const struct cases_caller *c,
-                                 const struct cases_report_range *r, json_t *rows, json_t **out,
-                                 struct cs_refusal *err);
+int cases_report_case_statistics(const struct cases_caller *c, const struct cases_report_range *r,
+                                 json_t *rows, json_t **out, struct cs_refusal *err);
 
 /* The rows of a report (borrowed) as RFC 4180 CSV: a header line, CRLF line ends, fields
  * quoted when they hold , " CR or LF, and cells that a spreadsheet would take for a formula

@@ -10,17 +10,17 @@
 /* $1 portal, $2 company scope (CASES_VISIBLE_SQL), $3/$4 the local creation dates, $5 the
  * portal's time zone, $6 the row limit. */
 #define CASE_STATISTICS_SQL                                                                   \
-  "SELECT json_build_object('claim_number', c.claim_number, 'case_id', c.id, "              \
-  "'status', c.status, 'damage_type', c.damage_type, 'damage_date', c.damage_date, "        \
-  "'created_at', iso(c.created_at), 'closed_at', iso(c.closed_at), 'city', c.city, "        \
-  "'tasks_total', k.total, 'tasks_approved', k.approved, "                                  \
-  "'external_case_handler_office', c.ech_office_name, "                                     \
-  "'external_case_handler_user_id', c.ech_user_id)::text "                                  \
-  "FROM cases c CROSS JOIN LATERAL (SELECT count(*) AS total, "                             \
-  "  count(*) FILTER (WHERE t.status = 'A') AS approved FROM tasks t "                      \
-  "  WHERE t.case_id = c.id) k "                                                            \
-  "WHERE " CASES_VISIBLE_SQL                                                                \
-  " AND ($3::date IS NULL OR c.created_at >= ($3::date)::timestamp AT TIME ZONE $5::text)"  \
+  "SELECT json_build_object('claim_number', c.claim_number, 'case_id', c.id, "                \
+  "'status', c.status, 'damage_type', c.damage_type, 'damage_date', c.damage_date, "          \
+  "'created_at', iso(c.created_at), 'closed_at', iso(c.closed_at), 'city', c.city, "          \
+  "'tasks_total', k.total, 'tasks_approved', k.approved, "                                    \
+  "'external_case_handler_office', c.ech_office_name, "                                       \
+  "'external_case_handler_user_id', c.ech_user_id)::text "                                    \
+  "FROM cases c CROSS JOIN LATERAL (SELECT count(*) AS total, "                               \
+  "  count(*) FILTER (WHERE t.status = 'A') AS approved FROM tasks t "                        \
+  "  WHERE t.case_id = c.id) k "                                                              \
+  "WHERE " CASES_VISIBLE_SQL                                                                  \
+  " AND ($3::date IS NULL OR c.created_at >= ($3::date)::timestamp AT TIME ZONE $5::text)"    \
   " AND ($4::date IS NULL OR c.created_at < ($4::date + 1)::timestamp AT TIME ZONE $5::text)" \
   " ORDER BY c.created_at, c.id LIMIT $6::int"
 

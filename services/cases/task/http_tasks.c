@@ -13,8 +13,8 @@
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct http_field add_fields[] = {
-    {"type", HTTP_FIELD_STRING, 1, 40},      {"trade", HTTP_FIELD_STRING, 0, 40},
-    {"office_id", HTTP_FIELD_UUID, 0, 0},    {"meeting_at", HTTP_FIELD_TIMESTAMP, 0, 0},
+    {"type", HTTP_FIELD_STRING, 1, 40},    {"trade", HTTP_FIELD_STRING, 0, 40},
+    {"office_id", HTTP_FIELD_UUID, 0, 0},  {"meeting_at", HTTP_FIELD_TIMESTAMP, 0, 0},
     {"schedule", HTTP_FIELD_OBJECT, 0, 0},
 };
 static const struct http_field patch_fields[] = {
@@ -38,8 +38,8 @@ static int op_add(PGconn *conn, struct cases_op *op) {
 static const struct cases_op_route routes[] = {
     {"POST", "/v1/cases/:id/tasks", add_fields, NFIELDS(add_fields), cases_task_add_rules,
      CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201},
-    {"DELETE", "/v1/cases/:id/tasks/:task_id", NULL, 0, NULL, CASES_OP_IF_MATCH,
-     cases_task_remove, 200},
+    {"DELETE", "/v1/cases/:id/tasks/:task_id", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_task_remove,
+     200},
     {"PATCH", "/v1/cases/:id/tasks/:task_id", patch_fields, NFIELDS(patch_fields),
      cases_task_patch_rules, CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_patch, 200},
     {"PUT", "/v1/cases/:id/tasks/:task_id/office", office_fields, 1, NULL,

@@ -17,8 +17,8 @@ static void office_params(const json_t *office, const char *p[4]) {
 
 int cases_store_task_insert(PGconn *conn, const struct cases_store_new_task *t, json_t **doc,
                             char sqlstate[6]) {
-  const char *params[12] = {t->id,         t->case_id,    t->portal_id,      t->type,
-                            t->trade,      t->meeting_at, t->schedule_start, t->schedule_end};
+  const char *params[12] = {t->id,    t->case_id,    t->portal_id,      t->type,
+                            t->trade, t->meeting_at, t->schedule_start, t->schedule_end};
   office_params(t->office, params + 8);
   return db_json_row(
       conn,
@@ -60,8 +60,8 @@ int cases_store_task_set_user(PGconn *conn, const char *task_id, const char *use
       3, params, doc, sqlstate);
 }
 
-int cases_store_task_set_status(PGconn *conn, const char *task_id, const char *status,
-                                json_t **doc, char sqlstate[6]) {
+int cases_store_task_set_status(PGconn *conn, const char *task_id, const char *status, json_t **doc,
+                                char sqlstate[6]) {
   const char *params[] = {task_id, status};
   return db_json_row(conn,
                      "UPDATE tasks t SET status = $2, version = version + 1, "
@@ -72,12 +72,9 @@ int cases_store_task_set_status(PGconn *conn, const char *task_id, const char *s
 int cases_store_task_set_times(PGconn *conn, const char *task_id,
                                const struct cases_store_task_times *t, json_t **doc,
                                char sqlstate[6]) {
-  const char *params[] = {task_id,
-                          t->set_meeting ? "t" : "f",
-                          t->meeting_at,
-                          t->set_schedule ? "t" : "f",
-                          t->schedule_start,
-                          t->schedule_end};
+  const char *params[] = {task_id,           t->set_meeting ? "t" : "f",
+                          t->meeting_at,     t->set_schedule ? "t" : "f",
+                          t->schedule_start, t->schedule_end};
   return db_json_row(
       conn,
       "UPDATE tasks t SET "

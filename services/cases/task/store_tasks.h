@@ -25,8 +25,8 @@ int cases_store_task_set_office(PGconn *conn, const char *task_id, const json_t 
 /* The responsible user (id and display name): status 2. */
 int cases_store_task_set_user(PGconn *conn, const char *task_id, const char *user_id,
                               const char *user_name, json_t **doc, char sqlstate[6]);
-int cases_store_task_set_status(PGconn *conn, const char *task_id, const char *status,
-                                json_t **doc, char sqlstate[6]);
+int cases_store_task_set_status(PGconn *conn, const char *task_id, const char *status, json_t **doc,
+                                char sqlstate[6]);
 /* Meeting time and schedule: each set only when its set_* flag is given (NULL clears). */
 struct cases_store_task_times {
   int set_meeting, set_schedule;

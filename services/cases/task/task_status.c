@@ -118,8 +118,8 @@ static long long days_from_civil(long long y, int m, int d) {
 int cases_task_timestamp_us(const char *s, long long *out) {
   if (!ids_is_timestamp(s)) return CS_ERR_INVALID;
   long long days = days_from_civil(number(s, 4), number(s + 5, 2), number(s + 8, 2));
-  long long secs = days * 86400 + number(s + 11, 2) * 3600LL + number(s + 14, 2) * 60LL +
-                   number(s + 17, 2);
+  long long secs =
+      days * 86400 + number(s + 11, 2) * 3600LL + number(s + 14, 2) * 60LL + number(s + 17, 2);
   const char *t = s + 19;
   long long micros = 0;
   if (*t == '.') {

@@ -76,7 +76,7 @@ static int load_task(struct cases_op *op, json_t **task) {
 static int refuse_closed_case(struct cases_op *op) {
   if (!same_text(text(op->current, "status"), "closed")) return CS_OK;
   return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                      "the case is closed; its tasks cannot change until it is reopened");
+                   "the case is closed; its tasks cannot change until it is reopened");
 }
 
 /* The insurer (users and API clients) or a user of the company holding the task. */
@@ -84,7 +84,7 @@ static int require_insurer_or_supplier(struct cases_op *op, const json_t *task, 
   if (cases_caller_is_internal(op->caller) || same_text(task_company(task), op->caller->company_id))
     return CS_OK;
   return cs_refuse(&op->err, PROBLEM_FORBIDDEN,
-                      "only the insurer or the company holding the task may %s", what);
+                   "only the insurer or the company holding the task may %s", what);
 }
 
 /* 409 naming the current status, with the statuses via could move the task to. */
@@ -92,8 +92,8 @@ static int refuse_transition(struct cases_op *op, const json_t *task, const char
                              enum cases_task_via via) {
   const char *from = text(task, "status");
   cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-               "a task in status %s (%s) cannot move to %s (%s) this way", from,
-               cases_task_status_name(from), to, cases_task_status_name(to));
+            "a task in status %s (%s) cannot move to %s (%s) this way", from,
+            cases_task_status_name(from), to, cases_task_status_name(to));
   op->err.extra = json_pack("{s:o, s:s}", "allowed_transitions",
                             cases_task_allowed_targets(from, via), "current_status", from);
   return CS_REFUSED;
@@ -117,7 +117,8 @@ static int eligible_office(struct cases_op *op, const char *office_id, json_t **
   }
   json_decref(o);
   if (*office != NULL) return CS_OK;
-  cs_refusal_field(&op->err, "office_id", FIELD_NOT_FOUND, "is not an office of a partner serving this portal");
+  cs_refusal_field(&op->err, "office_id", FIELD_NOT_FOUND,
+                   "is not an office of a partner serving this portal");
   return cs_refusal_validation(&op->err);
 }
 
@@ -127,18 +128,17 @@ static int company_user(struct cases_op *op, const char *user_id, const char *co
                         json_t **user) {
   json_t *u = NULL;
   *user = NULL;
-  if (cases_op_user(op, text(op->current, "portal_id"), user_id, &u) != CS_OK)
-    return CS_REFUSED;
+  if (cases_op_user(op, text(op->current, "portal_id"), user_id, &u) != CS_OK) return CS_REFUSED;
   if (u != NULL && same_text(text(u, "id"), user_id) &&
-      json_is_true(json_object_get(u, "active")) &&
-      json_is_true(json_object_get(u, "in_portal")) &&
+      json_is_true(json_object_get(u, "active")) && json_is_true(json_object_get(u, "in_portal")) &&
       same_text(text(u, "company_id"), company_id)) {
     const char *name = text(u, "name") != NULL ? text(u, "name") : text(u, "email");
     *user = json_pack("{s:s, s:s?}", "id", user_id, "name", name);
   }
   json_decref(u);
   if (*user != NULL) return CS_OK;
-  cs_refusal_field(&op->err, "user_id", FIELD_NOT_FOUND, "must be a user of the company holding the task");
+  cs_refusal_field(&op->err, "user_id", FIELD_NOT_FOUND,
+                   "must be a user of the company holding the task");
   return cs_refusal_validation(&op->err);
 }
 
@@ -238,13 +238,15 @@ void cases_task_add_rules(const json_t *body, struct cs_refusal *err) {
   const char *type = text(body, "type");
   const json_t *trade = json_object_get(body, "trade");
   if (json_is_string(json_object_get(body, "type")) && !cases_task_type_known(type))
-    cs_refusal_field(err, "type", FIELD_NOT_ALLOWED, "must be one of inspection, first_aid, repair, "
-                                   "project_management");
+    cs_refusal_field(err, "type", FIELD_NOT_ALLOWED,
+                     "must be one of inspection, first_aid, repair, "
+                     "project_management");
   if (json_is_string(trade)) {
     if (type != NULL && strcmp(type, "repair") != 0)
       cs_refusal_field(err, "trade", FIELD_NOT_ALLOWED, "is given only for repair tasks");
     else if (!cases_code_valid(json_string_value(trade)))
-      cs_refusal_field(err, "trade", FIELD_FORMAT, "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
+      cs_refusal_field(err, "trade", FIELD_FORMAT,
+                       "must match ^[a-z][a-z_]{0,39}$ (e.g. carpentry)");
   }
   check_times(body, err);
 }
@@ -270,8 +272,7 @@ static int refuse_second_project_management(struct cases_op *op, const char *typ
     count += same_text(text(t, "type"), type);
   }
   if (count == 0) return CS_OK;
-  return cs_refuse(&op->err, PROBLEM_CONFLICT,
-                      "the case already has a project_management task");
+  return cs_refuse(&op->err, PROBLEM_CONFLICT, "the case already has a project_management task");
 }
 
 /* task.added with the whole plan of the task; task.office_assigned too when it has one. */
@@ -343,8 +344,8 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
   status = text(task, "status");
   if (!cases_task_removable(status)) {
     rc = cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                      "a task in status %s (%s) cannot be removed once work has started", status,
-                      cases_task_status_name(status));
+                   "a task in status %s (%s) cannot be removed once work has started", status,
+                   cases_task_status_name(status));
     goto done;
   }
   if (cases_op_checking(op)) goto done;
@@ -360,8 +361,8 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
   /* the case loses its project manager with the task */
   if (is_type(task, "project_management") && task_user(task) != NULL)
     rc = cases_event(conn, op, "project_manager.changed",
-                     json_pack("{s:s, s:n, s:O}", "task_id", op->sub_id, "user",
-                               "previous_user", json_object_get(task, "user")));
+                     json_pack("{s:s, s:n, s:O}", "task_id", op->sub_id, "user", "previous_user",
+                               json_object_get(task, "user")));
 done:
   json_decref(task);
   return rc;
@@ -383,9 +384,8 @@ int cases_task_patch(PGconn *conn, struct cases_op *op) {
   if ((rc = recorded(conn, op,
                      cases_store_task_set_times(conn, op->sub_id, &times, &after, op->err.sqlstate),
                      "task.updated", task, &after)) != CS_OK ||
-      (times.set_meeting &&
-       (rc = cases_event(conn, op, "meeting_time.changed", times_event(after, "meeting_at"))) !=
-           CS_OK) ||
+      (times.set_meeting && (rc = cases_event(conn, op, "meeting_time.changed",
+                                              times_event(after, "meeting_at"))) != CS_OK) ||
       (times.set_schedule &&
        (rc = cases_event(conn, op, "schedule.changed", times_event(after, "schedule"))) != CS_OK))
     goto done;
@@ -412,10 +412,10 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   if ((rc = eligible_office(op, office_id, &office)) != CS_OK) goto done;
   if (same_text(text(json_object_get(task, "office"), "id"), office_id)) goto done; /* as is */
   if (cases_op_checking(op)) goto done;
-  if ((rc = recorded(conn, op,
-                     cases_store_task_set_office(conn, op->sub_id, office, &after,
-                                                 op->err.sqlstate),
-                     "task.office_assigned", task, &after)) != CS_OK)
+  if ((rc =
+           recorded(conn, op,
+                    cases_store_task_set_office(conn, op->sub_id, office, &after, op->err.sqlstate),
+                    "task.office_assigned", task, &after)) != CS_OK)
     goto done;
   if ((data = task_facts(after)) != NULL) {
     copy_member(data, "office", after);
@@ -440,10 +440,10 @@ static int user_events(PGconn *conn, struct cases_op *op, const json_t *before,
   }
   if (cases_event(conn, op, "task.user_assigned", data) != CS_OK) return CS_REFUSED;
   if (!is_type(after, "project_management")) return CS_OK;
-  return cases_event(conn, op, "project_manager.changed",
-                     json_pack("{s:s, s:O, s:O}", "task_id", op->sub_id, "user",
-                               json_object_get(after, "user"), "previous_user",
-                               json_object_get(before, "user")));
+  return cases_event(
+      conn, op, "project_manager.changed",
+      json_pack("{s:s, s:O, s:O}", "task_id", op->sub_id, "user", json_object_get(after, "user"),
+                "previous_user", json_object_get(before, "user")));
 }
 
 int cases_task_assign_user(PGconn *conn, struct cases_op *op) {
@@ -487,16 +487,14 @@ static int require_mover(struct cases_op *op, const json_t *task, enum cases_tas
     case CASES_TASK_MOVE_COMPLETE:
       return require_insurer_or_supplier(op, task, "report it complete");
     case CASES_TASK_MOVE_APPROVE:
-    case CASES_TASK_MOVE_REOPEN:
-      return cases_require(op, "approve_tasks", NULL);
-    default:
-      return cs_refuse(&op->err, PROBLEM_WRONG_STATE, "not a status change");
+    case CASES_TASK_MOVE_REOPEN: return cases_require(op, "approve_tasks", NULL);
+    default: return cs_refuse(&op->err, PROBLEM_WRONG_STATE, "not a status change");
   }
 }
 
 /* task.status_changed, and inspection.started / inspection.completed for an inspection. */
-static int status_events(PGconn *conn, struct cases_op *op, const char *from,
-                         const json_t *after, enum cases_task_move move) {
+static int status_events(PGconn *conn, struct cases_op *op, const char *from, const json_t *after,
+                         enum cases_task_move move) {
   json_t *data = task_facts(after);
   if (data != NULL) {
     json_object_set_new(data, "from", json_string(from));
@@ -525,8 +523,7 @@ int cases_task_change_status(PGconn *conn, struct cases_op *op) {
   char from[2] = "";
   int rc;
 
-  if ((rc = load_task(op, &task)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK)
-    goto done;
+  if ((rc = load_task(op, &task)) != CS_OK || (rc = refuse_closed_case(op)) != CS_OK) goto done;
   snprintf(from, sizeof(from), "%s", text(task, "status"));
   if ((move = cases_task_move_of(from, to, CASES_TASK_VIA_STATUS)) == CASES_TASK_MOVE_NONE) {
     rc = refuse_transition(op, task, to, CASES_TASK_VIA_STATUS);

@@ -10,9 +10,14 @@ static const struct http_field client_create_fields[] = {
     {"name", HTTP_FIELD_STRING, 1, 200},
 };
 
-static const struct policy_org_write_route client_create = {
-    client_create_fields, 1, policy_org_api_client_rules, policy_org_api_client_create, 201,
-    NULL, "/v1/api-clients", "/v1/api-clients"};
+static const struct policy_org_write_route client_create = {client_create_fields,
+                                                            1,
+                                                            policy_org_api_client_rules,
+                                                            policy_org_api_client_create,
+                                                            201,
+                                                            NULL,
+                                                            "/v1/api-clients",
+                                                            "/v1/api-clients"};
 static const struct policy_org_write_route client_delete = {
     NULL, 0, NULL, policy_org_api_client_delete, 204, "API client", NULL, NULL};
 

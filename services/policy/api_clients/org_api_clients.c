@@ -25,8 +25,7 @@ int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
                                json_t **rows, struct cs_refusal *err) {
   (void)filter;
   if (!may_read(c))
-    return cs_refuse(err, PROBLEM_FORBIDDEN,
-                     "only the insurer's admin may see the API clients");
+    return cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer's admin may see the API clients");
   if (policy_store_org_api_client_list(conn, c->portal_id, pg->after_created_at, pg->after_id,
                                        pg->limit, rows, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
@@ -58,8 +57,7 @@ int policy_org_api_client_create(PGconn *conn, struct write_call *w) {
   const char *name = json_string_value(json_object_get(w->body, "name"));
 
   if (!policy_org_is_insurer_admin(c)) {
-    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
-                   "only the insurer's admin may create API clients");
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only the insurer's admin may create API clients");
     goto done;
   }
   if (random_text(SECRET_BYTES, secret, sizeof(secret)) != CS_OK ||
@@ -98,8 +96,7 @@ int policy_org_api_client_delete(PGconn *conn, struct write_call *w) {
     return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
                      "only the insurer's admin may deactivate API clients");
   rc = policy_store_org_api_client_deactivate(conn, c->portal_id, w->id, w->err.sqlstate);
-  if (rc == CS_ERR_NOT_FOUND)
-    return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such API client");
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such API client");
   if (rc != CS_OK ||
       policy_store_org_api_client_get(conn, c->portal_id, w->id, &client, w->err.sqlstate) != CS_OK)
     return cs_refusal_db(&w->err);

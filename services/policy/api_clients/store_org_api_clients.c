@@ -6,29 +6,31 @@
 #include "store_org_api_clients.h"
 #include "store_org_common.h"
 
-#define CLIENT_JSON                                                                           \
-  "json_build_object('id', a.id, 'portal_id', a.portal_id, 'company_id', a.company_id,"       \
+#define CLIENT_JSON                                                                            \
+  "json_build_object('id', a.id, 'portal_id', a.portal_id, 'company_id', a.company_id,"        \
   " 'name', a.name, 'client_id', a.client_id, 'active', a.active, 'created_by', a.created_by," \
   " 'created_at', " POLICY_ORG_TS("a.created_at") ")::text"
 
-int policy_store_org_api_client_get(PGconn *conn, const char *portal, const char *id,
-                                    json_t **out, char *sqlstate) {
+int policy_store_org_api_client_get(PGconn *conn, const char *portal, const char *id, json_t **out,
+                                    char *sqlstate) {
   const char *p[] = {portal, id};
   return policy_store_org_row(conn,
-                              "SELECT " CLIENT_JSON " FROM api_clients a"
+                              "SELECT " CLIENT_JSON
+                              " FROM api_clients a"
                               " WHERE a.portal_id = $1::uuid AND a.id = $2::uuid",
                               2, p, out, sqlstate);
 }
 
-int policy_store_org_api_client_list(PGconn *conn, const char *portal,
-                                     const char *after_created_at, const char *after_id,
-                                     long limit, json_t **rows, char *sqlstate) {
+int policy_store_org_api_client_list(PGconn *conn, const char *portal, const char *after_created_at,
+                                     const char *after_id, long limit, json_t **rows,
+                                     char *sqlstate) {
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", limit);
   const char *p[] = {portal, after_created_at, after_id, lim};
   return db_json_rows(
       conn,
-      "SELECT " CLIENT_JSON " FROM api_clients a WHERE a.portal_id = $1::uuid"
+      "SELECT " CLIENT_JSON
+      " FROM api_clients a WHERE a.portal_id = $1::uuid"
       " AND ($2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid))"
       " ORDER BY a.created_at, a.id LIMIT $4::int",
       4, p, rows, sqlstate);

@@ -6,12 +6,12 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-int policy_store_org_api_client_get(PGconn *conn, const char *portal, const char *id,
-                                    json_t **out, char *sqlstate);
+int policy_store_org_api_client_get(PGconn *conn, const char *portal, const char *id, json_t **out,
+                                    char *sqlstate);
 /* The portal's clients in (created_at, id) order. */
-int policy_store_org_api_client_list(PGconn *conn, const char *portal,
-                                     const char *after_created_at, const char *after_id,
-                                     long limit, json_t **rows, char *sqlstate);
+int policy_store_org_api_client_list(PGconn *conn, const char *portal, const char *after_created_at,
+                                     const char *after_id, long limit, json_t **rows,
+                                     char *sqlstate);
 /* created_by may be NULL. */
 int policy_store_org_api_client_insert(PGconn *conn, const char *id, const char *portal,
                                        const char *company_id, const char *name,

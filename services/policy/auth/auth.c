@@ -108,14 +108,18 @@ int policy_auth_grant_run(struct db_pool *pool, const struct policy_auth_grant *
   }
   rc = is_user ? policy_store_login_user(conn, subject, &who)
                : policy_store_login_client(conn, subject, &who);
-  if (rc == CS_OK) found = 1;
-  else if (rc != CS_ERR_NOT_FOUND) goto done;
+  if (rc == CS_OK)
+    found = 1;
+  else if (rc != CS_ERR_NOT_FOUND)
+    goto done;
 
   /* argon2id takes tens of milliseconds: no pooled connection is held meanwhile. */
   db_pool_release(pool, conn);
   conn = NULL;
-  if (found && who.secret_hash != NULL) ok = password_verify(who.secret_hash, secret);
-  else ok = password_verify_nobody(secret); /* unknown, inactive or no password: same time */
+  if (found && who.secret_hash != NULL)
+    ok = password_verify(who.secret_hash, secret);
+  else
+    ok = password_verify_nobody(secret); /* unknown, inactive or no password: same time */
 
   /* Without a connection now, both outcomes answer 503 alike: the answer tells nothing. */
   if ((rc = db_pool_acquire(pool, &conn)) != CS_OK) goto done;
@@ -158,8 +162,11 @@ int policy_auth_me(PGconn *conn, const json_t *claims, json_t **out) {
   *out = NULL;
   /* Tokens are ours (the signature was verified), but never trust their shape blindly. */
   if (!ids_is_uuid(sub) || !ids_is_uuid(portal) || kind == NULL) return POLICY_AUTH_PRINCIPAL_GONE;
-  if (!strcmp(kind, "user")) rc = policy_store_me_user(conn, sub, portal, out);
-  else if (!strcmp(kind, "client")) rc = policy_store_me_client(conn, sub, portal, out);
-  else return POLICY_AUTH_PRINCIPAL_GONE;
+  if (!strcmp(kind, "user"))
+    rc = policy_store_me_user(conn, sub, portal, out);
+  else if (!strcmp(kind, "client"))
+    rc = policy_store_me_client(conn, sub, portal, out);
+  else
+    return POLICY_AUTH_PRINCIPAL_GONE;
   return rc == CS_ERR_NOT_FOUND ? POLICY_AUTH_PRINCIPAL_GONE : rc;
 }

@@ -9,10 +9,10 @@
 struct db_pool;
 
 /* Throttling of failed logins (auth_failures). */
-#define POLICY_AUTH_WINDOW_S 900L           /* failures count together within 15 minutes */
-#define POLICY_AUTH_SUBJECT_MAX_FAILURES 5  /* per username or client_id */
-#define POLICY_AUTH_IP_MAX_FAILURES 20      /* per client address: many users share one (NAT) */
-#define POLICY_AUTH_BLOCK_S 60L             /* first block; doubles with each further failure */
+#define POLICY_AUTH_WINDOW_S 900L          /* failures count together within 15 minutes */
+#define POLICY_AUTH_SUBJECT_MAX_FAILURES 5 /* per username or client_id */
+#define POLICY_AUTH_IP_MAX_FAILURES 20     /* per client address: many users share one (NAT) */
+#define POLICY_AUTH_BLOCK_S 60L            /* first block; doubles with each further failure */
 #define POLICY_AUTH_BLOCK_MAX_S 900L
 
 #define POLICY_AUTH_TOKEN_TTL_DEFAULT_S 3600L
@@ -21,12 +21,12 @@ struct db_pool;
 /* Outcomes of a token request besides CS_OK and the CS_ERR_* codes (CS_ERR_TIMEOUT: no database
  * connection; CS_ERR_DB, CS_ERR_NOMEM, CS_ERR: failures already logged). */
 enum policy_auth_status {
-  POLICY_AUTH_DENIED = -100,             /* wrong credentials, unknown or inactive principal */
-  POLICY_AUTH_THROTTLED = -101,          /* the subject or the address is blocked for now */
-  POLICY_AUTH_PORTAL_REQUIRED = -102,    /* the company serves several portals: say which */
-  POLICY_AUTH_PORTAL_NOT_SERVED = -103,  /* the portal asked for is not one of them */
-  POLICY_AUTH_NO_PORTAL = -104,          /* the company serves no portal at all */
-  POLICY_AUTH_PRINCIPAL_GONE = -105      /* /v1/me: the token's principal is no longer active */
+  POLICY_AUTH_DENIED = -100,            /* wrong credentials, unknown or inactive principal */
+  POLICY_AUTH_THROTTLED = -101,         /* the subject or the address is blocked for now */
+  POLICY_AUTH_PORTAL_REQUIRED = -102,   /* the company serves several portals: say which */
+  POLICY_AUTH_PORTAL_NOT_SERVED = -103, /* the portal asked for is not one of them */
+  POLICY_AUTH_NO_PORTAL = -104,         /* the company serves no portal at all */
+  POLICY_AUTH_PRINCIPAL_GONE = -105     /* /v1/me: the token's principal is no longer active */
 };
 
 enum policy_auth_grant_kind { POLICY_GRANT_PASSWORD, POLICY_GRANT_CLIENT_CREDENTIALS };

@@ -47,16 +47,14 @@ static struct {
  * NULL. */
 static void oauth_problem(struct _u_response *resp, enum problem_kind kind, const char *detail,
                           const char *error, json_t *errors) {
-  json_t *extra = error != NULL ? json_pack("{s:s, s:s}", "error", error, "error_description",
-                                            detail)
-                                : NULL;
+  json_t *extra =
+      error != NULL ? json_pack("{s:s, s:s}", "error", error, "error_description", detail) : NULL;
   http_problem_full(resp, kind, detail, errors != NULL ? json_incref(errors) : NULL, extra);
   json_decref(extra);
 }
 
 static void invalid_request(struct _u_response *resp, const char *detail, json_t *errors) {
-  oauth_problem(resp, PROBLEM_INVALID_TOKEN_REQUEST, detail, "invalid_request",
-                errors);
+  oauth_problem(resp, PROBLEM_INVALID_TOKEN_REQUEST, detail, "invalid_request", errors);
 }
 
 /* ---- request decoding ------------------------------------------------------------------ */
@@ -102,8 +100,8 @@ done:
 /* Parses an application/x-www-form-urlencoded body into {name: value}. Parameters without a value
  * are treated as omitted (RFC 6749 3.1); a repeated one is an error (3.2). *form is a new
  * reference. On CS_ERR_INVALID, *why (static or in why_buf) says what is wrong. */
-static int form_parse(const char *body, size_t len, json_t **form, const char **why,
-                      char *why_buf, size_t why_len) {
+static int form_parse(const char *body, size_t len, json_t **form, const char **why, char *why_buf,
+                      size_t why_len) {
   json_t *f = json_object(), *name = NULL, *value = NULL;
   size_t i = 0;
   int rc = CS_OK;
@@ -234,15 +232,18 @@ static const char *param(const json_t *form, const char *name) {
 /* Adds {field, "is required"} to bad when value is NULL, {field, "is too long"} when longer
  * than max. */
 static void check_param(struct cs_refusal *bad, const char *field, const char *value, size_t max) {
-  if (value == NULL) cs_refusal_field(bad, field, FIELD_REQUIRED, "is required");
-  else if (strlen(value) > max) cs_refusal_field(bad, field, FIELD_TOO_LONG, "is too long");
+  if (value == NULL)
+    cs_refusal_field(bad, field, FIELD_REQUIRED, "is required");
+  else if (strlen(value) > max)
+    cs_refusal_field(bad, field, FIELD_TOO_LONG, "is too long");
 }
 
 /* ---- POST /v1/auth/token --------------------------------------------------------------- */
 
 static void answer_token(struct _u_response *resp, const char *token) {
-  http_json(resp, 200, json_pack("{s:s, s:s, s:I}", "access_token", token, "token_type", "Bearer",
-                                 "expires_in", (json_int_t)policy_auth_token_ttl()));
+  http_json(resp, 200,
+            json_pack("{s:s, s:s, s:I}", "access_token", token, "token_type", "Bearer",
+                      "expires_in", (json_int_t)policy_auth_token_ttl()));
 }
 
 /* Maps a grant outcome other than success to its answer. */
@@ -253,12 +254,13 @@ static void answer_failure(struct _u_response *resp, int rc, int basic_used, lon
   switch (rc) {
     case POLICY_AUTH_DENIED:
       if (is_user) {
-        oauth_problem(resp, PROBLEM_INVALID_CREDENTIALS,
-                      "the username or password is incorrect", "invalid_grant", NULL);
+        oauth_problem(resp, PROBLEM_INVALID_CREDENTIALS, "the username or password is incorrect",
+                      "invalid_grant", NULL);
       } else {
-        oauth_problem(resp, PROBLEM_INVALID_CLIENT,
-                      "the client credentials are incorrect", "invalid_client", NULL);
-        if (basic_used) u_map_put(resp->map_header, "WWW-Authenticate", "Basic realm=\"claimsuite\"");
+        oauth_problem(resp, PROBLEM_INVALID_CLIENT, "the client credentials are incorrect",
+                      "invalid_client", NULL);
+        if (basic_used)
+          u_map_put(resp->map_header, "WWW-Authenticate", "Basic realm=\"claimsuite\"");
       }
       break;
     case POLICY_AUTH_THROTTLED:
@@ -271,8 +273,8 @@ static void answer_failure(struct _u_response *resp, int rc, int basic_used, lon
     case POLICY_AUTH_PORTAL_REQUIRED:
       cs_refusal_field(&bad, "portal", FIELD_REQUIRED, "is required");
       oauth_problem(resp, PROBLEM_PORTAL_REQUIRED,
-                    "portal is required: this account works in several portals",
-                    "invalid_request", bad.errors);
+                    "portal is required: this account works in several portals", "invalid_request",
+                    bad.errors);
       break;
     case POLICY_AUTH_PORTAL_NOT_SERVED:
       cs_refusal_field(&bad, "portal", FIELD_NOT_FOUND, "is not a portal of this account");
@@ -281,17 +283,15 @@ static void answer_failure(struct _u_response *resp, int rc, int basic_used, lon
                     bad.errors);
       break;
     case POLICY_AUTH_NO_PORTAL:
-      oauth_problem(resp, PROBLEM_NO_PORTAL,
-                    "this account does not work in any portal yet", "invalid_grant", NULL);
+      oauth_problem(resp, PROBLEM_NO_PORTAL, "this account does not work in any portal yet",
+                    "invalid_grant", NULL);
       break;
     case CS_ERR_TIMEOUT:
       http_problem_full(resp, PROBLEM_UNAVAILABLE, "no database connection free; retry shortly",
                         NULL, NULL);
       u_map_put(resp->map_header, "Retry-After", "1");
       break;
-    default:
-      http_problem(resp, PROBLEM_INTERNAL, "the token could not be issued");
-      break;
+    default: http_problem(resp, PROBLEM_INTERNAL, "the token could not be issued"); break;
   }
   cs_refusal_clear(&bad);
 }
@@ -315,8 +315,8 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
                   "invalid_request", NULL);
     goto done;
   }
-  rc = form_parse(req->binary_body != NULL ? req->binary_body : "", req->binary_body_length,
-                  &form, &why, why_buf, sizeof(why_buf));
+  rc = form_parse(req->binary_body != NULL ? req->binary_body : "", req->binary_body_length, &form,
+                  &why, why_buf, sizeof(why_buf));
   if (rc == CS_ERR_INVALID) {
     invalid_request(resp, why, NULL);
     goto done;
@@ -345,15 +345,18 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
     g.client_secret = param(form, "client_secret");
     basic = basic_credentials(req, &basic_id, &basic_secret);
     if (basic < 0) {
-      invalid_request(resp, "the Basic credentials of the Authorization header are malformed", NULL);
+      invalid_request(resp, "the Basic credentials of the Authorization header are malformed",
+                      NULL);
       goto done;
     }
     if (basic) {
       /* One authentication method per request (RFC 6749 2.3); a client_id in the form, which
        * the RFC allows, must name the same client. */
       if (g.client_secret != NULL) {
-        invalid_request(resp, "send the client secret either in the Authorization header or in "
-                              "the form, not both", NULL);
+        invalid_request(resp,
+                        "send the client secret either in the Authorization header or in "
+                        "the form, not both",
+                        NULL);
         goto done;
       }
       if (g.client_id != NULL && strcmp(g.client_id, json_string_value(basic_id)) != 0) {
@@ -381,8 +384,10 @@ static void callback_policy_auth_token_post(struct request_ctx *ctx) {
   g.client_ip = client_ip(req, ip, sizeof(ip));
 
   rc = policy_auth_grant_run(ctx->svc->pool, &g, &token, &retry_after);
-  if (rc == CS_OK) answer_token(resp, token);
-  else answer_failure(resp, rc, basic, retry_after, g.kind == POLICY_GRANT_PASSWORD);
+  if (rc == CS_OK)
+    answer_token(resp, token);
+  else
+    answer_failure(resp, rc, basic, retry_after, g.kind == POLICY_GRANT_PASSWORD);
 done:
   /* Token responses, errors included, are never cached (RFC 6749 5.1). */
   u_map_put(resp->map_header, "Cache-Control", "no-store");
@@ -417,9 +422,7 @@ static void callback_policy_me_get(struct request_ctx *ctx) {
                         "the token's account is not active in its portal any more", NULL, NULL);
       u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
       return;
-    default:
-      http_problem(ctx->resp, PROBLEM_INTERNAL, "the profile could not be read");
-      return;
+    default: http_problem(ctx->resp, PROBLEM_INTERNAL, "the profile could not be read"); return;
   }
 }
 
@@ -458,7 +461,8 @@ static int parse_trusted_proxies(const char *list, char *err, size_t errlen) {
 bad:
   snprintf(err, errlen,
            "AUTH_TRUSTED_PROXIES must list at most %d IPv4 addresses or networks (a.b.c.d/n), "
-           "separated by commas, got '%s'", MAX_TRUSTED_PROXIES, list);
+           "separated by commas, got '%s'",
+           MAX_TRUSTED_PROXIES, list);
   return CS_ERR_INVALID;
 }
 
@@ -480,8 +484,8 @@ void policy_auth_routes(struct service *svc, long token_ttl_s, const char *proxi
   /* The stand-in hash for unknown users is made on first use; make it now, so that not even the
    * first such answer takes longer than a wrong password. */
   (void)password_verify_nobody("");
-  if (service_route(svc, "POST", "/v1/auth/token", callback_policy_auth_token_post,
-                    ROUTE_PUBLIC) != CS_OK ||
+  if (service_route(svc, "POST", "/v1/auth/token", callback_policy_auth_token_post, ROUTE_PUBLIC) !=
+          CS_OK ||
       service_route(svc, "GET", "/v1/me", callback_policy_me_get, ROUTE_AUTHENTICATED) != CS_OK) {
     log_error("cannot register the routes of /v1/auth/token and /v1/me");
     exit(1);

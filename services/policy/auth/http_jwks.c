@@ -51,8 +51,8 @@ static int self_test(struct jwks_cache **cache) {
   int rc;
 
   *cache = NULL;
-  claims = json_pack("{s:s, s:I}", "sub", "policy-signing-key-self-test",
-                     "exp", (json_int_t)time(NULL) + 60);
+  claims = json_pack("{s:s, s:I}", "sub", "policy-signing-key-self-test", "exp",
+                     (json_int_t)time(NULL) + 60);
   if (claims == NULL) return CS_ERR_NOMEM;
   if ((rc = jwt_sign(policy_keys.private_jwk, claims, &token)) != CS_OK) goto done;
   if ((rc = jwks_cache_new_static(policy_keys.document, cache)) != CS_OK) goto done;
@@ -76,8 +76,9 @@ int policy_jwks_init(struct service *svc, const char *path) {
 
   policy_jwks_free();
   if (path == NULL) {
-    log_error("SIGNING_KEY_FILE is not set: it must name the policy service's private signing "
-              "JWK (create one with claimsuite-keygen FILE)");
+    log_error(
+        "SIGNING_KEY_FILE is not set: it must name the policy service's private signing "
+        "JWK (create one with claimsuite-keygen FILE)");
     return CS_ERR_INVALID;
   }
   rc = jwt_private_jwk_load(path, &policy_keys.private_jwk);
@@ -86,8 +87,10 @@ int policy_jwks_init(struct service *svc, const char *path) {
     goto done;
   }
   if (rc != CS_OK) {
-    log_error("SIGNING_KEY_FILE %s does not hold an ES256 (EC P-256) or EdDSA (Ed25519) private "
-              "JWK with a kid (create one with claimsuite-keygen FILE)", path);
+    log_error(
+        "SIGNING_KEY_FILE %s does not hold an ES256 (EC P-256) or EdDSA (Ed25519) private "
+        "JWK with a kid (create one with claimsuite-keygen FILE)",
+        path);
     goto done;
   }
   if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
@@ -109,8 +112,10 @@ int policy_jwks_init(struct service *svc, const char *path) {
     goto done;
   }
   if ((rc = self_test(&own)) != CS_OK) {
-    log_error("SIGNING_KEY_FILE %s: a token signed with this key does not verify with its public "
-              "part; the key file is inconsistent", path);
+    log_error(
+        "SIGNING_KEY_FILE %s: a token signed with this key does not verify with its public "
+        "part; the key file is inconsistent",
+        path);
     goto done;
   }
   if ((rc = service_route(svc, "GET", "/v1/auth/jwks", callback_policy_jwks_get, ROUTE_PUBLIC)) !=

@@ -7,11 +7,11 @@
 struct service;
 
 /* Reads the private signing JWK from the file at path (SIGNING_KEY_FILE, read by main.c; NULL
- * when not set; make one with claimsuite-keygen), derives its public half, checks that the two match (signs and verifies a
- * probe token), registers GET /v1/auth/jwks (public) on svc, and replaces svc->jwks with a
- * fixed cache of this key set, so the policy service verifies its own tokens without calling
- * itself over HTTP. Call once, after service_init and before service_run. Returns CS_OK, or an
- * error after logging a message that names SIGNING_KEY_FILE. */
+ * when not set; make one with claimsuite-keygen), derives its public half, checks that the two
+ * match (signs and verifies a probe token), registers GET /v1/auth/jwks (public) on svc, and
+ * replaces svc->jwks with a fixed cache of this key set, so the policy service verifies its own
+ * tokens without calling itself over HTTP. Call once, after service_init and before service_run.
+ * Returns CS_OK, or an error after logging a message that names SIGNING_KEY_FILE. */
 int policy_jwks_init(struct service *svc, const char *path);
 
 /* The private signing key (borrowed, valid until policy_jwks_free; NULL before init). Read-only:

@@ -88,8 +88,7 @@ int policy_store_login_user(PGconn *conn, const char *username, struct policy_st
   return login_lookup(conn, sql_login_user, username, out);
 }
 
-int policy_store_login_client(PGconn *conn, const char *client_id,
-                              struct policy_store_login *out) {
+int policy_store_login_client(PGconn *conn, const char *client_id, struct policy_store_login *out) {
   return login_lookup(conn, sql_login_client, client_id, out);
 }
 
@@ -142,9 +141,8 @@ static const char sql_throttle_fail[] =
     "     ELSE f.blocked_until END"
     " RETURNING failures";
 
-int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value,
-                               int threshold, long block_s, long block_max_s, long window_s,
-                               long *failures) {
+int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value, int threshold,
+                               long block_s, long block_max_s, long window_s, long *failures) {
   char thr[16], base[24], max[24], win[24];
   PGresult *res = NULL;
   int rc;
@@ -155,7 +153,8 @@ int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *val
   snprintf(win, sizeof(win), "%ld", window_s);
   const char *params[] = {prefix, value, thr, base, max, win};
   if ((rc = db_exec(conn, sql_throttle_fail, 6, params, &res, NULL)) != CS_OK) return rc;
-  if (failures != NULL) *failures = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+  if (failures != NULL)
+    *failures = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
   PQclear(res);
   return CS_OK;
 }

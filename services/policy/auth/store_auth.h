@@ -11,16 +11,16 @@
 /* A principal that may ask for a token: an active user (by email) or an active API client (by
  * client_id). Every string is owned by the struct; free with policy_store_login_free. */
 struct policy_store_login {
-  char *id;              /* users.id or api_clients.id */
-  char *secret_hash;     /* argon2id encoded password or client secret; NULL: none set */
+  char *id;          /* users.id or api_clients.id */
+  char *secret_hash; /* argon2id encoded password or client secret; NULL: none set */
   char *company_id;
-  char *company_kind;    /* insurer, partner, customer, agent */
-  char *email;           /* users only */
+  char *company_kind; /* insurer, partner, customer, agent */
+  char *email;        /* users only */
   char *name;
-  char *client_id;       /* clients only */
-  int authority_level;   /* users only (1..6), 0 for clients */
-  json_t *portal_ids;    /* array of portal id strings, sorted: the portals the user's company
-                          * serves, or the client's one portal (owned reference) */
+  char *client_id;     /* clients only */
+  int authority_level; /* users only (1..6), 0 for clients */
+  json_t *portal_ids;  /* array of portal id strings, sorted: the portals the user's company
+                        * serves, or the client's one portal (owned reference) */
 };
 
 /* Releases what l owns and zeroes it; NULL-safe. */
@@ -47,9 +47,8 @@ int policy_store_throttle_blocked(PGconn *conn, const char *prefix, const char *
  * key has neither failed nor been blocked within window_s; from the threshold-th failure of a
  * count the key is blocked for block_s, doubled for each further failure, at most block_max_s.
  * *failures (may be NULL) receives the count. Strings borrowed. */
-int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value,
-                               int threshold, long block_s, long block_max_s, long window_s,
-                               long *failures);
+int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value, int threshold,
+                               long block_s, long block_max_s, long window_s, long *failures);
 
 /* Forgets the failures of the key prefix+value (a successful login). */
 int policy_store_throttle_clear(PGconn *conn, const char *prefix, const char *value);

@@ -35,8 +35,9 @@ int main(int argc, char **argv) {
   struct stat st;
 
   if (argc != 2 || argv[1][0] == '\0') {
-    fprintf(stderr, "usage: claimsuite-keygen OUT_FILE\n"
-                    "writes a new ES256 private JWK (mode 0600); an existing file is kept\n");
+    fprintf(stderr,
+            "usage: claimsuite-keygen OUT_FILE\n"
+            "writes a new ES256 private JWK (mode 0600); an existing file is kept\n");
     return 2;
   }
   out_path = argv[1];

@@ -53,8 +53,7 @@ static json_t *role_json(const char *portal_id, const char *role, json_t *rights
                    "version", version);
 }
 
-int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role,
-                              json_t **out) {
+int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role, json_t **out) {
   json_t *rights = NULL;
   int version = 0, rc;
 
@@ -148,8 +147,8 @@ int policy_authority_role_apply(PGconn *conn, struct write_call *w) {
                                              (int)op->locked_version, &version),
                        &w->err, "role")) != CS_OK)
     goto done;
-  event = json_pack("{s:s, s:s, s:O, s:i}", "portal_id", op->portal_id, "role", op->role,
-                    "rights", sorted, "version", version);
+  event = json_pack("{s:s, s:s, s:O, s:i}", "portal_id", op->portal_id, "role", op->role, "rights",
+                    sorted, "version", version);
   snprintf(aggregate, sizeof(aggregate), "%s/%s", op->portal_id, op->role);
   if ((rc = write_event(conn, &w->err, "role.updated", op->portal_id, aggregate,
                         json_incref(event))) != CS_OK)
@@ -190,7 +189,8 @@ static void check_elements(const json_t *arr, const char *name, int (*ok)(const 
   json_array_foreach(arr, i, d) {
     snprintf(field, sizeof(field), "%s/%zu", name, i);
     if (is_string ? !json_is_string(d) : !json_is_integer(d))
-      cs_refusal_field(err, field, FIELD_WRONG_TYPE, is_string ? "must be a string" : "must be an integer");
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE,
+                       is_string ? "must be a string" : "must be an integer");
     else if (!ok(d))
       cs_refusal_field(err, field, code, message);
   }
@@ -248,19 +248,21 @@ void policy_authority_settings_rules(const json_t *patch, struct cs_refusal *err
   v = json_object_get(patch, "office_days");
   if (json_is_array(v) && json_array_size(v) == 0)
     cs_refusal_field(err, "office_days", FIELD_REQUIRED, "must name at least one ISO weekday");
-  check_elements(v, "office_days", weekday_ok, 0, FIELD_OUT_OF_RANGE,
-                 "must be an ISO weekday 1..7", err);
+  check_elements(v, "office_days", weekday_ok, 0, FIELD_OUT_OF_RANGE, "must be an ISO weekday 1..7",
+                 err);
   check_elements(json_object_get(patch, "public_holidays"), "public_holidays", date_ok, 1,
                  FIELD_FORMAT, "must be a date (YYYY-MM-DD)", err);
   v = json_object_get(patch, "default_budget_limit");
   if (json_is_integer(v) && json_integer_value(v) < 0)
-    cs_refusal_field(err, "default_budget_limit", FIELD_OUT_OF_RANGE, "must be an integer >= 0 (minor units)");
+    cs_refusal_field(err, "default_budget_limit", FIELD_OUT_OF_RANGE,
+                     "must be an integer >= 0 (minor units)");
   v = json_object_get(patch, "currency");
   if (json_is_string(v)) {
     const char *c = json_string_value(v);
     if (strlen(c) != 3 || !isupper((unsigned char)c[0]) || !isupper((unsigned char)c[1]) ||
         !isupper((unsigned char)c[2]) || (c[0] | c[1] | c[2]) & 0x80)
-      cs_refusal_field(err, "currency", FIELD_FORMAT, "must be an ISO 4217 code (three capital letters)");
+      cs_refusal_field(err, "currency", FIELD_FORMAT,
+                       "must be an ISO 4217 code (three capital letters)");
   }
 }
 
@@ -322,12 +324,9 @@ int policy_authority_settings_apply(PGconn *conn, struct write_call *w) {
 
 /* action or actions, exactly one of them: checked in authorize_parse */
 static const struct http_field authorize_fields[] = {
-    {"user_id", HTTP_FIELD_UUID, 1, 0},
-    {"action", HTTP_FIELD_STRING, 0, 100},
-    {"actions", HTTP_FIELD_ARRAY, 0, 0},
-    {"portal_id", HTTP_FIELD_UUID, 1, 0},
-    {"case_roles", HTTP_FIELD_ARRAY, 0, 0},
-    {"amount", HTTP_FIELD_INTEGER, 0, 0},
+    {"user_id", HTTP_FIELD_UUID, 1, 0},     {"action", HTTP_FIELD_STRING, 0, 100},
+    {"actions", HTTP_FIELD_ARRAY, 0, 0},    {"portal_id", HTTP_FIELD_UUID, 1, 0},
+    {"case_roles", HTTP_FIELD_ARRAY, 0, 0}, {"amount", HTTP_FIELD_INTEGER, 0, 0},
 };
 
 /* "<what>; valid actions: a, b, ..." on field, listing every action. */
@@ -363,7 +362,7 @@ struct authorize_request {
   unsigned role_mask; /* bit r: case role r given */
   json_t *roles;      /* the case_roles given, an array (new reference) */
   int has_amount;
-  long long amount;   /* 0 when absent */
+  long long amount; /* 0 when absent */
 };
 
 /* The "actions" of a batch (an array) into r, in order; one error names every bad element. */
@@ -390,7 +389,8 @@ static void batch_actions(const json_t *actions, struct authorize_request *r,
   }
   if (nbad == 0) return;
   snprintf(text, sizeof(text),
-           nbad > 1 ? "elements %s are not known actions" : "element %s is not a known action", bad);
+           nbad > 1 ? "elements %s are not known actions" : "element %s is not a known action",
+           bad);
   unknown_action(err, "actions", text);
 }
 
@@ -398,7 +398,8 @@ static void batch_actions(const json_t *actions, struct authorize_request *r,
  * CS_OK or CS_ERR_NOMEM; r->roles must be released either way. */
 static int authorize_parse(const json_t *body, struct authorize_request *r,
                            struct cs_refusal *err) {
-  const json_t *action = json_object_get(body, "action"), *actions = json_object_get(body, "actions");
+  const json_t *action = json_object_get(body, "action"),
+               *actions = json_object_get(body, "actions");
   const json_t *v;
   size_t i;
 
@@ -408,13 +409,13 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
   if (json_is_null(action)) action = NULL;
   if (json_is_null(actions)) actions = NULL;
   if (action != NULL && actions != NULL) {
-    cs_refusal_field(err, "actions", FIELD_INVALID, "must not be given with action: ask for one or the other");
+    cs_refusal_field(err, "actions", FIELD_INVALID,
+                     "must not be given with action: ask for one or the other");
   } else if (action == NULL && actions == NULL) {
     cs_refusal_field(err, "action", FIELD_REQUIRED, "is required (or actions, a list of actions)");
   } else if (json_is_string(action)) {
     r->actions[r->nactions++] = json_string_value(action);
-    if (!policy_action_known(r->actions[0]))
-      unknown_action(err, "action", "is not a known action");
+    if (!policy_action_known(r->actions[0])) unknown_action(err, "action", "is not a known action");
   } else if (json_is_array(actions)) {
     batch_actions(actions, r, err);
   }
@@ -438,11 +439,12 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
   v = json_object_get(body, "amount");
   r->has_amount = json_is_integer(v);
   if (r->has_amount) r->amount = json_integer_value(v);
-  if (r->has_amount && r->amount < 0) cs_refusal_field(err, "amount", FIELD_OUT_OF_RANGE, "must be >= 0 (minor units)");
+  if (r->has_amount && r->amount < 0)
+    cs_refusal_field(err, "amount", FIELD_OUT_OF_RANGE, "must be >= 0 (minor units)");
   /* A batch without an amount asks approve_budget for 0, so its answer carries the whole
    * remaining limit; the single form must say how much is to be approved. */
-  if (!r->batch && r->nactions == 1 && !strcmp(r->actions[0], "approve_budget") &&
-      !r->has_amount && (v == NULL || json_is_null(v)))
+  if (!r->batch && r->nactions == 1 && !strcmp(r->actions[0], "approve_budget") && !r->has_amount &&
+      (v == NULL || json_is_null(v)))
     cs_refusal_field(err, "amount", FIELD_REQUIRED, "is required for approve_budget");
   return CS_OK;
 }
@@ -505,8 +507,8 @@ int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out,
   if (!r.batch) {
     in.action = r.actions[0];
     policy_rights_decide(&in, &d);
-    if ((rc = policy_store_decision_add(conn, r.portal_id, r.user_id, in.action, d.allow,
-                                        d.reason, r.roles, r.has_amount ? &r.amount : NULL,
+    if ((rc = policy_store_decision_add(conn, r.portal_id, r.user_id, in.action, d.allow, d.reason,
+                                        r.roles, r.has_amount ? &r.amount : NULL,
                                         d.has_limit_remaining ? &d.limit_remaining : NULL)) !=
         CS_OK)
       goto done;

@@ -17,7 +17,8 @@
 #include "write.h"
 
 /* Results of policy_authority_admin_check / _caller_check besides CS_OK and CS_ERR_DB. */
-#define POLICY_AUTHORITY_GONE (-310)      /* the user is gone, inactive, moved or its company no
+#define POLICY_AUTHORITY_GONE                                                                    \
+  (-310)                                  /* the user is gone, inactive, moved or its company no \
                                            * longer serves the portal: answer 401 */
 #define POLICY_AUTHORITY_NOT_ADMIN (-311) /* answer 403 */
 
@@ -35,16 +36,15 @@ const char *policy_authority_portal(const json_t *claims);
 
 /* GET /v1/roles/{role}: {portal_id, role, rights (sorted), version}; version 0 without a row.
  * role must be a known case role (policy_role_index). *out new. */
-int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role,
-                              json_t **out);
+int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role, json_t **out);
 
 /* A change of a role definition (PUT /v1/roles/{role}) or of the portal settings (PATCH
  * /v1/portal/settings) is a write_call (write.h) run by the write runner with the hooks below:
  * w->op is a struct policy_authority_op, w->body the body. Hooks return CS_OK or CS_REFUSED
  * with w->err filled; w->result is the new object, with its integer "version". */
 struct policy_authority_op {
-  const char *portal_id; /* the token's portal, borrowed */
-  const char *role;      /* a known case role (policy_role_index), borrowed; NULL: settings */
+  const char *portal_id;    /* the token's portal, borrowed */
+  const char *role;         /* a known case role (policy_role_index), borrowed; NULL: settings */
   long long locked_version; /* set by the lock hook */
 };
 

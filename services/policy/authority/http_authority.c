@@ -49,9 +49,12 @@ static int admin_conn(struct request_ctx *ctx, PGconn **conn, const char *forbid
   rc = forbidden_detail != NULL ? policy_authority_admin_check(*conn, ctx->claims)
                                 : policy_authority_caller_check(*conn, ctx->claims);
   if (rc == CS_OK) return 0;
-  if (rc == POLICY_AUTHORITY_GONE) policy_org_http_caller_gone(ctx);
-  else if (rc == POLICY_AUTHORITY_NOT_ADMIN) forbidden(ctx, forbidden_detail);
-  else service_db_problem(ctx, NULL);
+  if (rc == POLICY_AUTHORITY_GONE)
+    policy_org_http_caller_gone(ctx);
+  else if (rc == POLICY_AUTHORITY_NOT_ADMIN)
+    forbidden(ctx, forbidden_detail);
+  else
+    service_db_problem(ctx, NULL);
   service_db_release(ctx, *conn);
   *conn = NULL;
   return 1;
@@ -59,9 +62,12 @@ static int admin_conn(struct request_ctx *ctx, PGconn **conn, const char *forbid
 
 /* Answers a domain failure other than CS_ERR_INVALID / CS_ERR_CONFLICT. */
 static void failure(struct request_ctx *ctx, int rc, const char *what) {
-  if (rc == CS_ERR_NOT_FOUND) http_problem(ctx->resp, PROBLEM_NOT_FOUND, what);
-  else if (rc == CS_ERR_DB) service_db_problem(ctx, NULL);
-  else http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
+  if (rc == CS_ERR_NOT_FOUND)
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, what);
+  else if (rc == CS_ERR_DB)
+    service_db_problem(ctx, NULL);
+  else
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
 }
 
 /* ---- /v1/roles/{role} ------------------------------------------------------------------ */
@@ -254,9 +260,12 @@ static void callback_policy_authorize_log_get(struct request_ctx *ctx) {
     goto done;
   }
   rc = policy_authority_log(conn, portal, &f, pos, limit, &page);
-  if (rc == CS_ERR_INVALID) bad_parameter(ctx, "cursor", "cursor is not valid");
-  else if (rc != CS_OK) failure(ctx, rc, "not found");
-  else http_json(ctx->resp, 200, page);
+  if (rc == CS_ERR_INVALID)
+    bad_parameter(ctx, "cursor", "cursor is not valid");
+  else if (rc != CS_OK)
+    failure(ctx, rc, "not found");
+  else
+    http_json(ctx->resp, 200, page);
 done:
   service_db_release(ctx, conn);
   cs_refusal_clear(&bad);

@@ -46,8 +46,7 @@ static void budget(const struct policy_decision_input *in, struct policy_decisio
   if (in->amount <= limit) {
     out->allow = 1;
     out->limit_remaining = limit - in->amount;
-    snprintf(out->reason, sizeof(out->reason), "%s; within the %s budget limit", granted_by,
-             which);
+    snprintf(out->reason, sizeof(out->reason), "%s; within the %s budget limit", granted_by, which);
   } else {
     out->allow = 0;
     out->limit_remaining = limit;
@@ -62,11 +61,23 @@ void policy_rights_decide(const struct policy_decision_input *in, struct policy_
   int ech_given = (roles >> POLICY_ROLE_EXTERNAL_CASE_HANDLER) & 1u;
 
   memset(out, 0, sizeof(*out));
-  if (!in->user_in_portal) { deny(out, "user not in portal"); return; }
-  if (!in->user_active) { deny(out, "user inactive"); return; }
-  if (!policy_action_known(in->action)) { deny(out, "unknown action"); return; }
+  if (!in->user_in_portal) {
+    deny(out, "user not in portal");
+    return;
+  }
+  if (!in->user_active) {
+    deny(out, "user inactive");
+    return;
+  }
+  if (!policy_action_known(in->action)) {
+    deny(out, "unknown action");
+    return;
+  }
   if (in->insurer) {
-    if (is_budget) { budget(in, out, "internal user of the insurer"); return; }
+    if (is_budget) {
+      budget(in, out, "internal user of the insurer");
+      return;
+    }
     out->allow = 1;
     snprintf(out->reason, sizeof(out->reason), "internal user of the insurer");
     return;
@@ -80,7 +91,10 @@ void policy_rights_decide(const struct policy_decision_input *in, struct policy_
                "always allowed to the external_case_handler role");
       return;
     }
-    if (ech_given) { deny(out, "user not marked as external case handler"); return; }
+    if (ech_given) {
+      deny(out, "user not marked as external case handler");
+      return;
+    }
     deny(out, "no case role grants this action");
     return;
   }
@@ -88,7 +102,10 @@ void policy_rights_decide(const struct policy_decision_input *in, struct policy_
     if (((roles >> r) & 1u) && ((in->definitions[r] >> right) & 1u)) {
       char by[64];
       snprintf(by, sizeof(by), "granted by role %s", policy_role_names[r]);
-      if (is_budget) { budget(in, out, by); return; }
+      if (is_budget) {
+        budget(in, out, by);
+        return;
+      }
       out->allow = 1;
       snprintf(out->reason, sizeof(out->reason), "%s", by);
       return;

@@ -35,17 +35,17 @@ int policy_action_known(const char *name);
 
 /* The facts one decision is made of. Masks are of rights (bit i = policy_right_names[i]). */
 struct policy_decision_input {
-  const char *action;           /* a known action (policy_action_known) */
-  int user_in_portal;           /* the user exists and its company serves the portal */
+  const char *action; /* a known action (policy_action_known) */
+  int user_in_portal; /* the user exists and its company serves the portal */
   int user_active;
-  int insurer;                  /* the user's company is an insurer (internal user) */
-  int marked_external;          /* the user is marked as external case handler */
-  unsigned role_mask;           /* case roles given: bit r = enum policy_case_role r */
+  int insurer;                             /* the user's company is an insurer (internal user) */
+  int marked_external;                     /* the user is marked as external case handler */
+  unsigned role_mask;                      /* case roles given: bit r = enum policy_case_role r */
   unsigned definitions[POLICY_ROLE_COUNT]; /* the portal's rights of each role */
-  long long amount;             /* approve_budget: >= 0 */
+  long long amount;                        /* approve_budget: >= 0 */
   int has_own_limit;
-  long long own_limit;          /* the user's own budget limit when has_own_limit */
-  long long default_limit;      /* the portal's default_budget_limit */
+  long long own_limit;     /* the user's own budget limit when has_own_limit */
+  long long default_limit; /* the portal's default_budget_limit */
 };
 
 struct policy_decision {

@@ -20,8 +20,9 @@ static const char sql_role_get[] =
 
 int policy_store_role_lock(PGconn *conn, const char *portal_id, const char *role) {
   const char *p[] = {portal_id, role};
-  return db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('claimsuite_role.' || $1 || '.' || $2))",
-                 2, p, NULL, NULL);
+  return db_exec(conn,
+                 "SELECT pg_advisory_xact_lock(hashtext('claimsuite_role.' || $1 || '.' || $2))", 2,
+                 p, NULL, NULL);
 }
 
 int policy_store_role_get(PGconn *conn, const char *portal_id, const char *role, int for_update,
@@ -86,11 +87,11 @@ done:
   "json_build_object('portal_id', p.id, 'name', p.name, 'timezone', p.timezone,"             \
   " 'office_hours', json_build_object('start', to_char(p.office_hours_start, 'HH24:MI'),"    \
   "                                   'end', to_char(p.office_hours_end, 'HH24:MI')),"       \
-  " 'office_days', array_to_json(p.office_days),"                                           \
-  " 'public_holidays', array_to_json(ARRAY(SELECT to_char(d, 'YYYY-MM-DD')"                 \
-  "                                          FROM unnest(p.public_holidays) d ORDER BY d)),"  \
-  " 'enhanced_temporary_cases', p.enhanced_temporary_cases,"                                \
-  " 'default_budget_limit', p.default_budget_limit, 'currency', p.currency,"                \
+  " 'office_days', array_to_json(p.office_days),"                                            \
+  " 'public_holidays', array_to_json(ARRAY(SELECT to_char(d, 'YYYY-MM-DD')"                  \
+  "                                          FROM unnest(p.public_holidays) d ORDER BY d))," \
+  " 'enhanced_temporary_cases', p.enhanced_temporary_cases,"                                 \
+  " 'default_budget_limit', p.default_budget_limit, 'currency', p.currency,"                 \
   " 'version', p.version)::text"
 
 int policy_store_settings_get(PGconn *conn, const char *portal_id, int for_update, json_t **out) {
@@ -105,8 +106,7 @@ int policy_store_settings_get(PGconn *conn, const char *portal_id, int for_updat
 int policy_store_timezone_known(PGconn *conn, const char *tz, int *valid) {
   const char *params[] = {tz};
   PGresult *res = NULL;
-  int rc = db_exec(conn, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, params, &res,
-                   NULL);
+  int rc = db_exec(conn, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, params, &res, NULL);
   *valid = rc == CS_OK && PQntuples(res) > 0;
   PQclear(res);
   return rc;
@@ -220,7 +220,12 @@ int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *u
   if (roles == NULL) return CS_ERR_NOMEM;
   if (amount != NULL) snprintf(amount_s, sizeof(amount_s), "%lld", *amount);
   if (limit_remaining != NULL) snprintf(remaining_s, sizeof(remaining_s), "%lld", *limit_remaining);
-  const char *params[] = {portal_id, user_id, action, allow ? "true" : "false", reason, roles,
+  const char *params[] = {portal_id,
+                          user_id,
+                          action,
+                          allow ? "true" : "false",
+                          reason,
+                          roles,
                           amount != NULL ? amount_s : NULL,
                           limit_remaining != NULL ? remaining_s : NULL};
   rc = db_exec(conn,
@@ -235,7 +240,8 @@ int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *u
 
 static const char sql_decisions[] =
     "SELECT COALESCE(json_agg(json_build_object("
-    "  'id', d.id::text, 'portal_id', d.portal_id, 'user_id', d.user_id, 'action', d.action, 'allow', d.allow,"
+    "  'id', d.id::text, 'portal_id', d.portal_id, 'user_id', d.user_id, 'action', d.action, "
+    "'allow', d.allow,"
     "  'reason', d.reason, 'case_roles', array_to_json(d.case_roles), 'amount', d.amount,"
     "  'limit_remaining', d.limit_remaining,"
     "  'decided_at', to_char(d.decided_at AT TIME ZONE 'UTC',"

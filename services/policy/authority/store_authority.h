@@ -39,14 +39,14 @@ int policy_store_settings_update(PGconn *conn, const char *portal_id, const json
 
 /* What a decision needs to know of a user in a portal. */
 struct policy_store_principal {
-  int found;            /* the user exists */
-  int in_portal;        /* its company serves the portal */
+  int found;     /* the user exists */
+  int in_portal; /* its company serves the portal */
   int active;
-  int insurer;          /* its company is an insurer */
-  int marked_external;  /* users.external_case_handler */
+  int insurer;         /* its company is an insurer */
+  int marked_external; /* users.external_case_handler */
   int has_own_limit;
   long long own_limit;
-  long long default_limit; /* the portal's default_budget_limit (0 when no such portal) */
+  long long default_limit;  /* the portal's default_budget_limit (0 when no such portal) */
   json_t *role_definitions; /* every role definition of the portal, {role: [rights...]} (roles
                              * without a row absent): a new reference, NULL when not found */
 };
@@ -66,14 +66,14 @@ int policy_store_decision_add(PGconn *conn, const char *portal_id, const char *u
 
 /* Filters of the decision log; NULL members do not filter. */
 struct policy_store_decision_filter {
-  const char *user_id;  /* a UUID */
+  const char *user_id; /* a UUID */
   const char *action;
-  const char *allow;    /* "true" or "false" */
+  const char *allow;     /* "true" or "false" */
   const char *before_id; /* cursor: decisions with id below this one */
 };
 
-/* The portal's decisions newest first, at most limit, as a new array of {id, portal_id, user_id, action,
- * allow, reason, case_roles, amount, limit_remaining, decided_at}. */
+/* The portal's decisions newest first, at most limit, as a new array of {id, portal_id, user_id,
+ * action, allow, reason, case_roles, amount, limit_remaining, decided_at}. */
 int policy_store_decisions_list(PGconn *conn, const char *portal_id,
                                 const struct policy_store_decision_filter *f, long limit,
                                 json_t **items);

@@ -26,15 +26,30 @@ static const struct http_field company_link_fields[] = {
     {"org_number", HTTP_FIELD_STRING, 1, 40},
 };
 
-static const struct policy_org_write_route company_create = {
-    company_create_fields, NFIELDS(company_create_fields), policy_org_company_rules,
-    policy_org_company_create, 201, NULL, "/v1/companies", "/v1/companies"};
-static const struct policy_org_write_route company_patch = {
-    company_patch_fields, NFIELDS(company_patch_fields), policy_org_company_rules,
-    policy_org_company_patch, 200, "company", NULL, NULL};
-static const struct policy_org_write_route company_link = {
-    company_link_fields, NFIELDS(company_link_fields), policy_org_company_link_rules,
-    policy_org_company_link, 201, NULL, "/v1/companies/links", "/v1/companies"};
+static const struct policy_org_write_route company_create = {company_create_fields,
+                                                             NFIELDS(company_create_fields),
+                                                             policy_org_company_rules,
+                                                             policy_org_company_create,
+                                                             201,
+                                                             NULL,
+                                                             "/v1/companies",
+                                                             "/v1/companies"};
+static const struct policy_org_write_route company_patch = {company_patch_fields,
+                                                            NFIELDS(company_patch_fields),
+                                                            policy_org_company_rules,
+                                                            policy_org_company_patch,
+                                                            200,
+                                                            "company",
+                                                            NULL,
+                                                            NULL};
+static const struct policy_org_write_route company_link = {company_link_fields,
+                                                           NFIELDS(company_link_fields),
+                                                           policy_org_company_link_rules,
+                                                           policy_org_company_link,
+                                                           201,
+                                                           NULL,
+                                                           "/v1/companies/links",
+                                                           "/v1/companies"};
 
 static void companies_list(struct request_ctx *ctx) {
   policy_org_http_list(ctx, company_filters, NFIELDS(company_filters), policy_org_company_list);
@@ -46,9 +61,7 @@ static void companies_create(struct request_ctx *ctx) {
   policy_org_http_write(ctx, &company_create);
 }
 static void companies_link(struct request_ctx *ctx) { policy_org_http_write(ctx, &company_link); }
-static void companies_patch(struct request_ctx *ctx) {
-  policy_org_http_write(ctx, &company_patch);
-}
+static void companies_patch(struct request_ctx *ctx) { policy_org_http_write(ctx, &company_patch); }
 
 void policy_org_companies_routes(struct service *svc) {
   static const struct service_route_def routes[] = {

@@ -11,8 +11,8 @@
 
 int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
                            json_t **out, struct cs_refusal *err) {
-  int rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), id, 0,
-                                        out, err->sqlstate);
+  int rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), id, 0, out,
+                                        err->sqlstate);
   if (rc == CS_ERR_NOT_FOUND) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such company");
   return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
@@ -21,9 +21,8 @@ int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c,
                             const char *const *filter, const struct policy_org_page *pg,
                             json_t **rows, struct cs_refusal *err) {
   if (policy_store_org_company_list(conn, c->portal_id, policy_org_scope_company(c),
-                                    filter[POLICY_COMPANY_Q_KIND],
-                                    pg->after_created_at, pg->after_id, pg->limit, rows,
-                                    err->sqlstate) != CS_OK)
+                                    filter[POLICY_COMPANY_Q_KIND], pg->after_created_at,
+                                    pg->after_id, pg->limit, rows, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
   return CS_OK;
 }
@@ -48,8 +47,7 @@ int policy_org_company_create(PGconn *conn, struct write_call *w) {
   const char *kind = json_string_value(json_object_get(w->body, "kind"));
   char id[37];
   if (!policy_org_is_insurer_admin(w->caller))
-    return cs_refuse(&w->err, PROBLEM_FORBIDDEN,
-                     "only the insurer's admin may create companies");
+    return cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only the insurer's admin may create companies");
   ids_uuid_v4(id);
   if (policy_store_org_company_insert(conn, id, kind,
                                       json_string_value(json_object_get(w->body, "name")),
@@ -65,8 +63,7 @@ int policy_org_company_patch(PGconn *conn, struct write_call *w) {
   int rc;
   rc = policy_store_org_company_get(conn, c->portal_id, policy_org_scope_company(c), w->id, 1,
                                     &company, w->err.sqlstate);
-  if (rc == CS_ERR_NOT_FOUND)
-    return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such company");
+  if (rc == CS_ERR_NOT_FOUND) return cs_refuse(&w->err, PROBLEM_NOT_FOUND, "no such company");
   if (rc != CS_OK) return cs_refusal_db(&w->err);
   /* the id of the row, not of the path: the path may spell the same UUID in capitals */
   const char *company_id = json_string_value(json_object_get(company, "id"));
@@ -77,12 +74,12 @@ int policy_org_company_patch(PGconn *conn, struct write_call *w) {
   }
   /* The organisation number is what insurers link partners by: only they may change it. */
   if (json_object_get(w->body, "org_number") != NULL && !policy_org_is_insurer_admin(c)) {
-    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN,
-                   "only the insurer's admin may change org_number");
+    rc = cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only the insurer's admin may change org_number");
     goto done;
   }
   if ((rc = policy_org_precondition(w, company, 1)) != CS_OK) goto done;
-  const json_t *name = json_object_get(w->body, "name"), *org = json_object_get(w->body, "org_number");
+  const json_t *name = json_object_get(w->body, "name"),
+               *org = json_object_get(w->body, "org_number");
   if (policy_store_org_company_update(conn, company_id, name != NULL, json_string_value(name),
                                       org != NULL, json_string_value(org),
                                       w->err.sqlstate) != CS_OK) {
@@ -108,8 +105,8 @@ int policy_org_company_link(PGconn *conn, struct write_call *w) {
     return cs_refuse(&w->err, PROBLEM_NOT_FOUND,
                      "no partner company with this organisation number");
   if (rc != CS_OK) return cs_refusal_db(&w->err);
-  if (policy_store_org_company_link(conn, id, policy_org_caller_of(w)->portal_id, &added, w->err.sqlstate) !=
-          CS_OK ||
+  if (policy_store_org_company_link(conn, id, policy_org_caller_of(w)->portal_id, &added,
+                                    w->err.sqlstate) != CS_OK ||
       policy_store_org_company_get(conn, policy_org_caller_of(w)->portal_id, NULL, id, 0, &company,
                                    w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
@@ -122,7 +119,8 @@ int policy_org_company_link(PGconn *conn, struct write_call *w) {
       goto done;
     }
     json_object_set(data, "portal_ids", portals);
-    if (bus_outbox_add(conn, "company.updated", policy_org_caller_of(w)->portal_id, id, data) != CS_OK) {
+    if (bus_outbox_add(conn, "company.updated", policy_org_caller_of(w)->portal_id, id, data) !=
+        CS_OK) {
       rc = cs_refusal_db(&w->err);
       goto done;
     }

@@ -8,10 +8,7 @@
 #include "org_write.h"
 
 /* The filters of the list, in the order of its filter array. */
-enum policy_org_company_filter {
-  POLICY_COMPANY_Q_KIND,
-  POLICY_COMPANY_Q_COUNT
-};
+enum policy_org_company_filter { POLICY_COMPANY_Q_KIND, POLICY_COMPANY_Q_COUNT };
 
 int policy_org_company_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
                            json_t **out, struct cs_refusal *err);

@@ -6,7 +6,7 @@
 #include "store_org_common.h"
 #include "store_org_companies.h"
 
-#define COMPANY_JSON                                                                          \
+#define COMPANY_JSON \
   "json_build_object('id', c.id, 'kind', c.kind, 'name', c.name, 'org_number', c.org_number," \
   " 'version', c.version, 'created_at', " POLICY_ORG_TS("c.created_at") ","                   \
   " 'updated_at', " POLICY_ORG_TS("c.updated_at") ")::text"
@@ -15,18 +15,20 @@ int policy_store_org_company_visible(PGconn *conn, const char *portal, const cha
                                      const char *company_id, int *visible, char *sqlstate) {
   json_t *row = NULL;
   const char *p[] = {portal, scope, company_id};
-  int rc = policy_store_org_row(conn,
-                                "SELECT 'true' FROM companies c WHERE c.id = $3::uuid AND "
-                                POLICY_ORG_VISIBLE("c.id", "1", "2"),
-                                3, p, &row, sqlstate);
+  int rc = policy_store_org_row(
+      conn,
+      "SELECT 'true' FROM companies c WHERE c.id = $3::uuid AND " POLICY_ORG_VISIBLE("c.id", "1",
+                                                                                     "2"),
+      3, p, &row, sqlstate);
   *visible = rc == CS_OK;
   json_decref(row);
   return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
 }
 
-static const struct policy_store_org_get company_get =
-    POLICY_ORG_GET("SELECT " COMPANY_JSON " FROM companies c WHERE c.id = $3::uuid AND "
-                   POLICY_ORG_VISIBLE("c.id", "1", "2"), "c");
+static const struct policy_store_org_get company_get = POLICY_ORG_GET(
+    "SELECT " COMPANY_JSON
+    " FROM companies c WHERE c.id = $3::uuid AND " POLICY_ORG_VISIBLE("c.id", "1", "2"),
+    "c");
 
 int policy_store_org_company_get(PGconn *conn, const char *portal, const char *scope,
                                  const char *id, int for_update, json_t **out, char *sqlstate) {
@@ -36,8 +38,7 @@ int policy_store_org_company_get(PGconn *conn, const char *portal, const char *s
 
 int policy_store_org_company_list(PGconn *conn, const char *portal, const char *scope,
                                   const char *kind, const char *after_created_at,
-                                  const char *after_id, long limit, json_t **rows,
-                                  char *sqlstate) {
+                                  const char *after_id, long limit, json_t **rows, char *sqlstate) {
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", limit);
   const char *p[] = {portal, scope, kind, after_created_at, after_id, lim};

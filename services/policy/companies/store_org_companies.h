@@ -15,8 +15,7 @@ int policy_store_org_company_get(PGconn *conn, const char *portal, const char *s
 /* Visible companies in (created_at, id) order; kind and the cursor may be NULL. */
 int policy_store_org_company_list(PGconn *conn, const char *portal, const char *scope,
                                   const char *kind, const char *after_created_at,
-                                  const char *after_id, long limit, json_t **rows,
-                                  char *sqlstate);
+                                  const char *after_id, long limit, json_t **rows, char *sqlstate);
 /* A new company serving portal. org_number may be NULL. */
 int policy_store_org_company_insert(PGconn *conn, const char *id, const char *kind,
                                     const char *name, const char *org_number, const char *portal,

@@ -57,8 +57,8 @@ struct demo_office {
 };
 
 static const struct demo_office demo_offices[] = {
-    {OFFICE_STHLM_ID, PARTNER_ID, "Bygg & Sanering Nord Stockholm", "Drottninggatan 53",
-     "111 21", "Stockholm", "59.3293", "18.0686", "outside_office_hours"},
+    {OFFICE_STHLM_ID, PARTNER_ID, "Bygg & Sanering Nord Stockholm", "Drottninggatan 53", "111 21",
+     "Stockholm", "59.3293", "18.0686", "outside_office_hours"},
     {OFFICE_UPPSALA_ID, PARTNER_ID, "Bygg & Sanering Nord Uppsala", "Kungsängsgatan 12", "753 18",
      "Uppsala", "59.8586", "17.6389", "never"},
 };
@@ -97,23 +97,86 @@ struct demo_user {
 
 /* Mobile numbers are from the range PTS keeps for fiction (070-1740605 to 070-1740699). */
 static const struct demo_user demo_users[] = {
-    {"00000000-0000-4000-8000-de0000000501", INSURER_ID, "admin@demo.test", "Anna Lindqvist",
-     "+46701740605", "6", "false", NULL, {NULL, NULL}, NULL},
-    {"00000000-0000-4000-8000-de0000000502", INSURER_ID, "handler@demo.test", "Erik Johansson",
-     "+46701740606", "3", "false", NULL, {NULL, NULL}, NULL},
-    {"00000000-0000-4000-8000-de0000000503", PARTNER_ID, "partner-admin@demo.test",
-     "Karin Nilsson", "+46701740607", "6", "false", NULL, {OFFICE_STHLM_ID, OFFICE_UPPSALA_ID},
+    {"00000000-0000-4000-8000-de0000000501",
+     INSURER_ID,
+     "admin@demo.test",
+     "Anna Lindqvist",
+     "+46701740605",
+     "6",
+     "false",
+     NULL,
+     {NULL, NULL},
      NULL},
-    {"00000000-0000-4000-8000-de0000000504", PARTNER_ID, "ech@demo.test", "Johan Berg",
-     "+46701740608", "4", "true", "2500000", {OFFICE_STHLM_ID, NULL}, NULL},
-    {"00000000-0000-4000-8000-de0000000505", PARTNER_ID, "craftsman@demo.test", "Mikael Svensson",
-     "+46701740609", "2", "false", NULL, {OFFICE_UPPSALA_ID, NULL}, NULL},
-    {"00000000-0000-4000-8000-de0000000506", AGENT_ID, "agent@demo.test", "Sara Ek",
-     "+46701740610", "3", "false", NULL, {NULL, NULL}, "agent_handler"},
-    {"00000000-0000-4000-8000-de0000000507", AGENT_ID, "attestant@demo.test", "Lars Holm",
-     "+46701740611", "4", "false", NULL, {NULL, NULL}, "attestant"},
-    {"00000000-0000-4000-8000-de0000000508", CUSTOMER_ID, "customer-attestant@demo.test",
-     "Maria Lund", "+46701740612", "3", "false", NULL, {NULL, NULL}, "customer_attestant"},
+    {"00000000-0000-4000-8000-de0000000502",
+     INSURER_ID,
+     "handler@demo.test",
+     "Erik Johansson",
+     "+46701740606",
+     "3",
+     "false",
+     NULL,
+     {NULL, NULL},
+     NULL},
+    {"00000000-0000-4000-8000-de0000000503",
+     PARTNER_ID,
+     "partner-admin@demo.test",
+     "Karin Nilsson",
+     "+46701740607",
+     "6",
+     "false",
+     NULL,
+     {OFFICE_STHLM_ID, OFFICE_UPPSALA_ID},
+     NULL},
+    {"00000000-0000-4000-8000-de0000000504",
+     PARTNER_ID,
+     "ech@demo.test",
+     "Johan Berg",
+     "+46701740608",
+     "4",
+     "true",
+     "2500000",
+     {OFFICE_STHLM_ID, NULL},
+     NULL},
+    {"00000000-0000-4000-8000-de0000000505",
+     PARTNER_ID,
+     "craftsman@demo.test",
+     "Mikael Svensson",
+     "+46701740609",
+     "2",
+     "false",
+     NULL,
+     {OFFICE_UPPSALA_ID, NULL},
+     NULL},
+    {"00000000-0000-4000-8000-de0000000506",
+     AGENT_ID,
+     "agent@demo.test",
+     "Sara Ek",
+     "+46701740610",
+     "3",
+     "false",
+     NULL,
+     {NULL, NULL},
+     "agent_handler"},
+    {"00000000-0000-4000-8000-de0000000507",
+     AGENT_ID,
+     "attestant@demo.test",
+     "Lars Holm",
+     "+46701740611",
+     "4",
+     "false",
+     NULL,
+     {NULL, NULL},
+     "attestant"},
+    {"00000000-0000-4000-8000-de0000000508",
+     CUSTOMER_ID,
+     "customer-attestant@demo.test",
+     "Maria Lund",
+     "+46701740612",
+     "3",
+     "false",
+     NULL,
+     {NULL, NULL},
+     "customer_attestant"},
 };
 
 struct demo_role {
@@ -152,20 +215,20 @@ static int exec_insert(PGconn *conn, const char *sql, int nparams, const char *c
 static int check_schema(PGconn *conn) {
   PGresult *res = NULL;
   const char *params[] = {DEMO_MIGRATION};
-  int rc = db_exec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL, &res,
-                   NULL);
+  int rc =
+      db_exec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL, &res, NULL);
   if (rc != CS_OK) goto done;
   int has_table = !strcmp(PQgetvalue(res, 0, 0), "t");
   PQclear(res);
   res = NULL;
-  if (has_table &&
-      (rc = db_exec(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, params, &res,
-                    NULL)) != CS_OK)
+  if (has_table && (rc = db_exec(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
+                                 params, &res, NULL)) != CS_OK)
     goto done;
   if (!has_table || PQntuples(res) == 0) {
-    log_error("demo data: the policy schema is not migrated (%s missing); start the policy "
-              "service once, then load the demo data",
-              DEMO_MIGRATION);
+    log_error(
+        "demo data: the policy schema is not migrated (%s missing); start the policy "
+        "service once, then load the demo data",
+        DEMO_MIGRATION);
     rc = CS_ERR_NOT_FOUND;
   }
 done:
@@ -185,9 +248,9 @@ static int load_companies_and_portal(PGconn *conn, int *rows) {
   }
   if (rc != CS_OK) return rc;
 
-  const char *portal[] = {PORTAL_ID,   INSURER_ID,   "Demo",    "Europe/Stockholm",
-                          "08:00",     "16:00",      "{1,2,3,4,5}", demo_holidays,
-                          "false",     "5000000",    "SEK"};
+  const char *portal[] = {PORTAL_ID, INSURER_ID, "Demo",        "Europe/Stockholm",
+                          "08:00",   "16:00",    "{1,2,3,4,5}", demo_holidays,
+                          "false",   "5000000",  "SEK"};
   rc = exec_insert(conn,
                    "INSERT INTO portals (id, insurer_company_id, name, timezone,"
                    " office_hours_start, office_hours_end, office_days, public_holidays,"
@@ -210,7 +273,7 @@ static int load_offices(PGconn *conn, int *rows) {
   int rc = CS_OK;
   for (size_t i = 0; i < COUNT(demo_offices) && rc == CS_OK; i++) {
     const struct demo_office *o = &demo_offices[i];
-    const char *params[] = {o->id,   o->company_id, o->name,     o->street,         o->postal_code,
+    const char *params[] = {o->id,   o->company_id, o->name,      o->street,         o->postal_code,
                             o->city, o->latitude,   o->longitude, o->temporary_cases};
     rc = exec_insert(conn,
                      "INSERT INTO offices (id, company_id, name, street, postal_code, city,"
@@ -244,8 +307,8 @@ static int load_user(PGconn *conn, const struct demo_user *u, int *rows, int *cr
   PGresult *res = NULL;
   char *hash = NULL;
   const char *by_email[] = {u->email};
-  int rc = db_exec(conn, "SELECT id FROM users WHERE lower(email) = lower($1)", 1, by_email, &res,
-                   NULL);
+  int rc =
+      db_exec(conn, "SELECT id FROM users WHERE lower(email) = lower($1)", 1, by_email, &res, NULL);
   if (rc != CS_OK) goto done;
   if (PQntuples(res) > 0) {
     if (strcmp(PQgetvalue(res, 0, 0), u->id) != 0) {
@@ -257,10 +320,10 @@ static int load_user(PGconn *conn, const struct demo_user *u, int *rows, int *cr
       log_error("demo data: cannot hash the password of %s", u->email);
       goto done;
     }
-    const char *params[] = {u->id,   u->company_id, u->email,
-                            u->name, u->mobile,     hash,
-                            u->authority_level,     u->external_case_handler,
-                            u->budget_limit};
+    const char *params[] = {
+        u->id,          u->company_id, u->email,           u->name,
+        u->mobile,      hash,          u->authority_level, u->external_case_handler,
+        u->budget_limit};
     int before = *rows;
     if ((rc = exec_insert(conn,
                           "INSERT INTO users (id, company_id, email, name, mobile, password_hash,"
@@ -326,8 +389,8 @@ int policy_demo_load(const char *conninfo) {
   if ((rc = db_begin(conn)) != CS_OK) goto done;
   in_tx = 1;
   /* One loader at a time; the policy schema whatever the role's default search_path. */
-  if ((rc = db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('claimsuite_demo_data'))", 0,
-                    NULL, NULL, NULL)) != CS_OK ||
+  if ((rc = db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('claimsuite_demo_data'))", 0, NULL,
+                    NULL, NULL)) != CS_OK ||
       (rc = db_exec(conn, "SELECT set_config('search_path', quote_ident($1), true)", 1, schema,
                     NULL, NULL)) != CS_OK ||
       (rc = check_schema(conn)) != CS_OK ||
@@ -339,10 +402,11 @@ int policy_demo_load(const char *conninfo) {
   }
   if ((rc = db_commit(conn)) != CS_OK) goto done;
   in_tx = 0;
-  log_info("demo data: portal Demo (%s) with %zu companies, %zu offices, %zu users and %zu role "
-           "definitions; this load inserted %d rows (%d users)",
-           PORTAL_ID, COUNT(demo_companies), COUNT(demo_offices), COUNT(demo_users),
-           COUNT(demo_roles), rows, users);
+  log_info(
+      "demo data: portal Demo (%s) with %zu companies, %zu offices, %zu users and %zu role "
+      "definitions; this load inserted %d rows (%d users)",
+      PORTAL_ID, COUNT(demo_companies), COUNT(demo_offices), COUNT(demo_users), COUNT(demo_roles),
+      rows, users);
 done:
   if (in_tx) db_rollback(conn);
   if (rc != CS_OK) log_error("demo data: not loaded, nothing changed");

@@ -35,16 +35,19 @@ json_t *policy_directory_query_parse(const char *portal_id, const char *latitude
   if (bad.errors == NULL) return NULL;
   memset(q, 0, sizeof(*q));
   q->portal_id = portal_id;
-  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
-  else if (!ids_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
+  if (portal_id == NULL)
+    cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
+  else if (!ids_is_uuid(portal_id))
+    cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
 
   if (latitude != NULL && !coordinate(latitude, -90, 90, &q->latitude))
     cs_refusal_field(&bad, "latitude", FIELD_OUT_OF_RANGE, "must be a number between -90 and 90");
   if (longitude != NULL && !coordinate(longitude, -180, 180, &q->longitude))
-    cs_refusal_field(&bad, "longitude", FIELD_OUT_OF_RANGE, "must be a number between -180 and 180");
+    cs_refusal_field(&bad, "longitude", FIELD_OUT_OF_RANGE,
+                     "must be a number between -180 and 180");
   if ((latitude == NULL) != (longitude == NULL))
     cs_refusal_field(&bad, latitude == NULL ? "latitude" : "longitude", FIELD_REQUIRED,
-              "is required with the other coordinate: give both or neither");
+                     "is required with the other coordinate: give both or neither");
   q->has_point = latitude != NULL && longitude != NULL;
 
   if (external_case_handler == NULL || !strcmp(external_case_handler, "false"))
@@ -63,8 +66,7 @@ int policy_directory_offices_eligible(PGconn *conn, const struct policy_director
   snprintf(lat, sizeof(lat), "%.17g", q->latitude);
   snprintf(lon, sizeof(lon), "%.17g", q->longitude);
   return policy_store_directory_offices(conn, q->portal_id, q->has_point ? lat : NULL,
-                                        q->has_point ? lon : NULL, q->external_case_handler,
-                                        items);
+                                        q->has_point ? lon : NULL, q->external_case_handler, items);
 }
 
 static const struct http_field lookup_fields[] = {
@@ -113,8 +115,10 @@ json_t *policy_directory_api_client_errors(const char *id, const char *portal_id
   struct cs_refusal bad = {.errors = json_array()};
   *known = ids_is_uuid(id);
   if (bad.errors == NULL) return NULL;
-  if (portal_id == NULL) cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
-  else if (!ids_is_uuid(portal_id)) cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
+  if (portal_id == NULL)
+    cs_refusal_field(&bad, "portal_id", FIELD_REQUIRED, "is required");
+  else if (!ids_is_uuid(portal_id))
+    cs_refusal_field(&bad, "portal_id", FIELD_FORMAT, "must be a UUID");
   return bad.errors;
 }
 

@@ -12,8 +12,10 @@
 /* Answers a failure of the directory: the failed statement's SQLSTATE decides (a timeout is
  * 504). */
 static void failure(struct request_ctx *ctx, int rc) {
-  if (rc == CS_ERR_DB) service_db_problem(ctx, NULL);
-  else http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
+  if (rc == CS_ERR_DB)
+    service_db_problem(ctx, NULL);
+  else
+    http_problem(ctx->resp, PROBLEM_INTERNAL, "the request could not be completed");
 }
 
 /* 200 {"items": items (stolen)}. */
@@ -62,8 +64,10 @@ static void callback_policy_offices_eligible_get(struct request_ctx *ctx) {
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
   rc = policy_directory_offices_eligible(conn, &query, &items);
   service_db_release(ctx, conn);
-  if (rc != CS_OK) failure(ctx, rc);
-  else answer_items(ctx, items);
+  if (rc != CS_OK)
+    failure(ctx, rc);
+  else
+    answer_items(ctx, items);
 }
 
 static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
@@ -78,8 +82,10 @@ static void callback_policy_users_lookup_post(struct request_ctx *ctx) {
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   rc = policy_directory_users_lookup(conn, body, &answer);
   service_db_release(ctx, conn);
-  if (rc != CS_OK) failure(ctx, rc);
-  else http_json(ctx->resp, 200, answer);
+  if (rc != CS_OK)
+    failure(ctx, rc);
+  else
+    http_json(ctx->resp, 200, answer);
 done:
   json_decref(body);
 }
@@ -104,9 +110,12 @@ static void callback_policy_api_client_get(struct request_ctx *ctx) {
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
   rc = policy_directory_api_client(conn, id, portal_id, &client);
   service_db_release(ctx, conn);
-  if (rc == CS_OK) http_json(ctx->resp, 200, client);
-  else if (rc == CS_ERR_NOT_FOUND) no_such_client(ctx);
-  else failure(ctx, rc);
+  if (rc == CS_OK)
+    http_json(ctx->resp, 200, client);
+  else if (rc == CS_ERR_NOT_FOUND)
+    no_such_client(ctx);
+  else
+    failure(ctx, rc);
 }
 
 void policy_directory_routes(struct service *svc) {

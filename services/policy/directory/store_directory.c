@@ -35,8 +35,8 @@ int policy_store_directory_offices(PGconn *conn, const char *portal_id, const ch
 }
 
 /* The portal $n as {id, timezone}, JSON null when there is none. */
-#define PORTAL_REF_SQL(n)                                                                    \
-  "(SELECT json_build_object('id', p.id, 'timezone', p.timezone) FROM portals p"            \
+#define PORTAL_REF_SQL(n)                                                        \
+  "(SELECT json_build_object('id', p.id, 'timezone', p.timezone) FROM portals p" \
   " WHERE p.id = " n "::uuid)"
 
 /* $1 the ids (uuid[] literal), $2 the portal. One row: the aggregate of no user is '[]'. */

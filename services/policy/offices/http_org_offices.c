@@ -19,16 +19,13 @@ static const struct policy_org_filter_param office_filters[] = {
     {"temporary_cases", 'w', temporary_cases},
 };
 
-#define OFFICE_FIELDS                                 \
-  {"name", HTTP_FIELD_STRING, 0, 200},                \
-  {"street", HTTP_FIELD_STRING, 0, 200},              \
-  {"postal_code", HTTP_FIELD_STRING, 0, 20},          \
-  {"city", HTTP_FIELD_STRING, 0, 100},                \
-  {"country", HTTP_FIELD_STRING, 0, 2},               \
-  {"latitude", HTTP_FIELD_NUMBER, 0, 0},              \
-  {"longitude", HTTP_FIELD_NUMBER, 0, 0},             \
-  {"temporary_cases", HTTP_FIELD_STRING, 0, 40},      \
-  {"categories", HTTP_FIELD_ARRAY, 0, 0}
+#define OFFICE_FIELDS                                                                          \
+  {"name", HTTP_FIELD_STRING, 0, 200}, {"street", HTTP_FIELD_STRING, 0, 200},                  \
+      {"postal_code", HTTP_FIELD_STRING, 0, 20}, {"city", HTTP_FIELD_STRING, 0, 100},          \
+      {"country", HTTP_FIELD_STRING, 0, 2}, {"latitude", HTTP_FIELD_NUMBER, 0, 0},             \
+      {"longitude", HTTP_FIELD_NUMBER, 0, 0}, {"temporary_cases", HTTP_FIELD_STRING, 0, 40}, { \
+    "categories", HTTP_FIELD_ARRAY, 0, 0                                                       \
+  }
 
 static const struct http_field office_create_fields[] = {
     {"company_id", HTTP_FIELD_UUID, 0, 0},
@@ -37,12 +34,22 @@ static const struct http_field office_create_fields[] = {
 };
 static const struct http_field office_patch_fields[] = {OFFICE_FIELDS};
 
-static const struct policy_org_write_route office_create = {
-    office_create_fields, NFIELDS(office_create_fields), policy_org_office_rules,
-    policy_org_office_create, 201, NULL, "/v1/offices", "/v1/offices"};
-static const struct policy_org_write_route office_patch = {
-    office_patch_fields, NFIELDS(office_patch_fields), policy_org_office_rules,
-    policy_org_office_patch, 200, "office", NULL, NULL};
+static const struct policy_org_write_route office_create = {office_create_fields,
+                                                            NFIELDS(office_create_fields),
+                                                            policy_org_office_rules,
+                                                            policy_org_office_create,
+                                                            201,
+                                                            NULL,
+                                                            "/v1/offices",
+                                                            "/v1/offices"};
+static const struct policy_org_write_route office_patch = {office_patch_fields,
+                                                           NFIELDS(office_patch_fields),
+                                                           policy_org_office_rules,
+                                                           policy_org_office_patch,
+                                                           200,
+                                                           "office",
+                                                           NULL,
+                                                           NULL};
 
 static void offices_list(struct request_ctx *ctx) {
   policy_org_http_list(ctx, office_filters, NFIELDS(office_filters), policy_org_office_list);
@@ -50,9 +57,7 @@ static void offices_list(struct request_ctx *ctx) {
 static void offices_get(struct request_ctx *ctx) {
   policy_org_http_read(ctx, "office", policy_org_office_get);
 }
-static void offices_create(struct request_ctx *ctx) {
-  policy_org_http_write(ctx, &office_create);
-}
+static void offices_create(struct request_ctx *ctx) { policy_org_http_write(ctx, &office_create); }
 static void offices_patch(struct request_ctx *ctx) { policy_org_http_write(ctx, &office_patch); }
 
 void policy_org_offices_routes(struct service *svc) {

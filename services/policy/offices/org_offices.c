@@ -13,17 +13,14 @@
 
 /* Body member names, in enum policy_store_org_office_column order. */
 static const char *const columns[POLICY_OFFICE_NCOLUMNS] = {
-    "name", "street", "postal_code", "city", "country", "latitude", "longitude",
-    "temporary_cases"};
+    "name", "street", "postal_code", "city", "country", "latitude", "longitude", "temporary_cases"};
 
 static int is_insurer_user(const struct policy_org_caller *c) {
   return !c->is_client && policy_org_sees_portal(c);
 }
 
 /* Categories are shown to insurer users and API clients (the insurer's integrations). */
-static int shows_categories(const struct policy_org_caller *c) {
-  return policy_org_sees_portal(c);
-}
+static int shows_categories(const struct policy_org_caller *c) { return policy_org_sees_portal(c); }
 
 int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
                           json_t **out, struct cs_refusal *err) {
@@ -33,13 +30,16 @@ int policy_org_office_get(PGconn *conn, const struct policy_org_caller *c, const
   return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
-int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c,
-                           const char *const *q, const struct policy_org_page *pg,
-                           json_t **rows, struct cs_refusal *err) {
-  struct policy_store_org_office_filter f = {
-      q[POLICY_OFFICE_Q_COMPANY], q[POLICY_OFFICE_Q_CATEGORY],
-      q[POLICY_OFFICE_Q_HAS_ROLE] != NULL ? "1" : NULL, q[POLICY_OFFICE_Q_TEMPORARY_CASES],
-      pg->after_created_at, pg->after_id, pg->limit};
+int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c, const char *const *q,
+                           const struct policy_org_page *pg, json_t **rows,
+                           struct cs_refusal *err) {
+  struct policy_store_org_office_filter f = {q[POLICY_OFFICE_Q_COMPANY],
+                                             q[POLICY_OFFICE_Q_CATEGORY],
+                                             q[POLICY_OFFICE_Q_HAS_ROLE] != NULL ? "1" : NULL,
+                                             q[POLICY_OFFICE_Q_TEMPORARY_CASES],
+                                             pg->after_created_at,
+                                             pg->after_id,
+                                             pg->limit};
   if (f.category != NULL && !shows_categories(c)) {
     cs_refuse(err, PROBLEM_INVALID_PARAMETER, "office categories are not shown to you");
     cs_refusal_field(err, "category", FIELD_NOT_ALLOWED, "not available to your company");
@@ -115,11 +115,12 @@ static int apply_categories(PGconn *conn, struct write_call *w, const char *id) 
   if (cats == NULL) return CS_OK;
   char *literal = policy_store_org_array_literal(cats);
   if (literal == NULL) return CS_ERR_NOMEM;
-  if (policy_store_org_office_set_categories(conn, policy_org_caller_of(w)->portal_id, id, literal, &unknown,
-                                             w->err.sqlstate) != CS_OK) {
+  if (policy_store_org_office_set_categories(conn, policy_org_caller_of(w)->portal_id, id, literal,
+                                             &unknown, w->err.sqlstate) != CS_OK) {
     rc = cs_refusal_db(&w->err);
   } else if (unknown > 0) {
-    cs_refusal_field(&w->err, "categories", FIELD_NOT_FOUND, "names a category id this portal does not have");
+    cs_refusal_field(&w->err, "categories", FIELD_NOT_FOUND,
+                     "names a category id this portal does not have");
     rc = cs_refusal_validation(&w->err);
   }
   free(literal);

@@ -10,8 +10,8 @@
 /* The filters of the list, in the order of its filter array. */
 enum policy_org_office_filter {
   POLICY_OFFICE_Q_COMPANY,
-  POLICY_OFFICE_Q_CATEGORY,        /* a category id or name: insurer users and clients only */
-  POLICY_OFFICE_Q_HAS_ROLE,        /* "external_case_handler" */
+  POLICY_OFFICE_Q_CATEGORY, /* a category id or name: insurer users and clients only */
+  POLICY_OFFICE_Q_HAS_ROLE, /* "external_case_handler" */
   POLICY_OFFICE_Q_TEMPORARY_CASES,
   POLICY_OFFICE_Q_COUNT
 };

@@ -7,7 +7,7 @@
 #include "store_org_offices.h"
 
 /* $1 portal, $2 scope, $3 '1' to include categories */
-#define OFFICE_JSON                                                                           \
+#define OFFICE_JSON \
   "(json_build_object('id', o.id, 'company_id', o.company_id, 'name', o.name,"                \
   " 'street', o.street, 'postal_code', o.postal_code, 'city', o.city, 'country', o.country,"  \
   " 'latitude', o.latitude, 'longitude', o.longitude, 'temporary_cases', o.temporary_cases,"  \
@@ -19,24 +19,26 @@
   "   WHERE ol.office_id = o.id AND oc.portal_id = $1::uuid), '[]'::jsonb))"                  \
   "   ELSE '{}'::jsonb END)::text"
 
-static const struct policy_store_org_get office_get =
-    POLICY_ORG_GET("SELECT " OFFICE_JSON " FROM offices o WHERE o.id = $4::uuid AND "
-                   POLICY_ORG_VISIBLE("o.company_id", "1", "2"), "o");
+static const struct policy_store_org_get office_get = POLICY_ORG_GET(
+    "SELECT " OFFICE_JSON
+    " FROM offices o WHERE o.id = $4::uuid AND " POLICY_ORG_VISIBLE("o.company_id", "1", "2"),
+    "o");
 
-int policy_store_org_office_get(PGconn *conn, const char *portal, const char *scope,
-                                const char *id, int for_update, int with_categories,
-                                json_t **out, char *sqlstate) {
+int policy_store_org_office_get(PGconn *conn, const char *portal, const char *scope, const char *id,
+                                int for_update, int with_categories, json_t **out, char *sqlstate) {
   const char *p[] = {portal, scope, with_categories ? "1" : "0", id};
   return policy_store_org_get(conn, &office_get, for_update, 4, p, out, sqlstate);
 }
 
 int policy_store_org_office_list(PGconn *conn, const char *portal, const char *scope,
-                                 int with_categories, const struct policy_store_org_office_filter *f,
-                                 json_t **rows, char *sqlstate) {
+                                 int with_categories,
+                                 const struct policy_store_org_office_filter *f, json_t **rows,
+                                 char *sqlstate) {
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", f->limit);
-  const char *p[] = {portal, scope, with_categories ? "1" : "0", f->company_id, f->category,
-                     f->has_ech, f->temporary_cases, f->after_created_at, f->after_id, lim};
+  const char *p[] = {portal,      scope,      with_categories ? "1" : "0", f->company_id,
+                     f->category, f->has_ech, f->temporary_cases,          f->after_created_at,
+                     f->after_id, lim};
   return db_json_rows(
       conn,
       "SELECT " OFFICE_JSON " FROM offices o WHERE " POLICY_ORG_VISIBLE("o.company_id", "1", "2")

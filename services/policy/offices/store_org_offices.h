@@ -26,9 +26,8 @@ struct policy_store_org_office_values {
 
 /* One visible office; with_categories adds "categories" ([{id, name}] of portal's categories).
  * for_update locks it. */
-int policy_store_org_office_get(PGconn *conn, const char *portal, const char *scope,
-                                const char *id, int for_update, int with_categories,
-                                json_t **out, char *sqlstate);
+int policy_store_org_office_get(PGconn *conn, const char *portal, const char *scope, const char *id,
+                                int for_update, int with_categories, json_t **out, char *sqlstate);
 
 struct policy_store_org_office_filter {
   const char *company_id, *category, *has_ech /* "1" or NULL */, *temporary_cases;
@@ -36,8 +35,9 @@ struct policy_store_org_office_filter {
   long limit;
 };
 int policy_store_org_office_list(PGconn *conn, const char *portal, const char *scope,
-                                 int with_categories, const struct policy_store_org_office_filter *f,
-                                 json_t **rows, char *sqlstate);
+                                 int with_categories,
+                                 const struct policy_store_org_office_filter *f, json_t **rows,
+                                 char *sqlstate);
 
 /* Inserts with the values given (NULL country or temporary_cases: the column default). */
 int policy_store_org_office_insert(PGconn *conn, const char *id, const char *company_id,

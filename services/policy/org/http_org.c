@@ -19,8 +19,10 @@ int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c,
   if (service_db_acquire(ctx, conn) != CS_OK) return CS_ERR_UNAVAILABLE;
   rc = policy_org_caller_refresh(*conn, c);
   if (rc == CS_OK) return CS_OK;
-  if (rc == CS_ERR_NOT_FOUND) policy_org_http_caller_gone(ctx);
-  else service_db_problem(ctx, NULL);
+  if (rc == CS_ERR_NOT_FOUND)
+    policy_org_http_caller_gone(ctx);
+  else
+    service_db_problem(ctx, NULL);
   service_db_release(ctx, *conn);
   *conn = NULL;
   return CS_ERR_INVALID;

@@ -43,8 +43,7 @@ static const char *filter_value(struct request_ctx *ctx, const struct policy_org
 
 /* ?limit and ?cursor into *limit and *pos (a new reference or NULL): CS_OK, or CS_REFUSED with
  * bad filled. The cursor is a position of created_position. */
-static int page_params(struct request_ctx *ctx, long *limit, json_t **pos,
-                       struct cs_refusal *bad) {
+static int page_params(struct request_ctx *ctx, long *limit, json_t **pos, struct cs_refusal *bad) {
   int rc = paging_parse(ctx->req->map_url, limit, pos, bad);
   if (rc == CS_OK && *pos != NULL &&
       (!ids_is_timestamp(json_string_value(json_object_get(*pos, "created_at"))) ||

@@ -14,12 +14,12 @@ struct request_ctx;
 struct policy_org_write_route {
   const struct http_field *fields; /* the body's field table; NULL: the route takes no body */
   size_t nfields;
-  policy_org_rules_fn rules;       /* the domain's rules of the body, or NULL */
-  policy_org_write_fn apply;       /* the change */
-  int ok_status;                   /* 200, 201 or 204 */
-  const char *id_names;            /* the path's :id names a ... (404 "no such ..."); NULL: none */
-  const char *idem_path;           /* creates: the path Idempotency-Keys are claimed for */
-  const char *location_prefix;     /* creates: Location is <prefix>/<id> */
+  policy_org_rules_fn rules;   /* the domain's rules of the body, or NULL */
+  policy_org_write_fn apply;   /* the change */
+  int ok_status;               /* 200, 201 or 204 */
+  const char *id_names;        /* the path's :id names a ... (404 "no such ..."); NULL: none */
+  const char *idem_path;       /* creates: the path Idempotency-Keys are claimed for */
+  const char *location_prefix; /* creates: Location is <prefix>/<id> */
 };
 
 /* Answers one write of route: the caller, the path id, the body; then, before any transaction,

@@ -17,7 +17,7 @@
 
 /* The token's principal; every string is borrowed from the claims. */
 struct policy_org_caller {
-  const char *sub;          /* user or API client id */
+  const char *sub; /* user or API client id */
   const char *portal_id;
   const char *company_id;
   const char *company_kind; /* insurer, partner, customer, agent */

@@ -16,8 +16,8 @@ json_t *policy_org_event_data(const json_t *resource) {
   return data;
 }
 
-int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type,
-                          const char *id, policy_org_get_fn get) {
+int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type, const char *id,
+                          policy_org_get_fn get) {
   json_t *resource = NULL;
   if (get(conn, w->caller, id, &resource, &w->err) != CS_OK) return cs_refusal_db(&w->err);
   if (write_event(conn, &w->err, type, policy_org_caller_of(w)->portal_id, id,

@@ -45,7 +45,7 @@ json_t *policy_org_event_data(const json_t *resource);
 /* The end of every write of a resource: re-reads it with get (the row was just written, so any
  * failure is a database failure), adds the event type for aggregate id (the event payload of
  * policy_org_event_data) and hands the resource to w->result. CS_OK or CS_REFUSED. */
-int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type,
-                          const char *id, policy_org_get_fn get);
+int policy_org_write_done(PGconn *conn, struct write_call *w, const char *type, const char *id,
+                          policy_org_get_fn get);
 
 #endif

@@ -8,13 +8,15 @@
 #include <libpq-fe.h>
 
 /* RFC 3339 UTC text with microseconds of a timestamptz expression. */
-#define POLICY_ORG_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define POLICY_ORG_TS(col) \
+  "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* The company column col is visible to a caller: $P is the portal, $S the scope company (NULL:
  * every company serving the portal, else only that company). Both are parameter numbers. */
-#define POLICY_ORG_VISIBLE(col, P, S)                                                       \
-  "(CASE WHEN $" S "::uuid IS NULL THEN EXISTS (SELECT 1 FROM company_portals vcp"          \
-  " WHERE vcp.company_id = " col " AND vcp.portal_id = $" P "::uuid) ELSE " col " = $" S    \
+#define POLICY_ORG_VISIBLE(col, P, S)                                                    \
+  "(CASE WHEN $" S                                                                       \
+  "::uuid IS NULL THEN EXISTS (SELECT 1 FROM company_portals vcp"                        \
+  " WHERE vcp.company_id = " col " AND vcp.portal_id = $" P "::uuid) ELSE " col " = $" S \
   "::uuid END)"
 
 /* A statement of at most one row whose one column is JSON text (db_json_row; many rows:
@@ -26,7 +28,8 @@ int policy_store_org_row(PGconn *conn, const char *sql, int n, const char *const
 struct policy_store_org_get {
   const char *plain, *locked;
 };
-#define POLICY_ORG_GET(sql, alias) {sql, sql " FOR UPDATE OF " alias}
+#define POLICY_ORG_GET(sql, alias) \
+  { sql, sql " FOR UPDATE OF " alias }
 /* Reads the row of get (locked when for_update) with the n params: as policy_store_org_row. */
 int policy_store_org_get(PGconn *conn, const struct policy_store_org_get *get, int for_update,
                          int n, const char *const *params, json_t **out, char *sqlstate);
@@ -38,11 +41,11 @@ int policy_store_org_exec(PGconn *conn, const char *sql, int n, const char *cons
 /* The current row of a token's principal (users re-read on every request, so a demoted or
  * deactivated user loses rights at once). */
 struct policy_store_org_principal {
-  int found;          /* the row exists */
-  int active;         /* users.active / api_clients.active */
-  int level;          /* authority level (users), 0 for clients */
-  int in_portal;      /* the company serves portal (and a client belongs to it) */
-  char kind[16];      /* the company's kind */
+  int found;     /* the row exists */
+  int active;    /* users.active / api_clients.active */
+  int level;     /* authority level (users), 0 for clients */
+  int in_portal; /* the company serves portal (and a client belongs to it) */
+  char kind[16]; /* the company's kind */
   char company_id[37];
 };
 /* Reads the principal sub (a user, or an API client when is_client) against portal. sub and

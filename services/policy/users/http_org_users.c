@@ -10,11 +10,8 @@
 
 /* in enum policy_org_user_filter order */
 static const struct policy_org_filter_param user_filters[] = {
-    {"company", 'u', NULL},
-    {"office", 'u', NULL},
-    {"external_case_handler", 'b', NULL},
-    {"active", 'b', NULL},
-    {"q", 's', NULL},
+    {"company", 'u', NULL}, {"office", 'u', NULL}, {"external_case_handler", 'b', NULL},
+    {"active", 'b', NULL},  {"q", 's', NULL},
 };
 
 static const struct http_field user_create_fields[] = {
@@ -44,15 +41,30 @@ static const struct http_field user_roles_fields[] = {
     {"roles", HTTP_FIELD_ARRAY, 1, 0},
 };
 
-static const struct policy_org_write_route user_create = {
-    user_create_fields, NFIELDS(user_create_fields), policy_org_user_rules,
-    policy_org_user_create, 201, NULL, "/v1/users", "/v1/users"};
-static const struct policy_org_write_route user_patch = {
-    user_patch_fields, NFIELDS(user_patch_fields), policy_org_user_rules,
-    policy_org_user_patch, 200, "user", NULL, NULL};
-static const struct policy_org_write_route user_put_roles = {
-    user_roles_fields, NFIELDS(user_roles_fields), policy_org_user_roles_rules,
-    policy_org_user_put_roles, 200, "user", NULL, NULL};
+static const struct policy_org_write_route user_create = {user_create_fields,
+                                                          NFIELDS(user_create_fields),
+                                                          policy_org_user_rules,
+                                                          policy_org_user_create,
+                                                          201,
+                                                          NULL,
+                                                          "/v1/users",
+                                                          "/v1/users"};
+static const struct policy_org_write_route user_patch = {user_patch_fields,
+                                                         NFIELDS(user_patch_fields),
+                                                         policy_org_user_rules,
+                                                         policy_org_user_patch,
+                                                         200,
+                                                         "user",
+                                                         NULL,
+                                                         NULL};
+static const struct policy_org_write_route user_put_roles = {user_roles_fields,
+                                                             NFIELDS(user_roles_fields),
+                                                             policy_org_user_roles_rules,
+                                                             policy_org_user_put_roles,
+                                                             200,
+                                                             "user",
+                                                             NULL,
+                                                             NULL};
 
 static void users_list(struct request_ctx *ctx) {
   policy_org_http_list(ctx, user_filters, NFIELDS(user_filters), policy_org_user_list);

@@ -25,13 +25,16 @@ int policy_org_user_get(PGconn *conn, const struct policy_org_caller *c, const c
   return rc == CS_OK ? CS_OK : cs_refusal_db(err);
 }
 
-int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c,
-                         const char *const *q, const struct policy_org_page *pg, json_t **rows,
-                         struct cs_refusal *err) {
-  struct policy_store_org_user_filter f = {
-      q[POLICY_USER_Q_COMPANY], q[POLICY_USER_Q_OFFICE], q[POLICY_USER_Q_EXTERNAL_CASE_HANDLER],
-      q[POLICY_USER_Q_ACTIVE],  q[POLICY_USER_Q_TEXT],   pg->after_created_at,
-      pg->after_id,             pg->limit};
+int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c, const char *const *q,
+                         const struct policy_org_page *pg, json_t **rows, struct cs_refusal *err) {
+  struct policy_store_org_user_filter f = {q[POLICY_USER_Q_COMPANY],
+                                           q[POLICY_USER_Q_OFFICE],
+                                           q[POLICY_USER_Q_EXTERNAL_CASE_HANDLER],
+                                           q[POLICY_USER_Q_ACTIVE],
+                                           q[POLICY_USER_Q_TEXT],
+                                           pg->after_created_at,
+                                           pg->after_id,
+                                           pg->limit};
   if (policy_store_org_user_list(conn, c->portal_id, policy_org_scope_company(c), &f, rows,
                                  err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
@@ -108,8 +111,7 @@ static int check_insurer_fields(const struct policy_org_caller *c, const json_t 
   if (policy_org_is_insurer_admin(c)) return CS_OK;
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
     if (json_object_get(body, fields[i]) != NULL) {
-      cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer's admin may set %s",
-                fields[i]);
+      cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer's admin may set %s", fields[i]);
       cs_refusal_field(err, fields[i], FIELD_NOT_ALLOWED, "only the insurer's admin may set this");
       return CS_REFUSED;
     }
@@ -121,8 +123,8 @@ static int check_level(const struct policy_org_caller *c, const json_t *body,
                        struct cs_refusal *err) {
   const json_t *v = json_object_get(body, "authority_level");
   if (v != NULL && json_integer_value(v) > c->level) {
-    cs_refuse(err, PROBLEM_FORBIDDEN,
-              "authority_level may not be higher than your own (%d)", c->level);
+    cs_refuse(err, PROBLEM_FORBIDDEN, "authority_level may not be higher than your own (%d)",
+              c->level);
     cs_refusal_field(err, "authority_level", FIELD_NOT_ALLOWED, "higher than your own level");
     return CS_REFUSED;
   }
@@ -157,7 +159,8 @@ static int apply_offices(PGconn *conn, const char *user_id, const char *company_
     goto done;
   }
   if ((size_t)count != json_array_size(unique)) {
-    cs_refusal_field(err, "offices", FIELD_INVALID, "every office must belong to the user's company");
+    cs_refusal_field(err, "offices", FIELD_INVALID,
+                     "every office must belong to the user's company");
     rc = cs_refusal_validation(err);
     goto done;
   }

@@ -18,9 +18,8 @@ enum policy_org_user_filter {
 
 int policy_org_user_get(PGconn *conn, const struct policy_org_caller *c, const char *id,
                         json_t **out, struct cs_refusal *err);
-int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c,
-                         const char *const *filter, const struct policy_org_page *pg,
-                         json_t **rows, struct cs_refusal *err);
+int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c, const char *const *filter,
+                         const struct policy_org_page *pg, json_t **rows, struct cs_refusal *err);
 
 /* The rules of a user body (create and patch) and of an org-roles body. */
 void policy_org_user_rules(const json_t *body, struct cs_refusal *err);

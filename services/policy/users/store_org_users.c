@@ -6,7 +6,7 @@
 #include "store_org_common.h"
 #include "store_org_users.h"
 
-#define USER_JSON                                                                            \
+#define USER_JSON \
   "json_build_object('id', u.id, 'company_id', u.company_id, 'email', u.email, 'name', u.name," \
   " 'mobile', u.mobile, 'authority_level', u.authority_level, 'active', u.active,"             \
   " 'external_case_handler', u.external_case_handler, 'budget_limit', u.budget_limit,"         \
@@ -17,9 +17,10 @@
   " 'version', u.version, 'created_at', " POLICY_ORG_TS("u.created_at") ","                    \
   " 'updated_at', " POLICY_ORG_TS("u.updated_at") ")::text"
 
-static const struct policy_store_org_get user_get =
-    POLICY_ORG_GET("SELECT " USER_JSON " FROM users u WHERE u.id = $3::uuid AND "
-                   POLICY_ORG_VISIBLE("u.company_id", "1", "2"), "u");
+static const struct policy_store_org_get user_get = POLICY_ORG_GET(
+    "SELECT " USER_JSON
+    " FROM users u WHERE u.id = $3::uuid AND " POLICY_ORG_VISIBLE("u.company_id", "1", "2"),
+    "u");
 
 int policy_store_org_user_get(PGconn *conn, const char *portal, const char *scope, const char *id,
                               int for_update, json_t **out, char *sqlstate) {
@@ -32,8 +33,8 @@ int policy_store_org_user_list(PGconn *conn, const char *portal, const char *sco
                                char *sqlstate) {
   char limit[24];
   snprintf(limit, sizeof(limit), "%ld", f->limit);
-  const char *p[] = {portal, scope, f->company_id, f->office_id, f->external_case_handler,
-                     f->active, f->q, f->after_created_at, f->after_id, limit};
+  const char *p[] = {portal,    scope, f->company_id,       f->office_id, f->external_case_handler,
+                     f->active, f->q,  f->after_created_at, f->after_id,  limit};
   return db_json_rows(
       conn,
       "SELECT " USER_JSON " FROM users u WHERE " POLICY_ORG_VISIBLE("u.company_id", "1", "2")
@@ -52,8 +53,8 @@ int policy_store_org_user_list(PGconn *conn, const char *portal, const char *sco
 int policy_store_org_email_taken(PGconn *conn, const char *email, int *taken, char *sqlstate) {
   json_t *row = NULL;
   const char *p[] = {email};
-  int rc = policy_store_org_row(
-      conn, "SELECT 'true' FROM users WHERE lower(email) = lower($1)", 1, p, &row, sqlstate);
+  int rc = policy_store_org_row(conn, "SELECT 'true' FROM users WHERE lower(email) = lower($1)", 1,
+                                p, &row, sqlstate);
   *taken = rc == CS_OK;
   json_decref(row);
   return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
@@ -83,12 +84,18 @@ int policy_store_org_user_update(PGconn *conn, const char *id,
                                  const struct policy_store_org_user_values *v, char *sqlstate) {
 #define FLAG(x) ((x) ? "1" : "0")
   const char *p[] = {id,
-                     FLAG(v->has_name), v->name,
-                     FLAG(v->has_mobile), v->mobile,
-                     FLAG(v->has_authority_level), v->authority_level,
-                     FLAG(v->has_active), v->active,
-                     FLAG(v->has_external_case_handler), v->external_case_handler,
-                     FLAG(v->has_budget_limit), v->budget_limit};
+                     FLAG(v->has_name),
+                     v->name,
+                     FLAG(v->has_mobile),
+                     v->mobile,
+                     FLAG(v->has_authority_level),
+                     v->authority_level,
+                     FLAG(v->has_active),
+                     v->active,
+                     FLAG(v->has_external_case_handler),
+                     v->external_case_handler,
+                     FLAG(v->has_budget_limit),
+                     v->budget_limit};
 #undef FLAG
   return policy_store_org_exec(
       conn,
