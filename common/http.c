@@ -105,12 +105,12 @@ int http_parse_json_object(const struct _u_request *req, struct _u_response *res
   json_error_t err;
   *out = NULL;
   if (!is_json_media_type(http_header(req, "Content-Type"))) {
-    http_problem_full(resp, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
-                      "the request body must be JSON (Content-Type: application/json)", NULL, NULL);
+    http_problem(resp, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+                 "the request body must be JSON (Content-Type: application/json)");
     return CS_ERR_INVALID;
   }
   if (req->binary_body == NULL || req->binary_body_length == 0) {
-    http_problem_full(resp, PROBLEM_MALFORMED_JSON, "the request body is empty", NULL, NULL);
+    http_problem(resp, PROBLEM_MALFORMED_JSON, "the request body is empty");
     return CS_ERR_INVALID;
   }
   json_t *j = json_loadb(req->binary_body, req->binary_body_length, JSON_REJECT_DUPLICATES, &err);
@@ -123,12 +123,12 @@ int http_parse_json_object(const struct _u_request *req, struct _u_response *res
     char detail[300];
     snprintf(detail, sizeof(detail), "the body is not valid JSON: %s (line %d, column %d)",
              err.text, err.line, err.column);
-    http_problem_full(resp, PROBLEM_MALFORMED_JSON, detail, NULL, NULL);
+    http_problem(resp, PROBLEM_MALFORMED_JSON, detail);
     return CS_ERR_INVALID;
   }
   if (!json_is_object(j)) {
     json_decref(j);
-    http_problem_full(resp, PROBLEM_MALFORMED_JSON, "the body must be a JSON object", NULL, NULL);
+    http_problem(resp, PROBLEM_MALFORMED_JSON, "the body must be a JSON object");
     return CS_ERR_INVALID;
   }
   *out = j;
@@ -141,7 +141,7 @@ const char *http_path_uuid(const struct _u_request *req, struct _u_response *res
   if (ids_is_uuid(id)) return id;
   char detail[80];
   snprintf(detail, sizeof(detail), "no such %s", what);
-  http_problem_full(resp, PROBLEM_NOT_FOUND, detail, NULL, NULL);
+  http_problem(resp, PROBLEM_NOT_FOUND, detail);
   return NULL;
 }
 
@@ -269,14 +269,13 @@ int http_check_if_match(const struct _u_request *req, struct _u_response *resp, 
   const char *h = http_header(req, "If-Match");
   if (h == NULL) {
     if (!require) return CS_OK;
-    http_problem_full(resp, PROBLEM_PRECONDITION_REQUIRED,
-                      "send If-Match with the ETag of the version you are changing", NULL, NULL);
+    http_problem(resp, PROBLEM_PRECONDITION_REQUIRED,
+                 "send If-Match with the ETag of the version you are changing");
     return CS_ERR_CONFLICT;
   }
   if (if_match_names(h, etag)) return CS_OK;
-  http_problem_full(resp, PROBLEM_PRECONDITION_FAILED,
-                    "the resource has changed since you read it; fetch it again and retry", NULL,
-                    NULL);
+  http_problem(resp, PROBLEM_PRECONDITION_FAILED,
+               "the resource has changed since you read it; fetch it again and retry");
   u_map_put(resp->map_header, "ETag", etag);
   return CS_ERR_CONFLICT;
 }

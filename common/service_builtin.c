@@ -112,9 +112,8 @@ static void handle_events_feed(struct request_ctx *ctx) {
   long long after, limit;
   if (query_long(ctx->req, "after", 0, 0, (long long)1 << 62, &after) != CS_OK ||
       query_long(ctx->req, "limit", 100, 1, 1000, &limit) != CS_OK) {
-    http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER,
-                      "after must be a non-negative integer and limit between 1 and 1000", NULL,
-                      NULL);
+    http_problem(ctx->resp, PROBLEM_INVALID_PARAMETER,
+                 "after must be a non-negative integer and limit between 1 and 1000");
     return;
   }
   PGconn *conn;

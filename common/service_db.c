@@ -8,9 +8,7 @@
 
 int service_db_acquire(struct request_ctx *ctx, PGconn **conn) {
   if (db_pool_acquire(ctx->svc->pool, conn) == CS_OK) return CS_OK;
-  http_problem_full(ctx->resp, PROBLEM_UNAVAILABLE, "no database connection free; retry shortly",
-                    NULL, NULL);
-  u_map_put(ctx->resp->map_header, "Retry-After", "1");
+  http_problem(ctx->resp, PROBLEM_UNAVAILABLE, "no database connection free; retry shortly");
   return CS_ERR_TIMEOUT;
 }
 

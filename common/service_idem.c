@@ -42,8 +42,8 @@ int service_idem_begin(struct request_ctx *ctx, PGconn *conn, const char *scope,
   }
   if (outcome == IDEM_REPLAY) answer_stored(ctx, &stored);
   if (outcome == IDEM_MISMATCH)
-    http_problem_full(ctx->resp, PROBLEM_IDEMPOTENCY_KEY_REUSED,
-                      "this Idempotency-Key was used with a different request", NULL, NULL);
+    http_problem(ctx->resp, PROBLEM_IDEMPOTENCY_KEY_REUSED,
+                 "this Idempotency-Key was used with a different request");
   idem_stored_clear(&stored);
   if (outcome != IDEM_NEW) return CS_ERR_CONFLICT;
   *key = k;

@@ -119,7 +119,7 @@ static void callback_probe_applied_get(struct request_ctx *ctx) {
   PGresult *res = NULL;
   char sqlstate[6] = "";
   if (batch == NULL || *batch == '\0') {
-    http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER, "batch is required", NULL, NULL);
+    http_problem(ctx->resp, PROBLEM_INVALID_PARAMETER, "batch is required");
     return;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) return;

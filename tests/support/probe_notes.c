@@ -64,8 +64,7 @@ static void notes_create(struct request_ctx *ctx) {
       http_validate(body, note_create_fields, 2, ctx->resp) != CS_OK)
     goto done;
   if (key != NULL && (key[0] == '\0' || strlen(key) > IDEM_KEY_MAX)) {
-    http_problem_full(ctx->resp, PROBLEM_BAD_REQUEST,
-                      "Idempotency-Key must be 1 to 200 characters", NULL, NULL);
+    http_problem(ctx->resp, PROBLEM_BAD_REQUEST, "Idempotency-Key must be 1 to 200 characters");
     goto done;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
@@ -80,8 +79,8 @@ static void notes_create(struct request_ctx *ctx) {
       goto done;
     }
     if (outcome == IDEM_MISMATCH) {
-      http_problem_full(ctx->resp, PROBLEM_IDEMPOTENCY_KEY_REUSED,
-                        "this Idempotency-Key was used with a different request", NULL, NULL);
+      http_problem(ctx->resp, PROBLEM_IDEMPOTENCY_KEY_REUSED,
+                   "this Idempotency-Key was used with a different request");
       goto done;
     }
   }
@@ -209,7 +208,7 @@ static void notes_list(struct request_ctx *ctx) {
               " AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))"
               " ORDER BY created_at DESC, id DESC LIMIT $2::int",
               4, params, &res, NULL) != CS_OK) {
-    http_problem_full(ctx->resp, PROBLEM_INVALID_PARAMETER, "cursor is not valid", NULL, NULL);
+    http_problem(ctx->resp, PROBLEM_INVALID_PARAMETER, "cursor is not valid");
     goto done;
   }
   int n = PQntuples(res), shown = n > limit ? (int)limit : n;

@@ -114,7 +114,7 @@ static void upsert_write(struct request_ctx *ctx, struct upsert *u, json_t *body
 static const char *path_ref(struct request_ctx *ctx) {
   const char *ref = u_map_get(ctx->req->map_url, "ref");
   if (ref != NULL && ref[0] != '\0' && strlen(ref) <= 200) return ref;
-  http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
+  http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such case");
   return NULL;
 }
 

@@ -37,7 +37,7 @@ int cases_http_visible_case(struct request_ctx *ctx, struct cases_caller *c, PGc
     goto refused;
   }
   if (!visible) {
-    http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such case", NULL, NULL);
+    http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such case");
     goto refused;
   }
   return CS_OK;
@@ -49,7 +49,7 @@ refused:
 }
 
 void cases_http_policy_failed(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL, NULL, NULL);
+  http_problem(ctx->resp, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL);
 }
 
 /* ---- the hooks of a change of one case (http_write.h) ----------------------------------- */

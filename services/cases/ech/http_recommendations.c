@@ -26,7 +26,7 @@ static int authorize(struct request_ctx *ctx, const struct cases_caller *c, unsi
   if (!d.allow) {
     char detail[256];
     snprintf(detail, sizeof(detail), "allocate_partners is not allowed: %s", d.reason);
-    http_problem_full(ctx->resp, PROBLEM_FORBIDDEN, detail, NULL, NULL);
+    http_problem(ctx->resp, PROBLEM_FORBIDDEN, detail);
     return CS_ERR_INVALID;
   }
   if (cases_policy_authorize(c->sub, c->portal_id, "show_office_categories", roles, NULL, &d) !=

@@ -287,9 +287,7 @@ static void answer_failure(struct _u_response *resp, int rc, int basic_used, lon
                     "invalid_grant", NULL);
       break;
     case CS_ERR_TIMEOUT:
-      http_problem_full(resp, PROBLEM_UNAVAILABLE, "no database connection free; retry shortly",
-                        NULL, NULL);
-      u_map_put(resp->map_header, "Retry-After", "1");
+      http_problem(resp, PROBLEM_UNAVAILABLE, "no database connection free; retry shortly");
       break;
     default: http_problem(resp, PROBLEM_INTERNAL, "the token could not be issued"); break;
   }
@@ -418,8 +416,8 @@ static void callback_policy_me_get(struct request_ctx *ctx) {
       u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
       return;
     case POLICY_AUTH_PRINCIPAL_GONE:
-      http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN,
-                        "the token's account is not active in its portal any more", NULL, NULL);
+      http_problem(ctx->resp, PROBLEM_INVALID_TOKEN,
+                   "the token's account is not active in its portal any more");
       u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
       return;
     default: http_problem(ctx->resp, PROBLEM_INTERNAL, "the profile could not be read"); return;

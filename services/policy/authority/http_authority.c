@@ -22,7 +22,7 @@
   "no such role (external_case_handler, project_manager, inspector_extra_authority)"
 
 static void forbidden(struct request_ctx *ctx, const char *detail) {
-  http_problem_full(ctx->resp, PROBLEM_FORBIDDEN, detail, NULL, NULL);
+  http_problem(ctx->resp, PROBLEM_FORBIDDEN, detail);
 }
 
 static void invalid(struct request_ctx *ctx, const char *detail, json_t *errors) {

@@ -25,7 +25,7 @@ static void answer_items(struct request_ctx *ctx, json_t *items) {
 
 /* 404: id names no API client. */
 static void no_such_client(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, PROBLEM_NOT_FOUND, "no such API client", NULL, NULL);
+  http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such API client");
 }
 
 /* Answers errors (stolen; NULL: out of memory) when there are any, as kind with detail: 1 when

@@ -11,8 +11,8 @@ int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c,
   int rc;
   *conn = NULL;
   if (policy_org_caller_from_claims(ctx->claims, c) != CS_OK) {
-    http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN,
-                      "the token does not name a user or API client of a portal", NULL, NULL);
+    http_problem(ctx->resp, PROBLEM_INVALID_TOKEN,
+                 "the token does not name a user or API client of a portal");
     return CS_ERR_INVALID;
   }
   /* the token's rights may be stale: the current row decides (once per request) */
@@ -29,8 +29,8 @@ int policy_org_http_caller(struct request_ctx *ctx, struct policy_org_caller *c,
 }
 
 void policy_org_http_caller_gone(struct request_ctx *ctx) {
-  http_problem_full(ctx->resp, PROBLEM_INVALID_TOKEN,
-                    "the user or API client is no longer active in this portal", NULL, NULL);
+  http_problem(ctx->resp, PROBLEM_INVALID_TOKEN,
+               "the user or API client is no longer active in this portal");
   u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
 }
 
