@@ -207,7 +207,7 @@ int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, 
   if (ref != NULL && !cases_caller_is_internal(c))
     return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
   rc = ref != NULL ? cases_store_find_external(conn, c->portal_id, ref, 0, doc, err->sqlstate)
-                   : cases_store_visible_document(conn, c->portal_id, cases_caller_scope(c), id, 0,
+                   : cases_store_visible_document(conn, c->portal_id, cases_caller_scope(c), id,
                                                   doc, err->sqlstate);
   if (rc != CS_OK) return cs_refusal_db(err);
   if (*doc == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");

@@ -156,7 +156,7 @@ int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_i
 /* ---- the end of a change --------------------------------------------------------------------- */
 
 int cases_op_finish(PGconn *conn, struct cases_op *op) {
-  if (!op->changed) { /* nothing was written: the document read under the lock is the answer */
+  if (!op->changed) { /* nothing was written: the document of the locked version is the answer */
     op->result = json_incref(op->current);
     return CS_OK;
   }

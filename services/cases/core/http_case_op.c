@@ -59,12 +59,12 @@ struct case_run {
   cases_op_fn fn;
 };
 
-/* The case visible to the caller, unlocked or locked: op->current, 404 when it is not. */
-static int read_case(PGconn *conn, struct cases_op *op, int lock, long long *version) {
+/* The case visible to the caller, read without a lock: op->current, 404 when it is not. */
+static int read_case(PGconn *conn, struct cases_op *op, long long *version) {
   json_decref(op->current);
   op->current = NULL;
   if (cases_store_visible_document(conn, op->caller->portal_id, cases_caller_scope(op->caller),
-                                   op->case_id, lock, &op->current, op->err.sqlstate) != CS_OK)
+                                   op->case_id, &op->current, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);
   if (op->current == NULL) return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such case");
   *version = json_integer_value(json_object_get(op->current, "version"));
@@ -82,7 +82,7 @@ static int hook_read(PGconn *conn, struct write_call *w, long long *version) {
   /* a new run: what an earlier check asked may be out of date */
   json_decref(run->op.facts);
   run->op.facts = NULL;
-  if (read_case(conn, &run->op, 0, version) != CS_OK || cases_op_roles(conn, &run->op) != CS_OK)
+  if (read_case(conn, &run->op, version) != CS_OK || cases_op_roles(conn, &run->op) != CS_OK)
     return cases_op_refused(w, &run->op);
   return CS_OK;
 }
@@ -94,10 +94,18 @@ static int hook_check(PGconn *conn, struct write_call *w) {
   return run->fn(conn, &run->op) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
 }
 
-/* The same version as read saw (the runner compares) means the same roles and tasks. */
+/* The row locked and its version only: the runner compares it with read's, and the same
+ * version is the same document (every change of a case or of its tasks bumps it), so
+ * op->current, read without a lock, is what apply works on; no second document is built. */
 static int hook_lock(PGconn *conn, struct write_call *w, long long *version) {
   struct case_run *run = w->op;
-  return read_case(conn, &run->op, 1, version) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
+  if (cases_store_lock_version(conn, run->op.case_id, version, run->op.err.sqlstate) != CS_OK)
+    cs_refusal_db(&run->op.err);
+  else if (*version < 0)
+    cs_refuse(&run->op.err, PROBLEM_NOT_FOUND, "no such case");
+  else
+    return CS_OK;
+  return cases_op_refused(w, &run->op);
 }
 
 static int hook_apply(PGconn *conn, struct write_call *w) {

@@ -1,6 +1,7 @@
 /* SQL of the shared case rows (see store_core.h). */
 #include "store_core.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -15,13 +16,10 @@ int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlsta
 }
 
 int cases_store_visible_document(PGconn *conn, const char *portal_id, const char *scope,
-                                 const char *id, int lock, json_t **out, char sqlstate[6]) {
+                                 const char *id, json_t **out, char sqlstate[6]) {
   const char *params[] = {portal_id, scope, id};
   return db_json_row(
-      conn,
-      lock ? "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL
-             " FOR UPDATE OF c"
-           : "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL,
+      conn, "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL,
       3, params, out, sqlstate);
 }
 
@@ -66,6 +64,18 @@ int cases_store_history_add(PGconn *conn, const struct cases_store_history *h, c
                  "company_id, action, task_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, "
                  "$7, $8::jsonb, $9::jsonb)",
                  9, params, NULL, sqlstate);
+}
+
+int cases_store_lock_version(PGconn *conn, const char *id, long long *version, char sqlstate[6]) {
+  const char *params[] = {id};
+  PGresult *res = NULL;
+  *version = -1;
+  int rc = db_exec(conn, "SELECT version FROM cases WHERE id = $1::uuid FOR UPDATE", 1, params,
+                   &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  if (PQntuples(res) == 1) *version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  return CS_OK;
 }
 
 int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]) {

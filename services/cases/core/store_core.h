@@ -11,9 +11,9 @@
  * absent. */
 int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]);
 /* The same when the case is visible in portal_id to scope (cases_caller_scope: NULL or a
- * company id), *out NULL otherwise; locked FOR UPDATE when lock (inside a transaction). */
+ * company id), *out NULL otherwise. */
 int cases_store_visible_document(PGconn *conn, const char *portal_id, const char *scope,
-                                 const char *id, int lock, json_t **out, char sqlstate[6]);
+                                 const char *id, json_t **out, char sqlstate[6]);
 /* 1 in *visible when the case is visible (cheaper than building its document). */
 int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,
                         int *visible, char sqlstate[6]);
@@ -32,6 +32,9 @@ struct cases_store_history {
   const char *before, *after;
 };
 int cases_store_history_add(PGconn *conn, const struct cases_store_history *h, char sqlstate[6]);
+/* Locks case id's row FOR UPDATE (in the caller's transaction) and reads its version only:
+ * *version -1 when there is no such case. */
+int cases_store_lock_version(PGconn *conn, const char *id, long long *version, char sqlstate[6]);
 /* Bumps the case's version and updated_at. */
 int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]);
 

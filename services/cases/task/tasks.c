@@ -57,9 +57,9 @@ static json_t *task_facts(const json_t *task) {
 
 /* ---- refusals --------------------------------------------------------------------------- */
 
-/* The task of the path, as the case document read for this phase has it (the check phase's
- * unlocked read, the apply phase's locked one, of the same version): *task a new reference. No
- * database is asked, so the check phase needs no connection. */
+/* The task of the path, as the case document has it (read before check; the lock before apply
+ * finds the same version, so it still holds): *task a new reference. No database is asked, so
+ * the check phase needs no connection. */
 static int load_task(struct cases_op *op, json_t **task) {
   size_t i;
   json_t *t;
