@@ -175,11 +175,6 @@ static int type_ok(const json_t *v, enum http_field_type t) {
   return 0;
 }
 
-static void add_error(json_t *errors, const char *field, enum field_code code,
-                      const char *message) {
-  problem_field_append(errors, field, code, message);
-}
-
 /* A string where a UUID, date or timestamp belongs is in the wrong form; anything else that
  * does not fit is of the wrong type. */
 static enum field_code mismatch_code(const json_t *v, enum http_field_type t) {
@@ -187,22 +182,24 @@ static enum field_code mismatch_code(const json_t *v, enum http_field_type t) {
   return textual && json_is_string(v) ? FIELD_FORMAT : FIELD_WRONG_TYPE;
 }
 
-json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t n) {
-  json_t *errors = json_array();
+/* Appends the field errors of body to errors (problem_field_append). */
+static void check_into(const json_t *body, const struct http_field *fields, size_t n,
+                       json_t *errors) {
   char msg[160];
   for (size_t i = 0; i < n; i++) {
     const json_t *v = json_object_get(body, fields[i].name);
     if (v == NULL || json_is_null(v)) {
-      if (fields[i].required) add_error(errors, fields[i].name, FIELD_REQUIRED, "is required");
+      if (fields[i].required)
+        problem_field_append(errors, fields[i].name, FIELD_REQUIRED, "is required");
       continue;
     }
     if (!type_ok(v, fields[i].type)) {
       snprintf(msg, sizeof(msg), "must be %s", type_name(fields[i].type));
-      add_error(errors, fields[i].name, mismatch_code(v, fields[i].type), msg);
+      problem_field_append(errors, fields[i].name, mismatch_code(v, fields[i].type), msg);
     } else if (json_is_string(v) && fields[i].max_len > 0 &&
                json_string_length(v) > fields[i].max_len) {
       snprintf(msg, sizeof(msg), "must be at most %zu bytes long", fields[i].max_len);
-      add_error(errors, fields[i].name, FIELD_TOO_LONG, msg);
+      problem_field_append(errors, fields[i].name, FIELD_TOO_LONG, msg);
     }
   }
   const char *key;
@@ -211,25 +208,20 @@ json_t *http_validate_errors(const json_t *body, const struct http_field *fields
     (void)value;
     size_t i = 0;
     while (i < n && strcmp(fields[i].name, key) != 0) i++;
-    if (i == n) add_error(errors, key, FIELD_UNKNOWN_FIELD, "is not a known field");
+    if (i == n) problem_field_append(errors, key, FIELD_UNKNOWN_FIELD, "is not a known field");
   }
+}
+
+json_t *http_validate_errors(const json_t *body, const struct http_field *fields, size_t n) {
+  json_t *errors = json_array();
+  if (errors != NULL) check_into(body, fields, n, errors);
   return errors;
 }
 
 void fields_check(const json_t *body, const struct http_field *fields, size_t n,
                   struct cs_refusal *err) {
-  json_t *found = http_validate_errors(body, fields, n);
-  size_t i;
-  const json_t *e;
   if (err->errors == NULL) err->errors = json_array();
-  json_array_foreach(found, i, e) {
-    const char *code = json_string_value(json_object_get(e, "code"));
-    enum field_code c = 0;
-    while (c < FIELD_CODE_COUNT && strcmp(problem_field_code_name(c), code) != 0) c++;
-    problem_field_append(err->errors, json_string_value(json_object_get(e, "field")), c,
-                         json_string_value(json_object_get(e, "message")));
-  }
-  json_decref(found);
+  if (err->errors != NULL) check_into(body, fields, n, err->errors);
 }
 
 int http_validate(const json_t *body, const struct http_field *fields, size_t n,
