@@ -21,10 +21,13 @@ int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
                    const char *aggregate_id, const json_t *data);
 
 /* The relay: one thread publishing committed outbox rows in seq order, retrying with backoff
- * while Redis is away. source is the service name (its schema's events). It opens its own
+ * while Redis is away, and a heartbeat {"type":"heartbeat","source","head"} every
+ * BUS_HEARTBEAT_MS once all is published (head: the newest seq published), by which consumers
+ * know how current they are. source is the service name (its schema's events). It opens its own
  * connection with conninfo; of several instances of a service only the one holding the advisory
  * lock "claimsuite_relay.<schema>" relays, the others stand by. poll_ms: the wake-up when no
  * notification comes. Strings are copied. *out is new; stop it with bus_relay_stop. */
+#define BUS_HEARTBEAT_MS 1000LL
 struct bus_relay;
 int bus_relay_start(const char *source, const char *conninfo, const char *redis_host,
                     int redis_port, long poll_ms, struct bus_relay **out);
@@ -41,16 +44,25 @@ int bus_outbox_lag(PGconn *conn, long long *pending, double *oldest_age_s);
 /* Applies one event inside the consumer's transaction; non-zero rolls it back (and retries). */
 typedef int (*bus_apply_fn)(PGconn *conn, const json_t *event, void *arg);
 
+/* Called on the consumer's thread once an applied event's transaction has committed (what
+ * apply changed is visible to everyone now): where caches of it are dropped. */
+typedef void (*bus_committed_fn)(const json_t *event, void *arg);
+
 /* A consumer of one source: subscribes, applies each event exactly once with the offset in the
  * same transaction, catches up from feed_url (the producer's base URL, http or https) at start,
- * on a gap, after every reconnect, after a failed apply (backoff) and every 5 s while idle.
- * apply runs on the consumer's thread with a pooled connection inside the transaction; arg is
- * passed through. Strings are copied; pool is borrowed and must outlive the consumer.
- * *out is new; stop it with bus_consumer_stop. */
+ * on a gap or a heartbeat ahead of its offset, after every reconnect, after a failed apply
+ * (backoff), every 5 s while idle and every second while Redis is away. apply runs on the
+ * consumer's thread with a pooled connection inside the transaction, then committed (may be
+ * NULL) after the commit; arg is passed to both. Strings are copied; pool is borrowed and must
+ * outlive the consumer. *out is new; stop it with bus_consumer_stop. */
 struct bus_consumer;
 int bus_consumer_start(struct db_pool *pool, const char *source, const char *feed_url,
-                       const char *redis_host, int redis_port, bus_apply_fn apply, void *arg,
-                       struct bus_consumer **out);
+                       const char *redis_host, int redis_port, bus_apply_fn apply,
+                       bus_committed_fn committed, void *arg, struct bus_consumer **out);
+/* How old, in ms, what the consumer has applied may be: the time since it last knew it had
+ * everything its producer had published (a heartbeat at its offset, a catch-up to the feed's
+ * end). -1 before the first time. Any thread. */
+long long bus_consumer_age_ms(struct bus_consumer *consumer);
 void bus_consumer_stop(struct bus_consumer *consumer); /* joins the thread; NULL-safe */
 
 /* The offset stored for source (0 when none). */

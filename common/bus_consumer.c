@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #define CATCHUP_PAGE 200
 #define CATCHUP_IDLE_MS 5000LL      /* safety net while subscribed */
+#define CATCHUP_AWAY_MS 1000LL      /* while Redis is away, the feed is polled this often */
 #define FEED_MAX_BYTES (32L << 20)  /* a page of 200 envelopes is far below this */
 #define FEED_CONNECT_TIMEOUT_MS 2000L
 #define FEED_TIMEOUT_MS 15000L
@@ -36,8 +38,12 @@ struct bus_consumer {
   char *redis_host;
   int redis_port;
   bus_apply_fn apply;
+  bus_committed_fn committed;
   void *arg;
   char *channel;
+  /* bus_now_ms() when we last knew we had everything the producer had published (a heartbeat
+   * at our offset, a catch-up to the feed's end); 0: not yet. Read by any thread. */
+  _Atomic long long current_at;
   struct bus_worker worker; /* the thread and its stop flag */
   int curl_ready;           /* curl_global_init done: undone by consumer_free */
 
@@ -50,7 +56,7 @@ struct bus_consumer {
   int catchup_pending;    /* a catch-up must run (start, subscribe, gap, failure) */
   long long catchup_at;   /* when the pending one may run */
   long catchup_backoff;
-  long long idle_catchup_at; /* the periodic one, while subscribed */
+  long long idle_catchup_at; /* the periodic one (run_catch_up) */
 };
 
 /* --- Applying one event ---------------------------------------------------------------- */
@@ -117,6 +123,7 @@ static enum apply_result apply_event(struct bus_consumer *c, const json_t *event
   if (db_commit(conn) != CS_OK) goto done;
   c->known_last = seq;
   result = APPLIED;
+  if (c->committed != NULL) c->committed(event, c->arg);
 done:
   PQclear(res);
   if (in_tx) db_rollback(conn);
@@ -193,14 +200,15 @@ done:
 static int catch_up(struct bus_consumer *c) {
   int rc;
   PGconn *conn = NULL;
-  long long after = 0;
+  long long after = 0, started = bus_now_ms();
   long total = 0;
   rc = db_pool_acquire(c->pool, &conn);
   if (rc != CS_OK) goto done;
   rc = bus_consumer_offset(conn, c->source, &after);
   db_pool_release(c->pool, conn);
   if (rc != CS_OK) goto done;
-  if (after > c->known_last) c->known_last = after;
+  /* the database is the truth: an offset wiped (to rebuild what was applied) is followed */
+  c->known_last = after;
   for (;;) {
     json_t *items = NULL;
     rc = feed_get(c, after, &items);
@@ -223,7 +231,11 @@ static int catch_up(struct bus_consumer *c) {
       if (bus_waker_stopped(c->worker.waker)) rc = CS_ERR;
     }
     json_decref(items);
-    if (rc != CS_OK || n < CATCHUP_PAGE) break;
+    if (rc != CS_OK) break;
+    if (n < CATCHUP_PAGE) { /* the end of the feed as it was when we started */
+      atomic_store(&c->current_at, started);
+      break;
+    }
   }
 done:
   if (total > 0) log_info("consumer %s: caught up %ld events, offset %lld", c->source, total,
@@ -240,6 +252,8 @@ static void sub_close(struct bus_consumer *c, const char *why) {
   }
   redisFree(c->redis);
   c->redis = NULL;
+  if (c->idle_catchup_at > bus_now_ms() + CATCHUP_AWAY_MS)
+    c->idle_catchup_at = bus_now_ms() + CATCHUP_AWAY_MS;
   c->redis_retry_at = bus_now_ms() + c->redis_backoff;
   c->redis_backoff = bus_backoff_next(c->redis_backoff);
 }
@@ -276,6 +290,24 @@ fail:
   c->redis_backoff = bus_backoff_next(c->redis_backoff);
 }
 
+static int is_heartbeat(const json_t *event) {
+  const char *type = json_string_value(json_object_get(event, "type"));
+  return type != NULL && !strcmp(type, "heartbeat") && json_object_get(event, "seq") == NULL;
+}
+
+/* The producer's heartbeat: at its head we are current now; behind it, a message was lost. */
+static void heartbeat(struct bus_consumer *c, const json_t *beat) {
+  const char *source = json_string_value(json_object_get(beat, "source"));
+  const json_t *head = json_object_get(beat, "head");
+  if (source == NULL || strcmp(source, c->source) != 0 || !json_is_integer(head)) return;
+  if (json_integer_value(head) <= c->known_last) {
+    atomic_store(&c->current_at, bus_now_ms());
+  } else {
+    c->catchup_pending = 1;
+    c->catchup_at = 0;
+  }
+}
+
 /* A pub/sub message: ["message", channel, payload]. While a catch-up is pending it is left to
  * that catch-up: what was published is committed and numbered, so the feed has it, and trying
  * it here would only find the same gap again, one transaction per message. */
@@ -289,6 +321,11 @@ static void sub_message(struct bus_consumer *c, const redisReply *reply) {
   }
   json_t *event = json_loadb(reply->element[2]->str, reply->element[2]->len,
                              JSON_REJECT_DUPLICATES, NULL);
+  if (is_heartbeat(event)) {
+    heartbeat(c, event);
+    json_decref(event);
+    return;
+  }
   long long seq = 0;
   enum apply_result r = handle_event(c, event, &seq);
   json_decref(event);
@@ -320,6 +357,8 @@ static void sub_drain(struct bus_consumer *c, int readable) {
 
 /* --- The loop -------------------------------------------------------------------------- */
 
+/* The periodic catch-up runs every CATCHUP_IDLE_MS while subscribed (a safety net), every
+ * CATCHUP_AWAY_MS while Redis is away (the feed is then the only way). */
 static void run_catch_up(struct bus_consumer *c) {
   long long now = bus_now_ms();
   if (catch_up(c) == CS_OK) {
@@ -330,7 +369,7 @@ static void run_catch_up(struct bus_consumer *c) {
     c->catchup_at = now + c->catchup_backoff;
     c->catchup_backoff = bus_backoff_next(c->catchup_backoff);
   }
-  c->idle_catchup_at = bus_now_ms() + CATCHUP_IDLE_MS;
+  c->idle_catchup_at = bus_now_ms() + (c->redis != NULL ? CATCHUP_IDLE_MS : CATCHUP_AWAY_MS);
 }
 
 static void *consumer_main(void *arg) {
@@ -342,13 +381,13 @@ static void *consumer_main(void *arg) {
     if (c->redis != NULL) sub_drain(c, 0);
 
     now = bus_now_ms();
-    if ((c->catchup_pending && now >= c->catchup_at) ||
-        (c->redis != NULL && now >= c->idle_catchup_at)) {
+    if ((c->catchup_pending && now >= c->catchup_at) || now >= c->idle_catchup_at) {
       run_catch_up(c);
       continue; /* messages that came meanwhile are handled first */
     }
 
-    long long wake = c->redis != NULL ? c->idle_catchup_at : c->redis_retry_at;
+    long long wake = c->idle_catchup_at;
+    if (c->redis == NULL && c->redis_retry_at < wake) wake = c->redis_retry_at;
     if (c->catchup_pending && c->catchup_at < wake) wake = c->catchup_at;
     long timeout = wake - now > 500 ? 500 : (long)(wake - now);
     int fd = c->redis != NULL ? c->redis->fd : -1;
@@ -375,8 +414,8 @@ static void consumer_free(struct bus_consumer *c) {
 }
 
 int bus_consumer_start(struct db_pool *pool, const char *source, const char *feed_url,
-                       const char *redis_host, int redis_port, bus_apply_fn apply, void *arg,
-                       struct bus_consumer **out) {
+                       const char *redis_host, int redis_port, bus_apply_fn apply,
+                       bus_committed_fn committed, void *arg, struct bus_consumer **out) {
   int rc = CS_ERR_INVALID;
   struct bus_consumer *c = NULL;
   if (pool == NULL || source == NULL || *source == '\0' || feed_url == NULL ||
@@ -401,6 +440,7 @@ int bus_consumer_start(struct db_pool *pool, const char *source, const char *fee
   c->pool = pool;
   c->redis_port = redis_port;
   c->apply = apply;
+  c->committed = committed;
   c->arg = arg;
   c->redis_backoff = BUS_BACKOFF_MIN_MS;
   c->catchup_backoff = BUS_BACKOFF_MIN_MS;
@@ -419,6 +459,11 @@ int bus_consumer_start(struct db_pool *pool, const char *source, const char *fee
 done:
   consumer_free(c);
   return rc;
+}
+
+long long bus_consumer_age_ms(struct bus_consumer *consumer) {
+  long long at = consumer != NULL ? atomic_load(&consumer->current_at) : 0;
+  return at == 0 ? -1 : bus_now_ms() - at;
 }
 
 void bus_consumer_stop(struct bus_consumer *consumer) {

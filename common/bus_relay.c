@@ -40,6 +40,7 @@ struct bus_relay {
   redisContext *redis;
   long redis_backoff;
   long long redis_retry_at;
+  long long heartbeat_at; /* when the next heartbeat is due */
 };
 
 static const char *const SQL_SEQUENCE =
@@ -52,6 +53,10 @@ static const char *const SQL_SEQUENCE =
 static const char *const SQL_UNPUBLISHED =
     "SELECT " BUS_ENVELOPE_COLUMNS
     " FROM outbox WHERE published_at IS NULL AND seq IS NOT NULL ORDER BY seq LIMIT 500";
+
+/* The newest event published: what a consumer has applied when it is current. */
+static const char *const SQL_HEAD =
+    "SELECT coalesce(max(seq), 0) FROM outbox WHERE published_at IS NOT NULL";
 
 static const char *const SQL_MARK_PUBLISHED =
     "UPDATE outbox SET published_at = now() "
@@ -234,6 +239,25 @@ done:
   return rc;
 }
 
+/* Publishes {"type":"heartbeat","source","head"} once everything is out: a consumer whose
+ * offset is at head is current as of now (bus_consumer_age_ms); one behind catches up. */
+static int relay_heartbeat(struct bus_relay *r) {
+  PGresult *res = NULL;
+  int rc = db_exec(r->pg, SQL_HEAD, 0, NULL, &res, NULL);
+  if (rc != CS_OK) return rc;
+  char text[128];
+  snprintf(text, sizeof(text), "{\"type\":\"heartbeat\",\"source\":\"%s\",\"head\":%s}", r->source,
+           PQgetvalue(res, 0, 0));
+  PQclear(res);
+  redisReply *reply = redisCommand(r->redis, "PUBLISH %s %s", r->channel, text);
+  if (reply == NULL)
+    redis_close(r, r->redis->err != 0 ? r->redis->errstr : "PUBLISH failed");
+  else
+    freeReplyObject(reply);
+  r->heartbeat_at = bus_now_ms() + BUS_HEARTBEAT_MS;
+  return CS_OK;
+}
+
 /* --- The loop -------------------------------------------------------------------------- */
 
 /* After a failed statement: a dead connection is dropped (and reopened with backoff); a live
@@ -257,6 +281,8 @@ static void relay_wait(struct bus_relay *r) {
   }
   if (notified) return;
   long timeout = r->poll_ms;
+  long long beat = r->heartbeat_at - bus_now_ms();
+  if (r->redis != NULL && beat < timeout) timeout = beat < 0 ? 0 : (long)beat;
   if (r->redis == NULL) {
     long long until = r->redis_retry_at - bus_now_ms();
     if (until < timeout) timeout = until < 0 ? 0 : (long)until;
@@ -313,6 +339,10 @@ static void *relay_main(void *arg) {
     }
     r->pg_backoff = BUS_BACKOFF_MIN_MS;
     if (more_seq || more_pub) continue;
+    if (r->redis != NULL && bus_now_ms() >= r->heartbeat_at && relay_heartbeat(r) != CS_OK) {
+      relay_pg_failed(r);
+      continue;
+    }
     relay_wait(r);
   }
   pg_close(r);

@@ -152,14 +152,39 @@ void service_on_stop(struct service *svc, service_hook hook) {
   if (svc->internal->nstop < SERVICE_MAX_HOOKS) svc->internal->on_stop[svc->internal->nstop++] = hook;
 }
 
-int service_consume(struct service *svc, const char *source, bus_apply_fn apply, void *arg) {
+void service_migrations_more(struct service *svc, const char *label, const char *relative_dir) {
+  struct service_internal *in = svc->internal;
+  if (in->nextra_migrations == SERVICE_MAX_MIGRATION_DIRS) return;
+  in->extra_migrations[in->nextra_migrations].label = label;
+  in->extra_migrations[in->nextra_migrations++].dir = relative_dir;
+}
+
+static struct service_consumer *consumer_of(struct service *svc, const char *source) {
+  for (int i = 0; i < svc->internal->nconsumers; i++)
+    if (!strcmp(svc->internal->consumers[i].source, source)) return &svc->internal->consumers[i];
+  return NULL;
+}
+
+void service_feed_bound(struct service *svc, const char *source, long long max_age_ms) {
+  struct service_consumer *c = consumer_of(svc, source);
+  if (c != NULL) c->max_age_ms = max_age_ms;
+}
+
+long long service_feed_age_ms(struct service *svc, const char *source) {
+  struct service_consumer *c = consumer_of(svc, source);
+  return c != NULL ? bus_consumer_age_ms(c->running) : -1;
+}
+
+int service_consume(struct service *svc, const char *source, bus_apply_fn apply,
+                    bus_committed_fn committed, void *arg) {
   struct service_internal *in = svc->internal;
   if (config_feed_url(&svc->cfg, source) == NULL) {
     log_error("EVENT_FEEDS names no feed for source %s: its consumer cannot start", source);
     return CS_ERR_NOT_FOUND;
   }
   if (in->nconsumers == SERVICE_MAX_CONSUMERS || apply == NULL) return CS_ERR;
-  in->consumers[in->nconsumers++] = (struct service_consumer){source, apply, arg, NULL};
+  in->consumers[in->nconsumers++] =
+      (struct service_consumer){source, apply, committed, arg, 0, NULL};
   return CS_OK;
 }
 
@@ -180,7 +205,8 @@ static int open_pool(struct service *svc) {
 }
 
 static int run_migrations(struct service *svc) {
-  char common_dir[4096], own_dir[4096];
+  struct service_internal *in = svc->internal;
+  char common_dir[4096], own_dir[4096], extra[SERVICE_MAX_MIGRATION_DIRS][4096];
   snprintf(common_dir, sizeof(common_dir), "%s/common/migrations", svc->cfg.migrations_dir);
   if (svc->internal->migrations_dir != NULL) {
     snprintf(own_dir, sizeof(own_dir), "%s/%s", svc->cfg.migrations_dir,
@@ -189,14 +215,20 @@ static int run_migrations(struct service *svc) {
     snprintf(own_dir, sizeof(own_dir), "%s/services/%s/migrations", svc->cfg.migrations_dir,
              svc->cfg.service);
   }
-  struct migration_dir dirs[] = {
+  struct migration_dir dirs[2 + SERVICE_MAX_MIGRATION_DIRS] = {
       {"common", common_dir},
       {svc->internal->migrations_label ? svc->internal->migrations_label : svc->cfg.service,
        own_dir}};
+  int ndirs = 2;
+  for (int i = 0; i < in->nextra_migrations; i++, ndirs++) {
+    snprintf(extra[i], sizeof(extra[i]), "%s/%s", svc->cfg.migrations_dir,
+             in->extra_migrations[i].dir);
+    dirs[ndirs] = (struct migration_dir){in->extra_migrations[i].label, extra[i]};
+  }
   PGconn *conn;
   int applied = 0, rc;
   if ((rc = db_pool_acquire(svc->pool, &conn)) != CS_OK) return rc;
-  rc = migrate_apply(conn, svc->cfg.service, dirs, 2, &applied);
+  rc = migrate_apply(conn, svc->cfg.service, dirs, ndirs, &applied);
   db_pool_release(svc->pool, conn);
   if (rc == CS_OK) log_info("schema %s up to date (%d migrations applied now)", svc->cfg.service, applied);
   return rc;
@@ -207,8 +239,8 @@ static int consumers_start(struct service *svc) {
   for (int i = 0; i < in->nconsumers; i++) {
     struct service_consumer *c = &in->consumers[i];
     if (bus_consumer_start(svc->pool, c->source, config_feed_url(&svc->cfg, c->source),
-                           svc->cfg.redis_host, (int)svc->cfg.redis_port, c->apply, c->arg,
-                           &c->running) != CS_OK) {
+                           svc->cfg.redis_host, (int)svc->cfg.redis_port, c->apply, c->committed,
+                           c->arg, &c->running) != CS_OK) {
       log_error("the consumer of %s could not start", c->source);
       return CS_ERR;
     }

@@ -80,6 +80,10 @@ int service_run(struct service *svc);
 /* The service's own migrations, relative to MIGRATIONS_DIR; default "services/<name>/migrations".
  * The platform migrations (common/migrations) are always applied first. */
 void service_migrations(struct service *svc, const char *label, const char *relative_dir);
+/* One more set of migrations (relative to MIGRATIONS_DIR) applied after the service's own, into
+ * the same schema: what a shared module keeps in each service that uses it (the authority
+ * replica). label names them in the migration log. At most 4; call before service_run. */
+void service_migrations_more(struct service *svc, const char *label, const char *relative_dir);
 
 /* Hooks run after the database is ready and before shutdown (consumers, background work). */
 typedef int (*service_hook)(struct service *svc);
@@ -92,10 +96,19 @@ void service_on_stop(struct service *svc, service_hook hook);
  * (common/bus.h: exactly once, in order, offset in the same transaction as apply) with the
  * service's lifecycle: started by service_run once the database is ready and after the start
  * hooks, stopped before the stop hooks and before the pool closes. The producer's feed URL
- * comes from EVENT_FEEDS ("source=url,..."). apply runs on the consumer's thread; arg is passed
- * through. Call before service_run; source must outlive the service. CS_OK, CS_ERR_NOT_FOUND
- * (logged) when EVENT_FEEDS names no feed for source, CS_ERR when too many are registered. */
-int service_consume(struct service *svc, const char *source, bus_apply_fn apply, void *arg);
+ * comes from EVENT_FEEDS ("source=url,..."). apply runs on the consumer's thread; committed
+ * (may be NULL) after each applied event's commit; arg is passed to both. Call before
+ * service_run; source must outlive the service. CS_OK, CS_ERR_NOT_FOUND (logged) when
+ * EVENT_FEEDS names no feed for source, CS_ERR when too many are registered. */
+int service_consume(struct service *svc, const char *source, bus_apply_fn apply,
+                    bus_committed_fn committed, void *arg);
+/* The service is ready (/readyz) only while what it applied of source is at most max_age_ms old
+ * (bus_consumer_age_ms): a service deciding from another's facts must not take traffic with
+ * stale ones. Every consumer's age is in /metrics (event_feed_age_seconds). */
+void service_feed_bound(struct service *svc, const char *source, long long max_age_ms);
+/* bus_consumer_age_ms of source's consumer: -1 before it is current the first time or when
+ * there is no such consumer. Any thread. */
+long long service_feed_age_ms(struct service *svc, const char *source);
 
 void service_free(struct service *svc);
 

@@ -48,15 +48,49 @@ static int database_ping(struct service *svc) {
   return ok;
 }
 
+/* The bounded feeds (service_feed_bound) within their bound: 1, else 0 with each stale one in
+ * checks as "feed:<source>": "stale". */
+static int feeds_fresh(struct service *svc, json_t *checks) {
+  int fresh = 1;
+  char name[96];
+  for (int i = 0; i < svc->internal->nconsumers; i++) {
+    const struct service_consumer *c = &svc->internal->consumers[i];
+    if (c->max_age_ms <= 0) continue;
+    long long age = bus_consumer_age_ms(c->running);
+    int ok = age >= 0 && age <= c->max_age_ms;
+    snprintf(name, sizeof(name), "feed:%s", c->source);
+    json_object_set_new(checks, name, json_string(ok ? "ok" : "stale"));
+    fresh = fresh && ok;
+  }
+  return fresh;
+}
+
 static int ready(void *arg, json_t *body, const char **detail) {
   struct service *svc = arg;
   int db = database_ping(svc), redis = redis_ping(svc);
-  json_object_set_new(body, "checks",
-                      json_pack("{s:s, s:s}", "database", db ? "ok" : "unreachable", "redis",
-                                redis ? "ok" : "unreachable"));
-  if (db && redis) return 1;
-  *detail = "a dependency is unreachable";
+  json_t *checks = json_pack("{s:s, s:s}", "database", db ? "ok" : "unreachable", "redis",
+                             redis ? "ok" : "unreachable");
+  int feeds = feeds_fresh(svc, checks);
+  json_object_set_new(body, "checks", checks);
+  if (db && redis && feeds) return 1;
+  *detail = db && redis ? "facts from another service are older than allowed"
+                        : "a dependency is unreachable";
   return 0;
+}
+
+/* event_feed_age_seconds of every consumer (-1 before it was first current). */
+static void feed_ages(struct service *svc, char *text, size_t size) {
+  size_t used = strlen(text);
+  for (int i = 0; i < svc->internal->nconsumers && used < size; i++) {
+    const struct service_consumer *c = &svc->internal->consumers[i];
+    long long age = bus_consumer_age_ms(c->running);
+    int n = snprintf(text + used, size - used,
+                     "%sevent_feed_age_seconds{service=\"%s\",source=\"%s\"} %.3f\n",
+                     i == 0 ? "# TYPE event_feed_age_seconds gauge\n" : "", svc->cfg.service,
+                     c->source, age < 0 ? -1.0 : (double)age / 1000.0);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
 }
 
 static char *metrics_text(void *arg) {
@@ -65,7 +99,7 @@ static char *metrics_text(void *arg) {
   struct db_pool_stats st;
   long long pending = 0;
   double age = 0;
-  char text[1024];
+  char text[4096];
   PGconn *conn;
   db_pool_stats(svc->pool, &st);
   if (db_pool_acquire(svc->pool, &conn) == CS_OK) {
@@ -87,6 +121,7 @@ static char *metrics_text(void *arg) {
            "http_requests_in_flight{service=\"%s\"} %d\n",
            name, st.size, name, st.in_use, name, st.timeouts_total, name, pending, name, age, name,
            http_server_in_flight(svc->internal->http));
+  feed_ages(svc, text, sizeof(text));
   return strdup(text);
 }
 

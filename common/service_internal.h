@@ -30,9 +30,13 @@ struct service_route_entry {
 struct service_consumer {
   const char *source;
   bus_apply_fn apply;
+  bus_committed_fn committed;
   void *arg;
+  long long max_age_ms; /* 0: none; else readiness needs the feed's age within it */
   struct bus_consumer *running;
 };
+
+#define SERVICE_MAX_MIGRATION_DIRS 4
 
 struct service_internal {
   struct http_server *http;
@@ -46,6 +50,10 @@ struct service_internal {
   int nconsumers;
   const char *migrations_label;
   const char *migrations_dir;
+  struct {
+    const char *label, *dir; /* dir relative to MIGRATIONS_DIR */
+  } extra_migrations[SERVICE_MAX_MIGRATION_DIRS];
+  int nextra_migrations;
   struct bus_relay *relay;
 };
 

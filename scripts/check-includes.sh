@@ -8,7 +8,8 @@
 #       - common/ includes nothing of services/ or gateway/;
 #       - inside a service, a store file (store_*) includes no domain or HTTP header: only other
 #         store_* headers and common headers that are not HTTP (http.h, http_*.h, service.h);
-#       - a domain file (neither store_*, http_*, main.c, tool_*) includes no header of the HTTP
+#       - a domain file (neither store_*, http_*, events_* (wiring of a consumer), main.c,
+#         tool_*) includes no header of the HTTP
 #         layer: http.h, service.h, http_*.h (http_client.h, the client that calls other
 #         services, is no HTTP layer: a domain may call out, outside transactions);
 #       - one service includes nothing of another, the gateway nothing of a service.
@@ -54,7 +55,7 @@ function layer(p,  b) {
   b = base(p)
   if (p ~ /^common\// || p ~ /^gateway\//) return "common"
   if (b ~ /^store_/) return "store"
-  if (b ~ /^http_/ || b == "main.c" || b ~ /^tool_/) return "http"
+  if (b ~ /^http_/ || b == "main.c" || b ~ /^tool_/ || b ~ /^events_/) return "http"
   return "domain"
 }
 function http_header(p,  b) {

@@ -48,8 +48,10 @@ common=(BIND_ADDRESS=127.0.0.1 REDIS_HOST=127.0.0.1 "REDIS_PORT=$REDIS_PORT" "MI
 for svc in $SERVICES; do
   extra=()
   # the gateway is the only proxy in front of policy: its X-Forwarded-For names the client
-  [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$var/signing-key.json" AUTH_TRUSTED_PROXIES=127.0.0.1)
-  [ "$svc" = cases ] && extra=("POLICY_URL=http://127.0.0.1:${port[policy]}")
+  # policy logs the decisions cases makes; cases decides from policy's facts (its replica)
+  [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$var/signing-key.json" AUTH_TRUSTED_PROXIES=127.0.0.1
+                                "EVENT_FEEDS=cases=http://127.0.0.1:${port[cases]}")
+  [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]}")
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done

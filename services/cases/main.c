@@ -4,29 +4,30 @@
 
 #include "cases_routes.h"
 #include "config.h"
-#include "policy_client.h"
+#include "replica.h"
 #include "service.h"
 
 /* The cases service's own settings, beyond those of every service (svc.cfg); read once here. */
 struct cases_config {
-  const char *policy_url; /* POLICY_URL: where the policy service's /internal endpoints are */
+  long long authority_max_lag_ms; /* AUTHORITY_MAX_LAG_MS: the oldest facts decided from */
 };
 
-static void cases_config_read(struct cases_config *c) {
-  c->policy_url = config_env("POLICY_URL", "http://127.0.0.1:8081");
-}
-
-static int stop_policy_client(struct service *svc) {
-  (void)svc;
-  cases_policy_cleanup();
+static int cases_config_read(struct cases_config *c) {
+  char err[256];
+  long lag;
+  if (config_long("AUTHORITY_MAX_LAG_MS", 5000, 100, 3600000, &lag, err, sizeof(err)) != 0) {
+    fprintf(stderr, "cases: configuration error: %s\n", err);
+    return 2;
+  }
+  c->authority_max_lag_ms = lag;
   return 0;
 }
 
 static int wire(struct service *svc) {
   struct cases_config cc;
-  cases_config_read(&cc);
-  if (cases_policy_init(cc.policy_url) != 0) return 2;
-  service_on_stop(svc, stop_policy_client);
+  if (cases_config_read(&cc) != 0) return 2;
+  /* who may do what comes from the policy service's facts, kept here (replica.h) */
+  if (replica_follow(svc, cc.authority_max_lag_ms) != 0) return 2;
   cases_case_routes(svc);
   cases_task_routes(svc);
   cases_ech_routes(svc);

@@ -9,6 +9,7 @@
 #include "authority.h"
 #include "config.h"
 #include "directory.h"
+#include "events_cases.h"
 #include "jwks.h"
 #include "log.h"
 #include "org.h"
@@ -60,6 +61,10 @@ int main(int argc, char **argv) {
     policy_authority_routes(&svc);
     policy_directory_routes(&svc);
     policy_org_routes(&svc);
+    /* decisions made in-process elsewhere reach the decision log through their events */
+    if (policy_events_cases(&svc) != CS_OK) code = 2;
+  }
+  if (code == 0) {
     code = service_run(&svc);
   }
   service_free(&svc);

@@ -173,7 +173,8 @@ int probe_events_routes(struct service *svc, long apply_delay) {
   /* The probe follows whatever EVENT_FEEDS names; a service names its sources in its
    * events_<source>.c files instead. */
   for (int i = 0; i < svc->cfg.nfeeds; i++) {
-    if (service_consume(svc, svc->cfg.feeds[i].source, probe_apply, NULL) != CS_OK) return CS_ERR;
+    if (service_consume(svc, svc->cfg.feeds[i].source, probe_apply, NULL, NULL) != CS_OK)
+      return CS_ERR;
   }
   return CS_OK;
 }

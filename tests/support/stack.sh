@@ -57,8 +57,8 @@ start)
               DB_POOL_SIZE=4 OUTBOX_POLL_MS=200)
   for svc in $SERVICES; do
     extra=()
-    [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$dir/signing-key.json")
-    [ "$svc" = cases ] && extra=("POLICY_URL=${url[policy]}")
+    [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$dir/signing-key.json" "EVENT_FEEDS=cases=${url[cases]}")
+    [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]}")
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
   done

@@ -2,6 +2,7 @@
 #include "tl_world.h"
 #include "ids.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,8 +140,29 @@ void tl_world_free(struct tl_world *w) {
   tl_sql_close();
 }
 
+/* 1 once every event policy has committed is numbered and applied by the cases service. */
+static int replica_caught_up(void *arg) {
+  (void)arg;
+  long unnumbered = tl_sql_long("SELECT count(*) FROM policy.outbox WHERE seq IS NULL", 0, NULL);
+  long head = tl_sql_long("SELECT coalesce(max(seq), 0) FROM policy.outbox", 0, NULL);
+  long applied = tl_sql_long(
+      "SELECT coalesce((SELECT last_seq FROM cases.event_offsets WHERE source = 'policy'), 0)", 0,
+      NULL);
+  return unnumbered == 0 && applied >= head;
+}
+
+void tl_replica_sync(void) {
+  /* tl_sql's one connection is not for several threads at once */
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&lock);
+  int ok = tl_wait(replica_caught_up, NULL, 10000);
+  pthread_mutex_unlock(&lock);
+  if (!ok) fail_msg("the cases replica did not catch up");
+}
+
 long tl_cases(const char *method, const char *path, const char *token, const char *body,
               const char *extra_header, struct tl_response *r) {
+  tl_replica_sync();
   return tl_call(tl_env("CASES_URL"), method, path, token, body, extra_header, r);
 }
 

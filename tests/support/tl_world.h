@@ -66,6 +66,10 @@ void tl_world_mark_external(const struct tl_world *w, const struct tl_person *p,
 /* Calls the cases service directly (CASES_URL) with token (may be NULL) and a JSON body (may
  * be NULL); extra_header may be NULL ("If-Match: ...", "Idempotency-Key: ..."). Returns the
  * status; r holds the answer (free with tl_response_free). */
+/* Waits (polling, at most 10 s) until the cases service has applied every fact the policy
+ * service has published: what a test changed in policy is then what cases decides from. */
+void tl_replica_sync(void);
+/* A call to the cases service once its replica has caught up (tl_replica_sync). */
 long tl_cases(const char *method, const char *path, const char *token, const char *body,
               const char *extra_header, struct tl_response *r);
 

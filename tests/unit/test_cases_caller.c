@@ -1,8 +1,8 @@
-/* The caller of the cases service (services/cases/core/caller.c) against scripted answers of the
- * policy service: users and API clients are re-checked (gone, inactive, another portal or
- * company: 401; the policy service unavailable: 503), and the portal's time zone is taken
- * from the answer, the default only when the answer names none, refused when it is not shaped
- * like an IANA name. */
+/* The caller of the cases service (services/cases/core/caller.c) against scripted reads of the
+ * authority replica: users and API clients are re-checked (gone, inactive, another portal or
+ * company: 401; the replica unreadable or too old: 503), and the portal's time zone is taken
+ * from its row, the default only when it names none, refused when it is not shaped like an
+ * IANA name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,32 +20,46 @@
 #define USER "00000000-0000-4000-8000-de0000000504"
 #define CLIENT "00000000-0000-4000-8000-de0000000701"
 
-/* ---- the policy service, scripted: each call answers policy.rc and a copy of policy.answer */
+/* ---- the replica, scripted: each read answers policy.rc and a copy of part of policy.answer */
 
 static struct {
   int rc;
-  json_t *answer; /* the whole answer: {items, portal} or the client */
-  int calls;
+  json_t *answer; /* the whole answer: {items, portal} or the client with its portal */
+  int calls;      /* reads of the user or the client */
+  int stale;      /* replica_fresh refuses */
 } policy;
 
-int cases_policy_users_portal(const char *portal_id, const json_t *ids, json_t **items,
-                              json_t **portal) {
-  assert_string_equal(portal_id, PORTAL);
-  assert_int_equal(json_array_size(ids), 1);
-  policy.calls++;
-  *items = NULL;
-  *portal = NULL;
-  if (policy.rc != CS_OK) return policy.rc;
-  *items = json_deep_copy(json_object_get(policy.answer, "items"));
-  *portal = json_deep_copy(json_object_get(policy.answer, "portal"));
+int replica_fresh(struct cs_refusal *err) {
+  if (policy.stale) return cs_refuse(err, PROBLEM_UNAVAILABLE, "the facts are too old");
   return CS_OK;
 }
 
-int cases_policy_api_client(const char *id, const char *portal_id, json_t **client) {
-  assert_string_equal(id, CLIENT);
+int replica_portal(PGconn *conn, const char *portal_id, json_t **portal) {
+  assert_null(conn);
   assert_string_equal(portal_id, PORTAL);
+  const json_t *p = json_object_get(policy.answer, "portal");
+  *portal = policy.rc == CS_OK && json_is_object(p) ? json_deep_copy(p) : NULL;
+  return policy.rc;
+}
+
+int replica_user(PGconn *conn, const char *portal_id, const char *user_id, json_t **user) {
+  assert_null(conn);
+  assert_string_equal(portal_id, PORTAL);
+  assert_string_equal(user_id, USER);
   policy.calls++;
-  *client = policy.rc == CS_OK ? json_deep_copy(policy.answer) : NULL;
+  *user = policy.rc == CS_OK
+              ? json_deep_copy(json_array_get(json_object_get(policy.answer, "items"), 0))
+              : NULL;
+  return policy.rc;
+}
+
+int replica_api_client(PGconn *conn, const char *id, json_t **client) {
+  assert_null(conn);
+  assert_string_equal(id, CLIENT);
+  policy.calls++;
+  *client =
+      policy.rc == CS_OK && json_is_object(policy.answer) ? json_deep_copy(policy.answer) : NULL;
+  if (*client != NULL) json_object_del(*client, "portal");
   return policy.rc;
 }
 
@@ -56,13 +70,16 @@ static void answer(int rc, json_t *a) {
   policy.rc = rc;
   policy.answer = a;
   policy.calls = 0;
+  policy.stale = 0;
 }
 
+/* The portal's replica row; without tz, a row naming no time zone. */
 static json_t *portal_with(const char *tz) {
-  return tz != NULL ? json_pack("{s:s, s:s}", "id", PORTAL, "timezone", tz) : json_null();
+  return tz != NULL ? json_pack("{s:s, s:s}", "id", PORTAL, "timezone", tz)
+                    : json_pack("{s:s}", "id", PORTAL);
 }
 
-/* The policy service's answer for USER (insurer, level 3, active, in the portal). */
+/* The replica's answer for USER (insurer, level 3, active, in the portal). */
 static json_t *user_answer(json_t *portal) {
   json_t *a = json_pack("{s:[{s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:[], s:b}]}", "items", "id",
                         USER, "company_id", INSURER, "company_kind", "insurer", "email",
@@ -114,7 +131,7 @@ static void expect_refused(const char *kind, const char *sub, const char *compan
 
 static const char gone_client[] = "the API client is no longer active in this portal";
 static const char gone_user[] = "the user is no longer active in this portal";
-static const char unavailable[] = "the policy service could not be asked; try again";
+static const char unavailable[] = CASES_POLICY_FAILED_DETAIL;
 
 /* ---- users -------------------------------------------------------------------------------- */
 
@@ -131,23 +148,24 @@ static void test_user_takes_the_portals_time_zone(void **state) {
   assert_false(o.c.is_client);
   cases_caller_clear(&o.c);
 
-  /* no portal member, or a null portal: the default */
-  answer(CS_OK, user_answer(NULL));
-  load("user", USER, INSURER, &o);
-  assert_int_equal(o.rc, CS_OK);
-  assert_string_equal(o.c.timezone, "Europe/Stockholm");
-  cases_caller_clear(&o.c);
-  answer(CS_OK, user_answer(json_null()));
+  /* a portal naming no time zone: the default */
+  answer(CS_OK, user_answer(portal_with(NULL)));
   load("user", USER, INSURER, &o);
   assert_int_equal(o.rc, CS_OK);
   assert_string_equal(o.c.timezone, "Europe/Stockholm");
   cases_caller_clear(&o.c);
 
-  /* still refused as before: another company, the policy service down */
+  /* refused: the portal gone, another company, the replica unreadable or too old */
+  answer(CS_OK, user_answer(NULL));
+  expect_refused("user", USER, INSURER, 401, gone_user);
   answer(CS_OK, user_answer(portal_with("Europe/Oslo")));
   expect_refused("user", USER, OTHER_COMPANY, 401, gone_user);
   answer(CS_ERR_UNAVAILABLE, NULL);
   expect_refused("user", USER, INSURER, 503, unavailable);
+  answer(CS_OK, user_answer(portal_with("Europe/Oslo")));
+  policy.stale = 1;
+  expect_refused("user", USER, INSURER, 503, "the facts are too old");
+  assert_int_equal(policy.calls, 0);
 }
 
 static void test_time_zone_shapes(void **state) {
@@ -195,11 +213,14 @@ static void test_client_checked(void **state) {
   assert_true(json_is_array(o.c.office_ids));
   assert_int_equal(json_array_size(o.c.office_ids), 0);
   cases_caller_clear(&o.c);
-  answer(CS_OK, client_answer(PORTAL, INSURER, 1, json_null()));
+  answer(CS_OK, client_answer(PORTAL, INSURER, 1, portal_with(NULL)));
   load("client", CLIENT, INSURER, &o);
   assert_int_equal(o.rc, CS_OK);
   assert_string_equal(o.c.timezone, "Europe/Stockholm");
   cases_caller_clear(&o.c);
+  /* the portal gone */
+  answer(CS_OK, client_answer(PORTAL, INSURER, 1, json_null()));
+  expect_refused("client", CLIENT, INSURER, 401, gone_client);
 
   /* inactive, of another portal, of another company than the token says, unknown */
   answer(CS_OK, client_answer(PORTAL, INSURER, 0, portal_with("Europe/Stockholm")));
@@ -210,15 +231,15 @@ static void test_client_checked(void **state) {
   expect_refused("client", CLIENT, OTHER_COMPANY, 401, gone_client);
   answer(CS_OK, json_pack("{s:s, s:s}", "id", CLIENT, "portal_id", PORTAL));
   expect_refused("client", CLIENT, INSURER, 401, gone_client);
-  answer(CS_ERR_NOT_FOUND, NULL);
+  answer(CS_OK, NULL);
   expect_refused("client", CLIENT, INSURER, 401, gone_client);
-  /* the policy service down, or an unusable time zone */
+  /* the replica unreadable, or an unusable time zone */
   answer(CS_ERR_UNAVAILABLE, NULL);
   expect_refused("client", CLIENT, INSURER, 503, unavailable);
   answer(CS_OK, client_answer(PORTAL, INSURER, 1, portal_with("Mars/Olympus Mons")));
   expect_refused("client", CLIENT, INSURER, 503, unavailable);
 
-  /* a sub that is no id is refused before the policy service is asked */
+  /* a sub that is no id is refused before the replica is read */
   answer(CS_OK, client_answer(PORTAL, INSURER, 1, json_null()));
   expect_refused("client", "core-system", INSURER, 401, "the token does not name an API client");
   assert_int_equal(policy.calls, 0);

@@ -24,9 +24,9 @@ static void test_registration_follows_event_feeds(void **state) {
   setenv("BIND_ADDRESS", "127.0.0.1", 1);
   setenv("LOG_LEVEL", "error", 1);
   assert_int_equal(service_init(&svc, "consume_test", 1), 0);
-  assert_int_equal(service_consume(&svc, "policy", apply, NULL), CS_OK);
-  assert_int_equal(service_consume(&svc, "cases", apply, NULL), CS_OK);
-  assert_int_equal(service_consume(&svc, "orders", apply, NULL), CS_ERR_NOT_FOUND);
+  assert_int_equal(service_consume(&svc, "policy", apply, NULL, NULL), CS_OK);
+  assert_int_equal(service_consume(&svc, "cases", apply, NULL, NULL), CS_OK);
+  assert_int_equal(service_consume(&svc, "orders", apply, NULL, NULL), CS_ERR_NOT_FOUND);
   service_free(&svc);
   unsetenv("EVENT_FEEDS");
 }

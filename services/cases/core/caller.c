@@ -1,6 +1,6 @@
-/* The caller of a request: the token's claims, refreshed from the policy service on every
+/* The caller of a request: the token's claims, checked against the authority replica on every
  * request so that a deactivated, moved or demoted user, or a deactivated API client, loses
- * access at once; and the portal's time zone from the same answer (see caller.h). */
+ * access as soon as the fact arrives; and the portal's time zone (see caller.h). */
 #include "caller.h"
 
 #include <stdio.h>
@@ -8,7 +8,8 @@
 
 #include "ids.h"
 #include "log.h"
-#include "policy_client.h"
+#include "policy_facts.h"
+#include "replica.h"
 #include "status.h"
 
 /* The portal's time zone when the policy service's answer names none. */
@@ -35,8 +36,8 @@ static int timezone_sane(const char *tz) {
   return n > 0 && n < 64 && strspn(tz, allowed) == n;
 }
 
-/* The time zone of portal (borrowed: {id, timezone}, null or NULL) into c: the default when the
- * answer names none; CS_ERR_UNAVAILABLE when it names something that is not a time zone. */
+/* The time zone of the portal (a replica row {id, timezone, ...} or NULL) into c: the default
+ * when there is none; CS_ERR_UNAVAILABLE when it names something that is not a time zone. */
 static int take_timezone(struct cases_caller *c, const json_t *portal) {
   const json_t *tz = json_object_get(portal, "timezone");
   if (tz == NULL || json_is_null(tz)) {
@@ -44,25 +45,22 @@ static int take_timezone(struct cases_caller *c, const json_t *portal) {
     return CS_OK;
   }
   if (!timezone_sane(json_string_value(tz))) {
-    log_error("policy answered an unusable time zone for portal %s", c->portal_id);
+    log_error("the replica has an unusable time zone for portal %s", c->portal_id);
     return CS_ERR_UNAVAILABLE;
   }
   snprintf(c->timezone, sizeof(c->timezone), "%s", json_string_value(tz));
   return CS_OK;
 }
 
-/* Fills the user's current facts from the policy service. CS_ERR_NOT_FOUND when the user may
- * no longer act in the token's portal for the token's company. */
-static int refresh_user(struct cases_caller *c) {
-  json_t *ids = json_pack("[s]", c->sub), *items = NULL, *portal = NULL;
-  int rc =
-      ids != NULL ? cases_policy_users_portal(c->portal_id, ids, &items, &portal) : CS_ERR_NOMEM;
-  json_decref(ids);
-  if (rc != CS_OK) return rc;
-  const json_t *u = json_array_get(items, 0);
+/* Fills the user's current facts from the replica. CS_ERR_NOT_FOUND when the user may no longer
+ * act in the token's portal for the token's company. */
+static int refresh_user(struct cases_caller *c, const json_t *portal) {
+  json_t *u = NULL;
+  int rc = replica_user(NULL, c->portal_id, c->sub, &u);
+  if (rc != CS_OK) return CS_ERR_UNAVAILABLE;
   const char *company = json_string_value(json_object_get(u, "company_id"));
   const char *kind = json_string_value(json_object_get(u, "company_kind"));
-  if (u == NULL || !json_is_true(json_object_get(u, "active")) ||
+  if (u == NULL || portal == NULL || !json_is_true(json_object_get(u, "active")) ||
       !json_is_true(json_object_get(u, "in_portal")) || company == NULL ||
       strcmp(company, c->company_id) != 0 || kind == NULL ||
       strlen(kind) >= sizeof(c->company_kind)) {
@@ -76,26 +74,25 @@ static int refresh_user(struct cases_caller *c) {
   json_t *offices = json_object_get(u, "office_ids");
   c->office_ids = json_is_array(offices) ? json_incref(offices) : json_array();
 done:
-  json_decref(items);
-  json_decref(portal);
+  json_decref(u);
   return rc;
 }
 
-/* Checks the API client against the policy service: CS_ERR_NOT_FOUND when it is gone, inactive,
- * or not the token's portal's and company's. An integration acts for the insurer of its portal. */
-static int refresh_client(struct cases_caller *c) {
+/* Checks the API client against the replica: CS_ERR_NOT_FOUND when it is gone, inactive, or not
+ * the token's portal's and company's. An integration acts for the insurer of its portal. */
+static int refresh_client(struct cases_caller *c, const json_t *portal) {
   json_t *client = NULL;
-  int rc = cases_policy_api_client(c->sub, c->portal_id, &client);
-  if (rc != CS_OK) return rc;
+  int rc = replica_api_client(NULL, c->sub, &client);
+  if (rc != CS_OK) return CS_ERR_UNAVAILABLE;
   const char *portal_id = json_string_value(json_object_get(client, "portal_id"));
   const char *company = json_string_value(json_object_get(client, "company_id"));
-  if (!json_is_true(json_object_get(client, "active")) || portal_id == NULL ||
-      strcmp(portal_id, c->portal_id) != 0 || company == NULL ||
+  if (client == NULL || portal == NULL || !json_is_true(json_object_get(client, "active")) ||
+      portal_id == NULL || strcmp(portal_id, c->portal_id) != 0 || company == NULL ||
       strcmp(company, c->company_id) != 0) {
     rc = CS_ERR_NOT_FOUND;
     goto done;
   }
-  if ((rc = take_timezone(c, json_object_get(client, "portal"))) != CS_OK) goto done;
+  if ((rc = take_timezone(c, portal)) != CS_OK) goto done;
   snprintf(c->company_kind, sizeof(c->company_kind), "insurer");
   c->office_ids = json_array();
   rc = c->office_ids != NULL ? CS_OK : CS_ERR_NOMEM;
@@ -120,7 +117,12 @@ int cases_caller_load(const json_t *claims, struct cases_caller *c, struct cs_re
     return unauthorized(err, c->is_client ? "the token does not name an API client"
                                           : "the token does not name a user");
   }
-  int rc = c->is_client ? refresh_client(c) : refresh_user(c);
+  /* facts nobody can vouch for decide nothing (replica.h) */
+  if (replica_fresh(err) != CS_OK) return CS_REFUSED;
+  json_t *portal = NULL;
+  int rc = replica_portal(NULL, c->portal_id, &portal) == CS_OK ? CS_OK : CS_ERR_UNAVAILABLE;
+  if (rc == CS_OK) rc = c->is_client ? refresh_client(c, portal) : refresh_user(c, portal);
+  json_decref(portal);
   if (rc == CS_OK) return CS_OK;
   cases_caller_clear(c);
   if (rc == CS_ERR_NOT_FOUND)

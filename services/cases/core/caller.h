@@ -1,5 +1,6 @@
-/* Who calls the cases service: the token's principal, refreshed from the policy service on every
- * request (see caller.c), and what that caller may see. Owned by core/caller.c.
+/* Who calls the cases service: the token's principal, checked against the authority replica
+ * (common/replica.h) on every request (see caller.c), and what that caller may see. Owned by
+ * core/caller.c.
  *
  * Visibility (an invisible case is 404 on every path, never 403, and absent from every list,
  * counter and report):
@@ -22,16 +23,16 @@ struct cases_caller {
   int level;             /* users: the current authority level; clients 0 */
   int marked_external;   /* users: marked as external case handler */
   json_t *office_ids;    /* users: array of the user's office ids (owned); clients: [] */
-  char timezone[64];     /* the portal's IANA time zone, from the policy service: the local
+  char timezone[64];     /* the portal's IANA time zone, from the replica: the local
                             dates ("today") of the portal */
 };
 
-/* Reads the caller from verified claims (borrowed), then its current row from the policy
- * service. CS_OK (clear it with cases_caller_clear), or CS_REFUSED with err: PROBLEM_INVALID_TOKEN
+/* Reads the caller from verified claims (borrowed), then its current row from the authority
+ * replica. CS_OK (clear it with cases_caller_clear), or CS_REFUSED with err: PROBLEM_INVALID_TOKEN
  * for a token naming no user or client of a portal, a user gone, inactive, moved to another
  * company or out of the portal, an API client gone, inactive, of another portal or company;
- * PROBLEM_UNAVAILABLE when the policy service could not be asked. Also reads the portal's
- * time zone. */
+ * PROBLEM_UNAVAILABLE when the replica's facts are older than allowed or could not be read. Also
+ * reads the portal's time zone. */
 int cases_caller_load(const json_t *claims, struct cases_caller *c, struct cs_refusal *err);
 void cases_caller_clear(struct cases_caller *c); /* NULL-safe */
 /* 1 for insurer users and API clients: they see and act on the whole portal. */

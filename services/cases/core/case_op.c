@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "policy_client.h"
+#include "policy_facts.h"
 #include "status.h"
 #include "store_core.h"
 #include "write.h"
@@ -110,7 +110,7 @@ int cases_require(struct cases_op *op, const char *action, const long long *amou
            amount ? "" : "-");
   if (cases_op_checking(op)) {
     struct cases_decision got;
-    if (cases_policy_authorize(op->caller->sub, op->caller->portal_id, action, op->case_roles,
+    if (cases_policy_authorize(NULL, op->caller->sub, op->caller->portal_id, action, op->case_roles,
                                amount, &got) != CS_OK)
       return cases_policy_failed(&op->err);
     if (keep(op, question, json_pack("{s:b, s:s}", "allow", got.allow, "reason", got.reason)) !=
@@ -124,7 +124,7 @@ int cases_require(struct cases_op *op, const char *action, const long long *amou
                    json_string_value(json_object_get(d, "reason")));
 }
 
-typedef int (*lookup_fn)(const char *portal_id, const char *id, json_t **out);
+typedef int (*lookup_fn)(PGconn *conn, const char *portal_id, const char *id, json_t **out);
 
 /* One lookup by id, asked in check and kept (JSON null for "none"). */
 static int look_up(struct cases_op *op, const char *what, lookup_fn fn, const char *portal_id,
@@ -135,7 +135,7 @@ static int look_up(struct cases_op *op, const char *what, lookup_fn fn, const ch
   snprintf(question, sizeof(question), "%s %s %s", what, portal_id, id);
   if (cases_op_checking(op)) {
     json_t *got = NULL;
-    if (fn(portal_id, id, &got) != CS_OK) return cases_policy_failed(&op->err);
+    if (fn(NULL, portal_id, id, &got) != CS_OK) return cases_policy_failed(&op->err);
     if (keep(op, question, got != NULL ? got : json_null()) != CS_OK) return CS_REFUSED;
   }
   if ((a = fact(op, question)) == NULL)

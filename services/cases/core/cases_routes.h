@@ -1,8 +1,8 @@
 /* The routes of each resource of the cases service, registered by main.c. The rest of core/
  * has a header per idea: caller.h (who asks), roles.h (case roles), case_op.h (a change of one
  * case, the domain side), http_case_op.h (running it and the other HTTP helpers),
- * policy_client.h (the policy service), store_visibility.h (the visibility SQL), store_core.h
- * (the case rows). */
+ * policy_facts.h (the policy service's facts, from the replica), store_visibility.h (the visibility
+ * SQL), store_core.h (the case rows). */
 #ifndef CLAIMSUITE_CASES_ROUTES_H
 #define CLAIMSUITE_CASES_ROUTES_H
 

@@ -8,7 +8,7 @@
 #include "http.h"
 #include "http_write.h"
 #include "log.h"
-#include "policy_client.h"
+#include "policy_facts.h"
 #include "service.h"
 #include "status.h"
 #include "store_core.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ech.h"
-#include "policy_client.h"
+#include "policy_facts.h"
 #include "status.h"
 #include "store_core.h"
 #include "store_ech.h"
@@ -252,7 +252,7 @@ int cases_allowed_actions(const struct cases_caller *c, const char *case_id, uns
   if (c->is_client) {
     decisions = client_decisions();
   } else if ((names = action_names()) == NULL ||
-             cases_policy_authorize_batch(c->sub, c->portal_id, names, roles, &decisions) !=
+             cases_policy_authorize_batch(NULL, c->sub, c->portal_id, names, roles, &decisions) !=
                  CS_OK) {
     rc = names == NULL ? CS_ERR_NOMEM : CS_ERR_UNAVAILABLE;
     goto done;

@@ -11,7 +11,7 @@
 #include "ech.h"
 #include "http.h"
 #include "http_case_op.h"
-#include "policy_client.h"
+#include "policy_facts.h"
 #include "service.h"
 #include "status.h"
 

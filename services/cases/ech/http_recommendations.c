@@ -11,7 +11,7 @@
 #include "ech.h"
 #include "http.h"
 #include "http_case_op.h"
-#include "policy_client.h"
+#include "policy_facts.h"
 #include "service.h"
 #include "status.h"
 
@@ -21,7 +21,8 @@ static int authorize(struct request_ctx *ctx, const struct cases_caller *c, unsi
   struct cases_decision d;
   *show_categories = 1;
   if (cases_caller_is_internal(c)) return CS_OK;
-  if (cases_policy_authorize(c->sub, c->portal_id, "allocate_partners", roles, NULL, &d) != CS_OK)
+  if (cases_policy_authorize(NULL, c->sub, c->portal_id, "allocate_partners", roles, NULL, &d) !=
+      CS_OK)
     goto unavailable;
   if (!d.allow) {
     char detail[256];
@@ -29,8 +30,8 @@ static int authorize(struct request_ctx *ctx, const struct cases_caller *c, unsi
     http_problem(ctx->resp, PROBLEM_FORBIDDEN, detail);
     return CS_ERR_INVALID;
   }
-  if (cases_policy_authorize(c->sub, c->portal_id, "show_office_categories", roles, NULL, &d) !=
-      CS_OK)
+  if (cases_policy_authorize(NULL, c->sub, c->portal_id, "show_office_categories", roles, NULL,
+                             &d) != CS_OK)
     goto unavailable;
   *show_categories = d.allow;
   return CS_OK;
@@ -81,7 +82,7 @@ static void callback_cases_office_recommendations_get(struct request_ctx *ctx) {
   if (read_case(ctx, conn, &caller, case_id, &view, &roles) != CS_OK ||
       authorize(ctx, &caller, roles, &view.show_categories) != CS_OK)
     goto done;
-  if (cases_policy_offices(caller.portal_id, view.has_site ? &view.latitude : NULL,
+  if (cases_policy_offices(NULL, caller.portal_id, view.has_site ? &view.latitude : NULL,
                            view.has_site ? &view.longitude : NULL,
                            !strcmp(view.task_type, "external_case_handler"), &offices) != CS_OK) {
     cases_http_policy_failed(ctx);

@@ -8,7 +8,7 @@
 #include "reports.h"
 #include "case_list.h"
 #include "ids.h"
-#include "policy_client.h"
+#include "policy_facts.h"
 #include "status.h"
 
 int cases_report_allowed(const struct cases_caller *c, struct cs_refusal *err) {
@@ -59,7 +59,7 @@ static json_t *holder_ids(const json_t *rows) {
 
 /* The current emails of ids (borrowed) by id, asked in batches: *emails is a new object.
  * CS_OK or CS_ERR_UNAVAILABLE. */
-static int current_emails(const char *portal_id, const json_t *ids, json_t **emails) {
+static int current_emails(PGconn *conn, const char *portal_id, const json_t *ids, json_t **emails) {
   size_t n = json_array_size(ids);
   *emails = json_object();
   for (size_t start = 0; start < n; start += CASES_REPORT_USER_BATCH) {
@@ -67,7 +67,7 @@ static int current_emails(const char *portal_id, const json_t *ids, json_t **ema
     size_t i;
     for (i = start; i < n && i < start + CASES_REPORT_USER_BATCH; i++)
       json_array_append(batch, json_array_get(ids, i));
-    int rc = cases_policy_users(portal_id, batch, &users);
+    int rc = cases_policy_users(conn, portal_id, batch, &users);
     json_decref(batch);
     if (rc != CS_OK) {
       json_decref(*emails);
@@ -130,7 +130,7 @@ int cases_report_case_statistics(const struct cases_caller *c, const struct case
   if (truncated) json_array_remove(rows, CASES_REPORT_MAX_ROWS);
   /* the email as it is now, not as it was when the role was given */
   ids = holder_ids(rows);
-  if (current_emails(c->portal_id, ids, &emails) != CS_OK) {
+  if (current_emails(NULL, c->portal_id, ids, &emails) != CS_OK) {
     cases_policy_failed(err);
     goto done;
   }

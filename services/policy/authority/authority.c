@@ -1,11 +1,12 @@
 /* The domain of authority: who may change role definitions and portal settings, what a valid
- * change is, and the decision point (the pure rules are in rights.c). SQL lives in
+ * change is, and the decision point (the pure rules are in authority.c). SQL lives in
  * store_authority.c, HTTP in http_authority.c. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "authority.h"
 #include "authority_internal.h"
 #include "bus.h"
 #include "db.h"
@@ -14,7 +15,7 @@
 #include "log.h"
 #include "org_caller.h"
 #include "paging.h"
-#include "rights.h"
+#include "decision.h"
 #include "status.h"
 #include "store_authority.h"
 
@@ -80,7 +81,7 @@ void policy_authority_role_rules(const json_t *body, struct cs_refusal *err) {
     snprintf(field, sizeof(field), "rights/%zu", i);
     if (!json_is_string(v)) {
       cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be a string");
-    } else if (policy_right_index(json_string_value(v)) < 0) {
+    } else if (authority_right_index(json_string_value(v)) < 0) {
       snprintf(msg, sizeof(msg), "'%.100s' is not a known right", json_string_value(v));
       cs_refusal_field(err, field, FIELD_NOT_ALLOWED, msg);
     }
@@ -90,11 +91,11 @@ void policy_authority_role_rules(const json_t *body, struct cs_refusal *err) {
 /* The known rights of a valid body as a sorted array without duplicates: new, NULL when out of
  * memory. */
 static json_t *canonical_rights(const json_t *rights) {
-  int have[POLICY_RIGHT_COUNT] = {0};
+  int have[AUTHORITY_RIGHT_COUNT] = {0};
   size_t i;
   const json_t *v;
   json_array_foreach(rights, i, v) {
-    int idx = policy_right_index(json_string_value(v));
+    int idx = authority_right_index(json_string_value(v));
     if (idx >= 0) have[idx] = 1;
   }
   /* sorted by name: pick the smallest remaining each time (16 names) */
@@ -102,12 +103,13 @@ static json_t *canonical_rights(const json_t *rights) {
   if (out == NULL) return NULL;
   for (;;) {
     int best = -1;
-    for (int k = 0; k < POLICY_RIGHT_COUNT; k++)
-      if (have[k] && (best < 0 || strcmp(policy_right_names[k], policy_right_names[best]) < 0))
+    for (int k = 0; k < AUTHORITY_RIGHT_COUNT; k++)
+      if (have[k] &&
+          (best < 0 || strcmp(authority_right_names[k], authority_right_names[best]) < 0))
         best = k;
     if (best < 0) break;
     have[best] = 0;
-    json_array_append_new(out, json_string(policy_right_names[best]));
+    json_array_append_new(out, json_string(authority_right_names[best]));
   }
   return out;
 }
@@ -333,11 +335,11 @@ static const struct http_field authorize_fields[] = {
 static void unknown_action(struct cs_refusal *err, const char *field, const char *what) {
   char msg[1024];
   size_t n = (size_t)snprintf(msg, sizeof(msg), "%s; valid actions:", what);
-  for (int i = 0; i < POLICY_RIGHT_COUNT && n < sizeof(msg); i++)
-    n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s,", policy_right_names[i]);
-  for (int i = 0; i < POLICY_ALWAYS_COUNT && n < sizeof(msg); i++)
-    n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s%s", policy_always_actions[i],
-                          i + 1 < POLICY_ALWAYS_COUNT ? "," : "");
+  for (int i = 0; i < AUTHORITY_RIGHT_COUNT && n < sizeof(msg); i++)
+    n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s,", authority_right_names[i]);
+  for (int i = 0; i < AUTHORITY_ALWAYS_COUNT && n < sizeof(msg); i++)
+    n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s%s", authority_always_actions[i],
+                          i + 1 < AUTHORITY_ALWAYS_COUNT ? "," : "");
   cs_refusal_field(err, field, FIELD_INVALID, msg);
 }
 
@@ -347,7 +349,7 @@ static unsigned mask_of(const json_t *names) {
   size_t i;
   const json_t *v;
   json_array_foreach(names, i, v) {
-    int idx = policy_right_index(json_string_value(v));
+    int idx = authority_right_index(json_string_value(v));
     if (idx >= 0) m |= 1u << idx;
   }
   return m;
@@ -379,7 +381,7 @@ static void batch_actions(const json_t *actions, struct authorize_request *r,
     return;
   }
   json_array_foreach(actions, i, v) {
-    if (policy_action_known(json_string_value(v))) {
+    if (authority_action_known(json_string_value(v))) {
       r->actions[r->nactions++] = json_string_value(v);
       continue;
     }
@@ -415,7 +417,8 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
     cs_refusal_field(err, "action", FIELD_REQUIRED, "is required (or actions, a list of actions)");
   } else if (json_is_string(action)) {
     r->actions[r->nactions++] = json_string_value(action);
-    if (!policy_action_known(r->actions[0])) unknown_action(err, "action", "is not a known action");
+    if (!authority_action_known(r->actions[0]))
+      unknown_action(err, "action", "is not a known action");
   } else if (json_is_array(actions)) {
     batch_actions(actions, r, err);
   }
@@ -424,7 +427,7 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
   r->roles = json_is_array(v) ? json_incref((json_t *)v) : json_array();
   if (r->roles == NULL) return CS_ERR_NOMEM;
   json_array_foreach(r->roles, i, v) {
-    int role = policy_role_index(json_string_value(v));
+    int role = authority_role_index(json_string_value(v));
     if (role < 0) {
       char field[40];
       snprintf(field, sizeof(field), "case_roles/%zu", i);
@@ -452,7 +455,7 @@ static int authorize_parse(const json_t *body, struct authorize_request *r,
 /* Reads what the decisions of r are made of, once for all of its actions: the user's facts and
  * the portal's role definitions (one statement), into *in (in->action left for the caller). */
 static int authorize_facts(PGconn *conn, const struct authorize_request *r,
-                           struct policy_decision_input *in) {
+                           struct authority_input *in) {
   struct policy_store_principal p;
   int rc;
 
@@ -463,9 +466,11 @@ static int authorize_facts(PGconn *conn, const struct authorize_request *r,
   in->insurer = p.insurer;
   in->marked_external = p.marked_external;
   in->role_mask = r->role_mask;
-  /* no definitions without the user's row: rights.c denies a user not in the portal first */
-  for (int role = 0; role < POLICY_ROLE_COUNT; role++)
-    in->definitions[role] = mask_of(json_object_get(p.role_definitions, policy_role_names[role]));
+  /* no definitions without the user's row: authority_decide denies a user not in the portal first
+   */
+  for (int role = 0; role < AUTHORITY_ROLE_COUNT; role++)
+    in->definitions[role] =
+        mask_of(json_object_get(p.role_definitions, authority_role_names[role]));
   in->amount = r->amount;
   in->has_own_limit = p.has_own_limit;
   in->own_limit = p.own_limit;
@@ -476,7 +481,7 @@ static int authorize_facts(PGconn *conn, const struct authorize_request *r,
 
 /* {["action",] allow, reason[, limit_remaining]} of one decision, new (NULL: out of memory).
  * action NULL leaves the member out (the single form). */
-static json_t *decision_json(const char *action, const struct policy_decision *d) {
+static json_t *decision_json(const char *action, const struct authority_decision *d) {
   json_t *o = action != NULL ? json_pack("{s:s, s:b, s:s}", "action", action, "allow", d->allow,
                                          "reason", d->reason)
                              : json_pack("{s:b, s:s}", "allow", d->allow, "reason", d->reason);
@@ -488,8 +493,8 @@ static json_t *decision_json(const char *action, const struct policy_decision *d
 int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out,
                                struct cs_refusal *err) {
   struct authorize_request r = {0};
-  struct policy_decision_input in;
-  struct policy_decision d;
+  struct authority_input in;
+  struct authority_decision d;
   json_t *decisions = NULL;
   int rc;
 
@@ -506,7 +511,7 @@ int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out,
 
   if (!r.batch) {
     in.action = r.actions[0];
-    policy_rights_decide(&in, &d);
+    authority_decide(&in, &d);
     if ((rc = policy_store_decision_add(conn, r.portal_id, r.user_id, in.action, d.allow, d.reason,
                                         r.roles, r.has_amount ? &r.amount : NULL,
                                         d.has_limit_remaining ? &d.limit_remaining : NULL)) !=
@@ -523,7 +528,7 @@ int policy_authority_authorize(PGconn *conn, const json_t *body, json_t **out,
     }
     for (size_t i = 0; i < r.nactions; i++) {
       in.action = r.actions[i];
-      policy_rights_decide(&in, &d);
+      authority_decide(&in, &d);
       if (json_array_append_new(decisions, decision_json(in.action, &d)) != 0) {
         rc = CS_ERR_NOMEM;
         goto done;
@@ -564,4 +569,31 @@ int policy_authority_log(PGconn *conn, const char *portal_id,
     return rc;
   *page = paging_page(all, limit, decision_position, NULL);
   return *page != NULL ? CS_OK : CS_ERR_NOMEM;
+}
+
+/* ---- decisions made elsewhere ------------------------------------------------------------ */
+
+int policy_authority_record(PGconn *conn, const json_t *event) {
+  const char *type = json_string_value(json_object_get(event, "type"));
+  if (type == NULL || strcmp(type, "authority.decided") != 0) return 0;
+  const json_t *d = json_object_get(event, "data");
+  const char *portal_id = json_string_value(json_object_get(d, "portal_id"));
+  const char *user_id = json_string_value(json_object_get(d, "user_id"));
+  const char *action = json_string_value(json_object_get(d, "action"));
+  const char *reason = json_string_value(json_object_get(d, "reason"));
+  const json_t *roles = json_object_get(d, "case_roles");
+  const json_t *amount = json_object_get(d, "amount"),
+               *left = json_object_get(d, "limit_remaining");
+  long long amount_v = json_integer_value(amount), left_v = json_integer_value(left);
+  if (!ids_is_uuid(portal_id) || action == NULL || reason == NULL || !json_is_array(roles)) {
+    log_error("authority.decided event %s is malformed; not logged",
+              json_string_value(json_object_get(event, "id")));
+    return 0; /* retrying cannot mend it */
+  }
+  return policy_store_decision_add(conn, portal_id, ids_is_uuid(user_id) ? user_id : NULL, action,
+                                   json_is_true(json_object_get(d, "allow")), reason, roles,
+                                   json_is_integer(amount) ? &amount_v : NULL,
+                                   json_is_integer(left) ? &left_v : NULL) == CS_OK
+             ? 0
+             : 1;
 }

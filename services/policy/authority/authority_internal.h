@@ -35,7 +35,7 @@ int policy_authority_caller_check(PGconn *conn, const json_t *claims);
 const char *policy_authority_portal(const json_t *claims);
 
 /* GET /v1/roles/{role}: {portal_id, role, rights (sorted), version}; version 0 without a row.
- * role must be a known case role (policy_role_index). *out new. */
+ * role must be a known case role (authority_role_index). *out new. */
 int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *role, json_t **out);
 
 /* A change of a role definition (PUT /v1/roles/{role}) or of the portal settings (PATCH
@@ -44,7 +44,7 @@ int policy_authority_role_get(PGconn *conn, const char *portal_id, const char *r
  * with w->err filled; w->result is the new object, with its integer "version". */
 struct policy_authority_op {
   const char *portal_id;    /* the token's portal, borrowed */
-  const char *role;         /* a known case role (policy_role_index), borrowed; NULL: settings */
+  const char *role;         /* a known case role (authority_role_index), borrowed; NULL: settings */
   long long locked_version; /* set by the lock hook */
 };
 
@@ -76,7 +76,7 @@ int policy_authority_settings_apply(PGconn *conn, struct write_call *w);
 /* POST /internal/authorize: validates the request (unknown action, case role, missing or
  * negative amount for approve_budget, neither or both of action and actions: CS_ERR_INVALID
  * with err->errors), reads the user and the portal's role definitions once, and decides
- * (rights.c). With "action": records the decision in decision_log; *out {allow, reason[,
+ * (authority.c). With "action": records the decision in decision_log; *out {allow, reason[,
  * limit_remaining]} new. With "actions" (1..32 names, a batch): one decision per name in the
  * order given, approve_budget for amount (0 when absent), nothing logged; *out {decisions:
  * [{action, allow, reason[, limit_remaining]}]} new. */

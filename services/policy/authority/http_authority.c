@@ -14,7 +14,7 @@
 #include "log.h"
 #include "http_org.h"
 #include "paging.h"
-#include "rights.h"
+#include "decision.h"
 #include "service.h"
 #include "status.h"
 
@@ -79,7 +79,7 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
   int rc;
 
   if ((portal = portal_of(ctx)) == NULL) return;
-  if (policy_role_index(role) < 0) {
+  if (authority_role_index(role) < 0) {
     http_problem(ctx->resp, PROBLEM_NOT_FOUND, NO_SUCH_ROLE);
     return;
   }
@@ -133,7 +133,7 @@ static void admin_write(struct request_ctx *ctx, const char *forbidden_detail,
   json_t *body = NULL;
 
   if (admin_conn(ctx, &conn, forbidden_detail)) return;
-  if (op->role != NULL && policy_role_index(op->role) < 0) {
+  if (op->role != NULL && authority_role_index(op->role) < 0) {
     http_problem(ctx->resp, PROBLEM_NOT_FOUND, NO_SUCH_ROLE);
     goto done;
   }

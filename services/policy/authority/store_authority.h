@@ -1,6 +1,6 @@
 /* SQL of the authority resources (schema policy): role definitions, portal settings, the
  * principal facts of a decision and the decision log. SQL only; the rules live in authority.c
- * and rights.c. Every function borrows conn and its string arguments and returns CS_OK or
+ * and common/decision.c. Every function borrows conn and its string arguments and returns CS_OK or
  * CS_ERR_DB (logged; sqlstate, when given, holds the code, else db_last_sqlstate does),
  * CS_ERR_NOT_FOUND or CS_ERR_NOMEM as stated. */
 #ifndef CLAIMSUITE_POLICY_STORE_AUTHORITY_H

@@ -1,44 +1,44 @@
-/* Right names and the pure authority decision (see rights.h). */
-#include "rights.h"
+/* Right names and the pure authority decision (see decision.h). */
+#include "decision.h"
 
 #include <stdio.h>
 #include <string.h>
 
-const char *const policy_role_names[POLICY_ROLE_COUNT] = {
+const char *const authority_role_names[AUTHORITY_ROLE_COUNT] = {
     "external_case_handler", "project_manager", "inspector_extra_authority"};
 
-int policy_right_index(const char *name) {
+int authority_right_index(const char *name) {
   if (name == NULL) return -1;
-  for (int i = 0; i < POLICY_RIGHT_COUNT; i++)
-    if (!strcmp(policy_right_names[i], name)) return i;
+  for (int i = 0; i < AUTHORITY_RIGHT_COUNT; i++)
+    if (!strcmp(authority_right_names[i], name)) return i;
   return -1;
 }
 
-int policy_role_index(const char *name) {
+int authority_role_index(const char *name) {
   if (name == NULL) return -1;
-  for (int i = 0; i < POLICY_ROLE_COUNT; i++)
-    if (!strcmp(policy_role_names[i], name)) return i;
+  for (int i = 0; i < AUTHORITY_ROLE_COUNT; i++)
+    if (!strcmp(authority_role_names[i], name)) return i;
   return -1;
 }
 
 static int always_index(const char *name) {
   if (name == NULL) return -1;
-  for (int i = 0; i < POLICY_ALWAYS_COUNT; i++)
-    if (!strcmp(policy_always_actions[i], name)) return i;
+  for (int i = 0; i < AUTHORITY_ALWAYS_COUNT; i++)
+    if (!strcmp(authority_always_actions[i], name)) return i;
   return -1;
 }
 
-int policy_action_known(const char *name) {
-  return policy_right_index(name) >= 0 || always_index(name) >= 0;
+int authority_action_known(const char *name) {
+  return authority_right_index(name) >= 0 || always_index(name) >= 0;
 }
 
-static void deny(struct policy_decision *out, const char *reason) {
+static void deny(struct authority_decision *out, const char *reason) {
   out->allow = 0;
   snprintf(out->reason, sizeof(out->reason), "%s", reason);
 }
 
 /* approve_budget once the right is held: bounded by the own limit, else the portal default. */
-static void budget(const struct policy_decision_input *in, struct policy_decision *out,
+static void budget(const struct authority_input *in, struct authority_decision *out,
                    const char *granted_by) {
   long long limit = in->has_own_limit ? in->own_limit : in->default_limit;
   const char *which = in->has_own_limit ? "own" : "portal default";
@@ -54,11 +54,11 @@ static void budget(const struct policy_decision_input *in, struct policy_decisio
   }
 }
 
-void policy_rights_decide(const struct policy_decision_input *in, struct policy_decision *out) {
-  int right = policy_right_index(in->action);
+void authority_decide(const struct authority_input *in, struct authority_decision *out) {
+  int right = authority_right_index(in->action);
   int is_budget = right >= 0 && !strcmp(in->action, "approve_budget");
   unsigned roles = in->role_mask;
-  int ech_given = (roles >> POLICY_ROLE_EXTERNAL_CASE_HANDLER) & 1u;
+  int ech_given = (roles >> AUTHORITY_ROLE_EXTERNAL_CASE_HANDLER) & 1u;
 
   memset(out, 0, sizeof(*out));
   if (!in->user_in_portal) {
@@ -69,7 +69,7 @@ void policy_rights_decide(const struct policy_decision_input *in, struct policy_
     deny(out, "user inactive");
     return;
   }
-  if (!policy_action_known(in->action)) {
+  if (!authority_action_known(in->action)) {
     deny(out, "unknown action");
     return;
   }
@@ -83,9 +83,9 @@ void policy_rights_decide(const struct policy_decision_input *in, struct policy_
     return;
   }
   /* The external case handler role counts only for a user the insurer marked for it. */
-  if (ech_given && !in->marked_external) roles &= ~(1u << POLICY_ROLE_EXTERNAL_CASE_HANDLER);
+  if (ech_given && !in->marked_external) roles &= ~(1u << AUTHORITY_ROLE_EXTERNAL_CASE_HANDLER);
   if (right < 0) { /* chat, documents, reported_information */
-    if ((roles >> POLICY_ROLE_EXTERNAL_CASE_HANDLER) & 1u) {
+    if ((roles >> AUTHORITY_ROLE_EXTERNAL_CASE_HANDLER) & 1u) {
       out->allow = 1;
       snprintf(out->reason, sizeof(out->reason),
                "always allowed to the external_case_handler role");
@@ -98,10 +98,10 @@ void policy_rights_decide(const struct policy_decision_input *in, struct policy_
     deny(out, "no case role grants this action");
     return;
   }
-  for (int r = 0; r < POLICY_ROLE_COUNT; r++) {
+  for (int r = 0; r < AUTHORITY_ROLE_COUNT; r++) {
     if (((roles >> r) & 1u) && ((in->definitions[r] >> right) & 1u)) {
       char by[64];
-      snprintf(by, sizeof(by), "granted by role %s", policy_role_names[r]);
+      snprintf(by, sizeof(by), "granted by role %s", authority_role_names[r]);
       if (is_budget) {
         budget(in, out, by);
         return;
@@ -112,7 +112,7 @@ void policy_rights_decide(const struct policy_decision_input *in, struct policy_
     }
   }
   if (ech_given && !in->marked_external &&
-      ((in->definitions[POLICY_ROLE_EXTERNAL_CASE_HANDLER] >> right) & 1u))
+      ((in->definitions[AUTHORITY_ROLE_EXTERNAL_CASE_HANDLER] >> right) & 1u))
     deny(out, "user not marked as external case handler");
   else
     deny(out, "no case role grants this action");
