@@ -34,6 +34,7 @@ static const struct {
     {"/v1/users", GW_UP_POLICY},
     {"/v1/roles", GW_UP_POLICY},
     {"/v1/portal", GW_UP_POLICY},
+    {"/v1/portals", GW_UP_POLICY},
     {"/v1/me", GW_UP_POLICY},
     {"/v1/api-clients", GW_UP_POLICY},
     {"/v1/authorize", GW_UP_POLICY},

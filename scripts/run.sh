@@ -10,6 +10,9 @@ PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
 declare -A port=([policy]=8081 [cases]=8082 [customer]=8083 [orders]=8084)
+# The demo platform operator (README, "The platform operator"): for a laptop only.
+OPERATOR_ID=${PLATFORM_OPERATOR_ID:-demo-operator}
+OPERATOR_SECRET=${PLATFORM_OPERATOR_SECRET:-demo-operator-secret}
 
 mkdir -p "$var"
 chmod 755 "$var"
@@ -50,6 +53,7 @@ for svc in $SERVICES; do
   # the gateway is the only proxy in front of policy: its X-Forwarded-For names the client
   # policy logs the decisions cases makes; cases decides from policy's facts (its replica)
   [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$var/signing-key.json" AUTH_TRUSTED_PROXIES=127.0.0.1
+                                "PLATFORM_OPERATOR_ID=$OPERATOR_ID" "PLATFORM_OPERATOR_SECRET=$OPERATOR_SECRET"
                                 "EVENT_FEEDS=cases=http://127.0.0.1:${port[cases]}")
   [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]}")
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
@@ -78,6 +82,10 @@ claimsuite is running. Ctrl-C stops it.
   PostgreSQL   psql -h 127.0.0.1 -p $PG_PORT -U postgres claimsuite
   Redis        redis-cli -p $REDIS_PORT
   logs         var/logs/<name>.log (JSON lines)
+
+The platform operator ($OPERATOR_ID) creates portals (POST /v1/portals); its token:
+  curl -s -d grant_type=client_credentials -d client_id=$OPERATOR_ID \\
+    -d client_secret=$OPERATOR_SECRET http://localhost:$GATEWAY_PORT/v1/auth/token
 INFO
 
 # Stay in the foreground; if a process dies, say so and stop the rest.

@@ -55,6 +55,9 @@ else
   fail "docker-compose is not installed (Debian package docker-compose): cannot validate docker-compose.yml"
 fi
 
+check "compose gives policy the platform operator's secret as a file" \
+  bash -c 'grep -q "PLATFORM_OPERATOR_SECRET_FILE: /run/secrets/platform_operator_secret" "$1" && grep -q "^secrets:" "$1"' _ "$compose"
+
 # --- Dockerfile ----------------------------------------------------------------------------
 froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$dockerfile")
 check "Dockerfile has two stages (FROM lines: $froms)" test "$froms" -eq 2
@@ -189,7 +192,8 @@ for path in sorted(glob.glob(os.path.join(src, "deploy/k8s/*.yaml"))):
         found[(d.get("kind"), d["metadata"]["name"])] = d
 
 for kind, nm in [("Namespace", "claimsuite"), ("ConfigMap", "claimsuite-config"),
-                 ("Secret", "claimsuite-db"), ("Secret", "claimsuite-signing-key")]:
+                 ("Secret", "claimsuite-db"), ("Secret", "claimsuite-signing-key"),
+                 ("Secret", "claimsuite-platform-operator")]:
     report((kind, nm) in found, f"k8s {kind} {nm}")
 
 for prog, port in programs.items():

@@ -50,6 +50,7 @@ static const struct {
     {"/v1/cases", "cases"},        {"/v1/temporary-cases", "cases"}, {"/v1/dashboard", "cases"},
     {"/v1/reports", "cases"},      {"/v1/customer", "customer"},     {"/v1/customer-portal", "customer"},
     {"/v1/notifications", "customer"}, {"/v1/orders", "orders"},     {"/v1/approvals", "orders"},
+    {"/v1/portals", "policy"},
 };
 #define NDEFAULT (sizeof(default_table) / sizeof(default_table[0]))
 

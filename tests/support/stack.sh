@@ -47,6 +47,9 @@ start)
   db_bootstrap "$pg_port" "$src" policy cases customer orders probe_a probe_b
   redis_start "$dir/redis" "$redis_port"
   "$bin/services/policy/claimsuite-keygen" "$dir/signing-key.json" || die "keygen failed"
+  # the platform operator's credential, its secret in a file as a deployment mounts it
+  operator_id=stack-operator
+  (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$dir/operator-secret")
 
   declare -A url
   for name in policy cases customer orders probe_a probe_b gateway; do
@@ -57,7 +60,10 @@ start)
               DB_POOL_SIZE=4 OUTBOX_POLL_MS=200)
   for svc in $SERVICES; do
     extra=()
-    [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$dir/signing-key.json" "EVENT_FEEDS=cases=${url[cases]}")
+    [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$dir/signing-key.json"
+                                  "PLATFORM_OPERATOR_ID=$operator_id"
+                                  "PLATFORM_OPERATOR_SECRET_FILE=$dir/operator-secret"
+                                  "EVENT_FEEDS=cases=${url[cases]}")
     [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]}")
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
@@ -82,6 +88,8 @@ PG_PORT=$pg_port
 PG_SUPERUSER_CONNINFO=host=127.0.0.1 port=$pg_port dbname=claimsuite user=postgres
 REDIS_PORT=$redis_port
 SIGNING_KEY_FILE=$dir/signing-key.json
+OPERATOR_CLIENT_ID=$operator_id
+OPERATOR_SECRET=$(cat "$dir/operator-secret")
 POLICY_URL=${url[policy]}
 CASES_URL=${url[cases]}
 CUSTOMER_URL=${url[customer]}

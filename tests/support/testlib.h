@@ -9,7 +9,8 @@
 /* A value of the stack environment file named by $CLAIMSUITE_STACK_ENV (written by
  * tests/support/stack.sh): GATEWAY_URL, POLICY_URL, CASES_URL, CUSTOMER_URL, ORDERS_URL,
  * PROBE_A_URL, PROBE_B_URL, PG_PORT, PG_SUPERUSER_CONNINFO, REDIS_PORT, STACK_DIR, BIN_DIR,
- * SOURCE_DIR, SIGNING_KEY_FILE. Fails the test (aborts) when missing. Borrowed. */
+ * SOURCE_DIR, SIGNING_KEY_FILE, OPERATOR_CLIENT_ID and OPERATOR_SECRET (the platform operator's
+ * credential). Fails the test (aborts) when missing. Borrowed. */
 const char *tl_env(const char *name);
 
 struct tl_response {

@@ -30,6 +30,7 @@ static void test_default_table(void **state) {
       {"/v1/customer/x", "customer"},      {"/v1/customer-portal/login", "customer"},
       {"/v1/notifications", "customer"},   {"/v1/orders/1", "orders"},
       {"/v1/approvals", "orders"},         {"/v1/cases/", "cases"},
+      {"/v1/portals", "policy"},           {"/v1/portals/x", "policy"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const char *got = routed(&t, cases[i].path);

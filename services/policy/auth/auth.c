@@ -13,6 +13,7 @@
 #include "jwks.h"
 #include "jwt.h"
 #include "log.h"
+#include "operators.h"
 #include "password.h"
 #include "status.h"
 #include "store_auth.h"
@@ -79,6 +80,25 @@ done:
   return rc;
 }
 
+/* Signs the access token of the platform operator p: of kind "operator", naming no portal,
+ * company or level, so that nothing of a portal accepts it (operators.h). *token is new. */
+static int sign_operator_token(const struct policy_store_login *p, char **token) {
+  json_int_t now = (json_int_t)time(NULL);
+  char jti[37];
+  int rc = CS_ERR_NOMEM;
+
+  ids_uuid_v4(jti);
+  json_t *claims =
+      json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", POLICY_AUTH_ISSUER, "sub", p->id,
+                "kind", POLICY_OPERATOR_KIND, "client_id", p->client_id, "iat", now, "exp",
+                now + (json_int_t)auth_settings.token_ttl_s, "jti", jti);
+  if (claims == NULL) return rc;
+  rc = jwt_sign(policy_signing_key(), claims, token);
+  if (rc != CS_OK) log_error("the access token could not be signed (status %d)", rc);
+  json_decref(claims);
+  return rc;
+}
+
 int policy_auth_grant_run(struct db_pool *pool, const struct policy_auth_grant *g, char **token,
                           long *retry_after_s) {
   const int is_user = g->kind == POLICY_GRANT_PASSWORD;
@@ -141,8 +161,16 @@ int policy_auth_grant_run(struct db_pool *pool, const struct policy_auth_grant *
     goto done;
   }
 
-  /* The credentials are right: only now may the answer say anything about the account. A client
-   * is bound to its one portal; a portal parameter is not used for it. */
+  /* The credentials are right: only now may the answer say anything about the account. The
+   * operator works in no portal. A client is bound to its one portal; a portal parameter is not
+   * used for it. */
+  if (who.is_operator) {
+    if ((rc = policy_store_throttle_clear(conn, prefix, subject)) != CS_OK ||
+        (rc = sign_operator_token(&who, token)) != CS_OK)
+      goto done;
+    log_info("token issued to the platform operator %s", who.id);
+    goto done;
+  }
   if ((rc = choose_portal(who.portal_ids, is_user ? g->portal : NULL, &portal)) != CS_OK) goto done;
   if ((rc = policy_store_throttle_clear(conn, prefix, subject)) != CS_OK) goto done;
   if ((rc = sign_token(&who, is_user, portal, token)) != CS_OK) goto done;

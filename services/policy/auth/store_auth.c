@@ -42,19 +42,24 @@ static json_t *portal_column(PGresult *res, int col, int *failed) {
 }
 
 /* Both logins answer the same columns: id, secret hash, company id and kind, email, name,
- * authority level, client_id, the portal ids (JSON array text). */
+ * authority level, client_id, the portal ids (JSON array text), whether it is the operator. */
 static const char sql_login_user[] =
     "SELECT u.id, u.password_hash, c.id, c.kind, u.email, u.name, u.authority_level, NULL,"
     "       COALESCE((SELECT json_agg(cp.portal_id::text ORDER BY cp.portal_id::text)"
-    "                   FROM company_portals cp WHERE cp.company_id = c.id), '[]'::json)::text"
+    "                   FROM company_portals cp WHERE cp.company_id = c.id), '[]'::json)::text,"
+    "       false"
     "  FROM users u JOIN companies c ON c.id = u.company_id"
     " WHERE lower(u.email) = lower($1) AND u.active";
 
 static const char sql_login_client[] =
     "SELECT a.id, a.secret_hash, c.id, c.kind, NULL, a.name, 0, a.client_id,"
-    "       json_build_array(a.portal_id::text)::text"
+    "       json_build_array(a.portal_id::text)::text, false"
     "  FROM api_clients a JOIN companies c ON c.id = a.company_id"
-    " WHERE a.client_id = $1 AND a.active";
+    " WHERE a.client_id = $1 AND a.active"
+    " UNION ALL "
+    "SELECT o.id, o.secret_hash, NULL, NULL, NULL, 'platform operator', 0, o.client_id, '[]', true"
+    "  FROM platform_operators o"
+    " WHERE o.client_id = $1 AND o.active";
 
 static int login_lookup(PGconn *conn, const char *sql, const char *name,
                         struct policy_store_login *out) {
@@ -77,6 +82,7 @@ static int login_lookup(PGconn *conn, const char *sql, const char *name,
   out->authority_level = atoi(PQgetvalue(res, 0, 6));
   out->client_id = column(res, 7, &failed);
   out->portal_ids = portal_column(res, 8, &failed);
+  out->is_operator = PQgetvalue(res, 0, 9)[0] == 't';
   rc = failed ? CS_ERR_NOMEM : CS_OK;
 done:
   if (rc != CS_OK) policy_store_login_free(out);

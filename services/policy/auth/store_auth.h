@@ -8,19 +8,22 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* A principal that may ask for a token: an active user (by email) or an active API client (by
- * client_id). Every string is owned by the struct; free with policy_store_login_free. */
+/* A principal that may ask for a token: an active user (by email), or an active API client or
+ * platform operator (by client_id). Every string is owned by the struct; free with
+ * policy_store_login_free. */
 struct policy_store_login {
   char *id;          /* users.id or api_clients.id */
   char *secret_hash; /* argon2id encoded password or client secret; NULL: none set */
-  char *company_id;
-  char *company_kind; /* insurer, partner, customer, agent */
+  char *company_id;  /* NULL for the operator */
+  char *company_kind; /* insurer, partner, customer, agent; NULL for the operator */
   char *email;        /* users only */
   char *name;
-  char *client_id;     /* clients only */
+  char *client_id;     /* clients and the operator */
   int authority_level; /* users only (1..6), 0 for clients */
   json_t *portal_ids;  /* array of portal id strings, sorted: the portals the user's company
-                        * serves, or the client's one portal (owned reference) */
+                        * serves, the client's one portal, none for the operator (owned
+                        * reference) */
+  int is_operator;     /* the platform operator (platform_operators), not an API client */
 };
 
 /* Releases what l owns and zeroes it; NULL-safe. */
@@ -31,8 +34,10 @@ void policy_store_login_free(struct policy_store_login *l);
  * policy_store_login_free) or left zeroed with CS_ERR_NOT_FOUND. */
 int policy_store_login_user(PGconn *conn, const char *username, struct policy_store_login *out);
 
-/* The active API client with this client_id (exact match), its company and portal. Same
- * ownership and results as policy_store_login_user. */
+/* The active API client with this client_id (exact match), its company and portal, or else the
+ * active platform operator with this client_id (is_operator; the two never share a client_id:
+ * an operator's never begins with "cs_"). Same ownership and results as
+ * policy_store_login_user. */
 int policy_store_login_client(PGconn *conn, const char *client_id, struct policy_store_login *out);
 
 /* Throttle keys are built in SQL as prefix || lower(value), so the key of a username matches

@@ -1,10 +1,11 @@
-/* The demo portal `policy demo-data` loads (scripts/demo-data.sh, run by `make run`): an insurer
- * with its portal "Demo", a partner with two offices, an agent and a customer organisation, and
- * their users (README.md, "Demo logins"; every password is "demo").
+/* SQL of the demo portal `policy demo-data` loads (demo.c): beside the portal, its insurer and
+ * admin (made by the one create of portals, portals.h), a partner with two offices, an agent and
+ * a customer organisation, their users (README.md, "Demo logins"; every password is "demo"),
+ * office categories and role definitions.
  *
  * Every row has a fixed id and is inserted with ON CONFLICT DO NOTHING, users are looked up by
- * email first, all in one transaction under an advisory lock: a second load changes nothing,
- * and rows an admin has edited since are left as they are. */
+ * email first, all in the loader's one transaction under an advisory lock: a second load
+ * changes nothing, and rows an admin has edited since are left as they are. */
 #include "store_demo.h"
 
 #include <libpq-fe.h>
@@ -20,13 +21,13 @@
 #define DEMO_MIGRATION "policy/0001_identity.sql" /* the tables written here */
 #define DEMO_PASSWORD "demo"
 
-/* Fixed ids (UUID v4 layout): companies ...01xx, portal ...02xx, offices ...03xx,
+/* Fixed ids (UUID v4 layout, store_demo.h): companies ...01xx, portal ...02xx, offices ...03xx,
  * office categories ...04xx, users ...05xx. */
-#define INSURER_ID "00000000-0000-4000-8000-de0000000101"
+#define INSURER_ID POLICY_DEMO_INSURER_ID
+#define PORTAL_ID POLICY_DEMO_PORTAL_ID
 #define PARTNER_ID "00000000-0000-4000-8000-de0000000102"
 #define AGENT_ID "00000000-0000-4000-8000-de0000000103"
 #define CUSTOMER_ID "00000000-0000-4000-8000-de0000000104"
-#define PORTAL_ID "00000000-0000-4000-8000-de0000000201"
 #define OFFICE_STHLM_ID "00000000-0000-4000-8000-de0000000301"
 #define OFFICE_UPPSALA_ID "00000000-0000-4000-8000-de0000000302"
 #define CATEGORY_WATER_ID "00000000-0000-4000-8000-de0000000401"
@@ -36,20 +37,12 @@ struct demo_company {
   const char *id, *kind, *name, *org_number;
 };
 
-/* Organisation numbers are made up. */
+/* Organisation numbers are made up. The insurer comes with its portal (demo.c). */
 static const struct demo_company demo_companies[] = {
-    {INSURER_ID, "insurer", "Demo Försäkring AB", "556900-0101"},
     {PARTNER_ID, "partner", "Bygg & Sanering Nord AB", "556900-0102"},
     {AGENT_ID, "agent", "Demo Agentur AB", "556900-0103"},
     {CUSTOMER_ID, "customer", "Demo Kund Bostadsrättsförening", "769600-0104"},
 };
-
-/* Swedish public holidays (and the eves offices close on) of 2026 and 2027. */
-static const char demo_holidays[] =
-    "{2026-01-01,2026-01-06,2026-04-03,2026-04-06,2026-05-01,2026-05-14,2026-06-06,2026-06-19,"
-    "2026-12-24,2026-12-25,2026-12-26,2026-12-31,"
-    "2027-01-01,2027-01-06,2027-03-26,2027-03-29,2027-05-01,2027-05-06,2027-06-06,2027-06-25,"
-    "2027-12-24,2027-12-25,2027-12-26,2027-12-31}";
 
 struct demo_office {
   const char *id, *company_id, *name, *street, *postal_code, *city, *latitude, *longitude,
@@ -82,8 +75,8 @@ static const struct demo_link demo_category_links[] = {
     {OFFICE_UPPSALA_ID, CATEGORY_WATER_ID},
 };
 
-/* Every company works in the Demo portal. */
-static const char *const demo_portal_companies[] = {INSURER_ID, PARTNER_ID, AGENT_ID, CUSTOMER_ID};
+/* Every company works in the Demo portal (the insurer from its creation). */
+static const char *const demo_portal_companies[] = {PARTNER_ID, AGENT_ID, CUSTOMER_ID};
 
 #define DEMO_MAX_USER_OFFICES 2
 
@@ -95,18 +88,9 @@ struct demo_user {
   const char *org_role; /* agent_handler, attestant, customer_attestant or NULL */
 };
 
-/* Mobile numbers are from the range PTS keeps for fiction (070-1740605 to 070-1740699). */
+/* Mobile numbers are from the range PTS keeps for fiction (070-1740605 to 070-1740699). The
+ * admin of the insurer, ...0501, comes with the portal (demo.c). */
 static const struct demo_user demo_users[] = {
-    {"00000000-0000-4000-8000-de0000000501",
-     INSURER_ID,
-     "admin@demo.test",
-     "Anna Lindqvist",
-     "+46701740605",
-     "6",
-     "false",
-     NULL,
-     {NULL, NULL},
-     NULL},
     {"00000000-0000-4000-8000-de0000000502",
      INSURER_ID,
      "handler@demo.test",
@@ -236,7 +220,7 @@ done:
   return rc;
 }
 
-static int load_companies_and_portal(PGconn *conn, int *rows) {
+static int load_companies(PGconn *conn, int *rows) {
   int rc = CS_OK;
   for (size_t i = 0; i < COUNT(demo_companies) && rc == CS_OK; i++) {
     const struct demo_company *c = &demo_companies[i];
@@ -246,19 +230,6 @@ static int load_companies_and_portal(PGconn *conn, int *rows) {
                      " ON CONFLICT (id) DO NOTHING",
                      4, params, rows);
   }
-  if (rc != CS_OK) return rc;
-
-  const char *portal[] = {PORTAL_ID, INSURER_ID, "Demo",        "Europe/Stockholm",
-                          "08:00",   "16:00",    "{1,2,3,4,5}", demo_holidays,
-                          "false",   "5000000",  "SEK"};
-  rc = exec_insert(conn,
-                   "INSERT INTO portals (id, insurer_company_id, name, timezone,"
-                   " office_hours_start, office_hours_end, office_days, public_holidays,"
-                   " enhanced_temporary_cases, default_budget_limit, currency)"
-                   " VALUES ($1, $2, $3, $4, $5::time, $6::time, $7::smallint[], $8::date[],"
-                   " $9::boolean, $10::bigint, $11)"
-                   " ON CONFLICT (id) DO NOTHING",
-                   11, portal, rows);
   for (size_t i = 0; i < COUNT(demo_portal_companies) && rc == CS_OK; i++) {
     const char *params[] = {demo_portal_companies[i], PORTAL_ID};
     rc = exec_insert(conn,
@@ -371,45 +342,49 @@ static int load_roles(PGconn *conn, int *rows) {
   return rc;
 }
 
-int policy_demo_load(const char *conninfo) {
-  int rc = CS_ERR_UNAVAILABLE, in_tx = 0, rows = 0, users = 0;
-  const char *schema[] = {DEMO_SCHEMA};
+int policy_store_demo_connect(const char *conninfo, PGconn **out) {
   PGconn *conn = PQconnectdb(conninfo);
+  *out = NULL;
   if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
     /* the message names host and port, never the password */
     log_error("demo data: cannot connect to the database: %s",
               conn ? PQerrorMessage(conn) : "out of memory");
-    goto done;
+    PQfinish(conn);
+    return CS_ERR_UNAVAILABLE;
   }
   if (PQsetClientEncoding(conn, "UTF8") != 0) {
     log_error("demo data: cannot set the client encoding: %s", PQerrorMessage(conn));
-    rc = CS_ERR_DB;
-    goto done;
+    PQfinish(conn);
+    return CS_ERR_DB;
   }
-  if ((rc = db_begin(conn)) != CS_OK) goto done;
-  in_tx = 1;
+  *out = conn;
+  return CS_OK;
+}
+
+int policy_store_demo_prepare(PGconn *conn, int *portal_exists) {
+  const char *schema[] = {DEMO_SCHEMA}, *portal[] = {PORTAL_ID};
+  PGresult *res = NULL;
+  int rc;
+  *portal_exists = 0;
   /* One loader at a time; the policy schema whatever the role's default search_path. */
   if ((rc = db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('claimsuite_demo_data'))", 0, NULL,
                     NULL, NULL)) != CS_OK ||
       (rc = db_exec(conn, "SELECT set_config('search_path', quote_ident($1), true)", 1, schema,
                     NULL, NULL)) != CS_OK ||
       (rc = check_schema(conn)) != CS_OK ||
-      (rc = load_companies_and_portal(conn, &rows)) != CS_OK ||
-      (rc = load_offices(conn, &rows)) != CS_OK || (rc = load_roles(conn, &rows)) != CS_OK)
-    goto done;
-  for (size_t i = 0; i < COUNT(demo_users); i++) {
-    if ((rc = load_user(conn, &demo_users[i], &rows, &users)) != CS_OK) goto done;
-  }
-  if ((rc = db_commit(conn)) != CS_OK) goto done;
-  in_tx = 0;
-  log_info(
-      "demo data: portal Demo (%s) with %zu companies, %zu offices, %zu users and %zu role "
-      "definitions; this load inserted %d rows (%d users)",
-      PORTAL_ID, COUNT(demo_companies), COUNT(demo_offices), COUNT(demo_users), COUNT(demo_roles),
-      rows, users);
-done:
-  if (in_tx) db_rollback(conn);
-  if (rc != CS_OK) log_error("demo data: not loaded, nothing changed");
-  PQfinish(conn);
-  return rc;
+      (rc = db_exec(conn, "SELECT 1 FROM portals WHERE id = $1", 1, portal, &res, NULL)) != CS_OK)
+    return rc;
+  *portal_exists = PQntuples(res) > 0;
+  PQclear(res);
+  return CS_OK;
+}
+
+int policy_store_demo_load_rest(PGconn *conn, int *rows, int *users) {
+  int rc;
+  if ((rc = load_companies(conn, rows)) != CS_OK || (rc = load_offices(conn, rows)) != CS_OK ||
+      (rc = load_roles(conn, rows)) != CS_OK)
+    return rc;
+  for (size_t i = 0; i < COUNT(demo_users); i++)
+    if ((rc = load_user(conn, &demo_users[i], rows, users)) != CS_OK) return rc;
+  return CS_OK;
 }
