@@ -1,0 +1,298 @@
+/* The cases service decides from its own replica of the policy service's facts
+ * (common/replica.h): a deactivated user loses access within a second (measured, printed), the
+ * replica converges after Redis was away, after policy restarted, after the cases service was
+ * killed mid-stream and after its tables were wiped, facts older than AUTHORITY_MAX_LAG_MS are
+ * refused with 503 (failing closed), and reading cases asks the policy service nothing.
+ *
+ * Calls here go straight to the cases service (tl_call), not through tl_cases, which would
+ * wait for the replica: waiting is what is measured. Every wait polls; nothing sleeps for a
+ * fixed time to let something happen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "tl_world.h"
+
+static struct tl_world w;
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void pause_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* The status of GET /v1/cases?limit=1 for token, straight to the cases service. */
+static long list_status(const char *token) {
+  struct tl_response r;
+  long status = tl_call(tl_env("CASES_URL"), "GET", "/v1/cases?limit=1", token, NULL, NULL, &r);
+  tl_response_free(&r);
+  return status;
+}
+
+/* Polls list_status every 2 ms until it is status; the milliseconds it took, or -1 after
+ * timeout_ms. */
+static long long until_status(const char *token, long status, long timeout_ms) {
+  long long start = now_ms();
+  while (now_ms() - start <= timeout_ms) {
+    if (list_status(token) == status) return now_ms() - start;
+    pause_ms(2);
+  }
+  return -1;
+}
+
+static void set_active(const struct tl_person *p, int active) {
+  tl_sql_run("UPDATE policy.users SET active = $2::boolean, updated_at = now() WHERE id = $1", 2,
+             p->id, active ? "true" : "false");
+}
+
+static int cmp_ll(const void *a, const void *b) {
+  long long x = *(const long long *)a, y = *(const long long *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* ---- revocation ---------------------------------------------------------------------------- */
+
+#define ROUNDS 60
+
+static void test_deactivated_user_loses_access_within_a_second(void **state) {
+  (void)state;
+  long long took[ROUNDS];
+  tl_replica_sync();
+  assert_int_equal(list_status(w.q_worker.token), 200);
+  for (int i = 0; i < ROUNDS; i++) {
+    set_active(&w.q_worker, 0);
+    took[i] = until_status(w.q_worker.token, 401, 5000);
+    if (took[i] < 0) fail_msg("round %d: still allowed 5 s after the deactivation", i);
+    set_active(&w.q_worker, 1);
+    if (until_status(w.q_worker.token, 200, 5000) < 0) fail_msg("round %d: not back", i);
+  }
+  qsort(took, ROUNDS, sizeof(took[0]), cmp_ll);
+  long long p50 = took[ROUNDS / 2], p99 = took[(ROUNDS * 99) / 100], max = took[ROUNDS - 1];
+  printf(
+      "revocation (deactivated in policy -> 401 at cases), %d rounds: p50 %lld ms, p99 %lld "
+      "ms, max %lld ms\n",
+      ROUNDS, p50, p99, max);
+  assert_true(p99 < 1000);
+}
+
+/* ---- convergence ----------------------------------------------------------------------------- */
+
+/* 1 when every user of policy is in the cases replica with the same name and active flag. */
+static int users_converged(void *arg) {
+  (void)arg;
+  long differ = tl_sql_long(
+      "SELECT count(*) FROM policy.users u LEFT JOIN cases.replica_user r ON r.id = u.id"
+      " WHERE r.id IS NULL OR r.name <> u.name OR r.active <> u.active",
+      0, NULL);
+  long extra = tl_sql_long(
+      "SELECT count(*) FROM cases.replica_user r"
+      " WHERE NOT EXISTS (SELECT 1 FROM policy.users u WHERE u.id = r.id)",
+      0, NULL);
+  return differ == 0 && extra == 0;
+}
+
+static int redis_stopped, policy_stopped, cases_stopped;
+
+static int restore_stack(void **state) {
+  (void)state;
+  if (redis_stopped && tl_stack("redis-start", "") == 0) redis_stopped = 0;
+  if (policy_stopped && tl_stack("restart", "policy") == 0) policy_stopped = 0;
+  if (cases_stopped && tl_stack("restart", "cases") == 0) cases_stopped = 0;
+  set_active(&w.q_worker, 1);
+  return 0;
+}
+
+static void test_converges_while_redis_is_away(void **state) {
+  (void)state;
+  tl_replica_sync();
+  assert_int_equal(tl_stack("redis-stop", ""), 0);
+  redis_stopped = 1;
+  /* no pub/sub: the consumer reads policy's feed every second, so it still converges, and
+   * stays fresh (each catch-up to the end of the feed vouches for it) */
+  set_active(&w.q_worker, 0);
+  long long took = until_status(w.q_worker.token, 401, 5000);
+  printf("revocation with Redis away: %lld ms\n", took);
+  assert_true(took >= 0);
+  assert_int_equal(list_status(w.ia_handler.token), 200); /* the others still act */
+  assert_int_equal(tl_stack("redis-start", ""), 0);
+  redis_stopped = 0;
+  set_active(&w.q_worker, 1);
+  assert_true(until_status(w.q_worker.token, 200, 5000) >= 0);
+}
+
+static void test_converges_after_policy_restarts(void **state) {
+  (void)state;
+  tl_replica_sync();
+  assert_int_equal(tl_stack("kill", "policy TERM"), 0);
+  policy_stopped = 1;
+  /* within the bound, decisions go on from the replica while policy is away */
+  assert_int_equal(list_status(w.ia_handler.token), 200);
+  assert_int_equal(tl_stack("restart", "policy"), 0);
+  policy_stopped = 0;
+  set_active(&w.q_worker, 0);
+  assert_true(until_status(w.q_worker.token, 401, 5000) >= 0);
+  set_active(&w.q_worker, 1);
+  assert_true(until_status(w.q_worker.token, 200, 5000) >= 0);
+}
+
+/* name rounds times: one fact each (autocommit) */
+static void rename_many(const struct tl_person *p, int from, int rounds) {
+  char name[64];
+  for (int i = from; i < from + rounds; i++) {
+    snprintf(name, sizeof(name), "Renamed %d", i);
+    tl_sql_run("UPDATE policy.users SET name = $2 WHERE id = $1", 2, p->id, name);
+  }
+}
+
+static void test_converges_after_a_kill_mid_stream(void **state) {
+  (void)state;
+  tl_replica_sync();
+  /* facts streaming in, the cases service killed among them, more facts while it is down */
+  rename_many(&w.p_worker, 0, 150);
+  assert_int_equal(tl_stack("kill", "cases KILL"), 0);
+  cases_stopped = 1;
+  rename_many(&w.p_worker, 150, 150);
+  set_active(&w.q_worker, 0);
+  assert_int_equal(tl_stack("restart", "cases"), 0);
+  cases_stopped = 0;
+  assert_true(tl_wait(users_converged, NULL, 10000));
+  char *name = tl_sql("SELECT name FROM cases.replica_user WHERE id = $1", 1,
+                      (const char *[]){w.p_worker.id});
+  assert_string_equal(name, "Renamed 299");
+  free(name);
+  assert_true(until_status(w.q_worker.token, 401, 5000) >= 0);
+  set_active(&w.q_worker, 1);
+  assert_true(until_status(w.q_worker.token, 200, 5000) >= 0);
+}
+
+/* 1 once cases has applied policy's feed from the start again (its offset is back at the head). */
+static int rebuilt(void *arg) {
+  (void)arg;
+  return tl_sql_long("SELECT count(*) FROM cases.replica_user", 0, NULL) > 0 &&
+         users_converged(NULL);
+}
+
+static void test_rebuilds_after_its_tables_are_wiped(void **state) {
+  (void)state;
+  tl_replica_sync();
+  long users = tl_sql_long("SELECT count(*) FROM policy.users", 0, NULL);
+  tl_sql_run(
+      "TRUNCATE cases.replica_versions, cases.replica_user, cases.replica_api_client,"
+      " cases.replica_company, cases.replica_company_portal, cases.replica_office,"
+      " cases.replica_office_category, cases.replica_role, cases.replica_portal",
+      0);
+  tl_sql_run("DELETE FROM cases.event_offsets WHERE source = 'policy'", 0);
+  long long start = now_ms();
+  assert_true(tl_wait(rebuilt, NULL, 20000));
+  printf("replica rebuilt from policy's feed (%ld users) in %lld ms\n", users, now_ms() - start);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.replica_user", 0, NULL), users);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.replica_portal", 0, NULL),
+                   tl_sql_long("SELECT count(*) FROM policy.portals", 0, NULL));
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.replica_company_portal", 0, NULL),
+                   tl_sql_long("SELECT count(*) FROM policy.company_portals", 0, NULL));
+  tl_replica_sync();
+  assert_true(until_status(w.p_admin.token, 200, 5000) >= 0);
+}
+
+/* ---- failing closed ------------------------------------------------------------------------ */
+
+static void test_stale_facts_are_refused_with_503(void **state) {
+  (void)state;
+  struct tl_response r;
+  tl_replica_sync();
+  assert_int_equal(tl_stack("kill", "policy TERM"), 0);
+  policy_stopped = 1;
+  /* no heartbeat and no feed: past AUTHORITY_MAX_LAG_MS (5 s) nothing is decided */
+  long long took = until_status(w.ia_handler.token, 503, 15000);
+  printf("policy away: guarded requests refused after %lld ms\n", took);
+  assert_true(took >= 0);
+  tl_call(tl_env("CASES_URL"), "GET", "/v1/cases?limit=1", w.ia_handler.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 503, "urn:claimsuite:problem:unavailable");
+  tl_assert_header(&r, "Retry-After", "1");
+  tl_response_free(&r);
+  tl_call(tl_env("CASES_URL"), "GET", "/readyz", NULL, NULL, NULL, &r);
+  tl_expect(&r, 503);
+  tl_assert_str(json_object_get(r.json, "checks"), "feed:policy", "stale");
+  tl_response_free(&r);
+  tl_call(tl_env("CASES_URL"), "GET", "/metrics", NULL, NULL, NULL, &r);
+  assert_non_null(strstr(r.body, "event_feed_age_seconds{service=\"cases\",source=\"policy\"}"));
+  tl_response_free(&r);
+
+  assert_int_equal(tl_stack("restart", "policy"), 0);
+  policy_stopped = 0;
+  took = until_status(w.ia_handler.token, 200, 10000);
+  printf("policy back: requests answered again after %lld ms\n", took);
+  assert_true(took >= 0);
+}
+
+/* ---- nothing remote on the read path --------------------------------------------------------- */
+
+/* The sum of policy's http_requests_total, but for /metrics itself. */
+static long policy_requests(void) {
+  struct tl_response r;
+  long sum = 0;
+  tl_call(tl_env("POLICY_URL"), "GET", "/metrics", NULL, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  for (const char *line = r.body; line != NULL && *line; line = strchr(line, '\n')) {
+    if (*line == '\n') line++;
+    if (strncmp(line, "http_requests_total{", 20) != 0 ||
+        strstr(line, "route=\"/metrics\"") != NULL)
+      continue;
+    const char *space = strchr(line, ' ');
+    const char *eol = strchr(line, '\n');
+    if (space != NULL && (eol == NULL || space < eol)) sum += strtol(space + 1, NULL, 10);
+  }
+  tl_response_free(&r);
+  return sum;
+}
+
+static void test_reading_cases_asks_policy_nothing(void **state) {
+  (void)state;
+  struct tl_response r;
+  tl_replica_sync();
+  long before = policy_requests();
+  for (int i = 0; i < 50; i++) {
+    tl_call(tl_env("CASES_URL"), "GET", "/v1/cases?limit=5", w.p_admin.token, NULL, NULL, &r);
+    tl_expect(&r, 200);
+    tl_response_free(&r);
+    tl_call(tl_env("CASES_URL"), "GET", "/v1/dashboard", w.p_ech.token, NULL, NULL, &r);
+    tl_expect(&r, 200);
+    tl_response_free(&r);
+  }
+  assert_int_equal(policy_requests(), before);
+}
+
+static int setup(void **state) {
+  (void)state;
+  tl_world_create(&w);
+  return 0;
+}
+
+static int teardown(void **state) {
+  restore_stack(state);
+  tl_world_free(&w);
+  return 0;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_reading_cases_asks_policy_nothing),
+      cmocka_unit_test_teardown(test_deactivated_user_loses_access_within_a_second, restore_stack),
+      cmocka_unit_test_teardown(test_converges_while_redis_is_away, restore_stack),
+      cmocka_unit_test_teardown(test_converges_after_policy_restarts, restore_stack),
+      cmocka_unit_test_teardown(test_converges_after_a_kill_mid_stream, restore_stack),
+      cmocka_unit_test_teardown(test_rebuilds_after_its_tables_are_wiped, restore_stack),
+      cmocka_unit_test_teardown(test_stale_facts_are_refused_with_503, restore_stack),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
