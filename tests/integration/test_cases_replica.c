@@ -272,6 +272,89 @@ static void test_reading_cases_asks_policy_nothing(void **state) {
   assert_int_equal(policy_requests(), before);
 }
 
+/* ---- a portal onboarded through the API --------------------------------------------------- */
+
+/* The token of a 200 answer of POST /v1/auth/token: a new string. */
+static char *token_of(struct tl_response *r) {
+  tl_expect(r, 200);
+  char *t = strdup(tl_str(r->json, "access_token"));
+  tl_response_free(r);
+  return t;
+}
+
+static char *operator_token(void) {
+  struct tl_response r;
+  char url[512];
+  const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+  const char *body =
+      tl_form("grant_type", "client_credentials", "client_id", tl_env("OPERATOR_CLIENT_ID"),
+              "client_secret", tl_env("OPERATOR_SECRET"), NULL);
+  snprintf(url, sizeof(url), "%s/v1/auth/token", tl_env("POLICY_URL"));
+  assert_int_equal(tl_http("POST", url, h, body, strlen(body), 0, &r), 0);
+  return token_of(&r);
+}
+
+/* POST /v1/cases as token: the new case's id (a new string). */
+static char *create_case(const char *token, const char *label) {
+  struct tl_response r;
+  char body[256];
+  snprintf(body, sizeof(body),
+           "{\"claim_number\": \"%s-%s\", \"damage_type\": \"water\", "
+           "\"damage_date\": \"2026-11-02\", \"address\": {\"city\": \"Bergen\"}}",
+           label, w.sfx);
+  tl_cases("POST", "/v1/cases", token, body, NULL, &r);
+  tl_expect(&r, 201);
+  char *id = strdup(tl_str(r.json, "id"));
+  tl_response_free(&r);
+  return id;
+}
+
+static void expect_case_status(const char *token, const char *id, long status) {
+  struct tl_response r;
+  char path[128];
+  snprintf(path, sizeof(path), "/v1/cases/%s", id);
+  tl_cases("GET", path, token, NULL, NULL, &r);
+  tl_expect(&r, status);
+  tl_response_free(&r);
+}
+
+/* A second insurer onboarded by the platform operator works in the cases service at once (its
+ * facts reach the replica like any other), and neither portal sees the other's cases. */
+static void test_onboarded_portal_is_walled_off(void **state) {
+  (void)state;
+  struct tl_response r;
+  char *op = operator_token(), email[96], org[32], body[1024];
+  snprintf(email, sizeof(email), "admin-%s@fjord.test", w.sfx);
+  snprintf(org, sizeof(org), "9%s", w.sfx + 4);
+  snprintf(body, sizeof(body),
+           "{\"name\": \"Fjord %s\", \"timezone\": \"Europe/Oslo\", \"currency\": \"NOK\","
+           " \"insurer\": {\"name\": \"Fjord Forsikring %s\", \"org_number\": \"%s\"},"
+           " \"admin\": {\"email\": \"%s\", \"name\": \"Kari Nordmann\","
+           " \"password\": \"fjord-admin-password-1\"}}",
+           w.sfx, w.sfx, org, email);
+  tl_call(tl_env("POLICY_URL"), "POST", "/v1/portals", op, body, NULL, &r);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  free(op);
+  tl_login(tl_env("POLICY_URL"), email, "fjord-admin-password-1", NULL, &r);
+  char *fjord = token_of(&r);
+
+  char *theirs = create_case(fjord, "FJORD");
+  char *ours = create_case(w.ia_handler.token, "OURS");
+  expect_case_status(fjord, theirs, 200);
+  expect_case_status(fjord, ours, 404);
+  expect_case_status(w.ia_handler.token, theirs, 404);
+  expect_case_status(w.p_admin.token, theirs, 404);
+  tl_cases("GET", "/v1/cases?limit=200", fjord, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  tl_assert_str(json_array_get(json_object_get(r.json, "items"), 0), "id", theirs);
+  tl_response_free(&r);
+  free(theirs);
+  free(ours);
+  free(fjord);
+}
+
 static int setup(void **state) {
   (void)state;
   tl_world_create(&w);
@@ -287,6 +370,7 @@ static int teardown(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reading_cases_asks_policy_nothing),
+      cmocka_unit_test(test_onboarded_portal_is_walled_off),
       cmocka_unit_test_teardown(test_deactivated_user_loses_access_within_a_second, restore_stack),
       cmocka_unit_test_teardown(test_converges_while_redis_is_away, restore_stack),
       cmocka_unit_test_teardown(test_converges_after_policy_restarts, restore_stack),
