@@ -355,6 +355,50 @@ static void test_onboarded_portal_is_walled_off(void **state) {
   free(fjord);
 }
 
+/* ---- the decision log ------------------------------------------------------------------- */
+
+struct log_query {
+  const char *user_id, *action;
+  int allow;
+};
+
+/* 1 when policy's decision log shows a decision of q (as portal A's admin). */
+static int logged(void *arg) {
+  const struct log_query *q = arg;
+  struct tl_response r;
+  char path[256];
+  snprintf(path, sizeof(path), "/v1/authorize/log?user_id=%s&action=%s&allow=%s", q->user_id,
+           q->action, q->allow ? "true" : "false");
+  tl_call(tl_env("POLICY_URL"), "GET", path, w.ia_admin.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  int found = json_array_size(json_object_get(r.json, "items")) > 0;
+  tl_response_free(&r);
+  return found;
+}
+
+/* Decisions the cases service makes in-process still reach policy's decision log. */
+static void test_decisions_reach_the_decision_log(void **state) {
+  (void)state;
+  struct tl_response r;
+  char path[128], body[256];
+  char *case_id = create_case(w.ia_handler.token, "LOGGED");
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks", case_id);
+  snprintf(body, sizeof(body), "{\"type\": \"inspection\", \"office_id\": \"%s\"}",
+           w.p_sthlm);
+  tl_cases("POST", path, w.ia_handler.token, body, NULL, &r);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  /* the partner's worker sees the case (its company holds the task) but holds no case role */
+  tl_cases("POST", path, w.p_worker.token, "{\"type\": \"first_aid\"}", NULL, &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  const struct log_query allowed = {w.ia_handler.id, "allocate_partners", 1};
+  const struct log_query denied = {w.p_worker.id, "add_remove_tasks", 0};
+  assert_true(tl_wait(logged, (void *)&allowed, 10000));
+  assert_true(tl_wait(logged, (void *)&denied, 10000));
+  free(case_id);
+}
+
 static int setup(void **state) {
   (void)state;
   tl_world_create(&w);
@@ -371,6 +415,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reading_cases_asks_policy_nothing),
       cmocka_unit_test(test_onboarded_portal_is_walled_off),
+      cmocka_unit_test(test_decisions_reach_the_decision_log),
       cmocka_unit_test_teardown(test_deactivated_user_loses_access_within_a_second, restore_stack),
       cmocka_unit_test_teardown(test_converges_while_redis_is_away, restore_stack),
       cmocka_unit_test_teardown(test_converges_after_policy_restarts, restore_stack),
