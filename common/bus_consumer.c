@@ -295,7 +295,8 @@ static int is_heartbeat(const json_t *event) {
   return type != NULL && !strcmp(type, "heartbeat") && json_object_get(event, "seq") == NULL;
 }
 
-/* The producer's heartbeat: at its head we are current now; behind it, a message was lost. */
+/* The producer's heartbeat: at its head we are current now; behind it, a message was lost.
+ * (While a catch-up is pending, sub_message leaves heartbeats too to that catch-up.) */
 static void heartbeat(struct bus_consumer *c, const json_t *beat) {
   const char *source = json_string_value(json_object_get(beat, "source"));
   const json_t *head = json_object_get(beat, "head");
