@@ -10,7 +10,6 @@
 #include "authority.h"
 #include "config.h"
 #include "demo.h"
-#include "directory.h"
 #include "events_cases.h"
 #include "http_operators.h"
 #include "http_portals.h"
@@ -117,7 +116,6 @@ int main(int argc, char **argv) {
   if (code == 0) {
     policy_auth_routes(&svc, pc.token_ttl_s, pc.trusted_proxies);
     policy_authority_routes(&svc);
-    policy_directory_routes(&svc);
     policy_org_routes(&svc);
     policy_portals_routes(&svc);
     policy_operator_wire(&svc, pc.operator_id, pc.operator_secret);

@@ -1,7 +1,10 @@
-/* The policy service's service-to-service directory against the running stack:
- * GET /internal/offices/eligible, POST /internal/users/lookup (with the portal's time zone),
- * GET /internal/api-clients/{id}, and the batch form of POST /internal/authorize (decisions in
- * order, nothing logged).
+/* The authority replica's reads (common/replica.h) against the running stack: facts written to
+ * the policy schema reach the cases service's replica, and what the cases service reads there
+ * is what the policy service has: the partner offices serving a portal (nearest first, only
+ * those with an active marked user when asked, each portal's own categories), users as a portal
+ * sees them, API clients, the portal with its time zone; and decisions made in-process
+ * (replica_decide) are the decisions of the policy service's POST /internal/authorize, which
+ * stays for callers outside the suite (its batch form answers in order and logs nothing).
  *
  * Fixtures are inserted as the database superuser, in portals created for this run:
  *   portal A (default budget limit 20000): insurer I (office "HQ" in Stockholm, admin alice),
@@ -15,7 +18,8 @@
  *     Europe/Stockholm).
  * API clients of portal A for insurer I: "core" (active) and "old" (inactive).
  * Categories "Vattenskada" and "Brand" of portal A, "Storm" of portal B, linked to P's offices.
- * No tokens: these paths are internal. */
+ * The replica is read on a connection of its own in the cases schema. */
+#include <libpq-fe.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,12 +31,14 @@
 
 #include "http.h"
 #include "ids.h"
-#include "testlib.h"
+#include "replica.h"
+#include "status.h"
+#include "tl_world.h"
 
 static struct {
   char sfx[9];
-  char insurer_i[37], insurer_j[37], insurer_k[37], partner_p[37], partner_q[37],
-      partner_r[37], agent[37];
+  char insurer_i[37], insurer_j[37], insurer_k[37], partner_p[37], partner_q[37], partner_r[37],
+      agent[37];
   char portal_a[37], portal_b[37], portal_c[37];
   char sthlm[37], upps[37], annex[37], nocoord[37], gbg[37], malmo[37];
   char alice[37], eric[37], ivan[37], pia[37], quinn[37], rolf[37];
@@ -54,49 +60,6 @@ static const char *chats(char *buf, size_t len, int k) {
   return buf;
 }
 
-/* The ids of r's items, comma-joined, against the expected ones (NULL-terminated). */
-static void assert_ids(const struct tl_response *r, ...) {
-  char want[2048] = "";
-  size_t n = 0;
-  va_list ap;
-  json_t *ids = json_array(), *it;
-  size_t i;
-  json_array_foreach(json_object_get(r->json, "items"), i, it) {
-    json_array_append_new(ids, json_string(tl_str(it, "id")));
-  }
-  va_start(ap, r);
-  for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *))
-    n += (size_t)snprintf(want + n, sizeof(want) - n, "%s%s", n ? "," : "", s);
-  va_end(ap);
-  if (strcmp(tl_joined(ids), want) != 0)
-    fail_msg("ids\n  %s\nexpected\n  %s", tl_joined(ids), want);
-  json_decref(ids);
-}
-
-/* The item of r with this id, or fails. Borrowed. */
-static json_t *item(const struct tl_response *r, const char *id) {
-  json_t *it = tl_item(json_object_get(r->json, "items"), id);
-  if (it == NULL) fail_msg("no item %s in %s", id, r->body);
-  return it;
-}
-
-/* r's "portal" is exactly {id, timezone}. */
-static void assert_portal(const struct tl_response *r, const char *id, const char *timezone) {
-  const json_t *p = json_object_get(r->json, "portal");
-  if (!json_is_object(p) || json_object_size(p) != 2) fail_msg("portal in %s", r->body);
-  tl_assert_str(p, "id", id);
-  tl_assert_str(p, "timezone", timezone);
-}
-
-/* distance_km of o lies in [lo, hi] and is rounded to 0.1 km. */
-static void assert_km(const json_t *o, double lo, double hi) {
-  const json_t *v = json_object_get(o, "distance_km");
-  double km = json_number_value(v);
-  if (!json_is_number(v) || km < lo || km > hi)
-    fail_msg("distance_km of %s is %g, expected %g..%g", tl_str(o, "name"), km, lo, hi);
-  if (fabs(km * 10 - round(km * 10)) > 1e-6) fail_msg("distance_km %.17g is not rounded", km);
-}
-
 static long decision_rows(void) {
   return tl_sql_long("SELECT count(*) FROM policy.decision_log WHERE portal_id = $1", 1,
                      (const char *[]){fx.portal_a});
@@ -114,8 +77,10 @@ static void add_company(char *id, const char *kind, const char *label) {
 
 static void add_portal(char *id, const char *insurer) {
   ids_uuid_v4(id);
-  tl_sql_run("INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
-             " VALUES ($1, $2, 'Dir portal ' || $3, 20000)", 3, id, insurer, fx.sfx);
+  tl_sql_run(
+      "INSERT INTO policy.portals (id, insurer_company_id, name, default_budget_limit)"
+      " VALUES ($1, $2, 'Dir portal ' || $3, 20000)",
+      3, id, insurer, fx.sfx);
 }
 
 static void serve(const char *company, const char *portal) {
@@ -127,24 +92,29 @@ static void serve(const char *company, const char *portal) {
 static void add_office(char *id, const char *company, const char *name, const char *city,
                        const char *lat, const char *lon) {
   ids_uuid_v4(id);
-  tl_sql_run("INSERT INTO policy.offices (id, company_id, name, street, postal_code, city,"
-             " latitude, longitude) VALUES ($1, $2, $3, 'Storgatan 1', '111 22', $4,"
-             " $5::double precision, $6::double precision)", 6, id, company, name, city, lat, lon);
+  tl_sql_run(
+      "INSERT INTO policy.offices (id, company_id, name, street, postal_code, city,"
+      " latitude, longitude) VALUES ($1, $2, $3, 'Storgatan 1', '111 22', $4,"
+      " $5::double precision, $6::double precision)",
+      6, id, company, name, city, lat, lon);
 }
 
 static void add_category(const char *portal, const char *name, const char *office) {
   char id[37];
   ids_uuid_v4(id);
-  tl_sql_run("WITH c AS (INSERT INTO policy.office_categories (id, portal_id, name)"
-             "           VALUES ($1, $2, $3) RETURNING id)"
-             " INSERT INTO policy.office_category_links (office_id, category_id)"
-             " SELECT $4, id FROM c", 4, id, portal, name, office);
+  tl_sql_run(
+      "WITH c AS (INSERT INTO policy.office_categories (id, portal_id, name)"
+      "           VALUES ($1, $2, $3) RETURNING id)"
+      " INSERT INTO policy.office_category_links (office_id, category_id)"
+      " SELECT $4, id FROM c",
+      4, id, portal, name, office);
 }
 
 static void link_category(const char *portal, const char *name, const char *office) {
-  tl_sql_run("INSERT INTO policy.office_category_links (office_id, category_id)"
-             " SELECT $3, id FROM policy.office_categories WHERE portal_id = $1 AND name = $2", 3,
-             portal, name, office);
+  tl_sql_run(
+      "INSERT INTO policy.office_category_links (office_id, category_id)"
+      " SELECT $3, id FROM policy.office_categories WHERE portal_id = $1 AND name = $2",
+      3, portal, name, office);
 }
 
 static void add_user(char *id, const char *label, const char *company, const char *marked,
@@ -152,19 +122,21 @@ static void add_user(char *id, const char *label, const char *company, const cha
   char email[128];
   ids_uuid_v4(id);
   snprintf(email, sizeof(email), "%s+%s@directory.test", label, fx.sfx);
-  tl_sql_run("INSERT INTO policy.users (id, company_id, email, name, authority_level,"
-             " external_case_handler, active, budget_limit)"
-             " VALUES ($1, $2, $3, $4, 3, $5, $6, $7::bigint)",
-             7, id, company, email, label, marked, active, budget_limit);
+  tl_sql_run(
+      "INSERT INTO policy.users (id, company_id, email, name, authority_level,"
+      " external_case_handler, active, budget_limit)"
+      " VALUES ($1, $2, $3, $4, 3, $5, $6, $7::bigint)",
+      7, id, company, email, label, marked, active, budget_limit);
 }
 
 static void add_client(char *id, const char *label, const char *active) {
   char client_id[64];
   ids_uuid_v4(id);
   snprintf(client_id, sizeof(client_id), "dir-%s-%s", label, fx.sfx);
-  tl_sql_run("INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id,"
-             " secret_hash, active) VALUES ($1, $2, $3, $4, $4, 'unused', $5)",
-             5, id, fx.portal_a, fx.insurer_i, client_id, active);
+  tl_sql_run(
+      "INSERT INTO policy.api_clients (id, portal_id, company_id, name, client_id,"
+      " secret_hash, active) VALUES ($1, $2, $3, $4, $4, 'unused', $5)",
+      5, id, fx.portal_a, fx.insurer_i, client_id, active);
 }
 
 static void in_office(const char *user, const char *office) {
@@ -226,9 +198,10 @@ static int setup(void **state) {
   in_office(fx.rolf, fx.malmo);
   add_client(fx.client_core, "core", "true");
   add_client(fx.client_old, "old", "false");
-  tl_sql_run("INSERT INTO policy.role_definitions (portal_id, role, rights)"
-             " VALUES ($1, 'project_manager', '{approve_budget,start_inspection}')", 1,
-             fx.portal_a);
+  tl_sql_run(
+      "INSERT INTO policy.role_definitions (portal_id, role, rights)"
+      " VALUES ($1, 'project_manager', '{approve_budget,start_inspection}')",
+      1, fx.portal_a);
   return 0;
 }
 
@@ -238,32 +211,83 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* ---- GET /internal/offices/eligible ------------------------------------------------------- */
+/* ---- the replica, read as the cases service reads it ------------------------------------- */
+
+static PGconn *replica_db;
+
+static PGconn *db(void) {
+  if (replica_db == NULL) {
+    char conninfo[512];
+    snprintf(conninfo, sizeof(conninfo), "%s options='-csearch_path=cases,public'",
+             tl_env("PG_SUPERUSER_CONNINFO"));
+    replica_db = PQconnectdb(conninfo);
+    if (PQstatus(replica_db) != CONNECTION_OK) fail_msg("%s", PQerrorMessage(replica_db));
+  }
+  return replica_db;
+}
+
+/* The ids of items, comma-joined, against the expected ones (NULL-terminated). */
+static void assert_ids(const json_t *items, ...) {
+  char want[2048] = "";
+  size_t n = 0;
+  va_list ap;
+  json_t *ids = json_array(), *it;
+  size_t i;
+  json_array_foreach(items, i, it) json_array_append_new(ids, json_string(tl_str(it, "id")));
+  va_start(ap, items);
+  for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *))
+    n += (size_t)snprintf(want + n, sizeof(want) - n, "%s%s", n ? "," : "", s);
+  va_end(ap);
+  if (strcmp(tl_joined(ids), want) != 0)
+    fail_msg("ids\n  %s\nexpected\n  %s", tl_joined(ids), want);
+  json_decref(ids);
+}
+
+/* The item of items with this id, or fails. Borrowed. */
+static json_t *item(const json_t *items, const char *id) {
+  json_t *it = tl_item(items, id);
+  if (it == NULL) fail_msg("no item %s", id);
+  return it;
+}
+
+/* distance_km of o lies in [lo, hi] and is rounded to 0.1 km. */
+static void assert_km(const json_t *o, double lo, double hi) {
+  const json_t *v = json_object_get(o, "distance_km");
+  double km = json_number_value(v);
+  if (!json_is_number(v) || km < lo || km > hi)
+    fail_msg("distance_km of %s is %g, expected %g..%g", tl_str(o, "name"), km, lo, hi);
+  if (fabs(km * 10 - round(km * 10)) > 1e-6) fail_msg("distance_km %.17g is not rounded", km);
+}
+
+/* The offices of portal from the replica: a new array. lat/lon NULL: no point. */
+static json_t *offices(const char *portal, const double *lat, const double *lon, int ech_only) {
+  json_t *items = NULL;
+  assert_int_equal(replica_offices(db(), portal, lat, lon, ech_only, &items), CS_OK);
+  assert_true(json_is_array(items));
+  return items;
+}
+
+/* ---- offices ------------------------------------------------------------------------------ */
 
 static void test_offices_by_distance(void **state) {
   (void)state;
-  struct tl_response r;
-  char path[300];
+  const double sthlm[] = {59.3293, 18.0686}, gbg[] = {57.7089, 11.9746};
   json_t *o;
 
   /* from Stockholm: nearest first, the Uppsala tie by name, no coordinates last; the insurer's,
    * the agent's and portal B's partner's offices never */
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3293"
-           "&longitude=18.0686", fx.portal_a);
-  call("GET", path, NULL, &r);
-  tl_expect(&r, 200);
-  assert_int_equal(json_object_size(r.json), 1);
-  assert_ids(&r, fx.sthlm, fx.upps, fx.annex, fx.gbg, fx.nocoord, NULL);
-  assert_km(item(&r, fx.sthlm), 0, 0);
-  assert_km(item(&r, fx.upps), 61, 67); /* Stockholm → Uppsala ≈ 64 km */
-  assert_km(item(&r, fx.annex), 61, 67);
-  assert_km(item(&r, fx.gbg), 394, 401); /* → Gothenburg ≈ 397 km */
-  assert_true(json_is_null(json_object_get(item(&r, fx.nocoord), "distance_km")));
-  assert_true(json_is_null(json_object_get(item(&r, fx.nocoord), "latitude")));
-  assert_true(json_is_null(json_object_get(item(&r, fx.nocoord), "longitude")));
+  json_t *items = offices(fx.portal_a, &sthlm[0], &sthlm[1], 0);
+  assert_ids(items, fx.sthlm, fx.upps, fx.annex, fx.gbg, fx.nocoord, NULL);
+  assert_km(item(items, fx.sthlm), 0, 0);
+  assert_km(item(items, fx.upps), 61, 67); /* Stockholm → Uppsala ≈ 64 km */
+  assert_km(item(items, fx.annex), 61, 67);
+  assert_km(item(items, fx.gbg), 394, 401); /* → Gothenburg ≈ 397 km */
+  assert_true(json_is_null(json_object_get(item(items, fx.nocoord), "distance_km")));
+  assert_true(json_is_null(json_object_get(item(items, fx.nocoord), "latitude")));
+  assert_true(json_is_null(json_object_get(item(items, fx.nocoord), "longitude")));
 
   /* every member of one office */
-  o = item(&r, fx.upps);
+  o = item(items, fx.upps);
   assert_int_equal(json_object_size(o), 13);
   tl_assert_str(o, "name", "Uppsala");
   tl_assert_str(o, "company_id", fx.partner_p);
@@ -279,144 +303,81 @@ static void test_offices_by_distance(void **state) {
   assert_string_equal(tl_joined(json_object_get(o, "categories")), "Vattenskada");
   /* eric counts; ivan is marked but inactive, pia is not marked */
   assert_int_equal(json_integer_value(json_object_get(o, "external_case_handler_users")), 1);
-  o = item(&r, fx.sthlm);
+  o = item(items, fx.sthlm);
   assert_string_equal(tl_joined(json_object_get(o, "categories")), "Brand,Vattenskada");
   assert_int_equal(json_integer_value(json_object_get(o, "external_case_handler_users")), 0);
-  assert_string_equal(tl_joined(json_object_get(item(&r, fx.nocoord), "categories")), "");
-  assert_int_equal(json_integer_value(json_object_get(item(&r, fx.gbg),
-                                                       "external_case_handler_users")), 1);
-  tl_response_free(&r);
+  assert_string_equal(tl_joined(json_object_get(item(items, fx.nocoord), "categories")), "");
+  assert_int_equal(
+      json_integer_value(json_object_get(item(items, fx.gbg), "external_case_handler_users")), 1);
+  json_decref(items);
 
   /* from Gothenburg the order turns around */
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=57.7089"
-           "&longitude=11.9746&external_case_handler=false", fx.portal_a);
-  call("GET", path, NULL, &r);
-  tl_expect(&r, 200);
-  assert_ids(&r, fx.gbg, fx.sthlm, fx.upps, fx.annex, fx.nocoord, NULL);
-  assert_km(item(&r, fx.gbg), 0, 0);
-  assert_km(item(&r, fx.sthlm), 394, 401);
-  tl_response_free(&r);
+  items = offices(fx.portal_a, &gbg[0], &gbg[1], 0);
+  assert_ids(items, fx.gbg, fx.sthlm, fx.upps, fx.annex, fx.nocoord, NULL);
+  assert_km(item(items, fx.gbg), 0, 0);
+  assert_km(item(items, fx.sthlm), 394, 401);
+  json_decref(items);
 
   /* without a point: every distance null, by name */
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_a);
-  call("GET", path, NULL, &r);
-  tl_expect(&r, 200);
-  assert_ids(&r, fx.nocoord, fx.gbg, fx.sthlm, fx.upps, fx.annex, NULL);
-  assert_true(json_is_null(json_object_get(item(&r, fx.sthlm), "distance_km")));
-  assert_true(json_is_null(json_object_get(item(&r, fx.gbg), "distance_km")));
-  tl_response_free(&r);
+  items = offices(fx.portal_a, NULL, NULL, 0);
+  assert_ids(items, fx.nocoord, fx.gbg, fx.sthlm, fx.upps, fx.annex, NULL);
+  assert_true(json_is_null(json_object_get(item(items, fx.sthlm), "distance_km")));
+  json_decref(items);
 }
 
 static void test_offices_external_case_handler(void **state) {
   (void)state;
-  struct tl_response r;
-  char path[300];
+  const double sthlm[] = {59.3293, 18.0686};
+  char ghost[37];
 
   /* only offices with an active marked user: Stockholm (ivan inactive, pia unmarked), the
    * annex and the one without coordinates have none */
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3293"
-           "&longitude=18.0686&external_case_handler=true", fx.portal_a);
-  call("GET", path, NULL, &r);
-  tl_expect(&r, 200);
-  assert_ids(&r, fx.upps, fx.gbg, NULL);
-  assert_int_equal(json_integer_value(json_object_get(item(&r, fx.upps),
-                                                       "external_case_handler_users")), 1);
-  assert_km(item(&r, fx.upps), 61, 67);
-  tl_response_free(&r);
+  json_t *items = offices(fx.portal_a, &sthlm[0], &sthlm[1], 1);
+  assert_ids(items, fx.upps, fx.gbg, NULL);
+  assert_km(item(items, fx.upps), 61, 67);
+  json_decref(items);
 
-  /* portal B: its own partner only */
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&external_case_handler=true",
-           fx.portal_b);
-  call("GET", path, NULL, &r);
-  tl_expect(&r, 200);
-  assert_ids(&r, fx.malmo, NULL);
-  assert_string_equal(tl_joined(json_object_get(item(&r, fx.malmo), "categories")), "");
-  tl_response_free(&r);
-}
+  /* portal B: its own partner only, without portal A's categories */
+  items = offices(fx.portal_b, NULL, NULL, 1);
+  assert_ids(items, fx.malmo, NULL);
+  assert_string_equal(tl_joined(json_object_get(item(items, fx.malmo), "categories")), "");
+  json_decref(items);
 
-static void test_offices_empty_and_bad(void **state) {
-  (void)state;
-  struct tl_response r;
-  char path[300], ghost[37];
-
-  /* a portal without partners, and an unknown one: empty, not 404 */
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_c);
-  call("GET", path, NULL, &r);
-  tl_expect(&r, 200);
-  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
-  tl_response_free(&r);
+  /* a portal without partners, an unknown one, no portal id at all: nothing */
+  items = offices(fx.portal_c, NULL, NULL, 0);
+  assert_int_equal(json_array_size(items), 0);
+  json_decref(items);
   ids_uuid_v4(ghost);
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=1&longitude=2",
-           ghost);
-  call("GET", path, NULL, &r);
-  tl_expect(&r, 200);
-  assert_true(json_is_array(json_object_get(r.json, "items")));
-  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
-  tl_response_free(&r);
-
-  call("GET", "/internal/offices/eligible", NULL, &r);
-  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  tl_assert_field_error(&r, "portal_id", "required");
-  tl_response_free(&r);
-
-  call("GET", "/internal/offices/eligible?portal_id=nope&latitude=91&longitude=-180.5"
-       "&external_case_handler=yes", NULL, &r);
-  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  tl_assert_field_error(&r, "portal_id", "UUID");
-  tl_assert_field_error(&r, "latitude", "-90 and 90");
-  tl_assert_field_error(&r, "longitude", "-180 and 180");
-  tl_assert_field_error(&r, "external_case_handler", "true or false");
-  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 4);
-  tl_response_free(&r);
-
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=59.3",
-           fx.portal_a);
-  call("GET", path, NULL, &r);
-  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  tl_assert_field_error(&r, "longitude", "both or neither");
-  tl_response_free(&r);
-
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s&latitude=nan"
-           "&longitude=18x", fx.portal_a);
-  call("GET", path, NULL, &r);
-  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  tl_assert_field_error(&r, "latitude", NULL);
-  tl_assert_field_error(&r, "longitude", NULL);
-  tl_response_free(&r);
-
-  /* not routed by the gateway */
-  snprintf(path, sizeof(path), "/internal/offices/eligible?portal_id=%s", fx.portal_a);
-  tl_call(tl_env("GATEWAY_URL"), "GET", path, NULL, NULL, NULL, &r);
-  assert_int_equal(r.status, 404);
-  tl_response_free(&r);
+  items = offices(ghost, &sthlm[0], &sthlm[1], 0);
+  assert_int_equal(json_array_size(items), 0);
+  json_decref(items);
+  items = offices("nope", NULL, NULL, 0);
+  assert_int_equal(json_array_size(items), 0);
+  json_decref(items);
 }
 
-/* ---- POST /internal/users/lookup ---------------------------------------------------------- */
+/* ---- users, API clients, portals ----------------------------------------------------------- */
 
-static void test_users_lookup(void **state) {
+static void test_users(void **state) {
   (void)state;
-  struct tl_response r;
-  char body[1024], ghost[37], upper[37];
-  json_t *u;
+  char ghost[37], upper[37];
+  json_t *items = NULL, *u;
 
   ids_uuid_v4(ghost);
   snprintf(upper, sizeof(upper), "%s", fx.pia);
   for (char *c = upper; *c; c++)
     if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
-  snprintf(body, sizeof(body),
-           "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]}",
-           fx.portal_a, fx.quinn, fx.rolf, ghost, fx.ivan, fx.quinn, upper, fx.alice);
-  call("POST", "/internal/users/lookup", body, &r);
-  tl_expect(&r, 200);
-  assert_int_equal(json_object_size(r.json), 2);
-  assert_portal(&r, fx.portal_a, "Europe/Stockholm");
-  /* ordered by id, each once (pia asked in capitals), the unknown id absent */
+  json_t *ids = json_pack("[s,s,s,s,s,s,s,s]", fx.quinn, fx.rolf, ghost, fx.ivan, fx.quinn, upper,
+                          fx.alice, "not-a-uuid");
+  assert_int_equal(replica_users(db(), fx.portal_a, ids, &items), CS_OK);
+  json_decref(ids);
+  /* ordered by id, each once (pia asked in capitals), the unknown ids absent */
   const char *found[] = {fx.quinn, fx.rolf, fx.ivan, fx.pia, fx.alice};
   char sorted[200];
   tl_sort_join(found, 5, sorted, sizeof(sorted)); /* sorts found in place */
-  assert_ids(&r, found[0], found[1], found[2], found[3], found[4], NULL);
+  assert_ids(items, found[0], found[1], found[2], found[3], found[4], NULL);
 
-  u = item(&r, fx.quinn);
+  u = item(items, fx.quinn);
   assert_int_equal(json_object_size(u), 11);
   tl_assert_str(u, "company_id", fx.partner_q);
   tl_assert_str(u, "company_kind", "partner");
@@ -430,187 +391,71 @@ static void test_users_lookup(void **state) {
   assert_int_equal(json_integer_value(json_object_get(u, "budget_limit")), 70000);
   assert_string_equal(tl_joined(json_object_get(u, "office_ids")), fx.gbg);
   assert_true(json_is_true(json_object_get(u, "in_portal")));
-
   /* portal B's partner: found, but not in portal A */
-  u = item(&r, fx.rolf);
+  u = item(items, fx.rolf);
   assert_true(json_is_false(json_object_get(u, "in_portal")));
   assert_string_equal(tl_joined(json_object_get(u, "office_ids")), fx.malmo);
   /* inactive, no own limit, two offices sorted */
-  u = item(&r, fx.ivan);
+  u = item(items, fx.ivan);
   assert_true(json_is_false(json_object_get(u, "active")));
   assert_true(json_is_null(json_object_get(u, "budget_limit")));
-  char offices[80];
+  char two_offices[80];
   const char *two[] = {fx.sthlm, fx.upps};
-  tl_sort_join(two, 2, offices, sizeof(offices));
-  assert_string_equal(tl_joined(json_object_get(u, "office_ids")), offices);
-  assert_string_equal(tl_joined(json_object_get(item(&r, fx.pia), "office_ids")), offices);
-  assert_true(json_is_false(json_object_get(item(&r, fx.pia), "external_case_handler")));
-  u = item(&r, fx.alice);
+  tl_sort_join(two, 2, two_offices, sizeof(two_offices));
+  assert_string_equal(tl_joined(json_object_get(u, "office_ids")), two_offices);
+  assert_string_equal(tl_joined(json_object_get(item(items, fx.pia), "office_ids")), two_offices);
+  assert_true(json_is_false(json_object_get(item(items, fx.pia), "external_case_handler")));
+  u = item(items, fx.alice);
   tl_assert_str(u, "company_kind", "insurer");
   assert_true(json_is_true(json_object_get(u, "in_portal")));
   assert_string_equal(tl_joined(json_object_get(u, "office_ids")), "");
-  tl_response_free(&r);
+  json_decref(items);
 
   /* in portal B the answer is the other way round */
-  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"%s\"]}", fx.portal_b,
-           fx.rolf, fx.quinn);
-  call("POST", "/internal/users/lookup", body, &r);
-  tl_expect(&r, 200);
-  assert_true(json_is_true(json_object_get(item(&r, fx.rolf), "in_portal")));
-  assert_true(json_is_false(json_object_get(item(&r, fx.quinn), "in_portal")));
-  assert_portal(&r, fx.portal_b, "Europe/Stockholm");
-  tl_response_free(&r);
-
-  /* nothing asked, nothing found; the portal all the same, with its own time zone */
-  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[]}", fx.portal_c);
-  call("POST", "/internal/users/lookup", body, &r);
-  tl_expect(&r, 200);
-  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
-  assert_portal(&r, fx.portal_c, "Asia/Tokyo");
-  tl_response_free(&r);
-
-  /* an unknown portal: the users are found, not in it, and the portal is null */
-  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\"]}", ghost, fx.eric);
-  call("POST", "/internal/users/lookup", body, &r);
-  tl_expect(&r, 200);
-  assert_ids(&r, fx.eric, NULL);
-  assert_true(json_is_false(json_object_get(item(&r, fx.eric), "in_portal")));
-  assert_true(json_is_null(json_object_get(r.json, "portal")));
-  tl_response_free(&r);
+  assert_int_equal(replica_user(db(), fx.portal_b, fx.rolf, &u), CS_OK);
+  assert_true(json_is_true(json_object_get(u, "in_portal")));
+  json_decref(u);
+  assert_int_equal(replica_user(db(), fx.portal_b, fx.quinn, &u), CS_OK);
+  assert_true(json_is_false(json_object_get(u, "in_portal")));
+  json_decref(u);
+  assert_int_equal(replica_user(db(), fx.portal_a, ghost, &u), CS_OK);
+  assert_null(u);
 }
 
-static void test_users_lookup_invalid(void **state) {
+static void test_api_clients_and_portals(void **state) {
   (void)state;
-  struct tl_response r;
-  char body[512];
-  /* 500 ids are fine, 501 are not (39 bytes each: "uuid",) */
-  size_t cap = 501 * 40 + 200, n;
-  char *big = malloc(cap);
-
-  assert_non_null(big);
-  for (int count = 500; count <= 501; count++) {
-    n = (size_t)snprintf(big, cap, "{\"portal_id\":\"%s\",\"ids\":[", fx.portal_a);
-    for (int i = 0; i < count; i++)
-      n += (size_t)snprintf(big + n, cap - n, "%s\"%s\"", i ? "," : "", fx.eric);
-    snprintf(big + n, cap - n, "]}");
-    call("POST", "/internal/users/lookup", big, &r);
-    if (count == 500) {
-      tl_expect(&r, 200);
-      assert_ids(&r, fx.eric, NULL);
-    } else {
-      tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-      tl_assert_field_error(&r, "ids", "at most 500");
-    }
-    tl_response_free(&r);
-  }
-  free(big);
-
-  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\",\"ids\":[\"%s\",\"x\",7]}", fx.portal_a,
-           fx.eric);
-  call("POST", "/internal/users/lookup", body, &r);
-  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  tl_assert_field_error(&r, "ids/1", "must be a UUID");
-  tl_assert_field_code(&r, "ids/1", "format");
-  tl_assert_field_error(&r, "ids/2", "must be a UUID");
-  tl_response_free(&r);
-
-  call("POST", "/internal/users/lookup", "{\"ids\":\"all\",\"who\":1}", &r);
-  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  tl_assert_field_error(&r, "portal_id", "required");
-  tl_assert_field_error(&r, "ids", "array");
-  tl_assert_field_error(&r, "who", "not a known field");
-  tl_response_free(&r);
-
-  snprintf(body, sizeof(body), "{\"portal_id\":\"%s\"}", fx.portal_a);
-  call("POST", "/internal/users/lookup", body, &r);
-  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
-  tl_assert_field_error(&r, "ids", "required");
-  tl_response_free(&r);
-
-  call("POST", "/internal/users/lookup", "[1,2]", &r);
-  tl_assert_problem(&r, 400, NULL);
-  tl_response_free(&r);
-}
-
-/* ---- GET /internal/api-clients/{id} -------------------------------------------------------- */
-
-static long get_client(const char *id, const char *portal_id, struct tl_response *r) {
-  char path[200];
-  snprintf(path, sizeof(path), "/internal/api-clients/%s?portal_id=%s", id, portal_id);
-  return call("GET", path, NULL, r);
-}
-
-static void test_api_client(void **state) {
-  (void)state;
-  struct tl_response r;
+  json_t *c = NULL, *p = NULL;
   char ghost[37];
 
-  get_client(fx.client_core, fx.portal_a, &r);
-  tl_expect(&r, 200);
-  assert_int_equal(json_object_size(r.json), 5);
-  tl_assert_str(r.json, "id", fx.client_core);
-  tl_assert_str(r.json, "portal_id", fx.portal_a);
-  tl_assert_str(r.json, "company_id", fx.insurer_i);
-  assert_true(json_is_true(json_object_get(r.json, "active")));
-  assert_portal(&r, fx.portal_a, "Europe/Stockholm");
-  tl_response_free(&r);
-
-  /* deactivated (DELETE /v1/api-clients/{id} does the same): still found, inactive */
-  get_client(fx.client_old, fx.portal_a, &r);
-  tl_expect(&r, 200);
-  tl_assert_str(r.json, "id", fx.client_old);
-  assert_true(json_is_false(json_object_get(r.json, "active")));
-  tl_response_free(&r);
-
-  /* asked about another portal: the client's own portal_id, the portal asked about */
-  get_client(fx.client_core, fx.portal_c, &r);
-  tl_expect(&r, 200);
-  tl_assert_str(r.json, "portal_id", fx.portal_a);
-  assert_portal(&r, fx.portal_c, "Asia/Tokyo");
-  tl_response_free(&r);
-  ids_uuid_v4(ghost);
-  get_client(fx.client_core, ghost, &r);
-  tl_expect(&r, 200);
-  tl_assert_str(r.json, "portal_id", fx.portal_a);
-  assert_true(json_is_null(json_object_get(r.json, "portal")));
-  tl_response_free(&r);
-}
-
-static void test_api_client_absent_and_bad(void **state) {
-  (void)state;
-  struct tl_response r;
-  char ghost[37], path[200];
-
+  assert_int_equal(replica_api_client(db(), fx.client_core, &c), CS_OK);
+  assert_int_equal(json_object_size(c), 4);
+  tl_assert_str(c, "portal_id", fx.portal_a);
+  tl_assert_str(c, "company_id", fx.insurer_i);
+  assert_true(json_is_true(json_object_get(c, "active")));
+  json_decref(c);
+  /* deactivated: still found, inactive */
+  assert_int_equal(replica_api_client(db(), fx.client_old, &c), CS_OK);
+  assert_true(json_is_false(json_object_get(c, "active")));
+  json_decref(c);
   /* unknown ids, a user's id, and what is no id at all */
   ids_uuid_v4(ghost);
   const char *absent[] = {ghost, fx.alice, "not-a-uuid"};
   for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
-    get_client(absent[i], fx.portal_a, &r);
-    tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
-    assert_string_equal(tl_str(r.json, "detail"), "no such API client");
-    tl_response_free(&r);
+    assert_int_equal(replica_api_client(db(), absent[i], &c), CS_OK);
+    assert_null(c);
   }
 
-  snprintf(path, sizeof(path), "/internal/api-clients/%s", fx.client_core);
-  call("GET", path, NULL, &r);
-  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  tl_assert_field_error(&r, "portal_id", "required");
-  tl_response_free(&r);
-  get_client(fx.client_core, "nope", &r);
-  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
-  tl_assert_field_error(&r, "portal_id", "UUID");
-  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 1);
-  tl_response_free(&r);
-
-  /* read only, and not routed by the gateway */
-  snprintf(path, sizeof(path), "/internal/api-clients/%s?portal_id=%s", fx.client_core,
-           fx.portal_a);
-  call("DELETE", path, NULL, &r);
-  tl_assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
-  tl_response_free(&r);
-  tl_call(tl_env("GATEWAY_URL"), "GET", path, NULL, NULL, NULL, &r);
-  assert_int_equal(r.status, 404);
-  tl_response_free(&r);
+  assert_int_equal(replica_portal(db(), fx.portal_c, &p), CS_OK);
+  tl_assert_str(p, "timezone", "Asia/Tokyo");
+  json_decref(p);
+  assert_int_equal(replica_portal(db(), fx.portal_a, &p), CS_OK);
+  tl_assert_str(p, "timezone", "Europe/Stockholm");
+  assert_int_equal(json_integer_value(json_object_get(p, "default_budget_limit")), 20000);
+  assert_string_equal(tl_joined(json_object_get(json_object_get(p, "roles"), "project_manager")),
+                      "approve_budget,start_inspection");
+  json_decref(p);
+  assert_int_equal(replica_portal(db(), ghost, &p), CS_OK);
+  assert_null(p);
 }
 
 /* ---- POST /internal/authorize, the batch form --------------------------------------------- */
@@ -622,7 +467,8 @@ static void assert_decision(const struct tl_response *r, size_t i, const char *a
   json_t *d = json_array_get(json_object_get(r->json, "decisions"), i);
   if (d == NULL) fail_msg("no decision %zu in %s", i, r->body);
   tl_assert_str(d, "action", action);
-  if (json_is_true(json_object_get(d, "allow")) != allow || !json_is_boolean(json_object_get(d, "allow")))
+  if (json_is_true(json_object_get(d, "allow")) != allow ||
+      !json_is_boolean(json_object_get(d, "allow")))
     fail_msg("decision %zu (%s): %s", i, action, r->body);
   if (needle != NULL && strstr(tl_str(d, "reason"), needle) == NULL)
     fail_msg("reason '%s' lacks '%s'", tl_str(d, "reason"), needle);
@@ -654,8 +500,10 @@ static void test_authorize_batch(void **state) {
 
   /* in the order asked, duplicates answered twice; approve_budget without an amount: the
    * whole own limit */
-  batch(fx.quinn, "[\"start_inspection\",\"chat\",\"approve_budget\",\"rfq_decide\","
-        "\"start_inspection\"]", pm, NULL, &r);
+  batch(fx.quinn,
+        "[\"start_inspection\",\"chat\",\"approve_budget\",\"rfq_decide\","
+        "\"start_inspection\"]",
+        pm, NULL, &r);
   tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 1);
   assert_int_equal(json_array_size(json_object_get(r.json, "decisions")), 5);
@@ -667,8 +515,8 @@ static void test_authorize_batch(void **state) {
   tl_response_free(&r);
 
   /* an amount applies to approve_budget */
-  batch(fx.quinn, "[\"approve_budget\",\"chat\"]", "[\"project_manager\",\"external_case_handler\"]",
-        "50000", &r);
+  batch(fx.quinn, "[\"approve_budget\",\"chat\"]",
+        "[\"project_manager\",\"external_case_handler\"]", "50000", &r);
   tl_expect(&r, 200);
   assert_decision(&r, 0, "approve_budget", 1, NULL, 20000);
   assert_decision(&r, 1, "chat", 1, "always allowed", -1);
@@ -703,7 +551,8 @@ static void test_authorize_batch(void **state) {
   char body[512];
   snprintf(body, sizeof(body),
            "{\"user_id\":\"%s\",\"portal_id\":\"%s\",\"action\":\"approve_budget\","
-           "\"case_roles\":[\"project_manager\"],\"amount\":100}", fx.quinn, fx.portal_a);
+           "\"case_roles\":[\"project_manager\"],\"amount\":100}",
+           fx.quinn, fx.portal_a);
   call("POST", "/internal/authorize", body, &r);
   tl_expect(&r, 200);
   assert_int_equal(json_object_size(r.json), 3);
@@ -781,17 +630,68 @@ static void test_authorize_batch_invalid(void **state) {
   assert_int_equal(decision_rows(), before);
 }
 
+/* The decision made in-process from the replica is the policy service's, for every action,
+ * every combination of case roles and both sides of each budget limit. */
+static void test_in_process_decisions_are_policys(void **state) {
+  (void)state;
+  const char *users[] = {fx.quinn, fx.pia, fx.alice, fx.rolf, fx.ivan, fx.eric};
+  const char *roles[] = {"[]", "[\"external_case_handler\"]", "[\"project_manager\"]",
+                         "[\"external_case_handler\",\"project_manager\","
+                         "\"inspector_extra_authority\"]"};
+  const unsigned masks[] = {0, 1u, 2u, 7u};
+  const char *amounts[] = {"0", "20000", "20001", "70000", "70001"};
+  char actions[1024];
+  size_t n = (size_t)snprintf(actions, sizeof(actions), "[");
+  for (int i = 0; i < CASE_ACTION_COUNT; i++)
+    n += (size_t)snprintf(actions + n, sizeof(actions) - n, "%s\"%s\"", i ? "," : "",
+                          case_action_names[i]);
+  snprintf(actions + n, sizeof(actions) - n, "]");
+  int compared = 0;
+  for (size_t u = 0; u < sizeof(users) / sizeof(users[0]); u++)
+    for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++)
+      for (size_t a = 0; a < sizeof(amounts) / sizeof(amounts[0]); a++) {
+        struct tl_response got;
+        batch(users[u], actions, roles[r], amounts[a], &got);
+        tl_expect(&got, 200);
+        const long long amount = atoll(amounts[a]);
+        for (int i = 0; i < CASE_ACTION_COUNT; i++) {
+          struct authority_decision d;
+          const json_t *theirs = json_array_get(json_object_get(got.json, "decisions"), (size_t)i);
+          assert_int_equal(replica_decide(db(), users[u], fx.portal_a, case_action_names[i],
+                                          masks[r], &amount, &d),
+                           CS_OK);
+          if (d.allow != json_is_true(json_object_get(theirs, "allow")) ||
+              strcmp(d.reason, tl_str(theirs, "reason")) != 0)
+            fail_msg("%s %s %s %s: in-process %d '%s', policy %s", users[u], roles[r], amounts[a],
+                     case_action_names[i], d.allow, d.reason, json_dumps(theirs, JSON_COMPACT));
+          compared++;
+        }
+        tl_response_free(&got);
+      }
+  printf("%d decisions compared: in-process and policy agree\n", compared);
+}
+
+static int setup_all(void **state) {
+  setup(state);
+  tl_replica_sync();
+  return 0;
+}
+
+static int teardown_all(void **state) {
+  if (replica_db != NULL) PQfinish(replica_db);
+  replica_db = NULL;
+  return teardown(state);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_offices_by_distance),
       cmocka_unit_test(test_offices_external_case_handler),
-      cmocka_unit_test(test_offices_empty_and_bad),
-      cmocka_unit_test(test_users_lookup),
-      cmocka_unit_test(test_users_lookup_invalid),
-      cmocka_unit_test(test_api_client),
-      cmocka_unit_test(test_api_client_absent_and_bad),
+      cmocka_unit_test(test_users),
+      cmocka_unit_test(test_api_clients_and_portals),
       cmocka_unit_test(test_authorize_batch),
       cmocka_unit_test(test_authorize_batch_invalid),
+      cmocka_unit_test(test_in_process_decisions_are_policys),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
