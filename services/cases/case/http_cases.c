@@ -98,7 +98,8 @@ static void upsert_write(struct request_ctx *ctx, struct upsert *u, json_t *body
   u->op.body = body;
   cases_idem_scope(u->op.caller, scope);
   /* POST takes an Idempotency-Key; PUT is idempotent by its reference */
-  /* the check asks the policy service (the case handler): with no connection of ours held */
+  /* the check reads the replica (the case handler) on a connection of its own: ours is given back
+   */
   const struct http_write_spec spec = {.ok_status = u->ref != NULL ? 200 : 201,
                                        .flags = HTTP_WRITE_CHECK_APART,
                                        .idem_scope = u->ref != NULL ? NULL : scope,

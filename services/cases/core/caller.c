@@ -12,7 +12,7 @@
 #include "replica.h"
 #include "status.h"
 
-/* The portal's time zone when the policy service's answer names none. */
+/* The portal's time zone when the portal's row names none. */
 #define DEFAULT_TIMEZONE "Europe/Stockholm"
 
 static int copy_claim(const json_t *claims, const char *name, char *dst, size_t len) {

@@ -1,6 +1,6 @@
 /* A change of one case, the domain side (see case_op.h): history, events, and the questions to
- * the policy service, asked in the check phase and answered from op->facts in the apply phase.
- * No resource-specific rules here. */
+ * the replica of the policy service's facts, read in the check phase and answered from op->facts in
+ * the apply phase. No resource-specific rules here. */
 #include "case_op.h"
 
 #include <stdio.h>
@@ -85,7 +85,7 @@ void cases_idem_scope(const struct cases_caller *c, char scope[128]) {
   snprintf(scope, 128, "%s/%s", c->sub, c->portal_id);
 }
 
-/* ---- questions to the policy service ---------------------------------------------------- */
+/* ---- questions to the replica ---------------------------------------------------- */
 
 /* The answer to question kept by the check phase (borrowed), NULL when there is none: then the
  * apply phase took a path its check did not, a fault (the same version reads the same). */

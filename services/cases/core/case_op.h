@@ -1,12 +1,13 @@
 /* One change of one case, the domain side (core/case_op.c): what a change function gets, the
- * helpers it records history and events with, and the questions it asks the policy service.
- * Run by cases_http_case_op (http_case_op.h) through the common write runner.
+ * helpers it records history and events with, and the questions it asks the replica of the policy
+ * service's facts. Run by cases_http_case_op (http_case_op.h) through the common write runner.
  *
- * A change function runs twice, and never calls another service with a transaction open:
+ * A change function runs twice:
  *   - CASES_OP_CHECK: outside any transaction, on an unlocked read of the case (document, the
- *     caller's case roles, version). It makes every refusal and every call to the policy
- *     service (cases_require, cases_op_office, cases_op_user keep the answers in op->facts)
- *     and stops before its first write (cases_op_checking).
+ *     caller's case roles, version). It makes every refusal and every read of the replica
+ *     (cases_require, cases_op_office, cases_op_user keep the answers in op->facts, so that a
+ *     decision is made, and logged, once) and stops before its first write
+ *     (cases_op_checking).
  *   - CASES_OP_APPLY: in the transaction, on the case row locked at the same version, so the
  *     same checks take the same path; the questions are answered from op->facts only.
  * When the version differs at the lock, the runner rolls back and checks again. */
@@ -30,7 +31,7 @@ struct cases_op {
   json_t *current;     /* the case document before the change, owned */
   unsigned case_roles; /* the caller's roles in this case */
   enum cases_op_phase phase;
-  json_t *facts;      /* the policy service's answers gathered by check, owned */
+  json_t *facts;      /* the replica's answers gathered by check, owned */
   json_t *result;     /* the answer: the case document after the change, owned */
   int changed;        /* set by cases_history_add: the case's version is bumped */
   char new_id[37];    /* a create's id */
@@ -72,7 +73,7 @@ int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, con
 int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *data);
 
 /* Asks whether the caller may do action (a right name) on this case; amount may be NULL.
- * CS_OK when allowed; CS_REFUSED with 403 (the policy service's reason) or 503. API clients
+ * CS_OK when allowed; CS_REFUSED with 403 (the decision's reason) or 503. API clients
  * act for the insurer (allowed); users are asked, once per check (the decision is logged). */
 int cases_require(struct cases_op *op, const char *action, const long long *amount);
 /* Refuses with 403 unless the caller is an insurer user or an API client. */

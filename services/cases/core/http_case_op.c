@@ -170,7 +170,7 @@ void cases_http_case_op(struct request_ctx *ctx) {
   cases_idem_scope(&caller, scope);
   const struct http_write_spec spec = {
       .ok_status = route->ok_status,
-      /* the check phase asks the policy service: with no connection of ours held */
+      /* the check phase reads the replica on a connection of its own: ours is given back */
       .flags = HTTP_WRITE_CHECK_APART | ((flags & CASES_OP_IF_MATCH) ? HTTP_WRITE_IF_MATCH : 0) |
                ((flags & CASES_OP_REQUIRE_IF_MATCH) ? HTTP_WRITE_REQUIRE_IF_MATCH : 0),
       .idem_scope = (flags & CASES_OP_IDEMPOTENT) ? scope : NULL,

@@ -90,7 +90,7 @@ int cases_ech_assign_office(PGconn *conn, struct cases_op *op) {
       !strcmp(member_text(json_object_get(before, "office"), "id") ?: "", office_id))
     return CS_OK;
   if ((rc = eligible_office(op, office_id, &office)) != CS_OK || cases_op_checking(op)) goto done;
-  /* the names as the policy service has them now, kept for display */
+  /* the names as the replica has them now, kept for display */
   row = (struct cases_store_ech_office){member_text(office, "id"), member_text(office, "name"),
                                         member_text(office, "company_id"),
                                         member_text(office, "company_name")};
@@ -112,7 +112,7 @@ done:
 
 /* ---- the user ------------------------------------------------------------------------------ */
 
-/* The user user_id as the policy service knows it now (a new reference in *user), or a 422 on
+/* The user user_id as the replica knows it now (a new reference in *user), or a 422 on
  * user_id saying why it cannot hold the role for company_id. */
 static int eligible_user(struct cases_op *op, const char *user_id, const char *company_id,
                          json_t **user) {

@@ -5,7 +5,8 @@
  * The role goes to an office first (only offices with at least one user marked as external
  * case handler): the office's company then sees the case and must pick one of its marked users.
  * From then on that user holds the case role "external_case_handler" in this case only (see
- * cases_roles_of), and the policy service grants what the portal's role definition says. */
+ * cases_roles_of), and the decision (common/decision.h) grants what the portal's role definition
+ * says. */
 #ifndef CLAIMSUITE_CASES_ECH_H
 #define CLAIMSUITE_CASES_ECH_H
 
@@ -36,7 +37,7 @@ int cases_ech_remove(PGconn *conn, struct cases_op *op);
 
 /* The body of GET /v1/cases/{id}/allowed-actions for the caller holding roles in case_id:
  * *out is a new object {case_id, case_roles, actions, budget_approval_limit_remaining}.
- * CS_OK, CS_ERR_UNAVAILABLE (the policy service could not be asked) or CS_ERR_NOMEM. */
+ * CS_OK, CS_ERR_UNAVAILABLE (the replica could not be read) or CS_ERR_NOMEM. */
 int cases_allowed_actions(const struct cases_caller *c, const char *case_id, unsigned roles,
                           json_t **out);
 
@@ -61,7 +62,7 @@ struct cases_recommendation_view {
 int cases_recommendation_site(PGconn *conn, const char *case_id,
                               struct cases_recommendation_view *view, char sqlstate[6]);
 
-/* The answer of office-recommendations from the policy service's eligible offices (borrowed,
+/* The answer of office-recommendations from the eligible offices of the replica (borrowed,
  * nearest first): {task_type, damage_site, recommended: at most CASES_RECOMMENDED_MAX offices
  * with a distance, all: every office by name}. A new object, NULL when out of memory. */
 json_t *cases_recommendations_answer(const struct cases_recommendation_view *view,

@@ -39,7 +39,7 @@ static void callback_cases_allowed_actions_get(struct request_ctx *ctx) {
 
   if (cases_http_visible_case(ctx, &caller, &conn, &case_id) != CS_OK) return;
   int rc = cases_roles_of(conn, &caller, case_id, &roles, sqlstate);
-  /* the connection goes back before the policy service is asked */
+  /* the connection goes back before the replica is read (it takes its own) */
   service_db_release(ctx, conn);
   if (rc != CS_OK) {
     service_db_problem(ctx, sqlstate);

@@ -2,7 +2,7 @@
  * the external case handler role) can be given to, nearest to the damage site first, and all of
  * them by name. Who may ask: the insurer, or a holder of allocate_partners in this case; office
  * categories only to the insurer or a holder of show_office_categories. The offices and their
- * distances come from the policy service; the answer's shape from recommendations.c. */
+ * distances come from the replica (policy_facts.h); the answer's shape from recommendations.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +41,7 @@ unavailable:
 }
 
 /* The damage site and the caller's roles, read on the held connection, which goes back here:
- * nothing waits on the pool while the policy service is asked. CS_OK or answered. */
+ * nothing holds two pooled connections while the replica is read. CS_OK or answered. */
 static int read_case(struct request_ctx *ctx, PGconn *conn, const struct cases_caller *c,
                      const char *case_id, struct cases_recommendation_view *view, unsigned *roles) {
   char sqlstate[6] = "";

@@ -1,6 +1,7 @@
 /* Which offices a task (or the external case handler role) can go to, as the assigner sees
  * them: the nearest offices with a distance first, then every eligible office by name. The
- * policy service decides which offices are eligible and how far they are (earthdistance);
+ * replica of the policy service's facts says which offices are eligible and how far they are
+ * (earthdistance);
  * this file only shapes the answer. Pure: no I/O, unit-tested in
  * tests/unit/test_cases_recommendations.c. */
 #include <stdlib.h>

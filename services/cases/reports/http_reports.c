@@ -81,7 +81,7 @@ static void callback_cases_report_case_statistics_get(struct request_ctx *ctx) {
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   int rc = cases_report_rows(conn, &caller, &range, &rows, &err);
-  service_db_release(ctx, conn); /* before the policy service is asked for the emails */
+  service_db_release(ctx, conn); /* before the replica is read for the emails */
   if (rc != CS_OK || cases_report_case_statistics(&caller, &range, rows, &report, &err) != CS_OK) {
     service_refusal_answer(ctx, &err);
     goto done;

@@ -1,5 +1,6 @@
 /* The reports' rules: who may ask, the date range, the external case handler's current email
- * from the policy service, and the CSV form (see reports.h). SQL in store_reports.c. */
+ * from the replica of the policy service's facts, and the CSV form (see reports.h). SQL in
+ * store_reports.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,7 @@ static int current_emails(PGconn *conn, const char *portal_id, const json_t *ids
 }
 
 /* Replaces each row's holder id by the holder's email (null without holder, or when the
- * policy service no longer knows the user). */
+ * replica no longer knows the user). */
 static void put_emails(json_t *rows, const json_t *emails) {
   json_t *row;
   size_t i;

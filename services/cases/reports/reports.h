@@ -14,7 +14,7 @@
 
 /* At most this many rows; a longer report says "truncated". */
 #define CASES_REPORT_MAX_ROWS 10000
-/* Users asked of the policy service per call. */
+/* Users read from the replica per query. */
 #define CASES_REPORT_USER_BATCH 500
 
 /* The creation dates of the report, inclusive, local dates of the portal; "" when open. */
@@ -39,7 +39,7 @@ int cases_report_rows(PGconn *conn, const struct cases_caller *c,
  * truncated, rows: [{claim_number, case_id, status, damage_type, damage_date, created_at,
  * closed_at, city, tasks_total, tasks_approved, external_case_handler_office,
  * external_case_handler_email}]}, the email being the current one of the user holding the role
- * now (asked of the policy service: hold no connection meanwhile). CS_OK or CS_REFUSED (503). */
+ * now (read from the replica: hold no connection meanwhile). CS_OK or CS_REFUSED (503). */
 int cases_report_case_statistics(const struct cases_caller *c, const struct cases_report_range *r,
                                  json_t *rows, json_t **out, struct cs_refusal *err);
 

@@ -99,7 +99,7 @@ static int refuse_transition(struct cases_op *op, const json_t *task, const char
   return CS_REFUSED;
 }
 
-/* ---- facts of the policy service -------------------------------------------------------- */
+/* ---- facts of the policy service (replica)------------------------------------------------ */
 
 /* The snapshot {id, name, company_id, company_name} of office_id when it is a partner office
  * serving the case's portal (*office new); 422 on office_id otherwise. */
