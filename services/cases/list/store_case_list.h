@@ -46,10 +46,13 @@ struct cases_scope {
   "(c.ech_user_id IS NOT DISTINCT FROM " n    \
   "::uuid OR EXISTS (SELECT 1 FROM tasks ht " \
   "WHERE ht.case_id = c.id AND ht.user_id = " n "::uuid))"
-/* The case handler's reminder falls today (overdue ones too), tomorrow, or later. */
-#define CASES_REMINDER_TODAY_SQL "(c.reminder_date <= " CASES_TODAY_SQL ") IS TRUE"
-#define CASES_REMINDER_TOMORROW_SQL "(c.reminder_date = " CASES_TODAY_SQL " + 1) IS TRUE"
-#define CASES_REMINDER_LATER_SQL "(c.reminder_date > " CASES_TODAY_SQL " + 1) IS TRUE"
+/* The case handler's reminder falls today (overdue ones too), tomorrow, or later. NULL (no
+ * reminder) counts as no; written bare, not wrapped in IS TRUE, so that an index on
+ * (case_handler_id, reminder_date) answers them: use them only where NULL and false mean the
+ * same (a WHERE or FILTER condition, not under NOT). */
+#define CASES_REMINDER_TODAY_SQL "c.reminder_date <= " CASES_TODAY_SQL
+#define CASES_REMINDER_TOMORROW_SQL "c.reminder_date = " CASES_TODAY_SQL " + 1"
+#define CASES_REMINDER_LATER_SQL "c.reminder_date > " CASES_TODAY_SQL " + 1"
 
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
