@@ -22,8 +22,9 @@ static void ceiling_get(struct request_ctx *ctx) {
     return;
   }
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
-  if (db_exec_prepared(conn, "probe_ceiling", "SELECT id, payload FROM ceiling WHERE id = $1::bigint",
-                       1, params, &res, NULL) != CS_OK)
+  if (db_exec_prepared(conn, "probe_ceiling",
+                       "SELECT id, payload FROM ceiling WHERE id = $1::bigint", 1, params, &res,
+                       NULL) != CS_OK)
     http_problem(ctx->resp, PROBLEM_INTERNAL, "the row could not be read");
   else if (PQntuples(res) == 0)
     http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such row");
