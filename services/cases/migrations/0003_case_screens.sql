@@ -59,15 +59,14 @@ CREATE INDEX tasks_company_case ON tasks (company_id, case_id);
 -- A user's tasks not yet approved in open cases: my_tasks.
 CREATE INDEX tasks_user_open ON tasks (user_id, case_id) WHERE status <> 'A' AND NOT case_closed;
 
--- External case handler roles given to a partner's office and waiting for a user.
+-- External case handler roles given to a partner's office and waiting for a user (not every
+-- case without a role: those have no company).
 CREATE INDEX cases_ech_awaiting_user
   ON cases (ech_company_id, portal_id, created_at DESC, id DESC) INCLUDE (ech_office_id)
-  WHERE ech_user_id IS NULL AND status <> 'closed';
+  WHERE ech_company_id IS NOT NULL AND ech_user_id IS NULL AND status <> 'closed';
 -- Cases whose external case handler role a company holds, newest first: a partner's list.
 CREATE INDEX cases_ech_company_created
   ON cases (ech_company_id, portal_id, created_at DESC, id DESC)
   WHERE ech_company_id IS NOT NULL;
--- Open cases of a portal, counted from the index alone: open_cases.
-CREATE INDEX cases_portal_open ON cases (portal_id) WHERE status = 'open';
 -- cases_ech_company_created above serves everything this one did.
 DROP INDEX cases_ech_company;
