@@ -47,8 +47,13 @@ explain() { # title token path
   echo "\`GET $3\`"
   echo
   echo '```'
-  tail -n +"$from" "$log" | awk '/ LOG:  duration: .* plan:/ {sub(/^.* LOG:  /, ""); p = 1; print; next}
-                                 /^\t/ && p {sub(/^\t/, "  "); print; next} {p = 0}'
+  # every plan of the request, without the outbox relay's, which polls in the background
+  tail -n +"$from" "$log" | awk '
+    function flush() { if (n > 0 && !relay) for (i = 1; i <= n; i++) print buf[i]; n = 0; relay = 0 }
+    / LOG:  duration: .* plan:/ { flush(); sub(/^.* LOG:  /, ""); buf[++n] = $0; p = 1; next }
+    /^\t/ && p { sub(/^\t/, "  "); if ($0 ~ /Query Text: .*outbox/) relay = 1; buf[++n] = $0; next }
+    { p = 0 }
+    END { flush() }'
   echo '```'
   echo
 }
