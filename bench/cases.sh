@@ -1,57 +1,114 @@
 #!/usr/bin/env bash
-# What the cases service's screens cost: the case list, one case, the dashboard and the
-# allowed actions (each asks the policy service: the caller's current row, and decisions).
+# What the cases service's screens cost, next to what the hardware can do at all.
 #   bash bench/cases.sh [BUILD_DIR]     (default ./build, built with tests: the stack needs them)
-# Settings: BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (10s), BENCH_CASES (5000);
-# BENCH_KEEP=1 keeps the temporary directory (service logs).
-# Not a test: it prints numbers.
+# Settings: BENCH_THREADS (2), BENCH_CONNECTIONS ("16 32"), BENCH_DURATION (10s),
+# BENCH_CASES (100000); BENCH_KEEP=1 keeps the temporary directory (service logs, raw wrk output).
+# Not a test: it prints numbers. See bench/README.md.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$src/bench/lib.sh" "$@"
-ncases=${BENCH_CASES:-5000}
+ncases=${BENCH_CASES:-100000}
+conns_list=${BENCH_CONNECTIONS:-16 32}
+pgbench=${PGBENCH:-$PG_BIN/pgbench}
+[ -x "$pgbench" ] || die "pgbench not found at $pgbench (Debian package postgresql-15)"
 bench_demo_stack_up
 
-# Many cases in the demo portal; every tenth has a task at the partner's Stockholm office.
-sql "INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, city,
-       latitude, longitude, contacts, created_by, created_at)
-     SELECT gen_random_uuid(), '00000000-0000-4000-8000-de0000000201', 'BENCH-' || g, 'water',
-            current_date - (g % 300), 'Stockholm', 59.3, 18.0,
-            jsonb_build_array(jsonb_build_object('kind', 'policyholder', 'name', 'Name ' || g)),
-            'bench', now() - make_interval(mins => g)
-       FROM generate_series(1, $ncases) g" >/dev/null
-sql "INSERT INTO cases.tasks (id, case_id, portal_id, type, status, office_id, office_name,
-       company_id, company_name, office_assigned_at)
-     SELECT gen_random_uuid(), id, portal_id, 'inspection', '1',
-            '00000000-0000-4000-8000-de0000000301', 'Stockholm',
-            '00000000-0000-4000-8000-de0000000102', 'Partner', now()
-       FROM cases.cases WHERE claim_number LIKE 'BENCH-%' AND right(claim_number, 1) = '0'" >/dev/null
-sql "ANALYZE cases.cases; ANALYZE cases.tasks" >/dev/null
+# The test stack runs PostgreSQL with fsync and synchronous_commit off (tests need no
+# durability); a benchmark of writes must pay for it.
+sql "ALTER SYSTEM SET fsync = on" >/dev/null
+sql "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
+sql "SELECT pg_reload_conf()" >/dev/null
 
-token() {
-  curl -fsS -d grant_type=password -d "username=$1" -d password=demo "$POLICY_URL/v1/auth/token" \
-    | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
-}
-handler=$(token handler@demo.test)
-partner=$(token partner-admin@demo.test)
+echo "loading $ncases cases ..."
+bench_load_cases "$ncases"
+handler=$(bench_token handler@demo.test)
+partner=$(bench_token partner-admin@demo.test)
 case_id=00000000-0000-4000-8000-de0000000601
+# a deep page: after the 50 000th newest case the handler sees (page 1001 of 50), or halfway
+# with fewer cases
+skip=$(( ncases / 2 < 50000 ? ncases / 2 : 50000 ))
+page=$(( skip / 50 + 1 ))
+pos=$(sql "SELECT cases.iso(created_at) || ' ' || id FROM cases.cases
+            WHERE portal_id = '00000000-0000-4000-8000-de0000000201'
+            ORDER BY created_at DESC, id DESC OFFSET $(( skip - 1 )) LIMIT 1")
+cursor=$(bench_cursor "${pos% *}" "${pos#* }")
 
-run() { # label token url
-  cat > "$tmp/auth.lua" <<LUA
-wrk.headers["Authorization"] = "Bearer $2"
+# label, token, path: every screen, direct on the cases service and through the gateway
+screens=(
+  "list, first page (handler)|$handler|/v1/cases?limit=50"
+  "list, page $page by cursor (handler)|$handler|/v1/cases?limit=50&cursor=$cursor"
+  "list, action_required=true (partner admin)|$partner|/v1/cases?action_required=true&limit=50"
+  "case by id (handler)|$handler|/v1/cases/$case_id"
+  "dashboard (partner admin)|$partner|/v1/dashboard"
+  "dashboard (handler)|$handler|/v1/dashboard"
+  "allowed actions (handler)|$handler|/v1/cases/$case_id/allowed-actions"
+)
+for s in "${screens[@]}"; do
+  IFS='|' read -r label tok path <<<"$s"
+  curl -fsS -o /dev/null -H "Authorization: Bearer $tok" "$CASES_URL$path" || die "$label is refused"
+done
+ceiling_path=/probe/ceiling/42
+curl -fsS -o /dev/null -H "Authorization: Bearer $handler" "$PROBE_A_URL$ceiling_path" \
+  || die "the ceiling route is refused"
+
+# A case per request, each with a claim number of its own (thread number and counter).
+run_id=$RANDOM$RANDOM
+create_lua() { # prefix
+  cat <<LUA
+local next_thread = 0
+function setup(thread) thread:set("tid", next_thread); next_thread = next_thread + 1 end
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  n = n + 1
+  local body = string.format('{"claim_number": "BENCH-$1-%d-%d", "damage_type": "water", '
+    .. '"damage_date": "2026-10-30", "address": {"street": "Sveavägen 1", "city": "Stockholm", '
+    .. '"latitude": 59.33, "longitude": 18.06}}', tid, n)
+  return wrk.format(nil, nil, nil, body)
+end
 LUA
-  curl -fsS -o /dev/null -H "Authorization: Bearer $2" "$3" || die "$1 is refused"
-  echo
-  echo "$1 (wrk -t$threads -c$conns -d$duration):"
-  wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$tmp/auth.lua" "$3" | wrk_summary
+}
+curl -fsS -o /dev/null -H "Authorization: Bearer $handler" -H "Content-Type: application/json" \
+  -d "{\"claim_number\": \"BENCH-$run_id-check\", \"damage_type\": \"water\", \"damage_date\": \"2026-10-30\", \"address\": {\"city\": \"Stockholm\"}}" \
+  "$GATEWAY_URL/v1/cases" || die "case create is refused"
+
+# pgbench's simple update (-N: no updates of the branch and teller rows everybody contends for)
+# against the same PostgreSQL, scale 10 (1 000 000 accounts).
+psql_super "$PG_PORT" -d postgres -c "CREATE DATABASE pgbench" >/dev/null
+"$pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -i -q -s 10 pgbench >/dev/null 2>&1 \
+  || die "pgbench -i failed"
+run_pgbench() { # conns
+  local c=$1 tps p99
+  rm -f "$tmp"/pgbench_log.*
+  (cd "$tmp" && "$pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -N -c "$c" -j "$threads" \
+    -T "${duration%s}" -l --log-prefix=pgbench_log pgbench > "$tmp/pgbench.out" 2>&1) \
+    || { cat "$tmp/pgbench.out" >&2; die "pgbench failed"; }
+  tps=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$tmp/pgbench.out" | head -1)
+  # the per-transaction log: 3rd column is the latency in microseconds
+  p99=$(cat "$tmp"/pgbench_log.* | awk '{print $3}' | sort -n \
+    | awk '{v[NR] = $1} END {i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", v[i] / 1000}')
+  printf '%s\t%s\t%.0f\t%s\t0\t0\n' "pgbench -N (same PostgreSQL)" "$c" "$tps" "$p99" >> "$tmp/results"
+  printf '  %-62s c=%-3s %8.0f tps    p99 %7s ms\n' "pgbench -N (same PostgreSQL)" "$c" "$tps" "$p99"
 }
 
-echo "$ncases cases in the demo portal"
-run "GET /v1/cases?limit=50 (insurer handler, newest first)" "$handler" "$CASES_URL/v1/cases?limit=50"
-run "GET /v1/cases?action_required=true&limit=50 (partner admin)" "$partner" \
-  "$CASES_URL/v1/cases?action_required=true&limit=50"
-run "GET /v1/cases/{id} (insurer handler)" "$handler" "$CASES_URL/v1/cases/$case_id"
-run "GET /v1/dashboard (partner admin)" "$partner" "$CASES_URL/v1/dashboard"
-run "GET /v1/cases/{id}/allowed-actions (insurer handler)" "$handler" \
-  "$CASES_URL/v1/cases/$case_id/allowed-actions"
+: > "$tmp/results"
+echo
+echo "$ncases cases in the demo portal; wrk -t$threads -d$duration, each row at ${conns_list// /, } connections"
+for c in $conns_list; do
+  echo
+  echo "$c connections:"
+  bench_wrk "ceiling: GET /probe/ceiling/{id} (one prepared PK select)" "$c" "$handler" \
+    "$PROBE_A_URL$ceiling_path"
+  for s in "${screens[@]}"; do
+    IFS='|' read -r label tok path <<<"$s"
+    bench_wrk "$label" "$c" "$tok" "$CASES_URL$path"
+    bench_wrk "$label via gateway" "$c" "$tok" "$GATEWAY_URL$path"
+  done
+  bench_wrk "POST /v1/cases via gateway (handler, synchronous_commit on)" "$c" "$handler" \
+    "$GATEWAY_URL/v1/cases" "$(create_lua "$run_id-$c")"
+  run_pgbench "$c"
+done
+bench_summary "ceiling: GET /probe/ceiling/{id} (one prepared PK select)"

@@ -64,3 +64,77 @@ sql() { psql_super "$PG_PORT" -d claimsuite -tAc "$1"; }
 wrk_summary() {
   grep -E 'Requests/sec|  50%|  99%|Non-2xx|Socket errors' | sed 's/^/  /'
 }
+
+# The demo portal plus n cases (newest first, one a minute back from now); every tenth has an
+# inspection task at the partner's Stockholm office waiting for a user. Then VACUUM ANALYZE of
+# the database (also of what triggers wrote), as autovacuum would have run by the time a portal
+# holds that many cases.
+bench_load_cases() { # n
+  sql "INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, city,
+         latitude, longitude, contacts, created_by, created_at)
+       SELECT gen_random_uuid(), '00000000-0000-4000-8000-de0000000201', 'BENCH-' || g, 'water',
+              current_date - (g % 300), 'Stockholm', 59.3, 18.0,
+              jsonb_build_array(jsonb_build_object('kind', 'policyholder', 'name', 'Name ' || g)),
+              'bench', now() - make_interval(mins => g)
+         FROM generate_series(1, $1) g" >/dev/null
+  sql "INSERT INTO cases.tasks (id, case_id, portal_id, type, status, office_id, office_name,
+         company_id, company_name, office_assigned_at)
+       SELECT gen_random_uuid(), id, portal_id, 'inspection', '1',
+              '00000000-0000-4000-8000-de0000000301', 'Stockholm',
+              '00000000-0000-4000-8000-de0000000102', 'Partner', now()
+         FROM cases.cases WHERE claim_number LIKE 'BENCH-%' AND right(claim_number, 1) = '0'" >/dev/null
+  sql "VACUUM ANALYZE" >/dev/null
+}
+
+# An access token of a demo user (password grant).
+bench_token() { # email
+  curl -fsS -d grant_type=password -d "username=$1" -d password=demo "$POLICY_URL/v1/auth/token" \
+    | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
+}
+
+# The opaque list cursor (common/paging.c: base64url of the sorted JSON position).
+bench_cursor() { # at id
+  printf '{"at":"%s","id":"%s","sort":"created"}' "$1" "$2" | base64 -w0 | tr '+/' '-_' | tr -d '='
+}
+
+# One wrk run, its numbers appended to $tmp/results as a row of the summary:
+# label, connections, requests/s, p99 ms, non-2xx answers, socket errors.
+# extra_lua (optional) is appended to the script (a request function, for instance).
+bench_wrk() { # label conns token url [extra_lua]
+  local label=$1 c=$2 tok=$3 url=$4 extra=${5:-} out
+  {
+    [ -n "$tok" ] && printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$tok"
+    printf '%s\n' "$extra"
+    cat <<'LUA'
+done = function(summary, latency, requests)
+  local s = summary.duration / 1e6
+  io.write(string.format("RESULT %.0f %.2f %d %d\n", summary.requests / s,
+    latency:percentile(99) / 1000, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+LUA
+  } > "$tmp/run.lua"
+  out=$(wrk -t"$threads" -c"$c" -d"$duration" --latency -s "$tmp/run.lua" "$url")
+  printf '%s\n' "$out" >> "$tmp/wrk.log"
+  local r
+  r=$(printf '%s\n' "$out" | awk '/^RESULT/ {print $2, $3, $4, $5}')
+  printf '%s\t%s\t%s\n' "$label" "$c" "${r// /$'\t'}" >> "$tmp/results"
+  printf '  %-62s c=%-3s %8s req/s  p99 %7s ms%s\n' "$label" "$c" "${r%% *}" \
+    "$(echo "$r" | cut -d' ' -f2)" "$(echo "$r" | awk '$3 > 0 || $4 > 0 {printf "  (non-2xx %d, errors %d)", $3, $4}')"
+}
+
+# The summary: every row's requests/s and p99, and its share of the ceiling row
+# (ceiling_label) measured at the same number of connections.
+bench_summary() { # ceiling_label
+  echo
+  printf '%-62s %5s %10s %10s %10s\n' "row" "conns" "req/s" "p99 ms" "% ceiling"
+  awk -F'\t' -v ceil="$1" '
+    { label[NR] = $1; c[NR] = $2; rps[NR] = $3; p99[NR] = $4; bad[NR] = $5 + $6
+      if ($1 == ceil) top[$2] = $3 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        share = (c[i] in top && top[c[i]] > 0) ? sprintf("%9.0f%%", 100 * rps[i] / top[c[i]]) : "         -"
+        printf "%-62s %5s %10s %10s %s%s\n", label[i], c[i], rps[i], p99[i], share, (bad[i] > 0 ? "  (errors!)" : "")
+      }
+    }' "$tmp/results"
+}

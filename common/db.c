@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <libpq-events.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -31,10 +32,85 @@ static void db_notice(void *arg, const char *message) {
   log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
 }
 
+/* ---- statements prepared once per connection ----------------------------------------------
+ * Each connection carries the names it has prepared, as libpq instance data of db_event: a
+ * connection is used by one thread at a time, so the set needs no lock, and libpq tells the
+ * event procedure when the connection is reset (the server forgot every statement: so does
+ * the set) or finished (the set is freed). */
+
+struct db_prepared {
+  char **names;
+  size_t n, cap;
+};
+
+static void db_prepared_forget(struct db_prepared *p) {
+  if (p == NULL) return;
+  for (size_t i = 0; i < p->n; i++) free(p->names[i]);
+  p->n = 0;
+}
+
+static int db_event(PGEventId id, void *info, void *pass) {
+  (void)pass;
+  if (id == PGEVT_CONNRESET) {
+    PGEventConnReset *e = info;
+    db_prepared_forget(PQinstanceData(e->conn, db_event));
+  } else if (id == PGEVT_CONNDESTROY) {
+    PGEventConnDestroy *e = info;
+    struct db_prepared *p = PQinstanceData(e->conn, db_event);
+    db_prepared_forget(p);
+    if (p != NULL) free(p->names);
+    free(p);
+  }
+  return 1;
+}
+
+/* The set of conn, registered on first use (also for connections from outside the pool). */
+static struct db_prepared *db_prepared_of(PGconn *c) {
+  struct db_prepared *p = PQinstanceData(c, db_event);
+  if (p != NULL) return p;
+  if ((p = calloc(1, sizeof(*p))) == NULL) return NULL;
+  if (!PQregisterEventProc(c, db_event, "claimsuite prepared statements", NULL) ||
+      !PQsetInstanceData(c, db_event, p)) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+static int db_prepared_has(const struct db_prepared *p, const char *name) {
+  for (size_t i = 0; i < p->n; i++)
+    if (!strcmp(p->names[i], name)) return 1;
+  return 0;
+}
+
+static void db_prepared_drop(struct db_prepared *p, const char *name) {
+  for (size_t i = 0; i < p->n; i++) {
+    if (strcmp(p->names[i], name) != 0) continue;
+    free(p->names[i]);
+    p->names[i] = p->names[--p->n];
+    return;
+  }
+}
+
+static int db_prepared_add(struct db_prepared *p, const char *name) {
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 16;
+    char **grown = realloc(p->names, cap * sizeof(*grown));
+    if (grown == NULL) return CS_ERR_NOMEM;
+    p->names = grown;
+    p->cap = cap;
+  }
+  if ((p->names[p->n] = strdup(name)) == NULL) return CS_ERR_NOMEM;
+  p->n++;
+  return CS_OK;
+}
+
 static PGconn *db_connect(const char *conninfo, long statement_timeout_ms) {
-  char options[64];
-  /* statement_timeout rides on the connection's options, so it survives PQreset. */
-  snprintf(options, sizeof(options), "-c statement_timeout=%ld", statement_timeout_ms);
+  char options[96];
+  /* statement_timeout rides on the connection's options, so it survives PQreset. JIT is off:
+   * compiling a plan costs tens of milliseconds, more than any of our statements runs, and
+   * the planner turns it on from cost estimates alone (a count over many rows is enough). */
+  snprintf(options, sizeof(options), "-c statement_timeout=%ld -c jit=off", statement_timeout_ms);
   const char *keys[] = {"dbname", "options", "application_name", NULL};
   const char *vals[] = {conninfo, options, "claimsuite", NULL};
   PGconn *c = PQconnectdbParams(keys, vals, 1 /* expand dbname as a conninfo string */);
@@ -45,6 +121,11 @@ static PGconn *db_connect(const char *conninfo, long statement_timeout_ms) {
     return NULL;
   }
   PQsetNoticeProcessor(c, db_notice, NULL);
+  if (db_prepared_of(c) == NULL) {
+    log_error("database connection: out of memory");
+    PQfinish(c);
+    return NULL;
+  }
   return c;
 }
 
@@ -142,11 +223,9 @@ static __thread char last_sqlstate[6];
 const char *db_last_sqlstate(void) { return last_sqlstate; }
 void db_clear_last_sqlstate(void) { last_sqlstate[0] = '\0'; }
 
-int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params, PGresult **res,
-            char *sqlstate) {
-  if (res != NULL) *res = NULL;
-  if (sqlstate != NULL) sqlstate[0] = '\0';
-  PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+/* Takes r (may be NULL): CS_OK with the result in *res (or cleared when res is NULL), or
+ * CS_ERR_DB with the SQLSTATE noted for the thread and in sqlstate. */
+static int db_result(PGconn *c, PGresult *r, PGresult **res, char *sqlstate) {
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -162,6 +241,55 @@ int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params, 
   if (res != NULL) *res = r;
   else PQclear(r);
   return CS_OK;
+}
+
+int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params, PGresult **res,
+            char *sqlstate) {
+  if (res != NULL) *res = NULL;
+  if (sqlstate != NULL) sqlstate[0] = '\0';
+  return db_result(c, PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0), res, sqlstate);
+}
+
+/* Prepares name on c unless c has it already. */
+static int db_prepare_once(PGconn *c, struct db_prepared *p, const char *name, const char *sql,
+                           int nparams, char *sqlstate) {
+  if (db_prepared_has(p, name)) return CS_OK;
+  PGresult *r = PQprepare(c, name, sql, nparams, NULL);
+  const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (code != NULL && !strcmp(code, "42P05")) { /* the server has it: we forgot, it did not */
+    PQclear(r);
+    return db_prepared_add(p, name);
+  }
+  int rc = db_result(c, r, NULL, sqlstate);
+  return rc == CS_OK ? db_prepared_add(p, name) : rc;
+}
+
+int db_exec_prepared(PGconn *c, const char *name, const char *sql, int nparams,
+                     const char *const *params, PGresult **res, char *sqlstate) {
+  struct db_prepared *p = db_prepared_of(c);
+  int rc;
+  if (res != NULL) *res = NULL;
+  if (sqlstate != NULL) sqlstate[0] = '\0';
+  if (p == NULL) return CS_ERR_NOMEM;
+  if ((rc = db_prepare_once(c, p, name, sql, nparams, sqlstate)) != CS_OK) return rc;
+  PGresult *r = PQexecPrepared(c, name, nparams, params, NULL, NULL, 0);
+  const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  /* The server forgot the statement (DISCARD ALL, DEALLOCATE): prepare it again, once, unless
+   * the failure ended the caller's transaction (then the caller's retry path answers). */
+  if (code != NULL && !strcmp(code, "26000") && PQtransactionStatus(c) == PQTRANS_IDLE) {
+    PQclear(r);
+    db_prepared_drop(p, name);
+    if ((rc = db_prepare_once(c, p, name, sql, nparams, sqlstate)) != CS_OK) return rc;
+    r = PQexecPrepared(c, name, nparams, params, NULL, NULL, 0);
+  } else if (code != NULL && !strcmp(code, "26000")) {
+    db_prepared_drop(p, name);
+  }
+  return db_result(c, r, res, sqlstate);
+}
+
+int db_prepared_count(PGconn *c) {
+  struct db_prepared *p = PQinstanceData(c, db_event);
+  return p != NULL ? (int)p->n : 0;
 }
 
 int db_begin(PGconn *c) { return db_exec(c, "BEGIN", 0, NULL, NULL, NULL); }

@@ -32,6 +32,17 @@ void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
 int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
             PGresult **res, char *sqlstate);
 
+/* db_exec for a statement used on every request: prepared (PQprepare) under name the first
+ * time a connection sees the name, then only executed (PQexecPrepared), which saves parsing
+ * and, when PostgreSQL finds a plan that fits all parameters, planning. name must always come
+ * with the same sql (a static string per statement). Each connection keeps the names it has
+ * prepared; a reset connection (PQreset) forgets them, and a statement the server no longer
+ * has is prepared again. Results and errors as db_exec. */
+int db_exec_prepared(PGconn *conn, const char *name, const char *sql, int nparams,
+                     const char *const *params, PGresult **res, char *sqlstate);
+/* How many statements conn has prepared through db_exec_prepared (tests, metrics). */
+int db_prepared_count(PGconn *conn);
+
 /* The SQLSTATE of the calling thread's last failed db_exec, "" when none since
  * db_clear_last_sqlstate (the service skeleton clears it when a request starts): lets the
  * answer name a failure (a timeout is 504, not 500) where the code in between dropped it. */

@@ -14,4 +14,10 @@ int db_json_rows(PGconn *conn, const char *sql, int nparams, const char *const *
 int db_json_row(PGconn *conn, const char *sql, int nparams, const char *const *params,
                 json_t **out, char *sqlstate);
 
+/* The same through db_exec_prepared (name: see there). */
+int db_json_rows_prepared(PGconn *conn, const char *name, const char *sql, int nparams,
+                          const char *const *params, json_t **rows, char *sqlstate);
+int db_json_row_prepared(PGconn *conn, const char *name, const char *sql, int nparams,
+                         const char *const *params, json_t **out, char *sqlstate);
+
 #endif

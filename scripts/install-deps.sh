@@ -3,6 +3,8 @@
 # As root it uses apt-get; otherwise it names what is missing and stops.
 set -eu
 
+# postgresql-15 also brings pgbench and auto_explain, which bench/cases.sh and bench/explain.sh
+# use; wrk and nginx-light are for bench/ too.
 packages=(
   build-essential cmake pkg-config curl ca-certificates
   libcurl4-gnutls-dev libulfius-dev librhonabwy-dev libgnutls28-dev libhiredis-dev

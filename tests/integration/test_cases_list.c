@@ -639,6 +639,32 @@ static void test_dashboard_insurers(void **state) {
   tl_response_free(&r);
 }
 
+/* Closing a case takes it out of open_cases and its tasks out of the partner's rows at once
+ * (both are kept by triggers, migrations 0003 and 0004); reopening puts them back. */
+static void test_dashboard_follows_closing(void **state) {
+  (void)state;
+  struct tl_response r;
+  char *p_in_b = tl_world_token_in(&w, &w.p_admin, w.portal_b);
+  const char *const rows[] = {"new_tasks_awaiting_user", "open_cases"};
+  for (int round = 0; round < 3; round++) {
+    long long open = round == 1 ? 0 : 1; /* closed in the second round, reopened in the third */
+    if (round > 0)
+      tl_sql_run(
+          "UPDATE cases.cases SET status = $2, closed_at = CASE WHEN $2 = 'closed' "
+          "THEN now() END WHERE id = $1",
+          2, b1, round == 1 ? "closed" : "open");
+    dashboard(w.ib_admin.token, &r);
+    assert_int_equal(tl_dashboard_count(&r, rows[1]), open);
+    expect_filters_match(w.ib_admin.token, &r);
+    tl_response_free(&r);
+    dashboard(p_in_b, &r);
+    assert_int_equal(tl_dashboard_count(&r, rows[0]), open);
+    expect_filters_match(p_in_b, &r);
+    tl_response_free(&r);
+  }
+  free(p_in_b);
+}
+
 /* ---- the report -------------------------------------------------------------------------- */
 
 static json_t *report_row(const struct tl_response *r, const char *case_id) {
@@ -829,6 +855,7 @@ int main(void) {
       cmocka_unit_test(test_report_json_and_current_email),
       cmocka_unit_test(test_report_range_and_refusals),
       cmocka_unit_test(test_report_csv),
+      cmocka_unit_test(test_dashboard_follows_closing),
       cmocka_unit_test(test_list_paging), /* last: it touches a paging case */
   };
   return cmocka_run_group_tests(tests, setup, teardown);

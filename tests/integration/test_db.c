@@ -1,5 +1,6 @@
-/* The pool under concurrent use, checkout timeouts, broken connections, migrations applied once
- * by concurrent starters, failed migrations leaving nothing behind, and schema isolation. */
+/* The pool under concurrent use, checkout timeouts, broken connections, statements prepared once
+ * per connection, migrations applied once by concurrent starters, failed migrations leaving
+ * nothing behind, and schema isolation. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -100,6 +101,90 @@ static void test_pool_recovers_dead_connection_and_open_transaction(void **state
   db_pool_free(pool);
 }
 
+/* The value of name on c with parameter arg, through db_exec_prepared. */
+static long prepared_value(PGconn *c, const char *name, const char *sql, const char *arg) {
+  PGresult *res;
+  char sqlstate[6];
+  const char *params[] = {arg};
+  assert_int_equal(db_exec_prepared(c, name, sql, 1, params, &res, sqlstate), CS_OK);
+  assert_string_equal(sqlstate, "");
+  long v = atol(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return v;
+}
+
+/* How many statements the server holds for c (pg_prepared_statements is per session). */
+static long server_prepared(PGconn *c) {
+  PGresult *res;
+  assert_int_equal(db_exec(c, "SELECT count(*) FROM pg_prepared_statements", 0, NULL, &res, NULL),
+                   CS_OK);
+  long v = atol(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return v;
+}
+
+static void test_prepared_once_per_connection_and_again_after_reset(void **state) {
+  (void)state;
+  PGconn *c;
+  PGresult *res = NULL;
+  char sqlstate[6];
+  const char *params[] = {"x"};
+  assert_int_equal(db_pool_new(tl_env("PG_SUPERUSER_CONNINFO"), 1, 1000, 5000, &pool), CS_OK);
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_int_equal(db_prepared_count(c), 0);
+
+  /* prepared the first time, only executed after that, also in a later checkout */
+  assert_int_equal(prepared_value(c, "t_plus", "SELECT $1::int + 1", "41"), 42);
+  assert_int_equal(prepared_value(c, "t_plus", "SELECT $1::int + 1", "1"), 2);
+  assert_int_equal(prepared_value(c, "t_times", "SELECT $1::int * 2", "21"), 42);
+  assert_int_equal(db_prepared_count(c), 2);
+  assert_int_equal(server_prepared(c), 2);
+  db_pool_release(pool, c);
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_int_equal(prepared_value(c, "t_plus", "SELECT $1::int + 1", "9"), 10);
+  assert_int_equal(server_prepared(c), 2);
+
+  /* an error is answered like db_exec's, and the statement stays usable */
+  assert_int_equal(db_exec_prepared(c, "t_plus", "SELECT $1::int + 1", 1, params, &res, sqlstate),
+                   CS_ERR_DB);
+  assert_null(res);
+  assert_string_equal(sqlstate, "22P02");
+  assert_string_equal(db_last_sqlstate(), "22P02");
+  assert_int_equal(prepared_value(c, "t_plus", "SELECT $1::int + 1", "2"), 3);
+  /* a statement that does not prepare is not remembered */
+  assert_int_equal(db_exec_prepared(c, "t_bad", "SELEKT 1", 0, NULL, &res, sqlstate), CS_ERR_DB);
+  assert_string_equal(sqlstate, "42601");
+  assert_int_equal(db_prepared_count(c), 2);
+
+  /* the server forgot them (DISCARD ALL): prepared again on the next use */
+  assert_int_equal(db_exec(c, "DISCARD ALL", 0, NULL, NULL, NULL), CS_OK);
+  assert_int_equal(prepared_value(c, "t_plus", "SELECT $1::int + 1", "4"), 5);
+  assert_int_equal(server_prepared(c), 1);
+
+  /* the backend dies: the reset connection forgets its statements and prepares them again */
+  assert_int_equal(tl_sh("psql -q -h 127.0.0.1 -p %s -U postgres -d claimsuite -c "
+                         "\"SELECT pg_terminate_backend(%d)\" >/dev/null",
+                         tl_env("PG_PORT"), PQbackendPID(c)),
+                   0);
+  assert_int_equal(db_exec_prepared(c, "t_plus", "SELECT $1::int + 1", 1, params, NULL, sqlstate),
+                   CS_ERR_DB);
+  db_pool_release(pool, c); /* broken: reset here */
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_int_equal(db_prepared_count(c), 0);
+  assert_int_equal(server_prepared(c), 0);
+  assert_int_equal(prepared_value(c, "t_times", "SELECT $1::int * 2", "5"), 10);
+  assert_int_equal(db_prepared_count(c), 1);
+  db_pool_release(pool, c);
+  db_pool_free(pool);
+
+  /* a connection from outside the pool works the same (and frees its set with PQfinish) */
+  c = PQconnectdb(tl_env("PG_SUPERUSER_CONNINFO"));
+  assert_int_equal(PQstatus(c), CONNECTION_OK);
+  assert_int_equal(prepared_value(c, "t_plus", "SELECT $1::int + 1", "6"), 7);
+  assert_int_equal(db_prepared_count(c), 1);
+  PQfinish(c);
+}
+
 static char mig_dir[256];
 static char schema[64];
 
@@ -195,6 +280,7 @@ int main(void) {
       cmocka_unit_test(test_pool_concurrent),
       cmocka_unit_test(test_pool_checkout_timeout),
       cmocka_unit_test(test_pool_recovers_dead_connection_and_open_transaction),
+      cmocka_unit_test(test_prepared_once_per_connection_and_again_after_reset),
       cmocka_unit_test(test_migrations_once_with_two_starters),
       cmocka_unit_test(test_service_roles_are_confined_to_their_schema),
   };

@@ -73,6 +73,29 @@ static void test_health_ready_metrics(void **state) {
   tl_response_free(&r);
 }
 
+/* The benchmark's ceiling route: one row by primary key, with a token; 404 and 422 named. */
+static void test_ceiling_route(void **state) {
+  (void)state;
+  struct tl_response r;
+  const char *h[] = {as_user("ceiling-reader"), NULL};
+  for (int i = 0; i < 3; i++) { /* the second and third run the prepared statement */
+    assert_int_equal(tl_http("GET", at("/probe/ceiling/42"), h, NULL, 0, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "id")), 42);
+    assert_string_equal(json_string_value(json_object_get(r.json, "payload")), "row 42");
+    tl_response_free(&r);
+  }
+  assert_int_equal(tl_http("GET", at("/probe/ceiling/1001"), h, NULL, 0, 0, &r), 0);
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_response_free(&r);
+  assert_int_equal(tl_http("GET", at("/probe/ceiling/x"), h, NULL, 0, 0, &r), 0);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  tl_response_free(&r);
+  assert_int_equal(tl_http("GET", at("/probe/ceiling/42"), NULL, NULL, 0, 0, &r), 0);
+  tl_assert_problem(&r, 401, "urn:claimsuite:problem:unauthenticated");
+  tl_response_free(&r);
+}
+
 static void test_unknown_route_and_wrong_method(void **state) {
   (void)state;
   struct tl_response r;
@@ -426,6 +449,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_health_ready_metrics),
       cmocka_unit_test(test_unknown_route_and_wrong_method),
+      cmocka_unit_test(test_ceiling_route),
       cmocka_unit_test(test_authentication_required),
       cmocka_unit_test(test_bad_bodies),
       cmocka_unit_test(test_idempotent_create),

@@ -15,4 +15,7 @@ int probe_events_routes(struct service *svc, long apply_delay_ms);
 /* A slow route, for shutdown tests (probe_lifecycle.c). */
 void probe_lifecycle_routes(struct service *svc);
 
+/* The benchmark's ceiling: GET /probe/ceiling/{id}, one row by primary key (probe_ceiling.c). */
+void probe_ceiling_routes(struct service *svc);
+
 #endif

@@ -31,6 +31,7 @@ int main(void) {
   }
   probe_notes_routes(&svc);
   probe_lifecycle_routes(&svc);
+  probe_ceiling_routes(&svc);
   code = service_run(&svc);
   service_free(&svc);
   return code;

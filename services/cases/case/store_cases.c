@@ -1,4 +1,5 @@
-/* SQL of the case resource (see store_cases.h). */
+/* SQL of the case resource (see store_cases.h). Its reads are prepared once per connection
+ * (db_exec_prepared); its writes are planned each time. */
 #include "store_cases.h"
 
 #include <stdio.h>
@@ -104,12 +105,15 @@ int cases_store_find_external(PGconn *conn, const char *portal_id, const char *r
                             "'cases.external_ref/' || $1 || '/' || $2, 0))",
                             2, p, NULL, sqlstate) != CS_OK)
     return CS_ERR_DB;
-  return db_json_row(conn,
-                     for_update ? "SELECT case_document(c) FROM cases c WHERE c.portal_id = $1 "
-                                  "AND c.external_ref = $2 FOR UPDATE"
-                                : "SELECT case_document(c) FROM cases c WHERE c.portal_id = $1 "
-                                  "AND c.external_ref = $2",
-                     2, p, doc, sqlstate);
+  if (for_update)
+    return db_json_row_prepared(conn, "cases_by_external_ref_locked",
+                                "SELECT case_document(c) FROM cases c WHERE c.portal_id = $1 "
+                                "AND c.external_ref = $2 FOR UPDATE",
+                                2, p, doc, sqlstate);
+  return db_json_row_prepared(conn, "cases_by_external_ref",
+                              "SELECT case_document(c) FROM cases c WHERE c.portal_id = $1 "
+                              "AND c.external_ref = $2",
+                              2, p, doc, sqlstate);
 }
 
 int cases_store_history(PGconn *conn, const char *case_id, long long after_id, long limit,
@@ -118,11 +122,12 @@ int cases_store_history(PGconn *conn, const char *case_id, long long after_id, l
   snprintf(after, sizeof(after), "%lld", after_id);
   snprintf(lim, sizeof(lim), "%ld", limit);
   const char *p[] = {case_id, after, lim};
-  return db_json_rows(conn,
-                      "SELECT json_build_object('id', id, 'occurred_at', iso(occurred_at), "
-                      "'actor', json_build_object('id', actor_id, 'kind', actor_kind), "
-                      "'on_behalf_of_company_id', company_id, 'action', action, 'task_id', "
-                      "task_id, 'before', before, 'after', after) FROM case_history "
-                      "WHERE case_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::int",
-                      3, p, items, sqlstate);
+  return db_json_rows_prepared(
+      conn, "cases_history",
+      "SELECT json_build_object('id', id, 'occurred_at', iso(occurred_at), "
+      "'actor', json_build_object('id', actor_id, 'kind', actor_kind), "
+      "'on_behalf_of_company_id', company_id, 'action', action, 'task_id', "
+      "task_id, 'before', before, 'after', after) FROM case_history "
+      "WHERE case_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::int",
+      3, p, items, sqlstate);
 }

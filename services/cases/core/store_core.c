@@ -1,4 +1,5 @@
-/* SQL of the shared case rows (see store_core.h). */
+/* SQL of the shared case rows (see store_core.h). The reads of one case run on every request
+ * of a case's screens: prepared once per connection (db_exec_prepared). */
 #include "store_core.h"
 
 #include <stdlib.h>
@@ -11,16 +12,18 @@
 
 int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlstate[6]) {
   const char *params[] = {id};
-  return db_json_row(conn, "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1, params,
-                     out, sqlstate);
+  return db_json_row_prepared(conn, "cases_document",
+                              "SELECT case_document(c) FROM cases c WHERE c.id = $1::uuid", 1,
+                              params, out, sqlstate);
 }
 
 int cases_store_visible_document(PGconn *conn, const char *portal_id, const char *scope,
                                  const char *id, json_t **out, char sqlstate[6]) {
   const char *params[] = {portal_id, scope, id};
-  return db_json_row(
-      conn, "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL,
-      3, params, out, sqlstate);
+  return db_json_row_prepared(
+      conn, "cases_visible_document",
+      "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL, 3,
+      params, out, sqlstate);
 }
 
 int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,
@@ -28,8 +31,9 @@ int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, 
   const char *params[] = {portal_id, scope, id};
   PGresult *res = NULL;
   *visible = 0;
-  int rc = db_exec(conn, "SELECT 1 FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL, 3,
-                   params, &res, sqlstate);
+  int rc = db_exec_prepared(conn, "cases_visible",
+                            "SELECT 1 FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL, 3,
+                            params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   *visible = PQntuples(res) == 1;
   PQclear(res);

@@ -1,9 +1,16 @@
 /* SQL of the dashboard (see store_dashboard.h). A new row is one more entry here and one in
  * dashboard.c's table.
  *
- * Each query gets the caller's scope as $1..$4 (store_case_list.h) and the calling user as $5
- * (NULL for an API client), and must count only what the caller may see (CASES_VISIBLE_SQL, or
- * the same rule for rows over other tables). Counts of case rows count cases, so that a row's
+ * Every row is counted by one statement, in one round trip and one snapshot: each row is a
+ * column, and a row the caller is not shown is not counted (its subquery runs only when its
+ * name is in $6). The statement is prepared once per connection (db_exec_prepared), so each
+ * subquery must plan well without knowing its parameters: each starts from an index of the few
+ * rows it counts (migrations/0003_case_screens.sql), never from all cases of the portal.
+ *
+ * Parameters: the caller's scope as $1..$4 (store_case_list.h), the calling user as $5 (NULL
+ * for an API client), the names of the rows to count as $6 (text[]). Each row counts only
+ * what the caller may see (CASES_VISIBLE_SQL, or a start that implies it: a task or the
+ * external case handler role of the caller's company), and counts cases, so that a row's
  * count is the length of the list its filter gives. */
 #include "store_dashboard.h"
 
@@ -14,64 +21,91 @@
 #include "status.h"
 #include "store_visibility.h"
 
-/* Names every parameter, so that each query may use only some of them. */
-#define CALLER_CTE                                                                           \
-  "WITH caller AS (SELECT $1::uuid AS portal_id, $2::uuid AS scope, $3::uuid[] AS offices, " \
-  "$4::text AS timezone, $5::uuid AS user_id) "
-#define COUNT_CASES(cond) \
-  CALLER_CTE "SELECT count(*) FROM cases c WHERE " CASES_VISIBLE_SQL " AND " cond
+/* Distinct cases among tasks (one case may have several tasks that qualify). */
+#define COUNT_TASK_CASES(cond)                                                                  \
+  "SELECT count(*) FROM (SELECT DISTINCT t.case_created_at, t.case_id FROM tasks t WHERE " cond \
+  ") a"
+#define OFFICE_OF(col) "($3::uuid[] IS NULL OR " col " = ANY ($3::uuid[]))"
+#define REMINDERS(when)                                                                    \
+  "SELECT count(*) FROM cases c WHERE c.case_handler_id = $5::uuid AND c.status = 'open' " \
+  "AND " when " AND " CASES_VISIBLE_SQL
 
-static const struct {
-  const char *name, *sql;
-} queries[] = {
-    {"new_tasks_awaiting_user", COUNT_CASES(CASES_REASON_TASK_AWAITING_USER_SQL)},
-    {"new_external_case_handler_awaiting_user", COUNT_CASES(CASES_REASON_ECH_AWAITING_USER_SQL)},
-    {"my_tasks", COUNT_CASES(CASES_OPEN_TASKS_OF_SQL("$5"))},
-    {"cases_assigned_to_me_as_external_case_handler",
-     COUNT_CASES("c.ech_user_id = $5::uuid AND c.status <> 'closed'")},
-    {"tasks_awaiting_office", COUNT_CASES(CASES_REASON_TASK_AWAITING_OFFICE_SQL)},
-    {"reminders_today",
-     COUNT_CASES(
-         "c.status = 'open' AND c.case_handler_id = $5::uuid AND " CASES_REMINDER_TODAY_SQL)},
-    {"reminders_tomorrow",
-     COUNT_CASES(
-         "c.status = 'open' AND c.case_handler_id = $5::uuid AND " CASES_REMINDER_TOMORROW_SQL)},
-    {"reminders_later",
-     COUNT_CASES(
-         "c.status = 'open' AND c.case_handler_id = $5::uuid AND " CASES_REMINDER_LATER_SQL)},
-    {"open_cases", COUNT_CASES("c.status = 'open'")},
-};
+/* name, then the statement counting it. X-macro: the table and the statement come from it. */
+#define DASHBOARD_ROWS(X)                                                                         \
+  /* a task of the partner's company is what makes the case visible to it */                      \
+  X("new_tasks_awaiting_user",                                                                    \
+    COUNT_TASK_CASES("t.company_id = $2::uuid AND t.portal_id = $1::uuid AND t.status = '1' "     \
+                     "AND NOT t.case_closed AND " OFFICE_OF("t.office_id")))                      \
+  /* so is the external case handler role held by the company */                                  \
+  X("new_external_case_handler_awaiting_user",                                                    \
+    "SELECT count(*) FROM cases c WHERE c.ech_company_id = $2::uuid AND c.portal_id = $1::uuid "  \
+    "AND c.ech_user_id IS NULL AND c.status <> 'closed' AND " OFFICE_OF("c.ech_office_id"))       \
+  X("my_tasks",                                                                                   \
+    "SELECT count(*) FROM cases c WHERE c.id IN (SELECT ot.case_id FROM tasks ot WHERE "          \
+    "ot.user_id = $5::uuid AND ot.status <> 'A' AND NOT ot.case_closed) "                         \
+    "AND c.status <> 'closed' AND " CASES_VISIBLE_SQL)                                            \
+  X("cases_assigned_to_me_as_external_case_handler",                                              \
+    "SELECT count(*) FROM cases c WHERE c.ech_user_id = $5::uuid AND c.status <> 'closed' "       \
+    "AND " CASES_VISIBLE_SQL)                                                                     \
+  /* insurers only (the scope $2 is NULL): they see every case of the portal */                   \
+  X("tasks_awaiting_office",                                                                      \
+    COUNT_TASK_CASES("$2::uuid IS NULL AND t.portal_id = $1::uuid AND t.status = '0' "            \
+                     "AND NOT t.case_closed"))                                                    \
+  X("reminders_today", REMINDERS(CASES_REMINDER_TODAY_SQL))                                       \
+  X("reminders_tomorrow", REMINDERS(CASES_REMINDER_TOMORROW_SQL))                                 \
+  X("reminders_later", REMINDERS(CASES_REMINDER_LATER_SQL))                                       \
+  /* an insurer's is kept by triggers (migrations/0004); others check each case */                \
+  X("open_cases",                                                                                 \
+    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT coalesce(sum(k.n), 0) FROM open_case_counts " \
+    "k WHERE k.portal_id = $1::uuid) ELSE (SELECT count(*) FROM cases c WHERE "                   \
+    "c.status = 'open' AND " CASES_VISIBLE_SQL ") END")
 
-static const char *query_of(const char *name) {
-  for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
-    if (!strcmp(queries[i].name, name)) return queries[i].sql;
-  return NULL;
-}
+#define ROW_NAME(name, sql) name,
+#define ROW_COLUMN(name, sql) ", CASE WHEN '" name "' = ANY ($6::text[]) THEN (" sql ") END"
 
-/* Counts one query into *count. CS_OK or CS_ERR_DB. */
-static int count_one(PGconn *conn, const char *sql, const char *const *params, long long *count,
-                     char sqlstate[6]) {
-  PGresult *res = NULL;
-  int rc = db_exec(conn, sql, 5, params, &res, sqlstate);
-  if (rc != CS_OK) return rc;
-  *count = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
-  PQclear(res);
-  return CS_OK;
+static const char *const row_names[] = {DASHBOARD_ROWS(ROW_NAME)};
+#define ROW_COUNT (sizeof(row_names) / sizeof(row_names[0]))
+
+/* Row i is column i + 1. */
+static const char counts_sql[] = "SELECT 0" DASHBOARD_ROWS(ROW_COLUMN);
+
+static int row_of(const char *name) {
+  for (size_t i = 0; i < ROW_COUNT; i++)
+    if (!strcmp(row_names[i], name)) return (int)i;
+  return -1;
 }
 
 int cases_store_dashboard_counts(PGconn *conn, const struct cases_scope *s, const char *user_id,
                                  const char *const *names, size_t n, long long *counts,
                                  char sqlstate[6]) {
-  const char *params[] = {s->portal_id, s->company, s->offices, s->timezone, user_id};
-  int rc;
-  /* every row counts the same snapshot */
-  if ((rc = db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
-                    sqlstate)) != CS_OK)
-    return rc;
-  for (size_t i = 0; i < n && rc == CS_OK; i++) {
-    const char *sql = query_of(names[i]);
-    rc = sql != NULL ? count_one(conn, sql, params, &counts[i], sqlstate) : CS_ERR_NOT_FOUND;
+  int rows[ROW_COUNT];
+  /* "{name,...}": the names are the table's own, checked before they go in */
+  char wanted[ROW_COUNT * 48 + 3];
+  size_t used = 0;
+  PGresult *res = NULL;
+
+  if (n > ROW_COUNT) return CS_ERR_NOT_FOUND;
+  wanted[used++] = '{';
+  for (size_t i = 0; i < n; i++) {
+    if ((rows[i] = row_of(names[i])) < 0) return CS_ERR_NOT_FOUND;
+    size_t len = strlen(names[i]);
+    if (used + len + 3 > sizeof(wanted)) return CS_ERR_NOT_FOUND;
+    if (i > 0) wanted[used++] = ',';
+    memcpy(wanted + used, names[i], len);
+    used += len;
   }
-  db_rollback(conn); /* read only: nothing to keep */
-  return rc;
+  wanted[used++] = '}';
+  wanted[used] = '\0';
+
+  const char *params[] = {s->portal_id, s->company, s->offices, s->timezone, user_id, wanted};
+  int rc = db_exec_prepared(conn, "cases_dashboard_counts", counts_sql, 6, params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  for (size_t i = 0; i < n; i++) {
+    int col = rows[i] + 1;
+    counts[i] = PQntuples(res) == 1 && !PQgetisnull(res, 0, col)
+                    ? strtoll(PQgetvalue(res, 0, col), NULL, 10)
+                    : 0;
+  }
+  PQclear(res);
+  return CS_OK;
 }

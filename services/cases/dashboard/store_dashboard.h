@@ -1,5 +1,5 @@
-/* SQL of the dashboard (store_dashboard.c): one counting query per row, all counted in one
- * read-only snapshot. Which rows a caller is shown, and what they mean, is dashboard.c's. */
+/* SQL of the dashboard (store_dashboard.c): one statement counts every row the caller is shown,
+ * in one snapshot. Which rows a caller is shown, and what they mean, is dashboard.c's. */
 #ifndef CLAIMSUITE_CASES_STORE_DASHBOARD_H
 #define CLAIMSUITE_CASES_STORE_DASHBOARD_H
 

@@ -1,7 +1,9 @@
-/* SQL of the case list: one parameterised query per sort order (see case_list.h for the
- * caller's scope parameters $1..$4 and the shared conditions). */
+/* SQL of the case list: one parameterised query per sort order, and faster ones for a partner's
+ * list and the "action required" lists (see case_list.h for the caller's scope parameters
+ * $1..$4 and the shared conditions). Each is prepared once per connection. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_case_list.h"
 #include "db.h"
@@ -58,7 +60,9 @@
   "      OR ($17::text = 'tomorrow' AND " CASES_REMINDER_TOMORROW_SQL ")"                   \
   "      OR ($17::text = 'later' AND " CASES_REMINDER_LATER_SQL "))"
 
-/* One query per sort column: the column is chosen from these two texts, never from input. */
+/* One query per sort column: the column is chosen from these two texts, never from input.
+ * Every caller and filter can be answered by it; the lists below answer the common ones
+ * faster and give the same rows. */
 #define LIST_SQL(col)                                                           \
   "SELECT " SUMMARY_SQL " FROM cases c CROSS JOIN LATERAL (SELECT " REASONS_SQL \
   " AS reasons) r WHERE " CASES_VISIBLE_SQL FILTERS_SQL                         \
@@ -66,7 +70,98 @@
   ", c.id) < ($18::timestamptz, $19::uuid))"                                    \
   " ORDER BY c." col " DESC, c.id DESC LIMIT $20::int"
 
+/* ---- lists that start from the few rows that matter, newest first ------------------------
+ * LIST_SQL walks every case of the portal, newest first, until a page is full: cheap when most
+ * cases qualify, a scan when few do (a partner sees the cases of its own company only; few
+ * cases wait for an action). These start from an index of the rows that can qualify instead
+ * (migrations/0003_case_screens.sql; tasks carry their case's creation time and whether it is
+ * closed) and then apply every filter of FILTERS_SQL: the same rows, in the same order.
+ *
+ * A case reached through its tasks comes once: from the task with the smallest id among those
+ * that qualify. That check is wrapped in IS TRUE so that it stays a per-row probe (PostgreSQL
+ * would otherwise turn it into a join over every task of the company). */
+
+/* Cases reached through the tasks t of whose(t) that satisfy cond(t), as a subquery of
+ * (at, id, doc) in the list's order, at most a page. */
+#define TASK_BRANCH_SQL(whose, cond) \
+  "(SELECT t.case_created_at AS at, t.case_id AS id, " SUMMARY_SQL " AS doc"               \
+  " FROM tasks t JOIN cases c ON c.id = t.case_id"                                         \
+  " CROSS JOIN LATERAL (SELECT " REASONS_SQL " AS reasons) r"                              \
+  " WHERE t.portal_id = $1::uuid AND " whose("t") " AND " cond("t")                       \
+  " AND c.portal_id = $1::uuid"                                                            \
+  " AND (NOT EXISTS (SELECT 1 FROM tasks d WHERE d.case_id = t.case_id AND " whose("d")    \
+  " AND " cond("d") " AND d.id < t.id)) IS TRUE" FILTERS_SQL                               \
+  " AND ($18::timestamptz IS NULL"                                                         \
+  "      OR (t.case_created_at, t.case_id) < ($18::timestamptz, $19::uuid))"               \
+  " ORDER BY t.case_created_at DESC, t.case_id DESC LIMIT $20::int)"
+
+/* A partner's tasks: its company's (such a task makes the case visible to it). */
+#define COMPANY_TASK(a) a ".company_id = $2::uuid"
+/* An insurer's ($2 NULL): any task, as every case of the portal is visible. */
+#define INSURER_TASK(a) "$2::uuid IS NULL"
+
+#define ANY_TASK(a) "true"
+/* The tasks behind the reasons task_awaiting_user and task_awaiting_office (REASONS_SQL). */
+#define TASK_AWAITING_USER(a)                                               \
+  a ".status = '1' AND NOT " a ".case_closed AND ($3::uuid[] IS NULL OR " a \
+    ".office_id = ANY ($3::uuid[]))"
+#define TASK_AWAITING_OFFICE(a) a ".status = '0' AND NOT " a ".case_closed"
+
+/* A partner's list: the cases it reaches through its tasks (task_cond), and those whose
+ * external case handler role its company holds (ech_cond) and that it does not reach through
+ * such a task: two ordered pages, merged. */
+#define PARTNER_LIST_SQL(task_cond, ech_cond) \
+  "SELECT u.doc FROM (" TASK_BRANCH_SQL(COMPANY_TASK, task_cond) " UNION ALL "           \
+  "(SELECT c.created_at, c.id, " SUMMARY_SQL " FROM cases c"                             \
+  " CROSS JOIN LATERAL (SELECT " REASONS_SQL " AS reasons) r"                            \
+  " WHERE c.ech_company_id = $2::uuid AND c.portal_id = $1::uuid AND " ech_cond          \
+  " AND NOT EXISTS (SELECT 1 FROM tasks d WHERE d.case_id = c.id"                        \
+  "                 AND d.company_id = $2::uuid AND " task_cond("d") ")" FILTERS_SQL     \
+  " AND ($18::timestamptz IS NULL"                                                       \
+  "      OR (c.created_at, c.id) < ($18::timestamptz, $19::uuid))"                       \
+  " ORDER BY c.created_at DESC, c.id DESC LIMIT $20::int)"                               \
+  ") u ORDER BY u.at DESC, u.id DESC LIMIT $20::int"
+
+/* The external case handler role behind the reason external_case_handler_awaiting_user. */
+#define ECH_AWAITING_USER                                                      \
+  "c.ech_user_id IS NULL AND c.status <> 'closed' AND ($3::uuid[] IS NULL OR " \
+  "c.ech_office_id = ANY ($3::uuid[]))"
+
+/* The statements, by name (db_exec_prepared). */
+enum list_kind {
+  LIST_CREATED,
+  LIST_UPDATED,
+  LIST_PARTNER,
+  LIST_PARTNER_ACTION,
+  LIST_INSURER_ACTION
+};
+static const struct {
+  const char *name, *sql;
+} lists[] = {
+    [LIST_CREATED] = {"cases_list_created", LIST_SQL("created_at")},
+    [LIST_UPDATED] = {"cases_list_updated", LIST_SQL("updated_at")},
+    [LIST_PARTNER] = {"cases_list_partner", PARTNER_LIST_SQL(ANY_TASK, "true")},
+    /* a partner's reasons are task_awaiting_user and external_case_handler_awaiting_user */
+    [LIST_PARTNER_ACTION] = {"cases_list_partner_action",
+                             PARTNER_LIST_SQL(TASK_AWAITING_USER, ECH_AWAITING_USER)},
+    /* an insurer's is task_awaiting_office */
+    [LIST_INSURER_ACTION] = {"cases_list_insurer_action",
+                             "SELECT u.doc FROM " TASK_BRANCH_SQL(INSURER_TASK,
+                                                                  TASK_AWAITING_OFFICE) " u"},
+};
+
 static const char *nonempty(const char *s) { return s != NULL && s[0] != '\0' ? s : NULL; }
+
+/* Which statement answers q for s: only the cases with a reason to act can have one (reason)
+ * or any (action_required=true); a partner sees only what its company reaches. The lists by
+ * update time walk the portal's cases (tasks do not carry their case's update time). */
+static enum list_kind list_kind_of(const struct cases_scope *s, const struct cases_list_query *q) {
+  int acting = q->action_reason != NULL ||
+               (q->action_required != NULL && !strcmp(q->action_required, "true"));
+  if (q->sort_updated) return LIST_UPDATED;
+  if (s->company != NULL) return acting ? LIST_PARTNER_ACTION : LIST_PARTNER;
+  return acting ? LIST_INSURER_ACTION : LIST_CREATED;
+}
 
 int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cases_list_query *q,
                      json_t **items, char sqlstate[6]) {
@@ -92,6 +187,6 @@ int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cas
                           nonempty(q->after_time),
                           nonempty(q->after_id),
                           limit};
-  return db_json_rows(conn, q->sort_updated ? LIST_SQL("updated_at") : LIST_SQL("created_at"), 20,
-                      params, items, sqlstate);
+  enum list_kind k = list_kind_of(s, q);
+  return db_json_rows_prepared(conn, lists[k].name, lists[k].sql, 20, params, items, sqlstate);
 }
