@@ -325,7 +325,7 @@ static void test_onboarded_portal_is_walled_off(void **state) {
   struct tl_response r;
   char *op = operator_token(), email[96], org[32], body[1024];
   snprintf(email, sizeof(email), "admin-%s@fjord.test", w.sfx);
-  snprintf(org, sizeof(org), "9%s", w.sfx + 4);
+  snprintf(org, sizeof(org), "9%.8s", w.sfx + 4);
   snprintf(body, sizeof(body),
            "{\"name\": \"Fjord %s\", \"timezone\": \"Europe/Oslo\", \"currency\": \"NOK\","
            " \"insurer\": {\"name\": \"Fjord Forsikring %s\", \"org_number\": \"%s\"},"
