@@ -38,15 +38,25 @@ int http_problem(struct _u_response *resp, enum problem_kind kind, const char *d
   return http_problem_full(resp, kind, detail, NULL, NULL);
 }
 
-int http_json(struct _u_response *resp, int status, json_t *body) {
+char *http_json_encode(json_t *body) {
   /* 15 significant digits: 63.7 stays 63.7 rather than 63.700000000000003 */
   size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15);
   char *text = body ? json_dumps(body, flags) : NULL;
   json_decref(body);
-  if (text == NULL) return http_problem(resp, PROBLEM_INTERNAL, "response could not be encoded");
+  return text;
+}
+
+int http_json_text(struct _u_response *resp, int status, const char *text) {
   ulfius_set_string_body_response(resp, (unsigned)status, text);
-  free(text);
   u_map_put(resp->map_header, "Content-Type", "application/json");
+  return CS_OK;
+}
+
+int http_json(struct _u_response *resp, int status, json_t *body) {
+  char *text = http_json_encode(body);
+  if (text == NULL) return http_problem(resp, PROBLEM_INTERNAL, "response could not be encoded");
+  http_json_text(resp, status, text);
+  free(text);
   return CS_OK;
 }
 

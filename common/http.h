@@ -25,6 +25,11 @@ int http_problem(struct _u_response *resp, enum problem_kind kind, const char *d
 
 /* Sets a JSON body and Content-Type. body is stolen. */
 int http_json(struct _u_response *resp, int status, json_t *body);
+/* body (stolen) as the text http_json sends: a new string (free()), NULL when it cannot be
+ * encoded. */
+char *http_json_encode(json_t *body);
+/* Sets text, JSON already (e.g. built by PostgreSQL), as the body, with Content-Type. */
+int http_json_text(struct _u_response *resp, int status, const char *text);
 
 /* Parses the request body as one JSON object (duplicate keys rejected). On failure writes a
  * 400/415 problem and returns CS_ERR_INVALID. *out is a new reference. */

@@ -264,16 +264,14 @@ int http_server_authenticate(struct http_exchange *x, json_t **claims) {
     u_map_put(x->resp->map_header, "WWW-Authenticate", srv->www_missing);
     return CS_ERR_INVALID;
   }
-  /* the memo holds no claims: only a caller that needs none may skip the signature check */
-  if (claims == NULL && srv->memo.hit != NULL && srv->memo.hit(token)) return CS_OK;
+  if (srv->memo.hit != NULL && srv->memo.hit(token, claims)) return CS_OK;
   rc = srv->jwks != NULL ? jwt_verify(srv->jwks, token, &verified, &reason) : CS_ERR_UNAVAILABLE;
   if (rc == CS_OK) {
-    if (claims != NULL) {
-      *claims = verified;
-      return CS_OK;
-    }
     if (srv->memo.put != NULL) srv->memo.put(token, verified);
-    json_decref(verified);
+    if (claims != NULL)
+      *claims = verified;
+    else
+      json_decref(verified);
     return CS_OK;
   }
   if (rc == CS_ERR_UNAVAILABLE) {

@@ -80,12 +80,13 @@ int http_body_over_limit(const struct _u_request *req, long limit);
 /* 1 after answering 413 when x's body is over the server's limit, else 0. */
 int http_server_body_check(struct http_exchange *x);
 
-/* Optional memory of tokens that verified recently (the gateway's), consulted only when the
- * caller needs no claims. hit: 1 when token verified recently and is still valid. put: remember a
- * verified token; claims borrowed. Both are called from worker threads. */
+/* Optional memory of tokens that verified recently (token_memo.h is the one the gateway and the
+ * services use). hit: 1 when token verified recently and is still valid, then *claims (when
+ * claims is not NULL) a new reference to its claims. put: remember a verified token with its
+ * claims (borrowed). Both are called from worker threads. */
 struct http_token_memo {
-  int (*hit)(const char *token);
-  void (*put)(const char *token, const json_t *claims);
+  int (*hit)(const char *token, json_t **claims);
+  void (*put)(const char *token, json_t *claims);
 };
 
 /* The key set tokens are verified against (borrowed, must outlive srv) and the optional memo
@@ -93,7 +94,7 @@ struct http_token_memo {
 void http_server_auth(struct http_server *srv, struct jwks_cache *jwks,
                       const struct http_token_memo *memo);
 /* CS_OK when the request carries a valid bearer token; with claims non-NULL *claims is a new
- * reference to the verified payload (and the memo is not used). Otherwise the answer is
+ * reference to the verified payload (from the memo when it has the token). Otherwise the answer is
  * written and the error returned: 401 unauthenticated (no token) or invalid-token, both with
  * WWW-Authenticate (CS_ERR_INVALID), or 503 when no key set can be had (CS_ERR_UNAVAILABLE). */
 int http_server_authenticate(struct http_exchange *x, json_t **claims);

@@ -2,6 +2,7 @@
 #include "paging.h"
 
 #include <orcania.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ulfius.h>
@@ -86,4 +87,24 @@ done:
   json_decref(rows);
   json_decref(next);
   return page;
+}
+
+char *paging_page_text(const char *items, const json_t *last, paging_position_fn position,
+                       const void *arg) {
+  char *cursor = NULL, *text = NULL;
+  if (last != NULL) {
+    json_t *pos = position(last, arg);
+    cursor = pos != NULL ? paging_cursor_encode(pos) : NULL; /* base64url: nothing to escape */
+    json_decref(pos);
+    if (cursor == NULL) return NULL;
+  }
+  size_t len = strlen(items) + (cursor != NULL ? strlen(cursor) : 0) + 48;
+  if ((text = malloc(len)) != NULL) {
+    if (cursor != NULL)
+      snprintf(text, len, "{\"items\":[%s],\"next_cursor\":\"%s\"}", items, cursor);
+    else
+      snprintf(text, len, "{\"items\":[%s],\"next_cursor\":null}", items);
+  }
+  free(cursor);
+  return text;
 }

@@ -32,5 +32,10 @@ typedef json_t *(*paging_position_fn)(const json_t *last, const void *arg);
  * whose cursor is position(last item shown, arg). A new object {items, next_cursor}, NULL when
  * out of memory. */
 json_t *paging_page(json_t *rows, long limit, paging_position_fn position, const void *arg);
+/* The same answer as text, for a page PostgreSQL built: items is the JSON text of the items
+ * shown, comma-joined (borrowed, "" for none); last (borrowed) the last item shown when another
+ * page follows, else NULL. A new string (free()), NULL when out of memory. */
+char *paging_page_text(const char *items, const json_t *last, paging_position_fn position,
+                       const void *arg);
 
 #endif

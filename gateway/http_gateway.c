@@ -17,7 +17,7 @@
 #include "proxy.h"
 #include "routes_table.h"
 #include "status.h"
-#include "token_cache.h"
+#include "token_memo.h"
 #include "upstream_health.h"
 
 #define CANONICAL_PATH_MAX 8192
@@ -41,8 +41,8 @@ static void health_members(void *arg, json_t *body);
 static int ready(void *arg, json_t *body, const char **detail);
 static char *metrics_text(void *arg);
 
-/* Verified tokens are remembered per thread (token_cache.h): the gateway needs no claims. */
-static const struct http_token_memo token_memo = {gw_token_cache_hit, gw_token_cache_put};
+/* Verified tokens are remembered per thread (token_memo.h). */
+static const struct http_token_memo token_memo = {token_memo_hit, token_memo_put};
 
 int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_app **out) {
   int rc;

@@ -214,6 +214,16 @@ int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, 
   return CS_OK;
 }
 
+int cases_case_read_text(PGconn *conn, const struct cases_caller *c, const char *id, char **text,
+                         char version[24], struct cs_refusal *err) {
+  int rc = cases_store_visible_document_text(conn, c->portal_id, cases_caller_scope(c), id, text,
+                                             version, err->sqlstate);
+  if (rc == CS_ERR_NOMEM) return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
+  if (rc != CS_OK) return cs_refusal_db(err);
+  if (*text == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
+  return CS_OK;
+}
+
 int cases_case_find_by_ref(PGconn *conn, struct cases_op *op, const char *ref, int lock) {
   json_decref(op->current);
   op->current = NULL;

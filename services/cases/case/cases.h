@@ -31,6 +31,10 @@ int cases_case_create(PGconn *conn, struct cases_op *op);
  * not visible; partners know cases by id, never by the core system's reference). */
 int cases_case_read(PGconn *conn, const struct cases_caller *c, const char *id, const char *ref,
                     json_t **doc, struct cs_refusal *err);
+/* The case id as the caller sees it, as JSON text (new, free()) with its version: the read of
+ * GET /v1/cases/{id}, answered without parsing the document. Refusals as cases_case_read. */
+int cases_case_read_text(PGconn *conn, const struct cases_caller *c, const char *id, char **text,
+                         char version[24], struct cs_refusal *err);
 
 /* PUT by reference: the case of the caller's portal with external reference ref, into
  * op->current (NULL when there is none yet; replaced) and op->case_id. With lock (inside the

@@ -194,7 +194,7 @@ done:
 void cases_http_read(struct request_ctx *ctx, cases_read_fn fn, void *arg) {
   struct cases_caller caller;
   struct cs_refusal err = {0};
-  json_t *out = NULL;
+  char *out = NULL;
   PGconn *conn = NULL;
 
   if (cases_http_caller(ctx, &caller) != CS_OK) return;
@@ -203,11 +203,10 @@ void cases_http_read(struct request_ctx *ctx, cases_read_fn fn, void *arg) {
     service_refusal_answer(ctx, &err);
     goto done;
   }
-  http_json(ctx->resp, 200, out);
-  out = NULL;
+  http_json_text(ctx->resp, 200, out);
 done:
   if (conn != NULL) service_db_release(ctx, conn);
-  json_decref(out);
+  free(out);
   cs_refusal_clear(&err);
   cases_caller_clear(&caller);
 }

@@ -70,8 +70,9 @@ struct write_call;
 int cases_op_refused(struct write_call *w, struct cases_op *op);
 
 /* A read that answers one JSON document: fn gets a pooled connection and the caller (both
- * borrowed), sets *out (new) or fills err. */
-typedef int (*cases_read_fn)(PGconn *conn, const struct cases_caller *c, void *arg, json_t **out,
+ * borrowed), sets *out (new JSON text, free(); http_json_encode makes one of a value) or fills
+ * err. */
+typedef int (*cases_read_fn)(PGconn *conn, const struct cases_caller *c, void *arg, char **out,
                              struct cs_refusal *err);
 /* Loads the caller, takes a connection, runs fn and answers 200 with *out, or the refusal. */
 void cases_http_read(struct request_ctx *ctx, cases_read_fn fn, void *arg);

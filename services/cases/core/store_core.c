@@ -2,6 +2,7 @@
  * of a case's screens: prepared once per connection (db_exec_prepared). */
 #include "store_core.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,26 @@ int cases_store_visible_document(PGconn *conn, const char *portal_id, const char
       conn, "cases_visible_document",
       "SELECT case_document(c) FROM cases c WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL, 3,
       params, out, sqlstate);
+}
+
+int cases_store_visible_document_text(PGconn *conn, const char *portal_id, const char *scope,
+                                      const char *id, char **text, char version[24],
+                                      char sqlstate[6]) {
+  const char *params[] = {portal_id, scope, id};
+  PGresult *res = NULL;
+  *text = NULL;
+  version[0] = '\0';
+  int rc = db_exec_prepared(conn, "cases_visible_document_text",
+                            "SELECT case_document(c)::text, c.version FROM cases c"
+                            " WHERE c.id = $3::uuid AND " CASES_VISIBLE_SQL,
+                            3, params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  if (PQntuples(res) == 1) {
+    snprintf(version, 24, "%s", PQgetvalue(res, 0, 1));
+    if ((*text = strdup(PQgetvalue(res, 0, 0))) == NULL) rc = CS_ERR_NOMEM;
+  }
+  PQclear(res);
+  return rc;
 }
 
 int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,

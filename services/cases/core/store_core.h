@@ -14,6 +14,11 @@ int cases_store_document(PGconn *conn, const char *id, json_t **out, char sqlsta
  * company id), *out NULL otherwise. */
 int cases_store_visible_document(PGconn *conn, const char *portal_id, const char *scope,
                                  const char *id, json_t **out, char sqlstate[6]);
+/* The same as JSON text as PostgreSQL built it (new, free(); NULL when not visible) and its
+ * version: for answering a read without parsing the document. */
+int cases_store_visible_document_text(PGconn *conn, const char *portal_id, const char *scope,
+                                      const char *id, char **text, char version[24],
+                                      char sqlstate[6]);
 /* 1 in *visible when the case is visible (cheaper than building its document). */
 int cases_store_visible(PGconn *conn, const char *portal_id, const char *scope, const char *id,
                         int *visible, char sqlstate[6]);

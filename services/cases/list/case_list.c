@@ -300,10 +300,9 @@ static json_t *list_position(const json_t *last, const void *arg) {
 }
 
 int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
-                    json_t **page, struct cs_refusal *err) {
+                    char **page, struct cs_refusal *err) {
   struct cases_scope scope;
-  json_t *items = NULL, *item;
-  size_t i;
+  struct cases_store_page rows = {0};
   int rc = CS_REFUSED;
 
   *page = NULL;
@@ -311,23 +310,19 @@ int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cas
     cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
     goto done;
   }
-  if (cases_store_list(conn, &scope, q, &items, err->sqlstate) != CS_OK) {
-    cs_refusal_db(err);
+  rc = cases_store_list(conn, &scope, q, &rows, err->sqlstate);
+  if (rc == CS_ERR_DB) {
+    rc = cs_refusal_db(err);
     goto done;
   }
-  json_array_foreach(items, i, item) {
-    size_t reasons = json_array_size(json_object_get(item, "action_reasons"));
-    json_object_set_new(item, "action_required", json_boolean(reasons > 0));
-  }
-  *page = paging_page(items, q->limit, list_position, &q->sort_updated);
-  items = NULL;
+  if (rc == CS_OK) *page = paging_page_text(rows.items, rows.last, list_position, &q->sort_updated);
   if (*page == NULL) {
-    cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
+    rc = cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
     goto done;
   }
   rc = CS_OK;
 done:
-  json_decref(items);
+  cases_store_page_clear(&rows);
   cases_scope_clear(&scope);
   return rc;
 }

@@ -36,9 +36,9 @@ int cases_list_query_parse(const struct _u_map *params, const struct cases_calle
                            struct cases_list_query *q, struct cs_refusal *err);
 void cases_list_query_clear(struct cases_list_query *q);
 
-/* One page of visible cases: *page is a new object {items, next_cursor}. CS_OK or
- * CS_REFUSED (database failure in err). */
+/* One page of visible cases: *page is the JSON text {items, next_cursor} (new, free()), as
+ * PostgreSQL built the items. CS_OK or CS_REFUSED (database failure in err). */
 int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
-                    json_t **page, struct cs_refusal *err);
+                    char **page, struct cs_refusal *err);
 
 #endif

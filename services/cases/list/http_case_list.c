@@ -7,7 +7,7 @@
 #include "status.h"
 
 /* The page of the query parameters (arg: the request's map, borrowed). */
-static int read_page(PGconn *conn, const struct cases_caller *c, void *arg, json_t **out,
+static int read_page(PGconn *conn, const struct cases_caller *c, void *arg, char **out,
                      struct cs_refusal *err) {
   struct cases_list_query query;
   int rc = cases_list_query_parse(arg, c, &query, err);

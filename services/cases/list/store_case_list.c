@@ -36,7 +36,8 @@
   "    'id', c.ech_user_id, 'name', c.ech_user_name) END) END, "                     \
   "'tasks_total', (SELECT count(*) FROM tasks tt WHERE tt.case_id = c.id), "         \
   "'created_at', iso(c.created_at), 'updated_at', iso(c.updated_at), "               \
-  "'version', c.version, 'action_reasons', to_json(r.reasons))::text"
+  "'version', c.version, 'action_reasons', to_json(r.reasons), "                     \
+  "'action_required', cardinality(r.reasons) > 0)::text"
 
 /* Parameters after the scope: $5 statuses text[], $6 damage_type, $7 q (ILIKE pattern),
  * $8 action_required, $9 action_reason, $10 user_id, $11 my_tasks, $12 my_open_tasks,
@@ -127,6 +128,14 @@
   "c.ech_user_id IS NULL AND c.status <> 'closed' AND ($3::uuid[] IS NULL OR " \
   "c.ech_office_id = ANY ($3::uuid[]))"
 
+/* A page of list (one column of summaries in order, limit + 1 rows): the summaries shown
+ * ($21: limit) comma-joined, whether there were more, and the last one shown. The rows keep
+ * the list's order through the window and the aggregate. */
+#define PAGE_SQL(list)                                                          \
+  "SELECT coalesce(string_agg(p.doc, ',') FILTER (WHERE p.n <= $21::int), '')," \
+  " count(*) > $21::int, max(p.doc) FILTER (WHERE p.n = $21::int)"              \
+  " FROM (SELECT x.doc, row_number() OVER () AS n FROM (" list ") x (doc)) p"
+
 /* The statements, by name (db_exec_prepared). */
 enum list_kind {
   LIST_CREATED,
@@ -138,16 +147,16 @@ enum list_kind {
 static const struct {
   const char *name, *sql;
 } lists[] = {
-    [LIST_CREATED] = {"cases_list_created", LIST_SQL("created_at")},
-    [LIST_UPDATED] = {"cases_list_updated", LIST_SQL("updated_at")},
-    [LIST_PARTNER] = {"cases_list_partner", PARTNER_LIST_SQL(ANY_TASK, "true")},
+    [LIST_CREATED] = {"cases_page_created", PAGE_SQL(LIST_SQL("created_at"))},
+    [LIST_UPDATED] = {"cases_page_updated", PAGE_SQL(LIST_SQL("updated_at"))},
+    [LIST_PARTNER] = {"cases_page_partner", PAGE_SQL(PARTNER_LIST_SQL(ANY_TASK, "true"))},
     /* a partner's reasons are task_awaiting_user and external_case_handler_awaiting_user */
-    [LIST_PARTNER_ACTION] = {"cases_list_partner_action",
-                             PARTNER_LIST_SQL(TASK_AWAITING_USER, ECH_AWAITING_USER)},
+    [LIST_PARTNER_ACTION] = {"cases_page_partner_action",
+                             PAGE_SQL(PARTNER_LIST_SQL(TASK_AWAITING_USER, ECH_AWAITING_USER))},
     /* an insurer's is task_awaiting_office */
-    [LIST_INSURER_ACTION] = {"cases_list_insurer_action",
-                             "SELECT u.doc FROM " TASK_BRANCH_SQL(INSURER_TASK,
-                                                                  TASK_AWAITING_OFFICE) " u"},
+    [LIST_INSURER_ACTION] = {"cases_page_insurer_action",
+                             PAGE_SQL("SELECT u.doc FROM " TASK_BRANCH_SQL(
+                                 INSURER_TASK, TASK_AWAITING_OFFICE) " u")},
 };
 
 static const char *nonempty(const char *s) { return s != NULL && s[0] != '\0' ? s : NULL; }
@@ -163,10 +172,22 @@ static enum list_kind list_kind_of(const struct cases_scope *s, const struct cas
   return acting ? LIST_INSURER_ACTION : LIST_CREATED;
 }
 
+void cases_store_page_clear(struct cases_store_page *p) {
+  if (p == NULL) return;
+  free(p->items);
+  json_decref(p->last);
+  p->items = NULL;
+  p->last = NULL;
+}
+
 int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cases_list_query *q,
-                     json_t **items, char sqlstate[6]) {
-  char limit[24];
+                     struct cases_store_page *page, char sqlstate[6]) {
+  char limit[24], shown[24];
+  PGresult *res = NULL;
+  page->items = NULL;
+  page->last = NULL;
   snprintf(limit, sizeof(limit), "%ld", q->limit + 1); /* one more: is there a next page? */
+  snprintf(shown, sizeof(shown), "%ld", q->limit);
   const char *params[] = {s->portal_id,
                           s->company,
                           s->offices,
@@ -186,7 +207,19 @@ int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cas
                           q->reminder,
                           nonempty(q->after_time),
                           nonempty(q->after_id),
-                          limit};
+                          limit,
+                          shown};
   enum list_kind k = list_kind_of(s, q);
-  return db_json_rows_prepared(conn, lists[k].name, lists[k].sql, 20, params, items, sqlstate);
+  int rc = db_exec_prepared(conn, lists[k].name, lists[k].sql, 21, params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  rc = CS_ERR_NOMEM;
+  if (PQntuples(res) != 1 || (page->items = strdup(PQgetvalue(res, 0, 0))) == NULL) goto done;
+  if (!strcmp(PQgetvalue(res, 0, 1), "t") &&
+      (page->last = json_loads(PQgetvalue(res, 0, 2), 0, NULL)) == NULL)
+    goto done;
+  rc = CS_OK;
+done:
+  PQclear(res);
+  if (rc != CS_OK) cases_store_page_clear(page);
+  return rc;
 }

@@ -79,9 +79,18 @@ struct cases_list_query {
   long limit;
 };
 
-/* The store (store_case_list.c): at most limit + 1 summaries in the order of the query, as a
- * new array. Each summary carries "action_reasons" for the caller. CS_OK or CS_ERR_DB. */
+/* A page as PostgreSQL built it: the JSON text of the summaries shown (at most limit,
+ * comma-joined, "" for none; each with "action_reasons" and "action_required" for the caller)
+ * and, when another page follows, the last one shown. */
+struct cases_store_page {
+  char *items;  /* owned (free()) */
+  json_t *last; /* owned; NULL: no more pages */
+};
+void cases_store_page_clear(struct cases_store_page *p);
+
+/* The store (store_case_list.c): the page of q for s. CS_OK or CS_ERR_DB (sqlstate) /
+ * CS_ERR_NOMEM. Nothing is parsed but the last summary, when there are more. */
 int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cases_list_query *q,
-                     json_t **items, char sqlstate[6]);
+                     struct cases_store_page *page, char sqlstate[6]);
 
 #endif
