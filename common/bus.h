@@ -13,10 +13,10 @@ struct db_pool;
 #define BUS_CHANNEL_PREFIX "claimsuite.events."
 
 /* Adds an event to the outbox inside the caller's open transaction: it exists only if that
- * transaction commits, and only then does it wake the relay (NOTIFY on channel
- * "claimsuite_outbox_<schema>"). type, aggregate_id and data are required; data (any JSON) is
- * borrowed; portal_id (a uuid) may be NULL. CS_OK, CS_ERR_INVALID or CS_ERR_DB (the caller
- * rolls back). */
+ * transaction commits; the relay finds it within OUTBOX_POLL_MS (it also wakes on a NOTIFY on
+ * channel "claimsuite_outbox_<schema>", which only rare writers send: see bus_outbox.c).
+ * type, aggregate_id and data are required; data (any JSON) is borrowed; portal_id (a uuid)
+ * may be NULL. CS_OK, CS_ERR_INVALID or CS_ERR_DB (the caller rolls back). */
 int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
                    const char *aggregate_id, const json_t *data);
 

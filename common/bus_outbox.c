@@ -11,12 +11,14 @@
 #include "log.h"
 #include "status.h"
 
-/* The insert and the wake-up of the relay in one statement. NOTIFY is transactional: a rolled
- * back event wakes nobody, a committed one wakes the relay on commit. */
+/* The insert alone: the relay finds it within OUTBOX_POLL_MS. No NOTIFY: PostgreSQL takes a
+ * database-wide lock at the commit of every transaction that notifies and holds it until the
+ * commit is flushed, so notifying writes commit one at a time (measured: case creates at 850/s
+ * against 4 500 pgbench transactions/s on the same disk). Rare writers whose events must travel
+ * at once (the policy service's facts) still notify, and the relay listens. */
 static const char *const OUTBOX_INSERT =
-    "WITH e AS (INSERT INTO outbox (id, type, portal_id, aggregate_id, data) "
-    "VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING id) "
-    "SELECT pg_notify('claimsuite_outbox_' || current_schema(), '') FROM e";
+    "INSERT INTO outbox (id, type, portal_id, aggregate_id, data) "
+    "VALUES ($1, $2, $3, $4, $5::jsonb)";
 
 int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
                    const char *aggregate_id, const json_t *data) {

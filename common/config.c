@@ -96,7 +96,7 @@ int config_service_load(const char *service, long default_port, struct service_c
       (rc = config_str("MIGRATIONS_DIR", CLAIMSUITE_DEFAULT_MIGRATIONS_DIR, &c->migrations_dir, err,
                        errlen)) ||
       (rc = config_str("EVENT_FEEDS", "", &c->event_feeds, err, errlen)) ||
-      (rc = config_long("OUTBOX_POLL_MS", 1000, 10, 60000, &c->relay_poll_ms, err, errlen)) ||
+      (rc = config_long("OUTBOX_POLL_MS", 50, 10, 60000, &c->relay_poll_ms, err, errlen)) ||
       (rc = config_feeds_parse(c->event_feeds, c, err, errlen))) {
     return rc;
   }

@@ -42,7 +42,7 @@ struct service_config {
   char *event_feeds;       /* EVENT_FEEDS: "source=http://host:port,..." producers this service follows */
   struct config_feed feeds[CONFIG_MAX_FEEDS]; /* event_feeds, parsed */
   int nfeeds;
-  long relay_poll_ms;      /* OUTBOX_POLL_MS: relay wake-up when no notification arrives */
+  long relay_poll_ms; /* OUTBOX_POLL_MS: how often the relay looks for new outbox rows */
 };
 
 int config_service_load(const char *service, long default_port, struct service_config *out,
