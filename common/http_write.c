@@ -129,8 +129,9 @@ void http_write_run(struct request_ctx *ctx, PGconn **connp, const struct http_w
 
   w->precondition = precondition;
   w->http = ctx;
+  /* without the header there is no key to look at: no transaction for it */
   if (spec->idem_scope != NULL && (hooks->read != NULL || hooks->check != NULL) &&
-      idem_look(ctx, *connp, spec) != CS_OK)
+      http_header(ctx->req, "Idempotency-Key") != NULL && idem_look(ctx, *connp, spec) != CS_OK)
     goto done;
   if ((rc = checked_and_locked(ctx, connp, spec, hooks, w, &key)) != CS_OK ||
       (rc = hooks->apply(*connp, w)) != CS_OK) {
