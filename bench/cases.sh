@@ -2,7 +2,8 @@
 # What the cases service's screens cost, next to what the hardware can do at all.
 #   bash bench/cases.sh [BUILD_DIR]     (default ./build, built with tests: the stack needs them)
 # Settings: BENCH_THREADS (2), BENCH_CONNECTIONS ("16 32"), BENCH_DURATION (10s),
-# BENCH_CASES (100000); BENCH_KEEP=1 keeps the temporary directory (service logs, raw wrk output).
+# BENCH_CASES (100000), BENCH_DB_POOL_SIZE (8); BENCH_KEEP=1 keeps the temporary directory
+# (service logs, raw wrk output).
 # Not a test: it prints numbers. See bench/README.md.
 set -euo pipefail
 

@@ -43,7 +43,9 @@ bench_stack_up() {
   trap 'exit 130' INT TERM
   echo "starting the stack (PostgreSQL, Redis, services, gateway) in $tmp/stack ..."
   stack_started=1
-  if ! bash "$src/tests/support/stack.sh" start "$tmp/stack" "$build" >"$tmp/stack.log" 2>&1; then
+  # the services' own pool size (DB_POOL_SIZE default 8), not the integration tests' 4
+  if ! STACK_DB_POOL_SIZE=${BENCH_DB_POOL_SIZE:-8} \
+    bash "$src/tests/support/stack.sh" start "$tmp/stack" "$build" >"$tmp/stack.log" 2>&1; then
     tail -40 "$tmp/stack.log" >&2
     die "the stack did not start"
   fi

@@ -57,7 +57,7 @@ start)
   done
   common_env=(BIND_ADDRESS=127.0.0.1 "REDIS_HOST=127.0.0.1" "REDIS_PORT=$redis_port"
               "JWKS_URL=${url[policy]}/v1/auth/jwks" "MIGRATIONS_DIR=$src" LOG_LEVEL=info
-              DB_POOL_SIZE=4 OUTBOX_POLL_MS=50)
+              "DB_POOL_SIZE=${STACK_DB_POOL_SIZE:-4}" OUTBOX_POLL_MS=50)
   for svc in $SERVICES; do
     extra=()
     [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$dir/signing-key.json"
