@@ -62,6 +62,10 @@ int replica_portal(PGconn *conn, const char *portal_id, json_t **portal);
 int replica_offices(PGconn *conn, const char *portal_id, const double *lat, const double *lon,
                     int ech_only, json_t **items);
 
+/* The facts decisions of user_id in portal_id are made of, read once for several actions:
+ * *in is filled but for action, role_mask and amount (authority_decide per action then). */
+int replica_decision_facts(PGconn *conn, const char *user_id, const char *portal_id,
+                           struct authority_input *in);
 /* The decision for action (decision.h) of the user in the portal with the case roles given (bit
  * r: enum authority_case_role r), amount for approve_budget (NULL: 0). */
 int replica_decide(PGconn *conn, const char *user_id, const char *portal_id, const char *action,

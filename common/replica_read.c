@@ -184,32 +184,40 @@ static void definitions_of(const json_t *portal, unsigned definitions[AUTHORITY_
   }
 }
 
-int replica_decide(PGconn *conn, const char *user_id, const char *portal_id, const char *action,
-                   unsigned case_roles, const long long *amount, struct authority_decision *out) {
+int replica_decision_facts(PGconn *conn, const char *user_id, const char *portal_id,
+                           struct authority_input *in) {
   json_t *user = NULL, *portal = NULL;
+  memset(in, 0, sizeof(*in));
   int rc = replica_user(conn, portal_id, user_id, &user);
   if (rc == CS_OK) rc = replica_portal(conn, portal_id, &portal);
   if (rc != CS_OK) goto done;
   const json_t *limit = json_object_get(user, "budget_limit");
   const char *kind = json_string_value(json_object_get(user, "company_kind"));
-  struct authority_input in = {
-      .action = action,
-      .user_in_portal =
-          user != NULL && portal != NULL && json_is_true(json_object_get(user, "in_portal")),
-      .user_active = json_is_true(json_object_get(user, "active")),
-      .insurer = kind != NULL && !strcmp(kind, "insurer"),
-      .marked_external = json_is_true(json_object_get(user, "external_case_handler")),
-      .role_mask = case_roles,
-      .amount = amount != NULL ? *amount : 0,
-      .has_own_limit = json_is_integer(limit),
-      .own_limit = json_integer_value(limit),
-      .default_limit = json_integer_value(json_object_get(portal, "default_budget_limit"))};
-  definitions_of(portal, in.definitions);
-  authority_decide(&in, out);
+  in->user_in_portal =
+      user != NULL && portal != NULL && json_is_true(json_object_get(user, "in_portal"));
+  in->user_active = json_is_true(json_object_get(user, "active"));
+  in->insurer = kind != NULL && !strcmp(kind, "insurer");
+  in->marked_external = json_is_true(json_object_get(user, "external_case_handler"));
+  in->has_own_limit = json_is_integer(limit);
+  in->own_limit = json_integer_value(limit);
+  in->default_limit = json_integer_value(json_object_get(portal, "default_budget_limit"));
+  definitions_of(portal, in->definitions);
 done:
   json_decref(user);
   json_decref(portal);
   return rc;
+}
+
+int replica_decide(PGconn *conn, const char *user_id, const char *portal_id, const char *action,
+                   unsigned case_roles, const long long *amount, struct authority_decision *out) {
+  struct authority_input in;
+  int rc = replica_decision_facts(conn, user_id, portal_id, &in);
+  if (rc != CS_OK) return rc;
+  in.action = action;
+  in.role_mask = case_roles;
+  in.amount = amount != NULL ? *amount : 0;
+  authority_decide(&in, out);
+  return CS_OK;
 }
 
 int replica_log_decision(PGconn *given, const char *user_id, const char *portal_id,

@@ -39,18 +39,17 @@ int cases_policy_authorize_batch(PGconn *conn, const char *user_id, const char *
                                  const json_t *actions, unsigned case_roles, json_t **decisions) {
   const json_t *a;
   size_t i;
-  const long long zero = 0;
-  *decisions = json_array();
-  if (*decisions == NULL) return CS_ERR_NOMEM;
+  struct authority_input in;
+  *decisions = NULL;
+  int rc = replica_decision_facts(conn, user_id, portal_id, &in);
+  if (rc != CS_OK) return read_result(rc, "decisions");
+  if ((*decisions = json_array()) == NULL) return CS_ERR_NOMEM;
+  in.role_mask = case_roles; /* the facts are read once; each action is decided on them */
   json_array_foreach(actions, i, a) {
     struct authority_decision d;
     const char *action = json_string_value(a);
-    int rc = replica_decide(conn, user_id, portal_id, action ? action : "", case_roles, &zero, &d);
-    if (rc != CS_OK) {
-      json_decref(*decisions);
-      *decisions = NULL;
-      return read_result(rc, "decisions");
-    }
+    in.action = action ? action : "";
+    authority_decide(&in, &d);
     json_t *one = json_pack("{s:s, s:b, s:s}", "action", action ? action : "", "allow", d.allow,
                             "reason", d.reason);
     if (one != NULL && d.has_limit_remaining)
