@@ -846,6 +846,30 @@ static void test_racing_changes_of_one_case(void **state) {
   tl_response_free(&r);
 }
 
+/* After every change above (and of any other test before): the counts the supplier's dashboard
+ * reads (migrations/0007) are the waiting cases counted from the tasks themselves, per company
+ * and per office of every portal. */
+static void test_waiting_counts_match_tasks(void **state) {
+  (void)state;
+  long differ = tl_sql_long(
+      "WITH kept AS (SELECT portal_id, scope_id, sum(n) AS n FROM cases.waiting_case_counts"
+      "              GROUP BY 1, 2 HAVING sum(n) <> 0),"
+      " waiting AS (SELECT portal_id, company_id AS scope_id, case_id FROM cases.tasks"
+      "              WHERE status = '1' AND NOT case_closed AND company_id IS NOT NULL"
+      "             UNION ALL"
+      "             SELECT portal_id, office_id, case_id FROM cases.tasks"
+      "              WHERE status = '1' AND NOT case_closed AND company_id IS NOT NULL"
+      "                AND office_id IS NOT NULL),"
+      " counted AS (SELECT portal_id, scope_id, count(DISTINCT case_id) AS n FROM waiting"
+      "              GROUP BY 1, 2)"
+      " SELECT count(*) FROM kept FULL JOIN counted USING (portal_id, scope_id)"
+      "  WHERE kept.n IS DISTINCT FROM counted.n",
+      0, NULL);
+  long kept = tl_sql_long("SELECT count(*) FROM cases.waiting_case_counts", 0, NULL);
+  assert_true(kept > 0); /* the tests above left tasks waiting */
+  assert_int_equal(differ, 0);
+}
+
 int main(void) {
   tl_world_create(&w);
   const struct CMUnitTest tests[] = {
@@ -857,6 +881,7 @@ int main(void) {
       cmocka_unit_test(test_if_match_and_closed_case),
       cmocka_unit_test(test_idempotent_task_create),
       cmocka_unit_test(test_racing_changes_of_one_case),
+      cmocka_unit_test(test_waiting_counts_match_tasks),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);

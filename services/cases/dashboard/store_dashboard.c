@@ -31,33 +31,37 @@
   "AND " when " AND " CASES_VISIBLE_SQL
 
 /* name, then the statement counting it. X-macro: the table and the statement come from it. */
-#define DASHBOARD_ROWS(X)                                                                         \
-  /* a task of the partner's company is what makes the case visible to it */                      \
-  X("new_tasks_awaiting_user",                                                                    \
-    COUNT_TASK_CASES("t.company_id = $2::uuid AND t.portal_id = $1::uuid AND t.status = '1' "     \
-                     "AND NOT t.case_closed AND " OFFICE_OF("t.office_id")))                      \
-  /* so is the external case handler role held by the company */                                  \
-  X("new_external_case_handler_awaiting_user",                                                    \
-    "SELECT count(*) FROM cases c WHERE c.ech_company_id = $2::uuid AND c.portal_id = $1::uuid "  \
-    "AND c.ech_user_id IS NULL AND c.status <> 'closed' AND " OFFICE_OF("c.ech_office_id"))       \
-  X("my_tasks",                                                                                   \
-    "SELECT count(*) FROM cases c WHERE c.id IN (SELECT ot.case_id FROM tasks ot WHERE "          \
-    "ot.user_id = $5::uuid AND ot.status <> 'A' AND NOT ot.case_closed) "                         \
-    "AND c.status <> 'closed' AND " CASES_VISIBLE_SQL)                                            \
-  X("cases_assigned_to_me_as_external_case_handler",                                              \
-    "SELECT count(*) FROM cases c WHERE c.ech_user_id = $5::uuid AND c.status <> 'closed' "       \
-    "AND " CASES_VISIBLE_SQL)                                                                     \
-  /* insurers only (the scope $2 is NULL): they see every case of the portal */                   \
-  X("tasks_awaiting_office",                                                                      \
-    COUNT_TASK_CASES("$2::uuid IS NULL AND t.portal_id = $1::uuid AND t.status = '0' "            \
-                     "AND NOT t.case_closed"))                                                    \
-  X("reminders_today", REMINDERS(CASES_REMINDER_TODAY_SQL))                                       \
-  X("reminders_tomorrow", REMINDERS(CASES_REMINDER_TOMORROW_SQL))                                 \
-  X("reminders_later", REMINDERS(CASES_REMINDER_LATER_SQL))                                       \
-  /* an insurer's is kept by triggers (migrations/0004); others check each case */                \
-  X("open_cases",                                                                                 \
-    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT coalesce(sum(k.n), 0) FROM open_case_counts " \
-    "k WHERE k.portal_id = $1::uuid) ELSE (SELECT count(*) FROM cases c WHERE "                   \
+#define DASHBOARD_ROWS(X)                                                                          \
+  /* a task of the partner's company is what makes the case visible to it */                       \
+  /* kept by triggers (migrations/0007) for the company or one office; several offices: counted */ \
+  X("new_tasks_awaiting_user",                                                                     \
+    "SELECT CASE WHEN $3::uuid[] IS NULL OR cardinality($3::uuid[]) = 1 THEN "                     \
+    "(SELECT coalesce(sum(k.n), 0) FROM waiting_case_counts k WHERE k.portal_id = $1::uuid "       \
+    "AND k.scope_id = coalesce(($3::uuid[])[1], $2::uuid)) ELSE (" COUNT_TASK_CASES(               \
+        "t.company_id = $2::uuid AND t.portal_id = $1::uuid AND t.status = '1' "                   \
+        "AND NOT t.case_closed AND " OFFICE_OF("t.office_id")) ") END")                            \
+  /* so is the external case handler role held by the company */                                   \
+  X("new_external_case_handler_awaiting_user",                                                     \
+    "SELECT count(*) FROM cases c WHERE c.ech_company_id = $2::uuid AND c.portal_id = $1::uuid "   \
+    "AND c.ech_user_id IS NULL AND c.status <> 'closed' AND " OFFICE_OF("c.ech_office_id"))        \
+  X("my_tasks",                                                                                    \
+    "SELECT count(*) FROM cases c WHERE c.id IN (SELECT ot.case_id FROM tasks ot WHERE "           \
+    "ot.user_id = $5::uuid AND ot.status <> 'A' AND NOT ot.case_closed) "                          \
+    "AND c.status <> 'closed' AND " CASES_VISIBLE_SQL)                                             \
+  X("cases_assigned_to_me_as_external_case_handler",                                               \
+    "SELECT count(*) FROM cases c WHERE c.ech_user_id = $5::uuid AND c.status <> 'closed' "        \
+    "AND " CASES_VISIBLE_SQL)                                                                      \
+  /* insurers only (the scope $2 is NULL): they see every case of the portal */                    \
+  X("tasks_awaiting_office",                                                                       \
+    COUNT_TASK_CASES("$2::uuid IS NULL AND t.portal_id = $1::uuid AND t.status = '0' "             \
+                     "AND NOT t.case_closed"))                                                     \
+  X("reminders_today", REMINDERS(CASES_REMINDER_TODAY_SQL))                                        \
+  X("reminders_tomorrow", REMINDERS(CASES_REMINDER_TOMORROW_SQL))                                  \
+  X("reminders_later", REMINDERS(CASES_REMINDER_LATER_SQL))                                        \
+  /* an insurer's is kept by triggers (migrations/0004); others check each case */                 \
+  X("open_cases",                                                                                  \
+    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT coalesce(sum(k.n), 0) FROM open_case_counts "  \
+    "k WHERE k.portal_id = $1::uuid) ELSE (SELECT count(*) FROM cases c WHERE "                    \
     "c.status = 'open' AND " CASES_VISIBLE_SQL ") END")
 
 #define ROW_NAME(name, sql) name,
