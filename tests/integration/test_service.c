@@ -198,6 +198,30 @@ static void test_bad_bodies(void **state) {
   tl_response_free(&r);
 }
 
+/* 1 when the feed of the probe has the event note.created of the note id (arg). */
+static int note_event_in_feed(void *arg) {
+  const char *id = arg;
+  struct tl_response feed;
+  int found = 0;
+  for (long after = 0; !found;) {
+    char path[96];
+    snprintf(path, sizeof(path), "/internal/events?after=%ld&limit=1000", after);
+    if (tl_http("GET", at(path), NULL, NULL, 0, 0, &feed) != 0) return 0;
+    size_t i, n = json_array_size(json_object_get(feed.json, "items"));
+    json_t *e;
+    json_array_foreach(json_object_get(feed.json, "items"), i, e) {
+      if (!strcmp(json_string_value(json_object_get(e, "aggregate_id")), id)) {
+        assert_string_equal(json_string_value(json_object_get(e, "type")), "note.created");
+        found = 1;
+      }
+    }
+    after = (long)json_integer_value(json_object_get(feed.json, "next_after"));
+    tl_response_free(&feed);
+    if (n == 0) break;
+  }
+  return found;
+}
+
 static void test_idempotent_create(void **state) {
   (void)state;
   const char *json = "Content-Type: application/json";
@@ -234,26 +258,9 @@ static void test_idempotent_create(void **state) {
   assert_int_equal(tl_http("GET", at("/notes"), h, NULL, 0, 0, &list), 0);
   assert_int_equal(json_array_size(json_object_get(list.json, "items")), 1);
 
-  /* the create wrote its event in the same transaction */
-  struct tl_response feed;
-  int found = 0;
-  for (long after = 0; !found;) {
-    char path[96];
-    snprintf(path, sizeof(path), "/internal/events?after=%ld&limit=1000", after);
-    assert_int_equal(tl_http("GET", at(path), NULL, NULL, 0, 0, &feed), 0);
-    size_t i, n = json_array_size(json_object_get(feed.json, "items"));
-    json_t *e;
-    json_array_foreach(json_object_get(feed.json, "items"), i, e) {
-      if (!strcmp(json_string_value(json_object_get(e, "aggregate_id")), id)) {
-        assert_string_equal(json_string_value(json_object_get(e, "type")), "note.created");
-        found = 1;
-      }
-    }
-    after = (long)json_integer_value(json_object_get(feed.json, "next_after"));
-    tl_response_free(&feed);
-    if (n == 0) break;
-  }
-  assert_true(found);
+  /* the create wrote its event in the same transaction; the feed has it once the relay has
+   * numbered it (within OUTBOX_POLL_MS) */
+  assert_true(tl_wait(note_event_in_feed, (void *)id, 5000));
 
   free(loc);
   free(loc2);
