@@ -7,6 +7,13 @@
 const char *const authority_role_names[AUTHORITY_ROLE_COUNT] = {
     "external_case_handler", "project_manager", "inspector_extra_authority"};
 
+json_t *authority_roles_json(unsigned mask) {
+  json_t *a = json_array();
+  for (int r = 0; r < AUTHORITY_ROLE_COUNT && a != NULL; r++)
+    if ((mask >> r) & 1u) json_array_append_new(a, json_string(authority_role_names[r]));
+  return a;
+}
+
 int authority_right_index(const char *name) {
   if (name == NULL) return -1;
   for (int i = 0; i < AUTHORITY_RIGHT_COUNT; i++)

@@ -5,6 +5,7 @@
 #ifndef CLAIMSUITE_DECISION_H
 #define CLAIMSUITE_DECISION_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "case_actions.h"
@@ -26,6 +27,10 @@ enum authority_case_role {
   AUTHORITY_ROLE_COUNT = 3
 };
 extern const char *const authority_role_names[AUTHORITY_ROLE_COUNT];
+
+/* The role names of a mask of case roles (bit r = enum authority_case_role r), in the order of
+ * the enum: a new array. */
+json_t *authority_roles_json(unsigned mask);
 
 /* Index of a right name, -1 when unknown. NULL-safe. */
 int authority_right_index(const char *name);

@@ -57,14 +57,16 @@ static const char sql_offices[] =
     " WHERE cp.portal_id = $1::uuid AND (NOT $4::boolean OR e.n > 0)"
     " ORDER BY d.km ASC NULLS LAST, o.name, o.id";
 
-/* One JSON row of sql on given or a pooled connection. */
-static int json_row(PGconn *given, const char *sql, int n, const char *const *params,
-                    json_t **out) {
+/* The JSON rows of sql (all: an array of every row; else the first row's value) on given or a
+ * pooled connection. */
+static int json_query(PGconn *given, const char *sql, int n, const char *const *params, int all,
+                      json_t **out) {
   PGconn *conn = NULL;
   *out = NULL;
   int rc = replica_conn(given, &conn);
   if (rc != CS_OK) return rc;
-  rc = db_json_row(conn, sql, n, params, out, NULL);
+  rc = all ? db_json_rows(conn, sql, n, params, out, NULL)
+           : db_json_row(conn, sql, n, params, out, NULL);
   replica_conn_done(given, conn);
   return rc;
 }
@@ -74,7 +76,7 @@ static int cached_row(PGconn *given, const char *key, const char *sql, int n,
                       const char *const *params, json_t **out) {
   if (replica_cache_get(key, out)) return CS_OK;
   unsigned long generation = replica_cache_generation();
-  int rc = json_row(given, sql, n, params, out);
+  int rc = json_query(given, sql, n, params, 0, out);
   if (rc == CS_OK) replica_cache_put(key, generation, *out);
   return rc;
 }
@@ -104,7 +106,7 @@ int replica_users(PGconn *conn, const char *portal_id, const json_t *ids, json_t
   char *lit = uuid_array(ids);
   if (lit == NULL) return CS_ERR_NOMEM;
   const char *params[] = {lit, portal_id};
-  int rc = json_row(conn, sql_users, 2, params, items);
+  int rc = json_query(conn, sql_users, 2, params, 0, items);
   free(lit);
   if (rc == CS_OK && !json_is_array(*items)) {
     json_decref(*items);
@@ -148,10 +150,9 @@ int replica_portal(PGconn *conn, const char *portal_id, json_t **portal) {
   return cached_row(conn, key, sql_portal, 1, params, portal);
 }
 
-int replica_offices(PGconn *given, const char *portal_id, const double *lat, const double *lon,
+int replica_offices(PGconn *conn, const char *portal_id, const double *lat, const double *lon,
                     int ech_only, json_t **items) {
   char la[32], lo[32];
-  PGconn *conn = NULL;
   *items = NULL;
   if (!ids_is_uuid(portal_id)) return (*items = json_array()) != NULL ? CS_OK : CS_ERR_NOMEM;
   if (lat != NULL && lon != NULL) {
@@ -161,11 +162,7 @@ int replica_offices(PGconn *given, const char *portal_id, const double *lat, con
   const int point = lat != NULL && lon != NULL;
   const char *params[] = {portal_id, point ? la : NULL, point ? lo : NULL,
                           ech_only ? "true" : "false"};
-  int rc = replica_conn(given, &conn);
-  if (rc != CS_OK) return rc;
-  rc = db_json_rows(conn, sql_offices, 4, params, items, NULL);
-  replica_conn_done(given, conn);
-  return rc;
+  return json_query(conn, sql_offices, 4, params, 1, items);
 }
 
 /* ---- decisions ------------------------------------------------------------------------------ */
@@ -223,9 +220,7 @@ int replica_decide(PGconn *conn, const char *user_id, const char *portal_id, con
 int replica_log_decision(PGconn *given, const char *user_id, const char *portal_id,
                          const char *action, unsigned case_roles, const long long *amount,
                          const struct authority_decision *d) {
-  json_t *roles = json_array();
-  for (int r = 0; r < AUTHORITY_ROLE_COUNT; r++)
-    if ((case_roles >> r) & 1u) json_array_append_new(roles, json_string(authority_role_names[r]));
+  json_t *roles = authority_roles_json(case_roles);
   json_t *data =
       json_pack("{s:s, s:s, s:s, s:b, s:s, s:o}", "portal_id", portal_id, "user_id", user_id,
                 "action", action, "allow", d->allow, "reason", d->reason, "case_roles", roles);

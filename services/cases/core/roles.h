@@ -1,16 +1,17 @@
-/* The policy service's case roles, as a bit mask, and their names. Pure; core/roles.c. */
+/* The case roles of a caller in a case, as a bit mask: the bits of the decision's roles
+ * (common/decision.h), so a mask goes to a decision as it is; authority_roles_json names them. */
 #ifndef CLAIMSUITE_CASES_ROLES_H
 #define CLAIMSUITE_CASES_ROLES_H
 
-#include <jansson.h>
+#include "decision.h"
 
 enum cases_role {
-  CASES_ROLE_EXTERNAL_CASE_HANDLER = 1u << 0, /* the case's external case handler user */
-  CASES_ROLE_PROJECT_MANAGER = 1u << 1,       /* holds the case's project_management task */
-  CASES_ROLE_INSPECTOR = 1u << 2 /* holds an inspection task: inspector_extra_authority */
+  /* the case's external case handler user */
+  CASES_ROLE_EXTERNAL_CASE_HANDLER = 1u << AUTHORITY_ROLE_EXTERNAL_CASE_HANDLER,
+  /* holds the case's project_management task */
+  CASES_ROLE_PROJECT_MANAGER = 1u << AUTHORITY_ROLE_PROJECT_MANAGER,
+  /* holds an inspection task: inspector_extra_authority */
+  CASES_ROLE_INSPECTOR = 1u << AUTHORITY_ROLE_INSPECTOR_EXTRA_AUTHORITY
 };
-
-/* The role names of mask, as the policy service spells them: a new array. */
-json_t *cases_roles_json(unsigned mask);
 
 #endif

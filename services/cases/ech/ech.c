@@ -236,8 +236,8 @@ static json_t *allowed_actions_from(const char *case_id, unsigned roles, const j
     }
   }
   return json_pack("{s:s, s:o, s:o, s:o}", "case_id", case_id, "case_roles",
-                   cases_roles_json(roles), "actions", actions, "budget_approval_limit_remaining",
-                   limit);
+                   authority_roles_json(roles), "actions", actions,
+                   "budget_approval_limit_remaining", limit);
 fail:
   json_decref(actions);
   json_decref(limit);
