@@ -39,9 +39,9 @@ struct write_hooks {
 enum http_write_flags {
   HTTP_WRITE_IF_MATCH = 1,         /* an If-Match, when given, must match read's version */
   HTTP_WRITE_REQUIRE_IF_MATCH = 2, /* ... and is required (428 without) */
-  /* check asks other services: the connection goes back to the pool while it runs (check gets
-   * conn NULL and reads nothing), and another is taken for the transaction, so a slow service
-   * holds no database connection of ours */
+  /* check reads on connections of its own (the cases service's reads of its replica): the
+   * connection goes back to the pool while it runs (check gets conn NULL), and another is taken
+   * for the transaction, so no request ever holds two pooled connections */
   HTTP_WRITE_CHECK_APART = 4
 };
 

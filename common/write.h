@@ -4,9 +4,9 @@
  * http_write.h. A resource keeps its own state in op and its own history table.
  *
  * The rule the runner keeps: no call to another service while a transaction or row lock is
- * open. Domain code asks other services in its check phase (before the transaction) and
- * keeps the answers for its apply phase; a client of another service refuses to call while
- * write_in_transaction() says a transaction is open on this thread. */
+ * open. Domain code asks what it needs in its check phase (before the transaction) and keeps
+ * the answers for its apply phase; write_in_transaction() says whether a transaction of the
+ * runner is open on this thread. */
 #ifndef CLAIMSUITE_WRITE_H
 #define CLAIMSUITE_WRITE_H
 
