@@ -1,6 +1,7 @@
 /* A consumer of one source: a thread with its own Redis subscriber context and its own libcurl
- * handle. Each event is applied in a transaction that also advances event_offsets under a row
- * lock (FOR UPDATE), so it is applied exactly once even with several instances running.
+ * handle. Events are applied in a transaction that also advances event_offsets under a row
+ * lock (FOR UPDATE), so each is applied exactly once even with several instances running; what
+ * arrived together (a burst of messages, a page of the feed) shares one transaction.
  * Pub/sub delivers at most once, so the thread catches up from the producer's feed
  * (GET <feed>/internal/events?after=SEQ) at start, after every (re)subscribe, on a gap, after a
  * failed apply (with backoff) and every few seconds while subscribed and idle. While Redis is
@@ -28,6 +29,8 @@
 #define FEED_CONNECT_TIMEOUT_MS 2000L
 #define FEED_TIMEOUT_MS 15000L
 #define NEVER (1LL << 62)
+#define BATCH_MAX 200  /* pub/sub messages applied in one transaction at most */
+#define BATCH_TX_MS 50 /* a transaction of a batch takes in more events this long */
 
 enum apply_result { APPLIED, DUPLICATE, GAP, FAILED, INVALID };
 
@@ -57,6 +60,9 @@ struct bus_consumer {
   long long catchup_at;   /* when the pending one may run */
   long catchup_backoff;
   long long idle_catchup_at; /* the periodic one (run_catch_up) */
+  json_t *batch[BATCH_MAX];  /* pub/sub messages read and not yet applied (sub_flush) */
+  long long batch_seq[BATCH_MAX];
+  size_t batch_n;
 };
 
 /* --- Applying one event ---------------------------------------------------------------- */
@@ -72,78 +78,106 @@ static const char *result_name(enum apply_result r) {
   return "?";
 }
 
-/* One transaction: lock the offset row, check seq against it, apply, advance, commit. */
-static enum apply_result apply_event(struct bus_consumer *c, const json_t *event, long long seq) {
+/* One transaction for the envelopes events[0..n) (of our source, seqs[i] their numbers, in
+ * feed order): lock the offset row, apply each event that is next, advance the offset once,
+ * commit, so a burst costs one commit rather than one per event. Stops at a gap (what came
+ * before it is committed), at a failed apply (everything rolled back) or, still APPLIED, once
+ * the transaction has run BATCH_TX_MS (slow applies commit as they go); *stopped is the index
+ * it stopped at (n when it went through). */
+static enum apply_result apply_run(struct bus_consumer *c, json_t *const *events,
+                                   const long long *seqs, size_t n, size_t *stopped) {
   enum apply_result result = FAILED;
   PGconn *conn = NULL;
   PGresult *res = NULL;
   int in_tx = 0;
-  char seq_s[24];
-  snprintf(seq_s, sizeof(seq_s), "%lld", seq);
+  size_t i = 0;
+  long long last = 0, at = 0;
+  char at_s[24];
   const char *p1[] = {c->source};
-  const char *p2[] = {c->source, seq_s};
+  const char *p2[] = {c->source, at_s};
 
   if (db_pool_acquire(c->pool, &conn) != CS_OK) {
     log_warning("consumer %s: no database connection free; seq %lld retried later", c->source,
-                seq);
+                seqs[0]);
     goto done;
   }
   if (db_begin(conn) != CS_OK) goto done;
   in_tx = 1;
-  if (db_exec(conn, "INSERT INTO event_offsets (source) VALUES ($1) ON CONFLICT DO NOTHING", 1,
-              p1, NULL, NULL) != CS_OK) {
+  if (db_exec_prepared(conn, "bus_offset_row",
+                       "INSERT INTO event_offsets (source) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+                       p1, NULL, NULL) != CS_OK ||
+      db_exec_prepared(conn, "bus_offset_lock",
+                       "SELECT last_seq FROM event_offsets WHERE source = $1 FOR UPDATE", 1, p1,
+                       &res, NULL) != CS_OK ||
+      PQntuples(res) != 1)
     goto done;
+  at = last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  result = APPLIED;
+  long long began = bus_now_ms();
+  for (; i < n; i++) {
+    if (i > 0 && bus_now_ms() - began >= BATCH_TX_MS) break;
+    if (seqs[i] <= at) continue; /* applied before */
+    if (seqs[i] > at + 1) {
+      result = GAP;
+      break;
+    }
+    if (c->apply(conn, events[i], c->arg) != 0) {
+      log_error("consumer %s: applying seq %lld failed; retried later", c->source, seqs[i]);
+      result = FAILED;
+      goto done;
+    }
+    at = seqs[i];
   }
-  if (db_exec(conn, "SELECT last_seq FROM event_offsets WHERE source = $1 FOR UPDATE", 1, p1, &res,
-              NULL) != CS_OK ||
-      PQntuples(res) != 1) {
-    goto done;
-  }
-  long long last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-  if (last > c->known_last) c->known_last = last;
-  if (seq <= last) {
-    result = DUPLICATE;
-    goto done;
-  }
-  if (seq > last + 1) {
-    result = GAP;
-    goto done;
-  }
-  if (c->apply(conn, event, c->arg) != 0) {
-    log_error("consumer %s: applying seq %lld failed; retried later", c->source, seq);
-    goto done;
-  }
-  if (db_exec(conn,
-              "UPDATE event_offsets SET last_seq = $2::bigint, updated_at = now() "
-              "WHERE source = $1",
-              2, p2, NULL, NULL) != CS_OK) {
+  snprintf(at_s, sizeof(at_s), "%lld", at);
+  if (at > last && db_exec_prepared(conn, "bus_offset_advance",
+                                    "UPDATE event_offsets SET last_seq = $2::bigint, "
+                                    "updated_at = now() WHERE source = $1",
+                                    2, p2, NULL, NULL) != CS_OK) {
+    result = FAILED;
     goto done;
   }
   in_tx = 0;
-  if (db_commit(conn) != CS_OK) goto done;
-  c->known_last = seq;
-  result = APPLIED;
-  if (c->committed != NULL) c->committed(event, c->arg);
+  if (db_commit(conn) != CS_OK) {
+    result = FAILED;
+    goto done;
+  }
+  if (at > c->known_last) c->known_last = at;
+  if (c->committed != NULL)
+    for (size_t k = 0; k < i; k++)
+      if (seqs[k] > last && seqs[k] <= at) c->committed(events[k], c->arg);
 done:
+  *stopped = i;
   PQclear(res);
   if (in_tx) db_rollback(conn);
   if (conn != NULL) db_pool_release(c->pool, conn);
   return result;
 }
 
-/* Checks an envelope of our source, then applies it unless it is a known duplicate. */
-static enum apply_result handle_event(struct bus_consumer *c, const json_t *event,
-                                      long long *seq_out) {
-  long long seq = 0;
-  if (bus_envelope_seq(event, &seq) != CS_OK ||
-      strcmp(json_string_value(json_object_get(event, "source")), c->source) != 0) {
-    log_warning("consumer %s: received something that is not an envelope of this source",
-                c->source);
-    return INVALID;
+/* Applies the envelopes events[0..n) as apply_run does, in as many transactions as it takes;
+ * when an apply fails, the events before it are applied on their own first, as they would have
+ * been one at a time. */
+static enum apply_result apply_events(struct bus_consumer *c, json_t *const *events,
+                                      const long long *seqs, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    size_t stopped = 0, again = 0;
+    enum apply_result r = apply_run(c, events + done, seqs + done, n - done, &stopped);
+    if (r == FAILED && stopped > 0) apply_run(c, events + done, seqs + done, stopped, &again);
+    if (r != APPLIED) return r;
+    done += stopped;
   }
-  if (seq_out != NULL) *seq_out = seq;
-  if (seq <= c->known_last) return DUPLICATE;
-  return apply_event(c, event, seq);
+  return APPLIED;
+}
+
+/* The number of an envelope of our source, or 0 (logged) for anything else. */
+static long long envelope_seq(struct bus_consumer *c, const json_t *event) {
+  long long seq = 0;
+  const char *source = json_string_value(json_object_get(event, "source"));
+  if (bus_envelope_seq(event, &seq) == CS_OK && source != NULL && !strcmp(source, c->source) &&
+      seq > 0)
+    return seq;
+  log_warning("consumer %s: received something that is not an envelope of this source", c->source);
+  return 0;
 }
 
 /* --- Catch-up from the feed ------------------------------------------------------------ */
@@ -213,23 +247,32 @@ static int catch_up(struct bus_consumer *c) {
     json_t *items = NULL;
     rc = feed_get(c, after, &items);
     if (rc != CS_OK) goto done;
-    size_t n = json_array_size(items);
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
-      long long seq = 0;
-      enum apply_result r = handle_event(c, json_array_get(items, i), &seq);
-      if (r == APPLIED) total++;
-      if (r == APPLIED || r == DUPLICATE) {
-        if (seq > after) after = seq;
-      } else {
-        /* The feed is gapless from our offset and made of envelopes: anything else is a bug
-         * of the producer, retried with backoff rather than skipped. */
-        if (r == GAP || r == INVALID) {
-          log_error("consumer %s: feed item after %lld is a %s", c->source, after, result_name(r));
-        }
+    size_t n = json_array_size(items), m = 0;
+    json_t *page[CATCHUP_PAGE];
+    long long seqs[CATCHUP_PAGE];
+    for (size_t i = 0; i < n && i < CATCHUP_PAGE; i++) {
+      json_t *item = json_array_get(items, i);
+      long long seq = envelope_seq(c, item);
+      if (seq == 0) { /* the feed is made of envelopes: a producer's bug, retried with backoff */
         rc = CS_ERR;
+        break;
       }
-      if (bus_waker_stopped(c->worker.waker)) rc = CS_ERR;
+      if (seq <= c->known_last) continue; /* applied before */
+      page[m] = item;
+      seqs[m++] = seq;
     }
+    long long before = c->known_last;
+    enum apply_result r = apply_events(c, page, seqs, m);
+    total += c->known_last - before;
+    if (r != APPLIED) {
+      /* the feed is gapless from our offset: a gap is a bug of the producer, retried with
+       * backoff rather than skipped */
+      if (r == GAP)
+        log_error("consumer %s: feed item after %lld is a gap", c->source, c->known_last);
+      rc = CS_ERR;
+    }
+    if (c->known_last > after) after = c->known_last;
+    if (bus_waker_stopped(c->worker.waker)) rc = CS_ERR;
     json_decref(items);
     if (rc != CS_OK) break;
     if (n < CATCHUP_PAGE) { /* the end of the feed as it was when we started */
@@ -309,9 +352,23 @@ static void heartbeat(struct bus_consumer *c, const json_t *beat) {
   }
 }
 
-/* A pub/sub message: ["message", channel, payload]. While a catch-up is pending it is left to
- * that catch-up: what was published is committed and numbered, so the feed has it, and trying
- * it here would only find the same gap again, one transaction per message. */
+/* What pub/sub brought since the last flush, applied in one transaction. */
+static void sub_flush(struct bus_consumer *c) {
+  enum apply_result r = apply_events(c, c->batch, c->batch_seq, c->batch_n);
+  if (r == GAP || r == FAILED) {
+    log_debug("consumer %s: after %lld a %s, catching up", c->source, c->known_last,
+              result_name(r));
+    c->catchup_pending = 1;
+    c->catchup_at = r == GAP ? 0 : bus_now_ms() + c->catchup_backoff;
+  }
+  for (size_t i = 0; i < c->batch_n; i++) json_decref(c->batch[i]);
+  c->batch_n = 0;
+}
+
+/* A pub/sub message: ["message", channel, payload], added to the batch (a heartbeat is heard
+ * after what came before it is applied). While a catch-up is pending it is left to that
+ * catch-up: what was published is committed and numbered, so the feed has it, and trying it
+ * here would only find the same gap again. */
 static void sub_message(struct bus_consumer *c, const redisReply *reply) {
   if (c->catchup_pending) return;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
@@ -322,22 +379,20 @@ static void sub_message(struct bus_consumer *c, const redisReply *reply) {
   }
   json_t *event = json_loadb(reply->element[2]->str, reply->element[2]->len,
                              JSON_REJECT_DUPLICATES, NULL);
+  long long seq;
   if (is_heartbeat(event)) {
-    heartbeat(c, event);
-    json_decref(event);
-    return;
+    sub_flush(c);
+    if (!c->catchup_pending) heartbeat(c, event);
+  } else if ((seq = envelope_seq(c, event)) > c->known_last) {
+    if (c->batch_n == BATCH_MAX) sub_flush(c);
+    c->batch[c->batch_n] = json_incref(event);
+    c->batch_seq[c->batch_n++] = seq;
   }
-  long long seq = 0;
-  enum apply_result r = handle_event(c, event, &seq);
   json_decref(event);
-  if (r == GAP || r == FAILED) {
-    log_debug("consumer %s: seq %lld %s, catching up", c->source, seq, result_name(r));
-    c->catchup_pending = 1;
-    c->catchup_at = r == GAP ? 0 : bus_now_ms() + c->catchup_backoff;
-  }
 }
 
-/* Handles the replies already read, then reads what the socket has (never blocking). */
+/* Handles the replies already read, then reads what the socket has (never blocking); what they
+ * carried is applied before it returns. */
 static void sub_drain(struct bus_consumer *c, int readable) {
   if (readable && redisBufferRead(c->redis) != REDIS_OK) {
     sub_close(c, c->redis->errstr);
@@ -346,14 +401,16 @@ static void sub_drain(struct bus_consumer *c, int readable) {
   for (;;) {
     redisReply *reply = NULL;
     if (redisGetReplyFromReader(c->redis, (void **)&reply) != REDIS_OK) {
+      sub_flush(c);
       sub_close(c, c->redis->errstr);
       return;
     }
-    if (reply == NULL) return;
+    if (reply == NULL) break;
     sub_message(c, reply);
     freeReplyObject(reply);
-    if (bus_waker_stopped(c->worker.waker)) return;
+    if (bus_waker_stopped(c->worker.waker)) break;
   }
+  sub_flush(c);
 }
 
 /* --- The loop -------------------------------------------------------------------------- */

@@ -35,7 +35,7 @@ int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
   }
   ids_uuid_v4(id);
   const char *params[] = {id, type, portal_id, aggregate_id, text};
-  rc = db_exec(conn, OUTBOX_INSERT, 5, params, NULL, NULL);
+  rc = db_exec_prepared(conn, "bus_outbox_add", OUTBOX_INSERT, 5, params, NULL, NULL);
 done:
   free(text);
   return rc;

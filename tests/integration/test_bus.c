@@ -341,6 +341,47 @@ static void set_apply_delay(long ms) {
   tl_response_free(&r);
 }
 
+/* PUT probe_b /apply-fail: the apply of event n of batch fails until n is 0. */
+static void set_apply_fail(const char *batch, int n) {
+  char url[512], body[256];
+  struct tl_response r;
+  snprintf(url, sizeof(url), "%s/apply-fail", tl_env("PROBE_B_URL"));
+  snprintf(body, sizeof(body), "{\"batch\":\"%s\",\"n\":%d}", batch, n);
+  assert_int_equal(tl_http("PUT", url, JSON_HEADERS, body, strlen(body), 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  tl_response_free(&r);
+}
+
+static void clear_apply_fail(void) { set_apply_fail("", 0); }
+
+/* 50 events published together reach the consumer together and share its transactions; the
+ * 30th failing to apply stops the consumer there, yet the 29 before it are applied, and
+ * everything is once the 30th applies again. */
+static void test_a_failed_apply_keeps_what_came_before(void **state) {
+  (void)state;
+  char batch[64];
+  label(batch, sizeof(batch), "fail-30");
+  set_apply_fail(batch, 30);
+  emit(tl_env("PROBE_A_URL"), batch, 50, 0);
+  wait_applied(batch, 29, 20000);
+  /* nothing after it: events apply in order */
+  json_t *j = applied(batch);
+  assert_non_null(j);
+  json_t *items = json_object_get(j, "items");
+  assert_int_equal(json_array_size(items), 29);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 28), "n")), 29);
+  json_decref(j);
+  clear_apply_fail();
+  wait_applied(batch, 50, 20000);
+  assert_exactly_once(batch, 50);
+}
+
+static int clear_apply_fail_teardown(void **state) {
+  (void)state;
+  clear_apply_fail();
+  return 0;
+}
+
 static void test_consumer_killed_mid_stream(void **state) {
   (void)state;
   char first[64], second[64];
@@ -370,6 +411,8 @@ int main(void) {
       cmocka_unit_test(test_rolled_back_events_never_exist),
       cmocka_unit_test(test_feed_serves_envelopes),
       cmocka_unit_test(test_replayed_and_forged_events_change_nothing),
+      cmocka_unit_test_teardown(test_a_failed_apply_keeps_what_came_before,
+                                clear_apply_fail_teardown),
       cmocka_unit_test_teardown(test_events_wait_out_a_redis_outage, restart_redis),
       cmocka_unit_test_teardown(test_consumer_killed_mid_stream, restart_probe_b),
   };

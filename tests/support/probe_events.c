@@ -2,7 +2,9 @@
  *   POST /events {"count","type","rollback","batch"}  N rows + N outbox events in one transaction
  *   GET  /applied?batch=label                         what the consumers applied, and how often
  *   PUT  /apply-delay {"ms"}                          slows every apply (to kill one mid-stream)
+ *   PUT  /apply-fail {"batch","n"}                    fails the apply of that event until n is 0
  * and one consumer (service_consume) per "source=url" of EVENT_FEEDS. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,16 @@
 #define PROBE_MAX_DELAY_MS 10000
 
 static atomic_long apply_delay_ms; /* PROBE_APPLY_DELAY_MS at start, then PUT /apply-delay */
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+static char fail_batch[101]; /* PUT /apply-fail: the event (batch, n) whose apply fails */
+static json_int_t fail_n;
+
+static int must_fail(const char *batch, json_int_t n) {
+  pthread_mutex_lock(&fail_lock);
+  int fail = fail_n != 0 && n == fail_n && !strcmp(batch, fail_batch);
+  pthread_mutex_unlock(&fail_lock);
+  return fail;
+}
 
 /* --- The consumer side ---------------------------------------------------------------- */
 
@@ -34,6 +46,7 @@ static int probe_apply(PGconn *conn, const json_t *event, void *arg) {
     log_warning("probe: an event without data.batch and data.n is skipped");
     return 0; /* not ours to shape; counted as applied so the offset moves on */
   }
+  if (must_fail(batch, n)) return 1;
   long delay = atomic_load(&apply_delay_ms);
   if (delay > 0) {
     struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
@@ -165,11 +178,27 @@ done:
   json_decref(body);
 }
 
+static void callback_probe_apply_fail_put(struct request_ctx *ctx) {
+  static const struct http_field fields[] = {{"batch", HTTP_FIELD_STRING, 1, 100},
+                                             {"n", HTTP_FIELD_INTEGER, 1, 0}};
+  json_t *body = NULL;
+  if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) return;
+  if (http_validate(body, fields, 2, ctx->resp) != CS_OK) goto done;
+  pthread_mutex_lock(&fail_lock);
+  snprintf(fail_batch, sizeof(fail_batch), "%s", json_string_value(json_object_get(body, "batch")));
+  fail_n = json_integer_value(json_object_get(body, "n"));
+  pthread_mutex_unlock(&fail_lock);
+  http_json(ctx->resp, 200, json_incref(body));
+done:
+  json_decref(body);
+}
+
 int probe_events_routes(struct service *svc, long apply_delay) {
   atomic_store(&apply_delay_ms, apply_delay > 0 && apply_delay <= PROBE_MAX_DELAY_MS ? apply_delay : 0);
   service_route(svc, "POST", "/events", callback_probe_events_post, ROUTE_PUBLIC);
   service_route(svc, "GET", "/applied", callback_probe_applied_get, ROUTE_PUBLIC);
   service_route(svc, "PUT", "/apply-delay", callback_probe_apply_delay_put, ROUTE_PUBLIC);
+  service_route(svc, "PUT", "/apply-fail", callback_probe_apply_fail_put, ROUTE_PUBLIC);
   /* The probe follows whatever EVENT_FEEDS names; a service names its sources in its
    * events_<source>.c files instead. */
   for (int i = 0; i < svc->cfg.nfeeds; i++) {

@@ -257,13 +257,12 @@ int cases_case_create(PGconn *conn, struct cases_op *op) {
   if (cases_op_checking(op)) return CS_OK;
   ids_uuid_v4(op->new_id);
   op->case_id = op->new_id;
-  if (cases_store_insert(conn, op->new_id, c->portal_id, c->sub, op->body, op->err.sqlstate) !=
-      CS_OK)
-    return write_failed(&op->err);
   json_decref(op->current);
-  if (cases_store_document(conn, op->new_id, &op->current, op->err.sqlstate) != CS_OK ||
-      op->current == NULL)
-    return cs_refusal_db(&op->err);
+  op->current = NULL;
+  if (cases_store_insert(conn, op->new_id, c->portal_id, c->sub, op->body, &op->current,
+                         op->err.sqlstate) != CS_OK)
+    return write_failed(&op->err);
+  if (op->current == NULL) return cs_refusal_db(&op->err);
   /* the history and the event of the new case, through the helpers of a change */
   if (cases_history_add(conn, op, "case.created", NULL, NULL, op->current) != CS_OK ||
       cases_event(conn, op, "case.created", json_pack("{s:O}", "case", op->current)) != CS_OK)

@@ -58,32 +58,35 @@ static void columns_of(const json_t *f, struct case_columns *c) {
   memcpy(c->v, v, sizeof(v));
 }
 
-/* Runs sql with the 14 columns of fields as $1..$14 and the n parameters of more (at most 3)
- * after them. */
-static int write_case(PGconn *conn, const char *sql, const json_t *fields, const char *const *more,
-                      int n, char sqlstate[6]) {
+/* Runs the statement (prepared as name) with the 14 columns of fields as $1..$14 and the n
+ * parameters of more (at most 3) after them; *doc (if given) is the document it returns. */
+static int write_case(PGconn *conn, const char *name, const char *sql, const json_t *fields,
+                      const char *const *more, int n, json_t **doc, char sqlstate[6]) {
   struct case_columns c;
   const char *p[17];
   columns_of(fields, &c);
   memcpy(p, c.v, sizeof(c.v));
   memcpy(p + 14, more, (size_t)n * sizeof(*p));
-  int rc = db_exec(conn, sql, 14 + n, p, NULL, sqlstate);
+  int rc = doc != NULL ? db_json_row_prepared(conn, name, sql, 14 + n, p, doc, sqlstate)
+                       : db_exec_prepared(conn, name, sql, 14 + n, p, NULL, sqlstate);
   free(c.contacts);
   return rc;
 }
 
 int cases_store_insert(PGconn *conn, const char *id, const char *portal_id, const char *created_by,
-                       const json_t *fields, char sqlstate[6]) {
+                       const json_t *fields, json_t **doc, char sqlstate[6]) {
   const char *more[] = {id, portal_id, created_by};
-  return write_case(conn,
+  return write_case(conn, "cases_insert",
                     "INSERT INTO cases (" CASE_COLUMNS
-                    ", id, portal_id, created_by) VALUES (" CASE_VALUES ", $15, $16, $17)",
-                    fields, more, 3, sqlstate);
+                    ", id, portal_id, created_by) VALUES (" CASE_VALUES
+                    ", $15, $16, $17) RETURNING case_document(cases)",
+                    fields, more, 3, doc, sqlstate);
 }
 
 int cases_store_update(PGconn *conn, const char *id, const json_t *fields, char sqlstate[6]) {
-  return write_case(conn, "UPDATE cases SET (" CASE_COLUMNS ") = (" CASE_VALUES ") WHERE id = $15",
-                    fields, &id, 1, sqlstate);
+  return write_case(conn, "cases_update",
+                    "UPDATE cases SET (" CASE_COLUMNS ") = (" CASE_VALUES ") WHERE id = $15",
+                    fields, &id, 1, NULL, sqlstate);
 }
 
 int cases_store_set_status(PGconn *conn, const char *id, const char *status, char sqlstate[6]) {

@@ -10,8 +10,9 @@
  * case_handler_id, contacts, description, external_ref, reminder_date), already validated.
  * Borrowed. Every function: CS_OK or CS_ERR_DB with sqlstate. */
 
+/* The insert answers the new case's document (*doc new), so no second read builds it. */
 int cases_store_insert(PGconn *conn, const char *id, const char *portal_id, const char *created_by,
-                       const json_t *fields, char sqlstate[6]);
+                       const json_t *fields, json_t **doc, char sqlstate[6]);
 int cases_store_update(PGconn *conn, const char *id, const json_t *fields, char sqlstate[6]);
 /* Sets status (and closed_at when closing, clears it otherwise). */
 int cases_store_set_status(PGconn *conn, const char *id, const char *status, char sqlstate[6]);

@@ -66,13 +66,14 @@ int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
   const char *params[] = {case_id, user_id};
   PGresult *res = NULL;
   memset(out, 0, sizeof(*out));
-  int rc = db_exec(conn,
-                   "SELECT (SELECT ech_user_id = $2::uuid FROM cases WHERE id = $1::uuid), "
-                   "EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::uuid AND user_id = $2::uuid "
-                   "        AND type = 'project_management'), "
-                   "EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::uuid AND user_id = $2::uuid "
-                   "        AND type = 'inspection')",
-                   2, params, &res, sqlstate);
+  int rc = db_exec_prepared(
+      conn, "cases_holdings",
+      "SELECT (SELECT ech_user_id = $2::uuid FROM cases WHERE id = $1::uuid), "
+      "EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::uuid AND user_id = $2::uuid "
+      "        AND type = 'project_management'), "
+      "EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::uuid AND user_id = $2::uuid "
+      "        AND type = 'inspection')",
+      2, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   out->ech = !strcmp(PQgetvalue(res, 0, 0), "t");
   out->project_management = !strcmp(PQgetvalue(res, 0, 1), "t");
@@ -84,19 +85,21 @@ int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
 int cases_store_history_add(PGconn *conn, const struct cases_store_history *h, char sqlstate[6]) {
   const char *params[] = {h->case_id, h->portal_id, h->actor_id, h->actor_kind, h->company_id,
                           h->action,  h->task_id,   h->before,   h->after};
-  return db_exec(conn,
-                 "INSERT INTO case_history (case_id, portal_id, actor_id, actor_kind, "
-                 "company_id, action, task_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, "
-                 "$7, $8::jsonb, $9::jsonb)",
-                 9, params, NULL, sqlstate);
+  return db_exec_prepared(
+      conn, "cases_history_add",
+      "INSERT INTO case_history (case_id, portal_id, actor_id, actor_kind, "
+      "company_id, action, task_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, "
+      "$7, $8::jsonb, $9::jsonb)",
+      9, params, NULL, sqlstate);
 }
 
 int cases_store_lock_version(PGconn *conn, const char *id, long long *version, char sqlstate[6]) {
   const char *params[] = {id};
   PGresult *res = NULL;
   *version = -1;
-  int rc = db_exec(conn, "SELECT version FROM cases WHERE id = $1::uuid FOR UPDATE", 1, params,
-                   &res, sqlstate);
+  int rc = db_exec_prepared(conn, "cases_lock_version",
+                            "SELECT version FROM cases WHERE id = $1::uuid FOR UPDATE", 1, params,
+                            &res, sqlstate);
   if (rc != CS_OK) return rc;
   if (PQntuples(res) == 1) *version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
   PQclear(res);
@@ -105,6 +108,8 @@ int cases_store_lock_version(PGconn *conn, const char *id, long long *version, c
 
 int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]) {
   const char *params[] = {case_id};
-  return db_exec(conn, "UPDATE cases SET version = version + 1, updated_at = now() WHERE id = $1",
-                 1, params, NULL, sqlstate);
+  return db_exec_prepared(
+      conn, "cases_bump",
+      "UPDATE cases SET version = version + 1, updated_at = now() WHERE id = $1", 1, params, NULL,
+      sqlstate);
 }
