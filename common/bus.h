@@ -16,7 +16,9 @@ struct db_pool;
  * transaction commits; the relay finds it within OUTBOX_POLL_MS (it also wakes on a NOTIFY on
  * channel "claimsuite_outbox_<schema>", which only rare writers send: see bus_outbox.c).
  * type, aggregate_id and data are required; data (any JSON) is borrowed; portal_id (a uuid)
- * may be NULL. CS_OK, CS_ERR_INVALID or CS_ERR_DB (the caller rolls back). */
+ * may be NULL. The insert goes out with the transaction's next statement or its commit
+ * (db_exec_later), so a failure of it fails that one. CS_OK, CS_ERR_INVALID or CS_ERR_DB (the
+ * caller rolls back). */
 int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
                    const char *aggregate_id, const json_t *data);
 

@@ -35,7 +35,8 @@ int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
   }
   ids_uuid_v4(id);
   const char *params[] = {id, type, portal_id, aggregate_id, text};
-  rc = db_exec_prepared(conn, "bus_outbox_add", OUTBOX_INSERT, 5, params, NULL, NULL);
+  /* nothing is read back: it goes out with the next statement or the commit */
+  rc = db_exec_later(conn, "bus_outbox_add", OUTBOX_INSERT, 5, params);
 done:
   free(text);
   return rc;

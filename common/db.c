@@ -32,21 +32,42 @@ static void db_notice(void *arg, const char *message) {
   log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
 }
 
-/* ---- statements prepared once per connection ----------------------------------------------
- * Each connection carries the names it has prepared, as libpq instance data of db_event: a
- * connection is used by one thread at a time, so the set needs no lock, and libpq tells the
- * event procedure when the connection is reset (the server forgot every statement: so does
- * the set) or finished (the set is freed). */
+/* ---- what each connection carries ---------------------------------------------------------
+ * Each connection carries the names it has prepared and the statements waiting to go out with
+ * its next one (db_begin, db_exec_later), as libpq instance data of db_event: a connection is
+ * used by one thread at a time, so this needs no lock, and libpq tells the event procedure
+ * when the connection is reset (the server forgot every statement and transaction: so does the
+ * set) or finished (the set is freed). */
+
+/* A statement kept to go out with the next one (db_exec_later): its parameters are copies. */
+struct db_later {
+  const char *name, *sql;
+  int nparams;
+  char **params;
+};
 
 struct db_prepared {
   char **names;
   size_t n, cap;
+  int begin_pending; /* db_begin was called: BEGIN goes out with the next statement */
+  struct db_later *later;
+  size_t nlater, caplater;
 };
+
+static void db_later_clear(struct db_prepared *p) {
+  for (size_t i = 0; i < p->nlater; i++) {
+    for (int k = 0; k < p->later[i].nparams; k++) free(p->later[i].params[k]);
+    free(p->later[i].params);
+  }
+  p->nlater = 0;
+  p->begin_pending = 0;
+}
 
 static void db_prepared_forget(struct db_prepared *p) {
   if (p == NULL) return;
   for (size_t i = 0; i < p->n; i++) free(p->names[i]);
   p->n = 0;
+  db_later_clear(p);
 }
 
 static int db_event(PGEventId id, void *info, void *pass) {
@@ -58,7 +79,10 @@ static int db_event(PGEventId id, void *info, void *pass) {
     PGEventConnDestroy *e = info;
     struct db_prepared *p = PQinstanceData(e->conn, db_event);
     db_prepared_forget(p);
-    if (p != NULL) free(p->names);
+    if (p != NULL) {
+      free(p->names);
+      free(p->later);
+    }
     free(p);
   }
   return 1;
@@ -198,7 +222,7 @@ void db_pool_release(struct db_pool *p, PGconn *c) {
   if (c == NULL) return;
   if (PQstatus(c) != CONNECTION_OK) {
     PQreset(c);
-  } else if (PQtransactionStatus(c) != PQTRANS_IDLE) {
+  } else if (db_in_transaction(c)) {
     /* A caller that forgot its transaction must not leak it to the next borrower. */
     log_warning("connection returned inside a transaction: rolled back");
     db_rollback(c);
@@ -243,10 +267,90 @@ static int db_result(PGconn *c, PGresult *r, PGresult **res, char *sqlstate) {
   return CS_OK;
 }
 
+/* ---- one round trip for what waits and the statement ------------------------------------- */
+
+/* name is among the n names of prepares already sent in this pipeline. */
+static int db_sending(const char **preparing, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (preparing[i] != NULL && !strcmp(preparing[i], name)) return 1;
+  return 0;
+}
+
+/* Sends, in one pipeline (one round trip): BEGIN if it is pending, the statements kept for
+ * later, and the statement (prepared as name first if c does not have it; name NULL: unnamed).
+ * Answers the statement's result, or the first failure (what follows a failure is not run).
+ * Whatever waited has gone out, whatever the outcome. */
+static PGresult *db_pipeline(PGconn *c, struct db_prepared *p, const char *name, const char *sql,
+                             int nparams, const char *const *params) {
+  PGresult *failed = NULL, *last = NULL;
+  /* per query sent, the name it prepares (NULL for the others): known once it succeeded */
+  size_t most = 3 + 2 * p->nlater, sent = 0;
+  const char **preparing = calloc(most, sizeof(*preparing));
+  int ok = preparing != NULL && PQenterPipelineMode(c), entered = ok;
+  if (ok && p->begin_pending) {
+    ok = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    sent++;
+  }
+  for (size_t i = 0; ok && i <= p->nlater; i++) {
+    const struct db_later *l = i < p->nlater ? &p->later[i] : NULL;
+    const char *n = l != NULL ? l->name : name;
+    if (n != NULL && !db_prepared_has(p, n) && !db_sending(preparing, sent, n)) {
+      ok = PQsendPrepare(c, n, l != NULL ? l->sql : sql, l != NULL ? l->nparams : nparams, NULL);
+      preparing[sent++] = n;
+    }
+    if (!ok) break;
+    if (l != NULL)
+      ok = PQsendQueryPrepared(c, n, l->nparams, (const char *const *)l->params, NULL, NULL, 0);
+    else if (n != NULL)
+      ok = PQsendQueryPrepared(c, n, nparams, params, NULL, NULL, 0);
+    else
+      ok = PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    sent++;
+  }
+  if (!ok) log_error("database pipeline failed: %s", PQerrorMessage(c));
+  /* one result per query sent, each followed by NULL, then the sync's */
+  if (entered && PQpipelineSync(c)) {
+    for (size_t i = 0; i <= sent; i++) {
+      PGresult *r = PQgetResult(c);
+      if (r == NULL) break; /* the connection is gone */
+      ExecStatusType st = PQresultStatus(r);
+      if (st == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        break;
+      }
+      PQclear(PQgetResult(c)); /* the NULL that ends this query's results */
+      if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED) {
+        if (failed == NULL)
+          failed = r;
+        else
+          PQclear(r);
+        continue;
+      }
+      if (preparing[i] != NULL && db_prepared_add(p, preparing[i]) != CS_OK) ok = 0;
+      PQclear(last);
+      last = r;
+    }
+  }
+  if (entered) PQexitPipelineMode(c);
+  db_later_clear(p);
+  free(preparing);
+  if (failed == NULL && ok && last != NULL) return last;
+  PQclear(last);
+  return failed;
+}
+
+/* Something waits to go out with the next statement. */
+static int db_waiting(const struct db_prepared *p) {
+  return p != NULL && (p->begin_pending || p->nlater > 0);
+}
+
 int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params, PGresult **res,
             char *sqlstate) {
+  struct db_prepared *p = PQinstanceData(c, db_event);
   if (res != NULL) *res = NULL;
   if (sqlstate != NULL) sqlstate[0] = '\0';
+  if (db_waiting(p))
+    return db_result(c, db_pipeline(c, p, NULL, sql, nparams, params), res, sqlstate);
   return db_result(c, PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0), res, sqlstate);
 }
 
@@ -271,6 +375,8 @@ int db_exec_prepared(PGconn *c, const char *name, const char *sql, int nparams,
   if (res != NULL) *res = NULL;
   if (sqlstate != NULL) sqlstate[0] = '\0';
   if (p == NULL) return CS_ERR_NOMEM;
+  if (db_waiting(p))
+    return db_result(c, db_pipeline(c, p, name, sql, nparams, params), res, sqlstate);
   if ((rc = db_prepare_once(c, p, name, sql, nparams, sqlstate)) != CS_OK) return rc;
   PGresult *r = PQexecPrepared(c, name, nparams, params, NULL, NULL, 0);
   const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -287,14 +393,65 @@ int db_exec_prepared(PGconn *c, const char *name, const char *sql, int nparams,
   return db_result(c, r, res, sqlstate);
 }
 
+int db_exec_later(PGconn *c, const char *name, const char *sql, int nparams,
+                  const char *const *params) {
+  struct db_prepared *p = db_prepared_of(c);
+  if (p == NULL) return CS_ERR_NOMEM;
+  /* outside a transaction nothing would send it: it runs now */
+  if (!db_in_transaction(c)) return db_exec_prepared(c, name, sql, nparams, params, NULL, NULL);
+  if (p->nlater == p->caplater) {
+    size_t cap = p->caplater ? p->caplater * 2 : 4;
+    struct db_later *grown = realloc(p->later, cap * sizeof(*grown));
+    if (grown == NULL) return CS_ERR_NOMEM;
+    p->later = grown;
+    p->caplater = cap;
+  }
+  struct db_later *l = &p->later[p->nlater];
+  *l = (struct db_later){name, sql, nparams, calloc((size_t)nparams + 1, sizeof(char *))};
+  if (l->params == NULL) return CS_ERR_NOMEM;
+  for (int k = 0; k < nparams; k++) {
+    if (params[k] != NULL && (l->params[k] = strdup(params[k])) == NULL) {
+      for (int j = 0; j < k; j++) free(l->params[j]);
+      free(l->params);
+      return CS_ERR_NOMEM;
+    }
+  }
+  p->nlater++;
+  return CS_OK;
+}
+
+int db_in_transaction(PGconn *c) {
+  return db_waiting(PQinstanceData(c, db_event)) || PQtransactionStatus(c) != PQTRANS_IDLE;
+}
+
 int db_prepared_count(PGconn *c) {
   struct db_prepared *p = PQinstanceData(c, db_event);
   return p != NULL ? (int)p->n : 0;
 }
 
-int db_begin(PGconn *c) { return db_exec(c, "BEGIN", 0, NULL, NULL, NULL); }
-int db_commit(PGconn *c) { return db_exec(c, "COMMIT", 0, NULL, NULL, NULL); }
-int db_rollback(PGconn *c) { return db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL); }
+int db_begin(PGconn *c) {
+  struct db_prepared *p = db_prepared_of(c);
+  if (p == NULL || PQtransactionStatus(c) != PQTRANS_IDLE)
+    return db_exec(c, "BEGIN", 0, NULL, NULL, NULL);
+  p->begin_pending = 1; /* sent with the first statement of the transaction */
+  return CS_OK;
+}
+
+int db_commit(PGconn *c) {
+  struct db_prepared *p = PQinstanceData(c, db_event);
+  if (p != NULL && p->begin_pending && p->nlater == 0) { /* nothing ran: nothing to commit */
+    p->begin_pending = 0;
+    return CS_OK;
+  }
+  return db_exec(c, "COMMIT", 0, NULL, NULL, NULL);
+}
+
+int db_rollback(PGconn *c) {
+  struct db_prepared *p = PQinstanceData(c, db_event);
+  if (p != NULL) db_later_clear(p); /* what waited never went out */
+  if (PQtransactionStatus(c) == PQTRANS_IDLE) return CS_OK;
+  return db_exec(c, "ROLLBACK", 0, NULL, NULL, NULL);
+}
 
 enum problem_kind db_sqlstate_problem(const char *s) {
   if (s == NULL) return PROBLEM_INTERNAL;

@@ -49,9 +49,22 @@ int db_prepared_count(PGconn *conn);
 const char *db_last_sqlstate(void);
 void db_clear_last_sqlstate(void);
 
+/* A transaction costs no round trip of its own: db_begin only notes it, and BEGIN goes out
+ * with the transaction's first statement (through these helpers: a raw libpq call after
+ * db_begin runs outside it). db_commit of a transaction that ran nothing does nothing;
+ * db_rollback drops what waited to go out. */
 int db_begin(PGconn *conn);
 int db_commit(PGconn *conn);
 int db_rollback(PGconn *conn);
+/* A transaction is open or about to be (BEGIN or statements waiting to go out). */
+int db_in_transaction(PGconn *conn);
+
+/* A statement prepared as name (as db_exec_prepared) whose result the caller does not need
+ * (an insert of history, of an event): inside a transaction it waits and goes out with the
+ * next statement or the commit, in the same round trip; a failure of it fails that statement
+ * or the commit. Outside a transaction it runs now. Parameters are copied. */
+int db_exec_later(PGconn *conn, const char *name, const char *sql, int nparams,
+                  const char *const *params);
 
 /* The problem kind of a SQLSTATE: 23505 → conflict (409), 23503/23514/... → validation (422),
  * 57014 → timeout (504), 40001/40P01 and connection failures → unavailable (503), anything

@@ -15,8 +15,7 @@ int service_db_acquire(struct request_ctx *ctx, PGconn **conn) {
 void service_db_release(struct request_ctx *ctx, PGconn *conn) {
   /* A handler that answered an error mid-transaction (412, 422, ...) leaves it to us: undo it
    * here, quietly; the pool warns only about connections returned open by anyone else. */
-  if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_IDLE)
-    db_rollback(conn);
+  if (PQstatus(conn) == CONNECTION_OK && db_in_transaction(conn)) db_rollback(conn);
   db_pool_release(ctx->svc->pool, conn);
 }
 

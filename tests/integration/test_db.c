@@ -1,5 +1,6 @@
 /* The pool under concurrent use, checkout timeouts, broken connections, statements prepared once
- * per connection, migrations applied once by concurrent starters, failed migrations leaving
+ * per connection, transactions whose BEGIN and unread statements go out with the next statement,
+ * migrations applied once by concurrent starters, failed migrations leaving
  * nothing behind, and schema isolation. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -185,6 +186,94 @@ static void test_prepared_once_per_connection_and_again_after_reset(void **state
   PQfinish(c);
 }
 
+/* ---- transactions that cost no round trip of their own ------------------------------------ */
+
+#define LATER_INSERT "INSERT INTO later_rows VALUES ($1::int)"
+
+static void insert_later(PGconn *c, const char *n) {
+  const char *params[] = {n};
+  assert_int_equal(db_exec_later(c, "later_insert", LATER_INSERT, 1, params), CS_OK);
+}
+
+static long later_rows(PGconn *c) {
+  PGresult *res;
+  assert_int_equal(db_exec(c, "SELECT count(*) FROM later_rows", 0, NULL, &res, NULL), CS_OK);
+  long v = atol(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return v;
+}
+
+/* BEGIN and the statements whose results nobody reads go out with the next statement or the
+ * commit; a failure among them fails that one; a rollback drops them. libpq's transaction
+ * status is the server's, so it shows what really went out. */
+static void test_waiting_statements_go_out_with_the_next(void **state) {
+  (void)state;
+  PGconn *c;
+  assert_int_equal(db_pool_new(tl_env("PG_SUPERUSER_CONNINFO"), 1, 1000, 5000, &pool), CS_OK);
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_int_equal(
+      db_exec(c, "CREATE TEMP TABLE later_rows (n int PRIMARY KEY)", 0, NULL, NULL, NULL), CS_OK);
+  int prepared = db_prepared_count(c);
+
+  /* nothing goes out until a statement does */
+  assert_int_equal(db_begin(c), CS_OK);
+  insert_later(c, "1");
+  insert_later(c, "2");
+  assert_int_equal(PQtransactionStatus(c), PQTRANS_IDLE);
+  assert_true(db_in_transaction(c));
+  assert_int_equal(later_rows(c), 2); /* BEGIN, both inserts and the count: one pipeline */
+  assert_int_equal(PQtransactionStatus(c), PQTRANS_INTRANS);
+  insert_later(c, "3");
+  assert_int_equal(db_commit(c), CS_OK);
+  assert_int_equal(PQtransactionStatus(c), PQTRANS_IDLE);
+  assert_false(db_in_transaction(c));
+  assert_int_equal(later_rows(c), 3);
+  assert_int_equal(db_prepared_count(c), prepared + 1); /* prepared in the pipeline, kept */
+
+  /* a waiting insert that fails fails the commit; the rollback ends the transaction */
+  assert_int_equal(db_begin(c), CS_OK);
+  insert_later(c, "4");
+  insert_later(c, "1");
+  assert_int_equal(db_commit(c), CS_ERR_DB);
+  assert_string_equal(db_last_sqlstate(), "23505");
+  assert_int_equal(db_rollback(c), CS_OK);
+  assert_int_equal(PQtransactionStatus(c), PQTRANS_IDLE);
+  assert_int_equal(later_rows(c), 3);
+
+  /* a rollback drops what waited; an empty transaction commits nothing */
+  assert_int_equal(db_begin(c), CS_OK);
+  insert_later(c, "5");
+  assert_int_equal(db_rollback(c), CS_OK);
+  assert_int_equal(db_begin(c), CS_OK);
+  assert_int_equal(db_commit(c), CS_OK);
+  assert_int_equal(later_rows(c), 3);
+
+  /* a statement that cannot be prepared is not remembered as prepared */
+  assert_int_equal(db_begin(c), CS_OK);
+  assert_int_equal(db_exec_later(c, "later_nowhere", "INSERT INTO nowhere VALUES (1)", 0, NULL),
+                   CS_OK);
+  char sqlstate[6];
+  assert_int_equal(db_exec(c, "SELECT 1", 0, NULL, NULL, sqlstate), CS_ERR_DB);
+  assert_string_equal(sqlstate, "42P01");
+  assert_int_equal(db_rollback(c), CS_OK);
+  assert_int_equal(db_prepared_count(c), prepared + 1);
+
+  /* outside a transaction a waiting statement runs at once */
+  insert_later(c, "6");
+  assert_int_equal(PQtransactionStatus(c), PQTRANS_IDLE);
+  assert_int_equal(later_rows(c), 4);
+
+  /* a transaction left open with statements waiting is dropped when the connection goes back */
+  assert_int_equal(db_begin(c), CS_OK);
+  insert_later(c, "7");
+  db_pool_release(pool, c);
+  assert_int_equal(db_pool_acquire(pool, &c), CS_OK);
+  assert_false(db_in_transaction(c));
+  assert_int_equal(later_rows(c), 4);
+  db_pool_release(pool, c);
+  db_pool_free(pool);
+}
+
 static char mig_dir[256];
 static char schema[64];
 
@@ -281,6 +370,7 @@ int main(void) {
       cmocka_unit_test(test_pool_checkout_timeout),
       cmocka_unit_test(test_pool_recovers_dead_connection_and_open_transaction),
       cmocka_unit_test(test_prepared_once_per_connection_and_again_after_reset),
+      cmocka_unit_test(test_waiting_statements_go_out_with_the_next),
       cmocka_unit_test(test_migrations_once_with_two_starters),
       cmocka_unit_test(test_service_roles_are_confined_to_their_schema),
   };

@@ -55,7 +55,7 @@ int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, con
       .task_id = task_id,
       .before = b,
       .after = a};
-  int rc = cases_store_history_add(conn, &h, op->err.sqlstate);
+  int rc = cases_store_history_add(conn, &h);
   free(b);
   free(a);
   if (rc != CS_OK) return cs_refusal_db(&op->err);

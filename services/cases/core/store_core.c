@@ -82,15 +82,15 @@ int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
   return CS_OK;
 }
 
-int cases_store_history_add(PGconn *conn, const struct cases_store_history *h, char sqlstate[6]) {
+int cases_store_history_add(PGconn *conn, const struct cases_store_history *h) {
   const char *params[] = {h->case_id, h->portal_id, h->actor_id, h->actor_kind, h->company_id,
                           h->action,  h->task_id,   h->before,   h->after};
-  return db_exec_prepared(
-      conn, "cases_history_add",
-      "INSERT INTO case_history (case_id, portal_id, actor_id, actor_kind, "
-      "company_id, action, task_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, "
-      "$7, $8::jsonb, $9::jsonb)",
-      9, params, NULL, sqlstate);
+  /* nothing is read back: it goes out with the next statement or the commit */
+  return db_exec_later(conn, "cases_history_add",
+                       "INSERT INTO case_history (case_id, portal_id, actor_id, actor_kind, "
+                       "company_id, action, task_id, before, after) VALUES ($1, $2, $3, $4, $5, "
+                       "$6, $7, $8::jsonb, $9::jsonb)",
+                       9, params);
 }
 
 int cases_store_lock_version(PGconn *conn, const char *id, long long *version, char sqlstate[6]) {

@@ -31,12 +31,13 @@ int cases_store_holdings(PGconn *conn, const char *case_id, const char *user_id,
                          struct cases_store_holdings *out, char sqlstate[6]);
 
 /* One line of a case's history: who did what to the case (and task), before/after as JSON
- * text (may be NULL). */
+ * text (may be NULL). Added inside the open transaction; the insert goes out with its next
+ * statement or its commit (db_exec_later), where a failure of it shows. */
 struct cases_store_history {
   const char *case_id, *portal_id, *actor_id, *actor_kind, *company_id, *action, *task_id;
   const char *before, *after;
 };
-int cases_store_history_add(PGconn *conn, const struct cases_store_history *h, char sqlstate[6]);
+int cases_store_history_add(PGconn *conn, const struct cases_store_history *h);
 /* Locks case id's row FOR UPDATE (in the caller's transaction) and reads its version only:
  * *version -1 when there is no such case. */
 int cases_store_lock_version(PGconn *conn, const char *id, long long *version, char sqlstate[6]);
