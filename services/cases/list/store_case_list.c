@@ -21,23 +21,11 @@
   "CASE WHEN " CASES_REASON_ECH_AWAITING_USER_SQL    \
   " THEN 'external_case_handler_awaiting_user' END], NULL)"
 
-#define SUMMARY_SQL                                                                  \
-  "json_build_object('id', c.id, 'claim_number', c.claim_number, "                   \
-  "'damage_type', c.damage_type, 'damage_date', c.damage_date, 'status', c.status, " \
-  "'address', json_build_object('street', c.street, 'postal_code', c.postal_code, "  \
-  "  'city', c.city, 'country', c.country, 'latitude', c.latitude, "                 \
-  "  'longitude', c.longitude), "                                                    \
-  "'case_handler_id', c.case_handler_id, 'reminder_date', c.reminder_date, "         \
-  "'external_case_handler', CASE WHEN c.ech_office_id IS NULL THEN NULL ELSE "       \
-  "  json_build_object('office', json_build_object('id', c.ech_office_id, "          \
-  "    'name', c.ech_office_name, 'company_id', c.ech_company_id, "                  \
-  "    'company_name', c.ech_company_name), "                                        \
-  "  'user', CASE WHEN c.ech_user_id IS NULL THEN NULL ELSE json_build_object("      \
-  "    'id', c.ech_user_id, 'name', c.ech_user_name) END) END, "                     \
-  "'tasks_total', (SELECT count(*) FROM tasks tt WHERE tt.case_id = c.id), "         \
-  "'created_at', iso(c.created_at), 'updated_at', iso(c.updated_at), "               \
-  "'version', c.version, 'action_reasons', to_json(r.reasons), "                     \
-  "'action_required', cardinality(r.reasons) > 0)::text"
+/* The case's summary as the list shows it: the one kept with the case (migrations/
+ * 0009_case_summaries.sql) with the caller's reasons to act r.reasons added at its end. */
+#define SUMMARY_SQL                                                            \
+  "left(c.summary, -1) || ',\"action_reasons\":' || to_json(r.reasons)::text " \
+  "|| ',\"action_required\":' || (cardinality(r.reasons) > 0)::text || '}'"
 
 /* Parameters after the scope: $5 statuses text[], $6 damage_type, $7 q (ILIKE pattern),
  * $8 action_required, $9 action_reason, $10 user_id, $11 my_tasks, $12 my_open_tasks,
