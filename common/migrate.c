@@ -137,10 +137,12 @@ int migrate_apply(PGconn *conn, const char *schema, const struct migration_dir *
   const char *params[] = {schema};
   if ((rc = db_begin(conn)) != CS_OK) return rc;
   /* One migrator at a time per schema: a second process waits here, then finds all applied. */
-  if ((rc = db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('claimsuite_migrate.' || $1))",
-                    1, params, NULL, NULL)) != CS_OK ||
+  if ((rc = db_exec(conn, "SELECT pg_advisory_xact_lock(hashtext('claimsuite_migrate.' || $1))", 1,
+                    params, NULL, NULL)) != CS_OK ||
       (rc = db_exec(conn, "SELECT set_config('search_path', quote_ident($1), true)", 1, params,
                     NULL, NULL)) != CS_OK ||
+      /* a migration that fills a new column of a big table takes longer than any request may */
+      (rc = db_exec(conn, "SET LOCAL statement_timeout = 0", 0, NULL, NULL, NULL)) != CS_OK ||
       (rc = db_exec(conn,
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     " version text PRIMARY KEY,"
