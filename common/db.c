@@ -336,6 +336,9 @@ static PGresult *db_pipeline(PGconn *c, struct db_prepared *p, const char *name,
   free(preparing);
   if (failed == NULL && ok && last != NULL) return last;
   PQclear(last);
+  const char *code = failed != NULL ? PQresultErrorField(failed, PG_DIAG_SQLSTATE) : NULL;
+  /* the server forgot prepared statements (DISCARD ALL): they are prepared again next time */
+  if (code != NULL && !strcmp(code, "26000")) db_prepared_forget(p);
   return failed;
 }
 
