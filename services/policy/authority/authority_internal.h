@@ -90,4 +90,15 @@ int policy_authority_log(PGconn *conn, const char *portal_id,
                          const struct policy_store_decision_filter *f, const json_t *pos,
                          long limit, json_t **page);
 
+/* The members of a portal's settings, as PATCH /v1/portal/settings and POST /v1/portals take
+ * them (entries of a struct http_field table; name_required: 1 on a new portal). */
+#define PORTAL_SETTINGS_FIELDS(name_required)                                              \
+  {"name", HTTP_FIELD_STRING, name_required, 200}, {"timezone", HTTP_FIELD_STRING, 0, 64}, \
+      {"office_hours", HTTP_FIELD_OBJECT, 0, 0}, {"office_days", HTTP_FIELD_ARRAY, 0, 0},  \
+      {"public_holidays", HTTP_FIELD_ARRAY, 0, 0},                                         \
+      {"enhanced_temporary_cases", HTTP_FIELD_BOOLEAN, 0, 0},                              \
+      {"default_budget_limit", HTTP_FIELD_INTEGER, 0, 0}, {                                \
+    "currency", HTTP_FIELD_STRING, 0, 3                                                    \
+  }
+
 #endif

@@ -95,16 +95,7 @@ static void callback_policy_roles_get(struct request_ctx *ctx) {
 
 static const struct http_field role_fields[] = {{"rights", HTTP_FIELD_ARRAY, 1, 0}};
 
-static const struct http_field settings_fields[] = {
-    {"name", HTTP_FIELD_STRING, 0, 200},
-    {"timezone", HTTP_FIELD_STRING, 0, 64},
-    {"office_hours", HTTP_FIELD_OBJECT, 0, 0},
-    {"office_days", HTTP_FIELD_ARRAY, 0, 0},
-    {"public_holidays", HTTP_FIELD_ARRAY, 0, 0},
-    {"enhanced_temporary_cases", HTTP_FIELD_BOOLEAN, 0, 0},
-    {"default_budget_limit", HTTP_FIELD_INTEGER, 0, 0},
-    {"currency", HTTP_FIELD_STRING, 0, 3},
-};
+static const struct http_field settings_fields[] = {PORTAL_SETTINGS_FIELDS(0)};
 
 /* The runner's checks, before any transaction: every field error of the body at once (the
  * table's types, then the domain's rules). */

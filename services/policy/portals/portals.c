@@ -22,14 +22,7 @@
 
 /* The settings members are those of PATCH /v1/portal/settings, name required here. */
 static const struct http_field portal_fields[] = {
-    {"name", HTTP_FIELD_STRING, 1, 200},
-    {"timezone", HTTP_FIELD_STRING, 0, 64},
-    {"office_hours", HTTP_FIELD_OBJECT, 0, 0},
-    {"office_days", HTTP_FIELD_ARRAY, 0, 0},
-    {"public_holidays", HTTP_FIELD_ARRAY, 0, 0},
-    {"enhanced_temporary_cases", HTTP_FIELD_BOOLEAN, 0, 0},
-    {"default_budget_limit", HTTP_FIELD_INTEGER, 0, 0},
-    {"currency", HTTP_FIELD_STRING, 0, 3},
+    PORTAL_SETTINGS_FIELDS(1),
     {"insurer", HTTP_FIELD_OBJECT, 1, 0},
     {"admin", HTTP_FIELD_OBJECT, 1, 0},
 };
