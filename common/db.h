@@ -34,12 +34,27 @@ int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *param
 
 /* db_exec for a statement used on every request: prepared (PQprepare) under name the first
  * time a connection sees the name, then only executed (PQexecPrepared), which saves parsing
- * and, when PostgreSQL finds a plan that fits all parameters, planning. name must always come
- * with the same sql (a static string per statement). Each connection keeps the names it has
+ * and planning: every connection plans a statement once, for any parameters
+ * (plan_cache_mode=force_generic_plan; see DB_AFTER_SQL for how to write one). name must always
+ * come with the same sql (a static string per statement). Each connection keeps the names it has
  * prepared; a reset connection (PQreset) forgets them, and a statement the server no longer
  * has is prepared again. Results and errors as db_exec. */
 int db_exec_prepared(PGconn *conn, const char *name, const char *sql, int nparams,
                      const char *const *params, PGresult **res, char *sqlstate);
+/* Keyset paging on (at, id) that a plan made once for any parameters answers from an index:
+ * after the row ($at, $id) in ascending order, before it in descending order. A first page
+ * passes NULLs, which stand for the position before every row. Written as
+ * "($n IS NULL OR ...)" the condition would be a filter on the rows read, not where the index
+ * scan starts: page 1000 would read the 999 pages before it. */
+/* clang-format off */
+#define DB_AFTER_SQL(at_col, id_col, at, id)                                     \
+  "(" at_col ", " id_col ") > (coalesce(" at "::timestamptz, '-infinity'), "     \
+  "coalesce(" id "::uuid, '00000000-0000-0000-0000-000000000000'))"
+#define DB_BEFORE_SQL(at_col, id_col, at, id)                                    \
+  "(" at_col ", " id_col ") < (coalesce(" at "::timestamptz, 'infinity'), "      \
+  "coalesce(" id "::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+/* clang-format on */
+
 /* How many statements conn has prepared through db_exec_prepared (tests, metrics). */
 int db_prepared_count(PGconn *conn);
 

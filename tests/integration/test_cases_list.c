@@ -417,6 +417,20 @@ static void test_list_follows_the_case_and_its_tasks(void **state) {
   assert_string_equal(tl_str(item, "status"), "closed");
   assert_int_equal(json_integer_value(json_object_get(item, "version")), 7);
   tl_response_free(&r);
+
+  /* so does the insurer's reason to act: a task waits for an office, then none does */
+  tl_sql_run("UPDATE cases.cases SET status = 'open' WHERE id = $1", 1, id);
+  tl_sql_run(
+      "UPDATE cases.tasks SET status = '0', office_id = NULL, user_id = NULL WHERE case_id = $1", 1,
+      id);
+  expect_reasons(w.ia_admin.token, id, "task_awaiting_office");
+  get(w.ia_admin.token, path, &r); /* filtered: another statement */
+  item = item_of(&r, id);
+  assert_non_null(item);
+  assert_true(json_is_true(json_object_get(item, "action_required")));
+  tl_response_free(&r);
+  tl_sql_run("DELETE FROM cases.tasks WHERE case_id = $1", 1, id);
+  expect_reasons(w.ia_admin.token, id, "");
 }
 
 static void test_list_action_reasons_per_caller(void **state) {

@@ -21,10 +21,10 @@
   "CASE WHEN " CASES_REASON_ECH_AWAITING_USER_SQL    \
   " THEN 'external_case_handler_awaiting_user' END], NULL)"
 
-/* The case's summary as the list shows it: the one kept with the case (migrations/
- * 0009_case_summaries.sql) with the caller's reasons to act r.reasons added at its end. */
-#define SUMMARY_SQL                                                            \
-  "left(c.summary, -1) || ',\"action_reasons\":' || to_json(r.reasons)::text " \
+/* The case's summary as the list shows it: the one kept with the case, open (migrations/
+ * 0009_case_summaries.sql, 0010), closed with the caller's reasons to act r.reasons. */
+#define SUMMARY_SQL                                                       \
+  "c.summary_open || ',\"action_reasons\":' || to_json(r.reasons)::text " \
   "|| ',\"action_required\":' || (cardinality(r.reasons) > 0)::text || '}'"
 
 /* Parameters after the scope: $5 statuses text[], $6 damage_type, $7 q (ILIKE pattern),
@@ -55,9 +55,19 @@
 #define LIST_SQL(col)                                                           \
   "SELECT " SUMMARY_SQL " FROM cases c CROSS JOIN LATERAL (SELECT " REASONS_SQL \
   " AS reasons) r WHERE " CASES_VISIBLE_SQL FILTERS_SQL                         \
-  " AND ($18::timestamptz IS NULL OR (c." col                                   \
-  ", c.id) < ($18::timestamptz, $19::uuid))"                                    \
-  " ORDER BY c." col " DESC, c.id DESC LIMIT $20::int"
+  " AND " DB_BEFORE_SQL("c." col, "c.id", "$18", "$19") " ORDER BY c." col      \
+                                                        " DESC, c.id DESC LIMIT $20::int"
+
+/* An insurer's list without a filter, the screen opened most: the rows of LIST_SQL("created_at")
+ * for $2 NULL and no filter, from a plan without the filters' subqueries (a plan sets up every
+ * subquery it has on each execution, used or not). $1 portal, $2/$3 the cursor, $4 the row
+ * limit; the insurer's one reason to act comes from the case alone. */
+#define INSURER_LIST_SQL                                                             \
+  "SELECT c.summary_open || CASE WHEN " CASES_TASK_AWAITING_OFFICE_SQL               \
+  " THEN ',\"action_reasons\":[\"task_awaiting_office\"],\"action_required\":true}'" \
+  " ELSE ',\"action_reasons\":[],\"action_required\":false}' END FROM cases c"       \
+  " WHERE c.portal_id = $1::uuid AND " DB_BEFORE_SQL(                                \
+      "c.created_at", "c.id", "$2", "$3") " ORDER BY c.created_at DESC, c.id DESC LIMIT $4::int"
 
 /* ---- lists that start from the few rows that matter, newest first ------------------------
  * LIST_SQL walks every case of the portal, newest first, until a page is full: cheap when most
@@ -80,8 +90,7 @@
   " AND c.portal_id = $1::uuid"                                                            \
   " AND (NOT EXISTS (SELECT 1 FROM tasks d WHERE d.case_id = t.case_id AND " whose("d")    \
   " AND " cond("d") " AND d.id < t.id)) IS TRUE" FILTERS_SQL                               \
-  " AND ($18::timestamptz IS NULL"                                                         \
-  "      OR (t.case_created_at, t.case_id) < ($18::timestamptz, $19::uuid))"               \
+  " AND " DB_BEFORE_SQL("t.case_created_at", "t.case_id", "$18", "$19")                    \
   " ORDER BY t.case_created_at DESC, t.case_id DESC LIMIT $20::int)"
 
 /* A partner's tasks: its company's (such a task makes the case visible to it). */
@@ -106,8 +115,7 @@
   " WHERE c.ech_company_id = $2::uuid AND c.portal_id = $1::uuid AND " ech_cond          \
   " AND NOT EXISTS (SELECT 1 FROM tasks d WHERE d.case_id = c.id"                        \
   "                 AND d.company_id = $2::uuid AND " task_cond("d") ")" FILTERS_SQL     \
-  " AND ($18::timestamptz IS NULL"                                                       \
-  "      OR (c.created_at, c.id) < ($18::timestamptz, $19::uuid))"                       \
+  " AND " DB_BEFORE_SQL("c.created_at", "c.id", "$18", "$19")                            \
   " ORDER BY c.created_at DESC, c.id DESC LIMIT $20::int)"                               \
   ") u ORDER BY u.at DESC, u.id DESC LIMIT $20::int"
 
@@ -117,15 +125,19 @@
   "c.ech_office_id = ANY ($3::uuid[]))"
 
 /* A page of list (one column of summaries in order, limit + 1 rows): the summaries shown
- * ($21: limit) comma-joined, whether there were more, and the last one shown. The rows keep
- * the list's order through the window and the aggregate. */
-#define PAGE_SQL(list)                                                          \
-  "SELECT coalesce(string_agg(p.doc, ',') FILTER (WHERE p.n <= $21::int), '')," \
-  " count(*) > $21::int, max(p.doc) FILTER (WHERE p.n = $21::int)"              \
+ * (parameter shown: the limit) comma-joined, whether there were more, and the last one shown.
+ * The rows keep the list's order through the window and the aggregate. */
+#define PAGE_SQL_SHOWING(list, shown)                                  \
+  "SELECT coalesce(string_agg(p.doc, ',') FILTER (WHERE p.n <= " shown \
+  "::int), ''),"                                                       \
+  " count(*) > " shown "::int, max(p.doc) FILTER (WHERE p.n = " shown  \
+  "::int)"                                                             \
   " FROM (SELECT x.doc, row_number() OVER () AS n FROM (" list ") x (doc)) p"
+#define PAGE_SQL(list) PAGE_SQL_SHOWING(list, "$21")
 
 /* The statements, by name (db_exec_prepared). */
 enum list_kind {
+  LIST_INSURER,
   LIST_CREATED,
   LIST_UPDATED,
   LIST_PARTNER,
@@ -135,6 +147,7 @@ enum list_kind {
 static const struct {
   const char *name, *sql;
 } lists[] = {
+    [LIST_INSURER] = {"cases_page_insurer", PAGE_SQL_SHOWING(INSURER_LIST_SQL, "$5")},
     [LIST_CREATED] = {"cases_page_created", PAGE_SQL(LIST_SQL("created_at"))},
     [LIST_UPDATED] = {"cases_page_updated", PAGE_SQL(LIST_SQL("updated_at"))},
     [LIST_PARTNER] = {"cases_page_partner", PAGE_SQL(PARTNER_LIST_SQL(ANY_TASK, "true"))},
@@ -149,6 +162,14 @@ static const struct {
 
 static const char *nonempty(const char *s) { return s != NULL && s[0] != '\0' ? s : NULL; }
 
+/* No filter on values or on the caller's part in the case (the cursor and limit aside). */
+static int unfiltered(const struct cases_list_query *q) {
+  return nonempty(q->statuses) == NULL && q->damage_type == NULL && q->q_pattern == NULL &&
+         q->action_required == NULL && q->action_reason == NULL && q->user_id == NULL &&
+         q->my_tasks == NULL && q->my_open_tasks == NULL && q->has_ech == NULL &&
+         q->ech_user == NULL && q->case_handler == NULL && q->reminder == NULL;
+}
+
 /* Which statement answers q for s: only the cases with a reason to act can have one (reason)
  * or any (action_required=true); a partner sees only what its company reaches. The lists by
  * update time walk the portal's cases (tasks do not carry their case's update time). */
@@ -157,7 +178,8 @@ static enum list_kind list_kind_of(const struct cases_scope *s, const struct cas
                (q->action_required != NULL && !strcmp(q->action_required, "true"));
   if (q->sort_updated) return LIST_UPDATED;
   if (s->company != NULL) return acting ? LIST_PARTNER_ACTION : LIST_PARTNER;
-  return acting ? LIST_INSURER_ACTION : LIST_CREATED;
+  if (acting) return LIST_INSURER_ACTION;
+  return unfiltered(q) ? LIST_INSURER : LIST_CREATED;
 }
 
 void cases_store_page_clear(struct cases_store_page *p) {
@@ -198,7 +220,11 @@ int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cas
                           limit,
                           shown};
   enum list_kind k = list_kind_of(s, q);
-  int rc = db_exec_prepared(conn, lists[k].name, lists[k].sql, 21, params, &res, sqlstate);
+  const char *insurer_params[] = {s->portal_id, params[17], params[18], limit, shown};
+  int rc =
+      k == LIST_INSURER
+          ? db_exec_prepared(conn, lists[k].name, lists[k].sql, 5, insurer_params, &res, sqlstate)
+          : db_exec_prepared(conn, lists[k].name, lists[k].sql, 21, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   rc = CS_ERR_NOMEM;
   if (PQntuples(res) != 1 || (page->items = strdup(PQgetvalue(res, 0, 0))) == NULL) goto done;

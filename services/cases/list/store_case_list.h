@@ -35,10 +35,10 @@ struct cases_scope {
   "($2::uuid IS NOT NULL AND c.status <> 'closed' AND c.ech_user_id IS NULL AND " \
   "c.ech_company_id IS NOT DISTINCT FROM $2::uuid AND "                           \
   "($3::uuid[] IS NULL OR c.ech_office_id = ANY ($3::uuid[])) IS TRUE)"
-/* The insurer: a task has no office yet (status 0). */
-#define CASES_REASON_TASK_AWAITING_OFFICE_SQL                                      \
-  "($2::uuid IS NULL AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM tasks rt " \
-  "WHERE rt.case_id = c.id AND rt.status = '0' OFFSET 0))"
+/* The insurer: a task has no office yet (status 0; the case counts them, migration 0010). */
+#define CASES_TASK_AWAITING_OFFICE_SQL "(c.status <> 'closed' AND c.tasks_awaiting_office > 0)"
+#define CASES_REASON_TASK_AWAITING_OFFICE_SQL \
+  "($2::uuid IS NULL AND " CASES_TASK_AWAITING_OFFICE_SQL ")"
 
 /* The user $n holds a task of the case not yet approved, and the case is not closed. */
 #define CASES_OPEN_TASKS_OF_SQL(n)                                                        \

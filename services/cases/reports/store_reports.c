@@ -20,8 +20,8 @@
   "  count(*) FILTER (WHERE t.status = 'A') AS approved FROM tasks t "                        \
   "  WHERE t.case_id = c.id) k "                                                              \
   "WHERE " CASES_VISIBLE_SQL                                                                  \
-  " AND ($3::date IS NULL OR c.created_at >= ($3::date)::timestamp AT TIME ZONE $5::text)"    \
-  " AND ($4::date IS NULL OR c.created_at < ($4::date + 1)::timestamp AT TIME ZONE $5::text)" \
+  " AND c.created_at >= coalesce($3::date, '-infinity')::timestamp AT TIME ZONE $5::text"     \
+  " AND c.created_at < (coalesce($4::date, 'infinity') + 1)::timestamp AT TIME ZONE $5::text" \
   " ORDER BY c.created_at, c.id LIMIT $6::int"
 
 int cases_store_case_statistics(PGconn *conn, const char *portal_id, const char *scope,

@@ -1,6 +1,7 @@
 /* SQL of /v1/api-clients. SQL only; the rules live in org_api_clients.c. */
 #include <stdio.h>
 
+#include "db.h"
 #include "db_json.h"
 #include "status.h"
 #include "store_org_api_clients.h"
@@ -27,13 +28,12 @@ int policy_store_org_api_client_list(PGconn *conn, const char *portal, const cha
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", limit);
   const char *p[] = {portal, after_created_at, after_id, lim};
-  return db_json_rows(
-      conn,
-      "SELECT " CLIENT_JSON
-      " FROM api_clients a WHERE a.portal_id = $1::uuid"
-      " AND ($2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid))"
-      " ORDER BY a.created_at, a.id LIMIT $4::int",
-      4, p, rows, sqlstate);
+  return db_json_rows(conn,
+                      "SELECT " CLIENT_JSON
+                      " FROM api_clients a WHERE a.portal_id = $1::uuid"
+                      " AND " DB_AFTER_SQL("a.created_at", "a.id", "$2",
+                                           "$3") " ORDER BY a.created_at, a.id LIMIT $4::int",
+                      4, p, rows, sqlstate);
 }
 
 int policy_store_org_api_client_insert(PGconn *conn, const char *id, const char *portal,

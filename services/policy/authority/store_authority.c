@@ -251,7 +251,7 @@ static const char sql_decisions[] =
     "           AND ($2::uuid IS NULL OR user_id = $2::uuid)"
     "           AND ($3::text IS NULL OR action = $3)"
     "           AND ($4::boolean IS NULL OR allow = $4::boolean)"
-    "           AND ($5::bigint IS NULL OR id < $5::bigint)"
+    "           AND id < coalesce($5::bigint, 9223372036854775807)"
     "         ORDER BY id DESC LIMIT $6::int) d";
 
 int policy_store_decisions_list(PGconn *conn, const char *portal_id,

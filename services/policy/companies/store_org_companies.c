@@ -1,6 +1,7 @@
 /* SQL of /v1/companies. SQL only; the rules live in org_companies.c. */
 #include <stdio.h>
 
+#include "db.h"
 #include "db_json.h"
 #include "status.h"
 #include "store_org_common.h"
@@ -46,7 +47,7 @@ int policy_store_org_company_list(PGconn *conn, const char *portal, const char *
       conn,
       "SELECT " COMPANY_JSON " FROM companies c WHERE " POLICY_ORG_VISIBLE("c.id", "1", "2")
       " AND ($3::text IS NULL OR c.kind = $3)"
-      " AND ($4::timestamptz IS NULL OR (c.created_at, c.id) > ($4::timestamptz, $5::uuid))"
+      " AND " DB_AFTER_SQL("c.created_at", "c.id", "$4", "$5")
       " ORDER BY c.created_at, c.id LIMIT $6::int",
       6, p, rows, sqlstate);
 }

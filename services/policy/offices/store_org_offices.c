@@ -1,6 +1,7 @@
 /* SQL of /v1/offices. SQL only; the rules live in org_offices.c. */
 #include <stdio.h>
 
+#include "db.h"
 #include "db_json.h"
 #include "status.h"
 #include "store_org_common.h"
@@ -51,7 +52,7 @@ int policy_store_org_office_list(PGconn *conn, const char *portal, const char *s
       "      JOIN users hx ON hx.id = hu.user_id"
       "      WHERE hu.office_id = o.id AND hx.active AND hx.external_case_handler))"
       " AND ($7::text IS NULL OR o.temporary_cases = $7)"
-      " AND ($8::timestamptz IS NULL OR (o.created_at, o.id) > ($8::timestamptz, $9::uuid))"
+      " AND " DB_AFTER_SQL("o.created_at", "o.id", "$8", "$9")
       " ORDER BY o.created_at, o.id LIMIT $10::int",
       10, p, rows, sqlstate);
 }

@@ -35,12 +35,11 @@ int policy_store_portal_list(PGconn *conn, const char *after_created_at, const c
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", limit);
   const char *p[] = {after_created_at, after_id, lim};
-  return db_json_rows(
-      conn,
-      "SELECT " PORTAL_JSON
-      " WHERE $1::timestamptz IS NULL OR (p.created_at, p.id) > ($1::timestamptz, $2::uuid)"
-      " ORDER BY p.created_at, p.id LIMIT $3::int",
-      3, p, rows, sqlstate);
+  return db_json_rows(conn,
+                      "SELECT " PORTAL_JSON
+                      " WHERE " DB_AFTER_SQL("p.created_at", "p.id", "$1",
+                                             "$2") " ORDER BY p.created_at, p.id LIMIT $3::int",
+                      3, p, rows, sqlstate);
 }
 
 int policy_store_portal_insurer_taken(PGconn *conn, const char *org_number, int *taken,

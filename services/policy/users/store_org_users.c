@@ -1,6 +1,7 @@
 /* SQL of /v1/users. SQL only; the rules live in org_users.c. */
 #include <stdio.h>
 
+#include "db.h"
 #include "db_json.h"
 #include "status.h"
 #include "store_org_common.h"
@@ -45,7 +46,7 @@ int policy_store_org_user_list(PGconn *conn, const char *portal, const char *sco
       " AND ($6::boolean IS NULL OR u.active = $6::boolean)"
       " AND ($7::text IS NULL OR strpos(lower(u.name), lower($7)) > 0"
       "      OR strpos(lower(u.email), lower($7)) > 0)"
-      " AND ($8::timestamptz IS NULL OR (u.created_at, u.id) > ($8::timestamptz, $9::uuid))"
+      " AND " DB_AFTER_SQL("u.created_at", "u.id", "$8", "$9")
       " ORDER BY u.created_at, u.id LIMIT $10::int",
       10, p, rows, sqlstate);
 }
