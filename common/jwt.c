@@ -27,6 +27,7 @@ static const char R_NO_EXP[] = "token has no exp claim";
 static const char R_EXPIRED[] = "token expired";
 static const char R_NBF[] = "token not yet valid";
 static const char R_IAT[] = "token issued in the future";
+static const char R_ISSUER[] = "token not issued by this platform";
 static const char R_UNAVAILABLE[] = "key set unavailable";
 static const char R_NOMEM[] = "out of memory";
 
@@ -214,6 +215,13 @@ int jwt_verify(struct jwks_cache *cache, const char *token, json_t **claims, con
   has = numeric_claim(payload, "iat", &iat);
   if (has < 0 || (has > 0 && iat > now + JWT_LEEWAY_S)) {
     rc = fail(reason, has < 0 ? R_MALFORMED : R_IAT, CS_ERR_INVALID);
+    goto done;
+  }
+
+  /* A token signed with our key but not as one of our access tokens is not one. */
+  if (!json_is_string(json_object_get(payload, "iss")) ||
+      strcmp(json_string_value(json_object_get(payload, "iss")), JWT_ISSUER) != 0) {
+    rc = fail(reason, R_ISSUER, CS_ERR_INVALID);
     goto done;
   }
 

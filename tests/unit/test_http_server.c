@@ -228,8 +228,8 @@ static void test_body_limit_is_413(void **state) {
 }
 
 static char *token_for(const char *sub, long ttl_s) {
-  json_t *claims = json_pack("{s:s, s:I, s:I}", "sub", sub, "iat", (json_int_t)time(NULL), "exp",
-                             (json_int_t)time(NULL) + ttl_s);
+  json_t *claims = json_pack("{s:s, s:s, s:I, s:I}", "iss", JWT_ISSUER, "sub", sub, "iat",
+                             (json_int_t)time(NULL), "exp", (json_int_t)time(NULL) + ttl_s);
   char *token = NULL;
   assert_int_equal(jwt_sign(signing_key, claims, &token), CS_OK);
   json_decref(claims);

@@ -205,9 +205,12 @@ static void test_leeway(void **state) {
   expect_ok(cache, t, "bob");
   free(t);
   json_int_t now = (json_int_t)time(NULL);
-  t = sign(key_a, json_pack("{s:s, s:I, s:I, s:I}", "sub", "carol", "exp", now + 60, "nbf",
-                            now + 10, "iat", now + 10));
+  t = sign(key_a, json_pack("{s:s, s:I, s:I, s:I, s:s}", "sub", "carol", "exp", now + 60, "nbf",
+                            now + 10, "iat", now + 10, "iss", JWT_ISSUER));
   expect_ok(cache, t, "carol");
+  free(t);
+  t = sign(key_a, claims_exp("bob", -31)); /* the leeway is no more than 30 s */
+  expect_refused(t, CS_ERR_INVALID, "token expired");
   free(t);
 }
 
@@ -229,6 +232,26 @@ static void test_expired(void **state) {
   (void)state;
   char *t = sign(key_a, claims_exp("alice", -100));
   expect_refused(t, CS_ERR_INVALID, "token expired");
+  free(t);
+}
+
+/* Signed with our key, but not issued as one of our access tokens: a wrong, empty or missing
+ * iss. */
+static void test_issuer(void **state) {
+  (void)state;
+  json_int_t now = (json_int_t)time(NULL);
+  char *t = sign(key_a, json_pack("{s:s, s:I, s:s}", "sub", "a", "exp", now + 600, "iss",
+                                  "https://elsewhere.example"));
+  expect_refused(t, CS_ERR_INVALID, "token not issued by this platform");
+  free(t);
+  t = sign(key_a, json_pack("{s:s, s:I, s:s}", "sub", "a", "exp", now + 600, "iss", ""));
+  expect_refused(t, CS_ERR_INVALID, "token not issued by this platform");
+  free(t);
+  t = sign(key_a, json_pack("{s:s, s:I, s:i}", "sub", "a", "exp", now + 600, "iss", 1));
+  expect_refused(t, CS_ERR_INVALID, "token not issued by this platform");
+  free(t);
+  t = sign(key_a, json_pack("{s:s, s:I}", "sub", "a", "exp", now + 600));
+  expect_refused(t, CS_ERR_INVALID, "token not issued by this platform");
   free(t);
 }
 
@@ -461,6 +484,7 @@ static void test_typ(void **state) {
   r_jwt_set_header_str_value(jwt, "kid", "key-a");
   r_jwt_set_header_str_value(jwt, "typ", "jwt");
   r_jwt_set_claim_str_value(jwt, "sub", "erin");
+  r_jwt_set_claim_str_value(jwt, "iss", JWT_ISSUER);
   r_jwt_set_claim_int_value(jwt, "exp", exp);
   jwk_t *k = json_deep_copy(key_a);
   char *raw = r_jwt_serialize_signed(jwt, k, 0);
@@ -1023,6 +1047,7 @@ int main(void) {
       cmocka_unit_test(test_leeway),
       cmocka_unit_test(test_eddsa),
       cmocka_unit_test(test_expired),
+      cmocka_unit_test(test_issuer),
       cmocka_unit_test(test_not_before_and_issued_in_future),
       cmocka_unit_test(test_missing_or_bad_exp),
       cmocka_unit_test(test_other_key_same_kid),

@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "jwt.h"
+
 struct db_pool;
 
 /* Throttling of failed logins (auth_failures). */
@@ -16,7 +18,7 @@ struct db_pool;
 #define POLICY_AUTH_BLOCK_MAX_S 900L
 
 #define POLICY_AUTH_TOKEN_TTL_DEFAULT_S 3600L
-#define POLICY_AUTH_ISSUER "claimsuite"
+#define POLICY_AUTH_ISSUER JWT_ISSUER
 
 /* Outcomes of a token request besides CS_OK and the CS_ERR_* codes (CS_ERR_TIMEOUT: no database
  * connection; CS_ERR_DB, CS_ERR_NOMEM, CS_ERR: failures already logged). */

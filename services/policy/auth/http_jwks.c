@@ -51,8 +51,8 @@ static int self_test(struct jwks_cache **cache) {
   int rc;
 
   *cache = NULL;
-  claims = json_pack("{s:s, s:I}", "sub", "policy-signing-key-self-test", "exp",
-                     (json_int_t)time(NULL) + 60);
+  claims = json_pack("{s:s, s:s, s:I}", "iss", JWT_ISSUER, "sub", "policy-signing-key-self-test",
+                     "exp", (json_int_t)time(NULL) + 60);
   if (claims == NULL) return CS_ERR_NOMEM;
   if ((rc = jwt_sign(policy_keys.private_jwk, claims, &token)) != CS_OK) goto done;
   if ((rc = jwks_cache_new_static(policy_keys.document, cache)) != CS_OK) goto done;
