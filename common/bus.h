@@ -8,8 +8,25 @@
 #include <pthread.h>
 
 struct db_pool;
+struct service_auth;
+struct redisContext;
 
-/* Redis channel of a source: "claimsuite.events.<source>". */
+/* Where the bus's Redis is and who the services are to it (config.h: REDIS_HOST, REDIS_PORT,
+ * REDIS_USER, REDIS_PASSWORD). Strings borrowed. */
+struct bus_redis {
+  const char *host;
+  int port;
+  const char *user;
+  const char *password;
+};
+/* A connection to r, authenticated (AUTH user password), with the timeouts given; NULL on
+ * failure, with why in err. */
+struct redisContext *bus_redis_connect(const struct bus_redis *r, long connect_ms, long io_ms,
+                                       char *err, size_t errlen);
+
+/* Redis channel of a source: "claimsuite.events.<source>". A message on it is an envelope's (or
+ * a heartbeat's) JSON text after its signature and a space (bus_message_sign): whoever may
+ * PUBLISH, only what a relay of this deployment signed is ever heard. */
 #define BUS_CHANNEL_PREFIX "claimsuite.events."
 
 /* Adds an event to the outbox inside the caller's open transaction: it exists only if that
@@ -28,11 +45,12 @@ int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
  * know how current they are. source is the service name (its schema's events). It opens its own
  * connection with conninfo; of several instances of a service only the one holding the advisory
  * lock "claimsuite_relay.<schema>" relays, the others stand by. poll_ms: the wake-up when no
- * notification comes. Strings are copied. *out is new; stop it with bus_relay_stop. */
+ * notification comes. Every message is signed with auth. Strings are copied; redis and auth are
+ * borrowed and must outlive the relay. *out is new; stop it with bus_relay_stop. */
 #define BUS_HEARTBEAT_MS 1000LL
 struct bus_relay;
-int bus_relay_start(const char *source, const char *conninfo, const char *redis_host,
-                    int redis_port, long poll_ms, struct bus_relay **out);
+int bus_relay_start(const char *source, const char *conninfo, const struct bus_redis *redis,
+                    const struct service_auth *auth, long poll_ms, struct bus_relay **out);
 void bus_relay_stop(struct bus_relay *relay); /* joins the thread; NULL-safe */
 
 /* The feed behind GET /internal/events?after=SEQ&limit=N: envelopes with seq > after, in
@@ -55,12 +73,14 @@ typedef void (*bus_committed_fn)(const json_t *event, void *arg);
  * on a gap or a heartbeat ahead of its offset, after every reconnect, after a failed apply
  * (backoff), every 5 s while idle and every second while Redis is away. apply runs on the
  * consumer's thread with a pooled connection inside the transaction, then committed (may be
- * NULL) after the commit; arg is passed to both. Strings are copied; pool is borrowed and must
- * outlive the consumer. *out is new; stop it with bus_consumer_stop. */
+ * NULL) after the commit; arg is passed to both. Only messages signed with auth are heard, and
+ * the feed is read with a service token of auth for source. Strings are copied; pool, redis and
+ * auth are borrowed and must outlive the consumer. *out is new; stop it with bus_consumer_stop. */
 struct bus_consumer;
 int bus_consumer_start(struct db_pool *pool, const char *source, const char *feed_url,
-                       const char *redis_host, int redis_port, bus_apply_fn apply,
-                       bus_committed_fn committed, void *arg, struct bus_consumer **out);
+                       const struct bus_redis *redis, const struct service_auth *auth,
+                       bus_apply_fn apply, bus_committed_fn committed, void *arg,
+                       struct bus_consumer **out);
 /* How old, in ms, what the consumer has applied may be: the time since it last knew it had
  * everything its producer had published (a heartbeat at its offset, a catch-up to the feed's
  * end). -1 before the first time. Any thread. */
@@ -88,6 +108,13 @@ int bus_envelope_new(const char *id, const char *source, long long seq, const ch
 /* The envelope of row of res, a result of "SELECT " BUS_ENVELOPE_COLUMNS. *out is new. */
 int bus_envelope_from_row(const PGresult *res, int row, const char *source, json_t **out);
 
+/* The message carrying text (an envelope or a heartbeat, JSON) on a channel: its signature, a
+ * space, text. *message is new (free()). CS_OK, CS_ERR_NOMEM or CS_ERR. */
+int bus_message_sign(const struct service_auth *auth, const char *text, char **message);
+/* The JSON a message carries if a relay of this deployment signed it (*out new), else
+ * CS_ERR_INVALID (unsigned, signed otherwise, not JSON). */
+int bus_message_open(const struct service_auth *auth, const char *message, size_t len,
+                     json_t **out);
 /* Checks an envelope received from Redis or a feed (an object with string id, source, type,
  * aggregate_id, occurred_at, an integer seq >= 1 and a data member) and gives its seq.
  * event is borrowed. CS_OK or CS_ERR_INVALID. */

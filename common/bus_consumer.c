@@ -20,6 +20,7 @@
 #include "db.h"
 #include "http_client.h"
 #include "log.h"
+#include "service_auth.h"
 #include "status.h"
 
 #define CATCHUP_PAGE 200
@@ -38,8 +39,8 @@ struct bus_consumer {
   struct db_pool *pool;
   char *source;
   char *feed_url; /* without a trailing slash */
-  char *redis_host;
-  int redis_port;
+  const struct bus_redis *redis_at;
+  const struct service_auth *auth;
   bus_apply_fn apply;
   bus_committed_fn committed;
   void *arg;
@@ -56,6 +57,7 @@ struct bus_consumer {
   long long redis_retry_at;
   CURL *curl;
   long long known_last;   /* an offset seen in the database: anything <= is a duplicate */
+  long long forged;       /* messages on the channel nobody of ours signed */
   int catchup_pending;    /* a catch-up must run (start, subscribe, gap, failure) */
   long long catchup_at;   /* when the pending one may run */
   long catchup_backoff;
@@ -190,11 +192,15 @@ static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
   int rc = CS_ERR_UNAVAILABLE;
   struct httpc_body body = {0};
   json_t *doc = NULL;
-  char url[2048], err[128];
+  char url[2048], err[128], bearer[SERVICE_BEARER_MAX];
   long status = 0;
   const struct httpc_options options = {FEED_CONNECT_TIMEOUT_MS, FEED_TIMEOUT_MS, FEED_MAX_BYTES,
-                                        feed_stopping, c->worker.waker};
+                                        feed_stopping,           c->worker.waker, bearer};
   *items = NULL;
+  if (service_auth_bearer(c->auth, c->source, bearer, sizeof(bearer)) != CS_OK) {
+    log_error("consumer %s: cannot make a service token for %s", c->source, c->source);
+    goto done;
+  }
   if (c->curl == NULL && (c->curl = httpc_handle_new(&options)) == NULL) {
     rc = CS_ERR_NOMEM;
     goto done;
@@ -302,11 +308,10 @@ static void sub_close(struct bus_consumer *c, const char *why) {
 }
 
 static void sub_open(struct bus_consumer *c) {
-  struct timeval connect_tv = {1, 0}, io_tv = {2, 0};
+  char err[256] = "subscribe refused";
   redisReply *reply = NULL;
-  redisContext *ctx = redisConnectWithTimeout(c->redis_host, c->redis_port, connect_tv);
-  if (ctx == NULL || ctx->err != 0 || redisSetTimeout(ctx, io_tv) != REDIS_OK) goto fail;
-  redisEnableKeepAlive(ctx);
+  redisContext *ctx = bus_redis_connect(c->redis_at, 1000, 2000, err, sizeof(err));
+  if (ctx == NULL) goto fail;
   reply = redisCommand(ctx, "SUBSCRIBE %s", c->channel);
   if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
       reply->element[0]->type != REDIS_REPLY_STRING ||
@@ -324,8 +329,8 @@ static void sub_open(struct bus_consumer *c) {
   return;
 fail:
   if (c->redis_backoff == BUS_BACKOFF_MIN_MS || c->redis_backoff == BUS_BACKOFF_MAX_MS) {
-    log_warning("consumer %s: Redis %s:%d unreachable (%s), retrying", c->source, c->redis_host,
-                c->redis_port, ctx != NULL && ctx->err != 0 ? ctx->errstr : "subscribe failed");
+    log_warning("consumer %s: Redis %s, retrying", c->source,
+                ctx != NULL && ctx->err != 0 ? ctx->errstr : err);
   }
   if (reply != NULL) freeReplyObject(reply);
   if (ctx != NULL) redisFree(ctx);
@@ -377,8 +382,15 @@ static void sub_message(struct bus_consumer *c, const redisReply *reply) {
       reply->element[2]->type != REDIS_REPLY_STRING) {
     return;
   }
-  json_t *event = json_loadb(reply->element[2]->str, reply->element[2]->len,
-                             JSON_REJECT_DUPLICATES, NULL);
+  json_t *event = NULL;
+  if (bus_message_open(c->auth, reply->element[2]->str, reply->element[2]->len, &event) != CS_OK) {
+    /* not from a relay of ours: never applied, never taken for a gap or a heartbeat */
+    c->forged++;
+    if ((c->forged & (c->forged - 1)) == 0)
+      log_warning("consumer %s: %lld unsigned or forged message(s) on %s ignored", c->source,
+                  c->forged, c->channel);
+    return;
+  }
   long long seq;
   if (is_heartbeat(event)) {
     sub_flush(c);
@@ -466,19 +478,19 @@ static void consumer_free(struct bus_consumer *c) {
   if (c->curl_ready) curl_global_cleanup();
   free(c->source);
   free(c->feed_url);
-  free(c->redis_host);
   free(c->channel);
   free(c);
 }
 
 int bus_consumer_start(struct db_pool *pool, const char *source, const char *feed_url,
-                       const char *redis_host, int redis_port, bus_apply_fn apply,
-                       bus_committed_fn committed, void *arg, struct bus_consumer **out) {
+                       const struct bus_redis *redis, const struct service_auth *auth,
+                       bus_apply_fn apply, bus_committed_fn committed, void *arg,
+                       struct bus_consumer **out) {
   int rc = CS_ERR_INVALID;
   struct bus_consumer *c = NULL;
   if (pool == NULL || source == NULL || *source == '\0' || feed_url == NULL ||
       (strncmp(feed_url, "http://", 7) != 0 && strncmp(feed_url, "https://", 8) != 0) ||
-      redis_host == NULL || apply == NULL || out == NULL) {
+      redis == NULL || redis->host == NULL || auth == NULL || apply == NULL || out == NULL) {
     goto done;
   }
   rc = CS_ERR_NOMEM;
@@ -486,17 +498,17 @@ int bus_consumer_start(struct db_pool *pool, const char *source, const char *fee
   if (c == NULL) goto done;
   c->source = strdup(source);
   c->feed_url = strdup(feed_url);
-  c->redis_host = strdup(redis_host);
   size_t len = strlen(BUS_CHANNEL_PREFIX) + strlen(source) + 1;
   c->channel = malloc(len);
-  if (c->source == NULL || c->feed_url == NULL || c->redis_host == NULL || c->channel == NULL) {
+  if (c->source == NULL || c->feed_url == NULL || c->channel == NULL) {
     goto done;
   }
   snprintf(c->channel, len, "%s%s", BUS_CHANNEL_PREFIX, source);
   size_t ulen = strlen(c->feed_url);
   while (ulen > 0 && c->feed_url[ulen - 1] == '/') c->feed_url[--ulen] = '\0';
   c->pool = pool;
-  c->redis_port = redis_port;
+  c->redis_at = redis;
+  c->auth = auth;
   c->apply = apply;
   c->committed = committed;
   c->arg = arg;

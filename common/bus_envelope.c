@@ -1,10 +1,39 @@
 /* Event envelopes: built from outbox rows (relay, feed) and checked on arrival (consumer). */
 #include "bus.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "service_auth.h"
 #include "status.h"
+
+int bus_message_sign(const struct service_auth *auth, const char *text, char **message) {
+  char sig[SERVICE_SIGNATURE_LEN + 1];
+  size_t len = strlen(text);
+  *message = NULL;
+  if (service_auth_sign(auth, text, len, sig) != CS_OK) return CS_ERR;
+  if ((*message = malloc(SERVICE_SIGNATURE_LEN + 1 + len + 1)) == NULL) return CS_ERR_NOMEM;
+  memcpy(*message, sig, SERVICE_SIGNATURE_LEN);
+  (*message)[SERVICE_SIGNATURE_LEN] = ' ';
+  memcpy(*message + SERVICE_SIGNATURE_LEN + 1, text, len + 1);
+  return CS_OK;
+}
+
+int bus_message_open(const struct service_auth *auth, const char *message, size_t len,
+                     json_t **out) {
+  char sig[SERVICE_SIGNATURE_LEN + 1];
+  *out = NULL;
+  if (message == NULL || len <= SERVICE_SIGNATURE_LEN + 1 || message[SERVICE_SIGNATURE_LEN] != ' ')
+    return CS_ERR_INVALID;
+  memcpy(sig, message, SERVICE_SIGNATURE_LEN);
+  sig[SERVICE_SIGNATURE_LEN] = '\0';
+  const char *text = message + SERVICE_SIGNATURE_LEN + 1;
+  size_t text_len = len - SERVICE_SIGNATURE_LEN - 1;
+  if (!service_auth_signed(auth, text, text_len, sig)) return CS_ERR_INVALID;
+  *out = json_loadb(text, text_len, JSON_REJECT_DUPLICATES, NULL);
+  return *out != NULL ? CS_OK : CS_ERR_INVALID;
+}
 
 int bus_envelope_new(const char *id, const char *source, long long seq, const char *type,
                      const char *portal_id, const char *aggregate_id, const char *occurred_at,

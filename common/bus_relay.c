@@ -26,8 +26,8 @@
 struct bus_relay {
   char *source;
   char *conninfo;
-  char *redis_host;
-  int redis_port;
+  const struct bus_redis *redis_at;
+  const struct service_auth *auth;
   long poll_ms;
   char *channel; /* BUS_CHANNEL_PREFIX source */
   struct bus_worker worker; /* the thread and its stop flag */
@@ -159,19 +159,16 @@ static void redis_close(struct bus_relay *r, const char *why) {
 }
 
 static void redis_open(struct bus_relay *r) {
-  struct timeval connect_tv = {1, 0}, io_tv = {2, 0};
-  redisContext *c = redisConnectWithTimeout(r->redis_host, r->redis_port, connect_tv);
-  if (c == NULL || c->err != 0 || redisSetTimeout(c, io_tv) != REDIS_OK) {
+  char err[256];
+  redisContext *c = bus_redis_connect(r->redis_at, 1000, 2000, err, sizeof(err));
+  if (c == NULL) {
     if (r->redis_backoff == BUS_BACKOFF_MIN_MS || r->redis_backoff == BUS_BACKOFF_MAX_MS) {
-      log_warning("relay %s: Redis %s:%d unreachable (%s), retrying", r->source, r->redis_host,
-                  r->redis_port, c != NULL ? c->errstr : "out of memory");
+      log_warning("relay %s: Redis %s, retrying", r->source, err);
     }
-    if (c != NULL) redisFree(c);
     r->redis_retry_at = bus_now_ms() + r->redis_backoff;
     r->redis_backoff = bus_backoff_next(r->redis_backoff);
     return;
   }
-  redisEnableKeepAlive(c);
   r->redis = c;
   r->redis_backoff = BUS_BACKOFF_MIN_MS;
   log_info("relay %s: connected to Redis", r->source);
@@ -192,19 +189,21 @@ static int relay_publish(struct bus_relay *r, int *more) {
   int queued = 0, redis_failed = 0;
   for (int i = 0; i < n; i++) {
     json_t *env = NULL;
-    char *text = NULL;
+    char *text = NULL, *message = NULL;
     if (bus_envelope_from_row(res, i, r->source, &env) == CS_OK) {
       text = json_dumps(env, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
     json_decref(env);
-    if (text == NULL) {
+    if (text != NULL) bus_message_sign(r->auth, text, &message);
+    free(text);
+    if (message == NULL) {
       /* Cannot happen for a row the outbox accepted (jsonb data); stop before it, keep order. */
       log_error("relay %s: event seq %s cannot be encoded; relaying paused", r->source,
                 PQgetvalue(res, i, 1));
       break;
     }
-    int ar = redisAppendCommand(r->redis, "PUBLISH %s %s", r->channel, text);
-    free(text);
+    int ar = redisAppendCommand(r->redis, "PUBLISH %s %s", r->channel, message);
+    free(message);
     if (ar != REDIS_OK) {
       redis_failed = 1;
       break;
@@ -249,7 +248,10 @@ static int relay_heartbeat(struct bus_relay *r) {
   snprintf(text, sizeof(text), "{\"type\":\"heartbeat\",\"source\":\"%s\",\"head\":%s}", r->source,
            PQgetvalue(res, 0, 0));
   PQclear(res);
-  redisReply *reply = redisCommand(r->redis, "PUBLISH %s %s", r->channel, text);
+  char *message = NULL;
+  if (bus_message_sign(r->auth, text, &message) != CS_OK) return CS_ERR;
+  redisReply *reply = redisCommand(r->redis, "PUBLISH %s %s", r->channel, message);
+  free(message);
   if (reply == NULL)
     redis_close(r, r->redis->err != 0 ? r->redis->errstr : "PUBLISH failed");
   else
@@ -357,16 +359,16 @@ static void relay_free(struct bus_relay *r) {
   bus_worker_stop(&r->worker);
   free(r->source);
   free(r->conninfo);
-  free(r->redis_host);
   free(r->channel);
   free(r);
 }
 
-int bus_relay_start(const char *source, const char *conninfo, const char *redis_host,
-                    int redis_port, long poll_ms, struct bus_relay **out) {
+int bus_relay_start(const char *source, const char *conninfo, const struct bus_redis *redis,
+                    const struct service_auth *auth, long poll_ms, struct bus_relay **out) {
   int rc = CS_ERR_INVALID;
   struct bus_relay *r = NULL;
-  if (source == NULL || *source == '\0' || conninfo == NULL || redis_host == NULL || out == NULL) {
+  if (source == NULL || *source == '\0' || conninfo == NULL || redis == NULL ||
+      redis->host == NULL || auth == NULL || out == NULL) {
     goto done;
   }
   rc = CS_ERR_NOMEM;
@@ -374,14 +376,14 @@ int bus_relay_start(const char *source, const char *conninfo, const char *redis_
   if (r == NULL) goto done;
   r->source = strdup(source);
   r->conninfo = strdup(conninfo);
-  r->redis_host = strdup(redis_host);
   size_t len = strlen(BUS_CHANNEL_PREFIX) + strlen(source) + 1;
   r->channel = malloc(len);
-  if (r->source == NULL || r->conninfo == NULL || r->redis_host == NULL || r->channel == NULL) {
+  if (r->source == NULL || r->conninfo == NULL || r->channel == NULL) {
     goto done;
   }
   snprintf(r->channel, len, "%s%s", BUS_CHANNEL_PREFIX, source);
-  r->redis_port = redis_port;
+  r->redis_at = redis;
+  r->auth = auth;
   r->poll_ms = poll_ms > 0 ? poll_ms : 1000;
   r->pg_backoff = BUS_BACKOFF_MIN_MS;
   r->redis_backoff = BUS_BACKOFF_MIN_MS;

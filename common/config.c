@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "service_auth.h"
 #include "status.h"
 
 #ifndef CLAIMSUITE_DEFAULT_MIGRATIONS_DIR
@@ -64,6 +65,64 @@ int config_bool(const char *name, int def, int *out, char *err, size_t errlen) {
   return CS_OK;
 }
 
+static int read_secret_file(const char *name, const char *path, size_t max, char **out, char *err,
+                            size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  char *buf = malloc(max + 2);
+  size_t n = 0;
+  if (f != NULL && buf != NULL) n = fread(buf, 1, max + 1, f);
+  if (f == NULL || buf == NULL || ferror(f)) {
+    snprintf(err, errlen, "%s_FILE: cannot read %.200s", name, path);
+    if (f != NULL) fclose(f);
+    free(buf);
+    return CS_ERR_INVALID;
+  }
+  fclose(f);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+  buf[n] = '\0';
+  if (strlen(buf) != n) {
+    snprintf(err, errlen, "%s_FILE: %.200s holds a NUL byte", name, path);
+    config_secret_free(buf);
+    return CS_ERR_INVALID;
+  }
+  *out = buf;
+  return CS_OK;
+}
+
+int config_secret(const char *name, int required, size_t min, size_t max, char **out, char *err,
+                  size_t errlen) {
+  char file_var[96];
+  snprintf(file_var, sizeof(file_var), "%s_FILE", name);
+  const char *value = config_env(name, NULL), *file = config_env(file_var, NULL);
+  *out = NULL;
+  if (value != NULL && file != NULL) {
+    snprintf(err, errlen, "set %s or %s, not both", name, file_var);
+    return CS_ERR_INVALID;
+  }
+  if (value == NULL && file == NULL) {
+    if (!required) return CS_OK;
+    snprintf(err, errlen, "%s (or %s) is required but not set", name, file_var);
+    return CS_ERR_INVALID;
+  }
+  if (file != NULL && read_secret_file(name, file, max, out, err, errlen) != CS_OK)
+    return CS_ERR_INVALID;
+  if (value != NULL && (*out = strdup(value)) == NULL) return CS_ERR_NOMEM;
+  size_t n = strlen(*out);
+  if (n < min || n > max) {
+    snprintf(err, errlen, "%s must be %zu to %zu bytes, has %zu", name, min, max, n);
+    config_secret_free(*out);
+    *out = NULL;
+    return CS_ERR_INVALID;
+  }
+  return CS_OK;
+}
+
+void config_secret_free(char *secret) {
+  if (secret == NULL) return;
+  explicit_bzero(secret, strlen(secret));
+  free(secret);
+}
+
 int config_service_load(const char *service, long default_port, struct service_config *c,
                         char *err, size_t errlen) {
   char default_db[256];
@@ -83,6 +142,10 @@ int config_service_load(const char *service, long default_port, struct service_c
                         errlen)) ||
       (rc = config_str("REDIS_HOST", "127.0.0.1", &c->redis_host, err, errlen)) ||
       (rc = config_long("REDIS_PORT", 6379, 1, 65535, &c->redis_port, err, errlen)) ||
+      (rc = config_str("REDIS_USER", "claimsuite", &c->redis_user, err, errlen)) ||
+      (rc = config_secret("REDIS_PASSWORD", 1, 1, 512, &c->redis_password, err, errlen)) ||
+      (rc = config_secret("SERVICE_SECRET", 1, SERVICE_SECRET_MIN, SERVICE_SECRET_MAX,
+                          &c->service_secret, err, errlen)) ||
       (rc = config_long("HTTP_THREADS", 0, 0, 512, &c->http_threads, err, errlen)) ||
       (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 3600, &c->http_timeout_s, err, errlen)) ||
       (rc = config_long("HTTP_MAX_CONNECTIONS", 1024, 1, 100000, &c->http_max_connections, err,
@@ -166,6 +229,9 @@ void config_service_free(struct service_config *c) {
   free(c->bind_address);
   free(c->database_url);
   free(c->redis_host);
+  free(c->redis_user);
+  config_secret_free(c->redis_password);
+  config_secret_free(c->service_secret);
   free(c->jwks_url);
   free(c->log_level);
   free(c->migrations_dir);

@@ -12,6 +12,12 @@
 int config_str(const char *name, const char *def, char **out, char *err, size_t errlen);
 int config_long(const char *name, long def, long min, long max, long *out, char *err, size_t errlen);
 int config_bool(const char *name, int def, int *out, char *err, size_t errlen);
+/* A secret from the variable name or from the file named by name_FILE (one of them; a file's
+ * final newlines are not part of it, a NUL byte is refused), min to max bytes. Neither set:
+ * CS_ERR_INVALID when required, else CS_OK with *out NULL. *out is new (config_secret_free). */
+int config_secret(const char *name, int required, size_t min, size_t max, char **out, char *err,
+                  size_t errlen);
+void config_secret_free(char *secret); /* wipes it first; NULL-safe */
 
 /* One producer this service follows: an item "source=url" of EVENT_FEEDS. */
 #define CONFIG_MAX_FEEDS 16
@@ -31,6 +37,9 @@ struct service_config {
   long db_checkout_timeout_ms;  /* DB_CHECKOUT_TIMEOUT_MS */
   char *redis_host;        /* REDIS_HOST */
   long redis_port;         /* REDIS_PORT */
+  char *redis_user;        /* REDIS_USER ("claimsuite"): the services' ACL user */
+  char *redis_password;    /* REDIS_PASSWORD or REDIS_PASSWORD_FILE (required) */
+  char *service_secret;    /* SERVICE_SECRET or SERVICE_SECRET_FILE (required, service_auth.h) */
   long http_threads;       /* HTTP_THREADS, defaults to the pool size */
   long http_timeout_s;     /* HTTP_TIMEOUT_SECONDS: idle connection timeout */
   long http_max_connections; /* HTTP_MAX_CONNECTIONS */

@@ -62,13 +62,21 @@ static int perform(CURL *h, const struct httpc_options *o, const char *url,
                    const char *content_type, long *status, struct httpc_body *body, char *err,
                    size_t errlen) {
   struct curl_slist *headers = NULL, *grown;
-  char line[160];
+  char line[1024];
 
   memset(body, 0, sizeof(*body));
   body->cap_bytes = o->max_bytes;
   *status = 0;
   if (log_request_id()[0] != '\0') {
     snprintf(line, sizeof(line), "X-Request-Id: %s", log_request_id());
+    if ((grown = curl_slist_append(headers, line)) != NULL) headers = grown;
+  }
+  if (o->authorization != NULL) {
+    int n = snprintf(line, sizeof(line), "Authorization: %s", o->authorization);
+    if (n < 0 || (size_t)n >= sizeof(line)) {
+      snprintf(err, errlen, "credentials too long");
+      return CS_ERR_UNAVAILABLE;
+    }
     if ((grown = curl_slist_append(headers, line)) != NULL) headers = grown;
   }
   if (content_type != NULL) {

@@ -13,6 +13,7 @@ struct httpc_options {
   size_t max_bytes;             /* a longer answer fails the call */
   int (*should_abort)(void *);  /* polled during a transfer; non-zero aborts it (may be NULL) */
   void *abort_arg;
+  const char *authorization; /* the Authorization header's value, or NULL for none */
 };
 
 /* A new handle (curl_easy_cleanup it), or NULL. */

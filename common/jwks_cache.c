@@ -110,8 +110,8 @@ done:
 
 /* Fetches and parses the key set at url. *out is new. CS_ERR_UNAVAILABLE on any failure. */
 static int jwks_fetch(const char *url, jwks_t **out) {
-  static const struct httpc_options options = {JWKS_CONNECT_TIMEOUT_MS, JWKS_TOTAL_TIMEOUT_MS,
-                                               JWKS_MAX_BYTES, NULL, NULL};
+  static const struct httpc_options options = {
+      JWKS_CONNECT_TIMEOUT_MS, JWKS_TOTAL_TIMEOUT_MS, JWKS_MAX_BYTES, NULL, NULL, NULL};
   struct httpc_body buf = {0};
   char err[128];
   long status = 0;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "service_auth.h"
 #include "token_memo.h"
 #include "routes.h"
 #include "service_internal.h"
@@ -27,6 +28,17 @@
 
 /* The core's handler for every route of the service; the core has already set the request id
  * and checked the body size. */
+/* Only another service of this deployment, with a service token for this one: its name into
+ * caller. Anything else is answered 401 here. */
+static int service_caller(struct service *svc, struct http_exchange *x, char *caller) {
+  const char *reason = NULL;
+  const char *authz = u_map_get_case(x->req->map_header, "Authorization");
+  if (service_auth_check(svc->auth, authz, caller, &reason) == CS_OK) return CS_OK;
+  http_problem(x->resp, PROBLEM_UNAUTHENTICATED, reason);
+  u_map_put(x->resp->map_header, "WWW-Authenticate", "Bearer realm=\"claimsuite-services\"");
+  return CS_ERR_INVALID;
+}
+
 static void route_handler(struct http_exchange *x, void *arg) {
   struct service_route_entry *r = arg;
   struct service *svc = r->svc;
@@ -46,10 +58,14 @@ static void route_handler(struct http_exchange *x, void *arg) {
     }
   } else {
     json_t *claims = NULL;
-    if (!(r->flags & ROUTE_AUTHENTICATED) || http_server_authenticate(x, &claims) == CS_OK) {
-      struct request_ctx ctx = {x->req, x->resp, svc, claims, r->arg};
-      r->handler(&ctx);
+    char caller[SERVICE_NAME_MAX] = "";
+    if (r->flags & ROUTE_SERVICE) {
+      if (service_caller(svc, x, caller) != CS_OK) return;
+    } else if ((r->flags & ROUTE_AUTHENTICATED) && http_server_authenticate(x, &claims) != CS_OK) {
+      return;
     }
+    struct request_ctx ctx = {x->req, x->resp, svc, claims, caller[0] ? caller : NULL, r->arg};
+    r->handler(&ctx);
     json_decref(claims);
   }
 }
@@ -132,6 +148,13 @@ int service_init(struct service *svc, const char *name, long default_port) {
     return 2;
   }
   svc->metrics = http_server_metrics(svc->internal->http);
+  if (service_auth_new(name, svc->cfg.service_secret, strlen(svc->cfg.service_secret),
+                       &svc->auth) != CS_OK) {
+    fprintf(stderr, "%s: configuration error: the service secret cannot be used\n", name);
+    return 2;
+  }
+  svc->redis = (struct bus_redis){svc->cfg.redis_host, (int)svc->cfg.redis_port,
+                                  svc->cfg.redis_user, svc->cfg.redis_password};
   if (jwks_cache_new(svc->cfg.jwks_url, svc->cfg.jwks_cache_s, &svc->jwks) != CS_OK) {
     fprintf(stderr, "%s: configuration error: JWKS_URL must be an http(s) URL, got '%s'\n", name,
             svc->cfg.jwks_url);
@@ -239,9 +262,8 @@ static int consumers_start(struct service *svc) {
   struct service_internal *in = svc->internal;
   for (int i = 0; i < in->nconsumers; i++) {
     struct service_consumer *c = &in->consumers[i];
-    if (bus_consumer_start(svc->pool, c->source, config_feed_url(&svc->cfg, c->source),
-                           svc->cfg.redis_host, (int)svc->cfg.redis_port, c->apply, c->committed,
-                           c->arg, &c->running) != CS_OK) {
+    if (bus_consumer_start(svc->pool, c->source, config_feed_url(&svc->cfg, c->source), &svc->redis,
+                           svc->auth, c->apply, c->committed, c->arg, &c->running) != CS_OK) {
       log_error("the consumer of %s could not start", c->source);
       return CS_ERR;
     }
@@ -283,8 +305,8 @@ int service_run(struct service *svc) {
     log_error("migrations failed: not starting");
     goto done;
   }
-  if (bus_relay_start(svc->cfg.service, svc->cfg.database_url, svc->cfg.redis_host,
-                      (int)svc->cfg.redis_port, svc->cfg.relay_poll_ms, &in->relay) != CS_OK) {
+  if (bus_relay_start(svc->cfg.service, svc->cfg.database_url, &svc->redis, svc->auth,
+                      svc->cfg.relay_poll_ms, &in->relay) != CS_OK) {
     log_error("outbox relay could not start");
     goto done;
   }
@@ -317,6 +339,7 @@ void service_free(struct service *svc) {
   free(svc->internal);
   db_pool_free(svc->pool);
   jwks_cache_free(svc->jwks);
+  service_auth_free(svc->auth);
   log_close();
   config_service_free(&svc->cfg);
   memset(svc, 0, sizeof(*svc));

@@ -24,6 +24,7 @@ struct request_ctx {
   struct _u_response *resp;
   struct service *svc;
   const json_t *claims; /* verified JWT payload on authenticated routes, else NULL */
+  const char *caller;   /* the calling service on ROUTE_SERVICE routes, else NULL */
   const void *route_arg; /* what the route was registered with (service_route_arg), or NULL */
 };
 
@@ -31,8 +32,9 @@ struct request_ctx {
 typedef void (*service_handler)(struct request_ctx *ctx);
 
 enum service_route_flags {
-  ROUTE_PUBLIC = 0,       /* no token needed (health, login) */
-  ROUTE_AUTHENTICATED = 1 /* a valid bearer token is required */
+  ROUTE_PUBLIC = 0,        /* no token needed (health, login) */
+  ROUTE_AUTHENTICATED = 1, /* a valid bearer token is required */
+  ROUTE_SERVICE = 2 /* /internal/...: only another service of the deployment (service_auth.h) */
 };
 
 struct service {
@@ -40,6 +42,8 @@ struct service {
   struct db_pool *pool;
   struct metrics *metrics; /* the HTTP server's (borrowed) */
   struct jwks_cache *jwks; /* tokens are verified against this; may be replaced before run */
+  struct service_auth *auth; /* what this service proves to others and checks of them */
+  struct bus_redis redis;    /* the bus's Redis, from cfg */
   void *app; /* the service's own state */
   struct service_internal *internal; /* routes, hooks, HTTP instance: service.c only */
 };

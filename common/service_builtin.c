@@ -24,13 +24,11 @@ static void health_members(void *arg, json_t *body) {
 static int redis_ping(struct service *svc) {
   /* one context per worker thread: hiredis contexts are not thread-safe */
   static __thread redisContext *rc;
-  struct timeval tv = {0, 500000};
+  char err[256];
   for (int attempt = 0; attempt < 2; attempt++) {
     if (rc == NULL || rc->err) {
       if (rc != NULL) redisFree(rc);
-      rc = redisConnectWithTimeout(svc->cfg.redis_host, (int)svc->cfg.redis_port, tv);
-      if (rc == NULL || rc->err) continue;
-      redisSetTimeout(rc, tv);
+      if ((rc = bus_redis_connect(&svc->redis, 500, 500, err, sizeof(err))) == NULL) continue;
     }
     redisReply *reply = redisCommand(rc, "PING");
     int ok = reply != NULL && reply->type == REDIS_REPLY_STATUS;
@@ -174,5 +172,5 @@ void service_builtin_routes(struct service *svc) {
   service_route_answer(svc, "GET", "/healthz", http_server_answer_healthz);
   service_route_answer(svc, "GET", "/readyz", http_server_answer_readyz);
   service_route_answer(svc, "GET", "/metrics", http_server_answer_metrics);
-  service_route(svc, "GET", "/internal/events", handle_events_feed, ROUTE_PUBLIC);
+  service_route(svc, "GET", "/internal/events", handle_events_feed, ROUTE_SERVICE);
 }

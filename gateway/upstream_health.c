@@ -83,7 +83,7 @@ static void check_one(CURL *c, const struct httpc_options *o, const struct upstr
 
 static void *health_main(void *arg) {
   struct gw_health *h = arg;
-  const struct httpc_options o = {h->timeout_ms, h->timeout_ms, CHECK_MAX_BYTES, NULL, NULL};
+  const struct httpc_options o = {h->timeout_ms, h->timeout_ms, CHECK_MAX_BYTES, NULL, NULL, NULL};
   CURL *c = httpc_handle_new(&o);
   if (c == NULL) {
     log_error("upstream health: could not create the HTTP client handle");

@@ -82,17 +82,34 @@ db_bootstrap() { # port source_dir role...
   done
 }
 
-redis_start() { # dir port
+# A secret of n random characters into file (made once: an existing file is kept).
+secret_file() { # file n
+  [ -s "$1" ] && return 0
+  (umask 077; head -c 256 /dev/urandom | base64 -w0 | tr -d '/+=' | head -c "$2" > "$1")
+}
+
+# Redis with one ACL user, "claimsuite", whose password is the content of password-file: the
+# services publish and subscribe on the event channels and nothing else; the default user is
+# off, so nobody without the password gets in.
+redis_start() { # dir port password-file
   mkdir -p "$1"
+  (umask 077; printf 'user default off\nuser claimsuite on >%s resetchannels &claimsuite.events.* -@all +@connection +publish +subscribe +unsubscribe\n' \
+    "$(cat "$3")" > "$1/users.acl")
   redis-server --port "$2" --bind 127.0.0.1 --dir "$1" --daemonize yes --pidfile "$1/redis.pid" \
-    --logfile "$1/redis.log" --save "" --appendonly no >/dev/null || die "Redis did not start"
-  for _ in $(seq 1 100); do redis-cli -p "$2" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+    --aclfile "$1/users.acl" --logfile "$1/redis.log" --save "" --appendonly no >/dev/null \
+    || die "Redis did not start"
+  for _ in $(seq 1 100); do
+    REDISCLI_AUTH=$(cat "$3") redis-cli --user claimsuite -p "$2" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.05
+  done
   die "Redis did not answer on port $2"
 }
 
-redis_stop() { # dir port
-  redis-cli -p "$2" shutdown nosave >/dev/null 2>&1 || true
-  for _ in $(seq 1 100); do [ -f "$1/redis.pid" ] && kill -0 "$(cat "$1/redis.pid")" 2>/dev/null || return 0; sleep 0.05; done
+redis_stop() { # dir
+  local pid
+  pid=$(cat "$1/redis.pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null || return 0 # SIGTERM: a shutdown that saves nothing
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
 }
 
 # Starts one binary in the background with the environment given as NAME=value arguments;

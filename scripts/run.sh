@@ -31,7 +31,7 @@ shutdown() {
   stopping=1
   echo; echo "stopping claimsuite..."
   stop_processes "$var/pids"
-  redis_stop "$var/redis" "$REDIS_PORT"
+  redis_stop "$var/redis"
   pg_stop "$var/pg"
   echo "stopped."
 }
@@ -42,11 +42,15 @@ echo "starting PostgreSQL 15 on 127.0.0.1:$PG_PORT (data in var/pg)"
 pg_init "$var/pg" "$PG_PORT"
 pg_start "$var/pg"
 db_bootstrap "$PG_PORT" "$src" $SERVICES
+# made once under var/ and kept: Redis's password and the secret the services share
+secret_file "$var/redis-password" 32
+secret_file "$var/service-secret" 48
 echo "starting Redis on 127.0.0.1:$REDIS_PORT"
-redis_start "$var/redis" "$REDIS_PORT"
+redis_start "$var/redis" "$REDIS_PORT" "$var/redis-password"
 "$bin/services/policy/claimsuite-keygen" "$var/signing-key.json" || die "cannot create the signing key"
 
 common=(BIND_ADDRESS=127.0.0.1 REDIS_HOST=127.0.0.1 "REDIS_PORT=$REDIS_PORT" "MIGRATIONS_DIR=$src"
+        "REDIS_PASSWORD_FILE=$var/redis-password" "SERVICE_SECRET_FILE=$var/service-secret"
         "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" LOG_LEVEL=${LOG_LEVEL:-info})
 for svc in $SERVICES; do
   extra=()
@@ -80,7 +84,7 @@ claimsuite is running. Ctrl-C stops it.
   policy       http://127.0.0.1:${port[policy]}   cases http://127.0.0.1:${port[cases]}
   customer     http://127.0.0.1:${port[customer]}   orders http://127.0.0.1:${port[orders]}
   PostgreSQL   psql -h 127.0.0.1 -p $PG_PORT -U postgres claimsuite
-  Redis        redis-cli -p $REDIS_PORT
+  Redis        REDISCLI_AUTH=\$(cat var/redis-password) redis-cli --user claimsuite -p $REDIS_PORT
   logs         var/logs/<name>.log (JSON lines)
 
 The platform operator ($OPERATOR_ID) creates portals (POST /v1/portals); its token:

@@ -32,42 +32,13 @@ struct policy_config {
   char *operator_secret; /* new (free() after wiring: only its hash is kept) */
 };
 
-/* The secret in file path (one line; a final newline dropped) into *out (new). */
-static int read_secret_file(const char *path, char **out, char *err, size_t errlen) {
-  char buf[POLICY_OPERATOR_SECRET_MAX + 2];
-  FILE *f = fopen(path, "r");
-  size_t n;
-  *out = NULL;
-  if (f == NULL) {
-    snprintf(err, errlen, "PLATFORM_OPERATOR_SECRET_FILE: cannot read %.200s", path);
-    return CS_ERR_INVALID;
-  }
-  n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
-  if (strlen(buf) != n) {
-    snprintf(err, errlen, "PLATFORM_OPERATOR_SECRET_FILE: %.200s holds a NUL byte", path);
-    return CS_ERR_INVALID;
-  }
-  *out = strdup(buf);
-  explicit_bzero(buf, sizeof(buf));
-  return *out != NULL ? CS_OK : CS_ERR_NOMEM;
-}
-
 /* The operator's settings into c: CS_OK, or CS_ERR_INVALID with why in err. */
 static int operator_config_read(struct policy_config *c, char *err, size_t errlen) {
-  const char *secret = config_env("PLATFORM_OPERATOR_SECRET", NULL);
-  const char *file = config_env("PLATFORM_OPERATOR_SECRET_FILE", NULL);
   c->operator_id = config_env("PLATFORM_OPERATOR_ID", NULL);
-  if (secret != NULL && file != NULL) {
-    snprintf(err, errlen,
-             "set PLATFORM_OPERATOR_SECRET or PLATFORM_OPERATOR_SECRET_FILE, not both");
+  /* lengths are checked below, with what the id needs */
+  if (config_secret("PLATFORM_OPERATOR_SECRET", 0, 0, POLICY_OPERATOR_SECRET_MAX + 1,
+                    &c->operator_secret, err, errlen) != CS_OK)
     return CS_ERR_INVALID;
-  }
-  if (file != NULL && read_secret_file(file, &c->operator_secret, err, errlen) != CS_OK)
-    return CS_ERR_INVALID;
-  if (secret != NULL && (c->operator_secret = strdup(secret)) == NULL) return CS_ERR_NOMEM;
   return policy_operator_settings_check(c->operator_id, c->operator_secret, err, errlen);
 }
 
@@ -88,22 +59,23 @@ static int policy_config_read(struct policy_config *c) {
 }
 
 static void policy_config_free(struct policy_config *c) {
-  if (c->operator_secret != NULL) {
-    explicit_bzero(c->operator_secret, strlen(c->operator_secret));
-    free(c->operator_secret);
-  }
+  config_secret_free(c->operator_secret);
   memset(c, 0, sizeof(*c));
 }
+
+#define POLICY_DEFAULT_DATABASE_URL "host=127.0.0.1 port=5432 dbname=claimsuite user=policy"
 
 int main(int argc, char **argv) {
   struct service svc;
   struct policy_config pc = {0};
-  int code = service_init(&svc, "policy", 8081);
-  if (code == 0 && argc > 1 && !strcmp(argv[1], "demo-data")) {
-    code = policy_demo_load(svc.cfg.database_url) == CS_OK ? 0 : 1;
-    service_free(&svc);
-    return code;
+  if (argc > 1 && !strcmp(argv[1], "demo-data")) {
+    /* a one-off against the database: none of a running service's settings or secrets */
+    if (log_init("policy", config_env("LOG_LEVEL", "info")) != CS_OK) return 2;
+    int rc = policy_demo_load(config_env("DATABASE_URL", POLICY_DEFAULT_DATABASE_URL));
+    log_close();
+    return rc == CS_OK ? 0 : 1;
   }
+  int code = service_init(&svc, "policy", 8081);
   if (code == 0 && argc > 1) {
     fprintf(stderr, "usage: policy [demo-data]\n");
     code = 64;

@@ -55,6 +55,16 @@ else
   fail "docker-compose is not installed (Debian package docker-compose): cannot validate docker-compose.yml"
 fi
 
+for s in $services; do
+  check "compose gives $s Redis's password and the services' secret as files" \
+    bash -c 'docker-compose -f "$1" config 2>/dev/null | python3 -c "
+import sys, yaml
+s = yaml.safe_load(sys.stdin)[\"services\"][sys.argv[1]]
+env, secrets = s[\"environment\"], [x[\"source\"] for x in s.get(\"secrets\", [])]
+assert env[\"REDIS_PASSWORD_FILE\"] == \"/run/secrets/redis_password\" and \"redis_password\" in secrets
+assert env[\"SERVICE_SECRET_FILE\"] == \"/run/secrets/service_secret\" and \"service_secret\" in secrets
+" "$2"' _ "$compose" "$s"
+done
 check "compose gives policy the platform operator's secret as a file" \
   bash -c 'grep -q "PLATFORM_OPERATOR_SECRET_FILE: /run/secrets/platform_operator_secret" "$1" && grep -q "^secrets:" "$1"' _ "$compose"
 
@@ -193,7 +203,9 @@ for path in sorted(glob.glob(os.path.join(src, "deploy/k8s/*.yaml"))):
 
 for kind, nm in [("Namespace", "claimsuite"), ("ConfigMap", "claimsuite-config"),
                  ("Secret", "claimsuite-db"), ("Secret", "claimsuite-signing-key"),
-                 ("Secret", "claimsuite-platform-operator")]:
+                 ("Secret", "claimsuite-platform-operator"), ("Secret", "claimsuite-services"),
+                 ("NetworkPolicy", "default-deny-ingress"),
+                 ("NetworkPolicy", "services-from-gateway-and-services")]:
     report((kind, nm) in found, f"k8s {kind} {nm}")
 
 for prog, port in programs.items():
@@ -220,6 +232,8 @@ for prog, port in programs.items():
     if not any(r.get("configMapRef", {}).get("name") == "claimsuite-config" for r in c.get("envFrom", [])): problems.append("envFrom")
     if prog != "gateway" and "secretKeyRef" not in (env.get("DATABASE_URL", {}).get("valueFrom") or {}): problems.append("DATABASE_URL")
     if prog == "policy" and "SIGNING_KEY_FILE" not in env: problems.append("SIGNING_KEY_FILE")
+    for secret in ("REDIS_PASSWORD_FILE", "SERVICE_SECRET_FILE"):
+        if prog != "gateway" and secret not in env: problems.append(secret)
     report(not problems, f"k8s Deployment {prog}" + (": bad " + ", ".join(problems) if problems else ""))
 
 # OpenAPI

@@ -105,8 +105,8 @@ static void assert_exactly_once(const char *batch, long count) {
 /* GET probe_a /internal/events?query: the response (free it). */
 static void feed(const char *query, struct tl_response *r) {
   char url[512];
-  snprintf(url, sizeof(url), "%s/internal/events?%s", tl_env("PROBE_A_URL"), query);
-  assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 5000, r), 0);
+  snprintf(url, sizeof(url), "/internal/events?%s", query);
+  tl_service_call(tl_env("PROBE_A_URL"), "probe_a", "GET", url, NULL, r);
 }
 
 struct batch_count {
@@ -132,7 +132,7 @@ static int count_page(const json_t *items, long long next_after, void *arg) {
 /* Reads probe_a's whole feed: checks seqs are 1, 2, 3, ... and counts events of batch. */
 static long feed_count_batch(const char *batch) {
   struct batch_count c = {batch, 0, 0};
-  assert_int_equal(tl_feed(tl_env("PROBE_A_URL"), count_page, &c), 0);
+  assert_int_equal(tl_feed(tl_env("PROBE_A_URL"), "probe_a", count_page, &c), 0);
   return (long)c.found;
 }
 
@@ -237,25 +237,56 @@ static void test_feed_serves_envelopes(void **state) {
   }
 }
 
-/* PUBLISHes text on probe_a's channel, as the relay would. */
-static void publish_raw(const char *text) {
+/* PUBLISHes text on probe_a's channel as someone holding Redis's password could; auth: as the
+ * services' user (else with no credentials). The exit status of redis-cli, and 0 only when
+ * Redis took the message. */
+static int publish_as(const char *text, int auth) {
   char path[] = "/tmp/test_bus_envelope_XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
   assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
   close(fd);
-  int rc = tl_sh("redis-cli -p %s -x PUBLISH claimsuite.events.probe_a < %s > /dev/null",
-                 tl_env("REDIS_PORT"), path);
+  int rc = tl_sh(
+      "REDISCLI_AUTH=%s%s%s redis-cli --user claimsuite -p %s -x "
+      "PUBLISH claimsuite.events.probe_a < %s 2>&1 | grep -qx '[0-9][0-9]*'",
+      auth ? "$(cat '" : "", auth ? tl_env("REDIS_PASSWORD_FILE") : "", auth ? "')" : "",
+      tl_env("REDIS_PORT"), path);
   unlink(path);
-  assert_int_equal(rc, 0);
+  return rc;
+}
+
+static void publish_raw(const char *text) { assert_int_equal(publish_as(text, 1), 0); }
+
+/* The feed is for services only: nobody else, and no service token for another service. */
+static void test_the_feed_answers_services_only(void **state) {
+  (void)state;
+  char url[512];
+  struct tl_response r;
+  snprintf(url, sizeof(url), "%s/internal/events?after=0&limit=5", tl_env("PROBE_A_URL"));
+  const char *user[] = {"Authorization: Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln", NULL};
+  const char *other[] = {tl_service_authorization("probe_b"), NULL};
+  const char *const *tries[] = {NULL, user, other};
+  for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+    assert_int_equal(tl_http("GET", url, tries[i], NULL, 0, 5000, &r), 0);
+    if (r.status != 401) fail_msg("try %zu answered %ld: %s", i, r.status, r.body);
+    assert_true(json_is_string(json_object_get(r.json, "detail")));
+    assert_null(json_object_get(r.json, "items"));
+    tl_response_free(&r);
+  }
+  feed("after=0&limit=5", &r); /* with a token for probe_a */
+  assert_int_equal(r.status, 200);
+  tl_response_free(&r);
+  /* and Redis takes nothing from someone without the password */
+  assert_int_not_equal(publish_as("x", 0), 0);
 }
 
 static void test_replayed_and_forged_events_change_nothing(void **state) {
   (void)state;
-  char batch[64], later[64];
+  char batch[64], later[64], forged_batch[64];
   struct tl_response r;
   label(batch, sizeof(batch), "replayed");
   label(later, sizeof(later), "after-replay");
+  label(forged_batch, sizeof(forged_batch), "forged");
   emit(tl_env("PROBE_A_URL"), batch, 3, 0);
   wait_applied(batch, 3, 10000);
 
@@ -272,10 +303,24 @@ static void test_replayed_and_forged_events_change_nothing(void **state) {
   json_t *ev = json_array_get(json_object_get(r.json, "items"), 0);
   assert_int_equal(json_integer_value(json_object_get(ev, "seq")), seq);
   char *text = json_dumps(ev, JSON_COMPACT);
-  publish_raw(text);
+  char *signed_text = tl_signed_message(text);
+  publish_raw(signed_text); /* signed as the relay did: a duplicate */
+  publish_raw(text);        /* unsigned: not heard at all */
+  free(signed_text);
   free(text);
-  /* A forged one far ahead (a gap: the consumer asks the feed, which has nothing there), one
+  /* Forged ones, unsigned or signed with another key: the next seq the producer will use (it
+   * would have been applied, and the genuine event with that seq skipped), one far ahead, one
    * that is not an envelope, and one that is not JSON. */
+  json_int_t head =
+      (json_int_t)tl_sql_long("SELECT coalesce(max(seq), 0) FROM probe_a.outbox", 0, NULL);
+  json_object_set_new(ev, "seq", json_integer(head + 1));
+  json_object_set_new(json_object_get(ev, "data"), "batch", json_string(forged_batch));
+  text = json_dumps(ev, JSON_COMPACT);
+  publish_raw(text);
+  char forged[4096];
+  snprintf(forged, sizeof(forged), "%s %s", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", text);
+  publish_raw(forged);
+  free(text);
   json_object_set_new(ev, "seq", json_integer(seq + 1000000));
   text = json_dumps(ev, JSON_COMPACT);
   publish_raw(text);
@@ -284,11 +329,13 @@ static void test_replayed_and_forged_events_change_nothing(void **state) {
   publish_raw("not json");
   tl_response_free(&r);
 
-  /* Once a later batch is through, the replayed batch is still applied once, nothing more. */
+  /* Once a later batch is through (its first event has the forged seq), the replayed batch is
+   * still applied once, the later one whole, and nothing forged. */
   emit(tl_env("PROBE_A_URL"), later, 2, 0);
   wait_applied(later, 2, 10000);
   assert_exactly_once(later, 2);
   assert_exactly_once(batch, 3);
+  assert_int_equal(applied_count(forged_batch), 0);
 }
 
 static int redis_stopped;
@@ -411,6 +458,7 @@ int main(void) {
       cmocka_unit_test(test_events_arrive_once_in_order),
       cmocka_unit_test(test_rolled_back_events_never_exist),
       cmocka_unit_test(test_feed_serves_envelopes),
+      cmocka_unit_test(test_the_feed_answers_services_only),
       cmocka_unit_test(test_replayed_and_forged_events_change_nothing),
       cmocka_unit_test_teardown(test_a_failed_apply_keeps_what_came_before,
                                 clear_apply_fail_teardown),

@@ -874,9 +874,11 @@ static void test_bad_configuration_stops_start(void **state) {
   char out[512];
   snprintf(out, sizeof(out), "%s/policy-auth-config.txt", tl_env("STACK_DIR"));
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    int code = tl_sh("env -i PATH=/usr/bin:/bin SIGNING_KEY_FILE='%s' PORT=1 %s='%s' "
-                     "'%s/services/policy/policy' >'%s' 2>&1",
-                     tl_env("SIGNING_KEY_FILE"), bad[i][0], bad[i][1], tl_env("BIN_DIR"), out);
+    int code = tl_sh(
+        "env -i PATH=/usr/bin:/bin SIGNING_KEY_FILE='%s' REDIS_PASSWORD_FILE='%s' "
+        "SERVICE_SECRET_FILE='%s' PORT=1 %s='%s' '%s/services/policy/policy' >'%s' 2>&1",
+        tl_env("SIGNING_KEY_FILE"), tl_env("REDIS_PASSWORD_FILE"), tl_env("SERVICE_SECRET_FILE"),
+        bad[i][0], bad[i][1], tl_env("BIN_DIR"), out);
     assert_int_equal(code, 2);
     assert_int_equal(tl_sh("grep -q 'configuration error: %s' '%s'", bad[i][0], out), 0);
   }

@@ -107,7 +107,7 @@ static long authorize(const char *user, const char *action, const char *portal,
                    user, action, portal, roles_json);
   if (amount != NULL) n += snprintf(body + n, sizeof(body) - (size_t)n, ",\"amount\":%s", amount);
   snprintf(body + n, sizeof(body) - (size_t)n, "}");
-  return call("POST", "/internal/authorize", NULL, NULL, body, r);
+  return tl_service_call(policy(), "policy", "POST", "/internal/authorize", body, r);
 }
 
 /* Asserts a decision: allow, reason containing needle, limit_remaining (-1: absent). */
@@ -160,7 +160,7 @@ static int event_page(const json_t *items, long long next_after, void *arg) {
   return found;
 }
 
-static int event_seen(void *arg) { return tl_feed(policy(), event_page, arg) > 0; }
+static int event_seen(void *arg) { return tl_feed(policy(), "policy", event_page, arg) > 0; }
 
 static void expect_event(const char *type, const char *portal, const char *key,
                          const char *value) {
@@ -551,7 +551,8 @@ static void test_authorize(void **state) {
   assert_true(has_error(&r, "user_id", NULL));
   assert_true(has_error(&r, "portal_id", NULL));
   tl_response_free(&r);
-  assert_int_equal(call("POST", "/internal/authorize", NULL, NULL, "{\"user_id\":", &r), 400);
+  assert_int_equal(
+      tl_service_call(policy(), "policy", "POST", "/internal/authorize", "{\"user_id\":", &r), 400);
   tl_assert_problem(&r, 400, NULL);
   tl_response_free(&r);
 }

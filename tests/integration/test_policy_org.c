@@ -765,7 +765,9 @@ static int event_page(const json_t *items, long long next_after, void *arg) {
   return found;
 }
 
-static int event_seen(void *arg) { return tl_feed(tl_env("POLICY_URL"), event_page, arg) > 0; }
+static int event_seen(void *arg) {
+  return tl_feed(tl_env("POLICY_URL"), "policy", event_page, arg) > 0;
+}
 
 static void test_events(void **state) {
   (void)state;

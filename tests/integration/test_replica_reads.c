@@ -49,7 +49,7 @@ static struct {
 
 /* method path [body] on the policy service, without a token; returns the status. */
 static long call(const char *method, const char *path, const char *body, struct tl_response *r) {
-  return tl_call(tl_env("POLICY_URL"), method, path, NULL, body, NULL, r);
+  return tl_service_call(tl_env("POLICY_URL"), "policy", method, path, body, r);
 }
 
 /* A JSON array of k times "chat" into buf. */

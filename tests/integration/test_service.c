@@ -206,7 +206,10 @@ static int note_event_in_feed(void *arg) {
   for (long after = 0; !found;) {
     char path[96];
     snprintf(path, sizeof(path), "/internal/events?after=%ld&limit=1000", after);
-    if (tl_http("GET", at(path), NULL, NULL, 0, 0, &feed) != 0) return 0;
+    if (tl_service_call(tl_env("PROBE_A_URL"), "probe_a", "GET", path, NULL, &feed) != 200) {
+      tl_response_free(&feed);
+      return 0;
+    }
     size_t i, n = json_array_size(json_object_get(feed.json, "items"));
     json_t *e;
     json_array_foreach(json_object_get(feed.json, "items"), i, e) {

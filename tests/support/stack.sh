@@ -45,7 +45,10 @@ start)
   PG_FSYNC=off PG_SYNC_COMMIT=off pg_init "$dir/pg" "$pg_port"
   pg_start "$dir/pg"
   db_bootstrap "$pg_port" "$src" policy cases customer orders probe_a probe_b
-  redis_start "$dir/redis" "$redis_port"
+  # the secrets a deployment gives every service: Redis's password and the services' shared one
+  secret_file "$dir/redis-password" 32
+  secret_file "$dir/service-secret" 48
+  redis_start "$dir/redis" "$redis_port" "$dir/redis-password"
   "$bin/services/policy/claimsuite-keygen" "$dir/signing-key.json" || die "keygen failed"
   # the platform operator's credential, its secret in a file as a deployment mounts it
   operator_id=stack-operator
@@ -56,6 +59,7 @@ start)
     url[$name]="http://127.0.0.1:$(free_port)"
   done
   common_env=(BIND_ADDRESS=127.0.0.1 "REDIS_HOST=127.0.0.1" "REDIS_PORT=$redis_port"
+              "REDIS_PASSWORD_FILE=$dir/redis-password" "SERVICE_SECRET_FILE=$dir/service-secret"
               "JWKS_URL=${url[policy]}/v1/auth/jwks" "MIGRATIONS_DIR=$src" LOG_LEVEL=info
               "DB_POOL_SIZE=${STACK_DB_POOL_SIZE:-4}" OUTBOX_POLL_MS=50)
   for svc in $SERVICES; do
@@ -87,6 +91,8 @@ SOURCE_DIR=$src
 PG_PORT=$pg_port
 PG_SUPERUSER_CONNINFO=host=127.0.0.1 port=$pg_port dbname=claimsuite user=postgres
 REDIS_PORT=$redis_port
+REDIS_PASSWORD_FILE=$dir/redis-password
+SERVICE_SECRET_FILE=$dir/service-secret
 SIGNING_KEY_FILE=$dir/signing-key.json
 OPERATOR_CLIENT_ID=$operator_id
 OPERATOR_SECRET=$(cat "$dir/operator-secret")
@@ -102,7 +108,7 @@ ENV
   ;;
 stop)
   stop_processes "$dir/pids"
-  [ -f "$envfile" ] && redis_stop "$dir/redis" "$(getenv REDIS_PORT)"
+  redis_stop "$dir/redis" # by its pid file: also after a start that failed half-way
   pg_stop "$dir/pg"
   ;;
 kill)
@@ -118,7 +124,7 @@ restart)
   port=$(grep '^PORT=' "$dir/envs/$name.env" | cut -d= -f2)
   wait_ready "$name" "http://127.0.0.1:$port"
   ;;
-redis-stop) redis_stop "$dir/redis" "$(getenv REDIS_PORT)" ;;
-redis-start) redis_start "$dir/redis" "$(getenv REDIS_PORT)" ;;
+redis-stop) redis_stop "$dir/redis" ;;
+redis-start) redis_start "$dir/redis" "$(getenv REDIS_PORT)" "$dir/redis-password" ;;
 *) die "unknown command $cmd" ;;
 esac

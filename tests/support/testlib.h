@@ -85,11 +85,22 @@ void tl_sql_run(const char *query, int nparams, ...);
 long tl_sql_long(const char *query, int nparams, const char *const *params);
 void tl_sql_close(void);
 
-/* Reads the event feed base/internal/events from the start, 1000 events a page, until an empty
- * page: page(items, next_after, arg) for each page. Stops when page returns non-zero and returns
- * that; 0 at the end of the feed, -1 when a page did not answer 200. */
-int tl_feed(const char *base, int (*page)(const json_t *items, long long next_after, void *arg),
-            void *arg);
+/* Reads the event feed base/internal/events of service from the start, as another service of
+ * the stack, 1000 events a page, until an empty page: page(items, next_after, arg) for each page.
+ * Stops when page returns non-zero and returns that; 0 at the end of the feed, -1 when a page did
+ * not answer 200. */
+int tl_feed(const char *base, const char *service,
+            int (*page)(const json_t *items, long long next_after, void *arg), void *arg);
+
+/* ---- as another service of the stack (tl_service.c) ---------------------------------------- */
+/* "Authorization: Bearer <service token>" for a call of service (a static buffer, valid until
+ * the next call). */
+const char *tl_service_authorization(const char *service);
+/* method base+path [body] as another service of the stack calls service; returns the status. */
+long tl_service_call(const char *base, const char *service, const char *method, const char *path,
+                     const char *body, struct tl_response *r);
+/* text as a relay of the stack publishes it on a channel: signed. New (free()). */
+char *tl_signed_message(const char *text);
 
 /* Runs a shell command (printf-style); returns its exit status. */
 int tl_sh(const char *fmt, ...);

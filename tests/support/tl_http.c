@@ -178,14 +178,14 @@ long tl_login(const char *base, const char *email, const char *password, const c
   return r->status;
 }
 
-int tl_feed(const char *base, int (*page)(const json_t *items, long long next_after, void *arg),
-            void *arg) {
+int tl_feed(const char *base, const char *service,
+            int (*page)(const json_t *items, long long next_after, void *arg), void *arg) {
   long long after = 0;
   for (;;) {
     char url[512];
     struct tl_response r;
-    snprintf(url, sizeof(url), "%s/internal/events?after=%lld&limit=1000", base, after);
-    if (tl_http("GET", url, NULL, NULL, 0, 0, &r) != 0 || r.status != 200) {
+    snprintf(url, sizeof(url), "/internal/events?after=%lld&limit=1000", after);
+    if (tl_service_call(base, service, "GET", url, NULL, &r) != 200) {
       tl_response_free(&r);
       return -1;
     }

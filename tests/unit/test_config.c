@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "config.h"
@@ -58,6 +59,58 @@ static void test_bool(void **state) {
   setenv("TEST_B", "maybe", 1);
   assert_int_equal(config_bool("TEST_B", 0, &b, err, sizeof(err)), CS_ERR_INVALID);
   assert_non_null(strstr(err, "TEST_B"));
+}
+
+/* A secret from NAME or NAME_FILE: one of them, the file's final newline dropped, the length
+ * checked; a service does not start without its two. */
+static void test_secrets(void **state) {
+  (void)state;
+  char err[200], *secret = NULL, path[] = "/tmp/test_config_secret_XXXXXX";
+  struct service_config c;
+  unsetenv("TEST_SECRET");
+  unsetenv("TEST_SECRET_FILE");
+  assert_int_equal(config_secret("TEST_SECRET", 0, 4, 64, &secret, err, sizeof(err)), CS_OK);
+  assert_null(secret);
+  assert_int_equal(config_secret("TEST_SECRET", 1, 4, 64, &secret, err, sizeof(err)),
+                   CS_ERR_INVALID);
+  assert_non_null(strstr(err, "TEST_SECRET"));
+  setenv("TEST_SECRET", "abc", 1);
+  assert_int_equal(config_secret("TEST_SECRET", 1, 4, 64, &secret, err, sizeof(err)),
+                   CS_ERR_INVALID); /* too short */
+  setenv("TEST_SECRET", "abcdef", 1);
+  assert_int_equal(config_secret("TEST_SECRET", 1, 4, 64, &secret, err, sizeof(err)), CS_OK);
+  assert_string_equal(secret, "abcdef");
+  config_secret_free(secret);
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "from-a-file\n", 12), 12);
+  close(fd);
+  setenv("TEST_SECRET_FILE", path, 1);
+  assert_int_equal(config_secret("TEST_SECRET", 1, 4, 64, &secret, err, sizeof(err)),
+                   CS_ERR_INVALID); /* both */
+  unsetenv("TEST_SECRET");
+  assert_int_equal(config_secret("TEST_SECRET", 1, 4, 64, &secret, err, sizeof(err)), CS_OK);
+  assert_string_equal(secret, "from-a-file");
+  config_secret_free(secret);
+  unlink(path);
+  assert_int_equal(config_secret("TEST_SECRET", 1, 4, 64, &secret, err, sizeof(err)),
+                   CS_ERR_INVALID); /* the file is gone */
+  unsetenv("TEST_SECRET_FILE");
+
+  /* a service needs Redis's password and the services' secret (at least 32 bytes) */
+  unsetenv("SERVICE_SECRET");
+  assert_int_equal(config_service_load("cases", 8082, &c, err, sizeof(err)), CS_ERR_INVALID);
+  config_service_free(&c);
+  setenv("SERVICE_SECRET", "too-short", 1);
+  assert_int_equal(config_service_load("cases", 8082, &c, err, sizeof(err)), CS_ERR_INVALID);
+  assert_non_null(strstr(err, "SERVICE_SECRET"));
+  config_service_free(&c);
+  setenv("SERVICE_SECRET", "a-secret-the-services-share-0123456789", 1);
+  unsetenv("REDIS_PASSWORD");
+  assert_int_equal(config_service_load("cases", 8082, &c, err, sizeof(err)), CS_ERR_INVALID);
+  assert_non_null(strstr(err, "REDIS_PASSWORD"));
+  config_service_free(&c);
+  setenv("REDIS_PASSWORD", "redis-password", 1);
 }
 
 static void test_service_defaults_and_threads(void **state) {
@@ -117,11 +170,14 @@ static void test_event_feeds(void **state) {
 }
 
 int main(void) {
+  setenv("REDIS_PASSWORD", "redis-password", 1);
+  setenv("SERVICE_SECRET", "a-secret-the-services-share-0123456789", 1);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_long_default_and_value),
       cmocka_unit_test(test_long_malformed_names_variable),
       cmocka_unit_test(test_required_string),
       cmocka_unit_test(test_bool),
+      cmocka_unit_test(test_secrets),
       cmocka_unit_test(test_service_defaults_and_threads),
       cmocka_unit_test(test_event_feeds),
   };

@@ -14,7 +14,7 @@
 #include "status.h"
 #include "tl_upstream.h"
 
-static const struct httpc_options options = {2000, 5000, 64 * 1024, NULL, NULL};
+static const struct httpc_options options = {2000, 5000, 64 * 1024, NULL, NULL, NULL};
 static struct tl_upstream *up;
 
 static void url_of(char *buf, size_t len, const char *path) {
@@ -84,7 +84,7 @@ static void test_post_then_get(void **state) {
 
 static void test_failures(void **state) {
   (void)state;
-  const struct httpc_options small = {2000, 5000, 100, NULL, NULL};
+  const struct httpc_options small = {2000, 5000, 100, NULL, NULL, NULL};
   CURL *h = httpc_handle_new(&small);
   struct httpc_body body;
   char url[128], err[256];

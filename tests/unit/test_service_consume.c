@@ -23,6 +23,8 @@ static void test_registration_follows_event_feeds(void **state) {
   setenv("EVENT_FEEDS", "policy=http://127.0.0.1:1,cases=http://127.0.0.1:2", 1);
   setenv("BIND_ADDRESS", "127.0.0.1", 1);
   setenv("LOG_LEVEL", "error", 1);
+  setenv("REDIS_PASSWORD", "redis-password", 1);
+  setenv("SERVICE_SECRET", "a-secret-the-services-share-0123456789", 1);
   assert_int_equal(service_init(&svc, "consume_test", 1), 0);
   assert_int_equal(service_consume(&svc, "policy", apply, NULL, NULL), CS_OK);
   assert_int_equal(service_consume(&svc, "cases", apply, NULL, NULL), CS_OK);

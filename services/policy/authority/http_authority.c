@@ -271,7 +271,7 @@ void policy_authority_routes(struct service *svc) {
       {"PUT", "/v1/roles/:role", callback_policy_roles_put, ROUTE_AUTHENTICATED},
       {"GET", "/v1/portal/settings", callback_policy_settings_get, ROUTE_AUTHENTICATED},
       {"PATCH", "/v1/portal/settings", callback_policy_settings_patch, ROUTE_AUTHENTICATED},
-      {"POST", "/internal/authorize", callback_policy_authorize_post, ROUTE_PUBLIC},
+      {"POST", "/internal/authorize", callback_policy_authorize_post, ROUTE_SERVICE},
       {"GET", "/v1/authorize/log", callback_policy_authorize_log_get, ROUTE_AUTHENTICATED},
   };
   service_routes(svc, routes, SERVICE_ROUTES_COUNT(routes), "the authority resources");
