@@ -6,6 +6,10 @@
 #   stack.sh kill DIR NAME [SIGNAL] stop one process (default TERM) and wait for it
 #   stack.sh restart DIR NAME       start one process again with the environment it had
 #   stack.sh redis-stop DIR | redis-start DIR
+#   stack.sh pg-crash DIR | pg-start DIR    stop PostgreSQL as a crash would (immediate), start it
+# STACK_DURABLE=1 starts PostgreSQL as a deployment runs it (fsync and synchronous_commit on):
+# the stack of the tests that claim no acknowledged write is lost. Without it the stack trades
+# that for speed (a commit is acknowledged before its WAL is written).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -42,7 +46,8 @@ start)
   "$0" stop "$dir" >/dev/null 2>&1
   rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
   pg_port=$(free_port); redis_port=$(free_port)
-  PG_FSYNC=off PG_SYNC_COMMIT=off pg_init "$dir/pg" "$pg_port"
+  if [ "${STACK_DURABLE:-0}" = 1 ]; then durable=on; else durable=off; fi
+  PG_FSYNC=$durable PG_SYNC_COMMIT=$durable pg_init "$dir/pg" "$pg_port"
   pg_start "$dir/pg"
   db_bootstrap "$pg_port" "$src" policy cases customer orders probe_a probe_b
   # the secrets a deployment gives every service: Redis's password and the services' shared one
@@ -89,6 +94,7 @@ STACK_DIR=$dir
 BIN_DIR=$bin
 SOURCE_DIR=$src
 PG_PORT=$pg_port
+PG_DURABLE=$durable
 PG_SUPERUSER_CONNINFO=host=127.0.0.1 port=$pg_port dbname=claimsuite user=postgres
 REDIS_PORT=$redis_port
 REDIS_PASSWORD_FILE=$dir/redis-password
@@ -125,6 +131,8 @@ restart)
   wait_ready "$name" "http://127.0.0.1:$port"
   ;;
 redis-stop) redis_stop "$dir/redis" ;;
+pg-crash) as_postgres "$PG_BIN/pg_ctl" -D "$dir/pg" -m immediate -w stop >/dev/null ;;
+pg-start) pg_start "$dir/pg" ;;
 redis-start) redis_start "$dir/redis" "$(getenv REDIS_PORT)" "$dir/redis-password" ;;
 *) die "unknown command $cmd" ;;
 esac
