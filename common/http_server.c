@@ -291,15 +291,19 @@ void http_server_probes(struct http_server *srv, const struct http_probes *probe
   srv->probes = *probes;
 }
 
-void http_server_answer_healthz(struct http_exchange *x) {
-  const struct http_probes *p = &x->srv->probes;
+void http_server_answer_healthz(struct http_exchange *x) { http_server_report_healthz(x, x->srv); }
+void http_server_answer_readyz(struct http_exchange *x) { http_server_report_readyz(x, x->srv); }
+void http_server_answer_metrics(struct http_exchange *x) { http_server_report_metrics(x, x->srv); }
+
+void http_server_report_healthz(struct http_exchange *x, struct http_server *subject) {
+  const struct http_probes *p = &subject->probes;
   json_t *body = json_pack("{s:s}", "status", "ok");
   if (body != NULL && p->health != NULL) p->health(p->arg, body);
   http_json(x->resp, 200, body);
 }
 
-void http_server_answer_readyz(struct http_exchange *x) {
-  const struct http_probes *p = &x->srv->probes;
+void http_server_report_readyz(struct http_exchange *x, struct http_server *subject) {
+  const struct http_probes *p = &subject->probes;
   json_t *body = json_pack("{s:s}", "status", "ready");
   const char *detail = NULL;
   if (body == NULL) {
@@ -315,10 +319,10 @@ void http_server_answer_readyz(struct http_exchange *x) {
   json_decref(body);
 }
 
-void http_server_answer_metrics(struct http_exchange *x) {
-  const struct http_probes *p = &x->srv->probes;
+void http_server_report_metrics(struct http_exchange *x, struct http_server *subject) {
+  const struct http_probes *p = &subject->probes;
   char *extra = p->metrics_text != NULL ? p->metrics_text(p->arg) : NULL;
-  char *text = metrics_render(x->srv->metrics, extra);
+  char *text = metrics_render(subject->metrics, extra);
   if (text == NULL) {
     http_problem(x->resp, PROBLEM_INTERNAL, "the metrics could not be rendered");
   } else {

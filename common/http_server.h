@@ -121,6 +121,11 @@ void http_server_answer_healthz(struct http_exchange *x);
 void http_server_answer_readyz(struct http_exchange *x);
 /* 200 Prometheus text: the request metrics, then metrics_text. */
 void http_server_answer_metrics(struct http_exchange *x);
+/* The same three about subject (its probes and metrics) rather than x's own server: what an
+ * operator's port answers about the public one. */
+void http_server_report_healthz(struct http_exchange *x, struct http_server *subject);
+void http_server_report_readyz(struct http_exchange *x, struct http_server *subject);
+void http_server_report_metrics(struct http_exchange *x, struct http_server *subject);
 
 /* --- Lifecycle --- */
 

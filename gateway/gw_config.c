@@ -44,6 +44,8 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
   memset(c, 0, sizeof(*c));
   if ((rc = config_str("BIND_ADDRESS", "0.0.0.0", &c->bind_address, err, errlen)) ||
       (rc = config_long("PORT", 8080, 1, 65535, &c->port, err, errlen)) ||
+      (rc = config_long("ADMIN_PORT", 0, 0, 65535, &c->admin_port, err, errlen)) ||
+      (rc = config_str("ADMIN_BIND_ADDRESS", "127.0.0.1", &c->admin_bind_address, err, errlen)) ||
       (rc = config_str("LOG_LEVEL", "info", &c->log_level, err, errlen)) ||
       (rc = check_log_level(c->log_level, err, errlen)) ||
       (rc = config_str("JWKS_URL", "http://127.0.0.1:8081/v1/auth/jwks", &c->jwks_url, err,
@@ -90,6 +92,7 @@ done:
 void gw_config_free(struct gw_config *c) {
   if (c == NULL) return;
   free(c->bind_address);
+  free(c->admin_bind_address);
   free(c->log_level);
   free(c->jwks_url);
   free(c->openapi_dir);

@@ -11,6 +11,8 @@ struct gw_config {
   char *bind_address;            /* BIND_ADDRESS (0.0.0.0), IPv4 or IPv6 literal (checked by
                                   * the HTTP server core: http_server_new) */
   long port;                     /* PORT (8080) */
+  long admin_port;               /* ADMIN_PORT (0: none): health details and metrics */
+  char *admin_bind_address;      /* ADMIN_BIND_ADDRESS (127.0.0.1) */
   char *log_level;               /* LOG_LEVEL (info) */
   char *jwks_url;                /* JWKS_URL */
   long jwks_cache_s;             /* JWKS_CACHE_SECONDS (300) */

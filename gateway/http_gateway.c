@@ -28,6 +28,7 @@ static const char *const failure_names[FAIL_COUNT] = {"unreachable", "timeout", 
 
 struct gw_app {
   const struct gw_config *cfg;
+  struct http_server *srv; /* the public one */
   struct jwks_cache *jwks;
   struct gw_health *health;
   int metric_route[GW_ROUTES_MAX]; /* one label per routing table entry */
@@ -44,12 +45,15 @@ static char *metrics_text(void *arg);
 /* Verified tokens are remembered per thread (token_memo.h). */
 static const struct http_token_memo token_memo = {token_memo_hit, token_memo_put};
 
+static int method_is_read(const char *m) { return !strcmp(m, "GET") || !strcmp(m, "HEAD"); }
+
 int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_app **out) {
   int rc;
   struct metrics *metrics = http_server_metrics(srv);
   struct gw_app *app = calloc(1, sizeof(*app));
   if (app == NULL) return CS_ERR_NOMEM;
   app->cfg = cfg;
+  app->srv = srv;
   if ((rc = jwks_cache_new(cfg->jwks_url, cfg->jwks_cache_s, &app->jwks)) != CS_OK ||
       (rc = gw_health_new(cfg->upstream_url, cfg->health_interval_ms, cfg->health_timeout_ms,
                           &app->health)) != CS_OK) {
@@ -87,14 +91,46 @@ done:
 
 int gw_app_start(struct gw_app *app) { return gw_health_start(app->health); }
 
+/* The operator's port: the public server's health with its details, and its metrics. */
+static void admin_request(struct http_exchange *x, void *arg) {
+  struct gw_app *app = arg;
+  const char *path = x->req->url_path;
+  if (!method_is_read(x->req->http_verb)) {
+    http_problem(x->resp, PROBLEM_METHOD_NOT_ALLOWED, "only GET and HEAD are allowed here");
+    u_map_put(x->resp->map_header, "Allow", "GET, HEAD");
+  } else if (!strcmp(path, "/healthz")) {
+    http_server_report_healthz(x, app->srv);
+  } else if (!strcmp(path, "/readyz")) {
+    http_server_report_readyz(x, app->srv);
+  } else if (!strcmp(path, "/metrics")) {
+    http_server_report_metrics(x, app->srv);
+  } else {
+    http_problem(x->resp, PROBLEM_NOT_FOUND, "the operator's port has /healthz, /readyz, /metrics");
+  }
+}
+
+int gw_app_admin(struct gw_app *app, struct http_server *admin) {
+  return http_server_default_endpoint(admin, "GET", "(operator)", admin_request, app,
+                                      HTTP_ENDPOINT_CHECK_BODY);
+}
+
+/* What strangers are told on the public port: up or not, nothing about what is behind. */
+static void public_health(struct gw_app *app, int own, struct _u_response *resp) {
+  if (own == GW_OWN_HEALTHZ) {
+    http_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+  } else if (gw_health_ready(app->health)) {
+    http_json(resp, 200, json_pack("{s:s}", "status", "ready"));
+  } else {
+    http_problem(resp, PROBLEM_NOT_READY, "not ready");
+  }
+}
+
 void gw_app_free(struct gw_app *app) {
   if (app == NULL) return;
   gw_health_free(app->health); /* stops the checking thread first */
   jwks_cache_free(app->jwks);
   free(app);
 }
-
-static int method_is_read(const char *m) { return !strcmp(m, "GET") || !strcmp(m, "HEAD"); }
 
 /* --- what the core's /healthz, /readyz and /metrics say about the gateway ------------------- */
 
@@ -245,12 +281,10 @@ static void gateway_request(struct http_exchange *x, void *arg) {
     if (!method_is_read(req->http_verb)) {
       http_problem(resp, PROBLEM_METHOD_NOT_ALLOWED, "only GET and HEAD are allowed here");
       u_map_put(resp->map_header, "Allow", "GET, HEAD");
-    } else if (own == GW_OWN_HEALTHZ) {
-      http_server_answer_healthz(x);
-    } else if (own == GW_OWN_READYZ) {
-      http_server_answer_readyz(x);
+    } else if (own == GW_OWN_HEALTHZ || own == GW_OWN_READYZ) {
+      public_health(app, own, resp);
     } else if (own == GW_OWN_METRICS) {
-      http_server_answer_metrics(x);
+      http_problem(resp, PROBLEM_NOT_FOUND, "metrics are on the operator's port (ADMIN_PORT)");
     } else {
       handle_openapi(app, canon, resp);
     }

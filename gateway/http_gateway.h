@@ -1,7 +1,7 @@
 /* The gateway's own request path, behind the HTTP server core: path canonicalisation, the
- * refusal of /internal, its own endpoints (/healthz, /readyz, /metrics answered by the core from
- * the gateway's callbacks, /openapi/{name}.yaml), routing by prefix, the token check and
- * forwarding. */
+ * refusal of /internal, its own endpoints (/healthz and /readyz saying only up or not,
+ * /openapi/{name}.yaml), routing by prefix, the token check and forwarding; and the operator's
+ * port (ADMIN_PORT): /healthz and /readyz with every upstream's address and latency, /metrics. */
 #ifndef CLAIMSUITE_GATEWAY_HTTP_GATEWAY_H
 #define CLAIMSUITE_GATEWAY_HTTP_GATEWAY_H
 
@@ -15,6 +15,9 @@ struct http_server;
  * callbacks, the key set and the token memo. cfg and srv are borrowed and must outlive the app.
  * *out is new. */
 int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_app **out);
+/* Registers the operator's answers about the public server with admin (its own server, on an
+ * address only operators reach). Before either starts. */
+int gw_app_admin(struct gw_app *app, struct http_server *admin);
 /* Starts the background work (upstream health checks). */
 int gw_app_start(struct gw_app *app);
 /* Stops the background work first; call after the HTTP server has stopped. NULL-safe. */

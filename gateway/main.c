@@ -16,7 +16,7 @@
 int main(void) {
   struct gw_config cfg;
   struct gw_app *app = NULL;
-  struct http_server *srv = NULL;
+  struct http_server *srv = NULL, *admin = NULL;
   char err[512];
   int exit_code = 1, curl_ready = 0, upstream_ready = 0;
 
@@ -67,6 +67,24 @@ int main(void) {
     log_error("could not set up the gateway (JWKS cache, metrics, health checks)");
     goto done;
   }
+  if (cfg.admin_port > 0) {
+    const struct http_server_settings admin_http = {
+        .name = "gateway-operator",
+        .bind_address = cfg.admin_bind_address,
+        .port = cfg.admin_port,
+        .threads = 2,
+        .timeout_s = 10,
+        .max_connections = 64,
+        .max_body_bytes = 1024,
+        .bodies_as_bytes = 1,
+    };
+    if (http_server_new(&admin_http, &admin, err, sizeof(err)) != CS_OK) {
+      fprintf(stderr, "gateway: configuration error: %s\n", err);
+      exit_code = EXIT_CONFIG;
+      goto done;
+    }
+    if (gw_app_admin(app, admin) != CS_OK || http_server_start(admin) != CS_OK) goto done;
+  }
   if (http_server_start(srv) != CS_OK) goto done;
   log_info("gateway listening on %s:%ld (%ld threads, %zu routes)", cfg.bind_address, cfg.port,
            cfg.threads, cfg.routes.n);
@@ -76,6 +94,7 @@ int main(void) {
 
 done:
   http_server_stop(srv); /* drains, then joins the worker threads */
+  http_server_free(admin);
   gw_app_free(app);
   http_server_free(srv);
   if (upstream_ready) gw_upstream_cleanup();

@@ -9,6 +9,7 @@ var="$src/var"
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
+ADMIN_PORT=${ADMIN_PORT:-9080}
 declare -A port=([policy]=8081 [cases]=8082 [customer]=8083 [orders]=8084)
 # The demo platform operator (README, "The platform operator"): for a laptop only.
 OPERATOR_ID=${PLATFORM_OPERATOR_ID:-demo-operator}
@@ -21,7 +22,7 @@ if ! flock -n 9; then
   echo "claimsuite is already running from $src (see $var/logs); not starting twice." >&2
   exit 1
 fi
-for p in "$GATEWAY_PORT" "${port[@]}" "$PG_PORT" "$REDIS_PORT"; do
+for p in "$GATEWAY_PORT" "$ADMIN_PORT" "${port[@]}" "$PG_PORT" "$REDIS_PORT"; do
   port_open "$p" && die "port $p is taken by another program; stop it or change the port"
 done
 
@@ -63,7 +64,9 @@ for svc in $SERVICES; do
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done
+# the operator's port (health details, metrics) on this machine only
 start_process gateway "$var/pids" "$var/logs" "$bin/gateway/gateway" BIND_ADDRESS=0.0.0.0 \
+  "ADMIN_PORT=$ADMIN_PORT" ADMIN_BIND_ADDRESS=127.0.0.1 \
   "PORT=$GATEWAY_PORT" "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" "OPENAPI_DIR=$src" \
   "UPSTREAM_POLICY=http://127.0.0.1:${port[policy]}" "UPSTREAM_CASES=http://127.0.0.1:${port[cases]}" \
   "UPSTREAM_CUSTOMER=http://127.0.0.1:${port[customer]}" "UPSTREAM_ORDERS=http://127.0.0.1:${port[orders]}"
@@ -81,6 +84,7 @@ cat <<INFO
 
 claimsuite is running. Ctrl-C stops it.
   gateway      http://localhost:$GATEWAY_PORT   (health: /healthz, OpenAPI: /openapi/<service>.yaml)
+  operator     http://127.0.0.1:$ADMIN_PORT   (/healthz and /readyz with details, /metrics)
   policy       http://127.0.0.1:${port[policy]}   cases http://127.0.0.1:${port[cases]}
   customer     http://127.0.0.1:${port[customer]}   orders http://127.0.0.1:${port[orders]}
   PostgreSQL   psql -h 127.0.0.1 -p $PG_PORT -U postgres claimsuite

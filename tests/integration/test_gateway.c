@@ -61,6 +61,8 @@ struct gateway {
   int port;
   char url[64];
   char log[512];
+  int admin_port; /* 0: none */
+  char admin_url[64];
 };
 
 static struct tl_upstream *alpha, *beta;       /* behind gw_custom */
@@ -147,8 +149,17 @@ static void gateway_start(struct gateway *g, const char *name, const char *const
   snprintf(port_env, sizeof(port_env), "PORT=%d", g->port);
   snprintf(jwks_env, sizeof(jwks_env), "JWKS_URL=%s/v1/auth/jwks", tl_env("POLICY_URL"));
   snprintf(openapi_env, sizeof(openapi_env), "OPENAPI_DIR=%s", tl_env("SOURCE_DIR"));
-  const char *defaults[] = {port_env, jwks_env, openapi_env, "BIND_ADDRESS=127.0.0.1",
-                            "LOG_LEVEL=debug", "UPSTREAM_HEALTH_INTERVAL_MS=200"};
+  char admin_env[32];
+  g->admin_port = tl_free_port();
+  snprintf(g->admin_url, sizeof(g->admin_url), "http://127.0.0.1:%d", g->admin_port);
+  snprintf(admin_env, sizeof(admin_env), "ADMIN_PORT=%d", g->admin_port);
+  const char *defaults[] = {port_env,
+                            jwks_env,
+                            openapi_env,
+                            admin_env,
+                            "BIND_ADDRESS=127.0.0.1",
+                            "LOG_LEVEL=debug",
+                            "UPSTREAM_HEALTH_INTERVAL_MS=200"};
   /* extra_env wins over a default of the same name */
   for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++) {
     size_t name_len = (size_t)(strchr(defaults[d], '=') - defaults[d]) + 1;
@@ -419,10 +430,18 @@ static void test_stack_internal_and_unknown_are_404(void **state) {
   }
 }
 
+/* url on the stack gateway's operator port */
+static const char *stack_admin(const char *path) {
+  static char url[512];
+  snprintf(url, sizeof(url), "%s%s", tl_env("GATEWAY_ADMIN_URL"), path);
+  return url;
+}
+
 static int stack_upstreams_up(void *arg) {
   struct tl_response *r = arg;
   tl_response_free(r);
-  if (tl_http("GET", stack("/healthz"), NULL, NULL, 0, 2000, r) != 0 || r->status != 200) return 0;
+  if (tl_http("GET", stack_admin("/healthz"), NULL, NULL, 0, 2000, r) != 0 || r->status != 200)
+    return 0;
   json_t *ups = json_object_get(r->json, "upstreams");
   for (int i = 0; i < 4; i++) {
     json_t *u = json_object_get(ups, upstream_names[i]);
@@ -449,14 +468,31 @@ static void test_stack_healthz_lists_the_four_upstreams(void **state) {
   }
   tl_response_free(&r);
 
-  assert_int_equal(tl_http("GET", stack("/readyz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(tl_http("GET", stack_admin("/readyz"), NULL, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
+  assert_int_equal(json_object_size(json_object_get(r.json, "upstreams")), 4);
   tl_response_free(&r);
-  assert_int_equal(tl_http("GET", stack("/metrics"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(tl_http("GET", stack_admin("/metrics"), NULL, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "gateway_upstream_up{upstream=\"policy\"} 1"));
   assert_non_null(strstr(r.body, "gateway_upstream_up{upstream=\"orders\"} 1"));
   assert_non_null(strstr(r.body, "http_requests_total{service=\"gateway\""));
+  tl_response_free(&r);
+
+  /* strangers on the public port learn up or not, nothing about what is behind */
+  assert_int_equal(tl_http("GET", stack("/healthz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_object_size(r.json), 1);
+  assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
+  tl_response_free(&r);
+  assert_int_equal(tl_http("GET", stack("/readyz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_object_size(r.json), 1);
+  assert_null(strstr(r.body, "127.0.0.1"));
+  tl_response_free(&r);
+  assert_int_equal(tl_http("GET", stack("/metrics"), NULL, NULL, 0, 0, &r), 0);
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  assert_null(strstr(r.body, "http_requests_total"));
   tl_response_free(&r);
 }
 
@@ -1107,10 +1143,17 @@ static void test_public_paths_need_no_token(void **state) {
 /* ------------------------------------------------------------------------------------------ */
 /* the gateway's own endpoints                                                                 */
 
+/* path on g's operator port */
+static const char *admin_at(const struct gateway *g, const char *path) {
+  static char url[512];
+  snprintf(url, sizeof(url), "%s%s", g->admin_url, path);
+  return url;
+}
+
 static int custom_health_settled(void *arg) {
   struct tl_response *r = arg;
   tl_response_free(r);
-  if (tl_http("GET", at(&gw_custom, "/healthz"), NULL, NULL, 0, 2000, r) != 0) return 0;
+  if (tl_http("GET", admin_at(&gw_custom, "/healthz"), NULL, NULL, 0, 2000, r) != 0) return 0;
   json_t *ups = json_object_get(r->json, "upstreams");
   return r->status == 200 &&
          !strcmp(json_string_value(json_object_get(json_object_get(ups, "policy"), "status")), "up") &&
@@ -1134,11 +1177,17 @@ static void test_own_health_ready_metrics_openapi(void **state) {
   tl_assert_header(&r, "Content-Type", "application/json");
   tl_response_free(&r);
 
-  assert_int_equal(tl_http("GET", at(&gw_custom, "/readyz"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(tl_http("GET", admin_at(&gw_custom, "/readyz"), NULL, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
   tl_response_free(&r);
+  assert_int_equal(tl_http("GET", admin_at(&gw_custom, "/v1/echo"), NULL, NULL, 0, 0, &r), 0);
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found"); /* nothing routed there */
+  tl_response_free(&r);
+  assert_int_equal(tl_http("POST", admin_at(&gw_custom, "/metrics"), NULL, "x", 1, 0, &r), 0);
+  tl_assert_problem(&r, 405, "urn:claimsuite:problem:method-not-allowed");
+  tl_response_free(&r);
 
-  assert_int_equal(tl_http("GET", at(&gw_custom, "/metrics"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(tl_http("GET", admin_at(&gw_custom, "/metrics"), NULL, NULL, 0, 0, &r), 0);
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "gateway_upstream_up{upstream=\"policy\"} 1"));
   assert_non_null(strstr(r.body, "gateway_upstream_up{upstream=\"customer\"} 0"));

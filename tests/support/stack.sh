@@ -63,6 +63,7 @@ start)
   for name in policy cases customer orders probe_a probe_b gateway; do
     url[$name]="http://127.0.0.1:$(free_port)"
   done
+  admin_port=$(free_port)
   common_env=(BIND_ADDRESS=127.0.0.1 "REDIS_HOST=127.0.0.1" "REDIS_PORT=$redis_port"
               "REDIS_PASSWORD_FILE=$dir/redis-password" "SERVICE_SECRET_FILE=$dir/service-secret"
               "JWKS_URL=${url[policy]}/v1/auth/jwks" "MIGRATIONS_DIR=$src" LOG_LEVEL=info
@@ -83,6 +84,7 @@ start)
     "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=probe_b" \
     "EVENT_FEEDS=probe_a=${url[probe_a]}"
   save_env gateway "$bin/gateway/gateway" BIND_ADDRESS=127.0.0.1 "PORT=${url[gateway]##*:}" LOG_LEVEL=info \
+    "ADMIN_PORT=$admin_port" \
     "JWKS_URL=${url[policy]}/v1/auth/jwks" "UPSTREAM_POLICY=${url[policy]}" "UPSTREAM_CASES=${url[cases]}" \
     "UPSTREAM_CUSTOMER=${url[customer]}" "UPSTREAM_ORDERS=${url[orders]}" "OPENAPI_DIR=$src"
 
@@ -109,6 +111,7 @@ ORDERS_URL=${url[orders]}
 PROBE_A_URL=${url[probe_a]}
 PROBE_B_URL=${url[probe_b]}
 GATEWAY_URL=${url[gateway]}
+GATEWAY_ADMIN_URL=http://127.0.0.1:$admin_port
 ENV
   echo "stack up in $dir"
   ;;
