@@ -45,18 +45,33 @@ int bus_outbox_add(PGconn *conn, const char *type, const char *portal_id,
  * know how current they are. source is the service name (its schema's events). It opens its own
  * connection with conninfo; of several instances of a service only the one holding the advisory
  * lock "claimsuite_relay.<schema>" relays, the others stand by. poll_ms: the wake-up when no
- * notification comes. Every message is signed with auth. Strings are copied; redis and auth are
- * borrowed and must outlive the relay. *out is new; stop it with bus_relay_stop. */
+ * notification comes. Every message is signed with auth. Every retention->check_s it purges
+ * (bus_retention_purge). Strings are copied; redis, auth and retention are borrowed and must
+ * outlive the relay. *out is new; stop it with bus_relay_stop. */
 #define BUS_HEARTBEAT_MS 1000LL
 struct bus_relay;
+/* How long stored things are kept (config.h: OUTBOX_RETENTION_SECONDS,
+ * IDEMPOTENCY_RETENTION_SECONDS) and how often the relay purges (RETENTION_CHECK_SECONDS). */
+struct bus_retention {
+  long long outbox_s, idempotency_s, check_s;
+};
 int bus_relay_start(const char *source, const char *conninfo, const struct bus_redis *redis,
-                    const struct service_auth *auth, long poll_ms, struct bus_relay **out);
+                    const struct service_auth *auth, const struct bus_retention *retention,
+                    long poll_ms, struct bus_relay **out);
 void bus_relay_stop(struct bus_relay *relay); /* joins the thread; NULL-safe */
 
 /* The feed behind GET /internal/events?after=SEQ&limit=N: envelopes with seq > after, in
  * order (only events the relay has numbered). after >= 0, 1 <= limit <= 1000, else
- * CS_ERR_INVALID. *items is a new array. */
+ * CS_ERR_INVALID. *items is a new array. Up to bus_feed_purged_through, seqs may be missing:
+ * retention deleted them. */
 int bus_feed_read(PGconn *conn, const char *source, long long after, int limit, json_t **items);
+int bus_feed_purged_through(PGconn *conn, long long *seq);
+
+/* Deletes (in batches) the stored Idempotency-Key answers older than r->idempotency_s and the
+ * published outbox rows older than r->outbox_s, but never the newest row nor the newest fact
+ * ("fact.*") of an entity (aggregate_id); moves purged_through up (migrations/0002). What was
+ * deleted goes into *outbox_rows and *keys. */
+int bus_retention_purge(PGconn *conn, const struct bus_retention *r, long *outbox_rows, long *keys);
 
 /* Outbox lag for /metrics: rows not yet published and the age in seconds of the oldest one. */
 int bus_outbox_lag(PGconn *conn, long long *pending, double *oldest_age_s);

@@ -58,6 +58,8 @@ struct bus_consumer {
   CURL *curl;
   long long known_last;   /* an offset seen in the database: anything <= is a duplicate */
   long long forged;       /* messages on the channel nobody of ours signed */
+  long long skip_through; /* while catching up: seqs up to this were purged by the producer */
+  long long skipped;      /* seqs stepped over that way, since the last log line */
   int catchup_pending;    /* a catch-up must run (start, subscribe, gap, failure) */
   long long catchup_at;   /* when the pending one may run */
   long catchup_backoff;
@@ -119,10 +121,11 @@ static enum apply_result apply_run(struct bus_consumer *c, json_t *const *events
   for (; i < n; i++) {
     if (i > 0 && bus_now_ms() - began >= BATCH_TX_MS) break;
     if (seqs[i] <= at) continue; /* applied before */
-    if (seqs[i] > at + 1) {
+    if (seqs[i] > at + 1 && seqs[i] - 1 > c->skip_through) {
       result = GAP;
       break;
     }
+    c->skipped += seqs[i] - at - 1; /* purged: superseded facts, or past the window */
     if (c->apply(conn, events[i], c->arg) != 0) {
       log_error("consumer %s: applying seq %lld failed; retried later", c->source, seqs[i]);
       result = FAILED;
@@ -186,9 +189,9 @@ static long long envelope_seq(struct bus_consumer *c, const json_t *event) {
 
 static int feed_stopping(void *waker) { return bus_waker_stopped(waker); }
 
-/* One page of the feed: *items is a new array. The thread's handle is reused for every page so
- * the connection to the producer is kept. */
-static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
+/* One page of the feed: *items is a new array, *purged the producer's purged_through. The
+ * thread's handle is reused for every page so the connection to the producer is kept. */
+static int feed_get(struct bus_consumer *c, long long after, json_t **items, long long *purged) {
   int rc = CS_ERR_UNAVAILABLE;
   struct httpc_body body = {0};
   json_t *doc = NULL;
@@ -229,6 +232,7 @@ static int feed_get(struct bus_consumer *c, long long after, json_t **items) {
     goto done;
   }
   *items = json_incref(arr);
+  *purged = json_integer_value(json_object_get(doc, "purged_through")); /* 0 when absent */
   rc = CS_OK;
 done:
   json_decref(doc);
@@ -251,7 +255,7 @@ static int catch_up(struct bus_consumer *c) {
   c->known_last = after;
   for (;;) {
     json_t *items = NULL;
-    rc = feed_get(c, after, &items);
+    rc = feed_get(c, after, &items, &c->skip_through);
     if (rc != CS_OK) goto done;
     size_t n = json_array_size(items), m = 0;
     json_t *page[CATCHUP_PAGE];
@@ -269,6 +273,7 @@ static int catch_up(struct bus_consumer *c) {
     }
     long long before = c->known_last;
     enum apply_result r = apply_events(c, page, seqs, m);
+    c->skip_through = 0; /* pub/sub messages are never past a purge */
     total += c->known_last - before;
     if (r != APPLIED) {
       /* the feed is gapless from our offset: a gap is a bug of the producer, retried with
@@ -287,6 +292,11 @@ static int catch_up(struct bus_consumer *c) {
     }
   }
 done:
+  if (c->skipped > 0) {
+    log_info("consumer %s: stepped over %lld events the producer's retention had deleted",
+             c->source, c->skipped);
+    c->skipped = 0;
+  }
   if (total > 0) log_info("consumer %s: caught up %ld events, offset %lld", c->source, total,
                           c->known_last);
   return rc;

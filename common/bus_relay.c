@@ -28,6 +28,7 @@ struct bus_relay {
   char *conninfo;
   const struct bus_redis *redis_at;
   const struct service_auth *auth;
+  const struct bus_retention *retention;
   long poll_ms;
   char *channel; /* BUS_CHANNEL_PREFIX source */
   struct bus_worker worker; /* the thread and its stop flag */
@@ -41,6 +42,7 @@ struct bus_relay {
   long redis_backoff;
   long long redis_retry_at;
   long long heartbeat_at; /* when the next heartbeat is due */
+  long long purge_at;     /* when retention runs next */
 };
 
 static const char *const SQL_SEQUENCE =
@@ -260,6 +262,17 @@ static int relay_heartbeat(struct bus_relay *r) {
   return CS_OK;
 }
 
+/* Retention, when all is published (it runs between batches, never delaying one). */
+static int relay_purge(struct bus_relay *r) {
+  long rows = 0, keys = 0;
+  r->purge_at = bus_now_ms() + r->retention->check_s * 1000;
+  int rc = bus_retention_purge(r->pg, r->retention, &rows, &keys);
+  if (rc == CS_OK && (rows > 0 || keys > 0))
+    log_info("relay %s: retention deleted %ld outbox rows and %ld idempotency keys", r->source,
+             rows, keys);
+  return rc;
+}
+
 /* --- The loop -------------------------------------------------------------------------- */
 
 /* After a failed statement: a dead connection is dropped (and reopened with backoff); a live
@@ -341,6 +354,10 @@ static void *relay_main(void *arg) {
     }
     r->pg_backoff = BUS_BACKOFF_MIN_MS;
     if (more_seq || more_pub) continue;
+    if (bus_now_ms() >= r->purge_at && relay_purge(r) != CS_OK) {
+      relay_pg_failed(r);
+      continue;
+    }
     if (r->redis != NULL && bus_now_ms() >= r->heartbeat_at && relay_heartbeat(r) != CS_OK) {
       relay_pg_failed(r);
       continue;
@@ -364,11 +381,13 @@ static void relay_free(struct bus_relay *r) {
 }
 
 int bus_relay_start(const char *source, const char *conninfo, const struct bus_redis *redis,
-                    const struct service_auth *auth, long poll_ms, struct bus_relay **out) {
+                    const struct service_auth *auth, const struct bus_retention *retention,
+                    long poll_ms, struct bus_relay **out) {
   int rc = CS_ERR_INVALID;
   struct bus_relay *r = NULL;
   if (source == NULL || *source == '\0' || conninfo == NULL || redis == NULL ||
-      redis->host == NULL || auth == NULL || out == NULL) {
+      redis->host == NULL || auth == NULL || retention == NULL || retention->check_s < 1 ||
+      out == NULL) {
     goto done;
   }
   rc = CS_ERR_NOMEM;
@@ -384,6 +403,7 @@ int bus_relay_start(const char *source, const char *conninfo, const struct bus_r
   snprintf(r->channel, len, "%s%s", BUS_CHANNEL_PREFIX, source);
   r->redis_at = redis;
   r->auth = auth;
+  r->retention = retention;
   r->poll_ms = poll_ms > 0 ? poll_ms : 1000;
   r->pg_backoff = BUS_BACKOFF_MIN_MS;
   r->redis_backoff = BUS_BACKOFF_MIN_MS;

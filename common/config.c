@@ -160,6 +160,12 @@ int config_service_load(const char *service, long default_port, struct service_c
                        errlen)) ||
       (rc = config_str("EVENT_FEEDS", "", &c->event_feeds, err, errlen)) ||
       (rc = config_long("OUTBOX_POLL_MS", 50, 10, 60000, &c->relay_poll_ms, err, errlen)) ||
+      (rc = config_long("OUTBOX_RETENTION_SECONDS", 7L * 86400, 60, 10L * 365 * 86400,
+                        &c->outbox_retention_s, err, errlen)) ||
+      (rc = config_long("IDEMPOTENCY_RETENTION_SECONDS", 86400, 60, 365L * 86400,
+                        &c->idempotency_retention_s, err, errlen)) ||
+      (rc = config_long("RETENTION_CHECK_SECONDS", 300, 1, 86400, &c->retention_check_s, err,
+                        errlen)) ||
       (rc = config_feeds_parse(c->event_feeds, c, err, errlen))) {
     return rc;
   }

@@ -52,6 +52,9 @@ struct service_config {
   struct config_feed feeds[CONFIG_MAX_FEEDS]; /* event_feeds, parsed */
   int nfeeds;
   long relay_poll_ms; /* OUTBOX_POLL_MS: how often the relay looks for new outbox rows */
+  long outbox_retention_s;      /* OUTBOX_RETENTION_SECONDS (7 days): published events kept */
+  long idempotency_retention_s; /* IDEMPOTENCY_RETENTION_SECONDS (24 h): stored answers kept */
+  long retention_check_s;       /* RETENTION_CHECK_SECONDS (300): how often they are purged */
 };
 
 int config_service_load(const char *service, long default_port, struct service_config *out,

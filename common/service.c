@@ -155,6 +155,8 @@ int service_init(struct service *svc, const char *name, long default_port) {
   }
   svc->redis = (struct bus_redis){svc->cfg.redis_host, (int)svc->cfg.redis_port,
                                   svc->cfg.redis_user, svc->cfg.redis_password};
+  svc->retention = (struct bus_retention){
+      svc->cfg.outbox_retention_s, svc->cfg.idempotency_retention_s, svc->cfg.retention_check_s};
   if (jwks_cache_new(svc->cfg.jwks_url, svc->cfg.jwks_cache_s, &svc->jwks) != CS_OK) {
     fprintf(stderr, "%s: configuration error: JWKS_URL must be an http(s) URL, got '%s'\n", name,
             svc->cfg.jwks_url);
@@ -306,7 +308,7 @@ int service_run(struct service *svc) {
     goto done;
   }
   if (bus_relay_start(svc->cfg.service, svc->cfg.database_url, &svc->redis, svc->auth,
-                      svc->cfg.relay_poll_ms, &in->relay) != CS_OK) {
+                      &svc->retention, svc->cfg.relay_poll_ms, &in->relay) != CS_OK) {
     log_error("outbox relay could not start");
     goto done;
   }

@@ -44,6 +44,7 @@ struct service {
   struct jwks_cache *jwks; /* tokens are verified against this; may be replaced before run */
   struct service_auth *auth; /* what this service proves to others and checks of them */
   struct bus_redis redis;    /* the bus's Redis, from cfg */
+  struct bus_retention retention; /* from cfg */
   void *app; /* the service's own state */
   struct service_internal *internal; /* routes, hooks, HTTP instance: service.c only */
 };

@@ -151,8 +151,10 @@ static void handle_events_feed(struct request_ctx *ctx) {
   }
   PGconn *conn;
   json_t *items = NULL;
+  long long purged = 0;
   if (service_db_acquire(ctx, &conn) != CS_OK) return;
-  int rc = bus_feed_read(conn, ctx->svc->cfg.service, after, (int)limit, &items);
+  int rc = bus_feed_purged_through(conn, &purged);
+  if (rc == CS_OK) rc = bus_feed_read(conn, ctx->svc->cfg.service, after, (int)limit, &items);
   service_db_release(ctx, conn);
   if (rc != CS_OK) {
     http_problem(ctx->resp, PROBLEM_INTERNAL, "the event feed could not be read");
@@ -161,8 +163,10 @@ static void handle_events_feed(struct request_ctx *ctx) {
   size_t n = json_array_size(items);
   long long next =
       n > 0 ? json_integer_value(json_object_get(json_array_get(items, n - 1), "seq")) : after;
+  /* purged_through first: read before the page, it holds for every gap the page shows */
   http_json(ctx->resp, 200,
-            json_pack("{s:o, s:I}", "items", items, "next_after", (json_int_t)next));
+            json_pack("{s:o, s:I, s:I}", "items", items, "next_after", (json_int_t)next,
+                      "purged_through", (json_int_t)purged));
 }
 
 void service_builtin_routes(struct service *svc) {

@@ -204,6 +204,58 @@ static void test_rebuilds_after_its_tables_are_wiped(void **state) {
   assert_true(until_status(w.p_admin.token, 200, 5000) >= 0);
 }
 
+/* Retention compacts policy's feed: past the catch-up window only the newest fact of each entity
+ * stays (and the newest event). A replica wiped afterwards rebuilds from what is left, stepping
+ * over what was purged, to the same state. */
+static int policy_feed_compacted(void *arg) {
+  long long want = *(long long *)arg;
+  return tl_sql_long("SELECT purged_through FROM policy.outbox_retention", 0, NULL) >= want;
+}
+
+static void test_rebuilds_from_a_compacted_feed(void **state) {
+  (void)state;
+  tl_replica_sync();
+  /* an entity with several facts: the newest must win after the compaction too */
+  const char *id[] = {w.q_worker.id};
+  tl_sql_run("UPDATE policy.users SET name = 'Compacted Once' WHERE id = $1", 1, id[0]);
+  tl_sql_run("UPDATE policy.users SET name = 'Compacted Twice' WHERE id = $1", 1, id[0]);
+  tl_replica_sync();
+  long long top = tl_sql_long("SELECT max(seq) FROM policy.outbox", 0, NULL);
+  long facts_before = tl_sql_long("SELECT count(*) FROM policy.outbox", 0, NULL);
+  tl_sql_run(
+      "UPDATE policy.outbox SET published_at = now() - interval '8 days'"
+      " WHERE published_at IS NOT NULL",
+      0);
+  long long through = 1;
+  assert_true(tl_wait(policy_feed_compacted, &through, 10000));
+  long facts_after = tl_sql_long("SELECT count(*) FROM policy.outbox", 0, NULL);
+  printf("policy's outbox compacted from %ld to %ld rows (newest fact of each entity)\n",
+         facts_before, facts_after);
+  assert_true(facts_after < facts_before);
+  assert_int_equal(tl_sql_long("SELECT max(seq) FROM policy.outbox", 0, NULL), top);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM (SELECT type, aggregate_id FROM policy.outbox"
+                               " WHERE type LIKE 'fact.%' GROUP BY 1, 2 HAVING count(*) > 1) d",
+                               0, NULL),
+                   0);
+
+  tl_sql_run(
+      "TRUNCATE cases.replica_versions, cases.replica_user, cases.replica_api_client,"
+      " cases.replica_company, cases.replica_company_portal, cases.replica_office,"
+      " cases.replica_office_category, cases.replica_role, cases.replica_portal",
+      0);
+  tl_sql_run("DELETE FROM cases.event_offsets WHERE source = 'policy'", 0);
+  assert_true(tl_wait(rebuilt, NULL, 20000));
+  char *name = tl_sql("SELECT name FROM cases.replica_user WHERE id = $1", 1, id);
+  assert_string_equal(name, "Compacted Twice");
+  free(name);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.replica_portal", 0, NULL),
+                   tl_sql_long("SELECT count(*) FROM policy.portals", 0, NULL));
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.replica_office", 0, NULL),
+                   tl_sql_long("SELECT count(*) FROM policy.offices", 0, NULL));
+  tl_replica_sync();
+  assert_true(until_status(w.p_admin.token, 200, 5000) >= 0);
+}
+
 /* ---- failing closed ------------------------------------------------------------------------ */
 
 static void test_stale_facts_are_refused_with_503(void **state) {
@@ -421,6 +473,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_converges_after_policy_restarts, restore_stack),
       cmocka_unit_test_teardown(test_converges_after_a_kill_mid_stream, restore_stack),
       cmocka_unit_test_teardown(test_rebuilds_after_its_tables_are_wiped, restore_stack),
+      cmocka_unit_test_teardown(test_rebuilds_from_a_compacted_feed, restore_stack),
       cmocka_unit_test_teardown(test_stale_facts_are_refused_with_503, restore_stack),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -66,6 +66,7 @@ start)
   admin_port=$(free_port)
   common_env=(BIND_ADDRESS=127.0.0.1 "REDIS_HOST=127.0.0.1" "REDIS_PORT=$redis_port"
               "REDIS_PASSWORD_FILE=$dir/redis-password" "SERVICE_SECRET_FILE=$dir/service-secret"
+              RETENTION_CHECK_SECONDS=1
               "JWKS_URL=${url[policy]}/v1/auth/jwks" "MIGRATIONS_DIR=$src" LOG_LEVEL=info
               "DB_POOL_SIZE=${STACK_DB_POOL_SIZE:-4}" OUTBOX_POLL_MS=50)
   for svc in $SERVICES; do
