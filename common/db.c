@@ -471,7 +471,9 @@ enum problem_kind db_sqlstate_problem(const char *s) {
     return PROBLEM_VALIDATION;
   if (!strcmp(s, "57014")) return PROBLEM_TIMEOUT;
   if (db_sqlstate_retryable(s)) return PROBLEM_UNAVAILABLE;
-  if (!strncmp(s, "08", 2)) return PROBLEM_UNAVAILABLE;
+  /* no connection, or the server shutting down or starting (57P01..57P03) */
+  if (!strncmp(s, "08", 2) || !strcmp(s, "57P01") || !strcmp(s, "57P02") || !strcmp(s, "57P03"))
+    return PROBLEM_UNAVAILABLE;
   return PROBLEM_INTERNAL;
 }
 

@@ -43,7 +43,7 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_IDEMPOTENCY_KEY_REUSED] = {422, "idempotency-key-reused", "Idempotency key reused",
                                         "use a new Idempotency-Key for a different request"},
     [PROBLEM_INTERNAL] = {500, "internal", "Internal error", NULL},
-    [PROBLEM_UPSTREAM_UNAVAILABLE] = {502, "upstream-unavailable", "Upstream unavailable", NULL},
+    [PROBLEM_UPSTREAM_UNAVAILABLE] = {503, "upstream-unavailable", "Upstream unavailable", NULL},
     [PROBLEM_UPSTREAM_BAD_ANSWER] = {502, "upstream-bad-answer", "Bad answer from upstream", NULL},
     [PROBLEM_UNAVAILABLE] = {503, "unavailable", "Service unavailable",
                              "retry after the number of seconds in Retry-After"},

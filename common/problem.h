@@ -45,7 +45,7 @@ enum problem_kind {
   PROBLEM_VALIDATION,             /* 422: fields invalid; "errors" lists every one */
   PROBLEM_IDEMPOTENCY_KEY_REUSED, /* 422: the key was used for another request */
   /* the server and what it depends on */
-  PROBLEM_UPSTREAM_UNAVAILABLE, /* 502: the gateway could not reach a service */
+  PROBLEM_UPSTREAM_UNAVAILABLE, /* 503: the gateway could not reach a service (an outage) */
   PROBLEM_UPSTREAM_BAD_ANSWER,  /* 502: a service answered something unusable */
   PROBLEM_UNAVAILABLE,          /* 503 + Retry-After: a dependency is down or busy */
   PROBLEM_NOT_READY,            /* 503: readiness check failed */

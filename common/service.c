@@ -39,6 +39,13 @@ static int service_caller(struct service *svc, struct http_exchange *x, char *ca
   return CS_ERR_INVALID;
 }
 
+/* A dependency that is down is an outage, never our error: whatever a handler made of a
+ * database that could not be reached (a 500), the caller gets 503 with Retry-After. */
+static void outage_is_503(struct http_exchange *x) {
+  if (x->resp->status == 500 && db_sqlstate_problem(db_last_sqlstate()) == PROBLEM_UNAVAILABLE)
+    http_problem(x->resp, PROBLEM_UNAVAILABLE, "the database cannot be reached; retry shortly");
+}
+
 static void route_handler(struct http_exchange *x, void *arg) {
   struct service_route_entry *r = arg;
   struct service *svc = r->svc;
@@ -67,6 +74,7 @@ static void route_handler(struct http_exchange *x, void *arg) {
     struct request_ctx ctx = {x->req, x->resp, svc, claims, caller[0] ? caller : NULL, r->arg};
     r->handler(&ctx);
     json_decref(claims);
+    outage_is_503(x);
   }
 }
 

@@ -1,7 +1,8 @@
 /* On the durable stack (PostgreSQL as a deployment runs it): PostgreSQL stopped as by a crash
  * in the middle of a stream of writes loses none that was acknowledged. Each write is an
  * emitted batch of probe_a (a row and its outbox event in one transaction); after the restart
- * every batch answered 201 is in the outbox. */
+ * every batch answered 201 is in the outbox. And while it is down, everyone is told 503 with
+ * Retry-After, never 500; once it is back, the first request succeeds soon after. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,9 +99,75 @@ static void test_a_crash_loses_no_acknowledged_write(void **state) {
   assert_int_equal(lost, 0);
 }
 
+static const char *const FORM[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+
+/* POST base/v1/auth/token as the platform operator; the status, the token into r. */
+static long operator_login(const char *base, struct tl_response *r) {
+  char url[512];
+  const char *body =
+      tl_form("grant_type", "client_credentials", "client_id", tl_env("OPERATOR_CLIENT_ID"),
+              "client_secret", tl_env("OPERATOR_SECRET"), NULL);
+  snprintf(url, sizeof(url), "%s/v1/auth/token", base);
+  assert_int_equal(tl_http("POST", url, FORM, body, strlen(body), 5000, r), 0);
+  return r->status;
+}
+
+/* Fails unless r is a 503 problem with Retry-After. */
+static void expect_outage(struct tl_response *r, const char *what) {
+  if (r->status != 503) fail_msg("%s answered %ld during the outage: %s", what, r->status, r->body);
+  tl_assert_problem(r, 503, NULL);
+  char *retry = tl_header(r, "Retry-After");
+  if (retry == NULL) fail_msg("%s: 503 without Retry-After", what);
+  free(retry);
+  tl_response_free(r);
+}
+
+/* GET /v1/portals through the gateway as the operator answers 200. */
+static int portals_answer(void *arg) {
+  const char *authz = arg;
+  char url[512];
+  struct tl_response r;
+  const char *h[] = {authz, NULL};
+  snprintf(url, sizeof(url), "%s/v1/portals", tl_env("GATEWAY_URL"));
+  int ok = tl_http("GET", url, h, NULL, 0, 2000, &r) == 0 && r.status == 200;
+  tl_response_free(&r);
+  return ok;
+}
+
+static void test_an_outage_is_503_and_recovery_is_quick(void **state) {
+  (void)state;
+  struct tl_response r;
+  char authz[2048], url[512];
+  assert_int_equal(operator_login(tl_env("POLICY_URL"), &r), 200);
+  snprintf(authz, sizeof(authz), "Authorization: Bearer %s", tl_str(r.json, "access_token"));
+  tl_response_free(&r);
+  assert_true(tl_wait(portals_answer, authz, 5000));
+
+  assert_int_equal(tl_stack("pg-crash", ""), 0);
+  const char *h[] = {authz, NULL};
+  const char *bases[] = {tl_env("POLICY_URL"), tl_env("GATEWAY_URL")};
+  for (size_t i = 0; i < 2; i++) {
+    snprintf(url, sizeof(url), "%s/v1/portals", bases[i]);
+    assert_int_equal(tl_http("GET", url, h, NULL, 0, 5000, &r), 0);
+    expect_outage(&r, "GET /v1/portals");
+    operator_login(bases[i], &r);
+    expect_outage(&r, "POST /v1/auth/token");
+  }
+  snprintf(url, sizeof(url), "%s/events", tl_env("PROBE_A_URL"));
+  const char *body = "{\"count\":1,\"type\":\"probe.outage\",\"batch\":\"outage\"}";
+  assert_int_equal(tl_http("POST", url, JSON_HEADERS, body, strlen(body), 5000, &r), 0);
+  expect_outage(&r, "POST /events");
+
+  assert_int_equal(tl_stack("pg-start", ""), 0);
+  long long back = now_ms();
+  assert_true(tl_wait(portals_answer, authz, 5000));
+  print_message("first success %lld ms after PostgreSQL was back\n", now_ms() - back);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_crash_loses_no_acknowledged_write),
+      cmocka_unit_test(test_an_outage_is_503_and_recovery_is_quick),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   tl_sql_close();

@@ -843,8 +843,9 @@ static void test_lost_request_on_a_reused_connection_is_retried_only_if_idempote
     snprintf(path, sizeof(path), "/v1/g/%s", needle);
     single("GET", "/v1/g/drop-warm", NULL, 200, &r);
     tl_response_free(&r);
-    single(unsafe[i], path, "create-once", 502, &r);
-    tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
+    single(unsafe[i], path, "create-once", 503, &r);
+    tl_assert_problem(&r, 503, "urn:claimsuite:problem:upstream-unavailable");
+    tl_assert_header(&r, "Retry-After", "1");
     tl_response_free(&r);
     assert_int_equal(tl_upstream_count(gamma_up, needle), 1);
   }
@@ -926,12 +927,13 @@ static void test_malformed_and_oversized_answers_are_502(void **state) {
 /* ------------------------------------------------------------------------------------------ */
 /* failures                                                                                    */
 
-static void test_refused_upstream_is_502(void **state) {
+static void test_refused_upstream_is_503_with_retry_after(void **state) {
   (void)state;
   struct tl_response r;
   const char *h[] = {bearer, "X-Request-Id: refused-1", NULL};
   assert_int_equal(tl_http("GET", at(&gw_custom, "/v1/refused/x"), h, NULL, 0, 0, &r), 0);
-  tl_assert_problem(&r, 502, "urn:claimsuite:problem:upstream-unavailable");
+  tl_assert_problem(&r, 503, "urn:claimsuite:problem:upstream-unavailable");
+  tl_assert_header(&r, "Retry-After", "1");
   tl_assert_header(&r, "X-Request-Id", "refused-1");
   tl_response_free(&r);
 }
@@ -1327,7 +1329,7 @@ int main(void) {
       cmocka_unit_test(test_chunked_answer_is_decoded),
       cmocka_unit_test(test_http10_answer_ends_with_the_connection),
       cmocka_unit_test(test_malformed_and_oversized_answers_are_502),
-      cmocka_unit_test(test_refused_upstream_is_502),
+      cmocka_unit_test(test_refused_upstream_is_503_with_retry_after),
       cmocka_unit_test(test_slow_upstream_is_504),
       cmocka_unit_test(test_body_above_the_limit_is_413),
       cmocka_unit_test(test_internal_and_dot_segments_never_reach_an_upstream),
