@@ -65,6 +65,13 @@ assert env[\"REDIS_PASSWORD_FILE\"] == \"/run/secrets/redis_password\" and \"red
 assert env[\"SERVICE_SECRET_FILE\"] == \"/run/secrets/service_secret\" and \"service_secret\" in secrets
 " "$2"' _ "$compose" "$s"
 done
+check "compose: policy believes X-Forwarded-For from the gateway's fixed address only" \
+  bash -c 'docker-compose -f "$1" config 2>/dev/null | python3 -c "
+import sys, yaml
+s = yaml.safe_load(sys.stdin)[\"services\"]
+gw = s[\"gateway\"][\"networks\"][\"default\"][\"ipv4_address\"]
+assert s[\"policy\"][\"environment\"][\"AUTH_TRUSTED_PROXIES\"] == gw, gw
+"' _ "$compose"
 check "compose gives policy the platform operator's secret as a file" \
   bash -c 'grep -q "PLATFORM_OPERATOR_SECRET_FILE: /run/secrets/platform_operator_secret" "$1" && grep -q "^secrets:" "$1"' _ "$compose"
 
@@ -232,6 +239,7 @@ for prog, port in programs.items():
     if not any(r.get("configMapRef", {}).get("name") == "claimsuite-config" for r in c.get("envFrom", [])): problems.append("envFrom")
     if prog != "gateway" and "secretKeyRef" not in (env.get("DATABASE_URL", {}).get("valueFrom") or {}): problems.append("DATABASE_URL")
     if prog == "policy" and "SIGNING_KEY_FILE" not in env: problems.append("SIGNING_KEY_FILE")
+    if prog == "policy" and "AUTH_TRUSTED_PROXIES" not in env: problems.append("AUTH_TRUSTED_PROXIES")
     for secret in ("REDIS_PASSWORD_FILE", "SERVICE_SECRET_FILE"):
         if prog != "gateway" and secret not in env: problems.append(secret)
     report(not problems, f"k8s Deployment {prog}" + (": bad " + ", ".join(problems) if problems else ""))

@@ -115,9 +115,13 @@ int policy_auth_grant_run(struct db_pool *pool, const struct policy_auth_grant *
   *retry_after_s = 0;
   if ((rc = db_pool_acquire(pool, &conn)) != CS_OK) return rc;
 
-  /* A blocked subject or address is refused before any verification: no timing oracle, and a
-   * flood of guesses costs no argon2 time. */
-  rc = policy_store_throttle_blocked(conn, prefix, subject, g->client_ip, retry_after_s);
+  /* The attempt is counted before any verification, so however many arrive at once, no more
+   * than a key's threshold are verified; a blocked subject or address is refused right away: no
+   * timing oracle, and a flood of guesses costs no argon2 time. */
+  static const struct policy_throttle limits[3] = {
+      POLICY_AUTH_SUBJECT_LIMIT, POLICY_AUTH_SUBJECT_ADDRESS_LIMIT, POLICY_AUTH_ADDRESS_LIMIT};
+  rc = policy_store_login_attempt(conn, prefix, subject, g->client_ip, limits, POLICY_AUTH_WINDOW_S,
+                                  retry_after_s);
   if (rc != CS_OK) goto done;
   if (*retry_after_s > 0) {
     log_info("token refused: too many failed attempts (%s grant, from %s)",
@@ -143,15 +147,7 @@ int policy_auth_grant_run(struct db_pool *pool, const struct policy_auth_grant *
 
   /* Without a connection now, both outcomes answer 503 alike: the answer tells nothing. */
   if ((rc = db_pool_acquire(pool, &conn)) != CS_OK) goto done;
-  if (!ok) {
-    rc = policy_store_throttle_fail(conn, prefix, subject, POLICY_AUTH_SUBJECT_MAX_FAILURES,
-                                    POLICY_AUTH_BLOCK_S, POLICY_AUTH_BLOCK_MAX_S,
-                                    POLICY_AUTH_WINDOW_S, NULL);
-    if (rc == CS_OK && g->client_ip != NULL)
-      rc = policy_store_throttle_fail(conn, "ip:", g->client_ip, POLICY_AUTH_IP_MAX_FAILURES,
-                                      POLICY_AUTH_BLOCK_S, POLICY_AUTH_BLOCK_MAX_S,
-                                      POLICY_AUTH_WINDOW_S, NULL);
-    if (rc != CS_OK) goto done;
+  if (!ok) { /* the attempt stays counted */
     if ((atomic_fetch_add(&purge_counter, 1) & 63u) == 0)
       (void)policy_store_throttle_purge(conn, POLICY_AUTH_WINDOW_S);
     log_info("token refused: wrong credentials (%s grant, from %s)",
@@ -165,14 +161,14 @@ int policy_auth_grant_run(struct db_pool *pool, const struct policy_auth_grant *
    * operator works in no portal. A client is bound to its one portal; a portal parameter is not
    * used for it. */
   if (who.is_operator) {
-    if ((rc = policy_store_throttle_clear(conn, prefix, subject)) != CS_OK ||
+    if ((rc = policy_store_login_succeeded(conn, prefix, subject, g->client_ip)) != CS_OK ||
         (rc = sign_operator_token(&who, token)) != CS_OK)
       goto done;
     log_info("token issued to the platform operator %s", who.id);
     goto done;
   }
+  if ((rc = policy_store_login_succeeded(conn, prefix, subject, g->client_ip)) != CS_OK) goto done;
   if ((rc = choose_portal(who.portal_ids, is_user ? g->portal : NULL, &portal)) != CS_OK) goto done;
-  if ((rc = policy_store_throttle_clear(conn, prefix, subject)) != CS_OK) goto done;
   if ((rc = sign_token(&who, is_user, portal, token)) != CS_OK) goto done;
   log_info("token issued to %s %s for portal %s", is_user ? "user" : "client", who.id, portal);
 done:

@@ -10,12 +10,19 @@
 
 struct db_pool;
 
-/* Throttling of failed logins (auth_failures). */
-#define POLICY_AUTH_WINDOW_S 900L          /* failures count together within 15 minutes */
-#define POLICY_AUTH_SUBJECT_MAX_FAILURES 5 /* per username or client_id */
-#define POLICY_AUTH_IP_MAX_FAILURES 20     /* per client address: many users share one (NAT) */
-#define POLICY_AUTH_BLOCK_S 60L            /* first block; doubles with each further failure */
-#define POLICY_AUTH_BLOCK_MAX_S 900L
+/* Throttling of logins (auth_failures, store_auth.h): attempts not given back by a success count
+ * together within 15 minutes, per key. */
+#define POLICY_AUTH_WINDOW_S 900L
+/* a subject (username or client_id) from one address: its own typing, or one guesser */
+#define POLICY_AUTH_SUBJECT_ADDRESS_LIMIT \
+  { 5, 60L, 900L }
+/* a subject from anywhere: guessing spread over many addresses */
+#define POLICY_AUTH_SUBJECT_LIMIT \
+  { 20, 60L, 900L }
+/* an address: many subjects guessed from one place are slowed down, but the people behind it
+ * (an office, a NAT) are never kept out for more than 8 s at a time */
+#define POLICY_AUTH_ADDRESS_LIMIT \
+  { 20, 1L, 8L }
 
 #define POLICY_AUTH_TOKEN_TTL_DEFAULT_S 3600L
 #define POLICY_AUTH_ISSUER JWT_ISSUER

@@ -100,75 +100,45 @@ int policy_store_login_client(PGconn *conn, const char *client_id, struct policy
 
 /* ---- throttle ------------------------------------------------------------------------- */
 
-static const char sql_throttle_blocked[] =
-    "SELECT COALESCE(max(ceil(extract(epoch FROM blocked_until - now()))), 0)::bigint"
-    "  FROM auth_failures"
-    " WHERE key IN ($1 || lower($2), 'ip:' || $3) AND blocked_until > now()";
+/* The keys of an attempt (store_auth.h); $3 NULL leaves only the first. */
+#define ATTEMPT_KEYS_SQL                                             \
+  "ARRAY[$1 || lower($2), 'from:' || $3 || ' ' || $1 || lower($2), " \
+  "'ip:' || $3]"
 
-int policy_store_throttle_blocked(PGconn *conn, const char *prefix, const char *value,
-                                  const char *ip, long *retry_after_s) {
-  const char *params[] = {prefix, value, ip};
+int policy_store_login_attempt(PGconn *conn, const char *prefix, const char *subject,
+                               const char *ip, const struct policy_throttle limits[3],
+                               long window_s, long *retry_after_s) {
+  char thr[64], base[96], max[96], win[24];
   PGresult *res = NULL;
-  int rc;
-
-  *retry_after_s = 0;
-  if ((rc = db_exec(conn, sql_throttle_blocked, 3, params, &res, NULL)) != CS_OK) return rc;
-  if (PQntuples(res) == 1) {
-    long s = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    *retry_after_s = s > 0 ? s : 0;
-  }
-  PQclear(res);
-  return CS_OK;
-}
-
-/* One statement, so concurrent failures of one key never lose a count. "Recent" ($6 seconds)
- * is: the count started, or the key was last blocked, within the window; otherwise the count
- * starts over. The block of the n-th failure (n >= threshold $3) lasts $4 * 2^(n - $3) seconds,
- * at most $5. */
-static const char sql_throttle_fail[] =
-    "INSERT INTO auth_failures AS f (key, failures, window_start, blocked_until)"
-    " VALUES ($1 || lower($2), 1, now(),"
-    "         CASE WHEN $3::int <= 1 THEN now() + make_interval(secs => $4::int) END)"
-    " ON CONFLICT (key) DO UPDATE SET"
-    "   failures = CASE WHEN f.window_start > now() - make_interval(secs => $6::int)"
-    "                     OR f.blocked_until > now() - make_interval(secs => $6::int)"
-    "                   THEN f.failures + 1 ELSE 1 END,"
-    "   window_start = CASE WHEN f.window_start > now() - make_interval(secs => $6::int)"
-    "                         OR f.blocked_until > now() - make_interval(secs => $6::int)"
-    "                       THEN f.window_start ELSE now() END,"
-    "   blocked_until = CASE"
-    "     WHEN (f.window_start > now() - make_interval(secs => $6::int)"
-    "           OR f.blocked_until > now() - make_interval(secs => $6::int))"
-    "          AND f.failures + 1 >= $3::int"
-    "     THEN now() + make_interval(secs => least($5::double precision,"
-    "            $4::double precision * power(2::double precision,"
-    "                                         least(f.failures + 1 - $3::int, 30))))"
-    "     WHEN $3::int <= 1 THEN now() + make_interval(secs => $4::int)"
-    "     ELSE f.blocked_until END"
-    " RETURNING failures";
-
-int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value, int threshold,
-                               long block_s, long block_max_s, long window_s, long *failures) {
-  char thr[16], base[24], max[24], win[24];
-  PGresult *res = NULL;
-  int rc;
-
-  snprintf(thr, sizeof(thr), "%d", threshold);
-  snprintf(base, sizeof(base), "%ld", block_s);
-  snprintf(max, sizeof(max), "%ld", block_max_s);
+  snprintf(thr, sizeof(thr), "{%d,%d,%d}", limits[0].threshold, limits[1].threshold,
+           limits[2].threshold);
+  snprintf(base, sizeof(base), "{%ld,%ld,%ld}", limits[0].block_s, limits[1].block_s,
+           limits[2].block_s);
+  snprintf(max, sizeof(max), "{%ld,%ld,%ld}", limits[0].block_max_s, limits[1].block_max_s,
+           limits[2].block_max_s);
   snprintf(win, sizeof(win), "%ld", window_s);
-  const char *params[] = {prefix, value, thr, base, max, win};
-  if ((rc = db_exec(conn, sql_throttle_fail, 6, params, &res, NULL)) != CS_OK) return rc;
-  if (failures != NULL)
-    *failures = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+  const char *params[] = {prefix, subject, ip, thr, base, max, win};
+  *retry_after_s = 0;
+  int rc = db_exec(
+      conn, "SELECT auth_attempt(" ATTEMPT_KEYS_SQL ", $4::int[], $5::int[], $6::int[], $7::int)",
+      7, params, &res, NULL);
+  if (rc != CS_OK) return rc;
+  if (PQntuples(res) == 1) *retry_after_s = strtol(PQgetvalue(res, 0, 0), NULL, 10);
   PQclear(res);
   return CS_OK;
 }
 
-int policy_store_throttle_clear(PGconn *conn, const char *prefix, const char *value) {
-  const char *params[] = {prefix, value};
-  return db_exec(conn, "DELETE FROM auth_failures WHERE key = $1 || lower($2)", 2, params, NULL,
-                 NULL);
+int policy_store_login_succeeded(PGconn *conn, const char *prefix, const char *subject,
+                                 const char *ip) {
+  const char *params[] = {prefix, subject, ip};
+  int rc = db_exec(conn, "DELETE FROM auth_failures WHERE key = ANY ((" ATTEMPT_KEYS_SQL ")[1:2])",
+                   3, params, NULL, NULL);
+  if (rc != CS_OK || ip == NULL) return rc;
+  const char *addr[] = {ip};
+  return db_exec(conn,
+                 "UPDATE auth_failures SET failures = greatest(failures - 1, 0)"
+                 " WHERE key = 'ip:' || $1",
+                 1, addr, NULL, NULL);
 }
 
 int policy_store_throttle_purge(PGconn *conn, long window_s) {

@@ -40,23 +40,30 @@ int policy_store_login_user(PGconn *conn, const char *username, struct policy_st
  * policy_store_login_user. */
 int policy_store_login_client(PGconn *conn, const char *client_id, struct policy_store_login *out);
 
-/* Throttle keys are built in SQL as prefix || lower(value), so the key of a username matches
- * the lookup of its user whatever the case. A NULL value means "no such key" (skipped). */
+/* Login throttling (migrations/0006_login_attempts.sql). The keys of an attempt, built in SQL
+ * from prefix ("user:" or "client:"), the subject (lower-cased, so any case of a username is
+ * the same) and the client address ip (may be NULL: then only the first key):
+ *   prefix||subject                    the subject from anywhere
+ *   "from:"||ip||" "||prefix||subject  the subject from this address
+ *   "ip:"||ip                          the address
+ * each with its threshold, first block and longest block (struct policy_throttle). */
+struct policy_throttle {
+  int threshold;    /* attempts not given back within the window */
+  long block_s;     /* the first block; each further one lasts twice as long */
+  long block_max_s; /* ... at most this */
+};
 
-/* The longest time, in whole seconds (>= 1), that the key prefix+value or "ip:"+ip is still
- * blocked; 0 when neither is. Strings borrowed. */
-int policy_store_throttle_blocked(PGconn *conn, const char *prefix, const char *value,
-                                  const char *ip, long *retry_after_s);
+/* Counts one attempt on the three keys before the credentials are checked: *retry_after_s 0
+ * when it may go ahead, else how long to wait (the attempt then counts on none). Strings
+ * borrowed; limits: subject, subject from address, address. */
+int policy_store_login_attempt(PGconn *conn, const char *prefix, const char *subject,
+                               const char *ip, const struct policy_throttle limits[3],
+                               long window_s, long *retry_after_s);
 
-/* Counts one failure for the key prefix+value in one atomic upsert: a new count starts when the
- * key has neither failed nor been blocked within window_s; from the threshold-th failure of a
- * count the key is blocked for block_s, doubled for each further failure, at most block_max_s.
- * *failures (may be NULL) receives the count. Strings borrowed. */
-int policy_store_throttle_fail(PGconn *conn, const char *prefix, const char *value, int threshold,
-                               long block_s, long block_max_s, long window_s, long *failures);
-
-/* Forgets the failures of the key prefix+value (a successful login). */
-int policy_store_throttle_clear(PGconn *conn, const char *prefix, const char *value);
+/* The credentials were right: the subject's counts are forgotten, the address gets its attempt
+ * back. */
+int policy_store_login_succeeded(PGconn *conn, const char *prefix, const char *subject,
+                                 const char *ip);
 
 /* Deletes keys that neither failed nor were blocked within window_s (housekeeping). */
 int policy_store_throttle_purge(PGconn *conn, long window_s);
