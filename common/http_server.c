@@ -39,7 +39,7 @@ struct endpoint {
 struct http_server {
   char name[64];
   char bind_address[INET6_ADDRSTRLEN];
-  long port, threads, timeout_s, max_connections, max_body_bytes;
+  long port, threads, timeout_s, max_connections, max_connections_per_address, max_body_bytes;
   struct sockaddr_storage addr;
   struct _u_instance instance;
   int instance_ready, started;
@@ -96,6 +96,7 @@ int http_server_new(const struct http_server_settings *s, struct http_server **o
   srv->threads = s->threads;
   srv->timeout_s = s->timeout_s;
   srv->max_connections = s->max_connections;
+  srv->max_connections_per_address = s->max_connections_per_address;
   srv->max_body_bytes = s->max_body_bytes;
   if (s->auth_realm != NULL) {
     snprintf(srv->www_missing, WWW_AUTH_MAX, "Bearer realm=\"%s\"", s->auth_realm);
@@ -388,6 +389,9 @@ int http_server_start(struct http_server *srv) {
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)srv->timeout_s, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)srv->max_connections, NULL},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL},
+      /* one address cannot hold every connection (slow clients trickling their headers) */
+      {srv->max_connections_per_address > 0 ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_END,
+       (intptr_t)srv->max_connections_per_address, NULL},
       {MHD_OPTION_END, 0, NULL}};
   /* ITC: MHD_quiesce_daemon needs it with a thread pool (draining) */
   unsigned int flags =

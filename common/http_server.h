@@ -30,6 +30,7 @@ struct http_server_settings {
   long threads;             /* worker threads (libmicrohttpd thread pool, epoll) */
   long timeout_s;           /* idle connection timeout (also ulfius' instance timeout) */
   long max_connections;     /* connection limit; the open-file limit is raised to fit it */
+  long max_connections_per_address; /* connections one client address may hold; 0: no cap */
   long max_body_bytes;      /* a larger body is answered 413 */
   int bodies_as_bytes;      /* 1: no UTF-8 check, no form parsing (bodies forwarded as they are) */
   const char *auth_realm;   /* realm named in WWW-Authenticate, NULL for none */

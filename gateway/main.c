@@ -38,6 +38,7 @@ int main(void) {
       .threads = cfg.threads,
       .timeout_s = cfg.http_timeout_s,
       .max_connections = cfg.max_connections,
+      .max_connections_per_address = cfg.max_connections_per_address,
       .max_body_bytes = cfg.max_body_bytes,
       .bodies_as_bytes = 1, /* headers and bodies are forwarded as bytes, never parsed */
       .auth_realm = "claimsuite",

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -494,6 +495,64 @@ static void test_stack_healthz_lists_the_four_upstreams(void **state) {
   tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   assert_null(strstr(r.body, "http_requests_total"));
   tl_response_free(&r);
+}
+
+/* Slow clients trickling their headers (slowloris): one address holds at most
+ * HTTP_MAX_CONNECTIONS_PER_ADDRESS (64) of the gateway's connections, so 5 000 of them from one
+ * address leave the gateway answering everybody else at once. */
+static void test_slow_clients_of_one_address_starve_nobody(void **state) {
+  (void)state;
+  enum { SLOW = 5000 };
+  static int fds[SLOW];
+  struct rlimit rl;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  if (rl.rlim_cur < SLOW + 256) {
+    rl.rlim_cur = rl.rlim_max < SLOW + 256 ? rl.rlim_max : SLOW + 256;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  struct sockaddr_in gw = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)port_of(tl_env("GATEWAY_URL")))};
+  struct sockaddr_in slow = {.sin_family = AF_INET};
+  inet_pton(AF_INET, "127.0.0.1", &gw.sin_addr);
+  inet_pton(AF_INET, "127.0.0.2", &slow.sin_addr); /* another address on the loopback */
+  static const char head[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  int opened = 0;
+  for (int i = 0; i < SLOW; i++) {
+    fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+    if (fds[i] < 0) break;
+    if (bind(fds[i], (struct sockaddr *)&slow, sizeof(slow)) != 0 ||
+        connect(fds[i], (struct sockaddr *)&gw, sizeof(gw)) != 0) {
+      close(fds[i]);
+      fds[i] = -1;
+      continue;
+    }
+    (void)send(fds[i], head, sizeof(head) - 1, MSG_NOSIGNAL);
+    opened++;
+  }
+  usleep(500 * 1000);
+  int held = 0;
+  for (int i = 0; i < SLOW; i++) {
+    char c;
+    if (fds[i] < 0) continue;
+    ssize_t n = recv(fds[i], &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) held++; /* still open, waiting */
+  }
+  struct timespec t0, t1;
+  struct tl_response r;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(tl_http("GET", stack("/healthz"), NULL, NULL, 0, 5000, &r), 0);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  assert_int_equal(r.status, 200);
+  tl_response_free(&r);
+  for (int i = 0; i < SLOW; i++)
+    if (fds[i] >= 0) close(fds[i]);
+  print_message(
+      "%d slow connections tried from one address, %d held by the gateway; another "
+      "client answered in %ld ms\n",
+      opened, held, ms);
+  assert_true(held <= 64);
+  assert_true(ms < 1000);
 }
 
 static void test_stack_body_limit_32_mib(void **state) {
@@ -1315,6 +1374,7 @@ int main(void) {
       cmocka_unit_test(test_stack_every_prefix_reaches_a_service),
       cmocka_unit_test(test_stack_internal_and_unknown_are_404),
       cmocka_unit_test(test_stack_healthz_lists_the_four_upstreams),
+      cmocka_unit_test(test_slow_clients_of_one_address_starve_nobody),
       cmocka_unit_test(test_stack_body_limit_32_mib),
       cmocka_unit_test(test_default_table_routes_each_prefix_to_its_service),
       cmocka_unit_test(test_longest_prefix_wins),
