@@ -197,8 +197,12 @@ static int feed_get(struct bus_consumer *c, long long after, json_t **items, lon
   json_t *doc = NULL;
   char url[2048], err[128], bearer[SERVICE_BEARER_MAX];
   long status = 0;
-  const struct httpc_options options = {FEED_CONNECT_TIMEOUT_MS, FEED_TIMEOUT_MS, FEED_MAX_BYTES,
-                                        feed_stopping,           c->worker.waker, bearer};
+  const struct httpc_options options = {.connect_timeout_ms = FEED_CONNECT_TIMEOUT_MS,
+                                        .timeout_ms = FEED_TIMEOUT_MS,
+                                        .max_bytes = FEED_MAX_BYTES,
+                                        .should_abort = feed_stopping,
+                                        .abort_arg = c->worker.waker,
+                                        .authorization = bearer};
   *items = NULL;
   if (service_auth_bearer(c->auth, c->source, bearer, sizeof(bearer)) != CS_OK) {
     log_error("consumer %s: cannot make a service token for %s", c->source, c->source);
