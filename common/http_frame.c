@@ -11,6 +11,7 @@
 #define TRAILER_MAX 4096
 
 static int refuse(struct http_frame *f, int status, const char *detail) {
+  f->refused_in_body = f->state != HTTP_FRAME_HEAD;
   f->state = HTTP_FRAME_REFUSED;
   f->status = status;
   f->detail = detail;
@@ -180,6 +181,7 @@ static int feed_head(struct http_frame *f, const char *in, size_t n, size_t *use
   size_t before = f->head_len, from = before >= 3 ? before - 3 : 0, len = 0;
   memcpy(f->head + before, in + i, take);
   f->head_len += take;
+  f->last_head_len = 0;
   for (size_t k = from; k + 4 <= f->head_len && len == 0; k++)
     if (memcmp(f->head + k, "\r\n\r\n", 4) == 0) len = k + 4;
   /* a bare LF is refused as soon as it arrives: a head ended by LF LF would never end here */
@@ -192,6 +194,7 @@ static int feed_head(struct http_frame *f, const char *in, size_t n, size_t *use
   if (len > 0) { /* the bytes after it are the body's or the next request's: not used here */
     *used = i + (len - before);
     f->head_len = 0;
+    f->last_head_len = len;
     int rc = head_complete(f, len);
     if (rc != 0) return rc;
     return append(out, out_len, out_cap, f->head, len) == CS_OK ? 0 : refuse(f, 500, "no memory");

@@ -42,7 +42,9 @@ struct http_frame {
   size_t trailer_len;  /* bytes of trailer section so far */
   long long remaining; /* of the current body or chunk */
   long long body_len;  /* of the current request */
+  size_t last_head_len; /* the last complete head (still in head): what a refusal may quote */
   int status;          /* once refused: the status to answer */
+  int refused_in_body; /* ... after the request's head was released (its body is at fault) */
   const char *detail;  /* ... and why (static) */
 };
 

@@ -40,6 +40,7 @@ struct http_server {
   char name[64];
   char bind_address[INET6_ADDRSTRLEN];
   long port, threads, timeout_s, max_connections, max_connections_per_address, max_body_bytes;
+  int behind_front;
   struct sockaddr_storage addr;
   struct _u_instance instance;
   int instance_ready, started;
@@ -97,6 +98,7 @@ int http_server_new(const struct http_server_settings *s, struct http_server **o
   srv->timeout_s = s->timeout_s;
   srv->max_connections = s->max_connections;
   srv->max_connections_per_address = s->max_connections_per_address;
+  srv->behind_front = s->behind_front;
   srv->max_body_bytes = s->max_body_bytes;
   if (s->auth_realm != NULL) {
     snprintf(srv->www_missing, WWW_AUTH_MAX, "Bearer realm=\"%s\"", s->auth_realm);
@@ -362,6 +364,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
   char line[512];
   vsnprintf(line, sizeof(line), fmt, ap);
+  /* behind a front the connections are socket pairs: TCP options fail on them, harmlessly,
+   * for every answer */
+  if (strstr(line, "TCP_NODELAY") != NULL || strstr(line, "TCP_CORK") != NULL ||
+      strstr(line, "Failed to push the data") != NULL)
+    return;
   size_t n = strlen(line);
   while (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
   log_warning("microhttpd: %s", line);
@@ -379,23 +386,27 @@ static void raise_fd_limit(long connections) {
 
 int http_server_start(struct http_server *srv) {
   raise_fd_limit(srv->max_connections);
-  struct MHD_OptionItem ops[] = {
+  struct MHD_OptionItem ops[16] = {
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL}, /* first, or MHD complains */
       /* the two ulfius needs: without them it crashes or leaks */
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &srv->addr},
       {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)srv->threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)srv->timeout_s, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)srv->max_connections, NULL},
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL},
-      /* one address cannot hold every connection (slow clients trickling their headers) */
-      {srv->max_connections_per_address > 0 ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_END,
-       (intptr_t)srv->max_connections_per_address, NULL},
-      {MHD_OPTION_END, 0, NULL}};
-  /* ITC: MHD_quiesce_daemon needs it with a thread pool (draining) */
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL}};
+  size_t n = 7;
+  /* behind a front, connections arrive through http_server_add_connection */
+  if (!srv->behind_front) ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &srv->addr};
+  /* one address cannot hold every connection (slow clients trickling their headers) */
+  if (srv->max_connections_per_address > 0)
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                       (intptr_t)srv->max_connections_per_address, NULL};
+  ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+  /* ITC: MHD_quiesce_daemon needs it with a thread pool (draining), and MHD_add_connection */
   unsigned int flags =
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+  if (srv->behind_front) flags |= MHD_USE_NO_LISTEN_SOCKET;
   if (srv->addr.ss_family == AF_INET6) flags |= MHD_USE_DUAL_STACK; /* "::" takes IPv4 too */
   if (ulfius_start_framework_with_mhd_options(&srv->instance, flags, ops) != U_OK) {
     log_error("cannot listen on %s:%ld", srv->bind_address, srv->port);
@@ -405,11 +416,19 @@ int http_server_start(struct http_server *srv) {
   return CS_OK;
 }
 
+int http_server_add_connection(struct http_server *srv, int fd, const struct sockaddr *addr,
+                               socklen_t len) {
+  if (!srv->started || srv->instance.mhd_daemon == NULL) return CS_ERR;
+  /* libmicrohttpd closes fd itself when it refuses (over a limit) */
+  return MHD_add_connection(srv->instance.mhd_daemon, fd, addr, len) == MHD_YES ? CS_OK : CS_ERR;
+}
+
 void http_server_stop(struct http_server *srv) {
   if (srv == NULL || !srv->started) return;
   srv->started = 0;
   MHD_socket listen_fd = MHD_INVALID_SOCKET;
-  if (srv->instance.mhd_daemon != NULL) listen_fd = MHD_quiesce_daemon(srv->instance.mhd_daemon);
+  if (srv->instance.mhd_daemon != NULL && !srv->behind_front)
+    listen_fd = MHD_quiesce_daemon(srv->instance.mhd_daemon);
   for (int ms = 0; ms < DRAIN_MAX_MS && atomic_load(&srv->in_flight) > 0; ms += 10) usleep(10000);
   usleep(50000);                         /* let the last responses leave */
   ulfius_stop_framework(&srv->instance); /* joins the worker threads */

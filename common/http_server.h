@@ -31,6 +31,7 @@ struct http_server_settings {
   long timeout_s;           /* idle connection timeout (also ulfius' instance timeout) */
   long max_connections;     /* connection limit; the open-file limit is raised to fit it */
   long max_connections_per_address; /* connections one client address may hold; 0: no cap */
+  int behind_front; /* 1: no listening socket; a front hands connections over (add_connection) */
   long max_body_bytes;      /* a larger body is answered 413 */
   int bodies_as_bytes;      /* 1: no UTF-8 check, no form parsing (bodies forwarded as they are) */
   const char *auth_realm;   /* realm named in WWW-Authenticate, NULL for none */
@@ -139,6 +140,11 @@ int http_server_signals_wait(void);
 /* Raises the open-file limit for max_connections and starts listening. CS_ERR (logged) when the
  * address cannot be bound. */
 int http_server_start(struct http_server *srv);
+/* Hands a connection accepted by a front to the server (behind_front), with the client's
+ * address (what the handlers and the per-address limit see). The server owns fd from here, and
+ * closes it when it refuses. CS_OK or CS_ERR. */
+int http_server_add_connection(struct http_server *srv, int fd, const struct sockaddr *addr,
+                               socklen_t len);
 /* Drains: stops accepting, lets requests in progress finish (up to 10 s), then stops the
  * worker threads. NULL-safe; does nothing when not started or already stopped. */
 void http_server_stop(struct http_server *srv);

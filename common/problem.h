@@ -34,6 +34,10 @@ enum problem_kind {
   PROBLEM_NOT_FOUND,          /* 404: no such resource, or one the caller may not see */
   PROBLEM_METHOD_NOT_ALLOWED, /* 405, with Allow */
   PROBLEM_URI_TOO_LONG,       /* 414 */
+  PROBLEM_REQUEST_TIMEOUT,    /* 408: the request head did not arrive in time */
+  PROBLEM_HEADERS_TOO_LARGE,  /* 431 */
+  PROBLEM_NOT_IMPLEMENTED,    /* 501: a transfer coding other than chunked */
+  PROBLEM_HTTP_VERSION,       /* 505: an HTTP version other than 1.0 and 1.1 */
   /* the state of the resource */
   PROBLEM_CONFLICT,              /* 409: it exists already (a unique value taken) */
   PROBLEM_WRONG_STATE,           /* 409: not in a state that allows this (e.g. a closed case) */

@@ -64,6 +64,8 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
                         err, errlen)) ||
       (rc = config_long("HTTP_THREADS", 8, 1, 1024, &c->threads, err, errlen)) ||
       (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 86400, &c->http_timeout_s, err, errlen)) ||
+      (rc = config_long("HTTP_HEAD_TIMEOUT_SECONDS", 10, 1, 3600, &c->head_timeout_s, err,
+                        errlen)) ||
       (rc = config_long("HTTP_MAX_CONNECTIONS_PER_ADDRESS", 64, 0, 1000000,
                         &c->max_connections_per_address, err, errlen)) ||
       (rc = config_long("HTTP_MAX_CONNECTIONS", 4096, 1, 1000000, &c->max_connections, err,

@@ -26,6 +26,7 @@ struct gw_config {
   long http_timeout_s;           /* HTTP_TIMEOUT_SECONDS (60): idle client connections */
   long max_connections;          /* HTTP_MAX_CONNECTIONS (4096) */
   long max_connections_per_address; /* HTTP_MAX_CONNECTIONS_PER_ADDRESS (64) */
+  long head_timeout_s;              /* HTTP_HEAD_TIMEOUT_SECONDS (10): a request head's deadline */
   char *openapi_dir;             /* OPENAPI_DIR (.): root holding services/<name>/openapi.yaml */
   char *upstream_url[GW_UP_COUNT]; /* UPSTREAM_POLICY ... UPSTREAM_ORDERS: http:// only (the
                                    * gateway's own HTTP/1.1 client), no trailing '/' */

@@ -1,9 +1,10 @@
 /* The gateway process: configuration, the HTTP server core started with the gateway's request
- * path, wait for SIGTERM/SIGINT, drain and stop. Nothing else lives here (the request path:
- * http_gateway.c). */
+ * path behind the edge, wait for SIGTERM/SIGINT, drain and stop. Nothing else lives here (the
+ * edge: edge.c, the request path: http_gateway.c). */
 #include <curl/curl.h>
 #include <stdio.h>
 
+#include "edge.h"
 #include "gw_config.h"
 #include "http_gateway.h"
 #include "http_server.h"
@@ -12,11 +13,15 @@
 #include "upstream_client.h"
 
 #define EXIT_CONFIG 2
+/* the edge's limits on a request head: a 64 KiB head, an 8 KiB target (431, 414 beyond) */
+#define GW_EDGE_MAX_HEAD (64 * 1024)
+#define GW_EDGE_MAX_TARGET (8 * 1024)
 
 int main(void) {
   struct gw_config cfg;
   struct gw_app *app = NULL;
   struct http_server *srv = NULL, *admin = NULL;
+  struct gw_edge *edge = NULL;
   char err[512];
   int exit_code = 1, curl_ready = 0, upstream_ready = 0;
 
@@ -42,6 +47,7 @@ int main(void) {
       .max_body_bytes = cfg.max_body_bytes,
       .bodies_as_bytes = 1, /* headers and bodies are forwarded as bytes, never parsed */
       .auth_realm = "claimsuite",
+      .behind_front = 1, /* the edge listens and checks the framing (edge.h) */
   };
   if (http_server_new(&http, &srv, err, sizeof(err)) != CS_OK) {
     fprintf(stderr, "gateway: configuration error: %s\n", err);
@@ -87,6 +93,19 @@ int main(void) {
     if (gw_app_admin(app, admin) != CS_OK || http_server_start(admin) != CS_OK) goto done;
   }
   if (http_server_start(srv) != CS_OK) goto done;
+  const struct gw_edge_settings edge_settings = {
+      .bind_address = cfg.bind_address,
+      .port = cfg.port,
+      .threads = 2,
+      .head_deadline_ms = cfg.head_timeout_s * 1000,
+      .limits = {.max_head = GW_EDGE_MAX_HEAD,
+                 .max_target = GW_EDGE_MAX_TARGET,
+                 .max_body = cfg.max_body_bytes},
+  };
+  if (gw_edge_start(&edge_settings, srv, &edge, err, sizeof(err)) != CS_OK) {
+    log_error("%s", err);
+    goto done;
+  }
   log_info("gateway listening on %s:%ld (%ld threads, %zu routes)", cfg.bind_address, cfg.port,
            cfg.threads, cfg.routes.n);
 
@@ -94,7 +113,9 @@ int main(void) {
   exit_code = 0;
 
 done:
+  gw_edge_stop_accepting(edge);
   http_server_stop(srv); /* drains, then joins the worker threads */
+  gw_edge_free(edge);    /* passes on the last answers, closes the connections */
   http_server_free(admin);
   gw_app_free(app);
   http_server_free(srv);

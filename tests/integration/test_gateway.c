@@ -555,6 +555,140 @@ static void test_slow_clients_of_one_address_starve_nobody(void **state) {
   assert_true(ms < 1000);
 }
 
+/* Sends len bytes to the stack's gateway and reads until it closes (5 s at most): the status of
+ * the first answer, how many answers came (status lines at the start of a line), whether the
+ * gateway closed, and whether the answer was problem+json. */
+struct edge_answer {
+  long status;
+  int answers, closed, problem;
+};
+
+static struct edge_answer edge_send(const char *req, size_t len) {
+  struct edge_answer a = {-1, 0, 0, 0};
+  struct sockaddr_in sa = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)port_of(tl_env("GATEWAY_URL")))};
+  struct timeval tv = {5, 0};
+  char resp[65536];
+  size_t got = 0;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  (void)send(fd, req, len, MSG_NOSIGNAL);
+  for (;;) {
+    ssize_t n = recv(fd, resp + got, sizeof(resp) - 1 - got, 0);
+    if (n == 0) a.closed = 1;
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  close(fd);
+  resp[got] = '\0';
+  for (const char *p = resp; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++)
+    if (p == resp || p[-1] == '\n') a.answers++;
+  if (got > 9 && !strncmp(resp, "HTTP/1.1 ", 9)) a.status = strtol(resp + 9, NULL, 10);
+  a.problem = strstr(resp, "Content-Type: application/problem+json") != NULL;
+  return a;
+}
+
+/* RFC 9112 section 6.3 at the edge: whatever a lenient parser could read two ways is refused
+ * with one problem+json answer and the connection closed; nothing is read as a second request
+ * and libmicrohttpd's own pages never show. */
+static void test_the_edge_speaks_strict_http(void **state) {
+  (void)state;
+  static const struct {
+    const char *req;
+    size_t len;
+    long status;
+  } cases[] = {
+#define C(lit, st) {lit, sizeof(lit) - 1, st}
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 30\r\n"
+        "\r\nabcdeGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        400),
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400),
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n"
+        "0\r\n\r\n",
+        501),
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nxxxx", 501),
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400),
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nabcde", 400),
+      C("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),
+      C("GET /healthz HTTP/1.1\nHost: x\n\n", 400),
+      C("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00"
+        "b\r\n\r\n",
+        400),
+      C("GET /healthz HTTP/1.1\r\n\r\n", 400),
+      C("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n", 413),
+#undef C
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct edge_answer a = edge_send(cases[i].req, cases[i].len);
+    if (a.status != cases[i].status || a.answers != 1 || !a.closed || !a.problem)
+      fail_msg("case %zu: status %ld (expected %ld), %d answer(s), %s, %s", i, a.status,
+               cases[i].status, a.answers, a.closed ? "closed" : "left open",
+               a.problem ? "problem+json" : "not problem+json");
+  }
+  /* too long a target and too large a head: refused as problems too */
+  char *big = malloc(80000);
+  assert_non_null(big);
+  int n = snprintf(big, 80000, "GET /%070000d HTTP/1.1\r\nHost: x\r\n\r\n", 0);
+  struct edge_answer a = edge_send(big, (size_t)n);
+  assert_int_equal(a.status, 414);
+  assert_true(a.problem);
+  n = snprintf(big, 80000, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: %070000d\r\n\r\n", 0);
+  a = edge_send(big, (size_t)n);
+  assert_int_equal(a.status, 431);
+  assert_true(a.problem);
+  free(big);
+  /* and a well-formed request on the same port is answered as ever, kept alive */
+  static const char ok[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  a = edge_send(ok, sizeof(ok) - 1);
+  assert_int_equal(a.status, 200);
+  assert_int_equal(a.answers, 1);
+}
+
+/* A request head that trickles in past HTTP_HEAD_TIMEOUT_SECONDS is refused with 408 (the
+ * stack's gateway: 2 s). */
+static void test_a_head_must_arrive_in_time(void **state) {
+  (void)state;
+  struct sockaddr_in sa = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)port_of(tl_env("GATEWAY_URL")))};
+  struct timeval tv = {10, 0};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  static const char *const parts[] = {"GET /healthz HTTP/1.1\r\n",
+                                      "Host: x\r\n",
+                                      "X-A: 1\r\n",
+                                      "X-B: 2\r\n",
+                                      "X-C: 3\r\n",
+                                      "X-D: 4\r\n"};
+  char resp[4096] = "";
+  ssize_t got = 0;
+  for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && got <= 0; i++) {
+    (void)send(fd, parts[i], strlen(parts[i]), MSG_NOSIGNAL);
+    usleep(700 * 1000); /* each line well within the idle timeout, the head never complete */
+    got = recv(fd, resp, sizeof(resp) - 1, MSG_DONTWAIT);
+  }
+  if (got <= 0) got = recv(fd, resp, sizeof(resp) - 1, 0);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  close(fd);
+  assert_true(got > 0);
+  resp[got] = '\0';
+  long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  print_message("a trickling head was refused after %ld ms\n", ms);
+  assert_int_equal(strtol(resp + 9, NULL, 10), 408);
+  assert_non_null(strstr(resp, "application/problem+json"));
+  assert_true(ms < 4000);
+}
+
 static void test_stack_body_limit_32_mib(void **state) {
   (void)state;
   size_t len = 32u * 1024 * 1024 + 1;
@@ -1374,6 +1508,8 @@ int main(void) {
       cmocka_unit_test(test_stack_every_prefix_reaches_a_service),
       cmocka_unit_test(test_stack_internal_and_unknown_are_404),
       cmocka_unit_test(test_stack_healthz_lists_the_four_upstreams),
+      cmocka_unit_test(test_the_edge_speaks_strict_http),
+      cmocka_unit_test(test_a_head_must_arrive_in_time),
       cmocka_unit_test(test_slow_clients_of_one_address_starve_nobody),
       cmocka_unit_test(test_stack_body_limit_32_mib),
       cmocka_unit_test(test_default_table_routes_each_prefix_to_its_service),

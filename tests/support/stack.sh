@@ -85,6 +85,7 @@ start)
     "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=probe_b" \
     "EVENT_FEEDS=probe_a=${url[probe_a]}"
   save_env gateway "$bin/gateway/gateway" BIND_ADDRESS=127.0.0.1 "PORT=${url[gateway]##*:}" LOG_LEVEL=info \
+    HTTP_HEAD_TIMEOUT_SECONDS=2 \
     "ADMIN_PORT=$admin_port" \
     "JWKS_URL=${url[policy]}/v1/auth/jwks" "UPSTREAM_POLICY=${url[policy]}" "UPSTREAM_CASES=${url[cases]}" \
     "UPSTREAM_CUSTOMER=${url[customer]}" "UPSTREAM_ORDERS=${url[orders]}" "OPENAPI_DIR=$src"
