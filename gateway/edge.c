@@ -58,6 +58,7 @@ struct conn {
   int closing;            /* close once to_client is written */
   struct conn *next;      /* the mover's list, or its dead */
   int dead;               /* dropped: freed once the events read with it are handled */
+  unsigned client_events, server_events; /* what epoll watches now on each end */
 };
 
 struct mover {
@@ -209,8 +210,12 @@ static void watch(struct mover *m, struct conn *c) {
   if (server_writable && !c->server_done) se.events |= EPOLLOUT;
   ce.data.ptr = &c->client_end;
   se.data.ptr = &c->server_end;
-  epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->client_fd, &ce);
-  if (!c->server_done) epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->server_fd, &se);
+  /* a system call only when what is watched changes: most events change nothing */
+  if (ce.events != c->client_events && epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->client_fd, &ce) == 0)
+    c->client_events = ce.events;
+  if (!c->server_done && se.events != c->server_events &&
+      epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->server_fd, &se) == 0)
+    c->server_events = se.events;
 }
 
 /* 0, or -1 when the connection is over. */
@@ -377,6 +382,7 @@ static void hand_over(struct gw_edge *e, int client_fd, struct sockaddr_storage 
   m->conns = c;
   struct epoll_event ce = {.events = EPOLLIN, .data.ptr = &c->client_end};
   struct epoll_event se = {.events = EPOLLIN, .data.ptr = &c->server_end};
+  c->client_events = c->server_events = EPOLLIN;
   epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->client_fd, &ce);
   epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->server_fd, &se);
   pthread_mutex_unlock(&m->lock);
