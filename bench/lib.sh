@@ -94,6 +94,21 @@ bench_token() { # email
     | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
 }
 
+# A service token for a call of the service audience, as another service of the stack makes it
+# (common/service_auth.c: HS256 with a key derived from the stack's service secret; 60 s).
+bench_service_token() { # audience
+  local b64url='base64 -w0 | tr "+/" "-_" | tr -d "="' key now payload sig
+  key=$(printf '%s' 'claimsuite service token v1' \
+    | openssl dgst -sha256 -mac HMAC -macopt "key:$(cat "$SERVICE_SECRET_FILE")" -binary \
+    | od -An -tx1 | tr -d ' \n')
+  now=$(date +%s)
+  payload=$(printf '{"iss":"claimsuite-services","sub":"bench","aud":"%s","iat":%d,"exp":%d}' \
+    "$1" "$now" $((now + 60)) | eval "$b64url")
+  sig=$(printf 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.%s' "$payload" \
+    | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | eval "$b64url")
+  printf 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.%s.%s' "$payload" "$sig"
+}
+
 # The opaque list cursor (common/paging.c: base64url of the sorted JSON position).
 bench_cursor() { # at id
   printf '{"at":"%s","id":"%s","sort":"created"}' "$1" "$2" | base64 -w0 | tr '+/' '-_' | tr -d '='

@@ -17,11 +17,15 @@ bench_demo_stack_up
 ech=$(sql "SELECT id FROM policy.users WHERE email = 'ech@demo.test'")
 portal=$(sql "SELECT id FROM policy.portals WHERE name = 'Demo'")
 body="{\"user_id\":\"$ech\",\"action\":\"approve_budget\",\"portal_id\":\"$portal\",\"case_roles\":[\"external_case_handler\"],\"amount\":100000}"
-curl -fsS -H 'Content-Type: application/json' -d "$body" "$POLICY_URL/internal/authorize" >/dev/null \
+# /internal answers only another service of the stack: a service token, good for 60 s
+service_token=$(bench_service_token policy)
+curl -fsS -H 'Content-Type: application/json' -H "Authorization: Bearer $service_token" -d "$body" \
+  "$POLICY_URL/internal/authorize" >/dev/null \
   || die "the authorize request of the benchmark is refused"
 cat > "$tmp/authorize.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $service_token"
 wrk.body = '$body'
 LUA
 
