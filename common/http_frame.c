@@ -36,8 +36,7 @@ int http_frame_init(struct http_frame *f, const struct http_frame_limits *limits
   memset(f, 0, sizeof(*f));
   f->limits = *limits;
   f->state = HTTP_FRAME_HEAD;
-  f->head = malloc(limits->max_head);
-  return f->head != NULL ? CS_OK : CS_ERR_NOMEM;
+  return CS_OK; /* the head buffer grows with the first request (idle connections hold none) */
 }
 
 void http_frame_free(struct http_frame *f) {
@@ -179,6 +178,18 @@ static int feed_head(struct http_frame *f, const char *in, size_t n, size_t *use
   while (f->head_len == 0 && i + 1 < n && in[i] == '\r' && in[i + 1] == '\n') i += 2;
   size_t room = f->limits.max_head - f->head_len, take = n - i < room ? n - i : room;
   size_t before = f->head_len, from = before >= 3 ? before - 3 : 0, len = 0;
+  if (before + take > f->head_cap) { /* doubling from 2 KiB up to max_head */
+    size_t cap = f->head_cap ? f->head_cap : 2048;
+    while (cap < before + take) cap *= 2;
+    if (cap > f->limits.max_head) cap = f->limits.max_head;
+    char *grown = realloc(f->head, cap);
+    if (grown == NULL) {
+      *used = i;
+      return refuse(f, 500, "no memory");
+    }
+    f->head = grown;
+    f->head_cap = cap;
+  }
   memcpy(f->head + before, in + i, take);
   f->head_len += take;
   f->last_head_len = 0;

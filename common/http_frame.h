@@ -35,8 +35,8 @@ enum http_frame_state {
 struct http_frame {
   struct http_frame_limits limits;
   enum http_frame_state state;
-  char *head; /* the head held so far (head_len bytes, allocated max_head) */
-  size_t head_len;
+  char *head; /* the head held so far (head_len bytes of head_cap, at most max_head) */
+  size_t head_len, head_cap;
   char line[128]; /* a chunk-size or trailer line held so far */
   size_t line_len;
   size_t trailer_len;  /* bytes of trailer section so far */

@@ -94,7 +94,7 @@ static long long now_ms(void) {
 
 static int buf_add(struct buf *b, const char *p, size_t n) {
   if (b->len + n > b->cap) {
-    size_t want = b->cap ? b->cap : READ_CHUNK;
+    size_t want = b->cap ? b->cap : 4096;
     while (want < b->len + n) want *= 2;
     char *grown = realloc(b->data, want);
     if (grown == NULL) return CS_ERR_NOMEM;
@@ -116,6 +116,11 @@ static int buf_flush(struct buf *b, int fd) {
     b->off += (size_t)w;
   }
   b->off = b->len = 0;
+  if (b->cap > READ_CHUNK) { /* a large body passed: an idle connection keeps no big buffer */
+    free(b->data);
+    b->data = NULL;
+    b->cap = 0;
+  }
   return 0;
 }
 
