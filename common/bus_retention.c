@@ -10,10 +10,13 @@
 #include "status.h"
 
 #define PURGE_BATCH 1000
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define PURGE_BATCH_SQL STRINGIFY(PURGE_BATCH) /* the same, in the statements */
 
 static const char *const SQL_PURGE_KEYS =
     "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
-    " WHERE created_at < now() - make_interval(secs => $1::bigint) LIMIT 1000)";
+    " WHERE created_at < now() - make_interval(secs => $1::bigint) LIMIT " PURGE_BATCH_SQL ")";
 
 /* The oldest published rows past the window, in seq order; the statement also moves
  * purged_through up to the newest seq deleted. */
@@ -25,7 +28,8 @@ static const char *const SQL_PURGE_OUTBOX =
     "       AND o.seq < (SELECT max(seq) FROM outbox)"
     "       AND (o.type NOT LIKE 'fact.%' OR EXISTS (SELECT 1 FROM outbox n"
     "            WHERE n.type = o.type AND n.aggregate_id = o.aggregate_id AND n.seq > o.seq))"
-    "     ORDER BY o.seq LIMIT 1000)"
+    "     ORDER BY o.seq LIMIT " PURGE_BATCH_SQL
+    ")"
     "  RETURNING seq)"
     "UPDATE outbox_retention SET purged_through = greatest(purged_through, g.top)"
     "  FROM (SELECT max(seq) AS top, count(*) AS n FROM gone) g"

@@ -58,8 +58,8 @@ struct http_server {
 /* --- settings ------------------------------------------------------------------------------ */
 
 /* BIND_ADDRESS and PORT into the socket address to listen on. */
-static int parse_address(const char *addr, long port, struct sockaddr_storage *ss, char *err,
-                         size_t errlen) {
+int http_server_address(const char *addr, long port, struct sockaddr_storage *ss, char *err,
+                        size_t errlen) {
   struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
   struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
   memset(ss, 0, sizeof(*ss));
@@ -90,7 +90,8 @@ int http_server_new(const struct http_server_settings *s, struct http_server **o
   }
   rc = CS_ERR_NOMEM;
   if ((srv = calloc(1, sizeof(*srv))) == NULL) goto done;
-  if ((rc = parse_address(s->bind_address, s->port, &srv->addr, err, errlen)) != CS_OK) goto done;
+  if ((rc = http_server_address(s->bind_address, s->port, &srv->addr, err, errlen)) != CS_OK)
+    goto done;
   snprintf(srv->name, sizeof(srv->name), "%s", s->name);
   snprintf(srv->bind_address, sizeof(srv->bind_address), "%s", s->bind_address);
   srv->port = s->port;

@@ -140,6 +140,10 @@ int http_server_signals_wait(void);
 /* Raises the open-file limit for max_connections and starts listening. CS_ERR (logged) when the
  * address cannot be bound. */
 int http_server_start(struct http_server *srv);
+/* BIND_ADDRESS (an IPv4 or IPv6 literal) and PORT as a socket address. CS_OK, or
+ * CS_ERR_INVALID with a message naming BIND_ADDRESS in err. */
+int http_server_address(const char *addr, long port, struct sockaddr_storage *ss, char *err,
+                        size_t errlen);
 /* Hands a connection accepted by a front to the server (behind_front), with the client's
  * address (what the handlers and the per-address limit see). The server owns fd from here, and
  * closes it when it refuses. CS_OK or CS_ERR. */

@@ -415,22 +415,11 @@ static void *acceptor_main(void *arg) {
 }
 
 static int listen_on(struct gw_edge *e, char *err, size_t errlen) {
-  struct sockaddr_storage ss = {0};
-  socklen_t len;
+  struct sockaddr_storage ss;
   struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
   struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-  if (inet_pton(AF_INET, e->s.bind_address, &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)e->s.port);
-    len = sizeof(*in4);
-  } else if (inet_pton(AF_INET6, e->s.bind_address, &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)e->s.port);
-    len = sizeof(*in6);
-  } else {
-    snprintf(err, errlen, "BIND_ADDRESS must be an IPv4 or IPv6 address");
-    return CS_ERR;
-  }
+  if (http_server_address(e->s.bind_address, e->s.port, &ss, err, errlen) != CS_OK) return CS_ERR;
+  socklen_t len = ss.ss_family == AF_INET6 ? sizeof(*in6) : sizeof(*in4);
   int one = 1, zero = 0;
   e->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (e->listen_fd < 0) goto fail;

@@ -31,12 +31,6 @@ static void *crash_soon(void *arg) {
   return NULL;
 }
 
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int outbox_answers(void *arg) {
   (void)arg;
   tl_sql_close(); /* the old connection died with the server */
@@ -56,7 +50,8 @@ static void test_a_crash_loses_no_acknowledged_write(void **state) {
   long writes = 0, acknowledged = 0, refused = 0;
   pthread_t crasher;
   assert_int_equal(pthread_create(&crasher, NULL, crash_soon, NULL), 0);
-  for (long long end = now_ms() + STREAM_MS; now_ms() < end && writes < MAX_WRITES; writes++) {
+  for (long long end = tl_now_ms() + STREAM_MS; tl_now_ms() < end && writes < MAX_WRITES;
+       writes++) {
     struct tl_response r;
     snprintf(body, sizeof(body), "{\"count\":1,\"type\":\"probe.durable\",\"batch\":\"%s-%ld\"}",
              run, writes);
@@ -159,9 +154,9 @@ static void test_an_outage_is_503_and_recovery_is_quick(void **state) {
   expect_outage(&r, "POST /events");
 
   assert_int_equal(tl_stack("pg-start", ""), 0);
-  long long back = now_ms();
+  long long back = tl_now_ms();
   assert_true(tl_wait(portals_answer, authz, 5000));
-  print_message("first success %lld ms after PostgreSQL was back\n", now_ms() - back);
+  print_message("first success %lld ms after PostgreSQL was back\n", tl_now_ms() - back);
 }
 
 int main(void) {

@@ -108,6 +108,8 @@ int tl_sh(const char *fmt, ...);
 /* Polls fn(arg) every 50 ms until it returns non-zero or timeout_ms passes; returns the last
  * value. */
 int tl_wait(int (*fn)(void *arg), void *arg, long timeout_ms);
+/* A monotonic clock in milliseconds, for the figures a test prints. */
+long long tl_now_ms(void);
 /* 1 once GET url answers 200 within timeout_ms (each try waits at most 1 s), else 0. */
 int tl_wait_200(const char *url, long timeout_ms);
 /* tests/support/stack.sh command STACK_DIR args; returns its exit status. */

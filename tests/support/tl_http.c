@@ -215,6 +215,12 @@ int tl_sh(const char *fmt, ...) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+long long tl_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int tl_wait(int (*fn)(void *arg), void *arg, long timeout_ms) {
   int v = 0;
   for (long waited = 0; waited <= timeout_ms; waited += 50) {
