@@ -25,6 +25,8 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_INVALID_TOKEN] = {401, "invalid-token", "Invalid token",
                                "get a new token from POST /v1/auth/token"},
     [PROBLEM_FORBIDDEN] = {403, "forbidden", "Forbidden", NULL},
+    [PROBLEM_APPROVAL_LIMIT_EXCEEDED] = {403, "approval-limit-exceeded", "Approval limit exceeded",
+                                         "an approver with a higher limit may approve it"},
     [PROBLEM_NOT_FOUND] = {404, "not-found", "Not found", NULL},
     [PROBLEM_METHOD_NOT_ALLOWED] = {405, "method-not-allowed", "Method not allowed",
                                     "the Allow header lists the methods of this resource"},

@@ -27,9 +27,11 @@ enum problem_kind {
   PROBLEM_INVALID_CLIENT,         /* 401 invalid_client */
   PROBLEM_TOO_MANY_ATTEMPTS,      /* 429: login throttled */
   /* who is asking */
-  PROBLEM_UNAUTHENTICATED, /* 401: no bearer token */
-  PROBLEM_INVALID_TOKEN,   /* 401: a token that does not verify, or a caller gone */
-  PROBLEM_FORBIDDEN,       /* 403: the caller may not do this */
+  PROBLEM_UNAUTHENTICATED,         /* 401: no bearer token */
+  PROBLEM_INVALID_TOKEN,           /* 401: a token that does not verify, or a caller gone */
+  PROBLEM_FORBIDDEN,               /* 403: the caller may not do this */
+  PROBLEM_APPROVAL_LIMIT_EXCEEDED, /* 403: an amount above the approver's limit ("limit",
+                                      "amount") */
   /* what is asked about */
   PROBLEM_NOT_FOUND,          /* 404: no such resource, or one the caller may not see */
   PROBLEM_METHOD_NOT_ALLOWED, /* 405, with Allow */

@@ -34,6 +34,7 @@ static int wire(struct service *svc) {
   cases_list_routes(svc);
   cases_dashboard_routes(svc);
   cases_report_routes(svc);
+  cases_money_routes(svc);
   return 0;
 }
 

@@ -13,9 +13,9 @@
 #include "tasks.h"
 
 /* The editable members of a case document. */
-static const char *const editable[] = {"claim_number", "damage_type",     "damage_date",
-                                       "address",      "case_handler_id", "contacts",
-                                       "description",  "external_ref",    "reminder_date"};
+static const char *const editable[] = {
+    "claim_number", "damage_type", "damage_date",  "address",       "case_handler_id",
+    "contacts",     "description", "external_ref", "reminder_date", "deductible"};
 #define EDITABLE_COUNT (sizeof(editable) / sizeof(editable[0]))
 
 static int is_country_code(const char *s) { /* ISO 3166 alpha-2: two capitals */
@@ -170,6 +170,11 @@ static void check_members(const json_t *f, int whole, struct cs_refusal *err) {
     check_address(json_object_get(f, "address"), whole, err);
   if (json_is_array(json_object_get(f, "contacts")))
     check_contacts(json_object_get(f, "contacts"), err);
+  const json_t *deductible = json_object_get(f, "deductible");
+  if (json_is_integer(deductible) &&
+      (json_integer_value(deductible) < 0 || json_integer_value(deductible) > 100000000000LL))
+    cs_refusal_field(err, "deductible", FIELD_OUT_OF_RANGE,
+                     "must be from 0 to 100000000000 (minor units of the portal's currency)");
 }
 
 void cases_case_rules(const json_t *body, struct cs_refusal *err) { check_members(body, 1, err); }

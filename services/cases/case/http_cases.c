@@ -22,7 +22,7 @@ static const struct http_field case_fields[] = {
     {"damage_date", HTTP_FIELD_DATE, 0, 0},       {"address", HTTP_FIELD_OBJECT, 0, 0},
     {"case_handler_id", HTTP_FIELD_UUID, 0, 0},   {"contacts", HTTP_FIELD_ARRAY, 0, 0},
     {"description", HTTP_FIELD_STRING, 0, 10000}, {"external_ref", HTTP_FIELD_STRING, 0, 200},
-    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
+    {"reminder_date", HTTP_FIELD_DATE, 0, 0},     {"deductible", HTTP_FIELD_INTEGER, 0, 0},
 };
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -190,10 +190,11 @@ static void callback_cases_case_get(struct request_ctx *ctx) { get_case(ctx, 0);
 
 static const struct cases_op_route changes[] = {
     {"PATCH", "/v1/cases/:id", case_fields, NFIELDS(case_fields), cases_case_patch_rules,
-     CASES_OP_BODY | CASES_OP_REQUIRE_IF_MATCH, cases_case_patch, 200},
-    {"POST", "/v1/cases/:id/close", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_close, 200},
-    {"POST", "/v1/cases/:id/reopen", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_reopen, 200},
-    {"POST", "/v1/cases/:id/hold", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_hold, 200},
+     CASES_OP_BODY | CASES_OP_REQUIRE_IF_MATCH, cases_case_patch, 200, NULL},
+    {"POST", "/v1/cases/:id/close", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_close, 200, NULL},
+    {"POST", "/v1/cases/:id/reopen", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_reopen, 200,
+     NULL},
+    {"POST", "/v1/cases/:id/hold", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_case_hold, 200, NULL},
 };
 
 /* ---- by external reference ---------------------------------------------------------------- */

@@ -21,18 +21,18 @@ static const char *text_of(const json_t *o, const char *key, char *buf, size_t l
   return NULL;
 }
 
-/* The 14 editable columns and their values $1..$14 (columns_of's order); a statement's own
- * parameters follow from $15. */
+/* The 15 editable columns and their values $1..$15 (columns_of's order); a statement's own
+ * parameters follow from $16. */
 #define CASE_COLUMNS                                                                       \
   "claim_number, damage_type, damage_date, street, postal_code, city, country, latitude, " \
-  "longitude, case_handler_id, contacts, description, external_ref, reminder_date"
+  "longitude, case_handler_id, contacts, description, external_ref, reminder_date, deductible"
 #define CASE_VALUES                                                                        \
   "$1, $2, $3::date, $4, $5, $6, $7, $8::float8, $9::float8, $10::uuid, $11::jsonb, $12, " \
-  "$13, $14::date"
+  "$13, $14::date, $15::bigint"
 
 struct case_columns {
-  const char *v[14];
-  char lat[32], lon[32];
+  const char *v[15];
+  char lat[32], lon[32], deductible[24];
   char *contacts;
 };
 
@@ -41,7 +41,9 @@ static void columns_of(const json_t *f, struct case_columns *c) {
   const char *country = json_string_value(json_object_get(a, "country"));
   const json_t *contacts = json_object_get(f, "contacts");
   c->contacts = json_is_array(contacts) ? json_dumps(contacts, JSON_COMPACT) : strdup("[]");
-  const char *v[14] = {json_string_value(json_object_get(f, "claim_number")),
+  const json_t *deductible = json_object_get(f, "deductible");
+  snprintf(c->deductible, sizeof(c->deductible), "%lld", (long long)json_integer_value(deductible));
+  const char *v[15] = {json_string_value(json_object_get(f, "claim_number")),
                        json_string_value(json_object_get(f, "damage_type")),
                        json_string_value(json_object_get(f, "damage_date")),
                        json_string_value(json_object_get(a, "street")),
@@ -54,21 +56,22 @@ static void columns_of(const json_t *f, struct case_columns *c) {
                        c->contacts,
                        json_string_value(json_object_get(f, "description")),
                        json_string_value(json_object_get(f, "external_ref")),
-                       json_string_value(json_object_get(f, "reminder_date"))};
+                       json_string_value(json_object_get(f, "reminder_date")),
+                       json_is_integer(deductible) ? c->deductible : NULL};
   memcpy(c->v, v, sizeof(v));
 }
 
-/* Runs the statement (prepared as name) with the 14 columns of fields as $1..$14 and the n
+/* Runs the statement (prepared as name) with the 15 columns of fields as $1..$15 and the n
  * parameters of more (at most 3) after them; *doc (if given) is the document it returns. */
 static int write_case(PGconn *conn, const char *name, const char *sql, const json_t *fields,
                       const char *const *more, int n, json_t **doc, char sqlstate[6]) {
   struct case_columns c;
-  const char *p[17];
+  const char *p[18];
   columns_of(fields, &c);
   memcpy(p, c.v, sizeof(c.v));
-  memcpy(p + 14, more, (size_t)n * sizeof(*p));
-  int rc = doc != NULL ? db_json_row_prepared(conn, name, sql, 14 + n, p, doc, sqlstate)
-                       : db_exec_prepared(conn, name, sql, 14 + n, p, NULL, sqlstate);
+  memcpy(p + 15, more, (size_t)n * sizeof(*p));
+  int rc = doc != NULL ? db_json_row_prepared(conn, name, sql, 15 + n, p, doc, sqlstate)
+                       : db_exec_prepared(conn, name, sql, 15 + n, p, NULL, sqlstate);
   free(c.contacts);
   return rc;
 }
@@ -79,13 +82,13 @@ int cases_store_insert(PGconn *conn, const char *id, const char *portal_id, cons
   return write_case(conn, "cases_insert",
                     "INSERT INTO cases (" CASE_COLUMNS
                     ", id, portal_id, created_by) VALUES (" CASE_VALUES
-                    ", $15, $16, $17) RETURNING case_document(cases)",
+                    ", $16, $17, $18) RETURNING case_document(cases)",
                     fields, more, 3, doc, sqlstate);
 }
 
 int cases_store_update(PGconn *conn, const char *id, const json_t *fields, char sqlstate[6]) {
   return write_case(conn, "cases_update",
-                    "UPDATE cases SET (" CASE_COLUMNS ") = (" CASE_VALUES ") WHERE id = $15",
+                    "UPDATE cases SET (" CASE_COLUMNS ") = (" CASE_VALUES ") WHERE id = $16",
                     fields, &id, 1, NULL, sqlstate);
 }
 

@@ -17,9 +17,11 @@ int cases_op_checking(const struct cases_op *op) { return op->phase == CASES_OP_
 
 void cases_op_clear(struct cases_op *op) {
   json_decref(op->current);
+  json_decref(op->item);
+  json_decref(op->money);
   json_decref(op->facts);
   json_decref(op->result);
-  op->current = op->facts = op->result = NULL;
+  op->current = op->item = op->money = op->facts = op->result = NULL;
   cs_refusal_clear(&op->err);
 }
 
@@ -113,13 +115,23 @@ int cases_require(struct cases_op *op, const char *action, const long long *amou
     if (cases_policy_authorize(NULL, op->caller->sub, op->caller->portal_id, action, op->case_roles,
                                amount, &got) != CS_OK)
       return cases_policy_failed(&op->err);
-    if (keep(op, question, json_pack("{s:b, s:s}", "allow", got.allow, "reason", got.reason)) !=
-        CS_OK)
-      return CS_REFUSED;
+    json_t *answer = json_pack("{s:b, s:s}", "allow", got.allow, "reason", got.reason);
+    if (answer != NULL && got.has_limit)
+      json_object_set_new(answer, "limit", json_integer(got.limit));
+    if (keep(op, question, answer) != CS_OK) return CS_REFUSED;
   }
   if ((d = fact(op, question)) == NULL)
     return cs_refuse(&op->err, PROBLEM_INTERNAL, "the request could not be completed");
   if (json_is_true(json_object_get(d, "allow"))) return CS_OK;
+  const json_t *limit = json_object_get(d, "limit");
+  if (amount != NULL && json_is_integer(limit)) {
+    cs_refuse(&op->err, PROBLEM_APPROVAL_LIMIT_EXCEEDED,
+              "%lld is above the approval limit of %lld (%s)", *amount,
+              (long long)json_integer_value(limit),
+              json_string_value(json_object_get(d, "reason")));
+    op->err.extra = json_pack("{s:O, s:I}", "limit", limit, "amount", (json_int_t)*amount);
+    return CS_REFUSED;
+  }
   return cs_refuse(&op->err, PROBLEM_FORBIDDEN, "%s is not allowed: %s", action,
                    json_string_value(json_object_get(d, "reason")));
 }
@@ -149,6 +161,17 @@ int cases_op_office(struct cases_op *op, const char *portal_id, const char *offi
   return look_up(op, "office", cases_policy_office, portal_id, office_id, office);
 }
 
+/* replica_portal in the shape of a lookup by id */
+static int portal_lookup(PGconn *conn, const char *portal_id, const char *id, json_t **out) {
+  (void)id;
+  return cases_policy_portal(conn, portal_id, out);
+}
+
+int cases_op_portal(struct cases_op *op, json_t **portal) {
+  const char *portal_id = json_string_value(json_object_get(op->current, "portal_id"));
+  return look_up(op, "portal", portal_lookup, portal_id, "-", portal);
+}
+
 int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_id, json_t **user) {
   return look_up(op, "user", cases_policy_user, portal_id, user_id, user);
 }
@@ -157,11 +180,13 @@ int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_i
 
 int cases_op_finish(PGconn *conn, struct cases_op *op) {
   if (!op->changed) { /* nothing was written: the document of the locked version is the answer */
-    op->result = json_incref(op->current);
+    if (op->result == NULL) op->result = json_incref(op->item != NULL ? op->item : op->current);
     return CS_OK;
   }
-  if (cases_store_bump(conn, op->case_id, op->err.sqlstate) != CS_OK ||
-      cases_store_document(conn, op->case_id, &op->result, op->err.sqlstate) != CS_OK ||
+  if (cases_store_bump(conn, op->case_id, op->err.sqlstate) != CS_OK)
+    return cs_refusal_db(&op->err);
+  if (op->result != NULL) return CS_OK; /* the change answered with its item */
+  if (cases_store_document(conn, op->case_id, &op->result, op->err.sqlstate) != CS_OK ||
       op->result == NULL)
     return cs_refusal_db(&op->err);
   return CS_OK;

@@ -27,12 +27,18 @@ struct cases_op {
   const struct cases_caller *caller;
   const char *case_id; /* from the path, a UUID (a create: the new id, set in apply) */
   const char *sub_id;  /* a second path id ({task_id}), a UUID, or NULL */
+  const char *item_id; /* the path id of an item of the case (a budget, an invoice, a cash
+                          offer: cases_op_item in http_case_op.h), a UUID, or NULL */
+  json_t *item;        /* that item's document as read with the case, owned */
+  json_t *money;       /* routes with CASES_OP_MONEY: what each task has of money, read with the
+                          case (cases_store_money_facts in money/store_money.h), owned */
   const json_t *body;  /* the validated body, or NULL when the route has none */
   json_t *current;     /* the case document before the change, owned */
   unsigned case_roles; /* the caller's roles in this case */
   enum cases_op_phase phase;
   json_t *facts;      /* the replica's answers gathered by check, owned */
-  json_t *result;     /* the answer: the case document after the change, owned */
+  json_t *result;     /* the answer, owned: the case document after the change, unless the
+                         change function set it (an item's document) */
   int changed;        /* set by cases_history_add: the case's version is bumped */
   char new_id[37];    /* a create's id */
   char location[160]; /* Location of what a change created, or "" */
@@ -74,7 +80,9 @@ int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *dat
 
 /* Asks whether the caller may do action (a right name) on this case; amount may be NULL.
  * CS_OK when allowed; CS_REFUSED with 403 (the decision's reason) or 503. API clients
- * act for the insurer (allowed); users are asked, once per check (the decision is logged). */
+ * act for the insurer (allowed); users are asked, once per check (the decision is logged).
+ * An amount above the caller's approval limit is 403 approval-limit-exceeded with "limit" and
+ * "amount" in the problem. */
 int cases_require(struct cases_op *op, const char *action, const long long *amount);
 /* Refuses with 403 unless the caller is an insurer user or an API client. */
 int cases_require_internal(struct cases_op *op, const char *what);
@@ -82,6 +90,9 @@ int cases_require_internal(struct cases_op *op, const char *what);
  * new reference or NULL when it is none; CS_REFUSED (503) when the policy service failed. */
 int cases_op_office(struct cases_op *op, const char *portal_id, const char *office_id,
                     json_t **office);
+/* The case's portal as the replica has it ({id, timezone, default_budget_limit, currency,
+ * roles}): as cases_op_office; *portal NULL when unknown. */
+int cases_op_portal(struct cases_op *op, json_t **portal);
 /* User user_id as the policy service has it (cases_policy_user): as cases_op_office. */
 int cases_op_user(struct cases_op *op, const char *portal_id, const char *user_id, json_t **user);
 

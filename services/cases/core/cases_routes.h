@@ -14,6 +14,9 @@ void cases_ech_routes(struct service *svc);       /* ech/http_ech.c */
 void cases_list_routes(struct service *svc);      /* list/http_case_list.c */
 void cases_dashboard_routes(struct service *svc); /* dashboard/http_dashboard.c */
 void cases_report_routes(struct service *svc);    /* reports/http_reports.c */
+void cases_money_routes(struct service *svc);     /* money/http_money.c */
+/* The reads of a case's money (money/http_money_reads.c), registered by cases_money_routes. */
+void cases_money_read_routes(struct service *svc);
 /* GET /v1/cases/{id}/office-recommendations (ech/http_recommendations.c), registered by
  * cases_ech_routes. Exits the process when a route cannot be registered. */
 void cases_recommendation_routes(struct service *svc);

@@ -12,6 +12,7 @@
 #include "service.h"
 #include "status.h"
 #include "store_core.h"
+#include "store_money.h"
 
 int cases_http_caller(struct request_ctx *ctx, struct cases_caller *c) {
   struct cs_refusal err = {0};
@@ -56,7 +57,8 @@ void cases_http_policy_failed(struct request_ctx *ctx) {
 
 struct case_run {
   struct cases_op op;
-  cases_op_fn fn;
+  const struct cases_op_route *route;
+  long long case_version; /* as read */
 };
 
 /* The case visible to the caller, read without a lock: op->current, 404 when it is not. */
@@ -77,12 +79,38 @@ int cases_op_refused(struct write_call *w, struct cases_op *op) {
   return CS_REFUSED;
 }
 
+/* The route's item in the case as it is: op->item, 404 when the case has none. */
+static int read_item(PGconn *conn, struct case_run *run, long long *version) {
+  const struct cases_op_item *item = run->route->item;
+  json_decref(run->op.item);
+  run->op.item = NULL;
+  if (item->read(conn, run->op.case_id, run->op.item_id, &run->op.item, run->op.err.sqlstate) !=
+      CS_OK)
+    return cs_refusal_db(&run->op.err);
+  if (run->op.item == NULL)
+    return cs_refuse(&run->op.err, PROBLEM_NOT_FOUND, "no such %s in this case", item->what);
+  *version = json_integer_value(json_object_get(run->op.item, "version"));
+  return CS_OK;
+}
+
 static int hook_read(PGconn *conn, struct write_call *w, long long *version) {
   struct case_run *run = w->op;
   /* a new run: what an earlier check asked may be out of date */
   json_decref(run->op.facts);
   run->op.facts = NULL;
   if (read_case(conn, &run->op, version) != CS_OK || cases_op_roles(conn, &run->op) != CS_OK)
+    return cases_op_refused(w, &run->op);
+  run->case_version = *version;
+  if (run->route->flags & CASES_OP_MONEY) {
+    json_decref(run->op.money);
+    run->op.money = NULL;
+    if (cases_store_money_facts(conn, run->op.case_id, &run->op.money, run->op.err.sqlstate) !=
+        CS_OK) {
+      cs_refusal_db(&run->op.err);
+      return cases_op_refused(w, &run->op);
+    }
+  }
+  if (run->route->item != NULL && read_item(conn, run, version) != CS_OK)
     return cases_op_refused(w, &run->op);
   return CS_OK;
 }
@@ -91,7 +119,7 @@ static int hook_check(PGconn *conn, struct write_call *w) {
   struct case_run *run = w->op;
   run->op.phase = CASES_OP_CHECK;
   run->op.changed = 0;
-  return run->fn(conn, &run->op) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
+  return run->route->fn(conn, &run->op) == CS_OK ? CS_OK : cases_op_refused(w, &run->op);
 }
 
 /* The row locked and its version only: the runner compares it with read's, and the same
@@ -103,8 +131,13 @@ static int hook_lock(PGconn *conn, struct write_call *w, long long *version) {
     cs_refusal_db(&run->op.err);
   else if (*version < 0)
     cs_refuse(&run->op.err, PROBLEM_NOT_FOUND, "no such case");
-  else
+  else if (run->route->item == NULL)
     return CS_OK;
+  else { /* the item changes only with its case: the same case version is the same item */
+    long long item_version = json_integer_value(json_object_get(run->op.item, "version"));
+    *version = *version == run->case_version ? item_version : WRITE_NO_VERSION - 1;
+    return CS_OK;
+  }
   return cases_op_refused(w, &run->op);
 }
 
@@ -112,7 +145,7 @@ static int hook_apply(PGconn *conn, struct write_call *w) {
   struct case_run *run = w->op;
   run->op.phase = CASES_OP_APPLY;
   run->op.changed = 0;
-  if (run->fn(conn, &run->op) != CS_OK || cases_op_finish(conn, &run->op) != CS_OK)
+  if (run->route->fn(conn, &run->op) != CS_OK || cases_op_finish(conn, &run->op) != CS_OK)
     return cases_op_refused(w, &run->op);
   w->result = run->op.result;
   run->op.result = NULL;
@@ -157,14 +190,22 @@ void cases_http_case_op(struct request_ctx *ctx) {
     return;
   }
   int flags = route->flags;
-  run.fn = route->fn;
+  run.route = route;
   if (cases_http_caller(ctx, &caller) != CS_OK) return;
   run.op.caller = &caller;
   if ((run.op.case_id = http_path_uuid(ctx->req, ctx->resp, "id", "case")) == NULL) goto done;
   if (u_map_get(ctx->req->map_url, "task_id") != NULL &&
       (run.op.sub_id = http_path_uuid(ctx->req, ctx->resp, "task_id", "task")) == NULL)
     goto done;
-  if ((flags & CASES_OP_BODY) && route_body(ctx, route, &body) != CS_OK) goto done;
+  if (route->item != NULL &&
+      (run.op.item_id =
+           http_path_uuid(ctx->req, ctx->resp, route->item->param, route->item->what)) == NULL)
+    goto done;
+  if ((flags & CASES_OP_OPTIONAL_BODY) && ctx->req->binary_body_length == 0)
+    body = json_object();
+  else if ((flags & (CASES_OP_BODY | CASES_OP_OPTIONAL_BODY)) &&
+           route_body(ctx, route, &body) != CS_OK)
+    goto done;
   run.op.body = body;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   cases_idem_scope(&caller, scope);

@@ -30,7 +30,20 @@ enum cases_op_flags {
   CASES_OP_BODY = 1,             /* the route takes a JSON body, checked against fields and rules */
   CASES_OP_IF_MATCH = 2,         /* an If-Match header, when given, must match the case's ETag */
   CASES_OP_REQUIRE_IF_MATCH = 4, /* ... and is required (428 without) */
-  CASES_OP_IDEMPOTENT = 8        /* a create: an Idempotency-Key replays the first answer */
+  CASES_OP_IDEMPOTENT = 8,       /* a create: an Idempotency-Key replays the first answer */
+  CASES_OP_MONEY = 16,           /* the check needs op->money, read with the case */
+  CASES_OP_OPTIONAL_BODY = 32    /* as CASES_OP_BODY when a body is sent; none reads as {} */
+};
+
+/* An item of a case that a route changes (a budget, an invoice, a cash offer): its path
+ * parameter, its name in a 404, and the read of its document in the case (*doc NULL when the
+ * case has none with that id; CS_OK or CS_ERR_DB with sqlstate). Every change of an item goes
+ * through its case's row, so its version changes only with the case's: the route's If-Match
+ * and ETag are the item's version. */
+struct cases_op_item {
+  const char *param, *what;
+  int (*read)(PGconn *conn, const char *case_id, const char *item_id, json_t **doc,
+              char sqlstate[6]);
 };
 
 /* One route that changes one case: an entry of the static table of a resource's http file. */
@@ -42,6 +55,7 @@ struct cases_op_route {
   int flags;              /* enum cases_op_flags */
   cases_op_fn fn;         /* the change (case_op.h) */
   int ok_status;          /* 200, 201, or 204 (no body) */
+  const struct cases_op_item *item; /* the item the route changes (op->item), or NULL */
 };
 
 /* Registers every route of table (static, n entries), each answered by cases_http_case_op with
@@ -54,7 +68,8 @@ void cases_http_op_routes(struct service *svc, const struct cases_op_route *tabl
  * "task_id" when present). Answers 401/404 for a caller that may not see it, the body's 422
  * (every field error of fields and rules at once, before any other check), 412/428 per flags,
  * fn's refusal as problem+json, else ok_status (204: no body) with the case document and its
- * ETag (and op->location as Location). */
+ * ETag (and op->location as Location); with an item, its document is read with the case (404
+ * when absent) and If-Match is checked against the item's version. */
 void cases_http_case_op(struct request_ctx *ctx);
 
 /* Checks body (borrowed) against fields and then rules (NULL: none) into err, which may hold

@@ -32,6 +32,10 @@ int cases_policy_authorize(PGconn *conn, const char *user_id, const char *portal
   if (rc != CS_OK) return read_result(rc, "decision log");
   out->allow = d.allow;
   snprintf(out->reason, sizeof(out->reason), "%s", d.reason);
+  if (d.has_limit_remaining) { /* allowed: what is left above the amount; denied: the limit */
+    out->has_limit = 1;
+    out->limit = d.allow ? d.limit_remaining + (amount != NULL ? *amount : 0) : d.limit_remaining;
+  }
   return CS_OK;
 }
 
@@ -57,6 +61,10 @@ int cases_policy_authorize_batch(PGconn *conn, const char *user_id, const char *
     json_array_append_new(*decisions, one);
   }
   return CS_OK;
+}
+
+int cases_policy_portal(PGconn *conn, const char *portal_id, json_t **portal) {
+  return read_result(replica_portal(conn, portal_id, portal), "portal");
 }
 
 int cases_policy_users(PGconn *conn, const char *portal_id, const json_t *ids, json_t **items) {

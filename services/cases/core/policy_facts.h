@@ -23,6 +23,8 @@ int cases_policy_failed(struct cs_refusal *err);
 struct cases_decision {
   int allow;
   char reason[160];
+  int has_limit;   /* approve_budget once the right is held: the caller's approval limit */
+  long long limit; /* (its own, else the portal's default) */
 };
 int cases_policy_authorize(PGconn *conn, const char *user_id, const char *portal_id,
                            const char *action, unsigned case_roles, const long long *amount,
@@ -31,6 +33,9 @@ int cases_policy_authorize(PGconn *conn, const char *user_id, const char *portal
  * allow, reason, limit_remaining?} in the order of actions (borrowed; approve_budget for 0). */
 int cases_policy_authorize_batch(PGconn *conn, const char *user_id, const char *portal_id,
                                  const json_t *actions, unsigned case_roles, json_t **decisions);
+/* The portal (replica_portal): *portal a new {id, timezone, default_budget_limit, currency,
+ * roles}, NULL when unknown. */
+int cases_policy_portal(PGconn *conn, const char *portal_id, json_t **portal);
 /* Users by id (ids borrowed): *items is a new array of {id, company_id, company_kind, email,
  * name, active, external_case_handler, authority_level, budget_limit, office_ids, in_portal};
  * unknown ids are absent. */

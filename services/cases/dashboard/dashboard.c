@@ -1,12 +1,12 @@
 /* The dashboard's rows: a static table, one entry per row (name, audience, and the case list
  * filter that lists what it counts); its counting query is store_dashboard.c's, by name. A new
- * row (budgets awaiting my approval, temporary cases to connect, customer uploads, ...) is one
- * more entry here and one there, plus, when the case list cannot list it yet, the filter it
- * names in case_list.c. */
+ * row (temporary cases to connect, customer uploads, ...) is one more entry here and one
+ * there, plus, when the case list cannot list it yet, the filter it names in case_list.c. */
 #include <string.h>
 
 #include "case_list.h"
 #include "dashboard.h"
+#include "policy_facts.h"
 #include "status.h"
 #include "store_dashboard.h"
 
@@ -41,6 +41,13 @@ static const struct dashboard_row rows[] = {
     {"reminders_later", FOR_CASE_HANDLERS,
      "{\"case_handler\": \"me\", \"status\": \"open\", \"reminder\": \"later\"}"},
     {"open_cases", FOR_INSURERS, "{\"status\": \"open\"}"},
+    /* money: what waits for the caller's approval (within its limit, never what it submitted
+     * itself), and budgets to revise */
+    {"budgets_awaiting_my_approval", FOR_SUPPLIERS | FOR_INSURERS,
+     "{\"budget_awaiting_approval\": \"true\"}"},
+    {"budgets_rejected", FOR_SUPPLIERS | FOR_CASE_HANDLERS, "{\"budget_rejected\": \"true\"}"},
+    {"cases_with_invoices_awaiting_approval", FOR_SUPPLIERS | FOR_INSURERS,
+     "{\"invoice_awaiting_approval\": \"true\"}"},
 };
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 
@@ -63,6 +70,7 @@ static int append_row(json_t *list, const struct dashboard_row *row, long long c
 int cases_dashboard(PGconn *conn, const struct cases_caller *c, json_t **out,
                     struct cs_refusal *err) {
   struct cases_scope scope;
+  struct cases_approver approver;
   const struct dashboard_row *shown[ROW_COUNT];
   const char *names[ROW_COUNT];
   long long counts[ROW_COUNT];
@@ -77,13 +85,17 @@ int cases_dashboard(PGconn *conn, const struct cases_caller *c, json_t **out,
     json_decref(list);
     return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
   }
+  if (cases_approver_init(conn, c, &approver) != CS_OK) {
+    cases_policy_failed(err);
+    goto done;
+  }
   for (size_t i = 0; i < ROW_COUNT; i++) {
     if (!(rows[i].audience & audience)) continue;
     shown[n] = &rows[i];
     names[n++] = rows[i].name;
   }
-  if (cases_store_dashboard_counts(conn, &scope, user_id, names, n, counts, err->sqlstate) !=
-      CS_OK) {
+  if (cases_store_dashboard_counts(conn, &scope, user_id, &approver, names, n, counts,
+                                   err->sqlstate) != CS_OK) {
     cs_refusal_db(err);
     goto done;
   }

@@ -8,10 +8,11 @@
  * rows it counts (migrations/0003_case_screens.sql), never from all cases of the portal.
  *
  * Parameters: the caller's scope as $1..$4 (store_case_list.h), the calling user as $5 (NULL
- * for an API client), the names of the rows to count as $6 (text[]). Each row counts only
- * what the caller may see (CASES_VISIBLE_SQL, or a start that implies it: a task or the
- * external case handler role of the caller's company), and counts cases, so that a row's
- * count is the length of the list its filter gives. */
+ * for an API client), the names of the rows to count as $6 (text[]), the caller as an approver
+ * as $7..$9 (struct cases_approver: who, limit, roles). Each row counts only what the caller
+ * may see (CASES_VISIBLE_SQL, or a start that implies it: a task or the external case handler
+ * role of the caller's company), and counts cases, so that a row's count is the length of the
+ * list its filter gives. */
 #include "store_dashboard.h"
 
 #include <stdlib.h>
@@ -31,38 +32,60 @@
   "AND " when " AND " CASES_VISIBLE_SQL
 
 /* name, then the statement counting it. X-macro: the table and the statement come from it. */
-#define DASHBOARD_ROWS(X)                                                                          \
-  /* a task of the partner's company is what makes the case visible to it */                       \
-  /* kept by triggers (migrations/0007) for the company or one office; several offices: counted */ \
-  X("new_tasks_awaiting_user",                                                                     \
-    "SELECT CASE WHEN $3::uuid[] IS NULL OR cardinality($3::uuid[]) = 1 THEN "                     \
-    "(SELECT coalesce(sum(k.n), 0) FROM waiting_case_counts k WHERE k.portal_id = $1::uuid "       \
-    "AND k.scope_id = coalesce(($3::uuid[])[1], $2::uuid)) ELSE (" COUNT_TASK_CASES(               \
-        "t.company_id = $2::uuid AND t.portal_id = $1::uuid AND t.status = '1' "                   \
-        "AND NOT t.case_closed AND " OFFICE_OF("t.office_id")) ") END")                            \
-  /* so is the external case handler role held by the company */                                   \
-  X("new_external_case_handler_awaiting_user",                                                     \
-    "SELECT count(*) FROM cases c WHERE c.ech_company_id = $2::uuid AND c.portal_id = $1::uuid "   \
-    "AND c.ech_user_id IS NULL AND c.status <> 'closed' AND " OFFICE_OF("c.ech_office_id"))        \
-  X("my_tasks",                                                                                    \
-    "SELECT count(*) FROM cases c WHERE c.id IN (SELECT ot.case_id FROM tasks ot WHERE "           \
-    "ot.user_id = $5::uuid AND ot.status <> 'A' AND NOT ot.case_closed) "                          \
-    "AND c.status <> 'closed' AND " CASES_VISIBLE_SQL)                                             \
-  X("cases_assigned_to_me_as_external_case_handler",                                               \
-    "SELECT count(*) FROM cases c WHERE c.ech_user_id = $5::uuid AND c.status <> 'closed' "        \
-    "AND " CASES_VISIBLE_SQL)                                                                      \
-  /* insurers only (the scope $2 is NULL): they see every case of the portal */                    \
-  X("tasks_awaiting_office",                                                                       \
-    COUNT_TASK_CASES("$2::uuid IS NULL AND t.portal_id = $1::uuid AND t.status = '0' "             \
-                     "AND NOT t.case_closed"))                                                     \
-  X("reminders_today", REMINDERS(CASES_REMINDER_TODAY_SQL))                                        \
-  X("reminders_tomorrow", REMINDERS(CASES_REMINDER_TOMORROW_SQL))                                  \
-  X("reminders_later", REMINDERS(CASES_REMINDER_LATER_SQL))                                        \
-  /* an insurer's is kept by triggers (migrations/0004); others check each case */                 \
-  X("open_cases",                                                                                  \
-    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT coalesce(sum(k.n), 0) FROM open_case_counts "  \
-    "k WHERE k.portal_id = $1::uuid) ELSE (SELECT count(*) FROM cases c WHERE "                    \
-    "c.status = 'open' AND " CASES_VISIBLE_SQL ") END")
+#define DASHBOARD_ROWS(X)                                                                            \
+  /* a task of the partner's company is what makes the case visible to it */                         \
+  /* kept by triggers (migrations/0007) for the company or one office; several offices: counted */   \
+  X("new_tasks_awaiting_user",                                                                       \
+    "SELECT CASE WHEN $3::uuid[] IS NULL OR cardinality($3::uuid[]) = 1 THEN "                       \
+    "(SELECT coalesce(sum(k.n), 0) FROM waiting_case_counts k WHERE k.portal_id = $1::uuid "         \
+    "AND k.scope_id = coalesce(($3::uuid[])[1], $2::uuid)) ELSE (" COUNT_TASK_CASES(                 \
+        "t.company_id = $2::uuid AND t.portal_id = $1::uuid AND t.status = '1' "                     \
+        "AND NOT t.case_closed AND " OFFICE_OF("t.office_id")) ") END")                              \
+  /* so is the external case handler role held by the company */                                     \
+  X("new_external_case_handler_awaiting_user",                                                       \
+    "SELECT count(*) FROM cases c WHERE c.ech_company_id = $2::uuid AND c.portal_id = $1::uuid "     \
+    "AND c.ech_user_id IS NULL AND c.status <> 'closed' AND " OFFICE_OF("c.ech_office_id"))          \
+  X("my_tasks",                                                                                      \
+    "SELECT count(*) FROM cases c WHERE c.id IN (SELECT ot.case_id FROM tasks ot WHERE "             \
+    "ot.user_id = $5::uuid AND ot.status <> 'A' AND NOT ot.case_closed) "                            \
+    "AND c.status <> 'closed' AND " CASES_VISIBLE_SQL)                                               \
+  X("cases_assigned_to_me_as_external_case_handler",                                                 \
+    "SELECT count(*) FROM cases c WHERE c.ech_user_id = $5::uuid AND c.status <> 'closed' "          \
+    "AND " CASES_VISIBLE_SQL)                                                                        \
+  /* insurers only (the scope $2 is NULL): they see every case of the portal */                      \
+  X("tasks_awaiting_office",                                                                         \
+    COUNT_TASK_CASES("$2::uuid IS NULL AND t.portal_id = $1::uuid AND t.status = '0' "               \
+                     "AND NOT t.case_closed"))                                                       \
+  X("reminders_today", REMINDERS(CASES_REMINDER_TODAY_SQL))                                          \
+  X("reminders_tomorrow", REMINDERS(CASES_REMINDER_TOMORROW_SQL))                                    \
+  X("reminders_later", REMINDERS(CASES_REMINDER_LATER_SQL))                                          \
+  /* an insurer's is kept by triggers (migrations/0004); others check each case */                   \
+  X("open_cases",                                                                                    \
+    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT coalesce(sum(k.n), 0) FROM open_case_counts "    \
+    "k WHERE k.portal_id = $1::uuid) ELSE (SELECT count(*) FROM cases c WHERE "                      \
+    "c.status = 'open' AND " CASES_VISIBLE_SQL ") END")                                              \
+  /* money (migrations/0011, 0012): the insurer's start from its open cases where something */       \
+  /* waits (cases_money_waiting), a partner user's from the cases where it holds a role */           \
+  /* granting approve_budget (a few), or from its company's rejected budgets */                      \
+  X("budgets_awaiting_my_approval",                                                                \
+    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT count(*) FROM cases c WHERE "                  \
+    "c.portal_id = $1::uuid AND " CASES_MONEY_WAITING_SQL                                          \
+    " AND " CASES_BUDGET_AWAITING_SQL("$7", "$8") ") ELSE (SELECT count(*) FROM cases c "          \
+    "WHERE c.id IN (" CASES_ROLE_CASES_SQL("$7", "$9") ") AND "                                    \
+    CASES_BUDGET_AWAITING_SQL("$7", "$8") " AND " CASES_VISIBLE_SQL ") END") \
+  X("budgets_rejected",                                                                            \
+    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT count(*) FROM cases c WHERE c.id IN "          \
+    "(SELECT rb.case_id FROM budgets rb WHERE rb.portal_id = $1::uuid AND "                        \
+    "rb.status = 'rejected' AND " CASES_LATEST_BUDGET_SQL("rb") ") AND c.status <> 'closed' "      \
+    "AND c.portal_id = $1::uuid) ELSE (SELECT count(*) FROM cases c WHERE c.id IN "                \
+    "(SELECT rb.case_id FROM budgets rb WHERE rb.company_id = $2::uuid AND "                       \
+    "rb.portal_id = $1::uuid AND rb.status = 'rejected' AND " CASES_LATEST_BUDGET_SQL("rb")        \
+    ") AND c.status <> 'closed' AND " CASES_VISIBLE_SQL ") END") \
+  X("cases_with_invoices_awaiting_approval",                                                         \
+    "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT count(*) FROM cases c WHERE "                    \
+    "c.portal_id = $1::uuid AND " CASES_MONEY_WAITING_SQL " AND " CASES_INVOICE_AWAITING_SQL         \
+    ") ELSE (SELECT count(*) FROM cases c WHERE c.id IN (" CASES_ROLE_CASES_SQL(                     \
+        "$7", "$9") ") AND " CASES_INVOICE_AWAITING_SQL " AND " CASES_VISIBLE_SQL ") END")
 
 #define ROW_NAME(name, sql) name,
 #define ROW_COLUMN(name, sql) ", CASE WHEN '" name "' = ANY ($6::text[]) THEN (" sql ") END"
@@ -80,8 +103,8 @@ static int row_of(const char *name) {
 }
 
 int cases_store_dashboard_counts(PGconn *conn, const struct cases_scope *s, const char *user_id,
-                                 const char *const *names, size_t n, long long *counts,
-                                 char sqlstate[6]) {
+                                 const struct cases_approver *a, const char *const *names, size_t n,
+                                 long long *counts, char sqlstate[6]) {
   int rows[ROW_COUNT];
   /* "{name,...}": the names are the table's own, checked before they go in */
   char wanted[ROW_COUNT * 48 + 3];
@@ -101,8 +124,10 @@ int cases_store_dashboard_counts(PGconn *conn, const struct cases_scope *s, cons
   wanted[used++] = '}';
   wanted[used] = '\0';
 
-  const char *params[] = {s->portal_id, s->company, s->offices, s->timezone, user_id, wanted};
-  int rc = db_exec_prepared(conn, "cases_dashboard_counts", counts_sql, 6, params, &res, sqlstate);
+  const char *limit = a->limit[0] != '\0' ? a->limit : NULL; /* "": no limit */
+  const char *params[] = {s->portal_id, s->company, s->offices, s->timezone, user_id,
+                          wanted,       a->who,     limit,      a->roles};
+  int rc = db_exec_prepared(conn, "cases_dashboard_counts", counts_sql, 9, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   for (size_t i = 0; i < n; i++) {
     int col = rows[i] + 1;

@@ -9,10 +9,11 @@
 #include "store_case_list.h"
 
 /* Counts the rows names[0..n-1] (borrowed) over the cases visible to scope s, for user_id (the
- * calling user, NULL for an API client), in one snapshot: counts[i] for names[i]. CS_OK,
- * CS_ERR_NOT_FOUND for a name without a query, or CS_ERR_DB with sqlstate. */
+ * calling user, NULL for an API client) and a (borrowed: the caller as an approver), in one
+ * snapshot: counts[i] for names[i]. CS_OK, CS_ERR_NOT_FOUND for a name without a query, or
+ * CS_ERR_DB with sqlstate. */
 int cases_store_dashboard_counts(PGconn *conn, const struct cases_scope *s, const char *user_id,
-                                 const char *const *names, size_t n, long long *counts,
-                                 char sqlstate[6]);
+                                 const struct cases_approver *a, const char *const *names, size_t n,
+                                 long long *counts, char sqlstate[6]);
 
 #endif

@@ -21,11 +21,11 @@ static const struct http_field user_fields[] = {{"user_id", HTTP_FIELD_UUID, 1, 
 /* The changes of the role: one table, one callback. */
 static const struct cases_op_route changes[] = {
     {"PUT", "/v1/cases/:id/external-case-handler/office", office_fields, 1, NULL,
-     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_office, 200},
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_office, 200, NULL},
     {"PUT", "/v1/cases/:id/external-case-handler/user", user_fields, 1, NULL,
-     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_user, 200},
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_ech_assign_user, 200, NULL},
     {"DELETE", "/v1/cases/:id/external-case-handler", NULL, 0, NULL, CASES_OP_IF_MATCH,
-     cases_ech_remove, 200},
+     cases_ech_remove, 200, NULL},
 };
 #define NCHANGES (sizeof(changes) / sizeof(changes[0]))
 

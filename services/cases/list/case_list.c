@@ -7,6 +7,8 @@
 #include "case_list.h"
 #include "ids.h"
 #include "paging.h"
+#include "policy_facts.h"
+#include "replica.h"
 #include "status.h"
 #include "tasks.h"
 
@@ -51,6 +53,43 @@ void cases_scope_clear(struct cases_scope *s) {
   s->offices = NULL;
 }
 
+/* ---- the caller as an approver ------------------------------------------------------------ */
+
+/* Asks the one decision function (decision.h) what cases_require would answer for
+ * approve_budget of an amount of 0, so that the screens follow the approval's own rule: the
+ * insurer's users by their company, a partner user through each case role on its own (the
+ * external case handler's only for a marked user); the limit is what an allowed decision leaves
+ * of 0, the whole limit (the own one, else the portal's default). */
+int cases_approver_init(PGconn *conn, const struct cases_caller *c, struct cases_approver *a) {
+  struct authority_input in;
+  struct authority_decision d;
+  size_t used = 0;
+  memset(a, 0, sizeof(*a));
+  a->who = c->sub;
+  if (c->is_client) { /* acts for the insurer, without a limit */
+    snprintf(a->roles, sizeof(a->roles), "{}");
+    return CS_OK;
+  }
+  if (replica_decision_facts(conn, c->sub, c->portal_id, &in) != CS_OK) return CS_ERR_UNAVAILABLE;
+  in.action = "approve_budget";
+  in.amount = 0;
+  snprintf(a->limit, sizeof(a->limit), "-1"); /* within no limit, until a decision allows */
+  used += (size_t)snprintf(a->roles, sizeof(a->roles), "{");
+  /* r = -1: no case role, the insurer's way (its users' own right) */
+  for (int r = -1; r < AUTHORITY_ROLE_COUNT; r++) {
+    in.role_mask = r < 0 ? 0 : 1u << r;
+    authority_decide(&in, &d);
+    if (!d.allow) continue;
+    snprintf(a->limit, sizeof(a->limit), "%lld", d.limit_remaining);
+    if (r < 0) break; /* the insurer needs no role */
+    /* the three names fit: "{external_case_handler,project_manager,inspector_extra_authority}" */
+    used += (size_t)snprintf(a->roles + used, sizeof(a->roles) - used, "%s%s", used > 1 ? "," : "",
+                             authority_role_names[r]);
+  }
+  snprintf(a->roles + used, sizeof(a->roles) - used, "}");
+  return CS_OK;
+}
+
 /* ---- query parameters --------------------------------------------------------------------- */
 
 static const char *const known_params[] = {"status",
@@ -65,6 +104,9 @@ static const char *const known_params[] = {"status",
                                            "external_case_handler",
                                            "case_handler",
                                            "reminder",
+                                           "budget_awaiting_approval",
+                                           "budget_rejected",
+                                           "invoice_awaiting_approval",
                                            "sort",
                                            "limit",
                                            "cursor"};
@@ -241,7 +283,7 @@ static void parse_value_filters(const struct _u_map *params, const struct cases_
   q->has_ech = boolean_param(params, "has_external_case_handler", err);
 }
 
-/* The filters relative to the caller: action required, my tasks. */
+/* The filters relative to the caller: action required, my tasks, money awaiting it. */
 static void parse_caller_filters(const struct _u_map *params, const struct cases_caller *c,
                                  struct cases_list_query *q, struct cs_refusal *err) {
   const char *v;
@@ -257,6 +299,9 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
   const char *me1 = caller_user(q->my_tasks, "my_tasks", c, err);
   const char *me2 = caller_user(q->my_open_tasks, "my_open_tasks", c, err);
   q->me = me1 != NULL && me2 != NULL ? c->sub : NULL;
+  q->budget_waiting = boolean_param(params, "budget_awaiting_approval", err);
+  q->budget_rejected = boolean_param(params, "budget_rejected", err);
+  q->invoice_waiting = boolean_param(params, "invoice_awaiting_approval", err);
 }
 
 static void parse_order(const struct _u_map *params, struct cases_list_query *q,
@@ -302,7 +347,10 @@ static json_t *list_position(const json_t *last, const void *arg) {
 int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cases_list_query *q,
                     char **page, struct cs_refusal *err) {
   struct cases_scope scope;
+  struct cases_approver approver;
   struct cases_store_page rows = {0};
+  /* only the filters of what awaits the caller's approval ask who it is as an approver */
+  int approving = q->budget_waiting != NULL || q->invoice_waiting != NULL;
   int rc = CS_REFUSED;
 
   *page = NULL;
@@ -310,7 +358,11 @@ int cases_list_page(PGconn *conn, const struct cases_caller *c, const struct cas
     cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
     goto done;
   }
-  rc = cases_store_list(conn, &scope, q, &rows, err->sqlstate);
+  if (approving && cases_approver_init(conn, c, &approver) != CS_OK) {
+    cases_policy_failed(err);
+    goto done;
+  }
+  rc = cases_store_list(conn, &scope, q, approving ? &approver : NULL, &rows, err->sqlstate);
   if (rc == CS_ERR_DB) {
     rc = cs_refusal_db(err);
     goto done;

@@ -1,8 +1,9 @@
 /* The case list (GET /v1/cases), and what the list and the dashboard share: the caller's scope
- * as query parameters, and the SQL conditions of "action required" (the red arrow), reminders
- * and "my open tasks". Private to services/cases/; owned by the lists resource
- * (http_case_list.c, case_list.c, store_case_list.c, http_dashboard.c, dashboard.c). The
- * scope, the query and the shared SQL conditions are in store_case_list.h.
+ * as query parameters, and the SQL conditions of "action required" (the red arrow), reminders,
+ * "my open tasks" and the money awaiting the caller. Private to services/cases/; owned by the
+ * lists resource (http_case_list.c, case_list.c, store_case_list.c, http_dashboard.c,
+ * dashboard.c). The scope, the caller as an approver, the query and the shared SQL conditions
+ * are in store_case_list.h.
  *
  * Every query of the case list and the dashboard starts with the same four parameters, the
  * caller's scope (struct cases_scope):
@@ -26,6 +27,13 @@
  * company. CS_OK or CS_ERR_NOMEM. Clear with cases_scope_clear (NULL-safe). */
 int cases_scope_init(struct cases_scope *s, const struct cases_caller *c);
 void cases_scope_clear(struct cases_scope *s);
+
+/* The caller as an approver (borrowed; a borrows from it), for the rows and filters of what
+ * awaits its approval: its approval limit and the case roles whose definition grants it
+ * approve_budget, decided as the approval decides (decision.h) from the replica read on conn
+ * (borrowed). CS_OK, or CS_ERR_UNAVAILABLE when the replica could not be read (answer with
+ * cases_policy_failed). */
+int cases_approver_init(PGconn *conn, const struct cases_caller *c, struct cases_approver *a);
 
 /* ---- the list --------------------------------------------------------------------------- */
 

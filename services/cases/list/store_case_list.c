@@ -30,7 +30,10 @@
 /* Parameters after the scope: $5 statuses text[], $6 damage_type, $7 q (ILIKE pattern),
  * $8 action_required, $9 action_reason, $10 user_id, $11 my_tasks, $12 my_open_tasks,
  * $13 the calling user (for my_*), $14 has_external_case_handler, $15 the external case
- * handler user, $16 the case handler, $17 reminder, $18/$19 the cursor, $20 the row limit. */
+ * handler user, $16 the case handler, $17 reminder, $18/$19 the cursor, $20 the row limit,
+ * ($21 the page's, PAGE_SQL) $22 budget_awaiting_approval, $23 budget_rejected,
+ * $24 invoice_awaiting_approval, $25..$27 the caller as an approver (struct cases_approver).
+ * The money filters are the dashboard's rows (store_dashboard.c), condition for condition. */
 #define FILTERS_SQL \
   " AND ($5::text[] IS NULL OR c.status = ANY ($5::text[]))"                                \
   " AND ($6::text IS NULL OR c.damage_type = $6::text)"                                     \
@@ -47,16 +50,23 @@
   " AND ($16::uuid IS NULL OR c.case_handler_id = $16::uuid)"                               \
   " AND ($17::text IS NULL OR ($17::text = 'today' AND " CASES_REMINDER_TODAY_SQL ")"       \
   "      OR ($17::text = 'tomorrow' AND " CASES_REMINDER_TOMORROW_SQL ")"                   \
-  "      OR ($17::text = 'later' AND " CASES_REMINDER_LATER_SQL "))"
+  "      OR ($17::text = 'later' AND " CASES_REMINDER_LATER_SQL "))"                        \
+  " AND ($22::boolean IS NULL OR (" CASES_BUDGET_AWAITING_SQL("$25", "$26") " AND "         \
+  CASES_APPROVER_OF_SQL("$25", "$27") ") = $22::boolean)"                                   \
+  " AND ($23::boolean IS NULL OR " CASES_BUDGET_REJECTED_SQL " = $23::boolean)"             \
+  " AND ($24::boolean IS NULL OR (" CASES_INVOICE_AWAITING_SQL " AND "                      \
+  CASES_APPROVER_OF_SQL("$25", "$27") ") = $24::boolean)"
 
 /* One query per sort column: the column is chosen from these two texts, never from input.
  * Every caller and filter can be answered by it; the lists below answer the common ones
- * faster and give the same rows. */
-#define LIST_SQL(col)                                                           \
+ * faster and give the same rows. LIST_SQL_FROM's start is a condition every row listed meets
+ * (and "AND "), said first so that a plan made once can start from an index of it. */
+#define LIST_SQL_FROM(col, start)                                               \
   "SELECT " SUMMARY_SQL " FROM cases c CROSS JOIN LATERAL (SELECT " REASONS_SQL \
-  " AS reasons) r WHERE " CASES_VISIBLE_SQL FILTERS_SQL                         \
+  " AS reasons) r WHERE " start CASES_VISIBLE_SQL FILTERS_SQL                   \
   " AND " DB_BEFORE_SQL("c." col, "c.id", "$18", "$19") " ORDER BY c." col      \
                                                         " DESC, c.id DESC LIMIT $20::int"
+#define LIST_SQL(col) LIST_SQL_FROM(col, "")
 
 /* An insurer's list without a filter, the screen opened most: the rows of LIST_SQL("created_at")
  * for $2 NULL and no filter, from a plan without the filters' subqueries (a plan sets up every
@@ -124,6 +134,14 @@
   "c.ech_user_id IS NULL AND c.status <> 'closed' AND ($3::uuid[] IS NULL OR " \
   "c.ech_office_id = ANY ($3::uuid[]))"
 
+/* Budgets or invoices awaiting the caller's approval: an insurer's only in an open case with
+ * something waiting, which cases_money_waiting (migrations/0012_money_screens.sql) holds alone;
+ * a partner user's only where it holds a case role that may approve (a few cases), where LIST_SQL
+ * would walk every case of the portal and the partner's list every task of its company. */
+#define MONEY_LIST_SQL(col) LIST_SQL_FROM(col, CASES_MONEY_WAITING_SQL " AND ")
+#define APPROVER_LIST_SQL(col) \
+  LIST_SQL_FROM(col, "c.id IN (" CASES_ROLE_CASES_SQL("$25", "$27") ") AND ")
+
 /* A page of list (one column of summaries in order, limit + 1 rows): the summaries shown
  * (parameter shown: the limit) comma-joined, whether there were more, and the last one shown.
  * The rows keep the list's order through the window and the aggregate. */
@@ -142,7 +160,11 @@ enum list_kind {
   LIST_UPDATED,
   LIST_PARTNER,
   LIST_PARTNER_ACTION,
-  LIST_INSURER_ACTION
+  LIST_INSURER_ACTION,
+  LIST_MONEY_CREATED,
+  LIST_MONEY_UPDATED,
+  LIST_APPROVER_CREATED,
+  LIST_APPROVER_UPDATED
 };
 static const struct {
   const char *name, *sql;
@@ -158,6 +180,13 @@ static const struct {
     [LIST_INSURER_ACTION] = {"cases_page_insurer_action",
                              PAGE_SQL("SELECT u.doc FROM " TASK_BRANCH_SQL(
                                  INSURER_TASK, TASK_AWAITING_OFFICE) " u")},
+    /* budgets and invoices awaiting approval: an insurer's, a partner user's */
+    [LIST_MONEY_CREATED] = {"cases_page_money_created", PAGE_SQL(MONEY_LIST_SQL("created_at"))},
+    [LIST_MONEY_UPDATED] = {"cases_page_money_updated", PAGE_SQL(MONEY_LIST_SQL("updated_at"))},
+    [LIST_APPROVER_CREATED] = {"cases_page_approver_created",
+                               PAGE_SQL(APPROVER_LIST_SQL("created_at"))},
+    [LIST_APPROVER_UPDATED] = {"cases_page_approver_updated",
+                               PAGE_SQL(APPROVER_LIST_SQL("updated_at"))},
 };
 
 static const char *nonempty(const char *s) { return s != NULL && s[0] != '\0' ? s : NULL; }
@@ -167,15 +196,22 @@ static int unfiltered(const struct cases_list_query *q) {
   return nonempty(q->statuses) == NULL && q->damage_type == NULL && q->q_pattern == NULL &&
          q->action_required == NULL && q->action_reason == NULL && q->user_id == NULL &&
          q->my_tasks == NULL && q->my_open_tasks == NULL && q->has_ech == NULL &&
-         q->ech_user == NULL && q->case_handler == NULL && q->reminder == NULL;
+         q->ech_user == NULL && q->case_handler == NULL && q->reminder == NULL &&
+         q->budget_waiting == NULL && q->budget_rejected == NULL && q->invoice_waiting == NULL;
 }
 
+static int is_true(const char *flag) { return flag != NULL && !strcmp(flag, "true"); }
+
 /* Which statement answers q for s: only the cases with a reason to act can have one (reason)
- * or any (action_required=true); a partner sees only what its company reaches. The lists by
- * update time walk the portal's cases (tasks do not carry their case's update time). */
+ * or any (action_required=true), only those with money waiting for the caller a budget or an
+ * invoice awaiting its approval; a partner sees only what its company reaches. The other lists
+ * by update time walk the portal's cases (tasks do not carry their case's update time). */
 static enum list_kind list_kind_of(const struct cases_scope *s, const struct cases_list_query *q) {
-  int acting = q->action_reason != NULL ||
-               (q->action_required != NULL && !strcmp(q->action_required, "true"));
+  int acting = q->action_reason != NULL || is_true(q->action_required);
+  int approving = is_true(q->budget_waiting) || is_true(q->invoice_waiting);
+  if (approving && s->company == NULL)
+    return q->sort_updated ? LIST_MONEY_UPDATED : LIST_MONEY_CREATED;
+  if (approving) return q->sort_updated ? LIST_APPROVER_UPDATED : LIST_APPROVER_CREATED;
   if (q->sort_updated) return LIST_UPDATED;
   if (s->company != NULL) return acting ? LIST_PARTNER_ACTION : LIST_PARTNER;
   if (acting) return LIST_INSURER_ACTION;
@@ -191,7 +227,8 @@ void cases_store_page_clear(struct cases_store_page *p) {
 }
 
 int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cases_list_query *q,
-                     struct cases_store_page *page, char sqlstate[6]) {
+                     const struct cases_approver *a, struct cases_store_page *page,
+                     char sqlstate[6]) {
   char limit[24], shown[24];
   PGresult *res = NULL;
   page->items = NULL;
@@ -218,13 +255,19 @@ int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cas
                           nonempty(q->after_time),
                           nonempty(q->after_id),
                           limit,
-                          shown};
+                          shown,
+                          q->budget_waiting,
+                          q->budget_rejected,
+                          q->invoice_waiting,
+                          a != NULL ? a->who : NULL,
+                          a != NULL ? nonempty(a->limit) : NULL,
+                          a != NULL ? a->roles : NULL};
   enum list_kind k = list_kind_of(s, q);
   const char *insurer_params[] = {s->portal_id, params[17], params[18], limit, shown};
   int rc =
       k == LIST_INSURER
           ? db_exec_prepared(conn, lists[k].name, lists[k].sql, 5, insurer_params, &res, sqlstate)
-          : db_exec_prepared(conn, lists[k].name, lists[k].sql, 21, params, &res, sqlstate);
+          : db_exec_prepared(conn, lists[k].name, lists[k].sql, 27, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   rc = CS_ERR_NOMEM;
   if (PQntuples(res) != 1 || (page->items = strdup(PQgetvalue(res, 0, 0))) == NULL) goto done;

@@ -57,6 +57,62 @@ struct cases_scope {
 #define CASES_REMINDER_TOMORROW_SQL "c.reminder_date = " CASES_TODAY_SQL " + 1"
 #define CASES_REMINDER_LATER_SQL "c.reminder_date > " CASES_TODAY_SQL " + 1"
 
+/* ---- money waiting for the caller (migrations/0011_money.sql, 0012_money_screens.sql) ---- */
+
+/* The caller as an approver of budgets and invoices (the right approve_budget), as three query
+ * parameters: who (a uuid), limit (a bigint) and roles (a text[]). Filled by
+ * cases_approver_init (case_list.h) from the replica, with the one decision function. */
+struct cases_approver {
+  const char *who; /* borrowed: the caller, a user or an API client */
+  char limit[24];  /* the approval limit in minor units; "" for none (API clients) */
+  char roles[96];  /* the case roles whose definition grants it approve_budget, "{...}" */
+};
+
+/* The open case has a budget or an invoice waiting for a decision: the predicate of the index
+ * cases_money_waiting, written the same so that a statement saying it can start from it. */
+#define CASES_MONEY_WAITING_SQL \
+  "(c.budgets_submitted > 0 OR c.invoices_submitted > 0) AND c.status <> 'closed'"
+/* The ids of the cases where the user (parameter who) holds a case role named in roles (a text[]
+ * parameter): the external case handler role, the project_management task (project_manager),
+ * an inspection task (inspector_extra_authority), as cases_roles_of (core/case_op.h) finds
+ * them. A case may come twice: use it with IN. */
+#define CASES_ROLE_CASES_SQL(who, roles)                                                \
+  "SELECT hc.id FROM cases hc WHERE hc.ech_user_id = " who                              \
+  "::uuid"                                                                              \
+  " AND 'external_case_handler' = ANY (" roles                                          \
+  "::text[])"                                                                           \
+  " UNION ALL SELECT ht.case_id FROM tasks ht WHERE ht.user_id = " who                  \
+  "::uuid"                                                                              \
+  " AND ((ht.type = 'project_management' AND 'project_manager' = ANY (" roles           \
+  "::text[])) OR (ht.type = 'inspection' AND 'inspector_extra_authority' = ANY (" roles \
+  "::text[])))"
+/* The caller may decide the money of the case c: the insurer ($2 NULL: its users and API
+ * clients) in every case, a partner user where it holds a role that grants approve_budget. */
+#define CASES_APPROVER_OF_SQL(who, roles) \
+  "($2::uuid IS NULL OR c.id IN (" CASES_ROLE_CASES_SQL(who, roles) "))"
+/* A budget of the open case c waits for the caller's decision: submitted, its total incl. VAT
+ * within the caller's limit (NULL: none), and not submitted by the caller (four eyes). The case
+ * counts its submitted budgets, so only those cases look at their budgets. */
+#define CASES_BUDGET_AWAITING_SQL(who, limit)                                               \
+  "(c.budgets_submitted > 0 AND c.status <> 'closed' AND EXISTS (SELECT 1 FROM budgets ab " \
+  "WHERE ab.case_id = c.id AND ab.status = 'submitted'"                                     \
+  " AND ab.total_incl_vat <= coalesce(" limit                                               \
+  "::bigint, ab.total_incl_vat)"                                                            \
+  " AND (ab.submitted_by = " who "::uuid::text) IS NOT TRUE OFFSET 0))"
+/* An invoice of the open case c waits for a decision (the case counts them). */
+#define CASES_INVOICE_AWAITING_SQL "(c.invoices_submitted > 0 AND c.status <> 'closed')"
+/* The budget aliased b is its task's latest: no newer revision. */
+#define CASES_LATEST_BUDGET_SQL(b)                             \
+  "NOT EXISTS (SELECT 1 FROM budgets nb WHERE nb.task_id = " b \
+  ".task_id"                                                   \
+  " AND nb.revision > " b ".revision)"
+/* The open case c has a task whose latest budget was rejected: for a partner ($2) one its
+ * company supplied (budgets.company_id), for the insurer any. A new revision answers it. */
+#define CASES_BUDGET_REJECTED_SQL                                                           \
+  "(c.status <> 'closed' AND EXISTS (SELECT 1 FROM budgets rb WHERE rb.case_id = c.id AND " \
+  "rb.status = 'rejected' AND (rb.company_id = $2::uuid OR $2::uuid IS NULL) "              \
+  "AND " CASES_LATEST_BUDGET_SQL("rb") " OFFSET 0))"
+
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
 struct cases_list_query {
@@ -73,6 +129,9 @@ struct cases_list_query {
   const char *ech_user;        /* a UUID (external_case_handler=me or =<uuid>) */
   const char *case_handler;    /* a UUID (case_handler=me or =<uuid>) */
   const char *reminder;        /* today, tomorrow, later */
+  const char *budget_waiting;  /* "true" / "false": budget_awaiting_approval */
+  const char *budget_rejected; /* "true" / "false" */
+  const char *invoice_waiting; /* "true" / "false": invoice_awaiting_approval */
   int sort_updated;            /* sort by updated_at instead of created_at */
   char after_time[40];         /* the cursor's position, "" on the first page */
   char after_id[37];
@@ -88,9 +147,11 @@ struct cases_store_page {
 };
 void cases_store_page_clear(struct cases_store_page *p);
 
-/* The store (store_case_list.c): the page of q for s. CS_OK or CS_ERR_DB (sqlstate) /
- * CS_ERR_NOMEM. Nothing is parsed but the last summary, when there are more. */
+/* The store (store_case_list.c): the page of q for s, a (borrowed) the caller as an approver
+ * when q filters on budgets or invoices awaiting approval (else NULL). CS_OK or CS_ERR_DB
+ * (sqlstate) / CS_ERR_NOMEM. Nothing is parsed but the last summary, when there are more. */
 int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cases_list_query *q,
-                     struct cases_store_page *page, char sqlstate[6]);
+                     const struct cases_approver *a, struct cases_store_page *page,
+                     char sqlstate[6]);
 
 #endif

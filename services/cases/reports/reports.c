@@ -160,7 +160,11 @@ static const char *const csv_columns[] = {"claim_number",
                                           "tasks_total",
                                           "tasks_approved",
                                           "external_case_handler_office",
-                                          "external_case_handler_email"};
+                                          "external_case_handler_email",
+                                          "budgets_submitted_incl_vat",
+                                          "budgets_approved_incl_vat",
+                                          "cash_offered",
+                                          "cash_accepted"};
 #define CSV_NCOLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
 
 struct csv_buf {

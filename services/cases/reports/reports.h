@@ -38,8 +38,12 @@ int cases_report_rows(PGconn *conn, const struct cases_caller *c,
 /* The case statistics of those rows (stolen): *out is a new object {from, to, generated_at,
  * truncated, rows: [{claim_number, case_id, status, damage_type, damage_date, created_at,
  * closed_at, city, tasks_total, tasks_approved, external_case_handler_office,
- * external_case_handler_email}]}, the email being the current one of the user holding the role
- * now (read from the replica: hold no connection meanwhile). CS_OK or CS_REFUSED (503). */
+ * external_case_handler_email, budgets_submitted_incl_vat, budgets_approved_incl_vat,
+ * cash_offered, cash_accepted}]}, the email being the current one of the user holding the role
+ * now (read from the replica: hold no connection meanwhile); the money, sums in minor units of
+ * the budgets awaiting approval and approved (incl. VAT) and of the cash offers open and
+ * accepted, of what the caller sees of the case's money (the insurer all, a partner its own
+ * company's tasks'). CS_OK or CS_REFUSED (503). */
 int cases_report_case_statistics(const struct cases_caller *c, const struct cases_report_range *r,
                                  json_t *rows, json_t **out, struct cs_refusal *err);
 

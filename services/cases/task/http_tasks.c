@@ -37,17 +37,17 @@ static int op_add(PGconn *conn, struct cases_op *op) {
 /* Every change of a task: one table, one callback. */
 static const struct cases_op_route routes[] = {
     {"POST", "/v1/cases/:id/tasks", add_fields, NFIELDS(add_fields), cases_task_add_rules,
-     CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201},
-    {"DELETE", "/v1/cases/:id/tasks/:task_id", NULL, 0, NULL, CASES_OP_IF_MATCH, cases_task_remove,
-     200},
+     CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201, NULL},
+    {"DELETE", "/v1/cases/:id/tasks/:task_id", NULL, 0, NULL, CASES_OP_IF_MATCH | CASES_OP_MONEY,
+     cases_task_remove, 200, NULL},
     {"PATCH", "/v1/cases/:id/tasks/:task_id", patch_fields, NFIELDS(patch_fields),
-     cases_task_patch_rules, CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_patch, 200},
+     cases_task_patch_rules, CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_patch, 200, NULL},
     {"PUT", "/v1/cases/:id/tasks/:task_id/office", office_fields, 1, NULL,
-     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_office, 200},
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_office, 200, NULL},
     {"PUT", "/v1/cases/:id/tasks/:task_id/user", user_fields, 1, NULL,
-     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_user, 200},
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_assign_user, 200, NULL},
     {"POST", "/v1/cases/:id/tasks/:task_id/status", status_fields, 1, cases_task_status_rules,
-     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200},
+     CASES_OP_BODY | CASES_OP_IF_MATCH, cases_task_change_status, 200, NULL},
 };
 
 void cases_task_routes(struct service *svc) {

@@ -348,6 +348,12 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
                    cases_task_status_name(status));
     goto done;
   }
+  /* money stays with the task it was budgeted, invoiced or offered for (op->money) */
+  if (json_integer_value(json_object_get(json_object_get(op->money, op->sub_id), "money_items"))) {
+    rc = cs_refuse(&op->err, PROBLEM_WRONG_STATE,
+                   "the task has budgets, invoices or cash offers; it cannot be removed");
+    goto done;
+  }
   if (cases_op_checking(op)) goto done;
   if ((rc = recorded(conn, op, cases_store_task_delete(conn, op->sub_id, op->err.sqlstate),
                      "task.removed", task, NULL)) != CS_OK)
