@@ -44,7 +44,7 @@ static int scaled(const json_t *v, int decimals, long long max, long long *out) 
 static void text_rule(const json_t *line, const char *name, const char *field, size_t max,
                       struct cs_refusal *err) {
   const json_t *v = json_object_get(line, name);
-  char path[96], msg[64];
+  char path[160], msg[64];
   snprintf(path, sizeof(path), "%s/%s", field, name);
   if (v == NULL || json_is_null(v))
     cs_refusal_field(err, path, FIELD_REQUIRED, "is required");
@@ -63,7 +63,7 @@ static void line_rules(const json_t *line, const char *field, struct cs_refusal 
                                         "vat_rate"};
   const char *key;
   const json_t *v;
-  char path[96];
+  char path[160];
   long long scratch;
   if (!json_is_object(line)) {
     cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be an object");
