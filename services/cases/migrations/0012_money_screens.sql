@@ -5,8 +5,14 @@
 -- Open cases with a budget or an invoice waiting for a decision (the counters kept on the case
 -- by the money writes, 0011_money.sql), newest first: the insurer's budgets and invoices
 -- awaiting approval, counted and listed. A case leaves it once nothing waits or it closes.
+-- The counters ride along, so counting reads the index alone.
 CREATE INDEX cases_money_waiting ON cases (portal_id, created_at DESC, id DESC)
+  INCLUDE (budgets_submitted, invoices_submitted)
   WHERE (budgets_submitted > 0 OR invoices_submitted > 0) AND status <> 'closed';
+-- A waiting case's submitted budgets with what "within my limit, not mine" asks of them: the
+-- probe of each case reads the index alone.
+CREATE INDEX budgets_waiting ON budgets (case_id) INCLUDE (total_incl_vat, submitted_by)
+  WHERE status = 'submitted';
 
 -- Rejected budgets of a portal: the insurer's count of budgets_rejected (a partner's starts from
 -- budgets_rejected of 0011, by its company). Whether one is its task's latest is a probe of
