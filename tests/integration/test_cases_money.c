@@ -535,6 +535,13 @@ static long invoice(const char *token, const char *case_id, const char *task_id,
   return api(r, "POST", token, body, NULL, "/v1/cases/%s/tasks/%s/invoices", case_id, task_id);
 }
 
+/* An invoice of one line with a number of its own, as the task's partner Q. */
+static long invoice_on(const char *case_id, const char *task_id, struct tl_response *r) {
+  char number[64];
+  snprintf(number, sizeof(number), "E-%s-%.8s", w.sfx, task_id);
+  return invoice(w.q_worker.token, case_id, task_id, number, 100, r);
+}
+
 static void test_invoices_cost_control_settlement(void **state) {
   (void)state;
   char case_id[37], task_id[37], task2[37], budget_id[37], b2[37], first[37], second[37];
@@ -802,6 +809,87 @@ static void test_racing_approvals_and_if_match(void **state) {
   free(now);
 }
 
+/* ---- the edges: a closed case, replays, too many lines, API clients, If-Match ------------- */
+
+static void test_edges(void **state) {
+  (void)state;
+  char case_id[37], task_id[37], budget_id[37], header[96], key[64];
+  struct tl_response r, again;
+  case_with_task(w.q_gbg, case_id, task_id);
+
+  /* an Idempotency-Key replays the first answer: one budget, one event */
+  snprintf(key, sizeof(key), "Idempotency-Key: budget-%s", case_id);
+  api(&r, "POST", w.q_worker.token, "{\"lines\":[" LINE_10000 "]}", key,
+      "/v1/cases/%s/tasks/%s/budgets", case_id, task_id);
+  tl_expect(&r, 201);
+  snprintf(budget_id, sizeof(budget_id), "%s", tl_str(r.json, "id"));
+  api(&again, "POST", w.q_worker.token, "{\"lines\":[" LINE_10000 "]}", key,
+      "/v1/cases/%s/tasks/%s/budgets", case_id, task_id);
+  tl_expect(&again, 201);
+  assert_string_equal(tl_str(again.json, "id"), budget_id);
+  tl_response_free(&r);
+  tl_response_free(&again);
+  assert_int_equal(count_events(case_id, "budget.created"), 1);
+
+  /* 201 lines are too many; nothing changes */
+  size_t len = 201 * (sizeof(LINE_10000) + 1) + 4;
+  char *lines = malloc(len), *p = lines;
+  *p++ = '[';
+  for (int i = 0; i < 201; i++) p += sprintf(p, "%s" LINE_10000, i ? "," : "");
+  strcpy(p, "]");
+  char *body = malloc(len + 16);
+  snprintf(body, len + 16, "{\"lines\":%s}", lines);
+  api(&r, "PATCH", w.q_worker.token, body, NULL, "/v1/cases/%s/budgets/%s", case_id, budget_id);
+  tl_assert_problem(&r, 422, PROBLEM("validation"));
+  tl_assert_field_code(&r, "lines", "too_long");
+  tl_response_free(&r);
+  free(body);
+  free(lines);
+
+  /* an API client acts for the insurer: it submits on the partner's behalf and approves */
+  budget_step(w.client_a_token, case_id, budget_id, "submit", NULL, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+  budget_step(w.ia_handler.token, case_id, budget_id, "approve", NULL, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+
+  /* the decision with a stale case ETag: 412; with the current one: 200 */
+  api(&r, "GET", w.ia_handler.token, NULL, NULL, "/v1/cases/%s", case_id);
+  char *etag = tl_header(&r, "ETag");
+  tl_response_free(&r);
+  api(&r, "POST", w.ia_handler.token, "{\"type\":\"inspection\"}", NULL, "/v1/cases/%s/tasks",
+      case_id);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  snprintf(header, sizeof(header), "If-Match: %s", etag);
+  api(&r, "PUT", w.ia_handler.token, "{\"decision\":\"positive\"}", header,
+      "/v1/cases/%s/compensation-decision", case_id);
+  tl_assert_problem(&r, 412, PROBLEM("precondition-failed"));
+  tl_response_free(&r);
+  free(etag);
+
+  /* a closed case's money does not change */
+  api(&r, "POST", w.ia_handler.token, NULL, NULL, "/v1/cases/%s/close", case_id);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+  new_budget(w.q_worker.token, case_id, task_id, "[" LINE_10000 "]", NULL, &r);
+  tl_assert_problem(&r, 409, PROBLEM("wrong-state"));
+  tl_response_free(&r);
+  invoice_on(case_id, task_id, &r);
+  tl_assert_problem(&r, 409, PROBLEM("wrong-state"));
+  tl_response_free(&r);
+  api(&r, "PUT", w.ia_handler.token, "{\"decision\":\"positive\"}", NULL,
+      "/v1/cases/%s/compensation-decision", case_id);
+  tl_assert_problem(&r, 409, PROBLEM("wrong-state"));
+  tl_response_free(&r);
+  /* and its figures are still read */
+  api(&r, "GET", w.ia_handler.token, NULL, NULL, "/v1/cases/%s/settlement", case_id);
+  tl_expect(&r, 200);
+  assert_int_equal(num(json_object_get(r.json, "totals"), "approved_costs"), 10000);
+  tl_response_free(&r);
+}
+
 int main(void) {
   tl_world_create(&w);
   const struct CMUnitTest tests[] = {
@@ -812,6 +900,7 @@ int main(void) {
       cmocka_unit_test(test_invoices_cost_control_settlement),
       cmocka_unit_test(test_totals_are_exact),
       cmocka_unit_test(test_racing_approvals_and_if_match),
+      cmocka_unit_test(test_edges),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);

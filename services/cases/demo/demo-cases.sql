@@ -53,4 +53,25 @@ VALUES
    '00000000-0000-4000-8000-de0000000201', 'repair', '0', NULL, NULL, NULL, NULL, NULL, NULL,
    NULL, NULL, NULL)
 ON CONFLICT (id) DO NOTHING;
+
+-- DEMO-1001's inspection has a budget of its partner waiting for the handler's approval (the
+-- task shows B): 3 h of work and a dehumidifier, 25 % VAT (money.h computes the same).
+INSERT INTO budgets (id, case_id, task_id, portal_id, company_id, revision, status, currency,
+                     note, total_excl_vat, total_vat, total_incl_vat, created_by, submitted_by,
+                     submitted_at)
+VALUES ('00000000-0000-4000-8000-de0000000801', '00000000-0000-4000-8000-de0000000601',
+        '00000000-0000-4000-8000-de0000000701', '00000000-0000-4000-8000-de0000000201',
+        '00000000-0000-4000-8000-de0000000102', 1, 'submitted', 'SEK',
+        'Drying before the floor is opened.', 285000, 71250, 356250,
+        '00000000-0000-4000-8000-de0000000505', '00000000-0000-4000-8000-de0000000505', now())
+ON CONFLICT (id) DO NOTHING;
+INSERT INTO money_lines (owner_id, position, description, quantity, unit, unit_price, vat_rate,
+                         amount_excl_vat, vat, amount_incl_vat)
+VALUES ('00000000-0000-4000-8000-de0000000801', 1, 'Inspection and moisture measurement', 3,
+        'h', 65000, 25, 195000, 48750, 243750),
+       ('00000000-0000-4000-8000-de0000000801', 2, 'Dehumidifier, per day', 6, 'day', 15000, 25,
+        90000, 22500, 112500)
+ON CONFLICT (owner_id, position) DO NOTHING;
+UPDATE tasks SET budget_indicator = 'B' WHERE id = '00000000-0000-4000-8000-de0000000701';
+UPDATE cases SET budgets_submitted = 1 WHERE id = '00000000-0000-4000-8000-de0000000601';
 COMMIT;
