@@ -146,7 +146,7 @@ static const struct blob_ops local_ops = {local_begin,  local_append, local_fini
 static void remove_stale_uploads(const char *tmp) {
   DIR *d = opendir(tmp);
   struct dirent *e;
-  char path[PATH_MAX];
+  char path[PATH_MAX + 256];
   struct stat st;
   if (d == NULL) return;
   time_t now = time(NULL);

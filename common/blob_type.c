@@ -63,3 +63,52 @@ int blob_type_allowed(const char *type) {
     if (!strcmp(type, documents[i])) return 1;
   return 0;
 }
+
+/* What an extension says, as a media type or a prefix of one (ending in '.'). */
+static const struct {
+  const char *ext, *type;
+} by_extension[] = {
+    {"pdf", "application/pdf"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"png", "image/png"},
+    {"gif", "image/gif"},
+    {"webp", "image/webp"},
+    {"heic", "image/hei"},
+    {"heif", "image/hei"},
+    {"tif", "image/tiff"},
+    {"tiff", "image/tiff"},
+    {"mp4", "video/mp4"},
+    {"m4v", "video/mp4"},
+    {"mov", "video/quicktime"},
+    {"webm", "video/webm"},
+    {"mkv", "video/x-matroska"},
+    {"3gp", "video/3gpp"},
+    {"doc", "application/msword"},
+    {"xls", "application/vnd.ms-excel"},
+    {"ppt", "application/vnd.ms-powerpoint"},
+    {"docx", "application/vnd.openxmlformats-officedocument."},
+    {"xlsx", "application/vnd.openxmlformats-officedocument."},
+    {"pptx", "application/vnd.openxmlformats-officedocument."},
+    {"odt", "application/vnd.oasis.opendocument."},
+    {"ods", "application/vnd.oasis.opendocument."},
+    {"odp", "application/vnd.oasis.opendocument."},
+    {"rtf", "rtf"},
+};
+
+int blob_type_matches_name(const char *type, const char *name) {
+  const char *dot = name != NULL ? strrchr(name, '.') : NULL;
+  char ext[8];
+  size_t n = 0;
+  if (dot == NULL || type == NULL) return 1;
+  for (const char *p = dot + 1; *p && n + 1 < sizeof(ext); p++)
+    ext[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+  ext[n] = '\0';
+  for (size_t i = 0; i < sizeof(by_extension) / sizeof(by_extension[0]); i++) {
+    if (strcmp(by_extension[i].ext, ext) != 0) continue;
+    const char *want = by_extension[i].type;
+    if (!strcmp(want, "rtf")) return strstr(type, "rtf") != NULL;
+    return starts_with(type, want);
+  }
+  return 1;
+}

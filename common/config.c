@@ -150,8 +150,9 @@ int config_service_load(const char *service, long default_port, struct service_c
       (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 3600, &c->http_timeout_s, err, errlen)) ||
       (rc = config_long("HTTP_MAX_CONNECTIONS", 1024, 1, 100000, &c->http_max_connections, err,
                         errlen)) ||
-      (rc = config_long("HTTP_MAX_BODY_BYTES", 32L * 1024 * 1024, 1024, 1L << 31,
-                        &c->max_body_bytes, err, errlen)) ||
+      /* a JSON body; files stream past it (http_upload.h), holding at most this of a form */
+      (rc = config_long("HTTP_MAX_BODY_BYTES", 1024L * 1024, 1024, 1L << 31, &c->max_body_bytes,
+                        err, errlen)) ||
       (rc = config_str("JWKS_URL", "http://127.0.0.1:8081/v1/auth/jwks", &c->jwks_url, err,
                        errlen)) ||
       (rc = config_long("JWKS_CACHE_SECONDS", 300, 1, 86400, &c->jwks_cache_s, err, errlen)) ||

@@ -2,6 +2,7 @@
  * id, body limit, metrics, access log, in-flight count), token checks, the health answers,
  * signals and draining. See http_server.h. */
 #include "http_server.h"
+#include "http_upload.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -424,6 +425,10 @@ int http_server_add_connection(struct http_server *srv, int fd, const struct soc
   return MHD_add_connection(srv->instance.mhd_daemon, fd, addr, len) == MHD_YES ? CS_OK : CS_ERR;
 }
 
+void http_server_uploads(struct http_server *srv, struct http_uploads *u) {
+  ulfius_set_upload_file_callback_function(&srv->instance, http_upload_callback, u);
+}
+
 void http_server_stop(struct http_server *srv) {
   if (srv == NULL || !srv->started) return;
   srv->started = 0;
@@ -435,4 +440,5 @@ void http_server_stop(struct http_server *srv) {
   ulfius_stop_framework(&srv->instance); /* joins the worker threads */
   /* quiesced, the listen socket is ours to close, and only once the threads are gone */
   if (listen_fd != MHD_INVALID_SOCKET) close(listen_fd);
+  http_upload_drop_all(); /* uploads of requests that never reached their handler */
 }

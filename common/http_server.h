@@ -53,6 +53,11 @@ enum http_endpoint_flags {
   HTTP_ENDPOINT_CHECK_BODY = 1 /* answer 413 before the handler when the body is over the limit */
 };
 
+/* Streams the files of multipart bodies of the routes u accepts to its blob store
+ * (http_upload.h); u must outlive srv. Before start only. */
+struct http_uploads;
+void http_server_uploads(struct http_server *srv, struct http_uploads *u);
+
 /* Checks the settings (CS_ERR_INVALID + a message naming the variable in err, e.g. a
  * BIND_ADDRESS that is not an address) and prepares the server; nothing listens yet. *out is
  * new. */

@@ -44,6 +44,8 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_HTTP_VERSION] = {505, "http-version-not-supported", "HTTP version not supported",
                               NULL},
     [PROBLEM_BODY_TOO_LARGE] = {413, "body-too-large", "Body too large", NULL},
+    [PROBLEM_RANGE_NOT_SATISFIABLE] = {416, "range-not-satisfiable", "Range not satisfiable",
+                                       "ask for bytes within the size Content-Range names"},
     [PROBLEM_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported-media-type", "Unsupported media type",
                                         "send Content-Type: application/json"},
     [PROBLEM_VALIDATION] = {422, "validation", "Validation failed",

@@ -47,6 +47,8 @@ enum problem_kind {
   PROBLEM_PRECONDITION_REQUIRED, /* 428: If-Match is required */
   /* the body */
   PROBLEM_BODY_TOO_LARGE,         /* 413 */
+  PROBLEM_RANGE_NOT_SATISFIABLE,  /* 416: a byte range outside the file (Content-Range says its
+                                     size) */
   PROBLEM_UNSUPPORTED_MEDIA_TYPE, /* 415 */
   PROBLEM_VALIDATION,             /* 422: fields invalid; "errors" lists every one */
   PROBLEM_IDEMPOTENCY_KEY_REUSED, /* 422: the key was used for another request */

@@ -84,12 +84,20 @@ static int add_route(struct service *svc, const char *method, const char *patter
   if (in->nroutes == SERVICE_MAX_ROUTES) return CS_ERR;
   struct service_route_entry *r = &in->routes[in->nroutes];
   *r = (struct service_route_entry){method, pattern, handler, answer, flags, svc, arg};
-  if (http_server_endpoint(in->http, method, pattern, route_handler, r, HTTP_ENDPOINT_CHECK_BODY) !=
-      CS_OK)
+  /* an upload's body is its files: they are limited one by one while they stream */
+  int check = (flags & ROUTE_UPLOAD) ? 0 : HTTP_ENDPOINT_CHECK_BODY;
+  if (http_server_endpoint(in->http, method, pattern, route_handler, r, check) != CS_OK)
     return CS_ERR;
   in->table[in->nroutes] = (struct route_entry){method, pattern};
   in->nroutes++;
   return CS_OK;
+}
+
+void service_uploads(struct service *svc, struct blob_store *store, long long max_file_bytes,
+                     int (*accepts)(const char *url_path)) {
+  struct service_internal *in = svc->internal;
+  in->uploads = (struct http_uploads){store, max_file_bytes, accepts};
+  http_server_uploads(in->http, &in->uploads);
 }
 
 int service_route(struct service *svc, const char *method, const char *pattern,

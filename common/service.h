@@ -34,7 +34,8 @@ typedef void (*service_handler)(struct request_ctx *ctx);
 enum service_route_flags {
   ROUTE_PUBLIC = 0,        /* no token needed (health, login) */
   ROUTE_AUTHENTICATED = 1, /* a valid bearer token is required */
-  ROUTE_SERVICE = 2 /* /internal/...: only another service of the deployment (service_auth.h) */
+  ROUTE_SERVICE = 2, /* /internal/...: only another service of the deployment (service_auth.h) */
+  ROUTE_UPLOAD = 4   /* takes multipart files (service_uploads): the body limit is the files' */
 };
 
 struct service {
@@ -52,6 +53,13 @@ struct service {
 /* Loads configuration and logging, prepares the HTTP server. On error prints the reason and
  * returns non-zero (2 for a configuration error). */
 int service_init(struct service *svc, const char *name, long default_port);
+
+/* Streams the files of the upload routes (ROUTE_UPLOAD; accepts says which paths) to store, at
+ * most max_file_bytes each (http_upload.h; the handler takes them with http_upload_take). Before
+ * the service runs. */
+struct blob_store;
+void service_uploads(struct service *svc, struct blob_store *store, long long max_file_bytes,
+                     int (*accepts)(const char *url_path));
 
 /* Registers a route (ulfius pattern). The pattern string must outlive the service. */
 int service_route(struct service *svc, const char *method, const char *pattern,

@@ -4,6 +4,7 @@
 #define CLAIMSUITE_SERVICE_INTERNAL_H
 
 #include "bus.h"
+#include "http_upload.h"
 #include "routes.h"
 #include "service.h"
 
@@ -55,6 +56,7 @@ struct service_internal {
   } extra_migrations[SERVICE_MAX_MIGRATION_DIRS];
   int nextra_migrations;
   struct bus_relay *relay;
+  struct http_uploads uploads; /* service_uploads */
 };
 
 /* service_route for an answer of the core; public, no body limit beyond the core's. */

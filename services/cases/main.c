@@ -1,7 +1,9 @@
 /* The cases service: cases, tasks, the external case handler role, the case list, the
  * dashboard and reports. Start, wiring and shutdown only; resources live in their own files. */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "blob.h"
 #include "cases_routes.h"
 #include "config.h"
 #include "replica.h"
@@ -10,22 +12,33 @@
 /* The cases service's own settings, beyond those of every service (svc.cfg); read once here. */
 struct cases_config {
   long long authority_max_lag_ms; /* AUTHORITY_MAX_LAG_MS: the oldest facts decided from */
+  char *blob_dir;                 /* BLOB_DIR: where the files of documents live (owned) */
+  long long max_file_bytes;       /* UPLOAD_MAX_FILE_BYTES: one file's most (30 MiB) */
 };
 
 static int cases_config_read(struct cases_config *c) {
   char err[256];
-  long lag;
-  if (config_long("AUTHORITY_MAX_LAG_MS", 5000, 100, 3600000, &lag, err, sizeof(err)) != 0) {
+  long lag, max_file;
+  if (config_long("AUTHORITY_MAX_LAG_MS", 5000, 100, 3600000, &lag, err, sizeof(err)) != 0 ||
+      config_long("UPLOAD_MAX_FILE_BYTES", 30L * 1024 * 1024, 1, 1L << 31, &max_file, err,
+                  sizeof(err)) != 0 ||
+      config_str("BLOB_DIR", "var/blobs", &c->blob_dir, err, sizeof(err)) != 0) {
     fprintf(stderr, "cases: configuration error: %s\n", err);
     return 2;
   }
   c->authority_max_lag_ms = lag;
+  c->max_file_bytes = max_file;
   return 0;
 }
 
 static int wire(struct service *svc) {
+  static struct blob_store *blobs; /* the process's, for as long as it runs */
   struct cases_config cc;
   if (cases_config_read(&cc) != 0) return 2;
+  int rc = blob_store_open_dir(cc.blob_dir, &blobs);
+  if (rc != 0) fprintf(stderr, "cases: BLOB_DIR %s cannot be used\n", cc.blob_dir);
+  free(cc.blob_dir);
+  if (rc != 0) return 2;
   /* who may do what comes from the policy service's facts, kept here (replica.h) */
   if (replica_follow(svc, cc.authority_max_lag_ms) != 0) return 2;
   cases_case_routes(svc);
@@ -35,6 +48,7 @@ static int wire(struct service *svc) {
   cases_dashboard_routes(svc);
   cases_report_routes(svc);
   cases_money_routes(svc);
+  cases_document_routes(svc, blobs, cc.max_file_bytes);
   return 0;
 }
 

@@ -75,7 +75,7 @@ start)
                                   "PLATFORM_OPERATOR_ID=$operator_id"
                                   "PLATFORM_OPERATOR_SECRET_FILE=$dir/operator-secret"
                                   "EVENT_FEEDS=cases=${url[cases]}")
-    [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]}")
+    [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]}" "BLOB_DIR=$dir/blobs")
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
   done
@@ -104,6 +104,7 @@ REDIS_PORT=$redis_port
 REDIS_PASSWORD_FILE=$dir/redis-password
 SERVICE_SECRET_FILE=$dir/service-secret
 SIGNING_KEY_FILE=$dir/signing-key.json
+BLOB_DIR=$dir/blobs
 OPERATOR_CLIENT_ID=$operator_id
 OPERATOR_SECRET=$(cat "$dir/operator-secret")
 POLICY_URL=${url[policy]}

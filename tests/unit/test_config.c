@@ -125,7 +125,7 @@ static void test_service_defaults_and_threads(void **state) {
   assert_string_equal(c.service, "cases");
   assert_non_null(strstr(c.database_url, "user=cases"));
   assert_int_equal(c.http_threads, 6); /* never fewer workers than pooled connections */
-  assert_int_equal(c.max_body_bytes, 32L * 1024 * 1024);
+  assert_int_equal(c.max_body_bytes, 1024L * 1024);
   config_service_free(&c);
 
   setenv("PORT", "70000", 1);

@@ -1,0 +1,68 @@
+/* Multipart uploads streamed to the blob store as they arrive (common/http_upload.c), so a file
+ * is never held whole in memory: ulfius hands the file parts of a multipart/form-data body to
+ * one callback, chunk by chunk, while it reads the body; the callback writes each file into a
+ * blob writer (blob.h) and the route's handler, called once the body is read, takes the
+ * request's files (http_upload_take) and commits or drops them. Plain form fields stay in the
+ * request's post map (at most the server's body limit is kept of the body itself).
+ *
+ * Only routes the server accepts uploads for (accepts) get files written; a file past the
+ * limit stops being written (too_large) and a request of more files than HTTP_UPLOAD_MAX_FILES is
+ * marked. Files of a request whose handler never runs (a client gone mid-way) are dropped by
+ * the next upload that starts after they have been idle for HTTP_UPLOAD_IDLE_SECONDS, and when
+ * the server stops. */
+#ifndef CLAIMSUITE_HTTP_UPLOAD_H
+#define CLAIMSUITE_HTTP_UPLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blob.h"
+#include "blob_type.h"
+
+#define HTTP_UPLOAD_MAX_FILES 10
+#define HTTP_UPLOAD_IDLE_SECONDS 120
+
+struct _u_request;
+
+struct http_upload_file {
+  char field[64];           /* the form field it came in */
+  char name[256];           /* its file name, made safe (blob_safe_name) */
+  char type[BLOB_TYPE_LEN]; /* from its content (blob_type_of), set by http_upload_take */
+  char sha256[BLOB_SHA256_HEX];
+  long long size;
+  int too_large;              /* it passed the limit: nothing of it is kept */
+  struct blob_writer *writer; /* finished, not committed; NULL once committed or dropped */
+};
+
+struct http_upload {
+  struct http_upload_file files[HTTP_UPLOAD_MAX_FILES];
+  size_t nfiles;
+  int too_many; /* more files than HTTP_UPLOAD_MAX_FILES were sent */
+  int failed;   /* a file could not be written (disk): the request fails */
+};
+
+/* What a server accepts uploads for. */
+struct http_uploads {
+  struct blob_store *store; /* borrowed */
+  long long max_file_bytes;
+  /* 1 when a POST to url_path takes files (called with the request's path, before its body) */
+  int (*accepts)(const char *url_path);
+};
+
+/* ulfius' file upload callback (ulfius_set_upload_file_callback_function) with cls the
+ * server's struct http_uploads. */
+int http_upload_callback(const struct _u_request *request, const char *key, const char *filename,
+                         const char *content_type, const char *transfer_encoding, const char *data,
+                         uint64_t off, size_t size, void *cls);
+
+/* The files request sent (moved to the caller), each finished with its digest and type; NULL
+ * when it sent none. Free with http_upload_free. */
+struct http_upload *http_upload_take(const struct _u_request *request);
+/* Commits file (after its row committed): CS_OK or CS_ERR (blob_write_commit). */
+int http_upload_commit(struct http_upload_file *file);
+/* Drops every file not committed and frees u. NULL-safe. */
+void http_upload_free(struct http_upload *u);
+/* Drops the files of every request not taken (the server stops). */
+void http_upload_drop_all(void);
+
+#endif
