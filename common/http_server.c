@@ -376,6 +376,15 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
   log_warning("microhttpd: %s", line);
 }
 
+/* A request ends: files it uploaded and no handler took go (a client gone mid-upload), then
+ * ulfius frees the request. */
+static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                              enum MHD_RequestTerminationCode toe) {
+  struct connection_info_struct *ci = con_cls != NULL ? *con_cls : NULL;
+  if (ci != NULL) http_upload_forget(ci->request);
+  mhd_request_completed(cls, connection, con_cls, toe);
+}
+
 /* Room for every allowed connection plus outgoing sockets, if the hard limit lets us. */
 static void raise_fd_limit(long connections) {
   struct rlimit rl;
@@ -391,7 +400,7 @@ int http_server_start(struct http_server *srv) {
   struct MHD_OptionItem ops[16] = {
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL}, /* first, or MHD complains */
       /* the two ulfius needs: without them it crashes or leaks */
-      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
       {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)srv->threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)srv->timeout_s, NULL},

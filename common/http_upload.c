@@ -136,7 +136,8 @@ int http_upload_callback(const struct _u_request *request, const char *key, cons
   return U_OK;
 }
 
-struct http_upload *http_upload_take(const struct _u_request *request) {
+/* The request's entry, unlinked (its upload moved to the caller), or NULL. */
+static struct http_upload *http_upload_take_raw(const struct _u_request *request) {
   const char *id = u_map_get(request->map_header, UPLOAD_HEADER);
   struct http_upload *u = NULL;
   if (id == NULL) return NULL;
@@ -151,6 +152,11 @@ struct http_upload *http_upload_take(const struct _u_request *request) {
     }
   }
   pthread_mutex_unlock(&lock);
+  return u;
+}
+
+struct http_upload *http_upload_take(const struct _u_request *request) {
+  struct http_upload *u = http_upload_take_raw(request);
   for (size_t i = 0; u != NULL && i < u->nfiles; i++) {
     struct http_upload_file *f = &u->files[i];
     size_t n = 0;
@@ -161,6 +167,12 @@ struct http_upload *http_upload_take(const struct _u_request *request) {
       u->failed = 1;
   }
   return u;
+}
+
+void http_upload_forget(const struct _u_request *request) {
+  /* most requests upload nothing: no lock for them */
+  if (request == NULL || u_map_get(request->map_header, UPLOAD_HEADER) == NULL) return;
+  http_upload_free(http_upload_take_raw(request));
 }
 
 int http_upload_commit(struct http_upload_file *file) {

@@ -7,9 +7,9 @@
  *
  * Only routes the server accepts uploads for (accepts) get files written; a file past the
  * limit stops being written (too_large) and a request of more files than HTTP_UPLOAD_MAX_FILES is
- * marked. Files of a request whose handler never runs (a client gone mid-way) are dropped by
- * the next upload that starts after they have been idle for HTTP_UPLOAD_IDLE_SECONDS, and when
- * the server stops. */
+ * marked. Files of a request whose handler never runs (a client gone mid-way) are dropped as the
+ * request ends (http_upload_forget), or else by the next upload that starts after they have been
+ * idle for HTTP_UPLOAD_IDLE_SECONDS, and when the server stops. */
 #ifndef CLAIMSUITE_HTTP_UPLOAD_H
 #define CLAIMSUITE_HTTP_UPLOAD_H
 
@@ -62,6 +62,9 @@ struct http_upload *http_upload_take(const struct _u_request *request);
 int http_upload_commit(struct http_upload_file *file);
 /* Drops every file not committed and frees u. NULL-safe. */
 void http_upload_free(struct http_upload *u);
+/* Drops the files of request when it ends without its handler having taken them (the client
+ * went away mid-way, a timeout): called by the server as each request completes. */
+void http_upload_forget(const struct _u_request *request);
 /* Drops the files of every request not taken (the server stops). */
 void http_upload_drop_all(void);
 

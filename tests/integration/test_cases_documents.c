@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tl_world.h"
@@ -291,12 +295,52 @@ static void test_external_case_handler_always_has_documents(void **state) {
   tl_response_free(&r);
 }
 
+/* An upload whose client goes away half-way leaves no row and no file. */
+static int nothing_left(void *arg) { return uploads_left() == 0 && documents_of(arg) == 0; }
+
+static void test_cut_off_upload_leaves_nothing(void **state) {
+  (void)state;
+  char case_id[37], head[4096];
+  case_with_task(case_id);
+  tl_replica_sync();
+  size_t n = 4u * 1024 * 1024, len;
+  unsigned char *data = calloc(1, n);
+  memcpy(data, png, sizeof(png));
+  char *body = form("other", NULL, "half.png", data, n, &len);
+  const char *url = tl_env("CASES_URL"); /* http://127.0.0.1:PORT */
+  int port = atoi(strrchr(url, ':') + 1);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  int k = snprintf(head, sizeof(head),
+                   "POST /v1/cases/%s/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                   "Content-Type: multipart/form-data; boundary=" BOUNDARY
+                   "\r\n"
+                   "Content-Length: %zu\r\n\r\n",
+                   case_id, w.q_worker.token, len);
+  assert_int_equal(write(fd, head, (size_t)k), k);
+  size_t sent = 0;
+  while (sent < len / 2) { /* half of it, then gone */
+    ssize_t m = write(fd, body + sent, len / 2 - sent);
+    assert_true(m > 0);
+    sent += (size_t)m;
+  }
+  usleep(300000);
+  assert_int_equal(uploads_left(), 1); /* it was being written */
+  close(fd);
+  assert_true(tl_wait(nothing_left, case_id, 5000));
+  free(body);
+  free(data);
+}
+
 int main(void) {
   tl_world_create(&w);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_upload_and_read_back),
       cmocka_unit_test(test_refused_uploads_leave_nothing),
       cmocka_unit_test(test_external_case_handler_always_has_documents),
+      cmocka_unit_test(test_cut_off_upload_leaves_nothing),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);
