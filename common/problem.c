@@ -47,7 +47,7 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_RANGE_NOT_SATISFIABLE] = {416, "range-not-satisfiable", "Range not satisfiable",
                                        "ask for bytes within the size Content-Range names"},
     [PROBLEM_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported-media-type", "Unsupported media type",
-                                        "send Content-Type: application/json"},
+                                        "send the Content-Type the resource takes"},
     [PROBLEM_VALIDATION] = {422, "validation", "Validation failed",
                             "every invalid field is listed in errors"},
     [PROBLEM_IDEMPOTENCY_KEY_REUSED] = {422, "idempotency-key-reused", "Idempotency key reused",
