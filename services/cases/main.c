@@ -5,6 +5,7 @@
 
 #include "blob.h"
 #include "cases_routes.h"
+#include "http_blob.h"
 #include "config.h"
 #include "replica.h"
 #include "service.h"
@@ -48,7 +49,9 @@ static int wire(struct service *svc) {
   cases_dashboard_routes(svc);
   cases_report_routes(svc);
   cases_money_routes(svc);
-  cases_document_routes(svc, blobs, cc.max_file_bytes);
+  cases_blobs_init(svc, blobs, cc.max_file_bytes); /* the files of the two below */
+  cases_document_routes(svc);
+  cases_task_report_routes(svc);
   return 0;
 }
 

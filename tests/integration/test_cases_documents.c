@@ -30,29 +30,30 @@ static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
                                     8,    2,   0,   0,   0,    0x90, 0x77, 0x53, 0xde, 0, 0, 0,
                                     0,    'I', 'E', 'N', 'D',  0xae, 0x42, 0x60, 0x82};
 
-/* A multipart body: the form fields type and title (NULL: left out) and one file (name, bytes;
- * data NULL: no file). New buffer, its length in *len. */
-static char *form(const char *type, const char *title, const char *name, const void *data, size_t n,
-                  size_t *len) {
-  size_t cap = n + 1024;
+/* One part of a multipart form: a field (filename NULL) or a file. */
+struct part {
+  const char *name, *filename;
+  const void *data;
+  size_t n;
+};
+
+/* The multipart body of parts (those with data NULL left out). New buffer, its length in *len. */
+static char *form_of(const struct part *parts, size_t nparts, size_t *len) {
+  size_t cap = 1024, k = 0;
+  for (size_t i = 0; i < nparts; i++) cap += parts[i].n + 256;
   char *b = malloc(cap);
-  size_t k = 0;
-  if (type != NULL)
-    k += (size_t)snprintf(
-        b + k, cap - k,
-        "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\n%s\r\n", type);
-  if (title != NULL)
-    k += (size_t)snprintf(
-        b + k, cap - k,
-        "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n%s\r\n", title);
-  if (data != NULL) {
+  for (size_t i = 0; i < nparts; i++) {
+    const struct part *p = &parts[i];
+    if (p->data == NULL) continue;
     k += (size_t)snprintf(b + k, cap - k,
-                          "--" BOUNDARY
-                          "\r\nContent-Disposition: form-data; name=\"file\"; "
-                          "filename=\"%s\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                          name);
-    memcpy(b + k, data, n);
-    k += n;
+                          "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"", p->name);
+    if (p->filename != NULL)
+      k += (size_t)snprintf(b + k, cap - k,
+                            "; filename=\"%s\"\r\nContent-Type: application/octet-stream",
+                            p->filename);
+    k += (size_t)snprintf(b + k, cap - k, "\r\n\r\n");
+    memcpy(b + k, p->data, p->n);
+    k += p->n;
     k += (size_t)snprintf(b + k, cap - k, "\r\n");
   }
   k += (size_t)snprintf(b + k, cap - k, "--" BOUNDARY "--\r\n");
@@ -60,19 +61,33 @@ static char *form(const char *type, const char *title, const char *name, const v
   return b;
 }
 
-/* POSTs a form to the case's documents as token: the status. */
-static long upload(const char *token, const char *case_id, const char *type, const char *title,
-                   const char *name, const void *data, size_t n, struct tl_response *r) {
+/* A text field's part (value NULL: left out). */
+static struct part field(const char *name, const char *value) {
+  return (struct part){name, NULL, value, value != NULL ? strlen(value) : 0};
+}
+
+/* POSTs parts to the cases service's path as token: the status. */
+static long post_form(const char *token, const char *path, const struct part *parts, size_t nparts,
+                      struct tl_response *r) {
   char url[256], auth[2048];
   size_t len;
-  char *body = form(type, title, name, data, n, &len);
-  snprintf(url, sizeof(url), "%s/v1/cases/%s/documents", tl_env("CASES_URL"), case_id);
+  char *body = form_of(parts, nparts, &len);
+  snprintf(url, sizeof(url), "%s%s", tl_env("CASES_URL"), path);
   snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
   const char *headers[] = {auth, "Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
   tl_replica_sync();
-  if (tl_http("POST", url, headers, body, len, 60000, r) != 0) fail_msg("no answer to the upload");
+  if (tl_http("POST", url, headers, body, len, 60000, r) != 0) fail_msg("no answer to the form");
   free(body);
   return r->status;
+}
+
+/* POSTs a document (type, title, one file: data NULL for none) as token: the status. */
+static long upload(const char *token, const char *case_id, const char *type, const char *title,
+                   const char *name, const void *data, size_t n, struct tl_response *r) {
+  char path[160];
+  const struct part parts[] = {field("type", type), field("title", title), {"file", name, data, n}};
+  snprintf(path, sizeof(path), "/v1/cases/%s/documents", case_id);
+  return post_form(token, path, parts, 3, r);
 }
 
 static long get(const char *token, const char *path, const char *extra, struct tl_response *r) {
@@ -97,7 +112,9 @@ static int uploads_left(void) {
   return n;
 }
 
-static void case_with_task(char case_id[37]) {
+/* A new case of portal A with a plumbing task at Q's office in Göteborg; its task's id into
+ * task_out unless NULL. */
+static void case_with_task(char case_id[37], char *task_out) {
   struct tl_response r;
   char body[96], path[160], task_id[37];
   tl_world_case(&w, 0, 0, case_id);
@@ -114,13 +131,30 @@ static void case_with_task(char case_id[37]) {
   tl_cases("PUT", path, w.ia_handler.token, body, NULL, &r);
   tl_expect(&r, 200);
   tl_response_free(&r);
+  if (task_out != NULL) snprintf(task_out, 37, "%s", task_id);
+}
+
+/* Gives the case's external case handler role to p_ech (office Stockholm). */
+static void give_ech(const char *case_id) {
+  struct tl_response r;
+  char body[96], path[200];
+  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/office", case_id);
+  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", w.p_sthlm);
+  tl_cases("PUT", path, w.ia_handler.token, body, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/user", case_id);
+  snprintf(body, sizeof(body), "{\"user_id\":\"%s\"}", w.p_ech.id);
+  tl_cases("PUT", path, w.p_admin.token, body, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
 }
 
 static void test_upload_and_read_back(void **state) {
   (void)state;
   char case_id[37], path[256], doc_id[37];
   struct tl_response r;
-  case_with_task(case_id);
+  case_with_task(case_id, NULL);
 
   upload(w.q_worker.token, case_id, "other", "Water in the cellar",
          "C:\\photos\\sk\xc3\xa4"
@@ -227,7 +261,7 @@ static void test_refused_uploads_leave_nothing(void **state) {
   (void)state;
   char case_id[37];
   struct tl_response r;
-  case_with_task(case_id);
+  case_with_task(case_id, NULL);
 
   /* a PNG named as a PDF */
   upload(w.q_worker.token, case_id, "other", NULL, "report.pdf", png, sizeof(png), &r);
@@ -269,20 +303,11 @@ static void test_refused_uploads_leave_nothing(void **state) {
 
 static void test_external_case_handler_always_has_documents(void **state) {
   (void)state;
-  char case_id[37], body[96], path[200];
+  char case_id[37], path[200];
   struct tl_response r;
   tl_world_define_role(&w, "external_case_handler", "[]"); /* whatever the definition says */
-  case_with_task(case_id);
-  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/office", case_id);
-  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", w.p_sthlm);
-  tl_cases("PUT", path, w.ia_handler.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/user", case_id);
-  snprintf(body, sizeof(body), "{\"user_id\":\"%s\"}", w.p_ech.id);
-  tl_cases("PUT", path, w.p_admin.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
+  case_with_task(case_id, NULL);
+  give_ech(case_id);
 
   upload(w.p_ech.token, case_id, "inspection_report", "Inspection", "photo.png", png, sizeof(png),
          &r);
@@ -295,18 +320,128 @@ static void test_external_case_handler_always_has_documents(void **state) {
   tl_response_free(&r);
 }
 
+/* ---- reported information of a task --------------------------------------------------------- */
+
+/* POSTs a report: text (NULL: none) and nfiles (at most 4) copies of the PNG named a.png, b.png,
+ * ...; the status. */
+static long report(const char *token, const char *case_id, const char *task_id, const char *text,
+                   int nfiles, struct tl_response *r) {
+  static const char *const names[] = {"a.png", "b.png", "c.png", "d.png"};
+  struct part parts[5] = {field("text", text)};
+  char path[200];
+  for (int i = 0; i < nfiles; i++)
+    parts[1 + i] = (struct part){"files", names[i], png, sizeof(png)};
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s/reports", case_id, task_id);
+  return post_form(token, path, parts, 1 + (size_t)nfiles, r);
+}
+
+static void test_task_reports(void **state) {
+  (void)state;
+  char case_id[37], task_id[37], path[256], file_url[300];
+  struct tl_response r;
+  case_with_task(case_id, task_id);
+
+  /* the partner doing the task reports text and two photos */
+  report(w.q_worker.token, case_id, task_id, "Moisture 32 % in the wall", 2, &r);
+  tl_expect(&r, 201);
+  json_t *files = json_object_get(r.json, "files");
+  assert_int_equal(json_array_size(files), 2);
+  tl_assert_str(json_array_get(files, 1), "file_name", "b.png");
+  tl_assert_str(json_array_get(files, 1), "media_type", "image/png");
+  snprintf(file_url, sizeof(file_url), "%s", tl_str(json_array_get(files, 1), "content_url"));
+  tl_response_free(&r);
+  assert_int_equal(uploads_left(), 0);
+
+  /* read by the insurer and the partner; the file whole */
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s/reports", case_id, task_id);
+  get(w.ia_handler.token, path, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  tl_assert_str(json_array_get(json_object_get(r.json, "items"), 0), "text",
+                "Moisture 32 % in the wall");
+  tl_response_free(&r);
+  get(w.q_worker.token, file_url, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(r.body_len, sizeof(png));
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "%.*s", (int)(strstr(file_url, "/files/") - file_url), file_url);
+  get(w.q_worker.token, path, NULL, &r); /* the report itself */
+  tl_expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "files")), 2);
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s/reports", case_id, case_id);
+  get(w.q_worker.token, path, NULL, &r); /* no such task */
+  tl_assert_problem(&r, 404, PROBLEM("not-found"));
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "%.*s/9", (int)(strrchr(file_url, '/') - file_url), file_url);
+  get(w.q_worker.token, path, NULL, &r);
+  tl_assert_problem(&r, 404, PROBLEM("not-found"));
+  tl_response_free(&r);
+
+  /* nobody unlinked reads it, even with the file's address */
+  get(w.p_worker.token, file_url, NULL, &r);
+  tl_assert_problem(&r, 404, PROBLEM("not-found"));
+  tl_response_free(&r);
+
+  /* the insurer reports too; an empty report is refused; a closed case takes none */
+  report(w.ia_handler.token, case_id, task_id, NULL, 1, &r);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  report(w.q_worker.token, case_id, task_id, NULL, 0, &r);
+  tl_assert_problem(&r, 422, PROBLEM("validation"));
+  tl_assert_field_error(&r, "text", NULL);
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/cases/%s/reports", case_id);
+  get(w.q_worker.token, path, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+  tl_response_free(&r);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.outbox WHERE aggregate_id = $1 AND "
+                               "type = 'report.added'",
+                               1, (const char *[]){case_id}),
+                   2);
+  /* the task's reports stay with it */
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s", case_id, task_id);
+  tl_cases("DELETE", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 409, PROBLEM("wrong-state"));
+  tl_response_free(&r);
+}
+
+static void test_reports_external_case_handler_reads_partner_does_not_write(void **state) {
+  (void)state;
+  char case_id[37], task_id[37], path[200];
+  struct tl_response r;
+  tl_world_define_role(&w, "external_case_handler", "[]");
+  case_with_task(case_id, task_id);
+  give_ech(case_id);
+
+  report(w.q_worker.token, case_id, task_id, "Drying started", 0, &r);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  /* the handler always has the reported information; it does not hold the task */
+  snprintf(path, sizeof(path), "/v1/cases/%s/reports", case_id);
+  get(w.p_ech.token, path, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  tl_response_free(&r);
+  report(w.p_ech.token, case_id, task_id, "Not mine to report", 0, &r);
+  tl_assert_problem(&r, 403, PROBLEM("forbidden"));
+  tl_response_free(&r);
+}
+
 /* An upload whose client goes away half-way leaves no row and no file. */
 static int nothing_left(void *arg) { return uploads_left() == 0 && documents_of(arg) == 0; }
 
 static void test_cut_off_upload_leaves_nothing(void **state) {
   (void)state;
   char case_id[37], head[4096];
-  case_with_task(case_id);
+  case_with_task(case_id, NULL);
   tl_replica_sync();
   size_t n = 4u * 1024 * 1024, len;
   unsigned char *data = calloc(1, n);
   memcpy(data, png, sizeof(png));
-  char *body = form("other", NULL, "half.png", data, n, &len);
+  const struct part parts[] = {field("type", "other"), {"file", "half.png", data, n}};
+  char *body = form_of(parts, 2, &len);
   const char *url = tl_env("CASES_URL"); /* http://127.0.0.1:PORT */
   int port = atoi(strrchr(url, ':') + 1);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -341,6 +476,8 @@ int main(void) {
       cmocka_unit_test(test_refused_uploads_leave_nothing),
       cmocka_unit_test(test_external_case_handler_always_has_documents),
       cmocka_unit_test(test_cut_off_upload_leaves_nothing),
+      cmocka_unit_test(test_task_reports),
+      cmocka_unit_test(test_reports_external_case_handler_reads_partner_does_not_write),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);

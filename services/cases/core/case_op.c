@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "log.h"
 #include "policy_facts.h"
 #include "status.h"
@@ -190,4 +191,36 @@ int cases_op_finish(PGconn *conn, struct cases_op *op) {
       op->result == NULL)
     return cs_refusal_db(&op->err);
   return CS_OK;
+}
+
+/* ---- a change outside the write runner ------------------------------------------------------ */
+
+int cases_op_begin(PGconn *conn, struct cases_op *op) {
+  long long version;
+  if (db_begin(conn) != CS_OK) return cs_refuse(&op->err, PROBLEM_UNAVAILABLE, "try again");
+  if (cases_store_lock_version(conn, op->case_id, &version, op->err.sqlstate) != CS_OK ||
+      cases_store_document(conn, op->case_id, &op->current, op->err.sqlstate) != CS_OK)
+    return cs_refusal_db(&op->err);
+  if (op->current == NULL) return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such case");
+  return CS_OK;
+}
+
+int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
+                 struct cs_refusal *err) {
+  if (rc == CS_OK && cases_store_bump(conn, op->case_id, op->err.sqlstate) != CS_OK)
+    rc = cs_refusal_db(&op->err);
+  if (rc == CS_OK && db_commit(conn) != CS_OK)
+    rc = cs_refuse(&op->err, PROBLEM_UNAVAILABLE, "the change could not be committed; try again");
+  if (rc != CS_OK) {
+    db_rollback(conn);
+    if (result != NULL) {
+      json_decref(*result);
+      *result = NULL;
+    }
+    *err = op->err;
+    memset(&op->err, 0, sizeof(op->err));
+    rc = CS_REFUSED;
+  }
+  cases_op_clear(op);
+  return rc;
 }

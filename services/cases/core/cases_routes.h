@@ -15,10 +15,8 @@ void cases_list_routes(struct service *svc);      /* list/http_case_list.c */
 void cases_dashboard_routes(struct service *svc); /* dashboard/http_dashboard.c */
 void cases_report_routes(struct service *svc);    /* reports/http_reports.c */
 void cases_money_routes(struct service *svc);     /* money/http_money.c */
-/* documents/http_documents.c: files in blobs (borrowed, lives as long as the process), at most
- * max_bytes each */
-struct blob_store;
-void cases_document_routes(struct service *svc, struct blob_store *blobs, long long max_bytes);
+void cases_document_routes(struct service *svc);  /* documents/http_documents.c */
+void cases_task_report_routes(struct service *svc); /* task_reports/http_task_reports.c */
 /* The reads of a case's money (money/http_money_reads.c), registered by cases_money_routes. */
 void cases_money_read_routes(struct service *svc);
 /* GET /v1/cases/{id}/office-recommendations (ech/http_recommendations.c), registered by

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "case_op.h"
-#include "db.h"
 #include "ids.h"
 #include "status.h"
 #include "store_core.h"
@@ -25,39 +24,11 @@ void cases_document_rules(const char *type, const char *title, struct cs_refusal
     cs_refusal_field(err, "title", FIELD_TOO_LONG, "must be 1 to 200 bytes long");
 }
 
-/* Opens the change of case_id: transaction begun, its row locked, op->current read. */
-static int begin_change(PGconn *conn, struct cases_op *op) {
-  long long version;
-  if (db_begin(conn) != CS_OK) return cs_refuse(&op->err, PROBLEM_UNAVAILABLE, "try again");
-  if (cases_store_lock_version(conn, op->case_id, &version, op->err.sqlstate) != CS_OK ||
-      cases_store_document(conn, op->case_id, &op->current, op->err.sqlstate) != CS_OK)
-    return cs_refusal_db(&op->err);
-  if (op->current == NULL) return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such case");
-  return CS_OK;
-}
-
-/* Commits the change (the case's version bumped), or rolls it back on refusal. */
-static int end_change(PGconn *conn, struct cases_op *op, int rc) {
-  if (rc == CS_OK && cases_store_bump(conn, op->case_id, op->err.sqlstate) != CS_OK)
-    rc = cs_refusal_db(&op->err);
-  if (rc == CS_OK && db_commit(conn) != CS_OK)
-    rc = cs_refuse(&op->err, PROBLEM_UNAVAILABLE, "the change could not be committed; try again");
-  if (rc != CS_OK) db_rollback(conn);
-  return rc;
-}
-
-static int move_refusal(struct cases_op *op, struct cs_refusal *err) {
-  *err = op->err;
-  memset(&op->err, 0, sizeof(op->err));
-  cases_op_clear(op);
-  return CS_REFUSED;
-}
-
 int cases_document_add(PGconn *conn, const struct cases_caller *c, const char *case_id,
                        const struct cases_document_file *f, json_t **doc, struct cs_refusal *err) {
   struct cases_op op = {.caller = c, .case_id = case_id, .phase = CASES_OP_APPLY};
   char id[37];
-  int rc = begin_change(conn, &op);
+  int rc = cases_op_begin(conn, &op);
   *doc = NULL;
   if (rc == CS_OK && !strcmp(json_string_value(json_object_get(op.current, "status")), "closed"))
     rc = cs_refuse(&op.err, PROBLEM_WRONG_STATE, "the case is closed; it takes no new documents");
@@ -87,21 +58,14 @@ int cases_document_add(PGconn *conn, const struct cases_caller *c, const char *c
                   "file_name", json_object_get(*doc, "file_name"), "media_type",
                   json_object_get(*doc, "media_type"), "size", json_object_get(*doc, "size"),
                   "added_by_company", json_object_get(*doc, "added_by_company")));
-  rc = end_change(conn, &op, rc);
-  if (rc != CS_OK) {
-    json_decref(*doc);
-    *doc = NULL;
-    return move_refusal(&op, err);
-  }
-  cases_op_clear(&op);
-  return CS_OK;
+  return cases_op_end(conn, &op, rc, doc, err);
 }
 
 int cases_document_delete(PGconn *conn, const struct cases_caller *c, const char *case_id,
                           const char *doc_id, struct cs_refusal *err) {
   struct cases_op op = {.caller = c, .case_id = case_id, .phase = CASES_OP_APPLY};
   json_t *doc = NULL;
-  int rc = begin_change(conn, &op);
+  int rc = cases_op_begin(conn, &op);
   if (rc == CS_OK &&
       cases_store_document_get(conn, case_id, doc_id, &doc, op.err.sqlstate) != CS_OK)
     rc = cs_refusal_db(&op.err);
@@ -119,8 +83,5 @@ int cases_document_delete(PGconn *conn, const struct cases_caller *c, const char
         conn, &op, "document.deleted",
         json_pack("{s:s, s:O}", "document_id", doc_id, "type", json_object_get(doc, "type")));
   json_decref(doc);
-  rc = end_change(conn, &op, rc);
-  if (rc != CS_OK) return move_refusal(&op, err);
-  cases_op_clear(&op);
-  return CS_OK;
+  return cases_op_end(conn, &op, rc, NULL, err);
 }

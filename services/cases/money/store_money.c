@@ -27,9 +27,10 @@ int cases_store_money_facts(PGconn *conn, const char *case_id, json_t **out, cha
       "   AND o.kind = 'task' AND o.status IN ('offered', 'accepted')),"
       " 'invoiced_incl_vat', (SELECT COALESCE(sum(i.total_incl_vat), 0) FROM invoices i"
       "   WHERE i.task_id = t.id AND i.status <> 'rejected'),"
-      " 'money_items', (SELECT count(*) FROM budgets b WHERE b.task_id = t.id)"
+      " 'linked_items', (SELECT count(*) FROM budgets b WHERE b.task_id = t.id)"
       "   + (SELECT count(*) FROM invoices i WHERE i.task_id = t.id)"
-      "   + (SELECT count(*) FROM cash_offers o WHERE o.task_id = t.id))), '{}'::json)"
+      "   + (SELECT count(*) FROM cash_offers o WHERE o.task_id = t.id)"
+      "   + (SELECT count(*) FROM task_reports r WHERE r.task_id = t.id))), '{}'::json)"
       " FROM tasks t WHERE t.case_id = $1::uuid",
       1, p, out, sqlstate);
   return rc;

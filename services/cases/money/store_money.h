@@ -17,7 +17,7 @@ struct cases_store_totals {
 /* What each task of case_id has of money: *out a new object keyed by task id of
  * {approved_incl_vat, approved_budgets, open_budget ("draft"|"submitted"|null),
  *  cash_offer ("offered"|"accepted"|null), invoiced_incl_vat (invoices not rejected),
- *  money_items (budgets, invoices and cash offers of the task, any status)}. */
+ *  linked_items (budgets, invoices, cash offers and reports of the task, any status)}. */
 int cases_store_money_facts(PGconn *conn, const char *case_id, json_t **out, char sqlstate[6]);
 
 /* The item documents of case_id by id (NULL when the case has none with that id). */

@@ -348,10 +348,10 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
                    cases_task_status_name(status));
     goto done;
   }
-  /* money stays with the task it was budgeted, invoiced or offered for (op->money) */
-  if (json_integer_value(json_object_get(json_object_get(op->money, op->sub_id), "money_items"))) {
+  /* money and reports stay with the task they are of (op->money) */
+  if (json_integer_value(json_object_get(json_object_get(op->money, op->sub_id), "linked_items"))) {
     rc = cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                   "the task has budgets, invoices or cash offers; it cannot be removed");
+                   "the task has budgets, invoices, cash offers or reports; it cannot be removed");
     goto done;
   }
   if (cases_op_checking(op)) goto done;

@@ -82,7 +82,7 @@ void cases_task_status_rules(const json_t *body, struct cs_refusal *err);
  * task. task_id_out (37 bytes) receives the new task's id. */
 int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]);
 /* DELETE .../tasks/{task_id}: add_remove_tasks; 409 once work has started (3, 4, A) or once
- * the task has budgets, invoices or cash offers (op->money). */
+ * the task has budgets, invoices, cash offers or reports (op->money). */
 int cases_task_remove(PGconn *conn, struct cases_op *op);
 /* PATCH .../tasks/{task_id} {meeting_at?, schedule?}: the insurer or the task's company.
  * Absent members stay; null clears; schedule is replaced as a whole. */
