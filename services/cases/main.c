@@ -52,6 +52,8 @@ static int wire(struct service *svc) {
   cases_blobs_init(svc, blobs, cc.max_file_bytes); /* the files of the two below */
   cases_document_routes(svc);
   cases_task_report_routes(svc);
+  cases_chat_routes(svc);
+  cases_call_routes(svc);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /* The HTTP side shared by the cases resources (see http_case_op.h). */
 #include "http_case_op.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,6 +250,42 @@ done:
   if (conn != NULL) service_db_release(ctx, conn);
   free(out);
   cs_refusal_clear(&err);
+  cases_caller_clear(&caller);
+}
+
+void cases_http_case_call(struct request_ctx *ctx) {
+  const struct cases_case_route *route = ctx->route_arg;
+  struct cases_caller caller;
+  struct cs_refusal err = {0};
+  PGconn *conn = NULL;
+  const char *case_id;
+  json_t *body = NULL, *out = NULL;
+  if (cases_http_visible_case(ctx, &caller, &conn, &case_id) != CS_OK) return;
+  if (route->fields != NULL && (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK ||
+                                cases_http_body_check(ctx, body, route->fields, route->nfields,
+                                                      route->rules, &err) != CS_OK))
+    goto done;
+  if (route->fn(conn, &caller, case_id, body, &out, &err) != CS_OK) {
+    service_refusal_answer(ctx, &err);
+    goto done;
+  }
+  if (out == NULL) {
+    ulfius_set_empty_body_response(ctx->resp, (unsigned)route->status);
+    goto done;
+  }
+  if (route->status == 201 && route->collection != NULL) {
+    char location[300];
+    snprintf(location, sizeof(location), "/v1/cases/%s/%s/%s", case_id, route->collection,
+             json_string_value(json_object_get(out, "id")));
+    u_map_put(ctx->resp->map_header, "Location", location);
+  }
+  http_json(ctx->resp, route->status, out);
+  out = NULL;
+done:
+  json_decref(out);
+  json_decref(body);
+  cs_refusal_clear(&err);
+  service_db_release(ctx, conn);
   cases_caller_clear(&caller);
 }
 

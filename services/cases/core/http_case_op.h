@@ -84,6 +84,24 @@ int cases_http_body_check(struct request_ctx *ctx, const json_t *body,
 struct write_call;
 int cases_op_refused(struct write_call *w, struct cases_op *op);
 
+/* A call on a visible case outside the write runner (path parameter "id"): its JSON body, when
+ * the route takes one, checked against fields and rules (one 422), then fn with a pooled
+ * connection answers *out (NULL: no body) or a refusal. Answered with status; a 201 gets the
+ * Location collection/<the answer's id> under the case. For what is not a change of the case's
+ * document (a chat message, a call logged) or reads that take a body. */
+typedef int (*cases_case_fn)(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                             const json_t *body, json_t **out, struct cs_refusal *err);
+struct cases_case_route {
+  const struct http_field *fields; /* NULL: no body */
+  size_t nfields;
+  cases_body_rules rules;
+  cases_case_fn fn;
+  int status;             /* 200, 201 or 204 */
+  const char *collection; /* a 201's: "chat/messages" */
+};
+/* The handler of such a route: its struct cases_case_route is ctx->route_arg. */
+void cases_http_case_call(struct request_ctx *ctx);
+
 /* A read that answers one JSON document: fn gets a pooled connection and the caller (both
  * borrowed), sets *out (new JSON text, free(); http_json_encode makes one of a value) or fills
  * err. */
