@@ -48,6 +48,9 @@ static const struct dashboard_row rows[] = {
     {"budgets_rejected", FOR_SUPPLIERS | FOR_CASE_HANDLERS, "{\"budget_rejected\": \"true\"}"},
     {"cases_with_invoices_awaiting_approval", FOR_SUPPLIERS | FOR_INSURERS,
      "{\"invoice_awaiting_approval\": \"true\"}"},
+    /* every user's; an API client reads the chat as no user */
+    {"cases_with_unread_chat", FOR_SUPPLIERS | FOR_CASE_HANDLERS | FOR_MARKED_ECH,
+     "{\"unread_chat\": \"true\"}"},
 };
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 

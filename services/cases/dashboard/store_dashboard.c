@@ -5,7 +5,8 @@
  * column, and a row the caller is not shown is not counted (its subquery runs only when its
  * name is in $6). The statement is prepared once per connection (db_exec_prepared), so each
  * subquery must plan well without knowing its parameters: each starts from an index of the few
- * rows it counts (migrations/0003_case_screens.sql), never from all cases of the portal.
+ * rows it counts (migrations/0003_case_screens.sql), never from all cases of the portal (but
+ * the insurer's cases_with_unread_chat: no index holds what a user has not read; see there).
  *
  * Parameters: the caller's scope as $1..$4 (store_case_list.h), the calling user as $5 (NULL
  * for an API client), the names of the rows to count as $6 (text[]), the caller as an approver
@@ -85,7 +86,12 @@
     "SELECT CASE WHEN $2::uuid IS NULL THEN (SELECT count(*) FROM cases c WHERE "                    \
     "c.portal_id = $1::uuid AND " CASES_MONEY_WAITING_SQL " AND " CASES_INVOICE_AWAITING_SQL         \
     ") ELSE (SELECT count(*) FROM cases c WHERE c.id IN (" CASES_ROLE_CASES_SQL(                     \
-        "$7", "$9") ") AND " CASES_INVOICE_AWAITING_SQL " AND " CASES_VISIBLE_SQL ") END")
+        "$7", "$9") ") AND " CASES_INVOICE_AWAITING_SQL " AND " CASES_VISIBLE_SQL ") END")           \
+  /* the chat (migrations/0015, 0017): from the cases the user takes part in, a probe or two */      \
+  /* each */                                                                                         \
+  X("cases_with_unread_chat",                                                                        \
+    "SELECT count(*) FROM cases c WHERE c.id IN (" CASES_CHAT_MINE_SQL(                              \
+        "$5") ") AND " CASES_UNREAD_CHAT_SQL("$5") " AND " CASES_VISIBLE_SQL)
 
 #define ROW_NAME(name, sql) name,
 #define ROW_COLUMN(name, sql) ", CASE WHEN '" name "' = ANY ($6::text[]) THEN (" sql ") END"

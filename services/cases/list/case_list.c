@@ -107,6 +107,7 @@ static const char *const known_params[] = {"status",
                                            "budget_awaiting_approval",
                                            "budget_rejected",
                                            "invoice_awaiting_approval",
+                                           "unread_chat",
                                            "sort",
                                            "limit",
                                            "cursor"};
@@ -172,12 +173,11 @@ static const char *user_param(const struct _u_map *params, const char *name,
   return NULL;
 }
 
-/* The "me" filters need a user. */
-static const char *caller_user(const char *flag, const char *name, const struct cases_caller *c,
-                               struct cs_refusal *err) {
+/* The "me" filters need a user; message says why an API client is none. */
+static const char *caller_user(const char *flag, const char *name, const char *message,
+                               const struct cases_caller *c, struct cs_refusal *err) {
   if (flag == NULL || !c->is_client) return c->sub;
-  cs_refusal_field(err, name, FIELD_NOT_ALLOWED,
-                   "concerns a user; an API client holds no tasks or roles");
+  cs_refusal_field(err, name, FIELD_NOT_ALLOWED, message);
   return NULL;
 }
 
@@ -283,7 +283,8 @@ static void parse_value_filters(const struct _u_map *params, const struct cases_
   q->has_ech = boolean_param(params, "has_external_case_handler", err);
 }
 
-/* The filters relative to the caller: action required, my tasks, money awaiting it. */
+/* The filters relative to the caller: action required, my tasks, money awaiting it, unread
+ * chat. */
 static void parse_caller_filters(const struct _u_map *params, const struct cases_caller *c,
                                  struct cases_list_query *q, struct cs_refusal *err) {
   const char *v;
@@ -296,9 +297,14 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
     q->action_reason = v;
   q->my_tasks = boolean_param(params, "my_tasks", err);
   q->my_open_tasks = boolean_param(params, "my_open_tasks", err);
-  const char *me1 = caller_user(q->my_tasks, "my_tasks", c, err);
-  const char *me2 = caller_user(q->my_open_tasks, "my_open_tasks", c, err);
-  q->me = me1 != NULL && me2 != NULL ? c->sub : NULL;
+  q->unread_chat = boolean_param(params, "unread_chat", err);
+  static const char no_tasks[] = "concerns a user; an API client holds no tasks or roles";
+  const char *me1 = caller_user(q->my_tasks, "my_tasks", no_tasks, c, err);
+  const char *me2 = caller_user(q->my_open_tasks, "my_open_tasks", no_tasks, c, err);
+  /* an API client reads the chat as no user (the dashboard has no such row for it) */
+  const char *me3 = caller_user(q->unread_chat, "unread_chat",
+                                "concerns what a user has read; an API client is no user", c, err);
+  q->me = me1 != NULL && me2 != NULL && me3 != NULL ? c->sub : NULL;
   q->budget_waiting = boolean_param(params, "budget_awaiting_approval", err);
   q->budget_rejected = boolean_param(params, "budget_rejected", err);
   q->invoice_waiting = boolean_param(params, "invoice_awaiting_approval", err);

@@ -1,9 +1,9 @@
 /* The case list (GET /v1/cases), and what the list and the dashboard share: the caller's scope
  * as query parameters, and the SQL conditions of "action required" (the red arrow), reminders,
- * "my open tasks" and the money awaiting the caller. Private to services/cases/; owned by the
- * lists resource (http_case_list.c, case_list.c, store_case_list.c, http_dashboard.c,
- * dashboard.c). The scope, the caller as an approver, the query and the shared SQL conditions
- * are in store_case_list.h.
+ * "my open tasks", the money awaiting the caller and the unread chat. Private to
+ * services/cases/; owned by the lists resource (http_case_list.c, case_list.c,
+ * store_case_list.c, http_dashboard.c, dashboard.c). The scope, the caller as an approver, the
+ * query and the shared SQL conditions are in store_case_list.h.
  *
  * Every query of the case list and the dashboard starts with the same four parameters, the
  * caller's scope (struct cases_scope):

@@ -29,11 +29,12 @@
 
 /* Parameters after the scope: $5 statuses text[], $6 damage_type, $7 q (ILIKE pattern),
  * $8 action_required, $9 action_reason, $10 user_id, $11 my_tasks, $12 my_open_tasks,
- * $13 the calling user (for my_*), $14 has_external_case_handler, $15 the external case
- * handler user, $16 the case handler, $17 reminder, $18/$19 the cursor, $20 the row limit,
- * ($21 the page's, PAGE_SQL) $22 budget_awaiting_approval, $23 budget_rejected,
- * $24 invoice_awaiting_approval, $25..$27 the caller as an approver (struct cases_approver).
- * The money filters are the dashboard's rows (store_dashboard.c), condition for condition. */
+ * $13 the calling user (for my_* and unread_chat), $14 has_external_case_handler, $15 the
+ * external case handler user, $16 the case handler, $17 reminder, $18/$19 the cursor, $20 the
+ * row limit, ($21 the page's, PAGE_SQL) $22 budget_awaiting_approval, $23 budget_rejected,
+ * $24 invoice_awaiting_approval, $25..$27 the caller as an approver (struct cases_approver),
+ * $28 unread_chat. The money and chat filters are the dashboard's rows (store_dashboard.c),
+ * condition for condition. */
 #define FILTERS_SQL \
   " AND ($5::text[] IS NULL OR c.status = ANY ($5::text[]))"                                \
   " AND ($6::text IS NULL OR c.damage_type = $6::text)"                                     \
@@ -55,7 +56,8 @@
   CASES_APPROVER_OF_SQL("$25", "$27") ") = $22::boolean)"                                   \
   " AND ($23::boolean IS NULL OR " CASES_BUDGET_REJECTED_SQL " = $23::boolean)"             \
   " AND ($24::boolean IS NULL OR (" CASES_INVOICE_AWAITING_SQL " AND "                      \
-  CASES_APPROVER_OF_SQL("$25", "$27") ") = $24::boolean)"
+  CASES_APPROVER_OF_SQL("$25", "$27") ") = $24::boolean)"                                   \
+  " AND ($28::boolean IS NULL OR " CASES_UNREAD_CHAT_SQL("$13") " = $28::boolean)"
 
 /* One query per sort column: the column is chosen from these two texts, never from input.
  * Every caller and filter can be answered by it; the lists below answer the common ones
@@ -197,7 +199,8 @@ static int unfiltered(const struct cases_list_query *q) {
          q->action_required == NULL && q->action_reason == NULL && q->user_id == NULL &&
          q->my_tasks == NULL && q->my_open_tasks == NULL && q->has_ech == NULL &&
          q->ech_user == NULL && q->case_handler == NULL && q->reminder == NULL &&
-         q->budget_waiting == NULL && q->budget_rejected == NULL && q->invoice_waiting == NULL;
+         q->budget_waiting == NULL && q->budget_rejected == NULL && q->invoice_waiting == NULL &&
+         q->unread_chat == NULL;
 }
 
 static int is_true(const char *flag) { return flag != NULL && !strcmp(flag, "true"); }
@@ -261,13 +264,14 @@ int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cas
                           q->invoice_waiting,
                           a != NULL ? a->who : NULL,
                           a != NULL ? nonempty(a->limit) : NULL,
-                          a != NULL ? a->roles : NULL};
+                          a != NULL ? a->roles : NULL,
+                          q->unread_chat};
   enum list_kind k = list_kind_of(s, q);
   const char *insurer_params[] = {s->portal_id, params[17], params[18], limit, shown};
   int rc =
       k == LIST_INSURER
           ? db_exec_prepared(conn, lists[k].name, lists[k].sql, 5, insurer_params, &res, sqlstate)
-          : db_exec_prepared(conn, lists[k].name, lists[k].sql, 27, params, &res, sqlstate);
+          : db_exec_prepared(conn, lists[k].name, lists[k].sql, 28, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   rc = CS_ERR_NOMEM;
   if (PQntuples(res) != 1 || (page->items = strdup(PQgetvalue(res, 0, 0))) == NULL) goto done;

@@ -113,6 +113,27 @@ struct cases_approver {
   "rb.status = 'rejected' AND (rb.company_id = $2::uuid OR $2::uuid IS NULL) "              \
   "AND " CASES_LATEST_BUDGET_SQL("rb") " OFFSET 0))"
 
+/* ---- the chat (migrations/0015_chat.sql) -------------------------------------------------- */
+
+/* The cases user takes part in: its own as case handler, as the external case handler, as the
+ * user of a task, those it is marked in for the chat, those whose chat it has read or written
+ * (each by an index of the user: migrations/0001, 0017). A case may come more than once: use
+ * with IN. */
+#define CASES_CHAT_MINE_SQL(user)                                                         \
+  "SELECT mh.id FROM cases mh WHERE mh.case_handler_id = " user                           \
+  "::uuid UNION ALL SELECT me.id FROM cases me WHERE me.ech_user_id = " user              \
+  "::uuid UNION ALL SELECT mt.case_id FROM tasks mt WHERE mt.user_id = " user             \
+  "::uuid UNION ALL SELECT mp.case_id FROM chat_participants mp WHERE mp.user_id = " user \
+  "::uuid UNION ALL SELECT mr.case_id FROM chat_reads mr WHERE mr.user_id = " user "::uuid::text"
+/* The open case c, one user takes part in, has a message by another than user that user has
+ * not read (a portal's or a company's every case with a message would be no one's list). */
+#define CASES_UNREAD_CHAT_SQL(user) \
+  "(c.status <> 'closed' AND c.id IN (" CASES_CHAT_MINE_SQL(user) ") AND EXISTS (SELECT 1 "   \
+  "FROM chat_messages um WHERE um.case_id = c.id "                                             \
+  "AND um.posted_at > coalesce((SELECT ur.read_at FROM chat_reads ur WHERE ur.case_id = c.id " \
+  "AND ur.user_id = " user "::uuid::text), '-infinity') AND um.author_id <> " user            \
+  "::uuid::text OFFSET 0))"
+
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
 struct cases_list_query {
@@ -132,6 +153,7 @@ struct cases_list_query {
   const char *budget_waiting;  /* "true" / "false": budget_awaiting_approval */
   const char *budget_rejected; /* "true" / "false" */
   const char *invoice_waiting; /* "true" / "false": invoice_awaiting_approval */
+  const char *unread_chat;     /* "true" / "false": for the calling user (me) */
   int sort_updated;            /* sort by updated_at instead of created_at */
   char after_time[40];         /* the cursor's position, "" on the first page */
   char after_id[37];
