@@ -46,31 +46,9 @@ static long long unread(const char *token, const char *case_id) {
 /* A case of portal A with a task at Q's office in Göteborg and p_ech as its external case
  * handler. */
 static void case_with_partners(char case_id[37]) {
-  struct tl_response r;
-  char body[96], path[200];
   tl_world_case(&w, 0, 0, case_id);
-  snprintf(path, sizeof(path), "/v1/cases/%s/tasks", case_id);
-  tl_cases("POST", path, w.ia_handler.token, "{\"type\":\"repair\",\"trade\":\"painting\"}", NULL,
-           &r);
-  tl_expect(&r, 201);
-  char *loc = tl_header(&r, "Location");
-  snprintf(path, sizeof(path), "%s/office", loc);
-  free(loc);
-  tl_response_free(&r);
-  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", w.q_gbg);
-  tl_cases("PUT", path, w.ia_handler.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/office", case_id);
-  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", w.p_sthlm);
-  tl_cases("PUT", path, w.ia_handler.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/user", case_id);
-  snprintf(body, sizeof(body), "{\"user_id\":\"%s\"}", w.p_ech.id);
-  tl_cases("PUT", path, w.p_admin.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
+  tl_world_task(&w, case_id, "repair", "painting", w.q_gbg, NULL);
+  tl_world_ech(&w, case_id, w.p_sthlm, &w.p_ech);
 }
 
 static void test_messages_paging_and_unread(void **state) {

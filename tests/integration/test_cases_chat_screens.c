@@ -71,29 +71,9 @@ static long long unread(const char *token, const char *case_id) {
   return n;
 }
 
-/* PUT {office_id} on the path rest of case_id as ia_handler; expects 200. */
-static void put_office(const char *case_id, const char *rest, const char *office) {
-  struct tl_response r;
-  char body[96];
-  snprintf(body, sizeof(body), "{\"office_id\": \"%s\"}", office);
-  api(&r, "PUT", w.ia_handler.token, body, "/v1/cases/%s/%s", case_id, rest);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-}
-
 /* A repair task of case_id given to office. */
 static void task_at(const char *case_id, const char *office) {
-  struct tl_response r;
-  api(&r, "POST", w.ia_handler.token, "{\"type\": \"repair\", \"trade\": \"painting\"}",
-      "/v1/cases/%s/tasks", case_id);
-  tl_expect(&r, 201);
-  char *loc = tl_header(&r, "Location");
-  assert_non_null(loc);
-  char rest[128];
-  snprintf(rest, sizeof(rest), "tasks/%s/office", strrchr(loc, '/') + 1);
-  free(loc);
-  tl_response_free(&r);
-  put_office(case_id, rest, office);
+  tl_world_task(&w, case_id, "repair", "painting", office, NULL);
 }
 
 static void set_status(const char *case_id, const char *status) {
@@ -105,33 +85,12 @@ static void set_status(const char *case_id, const char *status) {
 
 /* ---- what the screens say ----------------------------------------------------------------- */
 
-/* A readable name of a fixture case (for failure messages). */
-static const char *name_of(const char *id) {
-  const char *const ids[] = {h1, h2, h3};
-  const char *const names[] = {"H1", "H2", "H3"};
-  for (size_t i = 0; i < 3; i++)
-    if (!strcmp(ids[i], id)) return names[i];
-  return id;
-}
-
 /* The fixture names of the cases GET /v1/cases?limit=200&<query> lists for token, sorted and
  * comma-joined into buf; also their number into *n. */
 static const char *listed(const char *token, const char *query, char *buf, size_t len, size_t *n) {
-  const char *names[64];
-  struct tl_response r;
-  json_t *item;
-  size_t i;
-  api(&r, "GET", token, NULL, "/v1/cases?limit=200&%s", query);
-  tl_expect(&r, 200);
-  assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
-  *n = 0;
-  json_array_foreach(json_object_get(r.json, "items"), i, item) {
-    assert_true(*n < 64);
-    names[(*n)++] = name_of(tl_str(item, "id"));
-  }
-  tl_sort_join(names, *n, buf, len);
-  tl_response_free(&r);
-  return buf;
+  const char *const ids[] = {h1, h2, h3};
+  const char *const names[] = {"H1", "H2", "H3"};
+  return tl_cases_listed_names(token, query, ids, names, 3, buf, len, n);
 }
 
 /* token's row counts want (ABSENT: not shown) with the filter {"unread_chat": "true"}, and the
@@ -185,7 +144,7 @@ static int setup(void **state) {
   tl_world_case(&w, 0, 0, h2);
   tl_world_case(&w, 0, 0, h3);
   task_at(h1, w.q_gbg);
-  put_office(h1, "external-case-handler/office", w.p_sthlm);
+  tl_world_ech(&w, h1, w.p_sthlm, NULL);
   task_at(h2, w.p_sthlm);
   /* users count the cases they take part in: here, everyone who sees one is marked in it */
   mark(h1, (const char *[]){w.ia_handler.id, w.ia_admin.id, w.p_admin.id, w.p_worker.id,

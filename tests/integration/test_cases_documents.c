@@ -115,40 +115,12 @@ static int uploads_left(void) {
 /* A new case of portal A with a plumbing task at Q's office in Göteborg; its task's id into
  * task_out unless NULL. */
 static void case_with_task(char case_id[37], char *task_out) {
-  struct tl_response r;
-  char body[96], path[160], task_id[37];
   tl_world_case(&w, 0, 0, case_id);
-  snprintf(path, sizeof(path), "/v1/cases/%s/tasks", case_id);
-  tl_cases("POST", path, w.ia_handler.token, "{\"type\":\"repair\",\"trade\":\"plumbing\"}", NULL,
-           &r);
-  tl_expect(&r, 201);
-  char *loc = tl_header(&r, "Location");
-  snprintf(task_id, sizeof(task_id), "%s", strrchr(loc, '/') + 1);
-  free(loc);
-  tl_response_free(&r);
-  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s/office", case_id, task_id);
-  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", w.q_gbg);
-  tl_cases("PUT", path, w.ia_handler.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-  if (task_out != NULL) snprintf(task_out, 37, "%s", task_id);
+  tl_world_task(&w, case_id, "repair", "plumbing", w.q_gbg, task_out);
 }
 
 /* Gives the case's external case handler role to p_ech (office Stockholm). */
-static void give_ech(const char *case_id) {
-  struct tl_response r;
-  char body[96], path[200];
-  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/office", case_id);
-  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", w.p_sthlm);
-  tl_cases("PUT", path, w.ia_handler.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/user", case_id);
-  snprintf(body, sizeof(body), "{\"user_id\":\"%s\"}", w.p_ech.id);
-  tl_cases("PUT", path, w.p_admin.token, body, NULL, &r);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-}
+static void give_ech(const char *case_id) { tl_world_ech(&w, case_id, w.p_sthlm, &w.p_ech); }
 
 static void test_upload_and_read_back(void **state) {
   (void)state;

@@ -49,37 +49,12 @@ static long long num(const json_t *o, const char *member) {
 
 /* A new case of portal A with a repair task given to office_id (NULL: none); ids out. */
 static void case_with_task(const char *office_id, char case_id[37], char task_id[37]) {
-  struct tl_response r;
   tl_world_case(&w, 0, 0, case_id);
-  api(&r, "POST", w.ia_handler.token, "{\"type\":\"repair\",\"trade\":\"carpentry\"}", NULL,
-      "/v1/cases/%s/tasks", case_id);
-  tl_expect(&r, 201);
-  char *loc = tl_header(&r, "Location");
-  snprintf(task_id, 37, "%s", strrchr(loc, '/') + 1);
-  free(loc);
-  tl_response_free(&r);
-  if (office_id == NULL) return;
-  char body[96];
-  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", office_id);
-  api(&r, "PUT", w.ia_handler.token, body, NULL, "/v1/cases/%s/tasks/%s/office", case_id, task_id);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
+  tl_world_task(&w, case_id, "repair", "carpentry", office_id, task_id);
 }
 
 /* Gives the case's external case handler role to p_ech (office Stockholm). */
-static void give_ech(const char *case_id) {
-  struct tl_response r;
-  char body[96];
-  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", w.p_sthlm);
-  api(&r, "PUT", w.ia_handler.token, body, NULL, "/v1/cases/%s/external-case-handler/office",
-      case_id);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-  snprintf(body, sizeof(body), "{\"user_id\":\"%s\"}", w.p_ech.id);
-  api(&r, "PUT", w.p_admin.token, body, NULL, "/v1/cases/%s/external-case-handler/user", case_id);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
-}
+static void give_ech(const char *case_id) { tl_world_ech(&w, case_id, w.p_sthlm, &w.p_ech); }
 
 /* POSTs a budget of lines (JSON array text) as token: the status; *id its id on 201. */
 static long new_budget(const char *token, const char *case_id, const char *task_id,

@@ -63,21 +63,7 @@ static void take_id(struct tl_response *r, long status, char id[37]) {
 
 /* A task of type on case_id given to office (as ia_handler); its id into id. */
 static void task_at(const char *case_id, const char *type, const char *office, char id[37]) {
-  struct tl_response r;
-  char body[128];
-  snprintf(body, sizeof(body), "{\"type\": \"%s\"%s}", type,
-           !strcmp(type, "repair") ? ", \"trade\": \"carpentry\"" : "");
-  api(&r, "POST", w.ia_handler.token, body, "/v1/cases/%s/tasks", case_id);
-  tl_expect(&r, 201);
-  char *loc = tl_header(&r, "Location");
-  assert_non_null(loc);
-  snprintf(id, 37, "%s", strrchr(loc, '/') + 1);
-  free(loc);
-  tl_response_free(&r);
-  snprintf(body, sizeof(body), "{\"office_id\": \"%s\"}", office);
-  api(&r, "PUT", w.ia_handler.token, body, "/v1/cases/%s/tasks/%s/office", case_id, id);
-  tl_expect(&r, 200);
-  tl_response_free(&r);
+  tl_world_task(&w, case_id, type, !strcmp(type, "repair") ? "carpentry" : NULL, office, id);
 }
 
 /* One line of quantity 1 at unit_price and vat_rate %, as a lines array. */
@@ -140,33 +126,12 @@ static void cash_offer(const char *case_id, const char *body, char id[37]) {
 
 /* ---- what the screens say ----------------------------------------------------------------- */
 
-/* A readable name of a fixture case (for failure messages). */
-static const char *name_of(const char *id) {
-  const char *const ids[] = {k1, k2, k3, k4, k5};
-  const char *const names[] = {"K1", "K2", "K3", "K4", "K5"};
-  for (size_t i = 0; i < 5; i++)
-    if (!strcmp(ids[i], id)) return names[i];
-  return id;
-}
-
 /* The fixture names of the cases GET /v1/cases?limit=200&<query> lists for token, sorted and
  * comma-joined into buf; also their number into *n. */
 static const char *listed(const char *token, const char *query, char *buf, size_t len, size_t *n) {
-  const char *names[256];
-  struct tl_response r;
-  json_t *item;
-  size_t i;
-  api(&r, "GET", token, NULL, "/v1/cases?limit=200&%s", query);
-  tl_expect(&r, 200);
-  assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
-  *n = 0;
-  json_array_foreach(json_object_get(r.json, "items"), i, item) {
-    assert_true(*n < 256);
-    names[(*n)++] = name_of(tl_str(item, "id"));
-  }
-  tl_sort_join(names, *n, buf, len);
-  tl_response_free(&r);
-  return buf;
+  const char *const ids[] = {k1, k2, k3, k4, k5};
+  const char *const names[] = {"K1", "K2", "K3", "K4", "K5"};
+  return tl_cases_listed_names(token, query, ids, names, 5, buf, len, n);
 }
 
 /* The three rows of token's dashboard (ABSENT when not shown), then each shown row's filter
@@ -485,7 +450,7 @@ static void expect_report_money(const char *token, const char *company, size_t n
       if (!json_is_integer(v)) fail_msg("%s of %s is not an integer", cols[k].member, id);
       long long want = table_sum(cols[k].table, cols[k].column, cols[k].status, id, company);
       if (json_integer_value(v) != want)
-        fail_msg("%s of %s is %lld, the tables say %lld", cols[k].member, name_of(id),
+        fail_msg("%s of %s is %lld, the tables say %lld", cols[k].member, id,
                  (long long)json_integer_value(v), want);
     }
   }

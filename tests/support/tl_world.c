@@ -177,6 +177,31 @@ json_t *tl_cases_listed(const char *token, const char *query, const char *case_i
   return found;
 }
 
+const char *tl_cases_listed_names(const char *token, const char *query, const char *const *ids,
+                                  const char *const *names, size_t nfix, char *buf, size_t len,
+                                  size_t *n) {
+  const char *shown[256];
+  char path[512];
+  struct tl_response r;
+  json_t *item;
+  size_t i;
+  snprintf(path, sizeof(path), "/v1/cases?limit=200&%s", query);
+  tl_cases("GET", path, token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
+  *n = 0;
+  json_array_foreach(json_object_get(r.json, "items"), i, item) {
+    const char *id = tl_str(item, "id"), *name = id;
+    assert_true(*n < 256);
+    for (size_t k = 0; k < nfix; k++)
+      if (!strcmp(ids[k], id)) name = names[k];
+    shown[(*n)++] = name;
+  }
+  tl_sort_join(shown, *n, buf, len);
+  tl_response_free(&r);
+  return buf;
+}
+
 long long tl_dashboard_count(const struct tl_response *r, const char *row) {
   size_t i;
   const json_t *e;
@@ -236,5 +261,46 @@ void tl_world_case(const struct tl_world *w, double lat, double lon, char id_out
   const char *id = tl_str(r.json, "id");
   assert_non_null(id);
   snprintf(id_out, 37, "%s", id);
+  tl_response_free(&r);
+}
+
+void tl_world_task(const struct tl_world *w, const char *case_id, const char *type,
+                   const char *trade, const char *office_id, char *task_out) {
+  struct tl_response r;
+  char path[200], body[160], task_id[37];
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks", case_id);
+  if (trade != NULL)
+    snprintf(body, sizeof(body), "{\"type\":\"%s\",\"trade\":\"%s\"}", type, trade);
+  else
+    snprintf(body, sizeof(body), "{\"type\":\"%s\"}", type);
+  tl_cases("POST", path, w->ia_handler.token, body, NULL, &r);
+  tl_expect(&r, 201);
+  char *loc = tl_header(&r, "Location");
+  snprintf(task_id, sizeof(task_id), "%s", strrchr(loc, '/') + 1);
+  free(loc);
+  tl_response_free(&r);
+  if (task_out != NULL) snprintf(task_out, 37, "%s", task_id);
+  if (office_id == NULL) return;
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s/office", case_id, task_id);
+  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", office_id);
+  tl_cases("PUT", path, w->ia_handler.token, body, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+}
+
+void tl_world_ech(const struct tl_world *w, const char *case_id, const char *office_id,
+                  const struct tl_person *user) {
+  struct tl_response r;
+  char path[200], body[96];
+  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/office", case_id);
+  snprintf(body, sizeof(body), "{\"office_id\":\"%s\"}", office_id);
+  tl_cases("PUT", path, w->ia_handler.token, body, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+  if (user == NULL) return;
+  snprintf(path, sizeof(path), "/v1/cases/%s/external-case-handler/user", case_id);
+  snprintf(body, sizeof(body), "{\"user_id\":\"%s\"}", user->id);
+  tl_cases("PUT", path, w->ia_handler.token, body, NULL, &r);
+  tl_expect(&r, 200);
   tl_response_free(&r);
 }

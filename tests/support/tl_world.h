@@ -77,6 +77,13 @@ long tl_cases(const char *method, const char *path, const char *token, const cha
  * when the page does not hold it. */
 json_t *tl_cases_listed(const char *token, const char *query, const char *case_id);
 
+/* The cases GET /v1/cases?limit=200&<query> lists for token (one page; the test fails on a
+ * second), each named by its fixture name (names[i] for ids[i], nfix of them; else its id),
+ * sorted and comma-joined into buf (returned); their number into *n. */
+const char *tl_cases_listed_names(const char *token, const char *query, const char *const *ids,
+                                  const char *const *names, size_t nfix, char *buf, size_t len,
+                                  size_t *n);
+
 /* The count of the row named row in a dashboard answer, -1 when the row is absent. */
 long long tl_dashboard_count(const struct tl_response *r, const char *row);
 
@@ -84,5 +91,15 @@ long long tl_dashboard_count(const struct tl_response *r, const char *row);
  * NULL-like: pass 0,0 for none) with a unique claim number; copies its id to id_out (37 bytes).
  * Fails the test unless 201. */
 void tl_world_case(const struct tl_world *w, double lat, double lon, char id_out[37]);
+
+/* Adds a task (type, trade NULL for none) to case_id as ia_handler and, when office_id is not
+ * NULL, gives it to that office; its id into task_out (37 bytes) unless NULL. Fails the test on
+ * any other answer than success. */
+void tl_world_task(const struct tl_world *w, const char *case_id, const char *type,
+                   const char *trade, const char *office_id, char *task_out);
+/* Gives case_id's external case handler role to office_id (as ia_handler), then to user (NULL:
+ * none; as the insurer). Fails the test on any other answer than success. */
+void tl_world_ech(const struct tl_world *w, const char *case_id, const char *office_id,
+                  const struct tl_person *user);
 
 #endif
