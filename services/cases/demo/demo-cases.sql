@@ -72,6 +72,14 @@ VALUES ('00000000-0000-4000-8000-de0000000801', 1, 'Inspection and moisture meas
        ('00000000-0000-4000-8000-de0000000801', 2, 'Dehumidifier, per day', 6, 'day', 15000, 25,
         90000, 22500, 112500)
 ON CONFLICT (owner_id, position) DO NOTHING;
-UPDATE tasks SET budget_indicator = 'B' WHERE id = '00000000-0000-4000-8000-de0000000701';
-UPDATE cases SET budgets_submitted = 1 WHERE id = '00000000-0000-4000-8000-de0000000601';
+-- what the service keeps of it, from the budget as it is now (a second load after it was decided
+-- changes nothing)
+UPDATE tasks SET budget_indicator = CASE
+    WHEN EXISTS (SELECT 1 FROM budgets WHERE task_id = tasks.id AND status = 'submitted') THEN 'B'
+    WHEN EXISTS (SELECT 1 FROM budgets WHERE task_id = tasks.id AND status = 'approved') THEN 'B++'
+  END
+ WHERE id = '00000000-0000-4000-8000-de0000000701';
+UPDATE cases SET budgets_submitted = (SELECT count(*) FROM budgets WHERE case_id = cases.id
+                                        AND status = 'submitted')
+ WHERE id = '00000000-0000-4000-8000-de0000000601';
 COMMIT;
