@@ -464,7 +464,8 @@ static void test_cash_offers(void **state) {
   /* once the budget is approved: cash_offer_all_tasks */
   submitted_budget(w.q_worker.token, case_id, task_id, LINE_10000, budget_id);
   approve(w.ia_handler.token, case_id, budget_id);
-  snprintf(body, sizeof(body), "{\"kind\":\"task\",\"task_id\":\"%s\",\"amount\":9000}", task_id);
+  /* without kind: the task's */
+  snprintf(body, sizeof(body), "{\"task_id\":\"%s\",\"amount\":9000}", task_id);
   offer(w.p_ech.token, case_id, body, &r);
   assert_refused_for(&r, "cash_offer_all_tasks");
   tl_response_free(&r);
@@ -472,6 +473,7 @@ static void test_cash_offers(void **state) {
   offer(w.p_ech.token, case_id, body, &r);
   tl_expect(&r, 201);
   assert_false(json_is_true(json_object_get(r.json, "before_budget_approval")));
+  tl_assert_str(r.json, "kind", "task");
   snprintf(offer_id, sizeof(offer_id), "%s", tl_str(r.json, "id"));
   tl_response_free(&r);
   api(&r, "POST", w.ia_handler.token, NULL, NULL, "/v1/cases/%s/cash-offers/%s/accept", case_id,
@@ -567,7 +569,34 @@ static void test_invoices_cost_control_settlement(void **state) {
       "/v1/cases/%s/invoices/%s/approve", case_id, second);
   tl_expect(&r, 200);
   tl_response_free(&r);
-  assert_int_equal(count_events(case_id, "invoice.submitted"), 2);
+  /* an invoice of totals alone (as a core system has it); lines and an amount must agree */
+  char body3[256], number3[64];
+  snprintf(number3, sizeof(number3), "Q-%s-3", w.sfx);
+  snprintf(body3, sizeof(body3), "{\"invoice_number\":\"%s\",\"amount\":500,\"vat_amount\":100}",
+           number3);
+  api(&r, "POST", w.q_worker.token, body3, NULL, "/v1/cases/%s/tasks/%s/invoices", case_id,
+      task_id);
+  tl_expect(&r, 201);
+  assert_int_equal(num(r.json, "total_incl_vat"), 500);
+  assert_int_equal(num(r.json, "total_excl_vat"), 400);
+  assert_int_equal(json_array_size(json_object_get(r.json, "lines")), 0);
+  tl_response_free(&r);
+  api(&r, "POST", w.q_worker.token,
+      "{\"invoice_number\":\"X\",\"amount\":1,\"lines\":[" LINE_10000 "]}", NULL,
+      "/v1/cases/%s/tasks/%s/invoices", case_id, task_id);
+  tl_assert_problem(&r, 422, PROBLEM("validation"));
+  tl_assert_field_error(&r, "amount", "lines' total");
+  tl_response_free(&r);
+  api(&r, "POST", w.q_worker.token, "{\"invoice_number\":\"Y\"}", NULL,
+      "/v1/cases/%s/tasks/%s/invoices", case_id, task_id);
+  tl_assert_problem(&r, 422, PROBLEM("validation"));
+  tl_assert_field_error(&r, "lines", NULL);
+  tl_response_free(&r);
+  api(&r, "POST", w.ia_handler.token, "{\"reason\":\"duplicate of F-1\"}", NULL,
+      "/v1/cases/%s/invoices/%s/reject", case_id, first);
+  tl_assert_problem(&r, 409, PROBLEM("wrong-state")); /* approved already */
+  tl_response_free(&r);
+  assert_int_equal(count_events(case_id, "invoice.submitted"), 3);
   assert_int_equal(count_events(case_id, "invoice.approved"), 2);
 
   /* a second task of partner P: an approved budget of 10000, a supplement of 10001 waiting */

@@ -63,13 +63,19 @@ static long long work_items_total(const json_t *items) {
   return sum;
 }
 
+/* The kind of an offer: as the body says, else work_items when it lists some, else task. */
+static const char *kind_of(const json_t *body) {
+  const json_t *kind = json_object_get(body, "kind");
+  if (kind != NULL && !json_is_null(kind)) return json_string_value(kind);
+  return json_object_get(body, "work_items") != NULL ? "work_items" : "task";
+}
+
 void cases_cash_offer_rules(const json_t *body, struct cs_refusal *err) {
-  const char *kind = text(body, "kind");
+  const char *kind = kind_of(body);
   const json_t *items = json_object_get(body, "work_items");
   const json_t *comment = json_object_get(body, "comment");
   if (kind == NULL) {
-    if (!json_is_string(json_object_get(body, "kind")))
-      cs_refusal_field(err, "kind", FIELD_REQUIRED, "is required: task or work_items");
+    /* the field table named a kind that is no string */
   } else if (is(kind, "task")) {
     if (json_object_get(body, "task_id") == NULL || json_is_null(json_object_get(body, "task_id")))
       cs_refusal_field(err, "task_id", FIELD_REQUIRED, "is required for a task's cash offer");
@@ -101,7 +107,7 @@ static const char *right_for(const struct cases_op *op, const char *kind, const 
 }
 
 int cases_cash_offer_make(PGconn *conn, struct cases_op *op) {
-  const char *kind = text(op->body, "kind"), *task_id = text(op->body, "task_id");
+  const char *kind = kind_of(op->body), *task_id = text(op->body, "task_id");
   const json_t *task = NULL, *items = json_object_get(op->body, "work_items");
   char currency[4], id[37];
   int before;

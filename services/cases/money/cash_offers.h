@@ -16,7 +16,8 @@
 
 #include "case_op.h"
 
-/* POST body {kind, task_id?, amount?, work_items?, comment?, valid_until?}. */
+/* POST body {kind?, task_id?, amount?, work_items?, comment?, valid_until?}: without kind, an
+ * offer of work items when it lists some, else of the task. */
 void cases_cash_offer_rules(const json_t *body, struct cs_refusal *err);
 /* POST /v1/cases/{id}/cash-offers. */
 int cases_cash_offer_make(PGconn *conn, struct cases_op *op);

@@ -23,14 +23,15 @@ static const struct http_field budget_fields[] = {
 };
 static const struct http_field reason_fields[] = {{"reason", HTTP_FIELD_STRING, 1, 2000}};
 static const struct http_field invoice_fields[] = {
-    {"invoice_number", HTTP_FIELD_STRING, 1, 60}, {"lines", HTTP_FIELD_ARRAY, 1, 0},
+    {"invoice_number", HTTP_FIELD_STRING, 1, 60}, {"lines", HTTP_FIELD_ARRAY, 0, 0},
+    {"amount", HTTP_FIELD_INTEGER, 0, 0},         {"vat_amount", HTTP_FIELD_INTEGER, 0, 0},
     {"issued_on", HTTP_FIELD_DATE, 0, 0},         {"due_on", HTTP_FIELD_DATE, 0, 0},
     {"document_ref", HTTP_FIELD_STRING, 0, 500},
 };
 static const struct http_field invoice_approve_fields[] = {
     {"accept_over_budget", HTTP_FIELD_BOOLEAN, 0, 0}};
 static const struct http_field offer_fields[] = {
-    {"kind", HTTP_FIELD_STRING, 1, 20},   {"task_id", HTTP_FIELD_UUID, 0, 0},
+    {"kind", HTTP_FIELD_STRING, 0, 20},   {"task_id", HTTP_FIELD_UUID, 0, 0},
     {"amount", HTTP_FIELD_INTEGER, 0, 0}, {"work_items", HTTP_FIELD_ARRAY, 0, 0},
     {"comment", HTTP_FIELD_STRING, 0, 0}, {"valid_until", HTTP_FIELD_DATE, 0, 0},
 };

@@ -14,17 +14,47 @@ static const char *text(const json_t *o, const char *name) {
   return json_string_value(json_object_get(o, name));
 }
 
+/* The totals of a valid invoice body: its lines', or its amount (incl. VAT) and vat_amount. */
+static int body_totals(const json_t *body, struct money_totals *t) {
+  const json_t *lines = json_object_get(body, "lines");
+  struct money_line *computed = NULL;
+  size_t n = 0;
+  if (json_is_array(lines) && json_array_size(lines) > 0) {
+    int rc = money_lines_compute(lines, &computed, &n, t);
+    free(computed);
+    return rc;
+  }
+  t->incl_vat = json_integer_value(json_object_get(body, "amount"));
+  t->vat = json_integer_value(json_object_get(body, "vat_amount"));
+  t->excl_vat = t->incl_vat - t->vat;
+  return CS_OK;
+}
+
 void cases_invoice_rules(const json_t *body, struct cs_refusal *err) {
   const json_t *number = json_object_get(body, "invoice_number");
+  const json_t *lines = json_object_get(body, "lines"), *amount = json_object_get(body, "amount");
+  const json_t *vat = json_object_get(body, "vat_amount");
   const char *issued = text(body, "issued_on"), *due = text(body, "due_on");
-  money_lines_rules(json_object_get(body, "lines"), "lines", 1, err);
-  if (json_is_array(json_object_get(body, "lines")) &&
-      json_array_size(json_object_get(body, "lines")) == 0)
-    cs_refusal_field(err, "lines", FIELD_REQUIRED, "must hold at least one line");
+  size_t errors = json_array_size(err->errors);
+  money_lines_rules(lines, "lines", 0, err);
+  money_amount_rule(amount, "amount", 0, 0, err);
+  money_amount_rule(vat, "vat_amount", 0, 1, err);
+  if ((!json_is_array(lines) || json_array_size(lines) == 0) && !json_is_integer(amount))
+    cs_refusal_field(err, "lines", FIELD_REQUIRED,
+                     "lines, or the amount (incl. VAT) with its vat_amount, are required");
+  if (json_is_integer(vat) && json_is_integer(amount) &&
+      json_integer_value(vat) > json_integer_value(amount))
+    cs_refusal_field(err, "vat_amount", FIELD_INVALID, "must not be more than the amount");
   if (json_is_string(number) && json_string_length(number) == 0)
     cs_refusal_field(err, "invoice_number", FIELD_REQUIRED, "must not be empty");
   if (issued != NULL && due != NULL && strcmp(due, issued) < 0)
     cs_refusal_field(err, "due_on", FIELD_INVALID, "must not be before issued_on");
+  /* both given: they must say the same */
+  struct money_totals t;
+  if (json_array_size(err->errors) == errors && json_array_size(lines) > 0 &&
+      json_is_integer(amount) && body_totals(body, &t) == CS_OK &&
+      t.incl_vat != json_integer_value(amount))
+    cs_refusal_field(err, "amount", FIELD_INVALID, "must be the lines' total incl. VAT");
 }
 
 int cases_invoice_submit(PGconn *conn, struct cases_op *op) {
@@ -47,8 +77,9 @@ int cases_invoice_submit(PGconn *conn, struct cases_op *op) {
   size_t n = 0;
   struct money_totals totals;
   char *json = NULL;
-  if (money_lines_compute(json_object_get(op->body, "lines"), &lines, &n, &totals) != CS_OK ||
-      (json = money_lines_json(lines, n)) == NULL) {
+  const json_t *given = json_object_get(op->body, "lines");
+  if (money_lines_compute(json_is_array(given) ? given : NULL, &lines, &n, &totals) != CS_OK ||
+      body_totals(op->body, &totals) != CS_OK || (json = money_lines_json(lines, n)) == NULL) {
     free(lines);
     return cs_refuse(&op->err, PROBLEM_INTERNAL, "out of memory");
   }

@@ -12,7 +12,9 @@
 
 #include "case_op.h"
 
-/* POST body {invoice_number, lines, issued_on?, due_on?, document_ref?}. */
+/* POST body {invoice_number, lines? | amount (incl. VAT) and vat_amount?, issued_on?, due_on?,
+ * document_ref?}: its lines, or its totals alone (an invoice read from a core system); both
+ * given, the amount must be the lines' total. */
 void cases_invoice_rules(const json_t *body, struct cs_refusal *err);
 /* POST /v1/cases/{id}/tasks/{task_id}/invoices. */
 int cases_invoice_submit(PGconn *conn, struct cases_op *op);
