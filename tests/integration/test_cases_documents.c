@@ -401,6 +401,53 @@ static void test_reports_external_case_handler_reads_partner_does_not_write(void
   tl_response_free(&r);
 }
 
+/* ---- partners' uploads the insurer has not seen --------------------------------------------- */
+
+static long long partner_uploads_row(const char *token) {
+  struct tl_response r;
+  tl_cases("GET", "/v1/dashboard", token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  long long n = tl_dashboard_count(&r, "cases_with_partner_uploads");
+  tl_response_free(&r);
+  return n;
+}
+
+static void test_partner_uploads_until_seen(void **state) {
+  (void)state;
+  char case_id[37], task_id[37], path[160];
+  struct tl_response r;
+  case_with_task(case_id, task_id);
+  long long before = partner_uploads_row(w.ia_handler.token);
+  assert_int_equal(partner_uploads_row(w.q_worker.token), -1); /* the insurer's row */
+
+  upload(w.ia_handler.token, case_id, "other", NULL, "own.png", png, sizeof(png), &r);
+  tl_expect(&r, 201); /* the insurer's own upload is no news to it */
+  tl_response_free(&r);
+  assert_int_equal(partner_uploads_row(w.ia_handler.token), before);
+  report(w.q_worker.token, case_id, task_id, "Photos of the wall", 1, &r);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  assert_int_equal(partner_uploads_row(w.ia_handler.token), before + 1);
+  json_t *listed = tl_cases_listed(w.ia_handler.token, "partner_uploads=true", case_id);
+  assert_non_null(listed);
+  json_decref(listed);
+
+  snprintf(path, sizeof(path), "/v1/cases/%s/uploads/seen", case_id);
+  tl_cases("POST", path, w.q_worker.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 403, PROBLEM("forbidden"));
+  tl_response_free(&r);
+  tl_cases("POST", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_expect(&r, 204);
+  tl_response_free(&r);
+  assert_int_equal(partner_uploads_row(w.ia_handler.token), before);
+  listed = tl_cases_listed(w.ia_handler.token, "partner_uploads=true", case_id);
+  assert_null(listed);
+  upload(w.q_worker.token, case_id, "other", NULL, "more.png", png, sizeof(png), &r);
+  tl_expect(&r, 201); /* a new one is news again */
+  tl_response_free(&r);
+  assert_int_equal(partner_uploads_row(w.ia_admin.token), before + 1);
+}
+
 /* An upload whose client goes away half-way leaves no row and no file. */
 static int nothing_left(void *arg) { return uploads_left() == 0 && documents_of(arg) == 0; }
 
@@ -450,6 +497,7 @@ int main(void) {
       cmocka_unit_test(test_cut_off_upload_leaves_nothing),
       cmocka_unit_test(test_task_reports),
       cmocka_unit_test(test_reports_external_case_handler_reads_partner_does_not_write),
+      cmocka_unit_test(test_partner_uploads_until_seen),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);

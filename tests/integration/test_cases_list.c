@@ -600,7 +600,7 @@ static void dashboard(const char *token, struct tl_response *r) {
 static size_t rows_but_money(const struct tl_response *r) {
   static const char *const money[] = {"budgets_awaiting_my_approval", "budgets_rejected",
                                       "cases_with_invoices_awaiting_approval",
-                                      "cases_with_unread_chat"};
+                                      "cases_with_unread_chat", "cases_with_partner_uploads"};
   size_t i, n = 0;
   json_t *e;
   json_array_foreach(json_object_get(r->json, "rows"), i, e) {

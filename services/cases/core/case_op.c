@@ -224,3 +224,10 @@ int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
   cases_op_clear(op);
   return rc;
 }
+
+int cases_op_partner_upload(PGconn *conn, struct cases_op *op) {
+  if (strcmp(op->caller->company_kind, "partner") != 0) return CS_OK;
+  if (cases_store_partner_upload(conn, op->case_id, op->err.sqlstate) != CS_OK)
+    return cs_refusal_db(&op->err);
+  return CS_OK;
+}

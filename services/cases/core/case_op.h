@@ -62,6 +62,9 @@ typedef void (*cases_body_rules)(const json_t *body, struct cs_refusal *err);
 int cases_op_begin(PGconn *conn, struct cases_op *op);
 int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
                  struct cs_refusal *err);
+/* In such a change: when the caller is a partner user, the case shows a partner upload the
+ * insurer has not seen (a document or report it added). CS_OK or CS_REFUSED. */
+int cases_op_partner_upload(PGconn *conn, struct cases_op *op);
 
 /* 1 in the check phase: a change function returns CS_OK here, before its first write. */
 int cases_op_checking(const struct cases_op *op);

@@ -113,3 +113,17 @@ int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]) {
       "UPDATE cases SET version = version + 1, updated_at = now() WHERE id = $1", 1, params, NULL,
       sqlstate);
 }
+
+int cases_store_partner_upload(PGconn *conn, const char *case_id, char sqlstate[6]) {
+  const char *p[] = {case_id};
+  return db_exec(conn, "UPDATE cases SET partner_upload_at = now() WHERE id = $1::uuid", 1, p, NULL,
+                 sqlstate);
+}
+
+int cases_store_partner_uploads_seen(PGconn *conn, const char *case_id, char sqlstate[6]) {
+  const char *p[] = {case_id};
+  return db_exec(conn,
+                 "UPDATE cases SET partner_uploads_seen_at = clock_timestamp()"
+                 " WHERE id = $1::uuid",
+                 1, p, NULL, sqlstate);
+}

@@ -41,6 +41,10 @@ int cases_store_history_add(PGconn *conn, const struct cases_store_history *h);
 /* Locks case id's row FOR UPDATE (in the caller's transaction) and reads its version only:
  * *version -1 when there is no such case. */
 int cases_store_lock_version(PGconn *conn, const char *id, long long *version, char sqlstate[6]);
+/* A partner uploaded to the case now (cases.partner_upload_at). */
+int cases_store_partner_upload(PGconn *conn, const char *case_id, char sqlstate[6]);
+/* The insurer has seen the case's partner uploads until now. */
+int cases_store_partner_uploads_seen(PGconn *conn, const char *case_id, char sqlstate[6]);
 /* Bumps the case's version and updated_at. */
 int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]);
 

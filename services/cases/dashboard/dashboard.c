@@ -51,6 +51,8 @@ static const struct dashboard_row rows[] = {
     /* every user's; an API client reads the chat as no user */
     {"cases_with_unread_chat", FOR_SUPPLIERS | FOR_CASE_HANDLERS | FOR_MARKED_ECH,
      "{\"unread_chat\": \"true\"}"},
+    /* documents and reports partners added that the insurer has not marked seen */
+    {"cases_with_partner_uploads", FOR_INSURERS, "{\"partner_uploads\": \"true\"}"},
 };
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 

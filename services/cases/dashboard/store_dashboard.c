@@ -91,7 +91,11 @@
   /* each */                                                                                         \
   X("cases_with_unread_chat",                                                                        \
     "SELECT count(*) FROM cases c WHERE c.id IN (" CASES_CHAT_MINE_SQL(                              \
-        "$5") ") AND " CASES_UNREAD_CHAT_SQL("$5") " AND " CASES_VISIBLE_SQL)
+        "$5") ") AND " CASES_UNREAD_CHAT_SQL("$5") " AND " CASES_VISIBLE_SQL)                        \
+  /* insurers only: from the partial index of the cases with unseen uploads (migrations/0018) */     \
+  X("cases_with_partner_uploads",                                                                    \
+    "SELECT count(*) FROM cases c WHERE $2::uuid IS NULL AND c.portal_id = $1::uuid "                \
+    "AND " CASES_PARTNER_UPLOADS_SQL)
 
 #define ROW_NAME(name, sql) name,
 #define ROW_COLUMN(name, sql) ", CASE WHEN '" name "' = ANY ($6::text[]) THEN (" sql ") END"

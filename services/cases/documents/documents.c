@@ -49,6 +49,7 @@ int cases_document_add(PGconn *conn, const struct cases_caller *c, const char *c
     if (cases_store_document_insert(conn, &d, doc, op.err.sqlstate) != CS_OK || *doc == NULL)
       rc = cs_refusal_db(&op.err);
   }
+  if (rc == CS_OK) rc = cases_op_partner_upload(conn, &op);
   if (rc == CS_OK) rc = cases_history_add(conn, &op, "document.added", NULL, NULL, *doc);
   if (rc == CS_OK)
     rc = cases_event(

@@ -13,6 +13,7 @@
 #include "http_upload.h"
 #include "service.h"
 #include "status.h"
+#include "store_core.h"
 #include "store_documents.h"
 
 /* ---- POST: the form and its file ---------------------------------------------------------- */
@@ -116,7 +117,24 @@ static void callback_document_delete(struct request_ctx *ctx) {
   cases_caller_clear(&caller);
 }
 
+/* POST /v1/cases/{id}/uploads/seen: the insurer has seen what partners uploaded to the case
+ * (the dashboard's cases_with_partner_uploads). Not a change of the case's document. */
+static int uploads_seen(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                        const json_t *body, json_t **out, struct cs_refusal *err) {
+  (void)body;
+  *out = NULL;
+  if (!cases_caller_is_internal(c))
+    return cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer marks partners' uploads seen");
+  if (cases_store_partner_uploads_seen(conn, case_id, err->sqlstate) != CS_OK)
+    return cs_refusal_db(err);
+  return CS_OK;
+}
+
 void cases_document_routes(struct service *svc) {
+  static const struct cases_case_route seen = {NULL, 0, NULL, uploads_seen, 204, NULL};
+  static const struct service_route_def seen_route = {"POST", "/v1/cases/:id/uploads/seen",
+                                                      cases_http_case_call, ROUTE_AUTHENTICATED};
+  service_route_or_exit(svc, &seen_route, &seen, "the documents");
   static const struct service_route_def routes[] = {
       {"POST", "/v1/cases/:id/documents", callback_document_post,
        ROUTE_AUTHENTICATED | ROUTE_UPLOAD},

@@ -108,6 +108,7 @@ static const char *const known_params[] = {"status",
                                            "budget_rejected",
                                            "invoice_awaiting_approval",
                                            "unread_chat",
+                                           "partner_uploads",
                                            "sort",
                                            "limit",
                                            "cursor"};
@@ -298,6 +299,7 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
   q->my_tasks = boolean_param(params, "my_tasks", err);
   q->my_open_tasks = boolean_param(params, "my_open_tasks", err);
   q->unread_chat = boolean_param(params, "unread_chat", err);
+  q->partner_uploads = boolean_param(params, "partner_uploads", err);
   static const char no_tasks[] = "concerns a user; an API client holds no tasks or roles";
   const char *me1 = caller_user(q->my_tasks, "my_tasks", no_tasks, c, err);
   const char *me2 = caller_user(q->my_open_tasks, "my_open_tasks", no_tasks, c, err);

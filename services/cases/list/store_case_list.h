@@ -134,6 +134,12 @@ struct cases_approver {
   "AND ur.user_id = " user "::uuid::text), '-infinity') AND um.author_id <> " user            \
   "::uuid::text OFFSET 0))"
 
+/* The open case c has a document or report a partner added after the insurer last marked its
+ * uploads seen (migrations/0018, whose partial index holds exactly these cases). */
+#define CASES_PARTNER_UPLOADS_SQL                                                         \
+  "(c.partner_upload_at > coalesce(c.partner_uploads_seen_at, '-infinity') AND c.status " \
+  "<> 'closed')"
+
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
 struct cases_list_query {
@@ -154,6 +160,7 @@ struct cases_list_query {
   const char *budget_rejected; /* "true" / "false" */
   const char *invoice_waiting; /* "true" / "false": invoice_awaiting_approval */
   const char *unread_chat;     /* "true" / "false": for the calling user (me) */
+  const char *partner_uploads; /* "true" / "false": uploads of partners the insurer has not seen */
   int sort_updated;            /* sort by updated_at instead of created_at */
   char after_time[40];         /* the cursor's position, "" on the first page */
   char after_id[37];

@@ -82,6 +82,7 @@ int cases_task_report_add(PGconn *conn, const struct cases_caller *c, const char
     if (cases_store_task_report_insert(conn, &r, doc, op.err.sqlstate) != CS_OK || *doc == NULL)
       rc = cs_refusal_db(&op.err);
   }
+  if (rc == CS_OK) rc = cases_op_partner_upload(conn, &op);
   if (rc == CS_OK) rc = cases_history_add(conn, &op, "report.added", task_id, NULL, *doc);
   if (rc == CS_OK)
     rc = cases_event(conn, &op, "report.added",
