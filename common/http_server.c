@@ -434,7 +434,24 @@ int http_server_add_connection(struct http_server *srv, int fd, const struct soc
   return MHD_add_connection(srv->instance.mhd_daemon, fd, addr, len) == MHD_YES ? CS_OK : CS_ERR;
 }
 
+/* An upload's token, checked before its first byte is written (http_upload.h). */
+static int upload_token_ok(const struct _u_request *req, void *arg) {
+  struct http_server *srv = arg;
+  const char *authz = u_map_get_case(req->map_header, "Authorization");
+  const char *token = authz != NULL ? jwt_from_authorization(authz) : NULL;
+  json_t *verified = NULL;
+  const char *reason = NULL;
+  if (token == NULL) return 0;
+  if (srv->memo.hit != NULL && srv->memo.hit(token, NULL)) return 1;
+  if (srv->jwks == NULL || jwt_verify(srv->jwks, token, &verified, &reason) != CS_OK) return 0;
+  if (srv->memo.put != NULL) srv->memo.put(token, verified);
+  json_decref(verified);
+  return 1;
+}
+
 void http_server_uploads(struct http_server *srv, struct http_uploads *u) {
+  u->token_ok = upload_token_ok;
+  u->token_arg = srv;
   ulfius_set_upload_file_callback_function(&srv->instance, http_upload_callback, u);
 }
 

@@ -64,8 +64,10 @@ static void free_entries(struct entry *e) {
   }
 }
 
-/* The entry of request, or a new one (sweeping the idle first). Under the lock. */
-static struct entry *entry_of(const struct _u_request *request, struct entry **gone) {
+/* The entry of request, or a new one (sweeping the idle first; its token checked). Under the
+ * lock. */
+static struct entry *entry_of(const struct _u_request *request, const struct http_uploads *s,
+                              struct entry **gone) {
   const char *id = u_map_get(request->map_header, UPLOAD_HEADER);
   time_t now = time(NULL);
   for (struct entry *e = entries; id != NULL && e != NULL; e = e->next)
@@ -82,6 +84,7 @@ static struct entry *entry_of(const struct _u_request *request, struct entry **g
   ids_uuid_v4(e->id);
   e->request = request;
   e->last = now;
+  e->upload->unauthenticated = s->token_ok != NULL && !s->token_ok(request, s->token_arg);
   /* the request's headers are its own until its handler returns */
   u_map_put(((struct _u_request *)request)->map_header, UPLOAD_HEADER, e->id);
   e->next = entries;
@@ -93,6 +96,7 @@ static struct entry *entry_of(const struct _u_request *request, struct entry **g
 static void write_chunk(struct http_upload *u, const struct http_uploads *s, const char *key,
                         const char *filename, const char *data, uint64_t off, size_t size) {
   struct http_upload_file *f;
+  if (u->unauthenticated) return; /* its handler answers 401 */
   if (off == 0) { /* a new file */
     if (u->nfiles == HTTP_UPLOAD_MAX_FILES) {
       u->too_many = 1;
@@ -127,7 +131,7 @@ int http_upload_callback(const struct _u_request *request, const char *key, cons
   if (s == NULL || strcmp(request->http_verb, "POST") != 0 || !s->accepts(request->url_path))
     return U_OK; /* not an upload route: the file is not kept */
   pthread_mutex_lock(&lock);
-  struct entry *e = entry_of(request, &gone);
+  struct entry *e = entry_of(request, s, &gone);
   pthread_mutex_unlock(&lock);
   free_entries(gone);
   if (e == NULL) return U_ERROR;

@@ -38,6 +38,7 @@ struct http_upload {
   struct http_upload_file files[HTTP_UPLOAD_MAX_FILES];
   size_t nfiles;
   int too_many; /* more files than HTTP_UPLOAD_MAX_FILES were sent */
+  int unauthenticated; /* the request's token did not verify: nothing of it was written */
   int failed;   /* a file could not be written (disk): the request fails */
 };
 
@@ -47,6 +48,11 @@ struct http_uploads {
   long long max_file_bytes;
   /* 1 when a POST to url_path takes files (called with the request's path, before its body) */
   int (*accepts)(const char *url_path);
+  /* 1 when the request's bearer token verifies: set by the server (http_server_uploads); asked
+   * once, before a request's first byte is written, so that no file is written for a caller who
+   * will be answered 401 */
+  int (*token_ok)(const struct _u_request *request, void *arg);
+  void *token_arg;
 };
 
 /* ulfius' file upload callback (ulfius_set_upload_file_callback_function) with cls the

@@ -96,7 +96,7 @@ static int add_route(struct service *svc, const char *method, const char *patter
 void service_uploads(struct service *svc, struct blob_store *store, long long max_file_bytes,
                      int (*accepts)(const char *url_path)) {
   struct service_internal *in = svc->internal;
-  in->uploads = (struct http_uploads){store, max_file_bytes, accepts};
+  in->uploads = (struct http_uploads){store, max_file_bytes, accepts, NULL, NULL};
   http_server_uploads(in->http, &in->uploads);
 }
 

@@ -451,11 +451,10 @@ static void test_partner_uploads_until_seen(void **state) {
 /* An upload whose client goes away half-way leaves no row and no file. */
 static int nothing_left(void *arg) { return uploads_left() == 0 && documents_of(arg) == 0; }
 
-static void test_cut_off_upload_leaves_nothing(void **state) {
-  (void)state;
-  char case_id[37], head[4096];
-  case_with_task(case_id, NULL);
-  tl_replica_sync();
+/* Sends half of a 4 MiB upload to case_id with the Authorization header authz and waits 300 ms
+ * with the connection open: the socket (the caller closes it). */
+static int half_upload(const char *case_id, const char *authz) {
+  char head[4096];
   size_t n = 4u * 1024 * 1024, len;
   unsigned char *data = calloc(1, n);
   memcpy(data, png, sizeof(png));
@@ -468,24 +467,48 @@ static void test_cut_off_upload_leaves_nothing(void **state) {
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
   assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
   int k = snprintf(head, sizeof(head),
-                   "POST /v1/cases/%s/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                   "POST /v1/cases/%s/documents HTTP/1.1\r\nHost: x\r\n%s\r\n"
                    "Content-Type: multipart/form-data; boundary=" BOUNDARY
                    "\r\n"
                    "Content-Length: %zu\r\n\r\n",
-                   case_id, w.q_worker.token, len);
+                   case_id, authz, len);
   assert_int_equal(write(fd, head, (size_t)k), k);
   size_t sent = 0;
-  while (sent < len / 2) { /* half of it, then gone */
+  while (sent < len / 2) {
     ssize_t m = write(fd, body + sent, len / 2 - sent);
     assert_true(m > 0);
     sent += (size_t)m;
   }
   usleep(300000);
-  assert_int_equal(uploads_left(), 1); /* it was being written */
-  close(fd);
-  assert_true(tl_wait(nothing_left, case_id, 5000));
   free(body);
   free(data);
+  return fd;
+}
+
+/* No file is written for a caller whose token does not verify, not even for a while. */
+static void test_upload_without_a_valid_token_writes_nothing(void **state) {
+  (void)state;
+  char case_id[37];
+  case_with_task(case_id, NULL);
+  tl_replica_sync();
+  int fd = half_upload(case_id, "Authorization: Bearer not.a.token");
+  assert_int_equal(uploads_left(), 0);
+  close(fd);
+  fd = half_upload(case_id, "X-Nothing: 1");
+  assert_int_equal(uploads_left(), 0);
+  close(fd);
+}
+
+static void test_cut_off_upload_leaves_nothing(void **state) {
+  (void)state;
+  char case_id[37], authz[2048];
+  case_with_task(case_id, NULL);
+  tl_replica_sync();
+  snprintf(authz, sizeof(authz), "Authorization: Bearer %s", w.q_worker.token);
+  int fd = half_upload(case_id, authz);
+  assert_int_equal(uploads_left(), 1); /* it was being written */
+  close(fd);                           /* half of it, then gone */
+  assert_true(tl_wait(nothing_left, case_id, 5000));
 }
 
 int main(void) {
@@ -495,6 +518,7 @@ int main(void) {
       cmocka_unit_test(test_refused_uploads_leave_nothing),
       cmocka_unit_test(test_external_case_handler_always_has_documents),
       cmocka_unit_test(test_cut_off_upload_leaves_nothing),
+      cmocka_unit_test(test_upload_without_a_valid_token_writes_nothing),
       cmocka_unit_test(test_task_reports),
       cmocka_unit_test(test_reports_external_case_handler_reads_partner_does_not_write),
       cmocka_unit_test(test_partner_uploads_until_seen),
