@@ -6,11 +6,9 @@
 #include <sys/time.h>
 
 #include "case_op.h"
-#include "db.h"
 #include "db_json.h"
 #include "ids.h"
 #include "status.h"
-#include "store_core.h"
 #include "tasks.h"
 
 static int phone_number(const char *s) {
@@ -47,9 +45,6 @@ int cases_call_log(PGconn *conn, const struct cases_caller *c, const char *case_
   struct cases_op op = {.caller = c, .case_id = case_id, .phase = CASES_OP_APPLY};
   char id[37], duration[24];
   *doc = NULL;
-  if (cases_store_document(conn, case_id, &op.current, err->sqlstate) != CS_OK)
-    return cs_refusal_db(err);
-  if (op.current == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
   ids_uuid_v4(id);
   snprintf(duration, sizeof(duration), "%lld",
            (long long)json_integer_value(json_object_get(body, "duration_seconds")));
@@ -62,35 +57,24 @@ int cases_call_log(PGconn *conn, const struct cases_caller *c, const char *case_
                      json_string_value(json_object_get(body, "started_at")),
                      duration,
                      json_is_true(json_object_get(body, "reached")) ? "true" : "false"};
-  int rc = db_begin(conn) == CS_OK ? CS_OK : cs_refuse(err, PROBLEM_UNAVAILABLE, "try again");
+  int rc = cases_op_begin(conn, &op);
   if (rc == CS_OK &&
       (db_json_row(conn,
                    "INSERT INTO calls (id, case_id, portal_id, number, caller_id, caller_company,"
                    " started_at, duration_seconds, reached) VALUES ($1::uuid, $2::uuid, $3::uuid,"
                    " $4, $5, $6::uuid, $7::timestamptz, $8::int, $9::boolean)"
                    " RETURNING call_document(calls)",
-                   9, p, doc, err->sqlstate) != CS_OK ||
+                   9, p, doc, op.err.sqlstate) != CS_OK ||
        *doc == NULL))
-    rc = cs_refusal_db(err);
-  if (rc == CS_OK && cases_event(conn, &op, "call.logged",
-                                 json_pack("{s:s, s:O, s:O, s:O, s:O}", "call_id", id, "number",
-                                           json_object_get(*doc, "number"), "started_at",
-                                           json_object_get(*doc, "started_at"), "duration_seconds",
-                                           json_object_get(*doc, "duration_seconds"), "reached",
-                                           json_object_get(*doc, "reached"))) != CS_OK) {
-    *err = op.err;
-    memset(&op.err, 0, sizeof(op.err));
-    rc = CS_REFUSED;
-  }
-  if (rc == CS_OK && db_commit(conn) != CS_OK)
-    rc = cs_refuse(err, PROBLEM_UNAVAILABLE, "the call could not be logged; try again");
-  if (rc != CS_OK) {
-    if (db_in_transaction(conn)) db_rollback(conn);
-    json_decref(*doc);
-    *doc = NULL;
-  }
-  cases_op_clear(&op);
-  return rc == CS_OK ? CS_OK : CS_REFUSED;
+    rc = cs_refusal_db(&op.err);
+  if (rc == CS_OK)
+    rc = cases_event(conn, &op, "call.logged",
+                     json_pack("{s:s, s:O, s:O, s:O, s:O}", "call_id", id, "number",
+                               json_object_get(*doc, "number"), "started_at",
+                               json_object_get(*doc, "started_at"), "duration_seconds",
+                               json_object_get(*doc, "duration_seconds"), "reached",
+                               json_object_get(*doc, "reached")));
+  return cases_op_end(conn, &op, rc, doc, err); /* no history: the case's version stays */
 }
 
 int cases_calls(PGconn *conn, const struct cases_caller *c, const char *case_id, const json_t *body,

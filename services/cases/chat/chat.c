@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "case_op.h"
-#include "db.h"
 #include "ids.h"
 #include "policy_facts.h"
 #include "roles.h"
@@ -62,11 +61,13 @@ static int automatic_participant(PGconn *conn, const json_t *the_case, json_t **
   return CS_OK;
 }
 
-/* The users to tell of a new message: the marked ones and the automatic one, not the author. */
-static int to_notify(PGconn *conn, const json_t *the_case, const char *author, json_t **out,
-                     struct cs_refusal *err) {
+/* The participants of the case: *items a new array of {user_id, automatic, marked_by,
+ * marked_at}, the automatic one first, then the marked ones (the automatic one once). */
+static int participant_items(PGconn *conn, const json_t *the_case, json_t **items,
+                             struct cs_refusal *err) {
   json_t *marked = NULL, *automatic = NULL, *p;
   size_t i;
+  *items = NULL;
   if (cases_store_chat_participants(conn, json_string_value(json_object_get(the_case, "id")),
                                     &marked, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
@@ -74,31 +75,49 @@ static int to_notify(PGconn *conn, const json_t *the_case, const char *author, j
     json_decref(marked);
     return cases_policy_failed(err);
   }
-  *out = json_array();
-  if (automatic != NULL && strcmp(json_string_value(automatic), author) != 0)
-    json_array_append(*out, automatic);
+  *items = json_array();
+  if (automatic != NULL)
+    json_array_append_new(*items, json_pack("{s:O, s:b, s:n, s:n}", "user_id", automatic,
+                                            "automatic", 1, "marked_by", "marked_at"));
   json_array_foreach(marked, i, p) {
-    const json_t *id = json_object_get(p, "user_id");
-    if (strcmp(json_string_value(id), author) != 0 && !json_equal(id, automatic))
-      json_array_append(*out, (json_t *)id);
+    if (json_equal(json_object_get(p, "user_id"), automatic)) continue;
+    json_object_set_new(p, "automatic", json_false());
+    json_array_append(*items, p);
   }
   json_decref(marked);
   json_decref(automatic);
   return CS_OK;
 }
 
+/* The users to tell of a new message: the participants but its author. */
+static int to_notify(PGconn *conn, const json_t *the_case, const char *author, json_t **out,
+                     struct cs_refusal *err) {
+  json_t *items = NULL, *p;
+  size_t i;
+  if (participant_items(conn, the_case, &items, err) != CS_OK) return CS_REFUSED;
+  *out = json_array();
+  json_array_foreach(items, i, p) {
+    json_t *id = json_object_get(p, "user_id");
+    if (strcmp(json_string_value(id), author) != 0) json_array_append(*out, id);
+  }
+  json_decref(items);
+  return CS_OK;
+}
+
 int cases_chat_post(PGconn *conn, const struct cases_caller *c, const char *case_id,
                     const char *text, json_t **doc, struct cs_refusal *err) {
   struct cases_op op = {.caller = c, .case_id = case_id, .phase = CASES_OP_APPLY};
-  json_t *notify = NULL;
+  json_t *the_case = NULL, *notify = NULL;
   char id[37];
   *doc = NULL;
-  /* the replica's facts are read before the transaction (never inside one) */
-  if (cases_store_document(conn, case_id, &op.current, err->sqlstate) != CS_OK)
+  /* whom to tell asks the replica: before the transaction, never inside one */
+  if (cases_store_document(conn, case_id, &the_case, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
-  if (op.current == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
-  int rc = to_notify(conn, op.current, c->sub, &notify, err);
-  if (rc == CS_OK && db_begin(conn) != CS_OK) rc = cs_refuse(err, PROBLEM_UNAVAILABLE, "try again");
+  if (the_case == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such case");
+  int rc = to_notify(conn, the_case, c->sub, &notify, err);
+  json_decref(the_case);
+  if (rc != CS_OK) return CS_REFUSED;
+  rc = cases_op_begin(conn, &op);
   if (rc == CS_OK) {
     ids_uuid_v4(id);
     const struct cases_store_chat_message m = {id,
@@ -108,57 +127,15 @@ int cases_chat_post(PGconn *conn, const struct cases_caller *c, const char *case
                                                c->is_client ? "client" : "user",
                                                c->is_client ? NULL : c->company_id,
                                                text};
-    if (cases_store_chat_post(conn, &m, doc, err->sqlstate) != CS_OK || *doc == NULL)
-      rc = cs_refusal_db(err);
+    if (cases_store_chat_post(conn, &m, doc, op.err.sqlstate) != CS_OK || *doc == NULL)
+      rc = cs_refusal_db(&op.err);
   }
-  if (rc == CS_OK) {
+  if (rc == CS_OK)
     rc =
         cases_event(conn, &op, "chat.message_posted",
                     json_pack("{s:s, s:s, s:O}", "message_id", id, "text", text, "notify", notify));
-    if (rc != CS_OK) {
-      *err = op.err;
-      memset(&op.err, 0, sizeof(op.err));
-    }
-  }
-  if (rc == CS_OK && db_commit(conn) != CS_OK)
-    rc = cs_refuse(err, PROBLEM_UNAVAILABLE, "the message could not be committed; try again");
-  if (rc != CS_OK) {
-    if (db_in_transaction(conn)) db_rollback(conn);
-    json_decref(*doc);
-    *doc = NULL;
-  }
   json_decref(notify);
-  cases_op_clear(&op);
-  return rc == CS_OK ? CS_OK : CS_REFUSED;
-}
-
-/* The answer of the participants: the automatic one, then the marked ones. */
-static int participants_answer(PGconn *conn, const json_t *the_case, json_t **out,
-                               struct cs_refusal *err) {
-  json_t *marked = NULL, *automatic = NULL, *items = json_array(), *p;
-  size_t i;
-  if (cases_store_chat_participants(conn, json_string_value(json_object_get(the_case, "id")),
-                                    &marked, err->sqlstate) != CS_OK) {
-    json_decref(items);
-    return cs_refusal_db(err);
-  }
-  if (automatic_participant(conn, the_case, &automatic) != CS_OK) {
-    json_decref(items);
-    json_decref(marked);
-    return cases_policy_failed(err);
-  }
-  if (automatic != NULL)
-    json_array_append_new(items, json_pack("{s:O, s:b, s:n, s:n}", "user_id", automatic,
-                                           "automatic", 1, "marked_by", "marked_at"));
-  json_array_foreach(marked, i, p) {
-    if (json_equal(json_object_get(p, "user_id"), automatic)) continue;
-    json_object_set_new(p, "automatic", json_false());
-    json_array_append(items, p);
-  }
-  json_decref(marked);
-  json_decref(automatic);
-  *out = json_pack("{s:o}", "items", items);
-  return CS_OK;
+  return cases_op_end(conn, &op, rc, doc, err); /* no history: the case's version stays */
 }
 
 int cases_chat_participants(PGconn *conn, const struct cases_caller *c, const char *case_id,
@@ -167,8 +144,10 @@ int cases_chat_participants(PGconn *conn, const struct cases_caller *c, const ch
   (void)c;
   if (cases_store_document(conn, case_id, &the_case, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
-  int rc = participants_answer(conn, the_case, out, err);
+  json_t *items = NULL;
+  int rc = participant_items(conn, the_case, &items, err);
   json_decref(the_case);
+  if (rc == CS_OK) *out = json_pack("{s:o}", "items", items);
   return rc;
 }
 

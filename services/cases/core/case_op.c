@@ -207,7 +207,8 @@ int cases_op_begin(PGconn *conn, struct cases_op *op) {
 
 int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
                  struct cs_refusal *err) {
-  if (rc == CS_OK && cases_store_bump(conn, op->case_id, op->err.sqlstate) != CS_OK)
+  /* as cases_op_finish: only a change of the case's document (its history) bumps its version */
+  if (rc == CS_OK && op->changed && cases_store_bump(conn, op->case_id, op->err.sqlstate) != CS_OK)
     rc = cs_refusal_db(&op->err);
   if (rc == CS_OK && db_commit(conn) != CS_OK)
     rc = cs_refuse(&op->err, PROBLEM_UNAVAILABLE, "the change could not be committed; try again");
