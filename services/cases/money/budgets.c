@@ -189,11 +189,7 @@ int cases_budget_submit(PGconn *conn, struct cases_op *op) {
  * the user who submitted it (four eyes). */
 static int may_decide(struct cases_op *op, const long long *amount) {
   const char *submitter = text(op->item, "submitted_by");
-  if (cases_require(op, "approve_budget", amount) != CS_OK) {
-    if (op->err.kind == PROBLEM_APPROVAL_LIMIT_EXCEEDED && op->err.extra != NULL)
-      json_object_set(op->err.extra, "currency", json_object_get(op->item, "currency"));
-    return CS_REFUSED;
-  }
+  if (money_require_approver(op, amount) != CS_OK) return CS_REFUSED;
   if (submitter != NULL && !strcmp(submitter, op->caller->sub))
     return cs_refuse(&op->err, PROBLEM_FORBIDDEN,
                      "the user who submitted a budget cannot decide it");

@@ -129,14 +129,6 @@ int cases_invoice_submit(PGconn *conn, struct cases_op *op) {
   return rc;
 }
 
-/* The insurer, or approve_budget (within the limit for amount when not NULL). */
-static int may_decide(struct cases_op *op, const long long *amount) {
-  if (cases_require(op, "approve_budget", amount) == CS_OK) return CS_OK;
-  if (op->err.kind == PROBLEM_APPROVAL_LIMIT_EXCEEDED && op->err.extra != NULL)
-    json_object_set(op->err.extra, "currency", json_object_get(op->item, "currency"));
-  return CS_REFUSED;
-}
-
 static int decide(PGconn *conn, struct cases_op *op, const char *status, const char *reason,
                   const char *type) {
   json_t *doc = NULL;
@@ -159,7 +151,7 @@ static int decide(PGconn *conn, struct cases_op *op, const char *status, const c
 int cases_invoice_approve(PGconn *conn, struct cases_op *op) {
   long long amount = json_integer_value(json_object_get(op->item, "total_incl_vat"));
   long long over = json_integer_value(json_object_get(op->item, "over_budget_amount"));
-  if (may_decide(op, &amount) != CS_OK || money_refuse_closed(op) != CS_OK ||
+  if (money_require_approver(op, &amount) != CS_OK || money_refuse_closed(op) != CS_OK ||
       money_require_status(op, op->item, "submitted", "invoice", "approved") != CS_OK)
     return CS_REFUSED;
   if (over > 0 && !json_is_true(json_object_get(op->body, "accept_over_budget"))) {
@@ -175,7 +167,7 @@ int cases_invoice_approve(PGconn *conn, struct cases_op *op) {
 }
 
 int cases_invoice_reject(PGconn *conn, struct cases_op *op) {
-  if (may_decide(op, NULL) != CS_OK || money_refuse_closed(op) != CS_OK ||
+  if (money_require_approver(op, NULL) != CS_OK || money_refuse_closed(op) != CS_OK ||
       money_require_status(op, op->item, "submitted", "invoice", "rejected") != CS_OK)
     return CS_REFUSED;
   if (cases_op_checking(op)) return CS_OK;

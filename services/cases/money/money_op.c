@@ -49,13 +49,24 @@ int money_refuse_closed(struct cases_op *op) {
                    "the case is closed; its money cannot change until it is reopened");
 }
 
+void money_portal_currency(const json_t *portal, char cur[4]) {
+  const char *c = text(portal, "currency");
+  snprintf(cur, 4, "%s", c != NULL && strlen(c) == 3 ? c : "SEK");
+}
+
 int money_currency(struct cases_op *op, char cur[4]) {
   json_t *portal = NULL;
   if (cases_op_portal(op, &portal) != CS_OK) return CS_REFUSED;
-  const char *c = text(portal, "currency");
-  snprintf(cur, 4, "%s", c != NULL && strlen(c) == 3 ? c : "SEK");
+  money_portal_currency(portal, cur);
   json_decref(portal);
   return CS_OK;
+}
+
+int money_require_approver(struct cases_op *op, const long long *amount) {
+  if (cases_require(op, "approve_budget", amount) == CS_OK) return CS_OK;
+  if (op->err.kind == PROBLEM_APPROVAL_LIMIT_EXCEEDED && op->err.extra != NULL)
+    json_object_set(op->err.extra, "currency", json_object_get(op->item, "currency"));
+  return CS_REFUSED;
 }
 
 int money_require_status(struct cases_op *op, const json_t *item, const char *want,

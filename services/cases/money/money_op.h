@@ -22,6 +22,11 @@ long long money_fact(const struct cases_op *op, const char *task_id, const char 
 int money_refuse_closed(struct cases_op *op);
 /* The portal's currency (ISO 4217, from the replica) into cur: CS_OK, or refused. */
 int money_currency(struct cases_op *op, char cur[4]);
+/* approve_budget for amount (NULL: the right alone) on op->item: CS_OK, or refused (403; above
+ * the limit approval-limit-exceeded, with the item's currency beside limit and amount). */
+int money_require_approver(struct cases_op *op, const long long *amount);
+/* The currency of a portal as the replica has it (ISO 4217; SEK when it names none) into cur. */
+void money_portal_currency(const json_t *portal, char cur[4]);
 /* 409 naming the item's status unless it is want. */
 int money_require_status(struct cases_op *op, const json_t *item, const char *want,
                          const char *what, const char *action);

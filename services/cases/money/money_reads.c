@@ -8,15 +8,12 @@
 #include "case_op.h"
 #include "db_json.h"
 #include "ids.h"
+#include "money_op.h"
 #include "policy_facts.h"
 #include "settlement.h"
 #include "status.h"
 #include "store_core.h"
 #include "store_money.h"
-
-static const char *text(const json_t *o, const char *name) {
-  return json_string_value(json_object_get(o, name));
-}
 
 /* 1 when the caller holds any of actions (NULL-terminated) through its roles in the case. */
 static int holds_any(PGconn *conn, const struct cases_caller *c, const char *case_id,
@@ -81,26 +78,12 @@ static int status_known(enum cases_money_list which, const char *s) {
 }
 
 static int list_of(PGconn *conn, enum cases_money_list which, const char *case_id,
-                   const char *scope, const char *task_id, const char *status, json_t **items,
-                   char sqlstate[6]) {
+                   const struct cases_store_money_filter *f, json_t **items, char sqlstate[6]) {
   switch (which) {
-    case CASES_MONEY_BUDGETS:
-      return cases_store_budgets(conn, case_id, scope, task_id, status, items, sqlstate);
-    case CASES_MONEY_INVOICES:
-      return cases_store_invoices(conn, case_id, scope, task_id, status, items, sqlstate);
-    default: return cases_store_cash_offers(conn, case_id, scope, task_id, status, items, sqlstate);
+    case CASES_MONEY_BUDGETS: return cases_store_budgets(conn, case_id, f, items, sqlstate);
+    case CASES_MONEY_INVOICES: return cases_store_invoices(conn, case_id, f, items, sqlstate);
+    default: return cases_store_cash_offers(conn, case_id, f, items, sqlstate);
   }
-}
-
-/* The item of items with id, borrowed; NULL when none. */
-static json_t *find_id(const json_t *items, const char *id) {
-  size_t i;
-  json_t *item;
-  json_array_foreach(items, i, item) {
-    const char *s = text(item, "id");
-    if (s != NULL && !strcmp(s, id)) return item;
-  }
-  return NULL;
 }
 
 /* value (stolen) as JSON text. */
@@ -124,8 +107,8 @@ int cases_money_list(PGconn *conn, const struct cases_caller *c, const char *cas
   if (status != NULL && !status_known(which, status))
     return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "status %s is not one of this list's", status);
   if (view_scope(conn, c, case_id, rights_of(which), &scope, err) != CS_OK) return CS_REFUSED;
-  if (list_of(conn, which, case_id, scope, task_id, status, &items, err->sqlstate) != CS_OK)
-    return cs_refusal_db(err);
+  const struct cases_store_money_filter f = {scope, task_id, status, NULL};
+  if (list_of(conn, which, case_id, &f, &items, err->sqlstate) != CS_OK) return cs_refusal_db(err);
   /* a case's own items are few: one page, in the shape of every list */
   return answer(json_pack("{s:o, s:n}", "items", items, "next_cursor"), out, err);
 }
@@ -137,9 +120,9 @@ int cases_money_item(PGconn *conn, const struct cases_caller *c, const char *cas
   json_t *items = NULL;
   *doc = NULL;
   if (view_scope(conn, c, case_id, rights_of(which), &scope, err) != CS_OK) return CS_REFUSED;
-  if (list_of(conn, which, case_id, scope, NULL, NULL, &items, err->sqlstate) != CS_OK)
-    return cs_refusal_db(err);
-  *doc = json_incref(find_id(items, id));
+  const struct cases_store_money_filter f = {scope, NULL, NULL, id}; /* the one item, if seen */
+  if (list_of(conn, which, case_id, &f, &items, err->sqlstate) != CS_OK) return cs_refusal_db(err);
+  *doc = json_incref(json_array_get(items, 0));
   json_decref(items);
   if (*doc == NULL) return cs_refuse(err, PROBLEM_NOT_FOUND, "no such item in this case");
   return CS_OK;
@@ -150,14 +133,14 @@ static int currency_of(PGconn *conn, const struct cases_caller *c, char cur[4],
                        struct cs_refusal *err) {
   json_t *portal = NULL;
   if (cases_policy_portal(conn, c->portal_id, &portal) != CS_OK) return cases_policy_failed(err);
-  const char *s = text(portal, "currency");
-  snprintf(cur, 4, "%s", s != NULL && strlen(s) == 3 ? s : "SEK");
+  money_portal_currency(portal, cur);
   json_decref(portal);
   return CS_OK;
 }
 
 int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *case_id, char **out,
                        struct cs_refusal *err) {
+  static const struct cases_store_money_filter all = {NULL, NULL, NULL, NULL};
   const char *scope;
   char currency[4];
   json_t *rows = NULL, *offers = NULL;
@@ -166,7 +149,7 @@ int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *c
     return CS_REFUSED;
   if (cases_store_cost_rows(conn, case_id, scope, &rows, err->sqlstate) != CS_OK ||
       (scope == NULL &&
-       cases_store_cash_offers(conn, case_id, NULL, NULL, NULL, &offers, err->sqlstate) != CS_OK)) {
+       cases_store_cash_offers(conn, case_id, &all, &offers, err->sqlstate) != CS_OK)) {
     json_decref(rows);
     return cs_refusal_db(err);
   }
@@ -178,6 +161,7 @@ int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *c
 
 int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *case_id, char **out,
                      struct cs_refusal *err) {
+  static const struct cases_store_money_filter accepted = {NULL, NULL, "accepted", NULL};
   int held = 0;
   char currency[4];
   json_t *the_case = NULL, *rows = NULL, *offers = NULL;
@@ -191,8 +175,7 @@ int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *cas
   if (currency_of(conn, c, currency, err) != CS_OK) return CS_REFUSED;
   if (cases_store_document(conn, case_id, &the_case, err->sqlstate) != CS_OK ||
       cases_store_cost_rows(conn, case_id, NULL, &rows, err->sqlstate) != CS_OK ||
-      cases_store_cash_offers(conn, case_id, NULL, NULL, "accepted", &offers, err->sqlstate) !=
-          CS_OK) {
+      cases_store_cash_offers(conn, case_id, &accepted, &offers, err->sqlstate) != CS_OK) {
     json_decref(the_case);
     json_decref(rows);
     return cs_refusal_db(err);

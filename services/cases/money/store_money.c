@@ -254,37 +254,39 @@ int cases_store_compensation(PGconn *conn, const char *case_id, const char *deci
                  4, p, NULL, sqlstate);
 }
 
-/* One list of a case's items: table t aliased x, its document function. */
-static int list(PGconn *conn, const char *sql, const char *case_id, const char *company_id,
-                const char *task_id, const char *status, json_t **items, char sqlstate[6]) {
-  const char *p[] = {case_id, company_id, task_id, status};
-  return db_json_rows(conn, sql, 4, p, items, sqlstate);
+/* One list of a case's items (sql: of table aliased x, with LIST_WHERE). */
+static int list(PGconn *conn, const char *sql, const char *case_id,
+                const struct cases_store_money_filter *f, json_t **items, char sqlstate[6]) {
+  const char *p[] = {case_id, f->company_id, f->task_id, f->status, f->id};
+  return db_json_rows(conn, sql, 5, p, items, sqlstate);
 }
 
-/* The scope and filters every list shares: the company of the item's task. */
-#define LIST_WHERE                                                                      \
-  " WHERE x.case_id = $1::uuid AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM tasks vt" \
-  " WHERE vt.id = x.task_id AND vt.company_id = $2::uuid)) AND ($3::uuid IS NULL OR"    \
-  " x.task_id = $3::uuid) AND ($4::text IS NULL OR x.status = $4) ORDER BY x.created_at, x.id"
+/* The scope and filters every list shares: the company of the item's task, its task, its
+ * status, its id. */
+#define LIST_WHERE                                                                       \
+  " WHERE x.case_id = $1::uuid AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM tasks vt"  \
+  " WHERE vt.id = x.task_id AND vt.company_id = $2::uuid)) AND ($3::uuid IS NULL OR"     \
+  " x.task_id = $3::uuid) AND ($4::text IS NULL OR x.status = $4) AND ($5::uuid IS NULL" \
+  " OR x.id = $5::uuid) ORDER BY x.created_at, x.id"
 
-int cases_store_budgets(PGconn *conn, const char *case_id, const char *company_id,
-                        const char *task_id, const char *status, json_t **items, char sqlstate[6]) {
-  return list(conn, "SELECT budget_document(x) FROM budgets x" LIST_WHERE, case_id, company_id,
-              task_id, status, items, sqlstate);
+int cases_store_budgets(PGconn *conn, const char *case_id, const struct cases_store_money_filter *f,
+                        json_t **items, char sqlstate[6]) {
+  return list(conn, "SELECT budget_document(x) FROM budgets x" LIST_WHERE, case_id, f, items,
+              sqlstate);
 }
 
-int cases_store_invoices(PGconn *conn, const char *case_id, const char *company_id,
-                         const char *task_id, const char *status, json_t **items,
+int cases_store_invoices(PGconn *conn, const char *case_id,
+                         const struct cases_store_money_filter *f, json_t **items,
                          char sqlstate[6]) {
-  return list(conn, "SELECT invoice_document(x) FROM invoices x" LIST_WHERE, case_id, company_id,
-              task_id, status, items, sqlstate);
+  return list(conn, "SELECT invoice_document(x) FROM invoices x" LIST_WHERE, case_id, f, items,
+              sqlstate);
 }
 
-int cases_store_cash_offers(PGconn *conn, const char *case_id, const char *company_id,
-                            const char *task_id, const char *status, json_t **items,
+int cases_store_cash_offers(PGconn *conn, const char *case_id,
+                            const struct cases_store_money_filter *f, json_t **items,
                             char sqlstate[6]) {
-  return list(conn, "SELECT cash_offer_document(x) FROM cash_offers x" LIST_WHERE, case_id,
-              company_id, task_id, status, items, sqlstate);
+  return list(conn, "SELECT cash_offer_document(x) FROM cash_offers x" LIST_WHERE, case_id, f,
+              items, sqlstate);
 }
 
 int cases_store_cost_rows(PGconn *conn, const char *case_id, const char *company_id, json_t **rows,

@@ -80,14 +80,19 @@ int cases_store_money_refresh(PGconn *conn, const char *case_id, const char *tas
 int cases_store_compensation(PGconn *conn, const char *case_id, const char *decision,
                              const char *comment, const char *actor, char sqlstate[6]);
 
-/* Lists of a case in creation order, only the items of company_id's tasks unless it is NULL;
- * task_id and status filter when not NULL: *items a new array of documents. */
-int cases_store_budgets(PGconn *conn, const char *case_id, const char *company_id,
-                        const char *task_id, const char *status, json_t **items, char sqlstate[6]);
-int cases_store_invoices(PGconn *conn, const char *case_id, const char *company_id,
-                         const char *task_id, const char *status, json_t **items, char sqlstate[6]);
-int cases_store_cash_offers(PGconn *conn, const char *case_id, const char *company_id,
-                            const char *task_id, const char *status, json_t **items,
+/* What a list of a case's items keeps (each member NULL: no filter): the items of company_id's
+ * tasks, of task_id, in status, the one item id. */
+struct cases_store_money_filter {
+  const char *company_id, *task_id, *status, *id;
+};
+/* Lists of a case in creation order, filtered by f: *items a new array of documents. */
+int cases_store_budgets(PGconn *conn, const char *case_id, const struct cases_store_money_filter *f,
+                        json_t **items, char sqlstate[6]);
+int cases_store_invoices(PGconn *conn, const char *case_id,
+                         const struct cases_store_money_filter *f, json_t **items,
+                         char sqlstate[6]);
+int cases_store_cash_offers(PGconn *conn, const char *case_id,
+                            const struct cases_store_money_filter *f, json_t **items,
                             char sqlstate[6]);
 
 /* The figures of cost control per task of case_id (only company_id's tasks unless NULL): *rows
