@@ -72,19 +72,16 @@ static void callback_document_get(struct request_ctx *ctx) {
   cases_caller_clear(&caller);
 }
 
-static void callback_documents_list(struct request_ctx *ctx) {
-  struct cases_caller caller;
-  PGconn *conn = NULL;
-  const char *case_id;
+static int documents_list(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                          const json_t *body, json_t **out, struct cs_refusal *err) {
   json_t *items = NULL;
-  char sqlstate[6] = "";
-  if (cases_http_visible_case(ctx, &caller, &conn, &case_id) != CS_OK) return;
-  if (cases_store_documents(conn, case_id, &items, sqlstate) != CS_OK)
-    service_db_problem(ctx, sqlstate);
-  else /* a case's documents are few: one page, in the shape of every list */
-    http_json(ctx->resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
-  service_db_release(ctx, conn);
-  cases_caller_clear(&caller);
+  (void)c;
+  (void)body;
+  if (cases_store_documents(conn, case_id, &items, err->sqlstate) != CS_OK)
+    return cs_refusal_db(err);
+  /* a case's documents are few: one page, in the shape of every list */
+  *out = json_pack("{s:o, s:n}", "items", items, "next_cursor");
+  return CS_OK;
 }
 
 static void callback_document_content(struct request_ctx *ctx) {
@@ -132,13 +129,16 @@ static int uploads_seen(PGconn *conn, const struct cases_caller *c, const char *
 
 void cases_document_routes(struct service *svc) {
   static const struct cases_case_route seen = {NULL, 0, NULL, uploads_seen, 204, NULL};
-  static const struct service_route_def seen_route = {"POST", "/v1/cases/:id/uploads/seen",
-                                                      cases_http_case_call, ROUTE_AUTHENTICATED};
-  service_route_or_exit(svc, &seen_route, &seen, "the documents");
+  static const struct cases_case_route list = {NULL, 0, NULL, documents_list, 200, NULL};
+  static const struct service_route_def calls[] = {
+      {"POST", "/v1/cases/:id/uploads/seen", cases_http_case_call, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/cases/:id/documents", cases_http_case_call, ROUTE_AUTHENTICATED},
+  };
+  service_route_or_exit(svc, &calls[0], &seen, "the documents");
+  service_route_or_exit(svc, &calls[1], &list, "the documents");
   static const struct service_route_def routes[] = {
       {"POST", "/v1/cases/:id/documents", callback_document_post,
        ROUTE_AUTHENTICATED | ROUTE_UPLOAD},
-      {"GET", "/v1/cases/:id/documents", callback_documents_list, ROUTE_AUTHENTICATED},
       {"GET", "/v1/cases/:id/documents/:doc_id", callback_document_get, ROUTE_AUTHENTICATED},
       {"GET", "/v1/cases/:id/documents/:doc_id/content", callback_document_content,
        ROUTE_AUTHENTICATED},

@@ -27,16 +27,15 @@ static void callback_list(struct request_ctx *ctx) {
   struct cs_refusal err = {0};
   PGconn *conn = NULL;
   const char *case_id;
-  char *out = NULL;
+  json_t *out = NULL;
   if (cases_http_visible_case(ctx, &caller, &conn, &case_id) != CS_OK) return;
   if (cases_money_list(conn, &caller, case_id, route->which,
                        u_map_get(ctx->req->map_url, "task_id"),
                        u_map_get(ctx->req->map_url, "status"), &out, &err) != CS_OK)
     service_refusal_answer(ctx, &err);
   else
-    http_json_text(ctx->resp, 200, out);
+    http_json(ctx->resp, 200, out); /* stolen */
   service_db_release(ctx, conn);
-  free(out);
   cs_refusal_clear(&err);
   cases_caller_clear(&caller);
 }
@@ -60,29 +59,6 @@ static void callback_item(struct request_ctx *ctx) {
   cases_caller_clear(&caller);
 }
 
-typedef int (*case_read_fn)(PGconn *conn, const struct cases_caller *c, const char *case_id,
-                            char **out, struct cs_refusal *err);
-
-static void read_case(struct request_ctx *ctx, case_read_fn fn) {
-  struct cases_caller caller;
-  struct cs_refusal err = {0};
-  PGconn *conn = NULL;
-  const char *case_id;
-  char *out = NULL;
-  if (cases_http_visible_case(ctx, &caller, &conn, &case_id) != CS_OK) return;
-  if (fn(conn, &caller, case_id, &out, &err) != CS_OK)
-    service_refusal_answer(ctx, &err);
-  else
-    http_json_text(ctx->resp, 200, out);
-  service_db_release(ctx, conn);
-  free(out);
-  cs_refusal_clear(&err);
-  cases_caller_clear(&caller);
-}
-
-static void callback_cost_control(struct request_ctx *ctx) { read_case(ctx, cases_cost_control); }
-static void callback_settlement(struct request_ctx *ctx) { read_case(ctx, cases_settlement); }
-
 void cases_money_read_routes(struct service *svc) {
   static const struct {
     const char *pattern;
@@ -95,9 +71,16 @@ void cases_money_read_routes(struct service *svc) {
       {"/v1/cases/:id/invoices/:invoice_id", callback_item, &invoices},
       {"/v1/cases/:id/cash-offers", callback_list, &offers},
       {"/v1/cases/:id/cash-offers/:offer_id", callback_item, &offers},
-      {"/v1/cases/:id/cost-control", callback_cost_control, NULL},
-      {"/v1/cases/:id/settlement", callback_settlement, NULL},
   };
+  static const struct cases_case_route cost_control = {NULL, 0,   NULL, cases_cost_control,
+                                                       200,  NULL};
+  static const struct cases_case_route settlement = {NULL, 0, NULL, cases_settlement, 200, NULL};
+  static const struct service_route_def figures[] = {
+      {"GET", "/v1/cases/:id/cost-control", cases_http_case_call, ROUTE_AUTHENTICATED},
+      {"GET", "/v1/cases/:id/settlement", cases_http_case_call, ROUTE_AUTHENTICATED},
+  };
+  service_route_or_exit(svc, &figures[0], &cost_control, "the money of a case");
+  service_route_or_exit(svc, &figures[1], &settlement, "the money of a case");
   for (size_t i = 0; i < NFIELDS(reads); i++) {
     const struct service_route_def r = {"GET", reads[i].pattern, reads[i].fn, ROUTE_AUTHENTICATED};
     service_route_or_exit(svc, &r, reads[i].arg, "the money of a case");

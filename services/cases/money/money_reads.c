@@ -86,20 +86,9 @@ static int list_of(PGconn *conn, enum cases_money_list which, const char *case_i
   }
 }
 
-/* value (stolen) as JSON text. */
-static int answer(json_t *value, char **out, struct cs_refusal *err) {
-  /* as http.h encodes: members in order, 0.333 not 0.33300000000000002 */
-  *out = value != NULL
-             ? json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
-             : NULL;
-  json_decref(value);
-  if (*out == NULL) return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
-  return CS_OK;
-}
-
 int cases_money_list(PGconn *conn, const struct cases_caller *c, const char *case_id,
                      enum cases_money_list which, const char *task_id, const char *status,
-                     char **out, struct cs_refusal *err) {
+                     json_t **out, struct cs_refusal *err) {
   const char *scope;
   json_t *items = NULL;
   if (task_id != NULL && !ids_is_uuid(task_id))
@@ -110,7 +99,8 @@ int cases_money_list(PGconn *conn, const struct cases_caller *c, const char *cas
   const struct cases_store_money_filter f = {scope, task_id, status, NULL};
   if (list_of(conn, which, case_id, &f, &items, err->sqlstate) != CS_OK) return cs_refusal_db(err);
   /* a case's own items are few: one page, in the shape of every list */
-  return answer(json_pack("{s:o, s:n}", "items", items, "next_cursor"), out, err);
+  *out = json_pack("{s:o, s:n}", "items", items, "next_cursor");
+  return CS_OK;
 }
 
 int cases_money_item(PGconn *conn, const struct cases_caller *c, const char *case_id,
@@ -138,8 +128,9 @@ static int currency_of(PGconn *conn, const struct cases_caller *c, char cur[4],
   return CS_OK;
 }
 
-int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *case_id, char **out,
-                       struct cs_refusal *err) {
+int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                       const json_t *body, json_t **out, struct cs_refusal *err) {
+  (void)body;
   static const struct cases_store_money_filter all = {NULL, NULL, NULL, NULL};
   const char *scope;
   char currency[4];
@@ -156,11 +147,13 @@ int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *c
   json_t *doc = cases_cost_control_document(case_id, currency, rows, offers);
   json_decref(rows);
   json_decref(offers);
-  return answer(doc, out, err);
+  *out = doc;
+  return CS_OK;
 }
 
-int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *case_id, char **out,
-                     struct cs_refusal *err) {
+int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                     const json_t *body, json_t **out, struct cs_refusal *err) {
+  (void)body;
   static const struct cases_store_money_filter accepted = {NULL, NULL, "accepted", NULL};
   int held = 0;
   char currency[4];
@@ -184,5 +177,6 @@ int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *cas
   json_decref(the_case);
   json_decref(rows);
   json_decref(offers);
-  return answer(doc, out, err);
+  *out = doc;
+  return CS_OK;
 }

@@ -7,7 +7,8 @@
  *   - the settlement statement is the insurer's and approve_budget's or
  *     make_compensation_decision's (403 otherwise).
  * Every function takes a case visible to the caller and a pooled connection (borrowed) and
- * answers JSON text (*out, free()) or a refusal in err. */
+ * answers a new JSON document (*out) or a refusal in err; cost control and the settlement have
+ * the shape of a call on a case (cases_case_fn in core/http_case_op.h; they take no body). */
 #ifndef CLAIMSUITE_CASES_MONEY_READS_H
 #define CLAIMSUITE_CASES_MONEY_READS_H
 
@@ -22,16 +23,16 @@ enum cases_money_list { CASES_MONEY_BUDGETS, CASES_MONEY_INVOICES, CASES_MONEY_C
  * 400 invalid-parameter). */
 int cases_money_list(PGconn *conn, const struct cases_caller *c, const char *case_id,
                      enum cases_money_list which, const char *task_id, const char *status,
-                     char **out, struct cs_refusal *err);
+                     json_t **out, struct cs_refusal *err);
 /* One item of the list by id as a document (*doc new; 404 when the caller may not see it). */
 int cases_money_item(PGconn *conn, const struct cases_caller *c, const char *case_id,
                      enum cases_money_list which, const char *id, json_t **doc,
                      struct cs_refusal *err);
 /* GET /v1/cases/{id}/cost-control. */
-int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *case_id, char **out,
-                       struct cs_refusal *err);
+int cases_cost_control(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                       const json_t *body, json_t **out, struct cs_refusal *err);
 /* GET /v1/cases/{id}/settlement. */
-int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *case_id, char **out,
-                     struct cs_refusal *err);
+int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                     const json_t *body, json_t **out, struct cs_refusal *err);
 
 #endif
