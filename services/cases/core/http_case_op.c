@@ -253,6 +253,27 @@ done:
   cases_caller_clear(&caller);
 }
 
+int cases_http_item(struct request_ctx *ctx, const struct cases_op_item *item,
+                    struct cases_caller *caller, json_t **doc) {
+  PGconn *conn = NULL;
+  const char *case_id, *id;
+  char sqlstate[6] = "", detail[80];
+  *doc = NULL;
+  if (cases_http_visible_case(ctx, caller, &conn, &case_id) != CS_OK) return CS_ERR_INVALID;
+  if ((id = http_path_uuid(ctx->req, ctx->resp, item->param, item->what)) != NULL) {
+    if (item->read(conn, case_id, id, doc, sqlstate) != CS_OK) {
+      service_db_problem(ctx, sqlstate);
+    } else if (*doc == NULL) {
+      snprintf(detail, sizeof(detail), "no such %s in this case", item->what);
+      http_problem(ctx->resp, PROBLEM_NOT_FOUND, detail);
+    }
+  }
+  service_db_release(ctx, conn);
+  if (*doc != NULL) return CS_OK;
+  cases_caller_clear(caller);
+  return CS_ERR_INVALID;
+}
+
 void cases_http_case_call(struct request_ctx *ctx) {
   const struct cases_case_route *route = ctx->route_arg;
   struct cases_caller caller;

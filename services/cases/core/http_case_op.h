@@ -46,6 +46,12 @@ struct cases_op_item {
               char sqlstate[6]);
 };
 
+/* The item of a visible case the path names (item's parameter; its read as for a change): CS_OK
+ * with *doc and the caller loaded (clear both; no connection held), or answered (401, 404, 503)
+ * and non-zero. */
+int cases_http_item(struct request_ctx *ctx, const struct cases_op_item *item,
+                    struct cases_caller *caller, json_t **doc);
+
 /* One route that changes one case: an entry of the static table of a resource's http file. */
 struct cases_op_route {
   const char *method, *pattern;    /* as registered (ulfius pattern) */

@@ -44,30 +44,13 @@ static void callback_document_post(struct request_ctx *ctx) {
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
-/* The visible case's document of the path: CS_OK with *doc and the caller held (clear both), or
- * answered. */
-static int path_document(struct request_ctx *ctx, struct cases_caller *caller, json_t **doc) {
-  PGconn *conn = NULL;
-  const char *case_id, *doc_id;
-  char sqlstate[6] = "";
-  *doc = NULL;
-  if (cases_http_visible_case(ctx, caller, &conn, &case_id) != CS_OK) return CS_ERR_INVALID;
-  if ((doc_id = http_path_uuid(ctx->req, ctx->resp, "doc_id", "document")) != NULL) {
-    if (cases_store_document_get(conn, case_id, doc_id, doc, sqlstate) != CS_OK)
-      service_db_problem(ctx, sqlstate);
-    else if (*doc == NULL)
-      http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such document in this case");
-  }
-  service_db_release(ctx, conn);
-  if (*doc != NULL) return CS_OK;
-  cases_caller_clear(caller);
-  return CS_ERR_INVALID;
-}
+/* The document of the path (cases_http_item). */
+static const struct cases_op_item document = {"doc_id", "document", cases_store_document_get};
 
 static void callback_document_get(struct request_ctx *ctx) {
   struct cases_caller caller;
   json_t *doc;
-  if (path_document(ctx, &caller, &doc) != CS_OK) return;
+  if (cases_http_item(ctx, &document, &caller, &doc) != CS_OK) return;
   http_json_resource(ctx->resp, 200, doc);
   cases_caller_clear(&caller);
 }
@@ -87,7 +70,7 @@ static int documents_list(PGconn *conn, const struct cases_caller *c, const char
 static void callback_document_content(struct request_ctx *ctx) {
   struct cases_caller caller;
   json_t *doc;
-  if (path_document(ctx, &caller, &doc) != CS_OK) return;
+  if (cases_http_item(ctx, &document, &caller, &doc) != CS_OK) return;
   cases_http_blob(ctx, json_string_value(json_object_get(doc, "sha256")),
                   json_string_value(json_object_get(doc, "media_type")),
                   json_string_value(json_object_get(doc, "file_name")));

@@ -65,30 +65,13 @@ done:
   cases_caller_clear(&caller);
 }
 
-/* The visible case's report of the path: CS_OK with *doc (and the caller held and conn released),
- * or answered. */
-static int path_report(struct request_ctx *ctx, struct cases_caller *caller, json_t **doc) {
-  PGconn *conn = NULL;
-  const char *case_id, *report_id;
-  char sqlstate[6] = "";
-  *doc = NULL;
-  if (cases_http_visible_case(ctx, caller, &conn, &case_id) != CS_OK) return CS_ERR_INVALID;
-  if ((report_id = http_path_uuid(ctx->req, ctx->resp, "report_id", "report")) != NULL) {
-    if (cases_store_task_report(conn, case_id, report_id, doc, sqlstate) != CS_OK)
-      service_db_problem(ctx, sqlstate);
-    else if (*doc == NULL)
-      http_problem(ctx->resp, PROBLEM_NOT_FOUND, "no such report in this case");
-  }
-  service_db_release(ctx, conn);
-  if (*doc != NULL) return CS_OK;
-  cases_caller_clear(caller);
-  return CS_ERR_INVALID;
-}
+/* The report of the path (cases_http_item). */
+static const struct cases_op_item report = {"report_id", "report", cases_store_task_report};
 
 static void callback_report_get(struct request_ctx *ctx) {
   struct cases_caller caller;
   json_t *doc;
-  if (path_report(ctx, &caller, &doc) != CS_OK) return;
+  if (cases_http_item(ctx, &report, &caller, &doc) != CS_OK) return;
   http_json_resource(ctx->resp, 200, doc);
   cases_caller_clear(&caller);
 }
@@ -99,7 +82,7 @@ static void callback_report_file(struct request_ctx *ctx) {
   const char *index = u_map_get(ctx->req->map_url, "n");
   json_t *doc;
   char *end;
-  if (path_report(ctx, &caller, &doc) != CS_OK) return;
+  if (cases_http_item(ctx, &report, &caller, &doc) != CS_OK) return;
   long i = index != NULL ? strtol(index, &end, 10) : -1;
   const json_t *f = json_array_get(json_object_get(doc, "files"),
                                    index != NULL && *end == '\0' && i >= 0 ? (size_t)i : 999999);
