@@ -70,3 +70,11 @@ int ids_is_timestamp(const char *s) {
   return (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) &&
          t[6] == '\0';
 }
+
+int ids_is_email(const char *s) {
+  if (s == NULL) return 0;
+  const char *at = strchr(s, '@');
+  for (const char *p = s; *p; p++)
+    if (isspace((unsigned char)*p)) return 0;
+  return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+}

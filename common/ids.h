@@ -13,4 +13,8 @@ int ids_is_date(const char *s);
  * NULL-safe. */
 int ids_is_timestamp(const char *s);
 
+/* 1 when s is an email address as far as text tells: one @ with something on both sides, no
+ * white space. NULL-safe. */
+int ids_is_email(const char *s);
+
 #endif

@@ -42,6 +42,8 @@ static const struct {
     {"/v1/temporary-cases", GW_UP_CASES},
     {"/v1/dashboard", GW_UP_CASES},
     {"/v1/reports", GW_UP_CASES},
+    {"/v1/rfqs", GW_UP_CASES},
+    {"/v1/rfq-invitations", GW_UP_CASES},
     {"/v1/customer", GW_UP_CUSTOMER},
     {"/v1/customer-portal", GW_UP_CUSTOMER},
     {"/v1/notifications", GW_UP_CUSTOMER},
@@ -49,7 +51,9 @@ static const struct {
     {"/v1/approvals", GW_UP_ORDERS},
 };
 
-static const char *const default_public[] = {"/v1/auth", "/v1/customer-portal/login"};
+/* an outside partner's RFQ link carries its own credential (services/cases/rfq) */
+static const char *const default_public[] = {"/v1/auth", "/v1/customer-portal/login",
+                                             "/v1/rfq-invitations"};
 
 void gw_routes_default(struct gw_routes *t) {
   memset(t, 0, sizeof(*t));
@@ -62,7 +66,8 @@ void gw_routes_default(struct gw_routes *t) {
 }
 
 int gw_prefix_matches(const char *prefix, size_t prefix_len, const char *path) {
-  return strncmp(path, prefix, prefix_len) == 0 && (path[prefix_len] == '\0' || path[prefix_len] == '/');
+  return strncmp(path, prefix, prefix_len) == 0 &&
+         (path[prefix_len] == '\0' || path[prefix_len] == '/');
 }
 
 int gw_routes_match(const struct gw_routes *t, const char *path) {
@@ -240,10 +245,9 @@ static int check_segments(const char *path, int decode_again) {
   char seg[10];
   size_t n = 0;
   int cut = 0, first = 1, v;
-  for (const char *p = path;; ) {
+  for (const char *p = path;;) {
     int c = (unsigned char)*p;
-    if (c != 0 && decode_again && c == '%' && gw_hex_digit(p[1]) >= 0 &&
-        gw_hex_digit(p[2]) >= 0) {
+    if (c != 0 && decode_again && c == '%' && gw_hex_digit(p[1]) >= 0 && gw_hex_digit(p[2]) >= 0) {
       c = gw_hex_digit(p[1]) * 16 + gw_hex_digit(p[2]);
       p += 3;
     } else if (c != 0) {
@@ -303,8 +307,9 @@ int gw_http_token(const char *s) {
   return 1;
 }
 
-static const char *const hop_by_hop[] = {"Connection", "Keep-Alive", "Transfer-Encoding", "TE",
-                                          "Trailer", "Upgrade", "Host", "Content-Length"};
+static const char *const hop_by_hop[] = {"Connection", "Keep-Alive",    "Transfer-Encoding",
+                                         "TE",         "Trailer",       "Upgrade",
+                                         "Host",       "Content-Length"};
 
 int gw_header_is_hop_by_hop(const char *name, const char *connection) {
   for (size_t i = 0; i < sizeof(hop_by_hop) / sizeof(hop_by_hop[0]); i++) {

@@ -54,6 +54,7 @@ static int wire(struct service *svc) {
   cases_task_report_routes(svc);
   cases_chat_routes(svc);
   cases_call_routes(svc);
+  cases_rfq_routes(svc);
   return 0;
 }
 

@@ -46,58 +46,64 @@ static void new_case(char id[37], const char *portal, const char *claim, const c
   ids_uuid_v4(id);
   snprintf(full, sizeof(full), "L-%s-%s", w.sfx, claim);
   snprintf(mins, sizeof(mins), "%d", minutes_ago);
-  tl_sql_run("INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, "
-             "status, street, postal_code, city, created_by, created_at, updated_at, closed_at) "
-             "VALUES ($1, $2, $3, $4, '2026-01-10', $5, 'Testvägen 1', '111 11', 'Stockholm', "
-             "'test', now() - $6::int * interval '1 minute', "
-             "now() - $6::int * interval '1 minute', CASE WHEN $5 = 'closed' THEN now() END)",
-             6, id, portal, full, damage, status, mins);
+  tl_sql_run(
+      "INSERT INTO cases.cases (id, portal_id, claim_number, damage_type, damage_date, "
+      "status, street, postal_code, city, created_by, created_at, updated_at, closed_at) "
+      "VALUES ($1, $2, $3, $4, '2026-01-10', $5, 'Testvägen 1', '111 11', 'Stockholm', "
+      "'test', now() - $6::int * interval '1 minute', "
+      "now() - $6::int * interval '1 minute', CASE WHEN $5 = 'closed' THEN now() END)",
+      6, id, portal, full, damage, status, mins);
 }
 
 /* A task; office, company and user may be NULL. */
-static void new_task(const char *case_id, const char *portal, const char *type,
-                     const char *status, const char *office, const char *company,
-                     const struct tl_person *user) {
+static void new_task(const char *case_id, const char *portal, const char *type, const char *status,
+                     const char *office, const char *company, const struct tl_person *user) {
   char id[37];
   ids_uuid_v4(id);
-  tl_sql_run("INSERT INTO cases.tasks (id, case_id, portal_id, type, trade, status, office_id, "
-             "office_name, company_id, company_name, user_id, user_name, office_assigned_at, "
-             "user_assigned_at) VALUES ($1, $2, $3, $4, "
-             "CASE WHEN $4 = 'repair' THEN 'carpentry' END, "
-             "$5, $6::uuid, CASE WHEN $6 IS NOT NULL THEN 'Office' END, $7::uuid, "
-             "CASE WHEN $7 IS NOT NULL THEN 'Company' END, $8::uuid, "
-             "CASE WHEN $8 IS NOT NULL THEN 'User' END, CASE WHEN $6 IS NOT NULL THEN now() END, "
-             "CASE WHEN $8 IS NOT NULL THEN now() END)",
-             8, id, case_id, portal, type, status, office, company, user != NULL ? user->id : NULL);
+  tl_sql_run(
+      "INSERT INTO cases.tasks (id, case_id, portal_id, type, trade, status, office_id, "
+      "office_name, company_id, company_name, user_id, user_name, office_assigned_at, "
+      "user_assigned_at) VALUES ($1, $2, $3, $4, "
+      "CASE WHEN $4 = 'repair' THEN 'carpentry' END, "
+      "$5, $6::uuid, CASE WHEN $6 IS NOT NULL THEN 'Office' END, $7::uuid, "
+      "CASE WHEN $7 IS NOT NULL THEN 'Company' END, $8::uuid, "
+      "CASE WHEN $8 IS NOT NULL THEN 'User' END, CASE WHEN $6 IS NOT NULL THEN now() END, "
+      "CASE WHEN $8 IS NOT NULL THEN now() END)",
+      8, id, case_id, portal, type, status, office, company, user != NULL ? user->id : NULL);
 }
 
 static void give_ech(const char *case_id, const char *office, const char *company,
                      const struct tl_person *user) {
-  tl_sql_run("UPDATE cases.cases SET ech_office_id = $2, ech_office_name = 'P Stockholm', "
-             "ech_company_id = $3, ech_company_name = 'Partner P', ech_office_assigned_at = now(), "
-             "ech_user_id = $4::uuid, ech_user_name = CASE WHEN $4 IS NOT NULL THEN 'p-ech' END, "
-             "ech_user_assigned_at = CASE WHEN $4 IS NOT NULL THEN now() END WHERE id = $1",
-             4, case_id, office, company, user != NULL ? user->id : NULL);
+  tl_sql_run(
+      "UPDATE cases.cases SET ech_office_id = $2, ech_office_name = 'P Stockholm', "
+      "ech_company_id = $3, ech_company_name = 'Partner P', ech_office_assigned_at = now(), "
+      "ech_user_id = $4::uuid, ech_user_name = CASE WHEN $4 IS NOT NULL THEN 'p-ech' END, "
+      "ech_user_assigned_at = CASE WHEN $4 IS NOT NULL THEN now() END WHERE id = $1",
+      4, case_id, office, company, user != NULL ? user->id : NULL);
 }
 
 /* The case handler and a reminder days from today (Stockholm). */
 static void remind(const char *case_id, const struct tl_person *handler, int days) {
   char d[16];
   snprintf(d, sizeof(d), "%d", days);
-  tl_sql_run("UPDATE cases.cases SET case_handler_id = $2, reminder_date = "
-             "(now() AT TIME ZONE 'Europe/Stockholm')::date + $3::int WHERE id = $1",
-             3, case_id, handler->id, d);
+  tl_sql_run(
+      "UPDATE cases.cases SET case_handler_id = $2, reminder_date = "
+      "(now() AT TIME ZONE 'Europe/Stockholm')::date + $3::int WHERE id = $1",
+      3, case_id, handler->id, d);
 }
 
 static void create_cases(void) {
   new_case(c1, w.portal_a, "001", "water", "open", 60);
-  tl_sql_run("UPDATE cases.cases SET contacts = '[{\"kind\": \"policyholder\", \"name\": \"Anna "
-             "Andersson\", \"phone\": \"+46701234567\"}]', case_handler_id = $2 WHERE id = $1",
-             2, c1, w.ia_handler.id);
+  tl_sql_run(
+      "UPDATE cases.cases SET contacts = '[{\"kind\": \"policyholder\", \"name\": \"Anna "
+      "Andersson\", \"phone\": \"+46701234567\"}]', case_handler_id = $2 WHERE id = $1",
+      2, c1, w.ia_handler.id);
   new_task(c1, w.portal_a, "repair", "1", w.p_sthlm, w.partner_p, NULL);
   new_case(c2, w.portal_a, "002", "fire", "open", 59);
-  tl_sql_run("UPDATE cases.cases SET street = 'Kungsgatan 5', postal_code = '753 20', "
-             "city = 'Uppsala' WHERE id = $1", 1, c2);
+  tl_sql_run(
+      "UPDATE cases.cases SET street = 'Kungsgatan 5', postal_code = '753 20', "
+      "city = 'Uppsala' WHERE id = $1",
+      1, c2);
   new_task(c2, w.portal_a, "inspection", "0", NULL, NULL, NULL);
   new_case(c3, w.portal_a, "003", "water", "open", 58);
   give_ech(c3, w.p_sthlm, w.partner_p, NULL);
@@ -127,8 +133,10 @@ static void create_cases(void) {
   remind(c12, &w.ia_admin, 1);
 
   new_case(c13, w.portal_a, "013", "report_csv", "open", 48);
-  tl_sql_run("UPDATE cases.cases SET claim_number = '=HYPERLINK(\"x\"),1', city = 'Malmö, Syd' "
-             "WHERE id = $1", 1, c13);
+  tl_sql_run(
+      "UPDATE cases.cases SET claim_number = '=HYPERLINK(\"x\"),1', city = 'Malmö, Syd' "
+      "WHERE id = $1",
+      1, c13);
   new_case(r1, w.portal_a, "R1", "report_range", "open", 47);
   tl_sql_run("UPDATE cases.cases SET created_at = '2020-03-15 12:00:00+00' WHERE id = $1", 1, r1);
   new_case(r2, w.portal_a, "R2", "report_range", "open", 47);
@@ -139,9 +147,10 @@ static void create_cases(void) {
     snprintf(claim, sizeof(claim), "PG%02d", i);
     new_case(pg[i], w.portal_a, claim, "paging_test", "open", i < 10 ? 45 : 44 - i);
     if (i < 10)
-      tl_sql_run("UPDATE cases.cases SET created_at = "
-                 "(SELECT created_at FROM cases.cases WHERE id = $2) WHERE id = $1",
-                 2, pg[i], pg[0]);
+      tl_sql_run(
+          "UPDATE cases.cases SET created_at = "
+          "(SELECT created_at FROM cases.cases WHERE id = $2) WHERE id = $1",
+          2, pg[i], pg[0]);
   }
 
   new_case(b1, w.portal_b, "B01", "water", "open", 30);
@@ -168,9 +177,9 @@ static const char *name_of(const char *id) {
   static const struct {
     const char *name;
     const char *id;
-  } names[] = {{"C1", c1}, {"C2", c2},   {"C3", c3},   {"C4", c4},   {"C5", c5},
-               {"C6", c6}, {"C7", c7},   {"C8", c8},   {"C9", c9},   {"C10", c10},
-               {"C11", c11}, {"C12", c12}, {"C13", c13}, {"R1", r1}, {"R2", r2}, {"B1", b1}};
+  } names[] = {{"C1", c1},   {"C2", c2}, {"C3", c3}, {"C4", c4},   {"C5", c5},   {"C6", c6},
+               {"C7", c7},   {"C8", c8}, {"C9", c9}, {"C10", c10}, {"C11", c11}, {"C12", c12},
+               {"C13", c13}, {"R1", r1}, {"R2", r2}, {"B1", b1}};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     if (!strcmp(names[i].id, id)) return names[i].name;
   for (int i = 0; i < NPAGING; i++)
@@ -212,8 +221,7 @@ static void expect_list(const char *token, const char *query, ...) {
   }
   names_joined(want, nwant, want_s, sizeof(want_s));
   names_joined(got, ngot, got_s, sizeof(got_s));
-  if (strcmp(want_s, got_s) != 0)
-    fail_msg("GET %s lists [%s], expected [%s]", path, got_s, want_s);
+  if (strcmp(want_s, got_s) != 0) fail_msg("GET %s lists [%s], expected [%s]", path, got_s, want_s);
   tl_response_free(&r);
 }
 
@@ -233,9 +241,8 @@ static void expect_reasons(const char *token, const char *id, const char *expect
   tl_expect(&r, 200);
   json_t *item = item_of(&r, id);
   if (item == NULL) fail_msg("%s is not listed: %s", name_of(id), r.body);
-  json_array_foreach(json_object_get(item, "action_reasons"), i, reason)
-    used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s", i ? "," : "",
-                             json_string_value(reason));
+  json_array_foreach(json_object_get(item, "action_reasons"), i, reason) used += (size_t)snprintf(
+      got + used, sizeof(got) - used, "%s%s", i ? "," : "", json_string_value(reason));
   if (strcmp(got, expected) != 0)
     fail_msg("reasons on %s are [%s], expected [%s]", name_of(id), got, expected);
   assert_true(json_is_boolean(json_object_get(item, "action_required")));
@@ -297,9 +304,9 @@ static void test_list_filters(void **state) {
   char q[64];
   snprintf(q, sizeof(q), "q=L-%s-004", w.sfx);
   expect_list(ia, q, c4, NULL);
-  expect_list(ia, "q=100%25", c6, NULL);   /* not "1000 Vägen" */
-  expect_list(ia, "q=_", c6, NULL);        /* the only underscore */
-  expect_list(ia, "q=%25", c6, NULL);      /* the only percent sign */
+  expect_list(ia, "q=100%25", c6, NULL); /* not "1000 Vägen" */
+  expect_list(ia, "q=_", c6, NULL);      /* the only underscore */
+  expect_list(ia, "q=%25", c6, NULL);    /* the only percent sign */
   expect_list(ia, "q=malm%C3%B6", c13, NULL);
   /* the insurer acts where a task has no office yet */
   expect_list(ia, "action_required=true", c2, NULL);
@@ -573,9 +580,8 @@ static void expect_filters_match(const char *token, const struct tl_response *da
     size_t used = strlen(query);
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(e, "filter"), key, v)
-      used += (size_t)snprintf(query + used, sizeof(query) - used, "&%s=%s", key,
-                               json_string_value(v));
+    json_object_foreach(json_object_get(e, "filter"), key, v) used +=
+        (size_t)snprintf(query + used, sizeof(query) - used, "&%s=%s", key, json_string_value(v));
     char path[600];
     struct tl_response r;
     snprintf(path, sizeof(path), "/v1/cases?%s", query);
@@ -595,12 +601,15 @@ static void dashboard(const char *token, struct tl_response *r) {
   assert_true(json_is_array(json_object_get(r->json, "rows")));
 }
 
-/* The rows of r but the money rows and the chat's (test_cases_money_screens.c and
- * test_cases_chat_screens.c count those). */
+/* The rows of r but the money rows, the chat's, the uploads' and the RFQs'
+ * (test_cases_money_screens.c, test_cases_chat_screens.c and test_cases_rfqs.c count those). */
 static size_t rows_but_money(const struct tl_response *r) {
-  static const char *const money[] = {"budgets_awaiting_my_approval", "budgets_rejected",
+  static const char *const money[] = {"budgets_awaiting_my_approval",
+                                      "budgets_rejected",
                                       "cases_with_invoices_awaiting_approval",
-                                      "cases_with_unread_chat", "cases_with_partner_uploads"};
+                                      "cases_with_unread_chat",
+                                      "cases_with_partner_uploads",
+                                      "cases_with_rfq_tasks"};
   size_t i, n = 0;
   json_t *e;
   json_array_foreach(json_object_get(r->json, "rows"), i, e) {
@@ -732,8 +741,8 @@ static void test_dashboard_follows_closing(void **state) {
 static json_t *report_row(const struct tl_response *r, const char *case_id) {
   json_t *row;
   size_t i;
-  json_array_foreach(json_object_get(r->json, "rows"), i, row)
-    if (!strcmp(tl_str(row, "case_id"), case_id)) return row;
+  json_array_foreach(json_object_get(r->json, "rows"), i,
+                     row) if (!strcmp(tl_str(row, "case_id"), case_id)) return row;
   return NULL;
 }
 

@@ -19,18 +19,32 @@ static void test_default_table(void **state) {
   static const struct {
     const char *path, *upstream;
   } cases[] = {
-      {"/v1/auth/token", "policy"},        {"/v1/auth/jwks", "policy"},
-      {"/v1/companies", "policy"},         {"/v1/offices/x", "policy"},
-      {"/v1/users/1/roles", "policy"},     {"/v1/roles", "policy"},
-      {"/v1/portal", "policy"},            {"/v1/me", "policy"},
-      {"/v1/api-clients/7", "policy"},     {"/v1/authorize", "policy"},
-      {"/v1/cases", "cases"},              {"/v1/cases/abc/tasks", "cases"},
-      {"/v1/temporary-cases/1", "cases"},  {"/v1/dashboard", "cases"},
-      {"/v1/reports/x.csv", "cases"},      {"/v1/customer", "customer"},
-      {"/v1/customer/x", "customer"},      {"/v1/customer-portal/login", "customer"},
-      {"/v1/notifications", "customer"},   {"/v1/orders/1", "orders"},
-      {"/v1/approvals", "orders"},         {"/v1/cases/", "cases"},
-      {"/v1/portals", "policy"},           {"/v1/portals/x", "policy"},
+      {"/v1/auth/token", "policy"},
+      {"/v1/auth/jwks", "policy"},
+      {"/v1/companies", "policy"},
+      {"/v1/offices/x", "policy"},
+      {"/v1/users/1/roles", "policy"},
+      {"/v1/roles", "policy"},
+      {"/v1/portal", "policy"},
+      {"/v1/me", "policy"},
+      {"/v1/api-clients/7", "policy"},
+      {"/v1/authorize", "policy"},
+      {"/v1/cases", "cases"},
+      {"/v1/cases/abc/tasks", "cases"},
+      {"/v1/temporary-cases/1", "cases"},
+      {"/v1/dashboard", "cases"},
+      {"/v1/reports/x.csv", "cases"},
+      {"/v1/customer", "customer"},
+      {"/v1/customer/x", "customer"},
+      {"/v1/customer-portal/login", "customer"},
+      {"/v1/notifications", "customer"},
+      {"/v1/orders/1", "orders"},
+      {"/v1/approvals", "orders"},
+      {"/v1/cases/", "cases"},
+      {"/v1/portals", "policy"},
+      {"/v1/portals/x", "policy"},
+      {"/v1/rfqs", "cases"},
+      {"/v1/rfq-invitations/t/quotes", "cases"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const char *got = routed(&t, cases[i].path);
@@ -52,9 +66,9 @@ static void test_longest_prefix_wins(void **state) {
   (void)state;
   struct gw_routes t;
   char err[256];
-  assert_int_equal(gw_routes_parse("/v1/a=policy; /v1/a/b = cases ;;/v1/a/b/c=orders", &t, err,
-                                   sizeof(err)),
-                   CS_OK);
+  assert_int_equal(
+      gw_routes_parse("/v1/a=policy; /v1/a/b = cases ;;/v1/a/b/c=orders", &t, err, sizeof(err)),
+      CS_OK);
   assert_int_equal(t.n, 3);
   assert_string_equal(routed(&t, "/v1/a"), "policy");
   assert_string_equal(routed(&t, "/v1/a/x"), "policy");
@@ -78,17 +92,17 @@ static void test_routes_parse_errors(void **state) {
   struct gw_routes t;
   char err[256];
   static const char *const bad[] = {
-      "/v1/a",             /* no '=' */
-      "/v1/a=nobody",      /* unknown upstream */
-      "v1/a=policy",       /* not absolute */
+      "/v1/a",                    /* no '=' */
+      "/v1/a=nobody",             /* unknown upstream */
+      "v1/a=policy",              /* not absolute */
       "/v1/a=policy;/v1/a=cases", /* twice */
-      "/internal=policy",  /* never routed */
+      "/internal=policy",         /* never routed */
       "/Internal/x=policy",
-      "/v1/../x=policy",   /* dot segment */
-      "/v1//a=policy",     /* empty segment */
-      "/v1/a?x=policy",    /* query */
-      "/v1/%61=policy",    /* escapes */
-      "",                  /* nothing */
+      "/v1/../x=policy", /* dot segment */
+      "/v1//a=policy",   /* empty segment */
+      "/v1/a?x=policy",  /* query */
+      "/v1/%61=policy",  /* escapes */
+      "",                /* nothing */
       " ; ; ",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -116,6 +130,8 @@ static void test_public_paths(void **state) {
   assert_true(gw_path_is_public(&l, "/openapi/cases.yaml"));
   assert_false(gw_path_is_public(&l, "/v1/customer-portal/loginx"));
   assert_false(gw_path_is_public(&l, "/v1/customer-portal/me"));
+  assert_true(gw_path_is_public(&l, "/v1/rfq-invitations/abc"));
+  assert_false(gw_path_is_public(&l, "/v1/rfqs"));
   assert_false(gw_path_is_public(&l, "/v1/authx"));
   assert_false(gw_path_is_public(&l, "/v1/cases"));
   assert_false(gw_path_is_public(&l, "/healthz/x"));
@@ -142,17 +158,29 @@ static void test_path_canonical(void **state) {
   assert_int_equal(canon("/v1/file.v2..x", out), GW_PATH_OK);
 
   static const char *const internal[] = {
-      "/internal/events", "//internal/events", "/internal", "/INTERNAL/events",
-      "/%69nternal/events", "/%2finternal/events", "/%252finternal", "/%2569nternal/events",
+      "/internal/events",     "//internal/events",   "/internal",      "/INTERNAL/events",
+      "/%69nternal/events",   "/%2finternal/events", "/%252finternal", "/%2569nternal/events",
       "/internal;x=1/events", "///internal",
   };
   for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
     if (canon(internal[i], out) != GW_PATH_INTERNAL) fail_msg("%s is not internal", internal[i]);
   }
   static const char *const bad[] = {
-      "/v1/../internal/events", "/v1/cases/..", "/v1/./cases", "/v1/%2e%2e/internal",
-      "/v1/%2E%2E/internal", "/v1/.%2e/internal", "/v1/%252e%252e/internal", "/v1/..;/internal",
-      "/v1/%00", "/v1/%zz", "/v1/%2", "v1/cases", "", "*", "/v1\\..\\internal",
+      "/v1/../internal/events",
+      "/v1/cases/..",
+      "/v1/./cases",
+      "/v1/%2e%2e/internal",
+      "/v1/%2E%2E/internal",
+      "/v1/.%2e/internal",
+      "/v1/%252e%252e/internal",
+      "/v1/..;/internal",
+      "/v1/%00",
+      "/v1/%zz",
+      "/v1/%2",
+      "v1/cases",
+      "",
+      "*",
+      "/v1\\..\\internal",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     if (canon(bad[i], out) != GW_PATH_BAD) fail_msg("%s is not refused", bad[i]);
@@ -167,15 +195,22 @@ static void test_path_canonical(void **state) {
 
 static void test_hop_by_hop(void **state) {
   (void)state;
-  static const char *const hop[] = {"Connection", "keep-alive", "Transfer-Encoding", "te",
-                                    "Trailer", "Upgrade", "Host", "Content-Length",
-                                    "Proxy-Authorization", "proxy-connection"};
+  static const char *const hop[] = {"Connection",
+                                    "keep-alive",
+                                    "Transfer-Encoding",
+                                    "te",
+                                    "Trailer",
+                                    "Upgrade",
+                                    "Host",
+                                    "Content-Length",
+                                    "Proxy-Authorization",
+                                    "proxy-connection"};
   for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++) {
     if (!gw_header_is_hop_by_hop(hop[i], NULL)) fail_msg("%s passes", hop[i]);
   }
   static const char *const end_to_end[] = {"Authorization", "Content-Type", "Accept",
-                                           "Set-Cookie", "X-Request-Id", "Idempotency-Key",
-                                           "If-Match", "ETag", "Tea"};
+                                           "Set-Cookie",    "X-Request-Id", "Idempotency-Key",
+                                           "If-Match",      "ETag",         "Tea"};
   for (size_t i = 0; i < sizeof(end_to_end) / sizeof(end_to_end[0]); i++) {
     if (gw_header_is_hop_by_hop(end_to_end[i], NULL)) fail_msg("%s is dropped", end_to_end[i]);
   }
@@ -197,10 +232,10 @@ static void test_upstream_names(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_default_table),   cmocka_unit_test(test_longest_prefix_wins),
+      cmocka_unit_test(test_default_table),       cmocka_unit_test(test_longest_prefix_wins),
       cmocka_unit_test(test_routes_parse_errors), cmocka_unit_test(test_public_paths),
-      cmocka_unit_test(test_path_canonical),
-      cmocka_unit_test(test_hop_by_hop),      cmocka_unit_test(test_upstream_names),
+      cmocka_unit_test(test_path_canonical),      cmocka_unit_test(test_hop_by_hop),
+      cmocka_unit_test(test_upstream_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

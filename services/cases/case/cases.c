@@ -22,13 +22,6 @@ static int is_country_code(const char *s) { /* ISO 3166 alpha-2: two capitals */
   return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] == '\0';
 }
 
-static int is_email(const char *s) { /* one @ with something on both sides, no white space */
-  const char *at = strchr(s, '@');
-  for (const char *p = s; *p; p++)
-    if (isspace((unsigned char)*p)) return 0;
-  return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
-}
-
 static int space_at_either_end(const char *s) {
   size_t n = strlen(s);
   return n > 0 && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]));
@@ -126,7 +119,7 @@ static void check_contact(const json_t *c, const char *field, struct cs_refusal 
   check_text(c, "phone", member, 40, err);
   snprintf(member, sizeof(member), "%s/email", field);
   check_text(c, "email", member, 254, err);
-  if (email != NULL && !is_email(email))
+  if (email != NULL && !ids_is_email(email))
     cs_refusal_field(err, member, FIELD_FORMAT, "is not an email address");
 }
 

@@ -131,6 +131,21 @@ int cases_caller_load(const json_t *claims, struct cases_caller *c, struct cs_re
   return cs_refuse(err, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL);
 }
 
+int cases_caller_outside_partner(const char *portal_id, const char *invitee_id,
+                                 struct cases_caller *c, struct cs_refusal *err) {
+  memset(c, 0, sizeof(*c));
+  snprintf(c->sub, sizeof(c->sub), "invitation:%s", invitee_id);
+  snprintf(c->portal_id, sizeof(c->portal_id), "%s", portal_id);
+  snprintf(c->company_kind, sizeof(c->company_kind), "%s", CASES_OUTSIDE_PARTNER);
+  if (replica_fresh(err) != CS_OK) return CS_REFUSED;
+  json_t *portal = NULL;
+  int rc = replica_portal(NULL, c->portal_id, &portal) == CS_OK ? take_timezone(c, portal)
+                                                                : CS_ERR_UNAVAILABLE;
+  json_decref(portal);
+  if (rc == CS_OK) return CS_OK;
+  return cs_refuse(err, PROBLEM_UNAVAILABLE, CASES_POLICY_FAILED_DETAIL);
+}
+
 void cases_caller_clear(struct cases_caller *c) {
   if (c == NULL) return;
   json_decref(c->office_ids);
@@ -139,6 +154,12 @@ void cases_caller_clear(struct cases_caller *c) {
 
 int cases_caller_is_internal(const struct cases_caller *c) {
   return c->is_client || !strcmp(c->company_kind, "insurer");
+}
+
+const char *cases_actor_kind(const struct cases_caller *c) {
+  if (c->is_client) return "client";
+  if (!strcmp(c->company_kind, CASES_OUTSIDE_PARTNER)) return CASES_OUTSIDE_PARTNER;
+  return !strcmp(c->company_kind, CASES_SYSTEM) ? CASES_SYSTEM : "user";
 }
 
 const char *cases_caller_scope(const struct cases_caller *c) {

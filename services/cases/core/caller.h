@@ -35,6 +35,19 @@ struct cases_caller {
  * reads the portal's time zone. */
 int cases_caller_load(const json_t *claims, struct cases_caller *c, struct cs_refusal *err);
 void cases_caller_clear(struct cases_caller *c); /* NULL-safe */
+/* The company kind of an outside partner acting through its RFQ link (rfq/quotes.c): no login, no
+ * company of the portal, nothing visible but that RFQ. */
+#define CASES_OUTSIDE_PARTNER "outside_partner"
+/* The outside partner invited as invitee_id to an RFQ of portal_id, acting through its link:
+ * CS_OK (clear it), or CS_REFUSED (503: the replica is behind). */
+int cases_caller_outside_partner(const char *portal_id, const char *invitee_id,
+                                 struct cases_caller *c, struct cs_refusal *err);
+/* The company kind of the service itself acting on what happened (an inspection's report built
+ * once it completed): no token, the case's portal. */
+#define CASES_SYSTEM "system"
+/* What an event's and a history line's actor is: "client", "outside_partner", "system" or
+ * "user". */
+const char *cases_actor_kind(const struct cases_caller *c);
 /* 1 for insurer users and API clients: they see and act on the whole portal. */
 int cases_caller_is_internal(const struct cases_caller *c);
 /* The company scope of the visibility condition: NULL for internal callers, else the caller's

@@ -52,7 +52,7 @@ int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, con
       .case_id = op->case_id,
       .portal_id = json_string_value(json_object_get(op->current, "portal_id")),
       .actor_id = op->caller->sub,
-      .actor_kind = op->caller->is_client ? "client" : "user",
+      .actor_kind = cases_actor_kind(op->caller),
       .company_id = op->caller->company_id,
       .action = action,
       .task_id = task_id,
@@ -71,10 +71,10 @@ int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *dat
   if (data != NULL) {
     json_object_set_new(data, "case_id", json_string(op->case_id));
     json_object_set(data, "claim_number", json_object_get(op->current, "claim_number"));
-    json_object_set_new(
-        data, "actor",
-        json_pack("{s:s, s:s, s:s}", "id", op->caller->sub, "kind",
-                  op->caller->is_client ? "client" : "user", "company_id", op->caller->company_id));
+    const struct cases_caller *c = op->caller;
+    json_object_set_new(data, "actor",
+                        json_pack("{s:s, s:s, s:s?}", "id", c->sub, "kind", cases_actor_kind(c),
+                                  "company_id", c->company_id[0] != '\0' ? c->company_id : NULL));
   }
   return write_event(conn, &op->err, type, portal, op->case_id, data);
 }
@@ -196,8 +196,12 @@ int cases_op_finish(PGconn *conn, struct cases_op *op) {
 /* ---- a change outside the write runner ------------------------------------------------------ */
 
 int cases_op_begin(PGconn *conn, struct cases_op *op) {
-  long long version;
   if (db_begin(conn) != CS_OK) return cs_refuse(&op->err, PROBLEM_UNAVAILABLE, "try again");
+  return cases_op_join(conn, op);
+}
+
+int cases_op_join(PGconn *conn, struct cases_op *op) {
+  long long version;
   if (cases_store_lock_version(conn, op->case_id, &version, op->err.sqlstate) != CS_OK ||
       cases_store_document(conn, op->case_id, &op->current, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);
@@ -205,11 +209,16 @@ int cases_op_begin(PGconn *conn, struct cases_op *op) {
   return CS_OK;
 }
 
-int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
-                 struct cs_refusal *err) {
+int cases_op_leave(PGconn *conn, struct cases_op *op, int rc) {
   /* as cases_op_finish: only a change of the case's document (its history) bumps its version */
   if (rc == CS_OK && op->changed && cases_store_bump(conn, op->case_id, op->err.sqlstate) != CS_OK)
     rc = cs_refusal_db(&op->err);
+  return rc;
+}
+
+int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
+                 struct cs_refusal *err) {
+  rc = cases_op_leave(conn, op, rc);
   if (rc == CS_OK && db_commit(conn) != CS_OK)
     rc = cs_refuse(&op->err, PROBLEM_UNAVAILABLE, "the change could not be committed; try again");
   if (rc != CS_OK) {
@@ -230,5 +239,26 @@ int cases_op_partner_upload(PGconn *conn, struct cases_op *op) {
   if (strcmp(op->caller->company_kind, "partner") != 0) return CS_OK;
   if (cases_store_partner_upload(conn, op->case_id, op->err.sqlstate) != CS_OK)
     return cs_refusal_db(&op->err);
+  return CS_OK;
+}
+
+/* 1 when the caller holds any of actions (NULL-terminated) through its roles in the case. */
+int cases_holds_any(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                    const char *const *actions, int *held, struct cs_refusal *err) {
+  unsigned roles = 0;
+  json_t *asked = json_array(), *decisions = NULL;
+  const json_t *d;
+  size_t i;
+  *held = 0;
+  if (cases_roles_of(conn, c, case_id, &roles, err->sqlstate) != CS_OK) {
+    json_decref(asked);
+    return cs_refusal_db(err);
+  }
+  for (i = 0; actions[i] != NULL; i++) json_array_append_new(asked, json_string(actions[i]));
+  int rc = cases_policy_authorize_batch(conn, c->sub, c->portal_id, asked, roles, &decisions);
+  json_decref(asked);
+  if (rc != CS_OK) return cases_policy_failed(err);
+  json_array_foreach(decisions, i, d) if (json_is_true(json_object_get(d, "allow"))) *held = 1;
+  json_decref(decisions);
   return CS_OK;
 }

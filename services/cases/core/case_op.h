@@ -63,6 +63,11 @@ typedef void (*cases_body_rules)(const json_t *body, struct cs_refusal *err);
 int cases_op_begin(PGconn *conn, struct cases_op *op);
 int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
                  struct cs_refusal *err);
+/* The same inside a transaction someone else opened and commits (an event consumer's): join
+ * locks the row and reads op->current; leave bumps the version when the change added to the
+ * history and returns rc (CS_REFUSED with op->err when that failed). Clear op after. */
+int cases_op_join(PGconn *conn, struct cases_op *op);
+int cases_op_leave(PGconn *conn, struct cases_op *op, int rc);
 /* In such a change: when the caller is a partner user, the case shows a partner upload the
  * insurer has not seen (a document or report it added). CS_OK or CS_REFUSED. */
 int cases_op_partner_upload(PGconn *conn, struct cases_op *op);
@@ -98,6 +103,11 @@ int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *dat
  * An amount above the caller's approval limit is 403 approval-limit-exceeded with "limit" and
  * "amount" in the problem. */
 int cases_require(struct cases_op *op, const char *action, const long long *amount);
+/* *held 1 when the caller holds any of actions (NULL-terminated right names) through its roles
+ * in case_id: a read's question (its scope), not a change's. CS_OK, or CS_REFUSED (database,
+ * 503). */
+int cases_holds_any(PGconn *conn, const struct cases_caller *c, const char *case_id,
+                    const char *const *actions, int *held, struct cs_refusal *err);
 /* Refuses with 403 unless the caller is an insurer user or an API client. */
 int cases_require_internal(struct cases_op *op, const char *what);
 /* The partner office office_id serving portal_id (cases_policy_office): CS_OK with *office a

@@ -8,17 +8,18 @@
 
 struct service;
 
-void cases_case_routes(struct service *svc);      /* case/http_cases.c */
-void cases_task_routes(struct service *svc);      /* task/http_tasks.c */
-void cases_ech_routes(struct service *svc);       /* ech/http_ech.c */
-void cases_list_routes(struct service *svc);      /* list/http_case_list.c */
-void cases_dashboard_routes(struct service *svc); /* dashboard/http_dashboard.c */
-void cases_report_routes(struct service *svc);    /* reports/http_reports.c */
-void cases_money_routes(struct service *svc);     /* money/http_money.c */
-void cases_document_routes(struct service *svc);  /* documents/http_documents.c */
+void cases_case_routes(struct service *svc);        /* case/http_cases.c */
+void cases_task_routes(struct service *svc);        /* task/http_tasks.c */
+void cases_ech_routes(struct service *svc);         /* ech/http_ech.c */
+void cases_list_routes(struct service *svc);        /* list/http_case_list.c */
+void cases_dashboard_routes(struct service *svc);   /* dashboard/http_dashboard.c */
+void cases_report_routes(struct service *svc);      /* reports/http_reports.c */
+void cases_money_routes(struct service *svc);       /* money/http_money.c */
+void cases_document_routes(struct service *svc);    /* documents/http_documents.c */
 void cases_task_report_routes(struct service *svc); /* task_reports/http_task_reports.c */
 void cases_chat_routes(struct service *svc);        /* chat/http_chat.c */
 void cases_call_routes(struct service *svc);        /* calls/http_calls.c */
+void cases_rfq_routes(struct service *svc);         /* rfq/http_rfqs.c */
 /* The reads of a case's money (money/http_money_reads.c), registered by cases_money_routes. */
 void cases_money_read_routes(struct service *svc);
 /* GET /v1/cases/{id}/office-recommendations (ech/http_recommendations.c), registered by

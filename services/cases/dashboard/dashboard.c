@@ -53,6 +53,8 @@ static const struct dashboard_row rows[] = {
      "{\"unread_chat\": \"true\"}"},
     /* documents and reports partners added that the insurer has not marked seen */
     {"cases_with_partner_uploads", FOR_INSURERS, "{\"partner_uploads\": \"true\"}"},
+    /* open requests for quotation: the insurer's cases, the external case handler's own */
+    {"cases_with_rfq_tasks", FOR_INSURERS | FOR_MARKED_ECH, "{\"rfq_open\": \"true\"}"},
 };
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 

@@ -95,7 +95,11 @@
   /* insurers only: from the partial index of the cases with unseen uploads (migrations/0018) */     \
   X("cases_with_partner_uploads",                                                                    \
     "SELECT count(*) FROM cases c WHERE $2::uuid IS NULL AND c.portal_id = $1::uuid "                \
-    "AND " CASES_PARTNER_UPLOADS_SQL)
+    "AND " CASES_PARTNER_UPLOADS_SQL)                                                                \
+  /* from the partial index of the cases with open RFQs (migrations/0019); a partner's only */       \
+  /* where it is the external case handler */                                                        \
+  X("cases_with_rfq_tasks",                                                                          \
+    "SELECT count(*) FROM cases c WHERE c.portal_id = $1::uuid AND " CASES_RFQ_OPEN_SQL)
 
 #define ROW_NAME(name, sql) name,
 #define ROW_COLUMN(name, sql) ", CASE WHEN '" name "' = ANY ($6::text[]) THEN (" sql ") END"

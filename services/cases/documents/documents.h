@@ -28,6 +28,11 @@ void cases_document_rules(const char *type, const char *title, struct cs_refusal
  * CS_OK with *doc, or CS_REFUSED (409 closed case, 5xx). conn is a pooled connection, idle. */
 int cases_document_add(PGconn *conn, const struct cases_caller *c, const char *case_id,
                        const struct cases_document_file *f, json_t **doc, struct cs_refusal *err);
+/* The same inside op (begun or joined, case_op.h): the row, the history line, the event; *doc
+ * the document (NULL when refused). CS_OK or CS_REFUSED with op->err. */
+struct cases_op;
+int cases_document_record(PGconn *conn, struct cases_op *op, const struct cases_document_file *f,
+                          json_t **doc);
 /* Deletes it softly: the adder or the insurer (403), 404 when absent or deleted. */
 int cases_document_delete(PGconn *conn, const struct cases_caller *c, const char *case_id,
                           const char *doc_id, struct cs_refusal *err);

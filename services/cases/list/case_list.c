@@ -109,6 +109,7 @@ static const char *const known_params[] = {"status",
                                            "invoice_awaiting_approval",
                                            "unread_chat",
                                            "partner_uploads",
+                                           "rfq_open",
                                            "sort",
                                            "limit",
                                            "cursor"};
@@ -300,6 +301,7 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
   q->my_open_tasks = boolean_param(params, "my_open_tasks", err);
   q->unread_chat = boolean_param(params, "unread_chat", err);
   q->partner_uploads = boolean_param(params, "partner_uploads", err);
+  q->rfq_open = boolean_param(params, "rfq_open", err);
   static const char no_tasks[] = "concerns a user; an API client holds no tasks or roles";
   const char *me1 = caller_user(q->my_tasks, "my_tasks", no_tasks, c, err);
   const char *me2 = caller_user(q->my_open_tasks, "my_open_tasks", no_tasks, c, err);

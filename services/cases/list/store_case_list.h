@@ -140,6 +140,13 @@ struct cases_approver {
   "(c.partner_upload_at > coalesce(c.partner_uploads_seen_at, '-infinity') AND c.status " \
   "<> 'closed')"
 
+/* The open case c has an open request for quotation on one of its tasks (migrations/0019,
+ * whose partial index holds exactly these cases), and a partner ($2) is its external case
+ * handler: RFQs are the insurer's and the handler's to follow. */
+#define CASES_RFQ_OPEN_SQL                                                                 \
+  "(c.rfqs_open > 0 AND c.status <> 'closed' AND ($2::uuid IS NULL OR c.ech_company_id = " \
+  "$2::uuid))"
+
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
 struct cases_list_query {
@@ -161,6 +168,7 @@ struct cases_list_query {
   const char *invoice_waiting; /* "true" / "false": invoice_awaiting_approval */
   const char *unread_chat;     /* "true" / "false": for the calling user (me) */
   const char *partner_uploads; /* "true" / "false": uploads of partners the insurer has not seen */
+  const char *rfq_open;        /* "true" / "false": an open RFQ on one of its tasks */
   int sort_updated;            /* sort by updated_at instead of created_at */
   char after_time[40];         /* the cursor's position, "" on the first page */
   char after_id[37];

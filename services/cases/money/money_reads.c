@@ -15,34 +15,13 @@
 #include "store_core.h"
 #include "store_money.h"
 
-/* 1 when the caller holds any of actions (NULL-terminated) through its roles in the case. */
-static int holds_any(PGconn *conn, const struct cases_caller *c, const char *case_id,
-                     const char *const *actions, int *held, struct cs_refusal *err) {
-  unsigned roles = 0;
-  json_t *asked = json_array(), *decisions = NULL;
-  const json_t *d;
-  size_t i;
-  *held = 0;
-  if (cases_roles_of(conn, c, case_id, &roles, err->sqlstate) != CS_OK) {
-    json_decref(asked);
-    return cs_refusal_db(err);
-  }
-  for (i = 0; actions[i] != NULL; i++) json_array_append_new(asked, json_string(actions[i]));
-  int rc = cases_policy_authorize_batch(conn, c->sub, c->portal_id, asked, roles, &decisions);
-  json_decref(asked);
-  if (rc != CS_OK) return cases_policy_failed(err);
-  json_array_foreach(decisions, i, d) if (json_is_true(json_object_get(d, "allow"))) *held = 1;
-  json_decref(decisions);
-  return CS_OK;
-}
-
 /* The company scope of the caller's view: NULL (all) or the caller's company. */
 static int view_scope(PGconn *conn, const struct cases_caller *c, const char *case_id,
                       const char *const *actions, const char **scope, struct cs_refusal *err) {
   int held = 0;
   *scope = NULL;
   if (cases_caller_is_internal(c)) return CS_OK;
-  if (holds_any(conn, c, case_id, actions, &held, err) != CS_OK) return CS_REFUSED;
+  if (cases_holds_any(conn, c, case_id, actions, &held, err) != CS_OK) return CS_REFUSED;
   if (!held) *scope = c->company_id;
   return CS_OK;
 }
@@ -159,7 +138,8 @@ int cases_settlement(PGconn *conn, const struct cases_caller *c, const char *cas
   char currency[4];
   json_t *the_case = NULL, *rows = NULL, *offers = NULL;
   if (!cases_caller_is_internal(c)) {
-    if (holds_any(conn, c, case_id, settlement_rights, &held, err) != CS_OK) return CS_REFUSED;
+    if (cases_holds_any(conn, c, case_id, settlement_rights, &held, err) != CS_OK)
+      return CS_REFUSED;
     if (!held)
       return cs_refuse(err, PROBLEM_FORBIDDEN,
                        "the settlement is the insurer's, approve_budget's or "

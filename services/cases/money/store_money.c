@@ -30,7 +30,8 @@ int cases_store_money_facts(PGconn *conn, const char *case_id, json_t **out, cha
       " 'linked_items', (SELECT count(*) FROM budgets b WHERE b.task_id = t.id)"
       "   + (SELECT count(*) FROM invoices i WHERE i.task_id = t.id)"
       "   + (SELECT count(*) FROM cash_offers o WHERE o.task_id = t.id)"
-      "   + (SELECT count(*) FROM task_reports r WHERE r.task_id = t.id))), '{}'::json)"
+      "   + (SELECT count(*) FROM task_reports r WHERE r.task_id = t.id)"
+      "   + (SELECT count(*) FROM rfqs q WHERE q.task_id = t.id))), '{}'::json)"
       " FROM tasks t WHERE t.case_id = $1::uuid",
       1, p, out, sqlstate);
   return rc;

@@ -348,10 +348,11 @@ int cases_task_remove(PGconn *conn, struct cases_op *op) {
                    cases_task_status_name(status));
     goto done;
   }
-  /* money and reports stay with the task they are of (op->money) */
+  /* money, reports and RFQs stay with the task they are of (op->money) */
   if (json_integer_value(json_object_get(json_object_get(op->money, op->sub_id), "linked_items"))) {
     rc = cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                   "the task has budgets, invoices, cash offers or reports; it cannot be removed");
+                   "the task has budgets, invoices, cash offers, reports or RFQs; it cannot be "
+                   "removed");
     goto done;
   }
   if (cases_op_checking(op)) goto done;
@@ -401,15 +402,14 @@ done:
   return rc;
 }
 
-int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
-  const char *office_id = text(op->body, "office_id");
-  json_t *task = NULL, *office = NULL, *after = NULL, *data;
+/* Gives task (borrowed) to office_id: the transition, the office, the history line and the
+ * event. The caller has checked who may. */
+static int give_office(PGconn *conn, struct cases_op *op, const json_t *task,
+                       const char *office_id) {
+  json_t *office = NULL, *after = NULL, *data;
   int rc;
 
-  if ((rc = load_task(op, &task)) != CS_OK ||
-      (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK ||
-      (rc = refuse_closed_case(op)) != CS_OK)
-    goto done;
+  if ((rc = refuse_closed_case(op)) != CS_OK) goto done;
   if (cases_task_move_of(text(task, "status"), "1", CASES_TASK_VIA_OFFICE) ==
       CASES_TASK_MOVE_NONE) {
     rc = refuse_transition(op, task, "1", CASES_TASK_VIA_OFFICE);
@@ -418,10 +418,13 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   if ((rc = eligible_office(op, office_id, &office)) != CS_OK) goto done;
   if (same_text(text(json_object_get(task, "office"), "id"), office_id)) goto done; /* as is */
   if (cases_op_checking(op)) goto done;
-  if ((rc =
-           recorded(conn, op,
-                    cases_store_task_set_office(conn, op->sub_id, office, &after, op->err.sqlstate),
-                    "task.office_assigned", task, &after)) != CS_OK)
+  const char *task_id = text(task, "id"); /* not always the path's: an RFQ awards its task */
+  if (cases_store_task_set_office(conn, task_id, office, &after, op->err.sqlstate) != CS_OK ||
+      after == NULL) {
+    rc = cs_refusal_db(&op->err);
+    goto done;
+  }
+  if ((rc = cases_history_add(conn, op, "task.office_assigned", task_id, task, after)) != CS_OK)
     goto done;
   if ((data = task_facts(after)) != NULL) {
     copy_member(data, "office", after);
@@ -429,10 +432,24 @@ int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
   }
   rc = cases_event(conn, op, "task.office_assigned", data);
 done:
-  json_decref(task);
   json_decref(office);
   json_decref(after);
   return rc;
+}
+
+int cases_task_assign_office(PGconn *conn, struct cases_op *op) {
+  json_t *task = NULL;
+  int rc;
+  if ((rc = load_task(op, &task)) == CS_OK &&
+      (rc = cases_require(op, "allocate_partners", NULL)) == CS_OK)
+    rc = give_office(conn, op, task, text(op->body, "office_id"));
+  json_decref(task);
+  return rc;
+}
+
+int cases_task_give_office(PGconn *conn, struct cases_op *op, const json_t *task,
+                           const char *office_id) {
+  return give_office(conn, op, task, office_id);
 }
 
 /* task.user_assigned, and project_manager.changed for a project_management task. */

@@ -90,6 +90,10 @@ int cases_task_patch(PGconn *conn, struct cases_op *op);
 /* PUT .../tasks/{task_id}/office {office_id}: the office must be a partner office serving the
  * portal (422 otherwise). The same office again changes nothing. */
 int cases_task_assign_office(PGconn *conn, struct cases_op *op);
+/* The same for task (a document of op->current, borrowed), for a change whose caller has shown
+ * another right to give it (an RFQ's decision). */
+int cases_task_give_office(PGconn *conn, struct cases_op *op, const json_t *task,
+                           const char *office_id);
 /* PUT .../tasks/{task_id}/user {user_id}: the user must be active, in the portal and of the
  * company holding the task (any of its offices; 422 otherwise). The same user again changes
  * nothing. */
