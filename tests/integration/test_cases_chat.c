@@ -20,7 +20,7 @@ static struct tl_world w;
 
 static long chat(struct tl_response *r, const char *method, const char *token, const char *body,
                  const char *case_id, const char *rest) {
-  char path[256];
+  char path[600];
   snprintf(path, sizeof(path), "/v1/cases/%s/chat/%s", case_id, rest);
   return tl_cases(method, path, token, body, NULL, r);
 }
