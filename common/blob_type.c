@@ -2,25 +2,34 @@
 #include "blob_type.h"
 
 #include <magic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "status.h"
 
-/* A libmagic handle is not safe to share between threads: one per thread, loaded once. */
-static __thread magic_t thread_magic;
+/* A libmagic handle is not safe to share between threads: one per thread, loaded once and
+ * closed when its thread ends (a key's destructor: the half a megabyte it holds goes too). */
+static pthread_key_t magic_key;
+static pthread_once_t magic_once = PTHREAD_ONCE_INIT;
+static int magic_key_ok;
+
+static void close_magic(void *m) { magic_close(m); }
+static void make_key(void) { magic_key_ok = pthread_key_create(&magic_key, close_magic) == 0; }
 
 static magic_t handle(void) {
-  if (thread_magic != NULL) return thread_magic;
-  magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-  if (m == NULL) return NULL;
-  if (magic_load(m, NULL) != 0) {
+  pthread_once(&magic_once, make_key);
+  if (!magic_key_ok) return NULL;
+  magic_t m = pthread_getspecific(magic_key);
+  if (m != NULL) return m;
+  if ((m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR)) == NULL) return NULL;
+  if (magic_load(m, NULL) != 0 || pthread_setspecific(magic_key, m) != 0) {
     log_error("libmagic: cannot load its database: %s", magic_error(m));
     magic_close(m);
     return NULL;
   }
-  return thread_magic = m;
+  return m;
 }
 
 int blob_type_of(const unsigned char *head, size_t n, char type[BLOB_TYPE_LEN]) {

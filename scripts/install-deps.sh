@@ -8,7 +8,7 @@ set -eu
 packages=(
   build-essential cmake pkg-config curl ca-certificates
   libcurl4-gnutls-dev libulfius-dev librhonabwy-dev libgnutls28-dev libhiredis-dev
-  libjansson-dev libpq-dev libargon2-dev libcmocka-dev libmagic-dev
+  libjansson-dev libpq-dev libargon2-dev libcmocka-dev libmagic-dev libhpdf-dev libpng-dev
   postgresql-15 redis-server
   docker-compose wrk nginx-light
 )

@@ -7,6 +7,7 @@
 #include "cases_routes.h"
 #include "http_blob.h"
 #include "config.h"
+#include "events_cases.h"
 #include "replica.h"
 #include "service.h"
 
@@ -55,6 +56,8 @@ static int wire(struct service *svc) {
   cases_chat_routes(svc);
   cases_call_routes(svc);
   cases_rfq_routes(svc);
+  /* what follows a change out of its request: inspection reports */
+  if (cases_events_cases(svc, blobs, cc.max_file_bytes) != 0) return 2;
   return 0;
 }
 

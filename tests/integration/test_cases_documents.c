@@ -511,6 +511,77 @@ static void test_cut_off_upload_leaves_nothing(void **state) {
   assert_true(tl_wait(nothing_left, case_id, 5000));
 }
 
+/* ---- the inspection report ---------------------------------------------------------------- */
+
+static int report_document(void *arg) {
+  return tl_sql_long(
+             "SELECT count(*) FROM cases.documents WHERE case_id = $1 AND"
+             " type = 'inspection_report'",
+             1, (const char *[]){arg}) > 0;
+}
+
+static void set_status(const char *case_id, const char *task_id, const char *token,
+                       const char *status) {
+  struct tl_response r;
+  char path[200], body[64];
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s/status", case_id, task_id);
+  snprintf(body, sizeof(body), "{\"status\": \"%s\"}", status);
+  tl_cases("POST", path, token, body, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+}
+
+/* Completing an inspection puts a PDF of it in the case's documents, built after the
+ * completion's answer by the service following its own events; the customer page hears of it. */
+static void test_inspection_report_after_completion(void **state) {
+  (void)state;
+  char case_id[37], task_id[37], path[300], body[128];
+  struct tl_response r;
+  tl_world_case(&w, 0, 0, case_id);
+  tl_world_task(&w, case_id, "inspection", NULL, w.p_sthlm, task_id);
+  snprintf(path, sizeof(path), "/v1/cases/%s/tasks/%s/user", case_id, task_id);
+  snprintf(body, sizeof(body), "{\"user_id\": \"%s\"}", w.p_worker.id);
+  tl_cases("PUT", path, w.p_admin.token, body, NULL, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+  set_status(case_id, task_id, w.p_worker.token, "3");
+  report(w.p_worker.token, case_id, task_id, "Damp in the north wall, 40 cm up; see photo", 1, &r);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  assert_false(report_document(case_id)); /* started, not complete: no report yet */
+
+  set_status(case_id, task_id, w.p_worker.token, "4");
+  assert_int_equal(tl_wait(report_document, case_id, 10000), 1);
+  char *doc_id = tl_sql(
+      "SELECT id::text FROM cases.documents WHERE case_id = $1 AND"
+      " type = 'inspection_report'",
+      1, (const char *[]){case_id});
+  snprintf(path, sizeof(path), "/v1/cases/%s/documents/%s", case_id, doc_id);
+  get(w.ia_handler.token, path, NULL, &r);
+  tl_expect(&r, 200);
+  tl_assert_str(r.json, "media_type", "application/pdf");
+  tl_assert_str(r.json, "added_by", "system:inspection-report");
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/cases/%s/documents/%s/content", case_id, doc_id);
+  get(w.p_worker.token, path, NULL, &r);
+  tl_expect(&r, 200);
+  tl_assert_header(&r, "Content-Type", "application/pdf");
+  assert_true(r.body_len > 1000);
+  assert_memory_equal(r.body, "%PDF-", 5);
+  tl_response_free(&r);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.outbox WHERE aggregate_id = $1 AND"
+                               " type = 'inspection.report_created' AND data->>'document_id' = $2",
+                               2, (const char *[]){case_id, doc_id}),
+                   1);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM cases.case_history WHERE case_id = $1 AND"
+                               " action = 'document.added' AND actor_kind = 'system'",
+                               1, (const char *[]){case_id}),
+                   1);
+  /* once: the completion's event applied once, whatever else the consumer hears */
+  assert_int_equal(documents_of(case_id), 1);
+  free(doc_id);
+}
+
 int main(void) {
   tl_world_create(&w);
   const struct CMUnitTest tests[] = {
@@ -522,6 +593,7 @@ int main(void) {
       cmocka_unit_test(test_task_reports),
       cmocka_unit_test(test_reports_external_case_handler_reads_partner_does_not_write),
       cmocka_unit_test(test_partner_uploads_until_seen),
+      cmocka_unit_test(test_inspection_report_after_completion),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);

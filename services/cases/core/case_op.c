@@ -53,7 +53,7 @@ int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, con
       .portal_id = json_string_value(json_object_get(op->current, "portal_id")),
       .actor_id = op->caller->sub,
       .actor_kind = cases_actor_kind(op->caller),
-      .company_id = op->caller->company_id,
+      .company_id = op->caller->company_id[0] != '\0' ? op->caller->company_id : NULL,
       .action = action,
       .task_id = task_id,
       .before = b,
