@@ -56,6 +56,7 @@ static int wire(struct service *svc) {
   cases_chat_routes(svc);
   cases_call_routes(svc);
   cases_rfq_routes(svc);
+  cases_temporary_routes(svc);
   /* what follows a change out of its request: inspection reports */
   if (cases_events_cases(svc, blobs, cc.max_file_bytes) != 0) return 2;
   return 0;

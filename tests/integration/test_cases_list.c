@@ -609,7 +609,8 @@ static size_t rows_but_money(const struct tl_response *r) {
                                       "cases_with_invoices_awaiting_approval",
                                       "cases_with_unread_chat",
                                       "cases_with_partner_uploads",
-                                      "cases_with_rfq_tasks"};
+                                      "cases_with_rfq_tasks",
+                                      "temporary_cases_to_connect"};
   size_t i, n = 0;
   json_t *e;
   json_array_foreach(json_object_get(r->json, "rows"), i, e) {

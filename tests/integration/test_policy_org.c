@@ -520,16 +520,22 @@ static void test_offices(void **state) {
   char path[200], key[96], body[512];
 
   snprintf(key, sizeof(key), "Idempotency-Key: office-%s", fx.sfx);
-  const char *create = "{\"name\":\"P east\",\"street\":\"Storgatan 1\",\"postal_code\":\"97231\","
-                       "\"city\":\"Luleå\",\"latitude\":65.58,\"longitude\":22.15,"
-                       "\"temporary_cases\":\"outside_office_hours\"}";
+  /* whether an office opens temporary cases is the insurer's to say, not its company's */
+  call("POST", "/v1/offices", &fx.pam, "{\"name\":\"P west\",\"temporary_cases\":\"always\"}", NULL,
+       &r);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_assert_field_code(&r, "temporary_cases", "not_allowed");
+  tl_response_free(&r);
+  const char *create =
+      "{\"name\":\"P east\",\"street\":\"Storgatan 1\",\"postal_code\":\"97231\","
+      "\"city\":\"Luleå\",\"latitude\":65.58,\"longitude\":22.15}";
   call("POST", "/v1/offices", &fx.pam, create, key, &r);
   tl_expect(&r, 201);
   tl_assert_str(r.json, "name", "P east");
   tl_assert_str(r.json, "city", "Luleå");
   tl_assert_str(r.json, "country", "SE");
   tl_assert_str(r.json, "company_id", fx.partner_p);
-  tl_assert_str(r.json, "temporary_cases", "outside_office_hours");
+  tl_assert_str(r.json, "temporary_cases", "never");
   assert_true(json_number_value(json_object_get(r.json, "latitude")) > 65.57);
   assert_null(json_object_get(r.json, "categories")); /* partners never see categories */
   tl_assert_header(&r, "ETag", "\"1\"");

@@ -212,10 +212,8 @@ long long tl_dashboard_count(const struct tl_response *r, const char *row) {
   return -1;
 }
 
-/* GET path on the policy service as ia_admin for its ETag, then method path with body and it
- * as If-Match; fails the test unless both answer 200. */
-static void policy_change(const struct tl_world *w, const char *method, const char *path,
-                          const char *body) {
+void tl_world_policy_change(const struct tl_world *w, const char *method, const char *path,
+                            const char *body) {
   char if_match[96];
   struct tl_response r;
   tl_call(tl_env("POLICY_URL"), "GET", path, w->ia_admin.token, NULL, NULL, &r);
@@ -233,14 +231,15 @@ void tl_world_define_role(const struct tl_world *w, const char *role, const char
   char path[128], body[2048];
   snprintf(path, sizeof(path), "/v1/roles/%s", role);
   snprintf(body, sizeof(body), "{\"rights\": %s}", rights_json);
-  policy_change(w, "PUT", path, body);
+  tl_world_policy_change(w, "PUT", path, body);
 }
 
 void tl_world_mark_external(const struct tl_world *w, const struct tl_person *p, int marked) {
   char path[96];
   snprintf(path, sizeof(path), "/v1/users/%s", p->id);
-  policy_change(w, "PATCH", path,
-                marked ? "{\"external_case_handler\": true}" : "{\"external_case_handler\": false}");
+  tl_world_policy_change(
+      w, "PATCH", path,
+      marked ? "{\"external_case_handler\": true}" : "{\"external_case_handler\": false}");
 }
 
 void tl_world_case(const struct tl_world *w, double lat, double lon, char id_out[37]) {

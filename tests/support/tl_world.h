@@ -59,6 +59,12 @@ char *tl_world_token_in(const struct tl_world *w, const struct tl_person *p, con
  * through the policy service's API as ia_admin. */
 void tl_world_define_role(const struct tl_world *w, const char *role, const char *rights_json);
 
+/* GET path on the policy service as ia_admin for its ETag, then method path with body and it as
+ * If-Match (a change of portal A's settings, an office, a role); fails the test unless both
+ * answer 200. */
+void tl_world_policy_change(const struct tl_world *w, const char *method, const char *path,
+                            const char *body);
+
 /* Marks (or unmarks) person as external case handler through the policy service's API, as the
  * insurer's admin ia_admin does it in the portal (PATCH /v1/users/{id} with If-Match). */
 void tl_world_mark_external(const struct tl_world *w, const struct tl_person *p, int marked);

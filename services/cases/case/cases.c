@@ -176,8 +176,7 @@ void cases_case_patch_rules(const json_t *body, struct cs_refusal *err) {
   check_members(body, 0, err);
 }
 
-/* The case handler must be an active insurer user of the portal. */
-static int check_handler(struct cases_op *op, const char *handler) {
+int cases_case_handler_check(struct cases_op *op, const char *handler) {
   struct cs_refusal *err = &op->err;
   json_t *u = NULL;
   if (cases_op_user(op, op->caller->portal_id, handler, &u) != CS_OK) return CS_REFUSED;
@@ -194,7 +193,7 @@ int cases_case_check(struct cases_op *op, const json_t *f) {
   const char *handler = json_string_value(json_object_get(f, "case_handler_id"));
   check_members(f, 1, &op->err);
   if (cs_refusal_validation(&op->err) != CS_OK) return CS_REFUSED;
-  if (handler != NULL && check_handler(op, handler) != CS_OK) return CS_REFUSED;
+  if (handler != NULL && cases_case_handler_check(op, handler) != CS_OK) return CS_REFUSED;
   return cs_refusal_validation(&op->err);
 }
 

@@ -20,6 +20,10 @@ void cases_case_patch_rules(const json_t *body, struct cs_refusal *err);
  * portal (cases_op_user: asked in the check phase, only when the rest is valid). CS_OK or
  * CS_REFUSED. */
 int cases_case_check(struct cases_op *op, const json_t *fields);
+/* Adds a field error on case_handler_id to op->err unless handler is an active insurer user of
+ * the caller's portal (asked of the replica in the check phase): CS_OK, or CS_REFUSED when the
+ * replica could not be asked. */
+int cases_case_handler_check(struct cases_op *op, const char *handler);
 
 /* Creates a case from op->body (top-level checked) for an internal caller, in the two phases of
  * case_op.h (op->current NULL): the apply phase inserts it with history and the case.created

@@ -20,6 +20,7 @@ void cases_task_report_routes(struct service *svc); /* task_reports/http_task_re
 void cases_chat_routes(struct service *svc);        /* chat/http_chat.c */
 void cases_call_routes(struct service *svc);        /* calls/http_calls.c */
 void cases_rfq_routes(struct service *svc);         /* rfq/http_rfqs.c */
+void cases_temporary_routes(struct service *svc);   /* temporary/http_temporary.c */
 /* The reads of a case's money (money/http_money_reads.c), registered by cases_money_routes. */
 void cases_money_read_routes(struct service *svc);
 /* GET /v1/cases/{id}/office-recommendations (ech/http_recommendations.c), registered by

@@ -55,6 +55,8 @@ static const struct dashboard_row rows[] = {
     {"cases_with_partner_uploads", FOR_INSURERS, "{\"partner_uploads\": \"true\"}"},
     /* open requests for quotation: the insurer's cases, the external case handler's own */
     {"cases_with_rfq_tasks", FOR_INSURERS | FOR_MARKED_ECH, "{\"rfq_open\": \"true\"}"},
+    /* "N case(s) need to be connected": partners' temporary cases to convert or connect */
+    {"temporary_cases_to_connect", FOR_INSURERS, "{\"temporary\": \"true\"}"},
 };
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 

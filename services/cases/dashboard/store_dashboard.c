@@ -99,7 +99,11 @@
   /* from the partial index of the cases with open RFQs (migrations/0019); a partner's only */       \
   /* where it is the external case handler */                                                        \
   X("cases_with_rfq_tasks",                                                                          \
-    "SELECT count(*) FROM cases c WHERE c.portal_id = $1::uuid AND " CASES_RFQ_OPEN_SQL)
+    "SELECT count(*) FROM cases c WHERE c.portal_id = $1::uuid AND " CASES_RFQ_OPEN_SQL)             \
+  /* insurers only: from the partial index of the open temporary cases (migrations/0021) */          \
+  X("temporary_cases_to_connect",                                                                    \
+    "SELECT count(*) FROM cases c WHERE $2::uuid IS NULL AND c.portal_id = $1::uuid "                \
+    "AND " CASES_TEMPORARY_OPEN_SQL)
 
 #define ROW_NAME(name, sql) name,
 #define ROW_COLUMN(name, sql) ", CASE WHEN '" name "' = ANY ($6::text[]) THEN (" sql ") END"

@@ -147,6 +147,10 @@ struct cases_approver {
   "(c.rfqs_open > 0 AND c.status <> 'closed' AND ($2::uuid IS NULL OR c.ech_company_id = " \
   "$2::uuid))"
 
+/* The case c is a temporary case waiting to be converted or connected (migrations/0021, whose
+ * partial index holds exactly these cases). */
+#define CASES_TEMPORARY_OPEN_SQL "(c.temporary_status = 'open')"
+
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
 struct cases_list_query {
@@ -169,6 +173,7 @@ struct cases_list_query {
   const char *unread_chat;     /* "true" / "false": for the calling user (me) */
   const char *partner_uploads; /* "true" / "false": uploads of partners the insurer has not seen */
   const char *rfq_open;        /* "true" / "false": an open RFQ on one of its tasks */
+  const char *temporary;       /* "true" / "false": a temporary case not yet converted/connected */
   int sort_updated;            /* sort by updated_at instead of created_at */
   char after_time[40];         /* the cursor's position, "" on the first page */
   char after_id[37];

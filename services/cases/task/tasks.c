@@ -294,19 +294,26 @@ static int added_events(PGconn *conn, struct cases_op *op, const json_t *task) {
 }
 
 int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
+  const char *office_id = text(op->body, "office_id");
+  int rc;
+  task_id_out[0] = '\0';
+  if ((rc = cases_require(op, "add_remove_tasks", NULL)) != CS_OK ||
+      (office_id != NULL && (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK))
+    return rc;
+  return cases_task_place(conn, op, op->body, task_id_out);
+}
+
+int cases_task_place(PGconn *conn, struct cases_op *op, const json_t *plan, char task_id_out[37]) {
   struct cases_store_task_times times;
   struct cases_store_new_task row;
-  const char *office_id = text(op->body, "office_id");
+  const char *office_id = text(plan, "office_id");
   json_t *office = NULL, *task = NULL;
   int rc;
 
   task_id_out[0] = '\0';
-  if ((rc = cases_require(op, "add_remove_tasks", NULL)) != CS_OK ||
-      (office_id != NULL && (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK))
-    goto done;
-  times_of(op->body, &times);
+  times_of(plan, &times);
   if ((rc = refuse_closed_case(op)) != CS_OK ||
-      (rc = refuse_second_project_management(op, text(op->body, "type"))) != CS_OK ||
+      (rc = refuse_second_project_management(op, text(plan, "type"))) != CS_OK ||
       (office_id != NULL && (rc = eligible_office(op, office_id, &office)) != CS_OK) ||
       cases_op_checking(op))
     goto done;
@@ -314,8 +321,8 @@ int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
   row = (struct cases_store_new_task){.id = task_id_out,
                                       .case_id = op->case_id,
                                       .portal_id = text(op->current, "portal_id"),
-                                      .type = text(op->body, "type"),
-                                      .trade = text(op->body, "trade"),
+                                      .type = text(plan, "type"),
+                                      .trade = text(plan, "trade"),
                                       .meeting_at = times.meeting_at,
                                       .schedule_start = times.schedule_start,
                                       .schedule_end = times.schedule_end,

@@ -81,6 +81,10 @@ void cases_task_status_rules(const json_t *body, struct cs_refusal *err);
  * allocate_partners with office_id); 409 on a closed case or a second project_management
  * task. task_id_out (37 bytes) receives the new task's id. */
 int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]);
+/* The same for plan ({type, trade?, office_id?, meeting_at?, schedule?}, checked by
+ * cases_task_add_rules), for a change whose caller has shown another right to add it (a
+ * temporary case's tasks). */
+int cases_task_place(PGconn *conn, struct cases_op *op, const json_t *plan, char task_id_out[37]);
 /* DELETE .../tasks/{task_id}: add_remove_tasks; 409 once work has started (3, 4, A) or once
  * the task has budgets, invoices, cash offers or reports (op->money). */
 int cases_task_remove(PGconn *conn, struct cases_op *op);

@@ -127,10 +127,17 @@ static int apply_categories(PGconn *conn, struct write_call *w, const char *id) 
   return rc;
 }
 
+/* What only the insurer gives an office: its categories (the insurer's labels) and whether it
+ * may open temporary cases (a partner's admin must not grant that to its own offices). */
 static int check_categories_allowed(struct write_call *w) {
-  if (json_object_get(w->body, "categories") == NULL || is_insurer_user(w->caller)) return CS_OK;
-  cs_refuse(&w->err, PROBLEM_FORBIDDEN, "only insurer users may set categories");
-  cs_refusal_field(&w->err, "categories", FIELD_NOT_ALLOWED, "only insurer users may set this");
+  static const char *const insurers[] = {"categories", "temporary_cases"};
+  if (is_insurer_user(w->caller)) return CS_OK;
+  for (size_t i = 0; i < sizeof(insurers) / sizeof(insurers[0]); i++)
+    if (json_object_get(w->body, insurers[i]) != NULL)
+      cs_refusal_field(&w->err, insurers[i], FIELD_NOT_ALLOWED, "only insurer users may set this");
+  if (json_array_size(w->err.errors) == 0) return CS_OK;
+  cs_refuse(&w->err, PROBLEM_FORBIDDEN,
+            "only insurer users may set an office's categories and temporary cases");
   return CS_REFUSED;
 }
 
