@@ -52,8 +52,10 @@ int replica_users(PGconn *conn, const char *portal_id, const json_t *ids, json_t
 int replica_user(PGconn *conn, const char *portal_id, const char *user_id, json_t **user);
 /* One API client (cached): *client new {id, portal_id, company_id, active}, NULL when unknown. */
 int replica_api_client(PGconn *conn, const char *id, json_t **client);
-/* One portal (cached): *portal new {id, timezone, default_budget_limit, currency, roles: {role:
- * [rights]}}, NULL when unknown. */
+/* One portal (cached): *portal new {id, timezone, office_hours_start, office_hours_end ("HH:MM"),
+ * office_days (ISO weekdays 1..7), public_holidays (["YYYY-MM-DD"], sorted),
+ * enhanced_temporary_cases, temporary_cases_report ("weekly" | "monthly"), default_budget_limit,
+ * currency, roles: {role: [rights]}}, NULL when unknown. */
 int replica_portal(PGconn *conn, const char *portal_id, json_t **portal);
 /* The partner offices serving the portal, nearest first when lat/lon are given (both or
  * neither), only those with an active marked external case handler user when ech_only: *items a

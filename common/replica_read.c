@@ -32,6 +32,13 @@ static const char sql_api_client[] =
 
 static const char sql_portal[] =
     "SELECT json_build_object('id', p.id, 'timezone', p.timezone,"
+    "  'office_hours_start', to_char(p.office_hours_start, 'HH24:MI'),"
+    "  'office_hours_end', to_char(p.office_hours_end, 'HH24:MI'),"
+    "  'office_days', array_to_json(p.office_days),"
+    "  'public_holidays', array_to_json(ARRAY(SELECT to_char(d, 'YYYY-MM-DD')"
+    "     FROM unnest(p.public_holidays) d ORDER BY d)),"
+    "  'enhanced_temporary_cases', p.enhanced_temporary_cases,"
+    "  'temporary_cases_report', p.temporary_cases_report,"
     "  'default_budget_limit', p.default_budget_limit, 'currency', p.currency,"
     "  'roles', coalesce((SELECT json_object_agg(r.role, r.rights) FROM replica_role r"
     "     WHERE r.portal_id = p.id), '{}'::json))::text"

@@ -367,10 +367,11 @@ static void test_settings(void **state) {
   assert_int_equal(json_array_size(json_object_get(r.json, "office_days")), 5);
   assert_int_equal(json_array_size(json_object_get(r.json, "public_holidays")), 0);
   assert_true(json_is_false(json_object_get(r.json, "enhanced_temporary_cases")));
+  assert_string_equal(tl_str(r.json, "temporary_cases_report"), "weekly"); /* the default */
   assert_int_equal(json_integer_value(json_object_get(r.json, "default_budget_limit")), 20000);
   assert_string_equal(tl_str(r.json, "currency"), "SEK");
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
-  assert_int_equal(json_object_size(r.json), 10);
+  assert_int_equal(json_object_size(r.json), 11);
   tl_assert_header(&r, "ETag", "\"1\"");
   tl_response_free(&r);
   /* a partner user of the portal reads it too; the other portal's admin sees its own */
@@ -390,6 +391,22 @@ static void test_settings(void **state) {
                         "{\"currency\":\"EUR\"}", &r), 403);
   tl_assert_problem(&r, 403, NULL);
   tl_response_free(&r);
+  /* the report's frequency is the admin's too: a level-3 insurer user, a partner's admin */
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.carl.token, "\"1\"",
+                        "{\"temporary_cases_report\":\"monthly\"}", &r),
+                   403);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  assert_true(strstr(tl_str(r.json, "detail"), "authority level 6") != NULL);
+  tl_response_free(&r);
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.padmin.token, "\"1\"",
+                        "{\"temporary_cases_report\":\"monthly\"}", &r),
+                   403);
+  tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
+  tl_response_free(&r);
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM policy.portals WHERE id = $1"
+                               " AND temporary_cases_report = 'weekly' AND version = 1",
+                               1, (const char *[]){fx.portal_a}),
+                   1);
 
   /* every field wrong at once: one 422 listing them */
   assert_int_equal(
@@ -397,7 +414,7 @@ static void test_settings(void **state) {
            "{\"name\":\"\",\"office_hours\":{\"start\":\"17:00\",\"end\":\"08:00\"},"
            "\"office_days\":[0,8],\"public_holidays\":[\"2025-13-01\"],"
            "\"enhanced_temporary_cases\":\"yes\",\"default_budget_limit\":-1,"
-           "\"currency\":\"sek\",\"colour\":\"red\"}",
+           "\"temporary_cases_report\":\"daily\",\"currency\":\"sek\",\"colour\":\"red\"}",
            &r),
       422);
   tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
@@ -408,8 +425,34 @@ static void test_settings(void **state) {
   tl_assert_field_code(&r, "public_holidays/0", "format");
   assert_true(has_error(&r, "enhanced_temporary_cases", NULL));
   assert_true(has_error(&r, "default_budget_limit", NULL));
+  tl_assert_field_code(&r, "temporary_cases_report", "not_allowed");
   assert_true(has_error(&r, "currency", NULL));
   assert_true(has_error(&r, "colour", NULL));
+  tl_response_free(&r);
+  /* the report's frequency alone: only weekly or monthly, named in the message; not another
+   * type, not null, not in capitals */
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
+                        "{\"temporary_cases_report\":\"yearly\"}", &r),
+                   422);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "temporary_cases_report", "not_allowed");
+  assert_true(has_error(&r, "temporary_cases_report", "weekly or monthly"));
+  assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 1);
+  tl_response_free(&r);
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
+                        "{\"temporary_cases_report\":\"Monthly\"}", &r),
+                   422);
+  tl_assert_field_code(&r, "temporary_cases_report", "not_allowed");
+  tl_response_free(&r);
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
+                        "{\"temporary_cases_report\":30}", &r),
+                   422);
+  tl_assert_field_code(&r, "temporary_cases_report", "wrong_type");
+  tl_response_free(&r);
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
+                        "{\"temporary_cases_report\":null}", &r),
+                   422);
+  tl_assert_field_code(&r, "temporary_cases_report", "required");
   tl_response_free(&r);
   /* types, rules and the time zone of one body at once, each with its code */
   assert_int_equal(
@@ -459,7 +502,8 @@ static void test_settings(void **state) {
       call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
            "{\"timezone\":\"Europe/Oslo\",\"office_hours\":{\"start\":\"07:30\",\"end\":\"15:30\"},"
            "\"office_days\":[5,1,2,1],\"public_holidays\":[\"2025-12-26\",\"2025-12-25\"],"
-           "\"enhanced_temporary_cases\":true,\"currency\":\"NOK\",\"default_budget_limit\":20000}",
+           "\"enhanced_temporary_cases\":true,\"temporary_cases_report\":\"monthly\","
+           "\"currency\":\"NOK\",\"default_budget_limit\":20000}",
            &r),
       200);
   tl_assert_header(&r, "ETag", "\"2\"");
@@ -472,8 +516,31 @@ static void test_settings(void **state) {
   assert_string_equal(tl_joined(json_object_get(r.json, "public_holidays")),
                       "2025-12-25,2025-12-26");
   assert_true(json_is_true(json_object_get(r.json, "enhanced_temporary_cases")));
+  assert_string_equal(tl_str(r.json, "temporary_cases_report"), "monthly");
   assert_string_equal(tl_str(r.json, "currency"), "NOK");
   assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
+  tl_response_free(&r);
+  /* read back, also by a user who may not change it */
+  assert_int_equal(call("GET", "/v1/portal/settings", fx.carl.token, NULL, NULL, &r), 200);
+  assert_string_equal(tl_str(r.json, "temporary_cases_report"), "monthly");
+  tl_assert_header(&r, "ETag", "\"2\"");
+  tl_response_free(&r);
+  /* a patch without it keeps it; back to weekly and on to monthly again */
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"2\"",
+                        "{\"default_budget_limit\":20000}", &r),
+                   200);
+  assert_string_equal(tl_str(r.json, "temporary_cases_report"), "monthly");
+  tl_response_free(&r);
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"3\"",
+                        "{\"temporary_cases_report\":\"weekly\"}", &r),
+                   200);
+  assert_string_equal(tl_str(r.json, "temporary_cases_report"), "weekly");
+  tl_response_free(&r);
+  assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"4\"",
+                        "{\"temporary_cases_report\":\"monthly\"}", &r),
+                   200);
+  assert_string_equal(tl_str(r.json, "temporary_cases_report"), "monthly");
+  tl_assert_header(&r, "ETag", "\"5\"");
   tl_response_free(&r);
   /* stale If-Match */
   assert_int_equal(call("PATCH", "/v1/portal/settings", fx.alice.token, "\"1\"",
@@ -484,9 +551,12 @@ static void test_settings(void **state) {
   assert_int_equal(call("GET", "/v1/portal/settings", fx.bob.token, NULL, NULL, &r), 200);
   assert_string_equal(tl_str(r.json, "currency"), "SEK");
   assert_string_equal(tl_str(r.json, "timezone"), "Europe/Stockholm");
+  assert_string_equal(tl_str(r.json, "temporary_cases_report"), "weekly");
   tl_response_free(&r);
 
   expect_event("portal.updated", fx.portal_a, "currency", "NOK");
+  expect_event("portal.updated", fx.portal_a, "temporary_cases_report", "weekly");
+  expect_event("portal.updated", fx.portal_a, "temporary_cases_report", "monthly");
 }
 
 /* ---- decisions ---------------------------------------------------------------------------- */

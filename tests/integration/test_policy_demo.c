@@ -30,7 +30,8 @@ static void assert_demo_rows(void) {
                  " AND c.name = 'Demo Försäkring AB' AND c.kind = 'insurer'"
                  " AND p.timezone = 'Europe/Stockholm' AND p.office_hours_start = '08:00'"
                  " AND p.office_hours_end = '16:00' AND p.office_days = '{1,2,3,4,5}'"
-                 " AND NOT p.enhanced_temporary_cases AND p.default_budget_limit = 5000000"
+                 " AND NOT p.enhanced_temporary_cases AND p.temporary_cases_report = 'weekly'"
+                 " AND p.default_budget_limit = 5000000"
                  " AND p.currency = 'SEK' AND '2026-12-24'::date = ANY (p.public_holidays)"
                  " AND '2027-06-25'::date = ANY (p.public_holidays)"),
       1);

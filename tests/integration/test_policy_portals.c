@@ -351,6 +351,7 @@ static void test_create_and_walls(void **state) {
   assert_int_equal(json_array_size(json_object_get(r.json, "office_days")), 4);
   assert_int_equal(json_integer_value(json_object_get(r.json, "default_budget_limit")), 2500000);
   assert_true(json_is_false(json_object_get(r.json, "enhanced_temporary_cases")));
+  tl_assert_str(r.json, "temporary_cases_report", "weekly"); /* not given: the default */
   json_t *insurer = json_object_get(r.json, "insurer"), *admin = json_object_get(r.json, "admin");
   snprintf(fx.insurer, sizeof(fx.insurer), "%s", tl_str(insurer, "id"));
   snprintf(fx.admin, sizeof(fx.admin), "%s", tl_str(admin, "id"));
@@ -375,7 +376,8 @@ static void test_create_and_walls(void **state) {
                                " WHERE p.id = $1 AND c.id = $2 AND c.kind = 'insurer'"
                                " AND u.id = $3 AND u.authority_level = 6 AND u.active"
                                " AND u.password_hash LIKE '$argon2id$%'"
-                               " AND p.timezone = 'Europe/Oslo' AND p.office_days = '{1,2,3,4}'",
+                               " AND p.timezone = 'Europe/Oslo' AND p.office_days = '{1,2,3,4}'"
+                               " AND p.temporary_cases_report = 'weekly'",
                                3, p),
                    1);
 
@@ -404,6 +406,7 @@ static void test_create_and_walls(void **state) {
   tl_expect(&r, 200);
   tl_assert_str(r.json, "portal_id", fx.portal);
   tl_assert_str(r.json, "currency", "NOK");
+  tl_assert_str(r.json, "temporary_cases_report", "weekly");
   tl_response_free(&r);
   char company_body[160], company[37], user_body[400], user[37];
   snprintf(company_body, sizeof(company_body),
@@ -478,7 +481,8 @@ static void test_bad_bodies_422(void **state) {
        "{\"name\": \"\", \"timezone\": \"Mars/Olympus_Mons\", \"currency\": \"nok\","
        " \"office_hours\": {\"start\": \"9\", \"end\": \"08:00\"}, \"office_days\": [0, 3],"
        " \"public_holidays\": [\"2026-13-01\"], \"default_budget_limit\": -1,"
-       " \"enhanced_temporary_cases\": \"yes\", \"colour\": \"red\","
+       " \"enhanced_temporary_cases\": \"yes\", \"temporary_cases_report\": \"fortnightly\","
+       " \"colour\": \"red\","
        " \"insurer\": {\"name\": \"\", \"vat\": 1},"
        " \"admin\": {\"email\": \"no-at-sign\", \"name\": 7, \"password\": \"short\"}}",
        NULL, &r);
@@ -490,6 +494,8 @@ static void test_bad_bodies_422(void **state) {
   tl_assert_field_code(&r, "public_holidays/0", "format");
   tl_assert_field_code(&r, "default_budget_limit", "out_of_range");
   tl_assert_field_code(&r, "enhanced_temporary_cases", "wrong_type");
+  tl_assert_field_code(&r, "temporary_cases_report", "not_allowed");
+  tl_assert_field_error(&r, "temporary_cases_report", "weekly or monthly");
   tl_assert_field_code(&r, "colour", "unknown_field");
   tl_assert_field_code(&r, "insurer/name", "required");
   tl_assert_field_code(&r, "insurer/org_number", "required");
@@ -596,11 +602,22 @@ static void test_idempotent_create(void **state) {
   snprintf(email, sizeof(email), "idem+%s@portals.test", fx.sfx);
   snprintf(key, sizeof(key), "Idempotency-Key: portal-%s", fx.sfx);
   snprintf(name, sizeof(name), "Idem %s", fx.sfx);
-  char *body = portal_body("Idem", email, NULL, org);
+  /* a portal made with a monthly temporary-cases report */
+  char *plain = portal_body("Idem", email, NULL, org);
+  json_t *monthly = json_loads(plain, 0, NULL);
+  json_object_set_new(monthly, "temporary_cases_report", json_string("monthly"));
+  char *body = json_dumps(monthly, JSON_COMPACT);
+  json_decref(monthly);
+  free(plain);
 
   call("POST", "/v1/portals", fx.operator_token, body, key, &first);
   tl_expect(&first, 201);
   assert_non_null(tl_str(first.json, "initial_password"));
+  tl_assert_str(first.json, "temporary_cases_report", "monthly");
+  assert_int_equal(tl_sql_long("SELECT count(*) FROM policy.portals WHERE name = $1"
+                               " AND temporary_cases_report = 'monthly'",
+                               1, (const char *[]){name}),
+                   1);
   call("POST", "/v1/portals", fx.operator_token, body, key, &again);
   tl_expect(&again, 201);
   /* the same answer, but the initial password is never shown twice */

@@ -2,9 +2,10 @@
  * the policy schema reach the cases service's replica, and what the cases service reads there
  * is what the policy service has: the partner offices serving a portal (nearest first, only
  * those with an active marked user when asked, each portal's own categories), users as a portal
- * sees them, API clients, the portal with its time zone; and decisions made in-process
- * (replica_decide) are the decisions of the policy service's POST /internal/authorize, which
- * stays for callers outside the suite (its batch form answers in order and logs nothing).
+ * sees them, API clients, the portal with its settings (a portal fact from before a setting
+ * existed leaves the replica's default); and decisions made in-process (replica_decide) are the
+ * decisions of the policy service's POST /internal/authorize, which stays for callers outside
+ * the suite (its batch form answers in order and logs nothing).
  *
  * Fixtures are inserted as the database superuser, in portals created for this run:
  *   portal A (default budget limit 20000): insurer I (office "HQ" in Stockholm, admin alice),
@@ -243,6 +244,15 @@ static void assert_ids(const json_t *items, ...) {
   json_decref(ids);
 }
 
+/* The compact JSON text of v (borrowed), in a buffer the next call reuses. */
+static const char *compact_text(const json_t *v) {
+  static char buf[512];
+  char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  snprintf(buf, sizeof(buf), "%s", text != NULL ? text : "(null)");
+  free(text);
+  return buf;
+}
+
 /* The item of items with this id, or fails. Borrowed. */
 static json_t *item(const json_t *items, const char *id) {
   json_t *it = tl_item(items, id);
@@ -449,13 +459,107 @@ static void test_api_clients_and_portals(void **state) {
   tl_assert_str(p, "timezone", "Asia/Tokyo");
   json_decref(p);
   assert_int_equal(replica_portal(db(), fx.portal_a, &p), CS_OK);
+  assert_int_equal(json_object_size(p), 11);
+  tl_assert_str(p, "id", fx.portal_a);
   tl_assert_str(p, "timezone", "Europe/Stockholm");
+  /* the settings the cases service decides from, as the portals table's defaults made them */
+  tl_assert_str(p, "office_hours_start", "08:00");
+  tl_assert_str(p, "office_hours_end", "16:00");
+  assert_string_equal(compact_text(json_object_get(p, "office_days")), "[1,2,3,4,5]");
+  assert_string_equal(compact_text(json_object_get(p, "public_holidays")), "[]");
+  assert_true(json_is_false(json_object_get(p, "enhanced_temporary_cases")));
+  tl_assert_str(p, "temporary_cases_report", "weekly");
   assert_int_equal(json_integer_value(json_object_get(p, "default_budget_limit")), 20000);
+  tl_assert_str(p, "currency", "SEK");
   assert_string_equal(tl_joined(json_object_get(json_object_get(p, "roles"), "project_manager")),
                       "approve_budget,start_inspection");
   json_decref(p);
   assert_int_equal(replica_portal(db(), ghost, &p), CS_OK);
   assert_null(p);
+}
+
+/* A changed portal's settings reach the replica with its next fact. Portal B is read from the
+ * replica here for the first time (the reads are cached in this process until a fact is applied
+ * in it, which never happens in a test). */
+static void test_portal_settings_reach_the_replica(void **state) {
+  (void)state;
+  json_t *p = NULL;
+  tl_sql_run(
+      "UPDATE policy.portals SET temporary_cases_report = 'monthly', office_hours_start = '07:30',"
+      " office_hours_end = '15:30', office_days = '{1,2,3,4}',"
+      " public_holidays = '{2026-12-24,2026-06-19}', enhanced_temporary_cases = true"
+      " WHERE id = $1",
+      1, fx.portal_b);
+  tl_replica_sync();
+  char *report = tl_sql("SELECT temporary_cases_report FROM cases.replica_portal WHERE id = $1", 1,
+                        (const char *[]){fx.portal_b});
+  assert_string_equal(report, "monthly");
+  free(report);
+
+  assert_int_equal(replica_portal(db(), fx.portal_b, &p), CS_OK);
+  assert_int_equal(json_object_size(p), 11);
+  tl_assert_str(p, "temporary_cases_report", "monthly");
+  tl_assert_str(p, "office_hours_start", "07:30");
+  tl_assert_str(p, "office_hours_end", "15:30");
+  assert_string_equal(compact_text(json_object_get(p, "office_days")), "[1,2,3,4]");
+  assert_string_equal(compact_text(json_object_get(p, "public_holidays")),
+                      "[\"2026-06-19\",\"2026-12-24\"]");
+  assert_true(json_is_true(json_object_get(p, "enhanced_temporary_cases")));
+  json_decref(p);
+  /* portal A kept the default */
+  report = tl_sql("SELECT temporary_cases_report FROM cases.replica_portal WHERE id = $1", 1,
+                  (const char *[]){fx.portal_a});
+  assert_string_equal(report, "weekly");
+  free(report);
+}
+
+/* A portal fact published before policy had the setting carries no such member: the replica
+ * keeps the column's default. Applied in a transaction rolled back, for a portal of no one. */
+static void test_portal_fact_without_the_member(void **state) {
+  (void)state;
+  char ghost[37], state_json[1024];
+  ids_uuid_v4(ghost);
+  snprintf(state_json, sizeof(state_json),
+           "{\"id\":\"%s\",\"insurer_company_id\":\"%s\",\"name\":\"Before the report\","
+           "\"timezone\":\"Europe/Stockholm\",\"office_hours_start\":\"08:00\","
+           "\"office_hours_end\":\"16:00\",\"office_days\":[1,2,3,4,5],\"public_holidays\":[],"
+           "\"enhanced_temporary_cases\":false,\"default_budget_limit\":0,\"currency\":\"SEK\"}",
+           ghost, fx.insurer_i);
+  PGresult *res = PQexec(db(), "BEGIN");
+  assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+  PQclear(res);
+
+  const char *apply = "SELECT replica_apply('portal', $1, $2::bigint, $3::jsonb)";
+  const char *report = "SELECT temporary_cases_report FROM replica_portal WHERE id = $1::uuid";
+  const char *first[] = {ghost, "1", state_json};
+  res = PQexecParams(db(), apply, 3, NULL, first, NULL, NULL, 0);
+  if (PQresultStatus(res) != PGRES_TUPLES_OK) fail_msg("%s", PQerrorMessage(db()));
+  assert_string_equal(PQgetvalue(res, 0, 0), "t");
+  PQclear(res);
+  res = PQexecParams(db(), report, 1, NULL, (const char *[]){ghost}, NULL, NULL, 0);
+  assert_int_equal(PQntuples(res), 1);
+  assert_string_equal(PQgetvalue(res, 0, 0), "weekly");
+  PQclear(res);
+
+  /* the next fact carries it */
+  json_t *with = json_loads(state_json, 0, NULL);
+  json_object_set_new(with, "temporary_cases_report", json_string("monthly"));
+  char *with_text = json_dumps(with, JSON_COMPACT);
+  json_decref(with);
+  const char *second[] = {ghost, "2", with_text};
+  res = PQexecParams(db(), apply, 3, NULL, second, NULL, NULL, 0);
+  if (PQresultStatus(res) != PGRES_TUPLES_OK) fail_msg("%s", PQerrorMessage(db()));
+  assert_string_equal(PQgetvalue(res, 0, 0), "t");
+  PQclear(res);
+  free(with_text);
+  res = PQexecParams(db(), report, 1, NULL, (const char *[]){ghost}, NULL, NULL, 0);
+  assert_int_equal(PQntuples(res), 1);
+  assert_string_equal(PQgetvalue(res, 0, 0), "monthly");
+  PQclear(res);
+
+  res = PQexec(db(), "ROLLBACK");
+  assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+  PQclear(res);
 }
 
 /* ---- POST /internal/authorize, the batch form --------------------------------------------- */
@@ -689,6 +793,8 @@ int main(void) {
       cmocka_unit_test(test_offices_external_case_handler),
       cmocka_unit_test(test_users),
       cmocka_unit_test(test_api_clients_and_portals),
+      cmocka_unit_test(test_portal_settings_reach_the_replica),
+      cmocka_unit_test(test_portal_fact_without_the_member),
       cmocka_unit_test(test_authorize_batch),
       cmocka_unit_test(test_authorize_batch_invalid),
       cmocka_unit_test(test_in_process_decisions_are_policys),

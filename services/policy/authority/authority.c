@@ -254,6 +254,10 @@ void policy_authority_settings_rules(const json_t *patch, struct cs_refusal *err
                  err);
   check_elements(json_object_get(patch, "public_holidays"), "public_holidays", date_ok, 1,
                  FIELD_FORMAT, "must be a date (YYYY-MM-DD)", err);
+  v = json_object_get(patch, "temporary_cases_report");
+  if (json_is_string(v) && strcmp(json_string_value(v), "weekly") != 0 &&
+      strcmp(json_string_value(v), "monthly") != 0)
+    cs_refusal_field(err, "temporary_cases_report", FIELD_NOT_ALLOWED, "must be weekly or monthly");
   v = json_object_get(patch, "default_budget_limit");
   if (json_is_integer(v) && json_integer_value(v) < 0)
     cs_refusal_field(err, "default_budget_limit", FIELD_OUT_OF_RANGE,

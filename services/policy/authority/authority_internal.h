@@ -97,6 +97,7 @@ int policy_authority_log(PGconn *conn, const char *portal_id,
       {"office_hours", HTTP_FIELD_OBJECT, 0, 0}, {"office_days", HTTP_FIELD_ARRAY, 0, 0},  \
       {"public_holidays", HTTP_FIELD_ARRAY, 0, 0},                                         \
       {"enhanced_temporary_cases", HTTP_FIELD_BOOLEAN, 0, 0},                              \
+      {"temporary_cases_report", HTTP_FIELD_STRING, 0, 16},                                \
       {"default_budget_limit", HTTP_FIELD_INTEGER, 0, 0}, {                                \
     "currency", HTTP_FIELD_STRING, 0, 3                                                    \
   }

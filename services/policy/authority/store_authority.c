@@ -91,6 +91,7 @@ done:
   " 'public_holidays', array_to_json(ARRAY(SELECT to_char(d, 'YYYY-MM-DD')"                  \
   "                                          FROM unnest(p.public_holidays) d ORDER BY d))," \
   " 'enhanced_temporary_cases', p.enhanced_temporary_cases,"                                 \
+  " 'temporary_cases_report', p.temporary_cases_report,"                                     \
   " 'default_budget_limit', p.default_budget_limit, 'currency', p.currency,"                 \
   " 'version', p.version)::text"
 
@@ -127,6 +128,7 @@ static const char sql_settings_update[] =
     "  enhanced_temporary_cases = COALESCE($8::boolean, p.enhanced_temporary_cases),"
     "  default_budget_limit = COALESCE($9::bigint, p.default_budget_limit),"
     "  currency = COALESCE($10, p.currency),"
+    "  temporary_cases_report = COALESCE($11, p.temporary_cases_report),"
     "  version = p.version + 1, updated_at = now()"
     " WHERE p.id = $1::uuid"
     " RETURNING " SETTINGS_JSON;
@@ -145,7 +147,7 @@ static char *member_text(const json_t *patch, const char *name) {
 int policy_store_settings_update(PGconn *conn, const char *portal_id, const json_t *patch,
                                  json_t **out, char *sqlstate) {
   const json_t *hours = json_object_get(patch, "office_hours");
-  char *p[10] = {NULL};
+  char *p[11] = {NULL};
   int rc;
 
   p[0] = strdup(portal_id);
@@ -158,10 +160,11 @@ int policy_store_settings_update(PGconn *conn, const char *portal_id, const json
   p[7] = member_text(patch, "enhanced_temporary_cases");
   p[8] = member_text(patch, "default_budget_limit");
   p[9] = member_text(patch, "currency");
-  const char *params[10];
-  for (int i = 0; i < 10; i++) params[i] = p[i];
-  rc = policy_store_org_row(conn, sql_settings_update, 10, params, out, sqlstate);
-  for (int i = 0; i < 10; i++) free(p[i]);
+  p[10] = member_text(patch, "temporary_cases_report");
+  const char *params[11];
+  for (int i = 0; i < 11; i++) params[i] = p[i];
+  rc = policy_store_org_row(conn, sql_settings_update, 11, params, out, sqlstate);
+  for (int i = 0; i < 11; i++) free(p[i]);
   return rc;
 }
 

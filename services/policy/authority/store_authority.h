@@ -25,8 +25,9 @@ int policy_store_role_put(PGconn *conn, const char *portal_id, const char *role,
                           const json_t *rights, int expected_version, int *version);
 
 /* The settings of a portal as a new object {portal_id, name, timezone, office_hours{start,end},
- * office_days, public_holidays, enhanced_temporary_cases, default_budget_limit, currency,
- * version}. for_update locks the row. CS_ERR_NOT_FOUND when there is no such portal. */
+ * office_days, public_holidays, enhanced_temporary_cases, temporary_cases_report,
+ * default_budget_limit, currency, version}. for_update locks the row. CS_ERR_NOT_FOUND when
+ * there is no such portal. */
 int policy_store_settings_get(PGconn *conn, const char *portal_id, int for_update, json_t **out);
 
 /* 1 in *valid when tz names a time zone PostgreSQL knows (pg_timezone_names). */

@@ -18,6 +18,7 @@
   " 'public_holidays', array_to_json(ARRAY(SELECT to_char(d, 'YYYY-MM-DD')" \
   "                                          FROM unnest(p.public_holidays) d ORDER BY d))," \
   " 'enhanced_temporary_cases', p.enhanced_temporary_cases," \
+  " 'temporary_cases_report', p.temporary_cases_report," \
   " 'default_budget_limit', p.default_budget_limit, 'currency', p.currency," \
   " 'insurer', json_build_object('id', c.id, 'name', c.name, 'org_number', c.org_number)," \
   " 'version', p.version, 'created_at', " POLICY_ORG_TS("p.created_at") "," \
@@ -69,7 +70,7 @@ int policy_store_portal_insurer_insert(PGconn *conn, const char *id, const char 
 static const char sql_portal_insert[] =
     "INSERT INTO portals (id, insurer_company_id, name, timezone, office_hours_start,"
     " office_hours_end, office_days, public_holidays, enhanced_temporary_cases,"
-    " default_budget_limit, currency)"
+    " default_budget_limit, currency, temporary_cases_report)"
     " VALUES ($1, $2, $3, COALESCE($4, 'Europe/Stockholm'), COALESCE($5::time, '08:00'),"
     "  COALESCE($6::time, '16:00'),"
     "  CASE WHEN $7::json IS NULL THEN '{1,2,3,4,5}'::smallint[] ELSE"
@@ -78,7 +79,8 @@ static const char sql_portal_insert[] =
     "  CASE WHEN $8::json IS NULL THEN '{}'::date[] ELSE"
     "    ARRAY(SELECT DISTINCT e::date FROM json_array_elements_text($8::json) e"
     "          ORDER BY 1) END,"
-    "  COALESCE($9::boolean, false), COALESCE($10::bigint, 0), COALESCE($11, 'SEK'))";
+    "  COALESCE($9::boolean, false), COALESCE($10::bigint, 0), COALESCE($11, 'SEK'),"
+    "  COALESCE($12, 'weekly'))";
 
 /* A JSON member as a new text parameter (NULL when absent or null): strings as they are,
  * others as JSON text. */
@@ -92,20 +94,21 @@ static char *member_text(const json_t *o, const char *name) {
 int policy_store_portal_insert(PGconn *conn, const char *id, const char *insurer_id,
                                const json_t *body, char *sqlstate) {
   const json_t *hours = json_object_get(body, "office_hours");
-  char *t[8] = {member_text(body, "timezone"),
+  char *t[9] = {member_text(body, "timezone"),
                 member_text(hours, "start"),
                 member_text(hours, "end"),
                 member_text(body, "office_days"),
                 member_text(body, "public_holidays"),
                 member_text(body, "enhanced_temporary_cases"),
                 member_text(body, "default_budget_limit"),
-                member_text(body, "currency")};
+                member_text(body, "currency"),
+                member_text(body, "temporary_cases_report")};
   const char *p[] = {id,   insurer_id, json_string_value(json_object_get(body, "name")),
                      t[0], t[1],       t[2],
                      t[3], t[4],       t[5],
-                     t[6], t[7]};
+                     t[6], t[7],       t[8]};
   const char *link[] = {insurer_id, id};
-  int rc = policy_store_org_exec(conn, sql_portal_insert, 11, p, NULL, sqlstate);
+  int rc = policy_store_org_exec(conn, sql_portal_insert, 12, p, NULL, sqlstate);
   if (rc == CS_OK)
     rc = policy_store_org_exec(
         conn, "INSERT INTO company_portals (company_id, portal_id) VALUES ($1, $2)", 2, link, NULL,

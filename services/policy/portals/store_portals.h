@@ -9,8 +9,9 @@
 #include <libpq-fe.h>
 
 /* The portal id (a UUID) as {id, name, timezone, office_hours{start,end}, office_days,
- * public_holidays, enhanced_temporary_cases, default_budget_limit, currency,
- * insurer{id,name,org_number}, version, created_at, updated_at}: *out is a new reference. */
+ * public_holidays, enhanced_temporary_cases, temporary_cases_report, default_budget_limit,
+ * currency, insurer{id,name,org_number}, version, created_at, updated_at}: *out is a new
+ * reference. */
 int policy_store_portal_get(PGconn *conn, const char *id, json_t **out, char *sqlstate);
 
 /* Every portal in (created_at, id) order after the position (NULL: from the start), at most
@@ -28,8 +29,9 @@ int policy_store_portal_insurer_insert(PGconn *conn, const char *id, const char 
 
 /* A new portal of insurer_id named name, with the settings of body (borrowed: the members
  * timezone, office_hours{start,end}, office_days, public_holidays, enhanced_temporary_cases,
- * default_budget_limit, currency, each checked already); an absent one takes the default of the
- * portals table (0001_identity.sql). Then the insurer serves it (company_portals). */
+ * temporary_cases_report, default_budget_limit, currency, each checked already); an absent one
+ * takes the default of the portals table (0001_identity.sql, 0007_temporary_cases_report.sql).
+ * Then the insurer serves it (company_portals). */
 int policy_store_portal_insert(PGconn *conn, const char *id, const char *insurer_id,
                                const json_t *body, char *sqlstate);
 
