@@ -404,12 +404,7 @@ static void test_reports_external_case_handler_reads_partner_does_not_write(void
 /* ---- partners' uploads the insurer has not seen --------------------------------------------- */
 
 static long long partner_uploads_row(const char *token) {
-  struct tl_response r;
-  tl_cases("GET", "/v1/dashboard", token, NULL, NULL, &r);
-  tl_expect(&r, 200);
-  long long n = tl_dashboard_count(&r, "cases_with_partner_uploads");
-  tl_response_free(&r);
-  return n;
+  return tl_dashboard_row(token, "cases_with_partner_uploads");
 }
 
 static void test_partner_uploads_until_seen(void **state) {

@@ -68,12 +68,7 @@ static char *invitation_path(const char *case_id) {
 
 /* The dashboard's cases_with_rfq_tasks for token. */
 static long long rfq_row(const char *token) {
-  struct tl_response r;
-  tl_cases("GET", "/v1/dashboard", token, NULL, NULL, &r);
-  tl_expect(&r, 200);
-  long long n = tl_dashboard_count(&r, "cases_with_rfq_tasks");
-  tl_response_free(&r);
-  return n;
+  return tl_dashboard_row(token, "cases_with_rfq_tasks");
 }
 
 static long long events(const char *case_id, const char *type) {

@@ -248,12 +248,7 @@ static void test_what_a_partner_gives(void **state) {
  */
 
 static long long to_connect(void) {
-  struct tl_response r;
-  tl_cases("GET", "/v1/dashboard", w.ia_handler.token, NULL, NULL, &r);
-  tl_expect(&r, 200);
-  long long n = tl_dashboard_count(&r, "temporary_cases_to_connect");
-  tl_response_free(&r);
-  return n;
+  return tl_dashboard_row(w.ia_handler.token, "temporary_cases_to_connect");
 }
 
 static long case_call(const char *token, const char *case_id, const char *action, const char *body,

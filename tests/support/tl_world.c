@@ -212,6 +212,15 @@ long long tl_dashboard_count(const struct tl_response *r, const char *row) {
   return -1;
 }
 
+long long tl_dashboard_row(const char *token, const char *row) {
+  struct tl_response r;
+  tl_cases("GET", "/v1/dashboard", token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  long long n = tl_dashboard_count(&r, row);
+  tl_response_free(&r);
+  return n;
+}
+
 void tl_world_policy_change(const struct tl_world *w, const char *method, const char *path,
                             const char *body) {
   char if_match[96];

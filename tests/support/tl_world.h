@@ -92,6 +92,8 @@ const char *tl_cases_listed_names(const char *token, const char *query, const ch
 
 /* The count of the row named row in a dashboard answer, -1 when the row is absent. */
 long long tl_dashboard_count(const struct tl_response *r, const char *row);
+/* The same of token's dashboard (GET /v1/dashboard, expects 200). */
+long long tl_dashboard_row(const char *token, const char *row);
 
 /* Creates a case in portal A as ia_handler at the given coordinates (Stockholm when lat is
  * NULL-like: pass 0,0 for none) with a unique claim number; copies its id to id_out (37 bytes).
