@@ -135,7 +135,8 @@ int bus_message_open(const struct service_auth *auth, const char *message, size_
  * event is borrowed. CS_OK or CS_ERR_INVALID. */
 int bus_envelope_seq(const json_t *event, long long *seq);
 
-/* --- Helpers shared by the bus threads (bus_relay.c, bus_consumer.c); not for services. --- */
+/* --- Helpers of the bus threads (bus_relay.c, bus_consumer.c), also for a service's own
+ * background thread (a schedule) that must stop promptly. --- */
 
 /* Reconnect backoff: BUS_BACKOFF_MIN_MS doubling up to BUS_BACKOFF_MAX_MS. */
 #define BUS_BACKOFF_MIN_MS 100L

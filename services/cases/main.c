@@ -16,6 +16,7 @@ struct cases_config {
   long long authority_max_lag_ms; /* AUTHORITY_MAX_LAG_MS: the oldest facts decided from */
   char *blob_dir;                 /* BLOB_DIR: where the files of documents live (owned) */
   long long max_file_bytes;       /* UPLOAD_MAX_FILE_BYTES: one file's most (30 MiB) */
+  long report_check_s;            /* TEMPORARY_REPORT_CHECK_SECONDS: s between checks */
 };
 
 static int cases_config_read(struct cases_config *c) {
@@ -23,6 +24,8 @@ static int cases_config_read(struct cases_config *c) {
   long lag, max_file;
   if (config_long("AUTHORITY_MAX_LAG_MS", 5000, 100, 3600000, &lag, err, sizeof(err)) != 0 ||
       config_long("UPLOAD_MAX_FILE_BYTES", 30L * 1024 * 1024, 1, 1L << 31, &max_file, err,
+                  sizeof(err)) != 0 ||
+      config_long("TEMPORARY_REPORT_CHECK_SECONDS", 60, 1, 86400, &c->report_check_s, err,
                   sizeof(err)) != 0 ||
       config_str("BLOB_DIR", "var/blobs", &c->blob_dir, err, sizeof(err)) != 0) {
     fprintf(stderr, "cases: configuration error: %s\n", err);
@@ -57,6 +60,7 @@ static int wire(struct service *svc) {
   cases_call_routes(svc);
   cases_rfq_routes(svc);
   cases_temporary_routes(svc);
+  cases_temporary_report_schedule(svc, cc.report_check_s);
   /* what follows a change out of its request: inspection reports */
   if (cases_events_cases(svc, blobs, cc.max_file_bytes) != 0) return 2;
   return 0;

@@ -75,7 +75,8 @@ start)
                                   "PLATFORM_OPERATOR_ID=$operator_id"
                                   "PLATFORM_OPERATOR_SECRET_FILE=$dir/operator-secret"
                                   "EVENT_FEEDS=cases=${url[cases]}")
-    [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]}" "BLOB_DIR=$dir/blobs")
+    [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]}" "BLOB_DIR=$dir/blobs"
+                                 TEMPORARY_REPORT_CHECK_SECONDS=1)
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
   done

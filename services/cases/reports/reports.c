@@ -212,24 +212,35 @@ static void csv_value(struct csv_buf *b, const json_t *v) {
   } else if (json_is_integer(v)) {
     snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
     csv_field(b, num);
+  } else if (json_is_real(v)) {
+    /* the digits the JSON answer shows (http.c's precision): 4.0, not 4 or 4.0000000001 */
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+    if (text == NULL) b->failed = 1;
+    if (text != NULL) csv_field(b, text);
+    free(text);
   } else if (json_is_true(v) || json_is_false(v)) {
     csv_field(b, json_is_true(v) ? "true" : "false");
   }
 }
 
 char *cases_report_csv(const json_t *rows, size_t *len) {
+  return cases_report_csv_columns(rows, csv_columns, CSV_NCOLUMNS, len);
+}
+
+char *cases_report_csv_columns(const json_t *rows, const char *const *columns, size_t ncolumns,
+                               size_t *len) {
   struct csv_buf b = {0};
   const json_t *row;
   size_t i;
-  for (size_t col = 0; col < CSV_NCOLUMNS; col++) {
+  for (size_t col = 0; col < ncolumns; col++) {
     if (col > 0) csv_put(&b, ",", 1);
-    csv_field(&b, csv_columns[col]);
+    csv_field(&b, columns[col]);
   }
   csv_put(&b, "\r\n", 2);
   json_array_foreach(rows, i, row) {
-    for (size_t col = 0; col < CSV_NCOLUMNS; col++) {
+    for (size_t col = 0; col < ncolumns; col++) {
       if (col > 0) csv_put(&b, ",", 1);
-      csv_value(&b, json_object_get(row, csv_columns[col]));
+      csv_value(&b, json_object_get(row, columns[col]));
     }
     csv_put(&b, "\r\n", 2);
   }

@@ -52,5 +52,9 @@ int cases_report_case_statistics(const struct cases_caller *c, const struct case
  * (starting with = + - @ TAB CR) prefixed with '. A new string (free()) of *len bytes, NULL when
  * out of memory. */
 char *cases_report_csv(const json_t *rows, size_t *len);
+/* The same for any report's rows: columns (ncolumns of them) name the members shown, in order;
+ * a number with a fraction is written as in JSON. */
+char *cases_report_csv_columns(const json_t *rows, const char *const *columns, size_t ncolumns,
+                               size_t *len);
 
 #endif
