@@ -61,6 +61,7 @@ static int is_value_char(unsigned char c) { return c == '\t' || (c >= 0x20 && c 
 
 struct head_facts {
   int http11;
+  int post, multipart; /* a POST of multipart/form-data: an upload, with its own limit */
   int hosts, lengths, codings;
   long long length;
   int chunked_only; /* every Transfer-Encoding value was exactly "chunked", once */
@@ -95,6 +96,8 @@ static int field_line(struct http_frame *f, const char *p, const char *end, stru
       if (*c < '0' || *c > '9') return refuse(f, 400, "Content-Length is not a length");
       h->length = h->length * 10 + (*c - '0');
     }
+  } else if (name_len == 12 && !strncasecmp(name, "Content-Type", 12)) {
+    h->multipart |= v_end - v >= 19 && !strncasecmp(v, "multipart/form-data", 19);
   } else if (name_len == 17 && !strncasecmp(name, "Transfer-Encoding", 17)) {
     h->codings++;
     h->chunked_only = h->codings == 1 && v_end - v == 7 && !strncasecmp(v, "chunked", 7);
@@ -108,6 +111,7 @@ static int request_line(struct http_frame *f, const char *p, const char *end,
   const char *m = p;
   while (p < end && is_tchar((unsigned char)*p)) p++;
   if (p == m || p == end || *p != ' ') return refuse(f, 400, "the request line is malformed");
+  h->post = p - m == 4 && !memcmp(m, "POST", 4);
   const char *target = ++p;
   while (p < end && (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f) p++;
   if ((size_t)(p - target) > f->limits.max_target)
@@ -155,7 +159,10 @@ static int head_complete(struct http_frame *f, size_t len) {
   if (h.codings > 0 && !h.http11) return refuse(f, 400, "Transfer-Encoding in an HTTP/1.0 request");
   if (h.codings > 0 && !h.chunked_only)
     return refuse(f, 501, "the only transfer coding understood is chunked");
-  if (h.lengths > 0 && h.length > f->limits.max_body)
+  f->body_max = f->limits.max_body;
+  if (h.post && h.multipart && f->limits.max_upload_body > f->body_max)
+    f->body_max = f->limits.max_upload_body;
+  if (h.lengths > 0 && h.length > f->body_max)
     return refuse(f, 413, "the body is larger than allowed");
   f->body_len = 0;
   if (h.codings > 0) {
@@ -243,7 +250,7 @@ static int chunk_size_line(struct http_frame *f) {
     if (!is_value_char((unsigned char)*p))
       return refuse(f, 400, "a chunk extension holds a control character");
   f->body_len += size;
-  if (f->body_len > f->limits.max_body) return refuse(f, 413, "the body is larger than allowed");
+  if (f->body_len > f->body_max) return refuse(f, 413, "the body is larger than allowed");
   f->remaining = size;
   f->state = size > 0 ? HTTP_FRAME_CHUNK_DATA : HTTP_FRAME_TRAILER;
   f->trailer_len = 0;

@@ -7,7 +7,8 @@
  *        space before the colon), HTTP/1.1 without exactly one Host, a Content-Length that is not
  *        digits or appears twice, Content-Length with Transfer-Encoding, Transfer-Encoding in
  *        HTTP/1.0, a malformed chunk
- *   413  a body over the limit (a Content-Length over it is refused before any of the body)
+ *   413  a body over the limit (a Content-Length over it is refused before any of the body); a
+ *        POST of multipart/form-data has a limit of its own (its files are spooled to disk)
  *   414  a request target over the limit;  431  a head over the limit
  *   501  a transfer coding other than exactly "chunked";  505  an HTTP version other than 1.0/1.1
  * Pure: no I/O, no clock; the caller feeds what it reads and forwards what is released. */
@@ -20,6 +21,7 @@ struct http_frame_limits {
   size_t max_head;   /* request line and fields, CRLFs included */
   size_t max_target; /* the request target */
   long long max_body;
+  long long max_upload_body; /* a POST of multipart/form-data: 0 (or below max_body) is max_body */
 };
 
 enum http_frame_state {
@@ -39,13 +41,14 @@ struct http_frame {
   size_t head_len, head_cap;
   char line[128]; /* a chunk-size or trailer line held so far */
   size_t line_len;
-  size_t trailer_len;  /* bytes of trailer section so far */
-  long long remaining; /* of the current body or chunk */
-  long long body_len;  /* of the current request */
+  size_t trailer_len;   /* bytes of trailer section so far */
+  long long remaining;  /* of the current body or chunk */
+  long long body_len;   /* of the current request */
+  long long body_max;   /* the current request's limit (max_body or max_upload_body) */
   size_t last_head_len; /* the last complete head (still in head): what a refusal may quote */
-  int status;          /* once refused: the status to answer */
-  int refused_in_body; /* ... after the request's head was released (its body is at fault) */
-  const char *detail;  /* ... and why (static) */
+  int status;           /* once refused: the status to answer */
+  int refused_in_body;  /* ... after the request's head was released (its body is at fault) */
+  const char *detail;   /* ... and why (static) */
 };
 
 /* Ready for the first request. CS_OK or CS_ERR_NOMEM. */

@@ -455,6 +455,17 @@ void http_server_uploads(struct http_server *srv, struct http_uploads *u) {
   ulfius_set_upload_file_callback_function(&srv->instance, http_upload_callback, u);
 }
 
+void http_server_spool_uploads(struct http_server *srv, struct http_uploads *u,
+                               long long max_field_bytes) {
+  u->token_ok = upload_token_ok;
+  u->token_arg = srv;
+  /* bodies_as_bytes turned form parsing off: multipart bodies are parsed again, for their files */
+  srv->instance.allowed_post_processor |= U_POST_PROCESS_MULTIPART_FORMDATA;
+  /* one byte past the limit, so a field ulfius cut is recognisable as too long */
+  srv->instance.max_post_param_size = (size_t)max_field_bytes + 1;
+  ulfius_set_upload_file_callback_function(&srv->instance, http_upload_callback_spooling, u);
+}
+
 void http_server_stop(struct http_server *srv) {
   if (srv == NULL || !srv->started) return;
   srv->started = 0;

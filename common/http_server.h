@@ -31,10 +31,10 @@ struct http_server_settings {
   long timeout_s;           /* idle connection timeout (also ulfius' instance timeout) */
   long max_connections;     /* connection limit; the open-file limit is raised to fit it */
   long max_connections_per_address; /* connections one client address may hold; 0: no cap */
-  int behind_front; /* 1: no listening socket; a front hands connections over (add_connection) */
-  long max_body_bytes;      /* a larger body is answered 413 */
-  int bodies_as_bytes;      /* 1: no UTF-8 check, no form parsing (bodies forwarded as they are) */
-  const char *auth_realm;   /* realm named in WWW-Authenticate, NULL for none */
+  int behind_front;    /* 1: no listening socket; a front hands connections over (add_connection) */
+  long max_body_bytes; /* a larger body is answered 413 */
+  int bodies_as_bytes; /* 1: no UTF-8 check, no form parsing (bodies forwarded as they are) */
+  const char *auth_realm; /* realm named in WWW-Authenticate, NULL for none */
 };
 
 /* What a handler gets for one request. request_id is the thread's for the whole request. */
@@ -57,6 +57,11 @@ enum http_endpoint_flags {
  * (http_upload.h); u must outlive srv. Before start only. */
 struct http_uploads;
 void http_server_uploads(struct http_server *srv, struct http_uploads *u);
+/* The same for a server that sends uploads on (the gateway, bodies_as_bytes): multipart bodies
+ * are parsed, a form field is kept up to max_field_bytes + 1 bytes (longer ones are cut there),
+ * and the raw body of a request taking files is not kept (http_upload_callback_spooling). */
+void http_server_spool_uploads(struct http_server *srv, struct http_uploads *u,
+                               long long max_field_bytes);
 
 /* Checks the settings (CS_ERR_INVALID + a message naming the variable in err, e.g. a
  * BIND_ADDRESS that is not an address) and prepares the server; nothing listens yet. *out is

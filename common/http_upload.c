@@ -15,7 +15,7 @@
 /* The request's entry is found by an id the callback puts in the request's own headers under
  * this name, and by the request's address: a client sending the header cannot reach another
  * request's entry, and an address reused by a later request carries no id. */
-#define UPLOAD_HEADER "X-Claimsuite-Upload-Entry"
+#define UPLOAD_HEADER HTTP_UPLOAD_ENTRY_HEADER
 
 struct entry {
   char id[37];
@@ -97,7 +97,7 @@ static void write_chunk(struct http_upload *u, const struct http_uploads *s, con
                         const char *filename, const char *data, uint64_t off, size_t size) {
   struct http_upload_file *f;
   if (u->unauthenticated) return; /* its handler answers 401 */
-  if (off == 0) { /* a new file */
+  if (off == 0) {                 /* a new file */
     if (u->nfiles == HTTP_UPLOAD_MAX_FILES) {
       u->too_many = 1;
       return;
@@ -121,15 +121,18 @@ static void write_chunk(struct http_upload *u, const struct http_uploads *s, con
   }
 }
 
-int http_upload_callback(const struct _u_request *request, const char *key, const char *filename,
-                         const char *content_type, const char *transfer_encoding, const char *data,
-                         uint64_t off, size_t size, void *cls) {
-  const struct http_uploads *s = cls;
+/* One chunk of a file of request; drop_raw: let the raw body go (http_upload_callback_spooling).
+ * The type is the content's (blob_type.h), never the client's word: content_type is not read. */
+static int upload_chunk(const struct _u_request *request, const char *key, const char *filename,
+                        const char *data, uint64_t off, size_t size, const struct http_uploads *s,
+                        int drop_raw) {
   struct entry *gone = NULL;
-  (void)content_type; /* the type is the content's (blob_type.h), never the client's word */
-  (void)transfer_encoding;
   if (s == NULL || strcmp(request->http_verb, "POST") != 0 || !s->accepts(request->url_path))
     return U_OK; /* not an upload route: the file is not kept */
+  /* ulfius appended this read's raw bytes to the request's body before parsing them; it appends
+   * the next read at binary_body_length, so the buffer stays one read long. The request is its
+   * own until its handler returns. */
+  if (drop_raw) ((struct _u_request *)request)->binary_body_length = 0;
   pthread_mutex_lock(&lock);
   struct entry *e = entry_of(request, s, &gone);
   pthread_mutex_unlock(&lock);
@@ -138,6 +141,23 @@ int http_upload_callback(const struct _u_request *request, const char *key, cons
   /* the entry is this request's alone: only its own (serial) callbacks and handler touch it */
   write_chunk(e->upload, s, key, filename, data, off, size);
   return U_OK;
+}
+
+int http_upload_callback(const struct _u_request *request, const char *key, const char *filename,
+                         const char *content_type, const char *transfer_encoding, const char *data,
+                         uint64_t off, size_t size, void *cls) {
+  (void)content_type;
+  (void)transfer_encoding;
+  return upload_chunk(request, key, filename, data, off, size, cls, 0);
+}
+
+int http_upload_callback_spooling(const struct _u_request *request, const char *key,
+                                  const char *filename, const char *content_type,
+                                  const char *transfer_encoding, const char *data, uint64_t off,
+                                  size_t size, void *cls) {
+  (void)content_type;
+  (void)transfer_encoding;
+  return upload_chunk(request, key, filename, data, off, size, cls, 1);
 }
 
 /* The request's entry, unlinked (its upload moved to the caller), or NULL. */

@@ -21,6 +21,9 @@
 
 #define HTTP_UPLOAD_MAX_FILES 10
 #define HTTP_UPLOAD_IDLE_SECONDS 120
+/* The request header under which a request's upload is found, set by the callback on the request
+ * itself: a server that sends the request on (the gateway) leaves it out. */
+#define HTTP_UPLOAD_ENTRY_HEADER "X-Claimsuite-Upload-Entry"
 
 struct _u_request;
 
@@ -37,9 +40,9 @@ struct http_upload_file {
 struct http_upload {
   struct http_upload_file files[HTTP_UPLOAD_MAX_FILES];
   size_t nfiles;
-  int too_many; /* more files than HTTP_UPLOAD_MAX_FILES were sent */
+  int too_many;        /* more files than HTTP_UPLOAD_MAX_FILES were sent */
   int unauthenticated; /* the request's token did not verify: nothing of it was written */
-  int failed;   /* a file could not be written (disk): the request fails */
+  int failed;          /* a file could not be written (disk): the request fails */
 };
 
 /* What a server accepts uploads for. */
@@ -60,6 +63,13 @@ struct http_uploads {
 int http_upload_callback(const struct _u_request *request, const char *key, const char *filename,
                          const char *content_type, const char *transfer_encoding, const char *data,
                          uint64_t off, size_t size, void *cls);
+/* The same for a server that sends the form fields and the files on, never the raw body (the
+ * gateway): the raw bytes of a request taking files are let go as its files arrive (not kept up
+ * to the body limit as the services keep them), so an upload's body never piles up in memory. */
+int http_upload_callback_spooling(const struct _u_request *request, const char *key,
+                                  const char *filename, const char *content_type,
+                                  const char *transfer_encoding, const char *data, uint64_t off,
+                                  size_t size, void *cls);
 
 /* The files request sent (moved to the caller), each finished with its digest and type; NULL
  * when it sent none. Free with http_upload_free. */

@@ -92,7 +92,18 @@ static long long now_ms(void) {
 
 /* ---- a connection ---------------------------------------------------------------------------- */
 
+/* Before n more bytes are appended: what was written already makes room first, so a buffer
+ * stays about PENDING_MAX long however much passes through while it never quite empties (a
+ * big upload or download). */
+static void buf_make_room(struct buf *b, size_t n) {
+  if (b->off == 0 || b->len + n <= b->cap) return;
+  memmove(b->data, b->data + b->off, b->len - b->off);
+  b->len -= b->off;
+  b->off = 0;
+}
+
 static int buf_add(struct buf *b, const char *p, size_t n) {
+  buf_make_room(b, n);
   if (b->len + n > b->cap) {
     size_t want = b->cap ? b->cap : 4096;
     while (want < b->len + n) want *= 2;
@@ -229,11 +240,18 @@ static int from_client(struct mover *m, struct conn *c) {
   ssize_t n = recv(c->client_fd, in, sizeof(in), 0);
   if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
   if (c->linger_until) return n == 0 ? -1 : 0; /* dropped: the answer was the refusal */
+  /* gone in the middle of a body: that request can never end, nothing is left to answer. The
+   * server's end is closed at once, so the server drops the request (and an upload's files) now:
+   * a half-close that arrives with the last bytes can go unseen by libmicrohttpd (edge-triggered
+   * epoll, a short read taken for "no more") until its idle timeout */
+  if (n == 0 && c->frame.state != HTTP_FRAME_HEAD && c->frame.state != HTTP_FRAME_REFUSED)
+    return -1;
   if (n == 0) { /* the client is done sending: the server answers what it has, then closes */
     c->client_eof = 1;
     if (buf_pending(&c->to_server) == 0) shutdown(c->server_fd, SHUT_WR);
     return 0;
   }
+  buf_make_room(&c->to_server, (size_t)n);
   int status = http_frame_feed(&c->frame, in, (size_t)n, &c->to_server.data, &c->to_server.len,
                                &c->to_server.cap);
   if (status != 0) refuse(m, c, status, c->frame.detail, c->frame.refused_in_body);
@@ -388,8 +406,11 @@ static void hand_over(struct gw_edge *e, int client_fd, struct sockaddr_storage 
   struct epoll_event ce = {.events = EPOLLIN, .data.ptr = &c->client_end};
   struct epoll_event se = {.events = EPOLLIN, .data.ptr = &c->server_end};
   c->client_events = c->server_events = EPOLLIN;
-  epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->client_fd, &ce);
+  /* the server's end first: the mover may take the client's first bytes at once, and wants to
+   * watch the server's end for room then (a change to an end not added yet is lost: the
+   * connection would stall with its first megabyte waiting) */
   epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->server_fd, &se);
+  epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->client_fd, &ce);
   pthread_mutex_unlock(&m->lock);
 }
 

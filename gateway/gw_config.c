@@ -56,11 +56,17 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
       (rc = config_long("UPSTREAM_TIMEOUT_MS", 30000, 1, 3600000, &c->timeout_ms, err, errlen)) ||
       (rc = config_long("UPSTREAM_MAX_RESPONSE_BYTES", 64L * 1024 * 1024, 1024, 1L << 31,
                         &c->max_response_bytes, err, errlen)) ||
+      (rc = config_long("UPSTREAM_STREAM_OVER_BYTES", 256L * 1024, 1024, 1L << 31,
+                        &c->stream_over_bytes, err, errlen)) ||
       (rc = config_long("UPSTREAM_HEALTH_INTERVAL_MS", 2000, 100, 3600000, &c->health_interval_ms,
                         err, errlen)) ||
       (rc = config_long("UPSTREAM_HEALTH_TIMEOUT_MS", 500, 10, 60000, &c->health_timeout_ms, err,
                         errlen)) ||
       (rc = config_long("HTTP_MAX_BODY_BYTES", 32L * 1024 * 1024, 1, 1L << 31, &c->max_body_bytes,
+                        err, errlen)) ||
+      (rc = config_str("GATEWAY_SPOOL_DIR", "/tmp/claimsuite-gateway-spool", &c->spool_dir, err,
+                       errlen)) ||
+      (rc = config_long("UPLOAD_MAX_FILE_BYTES", 30L * 1024 * 1024, 1, 1L << 31, &c->max_file_bytes,
                         err, errlen)) ||
       (rc = config_long("HTTP_THREADS", 8, 1, 1024, &c->threads, err, errlen)) ||
       (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 86400, &c->http_timeout_s, err, errlen)) ||
@@ -80,11 +86,15 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
     }
   }
   if ((rc = config_str("GATEWAY_ROUTES", "", &routes, err, errlen))) goto done;
-  if (routes[0] == '\0') gw_routes_default(&c->routes);
-  else if ((rc = gw_routes_parse(routes, &c->routes, err, errlen))) goto done;
+  if (routes[0] == '\0')
+    gw_routes_default(&c->routes);
+  else if ((rc = gw_routes_parse(routes, &c->routes, err, errlen)))
+    goto done;
   if ((rc = config_str("GATEWAY_PUBLIC_PATHS", "", &public_paths, err, errlen))) goto done;
-  if (public_paths[0] == '\0') gw_public_default(&c->public_paths);
-  else if ((rc = gw_public_parse(public_paths, &c->public_paths, err, errlen))) goto done;
+  if (public_paths[0] == '\0')
+    gw_public_default(&c->public_paths);
+  else if ((rc = gw_public_parse(public_paths, &c->public_paths, err, errlen)))
+    goto done;
   rc = CS_OK;
 done:
   free(routes);
@@ -100,6 +110,7 @@ void gw_config_free(struct gw_config *c) {
   free(c->log_level);
   free(c->jwks_url);
   free(c->openapi_dir);
+  free(c->spool_dir);
   for (int i = 0; i < GW_UP_COUNT; i++) free(c->upstream_url[i]);
   memset(c, 0, sizeof(*c));
 }

@@ -8,30 +8,37 @@
 #include "routes_table.h"
 
 struct gw_config {
-  char *bind_address;            /* BIND_ADDRESS (0.0.0.0), IPv4 or IPv6 literal (checked by
-                                  * the HTTP server core: http_server_new) */
-  long port;                     /* PORT (8080) */
-  long admin_port;               /* ADMIN_PORT (0: none): health details and metrics */
-  char *admin_bind_address;      /* ADMIN_BIND_ADDRESS (127.0.0.1) */
-  char *log_level;               /* LOG_LEVEL (info) */
-  char *jwks_url;                /* JWKS_URL */
-  long jwks_cache_s;             /* JWKS_CACHE_SECONDS (300) */
-  long connect_timeout_ms;       /* UPSTREAM_CONNECT_TIMEOUT_MS (2000) */
-  long timeout_ms;               /* UPSTREAM_TIMEOUT_MS (30000) */
-  long max_response_bytes;       /* UPSTREAM_MAX_RESPONSE_BYTES (64 MiB): bigger answers → 502 */
-  long health_interval_ms;       /* UPSTREAM_HEALTH_INTERVAL_MS (2000) */
-  long health_timeout_ms;        /* UPSTREAM_HEALTH_TIMEOUT_MS (500) */
-  long max_body_bytes;           /* HTTP_MAX_BODY_BYTES (32 MiB): bigger requests → 413 */
-  long threads;                  /* HTTP_THREADS (8) */
-  long http_timeout_s;           /* HTTP_TIMEOUT_SECONDS (60): idle client connections */
-  long max_connections;          /* HTTP_MAX_CONNECTIONS (4096) */
+  char *bind_address;       /* BIND_ADDRESS (0.0.0.0), IPv4 or IPv6 literal (checked by
+                             * the HTTP server core: http_server_new) */
+  long port;                /* PORT (8080) */
+  long admin_port;          /* ADMIN_PORT (0: none): health details and metrics */
+  char *admin_bind_address; /* ADMIN_BIND_ADDRESS (127.0.0.1) */
+  char *log_level;          /* LOG_LEVEL (info) */
+  char *jwks_url;           /* JWKS_URL */
+  long jwks_cache_s;        /* JWKS_CACHE_SECONDS (300) */
+  long connect_timeout_ms;  /* UPSTREAM_CONNECT_TIMEOUT_MS (2000) */
+  long timeout_ms;          /* UPSTREAM_TIMEOUT_MS (30000) */
+  long max_response_bytes;  /* UPSTREAM_MAX_RESPONSE_BYTES (64 MiB): bigger answers held in
+                             * memory → 502 (streamed ones are not held) */
+  long stream_over_bytes;   /* UPSTREAM_STREAM_OVER_BYTES (256 KiB): an answer whose
+                             * Content-Length is above it is streamed to the client */
+  long health_interval_ms;  /* UPSTREAM_HEALTH_INTERVAL_MS (2000) */
+  long health_timeout_ms;   /* UPSTREAM_HEALTH_TIMEOUT_MS (500) */
+  long max_body_bytes;      /* HTTP_MAX_BODY_BYTES (32 MiB): bigger requests → 413 (but for
+                             * uploads: their files are spooled, see below) */
+  char *spool_dir;          /* GATEWAY_SPOOL_DIR (/tmp/claimsuite-gateway-spool): where the
+                             * files of multipart uploads wait while they are forwarded */
+  long max_file_bytes;      /* UPLOAD_MAX_FILE_BYTES (30 MiB): a bigger uploaded file → 413 */
+  long threads;             /* HTTP_THREADS (8) */
+  long http_timeout_s;      /* HTTP_TIMEOUT_SECONDS (60): idle client connections */
+  long max_connections;     /* HTTP_MAX_CONNECTIONS (4096) */
   long max_connections_per_address; /* HTTP_MAX_CONNECTIONS_PER_ADDRESS (64) */
   long head_timeout_s;              /* HTTP_HEAD_TIMEOUT_SECONDS (10): a request head's deadline */
-  char *openapi_dir;             /* OPENAPI_DIR (.): root holding services/<name>/openapi.yaml */
-  char *upstream_url[GW_UP_COUNT]; /* UPSTREAM_POLICY ... UPSTREAM_ORDERS: http:// only (the
-                                   * gateway's own HTTP/1.1 client), no trailing '/' */
-  struct gw_routes routes;       /* GATEWAY_ROUTES or the built-in table */
-  struct gw_prefixes public_paths; /* GATEWAY_PUBLIC_PATHS or /v1/auth;/v1/customer-portal/login */
+  char *openapi_dir;                /* OPENAPI_DIR (.): root holding services/<name>/openapi.yaml */
+  char *upstream_url[GW_UP_COUNT];  /* UPSTREAM_POLICY ... UPSTREAM_ORDERS: http:// only (the
+                                     * gateway's own HTTP/1.1 client), no trailing '/' */
+  struct gw_routes routes;          /* GATEWAY_ROUTES or the built-in table */
+  struct gw_prefixes public_paths;  /* GATEWAY_PUBLIC_PATHS or /v1/auth;/v1/customer-portal/login */
 };
 
 /* Fills c from the environment. On a malformed variable returns CS_ERR_INVALID with a message

@@ -1,6 +1,7 @@
 /* Request handling at the edge, behind the HTTP server core (which gives the request id, the
  * metrics and the access log): path check → size limit → own endpoints → route → token →
- * forward. Every error is problem+json and carries X-Request-Id. */
+ * forward (a spooled upload: proxy_upload.h). Every error is problem+json and carries
+ * X-Request-Id. */
 #include "http_gateway.h"
 
 #include <arpa/inet.h>
@@ -11,10 +12,12 @@
 
 #include "http.h"
 #include "http_server.h"
+#include "http_upload.h"
 #include "jwt.h"
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
+#include "proxy_upload.h"
 #include "routes_table.h"
 #include "status.h"
 #include "token_memo.h"
@@ -29,6 +32,7 @@ static const char *const failure_names[FAIL_COUNT] = {"unreachable", "timeout", 
 struct gw_app {
   const struct gw_config *cfg;
   struct http_server *srv; /* the public one */
+  struct gw_spool *spool;  /* borrowed */
   struct jwks_cache *jwks;
   struct gw_health *health;
   int metric_route[GW_ROUTES_MAX]; /* one label per routing table entry */
@@ -47,13 +51,15 @@ static const struct http_token_memo token_memo = {token_memo_hit, token_memo_put
 
 static int method_is_read(const char *m) { return !strcmp(m, "GET") || !strcmp(m, "HEAD"); }
 
-int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_app **out) {
+int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_spool *spool,
+               struct gw_app **out) {
   int rc;
   struct metrics *metrics = http_server_metrics(srv);
   struct gw_app *app = calloc(1, sizeof(*app));
   if (app == NULL) return CS_ERR_NOMEM;
   app->cfg = cfg;
   app->srv = srv;
+  app->spool = spool;
   if ((rc = jwks_cache_new(cfg->jwks_url, cfg->jwks_cache_s, &app->jwks)) != CS_OK ||
       (rc = gw_health_new(cfg->upstream_url, cfg->health_interval_ms, cfg->health_timeout_ms,
                           &app->health)) != CS_OK) {
@@ -156,9 +162,10 @@ static char *metrics_text(void *arg) {
   FILE *f = open_memstream(&extra, &len);
   if (f != NULL) {
     if (health != NULL) fputs(health, f);
-    fputs("# HELP gateway_upstream_failures_total Requests the gateway could not forward.\n"
-          "# TYPE gateway_upstream_failures_total counter\n",
-          f);
+    fputs(
+        "# HELP gateway_upstream_failures_total Requests the gateway could not forward.\n"
+        "# TYPE gateway_upstream_failures_total counter\n",
+        f);
     for (int u = 0; u < GW_UP_COUNT; u++) {
       for (int k = 0; k < FAIL_COUNT; k++) {
         fprintf(f, "gateway_upstream_failures_total{upstream=\"%s\",kind=\"%s\"} %ld\n",
@@ -228,12 +235,15 @@ static const char *client_ip(const struct _u_request *req, char *buf, size_t len
                    (socklen_t)len);
 }
 
+/* spooled: the request's spooled files (stolen), NULL for a request that carries its body. */
 static void forward(struct gw_app *app, const struct _u_request *req, struct _u_response *resp,
-                    const struct gw_route *route, const char *request_id) {
+                    const struct gw_route *route, const char *request_id,
+                    struct http_upload *spooled) {
   char ip[INET_ADDRSTRLEN];
   const char *detail = NULL;
   struct gw_forward f = {route->upstream, request_id, client_ip(req, ip, sizeof(ip))};
-  int rc = gw_proxy_forward(req, &f, resp, &detail);
+  int rc = spooled != NULL ? gw_spool_forward(app->spool, req, spooled, &f, resp, &detail)
+                           : gw_proxy_forward(req, &f, resp, &detail);
   switch (rc) {
     case CS_OK: return;
     case CS_ERR_TIMEOUT:
@@ -259,21 +269,24 @@ static void gateway_request(struct http_exchange *x, void *arg) {
   const struct _u_request *req = x->req;
   struct _u_response *resp = x->resp;
   char canon[CANONICAL_PATH_MAX];
+  /* taken first: whatever is answered, its files go (with the request at the latest) */
+  struct http_upload *spooled = gw_spool_take(req);
 
   if (strlen(req->url_path) >= sizeof(canon)) {
     http_problem(resp, PROBLEM_URI_TOO_LONG, "the request path is too long");
-    return;
+    goto done;
   }
   int verdict = gw_path_canonical(req->url_path, canon, sizeof(canon));
   if (verdict == GW_PATH_INTERNAL) {
     http_problem(resp, PROBLEM_NOT_FOUND, "no route for this path");
-    return;
+    goto done;
   }
   if (verdict != GW_PATH_OK) {
     http_problem(resp, PROBLEM_BAD_REQUEST, "the request path is malformed or has dot segments");
-    return;
+    goto done;
   }
-  if (http_server_body_check(x)) return;
+  /* a spooled upload's body is its files, limited one by one as they were written */
+  if (spooled == NULL && http_server_body_check(x)) goto done;
 
   int own = gw_own_endpoint(canon);
   if (own >= 0) {
@@ -288,17 +301,20 @@ static void gateway_request(struct http_exchange *x, void *arg) {
     } else {
       handle_openapi(app, canon, resp);
     }
-    return;
+    goto done;
   }
 
   int r = gw_routes_match(&cfg->routes, canon);
   if (r < 0) {
     http_problem(resp, PROBLEM_NOT_FOUND, "no route for this path");
-    return;
+    goto done;
   }
   x->metric = app->metric_route[r];
   if (!gw_path_is_public(&cfg->public_paths, canon) && http_server_authenticate(x, NULL) != CS_OK) {
-    return;
+    goto done;
   }
-  forward(app, req, resp, &cfg->routes.r[r], x->request_id);
+  forward(app, req, resp, &cfg->routes.r[r], x->request_id, spooled);
+  spooled = NULL;
+done:
+  http_upload_free(spooled);
 }

@@ -8,13 +8,15 @@
 #include "gw_config.h"
 
 struct gw_app;
+struct gw_spool;
 struct http_server;
 
 /* Builds the request-time state (JWKS cache, route metrics labels, upstream health checker, not
  * started) and registers it with srv: the one default endpoint, the health/readiness/metrics
- * callbacks, the key set and the token memo. cfg and srv are borrowed and must outlive the app.
- * *out is new. */
-int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_app **out);
+ * callbacks, the key set and the token memo. cfg, srv and spool (where uploads wait:
+ * proxy_upload.h) are borrowed and must outlive the app. *out is new. */
+int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_spool *spool,
+               struct gw_app **out);
 /* Registers the operator's answers about the public server with admin (its own server, on an
  * address only operators reach). Before either starts. */
 int gw_app_admin(struct gw_app *app, struct http_server *admin);

@@ -9,6 +9,7 @@
 #include "http_gateway.h"
 #include "http_server.h"
 #include "log.h"
+#include "proxy_upload.h"
 #include "status.h"
 #include "upstream_client.h"
 
@@ -20,6 +21,7 @@
 int main(void) {
   struct gw_config cfg;
   struct gw_app *app = NULL;
+  struct gw_spool *spool = NULL;
   struct http_server *srv = NULL, *admin = NULL;
   struct gw_edge *edge = NULL;
   char err[512];
@@ -62,15 +64,20 @@ int main(void) {
     goto done;
   }
   curl_ready = 1;
-  struct gw_upstream_settings us = {cfg.connect_timeout_ms, cfg.timeout_ms,
-                                    cfg.max_response_bytes, {NULL}};
+  struct gw_upstream_settings us = {
+      cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes, {NULL}};
   for (int i = 0; i < GW_UP_COUNT; i++) us.base_url[i] = cfg.upstream_url[i];
   if (gw_upstream_init(&us) != CS_OK) {
     log_error("could not set up forwarding to the upstreams");
     goto done;
   }
   upstream_ready = 1;
-  if (gw_app_new(&cfg, srv, &app) != CS_OK || gw_app_start(app) != CS_OK) {
+  gw_upstream_stream_over(cfg.stream_over_bytes);
+  if (gw_spool_new(&cfg, srv, &spool) != CS_OK) {
+    exit_code = EXIT_CONFIG;
+    goto done;
+  }
+  if (gw_app_new(&cfg, srv, spool, &app) != CS_OK || gw_app_start(app) != CS_OK) {
     log_error("could not set up the gateway (JWKS cache, metrics, health checks)");
     goto done;
   }
@@ -100,7 +107,9 @@ int main(void) {
       .head_deadline_ms = cfg.head_timeout_s * 1000,
       .limits = {.max_head = GW_EDGE_MAX_HEAD,
                  .max_target = GW_EDGE_MAX_TARGET,
-                 .max_body = cfg.max_body_bytes},
+                 .max_body = cfg.max_body_bytes,
+                 /* an upload's files are spooled to disk one by one, not held */
+                 .max_upload_body = gw_spool_max_body(&cfg)},
   };
   if (gw_edge_start(&edge_settings, srv, &edge, err, sizeof(err)) != CS_OK) {
     log_error("%s", err);
@@ -118,7 +127,8 @@ done:
   gw_edge_free(edge);    /* passes on the last answers, closes the connections */
   http_server_free(admin);
   gw_app_free(app);
-  http_server_free(srv);
+  http_server_free(srv); /* drops the uploads of requests that never reached their handler */
+  gw_spool_free(spool);
   if (upstream_ready) gw_upstream_cleanup();
   if (curl_ready) curl_global_cleanup();
   log_info("gateway stopped");

@@ -3,7 +3,8 @@
  *
  * Hot path: one request costs the response body (allocated by the client, handed to ulfius
  * without a copy) and the u_map entries of the response headers; the connection and every
- * buffer live as long as the worker thread (upstream_client.c). */
+ * buffer live as long as the worker thread (upstream_client.c). A big answer is streamed
+ * instead (proxy_stream.h), and a spooled upload's body comes from disk (proxy_upload.c). */
 #include "proxy.h"
 
 #include <ctype.h>
@@ -13,14 +14,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http_upload.h"
+#include "proxy_stream.h"
 #include "routes_table.h"
 #include "status.h"
 #include "upstream_client.h"
 
 /* The request headers to send upstream: the client's minus hop-by-hop ones, plus the gateway's
- * X-Request-Id and X-Forwarded-*. (Host and Content-Length are the client's to write.) */
+ * X-Request-Id and X-Forwarded-*. (Host and Content-Length are the client's to write.) With
+ * content_type, the body is the gateway's own encoding: it replaces the client's Content-Type. */
 static int add_request_headers(struct gw_upstream_call *c, const struct _u_request *req,
-                               const struct gw_forward *f) {
+                               const struct gw_forward *f, const char *content_type) {
   const struct _u_map *h = req->map_header;
   const char *connection = u_map_get_case(h, "Connection");
   const char *xff = NULL, *xfp = NULL, *xfh = NULL, *host = NULL;
@@ -35,11 +39,20 @@ static int add_request_headers(struct gw_upstream_call *c, const struct _u_reque
       continue;
     }
     if (!strcasecmp(name, "X-Request-Id") || !strcasecmp(name, "Expect")) continue;
+    /* a body encoded anew (a spooled upload): its type is the gateway's, and the upload's
+     * bookkeeping header stays here */
+    if (content_type != NULL &&
+        (!strcasecmp(name, "Content-Type") || !strcasecmp(name, HTTP_UPLOAD_ENTRY_HEADER)))
+      continue;
     if (!strcasecmp(name, "X-Forwarded-Proto")) xfp = value;
     if (!strcasecmp(name, "X-Forwarded-Host")) xfh = value;
     if ((rc = gw_upstream_add_header(c, name, value, NULL)) != CS_OK) return rc;
   }
   if ((rc = gw_upstream_add_header(c, "X-Request-Id", f->request_id, NULL)) != CS_OK) return rc;
+  if (content_type != NULL &&
+      (rc = gw_upstream_add_header(c, "Content-Type", content_type, NULL)) != CS_OK) {
+    return rc;
+  }
   if (f->client_ip != NULL) {
     if (xff != NULL && xff[0] != '\0') {
       char tail[64] = ", ";
@@ -105,14 +118,15 @@ static int put_response_header(struct _u_map *map, const char *name, const char 
       char c = name[i];
       if (isalpha((unsigned char)c)) {
         c = (k >> bit) & 1 ? (char)(isupper((unsigned char)c) ? tolower((unsigned char)c)
-                                                             : toupper((unsigned char)c))
+                                                              : toupper((unsigned char)c))
                            : c;
         bit++;
       }
       variant[i] = c;
     }
     variant[n] = '\0';
-    if (!u_map_has_key(map, variant)) return u_map_put(map, variant, value) == U_OK ? CS_OK : CS_ERR_NOMEM;
+    if (!u_map_has_key(map, variant))
+      return u_map_put(map, variant, value) == U_OK ? CS_OK : CS_ERR_NOMEM;
   }
   return CS_ERR; /* a thousand cookies in one response: drop the rest */
 }
@@ -135,6 +149,11 @@ static int copy_response(struct gw_upstream_answer *a, struct _u_response *resp)
     int rc = put_response_header(resp->map_header, name, value);
     if (rc == CS_ERR_NOMEM) return rc;
   }
+  if (a->stream != NULL) { /* MHD writes its Content-Length from the stream's */
+    struct gw_upstream_stream *s = a->stream;
+    a->stream = NULL;
+    return gw_stream_respond(resp, a->status, s);
+  }
   resp->status = a->status;
   o_free(resp->binary_body);
   /* Handed over: ulfius frees it with o_free (free) when the response is done. */
@@ -145,24 +164,42 @@ static int copy_response(struct gw_upstream_answer *a, struct _u_response *resp)
   return CS_OK;
 }
 
-int gw_proxy_forward(const struct _u_request *req, const struct gw_forward *f,
-                     struct _u_response *resp, const char **detail) {
+/* Forwards req with the body from src (NULL: the request's own bytes) and content_type (NULL:
+ * the client's). See gw_proxy_forward. */
+static int forward(const struct _u_request *req, const struct gw_forward *f,
+                   const struct gw_upstream_body *src, const char *content_type,
+                   struct _u_response *resp, const char **detail) {
   struct gw_upstream_call *c = NULL;
-  struct gw_upstream_answer a = {0, NULL, NULL, 0, NULL, 0};
+  struct gw_upstream_answer a = {0, NULL, NULL, 0, NULL, 0, NULL};
   const char *method = req->http_verb;
-  int has_body = req->binary_body_length > 0 || !strcmp(method, "POST") ||
-                 !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+  int has_body = req->binary_body_length > 0 || !strcmp(method, "POST") || !strcmp(method, "PUT") ||
+                 !strcmp(method, "PATCH");
   int rc = gw_upstream_begin(f->upstream, method, req->http_url, &c);
-  if (rc == CS_OK) rc = add_request_headers(c, req, f);
+  if (rc == CS_OK) rc = add_request_headers(c, req, f, content_type);
   if (rc != CS_OK) {
     *detail = rc == CS_ERR_INVALID ? "the request target cannot be forwarded"
                                    : "the gateway is out of memory";
     goto done;
   }
-  rc = gw_upstream_exchange(c, req->binary_body, req->binary_body_length, has_body, &a, detail);
+  if (src != NULL)
+    rc = gw_upstream_exchange_body(c, src, &a, detail);
+  else
+    rc = gw_upstream_exchange(c, req->binary_body, req->binary_body_length, has_body, &a, detail);
   if (rc != CS_OK) goto done;
   if ((rc = copy_response(&a, resp)) != CS_OK) *detail = "the gateway is out of memory";
 done:
-  free(a.body); /* NULL unless copy_response failed */
+  free(a.body);                      /* NULL unless copy_response failed */
+  gw_upstream_stream_free(a.stream); /* likewise */
   return rc;
+}
+
+int gw_proxy_forward(const struct _u_request *req, const struct gw_forward *f,
+                     struct _u_response *resp, const char **detail) {
+  return forward(req, f, NULL, NULL, resp, detail);
+}
+
+int gw_proxy_forward_body(const struct _u_request *req, const struct gw_forward *f,
+                          const char *content_type, const struct gw_upstream_body *src,
+                          struct _u_response *resp, const char **detail) {
+  return forward(req, f, src, content_type, resp, detail);
 }

@@ -54,17 +54,27 @@ struct conn {
 
 struct gw_upstream_call {
   struct conn conn[GW_UP_COUNT];
-  struct gw_bytes req;     /* request line and header lines of the call being built */
-  char *in;                /* receive buffer, RECV_BUF_BYTES */
+  struct gw_bytes req; /* request line and header lines of the call being built */
+  char *in;            /* receive buffer, RECV_BUF_BYTES */
   struct gw_resp resp;
-  int upstream;            /* of the call being built */
+  int upstream; /* of the call being built */
   int head, idempotent;
-  const char *method;      /* borrowed from the caller until gw_upstream_exchange returns */
+  const char *method; /* borrowed from the caller until gw_upstream_exchange returns */
+};
+
+/* An answer's body still on its connection (upstream_client.h). */
+struct gw_upstream_stream {
+  int fd;
+  int upstream;                    /* for logs */
+  unsigned long long length, left; /* the body's, and what is still to be read of it */
+  size_t have, off;                /* body bytes received with the head: [off, have) of early */
+  char early[];
 };
 
 static struct {
   long connect_timeout_ms, timeout_ms;
   size_t max_response_bytes;
+  unsigned long long stream_over;
   struct upstream up[GW_UP_COUNT];
 } cfg;
 static pthread_key_t thread_key;
@@ -127,6 +137,10 @@ fail:
   return CS_ERR_INVALID;
 }
 
+void gw_upstream_stream_over(long bytes) {
+  cfg.stream_over = bytes > 0 ? (unsigned long long)bytes : 0;
+}
+
 void gw_upstream_cleanup(void) {
   /* the calling thread's state, if it ever forwarded (worker threads free theirs on exit) */
   thread_state_free(thread_call);
@@ -156,7 +170,9 @@ static int append_target(struct gw_bytes *b, const char *target) {
   return CS_OK;
 }
 
-static int append_str(struct gw_bytes *b, const char *s) { return gw_bytes_append(b, s, strlen(s)); }
+static int append_str(struct gw_bytes *b, const char *s) {
+  return gw_bytes_append(b, s, strlen(s));
+}
 
 int gw_upstream_begin(int upstream, const char *method, const char *target,
                       struct gw_upstream_call **out) {
@@ -190,7 +206,8 @@ int gw_upstream_add_header(struct gw_upstream_call *c, const char *name, const c
                            const char *value_tail) {
   if (value == NULL) value = "";
   if (value_tail == NULL) value_tail = "";
-  if (!gw_http_token(name) || strpbrk(value, "\r\n") != NULL || strpbrk(value_tail, "\r\n") != NULL) {
+  if (!gw_http_token(name) || strpbrk(value, "\r\n") != NULL ||
+      strpbrk(value_tail, "\r\n") != NULL) {
     return CS_OK; /* would break the framing: left out */
   }
   int empty = value[0] == '\0' && value_tail[0] == '\0';
@@ -238,8 +255,10 @@ static const char *errno_text(int err) {
 
 static void log_failure(const struct gw_upstream_call *c, const char *what, int err) {
   const char *url = cfg.up[c->upstream].base_url;
-  if (err != 0) log_warning("upstream %s %s: %s%s (errno %d)", c->method, url, what, errno_text(err), err);
-  else log_warning("upstream %s %s: %s", c->method, url, what);
+  if (err != 0)
+    log_warning("upstream %s %s: %s%s (errno %d)", c->method, url, what, errno_text(err), err);
+  else
+    log_warning("upstream %s %s: %s", c->method, url, what);
 }
 
 /* Waits until fd is ready for events or the deadline passes: CS_OK (ready, or in error: the
@@ -357,13 +376,33 @@ static int parse_failure(int rc, const char **detail) {
   }
 }
 
+/* The answer's body is left on fd for a stream, with the n body bytes already received at
+ * early: the stream owns fd from here on. */
+static int hand_over(struct gw_upstream_call *c, int fd, const char *early, size_t n,
+                     struct gw_upstream_stream **stream, const char **detail) {
+  unsigned long long length = c->resp.length;
+  if (n > length) n = (size_t)length; /* bytes after the body: the connection ends with it */
+  struct gw_upstream_stream *s = malloc(sizeof(*s) + n);
+  if (s == NULL) {
+    *detail = D_NOMEM;
+    return CS_ERR_NOMEM;
+  }
+  *s = (struct gw_upstream_stream){fd, c->upstream, length, length - n, n, 0};
+  memcpy(s->early, early, n);
+  c->conn[c->upstream].fd = -1;
+  *stream = s;
+  return CS_OK;
+}
+
 /* Reads one answer into c->resp: CS_OK (*reusable says whether the connection may stay open),
- * PEER_GONE, CS_ERR_TIMEOUT, or a parse failure with *detail. */
+ * PEER_GONE, CS_ERR_TIMEOUT, or a parse failure with *detail. With stream not NULL, a body above
+ * the streaming threshold is left on the connection, which *stream then owns. */
 static int read_response(struct gw_upstream_call *c, int fd, long long deadline, int *reusable,
-                         const char **detail) {
+                         struct gw_upstream_stream **stream, const char **detail) {
   struct gw_resp *r = &c->resp;
   int got_any = 0, waited = 0;
   gw_resp_start(r, c->head, cfg.max_response_bytes);
+  if (stream != NULL) gw_resp_stream_over(r, cfg.stream_over);
   *reusable = 0;
   for (;;) {
     if (!waited) { /* the answer takes a while: wait before the first recv */
@@ -387,6 +426,8 @@ static int read_response(struct gw_upstream_call *c, int fd, long long deadline,
       int rc = direct ? gw_resp_commit(r, (size_t)n) : gw_resp_feed(r, at, (size_t)n, &used);
       got_any = 1;
       if (rc == GW_RESP_MORE) continue;
+      if (rc == GW_RESP_HEADERS)
+        return hand_over(c, fd, at + used, (size_t)n - used, stream, detail);
       if (rc != GW_RESP_DONE) return parse_failure(rc, detail);
       *reusable = r->keep_alive && used == (size_t)n; /* stray bytes after it: not reused */
       return CS_OK;
@@ -408,41 +449,31 @@ static int read_response(struct gw_upstream_call *c, int fd, long long deadline,
 /* One attempt on the call's connection (reused or new): CS_OK, PEER_GONE (*reused set), or a
  * failure with *detail. */
 static int attempt(struct gw_upstream_call *c, const void *body, size_t body_len,
-                   long long deadline, int *reused, const char **detail) {
+                   long long deadline, int *reused, struct gw_upstream_stream **stream,
+                   const char **detail) {
   struct conn *k = &c->conn[c->upstream];
   long long now = now_ms();
   int rc, reusable = 0;
   *reused = 0;
   if (k->fd >= 0 && !idle_conn_usable(k, now)) conn_close(k);
-  if (k->fd >= 0) *reused = 1;
-  else if ((rc = connect_upstream(c, deadline, detail)) != CS_OK) return rc;
+  if (k->fd >= 0)
+    *reused = 1;
+  else if ((rc = connect_upstream(c, deadline, detail)) != CS_OK)
+    return rc;
   rc = send_request(c, k->fd, body, body_len, deadline);
-  if (rc == CS_OK) rc = read_response(c, k->fd, deadline, &reusable, detail);
+  if (rc == CS_OK) rc = read_response(c, k->fd, deadline, &reusable, stream, detail);
   if (rc == CS_ERR_TIMEOUT) *detail = D_TIMEOUT;
   if (rc == CS_OK && reusable) {
     k->idle_since_ms = now_ms();
   } else {
-    conn_close(k);
+    conn_close(k); /* nothing to close when a stream took it */
   }
   return rc;
 }
 
-int gw_upstream_exchange(struct gw_upstream_call *c, const void *body, size_t body_len,
-                         int send_length, struct gw_upstream_answer *out, const char **detail) {
-  int rc, reused = 0;
-  memset(out, 0, sizeof(*out));
-  *detail = D_NOMEM;
-  if ((send_length && append_length(&c->req, body_len) != CS_OK) ||
-      gw_bytes_append(&c->req, "\r\n", 2) != CS_OK) {
-    return CS_ERR_NOMEM;
-  }
-  if (!send_length) body_len = 0;
-  long long deadline = now_ms() + cfg.timeout_ms;
-  rc = attempt(c, body, body_len, deadline, &reused, detail);
-  if (rc == PEER_GONE && reused && c->idempotent) {
-    /* the upstream closed the idle connection as the request went out: once more, new one */
-    rc = attempt(c, body, body_len, deadline, &reused, detail);
-  }
+/* The end of an exchange, whatever it was: the answer into *out, or the failure mapped. */
+static int finish_exchange(struct gw_upstream_call *c, int rc, int reused,
+                           struct gw_upstream_answer *out, const char **detail) {
   if (rc == PEER_GONE) {
     log_failure(c, reused ? "connection closed before an answer" : "empty answer", 0);
     /* on a reused connection the request may never have arrived: unreachable, not a bad answer
@@ -469,4 +500,136 @@ int gw_upstream_exchange(struct gw_upstream_call *c, const void *body, size_t bo
   out->body = gw_resp_take_body(&c->resp, &out->body_len);
   *detail = NULL;
   return CS_OK;
+}
+
+int gw_upstream_exchange(struct gw_upstream_call *c, const void *body, size_t body_len,
+                         int send_length, struct gw_upstream_answer *out, const char **detail) {
+  int rc, reused = 0;
+  memset(out, 0, sizeof(*out));
+  *detail = D_NOMEM;
+  if ((send_length && append_length(&c->req, body_len) != CS_OK) ||
+      gw_bytes_append(&c->req, "\r\n", 2) != CS_OK) {
+    return CS_ERR_NOMEM;
+  }
+  if (!send_length) body_len = 0;
+  long long deadline = now_ms() + cfg.timeout_ms;
+  rc = attempt(c, body, body_len, deadline, &reused, &out->stream, detail);
+  if (rc == PEER_GONE && reused && c->idempotent) {
+    /* the upstream closed the idle connection as the request went out: once more, new one */
+    rc = attempt(c, body, body_len, deadline, &reused, &out->stream, detail);
+  }
+  return finish_exchange(c, rc, reused, out, detail);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* bodies from elsewhere, answers streamed                                                     */
+
+/* Writes n bytes, each wait for room at most idle_ms: CS_OK, CS_ERR_TIMEOUT or PEER_GONE. */
+static int send_bytes(int fd, const char *p, size_t n, long idle_ms) {
+  while (n > 0) {
+    ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+    if (k > 0) {
+      p += k;
+      n -= (size_t)k;
+    } else if (k < 0 && errno == EINTR) {
+      continue;
+    } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int w = wait_fd(fd, POLLOUT, now_ms() + idle_ms);
+      if (w != CS_OK) return w == CS_ERR_TIMEOUT ? w : PEER_GONE;
+    } else {
+      return PEER_GONE;
+    }
+  }
+  return CS_OK;
+}
+
+/* The head, then the body from src through buf: CS_OK, CS_ERR_TIMEOUT, PEER_GONE (*body_begun
+ * says whether any of the body went), or CS_ERR when src failed. */
+static int send_from(struct gw_upstream_call *c, int fd, const struct gw_upstream_body *src,
+                     char *buf, int *body_begun, const char **detail) {
+  int rc = send_bytes(fd, c->req.data, c->req.len, cfg.timeout_ms);
+  for (unsigned long long left = src->length; rc == CS_OK && left > 0;) {
+    size_t want = left < GW_UPSTREAM_SEND_BYTES ? (size_t)left : GW_UPSTREAM_SEND_BYTES;
+    long n = src->fill(src->arg, buf, want);
+    if (n <= 0 || (size_t)n > want) {
+      *detail = "the gateway could not read back the spooled request body";
+      return CS_ERR;
+    }
+    *body_begun = 1;
+    rc = send_bytes(fd, buf, (size_t)n, cfg.timeout_ms);
+    left -= (unsigned long long)n;
+  }
+  return rc;
+}
+
+int gw_upstream_exchange_body(struct gw_upstream_call *c, const struct gw_upstream_body *src,
+                              struct gw_upstream_answer *out, const char **detail) {
+  struct conn *k = &c->conn[c->upstream];
+  int rc, reused = 0, reusable = 0, body_begun = 0;
+  char *buf = NULL;
+  memset(out, 0, sizeof(*out));
+  *detail = D_NOMEM;
+  if (append_length(&c->req, (size_t)src->length) != CS_OK ||
+      gw_bytes_append(&c->req, "\r\n", 2) != CS_OK ||
+      (buf = malloc(GW_UPSTREAM_SEND_BYTES)) == NULL) {
+    rc = CS_ERR_NOMEM;
+    goto done;
+  }
+  if (k->fd >= 0 && !idle_conn_usable(k, now_ms())) conn_close(k);
+  if (k->fd >= 0)
+    reused = 1;
+  else if ((rc = connect_upstream(c, now_ms() + cfg.timeout_ms, detail)) != CS_OK)
+    goto done;
+  rc = send_from(c, k->fd, src, buf, &body_begun, detail);
+  /* an upstream that answers before taking the whole body (and closes) is still heard */
+  if (rc == CS_OK || (rc == PEER_GONE && body_begun))
+    rc = read_response(c, k->fd, now_ms() + cfg.timeout_ms, &reusable, &out->stream, detail);
+  if (rc == CS_ERR_TIMEOUT) *detail = D_TIMEOUT;
+  if (rc == CS_OK && reusable)
+    k->idle_since_ms = now_ms();
+  else
+    conn_close(k); /* nothing to close when a stream took it */
+  rc = finish_exchange(c, rc, reused, out, detail);
+done:
+  free(buf);
+  return rc;
+}
+
+long gw_upstream_stream_read(struct gw_upstream_stream *s, char *buf, size_t cap) {
+  if (s->left == 0 && s->off == s->have) return 0;
+  if (s->off < s->have) {
+    size_t n = s->have - s->off < cap ? s->have - s->off : cap;
+    memcpy(buf, s->early + s->off, n);
+    s->off += n;
+    return (long)n;
+  }
+  if (cap > s->left) cap = (size_t)s->left;
+  for (;;) {
+    ssize_t n = recv(s->fd, buf, cap, 0);
+    if (n > 0) {
+      s->left -= (unsigned long long)n;
+      return (long)n;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int w = wait_fd(s->fd, POLLIN, now_ms() + cfg.timeout_ms);
+      if (w == CS_OK) continue;
+      log_warning("upstream %s: a streamed answer stalled (%llu of %llu bytes left)",
+                  cfg.up[s->upstream].base_url, s->left, s->length);
+      return -1;
+    }
+    log_warning("upstream %s: a streamed answer was broken off (%llu of %llu bytes left)",
+                cfg.up[s->upstream].base_url, s->left, s->length);
+    return -1;
+  }
+}
+
+unsigned long long gw_upstream_stream_length(const struct gw_upstream_stream *s) {
+  return s->length;
+}
+
+void gw_upstream_stream_free(struct gw_upstream_stream *s) {
+  if (s == NULL) return;
+  close(s->fd);
+  free(s);
 }

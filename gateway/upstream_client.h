@@ -14,9 +14,9 @@
 #include "upstream_parse.h"
 
 struct gw_upstream_settings {
-  long connect_timeout_ms; /* connecting, within the overall timeout */
-  long timeout_ms;         /* the whole exchange: connect + send + receive */
-  long max_response_bytes; /* a bigger response body is refused */
+  long connect_timeout_ms;           /* connecting, within the overall timeout */
+  long timeout_ms;                   /* the whole exchange: connect + send + receive */
+  long max_response_bytes;           /* a bigger response body held in memory is refused */
   const char *base_url[GW_UP_COUNT]; /* "http://host[:port][/path]", per enum gw_upstream */
 };
 
@@ -24,6 +24,9 @@ struct gw_upstream_settings {
  * key. The settings are copied. CS_OK, CS_ERR_INVALID (a URL is not http://host[:port][/path])
  * or CS_ERR. */
 int gw_upstream_init(const struct gw_upstream_settings *settings);
+/* After gw_upstream_init, before any worker thread starts: an answer whose Content-Length is
+ * above bytes is streamed (gw_upstream_answer.stream), not held; 0 (the default): never. */
+void gw_upstream_stream_over(long bytes);
 /* Once, after every worker thread has stopped: the calling thread's state and the key. */
 void gw_upstream_cleanup(void);
 
@@ -41,13 +44,21 @@ int gw_upstream_begin(int upstream, const char *method, const char *target,
 int gw_upstream_add_header(struct gw_upstream_call *c, const char *name, const char *value,
                            const char *value_tail);
 
+/* An answer's body left on its connection, read as the client takes it: answers whose
+ * Content-Length is above stream_over_bytes are not held in memory. The connection is the
+ * stream's own from then on (the thread's next call to that upstream opens another), so the
+ * stream may be read and freed later on any thread, by one thread at a time. */
+struct gw_upstream_stream;
+
 struct gw_upstream_answer {
-  int status;                      /* 200..999 */
-  const char *hdr_text;            /* headers as gw_resp keeps them; borrowed: valid until */
-  const struct gw_header_ref *hdrs;/* the calling thread's next gw_upstream_begin */
+  int status;                       /* 200..999 */
+  const char *hdr_text;             /* headers as gw_resp keeps them; borrowed: valid until */
+  const struct gw_header_ref *hdrs; /* the calling thread's next gw_upstream_begin */
   size_t nhdrs;
-  char *body;                      /* new (free() it, or hand it on), NULL when empty */
+  char *body; /* new (free() it, or hand it on), NULL when empty */
   size_t body_len;
+  struct gw_upstream_stream *stream; /* new (gw_upstream_stream_free) when the body is streamed;
+                                      * body is NULL then */
 };
 
 /* Sends the request with body (Content-Length: body_len when send_length, else no body at all)
@@ -63,5 +74,30 @@ struct gw_upstream_answer {
  * GET, HEAD, PUT, DELETE and OPTIONS. */
 int gw_upstream_exchange(struct gw_upstream_call *c, const void *body, size_t body_len,
                          int send_length, struct gw_upstream_answer *out, const char **detail);
+
+/* A request body produced piece by piece (a spooled upload re-encoded), never whole in memory. */
+struct gw_upstream_body {
+  unsigned long long length; /* sent as Content-Length: fill gives exactly this many bytes */
+  /* writes up to cap bytes at buf: how many (> 0), or -1 when the body cannot be produced */
+  long (*fill)(void *arg, char *buf, size_t cap);
+  void *arg;
+};
+
+/* gw_upstream_exchange with the body read from src through a buffer of GW_UPSTREAM_SEND_BYTES.
+ * A big body may take longer than timeout_ms to send: here timeout_ms bounds each wait (for room
+ * to send, then for the answer) instead of the whole exchange. Never sent twice; a body that
+ * fill cannot produce is CS_ERR with *detail. */
+#define GW_UPSTREAM_SEND_BYTES (64 * 1024)
+int gw_upstream_exchange_body(struct gw_upstream_call *c, const struct gw_upstream_body *src,
+                              struct gw_upstream_answer *out, const char **detail);
+
+/* Up to cap bytes of the streamed body into buf, each wait for the upstream bounded by
+ * timeout_ms: how many, 0 once the whole body was read, or -1 when it was broken off or late
+ * (logged). */
+long gw_upstream_stream_read(struct gw_upstream_stream *s, char *buf, size_t cap);
+/* The body's length: its Content-Length. */
+unsigned long long gw_upstream_stream_length(const struct gw_upstream_stream *s);
+/* Closes the stream's connection and frees it. NULL-safe. */
+void gw_upstream_stream_free(struct gw_upstream_stream *s);
 
 #endif

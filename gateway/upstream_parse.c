@@ -110,12 +110,12 @@ int gw_upstream_url_parse(const char *url, struct gw_upstream_url *out, const ch
 enum state {
   ST_STATUS = 0, /* the status line */
   ST_HEADERS,
-  ST_LENGTH,     /* a Content-Length body: remaining bytes */
+  ST_LENGTH, /* a Content-Length body: remaining bytes */
   ST_CHUNK_SIZE,
   ST_CHUNK_DATA, /* remaining bytes of the chunk */
   ST_CHUNK_END,  /* the CRLF after a chunk's data */
   ST_TRAILERS,
-  ST_EOF_BODY,   /* everything until the peer closes */
+  ST_EOF_BODY, /* everything until the peer closes */
   ST_DONE
 };
 
@@ -173,6 +173,7 @@ void gw_resp_start(struct gw_resp *r, int head, size_t max_body) {
   r->line.len = 0;
   r->head = head;
   r->max_body = max_body;
+  r->stream_over = 0;
   r->state = ST_STATUS;
   r->remaining = 0;
   r->minor = 0;
@@ -330,6 +331,10 @@ static int end_of_headers(struct gw_resp *r) {
     return GW_RESP_MORE;
   }
   if (r->have_length) {
+    if (r->stream_over > 0 && r->length > r->stream_over) {
+      r->state = ST_DONE; /* what follows is the caller's to read */
+      return GW_RESP_HEADERS;
+    }
     if (r->length > r->max_body) return GW_RESP_TOO_LARGE;
     if (r->length == 0) {
       r->state = ST_DONE;
@@ -344,6 +349,8 @@ static int end_of_headers(struct gw_resp *r) {
   r->state = ST_EOF_BODY;
   return GW_RESP_MORE;
 }
+
+void gw_resp_stream_over(struct gw_resp *r, uint64_t n) { r->stream_over = n; }
 
 /* "1a3[;ext...]": the chunk's size; extensions are ignored. */
 static int parse_chunk_size(struct gw_resp *r, const char *s, size_t n) {
@@ -384,9 +391,7 @@ static int body_advanced(struct gw_resp *r, size_t n) {
 /* One complete line in a line state. */
 static int on_line(struct gw_resp *r, const char *line, size_t n) {
   switch (r->state) {
-    case ST_STATUS:
-      r->state = ST_HEADERS;
-      return parse_status_line(r, line, n);
+    case ST_STATUS: r->state = ST_HEADERS; return parse_status_line(r, line, n);
     case ST_HEADERS: return n == 0 ? end_of_headers(r) : parse_header_line(r, line, n);
     case ST_CHUNK_SIZE: return parse_chunk_size(r, line, n);
     case ST_CHUNK_END:
@@ -437,8 +442,10 @@ int gw_resp_feed(struct gw_resp *r, const char *data, size_t len, size_t *used) 
         size_t n = 0;
         int got = next_line(r, data, len, &pos, max, &line, &n);
         if (got > 0 && in_block) r->block_bytes += pending + (pos - before);
-        if (got < 0) rc = got;
-        else if (got > 0) rc = on_line(r, line, n);
+        if (got < 0)
+          rc = got;
+        else if (got > 0)
+          rc = on_line(r, line, n);
         break;
       }
     }

@@ -89,7 +89,8 @@ start)
     HTTP_HEAD_TIMEOUT_SECONDS=2 \
     "ADMIN_PORT=$admin_port" \
     "JWKS_URL=${url[policy]}/v1/auth/jwks" "UPSTREAM_POLICY=${url[policy]}" "UPSTREAM_CASES=${url[cases]}" \
-    "UPSTREAM_CUSTOMER=${url[customer]}" "UPSTREAM_ORDERS=${url[orders]}" "OPENAPI_DIR=$src"
+    "UPSTREAM_CUSTOMER=${url[customer]}" "UPSTREAM_ORDERS=${url[orders]}" "OPENAPI_DIR=$src" \
+    "GATEWAY_SPOOL_DIR=$dir/gateway-spool"
 
   for name in policy cases customer orders probe_a probe_b gateway; do launch "$name"; done
   for name in policy cases customer orders probe_a probe_b gateway; do wait_ready "$name" "${url[$name]}"; done
@@ -106,6 +107,7 @@ REDIS_PASSWORD_FILE=$dir/redis-password
 SERVICE_SECRET_FILE=$dir/service-secret
 SIGNING_KEY_FILE=$dir/signing-key.json
 BLOB_DIR=$dir/blobs
+GATEWAY_SPOOL_DIR=$dir/gateway-spool
 OPERATOR_CLIENT_ID=$operator_id
 OPERATOR_SECRET=$(cat "$dir/operator-secret")
 POLICY_URL=${url[policy]}
