@@ -232,6 +232,17 @@ static void test_what_a_partner_gives(void **state) {
   char task_id[37];
   snprintf(task_id, sizeof(task_id), "%s", tl_str(task, "id"));
   tl_response_free(&r);
+  /* the first-aid task takes a report at once, with no budget */
+  char url[300], auth[2048];
+  snprintf(url, sizeof(url), "%s/v1/cases/%s/tasks/%s/reports", tl_env("CASES_URL"), id, task_id);
+  snprintf(auth, sizeof(auth), "Authorization: Bearer %s", w.p_worker.token);
+  const char *headers[] = {auth, "Content-Type: multipart/form-data; boundary=XyZ", NULL};
+  static const char form[] =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nTarp on the roof, "
+      "water stopped\r\n--XyZ--\r\n";
+  assert_int_equal(tl_http("POST", url, headers, form, sizeof(form) - 1, 10000, &r), 0);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
   tl_cases("GET", path, w.q_worker.token, NULL, NULL, &r);
   tl_assert_problem(&r, 404, PROBLEM("not-found"));
   tl_response_free(&r);
