@@ -211,7 +211,7 @@ static int invited_offices(struct cases_op *op, const json_t *ids, const char *f
     }
     json_decref(o);
   }
-  return op->err.errors != NULL ? cs_refusal_validation(&op->err) : CS_OK;
+  return cs_refusal_validation(&op->err);
 }
 
 /* Who may invite: rfq_initiate_edit, and rfq_add_external_partners for outside partners. */

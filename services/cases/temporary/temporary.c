@@ -118,7 +118,7 @@ static int enhanced_only(struct cases_op *op, const json_t *window) {
     cs_refusal_field(&op->err, "claim_number", FIELD_NOT_ALLOWED, why);
   if (json_array_size(json_object_get(op->body, "tasks")) > 0)
     cs_refusal_field(&op->err, "tasks", FIELD_NOT_ALLOWED, why);
-  return op->err.errors != NULL ? cs_refusal_validation(&op->err) : CS_OK;
+  return cs_refusal_validation(&op->err);
 }
 
 /* ---- create --------------------------------------------------------------------------------- */
@@ -260,9 +260,9 @@ int cases_temporary_convert(PGconn *conn, struct cases_op *op) {
   if ((rc = cases_require_internal(op, "convert a temporary case")) != CS_OK ||
       (rc = require_open_temporary(op)) != CS_OK)
     return rc;
-  if (cases_case_handler_check(op, handler) != CS_OK || cs_refusal_validation(&op->err) != CS_OK ||
-      cases_op_checking(op))
-    return op->err.kind != 0 || op->err.db_failure ? CS_REFUSED : CS_OK;
+  if (cases_case_handler_check(op, handler) != CS_OK || cs_refusal_validation(&op->err) != CS_OK)
+    return CS_REFUSED;
+  if (cases_op_checking(op)) return CS_OK;
   before =
       json_pack("{s:O?, s:O?, s:O?}", "claim_number", json_object_get(op->current, "claim_number"),
                 "case_handler_id", json_object_get(op->current, "case_handler_id"), "temporary",
