@@ -11,6 +11,7 @@ packages=(
   libjansson-dev libpq-dev libargon2-dev libcmocka-dev libmagic-dev libhpdf-dev libpng-dev
   postgresql-15 redis-server
   docker-compose wrk nginx-light
+  postfix # smtp-sink: the SMTP server of the notification tests (test_customer_notify_providers)
 )
 
 missing=()

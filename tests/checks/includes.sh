@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
   while read -r f; do mkdir -p "$tmp/$(dirname "$f")" && cp "$f" "$tmp/$f"; done)
 echo '#include "http.h"' >> "$tmp/services/cases/task/tasks.c"
 echo '#include "tasks.h"' >> "$tmp/services/cases/task/store_tasks.c"
-echo '#include "caller.h"' >> "$tmp/common/db_json.c"
+echo '#include "case_op.h"' >> "$tmp/common/db_json.c"
 echo '#include "paging.h"' >> "$tmp/common/ids.h"
 echo '#include "ids.h"' >> "$tmp/common/paging.h"
 echo '#include "core/http_case_op.h"' >> "$tmp/services/cases/ech/ech.c"
@@ -30,7 +30,7 @@ expect() {
 if [ "$status" -eq 0 ]; then echo "FAIL - planted violations passed"; fail=1; fi
 expect "services/cases/task/tasks.c includes common/http.h"
 expect "services/cases/task/store_tasks.c includes services/cases/task/tasks.h"
-expect "common/db_json.c includes services/cases/core/caller.h"
+expect "common/db_json.c includes services/cases/core/case_op.h"
 expect "cycle: common/ids -> common/paging -> common/ids"
 expect "services/cases/ech/ech.c includes services/cases/core/http_case_op.h"
 expect "gateway/proxy.c includes services/cases/core/caller.h"
