@@ -62,7 +62,7 @@ for svc in $SERVICES; do
                                 "EVENT_FEEDS=cases=http://127.0.0.1:${port[cases]}")
   [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]}" "BLOB_DIR=$var/blobs")
   # the customer service decides who may change its settings from policy's facts (its replica)
-  [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]}" "NOTIFY_FILE_DIR=$var/outbox")
+  [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]}" "NOTIFY_FILE_DIR=$var/outbox")
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done

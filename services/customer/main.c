@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "events_cases.h"
 #include "http_notify.h"
 #include "http_settings.h"
 #include "replica.h"
@@ -31,6 +32,7 @@ static int wire(struct service *svc) {
   if (replica_follow(svc, cc.authority_max_lag_ms) != 0) return 2;
   customer_settings_routes(svc);
   if (customer_notify_wire(svc) != 0) return 2;
+  if (customer_events_cases(svc) != 0) return 2;
   return 0;
 }
 

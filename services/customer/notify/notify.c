@@ -73,10 +73,14 @@ const char *customer_notify_send_check(const char *channel, const char *recipien
   return NULL;
 }
 
-int customer_notify_user(PGconn *conn, const char *portal_id, const char *user_id, const char *kind,
-                         const char *title, const char *body, const json_t *data,
-                         const char *link) {
+/* customer_notify_user and customer_notify_user_from_event: source_event_id may be NULL. */
+static int notify_user(PGconn *conn, const char *source_event_id, const char *portal_id,
+                       const char *user_id, const char *kind, const char *title, const char *body,
+                       const json_t *data, const char *link) {
   const char *why = customer_notify_user_check(portal_id, user_id, kind, title, body, data, link);
+  if (why == NULL && source_event_id != NULL &&
+      (source_event_id[0] == '\0' || strlen(source_event_id) > 200))
+    why = "source_event_id must be 1..200 bytes";
   if (why != NULL) {
     log_error("notification not made: %s", why);
     return CS_ERR_INVALID;
@@ -85,11 +89,24 @@ int customer_notify_user(PGconn *conn, const char *portal_id, const char *user_i
   char *data_json = data != NULL ? json_dumps(data, JSON_COMPACT) : NULL;
   if (data != NULL && data_json == NULL) return CS_ERR_NOMEM;
   ids_uuid_v4(id);
-  const struct customer_store_notification n = {id,    portal_id, user_id,   kind,
-                                                title, body,      data_json, link};
+  const struct customer_store_notification n = {id,   portal_id, user_id, kind,           title,
+                                                body, data_json, link,    source_event_id};
   int rc = customer_store_notification_insert(conn, &n, sqlstate);
   free(data_json);
   return rc == CS_OK ? CS_OK : CS_ERR_DB;
+}
+
+int customer_notify_user(PGconn *conn, const char *portal_id, const char *user_id, const char *kind,
+                         const char *title, const char *body, const json_t *data,
+                         const char *link) {
+  return notify_user(conn, NULL, portal_id, user_id, kind, title, body, data, link);
+}
+
+int customer_notify_user_from_event(PGconn *conn, const char *source_event_id,
+                                    const char *portal_id, const char *user_id, const char *kind,
+                                    const char *title, const char *body, const json_t *data,
+                                    const char *link) {
+  return notify_user(conn, source_event_id, portal_id, user_id, kind, title, body, data, link);
 }
 
 int customer_notify_send(PGconn *conn, const char *channel, const char *recipient,

@@ -25,6 +25,14 @@
 int customer_notify_user(PGconn *conn, const char *portal_id, const char *user_id, const char *kind,
                          const char *title, const char *body, const json_t *data, const char *link);
 
+/* customer_notify_user for a notice made from an event: source_event_id (the event's id, 1..200
+ * bytes) makes it once per (user_id, kind, event): the same event applied again leaves the inbox
+ * as it is (CS_OK). */
+int customer_notify_user_from_event(PGconn *conn, const char *source_event_id,
+                                    const char *portal_id, const char *user_id, const char *kind,
+                                    const char *title, const char *body, const json_t *data,
+                                    const char *link);
+
 /* Queues one message for the delivery worker. channel "email" (recipient an address, subject
  * required) or "sms" (recipient +digits, 6..15 of them; subject ignored); body 1..100000 bytes.
  * dedupe_key (may be NULL) names what the message was made from (e.g. "<event id>:email"): a

@@ -11,13 +11,14 @@
 
 int customer_store_notification_insert(PGconn *conn, const struct customer_store_notification *n,
                                        char sqlstate[6]) {
-  const char *p[] = {n->id,    n->portal_id, n->user_id,   n->kind,
-                     n->title, n->body,      n->data_json, n->link};
+  const char *p[] = {n->id,   n->portal_id, n->user_id, n->kind,           n->title,
+                     n->body, n->data_json, n->link,    n->source_event_id};
   return db_exec_prepared(conn, "customer_notification_insert",
                           "INSERT INTO notifications (id, portal_id, user_id, kind, title, body,"
-                          " data, link) VALUES ($1::uuid, $2::uuid, $3, $4, $5, coalesce($6, ''),"
-                          " coalesce($7::jsonb, '{}'), $8)",
-                          8, p, NULL, sqlstate);
+                          " data, link, source_event_id) VALUES ($1::uuid, $2::uuid, $3, $4, $5,"
+                          " coalesce($6, ''), coalesce($7::jsonb, '{}'), $8, $9)"
+                          " ON CONFLICT (user_id, kind, source_event_id) DO NOTHING",
+                          9, p, NULL, sqlstate);
 }
 
 int customer_store_inbox_page(PGconn *conn, const char *portal_id, const char *user_id,

@@ -8,9 +8,11 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* One inbox row to insert; every string borrowed, body/data_json/link may be NULL. */
+/* One inbox row to insert; every string borrowed, body/data_json/link may be NULL.
+ * source_event_id (may be NULL): a row of this user, kind and event there already leaves the
+ * inbox as it is (migrations/0003). */
 struct customer_store_notification {
-  const char *id, *portal_id, *user_id, *kind, *title, *body, *data_json, *link;
+  const char *id, *portal_id, *user_id, *kind, *title, *body, *data_json, *link, *source_event_id;
 };
 int customer_store_notification_insert(PGconn *conn, const struct customer_store_notification *n,
                                        char sqlstate[6]);
