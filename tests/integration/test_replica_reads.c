@@ -30,6 +30,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "db.h"
 #include "http.h"
 #include "ids.h"
 #include "replica.h"
@@ -525,9 +526,8 @@ static void test_portal_fact_without_the_member(void **state) {
            "\"office_hours_end\":\"16:00\",\"office_days\":[1,2,3,4,5],\"public_holidays\":[],"
            "\"enhanced_temporary_cases\":false,\"default_budget_limit\":0,\"currency\":\"SEK\"}",
            ghost, fx.insurer_i);
-  PGresult *res = PQexec(db(), "BEGIN");
-  assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
-  PQclear(res);
+  assert_int_equal(db_begin(db()), CS_OK);
+  PGresult *res;
 
   const char *apply = "SELECT replica_apply('portal', $1, $2::bigint, $3::jsonb)";
   const char *report = "SELECT temporary_cases_report FROM replica_portal WHERE id = $1::uuid";
@@ -557,9 +557,7 @@ static void test_portal_fact_without_the_member(void **state) {
   assert_string_equal(PQgetvalue(res, 0, 0), "monthly");
   PQclear(res);
 
-  res = PQexec(db(), "ROLLBACK");
-  assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
-  PQclear(res);
+  assert_int_equal(db_rollback(db()), CS_OK);
 }
 
 /* ---- POST /internal/authorize, the batch form --------------------------------------------- */
