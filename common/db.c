@@ -402,6 +402,18 @@ int db_exec_prepared(PGconn *c, const char *name, const char *sql, int nparams,
   return db_result(c, r, res, sqlstate);
 }
 
+int db_exec_affected(PGconn *conn, const char *name, const char *sql, int nparams,
+                     const char *const *params, long *affected, char *sqlstate) {
+  PGresult *res = NULL;
+  *affected = 0;
+  int rc = name != NULL ? db_exec_prepared(conn, name, sql, nparams, params, &res, sqlstate)
+                        : db_exec(conn, sql, nparams, params, &res, sqlstate);
+  if (rc != CS_OK) return rc;
+  *affected = strtol(PQcmdTuples(res), NULL, 10);
+  PQclear(res);
+  return CS_OK;
+}
+
 int db_exec_later(PGconn *c, const char *name, const char *sql, int nparams,
                   const char *const *params) {
   struct db_prepared *p = db_prepared_of(c);

@@ -41,6 +41,11 @@ int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *param
  * has is prepared again. Results and errors as db_exec. */
 int db_exec_prepared(PGconn *conn, const char *name, const char *sql, int nparams,
                      const char *const *params, PGresult **res, char *sqlstate);
+/* A statement whose answer is how many rows it changed (an UPDATE, DELETE, INSERT ... ON
+ * CONFLICT DO NOTHING) into *affected: through db_exec_prepared under name, or db_exec when name
+ * is NULL. Errors as db_exec. */
+int db_exec_affected(PGconn *conn, const char *name, const char *sql, int nparams,
+                     const char *const *params, long *affected, char *sqlstate);
 /* Keyset paging on (at, id) that a plan made once for any parameters answers from an index:
  * after the row ($at, $id) in ascending order, before it in descending order. A first page
  * passes NULLs, which stand for the position before every row. Written as

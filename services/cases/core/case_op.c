@@ -262,3 +262,21 @@ int cases_holds_any(PGconn *conn, const struct cases_caller *c, const char *case
   json_decref(decisions);
   return CS_OK;
 }
+
+int cases_op_refuse_closed(struct cases_op *op, const char *what) {
+  const char *status = json_string_value(json_object_get(op->current, "status"));
+  if (status == NULL || strcmp(status, "closed") != 0) return CS_OK;
+  return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
+                   "the case is closed; its %s cannot change until it is reopened", what);
+}
+
+const json_t *cases_case_task(const json_t *case_doc, const char *task_id) {
+  size_t i;
+  const json_t *t;
+  if (task_id == NULL) return NULL;
+  json_array_foreach(json_object_get(case_doc, "tasks"), i, t) {
+    const char *id = json_string_value(json_object_get(t, "id"));
+    if (id != NULL && !strcmp(id, task_id)) return t;
+  }
+  return NULL;
+}

@@ -72,6 +72,12 @@ int cases_op_leave(PGconn *conn, struct cases_op *op, int rc);
  * insurer has not seen (a document or report it added). CS_OK or CS_REFUSED. */
 int cases_op_partner_upload(PGconn *conn, struct cases_op *op);
 
+/* 409 while op's case is closed: "the case is closed; its <what> cannot change until it is
+ * reopened". CS_OK otherwise. */
+int cases_op_refuse_closed(struct cases_op *op, const char *what);
+/* The task task_id of the case document case_doc (borrowed), NULL when it has none. */
+const json_t *cases_case_task(const json_t *case_doc, const char *task_id);
+
 /* 1 in the check phase: a change function returns CS_OK here, before its first write. */
 int cases_op_checking(const struct cases_op *op);
 /* Frees what op owns (current, facts, result, err); the pointers borrowed stay. */

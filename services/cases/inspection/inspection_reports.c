@@ -16,17 +16,6 @@ static const char *text(const json_t *o, const char *name) {
   return json_string_value(json_object_get(o, name));
 }
 
-/* The task task_id of the case document (borrowed), NULL when it has none. */
-static const json_t *case_task(const json_t *case_doc, const char *task_id) {
-  size_t i;
-  const json_t *t;
-  json_array_foreach(json_object_get(case_doc, "tasks"), i, t) {
-    const char *id = text(t, "id");
-    if (id != NULL && task_id != NULL && !strcmp(id, task_id)) return t;
-  }
-  return NULL;
-}
-
 /* A report's file name: the claim number with what a file name cannot hold replaced. */
 static void file_name_of(const char *claim, char *out, size_t len) {
   size_t n = (size_t)snprintf(out, len, "inspection-report-%s.pdf", claim != NULL ? claim : "case");
@@ -124,7 +113,7 @@ int cases_inspection_report_apply(PGconn *conn, const json_t *event,
   snprintf(system.company_kind, sizeof(system.company_kind), "%s", CASES_SYSTEM);
   struct cases_op op = {.caller = &system, .case_id = case_id, .phase = CASES_OP_APPLY};
   int rc = cases_op_join(conn, &op);
-  const json_t *task = rc == CS_OK ? case_task(op.current, task_id) : NULL;
+  const json_t *task = rc == CS_OK ? cases_case_task(op.current, task_id) : NULL;
   if (rc == CS_OK && task != NULL && !strcmp(text(task, "type"), "inspection"))
     rc = record(conn, &op, r, task, at != NULL ? at : "");
   rc = cases_op_leave(conn, &op, rc);

@@ -11,16 +11,7 @@ static const char *text(const json_t *o, const char *name) {
 }
 
 int money_task(struct cases_op *op, const char *task_id, const json_t **task) {
-  size_t i;
-  const json_t *t;
-  *task = NULL;
-  json_array_foreach(json_object_get(op->current, "tasks"), i, t) {
-    const char *id = text(t, "id");
-    if (id != NULL && task_id != NULL && !strcmp(id, task_id)) {
-      *task = t;
-      return CS_OK;
-    }
-  }
+  if ((*task = cases_case_task(op->current, task_id)) != NULL) return CS_OK;
   return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such task in this case");
 }
 
@@ -42,12 +33,7 @@ long long money_fact(const struct cases_op *op, const char *task_id, const char 
   return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
-int money_refuse_closed(struct cases_op *op) {
-  const char *status = text(op->current, "status");
-  if (status == NULL || strcmp(status, "closed") != 0) return CS_OK;
-  return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                   "the case is closed; its money cannot change until it is reopened");
-}
+int money_refuse_closed(struct cases_op *op) { return cases_op_refuse_closed(op, "money"); }
 
 void money_portal_currency(const json_t *portal, char cur[4]) {
   const char *c = text(portal, "currency");

@@ -135,11 +135,7 @@ void cases_rfq_decision_rules(const json_t *body, struct cs_refusal *err) {
 
 /* ---- shared checks -------------------------------------------------------------------------- */
 
-static int refuse_closed_case(struct cases_op *op) {
-  if (!is(text(op->current, "status"), "closed")) return CS_OK;
-  return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                   "the case is closed; its RFQs cannot change until it is reopened");
-}
+static int refuse_closed_case(struct cases_op *op) { return cases_op_refuse_closed(op, "RFQs"); }
 
 /* 409 unless the RFQ (op->item) is open. */
 static int require_open(struct cases_op *op) {
@@ -148,15 +144,6 @@ static int require_open(struct cases_op *op) {
             text(op->item, "status"));
   op->err.extra = json_pack("{s:s?}", "current_status", text(op->item, "status"));
   return CS_REFUSED;
-}
-
-/* The task task_id of the case (borrowed from op->current), NULL when it has none. */
-static const json_t *case_task(const struct cases_op *op, const char *task_id) {
-  size_t i;
-  const json_t *t;
-  json_array_foreach(json_object_get(op->current, "tasks"), i,
-                     t) if (is(text(t, "id"), task_id)) return t;
-  return NULL;
 }
 
 /* A task an RFQ may be made for: a repair task with no user yet. */
@@ -296,7 +283,7 @@ static int step(PGconn *conn, struct cases_op *op, const char *rfq_id, const cha
 int cases_rfq_create(PGconn *conn, struct cases_op *op) {
   const char *task_id = text(op->body, "task_id"), *due = text(op->body, "due_date");
   const json_t *externals = json_object_get(op->body, "external_partners");
-  const json_t *task = case_task(op, task_id);
+  const json_t *task = cases_case_task(op->current, task_id);
   json_t *offices = NULL, *portal = NULL;
   char open[37], id[37], currency[4];
   int rc;
@@ -438,7 +425,7 @@ static int still_serving(struct cases_op *op, const char *office_id) {
 int cases_rfq_decide(PGconn *conn, struct cases_op *op) {
   const char *outcome = text(op->body, "outcome"), *quote_id = text(op->body, "quote_id");
   const json_t *quote = NULL, *invitee = NULL;
-  const json_t *task = case_task(op, text(op->item, "task_id"));
+  const json_t *task = cases_case_task(op->current, text(op->item, "task_id"));
   const char *office_id = NULL;
   int rc;
 

@@ -61,23 +61,12 @@ static json_t *task_facts(const json_t *task) {
  * finds the same version, so it still holds): *task a new reference. No database is asked, so
  * the check phase needs no connection. */
 static int load_task(struct cases_op *op, json_t **task) {
-  size_t i;
-  json_t *t;
-  *task = NULL;
-  json_array_foreach(json_object_get(op->current, "tasks"), i, t) {
-    if (same_text(text(t, "id"), op->sub_id)) {
-      *task = json_incref(t);
-      return CS_OK;
-    }
-  }
+  *task = json_incref((json_t *)cases_case_task(op->current, op->sub_id));
+  if (*task != NULL) return CS_OK;
   return cs_refuse(&op->err, PROBLEM_NOT_FOUND, "no such task in this case");
 }
 
-static int refuse_closed_case(struct cases_op *op) {
-  if (!same_text(text(op->current, "status"), "closed")) return CS_OK;
-  return cs_refuse(&op->err, PROBLEM_WRONG_STATE,
-                   "the case is closed; its tasks cannot change until it is reopened");
-}
+static int refuse_closed_case(struct cases_op *op) { return cases_op_refuse_closed(op, "tasks"); }
 
 /* The insurer (users and API clients) or a user of the company holding the task. */
 static int require_insurer_or_supplier(struct cases_op *op, const json_t *task, const char *what) {

@@ -64,34 +64,28 @@ int customer_store_inbox_read_one(PGconn *conn, const char *portal_id, const cha
 int customer_store_inbox_read_all(PGconn *conn, const char *portal_id, const char *user_id,
                                   long long *count, char sqlstate[6]) {
   const char *p[] = {portal_id, user_id};
-  PGresult *res = NULL;
-  *count = 0;
-  if (db_exec(conn,
-              "UPDATE notifications SET read_at = clock_timestamp() WHERE portal_id = $1::uuid"
-              " AND user_id = $2 AND read_at IS NULL",
-              2, p, &res, sqlstate) != CS_OK)
-    return CS_ERR_DB;
-  *count = atoll(PQcmdTuples(res));
-  PQclear(res);
-  return CS_OK;
+  long n = 0;
+  int rc = db_exec_affected(conn, NULL,
+                            "UPDATE notifications SET read_at = clock_timestamp()"
+                            " WHERE portal_id = $1::uuid AND user_id = $2 AND read_at IS NULL",
+                            2, p, &n, sqlstate);
+  *count = n;
+  return rc;
 }
 
 int customer_store_message_queue(PGconn *conn, const struct customer_store_message *m, int *queued,
                                  char sqlstate[6]) {
   const char *p[] = {m->id, m->channel, m->recipient, m->subject, m->body, m->dedupe_key};
-  PGresult *res = NULL;
-  *queued = 0;
+  long n = 0;
   /* ON CONFLICT: the same event turned into a message twice is queued once; a NULL key never
    * conflicts */
-  if (db_exec_prepared(conn, "customer_message_queue",
-                       "INSERT INTO outgoing_messages (id, channel, recipient, subject, body,"
-                       " dedupe_key) VALUES ($1::uuid, $2, $3, $4, $5, $6)"
-                       " ON CONFLICT (dedupe_key) DO NOTHING",
-                       6, p, &res, sqlstate) != CS_OK)
-    return CS_ERR_DB;
-  *queued = atoi(PQcmdTuples(res)) > 0;
-  PQclear(res);
-  return CS_OK;
+  int rc = db_exec_affected(conn, "customer_message_queue",
+                            "INSERT INTO outgoing_messages (id, channel, recipient, subject, body,"
+                            " dedupe_key) VALUES ($1::uuid, $2, $3, $4, $5, $6)"
+                            " ON CONFLICT (dedupe_key) DO NOTHING",
+                            6, p, &n, sqlstate);
+  *queued = n > 0;
+  return rc;
 }
 
 void customer_store_claimed_clear(struct customer_store_claimed *c) {
@@ -152,17 +146,14 @@ int customer_store_message_sent(PGconn *conn, const char *id, int attempt, int *
   char a[16];
   snprintf(a, sizeof(a), "%d", attempt);
   const char *p[] = {id, a};
-  PGresult *res = NULL;
-  *changed = 0;
-  if (db_exec_prepared(conn, "customer_message_sent",
-                       "UPDATE outgoing_messages SET status = 'sent', sent_at = clock_timestamp(),"
-                       " last_error = NULL WHERE id = $1::uuid AND attempts = $2::int"
-                       " AND status = 'sending'",
-                       2, p, &res, sqlstate) != CS_OK)
-    return CS_ERR_DB;
-  *changed = atoi(PQcmdTuples(res)) > 0;
-  PQclear(res);
-  return CS_OK;
+  long n = 0;
+  int rc = db_exec_affected(conn, "customer_message_sent",
+                            "UPDATE outgoing_messages SET status = 'sent', sent_at ="
+                            " clock_timestamp(), last_error = NULL WHERE id = $1::uuid"
+                            " AND attempts = $2::int AND status = 'sending'",
+                            2, p, &n, sqlstate);
+  *changed = n > 0;
+  return rc;
 }
 
 int customer_store_message_failed(PGconn *conn, const char *id, int attempt, long retry_ms,
@@ -171,17 +162,14 @@ int customer_store_message_failed(PGconn *conn, const char *id, int attempt, lon
   snprintf(a, sizeof(a), "%d", attempt);
   snprintf(r, sizeof(r), "%ld", retry_ms);
   const char *p[] = {id, a, r, error};
-  PGresult *res = NULL;
-  *changed = 0;
-  if (db_exec_prepared(conn, "customer_message_failed",
-                       "UPDATE outgoing_messages SET status = CASE WHEN $3::bigint < 0 THEN"
-                       " 'dead' ELSE 'pending' END, next_attempt_at = CASE WHEN $3::bigint < 0"
-                       " THEN next_attempt_at ELSE clock_timestamp() + $3::bigint * interval"
-                       " '1 millisecond' END, last_error = left($4, 1000) WHERE id = $1::uuid"
-                       " AND attempts = $2::int AND status = 'sending'",
-                       4, p, &res, sqlstate) != CS_OK)
-    return CS_ERR_DB;
-  *changed = atoi(PQcmdTuples(res)) > 0;
-  PQclear(res);
-  return CS_OK;
+  long n = 0;
+  int rc = db_exec_affected(conn, "customer_message_failed",
+                            "UPDATE outgoing_messages SET status = CASE WHEN $3::bigint < 0 THEN"
+                            " 'dead' ELSE 'pending' END, next_attempt_at = CASE WHEN $3::bigint"
+                            " < 0 THEN next_attempt_at ELSE clock_timestamp() + $3::bigint *"
+                            " interval '1 millisecond' END, last_error = left($4, 1000)"
+                            " WHERE id = $1::uuid AND attempts = $2::int AND status = 'sending'",
+                            4, p, &n, sqlstate);
+  *changed = n > 0;
+  return rc;
 }

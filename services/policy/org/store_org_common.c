@@ -22,11 +22,9 @@ int policy_store_org_get(PGconn *conn, const struct policy_store_org_get *get, i
 
 int policy_store_org_exec(PGconn *conn, const char *sql, int n, const char *const *params,
                           long *affected, char *sqlstate) {
-  PGresult *res = NULL;
-  if (db_exec(conn, sql, n, params, &res, sqlstate) != CS_OK) return CS_ERR_DB;
-  if (affected != NULL) *affected = strtol(PQcmdTuples(res), NULL, 10);
-  PQclear(res);
-  return CS_OK;
+  long ignored;
+  return db_exec_affected(conn, NULL, sql, n, params, affected != NULL ? affected : &ignored,
+                          sqlstate);
 }
 
 char *policy_store_org_array_literal(const json_t *arr) {
