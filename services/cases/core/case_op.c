@@ -227,6 +227,7 @@ int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
       json_decref(*result);
       *result = NULL;
     }
+    cs_refusal_clear(err); /* what the caller gathered before (an empty field list) goes */
     *err = op->err;
     memset(&op->err, 0, sizeof(op->err));
     rc = CS_REFUSED;

@@ -58,8 +58,8 @@ typedef void (*cases_body_rules)(const json_t *body, struct cs_refusal *err);
  * cases_op_begin opens the transaction, locks the case's row and reads op->current (404 when
  * the case is gone); cases_op_end commits when rc is CS_OK (the case's version bumped when the
  * change added to its history: what only records beside the case, a chat message or a call,
- * leaves it), else rolls back, frees *result (NULL-able) and moves op's refusal to err; it clears
- * op and returns CS_OK or CS_REFUSED. */
+ * leaves it), else rolls back, frees *result (NULL-able) and moves op's refusal to err (what err
+ * held is cleared); it clears op and returns CS_OK or CS_REFUSED. */
 int cases_op_begin(PGconn *conn, struct cases_op *op);
 int cases_op_end(PGconn *conn, struct cases_op *op, int rc, json_t **result,
                  struct cs_refusal *err);

@@ -117,10 +117,8 @@ static int quote_body(struct request_ctx *ctx, json_t **body, struct cs_refusal 
   *body = NULL;
   if (http_parse_json_object(ctx->req, ctx->resp, body) != CS_OK) return CS_ERR_INVALID;
   if (cases_http_body_check(ctx, *body, quote_fields, NFIELDS(quote_fields), cases_rfq_quote_rules,
-                            err) == CS_OK) {
-    cs_refusal_clear(err); /* the quote's own refusal goes into it next */
+                            err) == CS_OK)
     return CS_OK;
-  }
   json_decref(*body);
   *body = NULL;
   return CS_ERR_INVALID;
