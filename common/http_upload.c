@@ -84,7 +84,10 @@ static struct entry *entry_of(const struct _u_request *request, const struct htt
   ids_uuid_v4(e->id);
   e->request = request;
   e->last = now;
-  e->upload->unauthenticated = s->token_ok != NULL && !s->token_ok(request, s->token_arg);
+  if (s->accepts(request->url_path) == HTTP_UPLOAD_OWN)
+    e->upload->unauthenticated = s->own_ok == NULL || !s->own_ok(request, s->own_arg);
+  else
+    e->upload->unauthenticated = s->token_ok != NULL && !s->token_ok(request, s->token_arg);
   /* the request's headers are its own until its handler returns */
   u_map_put(((struct _u_request *)request)->map_header, UPLOAD_HEADER, e->id);
   e->next = entries;

@@ -45,17 +45,26 @@ struct http_upload {
   int failed;          /* a file could not be written (disk): the request fails */
 };
 
+/* What accepts answers for a POST: no files, files from a caller with a bearer token, or files
+ * from a caller with the service's own credential (own_ok: the customer page's session). */
+enum http_upload_kind { HTTP_UPLOAD_NONE = 0, HTTP_UPLOAD_BEARER = 1, HTTP_UPLOAD_OWN = 2 };
+
 /* What a server accepts uploads for. */
 struct http_uploads {
   struct blob_store *store; /* borrowed */
   long long max_file_bytes;
-  /* 1 when a POST to url_path takes files (called with the request's path, before its body) */
+  /* the kind of upload a POST to url_path takes (called with the request's path, before its
+   * body): enum http_upload_kind */
   int (*accepts)(const char *url_path);
   /* 1 when the request's bearer token verifies: set by the server (http_server_uploads); asked
    * once, before a request's first byte is written, so that no file is written for a caller who
    * will be answered 401 */
   int (*token_ok)(const struct _u_request *request, void *arg);
   void *token_arg;
+  /* the same for HTTP_UPLOAD_OWN paths: 1 when the request carries the service's own valid
+   * credential (NULL: such uploads are never written) */
+  int (*own_ok)(const struct _u_request *request, void *arg);
+  void *own_arg;
 };
 
 /* ulfius' file upload callback (ulfius_set_upload_file_callback_function) with cls the

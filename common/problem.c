@@ -43,6 +43,7 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_NOT_IMPLEMENTED] = {501, "not-implemented", "Not implemented", NULL},
     [PROBLEM_HTTP_VERSION] = {505, "http-version-not-supported", "HTTP version not supported",
                               NULL},
+    [PROBLEM_GONE] = {410, "gone", "Gone", NULL},
     [PROBLEM_BODY_TOO_LARGE] = {413, "body-too-large", "Body too large", NULL},
     [PROBLEM_RANGE_NOT_SATISFIABLE] = {416, "range-not-satisfiable", "Range not satisfiable",
                                        "ask for bytes within the size Content-Range names"},

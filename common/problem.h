@@ -45,6 +45,7 @@ enum problem_kind {
   PROBLEM_WRONG_STATE,           /* 409: not in a state that allows this (e.g. a closed case) */
   PROBLEM_PRECONDITION_FAILED,   /* 412: If-Match does not match */
   PROBLEM_PRECONDITION_REQUIRED, /* 428: If-Match is required */
+  PROBLEM_GONE,                  /* 410: there was such a resource, and it is gone for good */
   /* the body */
   PROBLEM_BODY_TOO_LARGE,         /* 413 */
   PROBLEM_RANGE_NOT_SATISFIABLE,  /* 416: a byte range outside the file (Content-Range says its

@@ -41,6 +41,9 @@ static int apply_fact(PGconn *conn, const json_t *event, void *arg) {
   snprintf(version_s, sizeof(version_s), "%" JSON_INTEGER_FORMAT, json_integer_value(version));
   if (!json_is_null(state) && (state_s = json_dumps(state, JSON_COMPACT)) == NULL) return 1;
   const char *params[] = {kind, id, version_s, state_s};
+  /* the state is stored whole by replica_apply (replica_migrations/): a member without a column
+   * is not kept, a column the fact lacks (a user's mobile before policy published it) keeps its
+   * default or NULL */
   int rc =
       db_exec(conn, "SELECT replica_apply($1, $2, $3::bigint, $4::jsonb)", 4, params, NULL, NULL);
   free(state_s);

@@ -45,8 +45,9 @@ int replica_follow(struct service *svc, long long max_age_ms);
 int replica_fresh(struct cs_refusal *err);
 
 /* Users by id (ids: array of id strings, borrowed) as the portal sees them: *items a new array
- * of {id, company_id, company_kind, email, name, active, external_case_handler, authority_level,
- * budget_limit, office_ids, in_portal}, ordered by id; unknown ids are absent. */
+ * of {id, company_id, company_kind, email, name, mobile, active, external_case_handler,
+ * authority_level, budget_limit, office_ids, in_portal}, ordered by id; unknown ids are absent.
+ * mobile is null when the user has none or its fact does not carry one yet. */
 int replica_users(PGconn *conn, const char *portal_id, const json_t *ids, json_t **items);
 /* One user the same way (cached): *user new, NULL when unknown. */
 int replica_user(PGconn *conn, const char *portal_id, const char *user_id, json_t **user);

@@ -16,7 +16,7 @@
 static const char sql_users[] =
     "SELECT coalesce(json_agg(json_build_object("
     "  'id', u.id, 'company_id', u.company_id, 'company_kind', c.kind,"
-    "  'email', u.email, 'name', u.name, 'active', u.active,"
+    "  'email', u.email, 'name', u.name, 'mobile', u.mobile, 'active', u.active,"
     "  'external_case_handler', u.external_case_handler,"
     "  'authority_level', u.authority_level, 'budget_limit', u.budget_limit,"
     "  'office_ids', array_to_json(u.office_ids),"

@@ -96,8 +96,15 @@ static int add_route(struct service *svc, const char *method, const char *patter
 void service_uploads(struct service *svc, struct blob_store *store, long long max_file_bytes,
                      int (*accepts)(const char *url_path)) {
   struct service_internal *in = svc->internal;
-  in->uploads = (struct http_uploads){store, max_file_bytes, accepts, NULL, NULL};
+  in->uploads = (struct http_uploads){store, max_file_bytes, accepts, NULL, NULL, NULL, NULL};
   http_server_uploads(in->http, &in->uploads);
+}
+
+void service_uploads_own_credential(struct service *svc,
+                                    int (*ok)(const struct _u_request *request, void *arg),
+                                    void *arg) {
+  svc->internal->uploads.own_ok = ok;
+  svc->internal->uploads.own_arg = arg;
 }
 
 int service_route(struct service *svc, const char *method, const char *pattern,

@@ -61,6 +61,12 @@ struct blob_store;
 void service_uploads(struct service *svc, struct blob_store *store, long long max_file_bytes,
                      int (*accepts)(const char *url_path));
 
+/* Who may send files to service_uploads' HTTP_UPLOAD_OWN paths (http_upload.h): ok answers
+ * from the request's own credential before any byte is written. After service_uploads. */
+void service_uploads_own_credential(struct service *svc,
+                                    int (*ok)(const struct _u_request *request, void *arg),
+                                    void *arg);
+
 /* Registers a route (ulfius pattern). The pattern string must outlive the service. */
 int service_route(struct service *svc, const char *method, const char *pattern,
                   service_handler handler, int flags);

@@ -38,7 +38,7 @@ struct gw_config {
   char *upstream_url[GW_UP_COUNT];  /* UPSTREAM_POLICY ... UPSTREAM_ORDERS: http:// only (the
                                      * gateway's own HTTP/1.1 client), no trailing '/' */
   struct gw_routes routes;          /* GATEWAY_ROUTES or the built-in table */
-  struct gw_prefixes public_paths;  /* GATEWAY_PUBLIC_PATHS or /v1/auth;/v1/customer-portal/login */
+  struct gw_prefixes public_paths;  /* GATEWAY_PUBLIC_PATHS or the defaults */
 };
 
 /* Fills c from the environment. On a malformed variable returns CS_ERR_INVALID with a message

@@ -70,7 +70,7 @@ int gw_spool_new(const struct gw_config *cfg, struct http_server *srv, struct gw
   snprintf(s->dir, sizeof(s->dir), "%s", cfg->spool_dir);
   s->max_file_bytes = cfg->max_file_bytes;
   routing = cfg;
-  s->uploads = (struct http_uploads){s->store, cfg->max_file_bytes, spools, NULL, NULL};
+  s->uploads = (struct http_uploads){s->store, cfg->max_file_bytes, spools, NULL, NULL, NULL, NULL};
   http_server_spool_uploads(srv, &s->uploads, GW_UPLOAD_FORM_BYTES);
   *out = s;
   return CS_OK;

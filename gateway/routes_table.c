@@ -51,8 +51,9 @@ static const struct {
     {"/v1/approvals", GW_UP_ORDERS},
 };
 
-/* an outside partner's RFQ link carries its own credential (services/cases/rfq) */
-static const char *const default_public[] = {"/v1/auth", "/v1/customer-portal/login",
+/* an outside partner's RFQ link carries its own credential (services/cases/rfq), and so does
+ * the customer page's session (services/customer/access: a cookie the customer service checks) */
+static const char *const default_public[] = {"/v1/auth", "/v1/customer-portal",
                                              "/v1/rfq-invitations"};
 
 void gw_routes_default(struct gw_routes *t) {

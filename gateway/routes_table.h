@@ -66,7 +66,7 @@ struct gw_prefixes {
   size_t n;
 };
 
-/* /v1/auth and /v1/customer-portal/login. */
+/* /v1/auth, /v1/customer-portal and /v1/rfq-invitations: each carries its own credential. */
 void gw_public_default(struct gw_prefixes *l);
 /* "prefix;prefix" (GATEWAY_PUBLIC_PATHS), replacing l's content; CS_ERR_INVALID + err on error. */
 int gw_public_parse(const char *spec, struct gw_prefixes *l, char *err, size_t errlen);

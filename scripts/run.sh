@@ -60,9 +60,9 @@ for svc in $SERVICES; do
   [ "$svc" = policy ] && extra=("SIGNING_KEY_FILE=$var/signing-key.json" AUTH_TRUSTED_PROXIES=127.0.0.1
                                 "PLATFORM_OPERATOR_ID=$OPERATOR_ID" "PLATFORM_OPERATOR_SECRET=$OPERATOR_SECRET"
                                 "EVENT_FEEDS=cases=http://127.0.0.1:${port[cases]}")
-  [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]}" "BLOB_DIR=$var/blobs")
+  [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]},customer=http://127.0.0.1:${port[customer]}" "BLOB_DIR=$var/blobs")
   # the customer service decides who may change its settings from policy's facts (its replica)
-  [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]}" "NOTIFY_FILE_DIR=$var/outbox")
+  [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]}" "NOTIFY_FILE_DIR=$var/outbox" "BLOB_DIR=$var/blobs")
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done

@@ -8,6 +8,7 @@
 #include "http_blob.h"
 #include "config.h"
 #include "events_cases.h"
+#include "events_customer.h"
 #include "replica.h"
 #include "service.h"
 
@@ -63,6 +64,8 @@ static int wire(struct service *svc) {
   cases_temporary_report_schedule(svc, cc.report_check_s);
   /* what follows a change out of its request: inspection reports */
   if (cases_events_cases(svc, blobs, cc.max_file_bytes) != 0) return 2;
+  /* what the customer wrote on the customer page and no one has read: the dashboard's row */
+  if (cases_events_customer(svc) != 0) return 2;
   return 0;
 }
 

@@ -601,8 +601,9 @@ static void dashboard(const char *token, struct tl_response *r) {
   assert_true(json_is_array(json_object_get(r->json, "rows")));
 }
 
-/* The rows of r but the money rows, the chat's, the uploads' and the RFQs'
- * (test_cases_money_screens.c, test_cases_chat_screens.c and test_cases_rfqs.c count those). */
+/* The rows of r but the money rows, the chat's, the uploads', the RFQs' and the customer's
+ * (test_cases_money_screens.c, test_cases_chat_screens.c, test_cases_rfqs.c and
+ * test_cases_customer_contact.c count those). */
 static size_t rows_but_money(const struct tl_response *r) {
   static const char *const money[] = {"budgets_awaiting_my_approval",
                                       "budgets_rejected",
@@ -610,7 +611,8 @@ static size_t rows_but_money(const struct tl_response *r) {
                                       "cases_with_unread_chat",
                                       "cases_with_partner_uploads",
                                       "cases_with_rfq_tasks",
-                                      "temporary_cases_to_connect"};
+                                      "temporary_cases_to_connect",
+                                      "cases_with_customer_contact"};
   size_t i, n = 0;
   json_t *e;
   json_array_foreach(json_object_get(r->json, "rows"), i, e) {

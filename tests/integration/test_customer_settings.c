@@ -17,6 +17,39 @@
 #include "tl_world.h"
 
 static struct tl_world w;
+static char case_a[37], case_b[37]; /* cases of portal A the customer service knows */
+static char logo_id[37];            /* a logo portal A uploaded */
+
+/* A 300 x 80 PNG (its header: the size is all the service reads) and something that is not. */
+static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0,    0, 0, 13,
+                                    'I',  'H', 'D', 'R', 0,    0,    1,    0x2C, 0,    0, 0, 0x50,
+                                    8,    6,   0,   0,   0,    0x3B, 0x6D, 0x47, 0xFA, 0, 0, 0,
+                                    0,    'I', 'E', 'N', 'D',  0xAE, 0x42, 0x60, 0x82};
+
+#define BOUNDARY "claimsuite-logo-boundary-41c2"
+
+/* POSTs one file (data, n) named name as the form field "file" to the logo path as token. */
+static long upload_logo(const char *token, const char *name, const void *data, size_t n,
+                        struct tl_response *r) {
+  char url[256], auth[2048], head[256];
+  const char *tail = "\r\n--" BOUNDARY "--\r\n";
+  int h = snprintf(head, sizeof(head),
+                   "--" BOUNDARY
+                   "\r\nContent-Disposition: form-data; name=\"file\";"
+                   " filename=\"%s\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                   name);
+  size_t len = (size_t)h + n + strlen(tail);
+  char *body = malloc(len);
+  memcpy(body, head, (size_t)h);
+  memcpy(body + h, data, n);
+  memcpy(body + h + n, tail, strlen(tail));
+  snprintf(url, sizeof(url), "%s/v1/customer/settings/logo", tl_env("CUSTOMER_URL"));
+  snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+  const char *headers[] = {auth, "Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
+  if (tl_http("POST", url, headers, body, len, 60000, r) != 0) fail_msg("no answer to the form");
+  free(body);
+  return r->status;
+}
 
 /* 1 once the customer service has applied every fact the policy service has published. */
 static int customer_replica_current(void *arg) {
@@ -42,10 +75,10 @@ static long call(const char *method, const char *path, const char *token, const 
 static json_t *full_doc(void) {
   return json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:s, s:s, s:s,"
-      " s:[s, s, s], s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s}",
+      " s:[s, s, s], s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:s}",
       "page_background_color", "#fafafa", "menu_background_color", "#003366",
       "selected_menu_background_color", "#ffcc00", "font_color", "#111111", "selected_font_color",
-      "#000000", "heading_font_color", "#003366", "logo", "custom", "logo_ref", "logos/acme.png",
+      "#000000", "heading_font_color", "#003366", "logo", "custom", "logo_ref", logo_id,
       "sms_security_code", 1, "access", "all_contacts", "customer_type", "private", "link_sending",
       "inspector_assigned", "visible_days_after_closing", 60, "case_budget",
       "positive_compensation_decision", "dashboard", "always", "news_feed_title",
@@ -55,7 +88,7 @@ static json_t *full_doc(void) {
       "inspection_report_sharing", "always", "settlement_report_sharing",
       "positive_compensation_decision", "show_case_handler", 1, "show_case_handler_mobile", 1,
       "show_partner_contact", 1, "more_information_contact",
-      "Ring 0771-123 456 om koden inte kommer fram.");
+      "Ring 0771-123 456 om koden inte kommer fram.", "language", "sv");
 }
 
 static char *dump(const json_t *doc) { return json_dumps(doc, JSON_COMPACT); }
@@ -125,11 +158,10 @@ static void test_defaults_until_saved(void **state) {
 static void test_only_level_6_and_clients(void **state) {
   (void)state;
   struct tl_response r;
-  const char *paths[] = {"/v1/customer/settings", "/v1/customer/settings/preview",
-                         "/v1/customer/cases/6a1f9b52-8c8e-4c55-9f1e-1d2c3b4a5f60/settings"};
+  const char *paths[] = {"/v1/customer/settings", "/v1/customer/settings/preview"};
   const char *tokens[] = {w.ia_handler.token, w.p_admin.token, w.p_worker.token};
   const char *body = "{}";
-  for (size_t i = 0; i < 3; i++) {
+  for (size_t i = 0; i < 2; i++) {
     for (size_t j = 0; j < 3; j++) {
       call("GET", paths[i], tokens[j], NULL, NULL, &r);
       tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
@@ -142,9 +174,47 @@ static void test_only_level_6_and_clients(void **state) {
   call("PUT", paths[0], w.ia_handler.token, body, NULL, &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   tl_response_free(&r);
-  call("PUT", paths[2], w.p_admin.token, body, NULL, &r);
+  call("PUT", paths[0], w.p_admin.token, body, NULL, &r);
   tl_assert_problem(&r, 403, "urn:claimsuite:problem:forbidden");
   tl_response_free(&r);
+}
+
+/* A case's override: the insurer's users and clients of its portal, not its partners, not
+ * another portal, and only for a case the customer service knows (404, nothing said). */
+static void test_case_override_who(void **state) {
+  (void)state;
+  struct tl_response r;
+  char path[160];
+  snprintf(path, sizeof(path), "/v1/customer/cases/%s/settings", case_a);
+  const char *allowed[] = {w.ia_handler.token, w.ia_admin.token, w.client_a_token};
+  for (size_t i = 0; i < 3; i++) {
+    call("GET", path, allowed[i], NULL, NULL, &r);
+    tl_expect(&r, 200);
+    tl_response_free(&r);
+  }
+  const char *refused[] = {w.p_admin.token, w.p_worker.token};
+  for (size_t i = 0; i < 2; i++) {
+    call("GET", path, refused[i], NULL, NULL, &r);
+    tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+    tl_response_free(&r);
+    call("PUT", path, refused[i], "{\"messages_tab\": \"never\"}", NULL, &r);
+    tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+    tl_response_free(&r);
+  }
+  char *in_b = tl_world_token_in(&w, &w.ia_admin, w.portal_b);
+  call("GET", path, in_b, NULL, NULL, &r);
+  assert_true(r.status == 401 || r.status == 404);
+  tl_response_free(&r);
+  free(in_b);
+  call("GET", "/v1/customer/cases/6a1f9b52-8c8e-4c55-9f1e-1d2c3b4a5f60/settings", w.ia_admin.token,
+       NULL, NULL, &r);
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
+  tl_response_free(&r);
+  /* nothing was written by the refused PUTs */
+  char *n = tl_sql("SELECT count(*)::text FROM customer.case_settings WHERE case_id = $1::uuid", 1,
+                   (const char *[]){case_a});
+  assert_string_equal(n, "0");
+  free(n);
 }
 
 static void test_every_invalid_member_at_once(void **state) {
@@ -288,8 +358,7 @@ static void test_case_override_and_effective(void **state) {
   (void)state;
   struct tl_response r;
   char path[160];
-  snprintf(path, sizeof(path), "/v1/customer/cases/%s/settings",
-           "0b7e4f0e-3f5a-4c1d-9a77-2d1f6c5e8a90");
+  snprintf(path, sizeof(path), "/v1/customer/cases/%s/settings", case_a);
   call("GET", path, w.ia_admin.token, NULL, NULL, &r);
   tl_expect(&r, 200);
   tl_assert_header(&r, "ETag", "\"0\"");
@@ -328,10 +397,10 @@ static void test_case_override_and_effective(void **state) {
   tl_assert_str(effective, "font_color", "#000000");
   tl_assert_str(effective, "access", "all_contacts"); /* the portal's */
   tl_assert_str(json_object_get(r.json, "portal"), "case_budget", "positive_compensation_decision");
-  tl_assert_str(r.json, "case_id", "0b7e4f0e-3f5a-4c1d-9a77-2d1f6c5e8a90");
+  tl_assert_str(r.json, "case_id", case_a);
   tl_response_free(&r);
 
-  const char *params[] = {"0b7e4f0e-3f5a-4c1d-9a77-2d1f6c5e8a90"};
+  const char *params[] = {case_a};
   assert_int_equal(tl_sql_long("SELECT count(*) FROM customer.outbox WHERE type = "
                                "'customer_case_settings.updated' AND aggregate_id = $1",
                                1, params),
@@ -341,11 +410,9 @@ static void test_case_override_and_effective(void **state) {
   call("PUT", path, w.ia_admin.token, "{}", NULL, &r);
   tl_assert_problem(&r, 428, "urn:claimsuite:problem:precondition-required");
   tl_response_free(&r);
-  /* another portal's admin does not reach portal A's override of the same id */
+  /* another portal's admin does not reach portal A's case (not even that it exists) */
   call("GET", path, w.ib_admin.token, NULL, NULL, &r);
-  tl_expect(&r, 200);
-  assert_int_equal(json_object_size(json_object_get(r.json, "override")), 0);
-  tl_assert_str(json_object_get(r.json, "effective"), "case_budget", "never");
+  tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   tl_response_free(&r);
   /* an id that cannot be a case names none */
   call("GET", "/v1/customer/cases/not-a-case/settings", w.ia_admin.token, NULL, NULL, &r);
@@ -377,7 +444,7 @@ static void test_preview_and_contrast(void **state) {
   assert_true(json_real_value(json_object_get(warn, "ratio")) < 4.5);
   json_t *logo = json_object_get(json_object_get(p, "appearance"), "logo");
   tl_assert_str(logo, "source", "custom");
-  tl_assert_str(logo, "ref", "logos/acme.png");
+  tl_assert_str(logo, "ref", logo_id);
   assert_int_equal(json_integer_value(json_object_get(logo, "height_px")), 40);
   /* tabs: the rebuild plan is never shown; messages go to the customer only */
   json_t *tabs = json_object_get(p, "tabs"), *tab;
@@ -424,14 +491,15 @@ static void test_preview_and_contrast(void **state) {
   tl_response_free(&r);
 
   /* a case's preview is of its effective settings */
-  const char *path = "/v1/customer/cases/5d0c7a41-6e2b-4f3a-8c19-7b6a5e4d3c21/settings";
+  char path[160], preview[200];
+  snprintf(path, sizeof(path), "/v1/customer/cases/%s/settings", case_b);
+  snprintf(preview, sizeof(preview), "/v1/customer/settings/preview?case_id=%s", case_b);
   call("PUT", path, w.ia_admin.token,
        "{\"font_color\": \"#000000\", \"messages_tab\": \"never\", \"dashboard\": \"never\"}", NULL,
        &r);
   tl_expect(&r, 200);
   tl_response_free(&r);
-  call("GET", "/v1/customer/settings/preview?case_id=5d0c7a41-6e2b-4f3a-8c19-7b6a5e4d3c21",
-       w.ia_admin.token, NULL, NULL, &r);
+  call("GET", preview, w.ia_admin.token, NULL, NULL, &r);
   tl_expect(&r, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "contrast")), 1); /* heading only */
   assert_true(json_is_null(json_object_get(r.json, "dashboard")));
@@ -448,9 +516,91 @@ static void test_preview_and_contrast(void **state) {
   tl_response_free(&r);
 }
 
+/* 1 once the customer service's read model has the case (it follows the cases events). */
+static int case_known(void *arg) {
+  char *one = tl_sql("SELECT 1 FROM customer.cases WHERE case_id = $1::uuid", 1,
+                     (const char *[]){(const char *)arg});
+  free(one);
+  return one != NULL;
+}
+
+/* The logo: an image judged by its content, stored with its size, shown 40 px high; only the
+ * portal's admins upload it; a custom logo must be one of the portal's. */
+static void test_logo_upload(void **state) {
+  (void)state;
+  struct tl_response r;
+  char path[160];
+  upload_logo(w.client_a_token, "logo.png", png, sizeof(png), &r);
+  tl_expect(&r, 201);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "width")), 300);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "height")), 80);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "display_height")), 40);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "display_width")), 150);
+  tl_assert_str(r.json, "media_type", "image/png");
+  assert_null(json_object_get(r.json, "sha256"));
+  char *location = tl_header(&r, "Location");
+  snprintf(path, sizeof(path), "%s", location);
+  free(location);
+  tl_response_free(&r);
+  /* the admin sees the image back, as sent */
+  call("GET", path, w.ia_admin.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(r.body_len, sizeof(png));
+  assert_memory_equal(r.body, png, sizeof(png));
+  tl_response_free(&r);
+  call("GET", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 403, NULL);
+  tl_response_free(&r);
+  /* a script named .png is no image; a large image is refused; not every user uploads */
+  const char svg[] = "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+  upload_logo(w.ia_admin.token, "logo.png", svg, sizeof(svg) - 1, &r);
+  tl_assert_problem(&r, 415, NULL);
+  tl_response_free(&r);
+  size_t big = 1024 * 1024 + 1;
+  unsigned char *huge = calloc(1, big);
+  memcpy(huge, png, sizeof(png));
+  upload_logo(w.ia_admin.token, "big.png", huge, big, &r);
+  tl_assert_problem(&r, 413, NULL);
+  tl_response_free(&r);
+  free(huge);
+  upload_logo(w.ia_handler.token, "logo.png", png, sizeof(png), &r);
+  tl_assert_problem(&r, 403, NULL);
+  tl_response_free(&r);
+  upload_logo(w.p_admin.token, "logo.png", png, sizeof(png), &r);
+  tl_assert_problem(&r, 403, NULL);
+  tl_response_free(&r);
+  /* another portal's logo, or one never uploaded, cannot be the page's */
+  char *in_b = tl_world_token_in(&w, &w.ib_admin, w.portal_b);
+  call("GET", path, in_b, NULL, NULL, &r);
+  assert_true(r.status == 401 || r.status == 404);
+  tl_response_free(&r);
+  free(in_b);
+  char override[160];
+  snprintf(override, sizeof(override), "/v1/customer/cases/%s/settings", case_a);
+  json_t *doc =
+      json_pack("{s:s, s:s}", "logo", "custom", "logo_ref", "0c0ffee0-0000-4000-8000-000000000000");
+  put_current(override, w.ia_admin.token, doc, &r);
+  tl_assert_problem(&r, 422, "urn:claimsuite:problem:validation");
+  tl_assert_field_code(&r, "logo_ref", "invalid");
+  tl_response_free(&r);
+  json_object_set_new(doc, "logo_ref", json_string(logo_id));
+  put_current(override, w.ia_admin.token, doc, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+  json_decref(doc);
+}
+
 static int setup(void **state) {
   (void)state;
   tl_world_create(&w);
+  tl_world_case(&w, 0, 0, case_a);
+  tl_world_case(&w, 0, 0, case_b);
+  if (!tl_wait(case_known, case_a, 10000) || !tl_wait(case_known, case_b, 10000)) return -1;
+  struct tl_response r;
+  upload_logo(w.ia_admin.token, "acme.png", png, sizeof(png), &r);
+  tl_expect(&r, 201);
+  snprintf(logo_id, sizeof(logo_id), "%s", tl_str(r.json, "id"));
+  tl_response_free(&r);
   return 0;
 }
 
@@ -464,10 +614,12 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults_until_saved),
       cmocka_unit_test(test_only_level_6_and_clients),
+      cmocka_unit_test(test_case_override_who),
       cmocka_unit_test(test_every_invalid_member_at_once),
       cmocka_unit_test(test_whole_document_saved_and_read),
       cmocka_unit_test(test_another_portal_sees_its_own),
       cmocka_unit_test(test_case_override_and_effective),
+      cmocka_unit_test(test_logo_upload),
       cmocka_unit_test(test_preview_and_contrast),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -75,9 +75,9 @@ start)
                                   "PLATFORM_OPERATOR_ID=$operator_id"
                                   "PLATFORM_OPERATOR_SECRET_FILE=$dir/operator-secret"
                                   "EVENT_FEEDS=cases=${url[cases]}")
-    [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]}" "BLOB_DIR=$dir/blobs"
+    [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]},customer=${url[customer]}" "BLOB_DIR=$dir/blobs"
                                  TEMPORARY_REPORT_CHECK_SECONDS=1)
-    [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]}" "NOTIFY_FILE_DIR=$dir/notify-outbox")
+    [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]}" "NOTIFY_FILE_DIR=$dir/notify-outbox" "BLOB_DIR=$dir/blobs")
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
   done

@@ -128,8 +128,9 @@ static void test_public_paths(void **state) {
   assert_true(gw_path_is_public(&l, "/readyz"));
   assert_true(gw_path_is_public(&l, "/metrics"));
   assert_true(gw_path_is_public(&l, "/openapi/cases.yaml"));
-  assert_false(gw_path_is_public(&l, "/v1/customer-portal/loginx"));
-  assert_false(gw_path_is_public(&l, "/v1/customer-portal/me"));
+  assert_true(gw_path_is_public(&l, "/v1/customer-portal/messages"));
+  assert_false(gw_path_is_public(&l, "/v1/customer-portalx"));
+  assert_false(gw_path_is_public(&l, "/v1/customer/settings"));
   assert_true(gw_path_is_public(&l, "/v1/rfq-invitations/abc"));
   assert_false(gw_path_is_public(&l, "/v1/rfqs"));
   assert_false(gw_path_is_public(&l, "/v1/authx"));

@@ -76,7 +76,12 @@ int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *dat
                         json_pack("{s:s, s:s, s:s?}", "id", c->sub, "kind", cases_actor_kind(c),
                                   "company_id", c->company_id[0] != '\0' ? c->company_id : NULL));
   }
-  return write_event(conn, &op->err, type, portal, op->case_id, data);
+  if (data == NULL || json_object_get(data, "case") != NULL) /* case.created carries it */
+    return write_event(conn, &op->err, type, portal, op->case_id, data);
+  /* the case as it is after the change, for consumers that keep it (the customer page) */
+  int rc = cases_store_event_with_case(conn, type, portal, op->case_id, data, op->changed);
+  json_decref(data);
+  return rc == CS_OK ? CS_OK : cs_refusal_db(&op->err);
 }
 
 int cases_require_internal(struct cases_op *op, const char *what) {

@@ -99,8 +99,9 @@ void cases_idem_scope(const struct cases_caller *c, char scope[128]);
  * marks the case changed. CS_OK or CS_REFUSED (database failure in op->err). */
 int cases_history_add(PGconn *conn, struct cases_op *op, const char *action, const char *task_id,
                       const json_t *before, const json_t *after);
-/* Adds an event to the outbox: data (stolen) gets case_id, claim_number and actor members;
- * the aggregate is the case. CS_OK or CS_REFUSED. */
+/* Adds an event to the outbox: data (stolen) gets case_id, claim_number and actor members, and
+ * `case`, the case document after the change (store_core.h); the aggregate is the case. CS_OK or
+ * CS_REFUSED. */
 int cases_event(PGconn *conn, struct cases_op *op, const char *type, json_t *data);
 
 /* Asks whether the caller may do action (a right name) on this case; amount may be NULL.

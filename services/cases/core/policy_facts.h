@@ -37,8 +37,8 @@ int cases_policy_authorize_batch(PGconn *conn, const char *user_id, const char *
  * roles}, NULL when unknown. */
 int cases_policy_portal(PGconn *conn, const char *portal_id, json_t **portal);
 /* Users by id (ids borrowed): *items is a new array of {id, company_id, company_kind, email,
- * name, active, external_case_handler, authority_level, budget_limit, office_ids, in_portal};
- * unknown ids are absent. */
+ * name, mobile, active, external_case_handler, authority_level, budget_limit, office_ids,
+ * in_portal}; unknown ids are absent. */
 int cases_policy_users(PGconn *conn, const char *portal_id, const json_t *ids, json_t **items);
 /* One user (cases_policy_users): *user a new reference, NULL when unknown. */
 int cases_policy_user(PGconn *conn, const char *portal_id, const char *id, json_t **user);

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "db_json.h"
+#include "ids.h"
 #include "status.h"
 #include "store_visibility.h"
 
@@ -104,6 +105,23 @@ int cases_store_lock_version(PGconn *conn, const char *id, long long *version, c
   if (PQntuples(res) == 1) *version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
   PQclear(res);
   return CS_OK;
+}
+
+int cases_store_event_with_case(PGconn *conn, const char *type, const char *portal_id,
+                                const char *case_id, const json_t *data, int bumped) {
+  char id[37];
+  char *text = json_dumps(data, JSON_COMPACT);
+  if (text == NULL) return CS_ERR_NOMEM;
+  ids_uuid_v4(id);
+  const char *p[] = {id, type, portal_id, case_id, text, bumped ? "1" : "0", case_id};
+  int rc = db_exec_later(
+      conn, "cases_event_with_case",
+      "INSERT INTO outbox (id, type, portal_id, aggregate_id, data) VALUES ($1, $2, $3, $4,"
+      " $5::jsonb || jsonb_build_object('case', (SELECT jsonb_set(case_document(c)::jsonb,"
+      " '{version}', to_jsonb(c.version + $6::int)) FROM cases c WHERE c.id = $7::uuid)))",
+      7, p);
+  free(text);
+  return rc;
 }
 
 int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]) {

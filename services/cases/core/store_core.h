@@ -45,6 +45,12 @@ int cases_store_lock_version(PGconn *conn, const char *id, long long *version, c
 int cases_store_partner_upload(PGconn *conn, const char *case_id, char sqlstate[6]);
 /* The insurer has seen the case's partner uploads until now. */
 int cases_store_partner_uploads_seen(PGconn *conn, const char *case_id, char sqlstate[6]);
+/* Adds an event of case_id to the outbox (as bus_outbox_add, sent with the next statement or the
+ * commit) whose data (borrowed) gains `case`: the case document as the transaction has it when
+ * the insert runs, after the change's statements, with the version the change's bump gives it
+ * when bumped (the bump comes last). CS_OK, or CS_ERR_DB / CS_ERR_NOMEM. */
+int cases_store_event_with_case(PGconn *conn, const char *type, const char *portal_id,
+                                const char *case_id, const json_t *data, int bumped);
 /* Bumps the case's version and updated_at. */
 int cases_store_bump(PGconn *conn, const char *case_id, char sqlstate[6]);
 

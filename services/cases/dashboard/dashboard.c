@@ -1,6 +1,6 @@
 /* The dashboard's rows: a static table, one entry per row (name, audience, and the case list
  * filter that lists what it counts); its counting query is store_dashboard.c's, by name. A new
- * row (temporary cases to connect, customer uploads, ...) is one more entry here and one
+ * row (temporary cases to connect, customer contact, ...) is one more entry here and one
  * there, plus, when the case list cannot list it yet, the filter it names in case_list.c. */
 #include <string.h>
 
@@ -57,6 +57,8 @@ static const struct dashboard_row rows[] = {
     {"cases_with_rfq_tasks", FOR_INSURERS | FOR_MARKED_ECH, "{\"rfq_open\": \"true\"}"},
     /* "N case(s) need to be connected": partners' temporary cases to convert or connect */
     {"temporary_cases_to_connect", FOR_INSURERS, "{\"temporary\": \"true\"}"},
+    /* what customers wrote or uploaded on the customer page that no one has marked read */
+    {"cases_with_customer_contact", FOR_INSURERS, "{\"customer_contact\": \"true\"}"},
 };
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 

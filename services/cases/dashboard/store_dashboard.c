@@ -103,7 +103,13 @@
   /* insurers only: from the partial index of the open temporary cases (migrations/0021) */          \
   X("temporary_cases_to_connect",                                                                    \
     "SELECT count(*) FROM cases c WHERE $2::uuid IS NULL AND c.portal_id = $1::uuid "                \
-    "AND " CASES_TEMPORARY_OPEN_SQL)
+    "AND " CASES_TEMPORARY_OPEN_SQL)                                                                 \
+  /* insurers only: from the partial index of the cases with unread customer messages */             \
+  /* (migrations/0022), each counted in its own portal */                                            \
+  X("cases_with_customer_contact",                                                                   \
+    "SELECT count(*) FROM cases c WHERE $2::uuid IS NULL AND c.id IN (SELECT cc.case_id "            \
+    "FROM customer_contact cc WHERE cc.portal_id = $1::uuid AND cc.unread_from_customer > 0) "       \
+    "AND c.portal_id = $1::uuid")
 
 #define ROW_NAME(name, sql) name,
 #define ROW_COLUMN(name, sql) ", CASE WHEN '" name "' = ANY ($6::text[]) THEN (" sql ") END"

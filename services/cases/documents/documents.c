@@ -52,11 +52,12 @@ int cases_document_record(PGconn *conn, struct cases_op *op, const struct cases_
     return CS_REFUSED;
   return cases_event(
       conn, op, "document.added",
-      json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "document_id", id, "type",
+      json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:s, s:O, s:O}", "document_id", id, "type",
                 json_object_get(*doc, "type"), "title", json_object_get(*doc, "title"), "file_name",
                 json_object_get(*doc, "file_name"), "media_type",
                 json_object_get(*doc, "media_type"), "size", json_object_get(*doc, "size"),
-                "added_by_company", json_object_get(*doc, "added_by_company")));
+                "sha256", f->sha256, "added_by_company", json_object_get(*doc, "added_by_company"),
+                "added_at", json_object_get(*doc, "added_at")));
 }
 
 int cases_document_add(PGconn *conn, const struct cases_caller *c, const char *case_id,

@@ -111,6 +111,7 @@ static const char *const known_params[] = {"status",
                                            "partner_uploads",
                                            "rfq_open",
                                            "temporary",
+                                           "customer_contact",
                                            "sort",
                                            "limit",
                                            "cursor"};
@@ -304,6 +305,7 @@ static void parse_caller_filters(const struct _u_map *params, const struct cases
   q->partner_uploads = boolean_param(params, "partner_uploads", err);
   q->rfq_open = boolean_param(params, "rfq_open", err);
   q->temporary = boolean_param(params, "temporary", err);
+  q->customer_contact = boolean_param(params, "customer_contact", err);
   static const char no_tasks[] = "concerns a user; an API client holds no tasks or roles";
   const char *me1 = caller_user(q->my_tasks, "my_tasks", no_tasks, c, err);
   const char *me2 = caller_user(q->my_open_tasks, "my_open_tasks", no_tasks, c, err);

@@ -151,6 +151,14 @@ struct cases_approver {
  * partial index holds exactly these cases). */
 #define CASES_TEMPORARY_OPEN_SQL "(c.temporary_status = 'open')"
 
+/* The customer wrote or uploaded something on the case's customer page that no one has marked
+ * read, as the customer service last said (migrations/0022, whose partial index holds exactly
+ * these rows; a row counts only in the case's own portal), whatever the case's status: the
+ * customer page stays open for a while after closing. The insurer's ($2 NULL) alone. */
+#define CASES_CUSTOMER_CONTACT_SQL                                                           \
+  "($2::uuid IS NULL AND EXISTS (SELECT 1 FROM customer_contact cc WHERE cc.case_id = c.id " \
+  "AND cc.portal_id = c.portal_id AND cc.unread_from_customer > 0))"
+
 /* The filters of one page, as query parameters of the store: every member borrowed or
  * pointing into the struct's own buffers; NULL = no filter. */
 struct cases_list_query {
@@ -174,6 +182,7 @@ struct cases_list_query {
   const char *partner_uploads; /* "true" / "false": uploads of partners the insurer has not seen */
   const char *rfq_open;        /* "true" / "false": an open RFQ on one of its tasks */
   const char *temporary;       /* "true" / "false": a temporary case not yet converted/connected */
+  const char *customer_contact; /* "true" / "false": customer messages or uploads unread */
   int sort_updated;            /* sort by updated_at instead of created_at */
   char after_time[40];         /* the cursor's position, "" on the first page */
   char after_id[37];

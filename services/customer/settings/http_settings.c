@@ -1,6 +1,7 @@
 /* The settings routes (http_settings.h): decode, call the domain (settings.c), answer. No SQL
- * here. Every route answers 401 for a token of nobody active in the portal and 403 to anyone
- * but the insurer's level-6 users and the portal's API clients. */
+ * here. Every route answers 401 for a token of nobody active in the portal; the portal's
+ * settings 403 to anyone but the insurer's level-6 users and the portal's API clients, a case's
+ * override 404 to whoever may not work with the case's customer page (case_staff.h). */
 #include "http_settings.h"
 
 #include "caller.h"
@@ -11,11 +12,10 @@
 #include "settings.h"
 #include "status.h"
 
-/* Loads the caller and checks it may administer the settings: CS_OK, or answered. */
-static int admin(struct request_ctx *ctx, struct customer_caller *c) {
+/* Loads the caller (who may do what is the domain's: settings.h): CS_OK, or answered. */
+static int caller(struct request_ctx *ctx, struct customer_caller *c) {
   struct cs_refusal err = {0};
   int rc = customer_caller_load(ctx->claims, c, &err);
-  if (rc == CS_OK && (rc = customer_settings_allowed(c, &err)) != CS_OK) customer_caller_clear(c);
   if (rc != CS_OK) service_refusal_answer(ctx, &err);
   cs_refusal_clear(&err);
   return rc;
@@ -30,7 +30,7 @@ static void answer_read(struct request_ctx *ctx, const char *case_id, read_fn fn
   struct cs_refusal err = {0};
   PGconn *conn = NULL;
   json_t *out = NULL;
-  if (admin(ctx, &c) != CS_OK) return;
+  if (caller(ctx, &c) != CS_OK) return;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   if (fn(conn, &c, case_id, &out, &err) != CS_OK)
     service_refusal_answer(ctx, &err);
@@ -79,7 +79,7 @@ static void answer_put(struct request_ctx *ctx, const char *case_id) {
   struct customer_caller c;
   PGconn *conn = NULL;
   json_t *body = NULL;
-  if (admin(ctx, &c) != CS_OK) return;
+  if (caller(ctx, &c) != CS_OK) return;
   if (http_parse_json_object(ctx->req, ctx->resp, &body) != CS_OK) goto done;
   if (service_db_acquire(ctx, &conn) != CS_OK) goto done;
   w.op = &op;

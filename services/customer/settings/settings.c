@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "case_staff.h"
+#include "ids.h"
+#include "logos.h"
 #include "preview.h"
 #include "settings_schema.h"
 #include "status.h"
@@ -59,6 +62,7 @@ int customer_settings_get(PGconn *conn, const struct customer_caller *c, json_t 
                           struct cs_refusal *err) {
   json_t *doc = NULL, *row = NULL;
   *out = NULL;
+  if (customer_settings_allowed(c, err) != CS_OK) return CS_REFUSED;
   if (portal_doc(conn, c->portal_id, 0, &doc, &row, err) != CS_OK) goto done;
   *out = portal_answer(c->portal_id, doc, row);
   doc = NULL;
@@ -81,10 +85,40 @@ static int case_docs(PGconn *conn, const char *portal_id, const char *case_id, j
   return *effective != NULL ? CS_OK : cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
 }
 
+int customer_settings_effective(PGconn *conn, const char *portal_id, const char *case_id,
+                                json_t **out, struct cs_refusal *err) {
+  json_t *portal = NULL, *portal_row = NULL, *row = NULL;
+  int rc = case_docs(conn, portal_id, case_id, &portal, &portal_row, &row, out, err);
+  json_decref(portal);
+  json_decref(portal_row);
+  json_decref(row);
+  return rc;
+}
+
+/* CS_OK when c may see and change case_id's override (case_staff.h: 404 for a case unknown
+ * here); else CS_REFUSED. */
+static int case_allowed(PGconn *conn, const struct customer_caller *c, const char *case_id,
+                        struct cs_refusal *err) {
+  json_t *casefile = NULL;
+  int rc = customer_case_staff(conn, c, case_id, &casefile, err);
+  json_decref(casefile);
+  return rc;
+}
+
+int customer_casefile_settings(PGconn *conn, const json_t *casefile, json_t **out) {
+  struct cs_refusal err = {0};
+  const char *portal_id = json_string_value(json_object_get(casefile, "portal_id"));
+  const char *case_id = json_string_value(json_object_get(casefile, "case_id"));
+  int rc = customer_settings_effective(conn, portal_id, case_id, out, &err);
+  cs_refusal_clear(&err);
+  return rc == CS_OK ? CS_OK : CS_ERR_DB;
+}
+
 int customer_case_settings_get(PGconn *conn, const struct customer_caller *c, const char *case_id,
                                json_t **out, struct cs_refusal *err) {
   json_t *portal = NULL, *portal_row = NULL, *row = NULL, *effective = NULL;
   *out = NULL;
+  if (case_allowed(conn, c, case_id, err) != CS_OK) return CS_REFUSED;
   if (case_docs(conn, c->portal_id, case_id, &portal, &portal_row, &row, &effective, err) != CS_OK)
     goto done;
   json_t *override = json_object_get(row, "doc");
@@ -104,6 +138,9 @@ done:
 int customer_settings_preview(PGconn *conn, const struct customer_caller *c, const char *case_id,
                               json_t **out, struct cs_refusal *err) {
   json_t *portal = NULL, *portal_row = NULL, *row = NULL, *effective = NULL;
+  *out = NULL;
+  if (case_id != NULL ? case_allowed(conn, c, case_id, err) : customer_settings_allowed(c, err))
+    return CS_REFUSED;
   int rc = case_id == NULL ? portal_doc(conn, c->portal_id, 0, &effective, &portal_row, err)
                            : case_docs(conn, c->portal_id, case_id, &portal, &portal_row, &row,
                                        &effective, err);
@@ -134,11 +171,32 @@ static int current_version(PGconn *conn, struct write_call *w, int for_update, l
 }
 
 int customer_settings_read(PGconn *conn, struct write_call *w, long long *version) {
+  const struct customer_settings_op *op = w->op;
+  if (op->case_id != NULL ? case_allowed(conn, w->caller, op->case_id, &w->err)
+                          : customer_settings_allowed(w->caller, &w->err))
+    return CS_REFUSED;
   if (current_version(conn, w, 0, version) != CS_OK) return CS_REFUSED;
   /* a document never saved (version 0) is the defaults: its first PUT needs no If-Match, but
    * one naming another version is still 412 */
   if (w->precondition(w, *version, *version > 0)) return CS_REFUSED;
   return CS_OK;
+}
+
+/* A custom logo must be one the portal uploaded (logos.h). */
+static void logo_uploaded(PGconn *conn, const char *portal_id, const json_t *effective,
+                          struct cs_refusal *err) {
+  const char *logo = json_string_value(json_object_get(effective, "logo"));
+  const char *ref = json_string_value(json_object_get(effective, "logo_ref"));
+  json_t *doc = NULL;
+  if (logo == NULL || strcmp(logo, "custom") != 0 || ref == NULL || err->errors != NULL) return;
+  if (ids_is_uuid(ref) && customer_logo_get(conn, portal_id, ref, &doc, err) == CS_OK) {
+    json_decref(doc);
+    return;
+  }
+  if (err->sqlstate[0] != '\0') return; /* the database failed: the caller answers it */
+  cs_refusal_clear(err);
+  cs_refusal_field(err, "logo_ref", FIELD_INVALID,
+                   "must be the id of a logo uploaded with POST /v1/customer/settings/logo");
 }
 
 int customer_settings_check(PGconn *conn, struct write_call *w) {
@@ -149,16 +207,17 @@ int customer_settings_check(PGconn *conn, struct write_call *w) {
   if (w->err.errors != NULL) return cs_refusal_validation(&w->err);
   op->doc = customer_settings_pick(w->body);
   if (op->case_id == NULL) {
-    customer_settings_rules(op->doc, &w->err);
-    return cs_refusal_validation(&w->err);
+    effective = json_incref(op->doc);
+  } else { /* an override is judged by the document it makes with the portal's settings */
+    if (portal_doc(conn, c->portal_id, 0, &portal, &row, &w->err) != CS_OK) return CS_REFUSED;
+    effective = customer_settings_merge(portal, op->doc);
   }
-  /* an override is judged by the document it makes with the portal's settings */
-  if (portal_doc(conn, c->portal_id, 0, &portal, &row, &w->err) != CS_OK) return CS_REFUSED;
-  effective = customer_settings_merge(portal, op->doc);
   customer_settings_rules(effective, &w->err);
+  logo_uploaded(conn, c->portal_id, effective, &w->err);
   json_decref(portal);
   json_decref(row);
   json_decref(effective);
+  if (w->err.sqlstate[0] != '\0') return cs_refusal_db(&w->err);
   return cs_refusal_validation(&w->err);
 }
 

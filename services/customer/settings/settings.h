@@ -3,9 +3,11 @@
  * hooks of their writes for the write runner (http_write.h). Refusals name a problem kind; no
  * HTTP here.
  *
- * Who: the insurer's users of authority level 6 and the portal's API clients, for the portal
- * and for any case of it. (The external case handler of a case holding customer_communication
- * will be let in to a case's override once this service keeps a read model of the cases.) */
+ * Who: for the portal's settings, the insurer's users of authority level 6 and the portal's API
+ * clients (403 for others); for a case's override, whoever may work with the case's customer
+ * page (case_staff.h: the insurer's users and API clients, the case's external case handler
+ * with customer_communication; 404 for a case this service does not know). Each function
+ * checks it. */
 #ifndef CLAIMSUITE_CUSTOMER_SETTINGS_H
 #define CLAIMSUITE_CUSTOMER_SETTINGS_H
 
@@ -34,6 +36,13 @@ int customer_settings_get(PGconn *conn, const struct customer_caller *c, json_t 
  * effective, version (the override's, 0: none), updated_at}. */
 int customer_case_settings_get(PGconn *conn, const struct customer_caller *c, const char *case_id,
                                json_t **out, struct cs_refusal *err);
+/* case_id's effective settings in portal_id, for whoever asks (no caller: the read model and the
+ * customer's side): *out new. CS_OK or CS_REFUSED (database). */
+int customer_settings_effective(PGconn *conn, const char *portal_id, const char *case_id,
+                                json_t **out, struct cs_refusal *err);
+/* The effective settings of the case of casefile (casefile.h; its portal's with its override):
+ * *out new. CS_OK or CS_ERR_DB. */
+int customer_casefile_settings(PGconn *conn, const json_t *casefile, json_t **out);
 /* The preview (preview.h) of the portal's settings, or of case_id's effective ones when not
  * NULL: *out new. */
 int customer_settings_preview(PGconn *conn, const struct customer_caller *c, const char *case_id,

@@ -39,6 +39,7 @@ const char *const customer_news_kinds[] = {"call_history",
                                            "document_sharing_ended",
                                            NULL};
 
+const char *const customer_languages[] = {"en", "sv", "nb", "da", "fi", NULL};
 static const char *const logo_values[] = {"company_default", "custom", NULL};
 static const char *const access_values[] = {"policyholder", "contact_person", "both",
                                             "all_contacts", NULL};
@@ -90,6 +91,7 @@ static const struct member members[] = {
     {"show_case_handler_mobile", BOOL, NULL, "false"},
     {"show_partner_contact", BOOL, NULL, "false"},
     {"more_information_contact", TEXT, NULL, "\"\""},
+    {"language", ENUM, customer_languages, "\"en\""},
 };
 #define NMEMBERS (sizeof(members) / sizeof(members[0]))
 

@@ -16,6 +16,8 @@ extern const char *const customer_when_values[]; /* NULL-terminated */
 
 /* The news feed's kinds (the guide's "Filter for nyheder"). NULL-terminated. */
 extern const char *const customer_news_kinds[];
+/* The languages of the customer page: those of the message catalogue (catalogue.h). */
+extern const char *const customer_languages[]; /* NULL-terminated */
 
 /* The logo's height on the page, in px: the guide scales every logo to it. */
 #define CUSTOMER_LOGO_HEIGHT_PX 40
