@@ -18,30 +18,15 @@
 #include <strings.h>
 #include <cmocka.h>
 
-#include "tl_world.h"
+#include "tl_customer.h"
 
 static struct tl_world w;
 
 /* ---- calls ------------------------------------------------------------------------------- */
 
-/* 1 once the customer service has applied every fact the policy service has published. */
-static int customer_replica_current(void *arg) {
-  (void)arg;
-  long unnumbered = tl_sql_long("SELECT count(*) FROM policy.outbox WHERE seq IS NULL", 0, NULL);
-  long head = tl_sql_long("SELECT coalesce(max(seq), 0) FROM policy.outbox", 0, NULL);
-  long applied = tl_sql_long(
-      "SELECT coalesce((SELECT last_seq FROM customer.event_offsets WHERE source = 'policy'), 0)",
-      0, NULL);
-  return unnumbered == 0 && applied >= head;
-}
-
 static long call(const char *method, const char *path, const char *token, const char *body,
                  const char *extra_header, struct tl_response *r) {
-  static int synced;
-  if (!synced && !tl_wait(customer_replica_current, NULL, 15000))
-    fail_msg("the customer service's replica did not catch up");
-  synced = 1;
-  return tl_call(tl_env("CUSTOMER_URL"), method, path, token, body, extra_header, r);
+  return tl_customer_call(method, path, token, body, extra_header, r);
 }
 
 /* A customer's call: no staff token, the session cookie (cookie NULL: none). */

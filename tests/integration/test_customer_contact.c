@@ -19,7 +19,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "tl_world.h"
+#include "tl_customer.h"
 
 #define PROBLEM(slug) "urn:claimsuite:problem:" slug
 #define BOUNDARY "claimsuite-contact-boundary-51c9"
@@ -133,30 +133,12 @@ static int shared(const char *case_id, const char *doc_id) {
 
 /* ---- fixtures ----------------------------------------------------------------------------- */
 
-/* A case of portal A handled by ia_handler, with a policyholder on a phone number unique to it
- * (its access link is told from others' by it), known to the customer service; its id into id,
- * its claim number into claim (64 bytes) and the phone into phone (24 bytes) unless NULL. */
+/* A case the customer service knows (tl_customer.h); its claim number into claim (64 bytes)
+ * and the policyholder's phone into phone (24 bytes) unless NULL. */
 static void contact_case(char id[37], char *claim, char *phone) {
-  static int n;
-  char body[1024], number[64], tel[24];
-  struct tl_response r;
-  n++;
-  snprintf(tel, sizeof(tel), "+4671%07d", (int)((time(NULL) * 10 + n) % 10000000));
-  snprintf(number, sizeof(number), "CC-%s-%d", w.sfx, n);
-  snprintf(body, sizeof(body),
-           "{\"claim_number\": \"%s\", \"damage_type\": \"water\", \"damage_date\": \"2026-11-01\","
-           " \"address\": {\"street\": \"Irlandsvej 80\", \"postal_code\": \"2300\", \"city\":"
-           " \"København S\"}, \"case_handler_id\": \"%s\", \"contacts\": [{\"kind\":"
-           " \"policyholder\", \"name\": \"Bente Larsen\", \"phone\": \"%s\", \"email\":"
-           " \"bente-%s-%d@kunde.test\"}]}",
-           number, w.ia_handler.id, tel, w.sfx, n);
-  tl_cases("POST", "/v1/cases", w.ia_handler.token, body, NULL, &r);
-  tl_expect(&r, 201);
-  snprintf(id, 37, "%s", tl_str(r.json, "id"));
-  tl_response_free(&r);
-  if (claim != NULL) snprintf(claim, 64, "%s", number);
+  char tel[24];
+  tl_customer_case(&w, id, tel, claim);
   if (phone != NULL) snprintf(phone, 24, "%s", tel);
-  wait_row("SELECT 1 FROM customer.cases WHERE case_id = $1::uuid", id, NULL, 1);
 }
 
 /* Uploads a document of type to case_id through the cases API and waits until the customer
@@ -211,47 +193,6 @@ static long staff_form(const char *case_id, const char *token, const struct part
   char path[160];
   snprintf(path, sizeof(path), "/v1/customer/cases/%s/messages", case_id);
   return post_form(tl_env("CUSTOMER_URL"), path, bearer(token), parts, n, r);
-}
-
-/* The link token of the newest message to recipient: what follows "/c/#" (the page's link) or
- * "token=" in its body. */
-static char *link_token(const char *recipient) {
-  char *body = tl_sql(
-      "SELECT body FROM customer.outgoing_messages WHERE recipient = $1 ORDER BY created_at DESC"
-      " LIMIT 1",
-      1, (const char *[]){recipient});
-  assert_non_null(body);
-  char *at = strstr(body, "/c/#");
-  if (at != NULL)
-    at += 4;
-  else if ((at = strstr(body, "token=")) != NULL)
-    at += 6;
-  assert_non_null(at);
-  size_t n = strspn(at, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~.%");
-  char *token = strndup(at, n);
-  free(body);
-  return token;
-}
-
-/* Grants the policyholder of case_id access by hand (its link by SMS) and opens the page with
- * the link: the "Cookie: ..." header of the session into cookie. */
-static void open_page(const char *case_id, const char *phone, char cookie[512]) {
-  char path[160], body[600];
-  struct tl_response r;
-  snprintf(path, sizeof(path), "/v1/customer/cases/%s/access", case_id);
-  customer("POST", path, w.ia_handler.token, "{\"contact_index\": 0}", NULL, &r);
-  tl_expect(&r, 201);
-  tl_response_free(&r);
-  char *token = link_token(phone);
-  snprintf(body, sizeof(body), "{\"token\": \"%s\"}", token);
-  free(token);
-  customer("POST", "/v1/customer-portal/login", NULL, body, NULL, &r);
-  tl_expect(&r, 201);
-  char *set = tl_header(&r, "Set-Cookie");
-  assert_non_null(set);
-  snprintf(cookie, 512, "Cookie: %.*s", (int)strcspn(set, ";"), set);
-  free(set);
-  tl_response_free(&r);
 }
 
 static long portal_call(const char *method, const char *path, const char *cookie, const char *body,
@@ -681,8 +622,8 @@ static void test_customer_messages(void **state) {
   struct tl_response r;
   contact_case(case_id, claim, phone);
   contact_case(other_case, NULL, other_phone);
-  open_page(case_id, phone, cookie);
-  open_page(other_case, other_phone, other_cookie);
+  tl_customer_open_page(&w, case_id, phone, cookie);
+  tl_customer_open_page(&w, other_case, other_phone, other_cookie);
 
   messages_call("POST", case_id, "", w.ia_handler.token, "{\"text\": \"Velkommen\"}", &r);
   tl_expect(&r, 201);

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "tl_world.h"
+#include "tl_customer.h"
 
 static struct tl_world w;
 static int cases_stopped;
@@ -24,88 +24,20 @@ static long customer(const char *method, const char *path, const char *token, co
   return tl_call(tl_env("CUSTOMER_URL"), method, path, token, body, extra, r);
 }
 
-/* A case of portal A with a policyholder reachable on a phone number unique to it (so its
- * access link can be told from others'); its id into id, the phone into phone (24 bytes). */
-static void page_case(char id[37], char phone[24]) {
-  static int n;
-  char body[1024];
-  struct tl_response r;
-  snprintf(phone, 24, "+4670%07d", (int)((time(NULL) * 10 + ++n) % 10000000));
-  snprintf(
-      body, sizeof(body),
-      "{\"claim_number\": \"CP-%s-%d\", \"damage_type\": \"water\", \"damage_date\":"
-      " \"2026-11-01\", \"address\": {\"street\": \"Irlandsvej 80\", \"postal_code\": \"2300\","
-      " \"city\": \"København S\"}, \"case_handler_id\": \"%s\", \"contacts\": [{\"kind\":"
-      " \"policyholder\", \"name\": \"Bente Larsen\", \"phone\": \"%s\"}, {\"kind\": \"contact\","
-      " \"name\": \"Rie Nielsen\", \"email\": \"rie-%s-%d@kunde.test\"}]}",
-      w.sfx, n, w.ia_handler.id, phone, w.sfx, n);
-  tl_cases("POST", "/v1/cases", w.ia_handler.token, body, NULL, &r);
-  tl_expect(&r, 201);
-  snprintf(id, 37, "%s", tl_str(r.json, "id"));
-  tl_response_free(&r);
-}
+static void page_case(char id[37], char phone[24]) { tl_customer_case(&w, id, phone, NULL); }
 
-struct doc_wait {
-  const char *case_id, *query;
-};
-
-/* 1 once query (one parameter: the case id) answers a row. */
-static int row_there(void *arg) {
-  const struct doc_wait *d = arg;
-  char *v = tl_sql(d->query, 1, (const char *[]){d->case_id});
-  free(v);
-  return v != NULL;
-}
-
-static void wait_for(const char *case_id, const char *query) {
-  struct doc_wait d = {case_id, query};
-  if (!tl_wait(row_there, &d, 10000)) fail_msg("not seen in time: %s", query);
-}
+static void wait_for(const char *case_id, const char *query) { tl_customer_wait(case_id, query); }
 
 static void wait_known(const char *case_id) {
   wait_for(case_id, "SELECT 1 FROM customer.cases WHERE case_id = $1::uuid");
 }
 
-/* The link token of the newest message to recipient: what follows "/c/#" in its body. */
-static char *link_token(const char *recipient) {
-  char *body = tl_sql(
-      "SELECT body FROM customer.outgoing_messages WHERE recipient = $1 ORDER BY created_at DESC"
-      " LIMIT 1",
-      1, (const char *[]){recipient});
-  assert_non_null(body);
-  char *at = strstr(body, "/c/#");
-  assert_non_null(at);
-  at += 4;
-  size_t n = strspn(at, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~.%");
-  char *token = strndup(at, n);
-  free(body);
-  return token;
-}
-
-/* Grants the policyholder (contact 0) of case_id access by hand and opens the page with its
- * link (no SMS code in this portal): the "Cookie: ..." header of the session into cookie. */
 static void open_page(const char *case_id, const char *phone, char cookie[512]) {
-  char path[160], body[600];
-  struct tl_response r;
-  snprintf(path, sizeof(path), "/v1/customer/cases/%s/access", case_id);
-  customer("POST", path, w.ia_handler.token, "{\"contact_index\": 0}", NULL, &r);
-  tl_expect(&r, 201);
-  tl_response_free(&r);
-  char *token = link_token(phone);
-  snprintf(body, sizeof(body), "{\"token\": \"%s\"}", token);
-  free(token);
-  customer("POST", "/v1/customer-portal/login", NULL, body, NULL, &r);
-  tl_expect(&r, 201);
-  char *set = tl_header(&r, "Set-Cookie");
-  assert_non_null(set);
-  size_t n = strcspn(set, ";");
-  snprintf(cookie, 512, "Cookie: %.*s", (int)n, set);
-  free(set);
-  tl_response_free(&r);
+  tl_customer_open_page(&w, case_id, phone, cookie);
 }
 
 static long page(const char *cookie, const char *part, struct tl_response *r) {
-  char path[160];
+  char path[400];
   snprintf(path, sizeof(path), "/v1/customer-portal/%s", part);
   return customer("GET", path, NULL, NULL, cookie, r);
 }
@@ -228,6 +160,25 @@ static void test_news_filter_and_what_entries_say(void **state) {
   assert_non_null(strstr(texts, "carpentry"));
   /* the meeting time in the portal's time zone (Stockholm: UTC+1 in December) */
   assert_non_null(strstr(texts, "2026-12-10 09:30"));
+  /* paged, newest first: two, then the rest by the cursor; a cursor of nothing is 400 */
+  struct tl_response r;
+  char next[300];
+  page(cookie, "news?limit=2", &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+  tl_assert_str(json_array_get(json_object_get(r.json, "items"), 1), "kind", "case_closed");
+  snprintf(next, sizeof(next), "news?limit=50&cursor=%s", tl_str(r.json, "next_cursor"));
+  tl_response_free(&r);
+  page(cookie, next, &r);
+  tl_expect(&r, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 4);
+  tl_assert_str(json_array_get(json_object_get(r.json, "items"), 0), "kind",
+                "compensation_decision");
+  assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
+  tl_response_free(&r);
+  page(cookie, "news?cursor=bm90LW91cnM", &r);
+  tl_assert_problem(&r, 400, NULL);
+  tl_response_free(&r);
   /* the same feed in Danish when the page speaks Danish */
   case_override(case_id,
                 "{\"language\": \"da\", \"news_feed_title\": \"always\","
@@ -236,7 +187,6 @@ static void test_news_filter_and_what_entries_say(void **state) {
   assert_non_null(strstr(texts, "Har genåbnet sagen"));
   /* no news feed: the part is not there */
   case_override(case_id, "{\"news_feed_title\": \"never\"}");
-  struct tl_response r;
   page(cookie, "news", &r);
   tl_assert_problem(&r, 404, NULL);
   tl_response_free(&r);
@@ -446,6 +396,37 @@ static void test_link_after_a_positive_decision(void **state) {
   free(email);
 }
 
+/* A case made before its events carried it (or a service wiped): a snapshot teaches it whole,
+ * with its documents, and sends no link (nothing was triggered). */
+static void test_snapshot_teaches_a_case(void **state) {
+  (void)state;
+  char case_id[37], phone[24];
+  page_case(case_id, phone);
+  wait_known(case_id);
+  tl_sql_run(
+      "INSERT INTO cases.documents (id, case_id, portal_id, type, title, file_name,"
+      " media_type, size, sha256, added_by) SELECT gen_random_uuid(), c.id, c.portal_id,"
+      " 'inspection_report', 'Besigtigelsesrapport', 'rapport.pdf', 'application/pdf', 10,"
+      " repeat('ab', 32), c.created_by FROM cases.cases c WHERE c.id = $1::uuid",
+      1, case_id);
+  tl_sql_run("DELETE FROM customer.cases WHERE case_id = $1::uuid", 1, case_id);
+  long sent = messages_to(phone);
+  tl_sql_run(
+      "INSERT INTO cases.outbox (id, type, portal_id, aggregate_id, data)"
+      " SELECT gen_random_uuid(), 'case.snapshot', c.portal_id, c.id::text,"
+      " cases.case_snapshot_data(c) FROM cases.cases c WHERE c.id = $1::uuid",
+      1, case_id);
+  wait_known(case_id);
+  wait_for(case_id,
+           "SELECT 1 FROM customer.case_documents WHERE case_id = $1::uuid"
+           " AND title = 'Besigtigelsesrapport' AND sha256 = repeat('ab', 32)");
+  char *claim = tl_sql("SELECT doc->>'claim_number' FROM customer.cases WHERE case_id = $1::uuid",
+                       1, (const char *[]){case_id});
+  assert_non_null(strstr(claim, "CP-"));
+  free(claim);
+  assert_int_equal(messages_to(phone), sent);
+}
+
 /* ---- no session
  * ----------------------------------------------------------------------------------- */
 
@@ -488,6 +469,7 @@ int main(void) {
       cmocka_unit_test(test_closed_case_closes_after_its_days),
       cmocka_unit_test(test_link_when_the_inspector_is_assigned),
       cmocka_unit_test(test_link_after_a_positive_decision),
+      cmocka_unit_test(test_snapshot_teaches_a_case),
       cmocka_unit_test_teardown(test_page_answers_while_cases_is_stopped, restore_stack),
       cmocka_unit_test(test_no_session_no_page),
   };

@@ -82,4 +82,13 @@ UPDATE tasks SET budget_indicator = CASE
 UPDATE cases SET budgets_submitted = (SELECT count(*) FROM budgets WHERE case_id = cases.id
                                         AND status = 'submitted')
  WHERE id = '00000000-0000-4000-8000-de0000000601';
+-- the demo cases as the customer page's service learns of them (0023_case_snapshots.sql): once
+INSERT INTO outbox (id, type, portal_id, aggregate_id, data)
+SELECT gen_random_uuid(), 'case.snapshot', c.portal_id, c.id::text, case_snapshot_data(c)
+  FROM cases c
+ WHERE c.id IN ('00000000-0000-4000-8000-de0000000601', '00000000-0000-4000-8000-de0000000602',
+                '00000000-0000-4000-8000-de0000000603')
+   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.type = 'case.snapshot'
+                      AND o.aggregate_id = c.id::text)
+ ORDER BY c.claim_number;
 COMMIT;

@@ -71,13 +71,28 @@ static json_t *actor_name(struct applying *a) {
   return name;
 }
 
+/* A new task; a meeting time or schedule it comes with is news too (the guide: "also when it is
+ * set for the first time"). */
+static int task_added_news(struct applying *a) {
+  const json_t *sched = json_object_get(a->data, "schedule");
+  int rc = news(a, "new_tasks_added", json_pack("{s:s?}", "task", task_name(a->data)));
+  if (rc == CS_OK && str(a->data, "meeting_at") != NULL)
+    rc = news(a, "meeting_time_changed",
+              json_pack("{s:s?, s:s?}", "meeting_at", str(a->data, "meeting_at"), "task",
+                        task_name(a->data)));
+  if (rc == CS_OK && json_is_object(sched))
+    rc = news(a, "rebuild_schedule_changed",
+              json_pack("{s:s?, s:s?, s:s?}", "start", str(sched, "start"), "end",
+                        str(sched, "end"), "task", task_name(a->data)));
+  return rc;
+}
+
 static int task_news(struct applying *a) {
   const char *task_type = str(a->data, "task_type");
   int inspection = task_type != NULL && !strcmp(task_type, "inspection");
   int pm = task_type != NULL && !strcmp(task_type, "project_management");
   const char *t = a->type;
-  if (!strcmp(t, "task.added"))
-    return news(a, "new_tasks_added", json_pack("{s:s?}", "task", task_name(a->data)));
+  if (!strcmp(t, "task.added")) return task_added_news(a);
   if (!strcmp(t, "task.office_assigned"))
     return news(a,
                 inspection ? "main_inspection_office_changed"
@@ -143,9 +158,29 @@ static int event_news(struct applying *a) {
   return CS_OK;
 }
 
+/* A snapshot's documents and budgets (cases' 0023_case_snapshots.sql): the case's as they are. */
+static int snapshot_items(struct applying *a) {
+  char sqlstate[6] = "";
+  size_t i;
+  json_t *item;
+  json_array_foreach(json_object_get(a->data, "documents"), i, item) {
+    if (str(item, "document_id") == NULL || str(item, "sha256") == NULL) continue;
+    if (customer_store_document_added(a->conn, a->portal_id, a->case_id, item, sqlstate) != CS_OK)
+      return CS_ERR_DB;
+  }
+  json_array_foreach(json_object_get(a->data, "budgets"), i, item) {
+    if (str(item, "budget_id") == NULL) continue;
+    if (customer_store_budget(a->conn, a->case_id, item, str(item, "updated_at"), sqlstate) !=
+        CS_OK)
+      return CS_ERR_DB;
+  }
+  return CS_OK;
+}
+
 /* Documents and budgets of the case. */
 static int event_items(struct applying *a) {
   char sqlstate[6] = "";
+  if (!strcmp(a->type, "case.snapshot")) return snapshot_items(a);
   if (!strcmp(a->type, "document.added")) {
     if (str(a->data, "sha256") == NULL) return CS_OK; /* published before files travelled */
     return customer_store_document_added(a->conn, a->portal_id, a->case_id, a->data, sqlstate);

@@ -4,6 +4,7 @@
 
 #include "http.h"
 #include "http_blob_answer.h"
+#include "paging.h"
 #include "portal.h"
 #include "portal_session.h"
 #include "status.h"
@@ -42,7 +43,30 @@ static int documents(PGconn *conn, const struct customer_portal_session *s, json
 }
 
 static void case_get(struct request_ctx *ctx) { answer_part(ctx, customer_portal_case); }
-static void news_get(struct request_ctx *ctx) { answer_part(ctx, customer_portal_news); }
+static void news_get(struct request_ctx *ctx) {
+  struct customer_portal_session s = {0};
+  struct cs_refusal err = {0};
+  PGconn *conn = NULL;
+  json_t *out = NULL, *position = NULL;
+  long limit;
+  private_answer(ctx);
+  if (paging_parse(ctx->req->map_url, &limit, &position, &err) != CS_OK) {
+    service_refusal_answer(ctx, &err);
+    cs_refusal_clear(&err);
+    return;
+  }
+  if (service_db_acquire(ctx, &conn) == CS_OK) { /* else answered */
+    if (customer_portal_session_load(conn, ctx->req, &s, &err) != CS_OK ||
+        customer_portal_news(conn, &s, limit, position, &out, &err) != CS_OK)
+      service_refusal_answer(ctx, &err);
+    else
+      http_json(ctx->resp, 200, out);
+    service_db_release(ctx, conn);
+  }
+  json_decref(position);
+  customer_portal_session_clear(&s);
+  cs_refusal_clear(&err);
+}
 static void plan_get(struct request_ctx *ctx) { answer_part(ctx, customer_portal_plan); }
 static void budget_get(struct request_ctx *ctx) { answer_part(ctx, customer_portal_budget); }
 static void documents_get(struct request_ctx *ctx) { answer_part(ctx, documents); }

@@ -7,13 +7,14 @@
 
 #include "casefile.h"
 #include "catalogue.h"
+#include "ids.h"
+#include "paging.h"
 #include "problem.h"
 #include "replica.h"
 #include "status.h"
 #include "store_portal.h"
 #include "texts.h"
 
-#define NEWS_LIMIT 200 /* a case's feed is short; the newest are what the page shows */
 #define LOGO_HEIGHT_PX 40
 
 static const char *str(const json_t *o, const char *key) {
@@ -128,19 +129,33 @@ static json_t *text_values(const json_t *params, const char *lang) {
   return values;
 }
 
-int customer_portal_news(PGconn *conn, const struct customer_portal_session *s, json_t **out,
-                         struct cs_refusal *err) {
+/* The position after an entry shown last: its time and id. */
+static json_t *news_position(const json_t *last, const void *arg) {
+  (void)arg;
+  return json_pack("{s:O, s:O}", "at", json_object_get(last, "at"), "id",
+                   json_object_get(last, "id"));
+}
+
+int customer_portal_news(PGconn *conn, const struct customer_portal_session *s, long limit,
+                         const json_t *position, json_t **out, struct cs_refusal *err) {
   json_t *rows = NULL, *portal = NULL, *e;
+  const char *at = json_string_value(json_object_get(position, "at"));
+  const json_t *id = json_object_get(position, "id");
+  char before_id[24] = "";
   size_t i;
   *out = NULL;
   if (!customer_portal_shows("news", s->casefile, s->settings)) return not_shown(err);
+  if (position != NULL && (!ids_is_timestamp(at) || !json_is_integer(id)))
+    return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "cursor is not one of this list's");
+  if (position != NULL) snprintf(before_id, sizeof(before_id), "%lld", json_integer_value(id));
   char *kinds = json_dumps(json_object_get(s->settings, "news_filter"), JSON_COMPACT);
   if (kinds == NULL) return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
   int rc = replica_portal(conn, s->portal_id, &portal);
   const char *tz = str(portal, "timezone");
   if (rc == CS_OK)
-    rc = customer_store_portal_news(conn, s->case_id, kinds, tz != NULL ? tz : "UTC", NEWS_LIMIT,
-                                    &rows, err->sqlstate);
+    rc = customer_store_portal_news(conn, s->case_id, kinds, tz != NULL ? tz : "UTC", at,
+                                    position != NULL ? before_id : NULL, limit + 1, &rows,
+                                    err->sqlstate);
   free(kinds);
   json_decref(portal);
   if (rc != CS_OK) return db_failed(err);
@@ -154,7 +169,7 @@ int customer_portal_news(PGconn *conn, const struct customer_portal_session *s, 
     free(text);
     json_decref(values);
   }
-  *out = json_pack("{s:o}", "items", rows);
+  *out = paging_page(rows, limit, news_position, NULL); /* steals rows */
   return *out != NULL ? CS_OK : cs_refuse(err, PROBLEM_INTERNAL, "out of memory");
 }
 

@@ -14,9 +14,10 @@
 /* The case information, the page's look and which tabs it has: *out new. */
 int customer_portal_case(PGconn *conn, const struct customer_portal_session *s, json_t **out,
                          struct cs_refusal *err);
-/* The news feed: entries of the kinds settings.news_filter lets through, newest first. */
-int customer_portal_news(PGconn *conn, const struct customer_portal_session *s, json_t **out,
-                         struct cs_refusal *err);
+/* A page of the news feed (paging.h: limit, position the decoded cursor or NULL): entries of
+ * the kinds settings.news_filter lets through, newest first; a cursor not of this list is 400. */
+int customer_portal_news(PGconn *conn, const struct customer_portal_session *s, long limit,
+                         const json_t *position, json_t **out, struct cs_refusal *err);
 /* The plan: the case's tasks with partner, responsible person and meeting times. */
 int customer_portal_plan(PGconn *conn, const struct customer_portal_session *s, json_t **out,
                          struct cs_refusal *err);

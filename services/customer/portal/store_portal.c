@@ -10,18 +10,21 @@
   "to_char((n.params->>'" member "')::timestamptz AT TIME ZONE $3, 'YYYY-MM-DD HH24:MI')"
 
 int customer_store_portal_news(PGconn *conn, const char *case_id, const char *kinds_json,
-                               const char *tz, long limit, json_t **rows, char sqlstate[6]) {
+                               const char *tz, const char *before_at, const char *before_id,
+                               long limit, json_t **rows, char sqlstate[6]) {
   char n[24];
   snprintf(n, sizeof(n), "%ld", limit);
-  const char *p[] = {case_id, kinds_json, tz, n};
+  const char *p[] = {case_id, kinds_json, tz, n, before_at, before_id};
   return db_json_rows_prepared(
       conn, "customer_portal_news",
       "SELECT json_build_object('id', n.id, 'kind', n.kind, 'at', " ISO("n.at")
       ", 'params', n.params || jsonb_strip_nulls(jsonb_build_object('meeting_at', " LOCAL(
           "meeting_at") ", 'start', " LOCAL("start") ", 'end', " LOCAL("end")
       "))) FROM news n WHERE n.case_id = $1::uuid AND n.kind IN (SELECT"
-      " jsonb_array_elements_text($2::jsonb)) ORDER BY n.at DESC, n.id DESC LIMIT $4::int",
-      4, p, rows, sqlstate);
+      " jsonb_array_elements_text($2::jsonb)) AND (n.at, n.id) < (coalesce($5::timestamptz,"
+      " 'infinity'), coalesce($6::bigint, 9223372036854775807)) ORDER BY n.at DESC, n.id DESC"
+      " LIMIT $4::int",
+      6, p, rows, sqlstate);
 }
 
 int customer_store_portal_budgets(PGconn *conn, const char *case_id, json_t **rows,

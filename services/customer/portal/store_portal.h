@@ -6,11 +6,12 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* The newest limit news entries of case_id of the kinds named (a JSON array text), newest
- * first: *rows new [{id, kind, at, params}], the times in params (meeting_at, start, end)
- * written "YYYY-MM-DD HH:MM" in the IANA time zone tz. */
+/* limit news entries of case_id of the kinds named (a JSON array text), newest first, before
+ * (before_at, before_id) when not NULL: *rows new [{id, kind, at, params}], the times in params
+ * (meeting_at, start, end) written "YYYY-MM-DD HH:MM" in the IANA time zone tz. */
 int customer_store_portal_news(PGconn *conn, const char *case_id, const char *kinds_json,
-                               const char *tz, long limit, json_t **rows, char sqlstate[6]);
+                               const char *tz, const char *before_at, const char *before_id,
+                               long limit, json_t **rows, char sqlstate[6]);
 
 /* The approved budgets of case_id: *rows new [{budget_id, task_id, revision, currency,
  * total_excl_vat, total_vat, total_incl_vat, updated_at}]. */
