@@ -615,6 +615,49 @@ static void test_staff_messages(void **state) {
 
 /* ---- messages both ways ------------------------------------------------------------------- */
 
+/* A message sent again with its Idempotency-Key (a client that lost the answer) is the first
+ * message again, written once; the key with another message is refused. Both sides. */
+static void test_messages_idempotent(void **state) {
+  (void)state;
+  char case_id[37], phone[24], cookie[512], path[200], first[37], url[300];
+  struct tl_response r;
+  contact_case(case_id, NULL, phone);
+  snprintf(path, sizeof(path), "/v1/customer/cases/%s/messages", case_id);
+  const char *key = "Idempotency-Key: besked-1";
+  customer("POST", path, w.ia_handler.token, "{\"text\": \"Vi kommer tirsdag.\"}", key, &r);
+  tl_expect(&r, 201);
+  snprintf(first, sizeof(first), "%s", tl_str(r.json, "id"));
+  tl_response_free(&r);
+  customer("POST", path, w.ia_handler.token, "{\"text\": \"Vi kommer tirsdag.\"}", key, &r);
+  tl_expect(&r, 201);
+  tl_assert_str(r.json, "id", first);
+  tl_assert_header(&r, "Idempotent-Replayed", "true");
+  tl_response_free(&r);
+  customer("POST", path, w.ia_handler.token, "{\"text\": \"Vi kommer onsdag.\"}", key, &r);
+  tl_assert_problem(&r, 422, PROBLEM("idempotency-key-reused"));
+  tl_response_free(&r);
+  assert_int_equal(count_of("SELECT count(*) FROM customer.messages WHERE case_id = $1::uuid",
+                            case_id, NULL),
+                   1);
+  /* the customer's key is the customer's own: the same key is a new message there */
+  tl_customer_open_page(&w, case_id, phone, cookie);
+  struct tl_response a, b;
+  snprintf(url, sizeof(url), "%s/v1/customer-portal/messages", tl_env("CUSTOMER_URL"));
+  const char *json_headers[] = {cookie, key, "Content-Type: application/json", NULL};
+  const char *text = "{\"text\": \"Tak!\"}";
+  assert_int_equal(tl_http("POST", url, json_headers, text, strlen(text), 0, &a), 0);
+  assert_int_equal(tl_http("POST", url, json_headers, text, strlen(text), 0, &b), 0);
+  tl_expect(&a, 201);
+  tl_expect(&b, 201);
+  assert_string_equal(tl_str(a.json, "id"), tl_str(b.json, "id"));
+  assert_string_not_equal(tl_str(a.json, "id"), first);
+  tl_response_free(&a);
+  tl_response_free(&b);
+  assert_int_equal(count_of("SELECT count(*) FROM customer.messages WHERE case_id = $1::uuid",
+                            case_id, NULL),
+                   2);
+}
+
 static void test_customer_messages(void **state) {
   (void)state;
   char case_id[37], other_case[37], claim[64], phone[24], other_phone[24], cookie[512],
@@ -803,6 +846,7 @@ int main(void) {
       cmocka_unit_test(test_share_by_hand),
       cmocka_unit_test(test_automatic_sharing),
       cmocka_unit_test(test_staff_messages),
+      cmocka_unit_test(test_messages_idempotent),
       cmocka_unit_test(test_customer_messages),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,6 +9,7 @@
 #include "case_staff.h"
 #include "http.h"
 #include "http_blob_answer.h"
+#include "idempotency.h"
 #include "log.h"
 #include "status.h"
 
@@ -133,10 +134,29 @@ int contact_http_message_in(struct request_ctx *ctx, const struct http_upload *u
     if (json_array_size(err.errors) == 0)
       customer_messages_rules(in, &err); /* nothing said twice */
   }
-  if (cs_refusal_validation(&err) == CS_OK) return CS_OK;
-  service_refusal_answer(ctx, &err);
-  cs_refusal_clear(&err);
-  return CS_ERR_INVALID;
+  int rc = cs_refusal_validation(&err) == CS_OK ? CS_OK : CS_ERR_INVALID;
+  if (rc != CS_OK) service_refusal_answer(ctx, &err);
+  cs_refusal_clear(&err); /* also the empty list of errors fields_check made */
+  return rc;
+}
+
+int contact_http_idempotency(struct request_ctx *ctx, struct customer_message_in *in,
+                             const char *scope, int *replayed) {
+  const char *k = http_header(ctx->req, "Idempotency-Key");
+  *replayed = 0;
+  if (k == NULL) return CS_OK;
+  if (k[0] == '\0' || strlen(k) > IDEM_KEY_MAX) {
+    http_problem_full(ctx->resp, PROBLEM_BAD_REQUEST, "Idempotency-Key must be 1 to 200 characters",
+                      json_pack("[o]", problem_field_error("Idempotency-Key", FIELD_TOO_LONG,
+                                                           "must be 1 to 200 characters")),
+                      NULL);
+    return CS_ERR_INVALID;
+  }
+  in->idem_key = k;
+  in->idem_scope = scope;
+  in->idem_path = ctx->req->url_path;
+  in->replayed = replayed;
+  return CS_OK;
 }
 
 void contact_http_file(struct request_ctx *ctx, const json_t *file) {
@@ -146,7 +166,7 @@ void contact_http_file(struct request_ctx *ctx, const json_t *file) {
 }
 
 void contact_http_created(struct request_ctx *ctx, struct http_upload *u, const char *base,
-                          json_t *doc) {
+                          json_t *doc, int replayed) {
   char location[200];
   const char *id = json_string_value(json_object_get(doc, "id"));
   for (size_t i = 0; u != NULL && i < u->nfiles; i++)
@@ -154,5 +174,6 @@ void contact_http_created(struct request_ctx *ctx, struct http_upload *u, const 
       log_error("customer contact: message %s names a file that could not be stored", id);
   snprintf(location, sizeof(location), "%s/%s", base, id != NULL ? id : "");
   u_map_put(ctx->resp->map_header, "Location", location);
+  if (replayed) u_map_put(ctx->resp->map_header, "Idempotent-Replayed", "true");
   http_json(ctx->resp, 201, doc);
 }

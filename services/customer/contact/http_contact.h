@@ -44,9 +44,16 @@ int contact_http_message_in(struct request_ctx *ctx, const struct http_upload *u
  * the store; call it with no connection held. */
 void contact_http_file(struct request_ctx *ctx, const json_t *file);
 
+/* The request's Idempotency-Key into in, owned by scope (borrowed, outlives in): CS_OK (none
+ * is fine), or answered 400 for a key that is empty or longer than 200 bytes. *replayed is
+ * where the domain says the answer is the key's first one. */
+int contact_http_idempotency(struct request_ctx *ctx, struct customer_message_in *in,
+                             const char *scope, int *replayed);
+
 /* Answers 201 with doc (stolen) and its Location, base (a path) + "/" + its id, after the file of
- * u (may be NULL) went into the store (the row committed). */
+ * u (may be NULL) went into the store (the row committed); replayed: the key's first answer
+ * again (Idempotent-Replayed: true). */
 void contact_http_created(struct request_ctx *ctx, struct http_upload *u, const char *base,
-                          json_t *doc);
+                          json_t *doc, int replayed);
 
 #endif

@@ -39,16 +39,19 @@ static void messages_post(struct request_ctx *ctx) {
   struct cs_refusal err = {0};
   PGconn *conn;
   json_t *casefile, *body = NULL, *doc = NULL;
-  char base[128];
+  char base[128], scope[160];
+  int replayed = 0;
   if (contact_http_staff(ctx, &c, &conn, &casefile) == CS_OK) {
     const char *case_id = json_string_value(json_object_get(casefile, "case_id"));
-    if (contact_http_message_in(ctx, u, &body, &in) != CS_OK) {
+    snprintf(scope, sizeof(scope), "%s/%s", c.sub, c.portal_id);
+    if (contact_http_message_in(ctx, u, &body, &in) != CS_OK ||
+        contact_http_idempotency(ctx, &in, scope, &replayed) != CS_OK) {
       /* answered */
     } else if (customer_messages_staff_post(conn, &c, casefile, &in, &doc, &err) != CS_OK) {
       service_refusal_answer(ctx, &err);
     } else {
       snprintf(base, sizeof(base), "/v1/customer/cases/%s/messages", case_id);
-      contact_http_created(ctx, u, base, doc);
+      contact_http_created(ctx, u, base, doc, replayed);
     }
     service_db_release(ctx, conn);
     json_decref(casefile);

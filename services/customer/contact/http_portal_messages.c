@@ -56,15 +56,19 @@ static void messages_post(struct request_ctx *ctx) {
   struct cs_refusal err = {0};
   PGconn *conn;
   json_t *body = NULL, *doc = NULL;
+  char scope[64];
+  int replayed = 0;
   if (customer(ctx, &conn, &s) == CS_OK) {
     const struct customer_message_author a = {s.access_id, s.contact_name, s.contact_email,
                                               s.casefile, s.settings};
-    if (contact_http_message_in(ctx, u, &body, &in) != CS_OK) {
+    snprintf(scope, sizeof(scope), "customer:%s", s.access_id); /* the grant's, not a user's */
+    if (contact_http_message_in(ctx, u, &body, &in) != CS_OK ||
+        contact_http_idempotency(ctx, &in, scope, &replayed) != CS_OK) {
       /* answered */
     } else if (customer_messages_customer_post(conn, &a, &in, &doc, &err) != CS_OK) {
       service_refusal_answer(ctx, &err);
     } else {
-      contact_http_created(ctx, u, "/v1/customer-portal/messages", doc);
+      contact_http_created(ctx, u, "/v1/customer-portal/messages", doc, replayed);
     }
     service_db_release(ctx, conn);
   }

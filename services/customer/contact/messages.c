@@ -11,6 +11,7 @@
 #include "casefile.h"
 #include "catalogue.h"
 #include "db.h"
+#include "idempotency.h"
 #include "ids.h"
 #include "log.h"
 #include "notify.h"
@@ -148,6 +149,47 @@ static void staff_name(PGconn *conn, const struct customer_caller *c, char *out,
   json_decref(user);
 }
 
+/* The key of in, once the case is locked: CS_OK to go on (no key, or a new one), with *replay
+ * the message a first request with the key made (new; then nothing is written), or CS_REFUSED
+ * (422 for another message under the key). */
+static int claim_key(PGconn *conn, const struct customer_message_in *in, json_t **replay,
+                     struct cs_refusal *err) {
+  enum idem_outcome outcome;
+  struct idem_stored stored = {0};
+  char fingerprint[CUSTOMER_MESSAGES_MAX_TEXT + 400];
+  *replay = NULL;
+  if (in->idem_key == NULL) return CS_OK;
+  int n = snprintf(fingerprint, sizeof(fingerprint), "%s\n%s\n%s", in->text != NULL ? in->text : "",
+                   in->file_sha256 ? in->file_sha256 : "", in->file_name ? in->file_name : "");
+  if (idem_claim(conn, in->idem_scope, in->idem_key, "POST", in->idem_path, fingerprint,
+                 (size_t)n < sizeof(fingerprint) ? (size_t)n : sizeof(fingerprint) - 1, &outcome,
+                 &stored) != CS_OK)
+    return cs_refusal_db(err);
+  int rc = CS_OK;
+  if (outcome == IDEM_MISMATCH)
+    rc = cs_refuse(err, PROBLEM_IDEMPOTENCY_KEY_REUSED,
+                   "this Idempotency-Key was used for another message");
+  else if (outcome == IDEM_REPLAY && (*replay = json_loads(stored.body, 0, NULL)) == NULL)
+    rc = cs_refuse(err, PROBLEM_INTERNAL, "the first answer to this key cannot be read");
+  idem_stored_clear(&stored);
+  return rc;
+}
+
+/* Keeps doc as the answer to in's key (none: nothing), in the message's transaction. */
+static int record_key(PGconn *conn, const struct customer_message_in *in, const json_t *doc,
+                      struct cs_refusal *err) {
+  char location[300];
+  if (in->idem_key == NULL) return CS_OK;
+  char *body = json_dumps(doc, JSON_COMPACT);
+  snprintf(location, sizeof(location), "%s/%s", in->idem_path, member(doc, "id"));
+  int rc =
+      body != NULL && idem_record(conn, in->idem_scope, in->idem_key, 201, body, location) == CS_OK
+          ? CS_OK
+          : cs_refusal_db(err);
+  free(body);
+  return rc;
+}
+
 int customer_messages_staff_post(PGconn *conn, const struct customer_caller *c,
                                  const json_t *casefile, const struct customer_message_in *in,
                                  json_t **doc, struct cs_refusal *err) {
@@ -165,12 +207,22 @@ int customer_messages_staff_post(PGconn *conn, const struct customer_caller *c,
   m.sender_id = c->sub;
   m.sender_name = name;
   db_begin(conn);
-  if (customer_store_contact_lock(conn, m.case_id, err->sqlstate) != CS_OK ||
-      customer_store_contact_insert(conn, &m, CUSTOMER_MESSAGES_STAFF, doc, err->sqlstate) !=
-          CS_OK) {
+  if (customer_store_contact_lock(conn, m.case_id, err->sqlstate) != CS_OK) {
     rc = cs_refusal_db(err);
     goto done;
   }
+  if ((rc = claim_key(conn, in, doc, err)) != CS_OK) goto done;
+  if (*doc != NULL) { /* a replay: the first message's answer, nothing written */
+    db_rollback(conn);
+    if (in->replayed != NULL) *in->replayed = 1;
+    return CS_OK;
+  }
+  if (customer_store_contact_insert(conn, &m, CUSTOMER_MESSAGES_STAFF, doc, err->sqlstate) !=
+      CS_OK) {
+    rc = cs_refusal_db(err);
+    goto done;
+  }
+  if ((rc = record_key(conn, in, *doc, err)) != CS_OK) goto done;
   /* the news entry says a message came, not what it says */
   if (customer_news_add(conn, m.portal_id, m.case_id, "message_to_customer", NULL, NULL, NULL) !=
           CS_OK ||
@@ -258,13 +310,23 @@ int customer_messages_customer_post(PGconn *conn, const struct customer_message_
   m.sender_name = a->name;
   m.sender_email = a->email != NULL && a->email[0] ? a->email : NULL;
   db_begin(conn);
-  if (customer_store_contact_lock(conn, m.case_id, err->sqlstate) != CS_OK ||
-      customer_store_contact_insert(conn, &m, CUSTOMER_MESSAGES_CUSTOMER, doc, err->sqlstate) !=
-          CS_OK) {
+  if (customer_store_contact_lock(conn, m.case_id, err->sqlstate) != CS_OK) {
     rc = cs_refusal_db(err);
     goto done;
   }
-  if ((rc = notify_staff(conn, a->casefile, *doc, in, err)) != CS_OK ||
+  if ((rc = claim_key(conn, in, doc, err)) != CS_OK) goto done;
+  if (*doc != NULL) { /* a replay: the first message's answer, nothing written */
+    db_rollback(conn);
+    if (in->replayed != NULL) *in->replayed = 1;
+    return CS_OK;
+  }
+  if (customer_store_contact_insert(conn, &m, CUSTOMER_MESSAGES_CUSTOMER, doc, err->sqlstate) !=
+      CS_OK) {
+    rc = cs_refusal_db(err);
+    goto done;
+  }
+  if ((rc = record_key(conn, in, *doc, err)) != CS_OK ||
+      (rc = notify_staff(conn, a->casefile, *doc, in, err)) != CS_OK ||
       (rc = publish_changed(conn, a->casefile, err)) != CS_OK)
     goto done;
   rc = db_commit(conn) == CS_OK ? CS_OK : db_failed(err);

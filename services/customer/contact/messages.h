@@ -26,6 +26,11 @@ struct customer_message_in {
   const char *text; /* NULL or "": none (then a file is required) */
   const char *file_sha256, *file_name, *file_media_type; /* file_sha256 NULL: no file */
   long long file_size;
+  /* An Idempotency-Key (NULL: none), whose it is (the staff member's id, the customer's grant)
+   * and the path posted to: the same key again with the same message answers the message it
+   * made; with another message, 422 idempotency-key-reused. */
+  const char *idem_key, *idem_scope, *idem_path;
+  int *replayed; /* set to 1 when the answer is such a replay (may be NULL) */
 };
 
 /* The customer writing: the session's contact (access/portal_session.h); borrowed. */
