@@ -27,6 +27,8 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_FORBIDDEN] = {403, "forbidden", "Forbidden", NULL},
     [PROBLEM_APPROVAL_LIMIT_EXCEEDED] = {403, "approval-limit-exceeded", "Approval limit exceeded",
                                          "an approver with a higher limit may approve it"},
+    [PROBLEM_SEPARATION_OF_DUTIES] = {403, "separation-of-duties", "Separation of duties",
+                                      "another person of the organisation must take this step"},
     [PROBLEM_NOT_FOUND] = {404, "not-found", "Not found", NULL},
     [PROBLEM_METHOD_NOT_ALLOWED] = {405, "method-not-allowed", "Method not allowed",
                                     "the Allow header lists the methods of this resource"},

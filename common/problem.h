@@ -32,6 +32,8 @@ enum problem_kind {
   PROBLEM_FORBIDDEN,               /* 403: the caller may not do this */
   PROBLEM_APPROVAL_LIMIT_EXCEEDED, /* 403: an amount above the approver's limit ("limit",
                                       "amount") */
+  PROBLEM_SEPARATION_OF_DUTIES,    /* 403: the same person may not do both steps (approve and
+                                      attest, order and attest) */
   /* what is asked about */
   PROBLEM_NOT_FOUND,          /* 404: no such resource, or one the caller may not see */
   PROBLEM_METHOD_NOT_ALLOWED, /* 405, with Allow */

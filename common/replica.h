@@ -46,11 +46,19 @@ int replica_fresh(struct cs_refusal *err);
 
 /* Users by id (ids: array of id strings, borrowed) as the portal sees them: *items a new array
  * of {id, company_id, company_kind, email, name, mobile, active, external_case_handler,
- * authority_level, budget_limit, office_ids, in_portal}, ordered by id; unknown ids are absent.
+ * authority_level, budget_limit, office_ids, org_roles, in_portal}, ordered by id; unknown ids
+ * are absent.
  * mobile is null when the user has none or its fact does not carry one yet. */
 int replica_users(PGconn *conn, const char *portal_id, const json_t *ids, json_t **items);
 /* One user the same way (cached): *user new, NULL when unknown. */
 int replica_user(PGconn *conn, const char *portal_id, const char *user_id, json_t **user);
+/* The active users of company_id serving portal_id who hold org_role (agent_handler, attestant,
+ * customer_attestant): *items a new array of {id, name, email, mobile}, ordered by id. */
+int replica_company_users(PGconn *conn, const char *portal_id, const char *company_id,
+                          const char *org_role, json_t **items);
+/* One company as the portal sees it: *company new {id, kind, name, org_number, in_portal},
+ * NULL when unknown. */
+int replica_company(PGconn *conn, const char *portal_id, const char *company_id, json_t **company);
 /* One API client (cached): *client new {id, portal_id, company_id, active}, NULL when unknown. */
 int replica_api_client(PGconn *conn, const char *id, json_t **client);
 /* One portal (cached): *portal new {id, timezone, office_hours_start, office_hours_end ("HH:MM"),

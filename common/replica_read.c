@@ -19,12 +19,27 @@ static const char sql_users[] =
     "  'email', u.email, 'name', u.name, 'mobile', u.mobile, 'active', u.active,"
     "  'external_case_handler', u.external_case_handler,"
     "  'authority_level', u.authority_level, 'budget_limit', u.budget_limit,"
-    "  'office_ids', array_to_json(u.office_ids),"
+    "  'office_ids', array_to_json(u.office_ids), 'org_roles', array_to_json(u.org_roles),"
     "  'in_portal', EXISTS (SELECT 1 FROM replica_company_portal cp"
     "     WHERE cp.company_id = u.company_id AND cp.portal_id = $2::uuid))"
     "  ORDER BY u.id), '[]'::json)::text"
     "  FROM replica_user u JOIN replica_company c ON c.id = u.company_id"
     " WHERE u.id = ANY($1::uuid[])";
+
+/* $1 the portal, $2 the company, $3 the org role: the active users (id, name, email, mobile). */
+static const char sql_company_users[] =
+    "SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email,"
+    "  'mobile', u.mobile) ORDER BY u.id), '[]'::json)::text"
+    "  FROM replica_user u JOIN replica_company_portal cp"
+    "    ON cp.company_id = u.company_id AND cp.portal_id = $1::uuid"
+    " WHERE u.company_id = $2::uuid AND u.active AND u.org_roles @> ARRAY[$3::text]";
+
+/* $1 the company, $2 the portal. */
+static const char sql_company[] =
+    "SELECT json_build_object('id', c.id, 'kind', c.kind, 'name', c.name,"
+    "  'org_number', c.org_number, 'in_portal', EXISTS (SELECT 1 FROM replica_company_portal cp"
+    "     WHERE cp.company_id = c.id AND cp.portal_id = $2::uuid))::text"
+    "  FROM replica_company c WHERE c.id = $1::uuid";
 
 static const char sql_api_client[] =
     "SELECT json_build_object('id', a.id, 'portal_id', a.portal_id, 'company_id', a.company_id,"
@@ -137,6 +152,27 @@ int replica_user(PGconn *conn, const char *portal_id, const char *user_id, json_
   json_decref(items);
   replica_cache_put(key, generation, *user);
   return CS_OK;
+}
+
+int replica_company_users(PGconn *conn, const char *portal_id, const char *company_id,
+                          const char *org_role, json_t **items) {
+  *items = NULL;
+  if (!ids_is_uuid(portal_id) || !ids_is_uuid(company_id) || org_role == NULL)
+    return (*items = json_array()) != NULL ? CS_OK : CS_ERR_NOMEM;
+  const char *params[] = {portal_id, company_id, org_role};
+  int rc = json_query(conn, sql_company_users, 3, params, 0, items);
+  if (rc == CS_OK && !json_is_array(*items)) {
+    json_decref(*items);
+    *items = json_array();
+  }
+  return rc;
+}
+
+int replica_company(PGconn *conn, const char *portal_id, const char *company_id, json_t **company) {
+  *company = NULL;
+  if (!ids_is_uuid(portal_id) || !ids_is_uuid(company_id)) return CS_OK;
+  const char *params[] = {company_id, portal_id};
+  return json_query(conn, sql_company, 2, params, 0, company);
 }
 
 int replica_api_client(PGconn *conn, const char *id, json_t **client) {

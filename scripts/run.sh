@@ -50,6 +50,14 @@ echo "starting Redis on 127.0.0.1:$REDIS_PORT"
 redis_start "$var/redis" "$REDIS_PORT" "$var/redis-password"
 "$bin/services/policy/claimsuite-keygen" "$var/signing-key.json" || die "cannot create the signing key"
 
+bankid_url=
+if [ -z "${BANKID_URL:-}" ] && [ -x "$bin/tests/bankid_double" ]; then
+  echo "starting the BankID stand-in on 127.0.0.1:${BANKID_DOUBLE_PORT:-8089} (set BANKID_URL for the real one)"
+  start_process bankid "$var/pids" "$var/logs" "$bin/tests/bankid_double" BIND_ADDRESS=127.0.0.1 \
+    "PORT=${BANKID_DOUBLE_PORT:-8089}"
+  bankid_url="http://127.0.0.1:${BANKID_DOUBLE_PORT:-8089}"
+fi
+
 common=(BIND_ADDRESS=127.0.0.1 REDIS_HOST=127.0.0.1 "REDIS_PORT=$REDIS_PORT" "MIGRATIONS_DIR=$src"
         "REDIS_PASSWORD_FILE=$var/redis-password" "SERVICE_SECRET_FILE=$var/service-secret"
         "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" LOG_LEVEL=${LOG_LEVEL:-info})
@@ -62,7 +70,17 @@ for svc in $SERVICES; do
                                 "EVENT_FEEDS=cases=http://127.0.0.1:${port[cases]}")
   [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]},customer=http://127.0.0.1:${port[customer]}" "BLOB_DIR=$var/blobs")
   # the customer service decides who may change its settings from policy's facts (its replica)
-  [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]}" "NOTIFY_FILE_DIR=$var/outbox" "BLOB_DIR=$var/blobs")
+  [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]},cases=http://127.0.0.1:${port[cases]},orders=http://127.0.0.1:${port[orders]}" "NOTIFY_FILE_DIR=$var/outbox" "BLOB_DIR=$var/blobs")
+  # the orders service decides from policy's facts (its replica)
+  [ "$svc" = orders ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]}")
+  # e-ID signing: BANKID_URL names BankID's relying-party API (its test environment needs
+  # BANKID_CERT, BANKID_KEY, BANKID_CA too); without it the test suite's stand-in answers, when
+  # built; the SMS codes go where the customer service's messages go
+  [ "$svc" = orders ] && extra+=("BANKID_URL=${BANKID_URL:-$bankid_url}" "BANKID_CERT=${BANKID_CERT:-}"
+                                 "BANKID_KEY=${BANKID_KEY:-}" "BANKID_CA=${BANKID_CA:-}"
+                                 SMS_PROVIDER=file "NOTIFY_FILE_DIR=$var/outbox")
+  # the orders service opens tickets at TICKET_URL when it is set (README, Configuration)
+  [ "$svc" = orders ] && [ -n "${TICKET_URL:-}" ] && extra+=("TICKET_URL=$TICKET_URL")
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done

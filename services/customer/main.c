@@ -6,6 +6,7 @@
 #include "blob.h"
 #include "config.h"
 #include "events_cases.h"
+#include "events_orders.h"
 #include "http_access.h"
 #include "http_contact.h"
 #include "http_logos.h"
@@ -61,6 +62,7 @@ static int wire(struct service *svc) {
   customer_portal_routes(svc, blobs);
   if (customer_notify_wire(svc) != 0) return 2;
   if (customer_events_cases(svc) != 0) return 2;
+  if (customer_events_orders(svc) != 0) return 2;
   return 0;
 }
 

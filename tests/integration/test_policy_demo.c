@@ -12,7 +12,7 @@
 #include "password.h"
 #include "testlib.h"
 
-#define DEMO_USERS 8
+#define DEMO_USERS 9
 
 static int load_demo(void) {
   return tl_sh("bash '%s/scripts/demo-data.sh' '%s' '%s'", tl_env("SOURCE_DIR"), tl_env("PG_PORT"),

@@ -389,8 +389,9 @@ static void test_users(void **state) {
   assert_ids(items, found[0], found[1], found[2], found[3], found[4], NULL);
 
   u = item(items, fx.quinn);
-  assert_int_equal(json_object_size(u), 12);
+  assert_int_equal(json_object_size(u), 13);
   tl_assert_str(u, "company_id", fx.partner_q);
+  assert_true(json_is_array(json_object_get(u, "org_roles")));
   assert_true(json_is_null(json_object_get(u, "mobile"))); /* none given */
   tl_assert_str(u, "company_kind", "partner");
   char email[128];

@@ -60,7 +60,7 @@ start)
   (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$dir/operator-secret")
 
   declare -A url
-  for name in policy cases customer orders probe_a probe_b gateway; do
+  for name in policy cases customer orders probe_a probe_b gateway bankid; do
     url[$name]="http://127.0.0.1:$(free_port)"
   done
   admin_port=$(free_port)
@@ -77,7 +77,10 @@ start)
                                   "EVENT_FEEDS=cases=${url[cases]}")
     [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]},customer=${url[customer]}" "BLOB_DIR=$dir/blobs"
                                  TEMPORARY_REPORT_CHECK_SECONDS=1)
-    [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]}" "NOTIFY_FILE_DIR=$dir/notify-outbox" "BLOB_DIR=$dir/blobs")
+    [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]},orders=${url[orders]}" "NOTIFY_FILE_DIR=$dir/notify-outbox" "BLOB_DIR=$dir/blobs")
+    [ "$svc" = orders ] && extra=("EVENT_FEEDS=policy=${url[policy]}")
+    # e-ID signing: BankID's stand-in (tests/support/bankid_double.c), the code's SMS as a file
+    [ "$svc" = orders ] && extra+=("BANKID_URL=${url[bankid]}" SMS_PROVIDER=file "NOTIFY_FILE_DIR=$dir/notify-outbox")
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
   done
@@ -86,6 +89,7 @@ start)
   save_env probe_b "$bin/tests/probe" "${common_env[@]}" PROBE_NAME=probe_b "PORT=${url[probe_b]##*:}" \
     "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=probe_b" \
     "EVENT_FEEDS=probe_a=${url[probe_a]}"
+  save_env bankid "$bin/tests/bankid_double" BIND_ADDRESS=127.0.0.1 "PORT=${url[bankid]##*:}"
   save_env gateway "$bin/gateway/gateway" BIND_ADDRESS=127.0.0.1 "PORT=${url[gateway]##*:}" LOG_LEVEL=info \
     HTTP_HEAD_TIMEOUT_SECONDS=2 \
     "ADMIN_PORT=$admin_port" \
@@ -93,8 +97,8 @@ start)
     "UPSTREAM_CUSTOMER=${url[customer]}" "UPSTREAM_ORDERS=${url[orders]}" "OPENAPI_DIR=$src" \
     "GATEWAY_SPOOL_DIR=$dir/gateway-spool"
 
-  for name in policy cases customer orders probe_a probe_b gateway; do launch "$name"; done
-  for name in policy cases customer orders probe_a probe_b gateway; do wait_ready "$name" "${url[$name]}"; done
+  for name in bankid policy cases customer orders probe_a probe_b gateway; do launch "$name"; done
+  for name in bankid policy cases customer orders probe_a probe_b gateway; do wait_ready "$name" "${url[$name]}"; done
 
   cat > "$envfile" <<ENV
 STACK_DIR=$dir
@@ -118,6 +122,7 @@ ORDERS_URL=${url[orders]}
 PROBE_A_URL=${url[probe_a]}
 PROBE_B_URL=${url[probe_b]}
 GATEWAY_URL=${url[gateway]}
+BANKID_DOUBLE_URL=${url[bankid]}
 GATEWAY_ADMIN_URL=http://127.0.0.1:$admin_port
 ENV
   echo "stack up in $dir"

@@ -161,6 +161,16 @@ static const struct demo_user demo_users[] = {
      NULL,
      {NULL, NULL},
      "customer_attestant"},
+    {"00000000-0000-4000-8000-de0000000509",
+     CUSTOMER_ID,
+     "customer@demo.test",
+     "Karin Berg",
+     "+46701740613",
+     "3",
+     "false",
+     NULL,
+     {NULL, NULL},
+     NULL},
 };
 
 struct demo_role {
