@@ -22,7 +22,10 @@ if ! flock -n 9; then
   echo "claimsuite is already running from $src (see $var/logs); not starting twice." >&2
   exit 1
 fi
-for p in "$GATEWAY_PORT" "$ADMIN_PORT" "${port[@]}" "$PG_PORT" "$REDIS_PORT"; do
+standin_ports=() # the stand-ins' (below), unless the real services are configured
+[ -z "${BANKID_URL:-}" ] && standin_ports+=(8089)
+[ -z "${TICKET_URL:-}" ] && standin_ports+=(8088)
+for p in "$GATEWAY_PORT" "$ADMIN_PORT" "${port[@]}" "$PG_PORT" "$REDIS_PORT" "${standin_ports[@]}"; do
   port_open "$p" && die "port $p is taken by another program; stop it or change the port"
 done
 
@@ -50,12 +53,22 @@ echo "starting Redis on 127.0.0.1:$REDIS_PORT"
 redis_start "$var/redis" "$REDIS_PORT" "$var/redis-password"
 "$bin/services/policy/claimsuite-keygen" "$var/signing-key.json" || die "cannot create the signing key"
 
-bankid_url=
-if [ -z "${BANKID_URL:-}" ] && [ -x "$bin/tests/bankid_double" ]; then
-  echo "starting the BankID stand-in on 127.0.0.1:${BANKID_DOUBLE_PORT:-8089} (set BANKID_URL for the real one)"
-  start_process bankid "$var/pids" "$var/logs" "$bin/tests/bankid_double" BIND_ADDRESS=127.0.0.1 \
-    "PORT=${BANKID_DOUBLE_PORT:-8089}"
-  bankid_url="http://127.0.0.1:${BANKID_DOUBLE_PORT:-8089}"
+# What the suite calls outside itself, played by stand-ins unless configured (standins/): BankID
+# (its orders complete by themselves on the third poll: the demo has no app) and the provider's
+# ticket endpoint.
+bankid_url=${BANKID_URL:-}
+if [ -z "$bankid_url" ]; then
+  echo "starting the BankID stand-in on 127.0.0.1:8089 (set BANKID_URL for the real one)"
+  start_process bankid "$var/pids" "$var/logs" "$bin/standins/bankid_standin" \
+    BIND_ADDRESS=127.0.0.1 PORT=8089 AUTOCOMPLETE_COLLECTS=3
+  bankid_url=http://127.0.0.1:8089
+fi
+ticket_url=${TICKET_URL:-}
+if [ -z "$ticket_url" ]; then
+  echo "starting the ticket stand-in on 127.0.0.1:8088 (set TICKET_URL for the real endpoint)"
+  start_process tickets "$var/pids" "$var/logs" "$bin/standins/ticket_standin" \
+    BIND_ADDRESS=127.0.0.1 PORT=8088
+  ticket_url=http://127.0.0.1:8088/tickets
 fi
 
 common=(BIND_ADDRESS=127.0.0.1 REDIS_HOST=127.0.0.1 "REDIS_PORT=$REDIS_PORT" "MIGRATIONS_DIR=$src"
@@ -74,13 +87,13 @@ for svc in $SERVICES; do
   # the orders service decides from policy's facts (its replica)
   [ "$svc" = orders ] && extra=("EVENT_FEEDS=policy=http://127.0.0.1:${port[policy]}")
   # e-ID signing: BANKID_URL names BankID's relying-party API (its test environment needs
-  # BANKID_CERT, BANKID_KEY, BANKID_CA too); without it the test suite's stand-in answers, when
-  # built; the SMS codes go where the customer service's messages go
-  [ "$svc" = orders ] && extra+=("BANKID_URL=${BANKID_URL:-$bankid_url}" "BANKID_CERT=${BANKID_CERT:-}"
+  # BANKID_CERT, BANKID_KEY, BANKID_CA too); without it the stand-in answers; the SMS codes go
+  # where the customer service's messages go
+  [ "$svc" = orders ] && extra+=("BANKID_URL=$bankid_url" "BANKID_CERT=${BANKID_CERT:-}"
                                  "BANKID_KEY=${BANKID_KEY:-}" "BANKID_CA=${BANKID_CA:-}"
                                  SMS_PROVIDER=file "NOTIFY_FILE_DIR=$var/outbox")
-  # the orders service opens tickets at TICKET_URL when it is set (README, Configuration)
-  [ "$svc" = orders ] && [ -n "${TICKET_URL:-}" ] && extra+=("TICKET_URL=$TICKET_URL")
+  # the orders service opens the tickets of attested orders at TICKET_URL (or the stand-in's)
+  [ "$svc" = orders ] && extra+=("TICKET_URL=$ticket_url" TICKET_POLL_MS=500)
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done

@@ -79,7 +79,7 @@ start)
                                  TEMPORARY_REPORT_CHECK_SECONDS=1)
     [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]},orders=${url[orders]}" "NOTIFY_FILE_DIR=$dir/notify-outbox" "BLOB_DIR=$dir/blobs")
     [ "$svc" = orders ] && extra=("EVENT_FEEDS=policy=${url[policy]}")
-    # e-ID signing: BankID's stand-in (tests/support/bankid_double.c), the code's SMS as a file
+    # e-ID signing: BankID's stand-in (standins/bankid_standin.c), the code's SMS as a file
     [ "$svc" = orders ] && extra+=("BANKID_URL=${url[bankid]}" SMS_PROVIDER=file "NOTIFY_FILE_DIR=$dir/notify-outbox")
     save_env "$svc" "$bin/services/$svc/$svc" "${common_env[@]}" "PORT=${url[$svc]##*:}" \
       "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=$svc" "${extra[@]}"
@@ -89,7 +89,7 @@ start)
   save_env probe_b "$bin/tests/probe" "${common_env[@]}" PROBE_NAME=probe_b "PORT=${url[probe_b]##*:}" \
     "DATABASE_URL=host=127.0.0.1 port=$pg_port dbname=claimsuite user=probe_b" \
     "EVENT_FEEDS=probe_a=${url[probe_a]}"
-  save_env bankid "$bin/tests/bankid_double" BIND_ADDRESS=127.0.0.1 "PORT=${url[bankid]##*:}"
+  save_env bankid "$bin/standins/bankid_standin" BIND_ADDRESS=127.0.0.1 "PORT=${url[bankid]##*:}"
   save_env gateway "$bin/gateway/gateway" BIND_ADDRESS=127.0.0.1 "PORT=${url[gateway]##*:}" LOG_LEVEL=info \
     HTTP_HEAD_TIMEOUT_SECONDS=2 \
     "ADMIN_PORT=$admin_port" \

@@ -1,5 +1,5 @@
-/* A stand-in for BankID's relying-party API v6, for the tests (and a laptop's demo): the
- * orders service's BANKID_URL points here. It speaks what the orders service uses:
+/* A stand-in for BankID's relying-party API v6, for the tests and `make run`'s demo: the orders
+ * service's BANKID_URL points here. It speaks what the orders service uses:
  *   POST /rp/v6.0/sign {endUserIp, userVisibleData, ...}  200 {orderRef, autoStartToken,
  *        qrStartToken, qrStartSecret}; 400 {errorCode: invalidParameters} without endUserIp
  *   POST /rp/v6.0/collect {orderRef}  200 {orderRef, status, hintCode | completionData}
@@ -15,7 +15,9 @@
  *        {orderRef, qrStartToken, status, hintCode, endUserIp, userVisibleData (decoded),
  *        collects, cancels}
  *   GET  /healthz
- * Settings: PORT (required), BIND_ADDRESS (127.0.0.1). In memory; stops on SIGTERM/SIGINT. */
+ * Settings: PORT (required), BIND_ADDRESS (127.0.0.1), AUTOCOMPLETE_COLLECTS (0: never; n: the
+ * n-th collect of a pending order completes it as "Demo Signer", the demo's signer without an
+ * app). In memory; stops on SIGTERM/SIGINT. */
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <orcania.h>
@@ -123,6 +125,8 @@ static json_t *completion(const struct order *o) {
                    "ocspResponse", "MIIHegoBAKCCB3MwggdvBgkrBgEFBQcwAQEEggdgMIIHXDCB");
 }
 
+static long autocomplete_collects; /* AUTOCOMPLETE_COLLECTS, read once in main */
+
 static int collect(const struct _u_request *req, struct _u_response *resp, void *arg) {
   (void)arg;
   json_t *b = body_of(req), *out = NULL;
@@ -130,6 +134,14 @@ static int collect(const struct _u_request *req, struct _u_response *resp, void 
   struct order *o = find(json_string_value(json_object_get(b, "orderRef")), 0);
   if (o != NULL && !o->cancelled) {
     o->collects++;
+    /* the demo's signer: nobody holds an app, so the order completes by itself */
+    if (autocomplete_collects > 0 && o->collects >= autocomplete_collects && o->user == NULL &&
+        !strcmp(o->status, "pending")) {
+      o->user = json_pack("{s:s, s:s, s:s, s:s}", "personalNumber", "190000000000", "name",
+                          "Demo Signer", "givenName", "Demo", "surname", "Signer");
+      snprintf(o->status, sizeof(o->status), "complete");
+      o->hint[0] = '\0';
+    }
     out = json_pack("{s:s, s:s}", "orderRef", o->ref, "status", o->status);
     if (!strcmp(o->status, "complete"))
       json_object_set_new(out, "completionData", completion(o));
@@ -214,18 +226,20 @@ static int health(const struct _u_request *req, struct _u_response *resp, void *
 
 int main(void) {
   const char *port = getenv("PORT"), *bind = getenv("BIND_ADDRESS");
+  const char *autocomplete = getenv("AUTOCOMPLETE_COLLECTS");
+  autocomplete_collects = autocomplete != NULL ? strtol(autocomplete, NULL, 10) : 0;
   long p = port != NULL ? strtol(port, NULL, 10) : 0;
   struct sockaddr_in addr = {.sin_family = AF_INET};
   struct _u_instance instance;
   sigset_t stop;
   int sig;
   if (p <= 0 || p > 65535) {
-    fprintf(stderr, "bankid_double: PORT is required\n");
+    fprintf(stderr, "bankid_standin: PORT is required\n");
     return 2;
   }
   addr.sin_port = htons((uint16_t)p);
   if (inet_pton(AF_INET, bind != NULL ? bind : "127.0.0.1", &addr.sin_addr) != 1) {
-    fprintf(stderr, "bankid_double: BIND_ADDRESS must be an IPv4 address\n");
+    fprintf(stderr, "bankid_standin: BIND_ADDRESS must be an IPv4 address\n");
     return 2;
   }
   /* SIGTERM and SIGINT wait for sigwait below, in every thread */
@@ -243,11 +257,11 @@ int main(void) {
   ulfius_add_endpoint_by_val(&instance, "GET", "/double", "/qr/:ref", 0, show, "qr");
   ulfius_add_endpoint_by_val(&instance, "GET", "/healthz", NULL, 0, health, NULL);
   if (ulfius_start_framework(&instance) != U_OK) {
-    fprintf(stderr, "bankid_double: cannot listen on port %ld\n", p);
+    fprintf(stderr, "bankid_standin: cannot listen on port %ld\n", p);
     ulfius_clean_instance(&instance);
     return 1;
   }
-  printf("bankid_double listening on %s:%ld\n", bind != NULL ? bind : "127.0.0.1", p);
+  printf("bankid_standin listening on %s:%ld\n", bind != NULL ? bind : "127.0.0.1", p);
   fflush(stdout);
   sigwait(&stop, &sig);
   ulfius_stop_framework(&instance);
