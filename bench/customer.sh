@@ -56,9 +56,11 @@ done
 curl -fsS -o /dev/null -H "Authorization: Bearer $handler" -H "Content-Type: application/json" \
   -d '{"contact_index": 0, "send": ["sms"]}' "$GATEWAY_URL/v1/customer/cases/$case_id/access" \
   || die "the access grant is refused"
-link=$(sql "SELECT body FROM customer.outgoing_messages WHERE recipient = '+46701112233'
-             ORDER BY created_at DESC LIMIT 1")
-token=$(printf '%s' "$link" | sed -nE 's|.*/c/#([A-Za-z0-9_-]+).*|\1|p' | head -1)
+# the queue keeps a link only until it is sent: read what the file provider delivered
+msg=$(sql "SELECT id FROM customer.outgoing_messages WHERE recipient = '+46701112233'
+            ORDER BY created_at DESC LIMIT 1")
+for _ in $(seq 100); do [ -f "$tmp/stack/notify-outbox/$msg.json" ] && break; sleep 0.1; done
+token=$(sed -nE 's|.*/c/#([A-Za-z0-9_-]+).*|\1|p' "$tmp/stack/notify-outbox/$msg.json" | head -1)
 [ -n "$token" ] || die "no link was queued"
 cookie=$(curl -fsS -D - -o /dev/null -H "Content-Type: application/json" \
   -d "{\"token\": \"$token\"}" "$GATEWAY_URL/v1/customer-portal/login" \

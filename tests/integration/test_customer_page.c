@@ -215,6 +215,10 @@ static void test_parts_follow_their_when(void **state) {
                 " \"rebuild_plan_tab\": \"case_created\", \"show_case_handler\": true,"
                 " \"inspection_report_sharing\": \"never\"}");
   open_page(case_id, phone, cookie);
+  /* the link was the customer's credential: once sent, the queue keeps no copy of it */
+  tl_customer_wait(phone,
+                   "SELECT 1 FROM customer.outgoing_messages WHERE recipient = $1"
+                   " AND status = 'sent' AND body = ''");
   page(cookie, "case", &r);
   tl_expect(&r, 200);
   tl_assert_str(r.json, "damage_type", "water");

@@ -69,19 +69,36 @@ void tl_customer_case(const struct tl_world *w, char id[37], char phone[24], cha
   tl_customer_wait(id, "SELECT 1 FROM customer.cases WHERE case_id = $1::uuid");
 }
 
+/* 1 once the file the stack's file provider writes for the message (its id) is there. */
+static int file_written(void *arg) {
+  char path[1024];
+  snprintf(path, sizeof(path), "%s/notify-outbox/%s.json", tl_env("STACK_DIR"), (char *)arg);
+  FILE *f = fopen(path, "rb");
+  if (f != NULL) fclose(f);
+  return f != NULL;
+}
+
 char *tl_customer_link_token(const char *recipient) {
-  char *body = tl_sql(
-      "SELECT body FROM customer.outgoing_messages WHERE recipient = $1 ORDER BY created_at DESC"
-      " LIMIT 1",
+  /* the queue keeps a link only until it is sent: read what the provider delivered */
+  char *id = tl_sql(
+      "SELECT id::text FROM customer.outgoing_messages WHERE recipient = $1 ORDER BY created_at"
+      " DESC LIMIT 1",
       1, (const char *[]){recipient});
+  assert_non_null(id);
+  if (!tl_wait(file_written, id, 10000)) fail_msg("message %s was not delivered", id);
+  char path[1024];
+  snprintf(path, sizeof(path), "%s/notify-outbox/%s.json", tl_env("STACK_DIR"), id);
+  free(id);
+  json_t *m = json_load_file(path, 0, NULL);
+  const char *body = json_string_value(json_object_get(m, "body"));
   assert_non_null(body);
-  char *at = strstr(body, "/c/#");
+  const char *at = strstr(body, "/c/#");
   assert_non_null(at);
   at += 4;
   char *token = strndup(at, strspn(at,
                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                    "0123456789-_"));
-  free(body);
+  json_decref(m);
   return token;
 }
 

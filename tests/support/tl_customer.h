@@ -22,7 +22,8 @@ void tl_customer_case(const struct tl_world *w, char id[37], char phone[24], cha
  * id), within 10 s; the test fails otherwise. */
 void tl_customer_wait(const char *case_id, const char *query);
 
-/* The link token of the newest message queued to recipient (what follows "/c/#"). New. */
+/* The link token of the newest message queued to recipient (what follows "/c/#"), read from
+ * what the stack's file provider delivered (the queue empties a link's body once sent). New. */
 char *tl_customer_link_token(const char *recipient);
 
 /* Grants the policyholder of case_id (contact 0) access as ia_handler and opens the page with the

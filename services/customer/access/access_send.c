@@ -31,7 +31,7 @@ static int send(PGconn *conn, const char *lang, const char *channel, const char 
   int rc = CS_ERR_NOMEM;
   if (subject_key != NULL) subject = customer_catalogue_render(cat, lang, subject_key, values);
   if (body != NULL && (subject_key == NULL || subject != NULL))
-    rc = customer_notify_send(conn, channel, recipient, subject, body, dedupe_key);
+    rc = customer_notify_send_secret(conn, channel, recipient, subject, body, dedupe_key);
   free(subject);
   if (body != NULL) explicit_bzero(body, strlen(body)); /* it holds a link or a code */
   free(body);

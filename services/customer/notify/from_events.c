@@ -59,7 +59,8 @@ int customer_from_rfq_invited_external(PGconn *conn, const struct customer_from_
   subject = customer_catalogue_render(ctx->catalogue, lang, "rfq_invitation.subject", values);
   body = customer_catalogue_render(ctx->catalogue, lang, "rfq_invitation.body", values);
   if (subject == NULL || body == NULL) goto done;
-  rc = consumer_answer(customer_notify_send(conn, "email", email, subject, body, event_id));
+  /* the link is the partner's credential: kept until sent */
+  rc = consumer_answer(customer_notify_send_secret(conn, "email", email, subject, body, event_id));
 done:
   if (rc == CS_ERR_NOMEM) log_error("rfq.invited_external %s: out of memory", event_id);
   json_decref(values);

@@ -109,8 +109,8 @@ int customer_notify_user_from_event(PGconn *conn, const char *source_event_id,
   return notify_user(conn, source_event_id, portal_id, user_id, kind, title, body, data, link);
 }
 
-int customer_notify_send(PGconn *conn, const char *channel, const char *recipient,
-                         const char *subject, const char *body, const char *dedupe_key) {
+static int send(PGconn *conn, const char *channel, const char *recipient, const char *subject,
+                const char *body, const char *dedupe_key, int secret) {
   const char *why = customer_notify_send_check(channel, recipient, subject, body, dedupe_key);
   if (why != NULL) {
     log_error("message not queued: %s", why);
@@ -120,8 +120,19 @@ int customer_notify_send(PGconn *conn, const char *channel, const char *recipien
   int queued = 0;
   ids_uuid_v4(id);
   const struct customer_store_message m = {
-      id, channel, recipient, strcmp(channel, "email") == 0 ? subject : NULL, body, dedupe_key};
+      id,   channel,    recipient, strcmp(channel, "email") == 0 ? subject : NULL,
+      body, dedupe_key, secret};
   return customer_store_message_queue(conn, &m, &queued, sqlstate) == CS_OK ? CS_OK : CS_ERR_DB;
+}
+
+int customer_notify_send(PGconn *conn, const char *channel, const char *recipient,
+                         const char *subject, const char *body, const char *dedupe_key) {
+  return send(conn, channel, recipient, subject, body, dedupe_key, 0);
+}
+
+int customer_notify_send_secret(PGconn *conn, const char *channel, const char *recipient,
+                                const char *subject, const char *body, const char *dedupe_key) {
+  return send(conn, channel, recipient, subject, body, dedupe_key, 1);
 }
 
 /* The position after a notification shown last: its time and id. */

@@ -41,6 +41,11 @@ int customer_notify_user_from_event(PGconn *conn, const char *source_event_id,
 int customer_notify_send(PGconn *conn, const char *channel, const char *recipient,
                          const char *subject, const char *body, const char *dedupe_key);
 
+/* customer_notify_send for a message that carries a credential (a link's token, a code): its
+ * body is emptied once it is sent or given up. */
+int customer_notify_send_secret(PGconn *conn, const char *channel, const char *recipient,
+                                const char *subject, const char *body, const char *dedupe_key);
+
 /* The rules of the two calls above, pure (unit-tested): NULL when the arguments are fine, else
  * what is wrong (a static string). */
 const char *customer_notify_user_check(const char *portal_id, const char *user_id, const char *kind,

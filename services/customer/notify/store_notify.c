@@ -75,15 +75,16 @@ int customer_store_inbox_read_all(PGconn *conn, const char *portal_id, const cha
 
 int customer_store_message_queue(PGconn *conn, const struct customer_store_message *m, int *queued,
                                  char sqlstate[6]) {
-  const char *p[] = {m->id, m->channel, m->recipient, m->subject, m->body, m->dedupe_key};
+  const char *p[] = {m->id,   m->channel,    m->recipient,         m->subject,
+                     m->body, m->dedupe_key, m->secret ? "1" : "0"};
   long n = 0;
   /* ON CONFLICT: the same event turned into a message twice is queued once; a NULL key never
    * conflicts */
   int rc = db_exec_affected(conn, "customer_message_queue",
                             "INSERT INTO outgoing_messages (id, channel, recipient, subject, body,"
-                            " dedupe_key) VALUES ($1::uuid, $2, $3, $4, $5, $6)"
+                            " dedupe_key, secret) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7 = '1')"
                             " ON CONFLICT (dedupe_key) DO NOTHING",
-                            6, p, &n, sqlstate);
+                            7, p, &n, sqlstate);
   *queued = n > 0;
   return rc;
 }
@@ -149,7 +150,8 @@ int customer_store_message_sent(PGconn *conn, const char *id, int attempt, int *
   long n = 0;
   int rc = db_exec_affected(conn, "customer_message_sent",
                             "UPDATE outgoing_messages SET status = 'sent', sent_at ="
-                            " clock_timestamp(), last_error = NULL WHERE id = $1::uuid"
+                            " clock_timestamp(), last_error = NULL, body = CASE WHEN secret"
+                            " THEN '' ELSE body END WHERE id = $1::uuid"
                             " AND attempts = $2::int AND status = 'sending'",
                             2, p, &n, sqlstate);
   *changed = n > 0;
@@ -167,7 +169,8 @@ int customer_store_message_failed(PGconn *conn, const char *id, int attempt, lon
                             "UPDATE outgoing_messages SET status = CASE WHEN $3::bigint < 0 THEN"
                             " 'dead' ELSE 'pending' END, next_attempt_at = CASE WHEN $3::bigint"
                             " < 0 THEN next_attempt_at ELSE clock_timestamp() + $3::bigint *"
-                            " interval '1 millisecond' END, last_error = left($4, 1000)"
+                            " interval '1 millisecond' END, last_error = left($4, 1000),"
+                            " body = CASE WHEN secret AND $3::bigint < 0 THEN '' ELSE body END"
                             " WHERE id = $1::uuid AND attempts = $2::int AND status = 'sending'",
                             4, p, &n, sqlstate);
   *changed = n > 0;

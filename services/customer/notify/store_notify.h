@@ -37,6 +37,7 @@ int customer_store_inbox_read_all(PGconn *conn, const char *portal_id, const cha
  * dedupe_key queued already leaves the queue as it is (*queued 0). */
 struct customer_store_message {
   const char *id, *channel, *recipient, *subject, *body, *dedupe_key;
+  int secret; /* the body is emptied once sent or dead (migrations/0008_secret_messages.sql) */
 };
 int customer_store_message_queue(PGconn *conn, const struct customer_store_message *m, int *queued,
                                  char sqlstate[6]);
