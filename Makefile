@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps clean
+.PHONY: run test build deps clean containers
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +24,10 @@ test: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure --timeout 600
+
+# The image built, the compose stack run and driven end to end, torn down (tests/containers/).
+containers:
+	bash tests/containers/check.sh $(TEST_BUILD_DIR)/containers-cache
 
 clean:
 	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR)

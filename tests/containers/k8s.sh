@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Validates deploy/k8s/*.yaml against the Kubernetes API schemas (k8s-validate.mjs beside this:
+# the npm packages kubernetes-models, whose models carry the Kubernetes OpenAPI schemas and
+# validate with ajv, and yaml). The packages are installed once under CACHE_DIR/npm.
+#   bash tests/containers/k8s.sh [CACHE_DIR]     CACHE_DIR: build-test/containers-cache
+# The schemas check types, required members and enums; like the API server without strict field
+# validation, they let unknown members pass.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${1:-$src/build-test/containers-cache}
+mkdir -p "$cache/npm"
+cache=$(cd "$cache" && pwd)
+command -v node >/dev/null && command -v npm >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+}
+if [ ! -f "$cache/npm/node_modules/kubernetes-models/package.json" ] || [ ! -f "$cache/npm/node_modules/yaml/package.json" ]; then
+  echo "k8s: installing kubernetes-models and yaml from npm into $cache/npm"
+  npm install --prefix "$cache/npm" --no-audit --no-fund --loglevel=error kubernetes-models@5.1 yaml@2 >/dev/null
+fi
+NODE_PATH=$cache/npm/node_modules node "$src/tests/containers/k8s-validate.mjs" "$src"/deploy/k8s/*.yaml
