@@ -18,16 +18,18 @@
  * Settings: PORT (required), BIND_ADDRESS (127.0.0.1), AUTOCOMPLETE_COLLECTS (0: never; n: the
  * n-th collect of a pending order completes it as "Demo Signer", the demo's signer without an
  * app). In memory; stops on SIGTERM/SIGINT. */
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <orcania.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <ulfius.h>
+
+#include "config.h"
+#include "serve.h"
+#include "status.h"
 
 #define MAX_ORDERS 4096
 
@@ -224,51 +226,27 @@ static int health(const struct _u_request *req, struct _u_response *resp, void *
   return answer(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+static void routes(struct _u_instance *instance) {
+  ulfius_add_endpoint_by_val(instance, "POST", "/rp/v6.0/sign", NULL, 0, sign, NULL);
+  ulfius_add_endpoint_by_val(instance, "POST", "/rp/v6.0/collect", NULL, 0, collect, NULL);
+  ulfius_add_endpoint_by_val(instance, "POST", "/rp/v6.0/cancel", NULL, 0, cancel, NULL);
+  ulfius_add_endpoint_by_val(instance, "POST", "/double", "/orders/:ref/:action", 0, steer, NULL);
+  ulfius_add_endpoint_by_val(instance, "GET", "/double", "/orders/:ref", 0, show, NULL);
+  ulfius_add_endpoint_by_val(instance, "GET", "/double", "/qr/:ref", 0, show, "qr");
+  ulfius_add_endpoint_by_val(instance, "GET", "/healthz", NULL, 0, health, NULL);
+}
+
 int main(void) {
-  const char *port = getenv("PORT"), *bind = getenv("BIND_ADDRESS");
-  const char *autocomplete = getenv("AUTOCOMPLETE_COLLECTS");
-  autocomplete_collects = autocomplete != NULL ? strtol(autocomplete, NULL, 10) : 0;
-  long p = port != NULL ? strtol(port, NULL, 10) : 0;
-  struct sockaddr_in addr = {.sin_family = AF_INET};
-  struct _u_instance instance;
-  sigset_t stop;
-  int sig;
-  if (p <= 0 || p > 65535) {
-    fprintf(stderr, "bankid_standin: PORT is required\n");
+  char err[256];
+  if (config_long("AUTOCOMPLETE_COLLECTS", 0, 0, 1000, &autocomplete_collects, err, sizeof(err)) !=
+      CS_OK) {
+    fprintf(stderr, "bankid_standin: %s\n", err);
     return 2;
   }
-  addr.sin_port = htons((uint16_t)p);
-  if (inet_pton(AF_INET, bind != NULL ? bind : "127.0.0.1", &addr.sin_addr) != 1) {
-    fprintf(stderr, "bankid_standin: BIND_ADDRESS must be an IPv4 address\n");
-    return 2;
-  }
-  /* SIGTERM and SIGINT wait for sigwait below, in every thread */
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, NULL);
-  if (ulfius_init_instance(&instance, (unsigned)p, &addr, NULL) != U_OK) return 1;
-  instance.max_post_body_size = 64 * 1024;
-  ulfius_add_endpoint_by_val(&instance, "POST", "/rp/v6.0/sign", NULL, 0, sign, NULL);
-  ulfius_add_endpoint_by_val(&instance, "POST", "/rp/v6.0/collect", NULL, 0, collect, NULL);
-  ulfius_add_endpoint_by_val(&instance, "POST", "/rp/v6.0/cancel", NULL, 0, cancel, NULL);
-  ulfius_add_endpoint_by_val(&instance, "POST", "/double", "/orders/:ref/:action", 0, steer, NULL);
-  ulfius_add_endpoint_by_val(&instance, "GET", "/double", "/orders/:ref", 0, show, NULL);
-  ulfius_add_endpoint_by_val(&instance, "GET", "/double", "/qr/:ref", 0, show, "qr");
-  ulfius_add_endpoint_by_val(&instance, "GET", "/healthz", NULL, 0, health, NULL);
-  if (ulfius_start_framework(&instance) != U_OK) {
-    fprintf(stderr, "bankid_standin: cannot listen on port %ld\n", p);
-    ulfius_clean_instance(&instance);
-    return 1;
-  }
-  printf("bankid_standin listening on %s:%ld\n", bind != NULL ? bind : "127.0.0.1", p);
-  fflush(stdout);
-  sigwait(&stop, &sig);
-  ulfius_stop_framework(&instance);
-  ulfius_clean_instance(&instance);
+  int rc = standin_serve("bankid_standin", 64 * 1024, routes);
   for (int i = 0; i < norders; i++) {
     free(orders[i].visible);
     json_decref(orders[i].user);
   }
-  return 0;
+  return rc;
 }

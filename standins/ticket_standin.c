@@ -3,14 +3,14 @@
  * Idempotency-Key answers 201 {"ticket_ref": "DEMO-<n>"} the first time and 200 with the same
  * ticket after, as a real endpoint must; each new ticket is printed (its log). GET /healthz.
  * Settings: PORT (required), BIND_ADDRESS (127.0.0.1). In memory; stops on SIGTERM/SIGINT. */
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ulfius.h>
+
+#include "serve.h"
 
 #define MAX_TICKETS 4096
 
@@ -59,40 +59,9 @@ static int health(const struct _u_request *req, struct _u_response *resp, void *
   return answer(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-int main(void) {
-  const char *port = getenv("PORT"), *bind = getenv("BIND_ADDRESS");
-  long p = port != NULL ? strtol(port, NULL, 10) : 0;
-  struct sockaddr_in addr = {.sin_family = AF_INET};
-  struct _u_instance instance;
-  sigset_t stop;
-  int sig;
-  if (p <= 0 || p > 65535) {
-    fprintf(stderr, "ticket_standin: PORT is required\n");
-    return 2;
-  }
-  addr.sin_port = htons((uint16_t)p);
-  if (inet_pton(AF_INET, bind != NULL ? bind : "127.0.0.1", &addr.sin_addr) != 1) {
-    fprintf(stderr, "ticket_standin: BIND_ADDRESS must be an IPv4 address\n");
-    return 2;
-  }
-  /* SIGTERM and SIGINT wait for sigwait below, in every thread */
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, NULL);
-  if (ulfius_init_instance(&instance, (unsigned)p, &addr, NULL) != U_OK) return 1;
-  instance.max_post_body_size = 256 * 1024;
-  ulfius_add_endpoint_by_val(&instance, "POST", "/tickets", NULL, 0, open_ticket, NULL);
-  ulfius_add_endpoint_by_val(&instance, "GET", "/healthz", NULL, 0, health, NULL);
-  if (ulfius_start_framework(&instance) != U_OK) {
-    fprintf(stderr, "ticket_standin: cannot listen on port %ld\n", p);
-    ulfius_clean_instance(&instance);
-    return 1;
-  }
-  printf("ticket_standin listening on %s:%ld\n", bind != NULL ? bind : "127.0.0.1", p);
-  fflush(stdout);
-  sigwait(&stop, &sig);
-  ulfius_stop_framework(&instance);
-  ulfius_clean_instance(&instance);
-  return 0;
+static void routes(struct _u_instance *instance) {
+  ulfius_add_endpoint_by_val(instance, "POST", "/tickets", NULL, 0, open_ticket, NULL);
+  ulfius_add_endpoint_by_val(instance, "GET", "/healthz", NULL, 0, health, NULL);
 }
+
+int main(void) { return standin_serve("ticket_standin", 256 * 1024, routes); }
