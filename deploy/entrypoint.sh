@@ -3,8 +3,9 @@
 #   entrypoint.sh policy|cases|customer|orders|gateway [ARGS...]   the service (configured by env)
 #   entrypoint.sh keygen FILE                                       writes the signing key (a private
 #                                                                    JWK) to FILE unless it exists
-#   entrypoint.sh healthcheck                                       the image's HEALTHCHECK: GET
-#                                        /healthz on PORT, else on the running program's default port
+#   entrypoint.sh healthcheck [PATH]                                the image's HEALTHCHECK: GET PATH
+#                  (default /healthz) on PORT, else on the running program's default port, 2xx
+#                  within 2 s (claimsuite-healthcheck: no curl or other tool in the image)
 # The program replaces this shell (exec), so it is the process that receives SIGTERM.
 # CLAIMSUITE_BIN_DIR overrides where the binaries are (default: this script's directory).
 set -eu
@@ -14,7 +15,7 @@ bindir=${CLAIMSUITE_BIN_DIR:-$(dirname "$0")}
 usage() {
   echo "usage: entrypoint.sh policy|cases|customer|orders|gateway [ARGS...]" >&2
   echo "       entrypoint.sh keygen FILE" >&2
-  echo "       entrypoint.sh healthcheck" >&2
+  echo "       entrypoint.sh healthcheck [PATH]" >&2
 }
 
 # The port the program in this container listens on: PORT when set (docker-compose.yml and the
@@ -55,7 +56,7 @@ case "$name" in
     ;;
   healthcheck)
     port=$(health_port) || { echo "entrypoint.sh healthcheck: no program running, PORT unset" >&2; exit 1; }
-    exec curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$port/healthz"
+    exec "$bindir/claimsuite-healthcheck" "$port" "${1:-/healthz}"
     ;;
   *)
     echo "entrypoint.sh: unknown program '$name'" >&2

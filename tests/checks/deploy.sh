@@ -101,12 +101,15 @@ check ".dockerignore keeps build trees and .git out" \
 runtime_pkgs=$(awk '/^[[:space:]]*FROM[[:space:]]/ {stage++} stage == 2' "$dockerfile" \
   | sed -n '/apt-get install/,/rm -rf/p' | sed 's|\\||g' | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' \
   | grep -vE '^(apt-get|install|rm|no-install-recommends|y)$' | sort -u)
-check "runtime stage installs curl (health checks) and ca-certificates" \
-  bash -c 'grep -qx curl <<<"$1" && grep -qx ca-certificates <<<"$1"' _ "$runtime_pkgs"
+check "runtime stage installs ca-certificates and no curl (claimsuite-healthcheck does the checks)" \
+  bash -c '! grep -qx curl <<<"$1" && grep -qx ca-certificates <<<"$1"' _ "$runtime_pkgs"
+check "no health check in docker-compose.yml or the Dockerfile needs curl" \
+  bash -c '! grep -nE "(CMD|test:).*curl" "$1" "$2"' _ "$src/docker-compose.yml" "$dockerfile"
 built=()
 if [ -n "$bin" ]; then
   for p in services/policy/policy services/cases/cases services/customer/customer \
-           services/orders/orders gateway/gateway services/policy/claimsuite-keygen; do
+           services/orders/orders gateway/gateway services/policy/claimsuite-keygen \
+           common/claimsuite-healthcheck; do
     [ -x "$bin/$p" ] && built+=("$bin/$p")
   done
 fi
@@ -141,7 +144,7 @@ check "entrypoint.sh is executable" test -x "$entrypoint"
 check "entrypoint.sh: sh -n" sh -n "$entrypoint"
 fake=$work/bin
 mkdir -p "$fake"
-for p in $programs claimsuite-keygen; do
+for p in $programs claimsuite-keygen claimsuite-healthcheck; do
   printf '#!/bin/sh\necho "%s $*"\n' "$p" > "$fake/$p"
   chmod +x "$fake/$p"
 done
@@ -151,6 +154,11 @@ for p in $programs; do
 done
 out=$(CLAIMSUITE_BIN_DIR=$fake sh "$entrypoint" keygen /keys/k.json 2>&1)
 check "entrypoint.sh keygen FILE runs claimsuite-keygen FILE" test "$out" = "claimsuite-keygen /keys/k.json"
+out=$(PORT=8083 CLAIMSUITE_BIN_DIR=$fake sh "$entrypoint" healthcheck /readyz 2>&1)
+check "entrypoint.sh healthcheck PATH runs claimsuite-healthcheck PORT PATH" \
+  test "$out" = "claimsuite-healthcheck 8083 /readyz"
+out=$(PORT=8080 CLAIMSUITE_BIN_DIR=$fake sh "$entrypoint" healthcheck 2>&1)
+check "entrypoint.sh healthcheck asks /healthz by default" test "$out" = "claimsuite-healthcheck 8080 /healthz"
 CLAIMSUITE_BIN_DIR=$fake sh "$entrypoint" no-such-program >"$work/unknown.out" 2>&1
 rc=$?
 check "entrypoint.sh with an unknown name exits 64 (got $rc)" test "$rc" -eq 64

@@ -206,8 +206,10 @@ gw=http://127.0.0.1:$gw_port
 health_pid=$!
 
 # Every long-running container healthy (keygen: exited 0), or fail naming the one that is not.
+# Prints how long each took since `up` began; a slow one (over 30 s) shows its last log lines.
 wait_healthy() { # seconds
-  local deadline=$(($(date +%s) + $1)) c name state health all
+  local begun=$up_started deadline=$(($(date +%s) + $1)) c name state health all
+  local -A ready_after=()
   while :; do
     all=1
     for c in $(podman ps -a -q --filter "label=com.docker.compose.project=$project"); do
@@ -217,11 +219,26 @@ wait_healthy() { # seconds
       case "$name" in
         *keygen*)
           [ "$state" = exited ] && [ "$(podman inspect --format '{{.State.ExitCode}}' "$c")" = 0 ] || all=0 ;;
-        *) [ "$state" = running ] && [ "$health" = healthy ] || all=0
+        *) if [ "$state" = running ] && [ "$health" = healthy ]; then
+             [ -n "${ready_after[$name]:-}" ] || ready_after[$name]=$(($(date +%s) - begun))
+           else
+             all=0
+           fi
            [ "$health" = unhealthy ] && die "$name is unhealthy" ;;
       esac
     done
-    [ "$all" = 1 ] && [ -n "$(podman ps -q --filter "label=com.docker.compose.project=$project")" ] && return 0
+    if [ "$all" = 1 ] && [ -n "$(podman ps -q --filter "label=com.docker.compose.project=$project")" ]; then
+      local line="healthy after (s):"
+      for name in "${!ready_after[@]}"; do
+        line="$line ${name#"${project}_"}=${ready_after[$name]}"
+        if [ "${ready_after[$name]}" -gt 30 ]; then
+          echo "-- $name was slow to become healthy; its last log lines:" >&2
+          podman logs --tail 20 "$name" 2>&1 | cut -c1-300 >&2
+        fi
+      done
+      say "$line"
+      return 0
+    fi
     [ "$(date +%s)" -lt "$deadline" ] || die "not every container became healthy within $1 s"
     sleep 2
   done
@@ -229,6 +246,7 @@ wait_healthy() { # seconds
 
 up() {
   compose_up=1
+  up_started=$(date +%s)
   # up waits for the depends_on health conditions itself; the gateway's own is waited for below
   timeout 420 docker-compose -p "$project" -f "$src/docker-compose.yml" \
     -f "$src/deploy/compose.test.yml" up -d --no-build >"$run/up.log" 2>&1 \
