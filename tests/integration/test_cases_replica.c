@@ -451,9 +451,20 @@ static int setup(void **state) {
   return 0;
 }
 
+/* The stack as the next test expects it: every service ready, which with a replica means its
+ * facts are fresh again after policy and Redis came back. */
 static int teardown(void **state) {
   restore_stack(state);
   tl_world_free(&w);
+  static const char *const services[] = {"POLICY_URL", "CASES_URL", "CUSTOMER_URL", "ORDERS_URL"};
+  for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+    char url[256];
+    snprintf(url, sizeof(url), "%s/readyz", tl_env(services[i]));
+    if (!tl_wait_200(url, 20000)) {
+      fprintf(stderr, "%s not ready 20 s after the replica tests\n", services[i]);
+      return -1;
+    }
+  }
   return 0;
 }
 

@@ -581,6 +581,7 @@ static int setup(void **state) {
   tl_world_case(&w, 0, 0, case_a);
   tl_world_case(&w, 0, 0, case_b);
   if (!tl_wait(case_known, case_a, 10000) || !tl_wait(case_known, case_b, 10000)) return -1;
+  tl_customer_sync();
   struct tl_response r;
   upload_logo(w.ia_admin.token, "acme.png", png, sizeof(png), &r);
   tl_expect(&r, 201);

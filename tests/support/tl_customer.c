@@ -10,9 +10,14 @@
 #include <time.h>
 #include <cmocka.h>
 
-/* 1 once the customer service has applied every fact the policy service has published. */
+/* 1 once the customer service has applied every fact the policy service has published and
+ * holds them fresh (ready: a test before may have stopped policy or Redis a moment ago). */
 static int replica_current(void *arg) {
   (void)arg;
+  struct tl_response r;
+  long ready = tl_call(tl_env("CUSTOMER_URL"), "GET", "/readyz", NULL, NULL, NULL, &r);
+  tl_response_free(&r);
+  if (ready != 200) return 0;
   long unnumbered = tl_sql_long("SELECT count(*) FROM policy.outbox WHERE seq IS NULL", 0, NULL);
   long head = tl_sql_long("SELECT coalesce(max(seq), 0) FROM policy.outbox", 0, NULL);
   long applied = tl_sql_long(
@@ -21,11 +26,15 @@ static int replica_current(void *arg) {
   return unnumbered == 0 && applied >= head;
 }
 
+void tl_customer_sync(void) {
+  if (!tl_wait(replica_current, NULL, 15000))
+    fail_msg("the customer service's replica did not catch up");
+}
+
 long tl_customer_call(const char *method, const char *path, const char *token, const char *body,
                       const char *extra_header, struct tl_response *r) {
   static int synced;
-  if (!synced && !tl_wait(replica_current, NULL, 15000))
-    fail_msg("the customer service's replica did not catch up");
+  if (!synced) tl_customer_sync();
   synced = 1;
   return tl_call(tl_env("CUSTOMER_URL"), method, path, token, body, extra_header, r);
 }

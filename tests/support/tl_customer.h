@@ -6,6 +6,10 @@
 
 #include "tl_world.h"
 
+/* Waits (15 s at most) until the customer service's replica holds every fact the policy
+ * service published and the service is ready (its facts fresh); the test fails otherwise. */
+void tl_customer_sync(void);
+
 /* method path on the customer service (CUSTOMER_URL) with token and extra_header (each may be
  * NULL), the first call of the process once the service's replica holds every fact the policy
  * service published (what the world made is then what it decides from). Returns the status. */
