@@ -49,12 +49,14 @@ static const struct {
     {"/v1/notifications", GW_UP_CUSTOMER},
     {"/v1/orders", GW_UP_ORDERS},
     {"/v1/approvals", GW_UP_ORDERS},
+    {"/c", GW_UP_CUSTOMER}, /* the customer page's files (services/customer/page) */
 };
 
 /* an outside partner's RFQ link carries its own credential (services/cases/rfq), and so does
- * the customer page's session (services/customer/access: a cookie the customer service checks) */
+ * the customer page's session (services/customer/access: a cookie the customer service checks);
+ * the page's own files (/c) are the same for everyone and open before any session */
 static const char *const default_public[] = {"/v1/auth", "/v1/customer-portal",
-                                             "/v1/rfq-invitations"};
+                                             "/v1/rfq-invitations", "/c"};
 
 void gw_routes_default(struct gw_routes *t) {
   memset(t, 0, sizeof(*t));

@@ -12,12 +12,16 @@ packages=(
   postgresql-15 redis-server
   docker-compose wrk nginx-light
   postfix # smtp-sink: the SMTP server of the notification tests (test_customer_notify_providers)
+  chromium # the customer page's browser test (tests/browser), driven by puppeteer-core from npm
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm: the browser test's puppeteer-core and the Kubernetes schema check (both from
+# npm); any node on the PATH will do (Debian's, or one installed another way)
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

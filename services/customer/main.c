@@ -11,6 +11,7 @@
 #include "http_contact.h"
 #include "http_logos.h"
 #include "http_notify.h"
+#include "http_page.h"
 #include "http_portal.h"
 #include "http_settings.h"
 #include "http_uploads.h"
@@ -60,6 +61,7 @@ static int wire(struct service *svc) {
   customer_access_routes(svc);
   customer_contact_routes(svc, blobs);
   customer_portal_routes(svc, blobs);
+  customer_page_routes(svc); /* the page itself, GET /c/ */
   if (customer_notify_wire(svc) != 0) return 2;
   if (customer_events_cases(svc) != 0) return 2;
   if (customer_events_orders(svc) != 0) return 2;

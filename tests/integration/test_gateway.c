@@ -45,13 +45,26 @@ static const struct {
   const char *prefix;
   const char *upstream;
 } default_table[] = {
-    {"/v1/auth", "policy"},        {"/v1/companies", "policy"},      {"/v1/offices", "policy"},
-    {"/v1/users", "policy"},       {"/v1/roles", "policy"},          {"/v1/portal", "policy"},
-    {"/v1/me", "policy"},          {"/v1/api-clients", "policy"},    {"/v1/authorize", "policy"},
-    {"/v1/cases", "cases"},        {"/v1/temporary-cases", "cases"}, {"/v1/dashboard", "cases"},
-    {"/v1/reports", "cases"},      {"/v1/customer", "customer"},     {"/v1/customer-portal", "customer"},
-    {"/v1/notifications", "customer"}, {"/v1/orders", "orders"},     {"/v1/approvals", "orders"},
+    {"/v1/auth", "policy"},
+    {"/v1/companies", "policy"},
+    {"/v1/offices", "policy"},
+    {"/v1/users", "policy"},
+    {"/v1/roles", "policy"},
+    {"/v1/portal", "policy"},
+    {"/v1/me", "policy"},
+    {"/v1/api-clients", "policy"},
+    {"/v1/authorize", "policy"},
+    {"/v1/cases", "cases"},
+    {"/v1/temporary-cases", "cases"},
+    {"/v1/dashboard", "cases"},
+    {"/v1/reports", "cases"},
+    {"/v1/customer", "customer"},
+    {"/v1/customer-portal", "customer"},
+    {"/v1/notifications", "customer"},
+    {"/v1/orders", "orders"},
+    {"/v1/approvals", "orders"},
     {"/v1/portals", "policy"},
+    {"/c", "customer"},
 };
 #define NDEFAULT (sizeof(default_table) / sizeof(default_table[0]))
 

@@ -45,6 +45,9 @@ static void test_default_table(void **state) {
       {"/v1/portals/x", "policy"},
       {"/v1/rfqs", "cases"},
       {"/v1/rfq-invitations/t/quotes", "cases"},
+      {"/c", "customer"},
+      {"/c/", "customer"},
+      {"/c/app.js", "customer"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const char *got = routed(&t, cases[i].path);
@@ -55,6 +58,7 @@ static void test_default_table(void **state) {
   }
   /* whole segments only */
   assert_null(routed(&t, "/v1/casesx"));
+  assert_null(routed(&t, "/cx"));
   assert_null(routed(&t, "/v1/mex"));
   assert_null(routed(&t, "/v1/nope"));
   assert_null(routed(&t, "/v1"));
@@ -136,6 +140,10 @@ static void test_public_paths(void **state) {
   assert_false(gw_path_is_public(&l, "/v1/authx"));
   assert_false(gw_path_is_public(&l, "/v1/cases"));
   assert_false(gw_path_is_public(&l, "/healthz/x"));
+  /* the customer page's files open before any session */
+  assert_true(gw_path_is_public(&l, "/c/"));
+  assert_true(gw_path_is_public(&l, "/c/app.js"));
+  assert_false(gw_path_is_public(&l, "/cases"));
   assert_int_equal(gw_public_parse("/v1/open; /v1/also/", &l, err, sizeof(err)), CS_OK);
   assert_true(gw_path_is_public(&l, "/v1/also/x"));
   assert_false(gw_path_is_public(&l, "/v1/auth/token"));
