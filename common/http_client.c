@@ -56,8 +56,8 @@ CURL *httpc_handle_new(const struct httpc_options *o) {
 }
 
 /* One transfer with the method and body the caller has set on h: the calling thread's request
- * id travels on as X-Request-Id (so logs join up across services), plus content_type when not
- * NULL. The answer goes into body; see httpc_get for the results. */
+ * id travels on as X-Request-Id and its trace as traceparent (so logs join up across services),
+ * plus content_type when not NULL. The answer goes into body; see httpc_get for the results. */
 static int perform(CURL *h, const struct httpc_options *o, const char *url,
                    const char *content_type, long *status, struct httpc_body *body, char *err,
                    size_t errlen) {
@@ -69,6 +69,11 @@ static int perform(CURL *h, const struct httpc_options *o, const char *url,
   *status = 0;
   if (log_request_id()[0] != '\0') {
     snprintf(line, sizeof(line), "X-Request-Id: %s", log_request_id());
+    if ((grown = curl_slist_append(headers, line)) != NULL) headers = grown;
+  }
+  /* the request's trace goes on, this service's span as the parent (W3C Trace Context) */
+  if (log_traceparent()[0] != '\0') {
+    snprintf(line, sizeof(line), "traceparent: %s", log_traceparent());
     if ((grown = curl_slist_append(headers, line)) != NULL) headers = grown;
   }
   if (o->authorization != NULL) {
@@ -106,9 +111,8 @@ int httpc_get(CURL *h, const struct httpc_options *o, const char *url, long *sta
   return perform(h, o, url, NULL, status, body, err, errlen);
 }
 
-int httpc_post_json(CURL *h, const struct httpc_options *o, const char *url,
-                    const char *json_body, long *status, struct httpc_body *body, char *err,
-                    size_t errlen) {
+int httpc_post_json(CURL *h, const struct httpc_options *o, const char *url, const char *json_body,
+                    long *status, struct httpc_body *body, char *err, size_t errlen) {
   /* POSTFIELDS is not copied: json_body is the caller's and outlives the transfer */
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json_body));
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, json_body);

@@ -10,8 +10,8 @@
 struct httpc_options {
   long connect_timeout_ms;
   long timeout_ms;
-  size_t max_bytes;             /* a longer answer fails the call */
-  int (*should_abort)(void *);  /* polled during a transfer; non-zero aborts it (may be NULL) */
+  size_t max_bytes;            /* a longer answer fails the call */
+  int (*should_abort)(void *); /* polled during a transfer; non-zero aborts it (may be NULL) */
   void *abort_arg;
   const char *authorization; /* the Authorization header's value, or NULL for none */
 };
@@ -27,7 +27,8 @@ struct httpc_body {
   int too_big;
 };
 
-/* GET url with h, carrying the calling thread's request id (log_request_id) as X-Request-Id.
+/* GET url with h, carrying the calling thread's request id (log_request_id) as X-Request-Id
+ * and, inside a request, its traceparent (log_traceparent).
  * CS_OK when an answer arrived (*status set, any status); otherwise CS_ERR_UNAVAILABLE and err
  * says why (unreachable, timeout, too large). body->data is new either way (free it). h, url
  * and options are borrowed. */

@@ -1,6 +1,6 @@
 /* The HTTP server core: one ulfius instance, one trampoline in front of every handler (request
- * id, body limit, metrics, access log, in-flight count), token checks, the health answers,
- * signals and draining. See http_server.h. */
+ * id, trace context, body limit, conditional GETs, metrics, access log, in-flight count), token
+ * checks, the health answers, signals and draining. See http_server.h. */
 #include "http_server.h"
 #include "http_upload.h"
 
@@ -15,15 +15,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "etag.h"
 #include "http.h"
 #include "jwt.h"
 #include "log.h"
 #include "metrics.h"
 #include "status.h"
+#include "trace.h"
 
 #define HTTP_SERVER_MAX_ENDPOINTS 160
 #define DRAIN_MAX_MS 10000
@@ -42,6 +46,7 @@ struct http_server {
   char bind_address[INET6_ADDRSTRLEN];
   long port, threads, timeout_s, max_connections, max_connections_per_address, max_body_bytes;
   int behind_front;
+  int access_log; /* ACCESS_LOG: a line for every request */
   struct sockaddr_storage addr;
   struct _u_instance instance;
   int instance_ready, started;
@@ -79,6 +84,21 @@ int http_server_address(const char *addr, long port, struct sockaddr_storage *ss
   return CS_ERR_INVALID;
 }
 
+/* ACCESS_LOG: on (default) or off; the usual spellings of a boolean are taken too. */
+static int access_log_setting(int *on, char *err, size_t errlen) {
+  const char *v = config_env("ACCESS_LOG", "on");
+  if (!strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1")) {
+    *on = 1;
+  } else if (!strcasecmp(v, "off") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+             !strcmp(v, "0")) {
+    *on = 0;
+  } else {
+    snprintf(err, errlen, "ACCESS_LOG must be on or off, got '%s'", v);
+    return CS_ERR_INVALID;
+  }
+  return CS_OK;
+}
+
 int http_server_new(const struct http_server_settings *s, struct http_server **out, char *err,
                     size_t errlen) {
   int rc = CS_ERR_INVALID;
@@ -102,6 +122,8 @@ int http_server_new(const struct http_server_settings *s, struct http_server **o
   srv->max_connections_per_address = s->max_connections_per_address;
   srv->behind_front = s->behind_front;
   srv->max_body_bytes = s->max_body_bytes;
+  if ((rc = access_log_setting(&srv->access_log, err, errlen)) != CS_OK) goto done;
+  rc = CS_ERR_NOMEM;
   if (s->auth_realm != NULL) {
     snprintf(srv->www_missing, WWW_AUTH_MAX, "Bearer realm=\"%s\"", s->auth_realm);
     snprintf(srv->www_invalid, WWW_AUTH_MAX, "Bearer realm=\"%s\", error=\"invalid_token\"",
@@ -168,40 +190,114 @@ static double seconds_since(const struct timespec *t0) {
   return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The access log line. yder formats a message before it looks at the level: format only what
- * will be written. A 500 is our bug; other 5xx are a dependency's trouble. */
-static void access_log(const struct _u_request *req, const struct _u_response *resp,
-                       double elapsed) {
-  if (resp->status == 500) {
-    log_error("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status, elapsed * 1e3);
-  } else if (resp->status > 500) {
-    log_warning("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status,
-                elapsed * 1e3);
-  } else if (log_enabled(Y_LOG_LEVEL_DEBUG)) {
-    log_debug("%s %s -> %ld (%.1f ms)", req->http_verb, req->url_path, resp->status, elapsed * 1e3);
+/* What the core learns of the request a worker thread answers, beyond struct http_exchange:
+ * reset by dispatch, filled by http_server_authenticate (or http_exchange_note_caller). */
+static __thread struct {
+  int authenticated;
+  char portal[HTTP_CALLER_MAX], caller[HTTP_CALLER_MAX];
+  const struct trace_context *trace;
+} current;
+
+static int method_is_read(const char *m) { return !strcmp(m, "GET") || !strcmp(m, "HEAD"); }
+
+/* The answer to a GET or HEAD, made conditional (see http_server.h). Runs after the handler, so
+ * every route of every process gets it, the gateway's forwarded answers too (where the
+ * service's ETag is kept and its 304 passes through). */
+static void conditional_answer(struct http_exchange *x) {
+  const struct _u_request *req = x->req;
+  struct _u_response *resp = x->resp;
+  if (!method_is_read(req->http_verb)) return;
+  const char *cache = u_map_get_case(resp->map_header, "Cache-Control");
+  if (cache == NULL && current.authenticated) {
+    u_map_put(resp->map_header, "Cache-Control", "private, no-cache");
   }
+  /* a streamed answer (a file) has no bytes here to hash and does its own revalidation */
+  if (resp->status != 200 || resp->stream_callback != NULL) return;
+  if (cache != NULL && strstr(cache, "no-store") != NULL) return; /* nobody keeps it */
+  const char *etag = u_map_get_case(resp->map_header, "ETag");
+  char made[ETAG_OF_BODY_LEN + 1];
+  if (etag == NULL) {
+    if (resp->binary_body == NULL || resp->binary_body_length == 0) return;
+    etag_of_body(resp->binary_body, resp->binary_body_length, made);
+    u_map_put(resp->map_header, "ETag", made);
+    etag = made;
+  }
+  if (!etag_none_match(u_map_get_case(req->map_header, "If-None-Match"), etag)) return;
+  /* 304: no body and no metadata of the body; ETag, Cache-Control, Vary and the rest stay */
+  u_map_remove_from_key_case(resp->map_header, "Content-Type");
+  u_map_remove_from_key_case(resp->map_header, "Content-Length");
+  u_map_remove_from_key_case(resp->map_header, "Content-Language");
+  u_map_remove_from_key_case(resp->map_header, "Content-Disposition");
+  ulfius_set_empty_body_response(resp, 304);
 }
 
-/* Every request passes here: no allocation and no lock, only two atomic counter updates. */
+/* The access log line (see http_server.h for when one is written). A 500 is our bug; other
+ * 5xx are a dependency's trouble. The route is the endpoint's pattern, from its metrics label
+ * ("GET /v1/cases/:id"), never the raw path, so lines group by endpoint and carry no ids. */
+static void access_log(const struct http_exchange *x, double elapsed) {
+  const struct _u_response *resp = x->resp;
+  unsigned long level = resp->status == 500  ? Y_LOG_LEVEL_ERROR
+                        : resp->status > 500 ? Y_LOG_LEVEL_WARNING
+                                             : Y_LOG_LEVEL_INFO;
+  if (!x->srv->access_log) {
+    if (log_enabled(Y_LOG_LEVEL_DEBUG)) {
+      if (level == Y_LOG_LEVEL_INFO) level = Y_LOG_LEVEL_DEBUG;
+    } else if (level == Y_LOG_LEVEL_INFO || !log_enabled(level)) {
+      return;
+    }
+  }
+  const char *label = metrics_label(x->srv->metrics, x->metric);
+  const char *space = strchr(label, ' ');
+  unsigned long long bytes = resp->binary_body_length;
+  if (resp->stream_callback != NULL)
+    bytes = resp->stream_size != U_STREAM_SIZE_UNKNOWN ? resp->stream_size : 0;
+  const struct trace_context *t = current.trace;
+  const struct log_access a = {x->req->http_verb,
+                               space != NULL ? space + 1 : label,
+                               resp->status,
+                               bytes,
+                               elapsed * 1e3,
+                               x->request_id,
+                               current.portal,
+                               current.caller,
+                               t != NULL ? t->trace_id : "",
+                               t != NULL ? t->span_id : "",
+                               t != NULL ? t->parent_id : ""};
+  log_access(level, &a);
+}
+
+/* Every request passes here: no lock, and no allocation of its own but the ETag's header. */
 static int dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data) {
   struct endpoint *e = user_data;
   struct http_server *srv = e->srv;
   struct timespec t0;
-  char rid[REQUEST_ID_MAX + 1];
+  char rid[REQUEST_ID_MAX + 1], traceparent[TRACEPARENT_LEN + 1];
+  struct trace_context trace;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   atomic_fetch_add(&srv->in_flight, 1);
   request_id_of(req, rid);
   log_set_request_id(rid);
+  /* the caller's trace goes on with this request's span as the parent of its calls */
+  trace_begin(u_map_get_case(req->map_header, "traceparent"), &trace);
+  trace_format(&trace, traceparent);
+  log_set_traceparent(traceparent);
+
+  current.authenticated = 0;
+  current.portal[0] = current.caller[0] = '\0';
+  current.trace = &trace;
 
   struct http_exchange x = {req, resp, srv, rid, e->metric};
   if (!(e->flags & HTTP_ENDPOINT_CHECK_BODY) || !http_server_body_check(&x)) e->handler(&x, e->arg);
+  conditional_answer(&x);
 
   /* last, so that no handler can drop or replace it */
   u_map_put(resp->map_header, "X-Request-Id", rid);
   double elapsed = seconds_since(&t0);
   metrics_observe(srv->metrics, x.metric, (int)resp->status, elapsed);
-  access_log(req, resp, elapsed);
+  access_log(&x, elapsed);
   log_set_request_id(NULL);
+  log_set_traceparent(NULL);
+  current.trace = NULL;
   atomic_fetch_sub(&srv->in_flight, 1);
   return U_CALLBACK_COMPLETE;
 }
@@ -256,6 +352,30 @@ void http_server_auth(struct http_server *srv, struct jwks_cache *jwks,
     memset(&srv->memo, 0, sizeof(srv->memo));
 }
 
+static void copy_cut(char *dst, const char *src) {
+  if (src == NULL) return;
+  size_t n = strnlen(src, HTTP_CALLER_MAX - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+void http_exchange_note_caller(struct http_exchange *x, const char *portal, const char *caller) {
+  (void)x; /* the calling thread's request */
+  copy_cut(current.portal, portal);
+  copy_cut(current.caller, caller);
+}
+
+/* A verified token's claims (stolen): noted in x, then handed to the caller or released. */
+static void authenticated(struct http_exchange *x, json_t *verified, json_t **claims) {
+  current.authenticated = 1;
+  http_exchange_note_caller(x, json_string_value(json_object_get(verified, "portal_id")),
+                            json_string_value(json_object_get(verified, "sub")));
+  if (claims != NULL)
+    *claims = verified;
+  else
+    json_decref(verified);
+}
+
 int http_server_authenticate(struct http_exchange *x, json_t **claims) {
   struct http_server *srv = x->srv;
   const char *authz = u_map_get_case(x->req->map_header, "Authorization");
@@ -269,14 +389,15 @@ int http_server_authenticate(struct http_exchange *x, json_t **claims) {
     u_map_put(x->resp->map_header, "WWW-Authenticate", srv->www_missing);
     return CS_ERR_INVALID;
   }
-  if (srv->memo.hit != NULL && srv->memo.hit(token, claims)) return CS_OK;
+  /* the claims are asked for even when the caller wants none: the access log names the caller */
+  if (srv->memo.hit != NULL && srv->memo.hit(token, &verified)) {
+    authenticated(x, verified, claims);
+    return CS_OK;
+  }
   rc = srv->jwks != NULL ? jwt_verify(srv->jwks, token, &verified, &reason) : CS_ERR_UNAVAILABLE;
   if (rc == CS_OK) {
     if (srv->memo.put != NULL) srv->memo.put(token, verified);
-    if (claims != NULL)
-      *claims = verified;
-    else
-      json_decref(verified);
+    authenticated(x, verified, claims);
     return CS_OK;
   }
   if (rc == CS_ERR_UNAVAILABLE) {

@@ -1,8 +1,24 @@
 /* The HTTP server core every process runs on (the gateway and every service): ulfius on
- * libmicrohttpd started with the options ulfius needs, IPv4/IPv6 listening, request ids, the
- * body limit, bearer tokens against the JWKS cache (with an optional token memo), per-request
- * metrics and access log, /healthz /readyz /metrics answered from small per-process callbacks,
- * SIGTERM/SIGINT and draining.
+ * libmicrohttpd started with the options ulfius needs, IPv4/IPv6 listening, request ids, W3C
+ * trace context, the body limit, bearer tokens against the JWKS cache (with an optional token
+ * memo), per-request metrics and access log, conditional GETs, /healthz /readyz /metrics
+ * answered from small per-process callbacks, SIGTERM/SIGINT and draining.
+ *
+ * Around every handler the core:
+ * - takes the request's traceparent when valid (trace.h), else starts a trace, gives the request
+ *   a span id of its own and makes "00-<trace id>-<own span id>-<flags>" the traceparent the
+ *   thread's outgoing calls send (log_traceparent: http_client.c, the gateway's proxy.c);
+ * - answers GET and HEAD conditionally: a 200 with its body in memory and no ETag gets a strong
+ *   ETag of its bytes (etag.h); a 200 whose ETag (the handler's own, or that one) is named by
+ *   If-None-Match becomes a 304 without body that keeps ETag, Cache-Control and Vary. Streamed
+ *   answers (files) and Cache-Control: no-store answers are left alone. Every GET or HEAD
+ *   answer to an authenticated caller (http_server_authenticate) without a Cache-Control gets
+ *   "private, no-cache": a browser may keep it and must revalidate (a cheap 304), a shared
+ *   cache must not keep it;
+ * - writes the access line (log_access): method, route pattern, status, body bytes, duration,
+ *   request id, portal and caller, trace and span ids. ACCESS_LOG=on (default) writes one per
+ *   request whatever LOG_LEVEL; off writes only 5xx (500 at error, others at warning), and
+ *   every request at LOG_LEVEL=debug.
  *
  * Life of a process: http_server_signals_block (before any thread) → http_server_new → register
  * endpoints, probes, auth → http_server_start → http_server_signals_wait → http_server_stop →
@@ -37,6 +53,8 @@ struct http_server_settings {
   const char *auth_realm; /* realm named in WWW-Authenticate, NULL for none */
 };
 
+#define HTTP_CALLER_MAX 96 /* bytes kept of a portal id or caller name for the access log */
+
 /* What a handler gets for one request. request_id is the thread's for the whole request. */
 struct http_exchange {
   const struct _u_request *req;
@@ -45,6 +63,12 @@ struct http_exchange {
   const char *request_id;
   int metric; /* metrics label observed when the handler returns; the handler may change it */
 };
+
+/* Records who asked x (either may be NULL: unchanged) for its access line, e.g. the service
+ * that called with a service token; http_server_authenticate records a token's portal_id and
+ * sub itself. Copied, cut at HTTP_CALLER_MAX - 1 bytes; kept by the calling thread for the
+ * request (the struct above is initialised positionally by its users, so it does not grow). */
+void http_exchange_note_caller(struct http_exchange *x, const char *portal, const char *caller);
 
 /* Writes the response into x->resp; arg is the one given at registration. */
 typedef void (*http_handler)(struct http_exchange *x, void *arg);
@@ -64,8 +88,9 @@ void http_server_spool_uploads(struct http_server *srv, struct http_uploads *u,
                                long long max_field_bytes);
 
 /* Checks the settings (CS_ERR_INVALID + a message naming the variable in err, e.g. a
- * BIND_ADDRESS that is not an address) and prepares the server; nothing listens yet. *out is
- * new. */
+ * BIND_ADDRESS that is not an address, an ACCESS_LOG not on or off) and prepares the server;
+ * nothing listens yet. ACCESS_LOG (on|off, also true|false|1|0|yes|no; default on) is read
+ * here. *out is new. */
 int http_server_new(const struct http_server_settings *settings, struct http_server **out,
                     char *err, size_t errlen);
 /* Stops the server if needed (http_server_stop), then frees it and its metrics. NULL-safe. */
@@ -106,7 +131,9 @@ struct http_token_memo {
 void http_server_auth(struct http_server *srv, struct jwks_cache *jwks,
                       const struct http_token_memo *memo);
 /* CS_OK when the request carries a valid bearer token; with claims non-NULL *claims is a new
- * reference to the verified payload (from the memo when it has the token). Otherwise the answer is
+ * reference to the verified payload (from the memo when it has the token); either way x notes
+ * the token's portal_id and sub (http_exchange_note_caller) and that it is authenticated.
+ * Otherwise the answer is
  * written and the error returned: 401 unauthenticated (no token) or invalid-token, both with
  * WWW-Authenticate (CS_ERR_INVALID), or 503 when no key set can be had (CS_ERR_UNAVAILABLE). */
 int http_server_authenticate(struct http_exchange *x, json_t **claims);

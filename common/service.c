@@ -33,7 +33,10 @@
 static int service_caller(struct service *svc, struct http_exchange *x, char *caller) {
   const char *reason = NULL;
   const char *authz = u_map_get_case(x->req->map_header, "Authorization");
-  if (service_auth_check(svc->auth, authz, caller, &reason) == CS_OK) return CS_OK;
+  if (service_auth_check(svc->auth, authz, caller, &reason) == CS_OK) {
+    http_exchange_note_caller(x, NULL, caller); /* the access line names the calling service */
+    return CS_OK;
+  }
   http_problem(x->resp, PROBLEM_UNAUTHENTICATED, reason);
   u_map_put(x->resp->map_header, "WWW-Authenticate", "Bearer realm=\"claimsuite-services\"");
   return CS_ERR_INVALID;
@@ -194,11 +197,13 @@ void service_migrations(struct service *svc, const char *label, const char *rela
 }
 
 void service_on_start(struct service *svc, service_hook hook) {
-  if (svc->internal->nstart < SERVICE_MAX_HOOKS) svc->internal->on_start[svc->internal->nstart++] = hook;
+  if (svc->internal->nstart < SERVICE_MAX_HOOKS)
+    svc->internal->on_start[svc->internal->nstart++] = hook;
 }
 
 void service_on_stop(struct service *svc, service_hook hook) {
-  if (svc->internal->nstop < SERVICE_MAX_HOOKS) svc->internal->on_stop[svc->internal->nstop++] = hook;
+  if (svc->internal->nstop < SERVICE_MAX_HOOKS)
+    svc->internal->on_stop[svc->internal->nstop++] = hook;
 }
 
 void service_migrations_more(struct service *svc, const char *label, const char *relative_dir) {
@@ -279,7 +284,8 @@ static int run_migrations(struct service *svc) {
   if ((rc = db_pool_acquire(svc->pool, &conn)) != CS_OK) return rc;
   rc = migrate_apply(conn, svc->cfg.service, dirs, ndirs, &applied);
   db_pool_release(svc->pool, conn);
-  if (rc == CS_OK) log_info("schema %s up to date (%d migrations applied now)", svc->cfg.service, applied);
+  if (rc == CS_OK)
+    log_info("schema %s up to date (%d migrations applied now)", svc->cfg.service, applied);
   return rc;
 }
 

@@ -15,14 +15,17 @@
 #include <strings.h>
 
 #include "http_upload.h"
+#include "log.h"
 #include "proxy_stream.h"
 #include "routes_table.h"
 #include "status.h"
 #include "upstream_client.h"
 
-/* The request headers to send upstream: the client's minus hop-by-hop ones, plus the gateway's
- * X-Request-Id and X-Forwarded-*. (Host and Content-Length are the client's to write.) With
- * content_type, the body is the gateway's own encoding: it replaces the client's Content-Type. */
+/* The request headers to send upstream: the client's minus hop-by-hop ones (If-None-Match and
+ * tracestate pass as they are), plus the gateway's X-Request-Id, traceparent (the client's trace
+ * with the gateway's span as parent) and X-Forwarded-*. (Host and Content-Length are the client's
+ * to write.) With content_type, the body is the gateway's own encoding: it replaces the client's
+ * Content-Type. */
 static int add_request_headers(struct gw_upstream_call *c, const struct _u_request *req,
                                const struct gw_forward *f, const char *content_type) {
   const struct _u_map *h = req->map_header;
@@ -38,7 +41,10 @@ static int add_request_headers(struct gw_upstream_call *c, const struct _u_reque
       xff = value;
       continue;
     }
-    if (!strcasecmp(name, "X-Request-Id") || !strcasecmp(name, "Expect")) continue;
+    /* the gateway's own request id and trace context (log.h) replace the client's */
+    if (!strcasecmp(name, "X-Request-Id") || !strcasecmp(name, "Expect") ||
+        !strcasecmp(name, "traceparent"))
+      continue;
     /* a body encoded anew (a spooled upload): its type is the gateway's, and the upload's
      * bookkeeping header stays here */
     if (content_type != NULL &&
@@ -49,6 +55,9 @@ static int add_request_headers(struct gw_upstream_call *c, const struct _u_reque
     if ((rc = gw_upstream_add_header(c, name, value, NULL)) != CS_OK) return rc;
   }
   if ((rc = gw_upstream_add_header(c, "X-Request-Id", f->request_id, NULL)) != CS_OK) return rc;
+  if (log_traceparent()[0] != '\0' &&
+      (rc = gw_upstream_add_header(c, "traceparent", log_traceparent(), NULL)) != CS_OK)
+    return rc;
   if (content_type != NULL &&
       (rc = gw_upstream_add_header(c, "Content-Type", content_type, NULL)) != CS_OK) {
     return rc;
