@@ -20,6 +20,8 @@ static const struct problem_type table[PROBLEM_KIND_COUNT] = {
     [PROBLEM_INVALID_CLIENT] = {401, "invalid-client", "Client authentication failed", NULL},
     [PROBLEM_TOO_MANY_ATTEMPTS] = {429, "too-many-attempts", "Too many failed logins",
                                    "wait before trying again"},
+    [PROBLEM_RATE_LIMITED] = {429, "rate-limited", "Rate limit exceeded",
+                              "retry after the number of seconds in Retry-After"},
     [PROBLEM_UNAUTHENTICATED] = {401, "unauthenticated", "Authentication required",
                                  "send a bearer token from POST /v1/auth/token"},
     [PROBLEM_INVALID_TOKEN] = {401, "invalid-token", "Invalid token",

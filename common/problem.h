@@ -26,6 +26,8 @@ enum problem_kind {
   PROBLEM_INVALID_CREDENTIALS,    /* 401 invalid_grant */
   PROBLEM_INVALID_CLIENT,         /* 401 invalid_client */
   PROBLEM_TOO_MANY_ATTEMPTS,      /* 429: login throttled */
+  PROBLEM_RATE_LIMITED,           /* 429 + Retry-After: the caller's request rate is over its
+                                     limit (the gateway's RateLimit policy) */
   /* who is asking */
   PROBLEM_UNAUTHENTICATED,         /* 401: no bearer token */
   PROBLEM_INVALID_TOKEN,           /* 401: a token that does not verify, or a caller gone */

@@ -40,7 +40,7 @@ static int check_log_level(const char *level, char *err, size_t errlen) {
 
 int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
   int rc;
-  char *routes = NULL, *public_paths = NULL;
+  char *routes = NULL, *public_paths = NULL, *cors_global = NULL, *cors_portals = NULL;
   memset(c, 0, sizeof(*c));
   if ((rc = config_str("BIND_ADDRESS", "0.0.0.0", &c->bind_address, err, errlen)) ||
       (rc = config_long("PORT", 8080, 1, 65535, &c->port, err, errlen)) ||
@@ -76,7 +76,18 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
                         &c->max_connections_per_address, err, errlen)) ||
       (rc = config_long("HTTP_MAX_CONNECTIONS", 4096, 1, 1000000, &c->max_connections, err,
                         errlen)) ||
-      (rc = config_str("OPENAPI_DIR", ".", &c->openapi_dir, err, errlen))) {
+      (rc = config_str("OPENAPI_DIR", ".", &c->openapi_dir, err, errlen)) ||
+      (rc = config_long("CORS_MAX_AGE_SECONDS", 600, 0, 86400, &c->cors.max_age_s, err, errlen)) ||
+      (rc = config_bool("CORS_ALLOW_CREDENTIALS", 0, &c->cors.credentials, err, errlen)) ||
+      (rc = config_long("COMPRESS_MIN_BYTES", 1024, 0, 1L << 31, &c->compress_min_bytes, err,
+                        errlen)) ||
+      (rc = config_long("RATE_LIMIT_PER_MINUTE", 600, 0, 6000000, &c->rate_limit_user, err,
+                        errlen)) ||
+      (rc = config_long("RATE_LIMIT_CLIENT_PER_MINUTE", 1200, 0, 6000000, &c->rate_limit_client,
+                        err, errlen)) ||
+      (rc = config_long("RATE_LIMIT_ADDRESS_PER_MINUTE", 600, 0, 6000000, &c->rate_limit_address,
+                        err, errlen)) ||
+      (rc = config_long("RATE_LIMIT_BURST", 0, 0, 6000000, &c->rate_limit_burst, err, errlen))) {
     goto done;
   }
   for (int i = 0; i < GW_UP_COUNT; i++) {
@@ -95,10 +106,17 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
     gw_public_default(&c->public_paths);
   else if ((rc = gw_public_parse(public_paths, &c->public_paths, err, errlen)))
     goto done;
+  if ((rc = config_str("CORS_ALLOWED_ORIGINS", "", &cors_global, err, errlen)) ||
+      (rc = config_str("CORS_PORTAL_ORIGINS", "", &cors_portals, err, errlen)) ||
+      (rc = gw_cors_parse(cors_global, cors_portals, &c->cors, err, errlen))) {
+    goto done;
+  }
   rc = CS_OK;
 done:
   free(routes);
   free(public_paths);
+  free(cors_global);
+  free(cors_portals);
   if (rc != CS_OK) gw_config_free(c);
   return rc;
 }
@@ -112,5 +130,6 @@ void gw_config_free(struct gw_config *c) {
   free(c->openapi_dir);
   free(c->spool_dir);
   for (int i = 0; i < GW_UP_COUNT; i++) free(c->upstream_url[i]);
+  gw_cors_free(&c->cors);
   memset(c, 0, sizeof(*c));
 }

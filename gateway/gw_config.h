@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "cors.h"
 #include "routes_table.h"
 
 struct gw_config {
@@ -39,6 +40,27 @@ struct gw_config {
                                      * gateway's own HTTP/1.1 client), no trailing '/' */
   struct gw_routes routes;          /* GATEWAY_ROUTES or the built-in table */
   struct gw_prefixes public_paths;  /* GATEWAY_PUBLIC_PATHS or the defaults */
+  /* Cross-origin callers (cors.h). CORS_ALLOWED_ORIGINS (empty): origins every caller may use,
+   * comma-separated ("https://app.example,http://localhost:5173"); CORS_PORTAL_ORIGINS (empty):
+   * a portal's own front ends, for callers whose token names that portal
+   * ("portal-a=https://a.example|https://b.example;portal-b=https://c.example"). Both empty:
+   * CORS is off. CORS_MAX_AGE_SECONDS (600): how long a browser may keep a preflight's answer.
+   * CORS_ALLOW_CREDENTIALS (false): true sends Access-Control-Allow-Credentials (only needed
+   * for cookies; bearer tokens need no credentials mode). */
+  struct gw_cors cors;
+  /* COMPRESS_MIN_BYTES (1024): answers of at least this many bytes are compressed (gzip or br,
+   * as the client accepts: compress.h); 0 turns compression off. */
+  long compress_min_bytes;
+  /* Rate limits (http_limits.h), requests per minute per caller, 0: off.
+   * RATE_LIMIT_PER_MINUTE (600): a user, by the token's subject;
+   * RATE_LIMIT_CLIENT_PER_MINUTE (1200): an API client (or the platform operator);
+   * RATE_LIMIT_ADDRESS_PER_MINUTE (600): requests on public paths (no token: login, the customer
+   * page), per client address. RATE_LIMIT_BURST (0): how many requests may come back to back
+   * (the bucket's size); 0 means a whole minute's worth. Each gateway replica counts alone. */
+  long rate_limit_user;
+  long rate_limit_client;
+  long rate_limit_address;
+  long rate_limit_burst;
 };
 
 /* Fills c from the environment. On a malformed variable returns CS_ERR_INVALID with a message

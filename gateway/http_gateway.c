@@ -1,7 +1,7 @@
 /* Request handling at the edge, behind the HTTP server core (which gives the request id, the
- * metrics and the access log): path check → size limit → own endpoints → route → token →
- * forward (a spooled upload: proxy_upload.h). Every error is problem+json and carries
- * X-Request-Id. */
+ * metrics and the access log): path check → CORS preflight → size limit → own endpoints → route →
+ * token → rate limit → forward (a spooled upload: proxy_upload.h) → CORS headers and compression
+ * of the answer. Every error is problem+json and carries X-Request-Id. */
 #include "http_gateway.h"
 
 #include <arpa/inet.h>
@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress.h"
+#include "cors.h"
+#include "docs.h"
 #include "http.h"
+#include "http_limits.h"
 #include "http_server.h"
 #include "http_upload.h"
 #include "jwt.h"
@@ -38,6 +42,8 @@ struct gw_app {
   int metric_route[GW_ROUTES_MAX]; /* one label per routing table entry */
   int metric_own[GW_OWN_COUNT];
   atomic_long failures[GW_UP_COUNT][FAIL_COUNT];
+  struct gw_limits *limits;
+  struct gw_compressor *compressor;
 };
 
 /* The request path behind the core; defined at the end of this file. */
@@ -62,7 +68,9 @@ int gw_app_new(const struct gw_config *cfg, struct http_server *srv, struct gw_s
   app->spool = spool;
   if ((rc = jwks_cache_new(cfg->jwks_url, cfg->jwks_cache_s, &app->jwks)) != CS_OK ||
       (rc = gw_health_new(cfg->upstream_url, cfg->health_interval_ms, cfg->health_timeout_ms,
-                          &app->health)) != CS_OK) {
+                          &app->health)) != CS_OK ||
+      (rc = gw_limits_new(cfg, &app->limits)) != CS_OK ||
+      (rc = gw_compressor_new(cfg->compress_min_bytes, &app->compressor)) != CS_OK) {
     goto done;
   }
   for (size_t i = 0; i < cfg->routes.n; i++) {
@@ -135,6 +143,8 @@ void gw_app_free(struct gw_app *app) {
   if (app == NULL) return;
   gw_health_free(app->health); /* stops the checking thread first */
   jwks_cache_free(app->jwks);
+  gw_limits_free(app->limits);
+  gw_compressor_free(app->compressor);
   free(app);
 }
 
@@ -172,6 +182,8 @@ static char *metrics_text(void *arg) {
                 gw_upstream_name(u), failure_names[k], atomic_load(&app->failures[u][k]));
       }
     }
+    gw_limits_metrics(app->limits, f);
+    gw_compress_metrics(app->compressor, f);
     if (fclose(f) != 0) {
       free(extra);
       extra = NULL;
@@ -269,6 +281,7 @@ static void gateway_request(struct http_exchange *x, void *arg) {
   const struct _u_request *req = x->req;
   struct _u_response *resp = x->resp;
   char canon[CANONICAL_PATH_MAX];
+  json_t *claims = NULL; /* the verified token's, when one was checked */
   /* taken first: whatever is answered, its files go (with the request at the latest) */
   struct http_upload *spooled = gw_spool_take(req);
 
@@ -285,9 +298,12 @@ static void gateway_request(struct http_exchange *x, void *arg) {
     http_problem(resp, PROBLEM_BAD_REQUEST, "the request path is malformed or has dot segments");
     goto done;
   }
+  /* a browser's preflight carries no token: answered here, for any path */
+  if (gw_cors_preflight(&cfg->cors, req, resp)) goto done;
   /* a spooled upload's body is its files, limited one by one as they were written */
   if (spooled == NULL && http_server_body_check(x)) goto done;
 
+  if (gw_docs_answer(req, canon, resp)) goto done; /* the API reference: public, unlimited */
   int own = gw_own_endpoint(canon);
   if (own >= 0) {
     x->metric = app->metric_own[own];
@@ -310,11 +326,16 @@ static void gateway_request(struct http_exchange *x, void *arg) {
     goto done;
   }
   x->metric = app->metric_route[r];
-  if (!gw_path_is_public(&cfg->public_paths, canon) && http_server_authenticate(x, NULL) != CS_OK) {
+  if (!gw_path_is_public(&cfg->public_paths, canon) &&
+      http_server_authenticate(x, &claims) != CS_OK) {
     goto done;
   }
+  if (gw_limits_check(app->limits, req, claims, resp)) goto done;
   forward(app, req, resp, &cfg->routes.r[r], x->request_id, spooled);
   spooled = NULL;
 done:
   http_upload_free(spooled);
+  gw_cors_decorate(&cfg->cors, req, claims, resp);
+  gw_compress_response(app->compressor, req, resp);
+  json_decref(claims);
 }

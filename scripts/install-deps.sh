@@ -13,6 +13,8 @@ packages=(
   docker-compose wrk nginx-light
   postfix # smtp-sink: the SMTP server of the notification tests (test_customer_notify_providers)
   chromium # the customer page's browser test (tests/browser), driven by puppeteer-core from npm
+  zlib1g-dev libbrotli-dev brotli # the gateway's gzip and br; brotli decodes in its test
+  python3-yaml python3-jsonschema # the gateway's merged OpenAPI document (build) and the response check (tests/contract)
 )
 
 missing=()

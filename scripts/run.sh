@@ -102,6 +102,7 @@ start_process gateway "$var/pids" "$var/logs" "$bin/gateway/gateway" BIND_ADDRES
   "ADMIN_PORT=$ADMIN_PORT" ADMIN_BIND_ADDRESS=127.0.0.1 \
   "PORT=$GATEWAY_PORT" "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" "OPENAPI_DIR=$src" \
   "GATEWAY_SPOOL_DIR=$var/gateway-spool" \
+  "CORS_ALLOWED_ORIGINS=${CORS_ALLOWED_ORIGINS:-http://localhost:3000,http://localhost:5173}" \
   "UPSTREAM_POLICY=http://127.0.0.1:${port[policy]}" "UPSTREAM_CASES=http://127.0.0.1:${port[cases]}" \
   "UPSTREAM_CUSTOMER=http://127.0.0.1:${port[customer]}" "UPSTREAM_ORDERS=http://127.0.0.1:${port[orders]}"
 

@@ -1,6 +1,7 @@
 /* Test helpers: the stack's environment file, an HTTP client on libcurl, requests and logins,
  * the event feed, shell and polling. */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,6 +51,54 @@ const char *tl_env(const char *name) {
   abort();
 }
 
+/* With CLAIMSUITE_RECORD_RESPONSES=DIR, every answer a test receives is appended to
+ * DIR/<test binary>.jsonl (rewritten by each run): method, path, query, status, Content-Type and
+ * a JSON body (others by their size), for tests/contract/check_responses.py to hold against the
+ * OpenAPI documents. */
+static FILE *tl_record_file(void) { /* under tl_record's lock */
+  static FILE *f;
+  static int opened;
+  if (opened) return f;
+  opened = 1;
+  const char *dir = config_env("CLAIMSUITE_RECORD_RESPONSES", NULL);
+  char exe[512], path[1024];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (dir == NULL || n <= 0) return NULL;
+  exe[n] = '\0';
+  const char *name = strrchr(exe, '/') != NULL ? strrchr(exe, '/') + 1 : exe;
+  snprintf(path, sizeof(path), "%s/%s.jsonl", dir, name);
+  f = fopen(path, "w");
+  return f;
+}
+
+static void tl_record(const char *method, const char *url, const struct tl_response *r) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* some tests call from threads */
+  if (config_env("CLAIMSUITE_RECORD_RESPONSES", NULL) == NULL) return;
+  const char *path = strstr(url, "://");
+  path = path != NULL ? strchr(path + 3, '/') : url;
+  size_t olen = path != NULL ? (size_t)(path - url) : strlen(url);
+  if (path == NULL) path = "/";
+  size_t plen = strcspn(path, "?");
+  char *type = tl_header(r, "Content-Type");
+  json_t *line =
+      json_pack("{s:s, s:s%, s:s%, s:s, s:I, s:s?, s:I}", "method", method, "origin", url, olen,
+                "path", path, plen, "query", path[plen] == '?' ? path + plen + 1 : "", "status",
+                (json_int_t)r->status, "content_type", type, "size", (json_int_t)r->body_len);
+  if (line != NULL && r->json != NULL) json_object_set(line, "body", r->json);
+  char *text = line != NULL ? json_dumps(line, JSON_COMPACT) : NULL;
+  pthread_mutex_lock(&lock);
+  FILE *f = tl_record_file();
+  if (f != NULL && text != NULL) {
+    fputs(text, f);
+    fputc('\n', f);
+    fflush(f);
+  }
+  pthread_mutex_unlock(&lock);
+  free(text);
+  json_decref(line);
+  free(type);
+}
+
 int tl_http(const char *method, const char *url, const char *const *headers, const char *body,
             size_t body_len, long timeout_ms, struct tl_response *out) {
   memset(out, 0, sizeof(*out));
@@ -59,7 +108,8 @@ int tl_http(const char *method, const char *url, const char *const *headers, con
   struct curl_slist *list = NULL;
   /* curl adds these on its own unless told not to: the tests want exact requests */
   list = curl_slist_append(list, "Expect:");
-  for (int i = 0; headers != NULL && headers[i] != NULL; i++) list = curl_slist_append(list, headers[i]);
+  for (int i = 0; headers != NULL && headers[i] != NULL; i++)
+    list = curl_slist_append(list, headers[i]);
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
@@ -83,6 +133,7 @@ int tl_http(const char *method, const char *url, const char *const *headers, con
   out->headers = h.data != NULL ? h.data : calloc(1, 1);
   if (rc != CURLE_OK) return -1;
   out->json = json_loadb(b.data, b.len, 0, NULL);
+  tl_record(method, url, out);
   return 0;
 }
 
