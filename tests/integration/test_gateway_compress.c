@@ -14,47 +14,21 @@
 #include <cmocka.h>
 
 #include "testlib.h"
+#include "tl_gateway.h"
 #include "tl_upstream.h"
 #include "tl_world.h"
 
 static struct tl_upstream *up;
-static pid_t gw_pid;
-static char gw_url[64], gw_admin_url[64];
+static struct tl_gateway own; /* the compressing gateway of this test */
 static struct tl_world w;
 
 static void gateway_start(void) {
-  char port_env[32], admin_env[32], jwks_env[600], upstream_env[64], openapi_env[600], log[512],
-      bin[600], ready[128];
-  int port = tl_free_port(), admin = tl_free_port();
-  snprintf(gw_url, sizeof(gw_url), "http://127.0.0.1:%d", port);
-  snprintf(gw_admin_url, sizeof(gw_admin_url), "http://127.0.0.1:%d", admin);
-  snprintf(port_env, sizeof(port_env), "PORT=%d", port);
-  snprintf(admin_env, sizeof(admin_env), "ADMIN_PORT=%d", admin);
-  snprintf(jwks_env, sizeof(jwks_env), "JWKS_URL=%s/v1/auth/jwks", tl_env("POLICY_URL"));
+  char upstream_env[64];
   snprintf(upstream_env, sizeof(upstream_env), "UPSTREAM_POLICY=http://127.0.0.1:%d",
            tl_upstream_port(up));
-  snprintf(openapi_env, sizeof(openapi_env), "OPENAPI_DIR=%s", tl_env("SOURCE_DIR"));
-  const char *env[] = {port_env,
-                       openapi_env,
-                       admin_env,
-                       jwks_env,
-                       upstream_env,
-                       "BIND_ADDRESS=127.0.0.1",
-                       "LOG_LEVEL=info",
-                       "UPSTREAM_HEALTH_INTERVAL_MS=200",
-                       "GATEWAY_ROUTES=/v1/u=policy",
-                       "GATEWAY_PUBLIC_PATHS=/v1/u",
-                       "COMPRESS_MIN_BYTES=200",
-                       NULL};
-  snprintf(log, sizeof(log), "%s/logs/test-gateway-compress.log", tl_env("STACK_DIR"));
-  snprintf(bin, sizeof(bin), "%s/gateway/gateway", tl_env("BIN_DIR"));
-  gw_pid = tl_process_start(bin, env, log);
-  assert_true(gw_pid > 0);
-  snprintf(ready, sizeof(ready), "%s/readyz", gw_url);
-  if (!tl_wait_200(ready, 15000)) {
-    tl_sh("tail -20 '%s' >&2", log);
-    fail_msg("the compressing gateway did not become ready");
-  }
+  const char *env[] = {upstream_env, "GATEWAY_ROUTES=/v1/u=policy", "GATEWAY_PUBLIC_PATHS=/v1/u",
+                       "COMPRESS_MIN_BYTES=200", NULL};
+  tl_gateway_start(&own, "test-gateway-compress", env);
 }
 
 /* GET (or method) base+path with Accept-Encoding accept (NULL: none) and up to two more header
@@ -216,7 +190,7 @@ static void test_what_stays_uncompressed(void **state) {
   (void)state;
   struct tl_response r;
   /* a small answer (about 120 bytes, under 200) */
-  fetch("GET", gw_url, "/v1/u/small", "gzip, br", NULL, &r);
+  fetch("GET", own.url, "/v1/u/small", "gzip, br", NULL, &r);
   tl_expect(&r, 200);
   assert_string_equal(tl_str(r.json, "upstream"), "alpha");
   assert_true(r.body_len < 200);
@@ -224,7 +198,7 @@ static void test_what_stays_uncompressed(void **state) {
   assert_no_header(&r, "Vary");
   tl_response_free(&r);
   /* binary bytes over the threshold: application/octet-stream is not compressed again */
-  fetch("GET", gw_url, "/v1/u/binary", "gzip, br", NULL, &r);
+  fetch("GET", own.url, "/v1/u/binary", "gzip, br", NULL, &r);
   tl_expect(&r, 200);
   assert_int_equal(r.body_len, 256);
   assert_no_header(&r, "Content-Encoding");
@@ -232,13 +206,13 @@ static void test_what_stays_uncompressed(void **state) {
   tl_response_free(&r);
   /* text over the threshold is, through the proxy too */
   struct tl_response plain;
-  fetch("GET", gw_url, "/v1/u/big/5000", NULL, NULL, &plain);
+  fetch("GET", own.url, "/v1/u/big/5000", NULL, NULL, &plain);
   tl_expect(&plain, 200);
   assert_int_equal(plain.body_len, 5000);
-  fetch("GET", gw_url, "/v1/u/big/5000", "gzip", NULL, &r);
+  fetch("GET", own.url, "/v1/u/big/5000", "gzip", NULL, &r);
   assert_encoded(&r, &plain, "gzip");
   tl_response_free(&r);
-  fetch("GET", gw_url, "/v1/u/big/5000", "br", NULL, &r);
+  fetch("GET", own.url, "/v1/u/big/5000", "br", NULL, &r);
   assert_encoded(&r, &plain, "br");
   tl_response_free(&r);
   tl_response_free(&plain);
@@ -248,19 +222,19 @@ static void test_what_stays_uncompressed(void **state) {
 static void test_compressed_once(void **state) {
   (void)state;
   struct tl_response plain, first, again;
-  fetch("GET", gw_url, "/openapi/policy.yaml", NULL, NULL, &plain);
+  fetch("GET", own.url, "/openapi/policy.yaml", NULL, NULL, &plain);
   tl_expect(&plain, 200);
   assert_true(plain.body_len > 32 * 1024);
-  fetch("GET", gw_url, "/openapi/policy.yaml", "br", NULL, &first);
+  fetch("GET", own.url, "/openapi/policy.yaml", "br", NULL, &first);
   assert_encoded(&first, &plain, "br");
-  fetch("GET", gw_url, "/openapi/policy.yaml", "br", NULL, &again);
+  fetch("GET", own.url, "/openapi/policy.yaml", "br", NULL, &again);
   assert_encoded(&again, &plain, "br");
   assert_int_equal(again.body_len, first.body_len);
   assert_memory_equal(again.body, first.body, first.body_len);
   tl_response_free(&first);
   tl_response_free(&again);
   /* gzip is an entry of its own */
-  fetch("GET", gw_url, "/openapi/policy.yaml", "gzip", NULL, &again);
+  fetch("GET", own.url, "/openapi/policy.yaml", "gzip", NULL, &again);
   assert_encoded(&again, &plain, "gzip");
   tl_response_free(&again);
   tl_response_free(&plain);
@@ -270,7 +244,7 @@ static void test_metrics(void **state) {
   (void)state;
   struct tl_response r;
   char url[128];
-  snprintf(url, sizeof(url), "%s/metrics", gw_admin_url);
+  snprintf(url, sizeof(url), "%s/metrics", own.admin_url);
   assert_int_equal(tl_http("GET", url, NULL, NULL, 0, 0, &r), 0);
   tl_expect(&r, 200);
   /* exactly what test_what_stays_uncompressed (big/5000: gzip, br) and test_compressed_once
@@ -294,7 +268,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  if (gw_pid > 0) tl_process_stop(gw_pid, 5000);
+  tl_gateway_stop(&own);
   tl_upstream_stop(up);
   tl_world_free(&w);
   tl_sql_close();

@@ -14,6 +14,7 @@
 #include "password.h"
 #include "status.h"
 #include "testlib.h"
+#include "tl_gateway.h"
 #include "tl_upstream.h"
 #include "tl_world.h"
 
@@ -24,47 +25,23 @@
 #define FRONT_B "https://front-b.example"
 
 static struct tl_world w;
-static pid_t gw_pid;
-static char gw_url[64];
+static struct tl_gateway gw;
 static char case_id[37];
 
 static void gateway_start(void) {
-  char port_env[32], jwks_env[600], up[4][600], openapi_env[600], portals[256], log[512], bin[600],
-      ready[128];
-  static const char *const var[4] = {"UPSTREAM_POLICY", "UPSTREAM_CASES", "UPSTREAM_CUSTOMER",
-                                     "UPSTREAM_ORDERS"};
-  static const char *const url[4] = {"POLICY_URL", "CASES_URL", "CUSTOMER_URL", "ORDERS_URL"};
-  int port = tl_free_port();
-  snprintf(gw_url, sizeof(gw_url), "http://127.0.0.1:%d", port);
-  snprintf(port_env, sizeof(port_env), "PORT=%d", port);
-  snprintf(jwks_env, sizeof(jwks_env), "JWKS_URL=%s/v1/auth/jwks", tl_env("POLICY_URL"));
-  snprintf(openapi_env, sizeof(openapi_env), "OPENAPI_DIR=%s", tl_env("SOURCE_DIR"));
-  for (int i = 0; i < 4; i++) snprintf(up[i], sizeof(up[i]), "%s=%s", var[i], tl_env(url[i]));
+  char portals[256];
   snprintf(portals, sizeof(portals), "CORS_PORTAL_ORIGINS=%s=" FRONT_A ";%s=" FRONT_B, w.portal_a,
            w.portal_b);
-  const char *env[] = {port_env,
-                       jwks_env,
-                       openapi_env,
-                       up[0],
+  const char *const *up = tl_gateway_stack_upstreams();
+  const char *env[] = {up[0],
                        up[1],
                        up[2],
                        up[3],
-                       "BIND_ADDRESS=127.0.0.1",
-                       "LOG_LEVEL=info",
-                       "UPSTREAM_HEALTH_INTERVAL_MS=200",
                        "CORS_ALLOWED_ORIGINS=http://localhost:3000," DEV_ORIGIN,
                        portals,
                        "CORS_MAX_AGE_SECONDS=900",
                        NULL};
-  snprintf(log, sizeof(log), "%s/logs/test-gateway-cors.log", tl_env("STACK_DIR"));
-  snprintf(bin, sizeof(bin), "%s/gateway/gateway", tl_env("BIN_DIR"));
-  gw_pid = tl_process_start(bin, env, log);
-  assert_true(gw_pid > 0);
-  snprintf(ready, sizeof(ready), "%s/readyz", gw_url);
-  if (!tl_wait_200(ready, 15000)) {
-    tl_sh("tail -20 '%s' >&2", log);
-    fail_msg("the CORS gateway did not become ready");
-  }
+  tl_gateway_start(&gw, "test-gateway-cors", env);
 }
 
 /* method path through the gateway with Origin origin and up to two more header lines. */
@@ -73,7 +50,7 @@ static long call(const char *method, const char *path, const char *origin, const
   char url[512], o[300];
   const char *headers[4] = {NULL, NULL, NULL, NULL};
   size_t n = 0;
-  snprintf(url, sizeof(url), "%s%s", gw_url, path);
+  snprintf(url, sizeof(url), "%s%s", gw.url, path);
   if (origin != NULL) {
     snprintf(o, sizeof(o), "Origin: %s", origin);
     headers[n++] = o;
@@ -280,7 +257,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  if (gw_pid > 0) tl_process_stop(gw_pid, 5000);
+  tl_gateway_stop(&gw);
   tl_world_free(&w);
   tl_sql_close();
   return 0;

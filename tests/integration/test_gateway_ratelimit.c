@@ -14,54 +14,28 @@
 #include <cmocka.h>
 
 #include "testlib.h"
+#include "tl_gateway.h"
 #include "tl_upstream.h"
 
 #define PROBLEM(slug) "urn:claimsuite:problem:" slug
 
-struct gateway {
-  pid_t pid;
-  char url[64];
-  char admin_url[64];
-};
-
 static struct tl_upstream *up;
-static struct gateway gw_limited, gw_open;
+static struct tl_gateway gw_limited, gw_open;
 static char *alice, *bob, *client, *client_as_alice;
 
-/* Starts the gateway binary in front of up with the extra settings env (NULL-terminated). */
-static void gateway_start(struct gateway *g, const char *name, const char *const *extra) {
-  char port_env[32], admin_env[32], jwks_env[600], upstream_env[64], log[512], bin[600], ready[128];
-  int port = tl_free_port(), admin = tl_free_port();
-  snprintf(g->url, sizeof(g->url), "http://127.0.0.1:%d", port);
-  snprintf(g->admin_url, sizeof(g->admin_url), "http://127.0.0.1:%d", admin);
-  snprintf(port_env, sizeof(port_env), "PORT=%d", port);
-  snprintf(admin_env, sizeof(admin_env), "ADMIN_PORT=%d", admin);
-  snprintf(jwks_env, sizeof(jwks_env), "JWKS_URL=%s/v1/auth/jwks", tl_env("POLICY_URL"));
+/* Starts the gateway in front of up with the extra settings (NULL-terminated). */
+static void gateway_start(struct tl_gateway *g, const char *name, const char *const *extra) {
+  char upstream_env[64];
   snprintf(upstream_env, sizeof(upstream_env), "UPSTREAM_POLICY=http://127.0.0.1:%d",
            tl_upstream_port(up));
-  const char *env[24] = {port_env,
-                         admin_env,
-                         jwks_env,
-                         upstream_env,
-                         "BIND_ADDRESS=127.0.0.1",
-                         "LOG_LEVEL=info",
-                         "UPSTREAM_HEALTH_INTERVAL_MS=200",
-                         "GATEWAY_ROUTES=/v1/echo=policy;/v1/auth=policy"};
-  size_t n = 8;
+  const char *env[24] = {upstream_env, "GATEWAY_ROUTES=/v1/echo=policy;/v1/auth=policy"};
+  size_t n = 2;
   for (size_t i = 0; extra[i] != NULL && n < 23; i++) env[n++] = extra[i];
   env[n] = NULL;
-  snprintf(log, sizeof(log), "%s/logs/%s.log", tl_env("STACK_DIR"), name);
-  snprintf(bin, sizeof(bin), "%s/gateway/gateway", tl_env("BIN_DIR"));
-  g->pid = tl_process_start(bin, env, log);
-  assert_true(g->pid > 0);
-  snprintf(ready, sizeof(ready), "%s/readyz", g->url);
-  if (!tl_wait_200(ready, 15000)) {
-    tl_sh("tail -20 '%s' >&2", log);
-    fail_msg("gateway %s did not become ready", name);
-  }
+  tl_gateway_start(g, name, env);
 }
 
-static long get(const struct gateway *g, const char *path, const char *token,
+static long get(const struct tl_gateway *g, const char *path, const char *token,
                 struct tl_response *r) {
   return tl_call(g->url, "GET", path, token, NULL, NULL, r);
 }
@@ -75,7 +49,7 @@ static long param(const char *value, const char *key) {
 }
 
 /* Expects a 200 from the upstream with the policy and remaining requests said. */
-static void expect_taken(const struct gateway *g, const char *path, const char *token,
+static void expect_taken(const struct tl_gateway *g, const char *path, const char *token,
                          const char *policy, long remaining) {
   struct tl_response r;
   get(g, path, token, &r);
@@ -91,7 +65,7 @@ static void expect_taken(const struct gateway *g, const char *path, const char *
 }
 
 /* Expects the 429 problem with Retry-After and RateLimit r=0. */
-static void expect_refused(const struct gateway *g, const char *path, const char *token,
+static void expect_refused(const struct tl_gateway *g, const char *path, const char *token,
                            const char *policy) {
   struct tl_response r;
   get(g, path, token, &r);
@@ -227,8 +201,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  if (gw_limited.pid > 0) tl_process_stop(gw_limited.pid, 5000);
-  if (gw_open.pid > 0) tl_process_stop(gw_open.pid, 5000);
+  tl_gateway_stop(&gw_limited);
+  tl_gateway_stop(&gw_open);
   tl_upstream_stop(up);
   free(alice), free(bob), free(client), free(client_as_alice);
   return 0;
