@@ -33,7 +33,8 @@
  * external case handler user, $16 the case handler, $17 reminder, $18/$19 the cursor, $20 the
  * row limit, ($21 the page's, PAGE_SQL) $22 budget_awaiting_approval, $23 budget_rejected,
  * $24 invoice_awaiting_approval, $25..$27 the caller as an approver (struct cases_approver),
- * $28 unread_chat, $29 partner_uploads, $30 rfq_open, $31 temporary, $32 customer_contact. The
+ * $28 unread_chat, $29 partner_uploads, $30 rfq_open, $31 temporary, $32 customer_contact, $33
+ * updated_since (an integrator's "what changed since I last looked"). The
  * money, chat, upload, RFQ, temporary and customer contact filters are the dashboard's rows
  * (store_dashboard.c), condition for condition. */
 #define FILTERS_SQL \
@@ -62,7 +63,8 @@
   " AND ($29::boolean IS NULL OR " CASES_PARTNER_UPLOADS_SQL " = $29::boolean)"            \
   " AND ($30::boolean IS NULL OR " CASES_RFQ_OPEN_SQL " = $30::boolean)"                   \
   " AND ($31::boolean IS NULL OR " CASES_TEMPORARY_OPEN_SQL " = $31::boolean)"             \
-  " AND ($32::boolean IS NULL OR " CASES_CUSTOMER_CONTACT_SQL " = $32::boolean)"
+  " AND ($32::boolean IS NULL OR " CASES_CUSTOMER_CONTACT_SQL " = $32::boolean)"              \
+  " AND ($33::timestamptz IS NULL OR c.updated_at >= $33::timestamptz)"
 
 /* One query per sort column: the column is chosen from these two texts, never from input.
  * Every caller and filter can be answered by it; the lists below answer the common ones
@@ -206,7 +208,7 @@ static int unfiltered(const struct cases_list_query *q) {
          q->ech_user == NULL && q->case_handler == NULL && q->reminder == NULL &&
          q->budget_waiting == NULL && q->budget_rejected == NULL && q->invoice_waiting == NULL &&
          q->unread_chat == NULL && q->partner_uploads == NULL && q->rfq_open == NULL &&
-         q->temporary == NULL && q->customer_contact == NULL;
+         q->temporary == NULL && q->customer_contact == NULL && nonempty(q->updated_since) == NULL;
 }
 
 static int is_true(const char *flag) { return flag != NULL && !strcmp(flag, "true"); }
@@ -275,13 +277,14 @@ int cases_store_list(PGconn *conn, const struct cases_scope *s, const struct cas
                           q->partner_uploads,
                           q->rfq_open,
                           q->temporary,
-                          q->customer_contact};
+                          q->customer_contact,
+                          nonempty(q->updated_since)};
   enum list_kind k = list_kind_of(s, q);
   const char *insurer_params[] = {s->portal_id, params[17], params[18], limit, shown};
   int rc =
       k == LIST_INSURER
           ? db_exec_prepared(conn, lists[k].name, lists[k].sql, 5, insurer_params, &res, sqlstate)
-          : db_exec_prepared(conn, lists[k].name, lists[k].sql, 32, params, &res, sqlstate);
+          : db_exec_prepared(conn, lists[k].name, lists[k].sql, 33, params, &res, sqlstate);
   if (rc != CS_OK) return rc;
   rc = CS_ERR_NOMEM;
   if (PQntuples(res) != 1 || (page->items = strdup(PQgetvalue(res, 0, 0))) == NULL) goto done;

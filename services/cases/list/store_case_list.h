@@ -164,27 +164,28 @@ struct cases_approver {
 struct cases_list_query {
   char statuses[48]; /* text[] literal "{open,on_hold}" or "" */
   const char *damage_type;
-  char *q_pattern;             /* owned: the ILIKE pattern, % and _ escaped */
-  const char *action_required; /* "true" / "false" */
-  const char *action_reason;   /* a reason name */
-  const char *user_id;         /* a UUID */
-  const char *my_tasks;        /* "true" / "false" */
-  const char *my_open_tasks;   /* "true" / "false" */
-  const char *me;              /* the caller's user id, when a filter names "me" */
-  const char *has_ech;         /* "true" / "false" */
-  const char *ech_user;        /* a UUID (external_case_handler=me or =<uuid>) */
-  const char *case_handler;    /* a UUID (case_handler=me or =<uuid>) */
-  const char *reminder;        /* today, tomorrow, later */
-  const char *budget_waiting;  /* "true" / "false": budget_awaiting_approval */
-  const char *budget_rejected; /* "true" / "false" */
-  const char *invoice_waiting; /* "true" / "false": invoice_awaiting_approval */
-  const char *unread_chat;     /* "true" / "false": for the calling user (me) */
-  const char *partner_uploads; /* "true" / "false": uploads of partners the insurer has not seen */
-  const char *rfq_open;        /* "true" / "false": an open RFQ on one of its tasks */
-  const char *temporary;       /* "true" / "false": a temporary case not yet converted/connected */
+  char *q_pattern;              /* owned: the ILIKE pattern, % and _ escaped */
+  const char *action_required;  /* "true" / "false" */
+  const char *action_reason;    /* a reason name */
+  const char *user_id;          /* a UUID */
+  const char *my_tasks;         /* "true" / "false" */
+  const char *my_open_tasks;    /* "true" / "false" */
+  const char *me;               /* the caller's user id, when a filter names "me" */
+  const char *has_ech;          /* "true" / "false" */
+  const char *ech_user;         /* a UUID (external_case_handler=me or =<uuid>) */
+  const char *case_handler;     /* a UUID (case_handler=me or =<uuid>) */
+  const char *reminder;         /* today, tomorrow, later */
+  const char *budget_waiting;   /* "true" / "false": budget_awaiting_approval */
+  const char *budget_rejected;  /* "true" / "false" */
+  const char *invoice_waiting;  /* "true" / "false": invoice_awaiting_approval */
+  const char *unread_chat;      /* "true" / "false": for the calling user (me) */
+  const char *partner_uploads;  /* "true" / "false": uploads of partners the insurer has not seen */
+  const char *rfq_open;         /* "true" / "false": an open RFQ on one of its tasks */
+  const char *temporary;        /* "true" / "false": a temporary case not yet converted/connected */
   const char *customer_contact; /* "true" / "false": customer messages or uploads unread */
-  int sort_updated;            /* sort by updated_at instead of created_at */
-  char after_time[40];         /* the cursor's position, "" on the first page */
+  char updated_since[40];       /* RFC 3339: cases changed at or after it; "" for any */
+  int sort_updated;             /* sort by updated_at instead of created_at */
+  char after_time[40];          /* the cursor's position, "" on the first page */
   char after_id[37];
   long limit;
 };
