@@ -174,6 +174,9 @@ void cases_case_rules(const json_t *body, struct cs_refusal *err) { check_member
 
 void cases_case_patch_rules(const json_t *body, struct cs_refusal *err) {
   check_members(body, 0, err);
+  if (json_object_get(body, "tasks") != NULL)
+    cs_refusal_field(err, "tasks", FIELD_NOT_ALLOWED,
+                     "are not changed with the case; use POST /v1/cases/{id}/tasks");
 }
 
 int cases_case_handler_check(struct cases_op *op, const char *handler) {
@@ -246,12 +249,25 @@ static int write_failed(struct cs_refusal *err) {
   return cs_refusal_db(err);
 }
 
+/* The tasks a case is created with (POST /v1/cases "tasks"), each as a POST of it would add
+ * it: in the check phase what they need is asked (rights, offices), in the apply phase they are
+ * written, in the transaction of the case. */
+static int add_planned_tasks(PGconn *conn, struct cases_op *op) {
+  const json_t *plan;
+  size_t i;
+  char task_id[37];
+  json_array_foreach(json_object_get(op->body, "tasks"), i, plan) {
+    if (cases_task_add_plan(conn, op, plan, task_id) != CS_OK) return CS_REFUSED;
+  }
+  return CS_OK;
+}
+
 int cases_case_create(PGconn *conn, struct cases_op *op) {
   const struct cases_caller *c = op->caller;
   if (!cases_caller_is_internal(c))
     return cs_refuse(&op->err, PROBLEM_FORBIDDEN, "only the insurer creates cases");
   if (cases_case_check(op, op->body) != CS_OK) return CS_REFUSED;
-  if (cases_op_checking(op)) return CS_OK;
+  if (cases_op_checking(op)) return add_planned_tasks(conn, op);
   ids_uuid_v4(op->new_id);
   op->case_id = op->new_id;
   json_decref(op->current);
@@ -264,7 +280,15 @@ int cases_case_create(PGconn *conn, struct cases_op *op) {
   if (cases_history_add(conn, op, "case.created", NULL, NULL, op->current) != CS_OK ||
       cases_event(conn, op, "case.created", json_pack("{s:O}", "case", op->current)) != CS_OK)
     return CS_REFUSED;
-  op->result = json_incref(op->current);
+  /* a core system's case with its tasks: the case exists with all of them or not at all */
+  if (add_planned_tasks(conn, op) != CS_OK) return CS_REFUSED;
+  if (json_array_size(json_object_get(op->body, "tasks")) == 0) {
+    op->result = json_incref(op->current);
+    return CS_OK;
+  }
+  if (cases_store_document(conn, op->case_id, &op->result, op->err.sqlstate) != CS_OK ||
+      op->result == NULL)
+    return cs_refusal_db(&op->err);
   return CS_OK;
 }
 

@@ -13,16 +13,23 @@
 #include "paging.h"
 #include "service.h"
 #include "status.h"
+#include "tasks.h"
 
 /* The top-level fields of a case body: a create, an upsert or a PATCH. Which are required is
  * the domain's body rules' to say (cases_case_rules: all of a whole case; cases_case_patch_rules:
  * none, but none cleared), as are the nested members and the forms. */
 static const struct http_field case_fields[] = {
-    {"claim_number", HTTP_FIELD_STRING, 0, 100},  {"damage_type", HTTP_FIELD_STRING, 0, 40},
-    {"damage_date", HTTP_FIELD_DATE, 0, 0},       {"address", HTTP_FIELD_OBJECT, 0, 0},
-    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},   {"contacts", HTTP_FIELD_ARRAY, 0, 0},
-    {"description", HTTP_FIELD_STRING, 0, 10000}, {"external_ref", HTTP_FIELD_STRING, 0, 200},
-    {"reminder_date", HTTP_FIELD_DATE, 0, 0},     {"deductible", HTTP_FIELD_INTEGER, 0, 0},
+    {"claim_number", HTTP_FIELD_STRING, 0, 100},
+    {"damage_type", HTTP_FIELD_STRING, 0, 40},
+    {"damage_date", HTTP_FIELD_DATE, 0, 0},
+    {"address", HTTP_FIELD_OBJECT, 0, 0},
+    {"case_handler_id", HTTP_FIELD_UUID, 0, 0},
+    {"contacts", HTTP_FIELD_ARRAY, 0, 0},
+    {"description", HTTP_FIELD_STRING, 0, 10000},
+    {"external_ref", HTTP_FIELD_STRING, 0, 200},
+    {"reminder_date", HTTP_FIELD_DATE, 0, 0},
+    {"deductible", HTTP_FIELD_INTEGER, 0, 0},
+    {"tasks", HTTP_FIELD_ARRAY, 0, 0}, /* POST only: the case with its tasks, at once */
 };
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -137,6 +144,13 @@ static void upsert_request(struct request_ctx *ctx, int by_ref) {
   if (by_ref && given != NULL && strcmp(given, u.ref) != 0)
     cs_refusal_field(&bad, "external_ref", FIELD_INVALID,
                      "must equal the reference in the path (or be left out)");
+  const json_t *tasks = json_object_get(body, "tasks");
+  if (by_ref && tasks != NULL)
+    cs_refusal_field(&bad, "tasks", FIELD_NOT_ALLOWED,
+                     "are given only when creating with POST /v1/cases; add tasks to an existing "
+                     "case with POST /v1/cases/{id}/tasks");
+  else if (json_is_array(tasks))
+    cases_task_plans_rules(tasks, &bad);
   if (cases_http_body_check(ctx, body, case_fields, NFIELDS(case_fields), cases_case_rules, &bad) !=
       CS_OK)
     goto done;

@@ -12,11 +12,6 @@
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct http_field add_fields[] = {
-    {"type", HTTP_FIELD_STRING, 1, 40},    {"trade", HTTP_FIELD_STRING, 0, 40},
-    {"office_id", HTTP_FIELD_UUID, 0, 0},  {"meeting_at", HTTP_FIELD_TIMESTAMP, 0, 0},
-    {"schedule", HTTP_FIELD_OBJECT, 0, 0},
-};
 static const struct http_field patch_fields[] = {
     {"meeting_at", HTTP_FIELD_TIMESTAMP, 0, 0},
     {"schedule", HTTP_FIELD_OBJECT, 0, 0},
@@ -36,8 +31,9 @@ static int op_add(PGconn *conn, struct cases_op *op) {
 
 /* Every change of a task: one table, one callback. */
 static const struct cases_op_route routes[] = {
-    {"POST", "/v1/cases/:id/tasks", add_fields, NFIELDS(add_fields), cases_task_add_rules,
-     CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201, NULL},
+    {"POST", "/v1/cases/:id/tasks", cases_task_add_fields, CASES_TASK_ADD_NFIELDS,
+     cases_task_add_rules, CASES_OP_BODY | CASES_OP_IF_MATCH | CASES_OP_IDEMPOTENT, op_add, 201,
+     NULL},
     {"DELETE", "/v1/cases/:id/tasks/:task_id", NULL, 0, NULL, CASES_OP_IF_MATCH | CASES_OP_MONEY,
      cases_task_remove, 200, NULL},
     {"PATCH", "/v1/cases/:id/tasks/:task_id", patch_fields, NFIELDS(patch_fields),

@@ -240,6 +240,49 @@ void cases_task_add_rules(const json_t *body, struct cs_refusal *err) {
   check_times(body, err);
 }
 
+const struct http_field cases_task_add_fields[CASES_TASK_ADD_NFIELDS] = {
+    {"type", HTTP_FIELD_STRING, 1, 40},    {"trade", HTTP_FIELD_STRING, 0, 40},
+    {"office_id", HTTP_FIELD_UUID, 0, 0},  {"meeting_at", HTTP_FIELD_TIMESTAMP, 0, 0},
+    {"schedule", HTTP_FIELD_OBJECT, 0, 0},
+};
+
+void cases_task_plans_rules(const json_t *tasks, struct cs_refusal *err) {
+  const json_t *plan;
+  size_t i;
+  char field[64];
+  int managed = 0;
+  if (json_array_size(tasks) > CASES_MAX_PLANNED_TASKS)
+    cs_refusal_field(err, "tasks", FIELD_TOO_LONG, "at most 20 tasks");
+  json_array_foreach(tasks, i, plan) {
+    snprintf(field, sizeof(field), "tasks/%zu", i);
+    if (!json_is_object(plan)) {
+      cs_refusal_field(err, field, FIELD_WRONG_TYPE, "must be an object");
+      continue;
+    }
+    if (is_type(plan, "project_management") && managed++) {
+      char type_field[80];
+      snprintf(type_field, sizeof(type_field), "%s/type", field);
+      cs_refusal_field(err, type_field, FIELD_NOT_ALLOWED,
+                       "a case has one project_management task at most");
+    }
+    /* checked as a POST of the task, then its errors named under tasks/<i>/ */
+    struct cs_refusal one = {0};
+    fields_check(plan, cases_task_add_fields, CASES_TASK_ADD_NFIELDS, &one);
+    cases_task_add_rules(plan, &one);
+    const json_t *e;
+    size_t k;
+    json_array_foreach(one.errors, k, e) {
+      json_t *named = json_deep_copy(e);
+      json_object_set_new(
+          named, "field",
+          json_sprintf("%s/%s", field, json_string_value(json_object_get(e, "field"))));
+      if (err->errors == NULL) err->errors = json_array();
+      json_array_append_new(err->errors, named);
+    }
+    cs_refusal_clear(&one);
+  }
+}
+
 void cases_task_patch_rules(const json_t *body, struct cs_refusal *err) {
   if (json_object_get(body, "meeting_at") == NULL && json_object_get(body, "schedule") == NULL)
     cs_refusal_field(err, "meeting_at", FIELD_INVALID, "give meeting_at, schedule or both");
@@ -283,13 +326,18 @@ static int added_events(PGconn *conn, struct cases_op *op, const json_t *task) {
 }
 
 int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]) {
-  const char *office_id = text(op->body, "office_id");
+  return cases_task_add_plan(conn, op, op->body, task_id_out);
+}
+
+int cases_task_add_plan(PGconn *conn, struct cases_op *op, const json_t *plan,
+                        char task_id_out[37]) {
+  const char *office_id = text(plan, "office_id");
   int rc;
   task_id_out[0] = '\0';
   if ((rc = cases_require(op, "add_remove_tasks", NULL)) != CS_OK ||
       (office_id != NULL && (rc = cases_require(op, "allocate_partners", NULL)) != CS_OK))
     return rc;
-  return cases_task_place(conn, op, op->body, task_id_out);
+  return cases_task_place(conn, op, plan, task_id_out);
 }
 
 int cases_task_place(PGconn *conn, struct cases_op *op, const json_t *plan, char task_id_out[37]) {

@@ -18,6 +18,8 @@
 #define CLAIMSUITE_CASES_TASKS_H
 
 #include <jansson.h>
+
+#include "fields.h"
 #include <libpq-fe.h>
 
 #include "case_op.h"
@@ -67,8 +69,16 @@ int cases_task_timestamp_us(const char *s, long long *out);
 
 /* ---- body rules (case_op.h: pure, run by the routes before anything else) -------------- */
 
+/* The fields of a new task ({type, trade?, office_id?, meeting_at?, schedule?}). */
+#define CASES_TASK_ADD_NFIELDS 5
+extern const struct http_field cases_task_add_fields[CASES_TASK_ADD_NFIELDS];
+#define CASES_MAX_PLANNED_TASKS 20
+
 /* POST .../tasks: a known type, a trade only for repairs and in code form, the schedule. */
 void cases_task_add_rules(const json_t *body, struct cs_refusal *err);
+/* The tasks of a case created with them (POST /v1/cases "tasks"): at most 20, each checked as
+ * a POST of a task, its errors named tasks/<i>/<field>. */
+void cases_task_plans_rules(const json_t *tasks, struct cs_refusal *err);
 /* PATCH .../tasks/{task_id}: meeting_at, schedule or both; the schedule's bounds in order. */
 void cases_task_patch_rules(const json_t *body, struct cs_refusal *err);
 /* POST .../tasks/{task_id}/status: a status that may be asked for (2, 3, 4 or A). */
@@ -81,6 +91,10 @@ void cases_task_status_rules(const json_t *body, struct cs_refusal *err);
  * allocate_partners with office_id); 409 on a closed case or a second project_management
  * task. task_id_out (37 bytes) receives the new task's id. */
 int cases_task_add(PGconn *conn, struct cases_op *op, char task_id_out[37]);
+/* The same with plan (checked by cases_task_add_rules) in place of op->body: a task of a case
+ * created with its tasks. */
+int cases_task_add_plan(PGconn *conn, struct cases_op *op, const json_t *plan,
+                        char task_id_out[37]);
 /* The same for plan ({type, trade?, office_id?, meeting_at?, schedule?}, checked by
  * cases_task_add_rules), for a change whose caller has shown another right to add it (a
  * temporary case's tasks). */
