@@ -48,6 +48,7 @@ static const struct {
     {"/v1/customer", GW_UP_CUSTOMER},
     {"/v1/customer-portal", GW_UP_CUSTOMER},
     {"/v1/notifications", GW_UP_CUSTOMER},
+    {"/v1/webhooks", GW_UP_CUSTOMER},
     {"/v1/orders", GW_UP_ORDERS},
     {"/v1/approvals", GW_UP_ORDERS},
     {"/c", GW_UP_CUSTOMER}, /* the customer page's files (services/customer/page) */

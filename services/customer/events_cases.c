@@ -10,6 +10,7 @@
 #include "service.h"
 #include "status.h"
 #include "texts.h"
+#include "webhooks.h"
 
 static struct customer_from_events from;
 
@@ -19,6 +20,7 @@ static int apply(PGconn *conn, const json_t *event, void *arg) {
   int rc;
   if (type == NULL) return 0;
   if ((rc = customer_apply_cases_event(conn, event)) != CS_OK) return rc;
+  if ((rc = customer_webhooks_enqueue(conn, event)) != CS_OK) return rc; /* same transaction */
   if (strcmp(type, "rfq.invited_external") == 0)
     return customer_from_rfq_invited_external(conn, ctx, event);
   if (strcmp(type, "chat.message_posted") == 0)

@@ -7,10 +7,13 @@
 #include "service.h"
 #include "status.h"
 #include "texts.h"
+#include "webhooks.h"
 
 static struct customer_from_events from;
 
 static int apply(PGconn *conn, const json_t *event, void *arg) {
+  int rc = customer_webhooks_enqueue(conn, event); /* in the offset's transaction */
+  if (rc != CS_OK) return rc;
   return customer_from_order_event(conn, arg, event);
 }
 

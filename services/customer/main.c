@@ -15,6 +15,7 @@
 #include "http_portal.h"
 #include "http_settings.h"
 #include "http_uploads.h"
+#include "http_webhooks.h"
 #include "replica.h"
 #include "service.h"
 #include "texts.h"
@@ -63,6 +64,7 @@ static int wire(struct service *svc) {
   customer_portal_routes(svc, blobs);
   customer_page_routes(svc); /* the page itself, GET /c/ */
   if (customer_notify_wire(svc) != 0) return 2;
+  if (customer_webhooks_wire(svc) != 0) return 2; /* before the consumers that queue deliveries */
   if (customer_events_cases(svc) != 0) return 2;
   if (customer_events_orders(svc) != 0) return 2;
   return 0;

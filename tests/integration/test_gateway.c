@@ -62,6 +62,7 @@ static const struct {
     {"/v1/customer", "customer"},
     {"/v1/customer-portal", "customer"},
     {"/v1/notifications", "customer"},
+    {"/v1/webhooks", "customer"},
     {"/v1/orders", "orders"},
     {"/v1/approvals", "orders"},
     {"/v1/portals", "policy"},
@@ -80,12 +81,12 @@ struct gateway {
   char admin_url[64];
 };
 
-static struct tl_upstream *alpha, *beta;       /* behind gw_custom */
-static struct tl_upstream *named[4];           /* behind gw_default, one per upstream name */
-static struct tl_upstream *gamma_up;           /* behind gw_single */
+static struct tl_upstream *alpha, *beta; /* behind gw_custom */
+static struct tl_upstream *named[4];     /* behind gw_default, one per upstream name */
+static struct tl_upstream *gamma_up;     /* behind gw_single */
 static struct gateway gw_custom, gw_default, gw_single;
 static int refused_port;
-static char bearer[2048];                      /* "Authorization: Bearer <valid token>" */
+static char bearer[2048]; /* "Authorization: Bearer <valid token>" */
 
 /* ------------------------------------------------------------------------------------------ */
 /* helpers                                                                                     */
@@ -228,7 +229,8 @@ static char *stack_kid(void) {
   const char *dot = strchr(token, '.');
   unsigned char header[1024];
   size_t hlen = sizeof(header);
-  assert_true(o_base64url_decode((const unsigned char *)token, (size_t)(dot - token), header, &hlen));
+  assert_true(
+      o_base64url_decode((const unsigned char *)token, (size_t)(dot - token), header, &hlen));
   json_t *h = json_loadb((const char *)header, hlen, 0, NULL);
   char *kid = strdup(json_string_value(json_object_get(h, "kid")));
   json_decref(h);
@@ -311,9 +313,9 @@ static char *token_hs256_public_key(void) {
   char *signing_input = malloc(n);
   snprintf(signing_input, n, "%s.%s", h64, p64);
   unsigned char mac[32];
-  assert_int_equal(gnutls_hmac_fast(GNUTLS_MAC_SHA256, pem, pem_len, signing_input,
-                                    strlen(signing_input), mac),
-                   0);
+  assert_int_equal(
+      gnutls_hmac_fast(GNUTLS_MAC_SHA256, pem, pem_len, signing_input, strlen(signing_input), mac),
+      0);
   char *s64 = b64url(mac, sizeof(mac));
   n = strlen(signing_input) + strlen(s64) + 2;
   char *token = malloc(n);
@@ -340,15 +342,24 @@ static int setup(void **state) {
   refused_port = tl_free_port();
 
   char up_policy[64], up_cases[64], up_customer[64], up_orders[64];
-  snprintf(up_policy, sizeof(up_policy), "UPSTREAM_POLICY=http://127.0.0.1:%d", tl_upstream_port(alpha));
-  snprintf(up_cases, sizeof(up_cases), "UPSTREAM_CASES=http://127.0.0.1:%d", tl_upstream_port(beta));
+  snprintf(up_policy, sizeof(up_policy), "UPSTREAM_POLICY=http://127.0.0.1:%d",
+           tl_upstream_port(alpha));
+  snprintf(up_cases, sizeof(up_cases), "UPSTREAM_CASES=http://127.0.0.1:%d",
+           tl_upstream_port(beta));
   snprintf(up_customer, sizeof(up_customer), "UPSTREAM_CUSTOMER=http://127.0.0.1:%d", refused_port);
-  snprintf(up_orders, sizeof(up_orders), "UPSTREAM_ORDERS=http://127.0.0.1:%d/", tl_upstream_port(alpha));
+  snprintf(up_orders, sizeof(up_orders), "UPSTREAM_ORDERS=http://127.0.0.1:%d/",
+           tl_upstream_port(alpha));
   const char *custom_env[] = {
-      up_policy, up_cases, up_customer, up_orders,
+      up_policy,
+      up_cases,
+      up_customer,
+      up_orders,
       "GATEWAY_ROUTES=/v1/echo=policy; /v1/echo/deep=cases; /v1/refused=customer;"
       "/v1/auth=policy; /v1/customer-portal=orders",
-      "UPSTREAM_TIMEOUT_MS=500", "HTTP_MAX_BODY_BYTES=1024", "HTTP_THREADS=4", NULL};
+      "UPSTREAM_TIMEOUT_MS=500",
+      "HTTP_MAX_BODY_BYTES=1024",
+      "HTTP_THREADS=4",
+      NULL};
   gateway_start(&gw_custom, "test-gateway-custom", custom_env);
 
   char d[4][64];
@@ -362,9 +373,14 @@ static int setup(void **state) {
 
   if (tl_upstream_start("gamma", &gamma_up) != 0) return -1;
   char up_gamma[64];
-  snprintf(up_gamma, sizeof(up_gamma), "UPSTREAM_POLICY=http://127.0.0.1:%d", tl_upstream_port(gamma_up));
-  const char *single_env[] = {up_gamma, "GATEWAY_ROUTES=/v1/g=policy", "HTTP_THREADS=1",
-                              "UPSTREAM_MAX_RESPONSE_BYTES=4096", "UPSTREAM_TIMEOUT_MS=3000", NULL};
+  snprintf(up_gamma, sizeof(up_gamma), "UPSTREAM_POLICY=http://127.0.0.1:%d",
+           tl_upstream_port(gamma_up));
+  const char *single_env[] = {up_gamma,
+                              "GATEWAY_ROUTES=/v1/g=policy",
+                              "HTTP_THREADS=1",
+                              "UPSTREAM_MAX_RESPONSE_BYTES=4096",
+                              "UPSTREAM_TIMEOUT_MS=3000",
+                              NULL};
   gateway_start(&gw_single, "test-gateway-single", single_env);
   return 0;
 }
@@ -429,7 +445,8 @@ static void test_stack_internal_and_unknown_are_404(void **state) {
   (void)state;
   struct tl_response r;
   const char *h[] = {bearer, NULL};
-  assert_int_equal(tl_http("GET", stack("/internal/events?after=0&limit=10"), h, NULL, 0, 0, &r), 0);
+  assert_int_equal(tl_http("GET", stack("/internal/events?after=0&limit=10"), h, NULL, 0, 0, &r),
+                   0);
   tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
   tl_response_free(&r);
   assert_int_equal(tl_http("POST", stack("/internal/authorize"), h, "{}", 2, 0, &r), 0);
@@ -437,14 +454,22 @@ static void test_stack_internal_and_unknown_are_404(void **state) {
   tl_response_free(&r);
   assert_int_equal(tl_http("GET", stack("/v1/nope"), h, NULL, 0, 0, &r), 0);
   tl_assert_problem(&r, 404, "urn:claimsuite:problem:not-found");
-  assert_string_equal(json_string_value(json_object_get(r.json, "detail")), "no route for this path");
+  assert_string_equal(json_string_value(json_object_get(r.json, "detail")),
+                      "no route for this path");
   tl_response_free(&r);
 
   /* spellings a client library would clean up are sent raw */
   static const char *const tricks[] = {
-      "//internal/events", "/v1/../internal/events", "/v1/cases/../../internal/events",
-      "/%69nternal/events", "/v1/%2e%2e/internal/events", "/v1/cases/%2E%2E/%2e%2e/internal/events",
-      "/./internal/events", "/INTERNAL/events", "/%2finternal/events", "/v1/cases/..%2f..%2finternal/events",
+      "//internal/events",
+      "/v1/../internal/events",
+      "/v1/cases/../../internal/events",
+      "/%69nternal/events",
+      "/v1/%2e%2e/internal/events",
+      "/v1/cases/%2E%2E/%2e%2e/internal/events",
+      "/./internal/events",
+      "/INTERNAL/events",
+      "/%2finternal/events",
+      "/v1/cases/..%2f..%2finternal/events",
   };
   int port = port_of(tl_env("GATEWAY_URL"));
   for (size_t i = 0; i < sizeof(tricks) / sizeof(tricks[0]); i++) {
@@ -454,7 +479,8 @@ static void test_stack_internal_and_unknown_are_404(void **state) {
              tricks[i], bearer);
     char *resp = raw_http(port, req, &status);
     if (status != 404 && status != 400) fail_msg("%s answered %ld", tricks[i], status);
-    if (strstr(resp, "application/problem+json") == NULL || strcasestr(resp, "X-Request-Id:") == NULL) {
+    if (strstr(resp, "application/problem+json") == NULL ||
+        strcasestr(resp, "X-Request-Id:") == NULL) {
       fail_msg("%s: not a problem with a request id:\n%s", tricks[i], resp);
     }
     free(resp);
@@ -719,8 +745,10 @@ static void test_default_table_routes_each_prefix_to_its_service(void **state) {
     for (int exact = 0; exact < 2; exact++) {
       struct tl_response r;
       char path[256];
-      if (exact) snprintf(path, sizeof(path), "%s", default_table[i].prefix);
-      else snprintf(path, sizeof(path), "%s/x-%zu/y?q=%zu&r=a%%20b", default_table[i].prefix, i, i);
+      if (exact)
+        snprintf(path, sizeof(path), "%s", default_table[i].prefix);
+      else
+        snprintf(path, sizeof(path), "%s/x-%zu/y?q=%zu&r=a%%20b", default_table[i].prefix, i, i);
       const char *h[] = {bearer, NULL};
       assert_int_equal(tl_http("GET", at(&gw_default, path), h, NULL, 0, 0, &r), 0);
       if (r.status != 200) fail_msg("%s: %ld %s", path, r.status, r.body);
@@ -734,8 +762,8 @@ static void test_default_table_routes_each_prefix_to_its_service(void **state) {
     }
   }
   /* whole segments only, and nothing else is routed */
-  static const char *const unrouted[] = {"/v1/casesx", "/v1/mex/1", "/v1/nope", "/v1", "/",
-                                         "/v2/cases", "/V1/CASES"};
+  static const char *const unrouted[] = {"/v1/casesx", "/v1/mex/1", "/v1/nope", "/v1",
+                                         "/",          "/v2/cases", "/V1/CASES"};
   for (size_t i = 0; i < sizeof(unrouted) / sizeof(unrouted[0]); i++) {
     struct tl_response r;
     const char *h[] = {bearer, NULL};
@@ -782,7 +810,8 @@ static void test_forwards_method_target_headers_and_binary_body(void **state) {
                      NULL};
   struct tl_response r;
   const char *target = "/v1/echo/items/x?a=1&b=%20x&c=%2F";
-  assert_int_equal(tl_http("POST", at(&gw_custom, target), h, (const char *)body, sizeof(body), 0, &r), 0);
+  assert_int_equal(
+      tl_http("POST", at(&gw_custom, target), h, (const char *)body, sizeof(body), 0, &r), 0);
   assert_int_equal(r.status, 200);
   tl_assert_header(&r, "X-Request-Id", "fwd-1.test_A");
   tl_assert_header(&r, "X-Upstream", "alpha");
@@ -799,14 +828,18 @@ static void test_forwards_method_target_headers_and_binary_body(void **state) {
   assert_memory_equal(s.body, body, sizeof(body));
   char *v;
   assert_string_equal((v = tl_seen_header(&s, "X-Request-Id")), "fwd-1.test_A"), free(v);
-  assert_string_equal((v = tl_seen_header(&s, "Authorization")), bearer + strlen("Authorization: ")), free(v);
-  assert_string_equal((v = tl_seen_header(&s, "Content-Type")), "application/octet-stream"), free(v);
+  assert_string_equal((v = tl_seen_header(&s, "Authorization")),
+                      bearer + strlen("Authorization: ")),
+      free(v);
+  assert_string_equal((v = tl_seen_header(&s, "Content-Type")), "application/octet-stream"),
+      free(v);
   assert_string_equal((v = tl_seen_header(&s, "X-Custom")), "a \"quoted\", list;x=1"), free(v);
   assert_string_equal((v = tl_seen_header(&s, "Idempotency-Key")), "key-123"), free(v);
   assert_string_equal((v = tl_seen_header(&s, "If-Match")), "\"7\""), free(v);
   assert_string_equal((v = tl_seen_header(&s, "Accept")), "application/json"), free(v);
   assert_string_equal((v = tl_seen_header(&s, "Content-Length")), "300"), free(v);
-  assert_string_equal((v = tl_seen_header(&s, "X-Forwarded-For")), "203.0.113.9, 127.0.0.1"), free(v);
+  assert_string_equal((v = tl_seen_header(&s, "X-Forwarded-For")), "203.0.113.9, 127.0.0.1"),
+      free(v);
   assert_string_equal((v = tl_seen_header(&s, "X-Forwarded-Proto")), "http"), free(v);
   char expect_host[64];
   snprintf(expect_host, sizeof(expect_host), "127.0.0.1:%d", tl_upstream_port(alpha));
@@ -853,7 +886,8 @@ static void test_chunked_body_goes_upstream_with_its_length(void **state) {
   for (size_t i = 0; i < sizeof(body); i++) body[i] = (char)('a' + i % 26);
   struct tl_response r;
   const char *h[] = {bearer, "Transfer-Encoding: chunked", "Content-Type: text/plain", NULL};
-  assert_int_equal(tl_http("PATCH", at(&gw_custom, "/v1/echo/chunked"), h, body, sizeof(body), 0, &r), 0);
+  assert_int_equal(
+      tl_http("PATCH", at(&gw_custom, "/v1/echo/chunked"), h, body, sizeof(body), 0, &r), 0);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_integer_value(json_object_get(r.json, "body_len")), sizeof(body));
   tl_response_free(&r);
@@ -976,8 +1010,10 @@ static void test_upstream_connections_are_reused(void **state) {
 static void single(const char *method, const char *path, const char *body, long status,
                    struct tl_response *r) {
   const char *h[] = {bearer, "Content-Type: text/plain", NULL};
-  assert_int_equal(tl_http(method, at(&gw_single, path), h, body, body ? strlen(body) : 0, 0, r), 0);
-  if (r->status != status) fail_msg("%s %s: %ld, expected %ld: %s", method, path, r->status, status, r->body);
+  assert_int_equal(tl_http(method, at(&gw_single, path), h, body, body ? strlen(body) : 0, 0, r),
+                   0);
+  if (r->status != status)
+    fail_msg("%s %s: %ld, expected %ld: %s", method, path, r->status, status, r->body);
 }
 
 /* Which upstream connection carried the latest request whose target contains needle. */
@@ -1060,7 +1096,8 @@ static void test_chunked_answer_is_decoded(void **state) {
   struct tl_response r;
   single("GET", "/v1/g/chunked-answer/x?q=1", NULL, 200, &r);
   assert_string_equal(json_string_value(json_object_get(r.json, "upstream")), "gamma");
-  assert_string_equal(json_string_value(json_object_get(r.json, "target")), "/v1/g/chunked-answer/x?q=1");
+  assert_string_equal(json_string_value(json_object_get(r.json, "target")),
+                      "/v1/g/chunked-answer/x?q=1");
   tl_assert_header(&r, "Content-Type", "application/json");
   tl_assert_header(&r, "X-Upstream", "gamma");
   char expect_len[32];
@@ -1091,7 +1128,8 @@ static void test_http10_answer_ends_with_the_connection(void **state) {
   (void)state;
   struct tl_response r;
   single("GET", "/v1/g/http10-answer/x", NULL, 200, &r);
-  assert_string_equal(json_string_value(json_object_get(r.json, "target")), "/v1/g/http10-answer/x");
+  assert_string_equal(json_string_value(json_object_get(r.json, "target")),
+                      "/v1/g/http10-answer/x");
   tl_assert_header(&r, "X-Upstream", "gamma");
   tl_assert_header(&r, "Content-Type", "application/json");
   char expect_len[32];
@@ -1163,7 +1201,8 @@ static void test_body_above_the_limit_is_413(void **state) {
   memset(body, 'b', sizeof(body));
   struct tl_response r;
   const char *h[] = {bearer, "Content-Type: text/plain", "X-Request-Id: big-1", NULL};
-  assert_int_equal(tl_http("POST", at(&gw_custom, "/v1/echo/too-big"), h, body, sizeof(body), 0, &r), 0);
+  assert_int_equal(
+      tl_http("POST", at(&gw_custom, "/v1/echo/too-big"), h, body, sizeof(body), 0, &r), 0);
   tl_assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
   tl_assert_header(&r, "X-Request-Id", "big-1");
   tl_response_free(&r);
@@ -1171,13 +1210,15 @@ static void test_body_above_the_limit_is_413(void **state) {
 
   /* chunked, so no Content-Length announces it */
   const char *hc[] = {bearer, "Transfer-Encoding: chunked", NULL};
-  assert_int_equal(tl_http("PUT", at(&gw_custom, "/v1/echo/too-big-chunked"), hc, body, sizeof(body), 0, &r), 0);
+  assert_int_equal(
+      tl_http("PUT", at(&gw_custom, "/v1/echo/too-big-chunked"), hc, body, sizeof(body), 0, &r), 0);
   tl_assert_problem(&r, 413, "urn:claimsuite:problem:body-too-large");
   tl_response_free(&r);
   assert_int_equal(tl_upstream_count(alpha, "/v1/echo/too-big"), 0);
 
   /* exactly the limit passes, byte for byte */
-  assert_int_equal(tl_http("POST", at(&gw_custom, "/v1/echo/just-fits"), h, body, MAX_BODY_CUSTOM, 0, &r), 0);
+  assert_int_equal(
+      tl_http("POST", at(&gw_custom, "/v1/echo/just-fits"), h, body, MAX_BODY_CUSTOM, 0, &r), 0);
   assert_int_equal(r.status, 200);
   tl_response_free(&r);
   struct tl_seen s;
@@ -1190,9 +1231,15 @@ static void test_body_above_the_limit_is_413(void **state) {
 static void test_internal_and_dot_segments_never_reach_an_upstream(void **state) {
   (void)state;
   static const char *const tricks[] = {
-      "/internal/events", "//internal/events", "/%69nternal/events", "/Internal/events",
-      "/v1/echo/../../internal/events", "/v1/echo/%2e%2e/%2e%2e/internal/events",
-      "/v1/echo/..%2F..%2Finternal/events", "/v1/echo/%252e%252e/x", "/v1/echo/./x",
+      "/internal/events",
+      "//internal/events",
+      "/%69nternal/events",
+      "/Internal/events",
+      "/v1/echo/../../internal/events",
+      "/v1/echo/%2e%2e/%2e%2e/internal/events",
+      "/v1/echo/..%2F..%2Finternal/events",
+      "/v1/echo/%252e%252e/x",
+      "/v1/echo/./x",
       "/v1/echo/..;/x",
   };
   for (size_t i = 0; i < sizeof(tricks) / sizeof(tricks[0]); i++) {
@@ -1267,10 +1314,12 @@ static void test_request_id_generated_or_kept(void **state) {
 static void expect_401(const char *authorization, const char *path) {
   struct tl_response r;
   const char *h[] = {authorization, NULL};
-  assert_int_equal(tl_http("GET", at(&gw_custom, path), authorization ? h : NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(tl_http("GET", at(&gw_custom, path), authorization ? h : NULL, NULL, 0, 0, &r),
+                   0);
   tl_assert_problem(&r, 401, NULL);
   char *www = tl_header(&r, "WWW-Authenticate");
-  if (www == NULL || strncmp(www, "Bearer", 6) != 0) fail_msg("WWW-Authenticate: %s", www ? www : "(none)");
+  if (www == NULL || strncmp(www, "Bearer", 6) != 0)
+    fail_msg("WWW-Authenticate: %s", www ? www : "(none)");
   free(www);
   tl_response_free(&r);
   assert_int_equal(tl_upstream_count(alpha, path), 0);
@@ -1324,7 +1373,8 @@ static void test_public_paths_need_no_token(void **state) {
                                            "/v1/customer-portal/login/verify"};
   for (size_t i = 0; i < sizeof(open_paths) / sizeof(open_paths[0]); i++) {
     struct tl_response r;
-    assert_int_equal(tl_http("POST", at(&gw_custom, open_paths[i]), NULL, "grant_type=password", 19, 0, &r), 0);
+    assert_int_equal(
+        tl_http("POST", at(&gw_custom, open_paths[i]), NULL, "grant_type=password", 19, 0, &r), 0);
     if (r.status != 200) fail_msg("%s: %ld %s", open_paths[i], r.status, r.body);
     assert_string_equal(json_string_value(json_object_get(r.json, "target")), open_paths[i]);
     tl_response_free(&r);
@@ -1357,8 +1407,10 @@ static int custom_health_settled(void *arg) {
   if (tl_http("GET", admin_at(&gw_custom, "/healthz"), NULL, NULL, 0, 2000, r) != 0) return 0;
   json_t *ups = json_object_get(r->json, "upstreams");
   return r->status == 200 &&
-         !strcmp(json_string_value(json_object_get(json_object_get(ups, "policy"), "status")), "up") &&
-         !strcmp(json_string_value(json_object_get(json_object_get(ups, "customer"), "status")), "down");
+         !strcmp(json_string_value(json_object_get(json_object_get(ups, "policy"), "status")),
+                 "up") &&
+         !strcmp(json_string_value(json_object_get(json_object_get(ups, "customer"), "status")),
+                 "down");
 }
 
 static void test_own_health_ready_metrics_openapi(void **state) {
@@ -1371,10 +1423,14 @@ static void test_own_health_ready_metrics_openapi(void **state) {
   assert_int_equal(json_object_size(ups), 4);
   char url[64];
   snprintf(url, sizeof(url), "http://127.0.0.1:%d", tl_upstream_port(alpha));
-  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "policy"), "url")), url);
-  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "orders"), "url")), url);
-  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "cases"), "status")), "up");
-  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "orders"), "status")), "up");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "policy"), "url")),
+                      url);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "orders"), "url")),
+                      url);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "cases"), "status")),
+                      "up");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(ups, "orders"), "status")),
+                      "up");
   tl_assert_header(&r, "Content-Type", "application/json");
   tl_response_free(&r);
 
@@ -1392,15 +1448,19 @@ static void test_own_health_ready_metrics_openapi(void **state) {
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "gateway_upstream_up{upstream=\"policy\"} 1"));
   assert_non_null(strstr(r.body, "gateway_upstream_up{upstream=\"customer\"} 0"));
-  assert_non_null(strstr(r.body, "http_requests_total{service=\"gateway\",route=\"ANY /v1/echo -> policy\",status=\"2xx\"}"));
-  assert_non_null(strstr(r.body, "gateway_upstream_failures_total{upstream=\"customer\",kind=\"unreachable\"}"));
+  assert_non_null(strstr(
+      r.body,
+      "http_requests_total{service=\"gateway\",route=\"ANY /v1/echo -> policy\",status=\"2xx\"}"));
+  assert_non_null(strstr(
+      r.body, "gateway_upstream_failures_total{upstream=\"customer\",kind=\"unreachable\"}"));
   char *ct = tl_header(&r, "Content-Type");
   assert_non_null(ct);
   assert_non_null(strstr(ct, "text/plain"));
   free(ct);
   tl_response_free(&r);
 
-  assert_int_equal(tl_http("GET", at(&gw_custom, "/openapi/gateway.yaml"), NULL, NULL, 0, 0, &r), 0);
+  assert_int_equal(tl_http("GET", at(&gw_custom, "/openapi/gateway.yaml"), NULL, NULL, 0, 0, &r),
+                   0);
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "openapi:"));
   assert_non_null(strstr(r.body, "/healthz"));

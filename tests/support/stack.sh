@@ -84,6 +84,8 @@ start)
     [ "$svc" = cases ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]},customer=${url[customer]}" "BLOB_DIR=$dir/blobs"
                                  TEMPORARY_REPORT_CHECK_SECONDS=1)
     [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]},orders=${url[orders]}" "NOTIFY_FILE_DIR=$dir/notify-outbox" "BLOB_DIR=$dir/blobs")
+    # webhooks to the tests' receivers on 127.0.0.1, retried fast, dead after 12 s, purged often
+    [ "$svc" = customer ] && extra+=(WEBHOOK_ALLOW_HTTP=1 WEBHOOK_RETRY_FOR_SECONDS=12 WEBHOOK_RETRY_BASE_MS=200 WEBHOOK_RETRY_MAX_MS=1000 WEBHOOK_POLL_MS=100 WEBHOOK_PURGE_CHECK_SECONDS=1)
     [ "$svc" = orders ] && extra=("EVENT_FEEDS=policy=${url[policy]}")
     # e-ID signing: BankID's stand-in (standins/bankid_standin.c), the code's SMS as a file
     [ "$svc" = orders ] && extra+=("BANKID_URL=${url[bankid]}" SMS_PROVIDER=file "NOTIFY_FILE_DIR=$dir/notify-outbox")

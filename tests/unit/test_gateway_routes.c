@@ -38,6 +38,8 @@ static void test_default_table(void **state) {
       {"/v1/customer/x", "customer"},
       {"/v1/customer-portal/login", "customer"},
       {"/v1/notifications", "customer"},
+      {"/v1/webhooks", "customer"},
+      {"/v1/webhooks/x/deliveries", "customer"},
       {"/v1/orders/1", "orders"},
       {"/v1/approvals", "orders"},
       {"/v1/cases/", "cases"},
