@@ -341,6 +341,19 @@ static void test_scope(void **state) {
   /* filters and paging */
   assert_true(lists("/v1/orders?status=submitted&limit=200", &orderer, id));
   assert_false(lists("/v1/orders?status=done", &orderer, id));
+  /* what changed since an instant (an integrator's poll) */
+  char *at = tl_sql(
+      "SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+      " FROM orders.orders WHERE id = $1::uuid",
+      1, (const char *[]){id});
+  char since[160];
+  snprintf(since, sizeof(since), "/v1/orders?limit=200&updated_since=%s", at);
+  free(at);
+  assert_true(lists(since, &orderer, id));
+  assert_false(lists("/v1/orders?limit=200&updated_since=2999-01-01T00:00:00Z", &orderer, id));
+  gw("GET", "/v1/orders?updated_since=soon", orderer.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 400, PROBLEM("invalid-parameter"));
+  tl_response_free(&r);
   gw("GET", "/v1/orders?status=nonsense", orderer.token, NULL, NULL, &r);
   tl_assert_problem(&r, 400, PROBLEM("invalid-parameter"));
   tl_response_free(&r);

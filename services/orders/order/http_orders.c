@@ -9,6 +9,7 @@
 
 #include "caller.h"
 #include "http.h"
+#include "ids.h"
 #include "http_write.h"
 #include "orders.h"
 #include "paging.h"
@@ -39,6 +40,11 @@ static int list_query(struct request_ctx *ctx, int approvals, struct orders_quer
     return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "status must be one of the order's states");
   if (waits != NULL && strcmp(waits, "true") != 0 && strcmp(waits, "false") != 0)
     return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "action_required must be true or false");
+  const char *since = u_map_get(ctx->req->map_url, "updated_since");
+  if (since != NULL && !ids_is_timestamp(since))
+    return cs_refuse(err, PROBLEM_INVALID_PARAMETER,
+                     "updated_since must be an RFC 3339 timestamp such as 2026-12-01T08:00:00Z");
+  q->updated_since = since;
   q->status = status;
   /* my approvals: what waits for the caller, the same rule as action_required=true */
   q->action_required = approvals || (waits != NULL && !strcmp(waits, "true"));

@@ -217,7 +217,8 @@ int orders_list(PGconn *conn, const struct orders_caller *c, const struct orders
                                     .roles = roles,
                                     .after_at = at,
                                     .after_id = id,
-                                    .limit = q->limit + 1};
+                                    .limit = q->limit + 1,
+                                    .updated_since = q->updated_since};
     if (orders_store_list(conn, &f, &rows, err->sqlstate) != CS_OK) return cs_refusal_db(err);
   }
   *out = paging_page(rows, q->limit, page_position, NULL); /* steals rows */

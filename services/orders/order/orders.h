@@ -82,6 +82,7 @@ int orders_history(PGconn *conn, const struct orders_caller *c, const char *id, 
  * borrowed, NULL for the first page). */
 struct orders_query {
   const char *status;
+  const char *updated_since; /* RFC 3339, or NULL */
   int action_required;
   long limit;
   const json_t *position;

@@ -131,6 +131,7 @@ int orders_store_history(PGconn *conn, const char *id, json_t **items, char *sql
   " WHERE o.portal_id = $1::uuid AND o." company_col " = $2::uuid"                       \
   "   AND ($3::text IS NULL OR o.status = $3)"                                           \
   "   AND (NOT $4::boolean OR (" waits "))"                                              \
+  "   AND ($10::timestamptz IS NULL OR o.updated_at >= $10::timestamptz)"                \
   "   AND " DB_BEFORE_SQL("o.created_at", "o.id", "$7", "$8")                            \
   " ORDER BY o.created_at DESC, o.id DESC LIMIT $9::int"
 #define AGENT_WAITS                                                                      \
@@ -150,11 +151,11 @@ int orders_store_list(PGconn *conn, const struct orders_store_filter *f, json_t 
   char limit[24];
   snprintf(limit, sizeof(limit), "%ld", f->limit);
   const char *params[] = {
-      f->portal_id, f->company_id, f->status,   f->action_required ? "true" : "false",
-      f->user_id,   f->roles,      f->after_at, f->after_id,
-      limit};
-  return f->agent_side ? db_json_rows_prepared(conn, "orders_list_agent", sql_agent, 9, params,
+      f->portal_id, f->company_id,   f->status,   f->action_required ? "true" : "false",
+      f->user_id,   f->roles,        f->after_at, f->after_id,
+      limit,        f->updated_since};
+  return f->agent_side ? db_json_rows_prepared(conn, "orders_list_agent", sql_agent, 10, params,
                                                rows, sqlstate)
-                       : db_json_rows_prepared(conn, "orders_list_customer", sql_customer, 9,
+                       : db_json_rows_prepared(conn, "orders_list_customer", sql_customer, 10,
                                                params, rows, sqlstate);
 }

@@ -60,7 +60,8 @@ struct orders_store_filter {
   const char *roles;    /* the caller's org roles as a text[] literal */
   const char *after_at; /* the cursor's position (created_at, id), or NULLs: the first page */
   const char *after_id;
-  long limit; /* rows to read */
+  long limit;                /* rows to read */
+  const char *updated_since; /* RFC 3339: orders changed at or after it; NULL: any */
 };
 /* The orders of f, newest first: *rows a new array of documents. */
 int orders_store_list(PGconn *conn, const struct orders_store_filter *f, json_t **rows,
