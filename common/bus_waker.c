@@ -1,6 +1,7 @@
 /* What the bus threads share: a stop flag they can sleep on, a monotonic clock, the backoff. */
 #define _GNU_SOURCE /* pipe2 */
 #include "bus.h"
+#include "deadline.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,11 +23,7 @@ long bus_backoff_next(long current_ms) {
   return current_ms >= BUS_BACKOFF_MAX_MS / 2 ? BUS_BACKOFF_MAX_MS : current_ms * 2;
 }
 
-long long bus_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000L;
-}
+long long bus_now_ms(void) { return deadline_now_ms(); }
 
 int bus_waker_new(struct bus_waker **out) {
   struct bus_waker *w = calloc(1, sizeof(*w));

@@ -12,3 +12,9 @@ struct timespec deadline_after_ms(clockid_t clock, long ms) {
   }
   return t;
 }
+
+long long deadline_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000L;
+}

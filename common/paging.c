@@ -108,3 +108,17 @@ char *paging_page_text(const char *items, const json_t *last, paging_position_fn
   free(cursor);
   return text;
 }
+
+int paging_query_integer(const struct _u_map *query, const char *name, long long def, long long min,
+                         long long max, long long *out) {
+  const char *v = u_map_get(query, name);
+  if (v == NULL) {
+    *out = def;
+    return CS_OK;
+  }
+  char *end = NULL;
+  long long n = strtoll(v, &end, 10);
+  if (end == v || *end != '\0' || n < min || n > max) return CS_ERR_INVALID;
+  *out = n;
+  return CS_OK;
+}

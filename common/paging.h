@@ -20,6 +20,11 @@ struct _u_map;
 int paging_parse(const struct _u_map *query, long *limit, json_t **position,
                  struct cs_refusal *err);
 
+/* The integer parameter name of query: def when absent; CS_ERR_INVALID unless it is a decimal
+ * integer in [min, max]. */
+int paging_query_integer(const struct _u_map *query, const char *name, long long def, long long min,
+                         long long max, long long *out);
+
 /* Position <-> cursor. encode returns a new string (free()) or NULL when out of memory; decode
  * returns a new reference, or NULL when the cursor is not one of ours. */
 char *paging_cursor_encode(const json_t *position);

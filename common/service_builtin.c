@@ -9,6 +9,7 @@
 #include "bus.h"
 #include "db.h"
 #include "http.h"
+#include "paging.h"
 #include "http_server.h"
 #include "log.h"
 #include "service_internal.h"
@@ -125,26 +126,12 @@ static char *metrics_text(void *arg) {
 
 /* --- the event feed --------------------------------------------------------------------------- */
 
-static int query_long(const struct _u_request *req, const char *name, long long def, long long min,
-                      long long max, long long *out) {
-  const char *v = u_map_get(req->map_url, name);
-  if (v == NULL) {
-    *out = def;
-    return CS_OK;
-  }
-  char *end = NULL;
-  long long n = strtoll(v, &end, 10);
-  if (end == v || *end != '\0' || n < min || n > max) return CS_ERR_INVALID;
-  *out = n;
-  return CS_OK;
-}
-
 /* The catch-up feed of this service's events (service-to-service; never routed by the
  * gateway). */
 static void handle_events_feed(struct request_ctx *ctx) {
   long long after, limit;
-  if (query_long(ctx->req, "after", 0, 0, (long long)1 << 62, &after) != CS_OK ||
-      query_long(ctx->req, "limit", 100, 1, 1000, &limit) != CS_OK) {
+  if (paging_query_integer(ctx->req->map_url, "after", 0, 0, (long long)1 << 62, &after) != CS_OK ||
+      paging_query_integer(ctx->req->map_url, "limit", 100, 1, 1000, &limit) != CS_OK) {
     http_problem(ctx->resp, PROBLEM_INVALID_PARAMETER,
                  "after must be a non-negative integer and limit between 1 and 1000");
     return;

@@ -6,24 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paging.h"
 #include "status.h"
 
 static const char *const known_params[] = {"after", "limit", "wait", "types"};
 
-/* n from v when it is a decimal integer in [min, max], else an error on name. */
+/* *n from name when it is a decimal integer in [min, max] (kept when absent), else an error. */
 static void integer_param(const struct _u_map *params, const char *name, long long min,
                           long long max, long long *n, struct cs_refusal *err) {
-  const char *v = u_map_get(params, name);
-  if (v == NULL) return;
-  char *end = NULL;
-  long long x = strtoll(v, &end, 10);
-  if (end == v || *end != '\0' || x < min || x > max) {
-    char message[96];
-    snprintf(message, sizeof(message), "must be an integer between %lld and %lld", min, max);
-    cs_refusal_field(err, name, FIELD_OUT_OF_RANGE, message);
-    return;
-  }
-  *n = x;
+  if (paging_query_integer(params, name, *n, min, max, n) == CS_OK) return;
+  char message[96];
+  snprintf(message, sizeof(message), "must be an integer between %lld and %lld", min, max);
+  cs_refusal_field(err, name, FIELD_OUT_OF_RANGE, message);
 }
 
 /* types: comma-separated prefixes of lower-case letters, digits, '.' and '_'. */

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cases_routes.h"
+#include "deadline.h"
 #include "feed.h"
 #include "http.h"
 #include "http_case_op.h"
@@ -21,12 +21,6 @@
 #define POLL_MS 250   /* how often a waiting request looks again */
 
 static atomic_int waiting;
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One page into *page, its number of events into *items. */
 static int read_page(struct request_ctx *ctx, const struct cases_caller *c,
@@ -60,10 +54,10 @@ static void callback_events_get(struct request_ctx *ctx) {
     waits = 1;
   else if (q.wait_s > 0)
     atomic_fetch_sub(&waiting, 1);
-  long long deadline = now_ms() + q.wait_s * 1000;
+  long long deadline = deadline_now_ms() + q.wait_s * 1000;
   for (;;) {
     if (read_page(ctx, &caller, &q, &page, &items, &purged) != CS_OK) goto done;
-    if (!waits || items > 0 || now_ms() + POLL_MS > deadline) break;
+    if (!waits || items > 0 || deadline_now_ms() + POLL_MS > deadline) break;
     free(page);
     page = NULL;
     usleep(POLL_MS * 1000);
