@@ -52,6 +52,10 @@ int replica_fresh(struct cs_refusal *err);
 int replica_users(PGconn *conn, const char *portal_id, const json_t *ids, json_t **items);
 /* One user the same way (cached): *user new, NULL when unknown. */
 int replica_user(PGconn *conn, const char *portal_id, const char *user_id, json_t **user);
+/* The company kind of user (replica_user's answer, borrowed, may be NULL) when the user may still
+ * act in the portal it was read for on behalf of company_id: active, its company in the portal,
+ * still of that company. NULL otherwise. Borrowed from user. */
+const char *replica_user_acting_kind(const json_t *user, const char *company_id);
 /* The active users of company_id serving portal_id who hold org_role (agent_handler, attestant,
  * customer_attestant): *items a new array of {id, name, email, mobile}, ordered by id. */
 int replica_company_users(PGconn *conn, const char *portal_id, const char *company_id,

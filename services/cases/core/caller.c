@@ -58,12 +58,8 @@ static int refresh_user(struct cases_caller *c, const json_t *portal) {
   json_t *u = NULL;
   int rc = replica_user(NULL, c->portal_id, c->sub, &u);
   if (rc != CS_OK) return CS_ERR_UNAVAILABLE;
-  const char *company = json_string_value(json_object_get(u, "company_id"));
-  const char *kind = json_string_value(json_object_get(u, "company_kind"));
-  if (u == NULL || portal == NULL || !json_is_true(json_object_get(u, "active")) ||
-      !json_is_true(json_object_get(u, "in_portal")) || company == NULL ||
-      strcmp(company, c->company_id) != 0 || kind == NULL ||
-      strlen(kind) >= sizeof(c->company_kind)) {
+  const char *kind = replica_user_acting_kind(u, c->company_id);
+  if (portal == NULL || kind == NULL || strlen(kind) >= sizeof(c->company_kind)) {
     rc = CS_ERR_NOT_FOUND;
     goto done;
   }

@@ -26,13 +26,9 @@ static void copy_member(const json_t *o, const char *name, char *dst, size_t len
 static int refresh_user(struct orders_caller *c) {
   json_t *u = NULL;
   if (replica_user(NULL, c->portal_id, c->sub, &u) != CS_OK) return CS_ERR_UNAVAILABLE;
-  const char *company = json_string_value(json_object_get(u, "company_id"));
-  const char *kind = json_string_value(json_object_get(u, "company_kind"));
+  const char *kind = replica_user_acting_kind(u, c->company_id);
   int rc = CS_OK;
-  if (u == NULL || !json_is_true(json_object_get(u, "active")) ||
-      !json_is_true(json_object_get(u, "in_portal")) || company == NULL ||
-      strcmp(company, c->company_id) != 0 || kind == NULL ||
-      strlen(kind) >= sizeof(c->company_kind)) {
+  if (kind == NULL || strlen(kind) >= sizeof(c->company_kind)) {
     rc = CS_ERR_NOT_FOUND;
     goto done;
   }
