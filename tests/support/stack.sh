@@ -49,6 +49,14 @@ wait_ready() { ready "$@" || die "$1 did not start"; }
 case "$cmd" in
 start)
   bin=${3:?BIN_DIR}
+  # once more, on other free ports: a port found free was taken before its server bound it
+  start_again() {
+    local try=${STACK_START_TRY:-1}
+    [ "$try" -ge 3 ] && die "the stack did not start"
+    echo "the stack did not start; again on other ports" >&2
+    "$0" stop "$dir" >/dev/null 2>&1
+    STACK_START_TRY=$((try + 1)) exec bash "$0" start "$dir" "$bin"
+  }
   "$0" stop "$dir" >/dev/null 2>&1
   rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
   pg_port=$(free_port); redis_port=$(free_port)
@@ -59,7 +67,8 @@ start)
   # the secrets a deployment gives every service: Redis's password and the services' shared one
   secret_file "$dir/redis-password" 32
   secret_file "$dir/service-secret" 48
-  redis_start "$dir/redis" "$redis_port" "$dir/redis-password"
+  # Redis too may lose its port between free_port and its bind (stacks start side by side)
+  ( redis_start "$dir/redis" "$redis_port" "$dir/redis-password" ) || start_again
   "$bin/services/policy/claimsuite-keygen" "$dir/signing-key.json" || die "keygen failed"
   # the platform operator's credential, its secret in a file as a deployment mounts it
   operator_id=stack-operator
@@ -111,13 +120,7 @@ start)
   for name in "${names[@]}"; do ready "$name" "${url[$name]}" || { up=0; break; }; done
   sleep 0.3 # a service that lost its port to another program exits just after it migrated
   for name in "${names[@]}"; do kill -0 "$(cat "$dir/pids/$name.pid")" 2>/dev/null || up=0; done
-  if [ "$up" = 0 ]; then # once more, on other free ports (stacks start side by side in CI)
-    try=${STACK_START_TRY:-1}
-    [ "$try" -ge 3 ] && die "the stack did not start"
-    echo "the stack did not start; again on other ports" >&2
-    "$0" stop "$dir" >/dev/null 2>&1
-    STACK_START_TRY=$((try + 1)) exec bash "$0" start "$dir" "$bin"
-  fi
+  [ "$up" = 1 ] || start_again
 
   cat > "$envfile" <<ENV
 STACK_DIR=$dir
