@@ -22,6 +22,7 @@ sql "ALTER SYSTEM SET fsync = on" >/dev/null
 sql "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 
+bench_memory VmRSS "idle, demo data loaded"
 echo "loading $ncases cases ..."
 bench_load_cases "$ncases"
 handler=$(bench_token handler@demo.test)
@@ -113,3 +114,12 @@ for c in $conns_list; do
   run_pgbench "$c"
 done
 bench_summary "ceiling: GET /probe/ceiling/{id} (one prepared PK select)"
+# the writes' yardstick: case creation's share of pgbench's transactions at each count
+for c in $conns_list; do
+  share=$(awk -F'\t' -v c="$c" '$2 == c && $1 ~ /^POST \/v1\/cases/ {w = $3}
+    $2 == c && $1 ~ /^pgbench/ {p = $3} END {if (p > 0) printf "%.0f %%", 100 * w / p}' "$tmp/results")
+  echo "case create / pgbench -N at $c connections: $share"
+  bench_record "case create via gateway / pgbench -N, $c conns" "$share"
+done
+echo
+bench_memory VmHWM "peak under the case screens' load"

@@ -96,6 +96,7 @@ for c in $conns_list; do
   done
 done
 bench_summary "ceiling: GET /probe/ceiling/{id} (one prepared PK select)"
+bench_memory VmHWM "peak under the customer page's load"
 
 # From a case's commit in the cases service to its copy in the customer service: cases created
 # one after another; each copy's first write is its case.created applied.
@@ -112,10 +113,12 @@ for _ in $(seq 100); do
   [ "$k" -ge "$nevents" ] && break
   sleep 0.1
 done
-sql "SELECT 'case.created -> customer copy (ms): p50 ' || round(percentile_cont(0.5) WITHIN GROUP
+lag=$(sql "SELECT 'p50 ' || round(percentile_cont(0.5) WITHIN GROUP
        (ORDER BY ms)::numeric, 1) || ', p99 ' || round(percentile_cont(0.99) WITHIN GROUP
        (ORDER BY ms)::numeric, 1) || ', max ' || round(max(ms)::numeric, 1) || ' over '
        || count(*) || ' cases'
        FROM (SELECT extract(epoch FROM (cu.updated_at - c.created_at)) * 1000 AS ms
                FROM cases.cases c JOIN customer.cases cu ON cu.case_id = c.id
-              WHERE c.claim_number LIKE 'LAG-$run-%') t"
+              WHERE c.claim_number LIKE 'LAG-$run-%') t")
+echo "case.created -> customer copy (ms): $lag"
+bench_record "event: case committed in cases -> applied in customer (ms)" "$lag"

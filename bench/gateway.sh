@@ -82,6 +82,7 @@ measure() { # label url
   [ -n "$errs" ] && note="${note}socket errors: $errs"
   notes+=("$note")
   echo "  $label: ${rps[$i]} req/s, p99 ${p99[$i]} ms${note:+ ($note)}"
+  bench_record "$(echo "$label" | tr -s ' '), $conns conns" "${rps[$i]} req/s, p99 ${p99[$i]} ms${note:+ ($note)}"
 }
 
 ratio() { # a b -> a/b or -
@@ -115,6 +116,7 @@ echo
 echo "/v1/auth/jwks throughput: gateway/direct = $gw, nginx/direct = $ng"
 echo "/v1/auth/jwks p99:        gateway/direct = $(ratio "${p99[1]}" "${p99[0]}"), nginx/direct = $(ratio "${p99[2]}" "${p99[0]}")"
 echo "/healthz throughput:      nginx/direct = $(ratio "${rps[4]}" "${rps[3]}")"
+bench_record "throughput of /v1/auth/jwks against the service alone" "gateway $gw, nginx $ng"
 if [ "$gw" = "-" ] || [ "$ng" = "-" ]; then
   echo "verdict: not comparable (a target was not measured)"
 elif awk -v g="${rps[1]}" -v n="${rps[2]}" 'BEGIN { exit !(g >= n) }'; then

@@ -14,6 +14,27 @@ threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-16}
 duration=${BENCH_DURATION:-10s}
 
+# A figure for bench/all.sh's summary: appended to $BENCH_RECORD (when set) as
+# section<TAB>row<TAB>figure; the section is the script's name unless BENCH_SECTION says.
+bench_record() { # row figure
+  [ -n "${BENCH_RECORD:-}" ] || return 0
+  printf '%s\t%s\t%s\n' "${BENCH_SECTION:-$(basename "$0" .sh)}" "$1" "$2" >> "$BENCH_RECORD"
+}
+
+# The memory of each process of the stack (services and gateway), in MB: VmRSS now (when
+# idle) or VmHWM, the peak since it started (after a load), printed and recorded.
+bench_memory() { # VmRSS|VmHWM label
+  local name pid kb line=""
+  for name in policy cases customer orders gateway; do
+    pid=$(cat "$tmp/stack/pids/$name.pid" 2>/dev/null) || continue
+    kb=$(awk -v k="$1" '$1 == k":" {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
+    [ -n "$kb" ] || continue
+    line+=$(printf '%s %.1f MB, ' "$name" "$(awk -v k="$kb" 'BEGIN {print k / 1024}')")
+  done
+  echo "  memory, $2: ${line%, }"
+  bench_record "memory, $2" "${line%, }"
+}
+
 # Extra cleanup on exit, before the stack stops (bench/gateway.sh stops nginx here).
 bench_cleanup_hook() { :; }
 
@@ -144,17 +165,25 @@ LUA
 }
 
 # The summary: every row's requests/s and p99, and its share of the ceiling row
-# (ceiling_label) measured at the same number of connections.
+# (ceiling_label) measured at the same number of connections; each row also recorded for
+# bench/all.sh.
 bench_summary() { # ceiling_label
-  echo
-  printf '%-62s %5s %10s %10s %10s\n' "row" "conns" "req/s" "p99 ms" "% ceiling"
-  awk -F'\t' -v ceil="$1" '
+  local rows label c rps p99 share bad
+  rows=$(awk -F'\t' -v ceil="$1" '
     { label[NR] = $1; c[NR] = $2; rps[NR] = $3; p99[NR] = $4; bad[NR] = $5 + $6
       if ($1 == ceil) top[$2] = $3 }
     END {
-      for (i = 1; i <= NR; i++) {
-        share = (c[i] in top && top[c[i]] > 0) ? sprintf("%9.0f%%", 100 * rps[i] / top[c[i]]) : "         -"
-        printf "%-62s %5s %10s %10s %s%s\n", label[i], c[i], rps[i], p99[i], share, (bad[i] > 0 ? "  (errors!)" : "")
-      }
-    }' "$tmp/results"
+      for (i = 1; i <= NR; i++)
+        printf "%s\t%s\t%s\t%s\t%s\t%d\n", label[i], c[i], rps[i], p99[i],
+          ((c[i] in top && top[c[i]] > 0) ? sprintf("%.0f", 100 * rps[i] / top[c[i]]) : "-"), bad[i]
+    }' "$tmp/results")
+  echo
+  printf '%-62s %5s %10s %10s %10s\n' "row" "conns" "req/s" "p99 ms" "% ceiling"
+  while IFS=$'\t' read -r label c rps p99 share bad; do
+    local note="" figure="$rps req/s, p99 $p99 ms"
+    [ "$bad" -gt 0 ] && note="  ($bad non-2xx answers or socket errors!)"
+    [ "$share" != - ] && [ "$label" != "$1" ] && figure+=", $share % of the ceiling"
+    printf '%-62s %5s %10s %10s %9s%%%s\n' "$label" "$c" "$rps" "$p99" "$share" "$note"
+    bench_record "$label, $c conns" "$figure$note"
+  done <<<"$rows"
 }

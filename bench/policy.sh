@@ -32,7 +32,9 @@ LUA
 echo
 echo "POST /internal/authorize (wrk -t$threads -c$conns -d$duration --latency; each decision is also logged):"
 wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$tmp/authorize.lua" "$POLICY_URL/internal/authorize" \
-  | wrk_summary
+  > "$tmp/authorize.out"
+wrk_summary < "$tmp/authorize.out"
+bench_record "POST /internal/authorize, $conns conns" "$(awk '/^Requests\/sec:/ {r = $2} $1 == "99%" {p = $2} END {print r " req/s, p99 " p}' "$tmp/authorize.out")"
 
 echo
 echo "password logins, one after another ($logins, argon2id m=19 MiB t=2):"
@@ -43,4 +45,5 @@ for _ in $(seq 1 "$logins"); do
 done
 end=$(date +%s%N)
 echo "  $(( (end - start) / 1000000 / logins )) ms per login"
+bench_record "password login (argon2id m=19 MiB t=2), one at a time" "$(( (end - start) / 1000000 / logins )) ms per login over $logins"
 sql "SELECT '  decisions logged: ' || count(*) FROM policy.decision_log"

@@ -81,6 +81,8 @@ phase() { # label command-per-file (gets i)
   rows+=("$(printf '%-28s %8s %8s %8s %8s %7s %9s' "$label" "$(mb "$gw0")" "$(mb "$gwpeak")" \
     "$(mb "$cs0")" "$(mb "$cspeak")" "$secs" "$mibs")")
   echo "  $label: $files x $mib MiB in $secs s ($mibs MiB/s); gateway $(mb "$gw0") -> $(mb "$gwpeak") MB, cases $(mb "$cs0") -> $(mb "$cspeak") MB"
+  bench_record "$label, $files x $mib MiB at once via the gateway" \
+    "$mibs MiB/s; peak RSS gateway $(mb "$gwpeak") MB, cases $(mb "$cspeak") MB"
 }
 
 upload_one() { # i
