@@ -44,7 +44,7 @@ static const struct {
     {"/v1/reports", GW_UP_CASES},
     {"/v1/rfqs", GW_UP_CASES},
     {"/v1/rfq-invitations", GW_UP_CASES},
-    {"/v1/events", GW_UP_CASES}, /* the event feed of the insurer's systems (services/cases/feed) */
+    {"/v1/events", GW_UP_CUSTOMER}, /* the pull feed of events (services/customer/feed) */
     {"/v1/customer", GW_UP_CUSTOMER},
     {"/v1/customer-portal", GW_UP_CUSTOMER},
     {"/v1/notifications", GW_UP_CUSTOMER},

@@ -61,7 +61,6 @@ static int wire(struct service *svc) {
   cases_call_routes(svc);
   cases_rfq_routes(svc);
   cases_temporary_routes(svc);
-  cases_feed_routes(svc); /* GET /v1/events: the insurer's systems pull what happened */
   cases_temporary_report_schedule(svc, cc.report_check_s);
   /* what follows a change out of its request: inspection reports */
   if (cases_events_cases(svc, blobs, cc.max_file_bytes) != 0) return 2;

@@ -1,11 +1,13 @@
 /* The customer service follows the cases service's events: every event keeps the read model of
- * its case (casefile/apply_cases.c), and the types that tell people something go to their
- * function in notify/from_events.c. */
+ * its case (casefile/apply_cases.c), the types that tell people something go to their function
+ * in notify/from_events.c, and those integrators get are queued for webhooks and kept in the
+ * pull feed (feed/feed.h). */
 #include "events_cases.h"
 
 #include <string.h>
 
 #include "apply_cases.h"
+#include "feed.h"
 #include "from_events.h"
 #include "service.h"
 #include "status.h"
@@ -22,10 +24,12 @@ static int apply(PGconn *conn, const json_t *event, void *arg) {
   if ((rc = customer_apply_cases_event(conn, event)) != CS_OK) return rc;
   if ((rc = customer_webhooks_enqueue(conn, event)) != CS_OK) return rc; /* same transaction */
   if (strcmp(type, "rfq.invited_external") == 0)
-    return customer_from_rfq_invited_external(conn, ctx, event);
-  if (strcmp(type, "chat.message_posted") == 0)
-    return customer_from_chat_message_posted(conn, ctx, event);
-  return 0;
+    rc = customer_from_rfq_invited_external(conn, ctx, event);
+  else if (strcmp(type, "chat.message_posted") == 0)
+    rc = customer_from_chat_message_posted(conn, ctx, event);
+  if (rc != CS_OK) return rc;
+  /* last: it takes the feed's lock, held until this transaction commits (feed.h) */
+  return customer_feed_record(conn, event);
 }
 
 int customer_events_cases(struct service *svc) {

@@ -1,5 +1,6 @@
 /* The customer service: the customer page: its settings, messages, shares, news feed and
- * notifications. Start, config, wiring and shutdown only; resources live in their own files. */
+ * notifications; the integrators' webhooks and pull feed of events. Start, config, wiring and
+ * shutdown only; resources live in their own files. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,6 +10,7 @@
 #include "events_orders.h"
 #include "http_access.h"
 #include "http_contact.h"
+#include "http_feed.h"
 #include "http_logos.h"
 #include "http_notify.h"
 #include "http_page.h"
@@ -65,6 +67,7 @@ static int wire(struct service *svc) {
   customer_page_routes(svc); /* the page itself, GET /c/ */
   if (customer_notify_wire(svc) != 0) return 2;
   if (customer_webhooks_wire(svc) != 0) return 2; /* before the consumers that queue deliveries */
+  if (customer_feed_wire(svc) != 0) return 2;     /* GET /v1/events, kept by the consumers */
   if (customer_events_cases(svc) != 0) return 2;
   if (customer_events_orders(svc) != 0) return 2;
   return 0;

@@ -58,7 +58,7 @@ static const struct {
     {"/v1/temporary-cases", "cases"},
     {"/v1/dashboard", "cases"},
     {"/v1/reports", "cases"},
-    {"/v1/events", "cases"},
+    {"/v1/events", "customer"},
     {"/v1/customer", "customer"},
     {"/v1/customer-portal", "customer"},
     {"/v1/notifications", "customer"},

@@ -43,7 +43,7 @@ static void test_default_table(void **state) {
       {"/v1/orders/1", "orders"},
       {"/v1/approvals", "orders"},
       {"/v1/cases/", "cases"},
-      {"/v1/events", "cases"},
+      {"/v1/events", "customer"},
       {"/v1/portals", "policy"},
       {"/v1/portals/x", "policy"},
       {"/v1/rfqs", "cases"},

@@ -21,7 +21,6 @@ void cases_chat_routes(struct service *svc);        /* chat/http_chat.c */
 void cases_call_routes(struct service *svc);        /* calls/http_calls.c */
 void cases_rfq_routes(struct service *svc);         /* rfq/http_rfqs.c */
 void cases_temporary_routes(struct service *svc);   /* temporary/http_temporary.c */
-void cases_feed_routes(struct service *svc);        /* feed/http_feed.c */
 /* Generates the stored temporary-case reports every check_s seconds while the service runs
  * (reports/http_reports.c; temporary/report_schedule.h). */
 void cases_temporary_report_schedule(struct service *svc, long check_s);
