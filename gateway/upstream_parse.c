@@ -6,6 +6,7 @@
  * all when the caller receives them straight into gw_resp_body_window. */
 #include "upstream_parse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,7 +92,8 @@ int gw_upstream_url_parse(const char *url, struct gw_upstream_url *out, const ch
       *why = "has a port that is not a number in 1..65535";
       return CS_ERR_INVALID;
     }
-    (void)copy_str(out->port, sizeof(out->port), port, port_len);
+    /* the number, not the text: leading zeros ("0008082") would not fit */
+    snprintf(out->port, sizeof(out->port), "%ld", value);
   } else {
     memcpy(out->port, "80", 3);
   }

@@ -108,6 +108,11 @@ static void test_url_parse(void **state) {
   assert_string_equal(u.path, "/base");
   assert_int_equal(gw_upstream_url_parse("http://cases/", &u, &why), CS_OK);
   assert_string_equal(u.path, "");
+  /* a port written with leading zeros is still its number (found by fuzz_upstream_parse: it
+   * did not fit the port's buffer and was lost) */
+  assert_int_equal(gw_upstream_url_parse("http://cases:000000008082/v", &u, &why), CS_OK);
+  assert_string_equal(u.port, "8082");
+  assert_string_equal(u.authority, "cases:000000008082");
 
   assert_int_equal(gw_upstream_url_parse("https://policy:8443", &u, &why), CS_ERR_INVALID);
   assert_non_null(strstr(why, "https"));
