@@ -46,6 +46,7 @@ struct http_server {
   char bind_address[INET6_ADDRSTRLEN];
   long port, threads, timeout_s, max_connections, max_connections_per_address, max_body_bytes;
   int behind_front;
+  int thread_per_connection;
   int access_log; /* ACCESS_LOG: a line for every request */
   struct sockaddr_storage addr;
   struct _u_instance instance;
@@ -121,6 +122,7 @@ int http_server_new(const struct http_server_settings *s, struct http_server **o
   srv->max_connections = s->max_connections;
   srv->max_connections_per_address = s->max_connections_per_address;
   srv->behind_front = s->behind_front;
+  srv->thread_per_connection = s->thread_per_connection;
   srv->max_body_bytes = s->max_body_bytes;
   if ((rc = access_log_setting(&srv->access_log, err, errlen)) != CS_OK) goto done;
   rc = CS_ERR_NOMEM;
@@ -523,11 +525,12 @@ int http_server_start(struct http_server *srv) {
       /* the two ulfius needs: without them it crashes or leaks */
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)srv->threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)srv->timeout_s, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)srv->max_connections, NULL},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY_BYTES, NULL}};
-  size_t n = 7;
+  size_t n = 6;
+  if (!srv->thread_per_connection)
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)srv->threads, NULL};
   /* behind a front, connections arrive through http_server_add_connection */
   if (!srv->behind_front) ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &srv->addr};
   /* one address cannot hold every connection (slow clients trickling their headers) */
@@ -536,8 +539,10 @@ int http_server_start(struct http_server *srv) {
                                        (intptr_t)srv->max_connections_per_address, NULL};
   ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
   /* ITC: MHD_quiesce_daemon needs it with a thread pool (draining), and MHD_add_connection */
-  unsigned int flags =
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+  unsigned int flags = MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+  /* a thread per connection waits in poll() on its one socket; epoll is for a pool's threads */
+  flags |= srv->thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD
+                                      : MHD_USE_EPOLL_INTERNAL_THREAD;
   if (srv->behind_front) flags |= MHD_USE_NO_LISTEN_SOCKET;
   if (srv->addr.ss_family == AF_INET6) flags |= MHD_USE_DUAL_STACK; /* "::" takes IPv4 too */
   if (ulfius_start_framework_with_mhd_options(&srv->instance, flags, ops) != U_OK) {

@@ -51,6 +51,10 @@ struct http_server_settings {
   long max_body_bytes; /* a larger body is answered 413 */
   int bodies_as_bytes; /* 1: no UTF-8 check, no form parsing (bodies forwarded as they are) */
   const char *auth_realm; /* realm named in WWW-Authenticate, NULL for none */
+  /* 1: every connection has a thread of its own instead of sharing a pool's (threads unused).
+   * A pool thread serves many connections, and a handler that waits on another server (the
+   * gateway forwarding to an upstream that went silent) would hold up every one of them. */
+  int thread_per_connection;
 };
 
 #define HTTP_CALLER_MAX 96 /* bytes kept of a portal id or caller name for the access log */

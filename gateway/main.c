@@ -50,6 +50,8 @@ int main(void) {
       .bodies_as_bytes = 1, /* headers and bodies are forwarded as bytes, never parsed */
       .auth_realm = "claimsuite",
       .behind_front = 1, /* the edge listens and checks the framing (edge.h) */
+      /* a request waits on its upstream: a silent one must hold up only its own clients */
+      .thread_per_connection = 1,
   };
   if (http_server_new(&http, &srv, err, sizeof(err)) != CS_OK) {
     fprintf(stderr, "gateway: configuration error: %s\n", err);
@@ -65,7 +67,7 @@ int main(void) {
   }
   curl_ready = 1;
   struct gw_upstream_settings us = {
-      cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes, {NULL}};
+      cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes, {NULL}, 0};
   for (int i = 0; i < GW_UP_COUNT; i++) us.base_url[i] = cfg.upstream_url[i];
   if (gw_upstream_init(&us) != CS_OK) {
     log_error("could not set up forwarding to the upstreams");

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "status.h"
+#include "upstream_pool.h"
 
 #define RECV_BUF_BYTES (16 * 1024)
 /* An idle connection is retired before the upstream's own idle timeout (60 s for claimsuite's
@@ -37,6 +38,7 @@
 #define D_BROKEN "the upstream service's answer was broken off or malformed"
 #define D_NO_STATUS "the upstream service sent no valid HTTP status"
 #define D_TOO_LARGE "the upstream service's answer is too large"
+#define D_BUSY "every connection to the upstream service is busy"
 
 /* Internal to this file: the connection died before any byte of the answer (send failed, EOF
  * or reset before the status line). Retried, or mapped, by gw_upstream_exchange. */
@@ -86,15 +88,23 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void conn_close(struct conn *k) {
-  if (k->fd >= 0) close(k->fd);
+/* The call's connection after its exchange: kept for the next request (reusable) or closed.
+ * Nothing to do when a stream took it (the stream gives its place back, gw_upstream_stream_free).
+ */
+static void conn_release(struct gw_upstream_call *c, int upstream, int reusable) {
+  struct conn *k = &c->conn[upstream];
+  if (k->fd < 0) return;
+  if (reusable)
+    gw_pool_put(upstream, k->fd, now_ms());
+  else
+    gw_pool_drop(upstream, k->fd);
   k->fd = -1;
 }
 
 static void thread_state_free(void *p) {
   struct gw_upstream_call *c = p;
   if (c == NULL) return;
-  for (int i = 0; i < GW_UP_COUNT; i++) conn_close(&c->conn[i]);
+  for (int i = 0; i < GW_UP_COUNT; i++) conn_release(c, i, 0);
   free(c->req.data);
   free(c->in);
   gw_resp_free(&c->resp);
@@ -130,6 +140,7 @@ int gw_upstream_init(const struct gw_upstream_settings *s) {
     if ((cfg.up[i].base_url = strdup(s->base_url[i])) == NULL) goto fail;
   }
   if (pthread_key_create(&thread_key, thread_state_free) != 0) goto fail;
+  gw_pool_init(s->max_connections > 0 ? s->max_connections : GW_UPSTREAM_MAX_CONNECTIONS);
   return CS_OK;
 fail:
   for (int i = 0; i < GW_UP_COUNT; i++) free(cfg.up[i].base_url);
@@ -146,6 +157,7 @@ void gw_upstream_cleanup(void) {
   thread_state_free(thread_call);
   thread_call = NULL;
   pthread_key_delete(thread_key);
+  gw_pool_cleanup();
   for (int i = 0; i < GW_UP_COUNT; i++) free(cfg.up[i].base_url);
   memset(&cfg, 0, sizeof(cfg));
 }
@@ -336,6 +348,36 @@ connected:
   return CS_OK;
 }
 
+/* The call's connection from the shared pool: an idle one still usable (*reused), or a new one.
+ * CS_OK, or a failure with *detail (CS_ERR_UNAVAILABLE when every connection the upstream may
+ * have stays busy until the connect deadline). */
+static int obtain(struct gw_upstream_call *c, long long deadline, int *reused,
+                  const char **detail) {
+  struct conn *k = &c->conn[c->upstream];
+  long long connect_deadline = now_ms() + cfg.connect_timeout_ms;
+  if (connect_deadline > deadline) connect_deadline = deadline;
+  *reused = 0;
+  for (;;) {
+    int got = gw_pool_take(c->upstream, connect_deadline, &k->fd, &k->idle_since_ms);
+    if (got < 0) {
+      k->fd = -1;
+      log_failure(c, "every connection busy", 0);
+      *detail = D_BUSY;
+      return CS_ERR_UNAVAILABLE;
+    }
+    if (got == 0) {
+      int rc = connect_upstream(c, deadline, detail);
+      if (rc != CS_OK) gw_pool_drop(c->upstream, -1);
+      return rc;
+    }
+    if (idle_conn_usable(k, now_ms())) {
+      *reused = 1;
+      return CS_OK;
+    }
+    conn_release(c, c->upstream, 0);
+  }
+}
+
 /* Writes the request head and body: CS_OK, CS_ERR_TIMEOUT or PEER_GONE. */
 static int send_request(struct gw_upstream_call *c, int fd, const void *body, size_t body_len,
                         long long deadline) {
@@ -452,22 +494,12 @@ static int attempt(struct gw_upstream_call *c, const void *body, size_t body_len
                    long long deadline, int *reused, struct gw_upstream_stream **stream,
                    const char **detail) {
   struct conn *k = &c->conn[c->upstream];
-  long long now = now_ms();
   int rc, reusable = 0;
-  *reused = 0;
-  if (k->fd >= 0 && !idle_conn_usable(k, now)) conn_close(k);
-  if (k->fd >= 0)
-    *reused = 1;
-  else if ((rc = connect_upstream(c, deadline, detail)) != CS_OK)
-    return rc;
+  if ((rc = obtain(c, deadline, reused, detail)) != CS_OK) return rc;
   rc = send_request(c, k->fd, body, body_len, deadline);
   if (rc == CS_OK) rc = read_response(c, k->fd, deadline, &reusable, stream, detail);
   if (rc == CS_ERR_TIMEOUT) *detail = D_TIMEOUT;
-  if (rc == CS_OK && reusable) {
-    k->idle_since_ms = now_ms();
-  } else {
-    conn_close(k); /* nothing to close when a stream took it */
-  }
+  conn_release(c, c->upstream, rc == CS_OK && reusable);
   return rc;
 }
 
@@ -575,20 +607,13 @@ int gw_upstream_exchange_body(struct gw_upstream_call *c, const struct gw_upstre
     rc = CS_ERR_NOMEM;
     goto done;
   }
-  if (k->fd >= 0 && !idle_conn_usable(k, now_ms())) conn_close(k);
-  if (k->fd >= 0)
-    reused = 1;
-  else if ((rc = connect_upstream(c, now_ms() + cfg.timeout_ms, detail)) != CS_OK)
-    goto done;
+  if ((rc = obtain(c, now_ms() + cfg.timeout_ms, &reused, detail)) != CS_OK) goto done;
   rc = send_from(c, k->fd, src, buf, &body_begun, detail);
   /* an upstream that answers before taking the whole body (and closes) is still heard */
   if (rc == CS_OK || (rc == PEER_GONE && body_begun))
     rc = read_response(c, k->fd, now_ms() + cfg.timeout_ms, &reusable, &out->stream, detail);
   if (rc == CS_ERR_TIMEOUT) *detail = D_TIMEOUT;
-  if (rc == CS_OK && reusable)
-    k->idle_since_ms = now_ms();
-  else
-    conn_close(k); /* nothing to close when a stream took it */
+  conn_release(c, c->upstream, rc == CS_OK && reusable);
   rc = finish_exchange(c, rc, reused, out, detail);
 done:
   free(buf);
@@ -630,6 +655,6 @@ unsigned long long gw_upstream_stream_length(const struct gw_upstream_stream *s)
 
 void gw_upstream_stream_free(struct gw_upstream_stream *s) {
   if (s == NULL) return;
-  close(s->fd);
+  gw_pool_drop(s->upstream, s->fd); /* the connection ends with the stream */
   free(s);
 }

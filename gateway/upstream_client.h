@@ -1,10 +1,10 @@
 /* The gateway's HTTP/1.1 client for its upstreams: one request, one response, over a
- * keep-alive connection per upstream and per worker thread.
+ * keep-alive connection taken from the upstream's shared pool (upstream_pool.h) and given back.
  *
  * Each thread that forwards owns its state (created on its first request, freed when the thread
- * exits): one TCP connection per upstream (a thread handles one request at a time), the request
- * buffer, the receive buffer and the response parser. In the steady state a request costs no
- * allocation besides the response body, which is handed to the caller. */
+ * exits): the connection of the request in flight, the request buffer, the receive buffer and
+ * the response parser. In the steady state a request costs no allocation besides the response
+ * body, which is handed to the caller. */
 #ifndef CLAIMSUITE_GATEWAY_UPSTREAM_CLIENT_H
 #define CLAIMSUITE_GATEWAY_UPSTREAM_CLIENT_H
 
@@ -18,7 +18,9 @@ struct gw_upstream_settings {
   long timeout_ms;                   /* the whole exchange: connect + send + receive */
   long max_response_bytes;           /* a bigger response body held in memory is refused */
   const char *base_url[GW_UP_COUNT]; /* "http://host[:port][/path]", per enum gw_upstream */
+  long max_connections;              /* open at once per upstream; 0: GW_UPSTREAM_MAX_CONNECTIONS */
 };
+#define GW_UPSTREAM_MAX_CONNECTIONS 128
 
 /* Once, before any worker thread starts: parses the base URLs and creates the per-thread state
  * key. The settings are copied. CS_OK, CS_ERR_INVALID (a URL is not http://host[:port][/path])

@@ -5,6 +5,7 @@
 #include "../../gateway/routes_table.c"
 #include "../../gateway/upstream_parse.c"
 #include "../../gateway/upstream_client.c"
+#include "../../gateway/upstream_pool.c"
 
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -546,7 +547,7 @@ static void script_stop(struct script *s) {
 static void client_for(int port, const char *path, long timeout_ms) {
   static char url[128];
   snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-  struct gw_upstream_settings s = {500, timeout_ms, MAX_BODY, {url, url, url, url}};
+  struct gw_upstream_settings s = {500, timeout_ms, MAX_BODY, {url, url, url, url}, 0};
   assert_int_equal(gw_upstream_init(&s), CS_OK);
 }
 
