@@ -377,7 +377,8 @@ static void test_bankid_complete(void **state) {
   tl_assert_str(r.json, "status", "pending");
   tl_assert_str(r.json, "step", "agent_attest");
   char masked[32];
-  snprintf(masked, sizeof(masked), "%.3s *** ** %s", w.attestant.mobile, w.attestant.mobile + 10);
+  snprintf(masked, sizeof(masked), "%.3s *** ** %.13s", w.attestant.mobile,
+           w.attestant.mobile + 10);
   tl_assert_str(r.json, "sent_to", masked);
   assert_null(json_object_get(r.json, "qr_data"));
   tl_response_free(&r);
