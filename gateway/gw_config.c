@@ -87,7 +87,16 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
                         err, errlen)) ||
       (rc = config_long("RATE_LIMIT_ADDRESS_PER_MINUTE", 600, 0, 6000000, &c->rate_limit_address,
                         err, errlen)) ||
-      (rc = config_long("RATE_LIMIT_BURST", 0, 0, 6000000, &c->rate_limit_burst, err, errlen))) {
+      (rc = config_long("RATE_LIMIT_BURST", 0, 0, 6000000, &c->rate_limit_burst, err, errlen)) ||
+      (rc = config_str("REDIS_HOST", "", &c->redis_host, err, errlen)) ||
+      (rc = config_long("REDIS_PORT", 6379, 1, 65535, &c->redis_port, err, errlen)) ||
+      (rc = config_str("REDIS_USER", "claimsuite", &c->redis_user, err, errlen)) ||
+      (rc = config_secret("REDIS_PASSWORD", c->redis_host[0] != '\0', 1, 512, &c->redis_password,
+                          err, errlen)) ||
+      (rc = config_long("RATE_LIMIT_REDIS_TIMEOUT_MS", 50, 1, 10000,
+                        &c->rate_limit_redis_timeout_ms, err, errlen)) ||
+      (rc = config_long("RATE_LIMIT_REDIS_CONNECTIONS", 32, 1, 1024,
+                        &c->rate_limit_redis_connections, err, errlen))) {
     goto done;
   }
   for (int i = 0; i < GW_UP_COUNT; i++) {
@@ -130,6 +139,9 @@ void gw_config_free(struct gw_config *c) {
   free(c->openapi_dir);
   free(c->spool_dir);
   for (int i = 0; i < GW_UP_COUNT; i++) free(c->upstream_url[i]);
+  free(c->redis_host);
+  free(c->redis_user);
+  config_secret_free(c->redis_password);
   gw_cors_free(&c->cors);
   memset(c, 0, sizeof(*c));
 }

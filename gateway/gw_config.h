@@ -56,11 +56,25 @@ struct gw_config {
    * RATE_LIMIT_CLIENT_PER_MINUTE (1200): an API client (or the platform operator);
    * RATE_LIMIT_ADDRESS_PER_MINUTE (600): requests on public paths (no token: login, the customer
    * page), per client address. RATE_LIMIT_BURST (0): how many requests may come back to back
-   * (the bucket's size); 0 means a whole minute's worth. Each gateway replica counts alone. */
+   * (the bucket's size); 0 means a whole minute's worth. */
   long rate_limit_user;
   long rate_limit_client;
   long rate_limit_address;
   long rate_limit_burst;
+  /* Where the buckets live (rate_limit_redis.h). REDIS_HOST (empty: none): with it, every
+   * replica charges the same buckets in that Redis, so N replicas allow the limit once, not N
+   * times; without it each replica counts alone. REDIS_PORT (6379), REDIS_USER (claimsuite),
+   * REDIS_PASSWORD or REDIS_PASSWORD_FILE (required with REDIS_HOST): as the services have them.
+   * RATE_LIMIT_REDIS_TIMEOUT_MS (50): the timeout of each connect to Redis, of each command and
+   * of the wait for a free connection; past it, or on any Redis error, that request is judged by
+   * the replica's own table. RATE_LIMIT_REDIS_CONNECTIONS (32): the connections to Redis this
+   * replica keeps (a request holds one for one round trip). */
+  char *redis_host;
+  long redis_port;
+  char *redis_user;
+  char *redis_password;
+  long rate_limit_redis_timeout_ms;
+  long rate_limit_redis_connections;
 };
 
 /* Fills c from the environment. On a malformed variable returns CS_ERR_INVALID with a message

@@ -3,8 +3,11 @@
  * and requests on public paths (no token: the login, the customer page) per client address
  * (RATE_LIMIT_ADDRESS_PER_MINUTE; the address is the TCP peer's: behind a load balancer that
  * does not keep it, every client shares one bucket, so raise or turn off that limit there).
- * Each is a bucket of RATE_LIMIT_BURST requests refilled at its rate (rate_limit.h), kept in
- * this process: with N gateway replicas a caller may make up to N times the limit. Every answer to
+ * Each is a bucket of RATE_LIMIT_BURST requests refilled at its rate (rate_limit.h). With
+ * REDIS_HOST the buckets are kept in Redis and shared by every gateway replica
+ * (rate_limit_redis.h): N replicas allow the limit once. Without it, or for a request Redis cannot
+ * judge in time, the bucket is this process's own: a caller may then make up to N times the
+ * limit across N replicas. Every answer to
  * a limited request carries the IETF draft's headers (draft-ietf-httpapi-ratelimit-headers):
  * RateLimit-Policy: "user";q=600;w=60 and RateLimit: "user";r=<remaining>;t=<seconds until the
  * bucket is full>; a request over the limit is answered 429 rate-limited with Retry-After. */
@@ -30,7 +33,9 @@ void gw_limits_free(struct gw_limits *l); /* NULL-safe */
 int gw_limits_check(struct gw_limits *l, const struct _u_request *req, const json_t *claims,
                     struct _u_response *resp);
 
-/* Prometheus text: gateway_rate_limited_total{limit="user|client|address"}. */
+/* Prometheus text: gateway_rate_limited_total{limit="user|client|address"}; with shared buckets
+ * also gateway_rate_limit_store_errors_total (Redis failures) and gateway_rate_limit_local_total
+ * (requests judged by this replica's own buckets meanwhile). */
 void gw_limits_metrics(struct gw_limits *l, FILE *f);
 
 #endif

@@ -84,18 +84,25 @@ void gw_rate_take(struct gw_rate_table *t, const void *key, size_t len, long per
   struct slot *sl = find_slot(t, s, h, now_ns);
   int64_t tat = sl->tat > now_ns ? sl->tat : now_ns;
   int64_t next = tat + interval; /* the TAT once this request is taken */
-  if (next - now_ns > capacity) {
-    v->allowed = 0;
-    v->remaining = 0;
-    v->retry_after_s = (long)((next - now_ns - capacity + NS_PER_S - 1) / NS_PER_S);
-    if (v->retry_after_s < 1) v->retry_after_s = 1;
-    v->reset_s = (long)((tat - now_ns + NS_PER_S - 1) / NS_PER_S);
-  } else {
-    sl->tat = next;
-    v->allowed = 1;
-    v->remaining = (long)((capacity - (next - now_ns)) / interval);
-    v->reset_s = (long)((next - now_ns + NS_PER_S - 1) / NS_PER_S);
-    v->retry_after_s = 0;
-  }
+  int allowed = next - now_ns <= capacity;
+  if (allowed) sl->tat = next;
   pthread_mutex_unlock(&s->lock);
+  gw_rate_verdict_set(v, allowed, (allowed ? next : tat) - now_ns, interval, capacity, NS_PER_S);
+}
+
+void gw_rate_verdict_set(struct gw_rate_verdict *v, int allowed, int64_t ahead, int64_t interval,
+                         int64_t capacity, int64_t per_s) {
+  if (ahead < 0) ahead = 0;
+  v->allowed = allowed;
+  v->reset_s = (long)((ahead + per_s - 1) / per_s);
+  if (allowed) {
+    v->remaining = ahead < capacity ? (long)((capacity - ahead) / interval) : 0;
+    v->retry_after_s = 0;
+  } else {
+    /* one more request fits once the TAT plus its interval is within the capacity again */
+    int64_t wait = ahead + interval - capacity;
+    v->remaining = 0;
+    v->retry_after_s = wait > 0 ? (long)((wait + per_s - 1) / per_s) : 1;
+    if (v->retry_after_s < 1) v->retry_after_s = 1;
+  }
 }

@@ -29,4 +29,11 @@ void gw_rate_table_free(struct gw_rate_table *t); /* NULL-safe */
 void gw_rate_take(struct gw_rate_table *t, const void *key, size_t len, long per_minute, long burst,
                   int64_t now_ns, struct gw_rate_verdict *v);
 
+/* The verdict of GCRA for a bucket whatever keeps its TAT (this table, or Redis:
+ * rate_limit_redis.h), in a unit of which per_s make a second: allowed, and ahead = how far the
+ * TAT is ahead of now after the decision (taken: with this request in it; refused: unchanged,
+ * nothing is charged). interval = one request's worth of refill, capacity = burst of them. */
+void gw_rate_verdict_set(struct gw_rate_verdict *v, int allowed, int64_t ahead, int64_t interval,
+                         int64_t capacity, int64_t per_s);
+
 #endif

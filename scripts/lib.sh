@@ -89,11 +89,12 @@ secret_file() { # file n
 }
 
 # Redis with one ACL user, "claimsuite", whose password is the content of password-file: the
-# services publish and subscribe on the event channels and nothing else; the default user is
-# off, so nobody without the password gets in.
+# services publish and subscribe on the event channels, and the gateway keeps its rate-limit
+# buckets (keys claimsuite:ratelimit:*, through its one script); nothing else. The default user
+# is off, so nobody without the password gets in.
 redis_start() { # dir port password-file
   mkdir -p "$1"
-  (umask 077; printf 'user default off\nuser claimsuite on >%s resetchannels &claimsuite.events.* -@all +@connection +publish +subscribe +unsubscribe\n' \
+  (umask 077; printf 'user default off\nuser claimsuite on >%s resetchannels &claimsuite.events.* resetkeys ~claimsuite:ratelimit:* -@all +@connection +publish +subscribe +unsubscribe +evalsha +script|load +get +set +time\n' \
     "$(cat "$3")" > "$1/users.acl")
   redis-server --port "$2" --bind 127.0.0.1 --dir "$1" --daemonize yes --pidfile "$1/redis.pid" \
     --aclfile "$1/users.acl" --logfile "$1/redis.log" --save "" --appendonly no >/dev/null \

@@ -97,14 +97,16 @@ for svc in $SERVICES; do
   start_process "$svc" "$var/pids" "$var/logs" "$bin/services/$svc/$svc" "${common[@]}" \
     "PORT=${port[$svc]}" "DATABASE_URL=host=127.0.0.1 port=$PG_PORT dbname=claimsuite user=$svc" "${extra[@]}"
 done
-# the operator's port (health details, metrics) on this machine only
+# the operator's port (health details, metrics) on this machine only; the rate limits' buckets
+# in Redis, as several gateways would share them
 start_process gateway "$var/pids" "$var/logs" "$bin/gateway/gateway" BIND_ADDRESS=0.0.0.0 \
   "ADMIN_PORT=$ADMIN_PORT" ADMIN_BIND_ADDRESS=127.0.0.1 \
   "PORT=$GATEWAY_PORT" "JWKS_URL=http://127.0.0.1:${port[policy]}/v1/auth/jwks" "OPENAPI_DIR=$src" \
   "GATEWAY_SPOOL_DIR=$var/gateway-spool" \
   "CORS_ALLOWED_ORIGINS=${CORS_ALLOWED_ORIGINS:-http://localhost:3000,http://localhost:5173}" \
   "UPSTREAM_POLICY=http://127.0.0.1:${port[policy]}" "UPSTREAM_CASES=http://127.0.0.1:${port[cases]}" \
-  "UPSTREAM_CUSTOMER=http://127.0.0.1:${port[customer]}" "UPSTREAM_ORDERS=http://127.0.0.1:${port[orders]}"
+  "UPSTREAM_CUSTOMER=http://127.0.0.1:${port[customer]}" "UPSTREAM_ORDERS=http://127.0.0.1:${port[orders]}" \
+  REDIS_HOST=127.0.0.1 "REDIS_PORT=$REDIS_PORT" "REDIS_PASSWORD_FILE=$var/redis-password"
 
 for svc in $SERVICES; do
   wait_http "http://127.0.0.1:${port[$svc]}/readyz" "$(cat "$var/pids/$svc.pid")" 300 \

@@ -112,7 +112,8 @@ start)
     "ADMIN_PORT=$admin_port" \
     "JWKS_URL=${url[policy]}/v1/auth/jwks" "UPSTREAM_POLICY=${url[policy]}" "UPSTREAM_CASES=${url[cases]}" \
     "UPSTREAM_CUSTOMER=${url[customer]}" "UPSTREAM_ORDERS=${url[orders]}" "OPENAPI_DIR=$src" \
-    "GATEWAY_SPOOL_DIR=$dir/gateway-spool"
+    "GATEWAY_SPOOL_DIR=$dir/gateway-spool" \
+    REDIS_HOST=127.0.0.1 "REDIS_PORT=$redis_port" "REDIS_PASSWORD_FILE=$dir/redis-password"
 
   names=(bankid policy cases customer orders probe_a probe_b gateway)
   for name in "${names[@]}"; do launch "$name"; done
