@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "status.h"
+#include "upstream_client.h"
 #include "upstream_parse.h"
 
 static const char *const upstream_env[GW_UP_COUNT] = {"UPSTREAM_POLICY", "UPSTREAM_CASES",
@@ -68,7 +69,8 @@ int gw_config_load(struct gw_config *c, char *err, size_t errlen) {
                        errlen)) ||
       (rc = config_long("UPLOAD_MAX_FILE_BYTES", 30L * 1024 * 1024, 1, 1L << 31, &c->max_file_bytes,
                         err, errlen)) ||
-      (rc = config_long("HTTP_THREADS", 8, 1, 1024, &c->threads, err, errlen)) ||
+      (rc = config_long("UPSTREAM_MAX_CONNECTIONS", GW_UPSTREAM_MAX_CONNECTIONS, 1, 100000,
+                        &c->upstream_max_connections, err, errlen)) ||
       (rc = config_long("HTTP_TIMEOUT_SECONDS", 60, 1, 86400, &c->http_timeout_s, err, errlen)) ||
       (rc = config_long("HTTP_HEAD_TIMEOUT_SECONDS", 10, 1, 3600, &c->head_timeout_s, err,
                         errlen)) ||

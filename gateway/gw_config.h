@@ -30,9 +30,10 @@ struct gw_config {
   char *spool_dir;          /* GATEWAY_SPOOL_DIR (/tmp/claimsuite-gateway-spool): where the
                              * files of multipart uploads wait while they are forwarded */
   long max_file_bytes;      /* UPLOAD_MAX_FILE_BYTES (30 MiB): a bigger uploaded file → 413 */
-  long threads;             /* HTTP_THREADS (8) */
-  long http_timeout_s;      /* HTTP_TIMEOUT_SECONDS (60): idle client connections */
-  long max_connections;     /* HTTP_MAX_CONNECTIONS (4096) */
+  long upstream_max_connections;    /* UPSTREAM_MAX_CONNECTIONS (128): open to one upstream at once
+                                     * (every client connection has a thread of its own) */
+  long http_timeout_s;              /* HTTP_TIMEOUT_SECONDS (60): idle client connections */
+  long max_connections;             /* HTTP_MAX_CONNECTIONS (4096) */
   long max_connections_per_address; /* HTTP_MAX_CONNECTIONS_PER_ADDRESS (64) */
   long head_timeout_s;              /* HTTP_HEAD_TIMEOUT_SECONDS (10): a request head's deadline */
   char *openapi_dir;                /* OPENAPI_DIR (.): root holding services/<name>/openapi.yaml */

@@ -42,7 +42,7 @@ int main(void) {
       .name = "gateway",
       .bind_address = cfg.bind_address,
       .port = cfg.port,
-      .threads = cfg.threads,
+      .threads = 1, /* unused: a thread per connection */
       .timeout_s = cfg.http_timeout_s,
       .max_connections = cfg.max_connections,
       .max_connections_per_address = cfg.max_connections_per_address,
@@ -66,8 +66,11 @@ int main(void) {
     goto done;
   }
   curl_ready = 1;
-  struct gw_upstream_settings us = {
-      cfg.connect_timeout_ms, cfg.timeout_ms, cfg.max_response_bytes, {NULL}, 0};
+  struct gw_upstream_settings us = {cfg.connect_timeout_ms,
+                                    cfg.timeout_ms,
+                                    cfg.max_response_bytes,
+                                    {NULL},
+                                    cfg.upstream_max_connections};
   for (int i = 0; i < GW_UP_COUNT; i++) us.base_url[i] = cfg.upstream_url[i];
   if (gw_upstream_init(&us) != CS_OK) {
     log_error("could not set up forwarding to the upstreams");
@@ -117,8 +120,8 @@ int main(void) {
     log_error("%s", err);
     goto done;
   }
-  log_info("gateway listening on %s:%ld (%ld threads, %zu routes)", cfg.bind_address, cfg.port,
-           cfg.threads, cfg.routes.n);
+  log_info("gateway listening on %s:%ld (a thread per connection, %zu routes)", cfg.bind_address,
+           cfg.port, cfg.routes.n);
 
   http_server_signals_wait();
   exit_code = 0;
