@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ids.h"
+#include "tl_org.h"
 #include "tl_world.h"
 
 #define PROBLEM(slug) "urn:claimsuite:problem:" slug
@@ -32,62 +33,27 @@ static struct tl_person handler, handler2, attestant, both, handler_b, attestant
 
 /* ---- the world ---------------------------------------------------------------------------- */
 
-static void company(char id[37], const char *kind, const char *name) {
-  char full[128];
-  ids_uuid_v4(id);
-  snprintf(full, sizeof(full), "%s %s", name, w.sfx);
-  tl_sql_run("INSERT INTO policy.companies (id, kind, name) VALUES ($1, $2, $3)", 3, id, kind,
-             full);
-  tl_sql_run("INSERT INTO policy.company_portals (company_id, portal_id) VALUES ($1, $2)", 2, id,
-             w.portal_a);
-}
-
-/* A user of company_id with the org roles (a PostgreSQL array text) and its token in portal A. */
-static void person(struct tl_person *p, const char *who, const char *company_id, const char *kind,
-                   const char *roles) {
-  ids_uuid_v4(p->id);
-  snprintf(p->email, sizeof(p->email), "%s-%s@orders.test", who, w.sfx);
-  snprintf(p->company_id, sizeof(p->company_id), "%s", company_id);
-  p->company_kind = kind;
-  tl_sql_run(
-      "WITH u AS (INSERT INTO policy.users (id, company_id, email, name, authority_level)"
-      " VALUES ($1, $2, $3, $4, 3) RETURNING id)"
-      " INSERT INTO policy.user_org_roles (user_id, role) SELECT u.id, r FROM u,"
-      " unnest($5::text[]) r",
-      5, p->id, company_id, p->email, who, roles);
-  p->token = tl_world_token_in(&w, p, w.portal_a);
-}
-
-/* 1 once the service (schema) has applied every fact the policy service has published. */
-static int caught_up(void *arg) {
-  char q[160];
-  long unnumbered = tl_sql_long("SELECT count(*) FROM policy.outbox WHERE seq IS NULL", 0, NULL);
-  long head = tl_sql_long("SELECT coalesce(max(seq), 0) FROM policy.outbox", 0, NULL);
-  snprintf(q, sizeof(q),
-           "SELECT coalesce((SELECT last_seq FROM %s.event_offsets WHERE source = 'policy'), 0)",
-           (const char *)arg);
-  return unnumbered == 0 && tl_sql_long(q, 0, NULL) >= head;
-}
-
 static int setup(void **state) {
   (void)state;
   tl_world_create(&w);
-  company(agent, "agent", "Agent");
-  company(agent_b, "agent", "Agent B");
-  company(customer, "customer", "Customer");
-  company(customer_b, "customer", "Customer B");
-  person(&handler, "handler", agent, "agent", "{agent_handler}");
-  person(&handler2, "handler2", agent, "agent", "{agent_handler}");
-  person(&attestant, "attestant", agent, "agent", "{attestant}");
-  person(&both, "both", agent, "agent", "{agent_handler,attestant}");
-  person(&handler_b, "handler-b", agent_b, "agent", "{agent_handler}");
-  person(&attestant_b, "attestant-b", agent_b, "agent", "{attestant}");
-  person(&orderer, "orderer", customer, "customer", "{}");
-  person(&cattest, "cattest", customer, "customer", "{customer_attestant}");
-  person(&outsider, "outsider", customer_b, "customer", "{}");
+  tl_org_company(&w, agent, "agent", "Agent");
+  tl_org_company(&w, agent_b, "agent", "Agent B");
+  tl_org_company(&w, customer, "customer", "Customer");
+  tl_org_company(&w, customer_b, "customer", "Customer B");
+  tl_org_person(&w, &handler, "handler", agent, "agent", "{agent_handler}");
+  tl_org_person(&w, &handler2, "handler2", agent, "agent", "{agent_handler}");
+  tl_org_person(&w, &attestant, "attestant", agent, "agent", "{attestant}");
+  tl_org_person(&w, &both, "both", agent, "agent", "{agent_handler,attestant}");
+  tl_org_person(&w, &handler_b, "handler-b", agent_b, "agent", "{agent_handler}");
+  tl_org_person(&w, &attestant_b, "attestant-b", agent_b, "agent", "{attestant}");
+  tl_org_person(&w, &orderer, "orderer", customer, "customer", "{}");
+  tl_org_person(&w, &cattest, "cattest", customer, "customer", "{customer_attestant}");
+  tl_org_person(&w, &outsider, "outsider", customer_b, "customer", "{}");
   /* what the orders and customer services decide from is then what the world holds */
-  if (!tl_wait(caught_up, "orders", 15000)) fail_msg("the orders replica did not catch up");
-  if (!tl_wait(caught_up, "customer", 15000)) fail_msg("the customer replica did not catch up");
+  if (!tl_wait(tl_org_replica_caught_up, "orders", 15000))
+    fail_msg("the orders replica did not catch up");
+  if (!tl_wait(tl_org_replica_caught_up, "customer", 15000))
+    fail_msg("the customer replica did not catch up");
   return 0;
 }
 
