@@ -181,8 +181,18 @@ static int head_complete(struct http_frame *f, size_t len) {
 static int feed_head(struct http_frame *f, const char *in, size_t n, size_t *used, char **out,
                      size_t *out_len, size_t *out_cap) {
   size_t i = 0;
-  /* empty lines before a request line are ignored (RFC 9112 section 2.2), whole CRLFs only */
-  while (f->head_len == 0 && i + 1 < n && in[i] == '\r' && in[i + 1] == '\n') i += 2;
+  /* empty lines before a request line are ignored (RFC 9112 section 2.2), whole CRLFs only,
+   * however the reads split them: a CR held alone at the end of the last read ends one too */
+  for (;;) {
+    if (f->head_len == 0 && i + 1 < n && in[i] == '\r' && in[i + 1] == '\n') {
+      i += 2;
+    } else if (f->head_len == 1 && f->head[0] == '\r' && i < n && in[i] == '\n') {
+      f->head_len = 0;
+      i++;
+    } else {
+      break;
+    }
+  }
   size_t room = f->limits.max_head - f->head_len, take = n - i < room ? n - i : room;
   size_t before = f->head_len, from = before >= 3 ? before - 3 : 0, len = 0;
   if (before + take > f->head_cap) { /* doubling from 2 KiB up to max_head */
@@ -197,7 +207,7 @@ static int feed_head(struct http_frame *f, const char *in, size_t n, size_t *use
     f->head = grown;
     f->head_cap = cap;
   }
-  memcpy(f->head + before, in + i, take);
+  if (take > 0) memcpy(f->head + before, in + i, take); /* only CRLFs: no head buffer yet */
   f->head_len += take;
   f->last_head_len = 0;
   for (size_t k = from; k + 4 <= f->head_len && len == 0; k++)
