@@ -15,6 +15,7 @@ packages=(
   chromium # the customer page's browser test (tests/browser), driven by puppeteer-core from npm
   zlib1g-dev libbrotli-dev brotli # the gateway's gzip and br; brotli decodes in its test
   python3-yaml python3-jsonschema # the gateway's merged OpenAPI document (build) and the response check (tests/contract)
+  clang libclang-rt-14-dev # the fuzz harnesses (tests/fuzz/run.sh): libFuzzer with ASan and UBSan
 )
 
 missing=()
