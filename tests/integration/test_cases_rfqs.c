@@ -3,7 +3,8 @@
  * seeing the case, the outside partner through its link — a newer quote supersedes, the decision
  * gives the task to the winner and closes the RFQ to quotes); each right (rfq_initiate_edit,
  * rfq_add_external_partners, rfq_decide) refused and then granted to the external case handler;
- * what each reader sees; bad bodies, states, links and callers. */
+ * what each reader sees; the portal's list and its updated_since; bad bodies, states, links and
+ * callers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -475,6 +476,100 @@ static void test_portal_list(void **state) {
   tl_response_free(&r);
 }
 
+/* GET /v1/rfqs?updated_since: the RFQs changed at or after the instant (an edit, a quote), in
+ * the caller's view, with status, in pages of the usual order and cursors. */
+static void test_portal_list_updated_since(void **state) {
+  (void)state;
+  char case_id[37], tasks[3][37], rfq[3][37], offices[64], rest[80], etag[32];
+  struct tl_response r;
+  const char *since = "updated_since=2021-06-01T12:00:00%2B02:00";
+  tl_world_case(&w, 0, 0, case_id);
+  snprintf(offices, sizeof(offices), "[\"%s\"]", w.p_upps);
+  for (int i = 0; i < 3; i++) { /* created in this order: newest first is 2, 1, 0 */
+    tl_world_task(&w, case_id, "repair", "glazing", NULL, tasks[i]);
+    rfq_create(w.client_a_token, case_id, tasks[i], offices, "[]", rfq[i]);
+  }
+  tl_sql_run(
+      "UPDATE cases.rfqs SET updated_at = '2020-01-01T00:00:00Z'"
+      " WHERE id = ANY (ARRAY[$1, $2, $3]::uuid[])",
+      3, rfq[0], rfq[1], rfq[2]);
+  /* 1 edited by the insurer, 2 quoted by the invited partner, 0 untouched */
+  snprintf(rest, sizeof(rest), "/%s", rfq[1]);
+  rfq_call(&r, "GET", w.ia_handler.token, NULL, NULL, case_id, rest);
+  tl_expect(&r, 200);
+  snprintf(etag, sizeof(etag), "If-Match: \"%lld\"",
+           (long long)json_integer_value(json_object_get(r.json, "version")));
+  tl_response_free(&r);
+  rfq_call(&r, "PATCH", w.ia_handler.token, "{\"description\": \"Two windows\"}", etag, case_id,
+           rest);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+  quote(w.p_upps_worker.token, case_id, rfq[2], 42000, 201, NULL);
+
+  char path[300];
+  const char *readers[] = {w.ia_handler.token, w.p_upps_worker.token};
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, sizeof(path), "/v1/rfqs?limit=200&%s", since);
+    tl_cases("GET", path, readers[i], NULL, NULL, &r);
+    tl_expect(&r, 200);
+    json_t *items = json_object_get(r.json, "items");
+    assert_non_null(tl_item(items, rfq[1]));
+    assert_non_null(tl_item(items, rfq[2]));
+    assert_null(tl_item(items, rfq[0]));
+    tl_response_free(&r);
+  }
+  snprintf(path, sizeof(path), "/v1/rfqs?status=open&limit=200&%s", since);
+  tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  assert_non_null(tl_item(json_object_get(r.json, "items"), rfq[2]));
+  assert_null(tl_item(json_object_get(r.json, "items"), rfq[0]));
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/rfqs?status=awarded&limit=200&%s", since);
+  tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  assert_null(tl_item(json_object_get(r.json, "items"), rfq[2]));
+  tl_response_free(&r);
+
+  /* pages: newest first, the cursor of a filtered page leads to the next changed RFQ */
+  snprintf(path, sizeof(path), "/v1/rfqs?limit=1&%s", since);
+  tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  tl_assert_str(json_array_get(json_object_get(r.json, "items"), 0), "id", rfq[2]);
+  assert_true(json_is_string(json_object_get(r.json, "next_cursor")));
+  snprintf(path, sizeof(path), "/v1/rfqs?limit=1&%s&cursor=%s", since,
+           json_string_value(json_object_get(r.json, "next_cursor")));
+  tl_response_free(&r);
+  tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  tl_assert_str(json_array_get(json_object_get(r.json, "items"), 0), "id", rfq[1]);
+  tl_response_free(&r);
+
+  /* another portal, and a partner not invited, never see them however far back they ask */
+  const char *others[] = {w.ib_admin.token, w.q_worker.token};
+  for (int i = 0; i < 2; i++) {
+    tl_cases("GET", "/v1/rfqs?limit=200&updated_since=2000-01-01T00:00:00Z", others[i], NULL, NULL,
+             &r);
+    tl_expect(&r, 200);
+    for (int k = 0; k < 3; k++) assert_null(tl_item(json_object_get(r.json, "items"), rfq[k]));
+    tl_response_free(&r);
+  }
+
+  /* not an RFC 3339 timestamp PostgreSQL reads: 400 naming the parameter */
+  static const char *const bad[] = {"yesterday",
+                                    "2026-12-01",
+                                    "2026-12-01T08:00:00",
+                                    "2026-12-01T08:00:00%2B99:00",
+                                    "0000-01-01T00:00:00Z",
+                                    ""};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(path, sizeof(path), "/v1/rfqs?updated_since=%s", bad[i]);
+    tl_cases("GET", path, w.ia_handler.token, NULL, NULL, &r);
+    tl_assert_problem(&r, 400, PROBLEM("invalid-parameter"));
+    tl_assert_field_error(&r, "updated_since", NULL);
+    tl_response_free(&r);
+  }
+}
+
 int main(void) {
   tl_world_create(&w);
   const struct CMUnitTest tests[] = {
@@ -482,6 +577,7 @@ int main(void) {
       cmocka_unit_test(test_rfq_rights),
       cmocka_unit_test(test_rfq_refusals),
       cmocka_unit_test(test_portal_list),
+      cmocka_unit_test(test_portal_list_updated_since),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   tl_world_free(&w);

@@ -1,6 +1,6 @@
 /* The organisation resources of the policy service: /v1/users, /v1/offices, /v1/companies and
  * /v1/api-clients, their scoping (BOLA), validation, conflicts, preconditions, idempotent
- * creates, filters and events.
+ * creates, filters (updated_since among them) and events.
  *
  * Fixtures are inserted as the database superuser with names unique to this run, in two portals:
  *   portal A: insurer A (admin alice), partner P (admin pam, ECH user eric in office po1, plain
@@ -971,6 +971,224 @@ static void test_stale_token(void **state) {
   tl_response_free(&r);
 }
 
+/* ---- updated_since ----------------------------------------------------------------------- */
+
+/* PATCH path as who with the If-Match of its current version; expects 200. */
+static void patch_current(const char *path, const struct person *who, const char *body) {
+  struct tl_response r;
+  char if_match[64];
+  call("GET", path, who, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  snprintf(if_match, sizeof(if_match), "If-Match: \"%lld\"",
+           (long long)json_integer_value(json_object_get(r.json, "version")));
+  tl_response_free(&r);
+  call("PATCH", path, who, body, if_match, &r);
+  tl_expect(&r, 200);
+  tl_response_free(&r);
+}
+
+/* GET path as who (200 expected): 1 when the page holds id. */
+static int listed(const char *path, const struct person *who, const char *id) {
+  struct tl_response r;
+  call("GET", path, who, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  int has = list_has(&r, id);
+  tl_response_free(&r);
+  return has;
+}
+
+/* GET path as who: 400 invalid-parameter naming updated_since. */
+static void assert_bad_since(const char *path, const struct person *who) {
+  struct tl_response r;
+  call("GET", path, who, NULL, NULL, &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  tl_assert_field_error(&r, "updated_since", NULL);
+  tl_response_free(&r);
+}
+
+/* Every organisation list takes updated_since: the rows changed at or after the instant, within
+ * the caller's scope, with the other filters, in pages of the usual order and cursors. */
+static void test_updated_since(void **state) {
+  (void)state;
+  struct tl_response r;
+  char path[400], key[96], old_client[37], gone_client[37], b_client[37];
+  /* 2021-06-01T10:00:00Z, written with an offset */
+  const char *since = "updated_since=2021-06-01T12:00:00%2B02:00";
+  const char *any = "updated_since=2000-01-01T00:00:00Z";
+  const char *ours = "ARRAY[$1, $2, $3, $4]::uuid[]";
+
+  /* the fixtures last changed in 2020; po2 exactly at the instant (at or after: listed) */
+  snprintf(path, sizeof(path),
+           "UPDATE policy.users SET updated_at = '2020-01-01T00:00:00Z'"
+           " WHERE company_id = ANY (%s)",
+           ours);
+  tl_sql_run(path, 4, fx.insurer_a, fx.insurer_b, fx.partner_p, fx.partner_q);
+  snprintf(path, sizeof(path),
+           "UPDATE policy.offices SET updated_at = '2020-01-01T00:00:00Z'"
+           " WHERE company_id = ANY (%s)",
+           ours);
+  tl_sql_run(path, 4, fx.insurer_a, fx.insurer_b, fx.partner_p, fx.partner_q);
+  snprintf(path, sizeof(path),
+           "UPDATE policy.companies SET updated_at = '2020-01-01T00:00:00Z'"
+           " WHERE id = ANY (%s)",
+           ours);
+  tl_sql_run(path, 4, fx.insurer_a, fx.insurer_b, fx.partner_p, fx.partner_q);
+  tl_sql_run("UPDATE policy.offices SET updated_at = '2021-06-01T10:00:00Z' WHERE id = $1", 1,
+             fx.po2);
+
+  /* changes through the API: two users, an office and a company of partner Q (portal A only) */
+  snprintf(path, sizeof(path), "/v1/users/%s", fx.quentin.id);
+  patch_current(path, &fx.alice, "{\"name\":\"Quentin Synced\"}");
+  snprintf(path, sizeof(path), "/v1/users/%s", fx.quinn.id);
+  patch_current(path, &fx.alice, "{\"name\":\"Quinn Synced\"}");
+  snprintf(path, sizeof(path), "/v1/offices/%s", fx.qo1);
+  patch_current(path, &fx.alice, "{\"city\":\"Uppsala\"}");
+  snprintf(path, sizeof(path), "/v1/companies/%s", fx.partner_q);
+  patch_current(path, &fx.alice, "{\"name\":\"Org partner Q synced\"}");
+
+  /* users: changed listed, unchanged not, other filters and paging combine */
+  snprintf(path, sizeof(path), "/v1/users?limit=200&%s", since);
+  assert_true(listed(path, &fx.alice, fx.quentin.id));
+  assert_true(listed(path, &fx.alice, fx.quinn.id));
+  assert_false(listed(path, &fx.alice, fx.pia.id));
+  assert_false(listed(path, &fx.alice, fx.alice.id));
+  snprintf(path, sizeof(path), "/v1/users?company=%s&%s", fx.partner_q, since);
+  assert_list(path, &fx.alice, fx.quentin.id, fx.quinn.id, NULL);
+  snprintf(path, sizeof(path), "/v1/users?company=%s&q=QUENT&%s", fx.partner_q, since);
+  assert_list(path, &fx.alice, fx.quentin.id, NULL);
+  snprintf(path, sizeof(path), "/v1/users?company=%s&%s", fx.partner_p, since);
+  assert_list(path, &fx.alice, NULL);
+  char next[700], seen[2][37];
+  snprintf(next, sizeof(next), "/v1/users?company=%s&limit=1&%s", fx.partner_q, since);
+  for (int page = 0; page < 2; page++) {
+    call("GET", next, &fx.alice, NULL, NULL, &r);
+    tl_expect(&r, 200);
+    json_t *items = json_object_get(r.json, "items");
+    assert_int_equal(json_array_size(items), 1);
+    snprintf(seen[page], sizeof(seen[page]), "%s", tl_str(json_array_get(items, 0), "id"));
+    const char *c = json_string_value(json_object_get(r.json, "next_cursor"));
+    if (page == 0) {
+      assert_non_null(c);
+      snprintf(next, sizeof(next), "/v1/users?company=%s&limit=1&%s&cursor=%s", fx.partner_q, since,
+               c);
+    } else {
+      assert_null(c);
+    }
+    tl_response_free(&r);
+  }
+  assert_string_not_equal(seen[0], seen[1]);
+  /* another portal (bob: portal B) and another company (pam: partner P) never see Q's users */
+  snprintf(path, sizeof(path), "/v1/users?limit=200&%s", any);
+  assert_true(listed(path, &fx.bob, fx.pam.id));
+  assert_false(listed(path, &fx.bob, fx.quentin.id));
+  assert_false(listed(path, &fx.bob, fx.alice.id));
+  assert_false(listed(path, &fx.pam, fx.quentin.id));
+
+  /* offices */
+  snprintf(path, sizeof(path), "/v1/offices?limit=200&%s", since);
+  assert_true(listed(path, &fx.alice, fx.qo1));
+  assert_true(listed(path, &fx.alice, fx.po2));
+  assert_false(listed(path, &fx.alice, fx.po1));
+  snprintf(path, sizeof(path), "/v1/offices?company=%s&%s", fx.partner_p, since);
+  assert_list(path, &fx.alice, fx.po2, NULL);
+  snprintf(path, sizeof(path), "/v1/offices?limit=200&%s", any);
+  assert_false(listed(path, &fx.bob, fx.qo1));
+  assert_true(listed(path, &fx.bob, fx.po1));
+
+  /* companies */
+  snprintf(path, sizeof(path), "/v1/companies?limit=200&%s", since);
+  assert_true(listed(path, &fx.alice, fx.partner_q));
+  assert_false(listed(path, &fx.alice, fx.partner_p));
+  snprintf(path, sizeof(path), "/v1/companies?kind=insurer&%s", since);
+  assert_list(path, &fx.alice, NULL);
+  snprintf(path, sizeof(path), "/v1/companies?limit=200&%s", any);
+  assert_false(listed(path, &fx.bob, fx.partner_q));
+  assert_false(listed(path, &fx.bob, fx.insurer_a));
+  assert_true(listed(path, &fx.bob, fx.partner_p));
+  /* a partner linked into portal A is new to its readers: listed though its row is old */
+  char mco[37], org[40];
+  add_company(mco, "partner", "Org partner M");
+  snprintf(org, sizeof(org), "MOV-%s", fx.sfx);
+  tl_sql_run(
+      "UPDATE policy.companies SET org_number = $2, updated_at = '2020-01-01T00:00:00Z'"
+      " WHERE id = $1",
+      2, mco, org);
+  serve(mco, fx.portal_b);
+  snprintf(path, sizeof(path), "/v1/companies?limit=200&%s", since);
+  assert_false(listed(path, &fx.bob, mco));
+  snprintf(key, sizeof(key), "{\"org_number\":\"%s\"}", org);
+  call("POST", "/v1/companies/links", &fx.alice, key, NULL, &r);
+  tl_expect(&r, 201);
+  tl_response_free(&r);
+  assert_true(listed(path, &fx.alice, mco));
+
+  /* API clients: one unchanged since 2020, one deactivated now, one of portal B */
+  const char *names[] = {"Old sync", "Gone sync"};
+  char *ids[] = {old_client, gone_client};
+  for (int i = 0; i < 2; i++) {
+    snprintf(key, sizeof(key), "Idempotency-Key: since-%d-%s", i, fx.sfx);
+    snprintf(path, sizeof(path), "{\"name\":\"%s\"}", names[i]);
+    call("POST", "/v1/api-clients", &fx.alice, path, key, &r);
+    tl_expect(&r, 201);
+    snprintf(ids[i], 37, "%s", tl_str(r.json, "id"));
+    tl_response_free(&r);
+  }
+  call("POST", "/v1/api-clients", &fx.bob, "{\"name\":\"B sync\"}", NULL, &r);
+  tl_expect(&r, 201);
+  snprintf(b_client, sizeof(b_client), "%s", tl_str(r.json, "id"));
+  tl_response_free(&r);
+  tl_sql_run(
+      "UPDATE policy.api_clients SET created_at = '2019-01-01T00:00:00Z', updated_at = "
+      "'2020-01-01T00:00:00Z'"
+      " WHERE id = ANY (ARRAY[$1, $2]::uuid[])",
+      2, old_client, gone_client);
+  snprintf(path, sizeof(path), "/v1/api-clients/%s", gone_client);
+  call("DELETE", path, &fx.alice, NULL, NULL, &r);
+  tl_expect(&r, 204);
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/api-clients?limit=200&%s", since);
+  call("GET", path, &fx.alice, NULL, NULL, &r);
+  tl_expect(&r, 200);
+  const json_t *gone = tl_item(json_object_get(r.json, "items"), gone_client);
+  assert_non_null(gone);
+  assert_true(json_is_false(json_object_get(gone, "active")));
+  assert_true(strcmp(tl_str(gone, "updated_at"), "2021") > 0);
+  assert_false(list_has(&r, old_client));
+  assert_false(list_has(&r, b_client));
+  tl_response_free(&r);
+  snprintf(path, sizeof(path), "/v1/api-clients?limit=200&%s", any);
+  assert_true(listed(path, &fx.alice, old_client));
+  assert_true(listed(path, &fx.bob, b_client));
+  assert_false(listed(path, &fx.bob, gone_client));
+
+  /* values that are not RFC 3339 timestamps PostgreSQL reads: 400 naming the parameter, on
+   * every list, alone or with another bad parameter */
+  static const char *const bad[] = {"yesterday",
+                                    "2026-12-01",
+                                    "2026-12-01%2008:00:00Z",
+                                    "2026-13-01T08:00:00Z",
+                                    "2026-12-01T08:00:00",
+                                    "2026-12-01T08:00:00%2B99:00",
+                                    "0000-01-01T00:00:00Z",
+                                    "2026-12-01T08:00:00.0000000000000000000001Z",
+                                    ""};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(path, sizeof(path), "/v1/users?updated_since=%s", bad[i]);
+    assert_bad_since(path, &fx.alice);
+  }
+  assert_bad_since("/v1/offices?updated_since=yesterday", &fx.bob);
+  assert_bad_since("/v1/companies?updated_since=2026-02-30T00:00:00Z", &fx.pam);
+  assert_bad_since("/v1/api-clients?updated_since=now", &fx.alice);
+  call("GET", "/v1/users?updated_since=soon&company=nope", &fx.alice, NULL, NULL, &r);
+  tl_assert_problem(&r, 400, "urn:claimsuite:problem:invalid-parameter");
+  tl_assert_field_error(&r, "updated_since", NULL);
+  tl_assert_field_error(&r, "company", NULL);
+  tl_response_free(&r);
+  call("GET", "/v1/users?updated_since=2021-01-01T00:00:00Z", NULL, NULL, NULL, &r);
+  tl_assert_problem(&r, 401, NULL);
+  tl_response_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_users_create_get_patch),
@@ -984,6 +1202,7 @@ int main(void) {
       cmocka_unit_test(test_events),
       cmocka_unit_test(test_company_link),
       cmocka_unit_test(test_stale_token),
+      cmocka_unit_test(test_updated_since),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -152,8 +152,9 @@ static void callback_portal_rfqs(struct request_ctx *ctx) {
     service_refusal_answer(ctx, &err);
   else if (service_db_acquire(ctx, &conn) != CS_OK)
     conn = NULL; /* answered */
-  else if (cases_rfq_portal_list(conn, &caller, u_map_get(ctx->req->map_url, "status"), limit,
-                                 position, &out, &err) != CS_OK)
+  else if (cases_rfq_portal_list(conn, &caller, u_map_get(ctx->req->map_url, "status"),
+                                 u_map_get(ctx->req->map_url, "updated_since"), limit, position,
+                                 &out, &err) != CS_OK)
     service_refusal_answer(ctx, &err);
   else
     http_json(ctx->resp, 200, out);

@@ -1,9 +1,11 @@
 /* The reads of RFQs (see rfqs.h): who sees everything of them, and who only its own
  * invitations. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "case_op.h"
+#include "ids.h"
 #include "paging.h"
 #include "rfqs.h"
 #include "status.h"
@@ -64,17 +66,31 @@ static json_t *position_of(const json_t *last, const void *arg) {
                    json_object_get(last, "id"));
 }
 
+/* 1 when v is an RFC 3339 timestamp PostgreSQL reads as well: year 0 and an offset beyond
+ * 15:59 pass ids_is_timestamp but would be a database error, not a 400. */
+static int since_ok(const char *v) {
+  size_t n = strlen(v);
+  if (n > 39 || !ids_is_timestamp(v) || atoi(v) < 1) return 0;
+  if (v[n - 1] == 'Z' || v[n - 1] == 'z') return 1;
+  return atoi(v + n - 5) <= 15 && atoi(v + n - 2) <= 59; /* [+-]HH:MM */
+}
+
 int cases_rfq_portal_list(PGconn *conn, const struct cases_caller *c, const char *status,
-                          long limit, const json_t *position, json_t **out,
-                          struct cs_refusal *err) {
+                          const char *updated_since, long limit, const json_t *position,
+                          json_t **out, struct cs_refusal *err) {
   static const char *const statuses[] = {"open", "awarded", "no_award", NULL};
   json_t *rows = NULL;
   int known = status == NULL;
   for (size_t i = 0; !known && statuses[i] != NULL; i++) known = !strcmp(statuses[i], status);
   if (!known)
     return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "status must be open, awarded or no_award");
-  if (cases_store_rfqs_portal(conn, c->portal_id, cases_caller_scope(c), status, limit, position,
-                              &rows, err->sqlstate) != CS_OK)
+  if (updated_since != NULL && !since_ok(updated_since)) {
+    cs_refusal_field(err, "updated_since", FIELD_FORMAT,
+                     "must be an RFC 3339 timestamp such as 2026-12-01T08:00:00Z");
+    return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "updated_since is not valid");
+  }
+  if (cases_store_rfqs_portal(conn, c->portal_id, cases_caller_scope(c), status, updated_since,
+                              limit, position, &rows, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
   if ((*out = paging_page(rows, limit, position_of, NULL)) == NULL)
     return cs_refuse(err, PROBLEM_INTERNAL, "out of memory");

@@ -57,8 +57,11 @@ int cases_rfq_list(PGconn *conn, const struct cases_caller *c, const char *case_
 int cases_rfq_get(PGconn *conn, const struct cases_caller *c, const char *case_id, int visible,
                   const char *rfq_id, json_t **out, struct cs_refusal *err);
 /* GET /v1/rfqs: the portal's RFQs (the insurer) or those the caller's company is invited to,
- * newest first, a page of limit after position (NULL: the first), status NULL or one. */
+ * newest first, a page of limit after position (NULL: the first), status NULL or one,
+ * updated_since NULL or an RFC 3339 timestamp (those changed at or after it: it only filters,
+ * the order and the cursors stay those of created_at). */
 int cases_rfq_portal_list(PGconn *conn, const struct cases_caller *c, const char *status,
-                          long limit, const json_t *position, json_t **out, struct cs_refusal *err);
+                          const char *updated_since, long limit, const json_t *position,
+                          json_t **out, struct cs_refusal *err);
 
 #endif

@@ -166,8 +166,8 @@ int cases_store_rfqs(PGconn *conn, const char *portal_id, const char *case_id, c
 }
 
 int cases_store_rfqs_portal(PGconn *conn, const char *portal_id, const char *company,
-                            const char *status, long limit, const json_t *position, json_t **items,
-                            char sqlstate[6]) {
+                            const char *status, const char *updated_since, long limit,
+                            const json_t *position, json_t **items, char sqlstate[6]) {
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", limit + 1);
   const char *p[] = {portal_id,
@@ -175,13 +175,16 @@ int cases_store_rfqs_portal(PGconn *conn, const char *portal_id, const char *com
                      status,
                      lim,
                      json_string_value(json_object_get(position, "created_at")),
-                     json_string_value(json_object_get(position, "id"))};
+                     json_string_value(json_object_get(position, "id")),
+                     updated_since};
   return db_json_rows(
       conn,
       "SELECT rfq_document(r, $2::uuid) FROM rfqs r WHERE r.portal_id = $1::uuid"
-      " AND ($3::text IS NULL OR r.status = $3) AND " INVITED_SQL("$2") " AND " DB_BEFORE_SQL(
+      " AND ($3::text IS NULL OR r.status = $3)"
+      " AND ($7::timestamptz IS NULL OR r.updated_at >= $7::timestamptz)"
+      " AND " INVITED_SQL("$2") " AND " DB_BEFORE_SQL(
           "r.created_at", "r.id", "$5", "$6") " ORDER BY r.created_at DESC, r.id DESC LIMIT $4",
-      6, p, items, sqlstate);
+      7, p, items, sqlstate);
 }
 
 int cases_store_rfq_company_invitee(PGconn *conn, const char *portal_id, const char *case_id,

@@ -53,10 +53,11 @@ int cases_store_rfq_for(PGconn *conn, const char *portal_id, const char *case_id
 int cases_store_rfqs(PGconn *conn, const char *portal_id, const char *case_id, const char *company,
                      json_t **items, char sqlstate[6]);
 /* The open RFQs of portal_id (and with company, those it is invited to), newest first, a page
- * of limit + 1 rows after position ({created_at, id} or NULL). status NULL: every status. */
+ * of limit + 1 rows after position ({created_at, id} or NULL). status NULL: every status;
+ * updated_since NULL: any, else those changed at or after it (RFC 3339). */
 int cases_store_rfqs_portal(PGconn *conn, const char *portal_id, const char *company,
-                            const char *status, long limit, const json_t *position, json_t **items,
-                            char sqlstate[6]);
+                            const char *status, const char *updated_since, long limit,
+                            const json_t *position, json_t **items, char sqlstate[6]);
 
 /* The invitee of company on the RFQ id of case_id in portal_id: *invitee_id (37 bytes), "" when
  * company is not invited (or no such RFQ). */

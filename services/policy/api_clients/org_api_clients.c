@@ -26,8 +26,8 @@ int policy_org_api_client_list(PGconn *conn, const struct policy_org_caller *c,
   (void)filter;
   if (!may_read(c))
     return cs_refuse(err, PROBLEM_FORBIDDEN, "only the insurer's admin may see the API clients");
-  if (policy_store_org_api_client_list(conn, c->portal_id, pg->after_created_at, pg->after_id,
-                                       pg->limit, rows, err->sqlstate) != CS_OK)
+  if (policy_store_org_api_client_list(conn, c->portal_id, pg->updated_since, pg->after_created_at,
+                                       pg->after_id, pg->limit, rows, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
   return CS_OK;
 }

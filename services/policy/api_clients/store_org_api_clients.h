@@ -8,16 +8,18 @@
 
 int policy_store_org_api_client_get(PGconn *conn, const char *portal, const char *id, json_t **out,
                                     char *sqlstate);
-/* The portal's clients in (created_at, id) order. */
-int policy_store_org_api_client_list(PGconn *conn, const char *portal, const char *after_created_at,
-                                     const char *after_id, long limit, json_t **rows,
-                                     char *sqlstate);
+/* The portal's clients in (created_at, id) order; updated_since (RFC 3339, NULL: any) keeps
+ * those changed at or after it. */
+int policy_store_org_api_client_list(PGconn *conn, const char *portal, const char *updated_since,
+                                     const char *after_created_at, const char *after_id, long limit,
+                                     json_t **rows, char *sqlstate);
 /* created_by may be NULL. */
 int policy_store_org_api_client_insert(PGconn *conn, const char *id, const char *portal,
                                        const char *company_id, const char *name,
                                        const char *client_id, const char *secret_hash,
                                        const char *created_by, char *sqlstate);
-/* Deactivates the portal's client; CS_ERR_NOT_FOUND when the portal has no such client. */
+/* Deactivates the portal's client (a change: updated_at moves); CS_ERR_NOT_FOUND when the portal
+ * has no such client. */
 int policy_store_org_api_client_deactivate(PGconn *conn, const char *portal, const char *id,
                                            char *sqlstate);
 

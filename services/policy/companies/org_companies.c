@@ -21,8 +21,9 @@ int policy_org_company_list(PGconn *conn, const struct policy_org_caller *c,
                             const char *const *filter, const struct policy_org_page *pg,
                             json_t **rows, struct cs_refusal *err) {
   if (policy_store_org_company_list(conn, c->portal_id, policy_org_scope_company(c),
-                                    filter[POLICY_COMPANY_Q_KIND], pg->after_created_at,
-                                    pg->after_id, pg->limit, rows, err->sqlstate) != CS_OK)
+                                    filter[POLICY_COMPANY_Q_KIND], pg->updated_since,
+                                    pg->after_created_at, pg->after_id, pg->limit, rows,
+                                    err->sqlstate) != CS_OK)
     return cs_refusal_db(err);
   return CS_OK;
 }

@@ -38,18 +38,20 @@ int policy_store_org_company_get(PGconn *conn, const char *portal, const char *s
 }
 
 int policy_store_org_company_list(PGconn *conn, const char *portal, const char *scope,
-                                  const char *kind, const char *after_created_at,
-                                  const char *after_id, long limit, json_t **rows, char *sqlstate) {
+                                  const char *kind, const char *updated_since,
+                                  const char *after_created_at, const char *after_id, long limit,
+                                  json_t **rows, char *sqlstate) {
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", limit);
-  const char *p[] = {portal, scope, kind, after_created_at, after_id, lim};
+  const char *p[] = {portal, scope, kind, after_created_at, after_id, lim, updated_since};
   return db_json_rows(
       conn,
       "SELECT " COMPANY_JSON " FROM companies c WHERE " POLICY_ORG_VISIBLE("c.id", "1", "2")
       " AND ($3::text IS NULL OR c.kind = $3)"
+      " AND ($7::timestamptz IS NULL OR c.updated_at >= $7::timestamptz)"
       " AND " DB_AFTER_SQL("c.created_at", "c.id", "$4", "$5")
       " ORDER BY c.created_at, c.id LIMIT $6::int",
-      6, p, rows, sqlstate);
+      7, p, rows, sqlstate);
 }
 
 int policy_store_org_company_insert(PGconn *conn, const char *id, const char *kind,
@@ -102,6 +104,13 @@ int policy_store_org_company_link(PGconn *conn, const char *company_id, const ch
                                  " VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING",
                                  2, p, &n, sqlstate);
   *added = n > 0;
+  /* New to the portal's readers though its columns did not change: a change for them, so an
+   * integrator syncing with updated_since (and a conditional GET) sees it. */
+  if (rc == CS_OK && *added)
+    rc = policy_store_org_exec(conn,
+                               "UPDATE companies SET version = version + 1, updated_at = now()"
+                               " WHERE id = $1::uuid",
+                               1, p, NULL, sqlstate);
   return rc;
 }
 

@@ -39,7 +39,8 @@ int policy_org_office_list(PGconn *conn, const struct policy_org_caller *c, cons
                                              q[POLICY_OFFICE_Q_TEMPORARY_CASES],
                                              pg->after_created_at,
                                              pg->after_id,
-                                             pg->limit};
+                                             pg->limit,
+                                             pg->updated_since};
   if (f.category != NULL && !shows_categories(c)) {
     cs_refuse(err, PROBLEM_INVALID_PARAMETER, "office categories are not shown to you");
     cs_refusal_field(err, "category", FIELD_NOT_ALLOWED, "not available to your company");

@@ -37,9 +37,17 @@ int policy_store_org_office_list(PGconn *conn, const char *portal, const char *s
                                  char *sqlstate) {
   char lim[24];
   snprintf(lim, sizeof(lim), "%ld", f->limit);
-  const char *p[] = {portal,      scope,      with_categories ? "1" : "0", f->company_id,
-                     f->category, f->has_ech, f->temporary_cases,          f->after_created_at,
-                     f->after_id, lim};
+  const char *p[] = {portal,
+                     scope,
+                     with_categories ? "1" : "0",
+                     f->company_id,
+                     f->category,
+                     f->has_ech,
+                     f->temporary_cases,
+                     f->after_created_at,
+                     f->after_id,
+                     lim,
+                     f->updated_since};
   return db_json_rows(
       conn,
       "SELECT " OFFICE_JSON " FROM offices o WHERE " POLICY_ORG_VISIBLE("o.company_id", "1", "2")
@@ -52,9 +60,11 @@ int policy_store_org_office_list(PGconn *conn, const char *portal, const char *s
       "      JOIN users hx ON hx.id = hu.user_id"
       "      WHERE hu.office_id = o.id AND hx.active AND hx.external_case_handler))"
       " AND ($7::text IS NULL OR o.temporary_cases = $7)"
+      /* planned with the values (unnamed statement): a given $11 is a range of offices_updated */
+      " AND ($11::timestamptz IS NULL OR o.updated_at >= $11::timestamptz)"
       " AND " DB_AFTER_SQL("o.created_at", "o.id", "$8", "$9")
       " ORDER BY o.created_at, o.id LIMIT $10::int",
-      10, p, rows, sqlstate);
+      11, p, rows, sqlstate);
 }
 
 int policy_store_org_office_insert(PGconn *conn, const char *id, const char *company_id,

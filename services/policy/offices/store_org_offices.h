@@ -33,6 +33,7 @@ struct policy_store_org_office_filter {
   const char *company_id, *category, *has_ech /* "1" or NULL */, *temporary_cases;
   const char *after_created_at, *after_id;
   long limit;
+  const char *updated_since; /* RFC 3339: offices changed at or after it */
 };
 int policy_store_org_office_list(PGconn *conn, const char *portal, const char *scope,
                                  int with_categories,

@@ -1,6 +1,7 @@
 /* The list runner of the organisation resources (http_org_list.h). No SQL here. */
 #include "http_org_list.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -41,6 +42,26 @@ static const char *filter_value(struct request_ctx *ctx, const struct policy_org
   return NULL;
 }
 
+/* 1 when v is an RFC 3339 timestamp PostgreSQL reads as well: year 0 and an offset beyond
+ * 15:59 pass ids_is_timestamp but would be a database error, not a 400. */
+static int since_ok(const char *v) {
+  size_t n = strlen(v);
+  if (n > 39 || !ids_is_timestamp(v) || atoi(v) < 1) return 0;
+  if (v[n - 1] == 'Z' || v[n - 1] == 'z') return 1;
+  return atoi(v + n - 5) <= 15 && atoi(v + n - 2) <= 59; /* [+-]HH:MM */
+}
+
+/* ?updated_since (borrowed), or NULL with a field error in bad when it is not a timestamp.
+ * NULL when absent. The case list and the order list take the same parameter. */
+static const char *since_value(struct request_ctx *ctx, struct cs_refusal *bad) {
+  const char *v = u_map_get(ctx->req->map_url, "updated_since");
+  if (v == NULL) return NULL;
+  if (since_ok(v)) return v;
+  cs_refusal_field(bad, "updated_since", FIELD_FORMAT,
+                   "must be an RFC 3339 timestamp such as 2026-12-01T08:00:00Z");
+  return NULL;
+}
+
 /* ?limit and ?cursor into *limit and *pos (a new reference or NULL): CS_OK, or CS_REFUSED with
  * bad filled. The cursor is a position of created_position. */
 static int page_params(struct request_ctx *ctx, long *limit, json_t **pos, struct cs_refusal *bad) {
@@ -77,6 +98,7 @@ void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_filte
   if (policy_org_http_caller(ctx, &c, &conn) != CS_OK) goto done;
   for (size_t i = 0; i < n && i < POLICY_ORG_MAX_FILTERS; i++)
     filter[i] = filter_value(ctx, &params[i], &err);
+  pg.updated_since = since_value(ctx, &err);
   if (err.errors != NULL) {
     cs_refuse(&err, PROBLEM_INVALID_PARAMETER, "a query parameter is not valid");
     service_refusal_answer(ctx, &err);

@@ -19,9 +19,10 @@ struct policy_org_filter_param {
   const char *const *allowed;
 };
 
-/* Answers a list: the caller, the n (at most POLICY_ORG_MAX_FILTERS) filters of params (400
- * naming every bad one), ?limit and ?cursor, then list's page, or list's refusal. The filter
- * array given to list is in the order of params. */
+/* Answers a list: the caller, the n (at most POLICY_ORG_MAX_FILTERS) filters of params and
+ * ?updated_since, which every organisation list takes (400 naming every bad one), ?limit and
+ * ?cursor, then list's page, or list's refusal. The filter array given to list is in the order
+ * of params. */
 void policy_org_http_list(struct request_ctx *ctx, const struct policy_org_filter_param *params,
                           size_t n, policy_org_list_fn list);
 

@@ -34,7 +34,8 @@ int policy_org_user_list(PGconn *conn, const struct policy_org_caller *c, const 
                                            q[POLICY_USER_Q_TEXT],
                                            pg->after_created_at,
                                            pg->after_id,
-                                           pg->limit};
+                                           pg->limit,
+                                           pg->updated_since};
   if (policy_store_org_user_list(conn, c->portal_id, policy_org_scope_company(c), &f, rows,
                                  err->sqlstate) != CS_OK)
     return cs_refusal_db(err);

@@ -34,8 +34,10 @@ int policy_store_org_user_list(PGconn *conn, const char *portal, const char *sco
                                char *sqlstate) {
   char limit[24];
   snprintf(limit, sizeof(limit), "%ld", f->limit);
-  const char *p[] = {portal,    scope, f->company_id,       f->office_id, f->external_case_handler,
-                     f->active, f->q,  f->after_created_at, f->after_id,  limit};
+  const char *p[] = {
+      portal,          scope, f->company_id,       f->office_id, f->external_case_handler,
+      f->active,       f->q,  f->after_created_at, f->after_id,  limit,
+      f->updated_since};
   return db_json_rows(
       conn,
       "SELECT " USER_JSON " FROM users u WHERE " POLICY_ORG_VISIBLE("u.company_id", "1", "2")
@@ -46,9 +48,11 @@ int policy_store_org_user_list(PGconn *conn, const char *portal, const char *sco
       " AND ($6::boolean IS NULL OR u.active = $6::boolean)"
       " AND ($7::text IS NULL OR strpos(lower(u.name), lower($7)) > 0"
       "      OR strpos(lower(u.email), lower($7)) > 0)"
+      /* planned with the values (unnamed statement): a given $11 is a range of users_updated */
+      " AND ($11::timestamptz IS NULL OR u.updated_at >= $11::timestamptz)"
       " AND " DB_AFTER_SQL("u.created_at", "u.id", "$8", "$9")
       " ORDER BY u.created_at, u.id LIMIT $10::int",
-      10, p, rows, sqlstate);
+      11, p, rows, sqlstate);
 }
 
 int policy_store_org_email_taken(PGconn *conn, const char *email, int *taken, char *sqlstate) {

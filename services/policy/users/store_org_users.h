@@ -18,6 +18,7 @@ struct policy_store_org_user_filter {
       *active /* "true"/"false" */, *q;
   const char *after_created_at, *after_id; /* keyset cursor */
   long limit;                              /* rows to return (the page plus one) */
+  const char *updated_since;               /* RFC 3339: users changed at or after it */
 };
 /* Visible users in (created_at, id) order. */
 int policy_store_org_user_list(PGconn *conn, const char *portal, const char *scope,
