@@ -3,7 +3,8 @@ BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps clean containers faults
+.PHONY: run test build deps clean containers faults fuzz
+FUZZ_SECONDS ?= 600
 
 deps:
 	@bash scripts/install-deps.sh
@@ -35,6 +36,10 @@ faults: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest -L faults -V --timeout 900
+
+# Every fuzz harness for FUZZ_SECONDS each (tests/fuzz/run.sh; make test runs each 60 s).
+fuzz: deps
+	bash tests/fuzz/run.sh $(TEST_BUILD_DIR) $(FUZZ_SECONDS)
 
 # The image built, the compose stack run and driven end to end, torn down (tests/containers/).
 containers:
