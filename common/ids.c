@@ -46,7 +46,8 @@ static int valid_ymd(const char *s) {
     return 0;
   int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
   static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return 0;
+  /* year 0000 is none (PostgreSQL refuses it, as it does any other that is not a date) */
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return 0;
   int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   return !(m == 2 && d == 29 && !leap);
 }
@@ -67,8 +68,9 @@ int ids_is_timestamp(const char *s) {
     while (isdigit((unsigned char)*t)) t++;
   }
   if ((*t == 'Z' || *t == 'z') && t[1] == '\0') return 1;
+  /* an offset PostgreSQL takes: up to 15:59 either way */
   return (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) &&
-         t[6] == '\0';
+         t[6] == '\0' && atoi(t + 1) <= 15 && atoi(t + 4) <= 59;
 }
 
 int ids_is_email(const char *s) {

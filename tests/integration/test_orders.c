@@ -320,6 +320,9 @@ static void test_scope(void **state) {
   gw("GET", "/v1/orders?updated_since=soon", orderer.token, NULL, NULL, &r);
   tl_assert_problem(&r, 400, PROBLEM("invalid-parameter"));
   tl_response_free(&r);
+  gw("GET", "/v1/orders?updated_since=2026-01-01T00:00:00%2B99:00", orderer.token, NULL, NULL, &r);
+  tl_assert_problem(&r, 400, PROBLEM("invalid-parameter"));
+  tl_response_free(&r);
   gw("GET", "/v1/orders?status=nonsense", orderer.token, NULL, NULL, &r);
   tl_assert_problem(&r, 400, PROBLEM("invalid-parameter"));
   tl_response_free(&r);

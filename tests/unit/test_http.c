@@ -33,11 +33,14 @@ static void test_problem_shape(void **state) {
   assert_int_equal(resp.status, 422);
   assert_string_equal(u_map_get_case(resp.map_header, "Content-Type"), "application/problem+json");
   json_t *j = body_of(&resp);
-  assert_string_equal(json_string_value(json_object_get(j, "type")), "urn:claimsuite:problem:validation");
+  assert_string_equal(json_string_value(json_object_get(j, "type")),
+                      "urn:claimsuite:problem:validation");
   assert_string_equal(json_string_value(json_object_get(j, "title")), "Validation failed");
   assert_int_equal(json_integer_value(json_object_get(j, "status")), 422);
   assert_string_equal(json_string_value(json_object_get(j, "detail")), "bad");
-  assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "field")), "x");
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "field")),
+      "x");
   json_decref(j);
   ulfius_clean_response(&resp);
 }
@@ -88,9 +91,9 @@ static void test_parse(void **state) {
 }
 
 static const struct http_field fields[] = {
-    {"name", HTTP_FIELD_STRING, 1, 5},     {"count", HTTP_FIELD_INTEGER, 0, 0},
-    {"id", HTTP_FIELD_UUID, 0, 0},         {"day", HTTP_FIELD_DATE, 0, 0},
-    {"at", HTTP_FIELD_TIMESTAMP, 0, 0},    {"ok", HTTP_FIELD_BOOLEAN, 0, 0},
+    {"name", HTTP_FIELD_STRING, 1, 5},  {"count", HTTP_FIELD_INTEGER, 0, 0},
+    {"id", HTTP_FIELD_UUID, 0, 0},      {"day", HTTP_FIELD_DATE, 0, 0},
+    {"at", HTTP_FIELD_TIMESTAMP, 0, 0}, {"ok", HTTP_FIELD_BOOLEAN, 0, 0},
 };
 
 static json_t *errors_for(const char *text) {
@@ -130,8 +133,9 @@ static long parse_refusal(const char *text, json_t **errors) {
  * not a malformed body. */
 static void test_field_codes(void **state) {
   (void)state;
-  json_t *e = errors_for("{\"count\":\"3\",\"id\":\"nope\",\"day\":7,\"name\":\"toolong\","
-                         "\"extra\":1}");
+  json_t *e = errors_for(
+      "{\"count\":\"3\",\"id\":\"nope\",\"day\":7,\"name\":\"toolong\","
+      "\"extra\":1}");
   assert_string_equal(code_for(e, "count"), "wrong_type");
   assert_string_equal(code_for(e, "id"), "format");
   assert_string_equal(code_for(e, "day"), "wrong_type");
@@ -148,9 +152,9 @@ static void test_field_codes(void **state) {
   assert_int_equal(json_array_size(e), 1);
   assert_string_equal(code_for(e, "count"), "out_of_range");
   json_decref(e);
-  assert_int_equal(parse_refusal("{\"count\":9007199254740993,\"a\":{\"b\":[1,-99999999999999999999]}}",
-                                 &e),
-                   422);
+  assert_int_equal(
+      parse_refusal("{\"count\":9007199254740993,\"a\":{\"b\":[1,-99999999999999999999]}}", &e),
+      422);
   assert_int_equal(json_array_size(e), 1); /* 2^53 + 1 fits: only the other is named */
   assert_string_equal(code_for(e, "a/b/1"), "out_of_range");
   json_decref(e);
@@ -192,13 +196,15 @@ static void test_one_error_per_field(void **state) {
 
 static void test_validate(void **state) {
   (void)state;
-  json_t *e = errors_for("{\"name\":\"abc\",\"count\":3,\"id\":\"123e4567-e89b-12d3-a456-426614174000\","
-                         "\"day\":\"2024-02-29\",\"at\":\"2026-11-21T10:00:00.5+01:00\",\"ok\":true}");
+  json_t *e = errors_for(
+      "{\"name\":\"abc\",\"count\":3,\"id\":\"123e4567-e89b-12d3-a456-426614174000\","
+      "\"day\":\"2024-02-29\",\"at\":\"2026-11-21T10:00:00.5+01:00\",\"ok\":true}");
   assert_int_equal(json_array_size(e), 0);
   json_decref(e);
 
-  e = errors_for("{\"count\":\"3\",\"id\":\"nope\",\"day\":\"2023-02-29\",\"at\":\"2026-11-21 10:00\","
-                 "\"ok\":1,\"extra\":1}");
+  e = errors_for(
+      "{\"count\":\"3\",\"id\":\"nope\",\"day\":\"2023-02-29\",\"at\":\"2026-11-21 10:00\","
+      "\"ok\":1,\"extra\":1}");
   assert_string_equal(message_for(e, "name"), "is required");
   assert_string_equal(message_for(e, "count"), "must be an integer");
   assert_string_equal(message_for(e, "id"), "must be a UUID");
@@ -316,6 +322,14 @@ static void test_uuid_and_formats(void **state) {
   assert_true(ids_is_timestamp("2026-11-21T10:00:00Z"));
   assert_false(ids_is_timestamp("2026-11-21T25:00:00Z"));
   assert_false(ids_is_date("2026-13-01"));
+  /* what PostgreSQL refuses is no timestamp or date here either (it was a 500, not a 400) */
+  assert_true(ids_is_timestamp("2026-11-21T10:00:00+15:59"));
+  assert_true(ids_is_timestamp("0001-01-01T00:00:00-02:00"));
+  assert_false(ids_is_timestamp("2026-11-21T10:00:00+16:00"));
+  assert_false(ids_is_timestamp("2026-11-21T10:00:00+99:00"));
+  assert_false(ids_is_timestamp("2026-11-21T10:00:00-01:60"));
+  assert_false(ids_is_timestamp("0000-01-01T00:00:00Z"));
+  assert_false(ids_is_date("0000-01-01"));
 }
 
 static void test_sqlstate_map(void **state) {
@@ -334,13 +348,17 @@ static void test_sqlstate_map(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_problem_shape),  cmocka_unit_test(test_parse),
-      cmocka_unit_test(test_validate),       cmocka_unit_test(test_field_codes),
+      cmocka_unit_test(test_problem_shape),
+      cmocka_unit_test(test_parse),
+      cmocka_unit_test(test_validate),
+      cmocka_unit_test(test_field_codes),
       cmocka_unit_test(test_one_error_per_field),
       cmocka_unit_test(test_cursor_roundtrip_and_garbage),
-      cmocka_unit_test(test_page_params),    cmocka_unit_test(test_page_shape),
+      cmocka_unit_test(test_page_params),
+      cmocka_unit_test(test_page_shape),
       cmocka_unit_test(test_if_match),
-      cmocka_unit_test(test_uuid_and_formats), cmocka_unit_test(test_sqlstate_map),
+      cmocka_unit_test(test_uuid_and_formats),
+      cmocka_unit_test(test_sqlstate_map),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
