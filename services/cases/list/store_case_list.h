@@ -117,8 +117,8 @@ struct cases_approver {
 
 /* The cases user takes part in: its own as case handler, as the external case handler, as the
  * user of a task, those it is marked in for the chat, those whose chat it has read or written
- * (each by an index of the user: migrations/0001, 0017). A case may come more than once: use
- * with IN. */
+ * (each by an index of the user: migrations/0001, 0017, 0024). A case may come more than
+ * once: use with IN. */
 #define CASES_CHAT_MINE_SQL(user)                                                         \
   "SELECT mh.id FROM cases mh WHERE mh.case_handler_id = " user                           \
   "::uuid UNION ALL SELECT me.id FROM cases me WHERE me.ech_user_id = " user              \
