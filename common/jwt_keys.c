@@ -9,6 +9,7 @@
 #include <gnutls/abstract.h>
 #include <rhonabwy.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +24,17 @@
 
 static int nonempty_string(const json_t *j) {
   return json_is_string(j) && json_string_length(j) > 0;
+}
+
+/* A public key coordinate of P-256 or Ed25519: 32 bytes in unpadded base64url, 43 characters
+ * (an EC coordinate may come without up to two leading zero bytes: min_len 40). */
+static int coordinate_ok(const json_t *v, size_t min_len) {
+  const char *s = json_string_value(v);
+  size_t n = s != NULL ? strlen(s) : 0;
+  if (n < min_len || n > 43) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_') return 0;
+  return 1;
 }
 
 /* Declared in jwt_keys.h; also used by jwt_verify. */
@@ -51,8 +63,10 @@ json_t *jwt_public_signing_copy(const json_t *jwk) {
   if (!nonempty_string(json_object_get(jwk, "kid")) ||
       json_string_length(json_object_get(jwk, "kid")) > JWT_MAX_KID_LEN)
     return NULL;
-  if (!nonempty_string(json_object_get(jwk, "x"))) return NULL;
-  if (kind == KEY_ES256 && !nonempty_string(json_object_get(jwk, "y"))) return NULL;
+  /* coordinates of the right shape before rhonabwy reads them: it frees what it did not
+   * allocate on some malformed ones (a short y, padding in x; found by fuzzing key sets) */
+  if (!coordinate_ok(json_object_get(jwk, "x"), kind == KEY_ES256 ? 40 : 43)) return NULL;
+  if (kind == KEY_ES256 && !coordinate_ok(json_object_get(jwk, "y"), 40)) return NULL;
   if (kind == KEY_EDDSA && json_object_get(jwk, "y") != NULL) return NULL;
   v = json_object_get(jwk, "use");
   if (v != NULL && !jwt_str_eq(v, "sig")) return NULL;
