@@ -1,5 +1,5 @@
-/* Whether a user read from the replica may still act (replica.h). Apart from the reads, so a
- * caller's unit test can stub those and keep this. */
+/* Whether a user read from the replica may still act (replica.h). In a file of its own, apart
+ * from the replica's reads, so a caller's unit test links this rule with reads of its own. */
 #include <string.h>
 
 #include "replica.h"
