@@ -126,6 +126,15 @@ void fw_replicas_sync(void);
 void fw_teardown(void);
 struct tl_world *fw_world(void);
 struct fg *fw_gateway(void);
+/* An agent and a customer organisation of portal A, the agent's handler and an orderer of the
+ * customer, the replicas caught up with them: the orders world the scenarios write in. After
+ * fw_setup; fw_orders_free frees the two tokens. */
+struct fw_orders {
+  char agent[37], customer[37];
+  struct tl_person handler, orderer;
+};
+void fw_orders_create(struct fw_orders *o);
+void fw_orders_free(struct fw_orders *o);
 /* "Authorization: Bearer <ia_handler's token>". */
 const char *fw_authz_handler(void);
 

@@ -130,3 +130,17 @@ void fw_assert_nothing_lost(const struct fl_load *l, const struct fl_rows *rows,
   assert_int_equal(twice, 0);
   assert_int_equal(l->replays_differing, 0);
 }
+
+void fw_orders_create(struct fw_orders *o) {
+  struct tl_world *w = fw_world();
+  tl_org_company(w, o->agent, "agent", "Agent");
+  tl_org_company(w, o->customer, "customer", "Customer");
+  tl_org_person(w, &o->handler, "handler", o->agent, "agent", "{agent_handler}");
+  tl_org_person(w, &o->orderer, "orderer", o->customer, "customer", "{}");
+  fw_replicas_sync();
+}
+
+void fw_orders_free(struct fw_orders *o) {
+  free(o->handler.token);
+  free(o->orderer.token);
+}

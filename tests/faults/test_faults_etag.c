@@ -20,25 +20,19 @@
   "25}"
 
 static struct tl_world *w;
-static char agent[37], customer_org[37];
-static struct tl_person handler, orderer;
+static struct fw_orders o;
 
 static int setup(void **state) {
   (void)state;
   fw_setup(NULL);
   w = fw_world();
-  tl_org_company(w, agent, "agent", "Agent");
-  tl_org_company(w, customer_org, "customer", "Customer");
-  tl_org_person(w, &handler, "handler", agent, "agent", "{agent_handler}");
-  tl_org_person(w, &orderer, "orderer", customer_org, "customer", "{}");
-  fw_replicas_sync();
+  fw_orders_create(&o);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  free(handler.token);
-  free(orderer.token);
+  fw_orders_free(&o);
   fw_teardown();
   return 0;
 }
@@ -210,14 +204,14 @@ static void test_order_rejection(void **state) {
            "   \"phone\": \"+46 70 174 06 20\"},"
            " \"technical\": {\"environment\": \"production\","
            "   \"endpoint_url\": \"https://api.example.test/connect\"}}",
-           agent);
-  tl_call(fw_gateway()->url, "POST", "/v1/orders", orderer.token, body, NULL, &r);
+           o.agent);
+  tl_call(fw_gateway()->url, "POST", "/v1/orders", o.orderer.token, body, NULL, &r);
   tl_expect(&r, 201);
   tl_assert_header(&r, "ETag", "\"1\"");
   snprintf(order, sizeof(order), "%s", tl_str(r.json, "id"));
   tl_response_free(&r);
   snprintf(path, sizeof(path), "/v1/orders/%s/reject", order);
-  race("an order's rejection", "POST", path, handler.token, "\"1\"", 1,
+  race("an order's rejection", "POST", path, o.handler.token, "\"1\"", 1,
        "{\"reason\": \"racer %d\"}");
   assert_int_equal(tl_sql_long("SELECT count(*) FROM orders.outbox WHERE aggregate_id = $1 AND"
                                " type = 'order.rejected'",

@@ -23,8 +23,8 @@
 #include "tl_customer.h"
 #include "tl_org.h"
 
-static char agent[37], customer_org[37], message_case[37];
-static struct tl_person handler, orderer;
+static char message_case[37];
+static struct fw_orders o;
 static char authz_p_admin[2048], authz_orderer[2048];
 
 static int setup(void **state) {
@@ -32,21 +32,16 @@ static int setup(void **state) {
   char phone[24];
   fw_setup(NULL);
   struct tl_world *w = fw_world();
-  tl_org_company(w, agent, "agent", "Agent");
-  tl_org_company(w, customer_org, "customer", "Customer");
-  tl_org_person(w, &handler, "handler", agent, "agent", "{agent_handler}");
-  tl_org_person(w, &orderer, "orderer", customer_org, "customer", "{}");
-  fw_replicas_sync();
+  fw_orders_create(&o);
   tl_customer_case(w, message_case, phone, NULL);
   snprintf(authz_p_admin, sizeof(authz_p_admin), "Authorization: Bearer %s", w->p_admin.token);
-  snprintf(authz_orderer, sizeof(authz_orderer), "Authorization: Bearer %s", orderer.token);
+  snprintf(authz_orderer, sizeof(authz_orderer), "Authorization: Bearer %s", o.orderer.token);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  free(handler.token);
-  free(orderer.token);
+  fw_orders_free(&o);
   fw_teardown();
   return 0;
 }
@@ -96,7 +91,7 @@ static char *order_body(size_t i, void *run) {
            "   \"phone\": \"+46 70 174 06 20\"},"
            " \"technical\": {\"environment\": \"production\","
            "   \"endpoint_url\": \"https://api.example.test/connect\"}}",
-           agent, (const char *)run, i);
+           o.agent, (const char *)run, i);
   return b;
 }
 
@@ -160,7 +155,7 @@ static void test_kill_orders(void **state) {
            "SELECT string_agg(o || ':' || n, ',') FROM (SELECT data->>'order_id' o, count(*) n"
            " FROM customer.notifications WHERE kind = 'order_submitted' AND user_id = '%s'"
            " AND data->>'order_id' = ANY($1::text[]) GROUP BY 1) x",
-           handler.id);
+           o.handler.id);
   twice += fw_applied_twice(&l, sql, "the agent handler's notices", NULL);
   fl_print("kill -9 orders", &l, &rows, twice);
   fw_assert_nothing_lost(&l, &rows, twice);
