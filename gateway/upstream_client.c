@@ -55,7 +55,7 @@ struct conn {
 };
 
 struct gw_upstream_call {
-  struct conn conn[GW_UP_COUNT];
+  struct conn conn;    /* of the exchange in flight (of c->upstream); -1 between exchanges */
   struct gw_bytes req; /* request line and header lines of the call being built */
   char *in;            /* receive buffer, RECV_BUF_BYTES */
   struct gw_resp resp;
@@ -91,20 +91,20 @@ static long long now_ms(void) {
 /* The call's connection after its exchange: kept for the next request (reusable) or closed.
  * Nothing to do when a stream took it (the stream gives its place back, gw_upstream_stream_free).
  */
-static void conn_release(struct gw_upstream_call *c, int upstream, int reusable) {
-  struct conn *k = &c->conn[upstream];
+static void conn_release(struct gw_upstream_call *c, int reusable) {
+  struct conn *k = &c->conn;
   if (k->fd < 0) return;
   if (reusable)
-    gw_pool_put(upstream, k->fd, now_ms());
+    gw_pool_put(c->upstream, k->fd, now_ms());
   else
-    gw_pool_drop(upstream, k->fd);
+    gw_pool_drop(c->upstream, k->fd);
   k->fd = -1;
 }
 
 static void thread_state_free(void *p) {
   struct gw_upstream_call *c = p;
   if (c == NULL) return;
-  for (int i = 0; i < GW_UP_COUNT; i++) conn_release(c, i, 0);
+  conn_release(c, 0);
   free(c->req.data);
   free(c->in);
   gw_resp_free(&c->resp);
@@ -115,7 +115,7 @@ static struct gw_upstream_call *thread_state(void) {
   if (thread_call != NULL) return thread_call;
   struct gw_upstream_call *c = calloc(1, sizeof(*c));
   if (c == NULL) return NULL;
-  for (int i = 0; i < GW_UP_COUNT; i++) c->conn[i].fd = -1;
+  c->conn.fd = -1;
   gw_resp_init(&c->resp);
   c->in = malloc(RECV_BUF_BYTES);
   if (c->in == NULL || pthread_setspecific(thread_key, c) != 0) {
@@ -344,7 +344,7 @@ static int connect_upstream(struct gw_upstream_call *c, long long deadline, cons
   return rc;
 connected:
   freeaddrinfo(list);
-  c->conn[c->upstream].fd = fd;
+  c->conn.fd = fd;
   return CS_OK;
 }
 
@@ -353,7 +353,7 @@ connected:
  * have stays busy until the connect deadline). */
 static int obtain(struct gw_upstream_call *c, long long deadline, int *reused,
                   const char **detail) {
-  struct conn *k = &c->conn[c->upstream];
+  struct conn *k = &c->conn;
   long long connect_deadline = now_ms() + cfg.connect_timeout_ms;
   if (connect_deadline > deadline) connect_deadline = deadline;
   *reused = 0;
@@ -374,7 +374,7 @@ static int obtain(struct gw_upstream_call *c, long long deadline, int *reused,
       *reused = 1;
       return CS_OK;
     }
-    conn_release(c, c->upstream, 0);
+    conn_release(c, 0);
   }
 }
 
@@ -431,7 +431,7 @@ static int hand_over(struct gw_upstream_call *c, int fd, const char *early, size
   }
   *s = (struct gw_upstream_stream){fd, c->upstream, length, length - n, n, 0};
   memcpy(s->early, early, n);
-  c->conn[c->upstream].fd = -1;
+  c->conn.fd = -1;
   *stream = s;
   return CS_OK;
 }
@@ -493,13 +493,13 @@ static int read_response(struct gw_upstream_call *c, int fd, long long deadline,
 static int attempt(struct gw_upstream_call *c, const void *body, size_t body_len,
                    long long deadline, int *reused, struct gw_upstream_stream **stream,
                    const char **detail) {
-  struct conn *k = &c->conn[c->upstream];
+  struct conn *k = &c->conn;
   int rc, reusable = 0;
   if ((rc = obtain(c, deadline, reused, detail)) != CS_OK) return rc;
   rc = send_request(c, k->fd, body, body_len, deadline);
   if (rc == CS_OK) rc = read_response(c, k->fd, deadline, &reusable, stream, detail);
   if (rc == CS_ERR_TIMEOUT) *detail = D_TIMEOUT;
-  conn_release(c, c->upstream, rc == CS_OK && reusable);
+  conn_release(c, rc == CS_OK && reusable);
   return rc;
 }
 
@@ -596,7 +596,7 @@ static int send_from(struct gw_upstream_call *c, int fd, const struct gw_upstrea
 
 int gw_upstream_exchange_body(struct gw_upstream_call *c, const struct gw_upstream_body *src,
                               struct gw_upstream_answer *out, const char **detail) {
-  struct conn *k = &c->conn[c->upstream];
+  struct conn *k = &c->conn;
   int rc, reused = 0, reusable = 0, body_begun = 0;
   char *buf = NULL;
   memset(out, 0, sizeof(*out));
@@ -613,7 +613,7 @@ int gw_upstream_exchange_body(struct gw_upstream_call *c, const struct gw_upstre
   if (rc == CS_OK || (rc == PEER_GONE && body_begun))
     rc = read_response(c, k->fd, now_ms() + cfg.timeout_ms, &reusable, &out->stream, detail);
   if (rc == CS_ERR_TIMEOUT) *detail = D_TIMEOUT;
-  conn_release(c, c->upstream, rc == CS_OK && reusable);
+  conn_release(c, rc == CS_OK && reusable);
   rc = finish_exchange(c, rc, reused, out, detail);
 done:
   free(buf);
