@@ -2,8 +2,9 @@
 # What the cases service's screens cost, next to what the hardware can do at all.
 #   bash bench/cases.sh [BUILD_DIR]     (default ./build, built with tests: the stack needs them)
 # Settings: BENCH_THREADS (2), BENCH_CONNECTIONS ("16 32"), BENCH_DURATION (10s),
-# BENCH_CASES (100000), BENCH_DB_POOL_SIZE (8); BENCH_KEEP=1 keeps the temporary directory
-# (service logs, raw wrk output).
+# BENCH_CASES (100000), BENCH_DB_POOL_SIZE (8), BENCH_ROWS ("screens create": the read screens,
+# case create with pgbench next to it, or one of them); BENCH_KEEP=1 keeps the temporary
+# directory (service logs, raw wrk output).
 # Not a test: it prints numbers. See bench/README.md.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/bench/lib.sh" "$@"
 ncases=${BENCH_CASES:-100000}
 conns_list=${BENCH_CONNECTIONS:-16 32}
+rows=${BENCH_ROWS:-screens create}
 pgbench=${PGBENCH:-$PG_BIN/pgbench}
 [ -x "$pgbench" ] || die "pgbench not found at $pgbench (Debian package postgresql-15)"
 bench_demo_stack_up
@@ -82,18 +84,33 @@ curl -fsS -o /dev/null -H "Authorization: Bearer $handler" -H "Content-Type: app
 psql_super "$PG_PORT" -d postgres -c "CREATE DATABASE pgbench" >/dev/null
 "$pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -i -q -s 10 pgbench >/dev/null 2>&1 \
   || die "pgbench -i failed"
-run_pgbench() { # conns
-  local c=$1 tps p99
+# One pgbench run at c connections, a row of the results: the label, then pgbench's arguments.
+run_pgbench() { # label conns args...
+  local label=$1 c=$2 tps p99
+  shift 2
   rm -f "$tmp"/pgbench_log.*
-  (cd "$tmp" && "$pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -N -c "$c" -j "$threads" \
-    -T "${duration%s}" -l --log-prefix=pgbench_log pgbench > "$tmp/pgbench.out" 2>&1) \
+  (cd "$tmp" && "$pgbench" -h 127.0.0.1 -p "$PG_PORT" -c "$c" -j "$threads" \
+    -T "${duration%s}" -l --log-prefix=pgbench_log "$@" > "$tmp/pgbench.out" 2>&1) \
     || { cat "$tmp/pgbench.out" >&2; die "pgbench failed"; }
   tps=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$tmp/pgbench.out" | head -1)
   # the per-transaction log: 3rd column is the latency in microseconds
   p99=$(cat "$tmp"/pgbench_log.* | awk '{print $3}' | sort -n \
     | awk '{v[NR] = $1} END {i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", v[i] / 1000}')
-  printf '%s\t%s\t%.0f\t%s\t0\t0\n' "pgbench -N (same PostgreSQL)" "$c" "$tps" "$p99" >> "$tmp/results"
-  printf '  %-62s c=%-3s %8.0f tps    p99 %7s ms\n' "pgbench -N (same PostgreSQL)" "$c" "$tps" "$p99"
+  printf '%s\t%s\t%.0f\t%s\t0\t0\n' "$label" "$c" "$tps" "$p99" >> "$tmp/results"
+  printf '  %-62s c=%-3s %8.0f tps    p99 %7s ms\n' "$label" "$c" "$tps" "$p99"
+}
+# What the services go on doing after a run (the customer service applying the last run's
+# events) would be measured with the next one: wait until every consumer is at the cases head.
+wait_applied() {
+  local head
+  head=$(sql "SELECT coalesce(max(seq), 0) FROM cases.outbox")
+  for _ in $(seq 1 600); do
+    [ "$(sql "SELECT count(*) FROM (SELECT last_seq FROM customer.event_offsets WHERE source = 'cases'
+              UNION ALL SELECT last_seq FROM policy.event_offsets WHERE source = 'cases') o
+              WHERE last_seq >= $head")" = 2 ] && return 0
+    sleep 0.2
+  done
+  echo "  (the consumers of the cases events did not catch up within 120 s)" >&2
 }
 
 : > "$tmp/results"
@@ -104,20 +121,35 @@ for c in $conns_list; do
   echo "$c connections:"
   bench_wrk "ceiling: GET /probe/ceiling/{id} (one prepared PK select)" "$c" "$handler" \
     "$PROBE_A_URL$ceiling_path"
-  for s in "${screens[@]}"; do
-    IFS='|' read -r label tok path <<<"$s"
-    bench_wrk "$label" "$c" "$tok" "$CASES_URL$path"
-    bench_wrk "$label via gateway" "$c" "$tok" "$GATEWAY_URL$path"
-  done
-  bench_wrk "POST /v1/cases via gateway (handler, synchronous_commit on)" "$c" "$handler" \
-    "$GATEWAY_URL/v1/cases" "$(create_lua "$run_id-$c")"
-  run_pgbench "$c"
+  if [[ " $rows " == *" screens "* ]]; then
+    for s in "${screens[@]}"; do
+      IFS='|' read -r label tok path <<<"$s"
+      bench_wrk "$label" "$c" "$tok" "$CASES_URL$path"
+      bench_wrk "$label via gateway" "$c" "$tok" "$GATEWAY_URL$path"
+    done
+  fi
+  if [[ " $rows " == *" create "* ]]; then
+    wait_applied
+    bench_wrk "POST /v1/cases via gateway (handler, synchronous_commit on)" "$c" "$handler" \
+      "$GATEWAY_URL/v1/cases" "$(create_lua "$run_id-$c")"
+    wait_applied
+    # the create's statements alone, at as many connections
+    PGOPTIONS="-c search_path=cases -c jit=off -c plan_cache_mode=force_generic_plan" \
+      run_pgbench "case create's statements alone (pgbench, same event)" "$c" -U cases -n \
+      -M prepared -f "$src/bench/case_create_sql.pgbench" claimsuite
+    wait_applied
+    run_pgbench "pgbench -N (same PostgreSQL)" "$c" -U postgres -N pgbench
+  fi
 done
 bench_summary "ceiling: GET /probe/ceiling/{id} (one prepared PK select)"
 # the writes' yardstick: case creation's share of pgbench's transactions at each count
 for c in $conns_list; do
+  [[ " $rows " == *" create "* ]] || break
   share=$(awk -F'\t' -v c="$c" '$2 == c && $1 ~ /^POST \/v1\/cases/ {w = $3}
-    $2 == c && $1 ~ /^pgbench/ {p = $3} END {if (p > 0) printf "%.0f %%", 100 * w / p}' "$tmp/results")
+    $2 == c && $1 ~ /^case create.s statements/ {s = $3}
+    $2 == c && $1 ~ /^pgbench/ {p = $3}
+    END {if (p > 0 && s > 0) printf "%.0f %% (its statements alone: %.0f %%)", 100 * w / p, 100 * s / p}' \
+    "$tmp/results")
   echo "case create / pgbench -N at $c connections: $share"
   bench_record "case create via gateway / pgbench -N, $c conns" "$share"
 done

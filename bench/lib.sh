@@ -67,8 +67,9 @@ bench_stack_up() {
   # a benchmark is one caller asking as fast as it can: the gateway's rate limits would measure
   # themselves
   export RATE_LIMIT_PER_MINUTE=0 RATE_LIMIT_CLIENT_PER_MINUTE=0 RATE_LIMIT_ADDRESS_PER_MINUTE=0
-  # the services' own pool size (DB_POOL_SIZE default 8), not the integration tests' 4
-  if ! STACK_DB_POOL_SIZE=${BENCH_DB_POOL_SIZE:-8} \
+  # the services' own pool size (DB_POOL_SIZE default 8), not the integration tests' 4; and
+  # retention checked as often as by default (300 s), not every second as tests need
+  if ! STACK_DB_POOL_SIZE=${BENCH_DB_POOL_SIZE:-8} STACK_RETENTION_CHECK_SECONDS=300 \
     bash "$src/tests/support/stack.sh" start "$tmp/stack" "$build" >"$tmp/stack.log" 2>&1; then
     tail -40 "$tmp/stack.log" >&2
     die "the stack did not start"

@@ -9,7 +9,8 @@
 #   stack.sh pg-crash DIR | pg-start DIR    stop PostgreSQL as a crash would (immediate), start it
 # STACK_DURABLE=1 starts PostgreSQL as a deployment runs it (fsync and synchronous_commit on):
 # the stack of the tests that claim no acknowledged write is lost. Without it the stack trades
-# that for speed (a commit is acknowledged before its WAL is written).
+# that for speed (a commit is acknowledged before its WAL is written). STACK_DB_POOL_SIZE (4) and
+# STACK_RETENTION_CHECK_SECONDS (1: tests see retention at once) set the services' own.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -81,7 +82,7 @@ start)
   admin_port=$(free_port)
   common_env=(BIND_ADDRESS=127.0.0.1 "REDIS_HOST=127.0.0.1" "REDIS_PORT=$redis_port"
               "REDIS_PASSWORD_FILE=$dir/redis-password" "SERVICE_SECRET_FILE=$dir/service-secret"
-              RETENTION_CHECK_SECONDS=1
+              "RETENTION_CHECK_SECONDS=${STACK_RETENTION_CHECK_SECONDS:-1}"
               "JWKS_URL=${url[policy]}/v1/auth/jwks" "MIGRATIONS_DIR=$src" LOG_LEVEL=info
               "DB_POOL_SIZE=${STACK_DB_POOL_SIZE:-4}" OUTBOX_POLL_MS=50)
   for svc in $SERVICES; do
@@ -94,7 +95,7 @@ start)
                                  TEMPORARY_REPORT_CHECK_SECONDS=1)
     [ "$svc" = customer ] && extra=("EVENT_FEEDS=policy=${url[policy]},cases=${url[cases]},orders=${url[orders]}" "NOTIFY_FILE_DIR=$dir/notify-outbox" "BLOB_DIR=$dir/blobs")
     # webhooks to the tests' receivers on 127.0.0.1, retried fast, dead after 12 s, purged often
-    [ "$svc" = customer ] && extra+=(WEBHOOK_ALLOW_HTTP=1 WEBHOOK_RETRY_FOR_SECONDS=12 WEBHOOK_RETRY_BASE_MS=200 WEBHOOK_RETRY_MAX_MS=1000 WEBHOOK_POLL_MS=100 WEBHOOK_PURGE_CHECK_SECONDS=1)
+    [ "$svc" = customer ] && extra+=(WEBHOOK_ALLOW_HTTP=1 WEBHOOK_RETRY_FOR_SECONDS=12 WEBHOOK_RETRY_BASE_MS=200 WEBHOOK_RETRY_MAX_MS=1000 WEBHOOK_POLL_MS=100 "WEBHOOK_PURGE_CHECK_SECONDS=${STACK_RETENTION_CHECK_SECONDS:-1}")
     [ "$svc" = orders ] && extra=("EVENT_FEEDS=policy=${url[policy]}")
     # e-ID signing: BankID's stand-in (standins/bankid_standin.c), the code's SMS as a file
     [ "$svc" = orders ] && extra+=("BANKID_URL=${url[bankid]}" SMS_PROVIDER=file "NOTIFY_FILE_DIR=$dir/notify-outbox")
