@@ -13,54 +13,102 @@
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 #define PURGE_BATCH_SQL STRINGIFY(PURGE_BATCH) /* the same, in the statements */
+/* Is there a newer fact of the entity of row r (by the partial index outbox_facts)? */
+#define SUPERSEDED_SQL(r)                                     \
+  "EXISTS (SELECT 1 FROM outbox n WHERE n.type LIKE 'fact.%'" \
+  " AND n.type = " r ".type AND n.aggregate_id = " r ".aggregate_id AND n.seq > " r ".seq)"
 
 static const char *const SQL_PURGE_KEYS =
     "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
     " WHERE created_at < now() - make_interval(secs => $1::bigint) LIMIT " PURGE_BATCH_SQL ")";
 
-/* The oldest published rows past the window, in seq order; the statement also moves
- * purged_through up to the newest seq deleted. */
+/* The outbox is purged from its oldest end, purged_through, on: rows are published in seq
+ * order, so the rows past the window are a prefix of it. One statement looks at the next
+ * PURGE_BATCH rows only (never the newest), takes the prefix of them published before the
+ * window, deletes those but for the newest fact of each entity, and moves purged_through to the
+ * end of the prefix. It returns how many rows the prefix had and how many went. A statement that
+ * looked for old rows anywhere read the whole outbox each time none was left: at a week of
+ * events, longer than the relay's statement timeout. */
 static const char *const SQL_PURGE_OUTBOX =
-    "WITH gone AS ("
-    "  DELETE FROM outbox WHERE id IN ("
-    "    SELECT o.id FROM outbox o"
-    "     WHERE o.published_at < now() - make_interval(secs => $1::bigint)"
-    "       AND o.seq < (SELECT max(seq) FROM outbox)"
-    "       AND (o.type NOT LIKE 'fact.%' OR EXISTS (SELECT 1 FROM outbox n"
-    "            WHERE n.type = o.type AND n.aggregate_id = o.aggregate_id AND n.seq > o.seq))"
-    "     ORDER BY o.seq LIMIT " PURGE_BATCH_SQL
-    ")"
-    "  RETURNING seq)"
-    "UPDATE outbox_retention SET purged_through = greatest(purged_through, g.top)"
-    "  FROM (SELECT max(seq) AS top, count(*) AS n FROM gone) g"
-    " WHERE g.top IS NOT NULL RETURNING g.n";
+    "WITH next AS ("
+    "  SELECT seq, type, aggregate_id, published_at FROM outbox"
+    "   WHERE seq > (SELECT purged_through FROM outbox_retention)"
+    "     AND seq < (SELECT max(seq) FROM outbox)"
+    "   ORDER BY seq LIMIT " PURGE_BATCH_SQL
+    "), marked AS ("
+    "  SELECT seq, type, aggregate_id, bool_and(coalesce(published_at < now() -"
+    "         make_interval(secs => $1::bigint), false)) OVER (ORDER BY seq) AS old FROM next"
+    "), past AS ("
+    "  SELECT seq, type, aggregate_id FROM marked WHERE old"
+    "), gone AS ("
+    "  DELETE FROM outbox o USING past p WHERE o.seq = p.seq"
+    "     AND (p.type NOT LIKE 'fact.%' OR " SUPERSEDED_SQL("p") ")"
+    "  RETURNING o.seq"
+    ") "
+    "UPDATE outbox_retention SET purged_through = (SELECT max(seq) FROM past)"
+    " WHERE EXISTS (SELECT 1 FROM past)"
+    " RETURNING (SELECT count(*) FROM past), (SELECT count(*) FROM gone)";
 
-static int purge(PGconn *conn, const char *sql, long long seconds, int returns_count, long *rows) {
+/* The facts kept at or before purged_through once a newer fact of their entity came. */
+static const char *const SQL_PURGE_SUPERSEDED =
+    "DELETE FROM outbox WHERE seq IN ("
+    "  SELECT o.seq FROM outbox o"
+    "   WHERE o.type LIKE 'fact.%' AND o.seq <= (SELECT purged_through FROM outbox_retention)"
+    "     AND " SUPERSEDED_SQL("o") " LIMIT " PURGE_BATCH_SQL ")";
+
+static int purge_keys(PGconn *conn, long long seconds, long *rows) {
   char s[24];
   PGresult *res = NULL;
   snprintf(s, sizeof(s), "%lld", seconds);
   const char *params[] = {s};
-  int rc = db_exec(conn, sql, 1, params, &res, NULL);
+  int rc = db_exec(conn, SQL_PURGE_KEYS, 1, params, &res, NULL);
   if (rc != CS_OK) return rc;
-  if (returns_count)
-    *rows = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
-  else
-    *rows = strtol(PQcmdTuples(res), NULL, 10);
+  *rows = strtol(PQcmdTuples(res), NULL, 10);
+  PQclear(res);
+  return CS_OK;
+}
+
+/* One step along the outbox: *past rows were before the window, *gone of them deleted. */
+static int purge_outbox(PGconn *conn, long long seconds, long *past, long *gone) {
+  char s[24];
+  PGresult *res = NULL;
+  snprintf(s, sizeof(s), "%lld", seconds);
+  const char *params[] = {s};
+  int rc = db_exec(conn, SQL_PURGE_OUTBOX, 1, params, &res, NULL);
+  if (rc != CS_OK) return rc;
+  *past = *gone = 0;
+  if (PQntuples(res) == 1) {
+    *past = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    *gone = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+  }
+  PQclear(res);
+  return CS_OK;
+}
+
+static int purge_superseded(PGconn *conn, long *rows) {
+  PGresult *res = NULL;
+  int rc = db_exec(conn, SQL_PURGE_SUPERSEDED, 0, NULL, &res, NULL);
+  if (rc != CS_OK) return rc;
+  *rows = strtol(PQcmdTuples(res), NULL, 10);
   PQclear(res);
   return CS_OK;
 }
 
 int bus_retention_purge(PGconn *conn, const struct bus_retention *r, long *outbox_rows,
                         long *keys) {
-  long n = 0;
+  long n = 0, past = 0;
   int rc = CS_OK;
   *outbox_rows = *keys = 0;
   do {
-    if ((rc = purge(conn, SQL_PURGE_KEYS, r->idempotency_s, 0, &n)) != CS_OK) return rc;
+    if ((rc = purge_keys(conn, r->idempotency_s, &n)) != CS_OK) return rc;
     *keys += n;
   } while (n == PURGE_BATCH);
   do {
-    if ((rc = purge(conn, SQL_PURGE_OUTBOX, r->outbox_s, 1, &n)) != CS_OK) return rc;
+    if ((rc = purge_outbox(conn, r->outbox_s, &past, &n)) != CS_OK) return rc;
+    *outbox_rows += n;
+  } while (past == PURGE_BATCH);
+  do {
+    if ((rc = purge_superseded(conn, &n)) != CS_OK) return rc;
     *outbox_rows += n;
   } while (n == PURGE_BATCH);
   return CS_OK;
