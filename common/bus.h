@@ -68,9 +68,9 @@ int bus_feed_read(PGconn *conn, const char *source, long long after, int limit, 
 int bus_feed_purged_through(PGconn *conn, long long *seq);
 
 /* Deletes (in batches) the stored Idempotency-Key answers older than r->idempotency_s and the
- * published outbox rows older than r->outbox_s, but never the newest row nor the newest fact
- * ("fact.*") of an entity (aggregate_id); moves purged_through up (migrations/0002). What was
- * deleted goes into *outbox_rows and *keys. */
+ * published outbox rows that occurred more than r->outbox_s ago, but never the newest row nor the
+ * newest fact ("fact.*") of an entity (aggregate_id); moves purged_through up (migrations/0002).
+ * What was deleted goes into *outbox_rows and *keys. */
 int bus_retention_purge(PGconn *conn, const struct bus_retention *r, long *outbox_rows, long *keys);
 
 /* Outbox lag for /metrics: rows not yet published and the age in seconds of the oldest one. */

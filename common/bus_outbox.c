@@ -84,7 +84,7 @@ int bus_outbox_lag(PGconn *conn, long long *pending, double *oldest_age_s) {
   PGresult *res = NULL;
   int rc = db_exec(conn,
                    "SELECT count(*), coalesce(extract(epoch FROM now() - min(occurred_at)), 0) "
-                   "FROM outbox WHERE published_at IS NULL",
+                   "FROM outbox WHERE seq IS NULL OR seq > (SELECT through FROM outbox_published)",
                    0, NULL, &res, NULL);
   if (rc != CS_OK) return rc;
   *pending = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

@@ -2,7 +2,7 @@
  * from the pool) and its own Redis context. Only the instance holding the session advisory lock
  * relays, so seqs are given by one writer, in commit order and without gaps:
  *   (a) give seqs to committed unsequenced rows, in pos order;
- *   (b) PUBLISH the unpublished rows in seq order, then mark them published;
+ *   (b) PUBLISH the rows past the published mark in seq order, then move the mark;
  *   (c) sleep on the PostgreSQL socket until NOTIFY (bus_outbox_add) or poll_ms.
  * Redis away: rows stay unpublished and are sent, in order, after a reconnect with backoff.
  * PostgreSQL away: reconnect with backoff, take the lock again, LISTEN again. */
@@ -54,15 +54,14 @@ static const char *const SQL_SEQUENCE =
 
 static const char *const SQL_UNPUBLISHED =
     "SELECT " BUS_ENVELOPE_COLUMNS
-    " FROM outbox WHERE published_at IS NULL AND seq IS NOT NULL ORDER BY seq LIMIT 500";
+    " FROM outbox WHERE seq > (SELECT through FROM outbox_published) ORDER BY seq LIMIT 500";
 
 /* The newest event published: what a consumer has applied when it is current. */
-static const char *const SQL_HEAD =
-    "SELECT coalesce(max(seq), 0) FROM outbox WHERE published_at IS NOT NULL";
+static const char *const SQL_HEAD = "SELECT through FROM outbox_published";
 
+/* One number for the whole batch (migrations/0003): rows are published in seq order. */
 static const char *const SQL_MARK_PUBLISHED =
-    "UPDATE outbox SET published_at = now() "
-    "WHERE seq BETWEEN $1::bigint AND $2::bigint AND published_at IS NULL";
+    "UPDATE outbox_published SET through = $1::bigint WHERE through < $1::bigint";
 
 /* --- PostgreSQL ------------------------------------------------------------------------ */
 
@@ -227,10 +226,10 @@ static int relay_publish(struct bus_relay *r, int *more) {
     redis_close(r, r->redis->err != 0 ? r->redis->errstr : "PUBLISH refused");
   }
   if (ok > 0) {
-    const char *params[] = {PQgetvalue(res, 0, 1), PQgetvalue(res, ok - 1, 1)};
-    rc = db_exec(r->pg, SQL_MARK_PUBLISHED, 2, params, NULL, NULL);
+    const char *params[] = {PQgetvalue(res, ok - 1, 1)};
+    rc = db_exec(r->pg, SQL_MARK_PUBLISHED, 1, params, NULL, NULL);
     if (rc != CS_OK) goto done; /* published again later: consumers ignore duplicates */
-    log_debug("relay %s: published seq %s..%s", r->source, params[0], params[1]);
+    log_debug("relay %s: published seq %s..%s", r->source, PQgetvalue(res, 0, 1), params[0]);
   }
   *more = ok == n && n >= RELAY_BATCH;
 done:

@@ -1,6 +1,6 @@
 /* Retention of the platform tables (migrations/0002_retention.sql): stored Idempotency-Key
- * answers after their window, published outbox rows after the catch-up window but for the
- * newest row and the newest fact of each entity. Run by the relay that holds the lock, in
+ * answers after their window, published outbox rows that occurred before the catch-up window but
+ * for the newest row and the newest fact of each entity. Run by the relay that holds the lock, in
  * batches, so a purge never holds many rows locked for long. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,22 +22,23 @@ static const char *const SQL_PURGE_KEYS =
     "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
     " WHERE created_at < now() - make_interval(secs => $1::bigint) LIMIT " PURGE_BATCH_SQL ")";
 
-/* The outbox is purged from its oldest end, purged_through, on: rows are published in seq
- * order, so the rows past the window are a prefix of it. One statement looks at the next
- * PURGE_BATCH rows only (never the newest), takes the prefix of them published before the
- * window, deletes those but for the newest fact of each entity, and moves purged_through to the
- * end of the prefix. It returns how many rows the prefix had and how many went. A statement that
- * looked for old rows anywhere read the whole outbox each time none was left: at a week of
- * events, longer than the relay's statement timeout. */
+/* The outbox is purged from its oldest end, purged_through, on: rows are numbered in commit
+ * order, so the rows past the window are (near enough) a prefix of it. One statement looks at
+ * the next PURGE_BATCH published rows only (never the newest), takes the prefix of them that
+ * occurred before the window, deletes those but for the newest fact of each entity, and moves
+ * purged_through to the end of the prefix. It returns how many rows the prefix had and how many
+ * went. A statement that looked for old rows anywhere read the whole outbox each time none was
+ * left: at a week of events, longer than the relay's statement timeout. */
 static const char *const SQL_PURGE_OUTBOX =
     "WITH next AS ("
-    "  SELECT seq, type, aggregate_id, published_at FROM outbox"
+    "  SELECT seq, type, aggregate_id, occurred_at FROM outbox"
     "   WHERE seq > (SELECT purged_through FROM outbox_retention)"
+    "     AND seq <= (SELECT through FROM outbox_published)"
     "     AND seq < (SELECT max(seq) FROM outbox)"
     "   ORDER BY seq LIMIT " PURGE_BATCH_SQL
     "), marked AS ("
-    "  SELECT seq, type, aggregate_id, bool_and(coalesce(published_at < now() -"
-    "         make_interval(secs => $1::bigint), false)) OVER (ORDER BY seq) AS old FROM next"
+    "  SELECT seq, type, aggregate_id, bool_and(occurred_at < now() -"
+    "         make_interval(secs => $1::bigint)) OVER (ORDER BY seq) AS old FROM next"
     "), past AS ("
     "  SELECT seq, type, aggregate_id FROM marked WHERE old"
     "), gone AS ("

@@ -9,12 +9,12 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 SCHEMAS = ("policy", "cases", "customer", "orders")
 # Tables that change without any request of the matrix, or by design on a refusal: consumers'
-# offsets and replicas (events of the world still arriving), retention bookkeeping, counters
-# kept for the dashboard, the decision log (a denied decision is recorded: that is the audit
-# trail, not a write of the refused request), and failed logins.
+# offsets and replicas (events of the world still arriving), the relay's and retention's
+# bookkeeping, counters kept for the dashboard, the decision log (a denied decision is recorded:
+# that is the audit trail, not a write of the refused request), and failed logins.
 SKIP_PREFIXES = ("replica_",)
-SKIP_TABLES = {"event_offsets", "outbox_retention", "schema_migrations", "decision_log",
-               "auth_failures", "open_case_counts", "waiting_case_counts",
+SKIP_TABLES = {"event_offsets", "outbox_retention", "outbox_published", "schema_migrations",
+               "decision_log", "auth_failures", "open_case_counts", "waiting_case_counts",
                "waiting_task_cases"}
 # Tables whose rows change and expire on timers (sending, retries, retention, expiry): only
 # their count is read, fewer rows there is the timer's doing, more is a request's.

@@ -238,8 +238,8 @@ static void test_rebuilds_from_a_compacted_feed(void **state) {
   long long top = tl_sql_long("SELECT max(seq) FROM policy.outbox", 0, NULL);
   long facts_before = tl_sql_long("SELECT count(*) FROM policy.outbox", 0, NULL);
   tl_sql_run(
-      "UPDATE policy.outbox SET published_at = now() - interval '8 days'"
-      " WHERE published_at IS NOT NULL",
+      "UPDATE policy.outbox SET occurred_at = now() - interval '8 days'"
+      " WHERE seq <= (SELECT through FROM policy.outbox_published)",
       0);
   long long through = 1;
   assert_true(tl_wait(policy_feed_compacted, &through, 10000));
