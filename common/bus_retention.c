@@ -57,12 +57,11 @@ static const char *const SQL_PURGE_SUPERSEDED =
     "   WHERE o.type LIKE 'fact.%' AND o.seq <= (SELECT purged_through FROM outbox_retention)"
     "     AND " SUPERSEDED_SQL("o") " LIMIT " PURGE_BATCH_SQL ")";
 
-static int purge_keys(PGconn *conn, long long seconds, long *rows) {
-  char s[24];
+/* A batch delete: how many rows it deleted. */
+static int delete_batch(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                        long *rows) {
   PGresult *res = NULL;
-  snprintf(s, sizeof(s), "%lld", seconds);
-  const char *params[] = {s};
-  int rc = db_exec(conn, SQL_PURGE_KEYS, 1, params, &res, NULL);
+  int rc = db_exec(conn, sql, nparams, params, &res, NULL);
   if (rc != CS_OK) return rc;
   *rows = strtol(PQcmdTuples(res), NULL, 10);
   PQclear(res);
@@ -70,11 +69,9 @@ static int purge_keys(PGconn *conn, long long seconds, long *rows) {
 }
 
 /* One step along the outbox: *past rows were before the window, *gone of them deleted. */
-static int purge_outbox(PGconn *conn, long long seconds, long *past, long *gone) {
-  char s[24];
+static int purge_outbox(PGconn *conn, const char *seconds, long *past, long *gone) {
   PGresult *res = NULL;
-  snprintf(s, sizeof(s), "%lld", seconds);
-  const char *params[] = {s};
+  const char *params[] = {seconds};
   int rc = db_exec(conn, SQL_PURGE_OUTBOX, 1, params, &res, NULL);
   if (rc != CS_OK) return rc;
   *past = *gone = 0;
@@ -86,30 +83,25 @@ static int purge_outbox(PGconn *conn, long long seconds, long *past, long *gone)
   return CS_OK;
 }
 
-static int purge_superseded(PGconn *conn, long *rows) {
-  PGresult *res = NULL;
-  int rc = db_exec(conn, SQL_PURGE_SUPERSEDED, 0, NULL, &res, NULL);
-  if (rc != CS_OK) return rc;
-  *rows = strtol(PQcmdTuples(res), NULL, 10);
-  PQclear(res);
-  return CS_OK;
-}
-
 int bus_retention_purge(PGconn *conn, const struct bus_retention *r, long *outbox_rows,
                         long *keys) {
   long n = 0, past = 0;
   int rc = CS_OK;
+  char keys_s[24], outbox_s[24];
+  snprintf(keys_s, sizeof(keys_s), "%lld", r->idempotency_s);
+  snprintf(outbox_s, sizeof(outbox_s), "%lld", r->outbox_s);
+  const char *keys_params[] = {keys_s};
   *outbox_rows = *keys = 0;
   do {
-    if ((rc = purge_keys(conn, r->idempotency_s, &n)) != CS_OK) return rc;
+    if ((rc = delete_batch(conn, SQL_PURGE_KEYS, 1, keys_params, &n)) != CS_OK) return rc;
     *keys += n;
   } while (n == PURGE_BATCH);
   do {
-    if ((rc = purge_outbox(conn, r->outbox_s, &past, &n)) != CS_OK) return rc;
+    if ((rc = purge_outbox(conn, outbox_s, &past, &n)) != CS_OK) return rc;
     *outbox_rows += n;
   } while (past == PURGE_BATCH);
   do {
-    if ((rc = purge_superseded(conn, &n)) != CS_OK) return rc;
+    if ((rc = delete_batch(conn, SQL_PURGE_SUPERSEDED, 0, NULL, &n)) != CS_OK) return rc;
     *outbox_rows += n;
   } while (n == PURGE_BATCH);
   return CS_OK;
