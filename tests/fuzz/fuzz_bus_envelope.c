@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "service_auth.h"
 #include "status.h"
+#include "fuzz_text.h"
 
 static struct service_auth *relay_key(void) {
   static struct service_auth *auth;
@@ -80,9 +81,7 @@ static void signed_text(const char *text, unsigned change) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 65536) return 0;
-  char *text = malloc(size);
-  memcpy(text, data + 1, size - 1);
-  text[size - 1] = '\0';
+  char *text = fuzz_text_after_selector(data, size);
   if (data[0] & 1)
     raw(text, size - 1);
   else

@@ -11,6 +11,7 @@
 
 #include "paging.h"
 #include "status.h"
+#include "fuzz_text.h"
 
 /* The position a list would put in the next cursor: the last row's sort key and id. */
 static json_t *position_of(const json_t *last, const void *arg) {
@@ -31,9 +32,7 @@ static void check_round_trip(const json_t *pos) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 8192) return 0;
-  char *text = malloc(size);
-  memcpy(text, data + 1, size - 1);
-  text[size - 1] = '\0';
+  char *text = fuzz_text_after_selector(data, size);
   char *nl = strchr(text, '\n');
   const char *limit = NULL, *cursor = text;
   if (nl != NULL) {

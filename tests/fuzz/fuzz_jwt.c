@@ -21,6 +21,7 @@
 
 #include "jwt.h"
 #include "status.h"
+#include "fuzz_text.h"
 
 static const char ES256_JWK[] =
     "{\"kty\":\"EC\",\"x\":\"76hsIkmliJMxbkrEfXw5DnCO6Sa60LuUgRahVztLvH0\","
@@ -204,9 +205,7 @@ static void authorization(const char *header) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 20000) return 0;
-  char *text = malloc(size);
-  memcpy(text, data + 1, size - 1);
-  text[size - 1] = '\0';
+  char *text = fuzz_text_after_selector(data, size);
   switch (data[0] & 3) {
     case 0: verify(text); break;
     case 1: signed_token(text, size - 1, (data[0] >> 2) & 1); break;
