@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ids.h"
 #include "status.h"
 
 int cs_refuse(struct cs_refusal *r, enum problem_kind kind, const char *fmt, ...) {
@@ -37,4 +38,11 @@ void cs_refusal_clear(struct cs_refusal *r) {
   json_decref(r->errors);
   json_decref(r->extra);
   memset(r, 0, sizeof(*r));
+}
+
+int cs_refusal_timestamp_param(struct cs_refusal *r, const char *field, const char *v) {
+  if (v == NULL || (strlen(v) <= CS_TIMESTAMP_PARAM_MAX && ids_is_timestamp(v))) return 1;
+  cs_refusal_field(r, field, FIELD_FORMAT,
+                   "must be an RFC 3339 timestamp such as 2026-12-01T08:00:00Z");
+  return 0;
 }

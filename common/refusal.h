@@ -23,6 +23,11 @@ int cs_refuse(struct cs_refusal *r, enum problem_kind kind, const char *fmt, ...
  * unless problem_field_append finds it said already. */
 void cs_refusal_field(struct cs_refusal *r, const char *field, enum field_code code,
                       const char *message);
+/* A timestamp query parameter (?updated_since): 1 when v is absent (NULL) or an RFC 3339
+ * timestamp PostgreSQL reads of at most CS_TIMESTAMP_PARAM_MAX characters; else 0, with a
+ * field error for field in r. */
+#define CS_TIMESTAMP_PARAM_MAX 39
+int cs_refusal_timestamp_param(struct cs_refusal *r, const char *field, const char *v);
 /* CS_REFUSED with PROBLEM_VALIDATION when r->errors holds anything, else CS_OK. */
 int cs_refusal_validation(struct cs_refusal *r);
 /* A database failure (r->sqlstate filled by the caller): CS_REFUSED, answered by its SQLSTATE. */

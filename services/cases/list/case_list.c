@@ -275,13 +275,9 @@ static void parse_value_filters(const struct _u_map *params, const struct cases_
   else
     q->damage_type = v;
   if ((v = u_map_get(params, "q")) != NULL) parse_search(v, q, err);
-  if ((v = u_map_get(params, "updated_since")) != NULL) {
-    if (!ids_is_timestamp(v) || strlen(v) >= sizeof(q->updated_since))
-      cs_refusal_field(err, "updated_since", FIELD_FORMAT,
-                       "must be an RFC 3339 timestamp such as 2026-12-01T08:00:00Z");
-    else
-      snprintf(q->updated_since, sizeof(q->updated_since), "%s", v);
-  }
+  if ((v = u_map_get(params, "updated_since")) != NULL &&
+      cs_refusal_timestamp_param(err, "updated_since", v))
+    snprintf(q->updated_since, sizeof(q->updated_since), "%s", v);
   if ((v = u_map_get(params, "user_id")) != NULL && !ids_is_uuid(v))
     cs_refusal_field(err, "user_id", FIELD_FORMAT, "must be a user id (UUID)");
   else

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "case_op.h"
-#include "ids.h"
 #include "paging.h"
 #include "rfqs.h"
 #include "status.h"
@@ -66,9 +65,6 @@ static json_t *position_of(const json_t *last, const void *arg) {
                    json_object_get(last, "id"));
 }
 
-/* 1 when v is an RFC 3339 timestamp of the parameter's documented length. */
-static int since_ok(const char *v) { return strlen(v) <= 39 && ids_is_timestamp(v); }
-
 int cases_rfq_portal_list(PGconn *conn, const struct cases_caller *c, const char *status,
                           const char *updated_since, long limit, const json_t *position,
                           json_t **out, struct cs_refusal *err) {
@@ -78,11 +74,8 @@ int cases_rfq_portal_list(PGconn *conn, const struct cases_caller *c, const char
   for (size_t i = 0; !known && statuses[i] != NULL; i++) known = !strcmp(statuses[i], status);
   if (!known)
     return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "status must be open, awarded or no_award");
-  if (updated_since != NULL && !since_ok(updated_since)) {
-    cs_refusal_field(err, "updated_since", FIELD_FORMAT,
-                     "must be an RFC 3339 timestamp such as 2026-12-01T08:00:00Z");
+  if (!cs_refusal_timestamp_param(err, "updated_since", updated_since))
     return cs_refuse(err, PROBLEM_INVALID_PARAMETER, "updated_since is not valid");
-  }
   if (cases_store_rfqs_portal(conn, c->portal_id, cases_caller_scope(c), status, updated_since,
                               limit, position, &rows, err->sqlstate) != CS_OK)
     return cs_refusal_db(err);

@@ -42,18 +42,11 @@ static const char *filter_value(struct request_ctx *ctx, const struct policy_org
   return NULL;
 }
 
-/* 1 when v is an RFC 3339 timestamp of the parameter's documented length. */
-static int since_ok(const char *v) { return strlen(v) <= 39 && ids_is_timestamp(v); }
-
 /* ?updated_since (borrowed), or NULL with a field error in bad when it is not a timestamp.
  * NULL when absent. The case list and the order list take the same parameter. */
 static const char *since_value(struct request_ctx *ctx, struct cs_refusal *bad) {
   const char *v = u_map_get(ctx->req->map_url, "updated_since");
-  if (v == NULL) return NULL;
-  if (since_ok(v)) return v;
-  cs_refusal_field(bad, "updated_since", FIELD_FORMAT,
-                   "must be an RFC 3339 timestamp such as 2026-12-01T08:00:00Z");
-  return NULL;
+  return cs_refusal_timestamp_param(bad, "updated_since", v) ? v : NULL;
 }
 
 /* ?limit and ?cursor into *limit and *pos (a new reference or NULL): CS_OK, or CS_REFUSED with
